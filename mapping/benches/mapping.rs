@@ -1,0 +1,56 @@
+//! Benchmarks of the hot transforms: money parsing and formatting, provider amount formats,
+//! status tables and address normalization.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use mapping::amount::{magento, stripe};
+use mapping::{CountryCode, Currency, Money, address, status};
+
+fn money(c: &mut Criterion) {
+    c.bench_function("money/parse_major 36.45 USD", |b| {
+        b.iter(|| Money::parse_major(black_box("36.45"), Currency::USD, "total").unwrap())
+    });
+    let m = Money::from_minor(3645, Currency::USD);
+    c.bench_function("money/format_major", |b| {
+        b.iter(|| black_box(m).format_major())
+    });
+    c.bench_function("money/currency parse", |b| {
+        b.iter(|| Currency::parse(black_box("usd"), "currency").unwrap())
+    });
+    c.bench_function("amount/stripe to_stripe_amount", |b| {
+        b.iter(|| {
+            stripe::to_stripe_amount(black_box(&m), stripe::StripeAmountUse::Charge, "amount")
+                .unwrap()
+        })
+    });
+    let float = serde_json::json!(36.45);
+    c.bench_function("amount/magento float", |b| {
+        b.iter(|| magento::parse_magento_amount(black_box(&float), Currency::USD, "price").unwrap())
+    });
+}
+
+fn statuses(c: &mut Criterion) {
+    c.bench_function("status/stripe payment_intent", |b| {
+        b.iter(|| status::stripe::payment_intent_status(black_box("requires_capture")))
+    });
+    c.bench_function("status/shopify financial_status", |b| {
+        b.iter(|| status::shopify::parse_financial_status(black_box("partially_refunded")))
+    });
+}
+
+fn addresses(c: &mut Criterion) {
+    c.bench_function("address/country name", |b| {
+        b.iter(|| CountryCode::parse(black_box("United States"), "country").unwrap())
+    });
+    c.bench_function("address/us state name", |b| {
+        b.iter(|| address::region_code(CountryCode::US, black_box("New York"), "region").unwrap())
+    });
+    c.bench_function("address/zip+4", |b| {
+        b.iter(|| address::postal_code(CountryCode::US, black_box("123456789"), "zip").unwrap())
+    });
+}
+
+criterion_group!(benches, money, statuses, addresses);
+criterion_main!(benches);
