@@ -1,0 +1,181 @@
+//! Circuit breakers, one per provider, so a provider that is down is not hammered by every job.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// When a breaker opens and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BreakerConfig {
+    /// Consecutive transient failures that open the breaker.
+    pub failure_threshold: u32,
+    /// How long it stays open before one trial job may go through.
+    pub open_for: Duration,
+}
+
+impl Default for BreakerConfig {
+    /// Opens after 5 consecutive failures, for 30 seconds.
+    fn default() -> Self {
+        Self {
+            failure_threshold: 5,
+            open_for: Duration::from_secs(30),
+        }
+    }
+}
+
+impl BreakerConfig {
+    /// A config with these values.
+    pub fn new(failure_threshold: u32, open_for: Duration) -> Self {
+        Self {
+            failure_threshold,
+            open_for,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Closed {
+        failures: u32,
+    },
+    Open {
+        until: Instant,
+    },
+    /// One trial call is out; others wait until it reports.
+    HalfOpen {
+        trial_until: Instant,
+    },
+}
+
+/// The breakers of all providers.
+#[derive(Debug)]
+pub struct Breakers {
+    config: BreakerConfig,
+    states: Mutex<HashMap<String, State>>,
+}
+
+impl Breakers {
+    /// Breakers that all use `config`.
+    pub fn new(config: BreakerConfig) -> Self {
+        Self {
+            config,
+            states: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn states(&self) -> std::sync::MutexGuard<'_, HashMap<String, State>> {
+        // The map holds plain values, so a panic elsewhere cannot leave it half-updated.
+        self.states
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// `None` when a call to `provider` may go ahead now, or the instant to try again. When the
+    /// open period has passed, the first caller gets the trial call and the others keep waiting.
+    pub fn check(&self, provider: &str, now: Instant) -> Option<Instant> {
+        let mut states = self.states();
+        let state = states
+            .entry(provider.to_owned())
+            .or_insert(State::Closed { failures: 0 });
+        match *state {
+            State::Closed { .. } => None,
+            State::Open { until } if now < until => Some(until),
+            State::HalfOpen { trial_until } if now < trial_until => Some(trial_until),
+            State::Open { .. } | State::HalfOpen { .. } => {
+                // The trial's own slot lasts one open period: if its result never comes back
+                // (the worker died), another trial may go after that.
+                *state = State::HalfOpen {
+                    trial_until: now + self.config.open_for,
+                };
+                None
+            }
+        }
+    }
+
+    /// Reports a successful call: the breaker closes.
+    pub fn success(&self, provider: &str) {
+        self.states()
+            .insert(provider.to_owned(), State::Closed { failures: 0 });
+    }
+
+    /// Reports a transient failure; returns true when it opened the breaker.
+    pub fn failure(&self, provider: &str, now: Instant) -> bool {
+        let mut states = self.states();
+        let state = states
+            .entry(provider.to_owned())
+            .or_insert(State::Closed { failures: 0 });
+        let next = match *state {
+            State::Closed { failures } if failures + 1 < self.config.failure_threshold => {
+                State::Closed {
+                    failures: failures + 1,
+                }
+            }
+            _ => State::Open {
+                until: now + self.config.open_for,
+            },
+        };
+        let opened = matches!(next, State::Open { .. }) && !matches!(*state, State::Open { .. });
+        *state = next;
+        opened
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_after_threshold_then_lets_one_trial_through() {
+        let breakers = Breakers::new(BreakerConfig::new(3, Duration::from_secs(10)));
+        let t0 = Instant::now();
+        assert_eq!(breakers.check("paytrace", t0), None);
+        assert!(!breakers.failure("paytrace", t0));
+        assert!(!breakers.failure("paytrace", t0));
+        assert!(breakers.failure("paytrace", t0));
+        assert_eq!(
+            breakers.check("paytrace", t0 + Duration::from_secs(1)),
+            Some(t0 + Duration::from_secs(10))
+        );
+        // Other providers are unaffected.
+        assert_eq!(breakers.check("stripe", t0), None);
+        // After the open period one trial goes; the next caller waits for it.
+        let t1 = t0 + Duration::from_secs(11);
+        assert_eq!(breakers.check("paytrace", t1), None);
+        assert_eq!(
+            breakers.check("paytrace", t1),
+            Some(t1 + Duration::from_secs(10))
+        );
+        breakers.success("paytrace");
+        assert_eq!(breakers.check("paytrace", t1), None);
+    }
+
+    #[test]
+    fn a_failed_trial_reopens() {
+        let breakers = Breakers::new(BreakerConfig::new(1, Duration::from_secs(10)));
+        let t0 = Instant::now();
+        assert!(breakers.failure("shopify", t0));
+        let t1 = t0 + Duration::from_secs(10);
+        assert_eq!(breakers.check("shopify", t1), None);
+        assert!(
+            breakers.failure("shopify", t1),
+            "a failed trial opens the breaker again"
+        );
+        assert_eq!(
+            breakers.check("shopify", t1 + Duration::from_secs(1)),
+            Some(t1 + Duration::from_secs(10))
+        );
+    }
+
+    #[test]
+    fn success_resets_the_count() {
+        let breakers = Breakers::new(BreakerConfig::new(2, Duration::from_secs(10)));
+        let t0 = Instant::now();
+        assert!(!breakers.failure("magento", t0));
+        breakers.success("magento");
+        assert!(!breakers.failure("magento", t0));
+        assert_eq!(breakers.check("magento", t0), None);
+    }
+}

@@ -1,0 +1,469 @@
+//! The embedded store: one SQLite file in WAL mode.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::{Accepted, Counts, DeadLetter, Effect, Job, Millis, NewEvent, NewJob, Store};
+use crate::FlowError;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS inbox (
+    id INTEGER PRIMARY KEY,
+    provider TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    received_at INTEGER NOT NULL,
+    UNIQUE (provider, event_id)
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'dead')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    run_at INTEGER NOT NULL,
+    lease_owner TEXT,
+    lease_until INTEGER,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (kind, key)
+);
+CREATE INDEX IF NOT EXISTS jobs_runnable ON jobs (state, run_at);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id INTEGER PRIMARY KEY,
+    job_id INTEGER NOT NULL REFERENCES jobs (id),
+    reason TEXT NOT NULL,
+    permanent INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    replayed_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS effects (
+    key TEXT PRIMARY KEY,
+    system TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+";
+
+/// [`Store`] on one SQLite file (WAL, `synchronous=NORMAL`), shared by the tasks of one process
+/// through a single connection that blocking tasks take in turn. Several processes may open the
+/// same file: writes take SQLite's write lock (`BEGIN IMMEDIATE`) and wait up to 5 s for it.
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in the file at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, FlowError> {
+        Self::init(Connection::open(path)?)
+    }
+
+    /// A store in memory, for tests and one-shot tools.
+    pub fn in_memory() -> Result<Self, FlowError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Self, FlowError> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    async fn with<T, F>(&self, f: F) -> Result<T, FlowError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, FlowError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            // A panic in another task while holding the lock leaves SQLite itself consistent
+            // (the transaction rolls back on drop), so the poisoned guard is safe to reuse.
+            let mut guard = conn
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| FlowError::Task(e.to_string()))?
+    }
+}
+
+fn insert_job(tx: &rusqlite::Transaction<'_>, job: &NewJob, now: Millis) -> Result<i64, FlowError> {
+    let payload = serde_json::to_string(&job.payload)?;
+    tx.execute(
+        "INSERT INTO jobs (kind, key, payload, state, run_at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?5)
+         ON CONFLICT (kind, key) DO NOTHING",
+        params![job.kind, job.key, payload, job.run_at, now],
+    )?;
+    Ok(tx.query_row(
+        "SELECT id FROM jobs WHERE kind = ?1 AND key = ?2",
+        params![job.kind, job.key],
+        |r| r.get(0),
+    )?)
+}
+
+/// Fails with [`FlowError::LeaseLost`] when an update fenced by the lease touched no row.
+fn fenced(changed: usize, job: i64, worker: &str) -> Result<(), FlowError> {
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(FlowError::LeaseLost {
+            job,
+            worker: worker.to_owned(),
+        })
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn accept_event(
+        &self,
+        event: NewEvent,
+        job: NewJob,
+        now: Millis,
+    ) -> Result<Accepted, FlowError> {
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let inserted = tx.execute(
+                "INSERT INTO inbox (provider, event_id, topic, payload, received_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (provider, event_id) DO NOTHING",
+                params![event.provider, event.event_id, event.topic, event.payload, now],
+            )?;
+            if inserted == 0 {
+                return Ok(Accepted::Duplicate);
+            }
+            let event_row = tx.last_insert_rowid();
+            let job_id = insert_job(&tx, &job, now)?;
+            tx.commit()?;
+            Ok(Accepted::New { event: event_row, job: job_id })
+        })
+        .await
+    }
+
+    async fn enqueue(&self, job: NewJob, now: Millis) -> Result<i64, FlowError> {
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let id = insert_job(&tx, &job, now)?;
+            tx.commit()?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn claim(
+        &self,
+        worker: &str,
+        now: Millis,
+        lease_ms: i64,
+    ) -> Result<Option<Job>, FlowError> {
+        let worker = worker.to_owned();
+        self.with(move |conn| {
+            let row = conn
+                .query_row(
+                    "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_until = ?2,
+                            attempts = attempts + 1, updated_at = ?3
+                     WHERE id = (SELECT id FROM jobs
+                                 WHERE (state = 'queued' AND run_at <= ?3)
+                                    OR (state = 'running' AND lease_until < ?3)
+                                 ORDER BY run_at, id LIMIT 1)
+                     RETURNING id, kind, key, payload, attempts, last_error",
+                    params![worker, now + lease_ms, now],
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, u32>(4)?,
+                            r.get::<_, Option<String>>(5)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            row.map(|(id, kind, key, payload, attempts, last_error)| {
+                Ok(Job {
+                    id,
+                    kind,
+                    key,
+                    payload: serde_json::from_str(&payload)?,
+                    attempts,
+                    last_error,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn complete(&self, job: i64, worker: &str, now: Millis) -> Result<(), FlowError> {
+        let worker = worker.to_owned();
+        self.with(move |conn| {
+            let changed = conn.execute(
+                "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, updated_at = ?3
+                 WHERE id = ?1 AND state = 'running' AND lease_owner = ?2",
+                params![job, worker, now],
+            )?;
+            fenced(changed, job, &worker)
+        })
+        .await
+    }
+
+    async fn retry_later(
+        &self,
+        job: i64,
+        worker: &str,
+        error: &str,
+        run_at: Millis,
+        now: Millis,
+    ) -> Result<(), FlowError> {
+        let (worker, error) = (worker.to_owned(), error.to_owned());
+        self.with(move |conn| {
+            let changed = conn.execute(
+                "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, run_at = ?3,
+                        last_error = ?4, updated_at = ?5
+                 WHERE id = ?1 AND state = 'running' AND lease_owner = ?2",
+                params![job, worker, run_at, error, now],
+            )?;
+            fenced(changed, job, &worker)
+        })
+        .await
+    }
+
+    async fn release(
+        &self,
+        job: i64,
+        worker: &str,
+        run_at: Millis,
+        now: Millis,
+    ) -> Result<(), FlowError> {
+        let worker = worker.to_owned();
+        self.with(move |conn| {
+            let changed = conn.execute(
+                "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, run_at = ?3,
+                        attempts = MAX(attempts - 1, 0), updated_at = ?4
+                 WHERE id = ?1 AND state = 'running' AND lease_owner = ?2",
+                params![job, worker, run_at, now],
+            )?;
+            fenced(changed, job, &worker)
+        })
+        .await
+    }
+
+    async fn dead_letter(
+        &self,
+        job: i64,
+        worker: &str,
+        reason: &str,
+        permanent: bool,
+        now: Millis,
+    ) -> Result<(), FlowError> {
+        let (worker, reason) = (worker.to_owned(), reason.to_owned());
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let changed = tx.execute(
+                "UPDATE jobs SET state = 'dead', lease_owner = NULL, lease_until = NULL, last_error = ?3,
+                        updated_at = ?4
+                 WHERE id = ?1 AND state = 'running' AND lease_owner = ?2",
+                params![job, worker, reason, now],
+            )?;
+            fenced(changed, job, &worker)?;
+            tx.execute(
+                "INSERT INTO dead_letters (job_id, reason, permanent, attempts, created_at)
+                 SELECT id, ?2, ?3, attempts, ?4 FROM jobs WHERE id = ?1",
+                params![job, reason, permanent, now],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, FlowError> {
+        self.with(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT d.id, d.job_id, j.kind, j.key, j.payload, d.reason, d.permanent, d.attempts, d.created_at
+                 FROM dead_letters d JOIN jobs j ON j.id = d.job_id
+                 WHERE d.replayed_at IS NULL ORDER BY d.id LIMIT ?1",
+            )?;
+            let rows = stmt.query_map(params![limit], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, bool>(6)?,
+                    r.get::<_, u32>(7)?,
+                    r.get::<_, i64>(8)?,
+                ))
+            })?;
+            rows.map(|row| {
+                let (id, job_id, kind, key, payload, reason, permanent, attempts, created_at) = row?;
+                Ok(DeadLetter {
+                    id,
+                    job_id,
+                    kind,
+                    key,
+                    payload: serde_json::from_str(&payload)?,
+                    reason,
+                    permanent,
+                    attempts,
+                    created_at,
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn replay_dead_letter(&self, id: i64, now: Millis) -> Result<i64, FlowError> {
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let job: Option<i64> = tx
+                .query_row("SELECT job_id FROM dead_letters WHERE id = ?1 AND replayed_at IS NULL", params![id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            let job = job.ok_or(FlowError::NoSuchDeadLetter(id))?;
+            tx.execute("UPDATE dead_letters SET replayed_at = ?2 WHERE id = ?1", params![id, now])?;
+            tx.execute(
+                "UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?2, updated_at = ?2 WHERE id = ?1",
+                params![job, now],
+            )?;
+            tx.commit()?;
+            Ok(job)
+        })
+        .await
+    }
+
+    async fn checkpoint(&self, name: &str) -> Result<Option<String>, FlowError> {
+        let name = name.to_owned();
+        self.with(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT value FROM checkpoints WHERE name = ?1",
+                    params![name],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn set_checkpoint(&self, name: &str, value: &str, now: Millis) -> Result<(), FlowError> {
+        let (name, value) = (name.to_owned(), value.to_owned());
+        self.with(move |conn| {
+            conn.execute(
+                "INSERT INTO checkpoints (name, value, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                params![name, value, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn effect(&self, key: &str) -> Result<Option<Effect>, FlowError> {
+        let key = key.to_owned();
+        self.with(move |conn| read_effect(conn, &key)).await
+    }
+
+    async fn record_effect(
+        &self,
+        key: &str,
+        system: &str,
+        detail: &serde_json::Value,
+        now: Millis,
+    ) -> Result<Effect, FlowError> {
+        let (key, system, detail) = (
+            key.to_owned(),
+            system.to_owned(),
+            serde_json::to_string(detail)?,
+        );
+        self.with(move |conn| {
+            conn.execute(
+                "INSERT INTO effects (key, system, detail, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (key) DO NOTHING",
+                params![key, system, detail, now],
+            )?;
+            read_effect(conn, &key)?
+                .ok_or_else(|| FlowError::Task(format!("effect {key} vanished after insert")))
+        })
+        .await
+    }
+
+    async fn counts(&self) -> Result<Counts, FlowError> {
+        self.with(|conn| {
+            let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, u64>(0));
+            let state = |s: &str| {
+                conn.query_row(
+                    "SELECT COUNT(*) FROM jobs WHERE state = ?1",
+                    params![s],
+                    |r| r.get::<_, u64>(0),
+                )
+            };
+            Ok(Counts {
+                events: count("SELECT COUNT(*) FROM inbox")?,
+                queued: state("queued")?,
+                running: state("running")?,
+                done: state("done")?,
+                dead: count("SELECT COUNT(*) FROM dead_letters WHERE replayed_at IS NULL")?,
+                effects: count("SELECT COUNT(*) FROM effects")?,
+            })
+        })
+        .await
+    }
+}
+
+fn read_effect(conn: &Connection, key: &str) -> Result<Option<Effect>, FlowError> {
+    let row = conn
+        .query_row(
+            "SELECT key, system, detail, created_at FROM effects WHERE key = ?1",
+            params![key],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            },
+        )
+        .optional()?;
+    row.map(|(key, system, detail, created_at)| {
+        Ok(Effect {
+            key,
+            system,
+            detail: serde_json::from_str(&detail)?,
+            created_at,
+        })
+    })
+    .transpose()
+}

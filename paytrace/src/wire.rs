@@ -1,0 +1,214 @@
+//! Serde helpers for PayTrace's wire formats: decimal amounts, `MM/DD/YYYY` dates,
+//! `M/D/YYYY h:mm:ss AM` timestamps, and values that arrive either as numbers or strings.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serializer};
+use serde_json::Value;
+use std::str::FromStr;
+
+/// Date format of request fields such as `start_date` (`04/10/2015`).
+pub(crate) const DATE_FORMAT: &str = "%m/%d/%Y";
+
+/// Timestamp formats seen in exports (`4/10/2015 8:13:45 PM`); chrono accepts unpadded
+/// months, days and hours for `%m`, `%d` and `%I`.
+const DATETIME_FORMATS: [&str; 2] = ["%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S"];
+
+/// Text of a JSON scalar, exact for numbers (the crate enables `arbitrary_precision`).
+fn scalar_text<E: serde::de::Error>(value: Value) -> Result<Option<String>, E> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s)),
+        Value::Number(n) => Ok(Some(n.to_string())),
+        Value::Bool(b) => Ok(Some(b.to_string())),
+        other => Err(E::custom(format!(
+            "expected a string or number, got {other}"
+        ))),
+    }
+}
+
+/// Parses an amount given as a JSON number (`110`, `51.88`) or string (`"8.10"`).
+fn parse_decimal<E: serde::de::Error>(text: &str) -> Result<Decimal, E> {
+    let text = text.trim();
+    Decimal::from_str_exact(text)
+        .or_else(|_| Decimal::from_scientific(text))
+        .map_err(|e| E::custom(format!("invalid amount {text:?}: {e}")))
+}
+
+/// Writes an amount as a JSON number with at least two decimals (`10` becomes `10.00`).
+///
+/// More than two decimals are sent as they are: PayTrace rejects them, which is better
+/// than rounding money silently.
+fn amount_number(amount: &Decimal) -> Result<serde_json::Number, String> {
+    let mut amount = *amount;
+    if amount.scale() < 2 {
+        amount.rescale(2);
+    }
+    serde_json::Number::from_str(&amount.to_string()).map_err(|e| e.to_string())
+}
+
+/// `#[serde(with = "amount")]` for a required [`Decimal`] amount.
+pub(crate) mod amount {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer>(amount: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        let number = amount_number(amount).map_err(serde::ser::Error::custom)?;
+        serde::Serialize::serialize(&number, s)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        match scalar_text(Value::deserialize(d)?)? {
+            Some(text) => parse_decimal(&text),
+            None => Err(D::Error::custom("missing amount")),
+        }
+    }
+}
+
+/// `#[serde(with = "opt_amount")]` for an optional amount; `""` and `null` read as `None`.
+pub(crate) mod opt_amount {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer>(
+        amount: &Option<Decimal>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match amount {
+            Some(a) => amount::serialize(a, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Decimal>, D::Error> {
+        match scalar_text(Value::deserialize(d)?)? {
+            Some(text) if !text.trim().is_empty() => parse_decimal(&text).map(Some),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// `#[serde(serialize_with = "opt_number")]` for non-money decimals (rates, quantities),
+/// written as exact JSON numbers rather than strings.
+pub(crate) fn opt_number<S: Serializer>(value: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => {
+            let number =
+                serde_json::Number::from_str(&v.to_string()).map_err(serde::ser::Error::custom)?;
+            serde::Serialize::serialize(&number, s)
+        }
+        None => s.serialize_none(),
+    }
+}
+
+/// `#[serde(with = "date")]` for `MM/DD/YYYY` request dates.
+pub(crate) mod date {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer>(date: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&date.format(DATE_FORMAT))
+    }
+}
+
+/// Parses PayTrace's `M/D/YYYY h:mm:ss AM` timestamp. Empty text is `None`.
+pub(crate) fn parse_datetime(text: &str) -> Result<Option<NaiveDateTime>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    DATETIME_FORMATS
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .map(Some)
+        .ok_or_else(|| format!("invalid PayTrace timestamp {text:?}"))
+}
+
+/// `#[serde(deserialize_with = "opt_datetime")]` for export timestamps (`""` is `None`).
+pub(crate) fn opt_datetime<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<NaiveDateTime>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        Some(text) => parse_datetime(&text).map_err(D::Error::custom),
+        None => Ok(None),
+    }
+}
+
+/// `#[serde(deserialize_with = "opt_text")]` for identifiers and codes that PayTrace sends
+/// as numbers in some bodies and strings in others (zip codes, expiry parts, invoice ids).
+/// Empty strings read as `None`.
+pub(crate) fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(scalar_text(Value::deserialize(d)?)?.filter(|s| !s.is_empty()))
+}
+
+/// `#[serde(deserialize_with = "opt_u64")]` for integer ids that may be strings or `""`.
+pub(crate) fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    match scalar_text(Value::deserialize(d)?)? {
+        Some(text) if !text.trim().is_empty() => text
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| D::Error::custom(format!("invalid integer {text:?}"))),
+        _ => Ok(None),
+    }
+}
+
+/// Serializes a number-like field (expiry month/year) as a string, as PayTrace's samples do.
+pub(crate) fn as_string<T: std::fmt::Display, S: Serializer>(
+    v: &T,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use serde::Serialize;
+
+    #[derive(Serialize, Deserialize)]
+    struct Amt {
+        #[serde(with = "amount")]
+        a: Decimal,
+        #[serde(with = "opt_amount", default)]
+        b: Option<Decimal>,
+    }
+
+    #[test]
+    fn amounts_keep_exact_digits_both_ways() {
+        let parsed: Amt =
+            serde_json::from_str(r#"{"a": 0.30000000000000004, "b": "8.10"}"#).unwrap();
+        assert_eq!(parsed.a.to_string(), "0.30000000000000004");
+        assert_eq!(parsed.b.unwrap().to_string(), "8.10");
+        let out = serde_json::to_string(&Amt {
+            a: Decimal::new(10, 0),
+            b: Some(Decimal::new(5188, 2)),
+        })
+        .unwrap();
+        assert_eq!(out, r#"{"a":10.00,"b":51.88}"#);
+    }
+
+    #[test]
+    fn integer_and_empty_amounts() {
+        let parsed: Amt = serde_json::from_str(r#"{"a": 110, "b": ""}"#).unwrap();
+        assert_eq!(parsed.a, Decimal::new(110, 0));
+        assert_eq!(parsed.b, None);
+    }
+
+    #[test]
+    fn bad_amount_is_an_error_not_a_panic() {
+        assert!(serde_json::from_str::<Amt>(r#"{"a": "ten"}"#).is_err());
+        assert!(serde_json::from_str::<Amt>(r#"{"a": [1]}"#).is_err());
+    }
+
+    #[test]
+    fn paytrace_timestamps() {
+        let t = parse_datetime("4/10/2015 8:13:45 PM").unwrap().unwrap();
+        assert_eq!(t.to_string(), "2015-04-10 20:13:45");
+        let t = parse_datetime("12/01/2024 12:05:00 AM").unwrap().unwrap();
+        assert_eq!(t.to_string(), "2024-12-01 00:05:00");
+        assert_eq!(parse_datetime("").unwrap(), None);
+        assert!(parse_datetime("yesterday").is_err());
+    }
+}

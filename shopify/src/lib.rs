@@ -1,0 +1,67 @@
+//! Typed client for the Shopify **Admin GraphQL API** (pinned to
+//! [`API_VERSION`], configurable), plus REST-shaped webhook payloads, webhook
+//! and OAuth HMAC verification and token management.
+//!
+//! What it covers:
+//! - **Auth**: the `X-Shopify-Access-Token` header; fixed tokens, the
+//!   client-credentials grant and expiring offline tokens refreshed
+//!   automatically ([`Credentials`]); OAuth install/callback query HMAC
+//!   verification and the authorization-code exchange ([`oauth`]).
+//! - **Transport**: typed variables and responses ([`Client::execute`]),
+//!   `userErrors` as [`Error::UserErrors`], query cost from `extensions.cost`,
+//!   a client-side throttle fed by `throttleStatus`, retries of `THROTTLED`
+//!   (HTTP 200), `429` (`Retry-After` seconds) and, for idempotent operations,
+//!   5xx and timeouts ([`RetryConfig`]). Ids are [`Gid`]s and `u64`, never floats.
+//! - **Operations** ([`api`]): order get/list/mark-paid/manual payment/capture/
+//!   note, transaction void, `metafieldsSet`, tags, `refundCreate` with
+//!   `@idempotent`, `fulfillmentCreate`, customer create/update/set, order risk
+//!   assessments.
+//! - **Webhooks** ([`webhook`]): HMAC over the raw body, secret rotation, both
+//!   header styles, typed headers and payloads ([`models::rest`]).
+//!
+//! Money is [`rust_decimal::Decimal`] in major units, parsed from Shopify's
+//! decimal strings (or numbers) without loss.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), shopify::Error> {
+//! use secrecy::SecretString;
+//! use shopify::{Client, Gid, ShopDomain};
+//!
+//! let client = Client::builder()
+//!     .shop(&ShopDomain::parse("example.myshopify.com")?)
+//!     .access_token(SecretString::from("shpat_..."))
+//!     .build()?;
+//!
+//! let order_id = Gid::new("Order", 450789469);
+//! if let Some(order) = client.orders().get(&order_id).await? {
+//!     println!("{} is {:?}", order.name, order.display_financial_status);
+//!     client.orders().mark_as_paid(&order.id).await?;
+//! }
+//! # Ok(()) }
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod api;
+mod client;
+mod error;
+mod gid;
+pub mod graphql;
+pub mod models;
+pub mod oauth;
+mod serde_util;
+mod throttle;
+pub mod webhook;
+
+pub use client::{
+    ACCESS_TOKEN_HEADER, API_VERSION, Client, ClientBuilder, Credentials, RetryConfig, ShopDomain,
+    TokenSet,
+};
+pub use error::{ApiErrorBody, Error};
+pub use gid::Gid;
+pub use graphql::{GraphqlResponse, Operation, QueryCost, RetrySafety, ThrottleStatus, UserError};
+pub use models::rest;
+pub use oauth::OAuthApp;
+pub use webhook::{Topic, Webhook, WebhookError, WebhookHeaders, WebhookPayload, WebhookVerifier};

@@ -1,0 +1,55 @@
+//! GraphQL Admin API types: the inputs the operations take and the objects
+//! they return. Field names follow the GraphQL schema in snake_case.
+//! REST-shaped webhook payloads live in [`rest`].
+
+mod common;
+mod customer;
+mod fulfillment;
+mod metafield;
+mod order;
+mod refund;
+pub mod rest;
+mod risk;
+mod transaction;
+
+pub use common::{MoneyBag, MoneyV2, PageInfo};
+pub use customer::{
+    Customer, CustomerAddressInput, CustomerInput, CustomerSetIdentifier, CustomerSetInput,
+};
+pub use fulfillment::{
+    Fulfillment, FulfillmentInput, FulfillmentOrderLineItemInput, FulfillmentOrderLineItems,
+    FulfillmentTrackingInfo, TrackingInfo,
+};
+pub use metafield::{CompareDigest, Metafield, MetafieldsSetInput};
+pub use order::{
+    ManualPaymentInput, Order, OrderCaptureInput, OrderDisplayFinancialStatus, OrderRef,
+    OrderSummary,
+};
+pub use refund::{
+    Refund, RefundInput, RefundLineItemInput, RefundShippingInput, RestockType, TransactionInput,
+};
+pub use risk::{
+    OrderRiskAssessment, OrderRiskAssessmentCreateInput, OrderRiskSummary, RiskAssessmentResult,
+    RiskFact, RiskFactInput, RiskFactSentiment,
+};
+pub use transaction::{
+    OrderTransaction, OrderTransactionKind, OrderTransactionStatus, TransactionRef,
+};
+
+/// GraphQL `DateTime` values are ISO 8601 in UTC.
+pub type DateTime = chrono::DateTime<chrono::Utc>;
+
+/// Deserializes a connection's `{ nodes: [...] }` into a `Vec`.
+pub(crate) fn nodes<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    #[derive(serde::Deserialize)]
+    struct Nodes<T> {
+        nodes: Vec<T>,
+    }
+    Ok(<Option<Nodes<T>> as serde::Deserialize>::deserialize(d)?
+        .map(|n| n.nodes)
+        .unwrap_or_default())
+}

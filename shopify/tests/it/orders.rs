@@ -1,0 +1,385 @@
+use crate::{assert_failure_modes, client, gql, money, ok, user_errors};
+use futures::TryStreamExt;
+use serde_json::json;
+use shopify::models::{
+    ManualPaymentInput, MoneyV2, OrderCaptureInput, OrderDisplayFinancialStatus,
+    OrderTransactionKind, OrderTransactionStatus, RiskAssessmentResult,
+};
+use shopify::{Error, Gid};
+use wiremock::{MockServer, ResponseTemplate};
+
+fn order_json() -> serde_json::Value {
+    json!({
+        "id": "gid://shopify/Order/450789469", "legacyResourceId": "450789469", "name": "#1001",
+        "email": "bob@example.com", "createdAt": "2026-11-01T10:00:00Z", "updatedAt": "2026-11-02T10:00:00Z",
+        "processedAt": "2026-11-01T10:00:00Z", "cancelledAt": null,
+        "displayFinancialStatus": "AUTHORIZED", "displayFulfillmentStatus": "UNFULFILLED",
+        "currencyCode": "USD", "presentmentCurrencyCode": "EUR",
+        "totalPriceSet": {"shopMoney": {"amount": "598.94", "currencyCode": "USD"},
+                          "presentmentMoney": {"amount": "551.02", "currencyCode": "EUR"}},
+        "currentTotalPriceSet": money("598.94"), "totalOutstandingSet": money("598.94"),
+        "totalReceivedSet": money("0.0"), "totalRefundedSet": money("0.0"),
+        "note": null, "tags": ["vip"], "test": false,
+        "transactions": [{
+            "id": "gid://shopify/OrderTransaction/389404469", "kind": "AUTHORIZATION", "status": "SUCCESS",
+            "gateway": "paytrace", "authorizationCode": "TAS123", "errorCode": null, "test": false,
+            "processedAt": "2026-11-01T10:00:00Z", "createdAt": "2026-11-01T10:00:00Z",
+            "parentTransaction": null, "amountSet": money("598.94")
+        }],
+        "risk": {"recommendation": "ACCEPT", "assessments": [{
+            "riskLevel": "LOW", "provider": null,
+            "facts": [{"description": "AVS match", "sentiment": "POSITIVE"}]
+        }]},
+        "metafields": {"nodes": [{
+            "id": "gid://shopify/Metafield/1", "namespace": "payments", "key": "paytrace_txn",
+            "value": "123456", "type": "single_line_text_field", "compareDigest": "abc"
+        }]}
+    })
+}
+
+#[tokio::test]
+async fn get_returns_transactions_risk_and_metafields() {
+    let server = MockServer::start().await;
+    gql("getOrder", json!({"id": "gid://shopify/Order/450789469"}))
+        .respond_with(ok(json!({"order": order_json()})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let order = client(&server)
+        .orders()
+        .get(&Gid::new("Order", 450789469))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(order.legacy_resource_id, 450789469);
+    assert_eq!(
+        order.display_financial_status,
+        Some(OrderDisplayFinancialStatus::Authorized)
+    );
+    let presentment = order.total_price_set.presentment_money.unwrap();
+    assert_eq!(presentment.amount.to_string(), "551.02");
+    assert_eq!(presentment.currency_code, "EUR");
+    let t = &order.transactions[0];
+    assert_eq!(t.kind, OrderTransactionKind::Authorization);
+    assert_eq!(t.status, OrderTransactionStatus::Success);
+    assert_eq!(t.id.numeric_id(), Some(389404469));
+    let risk = order.risk.unwrap();
+    assert_eq!(risk.assessments[0].risk_level, RiskAssessmentResult::Low);
+    assert_eq!(order.metafields[0].compare_digest.as_deref(), Some("abc"));
+}
+
+#[tokio::test]
+async fn get_unknown_order_is_none() {
+    let server = MockServer::start().await;
+    gql("getOrder", json!({"id": "gid://shopify/Order/9"}))
+        .respond_with(ok(json!({"order": null})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    assert!(
+        client(&server)
+            .orders()
+            .get(&Gid::new("Order", 9))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn get_failure_modes() {
+    assert_failure_modes(
+        "getOrder",
+        json!({"id": "gid://shopify/Order/1"}),
+        true,
+        |c| async move { c.orders().get(&Gid::new("Order", 1)).await },
+    )
+    .await;
+}
+
+fn summary(n: u64) -> serde_json::Value {
+    json!({"id": format!("gid://shopify/Order/{n}"), "legacyResourceId": n.to_string(), "name": format!("#{n}"),
+           "createdAt": "2026-11-01T10:00:00Z", "updatedAt": "2026-11-02T10:00:00Z",
+           "displayFinancialStatus": "PAID", "totalPriceSet": money("1.00")})
+}
+
+#[tokio::test]
+async fn updated_since_streams_every_page() {
+    let server = MockServer::start().await;
+    let query = "updated_at:>='2026-11-01T00:00:00Z'";
+    gql(
+        "ordersUpdatedSince",
+        json!({"first": 2, "after": null, "query": query}),
+    )
+    .respond_with(ok(json!({"orders": {"nodes": [summary(1), summary(2)],
+            "pageInfo": {"hasNextPage": true, "endCursor": "c2"}}})))
+    .expect(1)
+    .mount(&server)
+    .await;
+    gql(
+        "ordersUpdatedSince",
+        json!({"first": 2, "after": "c2", "query": query}),
+    )
+    .respond_with(ok(json!({"orders": {"nodes": [summary(3)],
+            "pageInfo": {"hasNextPage": false, "endCursor": "c3"}}})))
+    .expect(1)
+    .mount(&server)
+    .await;
+    let since = "2026-11-01T00:00:00Z".parse().unwrap();
+    let c = client(&server);
+    let ids: Vec<u64> = c
+        .orders()
+        .updated_since(since, 2)
+        .map_ok(|o| o.legacy_resource_id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids, vec![1, 2, 3]);
+}
+
+#[tokio::test]
+async fn updated_since_stops_at_the_first_error() {
+    let server = MockServer::start().await;
+    crate::any_gql()
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"errors": "bad query"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let result: Result<Vec<_>, Error> = c
+        .orders()
+        .updated_since("2026-11-01T00:00:00Z".parse().unwrap(), 10)
+        .try_collect()
+        .await;
+    assert!(matches!(result, Err(Error::Api { status: 400, .. })));
+}
+
+#[tokio::test]
+async fn mark_as_paid() {
+    let server = MockServer::start().await;
+    gql("orderMarkAsPaid", json!({"input": {"id": "gid://shopify/Order/1"}}))
+        .respond_with(ok(json!({"orderMarkAsPaid": {
+            "order": {"id": "gid://shopify/Order/1", "displayFinancialStatus": "PAID", "totalOutstandingSet": money("0.00")},
+            "userErrors": []}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let order = client(&server)
+        .orders()
+        .mark_as_paid(&Gid::new("Order", 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        order.display_financial_status,
+        Some(OrderDisplayFinancialStatus::Paid)
+    );
+}
+
+#[tokio::test]
+async fn mark_as_paid_user_errors() {
+    let server = MockServer::start().await;
+    gql(
+        "orderMarkAsPaid",
+        json!({"input": {"id": "gid://shopify/Order/1"}}),
+    )
+    .respond_with(user_errors(
+        "orderMarkAsPaid",
+        json!([{"field": ["id"], "message": "Order cannot be marked as paid."}]),
+    ))
+    .expect(1)
+    .mount(&server)
+    .await;
+    match client(&server)
+        .orders()
+        .mark_as_paid(&Gid::new("Order", 1))
+        .await
+    {
+        Err(Error::UserErrors { operation, errors }) => {
+            assert_eq!(operation, "orderMarkAsPaid");
+            assert_eq!(errors[0].field.as_deref(), Some(&["id".to_string()][..]));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn mark_as_paid_failure_modes_are_not_retried() {
+    assert_failure_modes(
+        "orderMarkAsPaid",
+        json!({"input": {"id": "gid://shopify/Order/1"}}),
+        false,
+        |c| async move { c.orders().mark_as_paid(&Gid::new("Order", 1)).await },
+    )
+    .await;
+}
+
+fn manual_vars() -> serde_json::Value {
+    json!({"id": "gid://shopify/Order/1", "amount": {"amount": "19.99", "currencyCode": "USD"},
+           "paymentMethodName": "PayTrace", "processedAt": "2026-11-01T10:00:00Z"})
+}
+
+fn manual_input() -> ManualPaymentInput {
+    ManualPaymentInput::new(
+        Gid::new("Order", 1),
+        MoneyV2::new("19.99".parse().unwrap(), "USD"),
+        "PayTrace",
+    )
+    .with_processed_at("2026-11-01T10:00:00Z".parse().unwrap())
+}
+
+#[tokio::test]
+async fn create_manual_payment() {
+    let server = MockServer::start().await;
+    gql("orderCreateManualPayment", manual_vars())
+        .respond_with(ok(json!({"orderCreateManualPayment": {
+            "order": {"id": "gid://shopify/Order/1", "displayFinancialStatus": "PARTIALLY_PAID"},
+            "userErrors": []}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let order = client(&server)
+        .orders()
+        .create_manual_payment(&manual_input())
+        .await
+        .unwrap();
+    assert_eq!(
+        order.display_financial_status,
+        Some(OrderDisplayFinancialStatus::PartiallyPaid)
+    );
+}
+
+#[tokio::test]
+async fn create_manual_payment_coded_user_error() {
+    let server = MockServer::start().await;
+    gql("orderCreateManualPayment", manual_vars())
+        .respond_with(user_errors(
+            "orderCreateManualPayment",
+            json!([{"field": ["amount"], "message": "Amount exceeds balance", "code": "AMOUNT_EXCEEDS_BALANCE"}]),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    match client(&server)
+        .orders()
+        .create_manual_payment(&manual_input())
+        .await
+    {
+        Err(Error::UserErrors { errors, .. }) => {
+            assert_eq!(errors[0].code.as_deref(), Some("AMOUNT_EXCEEDS_BALANCE"))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn create_manual_payment_failure_modes() {
+    assert_failure_modes(
+        "orderCreateManualPayment",
+        manual_vars(),
+        false,
+        |c| async move { c.orders().create_manual_payment(&manual_input()).await },
+    )
+    .await;
+}
+
+fn capture_vars() -> serde_json::Value {
+    json!({"input": {"id": "gid://shopify/Order/1", "parentTransactionId": "gid://shopify/OrderTransaction/2",
+                     "amount": "10.00", "currency": "EUR", "finalCapture": true}})
+}
+
+fn capture_input() -> OrderCaptureInput {
+    OrderCaptureInput::new(
+        Gid::new("Order", 1),
+        Gid::new("OrderTransaction", 2),
+        "10.00".parse().unwrap(),
+    )
+    .with_currency("EUR")
+    .with_final_capture(true)
+}
+
+#[tokio::test]
+async fn capture_success_and_decline_as_data() {
+    for status in ["SUCCESS", "FAILURE"] {
+        let server = MockServer::start().await;
+        gql("orderCapture", capture_vars())
+            .respond_with(ok(json!({"orderCapture": {"transaction": {
+                "id": "gid://shopify/OrderTransaction/3", "kind": "CAPTURE", "status": status,
+                "gateway": "paytrace", "errorCode": if status == "FAILURE" { json!("CARD_DECLINED") } else { json!(null) },
+                "parentTransaction": {"id": "gid://shopify/OrderTransaction/2"}, "amountSet": money("10.00")
+            }, "userErrors": []}})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let t = client(&server)
+            .orders()
+            .capture(&capture_input())
+            .await
+            .unwrap();
+        assert_eq!(t.status.as_str(), status);
+        assert_eq!(t.parent_transaction.unwrap().id.numeric_id(), Some(2));
+    }
+}
+
+#[tokio::test]
+async fn capture_user_errors_and_failure_modes() {
+    let server = MockServer::start().await;
+    gql("orderCapture", capture_vars())
+        .respond_with(user_errors(
+            "orderCapture",
+            json!([{"field": ["input", "amount"], "message": "Amount is greater than capturable"}]),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    assert!(matches!(
+        client(&server).orders().capture(&capture_input()).await,
+        Err(Error::UserErrors {
+            operation: "orderCapture",
+            ..
+        })
+    ));
+    assert_failure_modes("orderCapture", capture_vars(), false, |c| async move {
+        c.orders().capture(&capture_input()).await
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_note() {
+    let vars = json!({"input": {"id": "gid://shopify/Order/1", "note": "paid via PayTrace"}});
+    let server = MockServer::start().await;
+    gql("orderUpdate", vars.clone())
+        .respond_with(ok(json!({"orderUpdate": {"order": {"id": "gid://shopify/Order/1", "note": "paid via PayTrace", "tags": []}, "userErrors": []}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let o = client(&server)
+        .orders()
+        .update_note(&Gid::new("Order", 1), "paid via PayTrace")
+        .await
+        .unwrap();
+    assert_eq!(o.note.as_deref(), Some("paid via PayTrace"));
+
+    let server = MockServer::start().await;
+    gql("orderUpdate", vars.clone())
+        .respond_with(user_errors(
+            "orderUpdate",
+            json!([{"field": ["id"], "message": "Order does not exist"}]),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    assert!(matches!(
+        client(&server)
+            .orders()
+            .update_note(&Gid::new("Order", 1), "paid via PayTrace")
+            .await,
+        Err(Error::UserErrors { .. })
+    ));
+    assert_failure_modes("orderUpdate", vars, true, |c| async move {
+        c.orders()
+            .update_note(&Gid::new("Order", 1), "paid via PayTrace")
+            .await
+    })
+    .await;
+}
