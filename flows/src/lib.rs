@@ -39,12 +39,14 @@
 //! # }
 //! ```
 //!
-//! Not yet here (see the crate README): the webhook intake router, the workflows and backfill,
-//! which need the provider clients.
+//! [`intake::router`] is the axum router that receives Shopify and Stripe webhooks into the store.
+//!
+//! Not yet here (see the crate README): the workflows and backfill.
 #![deny(missing_docs)]
 
 pub mod breaker;
 pub mod error;
+pub mod intake;
 pub mod retry;
 pub mod store;
 pub mod worker;

@@ -32,6 +32,17 @@ pub struct NewEvent {
     pub payload: Vec<u8>,
 }
 
+/// An event as stored in the inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// Row id.
+    pub id: i64,
+    /// The event as it arrived.
+    pub event: NewEvent,
+    /// When it was stored.
+    pub received_at: Millis,
+}
+
 /// A job to enqueue. `(kind, key)` is unique: enqueuing the same pair again is a no-op.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewJob {
@@ -52,8 +63,8 @@ pub enum Accepted {
     New {
         /// Row id of the stored event.
         event: i64,
-        /// Id of the job created for it.
-        job: i64,
+        /// Id of the job created for it, if it has one.
+        job: Option<i64>,
     },
     /// The provider sent this event before: nothing changed.
     Duplicate,
@@ -146,14 +157,19 @@ pub struct Counts {
 /// Durable storage behind the runtime. Implementations must make each method atomic.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Stores a webhook and enqueues its job in one transaction; a second delivery of the same
-    /// `(provider, event_id)` changes nothing and returns [`Accepted::Duplicate`].
+    /// Stores a webhook and enqueues its job (if it has one: topics nobody handles are only kept)
+    /// in one transaction; a second delivery of the same `(provider, event_id)` changes nothing
+    /// and returns [`Accepted::Duplicate`].
     async fn accept_event(
         &self,
         event: NewEvent,
-        job: NewJob,
+        job: Option<NewJob>,
         now: Millis,
     ) -> Result<Accepted, FlowError>;
+
+    /// A stored event, for the job that processes it.
+    async fn event(&self, provider: &str, event_id: &str)
+    -> Result<Option<StoredEvent>, FlowError>;
 
     /// Enqueues a job, or returns the id of the job that already has this `(kind, key)`.
     async fn enqueue(&self, job: NewJob, now: Millis) -> Result<i64, FlowError>;

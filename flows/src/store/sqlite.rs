@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{Accepted, Counts, DeadLetter, Effect, Job, Millis, NewEvent, NewJob, Store};
+use super::{
+    Accepted, Counts, DeadLetter, Effect, Job, Millis, NewEvent, NewJob, Store, StoredEvent,
+};
 use crate::FlowError;
 
 const SCHEMA: &str = "
@@ -145,7 +147,7 @@ impl Store for SqliteStore {
     async fn accept_event(
         &self,
         event: NewEvent,
-        job: NewJob,
+        job: Option<NewJob>,
         now: Millis,
     ) -> Result<Accepted, FlowError> {
         self.with(move |conn| {
@@ -159,9 +161,38 @@ impl Store for SqliteStore {
                 return Ok(Accepted::Duplicate);
             }
             let event_row = tx.last_insert_rowid();
-            let job_id = insert_job(&tx, &job, now)?;
+            let job_id = job.map(|job| insert_job(&tx, &job, now)).transpose()?;
             tx.commit()?;
             Ok(Accepted::New { event: event_row, job: job_id })
+        })
+        .await
+    }
+
+    async fn event(
+        &self,
+        provider: &str,
+        event_id: &str,
+    ) -> Result<Option<StoredEvent>, FlowError> {
+        let (provider, event_id) = (provider.to_owned(), event_id.to_owned());
+        self.with(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT id, topic, payload, received_at FROM inbox WHERE provider = ?1 AND event_id = ?2",
+                    params![provider, event_id],
+                    |r| {
+                        Ok(StoredEvent {
+                            id: r.get(0)?,
+                            event: NewEvent {
+                                provider: provider.clone(),
+                                event_id: event_id.clone(),
+                                topic: r.get(1)?,
+                                payload: r.get(2)?,
+                            },
+                            received_at: r.get(3)?,
+                        })
+                    },
+                )
+                .optional()?)
         })
         .await
     }

@@ -1,6 +1,7 @@
 //! Integration tests of the runtime: the SQLite store and the worker.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod intake;
 mod store;
 mod worker;
 

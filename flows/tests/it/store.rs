@@ -18,12 +18,12 @@ fn event(id: &str) -> NewEvent {
 async fn a_webhook_is_stored_once_with_its_job() {
     let store = SqliteStore::in_memory().unwrap();
     let first = store
-        .accept_event(event("wh-1"), job("order", "shopify/o/1"), 10)
+        .accept_event(event("wh-1"), Some(job("order", "shopify/o/1")), 10)
         .await
         .unwrap();
     assert!(matches!(first, Accepted::New { .. }));
     let again = store
-        .accept_event(event("wh-1"), job("order", "shopify/o/1"), 20)
+        .accept_event(event("wh-1"), Some(job("order", "shopify/o/1")), 20)
         .await
         .unwrap();
     assert_eq!(again, Accepted::Duplicate);
@@ -33,10 +33,21 @@ async fn a_webhook_is_stored_once_with_its_job() {
     let mut stripe = event("wh-1");
     stripe.provider = "stripe".into();
     let other = store
-        .accept_event(stripe, job("charge", "stripe/ch/1"), 30)
+        .accept_event(stripe, Some(job("charge", "stripe/ch/1")), 30)
         .await
         .unwrap();
     assert!(matches!(other, Accepted::New { .. }));
+    // A topic nobody handles is kept without a job.
+    let kept = store.accept_event(event("wh-2"), None, 40).await.unwrap();
+    assert!(matches!(kept, Accepted::New { job: None, .. }));
+    let stored = store.event("shopify", "wh-2").await.unwrap().unwrap();
+    assert_eq!(
+        (stored.event.topic.as_str(), stored.received_at),
+        ("orders/create", 40)
+    );
+    assert_eq!(stored.event.payload, br#"{"id":1}"#);
+    assert!(store.event("shopify", "nope").await.unwrap().is_none());
+    assert_eq!(store.counts().await.unwrap().queued, 2);
 }
 
 #[tokio::test]
@@ -202,7 +213,7 @@ async fn the_file_survives_a_reopen() {
     {
         let store = SqliteStore::open(&path).unwrap();
         store
-            .accept_event(event("wh-1"), job("order", "k1"), 0)
+            .accept_event(event("wh-1"), Some(job("order", "k1")), 0)
             .await
             .unwrap();
         let claimed = store.claim("w1", 0, 100).await.unwrap().unwrap();
@@ -214,7 +225,7 @@ async fn the_file_survives_a_reopen() {
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(
         store
-            .accept_event(event("wh-1"), job("order", "k1"), 2)
+            .accept_event(event("wh-1"), Some(job("order", "k1")), 2)
             .await
             .unwrap(),
         Accepted::Duplicate

@@ -1,0 +1,203 @@
+//! The backend-independent [`Erp`] trait.
+
+use async_trait::async_trait;
+
+use crate::error::Error;
+use crate::models::{
+    CreditMemo, Customer, Dispute, DocumentRef, Invoice, JournalEntry, OpenReceivable, Payment,
+    Recorded, SalesOrder,
+};
+
+/// What the SDK needs from an ERP. Implemented by [`crate::LocalLedger`] (embedded, the
+/// default) and [`crate::odoo::OdooErp`].
+///
+/// Every create is idempotent by `external_ref`: calling it again with a reference that
+/// already exists returns the existing document with [`Recorded::created`] `false` and changes
+/// nothing (except [`Erp::upsert_customer`], which updates the customer). A reference used by a
+/// document of another kind is [`Error::ReferenceConflict`].
+///
+/// ```no_run
+/// use erp::{Erp, LocalLedger, Customer};
+/// # async fn run() -> Result<(), erp::Error> {
+/// let erp: Box<dyn Erp> = Box::new(LocalLedger::open("ledger.sqlite3").await?);
+/// let rec = erp
+///     .upsert_customer(&Customer {
+///         external_ref: "shopify/shop1/customer/7".into(),
+///         name: "Ada Lovelace".into(),
+///         email: Some("ada@example.com".into()),
+///         vault_ids: vec![],
+///     })
+///     .await?;
+/// assert_eq!(erp.find_by_external_ref("shopify/shop1/customer/7").await?, Some(rec.document));
+/// # Ok(()) }
+/// ```
+#[async_trait]
+pub trait Erp: Send + Sync {
+    /// Creates the customer, or updates name, e-mail and vault ids of the existing one.
+    ///
+    /// ```no_run
+    /// # use erp::{Customer, Erp, Gateway, VaultId};
+    /// # async fn run(erp: &dyn Erp) -> Result<(), erp::Error> {
+    /// erp.upsert_customer(&Customer {
+    ///     external_ref: "shopify/shop1/customer/7".into(),
+    ///     name: "Ada Lovelace".into(),
+    ///     email: None,
+    ///     vault_ids: vec![VaultId { gateway: Gateway::new("paytrace")?, vault_id: "c-77".into() }],
+    /// })
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    async fn upsert_customer(&self, customer: &Customer) -> Result<Recorded, Error>;
+
+    /// Creates (and confirms) a sales order for an existing customer.
+    ///
+    /// ```no_run
+    /// # use erp::{CurrencyCode, Erp, LineItem, Money, SalesOrder};
+    /// # async fn run(erp: &dyn Erp, date: chrono::NaiveDate) -> Result<(), erp::Error> {
+    /// let usd = CurrencyCode::new("USD")?;
+    /// let rec = erp
+    ///     .create_sales_order(&SalesOrder {
+    ///         external_ref: "shopify/shop1/order/42".into(),
+    ///         customer_ref: "shopify/shop1/customer/7".into(),
+    ///         order_date: date,
+    ///         currency: usd,
+    ///         lines: vec![LineItem {
+    ///             sku: "TEE".into(),
+    ///             description: "T-shirt".into(),
+    ///             quantity: 1,
+    ///             unit_price: Money::new(1500, usd),
+    ///         }],
+    ///         tax: Money::zero(usd),
+    ///         shipping: Money::zero(usd),
+    ///     })
+    ///     .await?;
+    /// println!("order {} (new: {})", rec.document.id, rec.created);
+    /// # Ok(()) }
+    /// ```
+    async fn create_sales_order(&self, order: &SalesOrder) -> Result<Recorded, Error>;
+
+    /// Creates and posts an invoice for an existing customer.
+    ///
+    /// ```no_run
+    /// # use erp::{CurrencyCode, Erp, Invoice, Money};
+    /// # async fn run(erp: &dyn Erp, date: chrono::NaiveDate) -> Result<(), erp::Error> {
+    /// let usd = CurrencyCode::new("USD")?;
+    /// erp.create_invoice(&Invoice {
+    ///     external_ref: "shopify/shop1/order/42/invoice".into(),
+    ///     customer_ref: "shopify/shop1/customer/7".into(),
+    ///     sales_order_ref: Some("shopify/shop1/order/42".into()),
+    ///     invoice_date: date,
+    ///     due_date: date,
+    ///     currency: usd,
+    ///     lines: vec![],
+    ///     tax: Money::zero(usd),
+    ///     shipping: Money::new(500, usd),
+    /// })
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    async fn create_invoice(&self, invoice: &Invoice) -> Result<Recorded, Error>;
+
+    /// Posts a payment (or refund payment) against a posted invoice.
+    ///
+    /// ```no_run
+    /// # use erp::{CurrencyCode, Erp, Gateway, Money, Payment, PaymentDirection};
+    /// # async fn run(erp: &dyn Erp, date: chrono::NaiveDate) -> Result<(), erp::Error> {
+    /// let usd = CurrencyCode::new("USD")?;
+    /// erp.post_payment(&Payment {
+    ///     external_ref: "paytrace/txn/123".into(),
+    ///     invoice_ref: "shopify/shop1/order/42/invoice".into(),
+    ///     direction: PaymentDirection::Received,
+    ///     gateway: Gateway::new("paytrace")?,
+    ///     transaction_id: "123".into(),
+    ///     amount: Money::new(500, usd),
+    ///     fee: Some(Money::new(45, usd)),
+    ///     date,
+    /// })
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    async fn post_payment(&self, payment: &Payment) -> Result<Recorded, Error>;
+
+    /// Creates and posts a credit memo against a posted invoice.
+    ///
+    /// ```no_run
+    /// # use erp::{CreditMemo, CurrencyCode, Erp, Money};
+    /// # async fn run(erp: &dyn Erp, date: chrono::NaiveDate) -> Result<(), erp::Error> {
+    /// erp.create_credit_memo(&CreditMemo {
+    ///     external_ref: "shopify/shop1/refund/9".into(),
+    ///     invoice_ref: "shopify/shop1/order/42/invoice".into(),
+    ///     date,
+    ///     amount: Money::new(500, CurrencyCode::new("USD")?),
+    ///     reason: "Shipping refunded".into(),
+    /// })
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    async fn create_credit_memo(&self, memo: &CreditMemo) -> Result<Recorded, Error>;
+
+    /// Posts a balanced journal entry; an unbalanced one is [`Error::Unbalanced`].
+    ///
+    /// ```no_run
+    /// # use erp::{Account, CurrencyCode, Erp, Gateway, JournalEntry, JournalLine, Money, Side};
+    /// # async fn run(erp: &dyn Erp, date: chrono::NaiveDate) -> Result<(), erp::Error> {
+    /// let payout = Money::new(10_050, CurrencyCode::new("USD")?);
+    /// let line = |account, side| JournalLine { account, side, amount: payout, label: None };
+    /// erp.post_journal_entry(&JournalEntry {
+    ///     external_ref: "stripe/payout/po_1".into(),
+    ///     date,
+    ///     memo: "Stripe payout".into(),
+    ///     lines: vec![
+    ///         line(Account::Bank, Side::Debit),
+    ///         line(Account::Clearing(Gateway::new("stripe")?), Side::Credit),
+    ///     ],
+    /// })
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    async fn post_journal_entry(&self, entry: &JournalEntry) -> Result<Recorded, Error>;
+
+    /// Records a dispute or chargeback stage and posts its money movement.
+    ///
+    /// ```no_run
+    /// # use erp::{CurrencyCode, Dispute, DisputeStage, Erp, Gateway, Money};
+    /// # async fn run(erp: &dyn Erp, date: chrono::NaiveDate) -> Result<(), erp::Error> {
+    /// let usd = CurrencyCode::new("USD")?;
+    /// erp.record_dispute(&Dispute {
+    ///     external_ref: "stripe/dispute/dp_1/opened".into(),
+    ///     payment_ref: Some("stripe/charge/ch_1".into()),
+    ///     gateway: Gateway::new("stripe")?,
+    ///     dispute_id: "dp_1".into(),
+    ///     stage: DisputeStage::Opened,
+    ///     amount: Money::new(500, usd),
+    ///     fee: Some(Money::new(1500, usd)),
+    ///     reason: "fraudulent".into(),
+    ///     date,
+    /// })
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    async fn record_dispute(&self, dispute: &Dispute) -> Result<Recorded, Error>;
+
+    /// Finds any document by its external reference.
+    ///
+    /// ```no_run
+    /// # async fn run(erp: &dyn erp::Erp) -> Result<(), erp::Error> {
+    /// if let Some(doc) = erp.find_by_external_ref("paytrace/txn/123").await? {
+    ///     println!("{:?} {}", doc.kind, doc.id);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    async fn find_by_external_ref(&self, external_ref: &str) -> Result<Option<DocumentRef>, Error>;
+
+    /// Lists posted invoices with an amount still open.
+    ///
+    /// ```no_run
+    /// # async fn run(erp: &dyn erp::Erp) -> Result<(), erp::Error> {
+    /// for r in erp.open_receivables().await? {
+    ///     println!("{}: {} of {} due {}", r.customer_ref, r.open, r.total, r.due_date);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    async fn open_receivables(&self) -> Result<Vec<OpenReceivable>, Error>;
+}

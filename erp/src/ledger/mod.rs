@@ -1,0 +1,233 @@
+//! The embedded double-entry ledger: the default [`Erp`] backend, one SQLite file, no server.
+//!
+//! * Chart of accounts: bank, receivables, one clearing account per gateway (added on first
+//!   use), tax payable, revenue, shipping income, refunds, gateway fees, chargebacks (see
+//!   [`Account::code`](crate::Account::code)), plus any account added with [`LocalLedger::add_account`].
+//! * Every invoice, payment, credit memo, journal entry and dispute stage writes a journal whose
+//!   debits equal its credits; an unbalanced journal is refused with [`Error::Unbalanced`]
+//!   and nothing is written.
+//! * Amounts are `INTEGER` minor units with the currency on each journal; nothing is `REAL`.
+//! * Concurrency: each call runs on tokio's blocking pool in one `BEGIN IMMEDIATE` transaction,
+//!   so the idempotency check and the insert are atomic. Calls through one `LocalLedger` (it is
+//!   cheap to clone) are serialised by a mutex; several `LocalLedger`s or processes on the same
+//!   file are serialised by SQLite's write lock (WAL mode, 5 s busy timeout by default).
+
+mod post;
+mod reports;
+mod schema;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use rusqlite::{Connection, TransactionBehavior, params};
+
+pub use reports::{AgedReceivable, ReceivablesCheck, TrialBalanceLine};
+
+use crate::erp::Erp;
+use crate::error::Error;
+use crate::models::{
+    AccountKind, CreditMemo, Customer, Dispute, DocumentRef, Invoice, JournalEntry, OpenReceivable,
+    Payment, Recorded, SalesOrder,
+};
+
+/// The embedded SQLite ledger. See the [module docs](self).
+///
+/// ```no_run
+/// use erp::LocalLedger;
+/// # async fn run() -> Result<(), erp::Error> {
+/// let ledger = LocalLedger::open("books.sqlite3").await?;
+/// ledger.verify_journals().await?;
+/// let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default();
+/// for row in ledger.aged_receivables(as_of).await? {
+///     println!("{} {}: {} overdue > 90 days", row.customer_ref, row.currency, row.over_90);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct LocalLedger {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl std::fmt::Debug for LocalLedger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalLedger").finish_non_exhaustive()
+    }
+}
+
+impl LocalLedger {
+    /// Opens (or creates) the ledger file, in WAL mode with a 5 s busy timeout.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
+        Self::open_with_busy_timeout(path, Duration::from_secs(5)).await
+    }
+
+    /// Like [`LocalLedger::open`], with how long a writer waits for another's lock.
+    pub async fn open_with_busy_timeout(
+        path: impl AsRef<Path>,
+        busy_timeout: Duration,
+    ) -> Result<Self, Error> {
+        let path = path.as_ref().to_owned();
+        let conn = tokio::task::spawn_blocking(move || -> Result<Connection, Error> {
+            let mut conn = Connection::open(path)?;
+            conn.busy_timeout(busy_timeout)?;
+            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(Error::Config(format!("could not enable WAL (got {mode})")));
+            }
+            Self::prepare(&mut conn)?;
+            Ok(conn)
+        })
+        .await??;
+        Ok(Self::from_conn(conn))
+    }
+
+    /// An in-memory ledger (tests, dry runs); it vanishes when dropped.
+    pub fn open_in_memory() -> Result<Self, Error> {
+        let mut conn = Connection::open_in_memory()?;
+        Self::prepare(&mut conn)?;
+        Ok(Self::from_conn(conn))
+    }
+
+    fn prepare(conn: &mut Connection) -> Result<(), Error> {
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        schema::migrate(conn)
+    }
+
+    fn from_conn(conn: Connection) -> Self {
+        Self {
+            conn: Arc::new(Mutex::new(conn)),
+        }
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, Error> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let guard = conn
+                .lock()
+                .map_err(|_| Error::Task("ledger connection mutex poisoned".into()))?;
+            f(&guard)
+        })
+        .await?
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction: committed if `f` succeeds, rolled back if not.
+    async fn write<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, Error> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| Error::Task("ledger connection mutex poisoned".into()))?;
+            let tx = guard.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await?
+    }
+
+    /// Adds an account to the chart (for [`crate::Account::Other`] lines); existing codes are
+    /// left as they are.
+    pub async fn add_account(
+        &self,
+        code: &str,
+        name: &str,
+        kind: AccountKind,
+    ) -> Result<(), Error> {
+        let (code, name) = (code.to_owned(), name.to_owned());
+        self.write(move |c| {
+            c.execute(
+                "INSERT OR IGNORE INTO accounts (code, name, kind) VALUES (?1, ?2, ?3)",
+                params![code, name, kind.as_str()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The customer with this external reference, with its gateway vault ids.
+    pub async fn customer(&self, external_ref: &str) -> Result<Option<Customer>, Error> {
+        let r = external_ref.to_owned();
+        self.read(move |c| post::customer(c, &r)).await
+    }
+
+    /// Debits and credits per account and currency. Per currency, total debits equal total
+    /// credits.
+    pub async fn trial_balance(&self) -> Result<Vec<TrialBalanceLine>, Error> {
+        self.read(reports::trial_balance).await
+    }
+
+    /// Open invoices per customer and currency, bucketed by days past due at `as_of`.
+    pub async fn aged_receivables(&self, as_of: NaiveDate) -> Result<Vec<AgedReceivable>, Error> {
+        self.read(move |c| reports::aged_receivables(c, as_of))
+            .await
+    }
+
+    /// The receivables account reconciled against the documents, per currency.
+    pub async fn receivables_check(&self) -> Result<Vec<ReceivablesCheck>, Error> {
+        self.read(reports::receivables_check).await
+    }
+
+    /// Audits every stored journal; the first one that does not balance is an
+    /// [`Error::Unbalanced`] (only possible if the file was edited by something else).
+    pub async fn verify_journals(&self) -> Result<(), Error> {
+        self.read(reports::verify_journals).await
+    }
+}
+
+#[async_trait]
+impl Erp for LocalLedger {
+    async fn upsert_customer(&self, customer: &Customer) -> Result<Recorded, Error> {
+        let c = customer.clone();
+        self.write(move |tx| post::upsert_customer(tx, &c)).await
+    }
+
+    async fn create_sales_order(&self, order: &SalesOrder) -> Result<Recorded, Error> {
+        let o = order.clone();
+        self.write(move |tx| post::create_sales_order(tx, &o)).await
+    }
+
+    async fn create_invoice(&self, invoice: &Invoice) -> Result<Recorded, Error> {
+        let i = invoice.clone();
+        self.write(move |tx| post::create_invoice(tx, &i)).await
+    }
+
+    async fn post_payment(&self, payment: &Payment) -> Result<Recorded, Error> {
+        let p = payment.clone();
+        self.write(move |tx| post::post_payment(tx, &p)).await
+    }
+
+    async fn create_credit_memo(&self, memo: &CreditMemo) -> Result<Recorded, Error> {
+        let m = memo.clone();
+        self.write(move |tx| post::create_credit_memo(tx, &m)).await
+    }
+
+    async fn post_journal_entry(&self, entry: &JournalEntry) -> Result<Recorded, Error> {
+        let e = entry.clone();
+        self.write(move |tx| post::post_journal_entry(tx, &e)).await
+    }
+
+    async fn record_dispute(&self, dispute: &Dispute) -> Result<Recorded, Error> {
+        let d = dispute.clone();
+        self.write(move |tx| post::record_dispute(tx, &d)).await
+    }
+
+    async fn find_by_external_ref(&self, external_ref: &str) -> Result<Option<DocumentRef>, Error> {
+        let r = external_ref.to_owned();
+        self.read(move |c| post::find(c, &r)).await
+    }
+
+    async fn open_receivables(&self) -> Result<Vec<OpenReceivable>, Error> {
+        self.read(reports::open_receivables).await
+    }
+}

@@ -1,0 +1,558 @@
+//! Writing documents and their journals, inside one IMMEDIATE transaction per call.
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::schema::ensure_account;
+use crate::error::Error;
+use crate::models::{
+    Account, CreditMemo, Customer, Dispute, DisputeStage, DocumentId, DocumentKind, DocumentRef,
+    Gateway, Invoice, JournalEntry, JournalLine, LineItem, Payment, PaymentDirection, Recorded,
+    SalesOrder, Side, VaultId, journal::check_balanced,
+};
+use crate::money::{CurrencyCode, Money};
+
+/// Looks a reference up: `Some(id)` if it exists with `kind`, a conflict if another kind holds it.
+fn existing(
+    conn: &Connection,
+    external_ref: &str,
+    kind: DocumentKind,
+) -> Result<Option<i64>, Error> {
+    let row: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT id, kind FROM documents WHERE external_ref = ?1",
+            [external_ref],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some((id, k)) if k == kind.as_str() => Ok(Some(id)),
+        Some((_, k)) => Err(Error::ReferenceConflict {
+            external_ref: external_ref.to_owned(),
+            existing: DocumentKind::parse(&k).ok_or_else(|| corrupt("documents.kind"))?,
+        }),
+    }
+}
+
+pub(crate) fn corrupt(path: &str) -> Error {
+    Error::Decode {
+        path: format!("ledger.{path}"),
+        message: "unexpected value in the ledger file".into(),
+    }
+}
+
+fn recorded(kind: DocumentKind, id: i64, external_ref: &str, created: bool) -> Recorded {
+    Recorded {
+        document: DocumentRef {
+            kind,
+            id: DocumentId(id.to_string()),
+            external_ref: external_ref.to_owned(),
+        },
+        created,
+    }
+}
+
+fn insert_document(
+    conn: &Connection,
+    external_ref: &str,
+    kind: DocumentKind,
+) -> Result<i64, Error> {
+    conn.execute(
+        "INSERT INTO documents (external_ref, kind) VALUES (?1, ?2)",
+        params![external_ref, kind.as_str()],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The id of an existing document of `kind`, or `NotFound`.
+fn require(conn: &Connection, external_ref: &str, kind: DocumentKind) -> Result<i64, Error> {
+    existing(conn, external_ref, kind)?.ok_or_else(|| Error::NotFound {
+        kind: kind.as_str(),
+        reference: external_ref.to_owned(),
+    })
+}
+
+fn insert_lines(conn: &Connection, doc_id: i64, lines: &[LineItem]) -> Result<(), Error> {
+    for (n, line) in lines.iter().enumerate() {
+        conn.execute(
+            "INSERT INTO document_lines (doc_id, line_no, sku, description, quantity, unit_price)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                doc_id,
+                n as i64,
+                line.sku,
+                line.description,
+                i64::from(line.quantity),
+                line.unit_price.minor
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes a journal for `doc_id` after checking it balances; zero lines are left out.
+fn post_journal(
+    conn: &Connection,
+    doc_id: i64,
+    date: NaiveDate,
+    memo: &str,
+    lines: &[JournalLine],
+) -> Result<(), Error> {
+    // Documents build lines for every component (tax, shipping, fee); the absent ones are 0.
+    let owned: Vec<JournalLine> = lines
+        .iter()
+        .filter(|l| l.amount.minor != 0)
+        .cloned()
+        .collect();
+    let currency = check_balanced(&owned)?;
+    conn.execute(
+        "INSERT INTO journals (doc_id, date, memo, currency) VALUES (?1, ?2, ?3, ?4)",
+        params![doc_id, date.to_string(), memo, currency.as_str()],
+    )?;
+    let journal_id = conn.last_insert_rowid();
+    for (n, line) in owned.iter().enumerate() {
+        let code = ensure_account(conn, &line.account)?;
+        let (debit, credit) = match line.side {
+            Side::Debit => (line.amount.minor, 0),
+            Side::Credit => (0, line.amount.minor),
+        };
+        conn.execute(
+            "INSERT INTO journal_lines (journal_id, line_no, account_code, debit, credit, label)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![journal_id, n as i64, code, debit, credit, line.label],
+        )?;
+    }
+    Ok(())
+}
+
+fn line(account: Account, side: Side, amount: Money) -> JournalLine {
+    JournalLine {
+        account,
+        side,
+        amount,
+        label: None,
+    }
+}
+
+pub(crate) fn upsert_customer(conn: &Connection, c: &Customer) -> Result<Recorded, Error> {
+    crate::models::require_ref(&c.external_ref)?;
+    let (id, created) = match existing(conn, &c.external_ref, DocumentKind::Customer)? {
+        Some(id) => {
+            conn.execute(
+                "UPDATE customers SET name = ?2, email = ?3 WHERE doc_id = ?1",
+                params![id, c.name, c.email],
+            )?;
+            (id, false)
+        }
+        None => {
+            let id = insert_document(conn, &c.external_ref, DocumentKind::Customer)?;
+            conn.execute(
+                "INSERT INTO customers (doc_id, name, email) VALUES (?1, ?2, ?3)",
+                params![id, c.name, c.email],
+            )?;
+            (id, true)
+        }
+    };
+    for v in &c.vault_ids {
+        conn.execute(
+            "INSERT INTO vault_ids (customer_id, gateway, vault_id) VALUES (?1, ?2, ?3)
+             ON CONFLICT (customer_id, gateway) DO UPDATE SET vault_id = excluded.vault_id",
+            params![id, v.gateway.as_str(), v.vault_id],
+        )?;
+    }
+    Ok(recorded(
+        DocumentKind::Customer,
+        id,
+        &c.external_ref,
+        created,
+    ))
+}
+
+pub(crate) fn create_sales_order(conn: &Connection, o: &SalesOrder) -> Result<Recorded, Error> {
+    crate::models::require_ref(&o.external_ref)?;
+    if let Some(id) = existing(conn, &o.external_ref, DocumentKind::SalesOrder)? {
+        return Ok(recorded(
+            DocumentKind::SalesOrder,
+            id,
+            &o.external_ref,
+            false,
+        ));
+    }
+    let total = o.validate()?;
+    let customer = require(conn, &o.customer_ref, DocumentKind::Customer)?;
+    let id = insert_document(conn, &o.external_ref, DocumentKind::SalesOrder)?;
+    conn.execute(
+        "INSERT INTO sales_orders (doc_id, customer_id, order_date, currency, tax, shipping, total)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            id,
+            customer,
+            o.order_date.to_string(),
+            o.currency.as_str(),
+            o.tax.minor,
+            o.shipping.minor,
+            total.minor
+        ],
+    )?;
+    insert_lines(conn, id, &o.lines)?;
+    Ok(recorded(
+        DocumentKind::SalesOrder,
+        id,
+        &o.external_ref,
+        true,
+    ))
+}
+
+pub(crate) fn create_invoice(conn: &Connection, inv: &Invoice) -> Result<Recorded, Error> {
+    crate::models::require_ref(&inv.external_ref)?;
+    if let Some(id) = existing(conn, &inv.external_ref, DocumentKind::Invoice)? {
+        return Ok(recorded(
+            DocumentKind::Invoice,
+            id,
+            &inv.external_ref,
+            false,
+        ));
+    }
+    let total = inv.validate()?;
+    let subtotal = inv.subtotal()?;
+    let customer = require(conn, &inv.customer_ref, DocumentKind::Customer)?;
+    let order = inv
+        .sales_order_ref
+        .as_deref()
+        .map(|r| require(conn, r, DocumentKind::SalesOrder))
+        .transpose()?;
+    let id = insert_document(conn, &inv.external_ref, DocumentKind::Invoice)?;
+    conn.execute(
+        "INSERT INTO invoices (doc_id, customer_id, sales_order_id, invoice_date, due_date,
+                               currency, subtotal, tax, shipping, total)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            id,
+            customer,
+            order,
+            inv.invoice_date.to_string(),
+            inv.due_date.to_string(),
+            inv.currency.as_str(),
+            subtotal.minor,
+            inv.tax.minor,
+            inv.shipping.minor,
+            total.minor
+        ],
+    )?;
+    insert_lines(conn, id, &inv.lines)?;
+    post_journal(
+        conn,
+        id,
+        inv.invoice_date,
+        &format!("Invoice {}", inv.external_ref),
+        &[
+            line(Account::Receivables, Side::Debit, total),
+            line(Account::Revenue, Side::Credit, subtotal),
+            line(Account::TaxPayable, Side::Credit, inv.tax),
+            line(Account::ShippingIncome, Side::Credit, inv.shipping),
+        ],
+    )?;
+    Ok(recorded(DocumentKind::Invoice, id, &inv.external_ref, true))
+}
+
+/// An invoice's id, currency, total, credits so far and open balance.
+pub(crate) struct InvoiceState {
+    pub id: i64,
+    pub currency: CurrencyCode,
+    pub total: i64,
+    pub credited: i64,
+    pub open: i64,
+}
+
+pub(crate) const INVOICE_STATE_SQL: &str = "
+SELECT i.doc_id, i.currency, i.total,
+       COALESCE((SELECT SUM(amount) FROM credit_memos c WHERE c.invoice_id = i.doc_id), 0),
+       COALESCE((SELECT SUM(CASE direction WHEN 'received' THEN amount ELSE -amount END)
+                 FROM payments p WHERE p.invoice_id = i.doc_id), 0)
+FROM invoices i";
+
+pub(crate) fn invoice_state_row(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(i64, String, i64, i64, i64)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn invoice_state(conn: &Connection, invoice_ref: &str) -> Result<InvoiceState, Error> {
+    let id = require(conn, invoice_ref, DocumentKind::Invoice)?;
+    let (id, currency, total, credited, paid_net) = conn.query_row(
+        &format!("{INVOICE_STATE_SQL} WHERE i.doc_id = ?1"),
+        [id],
+        invoice_state_row,
+    )?;
+    let currency = CurrencyCode::new(&currency).map_err(|_| corrupt("invoices.currency"))?;
+    Ok(InvoiceState {
+        id,
+        currency,
+        total,
+        credited,
+        open: total - credited - paid_net,
+    })
+}
+
+fn same_currency(expected: CurrencyCode, found: CurrencyCode) -> Result<(), Error> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(Error::CurrencyMismatch { expected, found })
+    }
+}
+
+pub(crate) fn post_payment(conn: &Connection, p: &Payment) -> Result<Recorded, Error> {
+    crate::models::require_ref(&p.external_ref)?;
+    if let Some(id) = existing(conn, &p.external_ref, DocumentKind::Payment)? {
+        return Ok(recorded(DocumentKind::Payment, id, &p.external_ref, false));
+    }
+    let fee = p.validate()?;
+    let inv = invoice_state(conn, &p.invoice_ref)?;
+    same_currency(inv.currency, p.amount.currency)?;
+    same_currency(inv.currency, fee.currency)?;
+    let clearing = Account::Clearing(p.gateway.clone());
+    let lines = match p.direction {
+        PaymentDirection::Received => {
+            if p.amount.minor > inv.open {
+                return Err(Error::InvalidDocument(format!(
+                    "payment {} exceeds the open balance {} of invoice {}",
+                    p.amount,
+                    Money::new(inv.open, inv.currency),
+                    p.invoice_ref
+                )));
+            }
+            vec![
+                line(clearing, Side::Debit, p.amount.checked_sub(fee)?),
+                line(Account::GatewayFees, Side::Debit, fee),
+                line(Account::Receivables, Side::Credit, p.amount),
+            ]
+        }
+        PaymentDirection::Refunded => {
+            if p.amount.minor > -inv.open {
+                return Err(Error::InvalidDocument(format!(
+                    "refund {} exceeds the customer's credit {} on invoice {}",
+                    p.amount,
+                    Money::new(-inv.open, inv.currency),
+                    p.invoice_ref
+                )));
+            }
+            vec![
+                line(Account::Receivables, Side::Debit, p.amount),
+                line(Account::GatewayFees, Side::Debit, fee),
+                line(clearing, Side::Credit, p.amount.checked_add(fee)?),
+            ]
+        }
+    };
+    let id = insert_document(conn, &p.external_ref, DocumentKind::Payment)?;
+    let direction = match p.direction {
+        PaymentDirection::Received => "received",
+        PaymentDirection::Refunded => "refunded",
+    };
+    conn.execute(
+        "INSERT INTO payments (doc_id, invoice_id, direction, gateway, transaction_id, amount, fee,
+                               currency, date)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            id,
+            inv.id,
+            direction,
+            p.gateway.as_str(),
+            p.transaction_id,
+            p.amount.minor,
+            fee.minor,
+            inv.currency.as_str(),
+            p.date.to_string()
+        ],
+    )?;
+    let memo = format!(
+        "Payment {} ({} {})",
+        p.external_ref, p.gateway, p.transaction_id
+    );
+    post_journal(conn, id, p.date, &memo, &lines)?;
+    Ok(recorded(DocumentKind::Payment, id, &p.external_ref, true))
+}
+
+pub(crate) fn create_credit_memo(conn: &Connection, m: &CreditMemo) -> Result<Recorded, Error> {
+    crate::models::require_ref(&m.external_ref)?;
+    if let Some(id) = existing(conn, &m.external_ref, DocumentKind::CreditMemo)? {
+        return Ok(recorded(
+            DocumentKind::CreditMemo,
+            id,
+            &m.external_ref,
+            false,
+        ));
+    }
+    m.validate()?;
+    let inv = invoice_state(conn, &m.invoice_ref)?;
+    same_currency(inv.currency, m.amount.currency)?;
+    if m.amount.minor > inv.total - inv.credited {
+        return Err(Error::InvalidDocument(format!(
+            "credit {} exceeds what is left to credit on invoice {}",
+            m.amount, m.invoice_ref
+        )));
+    }
+    let id = insert_document(conn, &m.external_ref, DocumentKind::CreditMemo)?;
+    conn.execute(
+        "INSERT INTO credit_memos (doc_id, invoice_id, date, amount, currency, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            id,
+            inv.id,
+            m.date.to_string(),
+            m.amount.minor,
+            inv.currency.as_str(),
+            m.reason
+        ],
+    )?;
+    post_journal(
+        conn,
+        id,
+        m.date,
+        &format!("Credit memo {}", m.external_ref),
+        &[
+            line(Account::Refunds, Side::Debit, m.amount),
+            line(Account::Receivables, Side::Credit, m.amount),
+        ],
+    )?;
+    Ok(recorded(
+        DocumentKind::CreditMemo,
+        id,
+        &m.external_ref,
+        true,
+    ))
+}
+
+pub(crate) fn post_journal_entry(conn: &Connection, e: &JournalEntry) -> Result<Recorded, Error> {
+    crate::models::require_ref(&e.external_ref)?;
+    if let Some(id) = existing(conn, &e.external_ref, DocumentKind::JournalEntry)? {
+        return Ok(recorded(
+            DocumentKind::JournalEntry,
+            id,
+            &e.external_ref,
+            false,
+        ));
+    }
+    e.validate()?;
+    let id = insert_document(conn, &e.external_ref, DocumentKind::JournalEntry)?;
+    post_journal(conn, id, e.date, &e.memo, &e.lines)?;
+    Ok(recorded(
+        DocumentKind::JournalEntry,
+        id,
+        &e.external_ref,
+        true,
+    ))
+}
+
+pub(crate) fn record_dispute(conn: &Connection, d: &Dispute) -> Result<Recorded, Error> {
+    crate::models::require_ref(&d.external_ref)?;
+    if let Some(id) = existing(conn, &d.external_ref, DocumentKind::Dispute)? {
+        return Ok(recorded(DocumentKind::Dispute, id, &d.external_ref, false));
+    }
+    let withdrawn = d.validate()?;
+    let fee = d.fee.unwrap_or(Money::zero(d.amount.currency));
+    let payment = d
+        .payment_ref
+        .as_deref()
+        .map(|r| require(conn, r, DocumentKind::Payment))
+        .transpose()?;
+    let id = insert_document(conn, &d.external_ref, DocumentKind::Dispute)?;
+    let stage = match d.stage {
+        DisputeStage::Opened => "opened",
+        DisputeStage::Won => "won",
+        DisputeStage::Lost => "lost",
+    };
+    conn.execute(
+        "INSERT INTO disputes (doc_id, payment_id, gateway, dispute_id, stage, amount, fee,
+                               currency, reason, date)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            id,
+            payment,
+            d.gateway.as_str(),
+            d.dispute_id,
+            stage,
+            d.amount.minor,
+            fee.minor,
+            d.amount.currency.as_str(),
+            d.reason,
+            d.date.to_string()
+        ],
+    )?;
+    let clearing = Account::Clearing(d.gateway.clone());
+    let memo = format!("Dispute {} {stage} ({})", d.dispute_id, d.gateway);
+    match d.stage {
+        DisputeStage::Opened => post_journal(
+            conn,
+            id,
+            d.date,
+            &memo,
+            &[
+                line(Account::Chargebacks, Side::Debit, withdrawn),
+                line(clearing, Side::Credit, withdrawn),
+            ],
+        )?,
+        DisputeStage::Won => post_journal(
+            conn,
+            id,
+            d.date,
+            &memo,
+            &[
+                line(clearing, Side::Debit, d.amount),
+                line(Account::Chargebacks, Side::Credit, d.amount),
+            ],
+        )?,
+        DisputeStage::Lost => {}
+    }
+    Ok(recorded(DocumentKind::Dispute, id, &d.external_ref, true))
+}
+
+pub(crate) fn customer(conn: &Connection, external_ref: &str) -> Result<Option<Customer>, Error> {
+    let Some(id) = existing(conn, external_ref, DocumentKind::Customer)? else {
+        return Ok(None);
+    };
+    let (name, email) = conn.query_row(
+        "SELECT name, email FROM customers WHERE doc_id = ?1",
+        [id],
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)),
+    )?;
+    let mut stmt = conn.prepare(
+        "SELECT gateway, vault_id FROM vault_ids WHERE customer_id = ?1 ORDER BY gateway",
+    )?;
+    let rows = stmt.query_map([id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut vault_ids = Vec::new();
+    for row in rows {
+        let (gateway, vault_id) = row?;
+        vault_ids.push(VaultId {
+            gateway: Gateway::new(&gateway).map_err(|_| corrupt("vault_ids.gateway"))?,
+            vault_id,
+        });
+    }
+    Ok(Some(Customer {
+        external_ref: external_ref.to_owned(),
+        name,
+        email,
+        vault_ids,
+    }))
+}
+
+pub(crate) fn find(conn: &Connection, external_ref: &str) -> Result<Option<DocumentRef>, Error> {
+    let row: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT id, kind FROM documents WHERE external_ref = ?1",
+            [external_ref],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    row.map(|(id, kind)| {
+        Ok(DocumentRef {
+            kind: DocumentKind::parse(&kind).ok_or_else(|| corrupt("documents.kind"))?,
+            id: DocumentId(id.to_string()),
+            external_ref: external_ref.to_owned(),
+        })
+    })
+    .transpose()
+}

@@ -1,0 +1,258 @@
+//! Read-only reports over the ledger.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+use super::post::{INVOICE_STATE_SQL, corrupt, invoice_state_row};
+use crate::error::Error;
+use crate::models::{AccountKind, DocumentId, DocumentKind, DocumentRef, OpenReceivable};
+use crate::money::{CurrencyCode, Money};
+
+/// One account's totals in one currency.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct TrialBalanceLine {
+    /// Account code.
+    pub code: String,
+    /// Account name.
+    pub name: String,
+    /// Account kind.
+    pub kind: AccountKind,
+    /// Currency.
+    pub currency: CurrencyCode,
+    /// Sum of debits, minor units.
+    pub debit: i64,
+    /// Sum of credits, minor units.
+    pub credit: i64,
+    /// `debit − credit`, minor units.
+    pub balance: i64,
+}
+
+/// A customer's open receivables in one currency, bucketed by days past the due date.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct AgedReceivable {
+    /// The customer's external reference.
+    pub customer_ref: String,
+    /// Currency.
+    pub currency: CurrencyCode,
+    /// Not yet due.
+    pub current: i64,
+    /// 1 to 30 days past due.
+    pub days_1_30: i64,
+    /// 31 to 60 days past due.
+    pub days_31_60: i64,
+    /// 61 to 90 days past due.
+    pub days_61_90: i64,
+    /// More than 90 days past due.
+    pub over_90: i64,
+    /// Sum of the buckets.
+    pub total: i64,
+}
+
+/// Receivables reconciled against the documents, per currency: `ledger_balance` (the
+/// receivables account) must equal `invoiced − credited − received + refunded`.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ReceivablesCheck {
+    /// Currency.
+    pub currency: CurrencyCode,
+    /// Sum of invoice totals.
+    pub invoiced: i64,
+    /// Sum of credit memos.
+    pub credited: i64,
+    /// Sum of payments received.
+    pub received: i64,
+    /// Sum of refund payments.
+    pub refunded: i64,
+    /// Balance of the receivables account.
+    pub ledger_balance: i64,
+}
+
+impl ReceivablesCheck {
+    /// Whether the ledger agrees with the documents.
+    pub fn is_consistent(&self) -> bool {
+        self.ledger_balance == self.invoiced - self.credited - self.received + self.refunded
+    }
+}
+
+fn currency(s: &str, path: &str) -> Result<CurrencyCode, Error> {
+    CurrencyCode::new(s).map_err(|_| corrupt(path))
+}
+
+fn date(s: &str, path: &str) -> Result<NaiveDate, Error> {
+    s.parse().map_err(|_| corrupt(path))
+}
+
+pub(crate) fn trial_balance(conn: &Connection) -> Result<Vec<TrialBalanceLine>, Error> {
+    let mut stmt = conn.prepare(
+        "SELECT a.code, a.name, a.kind, j.currency, SUM(l.debit), SUM(l.credit)
+         FROM journal_lines l
+         JOIN journals j ON j.id = l.journal_id
+         JOIN accounts a ON a.code = l.account_code
+         GROUP BY a.code, j.currency
+         ORDER BY j.currency, a.code",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, i64>(4)?,
+            r.get::<_, i64>(5)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (code, name, kind, cur, debit, credit) = row?;
+        out.push(TrialBalanceLine {
+            code,
+            name,
+            kind: AccountKind::parse(&kind).ok_or_else(|| corrupt("accounts.kind"))?,
+            currency: currency(&cur, "journals.currency")?,
+            debit,
+            credit,
+            balance: debit - credit,
+        });
+    }
+    Ok(out)
+}
+
+pub(crate) fn verify_journals(conn: &Connection) -> Result<(), Error> {
+    let row: Option<(i64, i64, String)> = conn
+        .query_row(
+            "SELECT SUM(l.debit), SUM(l.credit), j.currency
+             FROM journals j JOIN journal_lines l ON l.journal_id = j.id
+             GROUP BY j.id HAVING SUM(l.debit) != SUM(l.credit) LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?;
+    match row {
+        None => Ok(()),
+        Some((debits, credits, cur)) => Err(Error::Unbalanced {
+            debits,
+            credits,
+            currency: currency(&cur, "journals.currency")?,
+        }),
+    }
+}
+
+pub(crate) fn open_receivables(conn: &Connection) -> Result<Vec<OpenReceivable>, Error> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT s.*, d.external_ref, cd.external_ref, i.invoice_date, i.due_date
+         FROM ({INVOICE_STATE_SQL}) s
+         JOIN invoices i ON i.doc_id = s.doc_id
+         JOIN documents d ON d.id = i.doc_id
+         JOIN documents cd ON cd.id = i.customer_id
+         ORDER BY i.due_date, i.doc_id"
+    ))?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            invoice_state_row(r)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+            r.get::<_, String>(7)?,
+            r.get::<_, String>(8)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let ((id, cur, total, credited, paid_net), inv_ref, cust_ref, inv_date, due) = row?;
+        let open = total - credited - paid_net;
+        if open <= 0 {
+            continue;
+        }
+        let cur = currency(&cur, "invoices.currency")?;
+        out.push(OpenReceivable {
+            invoice: DocumentRef {
+                kind: DocumentKind::Invoice,
+                id: DocumentId(id.to_string()),
+                external_ref: inv_ref,
+            },
+            customer_ref: cust_ref,
+            invoice_date: date(&inv_date, "invoices.invoice_date")?,
+            due_date: date(&due, "invoices.due_date")?,
+            total: Money::new(total, cur),
+            open: Money::new(open, cur),
+        });
+    }
+    Ok(out)
+}
+
+pub(crate) fn aged_receivables(
+    conn: &Connection,
+    as_of: NaiveDate,
+) -> Result<Vec<AgedReceivable>, Error> {
+    let mut buckets: BTreeMap<(String, CurrencyCode), AgedReceivable> = BTreeMap::new();
+    for r in open_receivables(conn)? {
+        let days = (as_of - r.due_date).num_days();
+        let entry = buckets
+            .entry((r.customer_ref.clone(), r.open.currency))
+            .or_insert_with(|| AgedReceivable {
+                customer_ref: r.customer_ref.clone(),
+                currency: r.open.currency,
+                current: 0,
+                days_1_30: 0,
+                days_31_60: 0,
+                days_61_90: 0,
+                over_90: 0,
+                total: 0,
+            });
+        let slot = match days {
+            ..=0 => &mut entry.current,
+            1..=30 => &mut entry.days_1_30,
+            31..=60 => &mut entry.days_31_60,
+            61..=90 => &mut entry.days_61_90,
+            _ => &mut entry.over_90,
+        };
+        *slot += r.open.minor;
+        entry.total += r.open.minor;
+    }
+    Ok(buckets.into_values().collect())
+}
+
+pub(crate) fn receivables_check(conn: &Connection) -> Result<Vec<ReceivablesCheck>, Error> {
+    let mut stmt = conn.prepare(
+        "WITH cur AS (SELECT currency FROM invoices UNION SELECT currency FROM journals)
+         SELECT cur.currency,
+           COALESCE((SELECT SUM(total) FROM invoices WHERE currency = cur.currency), 0),
+           COALESCE((SELECT SUM(amount) FROM credit_memos WHERE currency = cur.currency), 0),
+           COALESCE((SELECT SUM(amount) FROM payments
+                     WHERE currency = cur.currency AND direction = 'received'), 0),
+           COALESCE((SELECT SUM(amount) FROM payments
+                     WHERE currency = cur.currency AND direction = 'refunded'), 0),
+           COALESCE((SELECT SUM(l.debit) - SUM(l.credit) FROM journal_lines l
+                     JOIN journals j ON j.id = l.journal_id
+                     WHERE j.currency = cur.currency AND l.account_code = ?1), 0)
+         FROM cur ORDER BY cur.currency",
+    )?;
+    let rows = stmt.query_map([crate::models::Account::Receivables.code()], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (cur, invoiced, credited, received, refunded, ledger_balance) = row?;
+        out.push(ReceivablesCheck {
+            currency: currency(&cur, "invoices.currency")?,
+            invoiced,
+            credited,
+            received,
+            refunded,
+            ledger_balance,
+        });
+    }
+    Ok(out)
+}

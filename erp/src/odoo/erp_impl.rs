@@ -1,0 +1,460 @@
+//! The [`Erp`] trait over Odoo's JSON-2 API.
+
+use std::collections::{BTreeMap, HashMap};
+
+use async_trait::async_trait;
+use serde_json::{Value, json};
+
+use super::connector::{NO_TAXES, OdooErp, doc, money, recorded};
+use super::wire::{CreatedIds, InvoiceRecord, PartnerRef};
+use crate::erp::Erp;
+use crate::error::Error;
+use crate::models::{
+    Account, CreditMemo, Customer, Dispute, DisputeStage, DocumentKind, DocumentRef, Invoice,
+    JournalEntry, JournalLine, OpenReceivable, Payment, PaymentDirection, Recorded, SalesOrder,
+    Side,
+};
+use crate::money::{CurrencyCode, Money};
+
+#[async_trait]
+impl Erp for OdooErp {
+    async fn upsert_customer(&self, c: &Customer) -> Result<Recorded, Error> {
+        crate::models::require_ref(&c.external_ref)?;
+        let mut vals = json!({"name": c.name, "email": c.email});
+        if let Some(field) = &self.config.vault_id_field {
+            let vault: BTreeMap<&str, &str> = c
+                .vault_ids
+                .iter()
+                .map(|v| (v.gateway.as_str(), v.vault_id.as_str()))
+                .collect();
+            vals[field] = Value::String(json!(vault).to_string());
+        }
+        let existing = self
+            .search_one("res.partner", json!([["ref", "=", c.external_ref]]))
+            .await?;
+        if let Some(id) = existing {
+            let _: Value = self
+                .client
+                .call("res.partner", "write", json!({"ids": [id], "vals": vals}))
+                .await?;
+            return Ok(recorded(DocumentKind::Customer, id, &c.external_ref, false));
+        }
+        vals["ref"] = json!(c.external_ref);
+        vals["customer_rank"] = json!(1);
+        let id = self.create("res.partner", vals).await?;
+        Ok(recorded(DocumentKind::Customer, id, &c.external_ref, true))
+    }
+
+    async fn create_sales_order(&self, o: &SalesOrder) -> Result<Recorded, Error> {
+        crate::models::require_ref(&o.external_ref)?;
+        let existing = self
+            .search_one(
+                "sale.order",
+                json!([["client_order_ref", "=", o.external_ref]]),
+            )
+            .await?;
+        if let Some(id) = existing {
+            return Ok(recorded(
+                DocumentKind::SalesOrder,
+                id,
+                &o.external_ref,
+                false,
+            ));
+        }
+        o.validate()?;
+        let partner = self.partner(&o.customer_ref).await?;
+        let mut lines = Vec::with_capacity(o.lines.len());
+        for l in &o.lines {
+            let product = self
+                .lookup("product.product", "default_code", &l.sku, "product")
+                .await?;
+            lines.push(json!([0, 0, {
+                "product_id": product,
+                "name": l.description,
+                "product_uom_qty": l.quantity,
+                "price_unit": money(l.unit_price),
+            }]));
+        }
+        let id = self
+            .create(
+                "sale.order",
+                json!({
+                    "partner_id": partner,
+                    "client_order_ref": o.external_ref,
+                    "date_order": format!("{} 00:00:00", o.order_date),
+                    "order_line": lines,
+                }),
+            )
+            .await?;
+        self.action("sale.order", "action_confirm", id).await?;
+        Ok(recorded(
+            DocumentKind::SalesOrder,
+            id,
+            &o.external_ref,
+            true,
+        ))
+    }
+
+    async fn create_invoice(&self, inv: &Invoice) -> Result<Recorded, Error> {
+        crate::models::require_ref(&inv.external_ref)?;
+        if let Some(id) = self.find_move("out_invoice", &inv.external_ref).await? {
+            return Ok(recorded(
+                DocumentKind::Invoice,
+                id,
+                &inv.external_ref,
+                false,
+            ));
+        }
+        inv.validate()?;
+        let partner = self.partner(&inv.customer_ref).await?;
+        let currency = self.currency(inv.currency).await?;
+        let mut lines: Vec<Value> = inv
+            .lines
+            .iter()
+            .map(|l| {
+                json!([0, 0, {
+                    "name": format!("[{}] {}", l.sku, l.description),
+                    "quantity": l.quantity,
+                    "price_unit": money(l.unit_price),
+                    "tax_ids": NO_TAXES,
+                }])
+            })
+            .collect();
+        for (account, amount, label) in [
+            (Account::TaxPayable, inv.tax, "Tax"),
+            (Account::ShippingIncome, inv.shipping, "Shipping"),
+        ] {
+            if amount.minor > 0 {
+                lines.push(json!([0, 0, {
+                    "name": label,
+                    "quantity": 1,
+                    "price_unit": money(amount),
+                    "account_id": self.account(&account).await?,
+                    "tax_ids": NO_TAXES,
+                }]));
+            }
+        }
+        let mut vals = json!({
+            "move_type": "out_invoice",
+            "partner_id": partner,
+            "ref": inv.external_ref,
+            "invoice_date": inv.invoice_date.to_string(),
+            "invoice_date_due": inv.due_date.to_string(),
+            "currency_id": currency,
+            "invoice_line_ids": lines,
+        });
+        if let Some(order) = &inv.sales_order_ref {
+            vals["invoice_origin"] = json!(order);
+        }
+        let id = self.create("account.move", vals).await?;
+        self.action("account.move", "action_post", id).await?;
+        Ok(recorded(DocumentKind::Invoice, id, &inv.external_ref, true))
+    }
+
+    async fn post_payment(&self, p: &Payment) -> Result<Recorded, Error> {
+        crate::models::require_ref(&p.external_ref)?;
+        let memo = self.payment_memo_field;
+        let fee = p.validate()?;
+        if let Some(id) = self
+            .search_one("account.payment", json!([[memo, "=", p.external_ref]]))
+            .await?
+        {
+            // The fee entry is a second call: finish it if an earlier attempt stopped between.
+            self.post_fee(p, fee).await?;
+            return Ok(recorded(DocumentKind::Payment, id, &p.external_ref, false));
+        }
+        let invoice = self.invoice(&p.invoice_ref).await?;
+        let journal = self.journal(&p.gateway)?;
+        match p.direction {
+            PaymentDirection::Received => {
+                let context = json!({"active_model": "account.move", "active_ids": [invoice]});
+                let wizard: CreatedIds = self
+                    .client
+                    .call(
+                        "account.payment.register",
+                        "create",
+                        json!({
+                            "context": context,
+                            "vals_list": [{
+                                "amount": money(p.amount),
+                                "journal_id": journal,
+                                "payment_date": p.date.to_string(),
+                                "communication": p.external_ref,
+                            }],
+                        }),
+                    )
+                    .await?;
+                let _: Value = self
+                    .client
+                    .call(
+                        "account.payment.register",
+                        "action_create_payments",
+                        json!({"ids": [wizard.first()?], "context": context}),
+                    )
+                    .await?;
+            }
+            PaymentDirection::Refunded => {
+                let partner = self.partner_of(invoice).await?;
+                let currency = self.currency(p.amount.currency).await?;
+                let id = self
+                    .create(
+                        "account.payment",
+                        json!({
+                            "payment_type": "outbound",
+                            "partner_type": "customer",
+                            "partner_id": partner,
+                            "amount": money(p.amount),
+                            "currency_id": currency,
+                            "journal_id": journal,
+                            "date": p.date.to_string(),
+                            memo: p.external_ref,
+                        }),
+                    )
+                    .await?;
+                self.action("account.payment", "action_post", id).await?;
+            }
+        }
+        let id = self
+            .search_one("account.payment", json!([[memo, "=", p.external_ref]]))
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                kind: "payment",
+                reference: p.external_ref.clone(),
+            })?;
+        self.post_fee(p, fee).await?;
+        Ok(recorded(DocumentKind::Payment, id, &p.external_ref, true))
+    }
+
+    async fn create_credit_memo(&self, m: &CreditMemo) -> Result<Recorded, Error> {
+        crate::models::require_ref(&m.external_ref)?;
+        if let Some(id) = self.find_move("out_refund", &m.external_ref).await? {
+            return Ok(recorded(
+                DocumentKind::CreditMemo,
+                id,
+                &m.external_ref,
+                false,
+            ));
+        }
+        m.validate()?;
+        let invoice = self.invoice(&m.invoice_ref).await?;
+        let partner = self.partner_of(invoice).await?;
+        let currency = self.currency(m.amount.currency).await?;
+        let account = self.account(&Account::Refunds).await?;
+        let id = self
+            .create(
+                "account.move",
+                json!({
+                    "move_type": "out_refund",
+                    "partner_id": partner,
+                    "ref": m.external_ref,
+                    "invoice_date": m.date.to_string(),
+                    "reversed_entry_id": invoice,
+                    "currency_id": currency,
+                    "invoice_line_ids": [[0, 0, {
+                        "name": m.reason,
+                        "quantity": 1,
+                        "price_unit": money(m.amount),
+                        "account_id": account,
+                        "tax_ids": NO_TAXES,
+                    }]],
+                }),
+            )
+            .await?;
+        self.action("account.move", "action_post", id).await?;
+        Ok(recorded(
+            DocumentKind::CreditMemo,
+            id,
+            &m.external_ref,
+            true,
+        ))
+    }
+
+    async fn post_journal_entry(&self, e: &JournalEntry) -> Result<Recorded, Error> {
+        e.validate()?;
+        if let Some(id) = self.find_move("entry", &e.external_ref).await? {
+            return Ok(recorded(
+                DocumentKind::JournalEntry,
+                id,
+                &e.external_ref,
+                false,
+            ));
+        }
+        let id = self
+            .post_entry(&e.external_ref, e.date, &e.memo, &e.lines)
+            .await?;
+        Ok(recorded(
+            DocumentKind::JournalEntry,
+            id,
+            &e.external_ref,
+            true,
+        ))
+    }
+
+    async fn record_dispute(&self, d: &Dispute) -> Result<Recorded, Error> {
+        let withdrawn = d.validate()?;
+        if d.stage == DisputeStage::Lost {
+            return Err(Error::InvalidDocument(
+                "a lost dispute moves no money and Odoo has no dispute model to record it in"
+                    .into(),
+            ));
+        }
+        if let Some(id) = self.find_move("entry", &d.external_ref).await? {
+            return Ok(recorded(DocumentKind::Dispute, id, &d.external_ref, false));
+        }
+        let clearing = Account::Clearing(d.gateway.clone());
+        let (debit, credit, amount) = match d.stage {
+            DisputeStage::Opened => (Account::Chargebacks, clearing, withdrawn),
+            _ => (clearing, Account::Chargebacks, d.amount),
+        };
+        let memo = format!("Dispute {} ({}): {}", d.dispute_id, d.gateway, d.reason);
+        let line = |account, side| JournalLine {
+            account,
+            side,
+            amount,
+            label: None,
+        };
+        let id = self
+            .post_entry(
+                &d.external_ref,
+                d.date,
+                &memo,
+                &[line(debit, Side::Debit), line(credit, Side::Credit)],
+            )
+            .await?;
+        Ok(recorded(DocumentKind::Dispute, id, &d.external_ref, true))
+    }
+
+    async fn find_by_external_ref(&self, external_ref: &str) -> Result<Option<DocumentRef>, Error> {
+        if let Some(id) = self
+            .search_one("res.partner", json!([["ref", "=", external_ref]]))
+            .await?
+        {
+            return Ok(Some(doc(DocumentKind::Customer, id, external_ref)));
+        }
+        if let Some(id) = self
+            .search_one(
+                "sale.order",
+                json!([["client_order_ref", "=", external_ref]]),
+            )
+            .await?
+        {
+            return Ok(Some(doc(DocumentKind::SalesOrder, id, external_ref)));
+        }
+        let moves: Vec<MoveKind> = self
+            .client
+            .call(
+                "account.move",
+                "search_read",
+                json!({
+                    "domain": [["ref", "=", external_ref]],
+                    "fields": ["move_type"],
+                    "limit": 1,
+                }),
+            )
+            .await?;
+        if let Some(m) = moves.first() {
+            // Dispute stages are `entry` moves too; Odoo cannot tell them from journal entries.
+            let kind = match m.move_type.as_str() {
+                "out_invoice" => DocumentKind::Invoice,
+                "out_refund" => DocumentKind::CreditMemo,
+                _ => DocumentKind::JournalEntry,
+            };
+            return Ok(Some(doc(kind, m.id, external_ref)));
+        }
+        let memo = self.payment_memo_field;
+        Ok(self
+            .search_one("account.payment", json!([[memo, "=", external_ref]]))
+            .await?
+            .map(|id| doc(DocumentKind::Payment, id, external_ref)))
+    }
+
+    async fn open_receivables(&self) -> Result<Vec<OpenReceivable>, Error> {
+        let moves: Vec<InvoiceRecord> = self
+            .client
+            .call(
+                "account.move",
+                "search_read",
+                json!({
+                    "domain": [
+                        ["move_type", "=", "out_invoice"],
+                        ["state", "=", "posted"],
+                        ["payment_state", "in", ["not_paid", "partial"]],
+                    ],
+                    "fields": [
+                        "ref", "partner_id", "currency_id", "invoice_date", "invoice_date_due",
+                        "amount_total", "amount_residual",
+                    ],
+                    "order": "invoice_date_due asc, id asc",
+                }),
+            )
+            .await?;
+        let partner_ids: Vec<i64> = moves
+            .iter()
+            .filter_map(|m| m.partner_id.0.as_ref().map(|p| p.0))
+            .collect();
+        let partners: Vec<PartnerRef> = if partner_ids.is_empty() {
+            Vec::new()
+        } else {
+            self.client
+                .call(
+                    "res.partner",
+                    "read",
+                    json!({"ids": partner_ids, "fields": ["ref"]}),
+                )
+                .await?
+        };
+        let refs: HashMap<i64, String> = partners
+            .into_iter()
+            .filter_map(|p| p.r#ref.map(|r| (p.id, r)))
+            .collect();
+        moves
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let bad = |field: &str, message: String| Error::Decode {
+                    path: format!("[{i}].{field}"),
+                    message,
+                };
+                let code = m
+                    .currency_id
+                    .0
+                    .as_ref()
+                    .map(|c| c.1.clone())
+                    .ok_or_else(|| bad("currency_id", "missing".into()))?;
+                let currency =
+                    CurrencyCode::new(&code).map_err(|e| bad("currency_id", e.to_string()))?;
+                let total = Money::from_major(m.amount_total, currency)
+                    .map_err(|e| bad("amount_total", e.to_string()))?;
+                let open = Money::from_major(m.amount_residual, currency)
+                    .map_err(|e| bad("amount_residual", e.to_string()))?;
+                let invoice_date = m
+                    .invoice_date
+                    .ok_or_else(|| bad("invoice_date", "missing".into()))?;
+                let customer_ref = m
+                    .partner_id
+                    .0
+                    .as_ref()
+                    .and_then(|p| refs.get(&p.0).cloned())
+                    .unwrap_or_default();
+                Ok(OpenReceivable {
+                    invoice: doc(
+                        DocumentKind::Invoice,
+                        m.id,
+                        m.r#ref.as_deref().unwrap_or(""),
+                    ),
+                    customer_ref,
+                    invoice_date,
+                    due_date: m.invoice_date_due.unwrap_or(invoice_date),
+                    total,
+                    open,
+                })
+            })
+            .collect()
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct MoveKind {
+    id: i64,
+    move_type: String,
+}

@@ -1,0 +1,426 @@
+use chrono::NaiveDate;
+use erp::{
+    Account, AccountKind, CreditMemo, Dispute, DisputeStage, DocumentKind, Erp, Error, Gateway,
+    JournalEntry, JournalLine, LineItem, LocalLedger, Money, PaymentDirection, SalesOrder, Side,
+};
+
+use super::{customer, day, invoice, payment, usd};
+
+async fn ledger_with_invoice() -> LocalLedger {
+    let l = LocalLedger::open_in_memory().unwrap();
+    l.upsert_customer(&customer("c1")).await.unwrap();
+    l.create_invoice(&invoice("inv1", "c1")).await.unwrap();
+    l
+}
+
+fn balance(tb: &[erp::ledger::TrialBalanceLine], code: &str) -> i64 {
+    tb.iter().find(|l| l.code == code).map_or(0, |l| l.balance)
+}
+
+fn jl(account: Account, side: Side, minor: i64) -> JournalLine {
+    JournalLine {
+        account,
+        side,
+        amount: Money::new(minor, usd()),
+        label: Some("line".into()),
+    }
+}
+
+#[tokio::test]
+async fn invoice_and_payment_post_balanced_journals() {
+    let l = ledger_with_invoice().await;
+    l.post_payment(&payment("p1", "inv1", 3740, 139))
+        .await
+        .unwrap();
+    let tb = l.trial_balance().await.unwrap();
+    assert_eq!(balance(&tb, "1100"), 0);
+    assert_eq!(balance(&tb, "4000"), -3000);
+    assert_eq!(balance(&tb, "2200"), -240);
+    assert_eq!(balance(&tb, "4100"), -500);
+    assert_eq!(balance(&tb, "1200-stripe"), 3740 - 139);
+    assert_eq!(balance(&tb, "6100"), 139);
+    assert_eq!(tb.iter().map(|l| l.balance).sum::<i64>(), 0);
+    assert!(l.open_receivables().await.unwrap().is_empty());
+    l.verify_journals().await.unwrap();
+}
+
+#[tokio::test]
+async fn every_create_is_idempotent_by_external_ref() {
+    let l = ledger_with_invoice().await;
+    let order = SalesOrder {
+        external_ref: "so1".into(),
+        customer_ref: "c1".into(),
+        order_date: day(1),
+        currency: usd(),
+        lines: vec![LineItem {
+            sku: "TEE-1".into(),
+            description: "T-shirt".into(),
+            quantity: 1,
+            unit_price: Money::new(100, usd()),
+        }],
+        tax: Money::zero(usd()),
+        shipping: Money::zero(usd()),
+    };
+    let memo = CreditMemo {
+        external_ref: "cm1".into(),
+        invoice_ref: "inv1".into(),
+        date: day(3),
+        amount: Money::new(500, usd()),
+        reason: "damaged".into(),
+    };
+    let entry = JournalEntry {
+        external_ref: "je1".into(),
+        date: day(4),
+        memo: "payout".into(),
+        lines: vec![
+            jl(Account::Bank, Side::Debit, 1000),
+            jl(
+                Account::Clearing(Gateway::new("stripe").unwrap()),
+                Side::Credit,
+                1000,
+            ),
+        ],
+    };
+    let dispute = Dispute {
+        external_ref: "dp1".into(),
+        payment_ref: Some("p1".into()),
+        gateway: Gateway::new("stripe").unwrap(),
+        dispute_id: "dp_1".into(),
+        stage: DisputeStage::Opened,
+        amount: Money::new(1000, usd()),
+        fee: Some(Money::new(1500, usd())),
+        reason: "fraudulent".into(),
+        date: day(5),
+    };
+    macro_rules! twice {
+        ($call:expr, $kind:expr) => {{
+            let first = $call.await.unwrap();
+            let tb = l.trial_balance().await.unwrap();
+            let second = $call.await.unwrap();
+            assert!(first.created, "first call creates");
+            assert!(!second.created, "second call returns the existing document");
+            assert_eq!(first.document, second.document);
+            assert_eq!(first.document.kind, $kind);
+            assert_eq!(tb, l.trial_balance().await.unwrap(), "replay posts nothing");
+            let found = l
+                .find_by_external_ref(&first.document.external_ref)
+                .await
+                .unwrap();
+            assert_eq!(found, Some(first.document));
+        }};
+    }
+    twice!(l.upsert_customer(&customer("c2")), DocumentKind::Customer);
+    twice!(l.create_sales_order(&order), DocumentKind::SalesOrder);
+    twice!(
+        l.create_invoice(&invoice("inv2", "c1")),
+        DocumentKind::Invoice
+    );
+    twice!(
+        l.post_payment(&payment("p1", "inv1", 1000, 0)),
+        DocumentKind::Payment
+    );
+    twice!(l.create_credit_memo(&memo), DocumentKind::CreditMemo);
+    twice!(l.post_journal_entry(&entry), DocumentKind::JournalEntry);
+    twice!(l.record_dispute(&dispute), DocumentKind::Dispute);
+    assert_eq!(l.find_by_external_ref("nope").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn unbalanced_entry_is_rejected_and_nothing_is_written() {
+    let l = LocalLedger::open_in_memory().unwrap();
+    let entry = JournalEntry {
+        external_ref: "je-bad".into(),
+        date: day(4),
+        memo: "oops".into(),
+        lines: vec![
+            jl(Account::Bank, Side::Debit, 1000),
+            jl(Account::Revenue, Side::Credit, 999),
+        ],
+    };
+    let err = l.post_journal_entry(&entry).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Unbalanced {
+                debits: 1000,
+                credits: 999,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(l.find_by_external_ref("je-bad").await.unwrap(), None);
+    assert!(l.trial_balance().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn other_accounts_must_be_in_the_chart() {
+    let l = LocalLedger::open_in_memory().unwrap();
+    let entry = JournalEntry {
+        external_ref: "je-x".into(),
+        date: day(4),
+        memo: "rent".into(),
+        lines: vec![
+            jl(Account::Other("6500".into()), Side::Debit, 1000),
+            jl(Account::Bank, Side::Credit, 1000),
+        ],
+    };
+    let err = l.post_journal_entry(&entry).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NotFound {
+                kind: "account",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    l.add_account("6500", "Rent", AccountKind::Expense)
+        .await
+        .unwrap();
+    assert!(l.post_journal_entry(&entry).await.unwrap().created);
+}
+
+#[tokio::test]
+async fn rules_of_the_ledger_are_typed_errors() {
+    let l = ledger_with_invoice().await;
+    let err = l
+        .post_payment(&payment("p-over", "inv1", 3741, 0))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidDocument(_)), "{err:?}");
+    let err = l
+        .post_payment(&payment("p-x", "missing", 1, 0))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NotFound {
+                kind: "invoice",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = l
+        .create_invoice(&invoice("inv-x", "nobody"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NotFound {
+                kind: "customer",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // The reference of an invoice cannot be reused for a payment.
+    let err = l
+        .post_payment(&payment("inv1", "inv1", 1, 0))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ReferenceConflict {
+                existing: DocumentKind::Invoice,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let mut eur = payment("p-eur", "inv1", 100, 0);
+    eur.amount = Money::new(100, erp::CurrencyCode::new("EUR").unwrap());
+    eur.fee = None;
+    assert!(matches!(
+        l.post_payment(&eur).await.unwrap_err(),
+        Error::CurrencyMismatch { .. }
+    ));
+    let mut refund = payment("r1", "inv1", 100, 0);
+    refund.direction = PaymentDirection::Refunded;
+    assert!(matches!(
+        l.post_payment(&refund).await.unwrap_err(),
+        Error::InvalidDocument(_)
+    ));
+    l.verify_journals().await.unwrap();
+}
+
+#[tokio::test]
+async fn refund_flow_credit_memo_then_refund_payment() {
+    let l = ledger_with_invoice().await;
+    l.post_payment(&payment("p1", "inv1", 3740, 0))
+        .await
+        .unwrap();
+    let memo = CreditMemo {
+        external_ref: "cm1".into(),
+        invoice_ref: "inv1".into(),
+        date: day(3),
+        amount: Money::new(1500, usd()),
+        reason: "returned one".into(),
+    };
+    l.create_credit_memo(&memo).await.unwrap();
+    let mut refund = payment("r1", "inv1", 1500, 0);
+    refund.direction = PaymentDirection::Refunded;
+    l.post_payment(&refund).await.unwrap();
+    let tb = l.trial_balance().await.unwrap();
+    assert_eq!(balance(&tb, "1100"), 0);
+    assert_eq!(balance(&tb, "4900"), 1500);
+    assert_eq!(balance(&tb, "1200-stripe"), 3740 - 1500);
+    let check = l.receivables_check().await.unwrap();
+    assert_eq!(check.len(), 1);
+    assert!(check[0].is_consistent());
+    assert_eq!(
+        (
+            check[0].invoiced,
+            check[0].credited,
+            check[0].received,
+            check[0].refunded
+        ),
+        (3740, 1500, 3740, 1500)
+    );
+    // Nothing left to credit beyond the invoice total.
+    let mut too_much = memo.clone();
+    too_much.external_ref = "cm2".into();
+    too_much.amount = Money::new(2241, usd());
+    assert!(matches!(
+        l.create_credit_memo(&too_much).await.unwrap_err(),
+        Error::InvalidDocument(_)
+    ));
+}
+
+#[tokio::test]
+async fn disputes_move_money_between_clearing_and_chargebacks() {
+    let l = ledger_with_invoice().await;
+    l.post_payment(&payment("p1", "inv1", 3740, 0))
+        .await
+        .unwrap();
+    let mut d = Dispute {
+        external_ref: "dp1/opened".into(),
+        payment_ref: Some("p1".into()),
+        gateway: Gateway::new("stripe").unwrap(),
+        dispute_id: "dp_1".into(),
+        stage: DisputeStage::Opened,
+        amount: Money::new(3740, usd()),
+        fee: Some(Money::new(1500, usd())),
+        reason: "fraudulent".into(),
+        date: day(5),
+    };
+    l.record_dispute(&d).await.unwrap();
+    let tb = l.trial_balance().await.unwrap();
+    assert_eq!(balance(&tb, "6200"), 5240);
+    assert_eq!(balance(&tb, "1200-stripe"), -1500);
+    d.external_ref = "dp1/won".into();
+    d.stage = DisputeStage::Won;
+    l.record_dispute(&d).await.unwrap();
+    let tb = l.trial_balance().await.unwrap();
+    assert_eq!(balance(&tb, "6200"), 1500);
+    assert_eq!(balance(&tb, "1200-stripe"), 2240);
+    d.external_ref = "dp2/lost".into();
+    d.stage = DisputeStage::Lost;
+    l.record_dispute(&d).await.unwrap();
+    assert_eq!(tb, l.trial_balance().await.unwrap());
+}
+
+#[tokio::test]
+async fn aged_receivables_buckets_by_days_past_due() {
+    let l = ledger_with_invoice().await;
+    let mut old = invoice("inv-old", "c1");
+    old.due_date = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
+    l.create_invoice(&old).await.unwrap();
+    l.post_payment(&payment("p1", "inv1", 1000, 0))
+        .await
+        .unwrap();
+    let open = l.open_receivables().await.unwrap();
+    assert_eq!(open.len(), 2);
+    assert_eq!(open[0].invoice.external_ref, "inv-old");
+    assert_eq!(open[1].open, Money::new(2740, usd()));
+    let aged = l.aged_receivables(day(20)).await.unwrap();
+    assert_eq!(aged.len(), 1);
+    let row = &aged[0];
+    assert_eq!(
+        (row.current, row.days_1_30, row.over_90, row.total),
+        (0, 2740, 3740, 6480)
+    );
+    let aged = l.aged_receivables(day(10)).await.unwrap();
+    assert_eq!(aged[0].current, 2740);
+}
+
+#[tokio::test]
+async fn customer_upsert_updates_and_merges_vault_ids() {
+    let l = LocalLedger::open_in_memory().unwrap();
+    let first = l.upsert_customer(&customer("c1")).await.unwrap();
+    let mut c = customer("c1");
+    c.name = "Ada King".into();
+    c.vault_ids[0].vault_id = "cust-78".into();
+    c.vault_ids.push(erp::VaultId {
+        gateway: Gateway::new("stripe").unwrap(),
+        vault_id: "cus_9".into(),
+    });
+    let second = l.upsert_customer(&c).await.unwrap();
+    assert_eq!(first.document, second.document);
+    assert!(!second.created);
+    // An upsert without the Stripe id keeps it: vault ids merge per gateway.
+    let mut again = customer("c1");
+    again.name = "Ada King".into();
+    again.vault_ids[0].vault_id = "cust-78".into();
+    l.upsert_customer(&again).await.unwrap();
+    assert_eq!(l.customer("c1").await.unwrap(), Some(c));
+    assert_eq!(l.customer("nobody").await.unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_on_one_file_lose_and_duplicate_nothing() {
+    let dir = std::env::temp_dir().join(format!("erp-ledger-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("concurrent.sqlite3");
+    let _ = std::fs::remove_file(&path);
+    let a = LocalLedger::open(&path).await.unwrap();
+    // A second handle on the same file, as a second process would have.
+    let b = LocalLedger::open(&path).await.unwrap();
+    a.upsert_customer(&customer("c1")).await.unwrap();
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let l = if t % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move {
+            let mut created = 0;
+            for i in 0..10 {
+                // Every task writes the same 10 invoices and payments: each must exist once.
+                let r = l
+                    .create_invoice(&invoice(&format!("inv{i}"), "c1"))
+                    .await
+                    .unwrap();
+                created += usize::from(r.created);
+                let r = l
+                    .post_payment(&payment(&format!("p{i}"), &format!("inv{i}"), 1000, 30))
+                    .await
+                    .unwrap();
+                created += usize::from(r.created);
+                // And one invoice of its own.
+                if i == 0 {
+                    let r = l
+                        .create_invoice(&invoice(&format!("own{t}"), "c1"))
+                        .await
+                        .unwrap();
+                    created += usize::from(r.created);
+                }
+            }
+            created
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        created += t.await.unwrap();
+    }
+    assert_eq!(created, 10 + 10 + 8);
+    let check = b.receivables_check().await.unwrap();
+    assert_eq!(check[0].invoiced, 18 * 3740);
+    assert_eq!(check[0].received, 10 * 1000);
+    assert!(check[0].is_consistent());
+    a.verify_journals().await.unwrap();
+    drop((a, b));
+    let _ = std::fs::remove_dir_all(&dir);
+}

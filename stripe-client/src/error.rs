@@ -1,0 +1,227 @@
+//! The crate's single error type and Stripe's typed error body.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::models::lenient_enum;
+
+/// Everything that can go wrong when calling Stripe or verifying a webhook.
+///
+/// A card decline on an operation that charges money is *not* an error: those operations return
+/// [`crate::PaymentOutcome::Declined`]. Secrets never appear in any variant.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request could not be sent or the response could not be read (DNS, TLS, connection reset).
+    #[error("http transport: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// The request did not complete within the configured timeout.
+    #[error("request timed out")]
+    Timeout,
+    /// Stripe rejected the API key (HTTP 401) or the key lacks a permission (HTTP 403).
+    #[error("authentication failed: {0}")]
+    Auth(Box<ApiError>),
+    /// Stripe's rate limiter refused the request (HTTP 429 other than `lock_timeout`).
+    #[error("rate limited: {0}")]
+    RateLimited(Box<ApiError>),
+    /// Any other non-2xx answer from Stripe, with its error body typed.
+    #[error("api error: {0}")]
+    Api(Box<ApiError>),
+    /// A 2xx response body did not match the expected shape.
+    #[error("decode error at `{path}`: {message}")]
+    Decode {
+        /// JSON path of the offending value (for example `data[3].amount`).
+        path: String,
+        /// What serde reported.
+        message: String,
+    },
+    /// The client was configured with invalid values (bad base URL, header value, ...).
+    #[error("invalid config: {0}")]
+    Config(String),
+    /// A webhook signature header did not verify.
+    #[error("webhook signature: {0}")]
+    Signature(#[from] SignatureError),
+}
+
+impl Error {
+    /// The typed Stripe error, when this error came from an API answer.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Auth(e) | Error::RateLimited(e) | Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether trying the same request again later may succeed: transport failures, timeouts,
+    /// rate limits, 409 conflicts, `lock_timeout` and 5xx answers. Everything else (validation,
+    /// authentication, decode, config, signature errors) is permanent. The client already
+    /// retried transient errors per its [`crate::RetryConfig`]; this tells a job queue whether
+    /// to schedule another attempt or dead-letter the job.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Transport(_) | Error::Timeout | Error::RateLimited(_) => true,
+            Error::Api(e) => {
+                e.status == 409
+                    || e.status >= 500
+                    || e.error.code.as_deref() == Some("lock_timeout")
+            }
+            _ => false,
+        }
+    }
+
+    pub(crate) fn decode(err: serde_path_to_error::Error<serde_json::Error>) -> Self {
+        Error::Decode {
+            path: err.path().to_string(),
+            message: err.into_inner().to_string(),
+        }
+    }
+}
+
+/// Why a `Stripe-Signature` header was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignatureError {
+    /// The header has no `t=` timestamp or no `v1=` signature, or a value is not valid.
+    #[error("malformed Stripe-Signature header")]
+    MalformedHeader,
+    /// No `v1` signature matched any configured secret.
+    #[error("no v1 signature matches")]
+    NoMatch,
+    /// The signature matches but its timestamp is older than the tolerance.
+    #[error("timestamp {timestamp} outside the tolerance")]
+    TimestampOutsideTolerance {
+        /// The `t=` value of the header (Unix seconds).
+        timestamp: i64,
+    },
+}
+
+/// An error answer from the Stripe API: HTTP status, request id and Stripe's `error` object.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status code.
+    pub status: u16,
+    /// The `Request-Id` response header, to quote to Stripe support.
+    pub request_id: Option<String>,
+    /// Stripe's `error` object. Empty when the body was not Stripe's JSON (a proxy's HTML page).
+    pub error: ApiErrorBody,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}", self.status)?;
+        if let Some(t) = &self.error.error_type {
+            write!(f, " {t}")?;
+        }
+        if let Some(c) = &self.error.code {
+            write!(f, " code={c}")?;
+        }
+        if let Some(d) = &self.error.decline_code {
+            write!(f, " decline_code={d}")?;
+        }
+        if let Some(p) = &self.error.param {
+            write!(f, " param={p}")?;
+        }
+        if let Some(m) = &self.error.message {
+            write!(f, ": {m}")?;
+        }
+        if let Some(r) = &self.request_id {
+            write!(f, " (request {r})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Stripe's `error` object (spec schema `api_errors`). Also used for
+/// `PaymentIntent.last_payment_error`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    /// `api_error`, `card_error`, `idempotency_error` or `invalid_request_error`.
+    #[serde(rename = "type", default)]
+    pub error_type: Option<ErrorType>,
+    /// A short machine-readable code, e.g. `card_declined`, `lock_timeout`, `resource_missing`.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The issuer's reason for a card decline, e.g. `insufficient_funds`.
+    #[serde(default)]
+    pub decline_code: Option<String>,
+    /// The request parameter the error relates to.
+    #[serde(default)]
+    pub param: Option<String>,
+    /// A human-readable message (safe to log, not meant for end customers as is).
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Link to Stripe's documentation of the code.
+    #[serde(default)]
+    pub doc_url: Option<String>,
+    /// Id of the failed charge, for card errors.
+    #[serde(default)]
+    pub charge: Option<String>,
+    /// The PaymentIntent the error relates to, when Stripe includes it (card errors on confirm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_intent: Option<Box<crate::models::PaymentIntent>>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ErrorEnvelope {
+    pub(crate) error: ApiErrorBody,
+}
+
+lenient_enum! {
+    /// The `type` of a Stripe error.
+    pub enum ErrorType {
+        ApiError = "api_error",
+        CardError = "card_error",
+        IdempotencyError = "idempotency_error",
+        InvalidRequestError = "invalid_request_error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, code: Option<&str>) -> Box<ApiError> {
+        Box::new(ApiError {
+            status,
+            request_id: None,
+            error: ApiErrorBody {
+                code: code.map(str::to_owned),
+                ..ApiErrorBody::default()
+            },
+        })
+    }
+
+    #[test]
+    fn transient_errors_are_told_apart_from_permanent_ones() {
+        assert!(Error::Timeout.is_transient());
+        assert!(Error::RateLimited(api(429, Some("rate_limit"))).is_transient());
+        assert!(Error::Api(api(503, None)).is_transient());
+        assert!(Error::Api(api(409, None)).is_transient());
+        assert!(Error::Api(api(429, Some("lock_timeout"))).is_transient());
+        assert!(!Error::Api(api(400, Some("parameter_missing"))).is_transient());
+        assert!(!Error::Api(api(404, Some("resource_missing"))).is_transient());
+        assert!(!Error::Auth(api(401, None)).is_transient());
+        assert!(!Error::Config("x".into()).is_transient());
+        assert!(
+            !Error::Decode {
+                path: "id".into(),
+                message: "x".into()
+            }
+            .is_transient()
+        );
+    }
+
+    #[test]
+    fn display_names_status_type_code_and_request_id() {
+        let mut e = api(402, Some("card_declined"));
+        e.error.error_type = Some(ErrorType::CardError);
+        e.error.decline_code = Some("insufficient_funds".into());
+        e.request_id = Some("req_1".into());
+        let text = Error::Api(e).to_string();
+        assert_eq!(
+            text,
+            "api error: HTTP 402 card_error code=card_declined decline_code=insufficient_funds (request req_1)"
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! Stripe's resource objects, as returned by the API and carried by events.
+//!
+//! All types ignore unknown fields, keep unknown enum values as `Other(String)` and treat
+//! absent optional fields as `None`, so a new Stripe release does not break parsing.
+
+mod balance_transaction;
+mod charge;
+mod common;
+mod customer;
+mod dispute;
+mod early_fraud_warning;
+mod event;
+mod invoice;
+mod payment_intent;
+mod payment_method;
+mod payout;
+mod refund;
+mod subscription;
+
+pub use balance_transaction::*;
+pub use charge::*;
+pub use common::*;
+pub use customer::*;
+pub use dispute::*;
+pub use early_fraud_warning::*;
+pub use event::*;
+pub use invoice::*;
+pub use payment_intent::*;
+pub use payment_method::*;
+pub use payout::*;
+pub use refund::*;
+pub use subscription::*;
+
+/// Defines a string enum that keeps any value it does not know as `Other(String)`.
+///
+/// Stripe adds enum values without a version change; a strict enum would turn every such
+/// addition into a decode failure.
+macro_rules! lenient_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($variant:ident = $wire:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $(
+                #[doc = concat!("`", $wire, "`")]
+                $variant,
+            )*
+            /// A value this version of the crate does not know, kept verbatim.
+            Other(String),
+        }
+
+        impl $name {
+            /// The value as Stripe writes it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $wire,)*
+                    $name::Other(s) => s.as_str(),
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                match s {
+                    $($wire => $name::$variant,)*
+                    other => $name::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <String as ::serde::Deserialize>::deserialize(d)?;
+                Ok($name::from(s.as_str()))
+            }
+        }
+    };
+}
+pub(crate) use lenient_enum;
+
+/// Implements [`Object`] for resources with an `id: String` field.
+macro_rules! impl_object {
+    ($($ty:ty),* $(,)?) => {
+        $(impl Object for $ty {
+            fn id(&self) -> &str {
+                &self.id
+            }
+        })*
+    };
+}
+impl_object!(
+    BalanceTransaction,
+    Charge,
+    Customer,
+    DeletedObject,
+    Dispute,
+    EarlyFraudWarning,
+    Event,
+    Invoice,
+    InvoiceLineItem,
+    PaymentIntent,
+    PaymentMethod,
+    Payout,
+    Price,
+    Refund,
+    Subscription,
+    SubscriptionItem,
+);

@@ -1,0 +1,141 @@
+use stripe_client::{
+    CancelSubscription, CreateSubscription, ListSubscriptions, SubscriptionItemParams,
+    SubscriptionStatus, UpdateSubscription,
+};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::helpers::{
+    HasIdempotencyKey, StripeHeaders, client, failure_cases, fixture, form, list_of, query,
+};
+
+#[tokio::test]
+async fn create_sends_items_as_indexed_objects() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/subscriptions"))
+        .and(StripeHeaders)
+        .and(HasIdempotencyKey)
+        .and(form(&[
+            ("customer", "cus_1"),
+            ("items[0][price]", "price_a"),
+            ("items[0][quantity]", "1"),
+            ("items[1][price]", "price_b"),
+            ("items[1][quantity]", "3"),
+            ("payment_behavior", "default_incomplete"),
+            ("expand[]", "latest_invoice.payment_intent"),
+        ]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("subscription")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let sub = client(&server)
+        .subscriptions()
+        .expand(["latest_invoice.payment_intent"])
+        .create(&CreateSubscription {
+            items: vec![
+                SubscriptionItemParams::price("price_a", 1),
+                SubscriptionItemParams::price("price_b", 3),
+            ],
+            payment_behavior: Some("default_incomplete".into()),
+            ..CreateSubscription::new("cus_1")
+        })
+        .await
+        .unwrap();
+    assert_eq!(sub.status, SubscriptionStatus::Active);
+    let price = sub.items.data[0].price.as_ref().unwrap();
+    assert_eq!(price.unit_amount, Some(2000));
+    assert_eq!(price.recurring.as_ref().unwrap().interval, "month");
+}
+
+#[tokio::test]
+async fn update_and_cancel() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/subscriptions/sub_1"))
+        .and(form(&[
+            ("cancel_at_period_end", "true"),
+            ("items[0][id]", "si_1"),
+            ("items[0][deleted]", "true"),
+        ]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("subscription")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut canceled = fixture("subscription");
+    canceled["status"] = "canceled".into();
+    Mock::given(method("DELETE"))
+        .and(path("/v1/subscriptions/sub_1"))
+        .and(query(&[("invoice_now", "true"), ("prorate", "false")]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(canceled))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    c.subscriptions()
+        .update(
+            "sub_1",
+            &UpdateSubscription {
+                cancel_at_period_end: Some(true),
+                items: vec![SubscriptionItemParams {
+                    id: Some("si_1".into()),
+                    deleted: Some(true),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let sub = c
+        .subscriptions()
+        .cancel(
+            "sub_1",
+            &CancelSubscription {
+                invoice_now: Some(true),
+                prorate: Some(false),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(sub.status, SubscriptionStatus::Canceled);
+}
+
+#[tokio::test]
+async fn retrieve_and_list_by_customer() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/subscriptions/sub_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("subscription")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/subscriptions"))
+        .and(query(&[("customer", "cus_1"), ("status", "past_due")]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(list_of(
+            "/v1/subscriptions",
+            vec![fixture("subscription")],
+            false,
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let sub = c.subscriptions().retrieve("sub_1").await.unwrap();
+    assert_eq!(sub.customer.id(), "cus_Oaxlz8kB0PJWGa");
+    let page = c
+        .subscriptions()
+        .list(&ListSubscriptions {
+            customer: Some("cus_1".into()),
+            status: Some(SubscriptionStatus::PastDue),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.data.len(), 1);
+}
+
+failure_cases!("DELETE", "/v1/subscriptions/sub_1", |c| c
+    .subscriptions()
+    .cancel("sub_1", &stripe_client::CancelSubscription::default()));
