@@ -45,11 +45,13 @@
 #![deny(missing_docs)]
 
 pub mod breaker;
+pub mod effects;
 pub mod error;
 pub mod intake;
 pub mod retry;
 pub mod store;
 pub mod worker;
+pub mod workflows;
 
 pub use breaker::{BreakerConfig, Breakers};
 pub use error::{FlowError, StepError};

@@ -82,11 +82,21 @@ pub mod address;
 pub mod amount;
 pub mod currency;
 pub mod decimal;
+#[cfg(feature = "erp")]
+pub mod erp;
 pub mod error;
+#[cfg(feature = "magento")]
+pub mod magento;
 pub mod model;
 pub mod money;
+#[cfg(feature = "paytrace")]
+pub mod paytrace;
 pub mod reference;
+#[cfg(feature = "shopify")]
+pub mod shopify;
 pub mod status;
+#[cfg(feature = "stripe")]
+pub mod stripe;
 
 pub use address::{CountryCode, PersonName};
 pub use currency::Currency;

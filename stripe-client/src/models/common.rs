@@ -302,6 +302,24 @@ pub struct CardDetails {
     /// Stable fingerprint of the card number, to spot the same card on several customers.
     #[serde(default)]
     pub fingerprint: Option<String>,
+    /// Address and CVC check results (on a charge's `payment_method_details.card`).
+    #[serde(default)]
+    pub checks: Option<CardChecks>,
+}
+
+/// Results of the address and CVC checks of a card payment. Each is `pass`, `fail`,
+/// `unavailable`, `unchecked`, or absent when nothing was given to check.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardChecks {
+    /// Street line check.
+    #[serde(default)]
+    pub address_line1_check: Option<String>,
+    /// Postal code check.
+    #[serde(default)]
+    pub address_postal_code_check: Option<String>,
+    /// CVC check.
+    #[serde(default)]
+    pub cvc_check: Option<String>,
 }
 
 /// Serde adapters for Unix-second timestamps as [`time::OffsetDateTime`].

@@ -1,0 +1,468 @@
+//! Runs the order-to-cash workflows end to end, offline: sandbox fakes of the providers on
+//! loopback, the runtime's store and the embedded ledger in a temporary directory, the webhook
+//! intake with signature checks, and a worker.
+//!
+//! Shopify + PayTrace: approved and declined orders, a duplicated webhook delivery and a rate-limited
+//! PayTrace API, then refunds after the nightly settlement.
+//!
+//! Magento + Stripe: orders found by the backfill poller, charged through PaymentIntents, invoiced in
+//! Magento on `charge.succeeded` (one delivered twice), a declined card recorded as a failed payment,
+//! a refund turned into a Magento credit memo, a shipment with tracking, and a Stripe API answering
+//! 500 for a while.
+//!
+//! It prints what happened and exits 0 only when every effect is accounted for: each approved order
+//! paid with exactly one charge and invoiced in the store and the ERP, each declined order told, each
+//! refund paid back and credited, no dead letters, and a balanced ledger.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use examples::{BoxError, OfflineStack, StackOptions};
+use flows::Store;
+use flows::workflows::magento_stripe::{PAYMENT_METHOD_KEY, Shipped};
+use flows::workflows::shopify_paytrace::ATTR_VAULT_CUSTOMER;
+use rust_decimal::Decimal;
+use sandbox::paytrace::Address;
+use sandbox::shopify::NewOrder;
+use sandbox::{Fault, FaultRule, Trigger};
+use shopify::Gid;
+use shopify::models::{RefundInput, TransactionInput};
+
+/// Approved orders: (amount, vault customer).
+const APPROVED: [(&str, &str); 8] = [
+    ("19.99", "demo-ada"),
+    ("45.00", "demo-grace"),
+    ("120.50", "demo-alan"),
+    ("7.25", "demo-ada"),
+    ("64.10", "demo-grace"),
+    ("33.33", "demo-alan"),
+    ("250.00", "demo-ada"),
+    ("12.00", "demo-grace"),
+];
+
+/// Orders the PayTrace sandbox declines (amounts ending in .02).
+const DECLINED: [(&str, &str); 2] = [("10.02", "demo-alan"), ("99.02", "demo-ada")];
+
+/// Magento orders: (sku, price, Stripe test card).
+const MAGENTO_ORDERS: [(&str, &str, &str); 5] = [
+    ("MUG-1", "14.00", "4242424242424242"),
+    ("TEE-2", "25.50", "5555555555554444"),
+    ("CAP-3", "18.75", "4242424242424242"),
+    ("BAG-4", "60.00", "4242424242424242"),
+    ("PEN-5", "3.20", "4000000000000002"),
+];
+
+/// The one Magento order whose card Stripe declines.
+const MAGENTO_DECLINED: usize = 4;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(err) => {
+            eprintln!("demo failed to run: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dec(text: &str) -> Result<Decimal, BoxError> {
+    Ok(text.parse::<Decimal>()?)
+}
+
+struct Check {
+    failures: Vec<String>,
+}
+
+impl Check {
+    fn expect(&mut self, ok: bool, what: impl Into<String>) {
+        if !ok {
+            self.failures.push(what.into());
+        }
+    }
+}
+
+async fn run() -> Result<bool, BoxError> {
+    let stack = OfflineStack::start(StackOptions::default()).await?;
+    println!(
+        "sandbox up: PayTrace {}  Shopify {}  intake {}",
+        stack.paytrace.base_url(),
+        stack.shopify.base_url(),
+        stack.intake_url
+    );
+
+    for customer in ["demo-ada", "demo-grace", "demo-alan"] {
+        let billing = Address {
+            name: Some(customer.to_owned()),
+            zip: Some("98101".to_owned()),
+            ..Address::default()
+        };
+        stack
+            .paytrace
+            .fake
+            .seed_customer(customer, "4111111111111111", 12, 2030, billing);
+    }
+
+    // A rate-limited API and a duplicated delivery, as production sees them.
+    let throttled = stack.faults.add(
+        FaultRule::new("paytrace", Fault::too_many_requests(1), Trigger::Count(2))
+            .path("/v1/transactions/sale"),
+    );
+    stack.shopify.fake.webhooks().duplicate_next(1);
+
+    let mut approved = Vec::new();
+    let mut declined = Vec::new();
+    for (i, (amount, customer)) in APPROVED.iter().chain(DECLINED.iter()).enumerate() {
+        let order = NewOrder::simple(&format!("buyer{i}@example.com"), dec(amount)?)
+            .note_attribute(ATTR_VAULT_CUSTOMER, customer);
+        let body = stack.shopify.fake.create_order(order);
+        let id = body
+            .get("id")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or("order without id")?;
+        let number = body
+            .get("order_number")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or("order without number")?;
+        if i < APPROVED.len() {
+            approved.push((id, number))
+        } else {
+            declined.push((id, number))
+        }
+    }
+    let settled = stack.settle(Duration::from_secs(60)).await?;
+    println!(
+        "orders processed: {} approved, {} declined (settled: {settled})",
+        approved.len(),
+        declined.len()
+    );
+
+    // The nightly batch closes; then the merchant refunds two orders in Shopify.
+    let batch = stack.paytrace.fake.settle_now();
+    println!("PayTrace batch closed: {batch:?}");
+    let shopify = stack.shopify_client()?;
+    let refunds = [(approved[0], "19.99"), (approved[1], "15.00")];
+    for ((order_id, _), amount) in refunds {
+        let order_gid = Gid::new("Order", order_id);
+        let order = shopify
+            .orders()
+            .get(&order_gid)
+            .await?
+            .ok_or("refunded order not found")?;
+        let parent = order
+            .transactions
+            .first()
+            .ok_or("paid order without transaction")?;
+        let mut input = RefundInput::new(order_gid.clone());
+        input.transactions.push(TransactionInput::refund(
+            order_gid,
+            parent.id.clone(),
+            dec(amount)?,
+            "manual",
+        ));
+        shopify
+            .refunds()
+            .create(&input, &format!("demo/order/{order_id}/refund"))
+            .await?;
+    }
+    let settled = stack.settle(Duration::from_secs(60)).await? && settled;
+
+    // Magento + Stripe: the poller finds the orders; Stripe answers 500 twice on the way; one
+    // charge.succeeded is delivered twice.
+    let stripe_errors = stack.faults.add(
+        FaultRule::new("stripe", Fault::status(500), Trigger::Count(2))
+            .path("/v1/payment_intents")
+            .method("POST"),
+    );
+    stack.stripe.fake.webhooks().duplicate_next(1);
+    let mut magento_orders = Vec::new();
+    for (i, (sku, price, card)) in MAGENTO_ORDERS.iter().enumerate() {
+        let payment_method = stack
+            .stripe
+            .fake
+            .payment_method_for_card(card)
+            .ok_or("unknown test card")?;
+        let order = sandbox::magento::NewOrder::new(format!("shopper{i}@example.com"))
+            .item(*sku, 1, dec(price)?)
+            .payment(
+                "stripe",
+                vec![(PAYMENT_METHOD_KEY.to_owned(), payment_method)],
+            );
+        magento_orders.push(stack.magento.fake.create_order(order));
+    }
+    let found = stack
+        .magento_poller()
+        .poll_once()
+        .await
+        .map_err(|e| e.to_string())?;
+    let settled = stack.settle(Duration::from_secs(60)).await? && settled;
+    println!("Magento orders polled: {found} (settled: {settled})");
+
+    // The merchant refunds the first order at Stripe; the warehouse ships the second.
+    let stripe = stack.stripe_client()?;
+    let refunded_charge =
+        charge_of(&stack, magento_orders[0]).ok_or("first Magento order has no charge")?;
+    let refund = stripe_client::CreateRefund {
+        charge: Some(refunded_charge),
+        ..Default::default()
+    };
+    stripe.refunds().create(&refund).await?;
+    let shipped = Shipped {
+        order_id: magento_orders[1],
+        carrier: "ups".to_owned(),
+        tracking_number: "1Z999AA10123456784".to_owned(),
+    };
+    stack
+        .store
+        .enqueue(
+            stack.magento_stripe.shipped_job(&shipped),
+            flows::now_millis(),
+        )
+        .await?;
+    let settled = stack.settle(Duration::from_secs(60)).await? && settled;
+
+    // What happened, checked against every system.
+    let mut check = Check {
+        failures: Vec::new(),
+    };
+    check.expect(settled, "the queue did not drain within 60 s");
+    for (id, number) in &approved {
+        let order = stack
+            .shopify
+            .fake
+            .order(*id)
+            .ok_or("approved order vanished")?;
+        let sales: Vec<_> = stack
+            .paytrace
+            .fake
+            .transactions_by_invoice(&number.to_string())
+            .into_iter()
+            .filter(|t| t.kind == sandbox::paytrace::TransactionKind::Sale && t.approved)
+            .collect();
+        check.expect(
+            sales.len() == 1,
+            format!(
+                "order #{number}: {} approved PayTrace sales, expected 1",
+                sales.len()
+            ),
+        );
+        let paid = matches!(
+            order.financial_status(),
+            sandbox::shopify::FinancialStatus::Paid
+                | sandbox::shopify::FinancialStatus::PartiallyRefunded
+                | sandbox::shopify::FinancialStatus::Refunded
+        );
+        check.expect(paid, format!("order #{number} is not paid in Shopify"));
+        let has_txn_metafield = order
+            .metafields
+            .iter()
+            .any(|m| m.key == mapping::shopify::METAFIELD_TRANSACTION_ID);
+        check.expect(
+            has_txn_metafield,
+            format!("order #{number} has no PayTrace transaction metafield"),
+        );
+    }
+    for (id, number) in &declined {
+        let order = stack
+            .shopify
+            .fake
+            .order(*id)
+            .ok_or("declined order vanished")?;
+        check.expect(
+            order.tags.iter().any(|t| t == "payops-declined"),
+            format!("order #{number} was not tagged declined"),
+        );
+    }
+    let refund_txns = stack
+        .paytrace
+        .fake
+        .transactions()
+        .into_iter()
+        .filter(|t| t.refund_of.is_some())
+        .count();
+    check.expect(
+        refund_txns == refunds.len(),
+        format!("{refund_txns} PayTrace refunds, expected {}", refunds.len()),
+    );
+    check.expect(
+        stack.faults.fired(throttled) == 2,
+        "the 429 fault did not fire twice",
+    );
+
+    for (i, id) in magento_orders.iter().enumerate() {
+        let order = stack
+            .magento
+            .fake
+            .order(*id)
+            .ok_or("Magento order vanished")?;
+        let charges = stack
+            .stripe
+            .fake
+            .ids("charge")
+            .iter()
+            .filter(|c| charge_order(&stack, c) == Some(*id))
+            .count();
+        if i == MAGENTO_DECLINED {
+            check.expect(
+                order.status == "payment_failed",
+                format!(
+                    "Magento order {} status {}, expected payment_failed",
+                    order.increment_id, order.status
+                ),
+            );
+            check.expect(
+                stack.magento.fake.invoices_of(*id).is_empty(),
+                format!("declined Magento order {} was invoiced", order.increment_id),
+            );
+        } else {
+            check.expect(
+                charges == 1,
+                format!(
+                    "Magento order {}: {charges} Stripe charges, expected 1",
+                    order.increment_id
+                ),
+            );
+            let invoices = stack.magento.fake.invoices_of(*id).len();
+            check.expect(
+                invoices == 1,
+                format!(
+                    "Magento order {}: {invoices} invoices, expected 1",
+                    order.increment_id
+                ),
+            );
+        }
+    }
+    let memos = stack.magento.fake.credit_memos_of(magento_orders[0]).len();
+    check.expect(
+        memos == 1,
+        format!("refunded Magento order has {memos} credit memos, expected 1"),
+    );
+    let shipments = stack.magento.fake.shipments_of(magento_orders[1]).len();
+    check.expect(
+        shipments == 1,
+        format!("shipped Magento order has {shipments} shipments, expected 1"),
+    );
+    check.expect(
+        stack.faults.fired(stripe_errors) == 2,
+        "the Stripe 500 fault did not fire twice",
+    );
+
+    let counts = stack.store.counts().await?;
+    let dead = stack.store.dead_letters(100).await?;
+    check.expect(dead.is_empty(), format!("{} dead letters", dead.len()));
+    let deliveries = stack.shopify.fake.webhooks().attempts().len()
+        + stack.stripe.fake.webhooks().attempts().len();
+
+    let trial = stack.ledger.trial_balance().await?;
+    let (debit, credit) = trial.iter().fold((0_i64, 0_i64), |(d, c), line| {
+        (d + line.debit, c + line.credit)
+    });
+    check.expect(
+        debit == credit,
+        format!("ledger out of balance: debit {debit} credit {credit}"),
+    );
+
+    println!();
+    println!("Shopify + PayTrace");
+    println!(
+        "  orders      {} approved, {} declined",
+        approved.len(),
+        declined.len()
+    );
+    println!(
+        "  payments    {} PayTrace sales approved",
+        stack
+            .paytrace
+            .fake
+            .transactions()
+            .iter()
+            .filter(|t| t.kind == sandbox::paytrace::TransactionKind::Sale && t.approved)
+            .count()
+    );
+    println!("  refunds     {refund_txns}");
+    println!();
+    println!("Magento + Stripe");
+    println!(
+        "  orders      {} polled, {} charges (1 declined)",
+        magento_orders.len(),
+        stack.stripe.fake.ids("charge").len()
+    );
+    println!(
+        "  invoices    {}",
+        magento_orders
+            .iter()
+            .map(|id| stack.magento.fake.invoices_of(*id).len())
+            .sum::<usize>()
+    );
+    println!("  credit memos {memos}, shipments {shipments}");
+    println!();
+    println!("Runtime");
+    println!(
+        "  webhooks    {deliveries} deliveries, {} distinct events stored, {} jobs done",
+        counts.events, counts.done
+    );
+    println!("  dead letters {}", dead.len());
+    for letter in &dead {
+        println!("    {} {}: {}", letter.kind, letter.key, letter.reason);
+    }
+    println!();
+    println!("Ledger trial balance");
+    println!(
+        "  {:<14} {:<26} {:>4} {:>12} {:>12}",
+        "account", "name", "cur", "debit", "credit"
+    );
+    for line in &trial {
+        if line.debit != 0 || line.credit != 0 {
+            println!(
+                "  {:<14} {:<26} {:>4} {:>12} {:>12}",
+                line.code,
+                line.name,
+                line.currency.as_str(),
+                cents(line.debit),
+                cents(line.credit)
+            );
+        }
+    }
+    println!(
+        "  {:<14} {:<26} {:>4} {:>12} {:>12}",
+        "",
+        "total",
+        "",
+        cents(debit),
+        cents(credit)
+    );
+
+    stack.stop().await?;
+    println!();
+    if check.failures.is_empty() {
+        println!("every effect accounted for");
+        Ok(true)
+    } else {
+        for failure in &check.failures {
+            println!("NOT ACCOUNTED FOR: {failure}");
+        }
+        Ok(false)
+    }
+}
+
+/// Minor units as a decimal amount for display.
+fn cents(minor: i64) -> String {
+    Decimal::new(minor, 2).to_string()
+}
+
+/// The Magento order a Stripe charge pays for, from its metadata.
+fn charge_order(stack: &OfflineStack, charge: &str) -> Option<i64> {
+    let object = stack.stripe.fake.object(charge)?;
+    object.pointer("/metadata/order_id")?.as_str()?.parse().ok()
+}
+
+/// The Stripe charge of a Magento order.
+fn charge_of(stack: &OfflineStack, order_id: i64) -> Option<String> {
+    stack
+        .stripe
+        .fake
+        .ids("charge")
+        .into_iter()
+        .find(|c| charge_order(stack, c) == Some(order_id))
+}

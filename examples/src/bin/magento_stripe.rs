@@ -1,0 +1,75 @@
+//! The Magento + Stripe workflows against real accounts: polls Magento for new orders, charges them
+//! with Stripe PaymentIntents, receives Stripe webhooks, invoices and credits in Magento and books
+//! the ERP documents in the embedded ledger.
+//!
+//! Configuration (environment):
+//! - `MAGENTO_BASE_URL` (`https://shop.example.com`), `MAGENTO_STORE_CODE` (default `default`), and
+//!   the integration's `MAGENTO_CONSUMER_KEY`, `MAGENTO_CONSUMER_SECRET`, `MAGENTO_ACCESS_TOKEN`,
+//!   `MAGENTO_ACCESS_TOKEN_SECRET` (OAuth 1.0a, HMAC-SHA256).
+//! - `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET` (the endpoint's `whsec_...`), `STRIPE_ACCOUNT`
+//!   (your account id, used in ERP references); point a Stripe webhook endpoint with
+//!   `charge.succeeded` and `charge.refunded` at `https://<your host>/webhooks/stripe`.
+//! - `PAYOPS_STORE`, `PAYOPS_LEDGER`, `PAYOPS_LISTEN` as for `shopify_paytrace`, and
+//!   `PAYOPS_POLL_SECS` (Magento poll interval, default 30).
+//!
+//! Orders must carry the Stripe PaymentMethod in their payment's additional information (see
+//! `flows::workflows::magento_stripe`). Stop with Ctrl-C: in-flight jobs finish first.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use examples::{BoxError, env_or, env_secret, env_var, serve_until_ctrl_c};
+use flows::intake::{self, IntakeConfig};
+use flows::workflows::magento_stripe::{self, Config, MagentoStripe};
+use flows::{SqliteStore, Worker, WorkerConfig};
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let store_code = env_or("MAGENTO_STORE_CODE", "default");
+    let magento = magento::Client::builder(
+        env_var("MAGENTO_BASE_URL")?,
+        magento::Credentials::oauth(
+            env_var("MAGENTO_CONSUMER_KEY")?,
+            env_var("MAGENTO_CONSUMER_SECRET")?,
+            env_var("MAGENTO_ACCESS_TOKEN")?,
+            env_var("MAGENTO_ACCESS_TOKEN_SECRET")?,
+        ),
+    )
+    .store_code(&store_code)
+    .build()?;
+    let stripe = stripe_client::Client::builder(env_secret("STRIPE_SECRET_KEY")?).build()?;
+    let store = Arc::new(SqliteStore::open(env_or("PAYOPS_STORE", "payops.sqlite"))?);
+    let ledger =
+        Arc::new(erp::LocalLedger::open(env_or("PAYOPS_LEDGER", "payops-ledger.sqlite")).await?);
+    let poll_every = Duration::from_secs(env_or("PAYOPS_POLL_SECS", "30").parse()?);
+
+    let workflows = MagentoStripe::new(
+        Arc::clone(&store),
+        magento,
+        stripe,
+        ledger,
+        Config::new(store_code.as_str(), env_var("STRIPE_ACCOUNT")?),
+    );
+    let mut intake_config = IntakeConfig::default().stripe(stripe_client::webhook::Webhook::new(
+        env_secret("STRIPE_WEBHOOK_SECRET")?,
+    ));
+    for kind in magento_stripe::KINDS
+        .into_iter()
+        .filter(|kind| kind.starts_with("stripe:"))
+    {
+        intake_config = intake_config.handle(kind);
+    }
+    let router = intake::router(Arc::clone(&store), intake_config);
+    let worker = workflows.register(Worker::new(store, WorkerConfig::new("magento-stripe")));
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let poller = workflows.poller();
+    let poll_shutdown = shutdown.clone();
+    tokio::spawn(async move { poller.run(poll_every, poll_shutdown).await });
+    serve_until_ctrl_c(
+        &env_or("PAYOPS_LISTEN", "127.0.0.1:8080"),
+        router,
+        worker.run(shutdown),
+        stop,
+    )
+    .await
+}

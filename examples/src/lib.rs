@@ -1,0 +1,303 @@
+//! The offline stack that `demo` and `loadgen` run on: every service as a sandbox fake on
+//! loopback, the store and the embedded ledger in a temporary directory, the webhook intake served
+//! on loopback, and a worker running the workflows.
+//!
+//! Nothing here needs credentials or a network: the fakes speak the providers' wire formats, so the
+//! real clients, the real intake (with signature checks) and the real workflows run unchanged.
+
+use std::error::Error;
+use std::sync::Arc;
+use std::time::Duration;
+
+use erp::LocalLedger;
+use flows::intake::{self, IntakeConfig};
+use flows::workflows::magento_stripe::{self, MagentoOrderPoller, MagentoStripe};
+use flows::workflows::shopify_paytrace::{self, ShopifyPaytrace};
+use flows::{Backoff, BreakerConfig, FlowError, SqliteStore, Store, Worker, WorkerConfig};
+use sandbox::magento::MagentoFake;
+use sandbox::paytrace::PaytraceFake;
+use sandbox::shopify::ShopifyFake;
+use sandbox::stripe::StripeFake;
+use sandbox::{Faults, Running};
+use secrecy::SecretString;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use url::Url;
+
+/// A boxed error for the binaries' `main`.
+pub type BoxError = Box<dyn Error + Send + Sync>;
+
+/// The PayTrace merchant account name used in ERP references.
+pub const PAYTRACE_ACCOUNT: &str = "sandbox-merchant";
+/// The Stripe account name used in ERP references.
+pub const STRIPE_ACCOUNT: &str = "acct_sandbox";
+/// The Magento store view the workflows serve.
+pub const MAGENTO_STORE: &str = "default";
+
+/// How the stack runs.
+#[derive(Debug, Clone)]
+pub struct StackOptions {
+    /// Jobs the worker runs at once.
+    pub concurrency: usize,
+    /// Delays between webhook retries of the Shopify and Stripe fakes (the real schedules span
+    /// hours to days).
+    pub webhook_retries: Vec<Duration>,
+    /// Seed of the fault plan's random draws.
+    pub seed: u64,
+}
+
+impl Default for StackOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 8,
+            webhook_retries: vec![
+                Duration::from_millis(50),
+                Duration::from_millis(200),
+                Duration::from_secs(1),
+            ],
+            seed: 7,
+        }
+    }
+}
+
+/// The running offline stack.
+pub struct OfflineStack {
+    /// Fault plan shared by every fake.
+    pub faults: Faults,
+    /// The PayTrace fake.
+    pub paytrace: Running<PaytraceFake>,
+    /// The Shopify fake.
+    pub shopify: Running<ShopifyFake>,
+    /// The Stripe fake.
+    pub stripe: Running<StripeFake>,
+    /// The Magento fake.
+    pub magento: Running<MagentoFake>,
+    /// The Magento + Stripe workflows (for their poller and shipment jobs).
+    pub magento_stripe: MagentoStripe<SqliteStore>,
+    /// The runtime's store.
+    pub store: Arc<SqliteStore>,
+    /// The embedded ERP ledger.
+    pub ledger: Arc<LocalLedger>,
+    /// Where the intake router listens.
+    pub intake_url: Url,
+    stop: watch::Sender<bool>,
+    worker: JoinHandle<Result<(), FlowError>>,
+    intake: JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl OfflineStack {
+    /// Starts the fakes, the store, the ledger, the intake and the worker.
+    pub async fn start(options: StackOptions) -> Result<Self, BoxError> {
+        let dir = tempfile::tempdir()?;
+        let faults = Faults::with_seed(options.seed);
+        let paytrace = Running::start(PaytraceFake::new(), &faults).await?;
+        let shopify = Running::start(
+            ShopifyFake::new().with_retry_schedule(options.webhook_retries.clone()),
+            &faults,
+        )
+        .await?;
+        let stripe = Running::start(
+            StripeFake::with_webhook_retry_delays(options.webhook_retries.clone()),
+            &faults,
+        )
+        .await?;
+        let magento = Running::start(MagentoFake::new(), &faults).await?;
+        let store = Arc::new(SqliteStore::open(dir.path().join("flows.sqlite"))?);
+        let ledger = Arc::new(LocalLedger::open(dir.path().join("ledger.sqlite")).await?);
+
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let intake_url = Url::parse(&format!("http://{}/", listener.local_addr()?))?;
+        let mut config = IntakeConfig::default()
+            .shopify(shopify::WebhookVerifier::new(SecretString::from(
+                shopify.fake.webhook_secret().to_owned(),
+            )))
+            .stripe(stripe_client::webhook::Webhook::new(SecretString::from(
+                stripe.fake.webhook_secret().to_owned(),
+            )));
+        let stripe_kinds = magento_stripe::KINDS
+            .into_iter()
+            .filter(|kind| kind.starts_with("stripe:"));
+        for kind in ShopifyPaytrace::<SqliteStore>::kinds()
+            .into_iter()
+            .chain(stripe_kinds)
+        {
+            config = config.handle(kind);
+        }
+        let router = intake::router(Arc::clone(&store), config);
+        let intake = tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, router).await {
+                eprintln!("intake stopped: {err}");
+            }
+        });
+        let webhook_url = intake_url.join("webhooks/shopify")?;
+        for topic in ["orders/create", "refunds/create"] {
+            shopify.fake.register_webhook(topic, webhook_url.clone());
+        }
+        stripe
+            .fake
+            .register_webhook_endpoint(intake_url.join("webhooks/stripe")?);
+
+        let shopify_client = shopify_client(&shopify)?;
+        let paytrace_client = paytrace::Client::builder(
+            paytrace.fake.username(),
+            SecretString::from(paytrace.fake.password().to_owned()),
+        )
+        .base_url(paytrace.base_url().as_str())
+        .integrator_id(paytrace.fake.integrator_id())
+        .timeout(Duration::from_secs(5))
+        .build()?;
+
+        let worker_config = WorkerConfig::new("demo-worker")
+            .concurrency(options.concurrency)
+            .poll_interval(Duration::from_millis(5))
+            .lease(Duration::from_secs(30))
+            .backoff(Backoff::new(
+                Duration::from_millis(20),
+                Duration::from_millis(500),
+                8,
+            ))
+            .breaker(BreakerConfig::new(20, Duration::from_millis(200)));
+        let workflows = ShopifyPaytrace::new(
+            Arc::clone(&store),
+            shopify_client,
+            paytrace_client,
+            Arc::clone(&ledger) as Arc<dyn erp::Erp>,
+            shopify_paytrace::Config::new(shopify.fake.shop_domain(), PAYTRACE_ACCOUNT),
+        );
+        let magento_client = magento::Client::builder(
+            magento.base_url().as_str(),
+            magento::Credentials::oauth(
+                magento.fake.consumer_key(),
+                magento.fake.consumer_secret(),
+                magento.fake.access_token(),
+                magento.fake.access_token_secret(),
+            ),
+        )
+        .store_code(MAGENTO_STORE)
+        .build()?;
+        let stripe_client =
+            stripe_client::Client::builder(SecretString::from(stripe.fake.secret_key().to_owned()))
+                .base_url(stripe.base_url().as_str())
+                .build()?;
+        let magento_stripe = MagentoStripe::new(
+            Arc::clone(&store),
+            magento_client,
+            stripe_client,
+            Arc::clone(&ledger) as Arc<dyn erp::Erp>,
+            magento_stripe::Config::new(MAGENTO_STORE, STRIPE_ACCOUNT),
+        );
+        let worker = workflows.register(Worker::new(Arc::clone(&store), worker_config));
+        let worker = magento_stripe.register(worker);
+        let (stop, shutdown) = watch::channel(false);
+        let worker = tokio::spawn(worker.run(shutdown));
+
+        Ok(Self {
+            faults,
+            paytrace,
+            shopify,
+            stripe,
+            magento,
+            magento_stripe,
+            store,
+            ledger,
+            intake_url,
+            stop,
+            worker,
+            intake,
+            _dir: dir,
+        })
+    }
+
+    /// The poller that finds Magento orders waiting for payment.
+    pub fn magento_poller(&self) -> MagentoOrderPoller<SqliteStore> {
+        self.magento_stripe.poller()
+    }
+
+    /// A Stripe client for the fake (the merchant's own calls, such as a refund from the dashboard).
+    pub fn stripe_client(&self) -> Result<stripe_client::Client, BoxError> {
+        Ok(stripe_client::Client::builder(SecretString::from(
+            self.stripe.fake.secret_key().to_owned(),
+        ))
+        .base_url(self.stripe.base_url().as_str())
+        .build()?)
+    }
+
+    /// A Shopify client for the fake (the merchant's own calls, such as a refund from the admin).
+    pub fn shopify_client(&self) -> Result<shopify::Client, BoxError> {
+        Ok(shopify_client(&self.shopify)?)
+    }
+
+    /// Waits until no webhook is in flight and no job is queued or running, up to `timeout`.
+    /// Jobs waiting for a retry count as queued, so this also waits out backoffs.
+    pub async fn settle(&self, timeout: Duration) -> Result<bool, BoxError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let counts = self.store.counts().await?;
+            let idle = counts.queued == 0
+                && counts.running == 0
+                && self.shopify.fake.webhooks().pending() == 0
+                && self.stripe.fake.webhooks().pending() == 0;
+            if idle {
+                return Ok(true);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Stops the worker (letting in-flight jobs finish) and the intake.
+    pub async fn stop(self) -> Result<(), BoxError> {
+        let _ = self.stop.send(true);
+        self.worker.await??;
+        self.intake.abort();
+        Ok(())
+    }
+}
+
+fn shopify_client(shopify: &Running<ShopifyFake>) -> Result<shopify::Client, shopify::Error> {
+    shopify::Client::builder()
+        .base_url(shopify.base_url().clone())
+        .access_token(SecretString::from(shopify.fake.access_token().to_owned()))
+        .build()
+}
+
+/// A required environment variable; the error names it (never its value).
+pub fn env_var(name: &str) -> Result<String, BoxError> {
+    std::env::var(name).map_err(|_| format!("environment variable {name} is not set").into())
+}
+
+/// An optional environment variable with a default.
+pub fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+/// A required secret from the environment, kept as a [`SecretString`].
+pub fn env_secret(name: &str) -> Result<SecretString, BoxError> {
+    env_var(name).map(SecretString::from)
+}
+
+/// Serves `router` on `listen` until Ctrl-C, then stops `worker` gracefully.
+pub async fn serve_until_ctrl_c(
+    listen: &str,
+    router: axum::Router,
+    worker: impl std::future::Future<Output = Result<(), FlowError>> + Send + 'static,
+    stop: watch::Sender<bool>,
+) -> Result<(), BoxError> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    println!(
+        "webhook intake listening on http://{}/webhooks/...",
+        listener.local_addr()?
+    );
+    let worker = tokio::spawn(worker);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    let _ = stop.send(true);
+    worker.await??;
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! `fulfilment:shipped`: the Magento shipment, with its tracking number, of every line left to
+//! ship.
+
+use magento::{CreateShipment, Track};
+use mapping::MappingError;
+use serde::{Deserialize, Serialize};
+
+use super::{Inner, payload};
+use crate::StepError;
+use crate::effects::once;
+use crate::store::{Job, Store};
+
+/// The payload of a [`FULFILMENT_SHIPPED`](super::FULFILMENT_SHIPPED) job: the warehouse shipped
+/// an order's remaining lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shipped {
+    /// The Magento order's `entity_id`.
+    pub order_id: i64,
+    /// The carrier: `ups`, `usps`, `fedex` and `dhl` become Magento's carrier codes, anything
+    /// else a `custom` track titled with this name.
+    pub carrier: String,
+    /// The tracking number.
+    pub tracking_number: String,
+}
+
+/// What the shipment step did: the new shipment's id, or `None` when nothing was left to ship.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ShipmentDone {
+    shipment_id: Option<i64>,
+}
+
+pub(super) async fn run<S: Store>(inner: &Inner<S>, job: &Job) -> Result<(), StepError> {
+    let shipped: Shipped = payload(job)?;
+    let tracking_number = shipped.tracking_number.trim();
+    if tracking_number.is_empty() {
+        return Err(MappingError::MissingField {
+            field: "shipped.tracking_number".to_owned(),
+        }
+        .into());
+    }
+    if shipped.carrier.trim().is_empty() {
+        return Err(MappingError::MissingField {
+            field: "shipped.carrier".to_owned(),
+        }
+        .into());
+    }
+    let order_id = shipped.order_id;
+    let key = inner.order_key(order_id, &format!("shipment/{tracking_number}"));
+    let done: ShipmentDone = once(&*inner.store, &key, "magento", || async {
+        // Magento has no idempotency key: an order with nothing left to ship was shipped by an
+        // earlier run (or by hand), which is success.
+        let order = inner.magento.orders().get(order_id).await?;
+        if order.state == Some(magento::OrderState::Canceled) {
+            return Err(StepError::permanent(format!(
+                "magento order {order_id} is canceled: shipment {tracking_number} not recorded"
+            )));
+        }
+        if !has_lines_to_ship(&order) {
+            return Ok(ShipmentDone { shipment_id: None });
+        }
+        let shipment = CreateShipment {
+            notify: inner.config.notify_customer,
+            tracks: vec![track(&shipped.carrier, tracking_number)],
+            ..CreateShipment::default()
+        };
+        let id = inner
+            .magento
+            .shipments()
+            .create(order_id, &shipment)
+            .await?;
+        Ok(ShipmentDone {
+            shipment_id: Some(id),
+        })
+    })
+    .await?;
+    tracing::info!(order = order_id, shipment = ?done.shipment_id, "shipment recorded");
+    Ok(())
+}
+
+/// Whether a physical top-level line still has a quantity to ship (ordered less shipped,
+/// refunded and canceled), as Magento's `canShip` reckons it.
+fn has_lines_to_ship(order: &magento::Order) -> bool {
+    order.top_level_items().any(|item| {
+        if item.is_virtual == Some(true) {
+            return false;
+        }
+        let left = item
+            .qty_ordered
+            .unwrap_or_default()
+            .checked_sub(item.qty_shipped.unwrap_or_default())
+            .and_then(|q| q.checked_sub(item.qty_refunded.unwrap_or_default()))
+            .and_then(|q| q.checked_sub(item.qty_canceled.unwrap_or_default()));
+        left.is_some_and(|left| left > Default::default())
+    })
+}
+
+/// A Magento track for `carrier`.
+fn track(carrier: &str, number: &str) -> Track {
+    let carrier = carrier.trim();
+    let (code, title) = match carrier.to_ascii_lowercase().as_str() {
+        "ups" => ("ups", "United Parcel Service"),
+        "usps" => ("usps", "United States Postal Service"),
+        "fedex" => ("fedex", "Federal Express"),
+        "dhl" => ("dhl", "DHL"),
+        _ => ("custom", carrier),
+    };
+    Track::new(code, title, number)
+}

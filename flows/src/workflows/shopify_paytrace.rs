@@ -1,0 +1,735 @@
+//! Shopify + PayTrace.
+//!
+//! 1. `orders/create` → risk gate → PayTrace sale → the Shopify order marked paid with the PayTrace
+//!    transaction id and vault id as metafields, or tagged and noted when declined → ERP customer
+//!    (with the vault id), sales order, invoice and payment.
+//! 2. `refunds/create` → PayTrace refund, or a void when the sale has not settled yet → ERP credit
+//!    memo and refund payment.
+//!
+//! # Where the card comes from
+//!
+//! An `orders/create` webhook carries no card data. The storefront's checkout puts one of these in
+//! the order's note attributes: a PayTrace vault customer id ([`ATTR_VAULT_CUSTOMER`]), or a
+//! Protect.js token and key ([`ATTR_PROTECT_TOKEN`], [`ATTR_PROTECT_KEY`]). An order with neither is
+//! a permanent error naming the attribute.
+//!
+//! # Exactly once
+//!
+//! A delivery's job only reads the order (or refund) id and enqueues the entity's own job, keyed
+//! `shopify/{shop}/order/{id}` (or `.../refund/{id}`): the store keeps one job per key, so the same
+//! order arriving under several webhook ids is processed once, and never by two workers at a time.
+//! Every effect goes through [`crate::effects::once`] under that key. PayTrace has no idempotency
+//! key, so the sale step records that a sale was sent before sending it; whenever that record
+//! exists without a result (a timeout, a crash, a replayed dead letter), the step first looks the
+//! `invoice_id` up in PayTrace's export ([`paytrace::Client::find_sale_by_invoice`]). A refund whose outcome is unknown is not retried:
+//! it goes to dead letters for a person to check PayTrace first. Marking an order paid twice is
+//! harmless ("already paid" is success); ERP documents are idempotent by external reference.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use erp::Erp;
+use mapping::erp::{
+    ErpCtx, to_erp_credit_memo, to_erp_invoice, to_erp_order_customer, to_erp_payment,
+    to_erp_refund_payment, to_erp_sales_order,
+};
+use mapping::paytrace::{OrderCtx, TransactionCtx};
+use mapping::shopify::{RefundCtx, refund_from_shopify};
+use mapping::{
+    MappingError, Order, Payment, PaymentKind, PaymentStatus, Refund, RefundStatus, System,
+};
+use paytrace::{ErrorCode, SaleLookup};
+use shopify::Gid;
+
+use crate::StepError;
+use crate::effects::once;
+use crate::store::{Job, NewJob, Store};
+use crate::worker::{JobHandler, Worker, now_millis};
+
+/// Job kind of Shopify's `orders/create` deliveries (one job per delivery).
+pub const ORDERS_CREATE: &str = "shopify:orders/create";
+/// Job kind of Shopify's `refunds/create` deliveries (one job per delivery).
+pub const REFUNDS_CREATE: &str = "shopify:refunds/create";
+/// Job kind of one order's payment flow (one job per order, whatever the deliveries).
+pub const ORDER_PAYMENT: &str = "shopify:order-payment";
+/// Job kind of one refund's flow (one job per refund).
+pub const REFUND: &str = "shopify:refund";
+
+/// Note attribute holding the PayTrace vault customer id to charge.
+pub const ATTR_VAULT_CUSTOMER: &str = "paytrace_customer_id";
+/// Note attribute holding a Protect.js `hpf_token`.
+pub const ATTR_PROTECT_TOKEN: &str = "paytrace_hpf_token";
+/// Note attribute holding the Protect.js `enc_key` that goes with the token.
+pub const ATTR_PROTECT_KEY: &str = "paytrace_enc_key";
+
+/// How long a partial refund of an unsettled sale waits before it is tried again: PayTrace can
+/// only void a whole unsettled sale, so the partial refund waits for the nightly settlement.
+const WAIT_FOR_SETTLEMENT: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Settings of the Shopify + PayTrace workflows.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// The shop's domain (`demo.myshopify.com`), part of every key and ERP reference.
+    pub shop: String,
+    /// Prefix of PayTrace `invoice_id`s for this shop (see `mapping::reference`).
+    pub store_prefix: String,
+    /// The PayTrace merchant account, part of ERP payment references.
+    pub paytrace_account: String,
+    /// Tag put on orders held for review.
+    pub held_tag: String,
+    /// Tag put on orders whose payment was declined.
+    pub declined_tag: String,
+    /// Shopify gateway names that stand for PayTrace on this shop's refund transactions. Orders
+    /// marked paid by this workflow carry Shopify's `manual` gateway, so that is the default.
+    pub paytrace_gateway_names: Vec<String>,
+}
+
+impl Config {
+    /// Settings with the default tags (`payops-held`, `payops-declined`) and no invoice prefix.
+    pub fn new(shop: impl Into<String>, paytrace_account: impl Into<String>) -> Self {
+        Self {
+            shop: shop.into(),
+            store_prefix: String::new(),
+            paytrace_account: paytrace_account.into(),
+            held_tag: "payops-held".to_owned(),
+            declined_tag: "payops-declined".to_owned(),
+            paytrace_gateway_names: vec!["manual".to_owned()],
+        }
+    }
+
+    /// Sets the `invoice_id` prefix.
+    #[must_use]
+    pub fn store_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.store_prefix = prefix.into();
+        self
+    }
+}
+
+/// What the risk step decided.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum RiskDecision {
+    /// Charge the order.
+    Proceed,
+    /// Do not charge; hold the order for a person to review.
+    Hold {
+        /// Why, shown on the order.
+        reason: String,
+    },
+}
+
+/// The risk step before any money moves. The default follows Shopify's own recommendation; a
+/// scoring model plugs in by implementing this.
+#[async_trait]
+pub trait RiskGate: Send + Sync + 'static {
+    /// Decides whether `order` (whose Shopify id is `order_id`) may be charged.
+    async fn assess(&self, order: &Order, order_id: &Gid) -> Result<RiskDecision, StepError>;
+}
+
+/// Holds an order when Shopify's risk summary recommends cancelling it.
+#[derive(Debug, Clone)]
+pub struct ShopifyRecommendation {
+    client: shopify::Client,
+}
+
+impl ShopifyRecommendation {
+    /// Reads risk from `client`.
+    pub fn new(client: shopify::Client) -> Self {
+        Self { client }
+    }
+}
+
+#[async_trait]
+impl RiskGate for ShopifyRecommendation {
+    async fn assess(&self, _order: &Order, order_id: &Gid) -> Result<RiskDecision, StepError> {
+        let order = self.client.orders().get(order_id).await?;
+        let recommendation = order.and_then(|o| o.risk).and_then(|r| r.recommendation);
+        Ok(match recommendation.as_deref() {
+            Some("CANCEL") => RiskDecision::Hold {
+                reason: "Shopify recommends cancelling this order".to_owned(),
+            },
+            _ => RiskDecision::Proceed,
+        })
+    }
+}
+
+/// The Shopify + PayTrace workflows, ready to register on a [`Worker`].
+///
+/// ```no_run
+/// # async fn run(
+/// #     store: std::sync::Arc<flows::SqliteStore>,
+/// #     shopify: shopify::Client,
+/// #     paytrace: paytrace::Client,
+/// #     erp: std::sync::Arc<dyn erp::Erp>,
+/// # ) {
+/// use flows::workflows::shopify_paytrace::{Config, ShopifyPaytrace};
+/// use flows::{Worker, WorkerConfig};
+///
+/// let config = Config::new("demo.myshopify.com", "merchant-42");
+/// let workflows = ShopifyPaytrace::new(store.clone(), shopify, paytrace, erp, config);
+/// let worker = workflows.register(Worker::new(store, WorkerConfig::new("worker-1")));
+/// # }
+/// ```
+pub struct ShopifyPaytrace<S> {
+    store: Arc<S>,
+    shopify: shopify::Client,
+    paytrace: paytrace::Client,
+    erp: Arc<dyn Erp>,
+    risk: Arc<dyn RiskGate>,
+    config: Config,
+}
+
+impl<S: Store> ShopifyPaytrace<S> {
+    /// The workflows, with Shopify's risk recommendation as the risk gate.
+    pub fn new(
+        store: Arc<S>,
+        shopify: shopify::Client,
+        paytrace: paytrace::Client,
+        erp: Arc<dyn Erp>,
+        config: Config,
+    ) -> Self {
+        let risk = Arc::new(ShopifyRecommendation::new(shopify.clone()));
+        Self {
+            store,
+            shopify,
+            paytrace,
+            erp,
+            risk,
+            config,
+        }
+    }
+
+    /// Replaces the risk gate (a scoring model, say).
+    #[must_use]
+    pub fn risk_gate(mut self, gate: impl RiskGate) -> Self {
+        self.risk = Arc::new(gate);
+        self
+    }
+
+    /// Registers the handlers of [`ORDERS_CREATE`], [`REFUNDS_CREATE`], [`ORDER_PAYMENT`] and
+    /// [`REFUND`].
+    pub fn register(self, worker: Worker<S>) -> Worker<S> {
+        let shared = Arc::new(self);
+        worker
+            .handler(
+                ORDERS_CREATE,
+                Delivery {
+                    kind: ORDER_PAYMENT,
+                    store: Arc::clone(&shared.store),
+                    shop: shared.config.shop.clone(),
+                },
+            )
+            .handler(
+                REFUNDS_CREATE,
+                Delivery {
+                    kind: REFUND,
+                    store: Arc::clone(&shared.store),
+                    shop: shared.config.shop.clone(),
+                },
+            )
+            .handler(ORDER_PAYMENT, OrderPayment(Arc::clone(&shared)))
+            .handler(REFUND, RefundFlow(shared))
+    }
+
+    /// The job kinds the webhook intake must enqueue for these workflows.
+    pub fn kinds() -> [&'static str; 2] {
+        [ORDERS_CREATE, REFUNDS_CREATE]
+    }
+}
+
+/// The raw body of the webhook a job was created for.
+async fn webhook_body<S: Store>(store: &S, job: &Job) -> Result<Vec<u8>, StepError> {
+    let event_id = job
+        .payload
+        .get("event_id")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| StepError::permanent("job payload has no event_id"))?;
+    let event = store.event("shopify", event_id).await?.ok_or_else(|| {
+        StepError::permanent(format!("shopify event {event_id} is not in the inbox"))
+    })?;
+    Ok(event.event.payload)
+}
+
+fn decode<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, StepError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de)
+        .map_err(|e| StepError::permanent(format!("{what} body at `{}`: {}", e.path(), e.inner())))
+}
+
+/// The accounting date of work done now.
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+fn chrono_today() -> paytrace::NaiveDate {
+    chrono_date(today())
+}
+
+fn chrono_date(date: time::Date) -> paytrace::NaiveDate {
+    paytrace::NaiveDate::from_ymd_opt(
+        date.year(),
+        u32::from(u8::from(date.month())),
+        u32::from(date.day()),
+    )
+    .unwrap_or_default()
+}
+
+/// The card an order is charged with, read from its note attributes.
+enum CardSource {
+    Vault(String),
+    Protect { token: String, key: String },
+}
+
+fn card_source(order: &shopify::rest::Order) -> Result<CardSource, MappingError> {
+    let attr = |name: &str| {
+        order
+            .note_attributes
+            .iter()
+            .find(|a| a.name == name)
+            .and_then(|a| a.value.clone())
+            .filter(|v| !v.trim().is_empty())
+    };
+    if let Some(customer) = attr(ATTR_VAULT_CUSTOMER) {
+        return Ok(CardSource::Vault(customer));
+    }
+    match (attr(ATTR_PROTECT_TOKEN), attr(ATTR_PROTECT_KEY)) {
+        (Some(token), Some(key)) => Ok(CardSource::Protect { token, key }),
+        _ => Err(MappingError::MissingField {
+            field: format!("order.note_attributes.{ATTR_VAULT_CUSTOMER}"),
+        }),
+    }
+}
+
+/// A sale PayTrace processed whose answer we never saw, as found in its export: settled or
+/// settling tonight means approved; `N` (not settling) means declined or voided; without a status,
+/// an approval code means approved.
+fn payment_from_record(record: &paytrace::TransactionRecord, ctx: &TransactionCtx) -> Payment {
+    use paytrace::SettlementStatus as Status;
+    let approved = match &record.status_code {
+        Some(Status::Pending | Status::Settled { .. }) => true,
+        Some(Status::NotSettling) => false,
+        _ => record
+            .approval_code
+            .as_deref()
+            .is_some_and(|code| !code.trim().is_empty()),
+    };
+    Payment {
+        ids: mapping::ExternalIds::new().with(System::Paytrace, record.transaction_id.to_string()),
+        gateway: System::Paytrace,
+        order_number: ctx.order_number.clone(),
+        reference: ctx.reference.clone(),
+        kind: ctx.kind,
+        status: if approved {
+            PaymentStatus::Captured
+        } else {
+            PaymentStatus::Declined
+        },
+        amount: ctx.amount,
+        fee: None,
+        card_brand: None,
+        card_last4: None,
+        avs: None,
+        cvv: None,
+        approval_code: record.approval_code.clone(),
+        vault_id: ctx.vault_id.clone(),
+        message: record.status_message.clone(),
+        processed_at: None,
+    }
+}
+
+/// The job of one webhook delivery: enqueues the job of the order or refund it is about.
+struct Delivery<S> {
+    kind: &'static str,
+    store: Arc<S>,
+    shop: String,
+}
+
+/// Just the id of a delivered order or refund.
+#[derive(serde::Deserialize)]
+struct Entity {
+    id: Option<u64>,
+}
+
+#[async_trait]
+impl<S: Store> JobHandler for Delivery<S> {
+    async fn run(&self, job: &Job) -> Result<(), StepError> {
+        let body = webhook_body(&*self.store, job).await?;
+        let entity: Entity = decode(&body, self.kind)?;
+        let id = entity.id.ok_or_else(|| MappingError::MissingField {
+            field: "id".to_owned(),
+        })?;
+        let noun = if self.kind == REFUND {
+            "refund"
+        } else {
+            "order"
+        };
+        let next = NewJob {
+            kind: self.kind.to_owned(),
+            key: format!("shopify/{}/{noun}/{id}", self.shop),
+            payload: job.payload.clone(),
+            run_at: 0,
+        };
+        self.store.enqueue(next, now_millis()).await?;
+        Ok(())
+    }
+}
+
+struct OrderPayment<S>(Arc<ShopifyPaytrace<S>>);
+
+#[async_trait]
+impl<S: Store> JobHandler for OrderPayment<S> {
+    fn provider(&self, _job: &Job) -> Option<String> {
+        Some("paytrace".to_owned())
+    }
+
+    async fn run(&self, job: &Job) -> Result<(), StepError> {
+        let this = &*self.0;
+        let store = &*this.store;
+        let body = webhook_body(store, job).await?;
+        let webhook: shopify::rest::Order = decode(&body, "orders/create")?;
+        let mut order = Order::try_from(&webhook)?;
+        let order_gid = Gid::new("Order", webhook.id);
+        let base = format!("shopify/{}/order/{}", this.config.shop, webhook.id);
+
+        // The canonical order, kept for the refund workflow and for audits.
+        once(store, &format!("{base}/canonical"), "flows", || async {
+            Ok(order.clone())
+        })
+        .await?;
+
+        let decision = once(store, &format!("{base}/risk"), "shopify", || {
+            this.risk.assess(&order, &order_gid)
+        })
+        .await?;
+        if let RiskDecision::Hold { reason } = decision {
+            once(store, &format!("{base}/hold"), "shopify", || async {
+                this.shopify
+                    .tags()
+                    .add(&order_gid, &[this.config.held_tag.as_str()])
+                    .await?;
+                this.shopify
+                    .orders()
+                    .update_note(&order_gid, &format!("Held for review: {reason}"))
+                    .await?;
+                Ok(())
+            })
+            .await?;
+            return Ok(());
+        }
+
+        let source = card_source(&webhook)?;
+        if let CardSource::Vault(customer_id) = &source {
+            let customer = order.customer.get_or_insert_with(Default::default);
+            customer.ids.set(System::Paytrace, customer_id.clone());
+        }
+        let order_ctx = OrderCtx {
+            store_prefix: &this.config.store_prefix,
+            email_receipt: false,
+        };
+        let payment: Payment = once(store, &format!("{base}/sale"), "paytrace", || async {
+            let tx_ctx = match &source {
+                CardSource::Vault(_) => {
+                    TransactionCtx::for_vault_order(&order, PaymentKind::Sale, &order_ctx)?
+                }
+                CardSource::Protect { .. } => {
+                    TransactionCtx::for_order(&order, PaymentKind::Sale, &order_ctx)?
+                }
+            };
+            let invoice_id = mapping::paytrace::invoice_id(&order, &order_ctx)?;
+            let sent_key = format!("{base}/sale/sent");
+            if store.effect(&sent_key).await?.is_some() {
+                // A sale was sent before and its result never recorded: it may have been charged.
+                match this
+                    .paytrace
+                    .find_sale_by_invoice(&invoice_id, chrono_today())
+                    .await?
+                {
+                    SaleLookup::Found(record) => return Ok(payment_from_record(&record, &tx_ctx)),
+                    SaleLookup::Multiple(records) => {
+                        return Err(StepError::permanent(format!(
+                            "{} PayTrace sales carry invoice_id {invoice_id}: resolve by hand",
+                            records.len()
+                        )));
+                    }
+                    SaleLookup::NotFound => {}
+                }
+            }
+            store
+                .record_effect(
+                    &sent_key,
+                    "paytrace",
+                    &serde_json::json!({ "invoice_id": invoice_id }),
+                    now_millis(),
+                )
+                .await?;
+            let response = match &source {
+                CardSource::Vault(_) => {
+                    this.paytrace
+                        .sale_by_customer(&mapping::paytrace::to_customer_request(
+                            &order, &order_ctx,
+                        )?)
+                        .await?
+                }
+                CardSource::Protect { token, key } => {
+                    let token = paytrace::ProtectToken::new(token.clone(), key.clone());
+                    this.paytrace
+                        .sale_protect(&mapping::paytrace::to_protect_request(
+                            &order, &order_ctx, token,
+                        )?)
+                        .await?
+                }
+            };
+            Ok(mapping::paytrace::to_payment(&response, &tx_ctx)?)
+        })
+        .await?;
+
+        if payment.status != PaymentStatus::Captured {
+            // A decline is an outcome: tell the store and end the flow.
+            let message = payment
+                .message
+                .clone()
+                .unwrap_or_else(|| payment.status.to_string());
+            once(store, &format!("{base}/declined"), "shopify", || async {
+                this.shopify
+                    .tags()
+                    .add(&order_gid, &[this.config.declined_tag.as_str()])
+                    .await?;
+                this.shopify
+                    .orders()
+                    .update_note(
+                        &order_gid,
+                        &format!("Payment declined by PayTrace: {message}"),
+                    )
+                    .await?;
+                Ok(())
+            })
+            .await?;
+            return Ok(());
+        }
+
+        once(store, &format!("{base}/mark-paid"), "shopify", || {
+            mark_paid(&this.shopify, &order_gid)
+        })
+        .await?;
+        once(store, &format!("{base}/metafields"), "shopify", || async {
+            let inputs = mapping::shopify::to_payment_metafields(&payment, &order)?;
+            this.shopify.metafields().set(&inputs).await?;
+            Ok(())
+        })
+        .await?;
+
+        let erp_ctx = ErpCtx::new(
+            System::Shopify,
+            &this.config.shop,
+            &this.config.paytrace_account,
+            today(),
+        );
+        let erp = &this.erp;
+        once(store, &format!("{base}/erp/customer"), "erp", || async {
+            Ok(erp
+                .upsert_customer(&to_erp_order_customer(&order, &erp_ctx)?)
+                .await?)
+        })
+        .await?;
+        once(store, &format!("{base}/erp/sales-order"), "erp", || async {
+            Ok(erp
+                .create_sales_order(&to_erp_sales_order(&order, &erp_ctx)?)
+                .await?)
+        })
+        .await?;
+        once(store, &format!("{base}/erp/invoice"), "erp", || async {
+            Ok(erp
+                .create_invoice(&to_erp_invoice(&order, &erp_ctx)?)
+                .await?)
+        })
+        .await?;
+        once(store, &format!("{base}/erp/payment"), "erp", || async {
+            Ok(erp
+                .post_payment(&to_erp_payment(&payment, &order, &erp_ctx)?)
+                .await?)
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+/// `orderMarkAsPaid`; an order Shopify already shows as paid is success.
+async fn mark_paid(client: &shopify::Client, order: &Gid) -> Result<(), StepError> {
+    match client.orders().mark_as_paid(order).await {
+        Ok(_) => Ok(()),
+        Err(err @ shopify::Error::UserErrors { .. }) => {
+            let current = client.orders().get(order).await?;
+            let paid = current
+                .and_then(|o| o.display_financial_status)
+                .is_some_and(|s| s.as_str() == "PAID");
+            if paid { Ok(()) } else { Err(err.into()) }
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+struct RefundFlow<S>(Arc<ShopifyPaytrace<S>>);
+
+#[async_trait]
+impl<S: Store> JobHandler for RefundFlow<S> {
+    fn provider(&self, _job: &Job) -> Option<String> {
+        Some("paytrace".to_owned())
+    }
+
+    async fn run(&self, job: &Job) -> Result<(), StepError> {
+        let this = &*self.0;
+        let store = &*this.store;
+        let body = webhook_body(store, job).await?;
+        let webhook: shopify::rest::Refund = decode(&body, "refunds/create")?;
+        let order_id = webhook.order_id.ok_or_else(|| MappingError::MissingField {
+            field: "refund.order_id".to_owned(),
+        })?;
+        let refund_id = webhook.id.ok_or_else(|| MappingError::MissingField {
+            field: "refund.id".to_owned(),
+        })?;
+        let order_base = format!("shopify/{}/order/{order_id}", this.config.shop);
+        let base = format!("shopify/{}/refund/{refund_id}", this.config.shop);
+
+        let not_yet = |what: &str| -> StepError {
+            MappingError::NotYetKnown {
+                field: format!("refund.order.{what}"),
+                system: "flows",
+            }
+            .into()
+        };
+        let order: Order = recorded(store, &format!("{order_base}/canonical"))
+            .await?
+            .ok_or_else(|| not_yet("canonical"))?;
+        let sale: Payment = recorded(store, &format!("{order_base}/sale"))
+            .await?
+            .ok_or_else(|| not_yet("sale"))?;
+        if sale.status != PaymentStatus::Captured {
+            return Err(StepError::permanent(format!(
+                "refund {refund_id} of order {order_id}, whose PayTrace sale was {}",
+                sale.status
+            )));
+        }
+        let gateways: Vec<(&str, System)> = this
+            .config
+            .paytrace_gateway_names
+            .iter()
+            .map(|name| (name.as_str(), System::Paytrace))
+            .collect();
+        let refund_ctx = RefundCtx {
+            order_currency: Some(order.currency),
+            order_number: Some(&order.number),
+            gateways: &gateways,
+        };
+        let mut refund = refund_from_shopify(&webhook, &refund_ctx)?;
+        refund.gateway = System::Paytrace;
+        refund.payment_transaction_id = Some(sale.transaction_id()?.to_owned());
+
+        let refunded: Refund = once(store, &format!("{base}/paytrace"), "paytrace", || async {
+            let request = mapping::paytrace::to_refund_request(&refund)?;
+            // PayTrace cannot deduplicate refunds: one that was sent and never answered (a crash,
+            // a shutdown, a timeout) must be checked by a person before anything is sent again.
+            // The in-flight flag is a checkpoint because, unlike the effect log, it is cleared
+            // again once PayTrace has answered either way.
+            let in_flight = format!("{base}/paytrace/in-flight");
+            if store.checkpoint(&in_flight).await?.as_deref() == Some("sent") {
+                return Err(StepError::permanent(format!(
+                    "refund {refund_id} was sent to PayTrace before and its outcome is unknown: \
+                     check the refunds of transaction {} before replaying",
+                    request.transaction_id
+                )));
+            }
+            store
+                .set_checkpoint(&in_flight, "sent", now_millis())
+                .await?;
+            let sent = this.paytrace.refund_transaction(&request).await;
+            if !matches!(&sent, Err(err) if err.is_ambiguous()) {
+                store
+                    .set_checkpoint(&in_flight, "answered", now_millis())
+                    .await?;
+            }
+            match sent {
+                Ok(response) => Ok(mapping::paytrace::to_refund(&refund, &response)?),
+                Err(paytrace::Error::Validation(errors))
+                    if errors.contains(ErrorCode::REFUND_UNSETTLED) =>
+                {
+                    if refund.amount != sale.amount {
+                        return Err(StepError::Transient {
+                            provider: None,
+                            reason: "partial refund of an unsettled sale waits for settlement"
+                                .to_owned(),
+                            retry_after: Some(WAIT_FOR_SETTLEMENT),
+                        });
+                    }
+                    let response = this
+                        .paytrace
+                        .void(mapping::paytrace::to_void_transaction(&sale)?)
+                        .await?;
+                    Ok(mapping::paytrace::to_refund_by_void(&refund, &response)?)
+                }
+                Err(err) if err.is_ambiguous() => Err(StepError::permanent(format!(
+                    "refund {refund_id}: outcome unknown ({err}): check PayTrace before replaying"
+                ))),
+                Err(err) => Err(err.into()),
+            }
+        })
+        .await?;
+        if refunded.status != RefundStatus::Succeeded {
+            return Err(StepError::permanent(format!(
+                "PayTrace did not refund {refund_id}: {}",
+                refunded.status
+            )));
+        }
+
+        let erp_ctx = ErpCtx::new(
+            System::Shopify,
+            &this.config.shop,
+            &this.config.paytrace_account,
+            today(),
+        );
+        let erp = &this.erp;
+        once(store, &format!("{base}/erp/credit-memo"), "erp", || async {
+            Ok(erp
+                .create_credit_memo(&to_erp_credit_memo(&refunded, &order, &erp_ctx)?)
+                .await?)
+        })
+        .await?;
+        once(
+            store,
+            &format!("{base}/erp/refund-payment"),
+            "erp",
+            || async {
+                Ok(erp
+                    .post_payment(&to_erp_refund_payment(&refunded, &order, &erp_ctx)?)
+                    .await?)
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// A result recorded by an earlier step.
+async fn recorded<S: Store, T: serde::de::DeserializeOwned>(
+    store: &S,
+    key: &str,
+) -> Result<Option<T>, StepError> {
+    store
+        .effect(key)
+        .await?
+        .map(|effect| {
+            serde_json::from_value(effect.detail)
+                .map_err(|e| StepError::permanent(format!("recorded {key} unreadable: {e}")))
+        })
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chrono_dates_follow_time_dates() {
+        let date = time::Date::from_calendar_date(2026, time::Month::November, 23).unwrap();
+        assert_eq!(chrono_date(date).to_string(), "2026-11-23");
+    }
+}

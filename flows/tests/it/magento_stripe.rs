@@ -1,0 +1,1253 @@
+//! Magento + Stripe workflows end to end: stand-ins for Magento's and Stripe's HTTP APIs that
+//! match exact paths, queries and bodies, the embedded ERP ledger, and the SQLite store.
+//!
+//! `flows` has no `wiremock` dev-dependency, so [`Fake`] is a small wiremock-style server on axum
+//! (already a dependency): mocks match method, path, query pairs, headers and the exact JSON or
+//! form body; every request is logged so tests count calls per endpoint; a request nothing
+//! matches is answered 500 and kept, and tests assert there were none.
+#![cfg(all(feature = "magento", feature = "stripe"))]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use erp::Erp;
+use flows::workflows::magento_stripe::{
+    CHARGE_REFUNDED, CHARGE_SUCCEEDED, Config, MAGENTO_ORDER, MagentoStripe, Shipped, order_job,
+};
+use flows::{
+    Accepted, Backoff, Job, JobHandler, NewEvent, NewJob, Outcome, SqliteStore, Store, Worker,
+    WorkerConfig,
+};
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+// ---------------------------------------------------------------------------------------------
+// A small wiremock-style fake HTTP server.
+
+#[derive(Debug, Clone)]
+struct Request {
+    method: String,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+enum BodyMatch {
+    Any,
+    Json(Value),
+    Form(Vec<(String, String)>),
+}
+
+#[derive(Debug, Clone)]
+struct Mock {
+    method: &'static str,
+    path: String,
+    query: Option<Vec<(String, String)>>,
+    headers: Vec<(String, String)>,
+    body: BodyMatch,
+    status: u16,
+    response: Value,
+    remaining: Option<usize>,
+}
+
+impl Mock {
+    fn new(method: &'static str, path: impl Into<String>) -> Self {
+        Self {
+            method,
+            path: path.into(),
+            query: None,
+            headers: Vec::new(),
+            body: BodyMatch::Any,
+            status: 200,
+            response: Value::Null,
+            remaining: None,
+        }
+    }
+    /// Matches only this exact set of query pairs (any order).
+    fn query(mut self, pairs: &[(&str, &str)]) -> Self {
+        self.query = Some(sorted(pairs));
+        self
+    }
+    fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+    fn json(mut self, body: Value) -> Self {
+        self.body = BodyMatch::Json(body);
+        self
+    }
+    fn form(mut self, pairs: Vec<(String, String)>) -> Self {
+        self.body = BodyMatch::Form(sorted_owned(pairs));
+        self
+    }
+    fn respond(mut self, status: u16, body: Value) -> Self {
+        self.status = status;
+        self.response = body;
+        self
+    }
+    /// Matches the first `n` requests only.
+    fn times(mut self, n: usize) -> Self {
+        self.remaining = Some(n);
+        self
+    }
+
+    fn matches(&self, request: &Request) -> bool {
+        if self.remaining == Some(0) || self.method != request.method || self.path != request.path {
+            return false;
+        }
+        if let Some(query) = &self.query
+            && *query != sorted_owned(request.query.clone())
+        {
+            return false;
+        }
+        let headers_ok = self.headers.iter().all(|(name, value)| {
+            request
+                .headers
+                .get(name.as_str())
+                .and_then(|v| v.to_str().ok())
+                == Some(value.as_str())
+        });
+        headers_ok
+            && match &self.body {
+                BodyMatch::Any => true,
+                BodyMatch::Json(expected) => {
+                    serde_json::from_slice::<Value>(&request.body).ok().as_ref() == Some(expected)
+                }
+                BodyMatch::Form(expected) => {
+                    let text = String::from_utf8_lossy(&request.body);
+                    *expected == sorted_owned(decode_pairs(&text))
+                }
+            }
+    }
+}
+
+#[derive(Default)]
+struct FakeState {
+    mocks: Mutex<Vec<Mock>>,
+    log: Mutex<Vec<Request>>,
+    unmatched: Mutex<Vec<String>>,
+}
+
+#[derive(Clone)]
+struct Fake {
+    uri: String,
+    state: Arc<FakeState>,
+}
+
+impl Fake {
+    async fn start() -> Self {
+        let state = Arc::new(FakeState::default());
+        let app = axum::Router::new()
+            .fallback(serve)
+            .with_state(Arc::clone(&state));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Self {
+            uri: format!("http://{addr}"),
+            state,
+        }
+    }
+
+    /// Adds a mock; mocks added earlier are tried first.
+    fn mount(&self, mock: Mock) {
+        self.state.mocks.lock().unwrap().push(mock);
+    }
+
+    /// Removes every mock of `method` + `path` (the log is kept).
+    fn unmount(&self, method: &str, path: &str) {
+        self.state
+            .mocks
+            .lock()
+            .unwrap()
+            .retain(|m| !(m.method == method && m.path == path));
+    }
+
+    /// Requests received for `method` + `path`.
+    fn count(&self, method: &str, path: &str) -> usize {
+        self.requests(method, path).len()
+    }
+
+    fn requests(&self, method: &str, path: &str) -> Vec<Request> {
+        self.state
+            .log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.method == method && r.path == path)
+            .cloned()
+            .collect()
+    }
+
+    fn total(&self) -> usize {
+        self.state.log.lock().unwrap().len()
+    }
+
+    fn assert_all_matched(&self) {
+        let unmatched = self.state.unmatched.lock().unwrap();
+        assert!(
+            unmatched.is_empty(),
+            "requests no mock matched: {unmatched:#?}"
+        );
+    }
+}
+
+async fn serve(
+    State(state): State<Arc<FakeState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = Request {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+        query: uri.query().map(decode_pairs).unwrap_or_default(),
+        headers,
+        body: body.to_vec(),
+    };
+    state.log.lock().unwrap().push(request.clone());
+    let mut mocks = state.mocks.lock().unwrap();
+    let Some(mock) = mocks.iter_mut().find(|m| m.matches(&request)) else {
+        eprintln!(
+            "no mock matched: {} {} {}",
+            request.method,
+            request.path,
+            String::from_utf8_lossy(&request.body)
+        );
+        state.unmatched.lock().unwrap().push(format!(
+            "{} {}?{:?} {}",
+            request.method,
+            request.path,
+            request.query,
+            String::from_utf8_lossy(&request.body)
+        ));
+        return (StatusCode::INTERNAL_SERVER_ERROR, "no mock matched").into_response();
+    };
+    if let Some(n) = &mut mock.remaining {
+        *n -= 1;
+    }
+    let status = StatusCode::from_u16(mock.status).unwrap();
+    let mut response = (status, mock.response.to_string()).into_response();
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        "application/json".parse().unwrap(),
+    );
+    response
+}
+
+fn sorted(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    sorted_owned(
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    )
+}
+
+fn sorted_owned(mut pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+    pairs.sort();
+    pairs
+}
+
+/// `a=1&b%5B0%5D=x+y` into decoded pairs.
+fn decode_pairs(text: &str) -> Vec<(String, String)> {
+    text.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The harness: Magento, Stripe, the ledger and the store.
+
+const STORE: &str = "default";
+const ACCOUNT: &str = "acct_123";
+const CREATED: i64 = 1_763_892_000; // 2025-11-23 10:00:00 UTC
+
+struct App {
+    magento: Fake,
+    stripe: Fake,
+    ledger: Arc<erp::LocalLedger>,
+    store: Arc<SqliteStore>,
+    flows: MagentoStripe<SqliteStore>,
+    worker: Worker<SqliteStore>,
+}
+
+impl App {
+    async fn start() -> Self {
+        let magento = Fake::start().await;
+        let stripe = Fake::start().await;
+        let ledger = Arc::new(erp::LocalLedger::open_in_memory().unwrap());
+        let store = Arc::new(SqliteStore::in_memory().unwrap());
+        let magento_client = magento::Client::builder(
+            &magento.uri,
+            magento::Credentials::integration_bearer("test-token"),
+        )
+        .store_code(STORE)
+        .retry(magento::RetryConfig::disabled())
+        .build()
+        .unwrap();
+        let stripe_client =
+            stripe_client::Client::builder(secrecy::SecretString::from("sk_test_123"))
+                .base_url(&stripe.uri)
+                .retry(stripe_client::RetryConfig::disabled())
+                .build()
+                .unwrap();
+        let erp: Arc<dyn Erp> = ledger.clone();
+        let flows = MagentoStripe::new(
+            Arc::clone(&store),
+            magento_client,
+            stripe_client,
+            erp,
+            Config::new(STORE, ACCOUNT),
+        );
+        let worker = flows.register(Worker::new(
+            Arc::clone(&store),
+            WorkerConfig::new("w1")
+                .backoff(Backoff::new(
+                    Duration::from_millis(1),
+                    Duration::from_millis(2),
+                    3,
+                ))
+                .poll_interval(Duration::from_millis(5)),
+        ));
+        Self {
+            magento,
+            stripe,
+            ledger,
+            store,
+            flows,
+            worker,
+        }
+    }
+
+    /// Runs jobs until none is runnable for a while; returns every outcome.
+    async fn drain(&self) -> Vec<Outcome> {
+        let (tx, mut shutdown) = watch::channel(false);
+        let mut outcomes = Vec::new();
+        let mut idle = 0;
+        while idle < 10 {
+            match self.worker.run_once(&mut shutdown).await.unwrap() {
+                Some(outcome) => {
+                    idle = 0;
+                    outcomes.push(outcome);
+                }
+                None => {
+                    idle += 1;
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+        }
+        drop(tx);
+        outcomes
+    }
+
+    /// Stores a Stripe event as the intake does (inbox row and job in one transaction).
+    async fn deliver(&self, event_id: &str, event_type: &str, object: Value) -> Accepted {
+        let event = json!({
+            "id": event_id,
+            "object": "event",
+            "type": event_type,
+            "api_version": "2023-08-16",
+            "created": CREATED + 60,
+            "data": { "object": object },
+            "livemode": false,
+            "pending_webhooks": 1,
+        });
+        self.store
+            .accept_event(
+                NewEvent {
+                    provider: "stripe".into(),
+                    event_id: event_id.into(),
+                    topic: event_type.into(),
+                    payload: serde_json::to_vec(&event).unwrap(),
+                },
+                Some(NewJob {
+                    kind: format!("stripe:{event_type}"),
+                    key: format!("stripe/{event_id}"),
+                    payload: json!({ "provider": "stripe", "event_id": event_id }),
+                    run_at: 0,
+                }),
+                flows::now_millis(),
+            )
+            .await
+            .unwrap()
+    }
+
+    fn assert_all_matched(&self) {
+        self.magento.assert_all_matched();
+        self.stripe.assert_all_matched();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures.
+
+fn address() -> Value {
+    json!({
+        "firstname": "Ada", "lastname": "Lovelace", "street": ["1 Main St"], "city": "New York",
+        "region": "New York", "region_code": "NY", "postcode": "10001", "country_id": "US",
+        "telephone": "555-0100", "email": "ada@example.com"
+    })
+}
+
+/// A Magento order of 3 × 50.00 USD plus 15.00 shipping, in `state`.
+fn order(id: i64, state: &str, payment_info: Value) -> Value {
+    json!({
+        "entity_id": id,
+        "increment_id": format!("{:09}", id),
+        "state": state,
+        "status": state,
+        "created_at": "2026-11-23 10:00:00",
+        "updated_at": "2026-11-23 10:00:05",
+        "customer_id": 7,
+        "customer_is_guest": 0,
+        "customer_email": "ada@example.com",
+        "customer_firstname": "Ada",
+        "customer_lastname": "Lovelace",
+        "base_currency_code": "USD",
+        "order_currency_code": "USD",
+        "grand_total": 165.0,
+        "base_grand_total": 165.0,
+        "subtotal": 150,
+        "tax_amount": 0,
+        "shipping_amount": "15.0000",
+        "discount_amount": 0,
+        "total_invoiced": null,
+        "total_paid": null,
+        "total_refunded": null,
+        "items": [{
+            "item_id": id * 10 + 1, "order_id": id, "sku": "TEE-1", "name": "T-shirt",
+            "product_type": "simple", "qty_ordered": 3, "qty_shipped": 0, "qty_refunded": 0,
+            "qty_canceled": 0, "price": 50, "row_total": 150, "tax_amount": 0, "discount_amount": 0
+        }],
+        "billing_address": address(),
+        "payment": { "method": "stripe_payments", "additional_information": [] },
+        "status_histories": [],
+        "extension_attributes": {
+            "shipping_assignments": [{ "shipping": { "address": address(), "method": "flatrate_flatrate" } }],
+            "payment_additional_info": payment_info
+        }
+    })
+}
+
+fn stripe_info() -> Value {
+    json!([
+        { "key": "stripe_payment_method", "value": "pm_card_visa" },
+        { "key": "stripe_customer", "value": "cus_ada" }
+    ])
+}
+
+/// The order after its invoice: `processing`, paid in full.
+fn invoiced_order(id: i64) -> Value {
+    let mut o = order(id, "processing", stripe_info());
+    o["total_invoiced"] = json!(165);
+    o["total_paid"] = json!(165);
+    o
+}
+
+fn metadata(id: i64) -> Value {
+    json!({
+        "store": "magento",
+        "order_id": id.to_string(),
+        "order_number": format!("{:09}", id),
+    })
+}
+
+fn charge(id: &str, order_id: i64, balance_transaction: Value) -> Value {
+    json!({
+        "id": id, "object": "charge", "amount": 16500, "amount_captured": 16500,
+        "amount_refunded": 0, "currency": "usd", "status": "succeeded", "captured": true,
+        "paid": true, "created": CREATED, "balance_transaction": balance_transaction,
+        "payment_intent": "pi_1", "customer": "cus_ada", "metadata": metadata(order_id),
+        "payment_method": "pm_card_visa",
+        "payment_method_details": { "type": "card", "card": { "brand": "visa", "last4": "4242" } }
+    })
+}
+
+fn balance_transaction() -> Value {
+    json!({
+        "id": "txn_1", "object": "balance_transaction", "amount": 16500, "currency": "usd",
+        "fee": 509, "net": 15991, "available_on": CREATED + 172_800, "created": CREATED,
+        "type": "charge", "reporting_category": "charge", "status": "pending", "source": "ch_1"
+    })
+}
+
+fn payment_intent(id: &str, order_id: i64, status: &str) -> Value {
+    json!({
+        "id": id, "object": "payment_intent", "amount": 16500, "currency": "usd",
+        "status": status, "capture_method": "automatic", "created": CREATED,
+        "metadata": metadata(order_id), "latest_charge": "ch_1"
+    })
+}
+
+fn order_path(id: i64) -> String {
+    format!("/rest/{STORE}/V1/orders/{id}")
+}
+
+fn job(kind: &str, key: &str, payload: Value) -> Job {
+    Job {
+        id: 0,
+        kind: kind.into(),
+        key: key.into(),
+        payload,
+        attempts: 1,
+        last_error: None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests.
+
+/// The PaymentIntent form of order `id` (3 × 50.00 + 15.00 = 165.00 USD), exactly.
+fn intent_form(id: i64) -> Vec<(String, String)> {
+    let number = format!("{id:09}");
+    let description = format!("Order {number}");
+    let id = id.to_string();
+    sorted(&[
+        ("amount", "16500"),
+        ("automatic_payment_methods[allow_redirects]", "never"),
+        ("automatic_payment_methods[enabled]", "true"),
+        ("confirm", "true"),
+        ("currency", "usd"),
+        ("customer", "cus_ada"),
+        ("description", &description),
+        ("metadata[order_id]", &id),
+        ("metadata[order_number]", &number),
+        ("metadata[order_reference]", &number),
+        ("metadata[store]", "magento"),
+        ("payment_method", "pm_card_visa"),
+        ("receipt_email", "ada@example.com"),
+        ("shipping[address][city]", "New York"),
+        ("shipping[address][country]", "US"),
+        ("shipping[address][line1]", "1 Main St"),
+        ("shipping[address][postal_code]", "10001"),
+        ("shipping[address][state]", "NY"),
+        ("shipping[name]", "Ada Lovelace"),
+        ("shipping[phone]", "555-0100"),
+    ])
+}
+
+fn search_query(since: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut q = vec![
+        (
+            "searchCriteria[filterGroups][0][filters][0][field]",
+            "state".to_owned(),
+        ),
+        (
+            "searchCriteria[filterGroups][0][filters][0][value]",
+            "new,pending_payment".to_owned(),
+        ),
+        (
+            "searchCriteria[filterGroups][0][filters][0][conditionType]",
+            "in".to_owned(),
+        ),
+        (
+            "searchCriteria[sortOrders][0][field]",
+            "updated_at".to_owned(),
+        ),
+        ("searchCriteria[sortOrders][0][direction]", "ASC".to_owned()),
+        (
+            "searchCriteria[sortOrders][1][field]",
+            "entity_id".to_owned(),
+        ),
+        ("searchCriteria[sortOrders][1][direction]", "ASC".to_owned()),
+        ("searchCriteria[pageSize]", "100".to_owned()),
+        ("searchCriteria[currentPage]", "1".to_owned()),
+    ];
+    if let Some(since) = since {
+        q.push((
+            "searchCriteria[filterGroups][1][filters][0][field]",
+            "updated_at".to_owned(),
+        ));
+        q.push((
+            "searchCriteria[filterGroups][1][filters][0][value]",
+            since.to_owned(),
+        ));
+        q.push((
+            "searchCriteria[filterGroups][1][filters][0][conditionType]",
+            "gteq".to_owned(),
+        ));
+    }
+    q
+}
+
+fn search_mock(since: Option<&str>, items: Value) -> Mock {
+    let q = search_query(since);
+    let pairs: Vec<(&str, &str)> = q.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let total = items.as_array().map_or(0, Vec::len);
+    Mock::new("GET", format!("/rest/{STORE}/V1/orders"))
+        .query(&pairs)
+        .respond(200, json!({ "items": items, "total_count": total }))
+}
+
+/// Stripe's side of a successful payment of order 42: the PaymentIntent (with its idempotency
+/// key) and the charge with its balance transaction.
+fn mount_stripe_payment(app: &App) {
+    app.stripe.mount(
+        Mock::new("POST", "/v1/payment_intents")
+            .header("idempotency-key", "magento/default/order/42/payment-intent")
+            .form(intent_form(42))
+            .respond(200, payment_intent("pi_1", 42, "succeeded")),
+    );
+    app.stripe.mount(
+        Mock::new("GET", "/v1/charges/ch_1")
+            .query(&[("expand[]", "balance_transaction")])
+            .respond(200, charge("ch_1", 42, balance_transaction())),
+    );
+}
+
+/// Magento's side of invoicing order 42: the invoice and the comment.
+fn mount_magento_invoice(app: &App) {
+    app.magento.mount(
+        Mock::new("POST", "/rest/default/V1/order/42/invoice")
+            .json(json!({
+                "capture": false,
+                "notify": false,
+                "comment": { "comment": "Stripe captured 165.00 USD, transaction ch_1.", "is_visible_on_front": 0 }
+            }))
+            .respond(200, json!(1001)),
+    );
+    app.magento.mount(
+        Mock::new("POST", "/rest/default/V1/orders/42/comments")
+            .json(json!({ "statusHistory": {
+                "comment": "Stripe captured 165.00 USD, transaction ch_1.",
+                "is_customer_notified": 0, "is_visible_on_front": 0, "parent_id": 42,
+                "status": "processing"
+            }}))
+            .respond(200, json!(true)),
+    );
+}
+
+/// Poll → PaymentIntent → `charge.succeeded` → invoice, comment and ERP documents for order 42.
+async fn pay_order_42(app: &App) {
+    app.magento.mount(search_mock(
+        None,
+        json!([order(42, "pending_payment", stripe_info())]),
+    ));
+    app.magento.mount(
+        Mock::new("GET", order_path(42))
+            .times(1)
+            .respond(200, order(42, "pending_payment", stripe_info())),
+    );
+    mount_stripe_payment(app);
+    assert_eq!(app.flows.poller().poll_once().await.unwrap(), 1);
+    assert_eq!(app.drain().await, vec![Outcome::Done]);
+    assert_eq!(app.stripe.count("POST", "/v1/payment_intents"), 1);
+
+    // Stripe takes the money; the webhook arrives.
+    app.magento.mount(
+        Mock::new("GET", order_path(42))
+            .times(1)
+            .respond(200, order(42, "pending_payment", stripe_info())),
+    );
+    mount_magento_invoice(app);
+    let accepted = app
+        .deliver(
+            "evt_1",
+            "charge.succeeded",
+            charge("ch_1", 42, json!("txn_1")),
+        )
+        .await;
+    assert!(matches!(accepted, Accepted::New { .. }));
+    assert_eq!(app.drain().await, vec![Outcome::Done]);
+    // Later reads see the invoiced order.
+    app.magento
+        .mount(Mock::new("GET", order_path(42)).respond(200, invoiced_order(42)));
+}
+
+#[tokio::test]
+async fn happy_path_polls_pays_invoices_and_books_the_payment() {
+    let app = App::start().await;
+    pay_order_42(&app).await;
+
+    assert_eq!(
+        app.magento
+            .count("POST", "/rest/default/V1/order/42/invoice"),
+        1
+    );
+    assert_eq!(
+        app.magento
+            .count("POST", "/rest/default/V1/orders/42/comments"),
+        1
+    );
+    // ERP: customer, sales order, invoice paid with the Stripe fee; nothing left to collect.
+    for reference in [
+        "magento/default/customer/7",
+        "magento/default/order/42",
+        "magento/default/order/42/invoice",
+        "stripe/acct_123/txn/ch_1",
+    ] {
+        assert!(
+            app.ledger
+                .find_by_external_ref(reference)
+                .await
+                .unwrap()
+                .is_some(),
+            "{reference}"
+        );
+    }
+    assert!(app.ledger.open_receivables().await.unwrap().is_empty());
+    let balance = app.ledger.trial_balance().await.unwrap();
+    let fees: i64 = balance
+        .iter()
+        .filter(|l| l.code == "6100")
+        .map(|l| l.balance)
+        .sum();
+    assert_eq!(fees, 509);
+    assert_eq!(balance.iter().map(|l| l.balance).sum::<i64>(), 0);
+    // The checkpoint moved to the order's updated_at; the next poll asks from there and finds
+    // the same order again without a second job.
+    assert_eq!(
+        app.store
+            .checkpoint("magento/default/orders")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("2026-11-23 10:00:05")
+    );
+    app.magento.mount(search_mock(
+        Some("2026-11-23 10:00:05"),
+        json!([order(42, "pending_payment", stripe_info())]),
+    ));
+    assert_eq!(app.flows.poller().poll_once().await.unwrap(), 1);
+    assert!(app.drain().await.is_empty());
+    assert_eq!(app.stripe.count("POST", "/v1/payment_intents"), 1);
+    assert_eq!(app.store.dead_letters(10).await.unwrap(), vec![]);
+    app.assert_all_matched();
+}
+
+#[tokio::test]
+async fn a_decline_records_the_failed_payment_and_is_not_retried() {
+    let app = App::start().await;
+    // Magento 2.4.7+: the comment does not change the status, so it is written on the order.
+    app.magento.mount(
+        Mock::new("GET", order_path(43))
+            .query(&[("fields", "entity_id,state,status")])
+            .respond(
+                200,
+                json!({ "entity_id": 43, "state": "pending_payment", "status": "pending_payment" }),
+            ),
+    );
+    app.magento.mount(
+        Mock::new("GET", order_path(43)).respond(200, order(43, "pending_payment", stripe_info())),
+    );
+    let mut declined_intent = payment_intent("pi_declined", 43, "requires_payment_method");
+    declined_intent["last_payment_error"] = json!({
+        "type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds",
+        "message": "Your card has insufficient funds."
+    });
+    let create = Mock::new("POST", "/v1/payment_intents")
+        .header("idempotency-key", "magento/default/order/43/payment-intent")
+        .form(intent_form(43))
+        .respond(
+            402,
+            json!({ "error": {
+                "type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds",
+                "message": "Your card has insufficient funds.", "charge": "ch_declined",
+                "payment_intent": declined_intent
+            }}),
+        );
+    app.stripe.mount(create);
+    let comment = "Stripe declined 165.00 USD, transaction pi_declined. Reason: Your card has insufficient funds.";
+    app.magento.mount(
+        Mock::new("POST", "/rest/default/V1/orders/43/comments")
+            .json(json!({ "statusHistory": {
+                "comment": comment, "is_customer_notified": 0, "is_visible_on_front": 0,
+                "parent_id": 43, "status": "payment_failed"
+            }}))
+            .respond(200, json!(true)),
+    );
+    app.magento.mount(
+        Mock::new("POST", "/rest/default/V1/orders")
+            .json(json!({ "entity": { "entity_id": 43, "state": "pending_payment", "status": "payment_failed" } }))
+            .respond(200, json!({ "entity_id": 43, "state": "pending_payment", "status": "payment_failed" })),
+    );
+
+    app.store.enqueue(order_job(STORE, 43), 0).await.unwrap();
+    assert_eq!(app.drain().await, vec![Outcome::Done]);
+    assert_eq!(app.stripe.count("POST", "/v1/payment_intents"), 1);
+    assert_eq!(
+        app.magento
+            .count("POST", "/rest/default/V1/orders/43/comments"),
+        1
+    );
+    assert_eq!(app.magento.count("POST", "/rest/default/V1/orders"), 1);
+    assert_eq!(
+        app.magento
+            .count("POST", "/rest/default/V1/order/43/invoice"),
+        0
+    );
+    let counts = app.store.counts().await.unwrap();
+    assert_eq!((counts.done, counts.queued, counts.dead), (1, 0, 0));
+    // Polled again (the status change touched updated_at): no second job, no second call.
+    app.store.enqueue(order_job(STORE, 43), 0).await.unwrap();
+    assert!(app.drain().await.is_empty());
+    let before = app.magento.total() + app.stripe.total();
+    app.flows
+        .run(&job(
+            MAGENTO_ORDER,
+            "magento/default/order/43",
+            json!({ "entity_id": 43 }),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(app.magento.total() + app.stripe.total(), before);
+    assert!(app.ledger.open_receivables().await.unwrap().is_empty());
+    app.assert_all_matched();
+}
+
+#[tokio::test]
+async fn a_duplicate_charge_succeeded_books_one_invoice_and_one_payment() {
+    let app = App::start().await;
+    pay_order_42(&app).await;
+    let calls = app.magento.total() + app.stripe.total();
+    // The same delivery again is stored once; another event about the same charge runs and
+    // finds the flow complete.
+    let again = app
+        .deliver(
+            "evt_1",
+            "charge.succeeded",
+            charge("ch_1", 42, json!("txn_1")),
+        )
+        .await;
+    assert_eq!(again, Accepted::Duplicate);
+    let other = app
+        .deliver(
+            "evt_2",
+            "charge.succeeded",
+            charge("ch_1", 42, json!("txn_1")),
+        )
+        .await;
+    assert!(matches!(other, Accepted::New { .. }));
+    assert_eq!(app.drain().await, vec![Outcome::Done]);
+    assert_eq!(app.magento.total() + app.stripe.total(), calls);
+    assert_eq!(
+        app.magento
+            .count("POST", "/rest/default/V1/order/42/invoice"),
+        1
+    );
+    assert_eq!(app.stripe.count("GET", "/v1/charges/ch_1"), 1);
+    let payment = app
+        .store
+        .effect("stripe/ch_1/erp-payment")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(payment.detail["created"], json!(true));
+    assert!(app.ledger.open_receivables().await.unwrap().is_empty());
+    app.assert_all_matched();
+}
+
+#[tokio::test]
+async fn a_handler_run_twice_repeats_no_effect() {
+    let app = App::start().await;
+    app.magento.mount(
+        Mock::new("GET", order_path(42)).respond(200, order(42, "pending_payment", stripe_info())),
+    );
+    mount_stripe_payment(&app);
+    mount_magento_invoice(&app);
+    let order_job = job(
+        MAGENTO_ORDER,
+        "magento/default/order/42",
+        json!({ "entity_id": 42 }),
+    );
+    app.flows.run(&order_job).await.unwrap();
+    app.flows.run(&order_job).await.unwrap();
+    assert_eq!(app.stripe.count("POST", "/v1/payment_intents"), 1);
+
+    app.deliver(
+        "evt_1",
+        "charge.succeeded",
+        charge("ch_1", 42, json!("txn_1")),
+    )
+    .await;
+    let charge_job = job(
+        CHARGE_SUCCEEDED,
+        "stripe/evt_1",
+        json!({ "provider": "stripe", "event_id": "evt_1" }),
+    );
+    app.flows.run(&charge_job).await.unwrap();
+    let calls = app.magento.total() + app.stripe.total();
+    app.flows.run(&charge_job).await.unwrap();
+    assert_eq!(app.magento.total() + app.stripe.total(), calls);
+    assert_eq!(
+        app.magento
+            .count("POST", "/rest/default/V1/order/42/invoice"),
+        1
+    );
+    assert_eq!(
+        app.magento
+            .count("POST", "/rest/default/V1/orders/42/comments"),
+        1
+    );
+
+    // A crash after Magento invoiced and commented but before the records were written (here:
+    // a store that has none): the re-run reads the order, sees it invoiced and commented, and
+    // creates nothing in Magento.
+    let fresh = App::start().await;
+    let mut commented = invoiced_order(42);
+    commented["status_histories"] = json!([{ "comment": "Stripe captured 165.00 USD, transaction ch_1.", "status": "processing" }]);
+    fresh
+        .magento
+        .mount(Mock::new("GET", order_path(42)).respond(200, commented));
+    mount_stripe_payment(&fresh);
+    fresh
+        .deliver(
+            "evt_1",
+            "charge.succeeded",
+            charge("ch_1", 42, json!("txn_1")),
+        )
+        .await;
+    fresh.flows.run(&charge_job).await.unwrap();
+    assert_eq!(
+        fresh
+            .magento
+            .count("POST", "/rest/default/V1/order/42/invoice"),
+        0
+    );
+    assert_eq!(
+        fresh
+            .magento
+            .count("POST", "/rest/default/V1/orders/42/comments"),
+        0
+    );
+    assert!(fresh.ledger.open_receivables().await.unwrap().is_empty());
+    app.assert_all_matched();
+    fresh.assert_all_matched();
+}
+
+fn refund(id: &str, amount: i64, created: i64) -> Value {
+    json!({
+        "id": id, "object": "refund", "amount": amount, "currency": "usd", "charge": "ch_1",
+        "created": created, "status": "succeeded", "reason": "requested_by_customer",
+        "payment_intent": "pi_1", "metadata": {}
+    })
+}
+
+fn refunded_charge(amount_refunded: i64) -> Value {
+    let mut c = charge("ch_1", 42, json!("txn_1"));
+    c["amount_refunded"] = json!(amount_refunded);
+    c["refunded"] = json!(amount_refunded == 16500);
+    c
+}
+
+fn mount_refunds(app: &App, refunds: Value) {
+    app.stripe.unmount("GET", "/v1/refunds");
+    app.stripe.mount(
+        Mock::new("GET", "/v1/refunds")
+            .query(&[("charge", "ch_1"), ("limit", "100")])
+            .respond(200, json!({ "object": "list", "data": refunds, "has_more": false, "url": "/v1/refunds" })),
+    );
+}
+
+#[tokio::test]
+async fn a_refund_becomes_a_credit_memo_in_both_systems() {
+    let app = App::start().await;
+    pay_order_42(&app).await;
+    mount_refunds(&app, json!([refund("re_1", 16500, CREATED + 3600)]));
+    app.magento.mount(
+        Mock::new("POST", "/rest/default/V1/order/42/refund")
+            .json(json!({
+                "notify": false,
+                "comment": { "comment": "Stripe refunded 165.00 USD, refund re_1.", "is_visible_on_front": 0 }
+            }))
+            .respond(200, json!(2001)),
+    );
+    app.deliver("evt_3", "charge.refunded", refunded_charge(16500))
+        .await;
+    assert_eq!(app.drain().await, vec![Outcome::Done]);
+    assert_eq!(
+        app.magento
+            .count("POST", "/rest/default/V1/order/42/refund"),
+        1
+    );
+    for reference in [
+        "stripe/acct_123/refund/re_1/credit_memo",
+        "stripe/acct_123/refund/re_1",
+    ] {
+        assert!(
+            app.ledger
+                .find_by_external_ref(reference)
+                .await
+                .unwrap()
+                .is_some(),
+            "{reference}"
+        );
+    }
+    let balance = app.ledger.trial_balance().await.unwrap();
+    assert_eq!(balance.iter().map(|l| l.balance).sum::<i64>(), 0);
+    assert!(app.ledger.open_receivables().await.unwrap().is_empty());
+
+    // The same refund reported again: nothing new anywhere.
+    let calls = app.magento.total();
+    app.deliver("evt_4", "charge.refunded", refunded_charge(16500))
+        .await;
+    assert_eq!(app.drain().await, vec![Outcome::Done]);
+    assert_eq!(app.magento.total(), calls);
+    assert_eq!(
+        app.magento
+            .count("POST", "/rest/default/V1/order/42/refund"),
+        1
+    );
+    app.assert_all_matched();
+}
+
+#[tokio::test]
+async fn partial_refunds_are_adjustment_credit_memos_booked_once_each() {
+    let app = App::start().await;
+    pay_order_42(&app).await;
+    mount_refunds(&app, json!([refund("re_1", 2000, CREATED + 3600)]));
+    let memo = |amount: i64, id: &str| {
+        json!({
+            "items": [{ "order_item_id": 421, "qty": 0 }],
+            "notify": false,
+            "comment": { "comment": format!("Stripe refunded {amount}.00 USD, refund {id}."), "is_visible_on_front": 0 },
+            "arguments": { "shipping_amount": 0, "adjustment_positive": amount, "adjustment_negative": 0 }
+        })
+    };
+    app.magento.mount(
+        Mock::new("POST", "/rest/default/V1/order/42/refund")
+            .json(memo(20, "re_1"))
+            .respond(200, json!(2001)),
+    );
+    app.deliver("evt_3", "charge.refunded", refunded_charge(2000))
+        .await;
+    assert_eq!(app.drain().await, vec![Outcome::Done]);
+
+    // A second partial refund: the order now holds the first one.
+    app.magento.unmount("GET", &order_path(42));
+    let mut once_refunded = invoiced_order(42);
+    once_refunded["total_refunded"] = json!(20);
+    app.magento
+        .mount(Mock::new("GET", order_path(42)).respond(200, once_refunded));
+    mount_refunds(
+        &app,
+        json!([
+            refund("re_2", 3000, CREATED + 7200),
+            refund("re_1", 2000, CREATED + 3600)
+        ]),
+    );
+    app.magento.mount(
+        Mock::new("POST", "/rest/default/V1/order/42/refund")
+            .json(memo(30, "re_2"))
+            .respond(200, json!(2002)),
+    );
+    app.deliver("evt_5", "charge.refunded", refunded_charge(5000))
+        .await;
+    assert_eq!(app.drain().await, vec![Outcome::Done]);
+    assert_eq!(
+        app.magento
+            .count("POST", "/rest/default/V1/order/42/refund"),
+        2
+    );
+    for reference in [
+        "stripe/acct_123/refund/re_1/credit_memo",
+        "stripe/acct_123/refund/re_2/credit_memo",
+    ] {
+        assert!(
+            app.ledger
+                .find_by_external_ref(reference)
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+    app.assert_all_matched();
+}
+
+#[tokio::test]
+async fn a_refund_waits_for_its_charge_to_be_booked() {
+    let app = App::start().await;
+    app.deliver("evt_3", "charge.refunded", refunded_charge(16500))
+        .await;
+    let outcomes = app.drain().await;
+    assert!(
+        matches!(outcomes.first(), Some(Outcome::Retrying { .. })),
+        "{outcomes:?}"
+    );
+    assert_eq!(app.magento.total() + app.stripe.total(), 0);
+}
+
+#[tokio::test]
+async fn a_missing_payment_method_is_dead_lettered_naming_the_field() {
+    let app = App::start().await;
+    app.magento.mount(Mock::new("GET", order_path(44)).respond(
+        200,
+        order(
+            44,
+            "pending_payment",
+            json!([{ "key": "method_title", "value": "Card" }]),
+        ),
+    ));
+    app.store.enqueue(order_job(STORE, 44), 0).await.unwrap();
+    let outcomes = app.drain().await;
+    let [Outcome::DeadLettered { reason }] = outcomes.as_slice() else {
+        panic!("{outcomes:?}");
+    };
+    assert!(
+        reason.contains("order.extension_attributes.payment_additional_info.stripe_payment_method"),
+        "{reason}"
+    );
+    let dead = app.store.dead_letters(10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert!(dead[0].permanent);
+    assert_eq!(app.stripe.total(), 0);
+    app.assert_all_matched();
+}
+
+#[tokio::test]
+async fn a_magento_503_is_retried() {
+    let app = App::start().await;
+    app.magento.mount(
+        Mock::new("GET", order_path(45))
+            .times(1)
+            .respond(503, json!({ "message": "Service Unavailable" })),
+    );
+    app.magento
+        .mount(Mock::new("GET", order_path(45)).respond(200, order(45, "new", stripe_info())));
+    app.stripe.mount(
+        Mock::new("POST", "/v1/payment_intents")
+            .form(intent_form(45))
+            .respond(200, payment_intent("pi_45", 45, "succeeded")),
+    );
+    app.store.enqueue(order_job(STORE, 45), 0).await.unwrap();
+    let outcomes = app.drain().await;
+    assert!(
+        matches!(
+            outcomes.as_slice(),
+            [Outcome::Retrying { .. }, Outcome::Done]
+        ),
+        "{outcomes:?}"
+    );
+    assert_eq!(app.magento.count("GET", &order_path(45)), 2);
+    assert_eq!(app.stripe.count("POST", "/v1/payment_intents"), 1);
+    app.assert_all_matched();
+}
+
+#[tokio::test]
+async fn a_shipment_is_created_once_with_its_track() {
+    let app = App::start().await;
+    app.magento.mount(
+        Mock::new("GET", order_path(42))
+            .times(1)
+            .respond(200, invoiced_order(42)),
+    );
+    let mut shipped = invoiced_order(42);
+    shipped["state"] = json!("complete");
+    shipped["items"][0]["qty_shipped"] = json!(3);
+    app.magento
+        .mount(Mock::new("GET", order_path(42)).respond(200, shipped));
+    app.magento.mount(
+        Mock::new("POST", "/rest/default/V1/order/42/ship")
+            .json(json!({
+                "notify": false,
+                "tracks": [{ "track_number": "1Z999", "title": "United Parcel Service", "carrier_code": "ups" }]
+            }))
+            .respond(200, json!(3001)),
+    );
+    let parcel = Shipped {
+        order_id: 42,
+        carrier: "UPS".into(),
+        tracking_number: "1Z999".into(),
+    };
+    let new_job = app.flows.shipped_job(&parcel);
+    assert_eq!(new_job.key, "magento/default/order/42/shipped/1Z999");
+    app.store.enqueue(new_job.clone(), 0).await.unwrap();
+    app.store.enqueue(new_job, 0).await.unwrap();
+    assert_eq!(app.drain().await, vec![Outcome::Done]);
+    // The same parcel reported under another job: the order is shipped, which is success.
+    let again = job(
+        flows::workflows::magento_stripe::FULFILMENT_SHIPPED,
+        "other",
+        serde_json::to_value(&parcel).unwrap(),
+    );
+    app.flows.run(&again).await.unwrap();
+    assert_eq!(
+        app.magento.count("POST", "/rest/default/V1/order/42/ship"),
+        1
+    );
+    app.assert_all_matched();
+}
+
+#[tokio::test]
+async fn charges_of_other_stores_are_left_alone() {
+    let app = App::start().await;
+    let mut foreign = charge("ch_9", 42, json!("txn_9"));
+    foreign["metadata"] = json!({ "store": "shopify", "order_id": "1001" });
+    app.deliver("evt_9", "charge.succeeded", foreign).await;
+    assert_eq!(app.drain().await, vec![Outcome::Done]);
+    assert_eq!(app.magento.total() + app.stripe.total(), 0);
+}
+
+#[tokio::test]
+async fn a_stripe_500_is_retried_with_the_same_idempotency_key() {
+    let app = App::start().await;
+    app.magento
+        .mount(Mock::new("GET", order_path(42)).respond(200, order(42, "new", stripe_info())));
+    app.stripe
+        .mount(Mock::new("POST", "/v1/payment_intents").times(1).respond(
+            500,
+            json!({ "error": { "type": "api_error", "message": "Something went wrong" } }),
+        ));
+    mount_stripe_payment(&app);
+    app.store.enqueue(order_job(STORE, 42), 0).await.unwrap();
+    let outcomes = app.drain().await;
+    assert!(
+        matches!(
+            outcomes.as_slice(),
+            [Outcome::Retrying { .. }, Outcome::Done]
+        ),
+        "{outcomes:?}"
+    );
+    let keys: Vec<_> = app
+        .stripe
+        .requests("POST", "/v1/payment_intents")
+        .iter()
+        .map(|r| r.headers["idempotency-key"].to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(keys, ["magento/default/order/42/payment-intent"; 2]);
+    app.assert_all_matched();
+}
+
+#[test]
+fn job_kinds_match_the_intake() {
+    // The intake names jobs `stripe:<event type>`: the kinds registered here must match.
+    assert_eq!(
+        CHARGE_REFUNDED,
+        flows::intake::job_kind("stripe", "charge.refunded")
+    );
+    assert_eq!(
+        CHARGE_SUCCEEDED,
+        flows::intake::job_kind("stripe", "charge.succeeded")
+    );
+}

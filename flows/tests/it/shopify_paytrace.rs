@@ -1,0 +1,1193 @@
+//! End to end through the sandbox: Shopify `orders/create` and `refunds/create` webhooks, signed by
+//! the Shopify fake, go through the intake router into a SQLite store in a temporary directory; a
+//! worker runs the Shopify + PayTrace workflows against the PayTrace and Shopify fakes and books
+//! into the embedded ledger. Every test asserts on the fakes' and the ledger's state, never on the
+//! workflow's own view of itself.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use erp::{Erp, LocalLedger};
+use flows::intake::{IntakeConfig, router};
+use flows::workflows::shopify_paytrace::{
+    ATTR_VAULT_CUSTOMER, Config, RiskDecision, RiskGate, ShopifyPaytrace,
+};
+use flows::{
+    Backoff, BreakerConfig, Counts, DeadLetter, FlowError, SqliteStore, StepError, Store, Worker,
+    WorkerConfig,
+};
+use mapping::System;
+use mapping::erp::ErpCtx;
+use mapping::paytrace::OrderCtx;
+use paytrace::Decimal;
+use sandbox::paytrace::{Address, PaytraceFake, Transaction, TransactionKind};
+use sandbox::shopify::{FinancialStatus, NewOrder, ShopifyFake};
+use sandbox::{Fault, FaultRule, Faults, Running, Trigger};
+use secrecy::SecretString;
+use serde_json::Value;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, sleep};
+
+/// The PayTrace merchant account named in ERP payment references.
+const ACCOUNT: &str = "sandbox-merchant";
+/// A PayTrace test card (documented), stored in every seeded vault customer.
+const VISA: &str = "4012000098765439";
+/// The PayTrace fake declines a sale of this amount ("Do not honor", documented).
+const DECLINED_AMOUNT: &str = "1.12";
+/// The field a dead letter names when an order carries no card.
+const MISSING_VAULT_FIELD: &str = "order.note_attributes.paytrace_customer_id";
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// A risk gate that never calls Shopify, so the first Shopify call of a flow comes after the sale.
+struct AlwaysProceed;
+
+#[async_trait]
+impl RiskGate for AlwaysProceed {
+    async fn assess(
+        &self,
+        _order: &mapping::Order,
+        _order_id: &shopify::Gid,
+    ) -> Result<RiskDecision, StepError> {
+        Ok(RiskDecision::Proceed)
+    }
+}
+
+/// How a test's app is set up.
+#[derive(Clone, Copy)]
+struct Options {
+    max_attempts: u32,
+    lease: Duration,
+    /// Use [`AlwaysProceed`] instead of Shopify's risk recommendation.
+    skip_shopify_risk: bool,
+    /// Reach PayTrace through a [`SlowProxy`].
+    paytrace_proxy: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            max_attempts: 15,
+            lease: Duration::from_secs(10),
+            skip_shopify_risk: false,
+            paytrace_proxy: false,
+        }
+    }
+}
+
+/// A TCP proxy whose answers can be held back: the request reaches the server (which acts on
+/// it at once) while the client waits, like a PayTrace sale that takes seconds to answer.
+struct SlowProxy {
+    url: String,
+    hold_answers: Arc<std::sync::atomic::AtomicBool>,
+    task: JoinHandle<()>,
+}
+
+impl SlowProxy {
+    async fn start(upstream: &str) -> Self {
+        let upstream: std::net::SocketAddr = upstream
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .parse()
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let hold_answers = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let hold = Arc::clone(&hold_answers);
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let hold = Arc::clone(&hold);
+                tokio::spawn(async move {
+                    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                    let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    let (mut client_in, mut client_out) = client.into_split();
+                    let (mut server_in, mut server_out) = server.into_split();
+                    let requests = tokio::spawn(async move {
+                        let _ = tokio::io::copy(&mut client_in, &mut server_out).await;
+                    });
+                    let mut buf = vec![0u8; 16 * 1024];
+                    while let Ok(n) = server_in.read(&mut buf).await {
+                        if n == 0 {
+                            break;
+                        }
+                        while hold.load(Ordering::SeqCst) {
+                            sleep(ms(10)).await;
+                        }
+                        if client_out.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                    requests.abort();
+                });
+            }
+        });
+        Self {
+            url,
+            hold_answers,
+            task,
+        }
+    }
+
+    fn hold_answers(&self, hold: bool) {
+        self.hold_answers.store(hold, Ordering::SeqCst);
+    }
+}
+
+struct RunningWorker {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<Result<(), FlowError>>,
+}
+
+/// An order created in the Shopify fake and delivered as `orders/create`.
+#[derive(Debug, Clone)]
+struct PlacedOrder {
+    id: u64,
+    gid: shopify::Gid,
+    /// The `orders/create` body as delivered.
+    body: Value,
+    vault: Option<String>,
+    total: Decimal,
+}
+
+/// The whole system on loopback (after zero2prod's `spawn_app`).
+struct TestApp {
+    faults: Faults,
+    paytrace: Running<PaytraceFake>,
+    shopify: Running<ShopifyFake>,
+    store: Arc<SqliteStore>,
+    ledger: LocalLedger,
+    shopify_client: shopify::Client,
+    paytrace_client: paytrace::Client,
+    config: Config,
+    options: Options,
+    /// Where the intake router receives Shopify webhooks.
+    hook_url: String,
+    intake: JoinHandle<()>,
+    paytrace_proxy: Option<SlowProxy>,
+    worker: Option<RunningWorker>,
+    workers_started: AtomicU64,
+    seq: AtomicU64,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.intake.abort();
+        if let Some(proxy) = &self.paytrace_proxy {
+            proxy.task.abort();
+        }
+        if let Some(worker) = self.worker.take() {
+            worker.task.abort();
+        }
+    }
+}
+
+impl TestApp {
+    async fn spawn() -> Self {
+        Self::spawn_with(Options::default()).await
+    }
+
+    async fn spawn_with(options: Options) -> Self {
+        let faults = Faults::with_seed(7);
+        let paytrace = Running::start(PaytraceFake::new(), &faults).await.unwrap();
+        // Shopify's 8 retries over 4 hours, compressed.
+        let shopify_fake = ShopifyFake::new().with_retry_schedule(vec![ms(20); 8]);
+        // A bucket that does not throttle unless a test asks it to.
+        shopify_fake.set_bucket(1_000_000, 1_000_000);
+        let shopify = Running::start(shopify_fake, &faults).await.unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open(dir.path().join("flows.sqlite")).unwrap());
+        let ledger = LocalLedger::open(dir.path().join("ledger.sqlite"))
+            .await
+            .unwrap();
+
+        let intake_config = ShopifyPaytrace::<SqliteStore>::kinds().into_iter().fold(
+            IntakeConfig::default().shopify(shopify::WebhookVerifier::new(SecretString::from(
+                shopify.fake.webhook_secret(),
+            ))),
+            IntakeConfig::handle,
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let intake_addr = listener.local_addr().unwrap();
+        let app = router(Arc::clone(&store), intake_config);
+        let intake = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        let hook_url = format!("http://{intake_addr}/webhooks/shopify");
+        for topic in ["orders/create", "refunds/create"] {
+            shopify
+                .fake
+                .register_webhook(topic, hook_url.parse().unwrap());
+        }
+
+        let shopify_client = shopify::Client::builder()
+            .base_url(shopify.base_url().clone())
+            .access_token(SecretString::from(shopify.fake.access_token()))
+            .timeout(Duration::from_secs(5))
+            .retry(
+                shopify::RetryConfig::standard()
+                    .with_max_attempts(3)
+                    .with_initial_backoff(ms(5))
+                    .with_max_backoff(ms(50)),
+            )
+            .build()
+            .unwrap();
+        let paytrace_proxy = if options.paytrace_proxy {
+            Some(SlowProxy::start(paytrace.base_url().as_str()).await)
+        } else {
+            None
+        };
+        let paytrace_url = paytrace_proxy
+            .as_ref()
+            .map_or_else(|| paytrace.base_url().to_string(), |p| p.url.clone());
+        let paytrace_client = paytrace::Client::builder(
+            paytrace.fake.username(),
+            SecretString::from(paytrace.fake.password()),
+        )
+        .base_url(paytrace_url)
+        .integrator_id(paytrace.fake.integrator_id())
+        .timeout(Duration::from_secs(5))
+        .retry(
+            paytrace::RetryPolicy::standard()
+                .with_initial_backoff(ms(5))
+                .with_max_backoff(ms(50)),
+        )
+        .build()
+        .unwrap();
+        let config = Config::new(shopify.fake.shop_domain(), ACCOUNT);
+
+        let mut app = Self {
+            faults,
+            paytrace,
+            shopify,
+            store,
+            ledger,
+            shopify_client,
+            paytrace_client,
+            config,
+            options,
+            hook_url,
+            intake,
+            paytrace_proxy,
+            worker: None,
+            workers_started: AtomicU64::new(0),
+            seq: AtomicU64::new(0),
+            _dir: dir,
+        };
+        app.start_worker();
+        app
+    }
+
+    fn worker(&self) -> Worker<SqliteStore> {
+        let n = self.workers_started.fetch_add(1, Ordering::SeqCst);
+        let config = WorkerConfig::new(format!("worker-{n}"))
+            .concurrency(4)
+            .lease(self.options.lease)
+            .poll_interval(ms(5))
+            .backoff(Backoff::new(ms(5), ms(40), self.options.max_attempts))
+            .breaker(BreakerConfig::new(5, ms(30)))
+            .shutdown_grace(ms(200));
+        let erp: Arc<dyn Erp> = Arc::new(self.ledger.clone());
+        let mut workflows = ShopifyPaytrace::new(
+            Arc::clone(&self.store),
+            self.shopify_client.clone(),
+            self.paytrace_client.clone(),
+            erp,
+            self.config.clone(),
+        );
+        if self.options.skip_shopify_risk {
+            workflows = workflows.risk_gate(AlwaysProceed);
+        }
+        workflows.register(Worker::new(Arc::clone(&self.store), config))
+    }
+
+    fn start_worker(&mut self) {
+        assert!(self.worker.is_none(), "a worker is running already");
+        let (stop, shutdown) = watch::channel(false);
+        let task = tokio::spawn(self.worker().run(shutdown));
+        self.worker = Some(RunningWorker { stop, task });
+    }
+
+    /// Graceful shutdown: in-flight jobs finish or are released.
+    async fn stop_worker(&mut self) {
+        let worker = self.worker.take().expect("no worker running");
+        worker.stop.send(true).unwrap();
+        worker.task.await.unwrap().unwrap();
+    }
+
+    /// A crash: the worker's tasks vanish mid-step, their leases stay in the store.
+    async fn kill_worker(&mut self) {
+        let worker = self.worker.take().expect("no worker running");
+        worker.task.abort();
+        assert!(worker.task.await.unwrap_err().is_cancelled());
+    }
+
+    fn next(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Seeds a PayTrace vault customer with a test card and returns its id.
+    fn seed_vault_customer(&self) -> String {
+        let id = format!("vault-{}", self.next());
+        let billing = Address {
+            name: Some("Sandbox Buyer".to_owned()),
+            street_address: Some("8320 E. West St.".to_owned()),
+            zip: Some("85284".to_owned()),
+            ..Address::default()
+        };
+        assert!(
+            self.paytrace
+                .fake
+                .seed_customer(&id, VISA, 12, 2035, billing)
+        );
+        id
+    }
+
+    /// An order of one item at `amount`, paid with a fresh vault customer.
+    fn place_order(&self, amount: &str) -> PlacedOrder {
+        let vault = self.seed_vault_customer();
+        self.place_order_with(amount, Some(vault))
+    }
+
+    /// Creates the order in the Shopify fake, which sends `orders/create`, with the vault
+    /// customer in the note attributes when there is one.
+    fn place_order_with(&self, amount: &str, vault: Option<String>) -> PlacedOrder {
+        let n = self.next();
+        let mut new = NewOrder::simple(&format!("buyer{n}@example.com"), dec(amount));
+        if let Some(vault) = &vault {
+            new = new.note_attribute(ATTR_VAULT_CUSTOMER, vault);
+        }
+        let body = self.shopify.fake.create_order(new);
+        let id = body["id"].as_u64().unwrap();
+        PlacedOrder {
+            id,
+            gid: shopify::Gid::new("Order", id),
+            body,
+            vault,
+            total: dec(amount),
+        }
+    }
+
+    /// Waits (at most 15 s) until the webhook sender is idle and no job is queued or running.
+    async fn settle(&self) -> Counts {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let pending = self.shopify.fake.webhooks().pending();
+            let counts = self.store.counts().await.unwrap();
+            if pending == 0 && counts.queued == 0 && counts.running == 0 {
+                return counts;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "not settled after 15 s: {counts:?}, {pending} webhooks pending, dead letters {:#?}",
+                self.dead_letters().await
+            );
+            sleep(ms(10)).await;
+        }
+    }
+
+    async fn dead_letters(&self) -> Vec<DeadLetter> {
+        self.store.dead_letters(1000).await.unwrap()
+    }
+
+    /// The canonical order the workflow maps the delivered body to.
+    fn canonical(&self, order: &PlacedOrder) -> mapping::Order {
+        let rest: shopify::rest::Order = serde_json::from_value(order.body.clone()).unwrap();
+        mapping::Order::try_from(&rest).unwrap()
+    }
+
+    /// The PayTrace `invoice_id` of the order's sale.
+    fn invoice_id(&self, order: &PlacedOrder) -> String {
+        mapping::paytrace::invoice_id(&self.canonical(order), &OrderCtx::default()).unwrap()
+    }
+
+    /// Every sale PayTrace received for the order (declines included).
+    fn sales(&self, order: &PlacedOrder) -> Vec<Transaction> {
+        self.paytrace
+            .fake
+            .transactions_by_invoice(&self.invoice_id(order))
+            .into_iter()
+            .filter(|t| t.kind == TransactionKind::Sale)
+            .collect()
+    }
+
+    /// The one approved sale of the order.
+    fn approved_sale(&self, order: &PlacedOrder) -> Transaction {
+        let approved: Vec<_> = self
+            .sales(order)
+            .into_iter()
+            .filter(|t| t.approved)
+            .collect();
+        assert_eq!(
+            approved.len(),
+            1,
+            "approved sales of order {}: {approved:#?}",
+            order.id
+        );
+        approved.into_iter().next().unwrap()
+    }
+
+    fn approved_sales_total(&self) -> usize {
+        self.paytrace
+            .fake
+            .transactions()
+            .iter()
+            .filter(|t| t.kind == TransactionKind::Sale && t.approved)
+            .count()
+    }
+
+    fn shopify_order(&self, order: &PlacedOrder) -> sandbox::shopify::Order {
+        self.shopify.fake.order(order.id).unwrap()
+    }
+
+    fn metafield(&self, order: &PlacedOrder, key: &str) -> Option<String> {
+        self.shopify_order(order)
+            .metafields
+            .into_iter()
+            .find(|m| m.namespace == "payops" && m.key == key)
+            .map(|m| m.value)
+    }
+
+    fn erp_ctx(&self) -> ErpCtx {
+        ErpCtx::new(
+            System::Shopify,
+            self.shopify.fake.shop_domain(),
+            ACCOUNT,
+            time::OffsetDateTime::now_utc().date(),
+        )
+    }
+
+    fn invoice_ref(&self, order: &PlacedOrder) -> String {
+        mapping::erp::invoice_ref(&self.canonical(order), &self.erp_ctx()).unwrap()
+    }
+
+    fn sales_order_ref(&self, order: &PlacedOrder) -> String {
+        mapping::erp::order_ref(&self.canonical(order), &self.erp_ctx()).unwrap()
+    }
+
+    async fn erp_document(&self, external_ref: &str) -> Option<erp::DocumentRef> {
+        self.ledger
+            .find_by_external_ref(external_ref)
+            .await
+            .unwrap()
+    }
+
+    /// Whether the ERP invoice of the order is still (partly) unpaid.
+    async fn invoice_open(&self, order: &PlacedOrder) -> bool {
+        let invoice = self.invoice_ref(order);
+        self.ledger
+            .open_receivables()
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.invoice.external_ref == invoice)
+    }
+
+    /// The receivables account reconciled against the documents (one currency: USD).
+    async fn receivables(&self) -> erp::ledger::ReceivablesCheck {
+        let checks = self.ledger.receivables_check().await.unwrap();
+        assert_eq!(checks.len(), 1, "{checks:#?}");
+        let check = checks.into_iter().next().unwrap();
+        assert!(check.is_consistent(), "{check:#?}");
+        self.ledger.verify_journals().await.unwrap();
+        check
+    }
+
+    fn effect_key(&self, order: &PlacedOrder, step: &str) -> String {
+        format!(
+            "shopify/{}/order/{}/{step}",
+            self.shopify.fake.shop_domain(),
+            order.id
+        )
+    }
+
+    /// Asserts everything an approved order leaves behind, and returns its sale.
+    async fn assert_paid(&self, order: &PlacedOrder) -> Transaction {
+        let sale = self.approved_sale(order);
+        assert_eq!(sale.amount, order.total);
+        assert_eq!(sale.customer_id, order.vault);
+        let shopify_order = self.shopify_order(order);
+        assert_eq!(
+            shopify_order.financial_status(),
+            FinancialStatus::Paid,
+            "order {}",
+            order.id
+        );
+        assert_eq!(
+            self.metafield(order, "transaction_id"),
+            Some(sale.id.to_string())
+        );
+        assert!(
+            self.erp_document(&self.invoice_ref(order)).await.is_some(),
+            "no ERP invoice for order {}",
+            order.id
+        );
+        assert!(
+            !self.invoice_open(order).await,
+            "ERP invoice of order {} is not paid",
+            order.id
+        );
+        sale
+    }
+
+    /// Asserts what a declined order leaves behind: no approved sale, the Shopify order tagged
+    /// and noted, nothing in the ERP.
+    async fn assert_declined(&self, order: &PlacedOrder) {
+        let sales = self.sales(order);
+        assert!(
+            !sales.is_empty(),
+            "order {} was never sent to PayTrace",
+            order.id
+        );
+        assert!(sales.iter().all(|t| !t.approved), "{sales:#?}");
+        let shopify_order = self.shopify_order(order);
+        assert!(
+            shopify_order.tags.iter().any(|t| t == "payops-declined"),
+            "tags of order {}: {:?}",
+            order.id,
+            shopify_order.tags
+        );
+        let note = shopify_order.note.clone().unwrap_or_default();
+        assert!(note.contains("declined"), "note: {note:?}");
+        assert_eq!(shopify_order.financial_status(), FinancialStatus::Pending);
+        assert!(shopify_order.metafields.is_empty());
+        assert!(
+            self.erp_document(&self.sales_order_ref(order))
+                .await
+                .is_none()
+        );
+        assert!(self.erp_document(&self.invoice_ref(order)).await.is_none());
+    }
+
+    /// Refunds `amount` of the order's PayTrace sale in Shopify (`refundCreate`, which sends
+    /// `refunds/create`), against the transaction the workflow's `orderMarkAsPaid` created.
+    async fn refund_in_shopify(&self, order: &PlacedOrder, amount: &str) {
+        let parent = self
+            .shopify_order(order)
+            .transactions
+            .into_iter()
+            .find(|t| t.kind == sandbox::shopify::TransactionKind::Sale)
+            .expect("the order has no sale transaction in Shopify");
+        let mut input = shopify::models::RefundInput::new(order.gid.clone());
+        input
+            .transactions
+            .push(shopify::models::TransactionInput::refund(
+                order.gid.clone(),
+                shopify::Gid::new("OrderTransaction", parent.id),
+                dec(amount),
+                parent.gateway.clone(),
+            ));
+        self.shopify_client
+            .refunds()
+            .create(&input, &format!("e2e-refund-{}", self.next()))
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approved_order_is_charged_once_marked_paid_and_booked() {
+    let app = TestApp::spawn().await;
+    let order = app.place_order("25.00");
+
+    let counts = app.settle().await;
+
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    assert_eq!(app.sales(&order).len(), 1);
+    let sale = app.assert_paid(&order).await;
+    assert_eq!(
+        sale.invoice_id.as_deref(),
+        Some(app.invoice_id(&order).as_str())
+    );
+    assert_eq!(
+        app.metafield(&order, "gateway").as_deref(),
+        Some("paytrace")
+    );
+    assert_eq!(app.metafield(&order, "vault_id"), order.vault);
+    assert!(
+        app.erp_document(&app.sales_order_ref(&order))
+            .await
+            .is_some()
+    );
+    let receivables = app.receivables().await;
+    assert_eq!(
+        (
+            receivables.invoiced,
+            receivables.received,
+            receivables.ledger_balance
+        ),
+        (2500, 2500, 0)
+    );
+    for step in [
+        "canonical",
+        "risk",
+        "sale",
+        "mark-paid",
+        "metafields",
+        "erp/customer",
+        "erp/sales-order",
+        "erp/invoice",
+        "erp/payment",
+    ] {
+        let key = app.effect_key(&order, step);
+        assert!(
+            app.store.effect(&key).await.unwrap().is_some(),
+            "no effect {key}"
+        );
+    }
+    let recorded = app
+        .store
+        .effect(&app.effect_key(&order, "sale"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(recorded.detail.to_string().contains(&sale.id.to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declined_order_is_tagged_and_noted_and_books_nothing() {
+    let app = TestApp::spawn().await;
+    let order = app.place_order(DECLINED_AMOUNT);
+
+    let counts = app.settle().await;
+
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    assert_eq!(app.sales(&order).len(), 1);
+    app.assert_declined(&order).await;
+    assert!(app.ledger.trial_balance().await.unwrap().is_empty());
+    assert!(
+        app.store
+            .effect(&app.effect_key(&order, "declined"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        app.store
+            .effect(&app.effect_key(&order, "erp/invoice"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duplicated_webhook_delivery_charges_once() {
+    let app = TestApp::spawn().await;
+    app.shopify.fake.webhooks().duplicate_next(1);
+    let order = app.place_order("31.50");
+
+    let counts = app.settle().await;
+
+    let deliveries: Vec<_> = app
+        .shopify
+        .fake
+        .webhooks()
+        .attempts()
+        .into_iter()
+        .filter(|a| a.topic == "orders/create")
+        .collect();
+    assert_eq!(deliveries.len(), 2, "{deliveries:#?}");
+    assert!(deliveries.iter().all(|a| a.status == Some(200)));
+    assert_eq!((counts.events, counts.dead), (1, 0));
+    assert_eq!(app.sales(&order).len(), 1);
+    app.assert_paid(&order).await;
+}
+
+/// Shopify sends one event to every subscription, each delivery with its own webhook id and the
+/// same `X-Shopify-Event-Id` (here: an app subscribed twice, in its app config and through the
+/// API). Both deliveries are processed at once; a slow PayTrace keeps both jobs inside the sale
+/// step together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_event_delivered_under_two_webhook_ids_charges_once() {
+    let app = TestApp::spawn().await;
+    app.faults.add(
+        FaultRule::new("paytrace", Fault::Latency(ms(300)), Trigger::Count(2))
+            .path("/v1/transactions/sale"),
+    );
+    app.shopify
+        .fake
+        .register_webhook("orders/create", app.hook_url.parse().unwrap());
+    let order = app.place_order("44.00");
+
+    app.settle().await;
+
+    assert_eq!(app.sales(&order).len(), 1, "{:#?}", app.sales(&order));
+    app.assert_paid(&order).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ambiguous_sale_is_looked_up_instead_of_sent_again() {
+    let app = TestApp::spawn().await;
+    // PayTrace processes the sale, then the connection breaks before the answer arrives.
+    let dropped = app.faults.add(
+        FaultRule::new("paytrace", Fault::Drop, Trigger::Count(1)).path("/v1/transactions/sale"),
+    );
+    let order = app.place_order("52.00");
+
+    let counts = app.settle().await;
+
+    assert_eq!(app.faults.fired(dropped), 1);
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    assert_eq!(app.sales(&order).len(), 1);
+    app.assert_paid(&order).await;
+    assert_eq!(app.receivables().await.ledger_balance, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_after_the_sale_is_replaced_without_a_second_charge() {
+    let mut app = TestApp::spawn_with(Options {
+        lease: ms(500),
+        skip_shopify_risk: true,
+        ..Options::default()
+    })
+    .await;
+    // Shopify is down, so the flow stops right after the sale, before the order is marked paid.
+    let outage = app
+        .faults
+        .add(FaultRule::new("shopify", Fault::status(503), Trigger::Always).path("/admin/api"));
+    let order = app.place_order("61.00");
+    let sale_key = app.effect_key(&order, "sale");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.store.effect(&sale_key).await.unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the sale never happened");
+        sleep(ms(5)).await;
+    }
+    app.kill_worker().await;
+    assert_eq!(app.sales(&order).len(), 1);
+    assert_eq!(
+        app.shopify_order(&order).financial_status(),
+        FinancialStatus::Pending
+    );
+
+    app.faults.remove(outage);
+    app.start_worker();
+    let counts = app.settle().await;
+
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    assert_eq!(app.sales(&order).len(), 1);
+    app.assert_paid(&order).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_stopped_gracefully_mid_flow_is_resumed_by_a_new_worker() {
+    let mut app = TestApp::spawn_with(Options {
+        skip_shopify_risk: true,
+        ..Options::default()
+    })
+    .await;
+    let outage = app
+        .faults
+        .add(FaultRule::new("shopify", Fault::status(503), Trigger::Always).path("/admin/api"));
+    let orders: Vec<_> = (0..3)
+        .map(|i| app.place_order(&format!("7{i}.00")))
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for order in &orders {
+        while app
+            .store
+            .effect(&app.effect_key(order, "sale"))
+            .await
+            .unwrap()
+            .is_none()
+        {
+            assert!(Instant::now() < deadline, "the sales never happened");
+            sleep(ms(5)).await;
+        }
+    }
+    app.stop_worker().await;
+
+    app.faults.remove(outage);
+    app.start_worker();
+    let counts = app.settle().await;
+
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    for order in &orders {
+        assert_eq!(app.sales(order).len(), 1);
+        app.assert_paid(order).await;
+    }
+}
+
+/// PayTrace charges the card but takes long to answer (its sandbox takes 7 to 19 s, the
+/// worker's default grace is 10 s); meanwhile the worker is asked to shut down, and its grace
+/// period ends with the sale in flight. The job is released; the next worker must look the sale
+/// up before sending it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_in_flight_at_shutdown_is_not_sent_again_by_the_next_worker() {
+    let mut app = TestApp::spawn_with(Options {
+        paytrace_proxy: true,
+        ..Options::default()
+    })
+    .await;
+    // A first order, answered at once, so the PayTrace token is cached.
+    let first = app.place_order("12.00");
+    app.settle().await;
+    app.assert_paid(&first).await;
+
+    app.paytrace_proxy.as_ref().unwrap().hold_answers(true);
+    let order = app.place_order("91.00");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.sales(&order).is_empty() {
+        assert!(Instant::now() < deadline, "the sale never reached PayTrace");
+        sleep(ms(5)).await;
+    }
+    app.stop_worker().await;
+    app.paytrace_proxy.as_ref().unwrap().hold_answers(false);
+    // PayTrace charged the card; the workflow never saw the answer.
+    assert_eq!(app.sales(&order).len(), 1);
+    let sale_key = app.effect_key(&order, "sale");
+    assert!(app.store.effect(&sale_key).await.unwrap().is_none());
+
+    app.start_worker();
+    let counts = app.settle().await;
+
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    assert_eq!(
+        app.sales(&order).len(),
+        1,
+        "the next worker charged the card again: {:#?}",
+        app.sales(&order)
+    );
+    app.assert_paid(&order).await;
+}
+
+/// The refund's twin of the test above: PayTrace refunds a settled sale but answers slowly, and
+/// the worker shuts down with the refund in flight. The next worker must not refund again (a
+/// dead letter for a person to check PayTrace is acceptable, as for any refund of unknown outcome).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_in_flight_at_shutdown_is_not_sent_again_by_the_next_worker() {
+    let mut app = TestApp::spawn_with(Options {
+        paytrace_proxy: true,
+        ..Options::default()
+    })
+    .await;
+    let order = app.place_order("40.00");
+    app.settle().await;
+    let sale = app.assert_paid(&order).await;
+    assert!(app.paytrace.fake.settle_now().is_some());
+    let refunds = |app: &TestApp| -> Vec<Transaction> {
+        app.paytrace
+            .fake
+            .transactions()
+            .into_iter()
+            .filter(|t| t.kind == TransactionKind::Refund && t.refund_of == Some(sale.id))
+            .collect()
+    };
+
+    app.paytrace_proxy.as_ref().unwrap().hold_answers(true);
+    app.refund_in_shopify(&order, "15.00").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while refunds(&app).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the refund never reached PayTrace"
+        );
+        sleep(ms(5)).await;
+    }
+    app.stop_worker().await;
+    app.paytrace_proxy.as_ref().unwrap().hold_answers(false);
+    app.start_worker();
+    app.settle().await;
+
+    assert_eq!(
+        refunds(&app).len(),
+        1,
+        "the next worker refunded again: {:#?}",
+        refunds(&app)
+    );
+    assert_eq!(
+        app.paytrace.fake.transaction(sale.id).unwrap().refunded,
+        dec("15.00")
+    );
+}
+
+/// A sale whose answer was lost, then a PayTrace export outage long enough to exhaust the job's
+/// attempts: the job is dead-lettered. Replaying it once PayTrace is back must find the first
+/// sale, not charge the card a second time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_letter_replayed_after_an_ambiguous_sale_does_not_charge_again() {
+    let app = TestApp::spawn_with(Options {
+        max_attempts: 3,
+        ..Options::default()
+    })
+    .await;
+    app.faults.add(
+        FaultRule::new("paytrace", Fault::Drop, Trigger::Count(1)).path("/v1/transactions/sale"),
+    );
+    let export_down = app.faults.add(
+        FaultRule::new("paytrace", Fault::status(503), Trigger::Always)
+            .path("/v1/transactions/export"),
+    );
+    let order = app.place_order("83.00");
+    app.settle().await;
+    let dead = app.dead_letters().await;
+    assert_eq!(dead.len(), 1, "{dead:#?}");
+    assert!(!dead[0].permanent);
+    assert_eq!(app.sales(&order).len(), 1);
+
+    app.faults.remove(export_down);
+    app.store
+        .replay_dead_letter(dead[0].id, flows::now_millis())
+        .await
+        .unwrap();
+    app.settle().await;
+
+    assert_eq!(
+        app.sales(&order).len(),
+        1,
+        "the replay charged the card again: {:#?}",
+        app.sales(&order)
+    );
+    app.assert_paid(&order).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storms_of_429s_and_5xxs_at_paytrace_and_shopify_recover() {
+    let app = TestApp::spawn().await;
+    let retry_now = || Fault::Respond {
+        status: 429,
+        headers: vec![("Retry-After".to_owned(), "0".to_owned())],
+        body: r#"{"errors":"Too Many Requests"}"#.to_owned(),
+    };
+    let rules = [
+        app.faults.add(
+            FaultRule::new("paytrace", Fault::status(503), Trigger::Count(3)).path("/oauth/token"),
+        ),
+        app.faults.add(
+            FaultRule::new("paytrace", retry_now(), Trigger::Count(6)).path("/v1/transactions"),
+        ),
+        app.faults.add(
+            FaultRule::new("paytrace", Fault::status(503), Trigger::Count(6))
+                .path("/v1/transactions"),
+        ),
+        app.faults.add(
+            FaultRule::new("paytrace", Fault::status(500), Trigger::Count(3))
+                .path("/v1/transactions/export"),
+        ),
+        app.faults
+            .add(FaultRule::new("shopify", retry_now(), Trigger::Count(8)).path("/admin/api")),
+        app.faults.add(
+            FaultRule::new("shopify", Fault::status(502), Trigger::Count(8)).path("/admin/api"),
+        ),
+    ];
+    // And Shopify's own throttle: an empty cost bucket that refills quickly.
+    app.shopify.fake.set_bucket(2000, 1000);
+    app.shopify.fake.set_available_points(0);
+
+    let orders: Vec<_> = (0..6)
+        .map(|i| app.place_order(&format!("1{i}.50")))
+        .collect();
+    let counts = app.settle().await;
+
+    for rule in rules {
+        assert!(app.faults.fired(rule) > 0, "a storm rule never fired");
+    }
+    assert!(app.shopify.fake.throttled_count() > 0);
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    for order in &orders {
+        assert_eq!(
+            app.sales(order).len(),
+            1,
+            "order {}: {:#?}",
+            order.id,
+            app.sales(order)
+        );
+        app.assert_paid(order).await;
+    }
+    assert_eq!(app.approved_sales_total(), orders.len());
+    assert_eq!(app.receivables().await.ledger_balance, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_of_a_settled_sale_is_refunded_at_paytrace_and_credited_in_the_erp() {
+    let app = TestApp::spawn().await;
+    let order = app.place_order("40.00");
+    app.settle().await;
+    let sale = app.assert_paid(&order).await;
+    assert!(app.paytrace.fake.settle_now().is_some());
+
+    app.refund_in_shopify(&order, "15.00").await;
+    let counts = app.settle().await;
+
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    let refunds: Vec<_> = app
+        .paytrace
+        .fake
+        .transactions()
+        .into_iter()
+        .filter(|t| t.kind == TransactionKind::Refund)
+        .collect();
+    assert_eq!(refunds.len(), 1, "{refunds:#?}");
+    assert_eq!(refunds[0].refund_of, Some(sale.id));
+    assert_eq!(refunds[0].amount, dec("15.00"));
+    assert!(!app.paytrace.fake.transaction(sale.id).unwrap().voided);
+    let receivables = app.receivables().await;
+    assert_eq!(
+        (
+            receivables.invoiced,
+            receivables.received,
+            receivables.credited,
+            receivables.refunded
+        ),
+        (4000, 4000, 1500, 1500)
+    );
+    assert_eq!(receivables.ledger_balance, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_refund_of_an_unsettled_sale_voids_it() {
+    let app = TestApp::spawn().await;
+    let order = app.place_order("30.00");
+    app.settle().await;
+    let sale = app.assert_paid(&order).await;
+
+    app.refund_in_shopify(&order, "30.00").await;
+    let counts = app.settle().await;
+
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    assert!(app.paytrace.fake.transaction(sale.id).unwrap().voided);
+    assert!(
+        app.paytrace
+            .fake
+            .transactions()
+            .iter()
+            .all(|t| t.kind != TransactionKind::Refund)
+    );
+    let receivables = app.receivables().await;
+    assert_eq!(
+        (
+            receivables.invoiced,
+            receivables.received,
+            receivables.credited,
+            receivables.refunded
+        ),
+        (3000, 3000, 3000, 3000)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_without_a_vault_customer_is_dead_lettered_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let order = app.place_order_with("20.00", None);
+
+    let counts = app.settle().await;
+
+    assert_eq!(counts.dead, 1);
+    let dead = app.dead_letters().await;
+    assert_eq!(dead.len(), 1);
+    assert!(dead[0].permanent);
+    assert_eq!(dead[0].attempts, 1);
+    assert!(
+        dead[0].reason.contains(MISSING_VAULT_FIELD),
+        "reason: {}",
+        dead[0].reason
+    );
+    assert!(app.paytrace.fake.transactions().is_empty());
+    assert!(
+        app.erp_document(&app.sales_order_ref(&order))
+            .await
+            .is_none()
+    );
+    assert_eq!(
+        app.shopify_order(&order).financial_status(),
+        FinancialStatus::Pending
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_orders_under_faults_all_end_paid_declined_or_dead_lettered() {
+    let app = TestApp::spawn().await;
+    app.faults.add(
+        FaultRule::new("paytrace", Fault::Drop, Trigger::Count(3)).path("/v1/transactions/sale"),
+    );
+    app.faults.add(
+        FaultRule::new("paytrace", Fault::status(503), Trigger::PerMille(60))
+            .path("/v1/transactions"),
+    );
+    app.faults.add(
+        FaultRule::new(
+            "paytrace",
+            Fault::too_many_requests(0),
+            Trigger::PerMille(40),
+        )
+        .path("/v1/transactions"),
+    );
+    app.faults.add(
+        FaultRule::new("shopify", Fault::status(500), Trigger::PerMille(60)).path("/admin/api"),
+    );
+    app.faults.add(
+        FaultRule::new(
+            "shopify",
+            Fault::too_many_requests(0),
+            Trigger::PerMille(40),
+        )
+        .path("/admin/api"),
+    );
+    app.shopify.fake.webhooks().duplicate_next(5);
+
+    #[derive(Debug, PartialEq)]
+    enum Expect {
+        Paid,
+        Declined,
+        Dead,
+    }
+    let mut placed = Vec::new();
+    for i in 0..50u32 {
+        let (expect, order) = if i % 7 == 3 {
+            (Expect::Declined, app.place_order(DECLINED_AMOUNT))
+        } else if i % 17 == 5 {
+            (Expect::Dead, app.place_order_with("9.99", None))
+        } else {
+            // Cents from 10 to 99: never one of the fake's decline amounts.
+            (
+                Expect::Paid,
+                app.place_order(&format!("{}.{}", 10 + i, (i * 7) % 90 + 10)),
+            )
+        };
+        placed.push((expect, order));
+    }
+    let counts = app.settle().await;
+
+    let dead = app.dead_letters().await;
+    let expected_dead = placed.iter().filter(|(e, _)| *e == Expect::Dead).count();
+    let expected_paid = placed.iter().filter(|(e, _)| *e == Expect::Paid).count();
+    assert_eq!(counts.events, 50, "an order was lost at the intake");
+    assert_eq!(
+        usize::try_from(counts.dead).unwrap(),
+        expected_dead,
+        "{dead:#?}"
+    );
+    assert!(
+        dead.iter()
+            .all(|d| d.permanent && d.reason.contains(MISSING_VAULT_FIELD))
+    );
+    for (expect, order) in &placed {
+        match expect {
+            Expect::Paid => {
+                app.assert_paid(order).await;
+            }
+            Expect::Declined => app.assert_declined(order).await,
+            Expect::Dead => {
+                assert!(app.sales(order).is_empty());
+                assert_eq!(
+                    app.shopify_order(order).financial_status(),
+                    FinancialStatus::Pending
+                );
+            }
+        }
+    }
+    assert_eq!(app.approved_sales_total(), expected_paid);
+    assert_eq!(app.receivables().await.ledger_balance, 0);
+}

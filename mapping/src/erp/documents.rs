@@ -1,0 +1,595 @@
+//! Customers, sales orders and invoices.
+
+use time::Duration;
+
+use super::{ErpCtx, erp_money, require_sign, segment, store_id};
+use crate::address::join_name;
+use crate::{Customer, MappingError, Money, Order, System};
+
+/// The gateways whose vault ids the ERP customer keeps.
+const VAULT_GATEWAYS: [System; 2] = [System::Paytrace, System::Stripe];
+
+/// `{store}/{shop}/customer/{store customer id}`.
+pub fn customer_ref(customer: &Customer, ctx: &ErpCtx) -> Result<String, MappingError> {
+    let id = store_id(&customer.ids, ctx.store, "customer")?;
+    Ok(format!(
+        "{}/customer/{}",
+        ctx.store_prefix()?,
+        segment(id, &format!("customer.ids.{}", ctx.store.as_str()))?
+    ))
+}
+
+/// `{store}/{shop}/order/{store order id}`: the sales order's reference.
+pub fn order_ref(order: &Order, ctx: &ErpCtx) -> Result<String, MappingError> {
+    if order.source != ctx.store {
+        return Err(MappingError::InvalidValue {
+            field: "order.source".to_owned(),
+            value: order.source.as_str().to_owned(),
+            expected: "the context's store",
+        });
+    }
+    let field = format!("order.ids.{}", order.source.as_str());
+    let id = store_id(&order.ids, order.source, "order")?;
+    Ok(format!(
+        "{}/order/{}",
+        ctx.store_prefix()?,
+        segment(id, &field)?
+    ))
+}
+
+/// `{store}/{shop}/order/{store order id}/invoice`.
+pub fn invoice_ref(order: &Order, ctx: &ErpCtx) -> Result<String, MappingError> {
+    Ok(format!("{}/invoice", order_ref(order, ctx)?))
+}
+
+/// The ERP customer, with the PayTrace and Stripe vault ids found in `customer.ids`.
+///
+/// The name is the joined first and last name, else the address's company, else the e-mail; a
+/// customer with none of them is [`MappingError::MissingField`] (`customer.name`).
+pub fn to_erp_customer(customer: &Customer, ctx: &ErpCtx) -> Result<erp::Customer, MappingError> {
+    let external_ref = customer_ref(customer, ctx)?;
+    let name = display_name(
+        customer.first_name.as_deref(),
+        customer.last_name.as_deref(),
+        customer.address.as_ref().and_then(|a| a.company.as_deref()),
+        customer.email.as_deref(),
+    )
+    .ok_or_else(|| MappingError::MissingField {
+        field: "customer.name".to_owned(),
+    })?;
+    let mut vault_ids = Vec::new();
+    for gateway in VAULT_GATEWAYS {
+        if let Some(vault_id) = customer.ids.get(gateway) {
+            let field = format!("customer.ids.{}", gateway.as_str());
+            if vault_id.trim().is_empty() {
+                return Err(MappingError::MissingField { field });
+            }
+            vault_ids.push(erp::VaultId {
+                gateway: erp::Gateway::try_from(gateway).map_err(|e| e.at(&field))?,
+                vault_id: vault_id.to_owned(),
+            });
+        }
+    }
+    Ok(erp::Customer {
+        external_ref,
+        name,
+        email: non_empty(customer.email.as_deref()),
+        vault_ids,
+    })
+}
+
+/// The ERP customer an order is billed to: the order's customer when the store knows one, or
+/// else a guest keyed by the order (`{store}/{shop}/order/{id}/customer`) and named from the
+/// billing address or the order's e-mail.
+pub fn to_erp_order_customer(order: &Order, ctx: &ErpCtx) -> Result<erp::Customer, MappingError> {
+    if let Some(customer) = known_customer(order, ctx) {
+        return to_erp_customer(customer, ctx).map_err(|e| e.at("order"));
+    }
+    let billing = order.billing_address.as_ref();
+    let email = order
+        .email
+        .as_deref()
+        .or_else(|| order.customer.as_ref().and_then(|c| c.email.as_deref()));
+    let name = display_name(
+        billing.and_then(|a| a.first_name.as_deref()),
+        billing.and_then(|a| a.last_name.as_deref()),
+        billing.and_then(|a| a.company.as_deref()),
+        email,
+    )
+    .ok_or_else(|| MappingError::MissingField {
+        field: "order.billing_address.last_name".to_owned(),
+    })?;
+    Ok(erp::Customer {
+        external_ref: format!("{}/customer", order_ref(order, ctx)?),
+        name,
+        email: non_empty(email),
+        vault_ids: Vec::new(),
+    })
+}
+
+/// The external reference of the customer [`to_erp_order_customer`] returns.
+fn order_customer_ref(order: &Order, ctx: &ErpCtx) -> Result<String, MappingError> {
+    match known_customer(order, ctx) {
+        Some(customer) => customer_ref(customer, ctx).map_err(|e| e.at("order")),
+        None => Ok(format!("{}/customer", order_ref(order, ctx)?)),
+    }
+}
+
+/// The order's customer when the store has an id for it (not a guest checkout).
+fn known_customer<'a>(order: &'a Order, ctx: &ErpCtx) -> Option<&'a Customer> {
+    order
+        .customer
+        .as_ref()
+        .filter(|c| c.ids.get(ctx.store).is_some())
+}
+
+/// The ERP sales order: lines net of discounts (see [`to_erp_invoice`]), tax and shipping,
+/// dated [`ErpCtx::date`], for the customer of [`to_erp_order_customer`].
+pub fn to_erp_sales_order(order: &Order, ctx: &ErpCtx) -> Result<erp::SalesOrder, MappingError> {
+    let body = Body::of(order)?;
+    Ok(erp::SalesOrder {
+        external_ref: order_ref(order, ctx)?,
+        customer_ref: order_customer_ref(order, ctx)?,
+        order_date: ctx.date_of(None, "ctx.date")?,
+        currency: body.currency,
+        lines: body.lines,
+        tax: body.tax,
+        shipping: body.shipping,
+    })
+}
+
+/// The ERP invoice of the whole order, linked to its sales order (post that first: the ledger
+/// refuses an invoice whose sales order it does not know), dated [`ErpCtx::date`] and due
+/// [`ErpCtx::payment_terms_days`] later.
+///
+/// The ERP's lines have no discount field and refuse negative prices, so discounts are taken
+/// off the unit prices, exactly: a line of 3 × 10.00 less 1.00 becomes 1 × 9.66 + 2 × 9.67
+/// (same SKU, same name, revenue 29.00 to the cent). An order-level discount is first shared
+/// among the lines in proportion to their discounted amounts (largest remainder, ties to the
+/// earlier line), so the parts add up to the discount exactly. The result must add up to
+/// `order.total` (lines + tax + shipping), or the mapping fails: nothing is guessed.
+pub fn to_erp_invoice(order: &Order, ctx: &ErpCtx) -> Result<erp::Invoice, MappingError> {
+    let body = Body::of(order)?;
+    require_sign(order.total, true, "order.total")?;
+    let date = ctx.date;
+    let due = date
+        .checked_add(Duration::days(i64::from(ctx.payment_terms_days)))
+        .ok_or_else(|| MappingError::InvalidValue {
+            field: "ctx.payment_terms_days".to_owned(),
+            value: ctx.payment_terms_days.to_string(),
+            expected: "terms that end before the year 9999",
+        })?;
+    Ok(erp::Invoice {
+        external_ref: invoice_ref(order, ctx)?,
+        customer_ref: order_customer_ref(order, ctx)?,
+        sales_order_ref: Some(order_ref(order, ctx)?),
+        invoice_date: ctx.date_of(None, "ctx.date")?,
+        due_date: super::erp_date(due, "ctx.payment_terms_days")?,
+        currency: body.currency,
+        lines: body.lines,
+        tax: body.tax,
+        shipping: body.shipping,
+    })
+}
+
+/// What a sales order and its invoice share.
+struct Body {
+    currency: erp::CurrencyCode,
+    lines: Vec<erp::LineItem>,
+    tax: erp::Money,
+    shipping: erp::Money,
+}
+
+impl Body {
+    fn of(order: &Order) -> Result<Self, MappingError> {
+        let currency = erp::CurrencyCode::try_from(order.currency).map_err(|e| e.at("order"))?;
+        let cur = order.currency;
+        for (money, field) in [
+            (order.tax, "order.tax"),
+            (order.shipping, "order.shipping"),
+            (order.discount, "order.discount"),
+        ] {
+            erp_money(money, cur, field)?;
+            require_sign(money, false, field)?;
+        }
+        // Each line's amount after its own discount, in minor units.
+        let mut nets = Vec::with_capacity(order.line_items.len());
+        for (i, line) in order.line_items.iter().enumerate() {
+            let at = |f: &str| format!("order.line_items[{i}].{f}");
+            erp_money(line.unit_price, cur, &at("unit_price"))?;
+            erp_money(line.discount, cur, &at("discount"))?;
+            require_sign(line.unit_price, false, &at("unit_price"))?;
+            require_sign(line.discount, false, &at("discount"))?;
+            let gross = line
+                .unit_price
+                .checked_mul(i64::from(line.quantity))
+                .map_err(|e| e.at(&format!("order.line_items[{i}]")))?;
+            let net = gross
+                .checked_sub(line.discount)
+                .map_err(|e| e.at(&format!("order.line_items[{i}]")))?;
+            if net.is_negative() {
+                return Err(MappingError::AmountOutOfRange {
+                    field: at("discount"),
+                    value: line.discount.to_string(),
+                    reason: "larger than the line's price times its quantity",
+                });
+            }
+            nets.push(net.minor());
+        }
+        let shares = allocate(order.discount.minor(), &nets)?;
+        let mut lines = Vec::new();
+        for (i, line) in order.line_items.iter().enumerate() {
+            let field = format!("order.line_items[{i}]");
+            let sku = line
+                .sku
+                .as_deref()
+                .filter(|s| !s.trim().is_empty())
+                .ok_or_else(|| MappingError::MissingField {
+                    field: format!("{field}.sku"),
+                })?;
+            let net = nets[i] - shares[i];
+            lines.extend(
+                split_line(sku, &line.name, line.quantity, net, currency).map_err(|e| {
+                    MappingError::AmountOutOfRange {
+                        field: format!("{field}.discount"),
+                        value: e,
+                        reason: "a discount on a line of quantity 0",
+                    }
+                })?,
+            );
+        }
+        let tax = erp_money(order.tax, cur, "order.tax")?;
+        let shipping = erp_money(order.shipping, cur, "order.shipping")?;
+        let revenue: i64 = lines.iter().try_fold(0_i64, |sum, l| {
+            i64::from(l.quantity)
+                .checked_mul(l.unit_price.minor)
+                .and_then(|t| sum.checked_add(t))
+                .ok_or_else(|| MappingError::AmountOutOfRange {
+                    field: "order.line_items".to_owned(),
+                    value: l.sku.clone(),
+                    reason: "the lines' sum does not fit in 64-bit minor units",
+                })
+        })?;
+        let total = Money::sum(
+            cur,
+            [Money::from_minor(revenue, cur), order.tax, order.shipping],
+        )
+        .map_err(|e| e.at("order"))?;
+        if total != order.total {
+            return Err(MappingError::InvalidValue {
+                field: "order.total".to_owned(),
+                value: order.total.to_string(),
+                expected: "total equal to the lines less discounts, plus tax and shipping",
+            });
+        }
+        Ok(Self {
+            currency,
+            lines,
+            tax,
+            shipping,
+        })
+    }
+}
+
+/// Shares `discount` among lines in proportion to `weights` (their discounted amounts), by
+/// largest remainder: the shares add up to `discount` exactly and never exceed a line's weight.
+fn allocate(discount: i64, weights: &[i64]) -> Result<Vec<i64>, MappingError> {
+    let total: i128 = weights.iter().map(|w| i128::from(*w)).sum();
+    if discount == 0 {
+        return Ok(vec![0; weights.len()]);
+    }
+    if i128::from(discount) > total {
+        return Err(MappingError::AmountOutOfRange {
+            field: "order.discount".to_owned(),
+            value: discount.to_string(),
+            reason: "larger than the lines it discounts",
+        });
+    }
+    let d = i128::from(discount);
+    let mut shares = Vec::with_capacity(weights.len());
+    let mut remainders = Vec::with_capacity(weights.len());
+    for (i, w) in weights.iter().enumerate() {
+        let product = d * i128::from(*w);
+        shares.push(product / total);
+        remainders.push((product % total, i));
+    }
+    let mut left = d - shares.iter().sum::<i128>();
+    // Largest remainder first; equal remainders go to the earlier line.
+    remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, i) in remainders {
+        if left == 0 {
+            break;
+        }
+        shares[i] += 1;
+        left -= 1;
+    }
+    // Each share is at most `discount`, so it fits in i64.
+    Ok(shares
+        .into_iter()
+        .map(|s| i64::try_from(s).unwrap_or(i64::MAX))
+        .collect())
+}
+
+/// `quantity` units worth `net` minor units in all, as ERP lines with whole unit prices: one
+/// line when `net` divides evenly, else two lines whose prices differ by one minor unit.
+/// `Err` carries the amount when `quantity` is 0 and `net` is not.
+fn split_line(
+    sku: &str,
+    name: &str,
+    quantity: u32,
+    net: i64,
+    currency: erp::CurrencyCode,
+) -> Result<Vec<erp::LineItem>, String> {
+    let line = |quantity: u32, price: i64| erp::LineItem {
+        sku: sku.to_owned(),
+        description: name.to_owned(),
+        quantity,
+        unit_price: erp::Money::new(price, currency),
+    };
+    if quantity == 0 {
+        return if net == 0 {
+            Ok(vec![line(0, 0)])
+        } else {
+            Err(erp::Money::new(net, currency).to_string())
+        };
+    }
+    let q = i64::from(quantity);
+    let (price, rest) = (net / q, net % q);
+    if rest == 0 {
+        return Ok(vec![line(quantity, price)]);
+    }
+    // `rest` < `quantity`, so both conversions hold.
+    let dearer = u32::try_from(rest).unwrap_or(quantity);
+    Ok(vec![
+        line(quantity - dearer, price),
+        line(dearer, price + 1),
+    ])
+}
+
+fn display_name(
+    first: Option<&str>,
+    last: Option<&str>,
+    company: Option<&str>,
+    email: Option<&str>,
+) -> Option<String> {
+    join_name(first.unwrap_or_default(), last.unwrap_or_default())
+        .or_else(|| non_empty(company))
+        .or_else(|| non_empty(email))
+}
+
+fn non_empty(text: Option<&str>) -> Option<String> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::erp::test_support::{ctx, customer, line, order, usd};
+    use crate::{Currency, ExternalIds};
+
+    fn lines_of(lines: &[erp::LineItem]) -> Vec<(&str, u32, i64)> {
+        lines
+            .iter()
+            .map(|l| (l.sku.as_str(), l.quantity, l.unit_price.minor))
+            .collect()
+    }
+
+    #[test]
+    fn customer_with_vault_ids() {
+        let out = to_erp_customer(&customer(), &ctx()).unwrap();
+        assert_eq!(out.external_ref, "shopify/shop1/customer/207119551");
+        assert_eq!(out.name, "Ada Lovelace");
+        assert_eq!(out.email.as_deref(), Some("ada@example.com"));
+        let vault: Vec<_> = out
+            .vault_ids
+            .iter()
+            .map(|v| (v.gateway.as_str(), v.vault_id.as_str()))
+            .collect();
+        assert_eq!(
+            vault,
+            [("paytrace", "cust-77"), ("stripe", "cus_NffrFeUfNV2Hib")]
+        );
+    }
+
+    #[test]
+    fn customer_names_fall_back_then_fail() {
+        let mut c = customer();
+        c.first_name = None;
+        c.last_name = None;
+        assert_eq!(to_erp_customer(&c, &ctx()).unwrap().name, "ada@example.com");
+        c.email = None;
+        let err = to_erp_customer(&c, &ctx()).unwrap_err();
+        assert_eq!(
+            err,
+            MappingError::MissingField {
+                field: "customer.name".into()
+            }
+        );
+        let mut c = customer();
+        c.ids = ExternalIds::new().with(System::Paytrace, "cust-77");
+        assert_eq!(
+            to_erp_customer(&c, &ctx()).unwrap_err().field(),
+            "customer.ids.shopify"
+        );
+    }
+
+    #[test]
+    fn guest_orders_get_a_customer_keyed_by_the_order() {
+        let mut o = order();
+        o.customer = None;
+        let guest = to_erp_order_customer(&o, &ctx()).unwrap();
+        assert_eq!(guest.external_ref, "shopify/shop1/order/450789469/customer");
+        assert_eq!(guest.name, "Bob Norman");
+        assert!(guest.vault_ids.is_empty());
+        let so = to_erp_sales_order(&o, &ctx()).unwrap();
+        assert_eq!(so.customer_ref, guest.external_ref);
+        o.billing_address = None;
+        o.email = None;
+        assert_eq!(
+            to_erp_order_customer(&o, &ctx()).unwrap_err().field(),
+            "order.billing_address.last_name"
+        );
+        let known = to_erp_order_customer(&order(), &ctx()).unwrap();
+        assert_eq!(known.external_ref, "shopify/shop1/customer/207119551");
+    }
+
+    #[test]
+    fn sales_order_and_invoice() {
+        let so = to_erp_sales_order(&order(), &ctx()).unwrap();
+        assert_eq!(so.external_ref, "shopify/shop1/order/450789469");
+        assert_eq!(so.customer_ref, "shopify/shop1/customer/207119551");
+        assert_eq!(so.currency.as_str(), "USD");
+        assert_eq!(lines_of(&so.lines), [("TEE-1", 2, 1500), ("MUG-2", 1, 900)]);
+        assert_eq!(so.lines[1].description, "Product MUG-2");
+        assert_eq!((so.tax.minor, so.shipping.minor), (240, 500));
+        assert_eq!(so.total().unwrap().minor, 4640);
+
+        let inv = to_erp_invoice(&order(), &ctx().with_payment_terms_days(30)).unwrap();
+        assert_eq!(inv.external_ref, "shopify/shop1/order/450789469/invoice");
+        assert_eq!(
+            inv.sales_order_ref.as_deref(),
+            Some("shopify/shop1/order/450789469")
+        );
+        assert_eq!(inv.total().unwrap().minor, 4640);
+        let json = serde_json::to_value(&inv).unwrap();
+        assert_eq!(json["invoice_date"], "2026-11-23");
+        assert_eq!(json["due_date"], "2026-12-23");
+    }
+
+    #[test]
+    fn discounts_come_off_unit_prices_exactly() {
+        // (quantity, unit price, line discount) and the (quantity, unit price) of the ERP lines.
+        type Case = (u32, i64, i64, &'static [(u32, i64)]);
+        let cases: [Case; 5] = [
+            (3, 1000, 0, &[(3, 1000)]),
+            (3, 1000, 300, &[(3, 900)]),
+            (3, 1000, 100, &[(1, 966), (2, 967)]),
+            (1, 999, 999, &[(1, 0)]),
+            (0, 500, 0, &[(0, 0)]),
+        ];
+        for (quantity, unit, discount, want) in cases {
+            let mut o = order();
+            o.line_items = vec![line("A", quantity, unit, discount, 0)];
+            o.tax = usd(0);
+            o.shipping = usd(0);
+            o.total = usd(unit * i64::from(quantity) - discount);
+            if o.total.is_zero() {
+                o.shipping = usd(1);
+                o.total = usd(1);
+            }
+            let so = to_erp_sales_order(&o, &ctx()).unwrap();
+            let got: Vec<_> = so
+                .lines
+                .iter()
+                .map(|l| (l.quantity, l.unit_price.minor))
+                .collect();
+            assert_eq!(got, want, "{quantity} x {unit} - {discount}");
+            assert_eq!(so.total().unwrap().minor, o.total.minor());
+        }
+    }
+
+    #[test]
+    fn order_discount_is_shared_by_largest_remainder() {
+        assert_eq!(allocate(100, &[1000, 1000, 1000]).unwrap(), [34, 33, 33]);
+        assert_eq!(allocate(100, &[3000, 1000]).unwrap(), [75, 25]);
+        assert_eq!(allocate(1, &[0, 5, 5]).unwrap(), [0, 1, 0]);
+        assert_eq!(allocate(0, &[5]).unwrap(), [0]);
+        assert_eq!(allocate(10, &[4, 6]).unwrap(), [4, 6]);
+        assert_eq!(allocate(11, &[4, 6]).unwrap_err().field(), "order.discount");
+        let mut o = order();
+        o.discount = usd(300);
+        o.total = usd(4340);
+        let so = to_erp_sales_order(&o, &ctx()).unwrap();
+        // 3000 and 900 share 300: 230.77 and 69.23 -> 231 and 69.
+        assert_eq!(
+            lines_of(&so.lines),
+            [("TEE-1", 1, 1384), ("TEE-1", 1, 1385), ("MUG-2", 1, 831)]
+        );
+        assert_eq!(so.total().unwrap().minor, 4340);
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        type Edit = fn(&mut Order);
+        let cases: [(Edit, &str, &str); 11] = [
+            (
+                |o| o.line_items[1].sku = None,
+                "order.line_items[1].sku",
+                "missing",
+            ),
+            (
+                |o| o.line_items[1].sku = Some(" ".into()),
+                "order.line_items[1].sku",
+                "missing",
+            ),
+            (
+                |o| o.line_items[0].unit_price = Money::from_minor(1500, Currency::EUR),
+                "order.line_items[0].unit_price",
+                "currency",
+            ),
+            (
+                |o| o.tax = Money::from_minor(240, Currency::CAD),
+                "order.tax",
+                "currency",
+            ),
+            (
+                |o| o.line_items[1].discount = usd(1001),
+                "order.line_items[1].discount",
+                "range",
+            ),
+            (
+                |o| o.line_items[0].unit_price = usd(-1),
+                "order.line_items[0].unit_price",
+                "range",
+            ),
+            (|o| o.shipping = usd(-500), "order.shipping", "range"),
+            (|o| o.total = usd(4641), "order.total", "value"),
+            (
+                |o| o.ids = ExternalIds::new(),
+                "order.ids.shopify",
+                "missing",
+            ),
+            (|o| o.source = System::Magento, "order.source", "value"),
+            (
+                |o| o.line_items[0].unit_price = usd(i64::MAX / 2 + 1),
+                "order.line_items[0].amount",
+                "range",
+            ),
+        ];
+        for (edit, field, kind) in cases {
+            let mut o = order();
+            edit(&mut o);
+            let err = to_erp_sales_order(&o, &ctx()).unwrap_err();
+            assert_eq!(err.field(), field, "{err}");
+            let ok = match kind {
+                "missing" => matches!(err, MappingError::MissingField { .. }),
+                "currency" => matches!(err, MappingError::CurrencyMismatch { .. }),
+                "range" => matches!(err, MappingError::AmountOutOfRange { .. }),
+                _ => matches!(err, MappingError::InvalidValue { .. }),
+            };
+            assert!(ok, "{field}: {err:?}");
+            assert!(err.is_permanent());
+        }
+    }
+
+    #[test]
+    fn invoices_must_be_positive_and_due_in_range() {
+        let mut o = order();
+        o.line_items = vec![line("A", 1, 0, 0, 0)];
+        o.tax = usd(0);
+        o.shipping = usd(0);
+        o.total = usd(0);
+        assert!(to_erp_sales_order(&o, &ctx()).is_ok());
+        assert_eq!(
+            to_erp_invoice(&o, &ctx()).unwrap_err().field(),
+            "order.total"
+        );
+        let mut late = ctx();
+        late.date = time::Date::from_calendar_date(9999, time::Month::December, 30).unwrap();
+        let err = to_erp_invoice(&order(), &late.with_payment_terms_days(2)).unwrap_err();
+        assert_eq!(err.field(), "ctx.payment_terms_days");
+    }
+}

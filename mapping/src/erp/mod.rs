@@ -1,0 +1,483 @@
+//! Conversions from the canonical model into the `erp` crate's documents.
+//!
+//! | canonical | ERP document | function |
+//! |---|---|---|
+//! | [`Customer`] (vault ids from [`ExternalIds`] under [`System::Paytrace`] / [`System::Stripe`]) | [`erp::Customer`] | [`to_erp_customer`], [`to_erp_order_customer`] (guests too) |
+//! | [`Order`] | [`erp::SalesOrder`], [`erp::Invoice`] | [`to_erp_sales_order`], [`to_erp_invoice`] |
+//! | [`Payment`] | [`erp::Payment`] (`Received`) | [`to_erp_payment`] |
+//! | [`Refund`] | [`erp::CreditMemo`] and the refund [`erp::Payment`] (`Refunded`) | [`to_erp_credit_memo`], [`to_erp_refund_payment`] |
+//! | [`SettlementLine`]s of one batch or payout | a balanced [`erp::JournalEntry`] | [`to_erp_settlement_journal`] |
+//! | [`Dispute`] | [`erp::Dispute`] | [`to_erp_dispute`], [`to_erp_dispute_at`] |
+//!
+//! What the canonical model does not hold (which shop, which gateway merchant account, the
+//! document date, payment terms) comes from [`ErpCtx`]; this crate has no clock.
+//!
+//! # External references
+//!
+//! Every ERP create is idempotent by its external reference (`erp` crate README), so each
+//! reference is derived only from source ids, after `shared/DESIGN.md` ("Exactly-once effects",
+//! `shopify/{shop}/order/{id}/sale`):
+//!
+//! | document | reference |
+//! |---|---|
+//! | customer | `{store}/{shop}/customer/{store customer id}`; a guest: `{store}/{shop}/order/{order id}/customer` |
+//! | sales order | `{store}/{shop}/order/{order id}` |
+//! | invoice | `{store}/{shop}/order/{order id}/invoice` |
+//! | payment | `{gateway}/{account}/txn/{transaction id}` |
+//! | refund payment | `{gateway}/{account}/refund/{refund transaction id}` |
+//! | credit memo | `{gateway}/{account}/refund/{refund transaction id}/credit_memo` |
+//! | settlement journal | `{gateway}/{account}/settlement/{batch or payout id}` |
+//! | dispute stage | `{gateway}/{account}/dispute/{dispute id}/{opened,won,lost}` |
+//!
+//! Payments, refunds and disputes are keyed by the gateway's ids (scoped by the merchant
+//! account, since PayTrace ids are only known to be unique within one account): those ids exist
+//! on every path that reaches the ERP (a Shopify `refunds/create` after the PayTrace refund, a
+//! Stripe `charge.refunded` before the Magento credit memo), so both paths derive the same key.
+//! A `/` or `%` inside an id is percent-encoded so a reference always splits back into its ids.
+//!
+//! # Sources and unconfirmed points
+//!
+//! - The ERP documents' rules (non-negative unit prices, whole quantities, no discount field,
+//!   positive invoice totals, credit memo and payment postings, dispute stages): the `erp` crate's
+//!   `models/` and `ledger/post.rs`, read in this workspace.
+//! - Odoo finds products by `default_code`, so a line without a SKU is refused
+//!   (`erp/src/odoo/erp_impl.rs`).
+//! - Chargeback flow (funds withdrawn when a chargeback opens, returned when won; inquiries move
+//!   no money): Stripe's disputes docs (<https://docs.stripe.com/disputes/how-disputes-work>).
+//!   That PayTrace transaction ids are unique only per merchant account is an assumption
+//!   (unconfirmed); the account segment makes it harmless either way.
+//! - Tax-inclusive prices (Shopify `taxes_included`) are not supported: the order's total must
+//!   equal lines less discounts plus tax and shipping, or the mapping fails.
+
+mod documents;
+mod payments;
+mod settlement;
+#[cfg(test)]
+mod test_support;
+
+pub use documents::{
+    customer_ref, invoice_ref, order_ref, to_erp_customer, to_erp_invoice, to_erp_order_customer,
+    to_erp_sales_order,
+};
+pub use payments::{
+    credit_memo_ref, dispute_ref, payment_ref, refund_payment_ref, to_erp_credit_memo,
+    to_erp_dispute, to_erp_dispute_at, to_erp_payment, to_erp_refund_payment,
+};
+pub use settlement::{settlement_ref, to_erp_settlement_journal};
+
+use serde::de::DeserializeOwned;
+use time::{Date, OffsetDateTime, UtcOffset};
+
+use crate::{Currency, DisputeStatus, MappingError, Money, System};
+#[cfg(doc)]
+use crate::{Customer, Dispute, ExternalIds, Order, Payment, Refund, SettlementLine};
+
+/// How gateway fees reach the ledger, which decides how a settlement journal treats them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SettlementFees {
+    /// Payments were posted without their fee (PayTrace reports fees only in batches): the
+    /// settlement journal credits the clearing account with the gross and books every fee to
+    /// gateway fees.
+    #[default]
+    InSettlement,
+    /// Payments were posted with their fee (the clearing account already holds net amounts): the
+    /// settlement journal credits clearing with the net of each line and books only the fees of
+    /// stand-alone fee lines, so no fee is counted twice.
+    OnPayments,
+}
+
+/// What the ERP documents need and the canonical model does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ErpCtx {
+    /// The store the orders and customers come from ([`System::Shopify`] or [`System::Magento`]).
+    pub store: System,
+    /// Which store of that kind: the Shopify shop (`shop1.myshopify.com` or its handle), the
+    /// Magento store code. A segment of every store-side reference.
+    pub shop: String,
+    /// The merchant's account at the gateway (PayTrace merchant id, Stripe account id). A segment
+    /// of every gateway-side reference.
+    pub gateway_account: String,
+    /// The document date when the canonical entity carries none (orders, disputes), typically
+    /// the date of the source event; the caller decides, this crate has no clock.
+    pub date: Date,
+    /// Days from the invoice date to its due date (0: due on receipt).
+    pub payment_terms_days: u16,
+    /// The offset in which a timestamp (`processed_at`, `settled_at`) becomes an accounting date.
+    pub utc_offset: UtcOffset,
+    /// Where gateway fees are booked.
+    pub settlement_fees: SettlementFees,
+}
+
+impl ErpCtx {
+    /// A context with due-on-receipt invoices, UTC accounting dates and fees booked from
+    /// settlements.
+    pub fn new(
+        store: System,
+        shop: impl Into<String>,
+        gateway_account: impl Into<String>,
+        date: Date,
+    ) -> Self {
+        Self {
+            store,
+            shop: shop.into(),
+            gateway_account: gateway_account.into(),
+            date,
+            payment_terms_days: 0,
+            utc_offset: UtcOffset::UTC,
+            settlement_fees: SettlementFees::InSettlement,
+        }
+    }
+
+    /// Builder form of [`ErpCtx::payment_terms_days`].
+    #[must_use]
+    pub fn with_payment_terms_days(mut self, days: u16) -> Self {
+        self.payment_terms_days = days;
+        self
+    }
+
+    /// Builder form of [`ErpCtx::utc_offset`].
+    #[must_use]
+    pub fn with_utc_offset(mut self, offset: UtcOffset) -> Self {
+        self.utc_offset = offset;
+        self
+    }
+
+    /// Builder form of [`ErpCtx::settlement_fees`].
+    #[must_use]
+    pub fn with_settlement_fees(mut self, fees: SettlementFees) -> Self {
+        self.settlement_fees = fees;
+        self
+    }
+
+    /// `{store}/{shop}`, the start of every store-side reference.
+    fn store_prefix(&self) -> Result<String, MappingError> {
+        if !matches!(self.store, System::Shopify | System::Magento) {
+            return Err(MappingError::InvalidValue {
+                field: "ctx.store".to_owned(),
+                value: self.store.as_str().to_owned(),
+                expected: "store (shopify or magento)",
+            });
+        }
+        Ok(format!(
+            "{}/{}",
+            self.store.as_str(),
+            segment(&self.shop, "ctx.shop")?
+        ))
+    }
+
+    /// `{gateway}/{account}`, the start of every gateway-side reference.
+    /// `parent` is the entity holding the gateway field (`payment`, `settlement_lines[0]`).
+    fn gateway_prefix(&self, gateway: System, parent: &str) -> Result<String, MappingError> {
+        let gateway = erp::Gateway::try_from(gateway).map_err(|e| e.at(parent))?;
+        Ok(format!(
+            "{gateway}/{}",
+            segment(&self.gateway_account, "ctx.gateway_account")?
+        ))
+    }
+
+    /// The accounting date of a timestamp, or the context's date when there is none.
+    fn date_of<D: DeserializeOwned>(
+        &self,
+        at: Option<OffsetDateTime>,
+        field: &str,
+    ) -> Result<D, MappingError> {
+        let date = at.map_or(self.date, |at| at.to_offset(self.utc_offset).date());
+        erp_date(date, field)
+    }
+}
+
+/// One segment of an external reference: non-empty, with `%` and `/` percent-encoded so the
+/// reference splits back into its ids.
+fn segment(id: &str, field: &str) -> Result<String, MappingError> {
+    if id.trim().is_empty() {
+        return Err(MappingError::MissingField {
+            field: field.to_owned(),
+        });
+    }
+    Ok(id.replace('%', "%25").replace('/', "%2F"))
+}
+
+/// The store's id of an entity: a store that sent it always gives one, so its absence is
+/// permanent.
+fn store_id<'a>(
+    ids: &'a crate::ExternalIds,
+    store: System,
+    parent: &str,
+) -> Result<&'a str, MappingError> {
+    ids.get(store).ok_or_else(|| MappingError::MissingField {
+        field: format!("{parent}.ids.{}", store.as_str()),
+    })
+}
+
+/// A calendar date as the `erp` crate's date type.
+///
+/// `mapping` does not depend on `chrono` (the `erp` crate's date library) and `erp` does not
+/// re-export it, so the date goes through chrono's own serde form (`YYYY-MM-DD`), which is exact.
+/// The generic parameter is always `chrono::NaiveDate`, inferred from the document field.
+fn erp_date<D: DeserializeOwned>(date: Date, field: &str) -> Result<D, MappingError> {
+    let invalid = || MappingError::InvalidValue {
+        field: field.to_owned(),
+        value: date.to_string(),
+        expected: "date between the years 1 and 9999",
+    };
+    let year = date.year();
+    if !(1..=9999).contains(&year) {
+        return Err(invalid());
+    }
+    let text = format!("{year:04}-{:02}-{:02}", u8::from(date.month()), date.day());
+    serde_json::from_value(serde_json::Value::String(text)).map_err(|_| invalid())
+}
+
+/// The ISO code, checked against the same ISO table (`iso_currency`) on both sides.
+impl TryFrom<Currency> for erp::CurrencyCode {
+    type Error = MappingError;
+
+    fn try_from(currency: Currency) -> Result<Self, Self::Error> {
+        Self::new(currency.code()).map_err(|_| MappingError::UnknownCurrency {
+            field: "currency".to_owned(),
+            value: currency.code().to_owned(),
+        })
+    }
+}
+
+/// The same minor units in the same currency, through the `erp` crate's own constructor: no
+/// text and no decimal in between.
+impl TryFrom<Money> for erp::Money {
+    type Error = MappingError;
+
+    fn try_from(money: Money) -> Result<Self, Self::Error> {
+        Ok(Self::new(
+            money.minor(),
+            erp::CurrencyCode::try_from(money.currency())?,
+        ))
+    }
+}
+
+/// The ERP's gateway name for a payment gateway; stores and the ERP itself are not gateways.
+impl TryFrom<System> for erp::Gateway {
+    type Error = MappingError;
+
+    fn try_from(system: System) -> Result<Self, Self::Error> {
+        let invalid = || MappingError::InvalidValue {
+            field: "gateway".to_owned(),
+            value: system.as_str().to_owned(),
+            expected: "payment gateway (paytrace or stripe)",
+        };
+        match system {
+            System::Paytrace | System::Stripe => Self::new(system.as_str()).map_err(|_| invalid()),
+            _ => Err(invalid()),
+        }
+    }
+}
+
+/// The ERP dispute stage a canonical status has reached.
+///
+/// Open chargebacks (`needs_response`, `under_review`) are `Opened`: the gateway has withdrawn
+/// the funds. `won` is `Won`; `lost` and `accepted` are `Lost` (the money already left at
+/// `Opened`). Inquiries and prevented disputes move no money and have no ERP record: they are
+/// [`MappingError::UnknownStatus`], as is an `Unknown` status.
+impl TryFrom<&DisputeStatus> for erp::DisputeStage {
+    type Error = MappingError;
+
+    fn try_from(status: &DisputeStatus) -> Result<Self, Self::Error> {
+        match status {
+            DisputeStatus::NeedsResponse | DisputeStatus::UnderReview => Ok(Self::Opened),
+            DisputeStatus::Won => Ok(Self::Won),
+            DisputeStatus::Lost | DisputeStatus::Accepted => Ok(Self::Lost),
+            other => Err(MappingError::UnknownStatus {
+                field: "status".to_owned(),
+                value: other.as_str().to_owned(),
+                target: "erp",
+            }),
+        }
+    }
+}
+
+/// A canonical amount as an ERP amount in `currency`, refusing another currency.
+fn erp_money(money: Money, currency: Currency, field: &str) -> Result<erp::Money, MappingError> {
+    if money.currency() != currency {
+        return Err(MappingError::CurrencyMismatch {
+            field: field.to_owned(),
+            left: currency.code().to_owned(),
+            right: money.currency().code().to_owned(),
+        });
+    }
+    erp::Money::try_from(money).map_err(|e| MappingError::UnknownCurrency {
+        field: field.to_owned(),
+        value: e.value().unwrap_or_default().to_owned(),
+    })
+}
+
+/// Refuses a negative amount (or a zero one when `positive`): ERP documents carry signs in
+/// their kind (payment direction, debit or credit), never in amounts.
+fn require_sign(money: Money, positive: bool, field: &str) -> Result<(), MappingError> {
+    let bad = if positive {
+        money.minor() <= 0
+    } else {
+        money.is_negative()
+    };
+    if bad {
+        return Err(MappingError::AmountOutOfRange {
+            field: field.to_owned(),
+            value: money.to_string(),
+            reason: if positive {
+                "must be greater than zero"
+            } else {
+                "must not be negative"
+            },
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use time::macros::{date, datetime, offset};
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Day(String);
+
+    #[test]
+    fn money_keeps_minor_units_and_currency() {
+        let cases = [
+            (Money::from_minor(3645, Currency::USD), 3645, "USD"),
+            (Money::from_minor(-5, Currency::EUR), -5, "EUR"),
+            (Money::from_minor(1000, Currency::JPY), 1000, "JPY"),
+            (
+                Money::from_minor(1500, Currency::parse("BHD", "c").unwrap()),
+                1500,
+                "BHD",
+            ),
+            (Money::from_minor(i64::MAX, Currency::GBP), i64::MAX, "GBP"),
+        ];
+        for (money, minor, code) in cases {
+            let out = erp::Money::try_from(money).unwrap();
+            assert_eq!(out.minor, minor, "{money}");
+            assert_eq!(out.currency.as_str(), code);
+            assert_eq!(out.to_major(), money.to_major(), "{money}");
+        }
+    }
+
+    #[test]
+    fn erp_money_refuses_another_currency_naming_the_field() {
+        let err = erp_money(
+            Money::from_minor(1, Currency::EUR),
+            Currency::USD,
+            "order.tax",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            MappingError::CurrencyMismatch {
+                field: "order.tax".into(),
+                left: "USD".into(),
+                right: "EUR".into()
+            }
+        );
+    }
+
+    #[test]
+    fn gateways_are_only_payment_gateways() {
+        assert_eq!(
+            erp::Gateway::try_from(System::Paytrace).unwrap().as_str(),
+            "paytrace"
+        );
+        assert_eq!(
+            erp::Gateway::try_from(System::Stripe).unwrap().as_str(),
+            "stripe"
+        );
+        for system in [System::Shopify, System::Magento, System::Erp] {
+            let err = erp::Gateway::try_from(system).unwrap_err();
+            assert_eq!(err.field(), "gateway");
+            assert_eq!(err.value(), Some(system.as_str()));
+        }
+    }
+
+    #[test]
+    fn dispute_stages_from_statuses() {
+        use erp::DisputeStage::{Lost, Opened, Won};
+        let cases = [
+            (DisputeStatus::NeedsResponse, Some(Opened)),
+            (DisputeStatus::UnderReview, Some(Opened)),
+            (DisputeStatus::Won, Some(Won)),
+            (DisputeStatus::Lost, Some(Lost)),
+            (DisputeStatus::Accepted, Some(Lost)),
+            (DisputeStatus::InquiryNeedsResponse, None),
+            (DisputeStatus::InquiryUnderReview, None),
+            (DisputeStatus::InquiryClosed, None),
+            (DisputeStatus::Prevented, None),
+            (DisputeStatus::Unknown("charge_refunded".into()), None),
+        ];
+        assert_eq!(cases.len(), DisputeStatus::KNOWN.len() + 1);
+        for (status, expected) in cases {
+            match (erp::DisputeStage::try_from(&status), expected) {
+                (Ok(stage), Some(want)) => assert_eq!(stage, want, "{status}"),
+                (Err(err), None) => {
+                    assert!(
+                        matches!(&err, MappingError::UnknownStatus { value, target: "erp", .. } if value == status.as_str()),
+                        "{err}"
+                    );
+                }
+                (got, want) => panic!("{status}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn segments_are_escaped_and_never_empty() {
+        assert_eq!(segment("450789469", "f").unwrap(), "450789469");
+        assert_eq!(
+            segment("gid://shopify/Order/1", "f").unwrap(),
+            "gid:%2F%2Fshopify%2FOrder%2F1"
+        );
+        assert_eq!(segment("50%off", "f").unwrap(), "50%25off");
+        assert_eq!(
+            segment(" ", "ctx.shop").unwrap_err(),
+            MappingError::MissingField {
+                field: "ctx.shop".into()
+            }
+        );
+    }
+
+    #[test]
+    fn dates_use_the_context_offset() {
+        let ctx = ErpCtx::new(System::Shopify, "shop1", "acct", date!(2026 - 11 - 23));
+        let Day(text) = ctx.date_of(None, "d").unwrap();
+        assert_eq!(text, "2026-11-23");
+        let late = datetime!(2026-11-24 02:00 UTC);
+        let Day(utc) = ctx.date_of(Some(late), "d").unwrap();
+        assert_eq!(utc, "2026-11-24");
+        let ny = ctx.with_utc_offset(offset!(-5));
+        let Day(local) = ny.date_of(Some(late), "d").unwrap();
+        assert_eq!(local, "2026-11-23");
+        let err = erp_date::<Day>(Date::MIN, "payment.processed_at").unwrap_err();
+        assert_eq!(err.field(), "payment.processed_at");
+    }
+
+    #[test]
+    fn store_prefix_needs_a_store() {
+        let ctx = ErpCtx::new(System::Stripe, "shop1", "acct", date!(2026 - 11 - 23));
+        assert_eq!(ctx.store_prefix().unwrap_err().field(), "ctx.store");
+        let ctx = ErpCtx::new(System::Magento, "default", "acct", date!(2026 - 11 - 23));
+        assert_eq!(ctx.store_prefix().unwrap(), "magento/default");
+    }
+
+    #[test]
+    fn signs() {
+        let usd = |m| Money::from_minor(m, Currency::USD);
+        assert!(require_sign(usd(0), false, "f").is_ok());
+        assert!(require_sign(usd(1), true, "f").is_ok());
+        assert_eq!(
+            require_sign(usd(0), true, "a.b").unwrap_err().field(),
+            "a.b"
+        );
+        assert!(matches!(
+            require_sign(usd(-1), false, "f"),
+            Err(MappingError::AmountOutOfRange { .. })
+        ));
+    }
+}

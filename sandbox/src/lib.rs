@@ -1,0 +1,237 @@
+//! Stateful local fakes of the services the SDK talks to, over real HTTP on loopback.
+//!
+//! Each fake keeps state in memory and speaks the real service's wire format for the parts the
+//! SDK's clients use, so the demo and the end-to-end tests exercise real requests without any
+//! credentials or network. A [`Faults`] plan shared by all fakes injects errors, `429`s with
+//! `Retry-After`, latency and dropped connections on demand; the fakes that send webhooks sign them
+//! like the real service and can duplicate or reorder deliveries.
+//!
+//! ```no_run
+//! use sandbox::{Faults, Running, paytrace::PaytraceFake};
+//!
+//! # async fn example() -> Result<(), sandbox::SandboxError> {
+//! let faults = Faults::default();
+//! let paytrace = Running::start(PaytraceFake::new(), &faults).await?;
+//! println!("PayTrace fake at {}", paytrace.base_url());
+//! # Ok(())
+//! # }
+//! ```
+#![deny(missing_docs)]
+
+pub mod faults;
+pub mod magento;
+pub mod odoo;
+pub mod paytrace;
+pub mod server;
+pub mod shopify;
+pub mod stripe;
+pub mod webhooks;
+
+use axum::Router;
+use thiserror::Error;
+use url::Url;
+
+pub use faults::{Fault, FaultRule, Faults, RuleId, Trigger};
+pub use server::Server;
+pub use webhooks::{Attempt, Delivery, WebhookSender};
+
+/// Why a fake could not start.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// Binding or reading the loopback socket failed.
+    #[error("socket: {0}")]
+    Io(#[from] std::io::Error),
+    /// A URL could not be built.
+    #[error("url: {0}")]
+    Url(String),
+}
+
+/// One of the services the sandbox can fake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Service {
+    /// PayTrace.
+    Paytrace,
+    /// Shopify.
+    Shopify,
+    /// Stripe.
+    Stripe,
+    /// Magento.
+    Magento,
+    /// Odoo.
+    Odoo,
+}
+
+impl Service {
+    /// Every service.
+    pub const ALL: [Self; 5] = [
+        Self::Paytrace,
+        Self::Shopify,
+        Self::Stripe,
+        Self::Magento,
+        Self::Odoo,
+    ];
+
+    /// The name fault rules and the command line use.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Paytrace => paytrace::PaytraceFake::SERVICE,
+            Self::Shopify => shopify::ShopifyFake::SERVICE,
+            Self::Stripe => stripe::StripeFake::SERVICE,
+            Self::Magento => magento::MagentoFake::SERVICE,
+            Self::Odoo => odoo::OdooFake::SERVICE,
+        }
+    }
+}
+
+impl std::str::FromStr for Service {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.name().eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                format!("unknown service {name:?} (paytrace, shopify, stripe, magento, odoo)")
+            })
+    }
+}
+
+/// Any subset of the fakes, running on ephemeral loopback ports with one shared fault plan.
+#[derive(Debug, Default)]
+pub struct Sandbox {
+    /// The fault plan every running fake applies.
+    pub faults: Faults,
+    /// The PayTrace fake, when started.
+    pub paytrace: Option<Running<paytrace::PaytraceFake>>,
+    /// The Shopify fake, when started.
+    pub shopify: Option<Running<shopify::ShopifyFake>>,
+    /// The Stripe fake, when started.
+    pub stripe: Option<Running<stripe::StripeFake>>,
+    /// The Magento fake, when started.
+    pub magento: Option<Running<magento::MagentoFake>>,
+    /// The Odoo fake, when started.
+    pub odoo: Option<Running<odoo::OdooFake>>,
+}
+
+impl Sandbox {
+    /// Starts `services` (each once) with a fault plan seeded with `seed`.
+    pub async fn start(services: &[Service], seed: u64) -> Result<Self, SandboxError> {
+        let mut sandbox = Self {
+            faults: Faults::with_seed(seed),
+            ..Self::default()
+        };
+        for service in services {
+            let faults = &sandbox.faults;
+            match service {
+                Service::Paytrace if sandbox.paytrace.is_none() => {
+                    sandbox.paytrace =
+                        Some(Running::start(paytrace::PaytraceFake::new(), faults).await?);
+                }
+                Service::Shopify if sandbox.shopify.is_none() => {
+                    sandbox.shopify =
+                        Some(Running::start(shopify::ShopifyFake::new(), faults).await?);
+                }
+                Service::Stripe if sandbox.stripe.is_none() => {
+                    sandbox.stripe = Some(Running::start(stripe::StripeFake::new(), faults).await?);
+                }
+                Service::Magento if sandbox.magento.is_none() => {
+                    sandbox.magento =
+                        Some(Running::start(magento::MagentoFake::new(), faults).await?);
+                }
+                Service::Odoo if sandbox.odoo.is_none() => {
+                    sandbox.odoo = Some(Running::start(odoo::OdooFake::new(), faults).await?);
+                }
+                _ => {}
+            }
+        }
+        Ok(sandbox)
+    }
+
+    /// Each running fake's base URL and the credentials a client needs, one line per value. These
+    /// are the fakes' own throwaway credentials, printed so a developer can point a client at them.
+    pub fn describe(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some(p) = &self.paytrace {
+            lines.push(format!("paytrace  {}", p.base_url()));
+            lines.push(format!(
+                "  username {}  password {}  integrator id {}",
+                p.fake.username(),
+                p.fake.password(),
+                p.fake.integrator_id()
+            ));
+        }
+        if let Some(s) = &self.shopify {
+            lines.push(format!("shopify   {}", s.base_url()));
+            lines.push(format!(
+                "  shop {}  access token {}  webhook secret {}",
+                s.fake.shop_domain(),
+                s.fake.access_token(),
+                s.fake.webhook_secret()
+            ));
+        }
+        if let Some(s) = &self.stripe {
+            lines.push(format!("stripe    {}", s.base_url()));
+            lines.push(format!(
+                "  secret key {}  webhook secret {}",
+                s.fake.secret_key(),
+                s.fake.webhook_secret()
+            ));
+        }
+        if let Some(m) = &self.magento {
+            lines.push(format!("magento   {}", m.base_url()));
+            lines.push(format!(
+                "  consumer key {}  consumer secret {}  access token {}  token secret {}  bearer {}",
+                m.fake.consumer_key(),
+                m.fake.consumer_secret(),
+                m.fake.access_token(),
+                m.fake.access_token_secret(),
+                m.fake.integration_token()
+            ));
+        }
+        if let Some(o) = &self.odoo {
+            lines.push(format!("odoo      {}", o.base_url()));
+            lines.push(format!(
+                "  database {}  api key {}",
+                o.fake.database(),
+                o.fake.api_key()
+            ));
+        }
+        lines
+    }
+}
+
+/// A fake service: its state handle (cheap to clone, shared with its HTTP handlers) and its routes.
+pub trait Fake: Clone + Send + Sync + 'static {
+    /// The name fault rules use for it (`"paytrace"`, `"shopify"`, ...).
+    const SERVICE: &'static str;
+
+    /// The HTTP routes, serving from the shared state.
+    fn router(&self) -> Router;
+}
+
+/// A fake serving on a loopback port.
+#[derive(Debug)]
+pub struct Running<F: Fake> {
+    /// The fake's state handle, for inspecting and seeding state in tests.
+    pub fake: F,
+    server: Server,
+}
+
+impl<F: Fake> Running<F> {
+    /// Serves `fake` on a free `127.0.0.1` port, with `faults` applied.
+    pub async fn start(fake: F, faults: &Faults) -> Result<Self, SandboxError> {
+        let server = Server::start(F::SERVICE, fake.router(), faults.clone()).await?;
+        Ok(Self { fake, server })
+    }
+
+    /// `http://127.0.0.1:PORT/`.
+    pub fn base_url(&self) -> &Url {
+        self.server.base_url()
+    }
+
+    /// Stops the server.
+    pub async fn stop(self) {
+        self.server.stop().await;
+    }
+}
