@@ -6,12 +6,15 @@
 //! (customer, sales order, invoice, payment). Latency runs from the order's creation in the Shopify
 //! fake (which sends the webhook) to the ERP payment's record in the store's effect log.
 //!
-//! Usage: `cargo run --release -p examples --bin loadgen -- [orders] [worker concurrency]`
-//! (defaults 2000 and 50). Everything, fakes included, runs on this machine.
+//!
+//! Closed loop: at most `in flight` flows run at once; a new order is placed when one finishes.
+//!
+//! Usage: `cargo run --release -p examples --bin loadgen -- [orders] [in flight] [worker
+//! concurrency]` (defaults 2000, 50 and the in-flight count). Everything, fakes included, runs on
+//! this machine.
 // Floats only for the throughput figure printed at the end; no money is computed here.
 #![allow(clippy::float_arithmetic)]
 
-use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -37,7 +40,8 @@ async fn main() -> ExitCode {
 async fn run() -> Result<bool, BoxError> {
     let mut args = std::env::args().skip(1);
     let orders: usize = args.next().map_or(Ok(2000), |a| a.parse())?;
-    let concurrency: usize = args.next().map_or(Ok(50), |a| a.parse())?;
+    let in_flight: usize = args.next().map_or(Ok(50), |a| a.parse())?;
+    let concurrency: usize = args.next().map_or(Ok(in_flight), |a| a.parse())?;
     let stack = OfflineStack::start(StackOptions {
         concurrency,
         ..StackOptions::default()
@@ -57,57 +61,70 @@ async fn run() -> Result<bool, BoxError> {
         .seed_customer("load-customer", "4111111111111111", 12, 2030, billing);
 
     let shop = stack.shopify.fake.shop_domain().to_owned();
+    let stack = std::sync::Arc::new(stack);
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(in_flight));
     let started = Instant::now();
-    let mut sent_at = HashMap::with_capacity(orders);
-    let epoch_ms = flows::now_millis();
+    let mut flows = tokio::task::JoinSet::new();
     for i in 0..orders {
-        let amount = Decimal::new(1000 + i64::try_from(i % 9000)? * 100, 2);
-        let order = NewOrder::simple(&format!("load{i}@example.com"), amount)
-            .note_attribute(ATTR_VAULT_CUSTOMER, "load-customer");
-        let body = stack.shopify.fake.create_order(order);
-        let id = body
-            .get("id")
-            .and_then(serde_json::Value::as_u64)
-            .ok_or("order without id")?;
-        sent_at.insert(id, epoch_ms + i64::try_from(started.elapsed().as_millis())?);
+        let permit = std::sync::Arc::clone(&slots).acquire_owned().await?;
+        let (stack, shop) = (std::sync::Arc::clone(&stack), shop.clone());
+        flows.spawn(async move {
+            let _permit = permit;
+            let amount = Decimal::new(1000 + i64::try_from(i % 9000).unwrap_or(0) * 100, 2);
+            let order = NewOrder::simple(&format!("load{i}@example.com"), amount)
+                .note_attribute(ATTR_VAULT_CUSTOMER, "load-customer");
+            let sent = Instant::now();
+            let body = stack.shopify.fake.create_order(order);
+            let id = body.get("id").and_then(serde_json::Value::as_u64)?;
+            let key = format!("shopify/{shop}/order/{id}/erp/payment");
+            // The flow is done when its last effect, the ERP payment, is in the effect log.
+            let deadline = sent + Duration::from_secs(60);
+            while Instant::now() < deadline {
+                if stack.store.effect(&key).await.ok()?.is_some() {
+                    return Some(sent.elapsed());
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            None
+        });
     }
-    let settled = stack.settle(Duration::from_secs(600)).await?;
-    let elapsed = started.elapsed();
-
     let mut latencies = Vec::with_capacity(orders);
-    let mut last_done = 0_i64;
-    for (id, sent) in &sent_at {
-        let key = format!("shopify/{shop}/order/{id}/erp/payment");
-        if let Some(effect) = stack.store.effect(&key).await? {
-            latencies.push(effect.created_at - sent);
-            last_done = last_done.max(effect.created_at);
+    while let Some(joined) = flows.join_next().await {
+        if let Some(latency) = joined? {
+            latencies.push(latency);
         }
     }
+    let elapsed = started.elapsed();
+    let settled = stack.settle(Duration::from_secs(60)).await?;
     latencies.sort_unstable();
     let completed = latencies.len();
     let percentile = |p: usize| {
         latencies
             .get((completed * p / 100).min(completed.saturating_sub(1)))
-            .copied()
+            .map_or(-1.0, |d| d.as_secs_f64() * 1000.0)
     };
-    let span_ms = (last_done - epoch_ms).max(1);
     let dead = stack.store.dead_letters(10).await?.len();
     let sales = stack.paytrace.fake.transactions().len();
 
-    println!("orders {orders}, worker concurrency {concurrency}, settled {settled}");
+    println!(
+        "orders {orders}, {in_flight} flows in flight, worker concurrency {concurrency}, settled {settled}"
+    );
     println!("completed flows {completed}, PayTrace sales {sales}, dead letters {dead}");
     println!(
         "wall time {:.2} s, throughput {:.0} flows/s",
         elapsed.as_secs_f64(),
-        completed as f64 * 1000.0 / span_ms as f64
+        completed as f64 / elapsed.as_secs_f64()
     );
     println!(
-        "latency ms: p50 {} p90 {} p99 {} max {}",
-        percentile(50).unwrap_or(-1),
-        percentile(90).unwrap_or(-1),
-        percentile(99).unwrap_or(-1),
-        latencies.last().copied().unwrap_or(-1)
+        "latency ms: p50 {:.1} p90 {:.1} p99 {:.1} max {:.1}",
+        percentile(50),
+        percentile(90),
+        percentile(99),
+        percentile(100)
     );
-    stack.stop().await?;
+    match std::sync::Arc::try_unwrap(stack) {
+        Ok(stack) => stack.stop().await?,
+        Err(_) => return Err("flows still hold the stack".into()),
+    }
     Ok(settled && completed == orders && sales == orders && dead == 0)
 }

@@ -684,6 +684,45 @@ async fn a_declined_order_is_tagged_and_noted_and_books_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_shopify_recommends_cancelling_is_held_and_not_charged() {
+    let app = TestApp::spawn().await;
+    let vault = app.seed_vault_customer();
+    let body = app.shopify.fake.create_order(
+        NewOrder::simple("risky@example.com", dec("80.00"))
+            .risk("HIGH")
+            .note_attribute(ATTR_VAULT_CUSTOMER, &vault),
+    );
+    let id = body["id"].as_u64().unwrap();
+
+    let counts = app.settle().await;
+
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    let order = app.shopify.fake.order(id).unwrap();
+    assert!(
+        order.tags.iter().any(|t| t == "payops-held"),
+        "{:?}",
+        order.tags
+    );
+    assert!(
+        order
+            .note
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("Held for review"),
+        "{:?}",
+        order.note
+    );
+    let charged = app
+        .paytrace
+        .fake
+        .transactions()
+        .iter()
+        .any(|t| t.customer_id.as_deref() == Some(vault.as_str()));
+    assert!(!charged, "a held order was charged");
+    assert!(app.ledger.trial_balance().await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_duplicated_webhook_delivery_charges_once() {
     let app = TestApp::spawn().await;
     app.shopify.fake.webhooks().duplicate_next(1);

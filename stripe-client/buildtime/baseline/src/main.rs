@@ -2,7 +2,7 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-#[derive(serde::Deserialize, Debug)]
+#[derive(serde::Deserialize)]
 struct Intent {
     id: String,
     amount: i64,
@@ -24,6 +24,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?
         .json()
         .await?;
-    println!("{intent:?}");
+    println!("{} {}", intent.id, intent.amount);
     Ok(())
 }
