@@ -8,7 +8,7 @@
 //!   aged-receivables report.
 //! * [`odoo`]: a connector to Odoo 19's JSON-2 API (`POST /json/2/<model>/<method>`).
 //!
-//! Money is [`Money`]: `i64` minor units and an ISO 4217 [`CurrencyCode`]; never `f64`.
+//! Money is [`Money`]: `i64` minor units and an ISO 4217 [`CurrencyCode`]; never binary floating point.
 //!
 //! # Quick start
 //!

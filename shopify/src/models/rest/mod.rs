@@ -4,7 +4,7 @@
 //! Shopify serializes webhook bodies as "the full REST resource payload for
 //! the topic" (<https://shopify.dev/docs/apps/build/webhooks/delivery-structure>).
 //! Ids are `u64`, money is a decimal string parsed into [`rust_decimal::Decimal`]
-//! (never `f64`), and `*_set` fields carry both shop and presentment money.
+//! (never binary floating point), and `*_set` fields carry both shop and presentment money.
 //! Unknown fields are ignored and unknown enum values are kept as `Other`.
 
 mod customer;
