@@ -22,10 +22,11 @@ use crate::{FlowError, StepError};
 /// idempotency key) so the second run finds the first run's result.
 #[async_trait]
 pub trait JobHandler: Send + Sync + 'static {
-    /// The provider whose circuit breaker guards this job, if it calls one.
-    fn provider(&self, job: &Job) -> Option<String> {
+    /// The providers this job calls, whose circuit breakers guard it: while any of them is open,
+    /// the job waits without running.
+    fn providers(&self, job: &Job) -> Vec<String> {
         let _ = job;
-        None
+        Vec::new()
     }
 
     /// Does the work.
@@ -197,22 +198,25 @@ impl<S: Store> Worker<S> {
                 .await?;
             return Ok(Some(Outcome::DeadLettered { reason }));
         };
-        let provider = handler.provider(&job);
-        if let Some(provider) = &provider
-            && let Some(retry_at) = self.breakers.check(provider, Instant::now())
+        let providers = handler.providers(&job);
+        let now = Instant::now();
+        if let Some(retry_at) = providers
+            .iter()
+            .filter_map(|p| self.breakers.check(p, now))
+            .max()
         {
             let wait = retry_at.saturating_duration_since(Instant::now());
             self.store
                 .release(job.id, worker, now_millis() + millis(wait), now_millis())
                 .await?;
-            tracing::debug!(job = job.id, provider, "breaker open, job released");
+            tracing::debug!(job = job.id, ?providers, "breaker open, job released");
             return Ok(Some(Outcome::Released));
         }
 
         let result = tokio::select! {
             result = tokio::time::timeout(self.config.lease, handler.run(&job)) => result.unwrap_or_else(|_| {
                 Err(StepError::Transient {
-                    provider: provider.clone(),
+                    provider: providers.first().cloned(),
                     reason: format!("handler ran past its {:?} lease", self.config.lease),
                     retry_after: None,
                 })
@@ -226,7 +230,7 @@ impl<S: Store> Worker<S> {
 
         let outcome = match result {
             Ok(()) => {
-                if let Some(p) = &provider {
+                for p in &providers {
                     self.breakers.success(p);
                 }
                 self.store.complete(job.id, worker, now_millis()).await?;
@@ -247,7 +251,7 @@ impl<S: Store> Worker<S> {
                         retry_after,
                         ..
                     } => {
-                        if let Some(p) = failed_at.as_ref().or(provider.as_ref())
+                        if let Some(p) = failed_at.as_ref().or(providers.first())
                             && self.breakers.failure(p, Instant::now())
                         {
                             tracing::warn!(provider = %p, "circuit breaker opened");

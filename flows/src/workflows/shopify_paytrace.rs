@@ -378,8 +378,8 @@ struct OrderPayment<S>(Arc<ShopifyPaytrace<S>>);
 
 #[async_trait]
 impl<S: Store> JobHandler for OrderPayment<S> {
-    fn provider(&self, _job: &Job) -> Option<String> {
-        Some("paytrace".to_owned())
+    fn providers(&self, _job: &Job) -> Vec<String> {
+        ["paytrace", "shopify", "erp"].map(str::to_owned).to_vec()
     }
 
     async fn run(&self, job: &Job) -> Result<(), StepError> {
@@ -572,8 +572,8 @@ struct RefundFlow<S>(Arc<ShopifyPaytrace<S>>);
 
 #[async_trait]
 impl<S: Store> JobHandler for RefundFlow<S> {
-    fn provider(&self, _job: &Job) -> Option<String> {
-        Some("paytrace".to_owned())
+    fn providers(&self, _job: &Job) -> Vec<String> {
+        ["paytrace", "erp"].map(str::to_owned).to_vec()
     }
 
     async fn run(&self, job: &Job) -> Result<(), StepError> {

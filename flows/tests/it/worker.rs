@@ -18,7 +18,7 @@ use crate::job;
 struct Script {
     results: Arc<Mutex<VecDeque<Result<(), StepError>>>>,
     calls: Arc<AtomicUsize>,
-    provider: Option<String>,
+    providers: Vec<String>,
     delay: Duration,
 }
 
@@ -36,8 +36,8 @@ impl Script {
 
 #[async_trait]
 impl JobHandler for Script {
-    fn provider(&self, _job: &Job) -> Option<String> {
-        self.provider.clone()
+    fn providers(&self, _job: &Job) -> Vec<String> {
+        self.providers.clone()
     }
     async fn run(&self, _job: &Job) -> Result<(), StepError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
@@ -213,7 +213,7 @@ async fn an_open_breaker_holds_jobs_without_calling_the_provider() {
         "paytrace",
         "connection refused",
     ))]);
-    script.provider = Some("paytrace".into());
+    script.providers = vec!["paytrace".into()];
     let worker = Worker::new(
         Arc::clone(&store),
         config().breaker(BreakerConfig::new(1, Duration::from_secs(60))),
@@ -323,4 +323,37 @@ async fn a_crashed_workers_job_is_picked_up_after_its_lease() {
     let worker = Worker::new(Arc::clone(&store), config()).handler("sale", script.clone());
     assert_eq!(drain(&worker).await, [Outcome::Done]);
     assert_eq!(script.calls(), 1);
+}
+
+#[tokio::test]
+async fn a_job_waits_while_any_of_its_providers_breakers_is_open() {
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    for i in 0..2 {
+        store
+            .enqueue(job("sale", &format!("k{i}")), 0)
+            .await
+            .unwrap();
+    }
+    // The job calls PayTrace first, then Shopify; Shopify fails.
+    let mut script = Script::new(vec![Err(StepError::transient("shopify", "HTTP 503"))]);
+    script.providers = vec!["paytrace".into(), "shopify".into()];
+    let worker = Worker::new(
+        Arc::clone(&store),
+        config().breaker(BreakerConfig::new(1, Duration::from_secs(60))),
+    )
+    .handler("sale", script.clone());
+    let mut shutdown = no_shutdown();
+    assert!(matches!(
+        worker.run_once(&mut shutdown).await.unwrap(),
+        Some(Outcome::Retrying { .. })
+    ));
+    assert_eq!(
+        worker.run_once(&mut shutdown).await.unwrap(),
+        Some(Outcome::Released)
+    );
+    assert_eq!(
+        script.calls(),
+        1,
+        "Shopify's open breaker holds the job back"
+    );
 }

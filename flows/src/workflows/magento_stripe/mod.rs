@@ -296,13 +296,15 @@ impl<S: Store> MagentoStripe<S> {
 
 #[async_trait]
 impl<S: Store> JobHandler for MagentoStripe<S> {
-    /// Magento for the order and shipment steps, Stripe for the webhook steps (their first call).
-    fn provider(&self, job: &Job) -> Option<String> {
-        match job.kind.as_str() {
-            MAGENTO_ORDER | FULFILMENT_SHIPPED => Some("magento".to_owned()),
-            CHARGE_SUCCEEDED | CHARGE_REFUNDED => Some("stripe".to_owned()),
-            _ => None,
-        }
+    /// The systems each step calls, first the one it calls first.
+    fn providers(&self, job: &Job) -> Vec<String> {
+        let names: &[&str] = match job.kind.as_str() {
+            MAGENTO_ORDER => &["magento", "stripe"],
+            FULFILMENT_SHIPPED => &["magento"],
+            CHARGE_SUCCEEDED | CHARGE_REFUNDED => &["stripe", "magento", "erp"],
+            _ => &[],
+        };
+        names.iter().map(|n| (*n).to_owned()).collect()
     }
 
     async fn run(&self, job: &Job) -> Result<(), StepError> {
