@@ -33,7 +33,7 @@ use url::Url;
 
 pub use faults::{Fault, FaultRule, Faults, RuleId, Trigger};
 pub use server::Server;
-pub use webhooks::{Attempt, Delivery, WebhookSender};
+pub use webhooks::{Attempt, Delivery, Signer, WebhookSender};
 
 /// Why a fake could not start.
 #[derive(Debug, Error)]

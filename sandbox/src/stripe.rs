@@ -101,9 +101,8 @@
 //! by default 5 min, 1 h and 3 h (Stripe's test mode retries "three times over a few hours";
 //! the exact intervals are the fake's), compressible with
 //! [`StripeFake::with_webhook_retry_delays`]; duplicates and reordering through
-//! [`StripeFake::webhooks`]. Unlike Stripe, a retried delivery keeps the signature (and `t=`) of
-//! its first attempt, because the shared [`WebhookSender`] sends fixed headers: with the default
-//! schedule a receiver enforcing the 300 s tolerance rejects the later attempts. Deliveries need
+//! [`StripeFake::webhooks`]. As Stripe does, every attempt is signed anew (its own `t=`), so a
+//! late retry still passes a receiver's 300 s tolerance. Deliveries need
 //! a Tokio runtime (the fake's HTTP handlers always have one); events raised outside one are
 //! stored but not sent.
 //!
@@ -137,7 +136,7 @@ use serde_json::Value;
 use sha2::Sha256;
 use url::Url;
 
-use crate::webhooks::{Delivery, WebhookSender};
+use crate::webhooks::{Delivery, Signer, WebhookSender};
 use crate::{Fake, Fault};
 
 use error::ApiErr;
@@ -269,11 +268,24 @@ impl StripeFake {
     /// A fake account whose failed webhook deliveries are retried after each of `delays`
     /// (e.g. milliseconds in tests).
     pub fn with_webhook_retry_delays(delays: Vec<Duration>) -> Self {
+        let webhook_secret = "whsec_sandbox_fake_signing_secret_000000000".to_owned();
+        let signing_secret = webhook_secret.clone();
+        // Stripe signs each retry anew: the `t=` of a late retry is its own send time.
+        let signer: Signer = Arc::new(move |body: &[u8]| {
+            let t = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let signature = sign(&signing_secret, t, body);
+            vec![(
+                "Stripe-Signature".to_owned(),
+                format!("t={t},v1={signature}"),
+            )]
+        });
         StripeFake {
             inner: Arc::new(Inner {
                 secret_key: "sk_test_sandbox_51SandboxFakeKey0000000000".to_owned(),
-                webhook_secret: "whsec_sandbox_fake_signing_secret_000000000".to_owned(),
-                webhooks: WebhookSender::new(delays),
+                webhook_secret,
+                webhooks: WebhookSender::new(delays).with_signer(signer),
                 state: Mutex::new(State::default()),
             }),
         }

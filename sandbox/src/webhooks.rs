@@ -42,12 +42,18 @@ struct Plan {
     in_flight: usize,
 }
 
+/// Recomputes signature headers for a body at each attempt, for providers whose signatures carry
+/// a timestamp (Stripe signs every retry anew, so a late retry still passes the receiver's
+/// tolerance).
+pub type Signer = Arc<dyn Fn(&[u8]) -> Vec<(String, String)> + Send + Sync>;
+
 /// Sends webhooks. Cheap to clone.
 #[derive(Clone)]
 pub struct WebhookSender {
     client: reqwest::Client,
     retry_delays: Arc<Vec<Duration>>,
     plan: Arc<Mutex<Plan>>,
+    signer: Option<Signer>,
 }
 
 impl std::fmt::Debug for WebhookSender {
@@ -68,7 +74,16 @@ impl WebhookSender {
                 .unwrap_or_default(),
             retry_delays: Arc::new(retry_delays),
             plan: Arc::new(Mutex::new(Plan::default())),
+            signer: None,
         }
+    }
+
+    /// Signs every attempt with `signer`: its headers replace the delivery's headers of the same
+    /// name.
+    #[must_use]
+    pub fn with_signer(mut self, signer: Signer) -> Self {
+        self.signer = Some(signer);
+        self
     }
 
     fn plan(&self) -> MutexGuard<'_, Plan> {
@@ -148,11 +163,18 @@ impl WebhookSender {
     async fn deliver(&self, delivery: &Delivery) {
         let mut number = 1;
         loop {
+            let mut headers = delivery.headers.clone();
+            if let Some(sign) = &self.signer {
+                for (name, value) in sign(&delivery.body) {
+                    headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(&name));
+                    headers.push((name, value));
+                }
+            }
             let mut request = self
                 .client
                 .post(delivery.url.clone())
                 .body(delivery.body.clone());
-            for (name, value) in &delivery.headers {
+            for (name, value) in &headers {
                 request = request.header(name, value);
             }
             let status = request.send().await.ok().map(|r| r.status().as_u16());

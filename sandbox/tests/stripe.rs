@@ -1714,3 +1714,49 @@ async fn malformed_requests_get_stripe_errors_and_never_break_the_fake() {
             .is_ok()
     );
 }
+
+#[tokio::test]
+async fn a_retried_webhook_is_signed_anew() {
+    let fake = StripeFake::with_webhook_retry_delays(vec![Duration::from_millis(2100)]);
+    let env = Env::with(fake).await;
+    let (url, received, _server) = receiver(1).await;
+    env.fake().register_webhook_endpoint(url);
+    let secret = SecretString::from(env.fake().webhook_secret().to_owned());
+    let start = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+
+    env.client
+        .customers()
+        .create(&CreateCustomer {
+            email: Some("late@retry.example".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        env.fake()
+            .webhooks()
+            .wait_idle(Duration::from_secs(10))
+            .await
+    );
+
+    let (sig, body) = received.lock().unwrap()[0].clone();
+    let t: u64 = sig
+        .split(',')
+        .find_map(|part| part.strip_prefix("t="))
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The first attempt went out at `start` (or a second later); a re-signed retry carries its own
+    // time, two seconds on.
+    assert!(
+        t >= start + 2,
+        "retry signed at {t}, first attempt at {start}"
+    );
+    let at_retry = time::OffsetDateTime::from_unix_timestamp(i64::try_from(t).unwrap()).unwrap();
+    Webhook::new(secret)
+        .construct_event(&body, &sig, at_retry)
+        .unwrap();
+}
