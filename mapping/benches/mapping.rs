@@ -52,5 +52,48 @@ fn addresses(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, money, statuses, addresses);
+/// DESIGN.md's target: parsing a Shopify `orders/create` body into typed structs and mapping it into
+/// a PayTrace sale request must beat parsing the same bytes into `serde_json::Value`.
+#[cfg(all(feature = "shopify", feature = "paytrace"))]
+fn webhook_to_sale(c: &mut Criterion) {
+    use mapping::{Order, System};
+
+    // Shopify's official sample, with its Canadian postal code in a US address corrected.
+    let fixture: serde_json::Value = serde_json::from_str(include_str!(
+        "../tests/fixtures/shopify/orders_create_webhook_sample_shopify_canonical_2019.json"
+    ))
+    .unwrap();
+    let mut sample = fixture["payload"].clone();
+    sample["billing_address"]["zip"] = serde_json::json!("40202");
+    let bytes = serde_json::to_vec(&sample).unwrap();
+    let ctx = mapping::paytrace::OrderCtx {
+        store_prefix: "S1",
+        email_receipt: false,
+    };
+
+    c.bench_function(
+        "shopify orders/create -> PayTrace sale request (typed)",
+        |b| {
+            b.iter(|| {
+                let webhook: shopify::rest::Order =
+                    serde_json::from_slice(black_box(&bytes)).unwrap();
+                let mut order = Order::try_from(&webhook).unwrap();
+                order
+                    .customer
+                    .get_or_insert_with(Default::default)
+                    .ids
+                    .set(System::Paytrace, "vault-1");
+                mapping::paytrace::to_customer_request(&order, &ctx).unwrap()
+            })
+        },
+    );
+    c.bench_function("shopify orders/create -> serde_json::Value", |b| {
+        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&bytes)).unwrap())
+    });
+}
+
+#[cfg(not(all(feature = "shopify", feature = "paytrace")))]
+fn webhook_to_sale(_: &mut Criterion) {}
+
+criterion_group!(benches, money, statuses, addresses, webhook_to_sale);
 criterion_main!(benches);
