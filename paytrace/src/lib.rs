@@ -35,7 +35,8 @@
 //!     .build()?;
 //!
 //! let mut sale = KeyedRequest::new(Decimal::new(1000, 2), CreditCard::plain("4012000098765439", 12, 2026));
-//! sale.details.invoice_id = Some("shopify/shop/order/1001/sale".into());
+//! // The store order reference PayTrace reports back; it finds an ambiguous sale again.
+//! sale.details.invoice_id = Some("S1-1001".into());
 //! let response = client.sale_keyed(&sale).await?;
 //! if response.outcome() == Outcome::Approved {
 //!     println!("transaction {:?}", response.transaction_id);

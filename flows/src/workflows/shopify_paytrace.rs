@@ -21,7 +21,8 @@
 //! Every effect goes through [`crate::effects::once`] under that key. PayTrace has no idempotency
 //! key, so the sale step records that a sale was sent before sending it; whenever that record
 //! exists without a result (a timeout, a crash, a replayed dead letter), the step first looks the
-//! `invoice_id` up in PayTrace's export ([`paytrace::Client::find_sale_by_invoice`]). A refund whose outcome is unknown is not retried:
+//! `invoice_id` up in PayTrace's export ([`paytrace::Client::find_sale_by_invoice`]), twice and
+//! [`Config::sale_lookup_delay`] apart when it is not found, before sending the sale again. A refund whose outcome is unknown is not retried:
 //! it goes to dead letters for a person to check PayTrace first. Marking an order paid twice is
 //! harmless ("already paid" is success); ERP documents are idempotent by external reference.
 
@@ -83,6 +84,9 @@ pub struct Config {
     /// Shopify gateway names that stand for PayTrace on this shop's refund transactions. Orders
     /// marked paid by this workflow carry Shopify's `manual` gateway, so that is the default.
     pub paytrace_gateway_names: Vec<String>,
+    /// After a sale whose answer was lost is not found in PayTrace's export, how long to wait
+    /// before looking a second time (and only then sending it again).
+    pub sale_lookup_delay: std::time::Duration,
 }
 
 impl Config {
@@ -95,6 +99,7 @@ impl Config {
             held_tag: "payops-held".to_owned(),
             declined_tag: "payops-declined".to_owned(),
             paytrace_gateway_names: vec!["manual".to_owned()],
+            sale_lookup_delay: std::time::Duration::from_secs(30),
         }
     }
 
@@ -451,7 +456,23 @@ impl<S: Store> JobHandler for OrderPayment<S> {
                             records.len()
                         )));
                     }
-                    SaleLookup::NotFound => {}
+                    SaleLookup::NotFound => {
+                        // PayTrace does not say how soon a sale shows in its export: look twice,
+                        // some time apart, before sending the sale again.
+                        let lookups_key = format!("{base}/sale/not-found-lookups");
+                        let lookups = store.checkpoint(&lookups_key).await?;
+                        if lookups.as_deref() != Some("1") {
+                            store.set_checkpoint(&lookups_key, "1", now_millis()).await?;
+                            return Err(StepError::Transient {
+                                provider: Some("paytrace".to_owned()),
+                                reason: format!(
+                                    "sale {invoice_id} not in PayTrace's export yet; looking again before resending"
+                                ),
+                                retry_after: Some(this.config.sale_lookup_delay),
+                            });
+                        }
+                        store.set_checkpoint(&lookups_key, "0", now_millis()).await?;
+                    }
                 }
             }
             store

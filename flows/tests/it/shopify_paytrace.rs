@@ -266,7 +266,8 @@ impl TestApp {
         )
         .build()
         .unwrap();
-        let config = Config::new(shopify.fake.shop_domain(), ACCOUNT);
+        let mut config = Config::new(shopify.fake.shop_domain(), ACCOUNT);
+        config.sale_lookup_delay = ms(20);
 
         let mut app = Self {
             faults,
@@ -783,6 +784,34 @@ async fn an_ambiguous_sale_is_looked_up_instead_of_sent_again() {
     assert_eq!(app.sales(&order).len(), 1);
     app.assert_paid(&order).await;
     assert_eq!(app.receivables().await.ledger_balance, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_sale_not_in_the_export_is_looked_up_twice_before_it_is_sent_again() {
+    let app = TestApp::spawn().await;
+    // The first sale never reaches PayTrace's handler (a 503 from in front of it).
+    let refused = app.faults.add(
+        FaultRule::new("paytrace", Fault::status(503), Trigger::Count(1))
+            .path("/v1/transactions/sale"),
+    );
+    // Counts export look-ups without changing them.
+    let lookups = app.faults.add(
+        FaultRule::new("paytrace", Fault::Latency(Duration::ZERO), Trigger::Always)
+            .path("/v1/transactions/export"),
+    );
+    let order = app.place_order("61.00");
+
+    let counts = app.settle().await;
+
+    assert_eq!(app.faults.fired(refused), 1);
+    assert_eq!(
+        app.faults.fired(lookups),
+        2,
+        "two look-ups before the sale is sent again"
+    );
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    assert_eq!(app.sales(&order).len(), 1);
+    app.assert_paid(&order).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
