@@ -14,7 +14,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::{PoisonError, RwLock};
 use std::time::{Duration, Instant};
+
 use tokio::sync::Mutex;
 
 /// Production API host.
@@ -223,7 +225,8 @@ impl ClientBuilder {
                 integrator_id: self.integrator_id,
                 retry: self.retry,
                 token_refresh_margin: self.token_refresh_margin,
-                token: Mutex::new(None),
+                token: RwLock::new(None),
+                refresh: Mutex::new(()),
             }),
         })
     }
@@ -247,7 +250,10 @@ struct Inner {
     retry: RetryPolicy,
     token_refresh_margin: Duration,
     /// One lock for the cache: concurrent callers wait for a single refresh.
-    token: Mutex<Option<CachedToken>>,
+    /// The cached token, read without waiting by every call.
+    token: RwLock<Option<CachedToken>>,
+    /// Held while a token is fetched, so concurrent callers wait for one refresh.
+    refresh: Mutex<()>,
 }
 
 struct CachedToken {
@@ -382,7 +388,7 @@ impl Client {
         &self,
         path: &'static str,
         request: reqwest::RequestBuilder,
-    ) -> Result<(u16, Option<Duration>, Vec<u8>)> {
+    ) -> Result<(u16, Option<Duration>, bytes::Bytes)> {
         let map = |e: reqwest::Error| {
             // A connect failure (even a connect timeout) means nothing was sent.
             if e.is_timeout() && !e.is_connect() {
@@ -406,7 +412,7 @@ impl Client {
             .map(Duration::from_secs);
         let bytes = response.bytes().await.map_err(map)?;
         tracing::debug!(path, status, "PayTrace responded");
-        Ok((status, retry_after, bytes.to_vec()))
+        Ok((status, retry_after, bytes))
     }
 
     /// Runs `call`, repeating it per the retry policy when `safety` allows.
@@ -444,29 +450,52 @@ impl Client {
         }
     }
 
-    /// The cached token, or a new one. Holding the lock while fetching makes concurrent
-    /// callers wait for one refresh instead of each requesting a token.
+    /// The cached token, or a new one. Only a refresh takes the refresh lock, and concurrent
+    /// callers that find the token stale wait for that one refresh instead of each requesting a
+    /// token.
     async fn access_token(&self) -> Result<SecretString> {
-        let mut cached = self.inner.token.lock().await;
-        if let Some(token) = cached.as_ref() {
-            if Instant::now() < token.refresh_at {
-                return Ok(token.value.clone());
-            }
+        if let Some(token) = self.valid_token() {
+            return Ok(token);
+        }
+        let _refreshing = self.inner.refresh.lock().await;
+        if let Some(token) = self.valid_token() {
+            return Ok(token);
         }
         let fresh = self.retrying(Safety::Safe, || self.fetch_token()).await?;
         let lifetime = Duration::from_secs(fresh.expires_in);
         let value = SecretString::from(fresh.access_token);
-        *cached = Some(CachedToken {
+        *self.token_slot() = Some(CachedToken {
             value: value.clone(),
             refresh_at: Instant::now() + lifetime.saturating_sub(self.inner.token_refresh_margin),
         });
         Ok(value)
     }
 
+    /// The cached token while it is not due for renewal.
+    fn valid_token(&self) -> Option<SecretString> {
+        // The slot holds plain data replaced in one step; a panic elsewhere cannot tear it.
+        let cached = self
+            .inner
+            .token
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        cached
+            .as_ref()
+            .filter(|t| Instant::now() < t.refresh_at)
+            .map(|t| t.value.clone())
+    }
+
+    fn token_slot(&self) -> std::sync::RwLockWriteGuard<'_, Option<CachedToken>> {
+        self.inner
+            .token
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Drops the cached token if it is still the one that was rejected (another caller
     /// may already have replaced it).
     async fn invalidate(&self, rejected: &SecretString) {
-        let mut cached = self.inner.token.lock().await;
+        let mut cached = self.token_slot();
         if cached
             .as_ref()
             .is_some_and(|t| t.value.expose_secret() == rejected.expose_secret())
