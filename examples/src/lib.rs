@@ -176,10 +176,7 @@ impl OfflineStack {
         )
         .store_code(MAGENTO_STORE)
         .build()?;
-        let stripe_client =
-            stripe_client::Client::builder(SecretString::from(stripe.fake.secret_key().to_owned()))
-                .base_url(stripe.base_url().as_str())
-                .build()?;
+        let stripe_client = stripe_client(&stripe)?;
         let magento_stripe = MagentoStripe::new(
             Arc::clone(&store),
             magento_client,
@@ -216,11 +213,7 @@ impl OfflineStack {
 
     /// A Stripe client for the fake (the merchant's own calls, such as a refund from the dashboard).
     pub fn stripe_client(&self) -> Result<stripe_client::Client, BoxError> {
-        Ok(stripe_client::Client::builder(SecretString::from(
-            self.stripe.fake.secret_key().to_owned(),
-        ))
-        .base_url(self.stripe.base_url().as_str())
-        .build()?)
+        Ok(stripe_client(&self.stripe)?)
     }
 
     /// A Shopify client for the fake (the merchant's own calls, such as a refund from the admin).
@@ -300,4 +293,12 @@ pub async fn serve_until_ctrl_c(
     let _ = stop.send(true);
     worker.await??;
     Ok(())
+}
+
+fn stripe_client(
+    stripe: &Running<StripeFake>,
+) -> Result<stripe_client::Client, stripe_client::Error> {
+    stripe_client::Client::builder(SecretString::from(stripe.fake.secret_key().to_owned()))
+        .base_url(stripe.base_url().as_str())
+        .build()
 }

@@ -40,10 +40,8 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<T, StepError>>,
 {
-    if let Some(recorded) = store.effect(key).await? {
-        return serde_json::from_value(recorded.detail).map_err(|e| {
-            StepError::permanent(format!("effect {key}: recorded result unreadable: {e}"))
-        });
+    if let Some(result) = recorded(store, key).await? {
+        return Ok(result);
     }
     let result = effect().await?;
     let detail = serde_json::to_value(&result)
@@ -52,6 +50,23 @@ where
         .record_effect(key, system, &detail, now_millis())
         .await?;
     Ok(result)
+}
+
+/// The result an earlier step recorded under `key`, if any.
+pub async fn recorded<S, T>(store: &S, key: &str) -> Result<Option<T>, StepError>
+where
+    S: Store + ?Sized,
+    T: DeserializeOwned,
+{
+    store
+        .effect(key)
+        .await?
+        .map(|effect| {
+            serde_json::from_value(effect.detail).map_err(|e| {
+                StepError::permanent(format!("effect {key}: recorded result unreadable: {e}"))
+            })
+        })
+        .transpose()
 }
 
 #[cfg(test)]

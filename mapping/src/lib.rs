@@ -97,6 +97,14 @@ pub mod shopify;
 pub mod status;
 #[cfg(feature = "stripe")]
 pub mod stripe;
+#[cfg(any(
+    feature = "paytrace",
+    feature = "shopify",
+    feature = "magento",
+    feature = "stripe",
+    feature = "erp"
+))]
+mod text;
 
 pub use address::{CountryCode, PersonName};
 pub use currency::Currency;

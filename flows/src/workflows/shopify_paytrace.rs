@@ -43,7 +43,7 @@ use paytrace::{ErrorCode, SaleLookup};
 use shopify::Gid;
 
 use crate::StepError;
-use crate::effects::once;
+use crate::effects::{once, recorded};
 use crate::store::{Job, NewJob, Store};
 use crate::worker::{JobHandler, Worker, now_millis};
 
@@ -234,6 +234,16 @@ impl<S: Store> ShopifyPaytrace<S> {
             )
             .handler(ORDER_PAYMENT, OrderPayment(Arc::clone(&shared)))
             .handler(REFUND, RefundFlow(shared))
+    }
+
+    /// The ERP context of documents booked now for this shop and PayTrace account.
+    fn erp_ctx(&self) -> ErpCtx {
+        ErpCtx::new(
+            System::Shopify,
+            &self.config.shop,
+            &self.config.paytrace_account,
+            today(),
+        )
     }
 
     /// The job kinds the webhook intake must enqueue for these workflows.
@@ -539,12 +549,7 @@ impl<S: Store> JobHandler for OrderPayment<S> {
         })
         .await?;
 
-        let erp_ctx = ErpCtx::new(
-            System::Shopify,
-            &this.config.shop,
-            &this.config.paytrace_account,
-            today(),
-        );
+        let erp_ctx = this.erp_ctx();
         let erp = &this.erp;
         once(store, &format!("{base}/erp/customer"), "erp", || async {
             Ok(erp
@@ -701,12 +706,7 @@ impl<S: Store> JobHandler for RefundFlow<S> {
             )));
         }
 
-        let erp_ctx = ErpCtx::new(
-            System::Shopify,
-            &this.config.shop,
-            &this.config.paytrace_account,
-            today(),
-        );
+        let erp_ctx = this.erp_ctx();
         let erp = &this.erp;
         once(store, &format!("{base}/erp/credit-memo"), "erp", || async {
             Ok(erp
@@ -727,21 +727,6 @@ impl<S: Store> JobHandler for RefundFlow<S> {
         .await?;
         Ok(())
     }
-}
-
-/// A result recorded by an earlier step.
-async fn recorded<S: Store, T: serde::de::DeserializeOwned>(
-    store: &S,
-    key: &str,
-) -> Result<Option<T>, StepError> {
-    store
-        .effect(key)
-        .await?
-        .map(|effect| {
-            serde_json::from_value(effect.detail)
-                .map_err(|e| StepError::permanent(format!("recorded {key} unreadable: {e}")))
-        })
-        .transpose()
 }
 
 #[cfg(test)]

@@ -357,11 +357,7 @@ fn display_name(
         .or_else(|| non_empty(email))
 }
 
-fn non_empty(text: Option<&str>) -> Option<String> {
-    text.map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-}
+use crate::text::non_blank_owned as non_empty;
 
 #[cfg(test)]
 mod tests {

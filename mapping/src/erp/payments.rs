@@ -1,9 +1,7 @@
 //! Payments, refunds (credit memo and refund payment) and disputes.
 
 use super::{ErpCtx, erp_money, require_sign, segment};
-use crate::{
-    Dispute, MappingError, Order, Payment, PaymentKind, PaymentStatus, Refund, RefundStatus, System,
-};
+use crate::{Dispute, MappingError, Order, Payment, Refund, RefundStatus, System};
 
 /// `{gateway}/{account}/txn/{transaction id}`: the ERP payment of a gateway transaction.
 pub fn payment_ref(
@@ -72,30 +70,7 @@ pub fn to_erp_payment(
     order: &Order,
     ctx: &ErpCtx,
 ) -> Result<erp::Payment, MappingError> {
-    if !matches!(payment.kind, PaymentKind::Sale | PaymentKind::Capture) {
-        return Err(MappingError::InvalidValue {
-            field: "payment.kind".to_owned(),
-            value: payment.kind.as_str().to_owned(),
-            expected: "sale or capture",
-        });
-    }
-    match &payment.status {
-        PaymentStatus::Captured => {}
-        PaymentStatus::Unknown(raw) => {
-            return Err(MappingError::UnknownStatus {
-                field: "payment.status".to_owned(),
-                value: raw.clone(),
-                target: "erp",
-            });
-        }
-        other => {
-            return Err(MappingError::InvalidValue {
-                field: "payment.status".to_owned(),
-                value: other.as_str().to_owned(),
-                expected: "captured payment",
-            });
-        }
-    }
+    payment.require_captured("erp")?;
     let transaction_id = payment.transaction_id()?;
     let amount = erp_money(payment.amount, order.currency, "payment.amount")?;
     require_sign(payment.amount, true, "payment.amount")?;
@@ -244,7 +219,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::erp::test_support::{ctx, dispute, order, payment, refund, usd};
-    use crate::{Currency, DisputeStatus, ExternalIds, Money};
+    use crate::{Currency, DisputeStatus, ExternalIds, Money, PaymentKind, PaymentStatus};
 
     #[test]
     fn payment_received_with_gateway_transaction_and_fee() {

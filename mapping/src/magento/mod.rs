@@ -85,13 +85,8 @@ fn money_or_zero(
     })
 }
 
-/// Trimmed text, `None` when absent or blank (Magento sends `""` for empty optional fields).
-fn text(value: Option<&str>) -> Option<String> {
-    value
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-}
+// Magento sends `""` for empty optional fields.
+use crate::text::non_blank_owned as text;
 
 /// The pieces of an address both Magento address shapes have, by reference.
 struct RawAddress<'a> {

@@ -209,6 +209,32 @@ impl Payment {
     pub fn transaction_id(&self) -> Result<&str, MappingError> {
         self.ids.require(self.gateway, "payment.transaction_id")
     }
+
+    /// Checks that this payment took money (a captured sale or capture), as recording it as paid
+    /// in `target` requires: another kind or status is [`MappingError::InvalidValue`], an
+    /// `Unknown` status [`MappingError::UnknownStatus`].
+    pub fn require_captured(&self, target: &'static str) -> Result<(), MappingError> {
+        if !matches!(self.kind, PaymentKind::Sale | PaymentKind::Capture) {
+            return Err(MappingError::InvalidValue {
+                field: "payment.kind".to_owned(),
+                value: self.kind.as_str().to_owned(),
+                expected: "sale or capture",
+            });
+        }
+        match &self.status {
+            PaymentStatus::Captured => Ok(()),
+            PaymentStatus::Unknown(raw) => Err(MappingError::UnknownStatus {
+                field: "payment.status".to_owned(),
+                value: raw.clone(),
+                target,
+            }),
+            other => Err(MappingError::InvalidValue {
+                field: "payment.status".to_owned(),
+                value: other.as_str().to_owned(),
+                expected: "captured payment",
+            }),
+        }
+    }
 }
 
 /// Money given back to a customer against an earlier payment.
@@ -253,6 +279,50 @@ mod tests {
         let parsed: Last4 = serde_json::from_str("\"4242\"").unwrap();
         assert_eq!(parsed.as_str(), "4242");
         assert!(serde_json::from_str::<Last4>("\"4242424242424242\"").is_err());
+    }
+
+    #[test]
+    fn only_captured_sales_and_captures_count_as_paid() {
+        let mut payment = Payment {
+            ids: ExternalIds::new(),
+            gateway: System::Paytrace,
+            order_number: None,
+            reference: None,
+            kind: PaymentKind::Sale,
+            status: PaymentStatus::Captured,
+            amount: crate::Money::from_minor(100, crate::Currency::USD),
+            fee: None,
+            card_brand: None,
+            card_last4: None,
+            avs: None,
+            cvv: None,
+            approval_code: None,
+            vault_id: None,
+            message: None,
+            processed_at: None,
+        };
+        assert!(payment.require_captured("erp").is_ok());
+        payment.kind = PaymentKind::Authorization;
+        assert_eq!(
+            payment.require_captured("erp").unwrap_err().field(),
+            "payment.kind"
+        );
+        payment.kind = PaymentKind::Capture;
+        payment.status = PaymentStatus::Declined;
+        let err = payment.require_captured("erp").unwrap_err();
+        assert_eq!(
+            (err.field(), err.value()),
+            ("payment.status", Some("declined"))
+        );
+        payment.status = PaymentStatus::Unknown("weird".into());
+        let err = payment.require_captured("Shopify").unwrap_err();
+        assert!(matches!(
+            err,
+            MappingError::UnknownStatus {
+                target: "Shopify",
+                ..
+            }
+        ));
     }
 
     #[test]

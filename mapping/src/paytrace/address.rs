@@ -12,10 +12,7 @@ use ::paytrace::Address as WireAddress;
 use crate::address::{self, CountryCode};
 use crate::{Address, MappingError};
 
-/// Trimmed text, `None` when blank: PayTrace sends `""` for every unset field.
-pub(crate) fn non_blank(text: Option<&str>) -> Option<&str> {
-    text.map(str::trim).filter(|t| !t.is_empty())
-}
+pub(crate) use crate::text::non_blank;
 
 /// PayTrace's form of `address`. Error paths are relative to the address (`region_code`,
 /// `postal_code`); callers place them with [`MappingError::at`].

@@ -70,13 +70,8 @@ use time::{OffsetDateTime, UtcOffset};
 use crate::address::{self, CountryCode};
 use crate::{Address, Currency, MappingError, Money};
 
-/// Trimmed text, `None` when absent or blank: Shopify sends `""` and `null` alike for "none".
-fn text(value: Option<&str>) -> Option<String> {
-    value
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-}
+// Shopify sends `""` and `null` alike for "none".
+use crate::text::non_blank_owned as text;
 
 /// The GID of a `resource` (`Order`, `Customer`) from the id kept under [`crate::System::Shopify`]:
 /// the REST id as decimal text (what this module stores) or a whole GID.

@@ -29,7 +29,7 @@ use shopify::rest;
 
 use super::{shopify_gid, text};
 use crate::status::shopify::{display_financial_status, financial_status, parse_financial_status};
-use crate::{FinancialStatus, MappingError, Order, Payment, PaymentKind, PaymentStatus, System};
+use crate::{FinancialStatus, MappingError, Order, Payment, System};
 
 /// Namespace of the payment metafields this SDK writes on Shopify orders.
 pub const METAFIELD_NAMESPACE: &str = "payops";
@@ -91,7 +91,7 @@ pub fn order_gid(order: &Order) -> Result<Gid, MappingError> {
 /// captured sale or capture of exactly the order's total, in the shop currency or in the
 /// presentment currency. A smaller payment is a part payment: use [`to_manual_payment`].
 pub fn to_order_mark_as_paid(payment: &Payment, order: &Order) -> Result<Gid, MappingError> {
-    check_captured(payment)?;
+    payment.require_captured("Shopify")?;
     let amount = payment.amount;
     let matches = |total: crate::Money| {
         if total.currency() == amount.currency() {
@@ -126,7 +126,7 @@ pub fn to_manual_payment(
     payment: &Payment,
     order: &Order,
 ) -> Result<ManualPaymentInput, MappingError> {
-    check_captured(payment)?;
+    payment.require_captured("Shopify")?;
     let amount = payment.amount;
     let presentment = order.presentment_total.map(|m| m.currency());
     if amount.currency() != order.currency && Some(amount.currency()) != presentment {
@@ -189,30 +189,6 @@ pub fn to_payment_metafields(
     Ok(fields)
 }
 
-/// Only money actually taken can mark an order paid.
-fn check_captured(payment: &Payment) -> Result<(), MappingError> {
-    if !matches!(payment.kind, PaymentKind::Sale | PaymentKind::Capture) {
-        return Err(MappingError::InvalidValue {
-            field: "payment.kind".to_owned(),
-            value: payment.kind.as_str().to_owned(),
-            expected: "sale or capture",
-        });
-    }
-    match &payment.status {
-        PaymentStatus::Captured => Ok(()),
-        PaymentStatus::Unknown(raw) => Err(MappingError::UnknownStatus {
-            field: "payment.status".to_owned(),
-            value: raw.clone(),
-            target: "Shopify",
-        }),
-        other => Err(MappingError::InvalidValue {
-            field: "payment.status".to_owned(),
-            value: other.as_str().to_owned(),
-            expected: "captured payment",
-        }),
-    }
-}
-
 /// How the payment method is shown on the Shopify order.
 fn gateway_name(system: System) -> &'static str {
     match system {
@@ -227,6 +203,7 @@ fn gateway_name(system: System) -> &'static str {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+    use crate::{PaymentKind, PaymentStatus};
     use serde_json::json;
     use time::macros::datetime;
 

@@ -122,12 +122,7 @@ pub(super) fn address(
     }))
 }
 
-fn non_empty(value: Option<&str>) -> Option<String> {
-    value
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-}
+use crate::text::non_blank_owned as non_empty;
 
 /// A deleted customer carries no data: refused rather than mapped into an empty customer.
 impl TryFrom<&wire::Customer> for Customer {
