@@ -88,7 +88,7 @@ pub enum Error {
     /// The embedded SQLite store failed.
     #[error("ledger storage: {0}")]
     Storage(#[from] rusqlite::Error),
-    /// A blocking ledger task panicked or was cancelled.
+    /// The ledger's thread stopped, or a call on it panicked.
     #[error("ledger task failed: {0}")]
     Task(String),
 }
@@ -167,6 +167,16 @@ impl Error {
         Error::Decode {
             path: if path == "." { "$".into() } else { path },
             message: err.into_inner().to_string(),
+        }
+    }
+}
+
+impl From<sqlite_batch::Error<Error>> for Error {
+    fn from(err: sqlite_batch::Error<Error>) -> Self {
+        match err {
+            sqlite_batch::Error::Op(err) => err,
+            sqlite_batch::Error::Batch(err) => Error::Storage(err),
+            other => Error::Task(other.to_string()),
         }
     }
 }

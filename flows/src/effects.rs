@@ -1,6 +1,7 @@
 //! Exactly-once external effects: each effect has a key derived from its source event
 //! (`shopify/{shop}/order/{id}/sale`), and its result is recorded under that key in the store.
 
+use std::collections::HashMap;
 use std::future::Future;
 
 use serde::Serialize;
@@ -28,6 +29,7 @@ impl From<FlowError> for StepError {
 /// the retry: `effect` must itself be safe to repeat (Stripe's `Idempotency-Key`, PayTrace's
 /// look-up by `invoice_id` before a new sale, Shopify's "already paid", the ERP's external
 /// reference). The record makes the common path, a duplicate or replayed job, free of calls.
+/// A job with several effects reads them all at once with [`EffectLog`] instead.
 pub async fn once<S, T, F, Fut>(
     store: &S,
     key: &str,
@@ -43,13 +45,7 @@ where
     if let Some(result) = recorded(store, key).await? {
         return Ok(result);
     }
-    let result = effect().await?;
-    let detail = serde_json::to_value(&result)
-        .map_err(|e| StepError::permanent(format!("effect {key}: result not serializable: {e}")))?;
-    store
-        .record_effect(key, system, &detail, now_millis())
-        .await?;
-    Ok(result)
+    perform(store, key, system, effect).await
 }
 
 /// The result an earlier step recorded under `key`, if any.
@@ -61,12 +57,99 @@ where
     store
         .effect(key)
         .await?
-        .map(|effect| {
-            serde_json::from_value(effect.detail).map_err(|e| {
-                StepError::permanent(format!("effect {key}: recorded result unreadable: {e}"))
-            })
-        })
+        .map(|effect| read(key, effect.detail))
         .transpose()
+}
+
+/// The effects recorded under one key prefix (one order's, say) when a job started, read in a
+/// single call; [`EffectLog::once`] then works like [`once`] without a read per effect.
+///
+/// The snapshot stays true while the job runs because the store runs one job per key at a time
+/// and every effect key of a flow starts with its job's key.
+///
+/// ```no_run
+/// # async fn run(store: &flows::SqliteStore) -> Result<(), flows::StepError> {
+/// use flows::effects::EffectLog;
+///
+/// let log = EffectLog::load(store, "shopify/demo.myshopify.com/order/1001/").await?;
+/// let sale: u64 = log
+///     .once("shopify/demo.myshopify.com/order/1001/sale", "paytrace", || async { Ok(42) })
+///     .await?;
+/// # let _ = sale;
+/// # Ok(()) }
+/// ```
+pub struct EffectLog<'a, S: ?Sized> {
+    store: &'a S,
+    recorded: HashMap<String, serde_json::Value>,
+}
+
+impl<S: ?Sized> std::fmt::Debug for EffectLog<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EffectLog")
+            .field("recorded", &self.recorded.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, S: Store + ?Sized> EffectLog<'a, S> {
+    /// Reads every effect whose key starts with `prefix`.
+    pub async fn load(store: &'a S, prefix: &str) -> Result<Self, StepError> {
+        let recorded = store
+            .effects_under(prefix)
+            .await?
+            .into_iter()
+            .map(|effect| (effect.key, effect.detail))
+            .collect();
+        Ok(Self { store, recorded })
+    }
+
+    /// The result recorded under `key` before the log was loaded, if any.
+    pub fn recorded<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StepError> {
+        self.recorded
+            .get(key)
+            .map(|detail| read(key, detail.clone()))
+            .transpose()
+    }
+
+    /// [`once`], answered from the log for effects recorded before it was loaded.
+    pub async fn once<T, F, Fut>(&self, key: &str, system: &str, effect: F) -> Result<T, StepError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, StepError>>,
+    {
+        if let Some(result) = self.recorded(key)? {
+            return Ok(result);
+        }
+        perform(self.store, key, system, effect).await
+    }
+}
+
+/// Runs `effect` and records its result under `key`.
+async fn perform<S, T, F, Fut>(
+    store: &S,
+    key: &str,
+    system: &str,
+    effect: F,
+) -> Result<T, StepError>
+where
+    S: Store + ?Sized,
+    T: Serialize + DeserializeOwned,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<T, StepError>>,
+{
+    let result = effect().await?;
+    let detail = serde_json::to_value(&result)
+        .map_err(|e| StepError::permanent(format!("effect {key}: result not serializable: {e}")))?;
+    store
+        .record_effect(key, system, &detail, now_millis())
+        .await?;
+    Ok(result)
+}
+
+fn read<T: DeserializeOwned>(key: &str, detail: serde_json::Value) -> Result<T, StepError> {
+    serde_json::from_value(detail)
+        .map_err(|e| StepError::permanent(format!("effect {key}: recorded result unreadable: {e}")))
 }
 
 #[cfg(test)]
@@ -118,5 +201,44 @@ mod tests {
             .unwrap();
         let read: Result<u64, _> = once(&store, "k", "erp", || async { Ok(1) }).await;
         assert!(matches!(read, Err(StepError::Permanent { .. })));
+    }
+
+    #[tokio::test]
+    async fn a_log_answers_from_its_snapshot_and_records_new_effects() {
+        let store = SqliteStore::in_memory().unwrap();
+        store
+            .record_effect("o/1/sale", "paytrace", &serde_json::json!(11), 0)
+            .await
+            .unwrap();
+        store
+            .record_effect("o/10/sale", "paytrace", &serde_json::json!(99), 0)
+            .await
+            .unwrap();
+        let log = EffectLog::load(&store, "o/1/").await.unwrap();
+        assert_eq!(log.recorded::<u64>("o/1/sale").unwrap(), Some(11));
+        // Another order's effects sharing the text prefix "o/1" are not this order's.
+        assert_eq!(log.recorded::<u64>("o/10/sale").unwrap(), None);
+
+        let calls = AtomicUsize::new(0);
+        let sale: u64 = log
+            .once("o/1/sale", "paytrace", || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Ok(12)
+            })
+            .await
+            .unwrap();
+        assert_eq!((sale, calls.load(Ordering::SeqCst)), (11, 0));
+        let paid: u64 = log
+            .once("o/1/paid", "shopify", || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Ok(5)
+            })
+            .await
+            .unwrap();
+        assert_eq!((paid, calls.load(Ordering::SeqCst)), (5, 1));
+        assert_eq!(
+            store.effect("o/1/paid").await.unwrap().unwrap().detail,
+            serde_json::json!(5)
+        );
     }
 }

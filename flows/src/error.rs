@@ -26,9 +26,19 @@ pub enum FlowError {
     /// No dead letter with this id, or it was already replayed.
     #[error("no dead letter {0} waiting for replay")]
     NoSuchDeadLetter(i64),
-    /// A blocking store task panicked or was cancelled.
+    /// The store's thread stopped, or an operation on it panicked.
     #[error("store task failed: {0}")]
     Task(String),
+}
+
+impl From<sqlite_batch::Error<FlowError>> for FlowError {
+    fn from(err: sqlite_batch::Error<FlowError>) -> Self {
+        match err {
+            sqlite_batch::Error::Op(err) => err,
+            sqlite_batch::Error::Batch(err) => FlowError::Sqlite(err),
+            other => FlowError::Task(other.to_string()),
+        }
+    }
 }
 
 /// Why a job step did not complete. The worker decides from this whether to retry.

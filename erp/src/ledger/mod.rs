@@ -7,22 +7,23 @@
 //!   debits equal its credits; an unbalanced journal is refused with [`Error::Unbalanced`]
 //!   and nothing is written.
 //! * Amounts are `INTEGER` minor units with the currency on each journal; nothing is `REAL`.
-//! * Concurrency: each call runs on tokio's blocking pool in one `BEGIN IMMEDIATE` transaction,
-//!   so the idempotency check and the insert are atomic. Calls through one `LocalLedger` (it is
-//!   cheap to clone) are serialised by a mutex; several `LocalLedger`s or processes on the same
-//!   file are serialised by SQLite's write lock (WAL mode, 5 s busy timeout by default).
+//! * Concurrency: one thread owns the connection and runs the calls of every task in batches with
+//!   one commit each ([`sqlite_batch`]); each call runs in its own savepoint, so its idempotency
+//!   check and its insert are atomic, a failed call leaves nothing, and a call returns once its
+//!   batch has committed. Several `LocalLedger`s or processes on the same file are serialised by
+//!   SQLite's write lock (WAL mode, 5 s busy timeout by default).
 
 mod post;
 mod reports;
 mod schema;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, params};
+use sqlite_batch::Batcher;
 
 pub use reports::{AgedReceivable, ReceivablesCheck, TrialBalanceLine};
 
@@ -48,7 +49,7 @@ use crate::models::{
 /// ```
 #[derive(Clone)]
 pub struct LocalLedger {
-    conn: Arc<Mutex<Connection>>,
+    db: Batcher,
 }
 
 impl std::fmt::Debug for LocalLedger {
@@ -80,14 +81,14 @@ impl LocalLedger {
             Ok(conn)
         })
         .await??;
-        Ok(Self::from_conn(conn))
+        Self::from_conn(conn)
     }
 
     /// An in-memory ledger (tests, dry runs); it vanishes when dropped.
     pub fn open_in_memory() -> Result<Self, Error> {
         let mut conn = Connection::open_in_memory()?;
         Self::prepare(&mut conn)?;
-        Ok(Self::from_conn(conn))
+        Self::from_conn(conn)
     }
 
     fn prepare(conn: &mut Connection) -> Result<(), Error> {
@@ -96,10 +97,11 @@ impl LocalLedger {
         schema::migrate(conn)
     }
 
-    fn from_conn(conn: Connection) -> Self {
-        Self {
-            conn: Arc::new(Mutex::new(conn)),
-        }
+    fn from_conn(conn: Connection) -> Result<Self, Error> {
+        conn.set_prepared_statement_cache_capacity(64);
+        let db = Batcher::start(conn, "erp-ledger")
+            .map_err(|e| Error::Task(format!("could not start the ledger's thread: {e}")))?;
+        Ok(Self { db })
     }
 
     async fn read<T, F>(&self, f: F) -> Result<T, Error>
@@ -107,33 +109,16 @@ impl LocalLedger {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, Error> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            let guard = conn
-                .lock()
-                .map_err(|_| Error::Task("ledger connection mutex poisoned".into()))?;
-            f(&guard)
-        })
-        .await?
+        Ok(self.db.read(f).await?)
     }
 
-    /// Runs `f` in one IMMEDIATE transaction: committed if `f` succeeds, rolled back if not.
+    /// Runs `f` atomically: kept if it succeeds, rolled back if not.
     async fn write<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, Error> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| Error::Task("ledger connection mutex poisoned".into()))?;
-            let tx = guard.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            Ok(out)
-        })
-        .await?
+        Ok(self.db.write(f).await?)
     }
 
     /// Adds an account to the chart (for [`crate::Account::Other`] lines); existing codes are

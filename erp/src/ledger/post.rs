@@ -19,11 +19,8 @@ fn existing(
     kind: DocumentKind,
 ) -> Result<Option<i64>, Error> {
     let row: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT id, kind FROM documents WHERE external_ref = ?1",
-            [external_ref],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT id, kind FROM documents WHERE external_ref = ?1")?
+        .query_row([external_ref], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     match row {
         None => Ok(None),
@@ -58,10 +55,8 @@ fn insert_document(
     external_ref: &str,
     kind: DocumentKind,
 ) -> Result<i64, Error> {
-    conn.execute(
-        "INSERT INTO documents (external_ref, kind) VALUES (?1, ?2)",
-        params![external_ref, kind.as_str()],
-    )?;
+    conn.prepare_cached("INSERT INTO documents (external_ref, kind) VALUES (?1, ?2)")?
+        .execute(params![external_ref, kind.as_str()])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -75,18 +70,18 @@ fn require(conn: &Connection, external_ref: &str, kind: DocumentKind) -> Result<
 
 fn insert_lines(conn: &Connection, doc_id: i64, lines: &[LineItem]) -> Result<(), Error> {
     for (n, line) in lines.iter().enumerate() {
-        conn.execute(
+        conn.prepare_cached(
             "INSERT INTO document_lines (doc_id, line_no, sku, description, quantity, unit_price)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                doc_id,
-                n as i64,
-                line.sku,
-                line.description,
-                i64::from(line.quantity),
-                line.unit_price.minor
-            ],
-        )?;
+        )?
+        .execute(params![
+            doc_id,
+            n as i64,
+            line.sku,
+            line.description,
+            i64::from(line.quantity),
+            line.unit_price.minor
+        ])?;
     }
     Ok(())
 }
@@ -106,10 +101,10 @@ fn post_journal(
         .cloned()
         .collect();
     let currency = check_balanced(&owned)?;
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO journals (doc_id, date, memo, currency) VALUES (?1, ?2, ?3, ?4)",
-        params![doc_id, date.to_string(), memo, currency.as_str()],
-    )?;
+    )?
+    .execute(params![doc_id, date.to_string(), memo, currency.as_str()])?;
     let journal_id = conn.last_insert_rowid();
     for (n, line) in owned.iter().enumerate() {
         let code = ensure_account(conn, &line.account)?;
@@ -117,11 +112,13 @@ fn post_journal(
             Side::Debit => (line.amount.minor, 0),
             Side::Credit => (0, line.amount.minor),
         };
-        conn.execute(
+        conn.prepare_cached(
             "INSERT INTO journal_lines (journal_id, line_no, account_code, debit, credit, label)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![journal_id, n as i64, code, debit, credit, line.label],
-        )?;
+        )?
+        .execute(params![
+            journal_id, n as i64, code, debit, credit, line.label
+        ])?;
     }
     Ok(())
 }
@@ -139,27 +136,23 @@ pub(crate) fn upsert_customer(conn: &Connection, c: &Customer) -> Result<Recorde
     crate::models::require_ref(&c.external_ref)?;
     let (id, created) = match existing(conn, &c.external_ref, DocumentKind::Customer)? {
         Some(id) => {
-            conn.execute(
-                "UPDATE customers SET name = ?2, email = ?3 WHERE doc_id = ?1",
-                params![id, c.name, c.email],
-            )?;
+            conn.prepare_cached("UPDATE customers SET name = ?2, email = ?3 WHERE doc_id = ?1")?
+                .execute(params![id, c.name, c.email])?;
             (id, false)
         }
         None => {
             let id = insert_document(conn, &c.external_ref, DocumentKind::Customer)?;
-            conn.execute(
-                "INSERT INTO customers (doc_id, name, email) VALUES (?1, ?2, ?3)",
-                params![id, c.name, c.email],
-            )?;
+            conn.prepare_cached("INSERT INTO customers (doc_id, name, email) VALUES (?1, ?2, ?3)")?
+                .execute(params![id, c.name, c.email])?;
             (id, true)
         }
     };
     for v in &c.vault_ids {
-        conn.execute(
+        conn.prepare_cached(
             "INSERT INTO vault_ids (customer_id, gateway, vault_id) VALUES (?1, ?2, ?3)
              ON CONFLICT (customer_id, gateway) DO UPDATE SET vault_id = excluded.vault_id",
-            params![id, v.gateway.as_str(), v.vault_id],
-        )?;
+        )?
+        .execute(params![id, v.gateway.as_str(), v.vault_id])?;
     }
     Ok(recorded(
         DocumentKind::Customer,
@@ -182,19 +175,19 @@ pub(crate) fn create_sales_order(conn: &Connection, o: &SalesOrder) -> Result<Re
     let total = o.validate()?;
     let customer = require(conn, &o.customer_ref, DocumentKind::Customer)?;
     let id = insert_document(conn, &o.external_ref, DocumentKind::SalesOrder)?;
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO sales_orders (doc_id, customer_id, order_date, currency, tax, shipping, total)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            id,
-            customer,
-            o.order_date.to_string(),
-            o.currency.as_str(),
-            o.tax.minor,
-            o.shipping.minor,
-            total.minor
-        ],
-    )?;
+    )?
+    .execute(params![
+        id,
+        customer,
+        o.order_date.to_string(),
+        o.currency.as_str(),
+        o.tax.minor,
+        o.shipping.minor,
+        total.minor
+    ])?;
     insert_lines(conn, id, &o.lines)?;
     Ok(recorded(
         DocumentKind::SalesOrder,
@@ -223,23 +216,23 @@ pub(crate) fn create_invoice(conn: &Connection, inv: &Invoice) -> Result<Recorde
         .map(|r| require(conn, r, DocumentKind::SalesOrder))
         .transpose()?;
     let id = insert_document(conn, &inv.external_ref, DocumentKind::Invoice)?;
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO invoices (doc_id, customer_id, sales_order_id, invoice_date, due_date,
                                currency, subtotal, tax, shipping, total)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            id,
-            customer,
-            order,
-            inv.invoice_date.to_string(),
-            inv.due_date.to_string(),
-            inv.currency.as_str(),
-            subtotal.minor,
-            inv.tax.minor,
-            inv.shipping.minor,
-            total.minor
-        ],
-    )?;
+    )?
+    .execute(params![
+        id,
+        customer,
+        order,
+        inv.invoice_date.to_string(),
+        inv.due_date.to_string(),
+        inv.currency.as_str(),
+        subtotal.minor,
+        inv.tax.minor,
+        inv.shipping.minor,
+        total.minor
+    ])?;
     insert_lines(conn, id, &inv.lines)?;
     post_journal(
         conn,
@@ -280,11 +273,9 @@ pub(crate) fn invoice_state_row(
 
 fn invoice_state(conn: &Connection, invoice_ref: &str) -> Result<InvoiceState, Error> {
     let id = require(conn, invoice_ref, DocumentKind::Invoice)?;
-    let (id, currency, total, credited, paid_net) = conn.query_row(
-        &format!("{INVOICE_STATE_SQL} WHERE i.doc_id = ?1"),
-        [id],
-        invoice_state_row,
-    )?;
+    let (id, currency, total, credited, paid_net) = conn
+        .prepare_cached(&format!("{INVOICE_STATE_SQL} WHERE i.doc_id = ?1"))?
+        .query_row([id], invoice_state_row)?;
     let currency = CurrencyCode::new(&currency).map_err(|_| corrupt("invoices.currency"))?;
     Ok(InvoiceState {
         id,
@@ -350,22 +341,22 @@ pub(crate) fn post_payment(conn: &Connection, p: &Payment) -> Result<Recorded, E
         PaymentDirection::Received => "received",
         PaymentDirection::Refunded => "refunded",
     };
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO payments (doc_id, invoice_id, direction, gateway, transaction_id, amount, fee,
                                currency, date)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
-            id,
-            inv.id,
-            direction,
-            p.gateway.as_str(),
-            p.transaction_id,
-            p.amount.minor,
-            fee.minor,
-            inv.currency.as_str(),
-            p.date.to_string()
-        ],
-    )?;
+    )?
+    .execute(params![
+        id,
+        inv.id,
+        direction,
+        p.gateway.as_str(),
+        p.transaction_id,
+        p.amount.minor,
+        fee.minor,
+        inv.currency.as_str(),
+        p.date.to_string()
+    ])?;
     let memo = format!(
         "Payment {} ({} {})",
         p.external_ref, p.gateway, p.transaction_id
@@ -394,18 +385,18 @@ pub(crate) fn create_credit_memo(conn: &Connection, m: &CreditMemo) -> Result<Re
         )));
     }
     let id = insert_document(conn, &m.external_ref, DocumentKind::CreditMemo)?;
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO credit_memos (doc_id, invoice_id, date, amount, currency, reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            id,
-            inv.id,
-            m.date.to_string(),
-            m.amount.minor,
-            inv.currency.as_str(),
-            m.reason
-        ],
-    )?;
+    )?
+    .execute(params![
+        id,
+        inv.id,
+        m.date.to_string(),
+        m.amount.minor,
+        inv.currency.as_str(),
+        m.reason
+    ])?;
     post_journal(
         conn,
         id,
@@ -463,23 +454,23 @@ pub(crate) fn record_dispute(conn: &Connection, d: &Dispute) -> Result<Recorded,
         DisputeStage::Won => "won",
         DisputeStage::Lost => "lost",
     };
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO disputes (doc_id, payment_id, gateway, dispute_id, stage, amount, fee,
                                currency, reason, date)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            id,
-            payment,
-            d.gateway.as_str(),
-            d.dispute_id,
-            stage,
-            d.amount.minor,
-            fee.minor,
-            d.amount.currency.as_str(),
-            d.reason,
-            d.date.to_string()
-        ],
-    )?;
+    )?
+    .execute(params![
+        id,
+        payment,
+        d.gateway.as_str(),
+        d.dispute_id,
+        stage,
+        d.amount.minor,
+        fee.minor,
+        d.amount.currency.as_str(),
+        d.reason,
+        d.date.to_string()
+    ])?;
     let clearing = Account::Clearing(d.gateway.clone());
     let memo = format!("Dispute {} {stage} ({})", d.dispute_id, d.gateway);
     match d.stage {
@@ -512,12 +503,12 @@ pub(crate) fn customer(conn: &Connection, external_ref: &str) -> Result<Option<C
     let Some(id) = existing(conn, external_ref, DocumentKind::Customer)? else {
         return Ok(None);
     };
-    let (name, email) = conn.query_row(
-        "SELECT name, email FROM customers WHERE doc_id = ?1",
-        [id],
-        |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)),
-    )?;
-    let mut stmt = conn.prepare(
+    let (name, email) = conn
+        .prepare_cached("SELECT name, email FROM customers WHERE doc_id = ?1")?
+        .query_row([id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })?;
+    let mut stmt = conn.prepare_cached(
         "SELECT gateway, vault_id FROM vault_ids WHERE customer_id = ?1 ORDER BY gateway",
     )?;
     let rows = stmt.query_map([id], |r| {
@@ -541,11 +532,8 @@ pub(crate) fn customer(conn: &Connection, external_ref: &str) -> Result<Option<C
 
 pub(crate) fn find(conn: &Connection, external_ref: &str) -> Result<Option<DocumentRef>, Error> {
     let row: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT id, kind FROM documents WHERE external_ref = ?1",
-            [external_ref],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT id, kind FROM documents WHERE external_ref = ?1")?
+        .query_row([external_ref], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     row.map(|(id, kind)| {
         Ok(DocumentRef {

@@ -138,17 +138,15 @@ pub(crate) fn ensure_account(conn: &Connection, account: &Account) -> Result<Str
     let code = account.code();
     match account.kind() {
         Some(kind) => {
-            conn.execute(
+            conn.prepare_cached(
                 "INSERT OR IGNORE INTO accounts (code, name, kind) VALUES (?1, ?2, ?3)",
-                params![code, account.name(), kind.as_str()],
-            )?;
+            )?
+            .execute(params![code, account.name(), kind.as_str()])?;
         }
         None => {
-            let exists: bool = conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM accounts WHERE code = ?1)",
-                [&code],
-                |r| r.get(0),
-            )?;
+            let exists: bool = conn
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM accounts WHERE code = ?1)")?
+                .query_row([&code], |r| r.get(0))?;
             if !exists {
                 return Err(Error::NotFound {
                     kind: "account",

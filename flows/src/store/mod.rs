@@ -127,6 +127,8 @@ pub struct DeadLetter {
 /// An external effect recorded in the audit log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Effect {
+    /// Row id; ids grow in the order effects were recorded (see [`Store::effects_after`]).
+    pub id: i64,
     /// The effect's idempotency key (`shopify/shop/order/1001/sale`).
     pub key: String,
     /// The system it changed.
@@ -230,6 +232,14 @@ pub trait Store: Send + Sync + 'static {
 
     /// The effect recorded under `key`, if any: check it before performing an effect.
     async fn effect(&self, key: &str) -> Result<Option<Effect>, FlowError>;
+
+    /// Every effect whose key starts with `prefix`, in key order: a flow reads what earlier runs
+    /// of it recorded in one call (see [`crate::effects::EffectLog`]).
+    async fn effects_under(&self, prefix: &str) -> Result<Vec<Effect>, FlowError>;
+
+    /// Up to `limit` effects recorded after the one with id `after` (0: from the start), oldest
+    /// first: a reader follows the audit log by passing the last id it saw.
+    async fn effects_after(&self, after: i64, limit: u32) -> Result<Vec<Effect>, FlowError>;
 
     /// Records an effect. The first record for a key wins; a later one returns the first.
     async fn record_effect(

@@ -43,7 +43,7 @@ use paytrace::{ErrorCode, SaleLookup};
 use shopify::Gid;
 
 use crate::StepError;
-use crate::effects::{once, recorded};
+use crate::effects::{EffectLog, recorded};
 use crate::store::{Job, NewJob, Store};
 use crate::worker::{JobHandler, Worker, now_millis};
 
@@ -405,19 +405,21 @@ impl<S: Store> JobHandler for OrderPayment<S> {
         let mut order = Order::try_from(&webhook)?;
         let order_gid = Gid::new("Order", webhook.id);
         let base = format!("shopify/{}/order/{}", this.config.shop, webhook.id);
+        let log = EffectLog::load(store, &format!("{base}/")).await?;
 
         // The canonical order, kept for the refund workflow and for audits.
-        once(store, &format!("{base}/canonical"), "flows", || async {
+        log.once(&format!("{base}/canonical"), "flows", || async {
             Ok(order.clone())
         })
         .await?;
 
-        let decision = once(store, &format!("{base}/risk"), "shopify", || {
-            this.risk.assess(&order, &order_gid)
-        })
-        .await?;
+        let decision = log
+            .once(&format!("{base}/risk"), "shopify", || {
+                this.risk.assess(&order, &order_gid)
+            })
+            .await?;
         if let RiskDecision::Hold { reason } = decision {
-            once(store, &format!("{base}/hold"), "shopify", || async {
+            log.once(&format!("{base}/hold"), "shopify", || async {
                 this.shopify
                     .tags()
                     .add(&order_gid, &[this.config.held_tag.as_str()])
@@ -441,7 +443,7 @@ impl<S: Store> JobHandler for OrderPayment<S> {
             store_prefix: &this.config.store_prefix,
             email_receipt: false,
         };
-        let payment: Payment = once(store, &format!("{base}/sale"), "paytrace", || async {
+        let payment: Payment = log.once(&format!("{base}/sale"), "paytrace", || async {
             let tx_ctx = match &source {
                 CardSource::Vault(_) => {
                     TransactionCtx::for_vault_order(&order, PaymentKind::Sale, &order_ctx)?
@@ -452,7 +454,7 @@ impl<S: Store> JobHandler for OrderPayment<S> {
             };
             let invoice_id = mapping::paytrace::invoice_id(&order, &order_ctx)?;
             let sent_key = format!("{base}/sale/sent");
-            if store.effect(&sent_key).await?.is_some() {
+            if log.recorded::<serde_json::Value>(&sent_key)?.is_some() {
                 // A sale was sent before and its result never recorded: it may have been charged.
                 match this
                     .paytrace
@@ -520,7 +522,7 @@ impl<S: Store> JobHandler for OrderPayment<S> {
                 .message
                 .clone()
                 .unwrap_or_else(|| payment.status.to_string());
-            once(store, &format!("{base}/declined"), "shopify", || async {
+            log.once(&format!("{base}/declined"), "shopify", || async {
                 this.shopify
                     .tags()
                     .add(&order_gid, &[this.config.declined_tag.as_str()])
@@ -538,11 +540,11 @@ impl<S: Store> JobHandler for OrderPayment<S> {
             return Ok(());
         }
 
-        once(store, &format!("{base}/mark-paid"), "shopify", || {
+        log.once(&format!("{base}/mark-paid"), "shopify", || {
             mark_paid(&this.shopify, &order_gid)
         })
         .await?;
-        once(store, &format!("{base}/metafields"), "shopify", || async {
+        log.once(&format!("{base}/metafields"), "shopify", || async {
             let inputs = mapping::shopify::to_payment_metafields(&payment, &order)?;
             this.shopify.metafields().set(&inputs).await?;
             Ok(())
@@ -551,25 +553,25 @@ impl<S: Store> JobHandler for OrderPayment<S> {
 
         let erp_ctx = this.erp_ctx();
         let erp = &this.erp;
-        once(store, &format!("{base}/erp/customer"), "erp", || async {
+        log.once(&format!("{base}/erp/customer"), "erp", || async {
             Ok(erp
                 .upsert_customer(&to_erp_order_customer(&order, &erp_ctx)?)
                 .await?)
         })
         .await?;
-        once(store, &format!("{base}/erp/sales-order"), "erp", || async {
+        log.once(&format!("{base}/erp/sales-order"), "erp", || async {
             Ok(erp
                 .create_sales_order(&to_erp_sales_order(&order, &erp_ctx)?)
                 .await?)
         })
         .await?;
-        once(store, &format!("{base}/erp/invoice"), "erp", || async {
+        log.once(&format!("{base}/erp/invoice"), "erp", || async {
             Ok(erp
                 .create_invoice(&to_erp_invoice(&order, &erp_ctx)?)
                 .await?)
         })
         .await?;
-        once(store, &format!("{base}/erp/payment"), "erp", || async {
+        log.once(&format!("{base}/erp/payment"), "erp", || async {
             Ok(erp
                 .post_payment(&to_erp_payment(&payment, &order, &erp_ctx)?)
                 .await?)
@@ -615,6 +617,7 @@ impl<S: Store> JobHandler for RefundFlow<S> {
         })?;
         let order_base = format!("shopify/{}/order/{order_id}", this.config.shop);
         let base = format!("shopify/{}/refund/{refund_id}", this.config.shop);
+        let log = EffectLog::load(store, &format!("{base}/")).await?;
 
         let not_yet = |what: &str| -> StepError {
             MappingError::NotYetKnown {
@@ -650,7 +653,7 @@ impl<S: Store> JobHandler for RefundFlow<S> {
         refund.gateway = System::Paytrace;
         refund.payment_transaction_id = Some(sale.transaction_id()?.to_owned());
 
-        let refunded: Refund = once(store, &format!("{base}/paytrace"), "paytrace", || async {
+        let refunded: Refund = log.once(&format!("{base}/paytrace"), "paytrace", || async {
             let request = mapping::paytrace::to_refund_request(&refund)?;
             // PayTrace cannot deduplicate refunds: one that was sent and never answered (a crash,
             // a shutdown, a timeout) must be checked by a person before anything is sent again.
@@ -708,22 +711,17 @@ impl<S: Store> JobHandler for RefundFlow<S> {
 
         let erp_ctx = this.erp_ctx();
         let erp = &this.erp;
-        once(store, &format!("{base}/erp/credit-memo"), "erp", || async {
+        log.once(&format!("{base}/erp/credit-memo"), "erp", || async {
             Ok(erp
                 .create_credit_memo(&to_erp_credit_memo(&refunded, &order, &erp_ctx)?)
                 .await?)
         })
         .await?;
-        once(
-            store,
-            &format!("{base}/erp/refund-payment"),
-            "erp",
-            || async {
-                Ok(erp
-                    .post_payment(&to_erp_refund_payment(&refunded, &order, &erp_ctx)?)
-                    .await?)
-            },
-        )
+        log.once(&format!("{base}/erp/refund-payment"), "erp", || async {
+            Ok(erp
+                .post_payment(&to_erp_refund_payment(&refunded, &order, &erp_ctx)?)
+                .await?)
+        })
         .await?;
         Ok(())
     }

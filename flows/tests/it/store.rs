@@ -272,3 +272,53 @@ async fn concurrent_claims_hand_each_job_to_one_worker() {
     assert_eq!(seen.len(), 200);
     assert_eq!(store.counts().await.unwrap().done, 200);
 }
+
+#[tokio::test]
+async fn effects_are_read_by_prefix_and_followed_in_order() {
+    let store = SqliteStore::in_memory().unwrap();
+    for (n, key) in [
+        "o/2/sale",
+        "o/1/sale",
+        "o/10/sale",
+        "o/1/erp/payment",
+        "o/1",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let n = i64::try_from(n).unwrap();
+        store
+            .record_effect(key, "test", &serde_json::json!(n), n)
+            .await
+            .unwrap();
+    }
+    let keys = |effects: Vec<flows::Effect>| effects.into_iter().map(|e| e.key).collect::<Vec<_>>();
+    assert_eq!(
+        keys(store.effects_under("o/1/").await.unwrap()),
+        ["o/1/erp/payment", "o/1/sale"]
+    );
+    assert!(store.effects_under("p/").await.unwrap().is_empty());
+    assert_eq!(store.effects_under("").await.unwrap().len(), 5);
+
+    // The log in the order of recording, picked up where the reader left off.
+    let first = store.effects_after(0, 2).await.unwrap();
+    assert_eq!(keys(first.clone()), ["o/2/sale", "o/1/sale"]);
+    let rest = store.effects_after(first[1].id, 10).await.unwrap();
+    assert_eq!(keys(rest.clone()), ["o/10/sale", "o/1/erp/payment", "o/1"]);
+    assert!(
+        store
+            .effects_after(rest[2].id, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A second record of a key returns the first, with its id.
+    let again = store
+        .record_effect("o/1/sale", "test", &serde_json::json!("late"), 99)
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.id, again.detail),
+        (first[1].id, serde_json::json!(1))
+    );
+}
