@@ -150,7 +150,7 @@ impl OfflineStack {
 
         let worker_config = WorkerConfig::new("demo-worker")
             .concurrency(options.concurrency)
-            .poll_interval(Duration::from_millis(5))
+            .poll_interval(Duration::from_millis(25))
             .lease(Duration::from_secs(30))
             .backoff(Backoff::new(
                 Duration::from_millis(20),

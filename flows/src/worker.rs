@@ -43,7 +43,8 @@ pub struct WorkerConfig {
     pub concurrency: usize,
     /// How long a claim lasts; a handler running longer is cut off and its job retried.
     pub lease: Duration,
-    /// Sleep between polls when the queue is empty.
+    /// Longest wait between claims when the queue is empty (a job added through the same store
+    /// in this process wakes a waiting worker at once; see [`Store::wait_for_jobs`]).
     pub poll_interval: Duration,
     /// Retry policy for transient failures.
     pub backoff: Backoff,
@@ -297,7 +298,7 @@ impl<S: Store> Worker<S> {
                         Ok(Some(_)) => {}
                         Ok(None) => {
                             tokio::select! {
-                                () = tokio::time::sleep(this.config.poll_interval) => {}
+                                () = this.store.wait_for_jobs(this.config.poll_interval) => {}
                                 _ = shutdown.changed() => {}
                             }
                         }

@@ -252,4 +252,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Row counts.
     async fn counts(&self) -> Result<Counts, FlowError>;
+
+    /// Returns when a job may have become runnable, or after `timeout`. Idle workers wait here
+    /// between claims. This default sleeps; a store that hears of new jobs (the SQLite store, for
+    /// jobs added through it in this process; PostgreSQL's `LISTEN`) returns sooner. Jobs set to
+    /// run later, and jobs added elsewhere, are found when the timeout runs out.
+    async fn wait_for_jobs(&self, timeout: std::time::Duration) {
+        tokio::time::sleep(timeout).await;
+    }
 }

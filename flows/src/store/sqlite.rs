@@ -1,11 +1,13 @@
 //! The embedded store: one SQLite file in WAL mode, written by one thread with group commit.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use sqlite_batch::Batcher;
+use tokio::sync::Notify;
 
 use super::{
     Accepted, Counts, DeadLetter, Effect, Job, Millis, NewEvent, NewJob, Store, StoredEvent,
@@ -69,6 +71,8 @@ CREATE TABLE IF NOT EXISTS effects (
 #[derive(Clone)]
 pub struct SqliteStore {
     db: Batcher,
+    /// Told once per job added through this store, so an idle worker claims it at once.
+    added: Arc<Notify>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -97,7 +101,10 @@ impl SqliteStore {
         conn.set_prepared_statement_cache_capacity(32);
         let db = Batcher::start(conn, "flows-sqlite")
             .map_err(|e| FlowError::Task(format!("could not start the store's thread: {e}")))?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            added: Arc::new(Notify::new()),
+        })
     }
 
     /// Runs `f`, which only reads, on the store's thread.
@@ -152,31 +159,36 @@ impl Store for SqliteStore {
         job: Option<NewJob>,
         now: Millis,
     ) -> Result<Accepted, FlowError> {
-        self.write(move |conn| {
-            let inserted = conn
-                .prepare_cached(
-                    "INSERT INTO inbox (provider, event_id, topic, payload, received_at)
+        let accepted = self
+            .write(move |conn| {
+                let inserted = conn
+                    .prepare_cached(
+                        "INSERT INTO inbox (provider, event_id, topic, payload, received_at)
                      VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (provider, event_id) DO NOTHING",
-                )?
-                .execute(params![
-                    event.provider,
-                    event.event_id,
-                    event.topic,
-                    event.payload,
-                    now
-                ])?;
-            if inserted == 0 {
-                return Ok(Accepted::Duplicate);
-            }
-            let event_row = conn.last_insert_rowid();
-            let job_id = job.map(|job| insert_job(conn, &job, now)).transpose()?;
-            Ok(Accepted::New {
-                event: event_row,
-                job: job_id,
+                    )?
+                    .execute(params![
+                        event.provider,
+                        event.event_id,
+                        event.topic,
+                        event.payload,
+                        now
+                    ])?;
+                if inserted == 0 {
+                    return Ok(Accepted::Duplicate);
+                }
+                let event_row = conn.last_insert_rowid();
+                let job_id = job.map(|job| insert_job(conn, &job, now)).transpose()?;
+                Ok(Accepted::New {
+                    event: event_row,
+                    job: job_id,
+                })
             })
-        })
-        .await
+            .await;
+        if let Ok(Accepted::New { job: Some(_), .. }) = accepted {
+            self.added.notify_one();
+        }
+        accepted
     }
 
     async fn event(
@@ -209,7 +221,9 @@ impl Store for SqliteStore {
     }
 
     async fn enqueue(&self, job: NewJob, now: Millis) -> Result<i64, FlowError> {
-        self.write(move |conn| insert_job(conn, &job, now)).await
+        let id = self.write(move |conn| insert_job(conn, &job, now)).await?;
+        self.added.notify_one();
+        Ok(id)
     }
 
     async fn claim(
@@ -384,24 +398,27 @@ impl Store for SqliteStore {
     }
 
     async fn replay_dead_letter(&self, id: i64, now: Millis) -> Result<i64, FlowError> {
-        self.write(move |conn| {
-            let job: Option<i64> = conn
-                .prepare_cached(
-                    "SELECT job_id FROM dead_letters WHERE id = ?1 AND replayed_at IS NULL",
-                )?
-                .query_row(params![id], |r| r.get(0))
-                .optional()?;
-            let job = job.ok_or(FlowError::NoSuchDeadLetter(id))?;
-            conn.prepare_cached("UPDATE dead_letters SET replayed_at = ?2 WHERE id = ?1")?
-                .execute(params![id, now])?;
-            conn.prepare_cached(
-                "UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?2, updated_at = ?2
+        let job = self
+            .write(move |conn| {
+                let job: Option<i64> = conn
+                    .prepare_cached(
+                        "SELECT job_id FROM dead_letters WHERE id = ?1 AND replayed_at IS NULL",
+                    )?
+                    .query_row(params![id], |r| r.get(0))
+                    .optional()?;
+                let job = job.ok_or(FlowError::NoSuchDeadLetter(id))?;
+                conn.prepare_cached("UPDATE dead_letters SET replayed_at = ?2 WHERE id = ?1")?
+                    .execute(params![id, now])?;
+                conn.prepare_cached(
+                    "UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?2, updated_at = ?2
                  WHERE id = ?1",
-            )?
-            .execute(params![job, now])?;
-            Ok(job)
-        })
-        .await
+                )?
+                .execute(params![job, now])?;
+                Ok(job)
+            })
+            .await?;
+        self.added.notify_one();
+        Ok(job)
     }
 
     async fn checkpoint(&self, name: &str) -> Result<Option<String>, FlowError> {
@@ -512,6 +529,11 @@ impl Store for SqliteStore {
                 .ok_or_else(|| FlowError::Task(format!("effect {key} vanished after insert")))
         })
         .await
+    }
+
+    async fn wait_for_jobs(&self, timeout: std::time::Duration) {
+        // One notification per added job wakes one idle worker (or the next to wait).
+        let _ = tokio::time::timeout(timeout, self.added.notified()).await;
     }
 
     async fn counts(&self) -> Result<Counts, FlowError> {
