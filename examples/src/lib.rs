@@ -115,12 +115,12 @@ impl OfflineStack {
             .stripe(stripe_client::webhook::Webhook::new(SecretString::from(
                 stripe.fake.webhook_secret().to_owned(),
             )));
-        let stripe_kinds = magento_stripe::KINDS
+        let shopify_paytrace_config =
+            shopify_paytrace::Config::new(shopify.fake.shop_domain(), PAYTRACE_ACCOUNT);
+        config = shopify_paytrace::intake(config, &shopify_paytrace_config);
+        for kind in magento_stripe::KINDS
             .into_iter()
-            .filter(|kind| kind.starts_with("stripe:"));
-        for kind in ShopifyPaytrace::<SqliteStore>::kinds()
-            .into_iter()
-            .chain(stripe_kinds)
+            .filter(|kind| kind.starts_with("stripe:"))
         {
             config = config.handle(kind);
         }
@@ -163,7 +163,7 @@ impl OfflineStack {
             shopify_client,
             paytrace_client,
             Arc::clone(&ledger) as Arc<dyn erp::Erp>,
-            shopify_paytrace::Config::new(shopify.fake.shop_domain(), PAYTRACE_ACCOUNT),
+            shopify_paytrace_config,
         );
         let magento_client = magento::Client::builder(
             magento.base_url().as_str(),

@@ -14,7 +14,7 @@
 //! Magento Open Source sends no webhooks; Magento orders come in through backfill (polling orders by
 //! `updated_at`). Adobe Commerce's RSA-signed webhooks are not supported yet.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use axum::Router;
@@ -31,6 +31,11 @@ pub fn job_kind(provider: &str, topic: &str) -> String {
     format!("{provider}:{topic}")
 }
 
+/// Names the job of a verified event directly, as `(kind, key)`: the job of the order or refund
+/// the event is about, so that deliveries about one entity share one job and skip a delivery job.
+/// `None` (the body does not say) falls back to the delivery job of the event's own kind.
+pub type Route = Arc<dyn Fn(&NewEvent) -> Option<(String, String)> + Send + Sync>;
+
 /// Secrets, limits and the topics to act on.
 #[non_exhaustive]
 pub struct IntakeConfig {
@@ -43,7 +48,10 @@ pub struct IntakeConfig {
     /// Largest body accepted, in bytes.
     pub max_body: usize,
     /// Job kinds (see [`job_kind`]) that get a job; other topics are stored and acknowledged only.
+    /// Such a job is keyed `{provider}/{event id}`, unless the kind has a route.
     pub handled: HashSet<String>,
+    /// Routes of handled kinds, by kind.
+    pub routes: HashMap<String, Route>,
 }
 
 impl std::fmt::Debug for IntakeConfig {
@@ -51,6 +59,7 @@ impl std::fmt::Debug for IntakeConfig {
         f.debug_struct("IntakeConfig")
             .field("max_body", &self.max_body)
             .field("handled", &self.handled)
+            .field("routes", &self.routes.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }
@@ -65,6 +74,7 @@ impl Default for IntakeConfig {
             stripe: None,
             max_body: 1024 * 1024,
             handled: HashSet::new(),
+            routes: HashMap::new(),
         }
     }
 }
@@ -74,6 +84,15 @@ impl IntakeConfig {
     #[must_use]
     pub fn handle(mut self, kind: impl Into<String>) -> Self {
         self.handled.insert(kind.into());
+        self
+    }
+
+    /// Acts on `kind`, giving its events the job `route` names.
+    #[must_use]
+    pub fn route(mut self, kind: impl Into<String>, route: Route) -> Self {
+        let kind = kind.into();
+        self.handled.insert(kind.clone());
+        self.routes.insert(kind, route);
         self
     }
 
@@ -117,11 +136,19 @@ impl<S: Store> Intake<S> {
     /// Stores a verified event and its job (when its kind is handled).
     async fn accept(&self, event: NewEvent, job_payload: serde_json::Value) -> StatusCode {
         let kind = job_kind(&event.provider, &event.topic);
-        let job = self.config.handled.contains(&kind).then(|| NewJob {
-            key: format!("{}/{}", event.provider, event.event_id),
-            kind,
-            payload: job_payload,
-            run_at: 0,
+        let job = self.config.handled.contains(&kind).then(|| {
+            let (kind, key) = self
+                .config
+                .routes
+                .get(&kind)
+                .and_then(|route| route(&event))
+                .unwrap_or_else(|| (kind, format!("{}/{}", event.provider, event.event_id)));
+            NewJob {
+                kind,
+                key,
+                payload: job_payload,
+                run_at: 0,
+            }
         });
         let (provider, event_id) = (event.provider.clone(), event.event_id.clone());
         match self.store.accept_event(event, job, now_millis()).await {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use examples::{BoxError, env_or, env_secret, env_var, serve_until_ctrl_c};
 use flows::intake::{self, IntakeConfig};
-use flows::workflows::shopify_paytrace::{Config, ShopifyPaytrace};
+use flows::workflows::shopify_paytrace::{self, Config, ShopifyPaytrace};
 use flows::{SqliteStore, Worker, WorkerConfig};
 
 #[tokio::main]
@@ -47,19 +47,14 @@ async fn main() -> Result<(), BoxError> {
     let ledger =
         Arc::new(erp::LocalLedger::open(env_or("PAYOPS_LEDGER", "payops-ledger.sqlite")).await?);
 
-    let workflows = ShopifyPaytrace::new(
-        Arc::clone(&store),
-        shopify,
-        paytrace,
-        ledger,
-        Config::new(shop.as_str(), env_var("PAYTRACE_ACCOUNT")?),
+    let config = Config::new(shop.as_str(), env_var("PAYTRACE_ACCOUNT")?);
+    let intake_config = shopify_paytrace::intake(
+        IntakeConfig::default().shopify(shopify::WebhookVerifier::new(env_secret(
+            "SHOPIFY_WEBHOOK_SECRET",
+        )?)),
+        &config,
     );
-    let mut intake_config = IntakeConfig::default().shopify(shopify::WebhookVerifier::new(
-        env_secret("SHOPIFY_WEBHOOK_SECRET")?,
-    ));
-    for kind in ShopifyPaytrace::<SqliteStore>::kinds() {
-        intake_config = intake_config.handle(kind);
-    }
+    let workflows = ShopifyPaytrace::new(Arc::clone(&store), shopify, paytrace, ledger, config);
     let router = intake::router(Arc::clone(&store), intake_config);
     let worker = workflows.register(Worker::new(store, WorkerConfig::new("shopify-paytrace")));
     let (stop, shutdown) = tokio::sync::watch::channel(false);

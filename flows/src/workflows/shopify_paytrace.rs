@@ -15,9 +15,11 @@
 //!
 //! # Exactly once
 //!
-//! A delivery's job only reads the order (or refund) id and enqueues the entity's own job, keyed
-//! `shopify/{shop}/order/{id}` (or `.../refund/{id}`): the store keeps one job per key, so the same
-//! order arriving under several webhook ids is processed once, and never by two workers at a time.
+//! Every order (or refund) has one job, keyed `shopify/{shop}/order/{id}` (or `.../refund/{id}`):
+//! the store keeps one job per key, so the same order arriving under several webhook ids is
+//! processed once, and never by two workers at a time. With [`ShopifyPaytrace::intake`] the intake
+//! names that job itself from the body; otherwise (or when the body has no id) a delivery's job
+//! reads the id and enqueues the entity's job.
 //! Every effect goes through [`crate::effects::once`] under that key. PayTrace has no idempotency
 //! key, so the sale step records that a sale was sent before sending it; whenever that record
 //! exists without a result (a timeout, a crash, a replayed dead letter), the step first looks the
@@ -44,13 +46,16 @@ use shopify::Gid;
 
 use crate::StepError;
 use crate::effects::{EffectLog, recorded};
-use crate::store::{Job, NewJob, Store};
+use crate::intake::{IntakeConfig, Route};
+use crate::store::{Job, NewEvent, NewJob, Store};
 use crate::worker::{JobHandler, Worker, now_millis};
 
 /// Job kind of Shopify's `orders/create` deliveries (one job per delivery).
 pub const ORDERS_CREATE: &str = "shopify:orders/create";
 /// Job kind of Shopify's `refunds/create` deliveries (one job per delivery).
 pub const REFUNDS_CREATE: &str = "shopify:refunds/create";
+/// The kinds of webhook deliveries these workflows act on.
+const DELIVERIES: [&str; 2] = [ORDERS_CREATE, REFUNDS_CREATE];
 /// Job kind of one order's payment flow (one job per order, whatever the deliveries).
 pub const ORDER_PAYMENT: &str = "shopify:order-payment";
 /// Job kind of one refund's flow (one job per refund).
@@ -219,7 +224,7 @@ impl<S: Store> ShopifyPaytrace<S> {
             .handler(
                 ORDERS_CREATE,
                 Delivery {
-                    kind: ORDER_PAYMENT,
+                    delivery: ORDERS_CREATE,
                     store: Arc::clone(&shared.store),
                     shop: shared.config.shop.clone(),
                 },
@@ -227,7 +232,7 @@ impl<S: Store> ShopifyPaytrace<S> {
             .handler(
                 REFUNDS_CREATE,
                 Delivery {
-                    kind: REFUND,
+                    delivery: REFUNDS_CREATE,
                     store: Arc::clone(&shared.store),
                     shop: shared.config.shop.clone(),
                 },
@@ -246,10 +251,26 @@ impl<S: Store> ShopifyPaytrace<S> {
         )
     }
 
-    /// The job kinds the webhook intake must enqueue for these workflows.
+    /// The job kinds the webhook intake must enqueue for these workflows (see also [`intake`]).
     pub fn kinds() -> [&'static str; 2] {
-        [ORDERS_CREATE, REFUNDS_CREATE]
+        DELIVERIES
     }
+}
+
+/// Adds the workflows' topics to `intake`, each delivery routed straight to the job of its order
+/// or refund: one job less per delivery than handling [`ShopifyPaytrace::kinds`], and deliveries
+/// of one order under several webhook ids share its job from the start. A body without an id
+/// still gets a delivery job, which dead-letters it naming the field.
+pub fn intake(intake: IntakeConfig, config: &Config) -> IntakeConfig {
+    DELIVERIES.into_iter().fold(intake, |intake, delivery| {
+        let shop = config.shop.clone();
+        let route: Route = Arc::new(move |event: &NewEvent| {
+            entity_job(delivery, &shop, &event.payload)
+                .ok()
+                .map(|(kind, key)| (kind.to_owned(), key))
+        });
+        intake.route(delivery, route)
+    })
 }
 
 /// The raw body of the webhook a job was created for.
@@ -354,7 +375,8 @@ fn payment_from_record(record: &paytrace::TransactionRecord, ctx: &TransactionCt
 
 /// The job of one webhook delivery: enqueues the job of the order or refund it is about.
 struct Delivery<S> {
-    kind: &'static str,
+    /// [`ORDERS_CREATE`] or [`REFUNDS_CREATE`].
+    delivery: &'static str,
     store: Arc<S>,
     shop: String,
 }
@@ -365,22 +387,32 @@ struct Entity {
     id: Option<u64>,
 }
 
+/// The `(kind, key)` of the job of the order or refund a `delivery` body is about.
+fn entity_job(
+    delivery: &str,
+    shop: &str,
+    body: &[u8],
+) -> Result<(&'static str, String), StepError> {
+    let (kind, noun) = if delivery == REFUNDS_CREATE {
+        (REFUND, "refund")
+    } else {
+        (ORDER_PAYMENT, "order")
+    };
+    let entity: Entity = decode(body, delivery)?;
+    let id = entity.id.ok_or_else(|| MappingError::MissingField {
+        field: "id".to_owned(),
+    })?;
+    Ok((kind, format!("shopify/{shop}/{noun}/{id}")))
+}
+
 #[async_trait]
 impl<S: Store> JobHandler for Delivery<S> {
     async fn run(&self, job: &Job) -> Result<(), StepError> {
         let body = webhook_body(&*self.store, job).await?;
-        let entity: Entity = decode(&body, self.kind)?;
-        let id = entity.id.ok_or_else(|| MappingError::MissingField {
-            field: "id".to_owned(),
-        })?;
-        let noun = if self.kind == REFUND {
-            "refund"
-        } else {
-            "order"
-        };
+        let (kind, key) = entity_job(self.delivery, &self.shop, &body)?;
         let next = NewJob {
-            kind: self.kind.to_owned(),
-            key: format!("shopify/{}/{noun}/{id}", self.shop),
+            kind: kind.to_owned(),
+            key,
             payload: job.payload.clone(),
             run_at: 0,
         };
@@ -730,6 +762,25 @@ impl<S: Store> JobHandler for RefundFlow<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_delivery_names_the_job_of_its_order_or_refund() {
+        let shop = "demo.myshopify.com";
+        let order = entity_job(ORDERS_CREATE, shop, br##"{"id":450789469,"name":"#1001"}"##);
+        assert_eq!(
+            order.unwrap(),
+            (ORDER_PAYMENT, format!("shopify/{shop}/order/450789469"))
+        );
+        let refund = entity_job(REFUNDS_CREATE, shop, br#"{"id":509562969,"order_id":1}"#);
+        assert_eq!(
+            refund.unwrap(),
+            (REFUND, format!("shopify/{shop}/refund/509562969"))
+        );
+        let Err(StepError::Permanent { reason }) = entity_job(ORDERS_CREATE, shop, b"{}") else {
+            panic!("an order without an id must be a permanent error");
+        };
+        assert!(reason.starts_with("id:"), "{reason}");
+    }
 
     #[test]
     fn chrono_dates_follow_time_dates() {

@@ -226,3 +226,42 @@ async fn a_provider_without_secrets_is_not_served() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_routed_topic_gets_the_job_its_route_names_and_falls_back_without_one() {
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    let route: flows::intake::Route = Arc::new(|event: &flows::NewEvent| {
+        let body: serde_json::Value = serde_json::from_slice(&event.payload).ok()?;
+        let id = body.get("id")?.as_u64()?;
+        Some(("order".to_owned(), format!("shop/order/{id}")))
+    });
+    let routed = || config().route(job_kind("shopify", "orders/create"), Arc::clone(&route));
+    let post = |id: &str, body: &str| shopify_request(id, "orders/create", body, SHOPIFY_SECRET);
+    for (webhook_id, body) in [
+        ("wh-1", ORDER),
+        ("wh-2", ORDER),
+        ("wh-3", r##"{"name":"#1002"}"##),
+    ] {
+        let status = router(Arc::clone(&store), routed())
+            .oneshot(post(webhook_id, body))
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, StatusCode::OK);
+    }
+    let counts = store.counts().await.unwrap();
+    // Three events; the two about order 450789469 share its job, the one without an id gets
+    // the delivery job of its own kind.
+    assert_eq!((counts.events, counts.queued), (3, 2));
+    let first = store.claim("w", i64::MAX / 2, 1000).await.unwrap().unwrap();
+    let second = store.claim("w", i64::MAX / 2, 1000).await.unwrap().unwrap();
+    assert_eq!(
+        (first.kind.as_str(), first.key.as_str()),
+        ("order", "shop/order/450789469")
+    );
+    assert_eq!(first.payload["event_id"], "wh-1");
+    assert_eq!(
+        (second.kind.as_str(), second.key.as_str()),
+        ("shopify:orders/create", "shopify/wh-3")
+    );
+}

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use erp::{Erp, LocalLedger};
 use flows::intake::{IntakeConfig, router};
 use flows::workflows::shopify_paytrace::{
-    ATTR_VAULT_CUSTOMER, Config, RiskDecision, RiskGate, ShopifyPaytrace,
+    self, ATTR_VAULT_CUSTOMER, Config, RiskDecision, RiskGate, ShopifyPaytrace,
 };
 use flows::{
     Backoff, BreakerConfig, Counts, DeadLetter, FlowError, SqliteStore, StepError, Store, Worker,
@@ -71,6 +71,8 @@ struct Options {
     skip_shopify_risk: bool,
     /// Reach PayTrace through a [`SlowProxy`].
     paytrace_proxy: bool,
+    /// Intake gives each delivery its own job (instead of routing it to its order's job).
+    delivery_jobs: bool,
 }
 
 impl Default for Options {
@@ -80,6 +82,7 @@ impl Default for Options {
             lease: Duration::from_secs(10),
             skip_shopify_risk: false,
             paytrace_proxy: false,
+            delivery_jobs: false,
         }
     }
 }
@@ -213,12 +216,18 @@ impl TestApp {
             .await
             .unwrap();
 
-        let intake_config = ShopifyPaytrace::<SqliteStore>::kinds().into_iter().fold(
-            IntakeConfig::default().shopify(shopify::WebhookVerifier::new(SecretString::from(
-                shopify.fake.webhook_secret(),
-            ))),
-            IntakeConfig::handle,
-        );
+        let mut config = Config::new(shopify.fake.shop_domain(), ACCOUNT);
+        config.sale_lookup_delay = ms(20);
+        let verified = IntakeConfig::default().shopify(shopify::WebhookVerifier::new(
+            SecretString::from(shopify.fake.webhook_secret()),
+        ));
+        let intake_config = if options.delivery_jobs {
+            ShopifyPaytrace::<SqliteStore>::kinds()
+                .into_iter()
+                .fold(verified, IntakeConfig::handle)
+        } else {
+            shopify_paytrace::intake(verified, &config)
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let intake_addr = listener.local_addr().unwrap();
         let app = router(Arc::clone(&store), intake_config);
@@ -266,8 +275,6 @@ impl TestApp {
         )
         .build()
         .unwrap();
-        let mut config = Config::new(shopify.fake.shop_domain(), ACCOUNT);
-        config.sale_lookup_delay = ms(20);
 
         let mut app = Self {
             faults,
@@ -748,11 +755,15 @@ async fn a_duplicated_webhook_delivery_charges_once() {
 
 /// Shopify sends one event to every subscription, each delivery with its own webhook id and the
 /// same `X-Shopify-Event-Id` (here: an app subscribed twice, in its app config and through the
-/// API). Both deliveries are processed at once; a slow PayTrace keeps both jobs inside the sale
-/// step together.
+/// API). With a job per delivery, both deliveries are processed at once; a slow PayTrace keeps
+/// both jobs inside the sale step together.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_event_delivered_under_two_webhook_ids_charges_once() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(Options {
+        delivery_jobs: true,
+        ..Options::default()
+    })
+    .await;
     app.faults.add(
         FaultRule::new("paytrace", Fault::Latency(ms(300)), Trigger::Count(2))
             .path("/v1/transactions/sale"),
@@ -762,10 +773,28 @@ async fn one_event_delivered_under_two_webhook_ids_charges_once() {
         .register_webhook("orders/create", app.hook_url.parse().unwrap());
     let order = app.place_order("44.00");
 
-    app.settle().await;
+    let counts = app.settle().await;
 
     assert_eq!(app.sales(&order).len(), 1, "{:#?}", app.sales(&order));
     app.assert_paid(&order).await;
+    // Two delivery jobs, and the order's own.
+    assert_eq!((counts.events, counts.done), (2, 3));
+}
+
+/// The same two deliveries, routed by the intake: they share the order's job from the start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_deliveries_of_one_order_routed_by_the_intake_share_its_job() {
+    let app = TestApp::spawn().await;
+    app.shopify
+        .fake
+        .register_webhook("orders/create", app.hook_url.parse().unwrap());
+    let order = app.place_order("44.00");
+
+    let counts = app.settle().await;
+
+    assert_eq!(app.sales(&order).len(), 1, "{:#?}", app.sales(&order));
+    app.assert_paid(&order).await;
+    assert_eq!((counts.events, counts.done), (2, 1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
