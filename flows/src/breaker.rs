@@ -73,26 +73,42 @@ impl Breakers {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// `None` when a call to `provider` may go ahead now, or the instant to try again. When the
-    /// open period has passed, the first caller gets the trial call and the others keep waiting.
-    pub fn check(&self, provider: &str, now: Instant) -> Option<Instant> {
+    /// `None` when a job calling all of `providers` may go ahead now, or the instant to try
+    /// again. When a breaker's open period has passed, the first job let through gets the trial
+    /// call and the others keep waiting. Nothing changes unless the job goes ahead, so a job held
+    /// back by one provider never uses up another provider's trial.
+    pub fn admit<P: AsRef<str>>(&self, providers: &[P], now: Instant) -> Option<Instant> {
         let mut states = self.states();
-        let state = states
-            .entry(provider.to_owned())
-            .or_insert(State::Closed { failures: 0 });
-        match *state {
-            State::Closed { .. } => None,
-            State::Open { until } if now < until => Some(until),
-            State::HalfOpen { trial_until } if now < trial_until => Some(trial_until),
-            State::Open { .. } | State::HalfOpen { .. } => {
-                // The trial's own slot lasts one open period: if its result never comes back
-                // (the worker died), another trial may go after that.
-                *state = State::HalfOpen {
-                    trial_until: now + self.config.open_for,
-                };
-                None
+        let mut trials = Vec::new();
+        let mut wait_until: Option<Instant> = None;
+        for provider in providers {
+            let provider = provider.as_ref();
+            match states.get(provider) {
+                None | Some(State::Closed { .. }) => {}
+                Some(State::Open { until }) if now < *until => {
+                    wait_until = wait_until.max(Some(*until));
+                }
+                Some(State::HalfOpen { trial_until }) if now < *trial_until => {
+                    wait_until = wait_until.max(Some(*trial_until));
+                }
+                // The open period (or an unanswered trial's slot) is over: this job may be the
+                // trial. A trial whose result never comes back (the worker died) frees its slot
+                // after one open period.
+                Some(State::Open { .. } | State::HalfOpen { .. }) => trials.push(provider),
             }
         }
+        if wait_until.is_some() {
+            return wait_until;
+        }
+        for provider in trials {
+            states.insert(
+                provider.to_owned(),
+                State::HalfOpen {
+                    trial_until: now + self.config.open_for,
+                },
+            );
+        }
+        None
     }
 
     /// Reports a successful call: the breaker closes.
@@ -131,25 +147,25 @@ mod tests {
     fn opens_after_threshold_then_lets_one_trial_through() {
         let breakers = Breakers::new(BreakerConfig::new(3, Duration::from_secs(10)));
         let t0 = Instant::now();
-        assert_eq!(breakers.check("paytrace", t0), None);
+        assert_eq!(breakers.admit(&["paytrace"], t0), None);
         assert!(!breakers.failure("paytrace", t0));
         assert!(!breakers.failure("paytrace", t0));
         assert!(breakers.failure("paytrace", t0));
         assert_eq!(
-            breakers.check("paytrace", t0 + Duration::from_secs(1)),
+            breakers.admit(&["paytrace"], t0 + Duration::from_secs(1)),
             Some(t0 + Duration::from_secs(10))
         );
         // Other providers are unaffected.
-        assert_eq!(breakers.check("stripe", t0), None);
+        assert_eq!(breakers.admit(&["stripe"], t0), None);
         // After the open period one trial goes; the next caller waits for it.
         let t1 = t0 + Duration::from_secs(11);
-        assert_eq!(breakers.check("paytrace", t1), None);
+        assert_eq!(breakers.admit(&["paytrace"], t1), None);
         assert_eq!(
-            breakers.check("paytrace", t1),
+            breakers.admit(&["paytrace"], t1),
             Some(t1 + Duration::from_secs(10))
         );
         breakers.success("paytrace");
-        assert_eq!(breakers.check("paytrace", t1), None);
+        assert_eq!(breakers.admit(&["paytrace"], t1), None);
     }
 
     #[test]
@@ -158,13 +174,13 @@ mod tests {
         let t0 = Instant::now();
         assert!(breakers.failure("shopify", t0));
         let t1 = t0 + Duration::from_secs(10);
-        assert_eq!(breakers.check("shopify", t1), None);
+        assert_eq!(breakers.admit(&["shopify"], t1), None);
         assert!(
             breakers.failure("shopify", t1),
             "a failed trial opens the breaker again"
         );
         assert_eq!(
-            breakers.check("shopify", t1 + Duration::from_secs(1)),
+            breakers.admit(&["shopify"], t1 + Duration::from_secs(1)),
             Some(t1 + Duration::from_secs(10))
         );
     }
@@ -176,6 +192,33 @@ mod tests {
         assert!(!breakers.failure("magento", t0));
         breakers.success("magento");
         assert!(!breakers.failure("magento", t0));
-        assert_eq!(breakers.check("magento", t0), None);
+        assert_eq!(breakers.admit(&["magento"], t0), None);
+    }
+
+    #[test]
+    fn a_job_held_back_by_one_breaker_does_not_use_up_anothers_trial() {
+        let breakers = Breakers::new(BreakerConfig::new(1, Duration::from_secs(10)));
+        let t0 = Instant::now();
+        assert!(breakers.failure("paytrace", t0));
+        assert!(breakers.failure("shopify", t0 + Duration::from_secs(5)));
+        // PayTrace's open period is over, Shopify's is not: the job waits for Shopify ...
+        let t1 = t0 + Duration::from_secs(11);
+        assert_eq!(
+            breakers.admit(&["paytrace", "shopify"], t1),
+            Some(t0 + Duration::from_secs(15))
+        );
+        // ... and PayTrace's trial is still there for a job that can go.
+        assert_eq!(breakers.admit(&["paytrace"], t1), None);
+        assert_eq!(
+            breakers.admit(&["paytrace"], t1),
+            Some(t1 + Duration::from_secs(10))
+        );
+        // Once both periods are over, one job takes both trials.
+        let t2 = t1 + Duration::from_secs(10);
+        assert_eq!(breakers.admit(&["paytrace", "shopify"], t2), None);
+        assert_eq!(
+            breakers.admit(&["shopify"], t2),
+            Some(t2 + Duration::from_secs(10))
+        );
     }
 }

@@ -3,11 +3,12 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::Mutex;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::store::Store;
+use crate::store::{NewEffect, Store};
 use crate::worker::now_millis;
 use crate::{FlowError, StepError};
 
@@ -62,8 +63,13 @@ where
 }
 
 /// The effects recorded under one key prefix (one order's, say) when a job started, read in a
-/// single call; [`EffectLog::once`] then works like [`once`] without a read per effect.
+/// single call, and the effects the job performs, written behind in a single call.
 ///
+/// [`EffectLog::once`] works like [`once`], but answers from the snapshot and keeps the new record
+/// in memory until [`EffectLog::flush`], which the job calls once at its end, whatever its outcome.
+/// A crash before the flush loses only records, never effects: the retry performs those effects
+/// again, which [`once`] already requires to be safe (an effect that must be on record before it
+/// is performed, like PayTrace's "sale sent" marker, is written with [`Store::record_effect`]).
 /// The snapshot stays true while the job runs because the store runs one job per key at a time
 /// and every effect key of a flow starts with its job's key.
 ///
@@ -72,15 +78,21 @@ where
 /// use flows::effects::EffectLog;
 ///
 /// let log = EffectLog::load(store, "shopify/demo.myshopify.com/order/1001/").await?;
-/// let sale: u64 = log
-///     .once("shopify/demo.myshopify.com/order/1001/sale", "paytrace", || async { Ok(42) })
-///     .await?;
-/// # let _ = sale;
+/// let outcome = async {
+///     let sale: u64 = log
+///         .once("shopify/demo.myshopify.com/order/1001/sale", "paytrace", || async { Ok(42) })
+///         .await?;
+///     Ok::<_, flows::StepError>(sale)
+/// }
+/// .await;
+/// log.flush().await?;
+/// # let _ = outcome?;
 /// # Ok(()) }
 /// ```
 pub struct EffectLog<'a, S: ?Sized> {
     store: &'a S,
     recorded: HashMap<String, serde_json::Value>,
+    unwritten: Mutex<Vec<NewEffect>>,
 }
 
 impl<S: ?Sized> std::fmt::Debug for EffectLog<'_, S> {
@@ -100,7 +112,11 @@ impl<'a, S: Store + ?Sized> EffectLog<'a, S> {
             .into_iter()
             .map(|effect| (effect.key, effect.detail))
             .collect();
-        Ok(Self { store, recorded })
+        Ok(Self {
+            store,
+            recorded,
+            unwritten: Mutex::new(Vec::new()),
+        })
     }
 
     /// The result recorded under `key` before the log was loaded, if any.
@@ -111,7 +127,7 @@ impl<'a, S: Store + ?Sized> EffectLog<'a, S> {
             .transpose()
     }
 
-    /// [`once`], answered from the log for effects recorded before it was loaded.
+    /// [`once`], answered from the snapshot; a new result is recorded at [`EffectLog::flush`].
     pub async fn once<T, F, Fut>(&self, key: &str, system: &str, effect: F) -> Result<T, StepError>
     where
         T: Serialize + DeserializeOwned,
@@ -121,7 +137,64 @@ impl<'a, S: Store + ?Sized> EffectLog<'a, S> {
         if let Some(result) = self.recorded(key)? {
             return Ok(result);
         }
+        let result = effect().await?;
+        let detail = to_detail(key, &result)?;
+        self.unwritten().push(NewEffect {
+            key: key.to_owned(),
+            system: system.to_owned(),
+            detail,
+        });
+        Ok(result)
+    }
+
+    /// [`EffectLog::once`] for an effect that must never be performed twice (a PayTrace refund):
+    /// its record is written before this returns.
+    pub async fn once_durable<T, F, Fut>(
+        &self,
+        key: &str,
+        system: &str,
+        effect: F,
+    ) -> Result<T, StepError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, StepError>>,
+    {
+        if let Some(result) = self.recorded(key)? {
+            return Ok(result);
+        }
         perform(self.store, key, system, effect).await
+    }
+
+    /// Writes the records of the effects performed since the log was loaded, in one call.
+    pub async fn flush(&self) -> Result<(), StepError> {
+        let effects = std::mem::take(&mut *self.unwritten());
+        if !effects.is_empty() {
+            self.store.record_effects(effects, now_millis()).await?;
+        }
+        Ok(())
+    }
+
+    fn unwritten(&self) -> std::sync::MutexGuard<'_, Vec<NewEffect>> {
+        self.unwritten
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl<S: ?Sized> Drop for EffectLog<'_, S> {
+    fn drop(&mut self) {
+        let unwritten = self
+            .unwritten
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !unwritten.is_empty() {
+            // Not lost effects (a retry performs them again), but a job that forgot to flush.
+            tracing::warn!(
+                effects = ?unwritten.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
+                "effect log dropped without flush: these effects are not on record"
+            );
+        }
     }
 }
 
@@ -139,12 +212,16 @@ where
     Fut: Future<Output = Result<T, StepError>>,
 {
     let result = effect().await?;
-    let detail = serde_json::to_value(&result)
-        .map_err(|e| StepError::permanent(format!("effect {key}: result not serializable: {e}")))?;
+    let detail = to_detail(key, &result)?;
     store
         .record_effect(key, system, &detail, now_millis())
         .await?;
     Ok(result)
+}
+
+fn to_detail<T: Serialize>(key: &str, result: &T) -> Result<serde_json::Value, StepError> {
+    serde_json::to_value(result)
+        .map_err(|e| StepError::permanent(format!("effect {key}: result not serializable: {e}")))
 }
 
 fn read<T: DeserializeOwned>(key: &str, detail: serde_json::Value) -> Result<T, StepError> {
@@ -204,7 +281,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_log_answers_from_its_snapshot_and_records_new_effects() {
+    async fn a_log_answers_from_its_snapshot_and_writes_new_records_at_flush() {
         let store = SqliteStore::in_memory().unwrap();
         store
             .record_effect("o/1/sale", "paytrace", &serde_json::json!(11), 0)
@@ -236,6 +313,9 @@ mod tests {
             .await
             .unwrap();
         assert_eq!((paid, calls.load(Ordering::SeqCst)), (5, 1));
+        // Written behind: on record once flushed.
+        assert!(store.effect("o/1/paid").await.unwrap().is_none());
+        log.flush().await.unwrap();
         assert_eq!(
             store.effect("o/1/paid").await.unwrap().unwrap().detail,
             serde_json::json!(5)

@@ -57,7 +57,7 @@ pub use breaker::{BreakerConfig, Breakers};
 pub use error::{FlowError, StepError};
 pub use retry::Backoff;
 pub use store::{
-    Accepted, Counts, DeadLetter, Effect, Job, JobState, Millis, NewEvent, NewJob, SqliteStore,
-    Store,
+    Accepted, Counts, DeadLetter, Effect, Job, JobState, Millis, NewEffect, NewEvent, NewJob,
+    SqliteStore, Store,
 };
 pub use worker::{JobHandler, Outcome, Worker, WorkerConfig, now_millis};

@@ -201,11 +201,7 @@ impl<S: Store> Worker<S> {
         };
         let providers = handler.providers(&job);
         let now = Instant::now();
-        if let Some(retry_at) = providers
-            .iter()
-            .filter_map(|p| self.breakers.check(p, now))
-            .max()
-        {
+        if let Some(retry_at) = self.breakers.admit(&providers, now) {
             let wait = retry_at.saturating_duration_since(Instant::now());
             self.store
                 .release(job.id, worker, now_millis() + millis(wait), now_millis())

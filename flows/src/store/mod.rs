@@ -139,6 +139,17 @@ pub struct Effect {
     pub created_at: Millis,
 }
 
+/// An effect to record (see [`Store::record_effects`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEffect {
+    /// The effect's idempotency key.
+    pub key: String,
+    /// The system it changed.
+    pub system: String,
+    /// What came back.
+    pub detail: serde_json::Value,
+}
+
 /// Row counts, for summaries and health checks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -249,6 +260,10 @@ pub trait Store: Send + Sync + 'static {
         detail: &serde_json::Value,
         now: Millis,
     ) -> Result<Effect, FlowError>;
+
+    /// Records several effects in one transaction; for each key the first record wins, as with
+    /// [`Store::record_effect`].
+    async fn record_effects(&self, effects: Vec<NewEffect>, now: Millis) -> Result<(), FlowError>;
 
     /// Row counts.
     async fn counts(&self) -> Result<Counts, FlowError>;

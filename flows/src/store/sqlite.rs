@@ -10,7 +10,8 @@ use sqlite_batch::Batcher;
 use tokio::sync::Notify;
 
 use super::{
-    Accepted, Counts, DeadLetter, Effect, Job, Millis, NewEvent, NewJob, Store, StoredEvent,
+    Accepted, Counts, DeadLetter, Effect, Job, Millis, NewEffect, NewEvent, NewJob, Store,
+    StoredEvent,
 };
 use crate::FlowError;
 
@@ -527,6 +528,24 @@ impl Store for SqliteStore {
                 .map(effect_row)
                 .transpose()?
                 .ok_or_else(|| FlowError::Task(format!("effect {key} vanished after insert")))
+        })
+        .await
+    }
+
+    async fn record_effects(&self, effects: Vec<NewEffect>, now: Millis) -> Result<(), FlowError> {
+        let rows = effects
+            .into_iter()
+            .map(|e| Ok((e.key, e.system, serde_json::to_string(&e.detail)?)))
+            .collect::<Result<Vec<_>, FlowError>>()?;
+        self.write(move |conn| {
+            let mut insert = conn.prepare_cached(
+                "INSERT INTO effects (key, system, detail, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (key) DO NOTHING",
+            )?;
+            for (key, system, detail) in rows {
+                insert.execute(params![key, system, detail, now])?;
+            }
+            Ok(())
         })
         .await
     }

@@ -432,12 +432,36 @@ impl<S: Store> JobHandler for OrderPayment<S> {
     async fn run(&self, job: &Job) -> Result<(), StepError> {
         let this = &*self.0;
         let store = &*this.store;
-        let body = webhook_body(store, job).await?;
+        // The job's key is its order's (see `entity_job`), so both reads go out together.
+        let prefix = format!("{}/", job.key);
+        let (body, log) = tokio::join!(webhook_body(store, job), EffectLog::load(store, &prefix));
+        let (body, log) = (body?, log?);
         let webhook: shopify::rest::Order = decode(&body, "orders/create")?;
-        let mut order = Order::try_from(&webhook)?;
-        let order_gid = Gid::new("Order", webhook.id);
         let base = format!("shopify/{}/order/{}", this.config.shop, webhook.id);
-        let log = EffectLog::load(store, &format!("{base}/")).await?;
+        if base != job.key {
+            return Err(StepError::permanent(format!(
+                "job {} carries the webhook of order {base}",
+                job.key
+            )));
+        }
+        let outcome = this.pay(store, &log, &webhook, &base).await;
+        log.flush().await?;
+        outcome
+    }
+}
+
+impl<S: Store> ShopifyPaytrace<S> {
+    /// The steps of an order's payment flow; effects are recorded in `log`.
+    async fn pay(
+        &self,
+        store: &S,
+        log: &EffectLog<'_, S>,
+        webhook: &shopify::rest::Order,
+        base: &str,
+    ) -> Result<(), StepError> {
+        let this = self;
+        let mut order = Order::try_from(webhook)?;
+        let order_gid = Gid::new("Order", webhook.id);
 
         // The canonical order, kept for the refund workflow and for audits.
         log.once(&format!("{base}/canonical"), "flows", || async {
@@ -466,7 +490,7 @@ impl<S: Store> JobHandler for OrderPayment<S> {
             return Ok(());
         }
 
-        let source = card_source(&webhook)?;
+        let source = card_source(webhook)?;
         if let CardSource::Vault(customer_id) = &source {
             let customer = order.customer.get_or_insert_with(Default::default);
             customer.ids.set(System::Paytrace, customer_id.clone());
@@ -650,7 +674,31 @@ impl<S: Store> JobHandler for RefundFlow<S> {
         let order_base = format!("shopify/{}/order/{order_id}", this.config.shop);
         let base = format!("shopify/{}/refund/{refund_id}", this.config.shop);
         let log = EffectLog::load(store, &format!("{base}/")).await?;
+        let outcome = this
+            .refund(
+                store,
+                &log,
+                &webhook,
+                (order_id, refund_id),
+                (&order_base, &base),
+            )
+            .await;
+        log.flush().await?;
+        outcome
+    }
+}
 
+impl<S: Store> ShopifyPaytrace<S> {
+    /// The steps of a refund's flow; effects are recorded in `log`.
+    async fn refund(
+        &self,
+        store: &S,
+        log: &EffectLog<'_, S>,
+        webhook: &shopify::rest::Refund,
+        (order_id, refund_id): (u64, u64),
+        (order_base, base): (&str, &str),
+    ) -> Result<(), StepError> {
+        let this = self;
         let not_yet = |what: &str| -> StepError {
             MappingError::NotYetKnown {
                 field: format!("refund.order.{what}"),
@@ -681,16 +729,18 @@ impl<S: Store> JobHandler for RefundFlow<S> {
             order_number: Some(&order.number),
             gateways: &gateways,
         };
-        let mut refund = refund_from_shopify(&webhook, &refund_ctx)?;
+        let mut refund = refund_from_shopify(webhook, &refund_ctx)?;
         refund.gateway = System::Paytrace;
         refund.payment_transaction_id = Some(sale.transaction_id()?.to_owned());
 
-        let refunded: Refund = log.once(&format!("{base}/paytrace"), "paytrace", || async {
+        let refunded: Refund = log
+            .once_durable(&format!("{base}/paytrace"), "paytrace", || async {
             let request = mapping::paytrace::to_refund_request(&refund)?;
             // PayTrace cannot deduplicate refunds: one that was sent and never answered (a crash,
             // a shutdown, a timeout) must be checked by a person before anything is sent again.
-            // The in-flight flag is a checkpoint because, unlike the effect log, it is cleared
-            // again once PayTrace has answered either way.
+            // The in-flight flag is a checkpoint: it is cleared when PayTrace refused the refund,
+            // and superseded by the effect's record (written before the step returns) when
+            // PayTrace made it, so no window exists in which a made refund looks unsent.
             let in_flight = format!("{base}/paytrace/in-flight");
             if store.checkpoint(&in_flight).await?.as_deref() == Some("sent") {
                 return Err(StepError::permanent(format!(
@@ -703,7 +753,7 @@ impl<S: Store> JobHandler for RefundFlow<S> {
                 .set_checkpoint(&in_flight, "sent", now_millis())
                 .await?;
             let sent = this.paytrace.refund_transaction(&request).await;
-            if !matches!(&sent, Err(err) if err.is_ambiguous()) {
+            if matches!(&sent, Err(err) if !err.is_ambiguous()) {
                 store
                     .set_checkpoint(&in_flight, "answered", now_millis())
                     .await?;
