@@ -622,10 +622,18 @@ impl ShopifyFake {
             return;
         }
         for (topic, body) in hooks {
+            let urls: Vec<&Url> = subs
+                .iter()
+                .filter(|(t, _)| *t == topic || t == "*")
+                .map(|(_, url)| url)
+                .collect();
+            if urls.is_empty() {
+                continue;
+            }
             let bytes = serde_json::to_vec(&body).unwrap_or_default();
             let signature = self.sign(&bytes);
             let event_id = uuid::Uuid::new_v4().to_string();
-            for (_, url) in subs.iter().filter(|(t, _)| *t == topic || t == "*") {
+            for url in urls {
                 let headers = vec![
                     ("Content-Type".to_owned(), "application/json".to_owned()),
                     ("X-Shopify-Topic".to_owned(), topic.clone()),

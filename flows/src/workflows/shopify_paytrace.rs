@@ -31,7 +31,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use erp::Erp;
+use erp::{Erp, Recorded};
 use mapping::erp::{
     ErpCtx, to_erp_credit_memo, to_erp_invoice, to_erp_order_customer, to_erp_payment,
     to_erp_refund_payment, to_erp_sales_order,
@@ -287,9 +287,13 @@ async fn webhook_body<S: Store>(store: &S, job: &Job) -> Result<Vec<u8>, StepErr
 }
 
 fn decode<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, StepError> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de)
-        .map_err(|e| StepError::permanent(format!("{what} body at `{}`: {}", e.path(), e.inner())))
+    // Tracking the path costs on every field; only a body that fails needs it, for the message.
+    serde_json::from_slice(body).or_else(|_| {
+        let de = &mut serde_json::Deserializer::from_slice(body);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            StepError::permanent(format!("{what} body at `{}`: {}", e.path(), e.inner()))
+        })
+    })
 }
 
 /// The accounting date of work done now.
@@ -596,44 +600,50 @@ impl<S: Store> ShopifyPaytrace<S> {
             return Ok(());
         }
 
-        log.once(&format!("{base}/mark-paid"), "shopify", || {
-            mark_paid(&this.shopify, &order_gid)
-        })
-        .await?;
-        log.once(&format!("{base}/metafields"), "shopify", || async {
-            let inputs = mapping::shopify::to_payment_metafields(&payment, &order)?;
-            this.shopify.metafields().set(&inputs).await?;
-            Ok(())
-        })
-        .await?;
-
-        let erp_ctx = this.erp_ctx();
-        let erp = &this.erp;
-        log.once(&format!("{base}/erp/customer"), "erp", || async {
-            Ok(erp
-                .upsert_customer(&to_erp_order_customer(&order, &erp_ctx)?)
-                .await?)
-        })
-        .await?;
-        log.once(&format!("{base}/erp/sales-order"), "erp", || async {
-            Ok(erp
-                .create_sales_order(&to_erp_sales_order(&order, &erp_ctx)?)
-                .await?)
-        })
-        .await?;
-        log.once(&format!("{base}/erp/invoice"), "erp", || async {
-            Ok(erp
-                .create_invoice(&to_erp_invoice(&order, &erp_ctx)?)
-                .await?)
-        })
-        .await?;
-        log.once(&format!("{base}/erp/payment"), "erp", || async {
-            Ok(erp
-                .post_payment(&to_erp_payment(&payment, &order, &erp_ctx)?)
-                .await?)
-        })
-        .await?;
-        Ok(())
+        // The store and the ERP are told independently of each other: both at once.
+        let store_side = async {
+            log.once(&format!("{base}/mark-paid"), "shopify", || {
+                mark_paid(&this.shopify, &order_gid)
+            })
+            .await?;
+            log.once(&format!("{base}/metafields"), "shopify", || async {
+                let inputs = mapping::shopify::to_payment_metafields(&payment, &order)?;
+                this.shopify.metafields().set(&inputs).await?;
+                Ok(())
+            })
+            .await
+        };
+        let erp_side = async {
+            let erp_ctx = this.erp_ctx();
+            let erp = &this.erp;
+            log.once(&format!("{base}/erp/customer"), "erp", || async {
+                Ok(erp
+                    .upsert_customer(&to_erp_order_customer(&order, &erp_ctx)?)
+                    .await?)
+            })
+            .await?;
+            log.once(&format!("{base}/erp/sales-order"), "erp", || async {
+                Ok(erp
+                    .create_sales_order(&to_erp_sales_order(&order, &erp_ctx)?)
+                    .await?)
+            })
+            .await?;
+            log.once(&format!("{base}/erp/invoice"), "erp", || async {
+                Ok(erp
+                    .create_invoice(&to_erp_invoice(&order, &erp_ctx)?)
+                    .await?)
+            })
+            .await?;
+            log.once(&format!("{base}/erp/payment"), "erp", || async {
+                Ok(erp
+                    .post_payment(&to_erp_payment(&payment, &order, &erp_ctx)?)
+                    .await?)
+            })
+            .await
+        };
+        let (store_done, erp_done): (Result<(), StepError>, Result<Recorded, StepError>) =
+            tokio::join!(store_side, erp_side);
+        store_done.and(erp_done.map(drop))
     }
 }
 

@@ -499,12 +499,22 @@ fn paid_webhooks(st: &State, order_id: u64, before: FinancialStatus) -> Vec<Pend
     let Some(o) = st.order(order_id) else {
         return Vec::new();
     };
-    let body = rest::order(o, st.customers.iter().find(|c| Some(c.id) == o.customer_id));
-    let mut out = Vec::new();
+    let mut topics = Vec::new();
     if before != FinancialStatus::Paid && o.financial_status() == FinancialStatus::Paid {
-        out.push(("orders/paid".to_owned(), body.clone()));
+        topics.push("orders/paid");
     }
-    out.push(("orders/updated".to_owned(), body));
+    topics.push("orders/updated");
+    // Rendering an order costs more than the rest of the mutation: only for a subscriber.
+    topics.retain(|topic| st.subscribed(topic));
+    let Some(last) = topics.pop() else {
+        return Vec::new();
+    };
+    let body = rest::order(o, st.customers.iter().find(|c| Some(c.id) == o.customer_id));
+    let mut out: Vec<Pending> = topics
+        .into_iter()
+        .map(|topic| (topic.to_owned(), body.clone()))
+        .collect();
+    out.push((last.to_owned(), body));
     out
 }
 

@@ -693,6 +693,13 @@ impl State {
         self.requests.push((op.to_owned(), vars.clone()));
     }
 
+    /// Whether some subscription receives `topic`.
+    pub(crate) fn subscribed(&self, topic: &str) -> bool {
+        self.subscriptions
+            .iter()
+            .any(|(t, _)| t == topic || t == "*")
+    }
+
     pub(crate) fn customer_mut(&mut self, id: u64) -> Option<&mut Customer> {
         self.customers.iter_mut().find(|c| c.id == id)
     }
