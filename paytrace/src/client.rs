@@ -528,6 +528,32 @@ impl Client {
     }
 }
 
+/// The members of an answer that decide its outcome; the rest is skipped without being built.
+#[derive(Deserialize)]
+struct Verdict {
+    #[serde(default)]
+    error: Option<Value>,
+    #[serde(default)]
+    errors: Option<Value>,
+    #[serde(default)]
+    success: Option<Value>,
+}
+
+impl Verdict {
+    /// Whether the answer is a plain success, to be decoded as the expected type: exactly the
+    /// case in which [`interpret_value`] reaches its last step.
+    fn plain_success(&self, status: u16, on_failure: OnFailure) -> bool {
+        let success = self.success.as_ref().and_then(Value::as_bool);
+        self.error.as_ref().and_then(Value::as_str).is_none()
+            && self
+                .errors
+                .as_ref()
+                .is_none_or(|e| e.is_null() || e.as_object().is_some_and(|m| m.is_empty()))
+            && !(status >= 500 && success.is_none())
+            && !(success == Some(false) && on_failure == OnFailure::Error)
+    }
+}
+
 /// Decides the outcome from the body; the status only matters when there is no usable body.
 fn interpret<T: DeserializeOwned>(
     status: u16,
@@ -538,6 +564,25 @@ fn interpret<T: DeserializeOwned>(
     if status == 429 {
         return Attempt::Done(Err(Error::RateLimited { retry_after }));
     }
+    // The common answer, a success, is read once into its type; anything else (or a success
+    // that does not decode) takes the general path through a `Value`, which names what is wrong.
+    let object = bytes.trim_ascii_start().starts_with(b"{");
+    if object
+        && serde_json::from_slice::<Verdict>(bytes)
+            .is_ok_and(|verdict| verdict.plain_success(status, on_failure))
+        && let Ok(decoded) = serde_json::from_slice::<T>(bytes)
+    {
+        return Attempt::Done(Ok(decoded));
+    }
+    interpret_value(status, bytes, on_failure)
+}
+
+/// [`interpret`] through a `Value`: every kind of answer, with the JSON path of a decoding error.
+fn interpret_value<T: DeserializeOwned>(
+    status: u16,
+    bytes: &[u8],
+    on_failure: OnFailure,
+) -> Attempt<T> {
     let value: Value = match serde_json::from_slice(bytes) {
         Ok(Value::Object(map)) => Value::Object(map),
         Ok(_) | Err(_) if status >= 500 => return Attempt::Done(Err(Error::Server { status })),
@@ -673,6 +718,48 @@ mod tests {
         match interpret(status, None, body.as_bytes(), OnFailure::Data) {
             Attempt::Done(r) => r,
             Attempt::InvalidToken => panic!("unexpected invalid_token"),
+        }
+    }
+
+    /// The outcome as text, to compare the two decoding paths.
+    fn outcome(attempt: Attempt<TransactionResponse>) -> String {
+        match attempt {
+            Attempt::Done(result) => format!("{result:?}"),
+            Attempt::InvalidToken => "invalid_token".to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_direct_path_decides_like_the_value_path() {
+        let bodies = [
+            r#"{"success":true,"response_code":101,"status_message":"Approved","transaction_id":1,"approval_code":"TAS1","avs_response":"Full Exact Match","csc_response":"Match","external_transaction_id":"","masked_card_number":"xxxxxxxxxxxx1111"}"#,
+            r#"{"success":false,"response_code":102,"status_message":"Declined","transaction_id":2}"#,
+            r#"{"success":true,"response_code":101,"errors":{}}"#,
+            r#"{"success":true,"response_code":101,"errors":null}"#,
+            r#"{"success":false,"response_code":1,"errors":{"35":["Bad card"]}}"#,
+            r#"{"errors":"nope"}"#,
+            r#"{"error":"invalid_token","error_description":"expired"}"#,
+            r#"{"error":42,"success":true,"response_code":101}"#,
+            r#"{"success":"yes","response_code":101}"#,
+            r#"{"success":true,"response_code":"not a number"}"#,
+            r#"{"response_code":101}"#,
+            r#"  {"success":true,"response_code":101}"#,
+            r#"[1,2,3]"#,
+            r#"not json"#,
+            "",
+        ];
+        for status in [200, 400, 401, 500, 503] {
+            for on_failure in [OnFailure::Data, OnFailure::Error] {
+                for body in bodies {
+                    let direct = interpret(status, None, body.as_bytes(), on_failure);
+                    let general = interpret_value(status, body.as_bytes(), on_failure);
+                    assert_eq!(
+                        outcome(direct),
+                        outcome(general),
+                        "status {status}, body {body}"
+                    );
+                }
+            }
         }
     }
 

@@ -585,9 +585,10 @@ impl Client {
             }
             _ => {}
         }
-        let de = &mut serde_json::Deserializer::from_slice(bytes);
-        let envelope: Envelope =
-            serde_path_to_error::deserialize(de).map_err(|e| Next::Fail(Error::decode(e)))?;
+        let envelope: Envelope = serde_json::from_slice(bytes).or_else(|_| {
+            let de = &mut serde_json::Deserializer::from_slice(bytes);
+            serde_path_to_error::deserialize(de).map_err(|e| Next::Fail(Error::decode(e)))
+        })?;
         let cost = envelope.extensions.and_then(|x| x.cost);
         if let Some(ts) = cost.as_ref().and_then(|c| c.throttle_status.as_ref()) {
             self.inner.throttle.observe(ts);
@@ -626,12 +627,16 @@ impl Client {
         }
         let data = envelope
             .data
-            .filter(|d| !d.is_null())
+            .filter(|d| d.get() != "null")
             .ok_or_else(|| Next::Fail(missing_data()))?;
-        let data: D = serde_path_to_error::deserialize(data).map_err(|e| {
-            Next::Fail(Error::Decode {
-                path: format!("data.{}", e.path()),
-                source: e.into_inner(),
+        // Path tracking costs on every field: only a failed decode is repeated with it.
+        let data: D = serde_json::from_str(data.get()).or_else(|_| {
+            let de = &mut serde_json::Deserializer::from_str(data.get());
+            serde_path_to_error::deserialize(de).map_err(|e| {
+                Next::Fail(Error::Decode {
+                    path: format!("data.{}", e.path()),
+                    source: e.into_inner(),
+                })
             })
         })?;
         Ok(GraphqlResponse { data, cost })

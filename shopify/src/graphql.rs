@@ -43,8 +43,10 @@ pub(crate) struct RequestBody<'a, V: ?Sized> {
 
 #[derive(Deserialize)]
 pub(crate) struct Envelope {
+    /// Kept as text and decoded into the operation's own type afterwards, without an
+    /// intermediate `Value`.
     #[serde(default)]
-    pub data: Option<serde_json::Value>,
+    pub data: Option<Box<serde_json::value::RawValue>>,
     #[serde(default)]
     pub errors: Vec<GraphqlError>,
     #[serde(default)]
