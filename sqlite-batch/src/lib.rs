@@ -17,6 +17,11 @@
 //! If the batch's transaction cannot begin or commit, every operation in it gets
 //! [`Error::Batch`], reads included: nothing that was answered as done can be lost.
 //!
+//! With a database file in WAL mode, [`Batcher::start_with_checkpoints`] moves checkpoints off the
+//! connection's thread: SQLite's automatic checkpoint runs inside the commit that crosses the WAL
+//! threshold, and its `fsync` then stalls every operation waiting behind it; a second connection
+//! on its own thread checkpoints instead (`PASSIVE`: it never blocks the writer).
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let conn = rusqlite::Connection::open("app.sqlite")?;
@@ -37,6 +42,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;
+use std::time::Duration;
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
@@ -172,10 +178,46 @@ impl Batcher {
     /// Moves `conn` to a new thread called `name` that serves operations until every handle is
     /// gone. `conn` must not be inside a transaction.
     pub fn start(conn: Connection, name: &str) -> std::io::Result<Self> {
+        Self::spawn(conn, name, None)
+    }
+
+    /// [`Batcher::start`], and for a database file, checkpoints its WAL every `every` from a
+    /// second connection on a thread of its own, with the connection's automatic checkpoints
+    /// turned off. An in-memory database starts as with [`Batcher::start`]. The checkpoint
+    /// thread ends after the connection's thread; closing the last connection checkpoints the
+    /// rest, as SQLite always does.
+    pub fn start_with_checkpoints(
+        conn: Connection,
+        name: &str,
+        every: Duration,
+    ) -> Result<Self, rusqlite::Error> {
+        let path = conn.path().filter(|p| !p.is_empty()).map(str::to_owned);
+        let Some(path) = path else {
+            return Self::spawn(conn, name, None).map_err(thread_error);
+        };
+        let checkpointer = Connection::open(path)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name(format!("{name}-checkpoint"))
+            .spawn(move || checkpoint_until(&checkpointer, &stopped, every))
+            .map_err(thread_error)?;
+        Self::spawn(conn, name, Some(stop)).map_err(thread_error)
+    }
+
+    /// Starts the connection's thread; `stop` is dropped when it ends.
+    fn spawn(
+        conn: Connection,
+        name: &str,
+        stop: Option<mpsc::Sender<()>>,
+    ) -> std::io::Result<Self> {
         let (requests, queue) = mpsc::channel();
         std::thread::Builder::new()
             .name(name.to_owned())
-            .spawn(move || serve(&conn, &queue))?;
+            .spawn(move || {
+                serve(&conn, &queue);
+                drop(stop);
+            })?;
         Ok(Self { requests })
     }
 
@@ -214,6 +256,21 @@ impl Batcher {
         });
         self.requests.send(operation).map_err(|_| Error::Stopped)?;
         answer.await.map_err(|_| Error::Stopped)?
+    }
+}
+
+fn thread_error(err: std::io::Error) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+        Some(format!("could not start a thread: {err}")),
+    )
+}
+
+/// Checkpoints every `every` until `stopped` disconnects. A failed or partial checkpoint (the
+/// writer was busy) is simply tried again at the next tick.
+fn checkpoint_until(conn: &Connection, stopped: &mpsc::Receiver<()>, every: Duration) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
+        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
     }
 }
 
@@ -432,5 +489,36 @@ mod tests {
         assert_eq!(n, 1);
         // A batch of reads commits nothing.
         assert_eq!(commits.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_file_database_is_checkpointed_off_the_connections_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+        conn.execute_batch("CREATE TABLE blobs (b BLOB NOT NULL)")
+            .unwrap();
+        let db = Batcher::start_with_checkpoints(conn, "test-sqlite", Duration::from_millis(20))
+            .unwrap();
+        let before = std::fs::metadata(&path).unwrap().len();
+        for _ in 0..100 {
+            db.write(|conn| {
+                conn.execute("INSERT INTO blobs (b) VALUES (zeroblob(10000))", [])
+                    .map(drop)
+            })
+            .await
+            .unwrap();
+        }
+        let autocheckpoint: i64 = db
+            .read(|conn| conn.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0)))
+            .await
+            .unwrap();
+        assert_eq!(autocheckpoint, 0);
+        // About 1 MB went to the WAL, far below SQLite's own 1000-page threshold: only the
+        // checkpoint thread moves it into the database file.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let after = std::fs::metadata(&path).unwrap().len();
+        assert!(after > before + 900_000, "{before} -> {after}");
     }
 }

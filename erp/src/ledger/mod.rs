@@ -99,8 +99,8 @@ impl LocalLedger {
 
     fn from_conn(conn: Connection) -> Result<Self, Error> {
         conn.set_prepared_statement_cache_capacity(64);
-        let db = Batcher::start(conn, "erp-ledger")
-            .map_err(|e| Error::Task(format!("could not start the ledger's thread: {e}")))?;
+        // Checkpoints run on their own thread so their `fsync` never stalls a posting.
+        let db = Batcher::start_with_checkpoints(conn, "erp-ledger", Duration::from_millis(100))?;
         Ok(Self { db })
     }
 

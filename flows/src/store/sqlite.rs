@@ -64,6 +64,9 @@ CREATE TABLE IF NOT EXISTS effects (
 );
 ";
 
+/// How often the WAL is checkpointed, off the store's thread (see [`sqlite_batch`]).
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// [`Store`] on one SQLite file (WAL, `synchronous=NORMAL`). One thread owns the connection and
 /// runs the operations of every task of the process in batches, one commit per batch (see
 /// [`sqlite_batch`]): an operation's result is returned once its batch has committed. Several processes
@@ -100,8 +103,7 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA)?;
         conn.set_prepared_statement_cache_capacity(32);
-        let db = Batcher::start(conn, "flows-sqlite")
-            .map_err(|e| FlowError::Task(format!("could not start the store's thread: {e}")))?;
+        let db = Batcher::start_with_checkpoints(conn, "flows-sqlite", CHECKPOINT_EVERY)?;
         Ok(Self {
             db,
             added: Arc::new(Notify::new()),
