@@ -443,15 +443,12 @@ impl ShopifyFake {
     pub fn order_rest_json(&self, id: u64) -> Option<Value> {
         let st = self.lock();
         let o = st.order(id)?;
-        Some(rest::order(
-            o,
-            st.customers.iter().find(|c| Some(c.id) == o.customer_id),
-        ))
+        Some(rest::order(o, o.customer_id.and_then(|id| st.customer(id))))
     }
 
     /// A customer by REST id.
     pub fn customer(&self, id: u64) -> Option<Customer> {
-        self.lock().customers.iter().find(|c| c.id == id).cloned()
+        self.lock().customer(id).cloned()
     }
 
     /// Every customer, oldest first.
@@ -478,15 +475,7 @@ impl ShopifyFake {
             let mut st = self.lock();
             let mut hooks: Vec<Pending> = Vec::new();
             let customer_id = new.email.as_deref().map(|email| {
-                let existing = st
-                    .customers
-                    .iter()
-                    .find(|c| {
-                        c.email
-                            .as_deref()
-                            .is_some_and(|e| e.eq_ignore_ascii_case(email))
-                    })
-                    .map(|c| c.id);
+                let existing = st.customer_by_email(email).map(|c| c.id);
                 existing.unwrap_or_else(|| {
                     let c = new_customer(
                         &mut st,
@@ -575,10 +564,7 @@ impl ShopifyFake {
                     provider: None,
                 });
             }
-            let body = rest::order(
-                &order,
-                st.customers.iter().find(|c| Some(c.id) == customer_id),
-            );
+            let body = rest::order(&order, customer_id.and_then(|id| st.customer(id)));
             hooks.push(("orders/create".to_owned(), body.clone()));
             if order.financial_status() == FinancialStatus::Paid {
                 hooks.push(("orders/paid".to_owned(), body.clone()));
@@ -695,7 +681,7 @@ fn new_customer(
         created_at_ms: now,
         updated_at_ms: now,
     };
-    st.customers.push(c.clone());
+    st.add_customer(c.clone());
     c
 }
 

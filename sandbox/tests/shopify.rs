@@ -762,6 +762,24 @@ async fn customers_create_update_and_set() {
 }
 
 #[tokio::test]
+async fn an_order_finds_its_customer_by_email_after_the_email_changed() {
+    let env = Env::start().await;
+    let customer_of = |new: NewOrder| env.fake().create_order(new)["customer"]["id"].as_u64();
+    let dana = customer_of(NewOrder::simple("Dana@Example.com", d("10.00"))).unwrap();
+    let mut update = CustomerInput::default();
+    update.id = Some(Gid::new("Customer", dana));
+    update.email = Some("dana.new@example.com".into());
+    env.client.customers().update(&update).await.unwrap();
+
+    let by_new = customer_of(NewOrder::simple("DANA.NEW@example.com", d("11.00")));
+    assert_eq!(by_new, Some(dana));
+    // The old address belongs to nobody now: a new customer is made for it.
+    let by_old = customer_of(NewOrder::simple("dana@example.com", d("12.00")));
+    assert_ne!(by_old, Some(dana));
+    assert_eq!(env.fake().customers().len(), 2);
+}
+
+#[tokio::test]
 async fn risk_assessments_change_the_recommendation() {
     let env = Env::start().await;
     let (gid, _) = env.order(NewOrder::simple("risk@example.com", d("500.00")));

@@ -509,7 +509,7 @@ fn paid_webhooks(st: &State, order_id: u64, before: FinancialStatus) -> Vec<Pend
     let Some(last) = topics.pop() else {
         return Vec::new();
     };
-    let body = rest::order(o, st.customers.iter().find(|c| Some(c.id) == o.customer_id));
+    let body = rest::order(o, o.customer_id.and_then(|id| st.customer(id)));
     let mut out: Vec<Pending> = topics
         .into_iter()
         .map(|topic| (topic.to_owned(), body.clone()))
@@ -1622,7 +1622,7 @@ fn create_customer(st: &mut State, f: CustomerFields) -> Customer {
         updated_at_ms: now,
     };
     apply(&mut c, f, true);
-    st.customers.push(c.clone());
+    st.add_customer(c.clone());
     c
 }
 
@@ -1682,9 +1682,11 @@ fn update_existing(
             )],
         );
     };
+    let old_email = c.email.clone();
     apply(c, f, replace_lists);
     c.updated_at_ms = now;
     let c = c.clone();
+    st.email_changed(id, old_email.as_deref());
     let hook = customer_hook(st, "customers/update", &c);
     accepted(f_name, "customer", customer_json(&c)).with(vec![hook])
 }

@@ -620,7 +620,12 @@ pub(crate) struct State {
     pub(crate) orders: Vec<Order>,
     /// Order id -> position in `orders` (orders are never removed).
     order_index: HashMap<u64, usize>,
+    /// Every customer, oldest first; added with [`State::add_customer`] so the indexes follow.
     pub(crate) customers: Vec<Customer>,
+    /// Customer id -> position in `customers` (customers are never removed).
+    customer_index: HashMap<u64, usize>,
+    /// Lower-cased email -> customer id (emails are unique among customers).
+    customer_emails: HashMap<String, u64>,
     /// Idempotency key of `refundCreate` -> (order id, refund id).
     pub(crate) refund_keys: HashMap<String, (u64, u64)>,
     pub(crate) tokens: HashMap<String, IssuedToken>,
@@ -644,6 +649,8 @@ impl State {
             orders: Vec::new(),
             order_index: HashMap::new(),
             customers: Vec::new(),
+            customer_index: HashMap::new(),
+            customer_emails: HashMap::new(),
             refund_keys: HashMap::new(),
             tokens: HashMap::new(),
             refresh_tokens: HashMap::new(),
@@ -700,7 +707,40 @@ impl State {
             .any(|(t, _)| t == topic || t == "*")
     }
 
+    pub(crate) fn customer(&self, id: u64) -> Option<&Customer> {
+        self.customers.get(*self.customer_index.get(&id)?)
+    }
+
+    /// Change a customer's email through [`State::email_changed`] afterwards.
     pub(crate) fn customer_mut(&mut self, id: u64) -> Option<&mut Customer> {
-        self.customers.iter_mut().find(|c| c.id == id)
+        self.customers.get_mut(*self.customer_index.get(&id)?)
+    }
+
+    pub(crate) fn add_customer(&mut self, customer: Customer) {
+        self.customer_index
+            .insert(customer.id, self.customers.len());
+        if let Some(email) = &customer.email {
+            self.customer_emails
+                .insert(email.to_ascii_lowercase(), customer.id);
+        }
+        self.customers.push(customer);
+    }
+
+    /// The customer with this email, ignoring case.
+    pub(crate) fn customer_by_email(&self, email: &str) -> Option<&Customer> {
+        self.customer(*self.customer_emails.get(&email.to_ascii_lowercase())?)
+    }
+
+    /// Follows a change of customer `id`'s email from `old`.
+    pub(crate) fn email_changed(&mut self, id: u64, old: Option<&str>) {
+        if let Some(old) = old {
+            let old = old.to_ascii_lowercase();
+            if self.customer_emails.get(&old) == Some(&id) {
+                self.customer_emails.remove(&old);
+            }
+        }
+        if let Some(new) = self.customer(id).and_then(|c| c.email.clone()) {
+            self.customer_emails.insert(new.to_ascii_lowercase(), id);
+        }
     }
 }
