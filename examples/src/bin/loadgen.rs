@@ -4,8 +4,8 @@
 //! One flow is: the `orders/create` webhook signed and delivered to the intake, stored, its jobs
 //! run, a PayTrace sale, the Shopify order marked paid with metafields, and four ERP documents
 //! (customer, sales order, invoice, payment). Latency runs from the order's creation in the Shopify
-//! fake (which sends the webhook) to the ERP payment's record in the store's effect log.
-//!
+//! fake (which sends the webhook) to the ERP payment's record in the store's effect log, which one
+//! task follows for all flows (`Store::effects_after`, every millisecond).
 //!
 //! Closed loop: at most `in flight` flows run at once; a new order is placed when one finishes.
 //!

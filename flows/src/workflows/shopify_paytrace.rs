@@ -17,7 +17,7 @@
 //!
 //! Every order (or refund) has one job, keyed `shopify/{shop}/order/{id}` (or `.../refund/{id}`):
 //! the store keeps one job per key, so the same order arriving under several webhook ids is
-//! processed once, and never by two workers at a time. With [`ShopifyPaytrace::intake`] the intake
+//! processed once, and never by two workers at a time. With [`intake`] the intake
 //! names that job itself from the body; otherwise (or when the body has no id) a delivery's job
 //! reads the id and enqueues the entity's job.
 //! Every effect goes through [`crate::effects::once`] under that key. PayTrace has no idempotency
