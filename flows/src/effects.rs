@@ -119,12 +119,17 @@ impl<'a, S: Store + ?Sized> EffectLog<'a, S> {
         })
     }
 
-    /// The result recorded under `key` before the log was loaded, if any.
+    /// The result recorded under `key` before the log was loaded, or by this log since.
     pub fn recorded<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StepError> {
-        self.recorded
-            .get(key)
-            .map(|detail| read(key, detail.clone()))
-            .transpose()
+        let detail = match self.recorded.get(key) {
+            Some(detail) => Some(detail.clone()),
+            None => self
+                .unwritten()
+                .iter()
+                .find(|e| e.key == key)
+                .map(|e| e.detail.clone()),
+        };
+        detail.map(|detail| read(key, detail)).transpose()
     }
 
     /// [`once`], answered from the snapshot; a new result is recorded at [`EffectLog::flush`].
@@ -313,6 +318,14 @@ mod tests {
             .await
             .unwrap();
         assert_eq!((paid, calls.load(Ordering::SeqCst)), (5, 1));
+        let again: u64 = log
+            .once("o/1/paid", "shopify", || async { Ok(6) })
+            .await
+            .unwrap();
+        assert_eq!(
+            again, 5,
+            "a key performed by this log is not performed again"
+        );
         // Written behind: on record once flushed.
         assert!(store.effect("o/1/paid").await.unwrap().is_none());
         log.flush().await.unwrap();

@@ -89,6 +89,9 @@ pub enum Error {
     /// The client was configured with invalid values (base URL, store code...).
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// An Adobe Commerce webhook's signature did not verify (see [`crate::WebhookVerifier`]).
+    #[error("webhook signature refused: {0}")]
+    WebhookSignature(&'static str),
 }
 
 fn retry_after_suffix(retry_after: &Option<Duration>) -> String {

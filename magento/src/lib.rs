@@ -72,6 +72,7 @@ pub mod error;
 mod lenient;
 pub mod models;
 pub mod oauth;
+pub mod webhook;
 
 pub use client::{Client, ClientBuilder, Credentials, DEFAULT_ADMIN_TOKEN_LIFETIME, RetryConfig};
 pub use error::{ApiError, ApiErrorItem, Error, OAuthProblem, Parameters, Result};
@@ -91,3 +92,4 @@ pub use models::search::{
 };
 pub use models::shipment::{CreateShipment, Track};
 pub use oauth::OAuthCredentials;
+pub use webhook::WebhookVerifier;

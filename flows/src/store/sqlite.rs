@@ -69,9 +69,9 @@ const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(1
 
 /// [`Store`] on one SQLite file (WAL, `synchronous=NORMAL`). One thread owns the connection and
 /// runs the operations of every task of the process in batches, one commit per batch (see
-/// [`sqlite_batch`]): an operation's result is returned once its batch has committed. Several processes
-/// may open the same file: a batch that writes takes SQLite's write lock (`BEGIN IMMEDIATE`) and
-/// waits up to 5 s for it.
+/// [`sqlite_batch`]): an operation's result is returned once its batch has committed. A second
+/// thread checkpoints the WAL every 100 ms. Several processes may open the same file: a batch that
+/// writes takes SQLite's write lock (`BEGIN IMMEDIATE`) and waits up to 5 s for it.
 #[derive(Clone)]
 pub struct SqliteStore {
     db: Batcher,

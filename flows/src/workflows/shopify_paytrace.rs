@@ -448,7 +448,7 @@ impl<S: Store> JobHandler for OrderPayment<S> {
                 job.key
             )));
         }
-        let outcome = this.pay(store, &log, &webhook, &base).await;
+        let outcome = this.pay(&log, &webhook, &base).await;
         log.flush().await?;
         outcome
     }
@@ -458,12 +458,11 @@ impl<S: Store> ShopifyPaytrace<S> {
     /// The steps of an order's payment flow; effects are recorded in `log`.
     async fn pay(
         &self,
-        store: &S,
         log: &EffectLog<'_, S>,
         webhook: &shopify::rest::Order,
         base: &str,
     ) -> Result<(), StepError> {
-        let this = self;
+        let store = &*self.store;
         let mut order = Order::try_from(webhook)?;
         let order_gid = Gid::new("Order", webhook.id);
 
@@ -475,16 +474,16 @@ impl<S: Store> ShopifyPaytrace<S> {
 
         let decision = log
             .once(&format!("{base}/risk"), "shopify", || {
-                this.risk.assess(&order, &order_gid)
+                self.risk.assess(&order, &order_gid)
             })
             .await?;
         if let RiskDecision::Hold { reason } = decision {
             log.once(&format!("{base}/hold"), "shopify", || async {
-                this.shopify
+                self.shopify
                     .tags()
-                    .add(&order_gid, &[this.config.held_tag.as_str()])
+                    .add(&order_gid, &[self.config.held_tag.as_str()])
                     .await?;
-                this.shopify
+                self.shopify
                     .orders()
                     .update_note(&order_gid, &format!("Held for review: {reason}"))
                     .await?;
@@ -500,7 +499,7 @@ impl<S: Store> ShopifyPaytrace<S> {
             customer.ids.set(System::Paytrace, customer_id.clone());
         }
         let order_ctx = OrderCtx {
-            store_prefix: &this.config.store_prefix,
+            store_prefix: &self.config.store_prefix,
             email_receipt: false,
         };
         let payment: Payment = log.once(&format!("{base}/sale"), "paytrace", || async {
@@ -516,7 +515,7 @@ impl<S: Store> ShopifyPaytrace<S> {
             let sent_key = format!("{base}/sale/sent");
             if log.recorded::<serde_json::Value>(&sent_key)?.is_some() {
                 // A sale was sent before and its result never recorded: it may have been charged.
-                match this
+                match self
                     .paytrace
                     .find_sale_by_invoice(&invoice_id, chrono_today())
                     .await?
@@ -540,7 +539,7 @@ impl<S: Store> ShopifyPaytrace<S> {
                                 reason: format!(
                                     "sale {invoice_id} not in PayTrace's export yet; looking again before resending"
                                 ),
-                                retry_after: Some(this.config.sale_lookup_delay),
+                                retry_after: Some(self.config.sale_lookup_delay),
                             });
                         }
                         store.set_checkpoint(&lookups_key, "0", now_millis()).await?;
@@ -557,7 +556,7 @@ impl<S: Store> ShopifyPaytrace<S> {
                 .await?;
             let response = match &source {
                 CardSource::Vault(_) => {
-                    this.paytrace
+                    self.paytrace
                         .sale_by_customer(&mapping::paytrace::to_customer_request(
                             &order, &order_ctx,
                         )?)
@@ -565,7 +564,7 @@ impl<S: Store> ShopifyPaytrace<S> {
                 }
                 CardSource::Protect { token, key } => {
                     let token = paytrace::ProtectToken::new(token.clone(), key.clone());
-                    this.paytrace
+                    self.paytrace
                         .sale_protect(&mapping::paytrace::to_protect_request(
                             &order, &order_ctx, token,
                         )?)
@@ -583,11 +582,11 @@ impl<S: Store> ShopifyPaytrace<S> {
                 .clone()
                 .unwrap_or_else(|| payment.status.to_string());
             log.once(&format!("{base}/declined"), "shopify", || async {
-                this.shopify
+                self.shopify
                     .tags()
-                    .add(&order_gid, &[this.config.declined_tag.as_str()])
+                    .add(&order_gid, &[self.config.declined_tag.as_str()])
                     .await?;
-                this.shopify
+                self.shopify
                     .orders()
                     .update_note(
                         &order_gid,
@@ -603,19 +602,19 @@ impl<S: Store> ShopifyPaytrace<S> {
         // The store and the ERP are told independently of each other: both at once.
         let store_side = async {
             log.once(&format!("{base}/mark-paid"), "shopify", || {
-                mark_paid(&this.shopify, &order_gid)
+                mark_paid(&self.shopify, &order_gid)
             })
             .await?;
             log.once(&format!("{base}/metafields"), "shopify", || async {
                 let inputs = mapping::shopify::to_payment_metafields(&payment, &order)?;
-                this.shopify.metafields().set(&inputs).await?;
+                self.shopify.metafields().set(&inputs).await?;
                 Ok(())
             })
             .await
         };
         let erp_side = async {
-            let erp_ctx = this.erp_ctx();
-            let erp = &this.erp;
+            let erp_ctx = self.erp_ctx();
+            let erp = &self.erp;
             log.once(&format!("{base}/erp/customer"), "erp", || async {
                 Ok(erp
                     .upsert_customer(&to_erp_order_customer(&order, &erp_ctx)?)
@@ -685,13 +684,7 @@ impl<S: Store> JobHandler for RefundFlow<S> {
         let base = format!("shopify/{}/refund/{refund_id}", this.config.shop);
         let log = EffectLog::load(store, &format!("{base}/")).await?;
         let outcome = this
-            .refund(
-                store,
-                &log,
-                &webhook,
-                (order_id, refund_id),
-                (&order_base, &base),
-            )
+            .refund(&log, &webhook, (order_id, refund_id), (&order_base, &base))
             .await;
         log.flush().await?;
         outcome
@@ -702,13 +695,12 @@ impl<S: Store> ShopifyPaytrace<S> {
     /// The steps of a refund's flow; effects are recorded in `log`.
     async fn refund(
         &self,
-        store: &S,
         log: &EffectLog<'_, S>,
         webhook: &shopify::rest::Refund,
         (order_id, refund_id): (u64, u64),
         (order_base, base): (&str, &str),
     ) -> Result<(), StepError> {
-        let this = self;
+        let store = &*self.store;
         let not_yet = |what: &str| -> StepError {
             MappingError::NotYetKnown {
                 field: format!("refund.order.{what}"),
@@ -728,7 +720,7 @@ impl<S: Store> ShopifyPaytrace<S> {
                 sale.status
             )));
         }
-        let gateways: Vec<(&str, System)> = this
+        let gateways: Vec<(&str, System)> = self
             .config
             .paytrace_gateway_names
             .iter()
@@ -762,7 +754,7 @@ impl<S: Store> ShopifyPaytrace<S> {
             store
                 .set_checkpoint(&in_flight, "sent", now_millis())
                 .await?;
-            let sent = this.paytrace.refund_transaction(&request).await;
+            let sent = self.paytrace.refund_transaction(&request).await;
             if matches!(&sent, Err(err) if !err.is_ambiguous()) {
                 store
                     .set_checkpoint(&in_flight, "answered", now_millis())
@@ -781,7 +773,7 @@ impl<S: Store> ShopifyPaytrace<S> {
                             retry_after: Some(WAIT_FOR_SETTLEMENT),
                         });
                     }
-                    let response = this
+                    let response = self
                         .paytrace
                         .void(mapping::paytrace::to_void_transaction(&sale)?)
                         .await?;
@@ -801,8 +793,8 @@ impl<S: Store> ShopifyPaytrace<S> {
             )));
         }
 
-        let erp_ctx = this.erp_ctx();
-        let erp = &this.erp;
+        let erp_ctx = self.erp_ctx();
+        let erp = &self.erp;
         log.once(&format!("{base}/erp/credit-memo"), "erp", || async {
             Ok(erp
                 .create_credit_memo(&to_erp_credit_memo(&refunded, &order, &erp_ctx)?)

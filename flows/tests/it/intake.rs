@@ -265,3 +265,80 @@ async fn a_routed_topic_gets_the_job_its_route_names_and_falls_back_without_one(
         ("shopify:orders/create", "shopify/wh-3")
     );
 }
+
+const ADOBE_BODY: &[u8] = include_bytes!("../fixtures/adobe-webhook-body.json");
+const ADOBE_SIGNATURE: &str = include_str!("../fixtures/adobe-webhook-body.sig");
+const ADOBE_KEY: &str = include_str!("../fixtures/adobe-webhook-test-public.pem");
+const OTHER_KEY: &str = include_str!("../fixtures/other-test-public.pem");
+
+fn adobe_request(body: &[u8], signature: Option<&str>) -> Request<Body> {
+    let request = Request::post("/webhooks/magento").header("content-type", "application/json");
+    let request = match signature {
+        Some(signature) => request.header("x-adobe-commerce-webhook-signature", signature),
+        None => request,
+    };
+    request.body(Body::from(body.to_vec())).unwrap()
+}
+
+fn adobe_config(key: &str) -> IntakeConfig {
+    config()
+        .magento(magento::WebhookVerifier::from_public_key_pem(key).unwrap())
+        .handle(job_kind("magento", "observer.sales_order_place_after"))
+}
+
+#[tokio::test]
+async fn a_signed_adobe_commerce_webhook_is_stored_once_and_answered_success() {
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    for _ in 0..2 {
+        let response = router(Arc::clone(&store), adobe_config(ADOBE_KEY))
+            .oneshot(adobe_request(ADOBE_BODY, Some(ADOBE_SIGNATURE)))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(answer, serde_json::json!({ "op": "success" }));
+    }
+    let counts = store.counts().await.unwrap();
+    // The same body twice is one event (its hash is the event id), with one job.
+    assert_eq!((counts.events, counts.queued), (1, 1));
+    let job = store.claim("w", i64::MAX / 2, 1000).await.unwrap().unwrap();
+    assert_eq!(job.kind, "magento:observer.sales_order_place_after");
+    let event_id = job.payload["event_id"].as_str().unwrap();
+    assert_eq!(event_id.len(), 64);
+    let stored = store.event("magento", event_id).await.unwrap().unwrap();
+    assert_eq!(stored.event.payload, ADOBE_BODY);
+}
+
+#[tokio::test]
+async fn adobe_commerce_webhooks_without_a_valid_signature_are_refused_and_not_stored() {
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    let mut tampered = ADOBE_BODY.to_vec();
+    tampered[20] ^= 1;
+    let cases = [
+        (
+            adobe_config(ADOBE_KEY),
+            adobe_request(&tampered, Some(ADOBE_SIGNATURE)),
+        ),
+        (adobe_config(ADOBE_KEY), adobe_request(ADOBE_BODY, None)),
+        (
+            adobe_config(OTHER_KEY),
+            adobe_request(ADOBE_BODY, Some(ADOBE_SIGNATURE)),
+        ),
+    ];
+    for (config, request) in cases {
+        let response = router(Arc::clone(&store), config)
+            .oneshot(request)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Without a configured key the route is not served.
+    assert_eq!(
+        send(&store, adobe_request(ADOBE_BODY, Some(ADOBE_SIGNATURE))).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(store.counts().await.unwrap().events, 0);
+}
