@@ -7,6 +7,9 @@
 //!   `https://<your host>/webhooks/shopify`.
 //! - `PAYTRACE_USERNAME`, `PAYTRACE_PASSWORD`, `PAYTRACE_INTEGRATOR_ID`, `PAYTRACE_ACCOUNT` (your
 //!   merchant id, used in ERP references), `PAYTRACE_ENV` (`sandbox`, the default, or `production`).
+//! - `PAYOPS_PAYMENT` (`sale`, the default: charge when the order is created; or `authorize`:
+//!   authorize then, capture on the first fulfillment, for which also subscribe
+//!   `fulfillments/create`).
 //! - `PAYOPS_STORE` (runtime store file, default `payops.sqlite`), `PAYOPS_LEDGER` (ledger file,
 //!   default `payops-ledger.sqlite`), `PAYOPS_LISTEN` (default `127.0.0.1:8080`).
 //!
@@ -17,7 +20,7 @@ use std::sync::Arc;
 
 use examples::{BoxError, env_or, env_secret, env_var, serve_until_ctrl_c};
 use flows::intake::{self, IntakeConfig};
-use flows::workflows::shopify_paytrace::{self, Config, ShopifyPaytrace};
+use flows::workflows::shopify_paytrace::{self, Config, PaymentMode, ShopifyPaytrace};
 use flows::{SqliteStore, Worker, WorkerConfig};
 
 #[tokio::main]
@@ -47,7 +50,14 @@ async fn main() -> Result<(), BoxError> {
     let ledger =
         Arc::new(erp::LocalLedger::open(env_or("PAYOPS_LEDGER", "payops-ledger.sqlite")).await?);
 
-    let config = Config::new(shop.as_str(), env_var("PAYTRACE_ACCOUNT")?);
+    let payment = match env_or("PAYOPS_PAYMENT", "sale").as_str() {
+        "sale" => PaymentMode::Sale,
+        "authorize" => PaymentMode::AuthorizeThenCapture,
+        other => {
+            return Err(format!("PAYOPS_PAYMENT: `{other}` is not `sale` or `authorize`").into());
+        }
+    };
+    let config = Config::new(shop.as_str(), env_var("PAYTRACE_ACCOUNT")?).payment(payment);
     let intake_config = shopify_paytrace::intake(
         IntakeConfig::default().shopify(shopify::WebhookVerifier::new(env_secret(
             "SHOPIFY_WEBHOOK_SECRET",

@@ -2,7 +2,10 @@
 //!
 //! 1. `orders/create` → risk gate → PayTrace sale → the Shopify order marked paid with the PayTrace
 //!    transaction id and vault id as metafields, or tagged and noted when declined → ERP customer
-//!    (with the vault id), sales order, invoice and payment.
+//!    (with the vault id), sales order, invoice and payment. With
+//!    [`PaymentMode::AuthorizeThenCapture`], the order is authorized instead (metafields, tag, ERP
+//!    customer and sales order), and its first `fulfillments/create` captures the authorization,
+//!    marks the order paid and books the invoice and payment.
 //! 2. `refunds/create` → PayTrace refund, or a void when the sale has not settled yet → ERP credit
 //!    memo and refund payment.
 //!
@@ -55,9 +58,13 @@ pub const ORDERS_CREATE: &str = "shopify:orders/create";
 /// Job kind of Shopify's `refunds/create` deliveries (one job per delivery).
 pub const REFUNDS_CREATE: &str = "shopify:refunds/create";
 /// The kinds of webhook deliveries these workflows act on.
-const DELIVERIES: [&str; 2] = [ORDERS_CREATE, REFUNDS_CREATE];
+const DELIVERIES: [&str; 3] = [ORDERS_CREATE, REFUNDS_CREATE, FULFILLMENTS_CREATE];
+/// Job kind of Shopify's `fulfillments/create` deliveries (one job per delivery).
+pub const FULFILLMENTS_CREATE: &str = "shopify:fulfillments/create";
 /// Job kind of one order's payment flow (one job per order, whatever the deliveries).
 pub const ORDER_PAYMENT: &str = "shopify:order-payment";
+/// Job kind of the capture of an order's authorization when it is fulfilled (one per order).
+pub const ORDER_CAPTURE: &str = "shopify:order-capture";
 /// Job kind of one refund's flow (one job per refund).
 pub const REFUND: &str = "shopify:refund";
 
@@ -92,6 +99,23 @@ pub struct Config {
     /// After a sale whose answer was lost is not found in PayTrace's export, how long to wait
     /// before looking a second time (and only then sending it again).
     pub sale_lookup_delay: std::time::Duration,
+    /// Charge at once, or authorize and capture on fulfilment.
+    pub payment: PaymentMode,
+    /// Tag put on orders authorized and waiting for fulfilment.
+    pub authorized_tag: String,
+}
+
+/// When the card is charged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum PaymentMode {
+    /// A PayTrace sale when the order is created.
+    #[default]
+    Sale,
+    /// A PayTrace authorization when the order is created, captured when it is first fulfilled
+    /// (Shopify's `fulfillments/create`). Authorizations expire (card networks allow about 7
+    /// to 30 days): an order fulfilled later fails its capture and is dead-lettered.
+    AuthorizeThenCapture,
 }
 
 impl Config {
@@ -105,7 +129,16 @@ impl Config {
             declined_tag: "payops-declined".to_owned(),
             paytrace_gateway_names: vec!["manual".to_owned()],
             sale_lookup_delay: std::time::Duration::from_secs(30),
+            payment: PaymentMode::Sale,
+            authorized_tag: "payops-authorized".to_owned(),
         }
+    }
+
+    /// Sets when the card is charged.
+    #[must_use]
+    pub fn payment(mut self, mode: PaymentMode) -> Self {
+        self.payment = mode;
+        self
     }
 
     /// Sets the `invoice_id` prefix.
@@ -216,8 +249,8 @@ impl<S: Store> ShopifyPaytrace<S> {
         self
     }
 
-    /// Registers the handlers of [`ORDERS_CREATE`], [`REFUNDS_CREATE`], [`ORDER_PAYMENT`] and
-    /// [`REFUND`].
+    /// Registers the handlers of [`ORDERS_CREATE`], [`REFUNDS_CREATE`], [`FULFILLMENTS_CREATE`],
+    /// [`ORDER_PAYMENT`], [`ORDER_CAPTURE`] and [`REFUND`].
     pub fn register(self, worker: Worker<S>) -> Worker<S> {
         let shared = Arc::new(self);
         worker
@@ -237,7 +270,16 @@ impl<S: Store> ShopifyPaytrace<S> {
                     shop: shared.config.shop.clone(),
                 },
             )
+            .handler(
+                FULFILLMENTS_CREATE,
+                Delivery {
+                    delivery: FULFILLMENTS_CREATE,
+                    store: Arc::clone(&shared.store),
+                    shop: shared.config.shop.clone(),
+                },
+            )
             .handler(ORDER_PAYMENT, OrderPayment(Arc::clone(&shared)))
+            .handler(ORDER_CAPTURE, OrderCapture(Arc::clone(&shared)))
             .handler(REFUND, RefundFlow(shared))
     }
 
@@ -252,7 +294,7 @@ impl<S: Store> ShopifyPaytrace<S> {
     }
 
     /// The job kinds the webhook intake must enqueue for these workflows (see also [`intake`]).
-    pub fn kinds() -> [&'static str; 2] {
+    pub fn kinds() -> [&'static str; 3] {
         DELIVERIES
     }
 }
@@ -340,9 +382,9 @@ fn card_source(order: &shopify::rest::Order) -> Result<CardSource, MappingError>
     }
 }
 
-/// A sale PayTrace processed whose answer we never saw, as found in its export: settled or
-/// settling tonight means approved; `N` (not settling) means declined or voided; without a status,
-/// an approval code means approved.
+/// A sale (or authorization) PayTrace processed whose answer we never saw, as found in its
+/// export: settled or settling tonight means approved; `N` (not settling) means declined or
+/// voided; without a status, an approval code means approved.
 fn payment_from_record(record: &paytrace::TransactionRecord, ctx: &TransactionCtx) -> Payment {
     use paytrace::SettlementStatus as Status;
     let approved = match &record.status_code {
@@ -359,10 +401,10 @@ fn payment_from_record(record: &paytrace::TransactionRecord, ctx: &TransactionCt
         order_number: ctx.order_number.clone(),
         reference: ctx.reference.clone(),
         kind: ctx.kind,
-        status: if approved {
-            PaymentStatus::Captured
-        } else {
-            PaymentStatus::Declined
+        status: match (approved, ctx.kind) {
+            (true, PaymentKind::Authorization) => PaymentStatus::Authorized,
+            (true, _) => PaymentStatus::Captured,
+            (false, _) => PaymentStatus::Declined,
         },
         amount: ctx.amount,
         fee: None,
@@ -379,32 +421,35 @@ fn payment_from_record(record: &paytrace::TransactionRecord, ctx: &TransactionCt
 
 /// The job of one webhook delivery: enqueues the job of the order or refund it is about.
 struct Delivery<S> {
-    /// [`ORDERS_CREATE`] or [`REFUNDS_CREATE`].
+    /// [`ORDERS_CREATE`], [`REFUNDS_CREATE`] or [`FULFILLMENTS_CREATE`].
     delivery: &'static str,
     store: Arc<S>,
     shop: String,
 }
 
-/// Just the id of a delivered order or refund.
+/// Just the ids of a delivered order, refund or fulfillment.
 #[derive(serde::Deserialize)]
 struct Entity {
     id: Option<u64>,
+    order_id: Option<u64>,
 }
 
-/// The `(kind, key)` of the job of the order or refund a `delivery` body is about.
+/// The `(kind, key)` of the job of the order or refund a `delivery` body is about (for a
+/// fulfillment: its order's capture).
 fn entity_job(
     delivery: &str,
     shop: &str,
     body: &[u8],
 ) -> Result<(&'static str, String), StepError> {
-    let (kind, noun) = if delivery == REFUNDS_CREATE {
-        (REFUND, "refund")
-    } else {
-        (ORDER_PAYMENT, "order")
-    };
     let entity: Entity = decode(body, delivery)?;
-    let id = entity.id.ok_or_else(|| MappingError::MissingField {
-        field: "id".to_owned(),
+    let (kind, noun, id, field) = match delivery {
+        REFUNDS_CREATE => (REFUND, "refund", entity.id, "id"),
+        // A fulfillment is about its order: the order's capture job (one per order).
+        FULFILLMENTS_CREATE => (ORDER_CAPTURE, "order", entity.order_id, "order_id"),
+        _ => (ORDER_PAYMENT, "order", entity.id, "id"),
+    };
+    let id = id.ok_or_else(|| MappingError::MissingField {
+        field: field.to_owned(),
     })?;
     Ok((kind, format!("shopify/{shop}/{noun}/{id}")))
 }
@@ -502,14 +547,17 @@ impl<S: Store> ShopifyPaytrace<S> {
             store_prefix: &self.config.store_prefix,
             email_receipt: false,
         };
+        let authorize = self.config.payment == PaymentMode::AuthorizeThenCapture;
+        let kind = if authorize {
+            PaymentKind::Authorization
+        } else {
+            PaymentKind::Sale
+        };
+        // The charge (a sale, or an authorization) is recorded under `sale` either way.
         let payment: Payment = log.once(&format!("{base}/sale"), "paytrace", || async {
             let tx_ctx = match &source {
-                CardSource::Vault(_) => {
-                    TransactionCtx::for_vault_order(&order, PaymentKind::Sale, &order_ctx)?
-                }
-                CardSource::Protect { .. } => {
-                    TransactionCtx::for_order(&order, PaymentKind::Sale, &order_ctx)?
-                }
+                CardSource::Vault(_) => TransactionCtx::for_vault_order(&order, kind, &order_ctx)?,
+                CardSource::Protect { .. } => TransactionCtx::for_order(&order, kind, &order_ctx)?,
             };
             let invoice_id = mapping::paytrace::invoice_id(&order, &order_ctx)?;
             let sent_key = format!("{base}/sale/sent");
@@ -556,26 +604,31 @@ impl<S: Store> ShopifyPaytrace<S> {
                 .await?;
             let response = match &source {
                 CardSource::Vault(_) => {
-                    self.paytrace
-                        .sale_by_customer(&mapping::paytrace::to_customer_request(
-                            &order, &order_ctx,
-                        )?)
-                        .await?
+                    let request = mapping::paytrace::to_customer_request(&order, &order_ctx)?;
+                    if authorize {
+                        self.paytrace.authorize_by_customer(&request).await?
+                    } else {
+                        self.paytrace.sale_by_customer(&request).await?
+                    }
                 }
                 CardSource::Protect { token, key } => {
                     let token = paytrace::ProtectToken::new(token.clone(), key.clone());
-                    self.paytrace
-                        .sale_protect(&mapping::paytrace::to_protect_request(
-                            &order, &order_ctx, token,
-                        )?)
-                        .await?
+                    let request = mapping::paytrace::to_protect_request(&order, &order_ctx, token)?;
+                    if authorize {
+                        self.paytrace.authorize_protect(&request).await?
+                    } else {
+                        self.paytrace.sale_protect(&request).await?
+                    }
                 }
             };
             Ok(mapping::paytrace::to_payment(&response, &tx_ctx)?)
         })
         .await?;
 
-        if payment.status != PaymentStatus::Captured {
+        if !matches!(
+            payment.status,
+            PaymentStatus::Captured | PaymentStatus::Authorized
+        ) {
             // A decline is an outcome: tell the store and end the flow.
             let message = payment
                 .message
@@ -599,14 +652,75 @@ impl<S: Store> ShopifyPaytrace<S> {
             return Ok(());
         }
 
+        if payment.status == PaymentStatus::Authorized {
+            return self
+                .authorized(log, &order, &order_gid, &payment, base)
+                .await;
+        }
+        self.book_paid(log, &order, &order_gid, &payment, base)
+            .await
+    }
+
+    /// An authorized order, waiting for its fulfilment: the authorization on the Shopify order
+    /// (metafields and a tag) and the customer and sales order in the ERP.
+    async fn authorized(
+        &self,
+        log: &EffectLog<'_, S>,
+        order: &Order,
+        order_gid: &Gid,
+        payment: &Payment,
+        base: &str,
+    ) -> Result<(), StepError> {
+        let store_side = async {
+            log.once(&format!("{base}/authorized"), "shopify", || async {
+                let inputs = mapping::shopify::to_payment_metafields(payment, order)?;
+                self.shopify.metafields().set(&inputs).await?;
+                self.shopify
+                    .tags()
+                    .add(order_gid, &[self.config.authorized_tag.as_str()])
+                    .await?;
+                Ok(())
+            })
+            .await
+        };
+        let erp_side = async {
+            let erp_ctx = self.erp_ctx();
+            let erp = &self.erp;
+            log.once(&format!("{base}/erp/customer"), "erp", || async {
+                Ok(erp
+                    .upsert_customer(&to_erp_order_customer(order, &erp_ctx)?)
+                    .await?)
+            })
+            .await?;
+            log.once(&format!("{base}/erp/sales-order"), "erp", || async {
+                Ok(erp
+                    .create_sales_order(&to_erp_sales_order(order, &erp_ctx)?)
+                    .await?)
+            })
+            .await
+        };
+        let (store_done, erp_done) = tokio::join!(store_side, erp_side);
+        store_done.and(erp_done.map(drop))
+    }
+
+    /// A captured payment: the Shopify order marked paid with the payment's metafields, and the
+    /// ERP customer, sales order, invoice and payment.
+    async fn book_paid(
+        &self,
+        log: &EffectLog<'_, S>,
+        order: &Order,
+        order_gid: &Gid,
+        payment: &Payment,
+        base: &str,
+    ) -> Result<(), StepError> {
         // The store and the ERP are told independently of each other: both at once.
         let store_side = async {
             log.once(&format!("{base}/mark-paid"), "shopify", || {
-                mark_paid(&self.shopify, &order_gid)
+                mark_paid(&self.shopify, order_gid)
             })
             .await?;
             log.once(&format!("{base}/metafields"), "shopify", || async {
-                let inputs = mapping::shopify::to_payment_metafields(&payment, &order)?;
+                let inputs = mapping::shopify::to_payment_metafields(payment, order)?;
                 self.shopify.metafields().set(&inputs).await?;
                 Ok(())
             })
@@ -617,25 +731,25 @@ impl<S: Store> ShopifyPaytrace<S> {
             let erp = &self.erp;
             log.once(&format!("{base}/erp/customer"), "erp", || async {
                 Ok(erp
-                    .upsert_customer(&to_erp_order_customer(&order, &erp_ctx)?)
+                    .upsert_customer(&to_erp_order_customer(order, &erp_ctx)?)
                     .await?)
             })
             .await?;
             log.once(&format!("{base}/erp/sales-order"), "erp", || async {
                 Ok(erp
-                    .create_sales_order(&to_erp_sales_order(&order, &erp_ctx)?)
+                    .create_sales_order(&to_erp_sales_order(order, &erp_ctx)?)
                     .await?)
             })
             .await?;
             log.once(&format!("{base}/erp/invoice"), "erp", || async {
                 Ok(erp
-                    .create_invoice(&to_erp_invoice(&order, &erp_ctx)?)
+                    .create_invoice(&to_erp_invoice(order, &erp_ctx)?)
                     .await?)
             })
             .await?;
             log.once(&format!("{base}/erp/payment"), "erp", || async {
                 Ok(erp
-                    .post_payment(&to_erp_payment(&payment, &order, &erp_ctx)?)
+                    .post_payment(&to_erp_payment(payment, order, &erp_ctx)?)
                     .await?)
             })
             .await
@@ -643,6 +757,84 @@ impl<S: Store> ShopifyPaytrace<S> {
         let (store_done, erp_done): (Result<(), StepError>, Result<Recorded, StepError>) =
             tokio::join!(store_side, erp_side);
         store_done.and(erp_done.map(drop))
+    }
+}
+
+/// The capture of an order's authorization, when the order is first fulfilled.
+struct OrderCapture<S>(Arc<ShopifyPaytrace<S>>);
+
+#[async_trait]
+impl<S: Store> JobHandler for OrderCapture<S> {
+    fn providers(&self, _job: &Job) -> Vec<String> {
+        ["paytrace", "shopify", "erp"].map(str::to_owned).to_vec()
+    }
+
+    async fn run(&self, job: &Job) -> Result<(), StepError> {
+        let this = &*self.0;
+        // The job's key is its order's (see `entity_job`).
+        let base = job.key.as_str();
+        let log = EffectLog::load(&*this.store, &format!("{base}/")).await?;
+        let outcome = this.capture(&log, base).await;
+        log.flush().await?;
+        outcome
+    }
+}
+
+impl<S: Store> ShopifyPaytrace<S> {
+    /// Captures the order's authorization, then books it as paid.
+    async fn capture(&self, log: &EffectLog<'_, S>, base: &str) -> Result<(), StepError> {
+        let not_yet = |what: &str| -> StepError {
+            MappingError::NotYetKnown {
+                field: format!("fulfillment.order.{what}"),
+                system: "flows",
+            }
+            .into()
+        };
+        let charge: Payment = log
+            .recorded(&format!("{base}/sale"))?
+            .ok_or_else(|| not_yet("payment"))?;
+        if charge.status != PaymentStatus::Authorized {
+            // Charged by a sale already, or declined and held: nothing to capture.
+            tracing::debug!(order = base, status = %charge.status, "fulfilled order has no authorization to capture");
+            return Ok(());
+        }
+        let order: Order = log
+            .recorded(&format!("{base}/canonical"))?
+            .ok_or_else(|| not_yet("canonical"))?;
+        let order_gid = Gid::new(
+            "Order",
+            order
+                .ids
+                .get(System::Shopify)
+                .and_then(|id| id.parse().ok())
+                .ok_or_else(|| MappingError::MissingField {
+                    field: "order.ids.shopify".to_owned(),
+                })?,
+        );
+        // Capturing twice would fail rather than charge twice, but the record is kept before
+        // going on all the same: the rest of the flow depends on it.
+        let captured: Payment = log
+            .once_durable(&format!("{base}/capture"), "paytrace", || async {
+                let request = mapping::paytrace::to_capture_request(&charge, None)?;
+                let response = self.paytrace.capture(&request).await?;
+                let ctx = TransactionCtx {
+                    kind: PaymentKind::Capture,
+                    amount: charge.amount,
+                    order_number: charge.order_number.clone(),
+                    reference: charge.reference.clone(),
+                    vault_id: charge.vault_id.clone(),
+                };
+                Ok(mapping::paytrace::to_payment(&response, &ctx)?)
+            })
+            .await?;
+        if captured.status != PaymentStatus::Captured {
+            return Err(StepError::permanent(format!(
+                "PayTrace did not capture the authorization of {base}: {}",
+                captured.message.as_deref().unwrap_or("no message")
+            )));
+        }
+        self.book_paid(log, &order, &order_gid, &captured, base)
+            .await
     }
 }
 
@@ -711,9 +903,14 @@ impl<S: Store> ShopifyPaytrace<S> {
         let order: Order = recorded(store, &format!("{order_base}/canonical"))
             .await?
             .ok_or_else(|| not_yet("canonical"))?;
-        let sale: Payment = recorded(store, &format!("{order_base}/sale"))
-            .await?
-            .ok_or_else(|| not_yet("sale"))?;
+        // An authorized order's money moved at its capture; a sale's at the sale.
+        let captured: Option<Payment> = recorded(store, &format!("{order_base}/capture")).await?;
+        let sale: Payment = match captured {
+            Some(capture) => capture,
+            None => recorded(store, &format!("{order_base}/sale"))
+                .await?
+                .ok_or_else(|| not_yet("sale"))?,
+        };
         if sale.status != PaymentStatus::Captured {
             return Err(StepError::permanent(format!(
                 "refund {refund_id} of order {order_id}, whose PayTrace sale was {}",

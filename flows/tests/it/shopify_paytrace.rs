@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use erp::{Erp, LocalLedger};
 use flows::intake::{IntakeConfig, router};
 use flows::workflows::shopify_paytrace::{
-    self, ATTR_VAULT_CUSTOMER, Config, RiskDecision, RiskGate, ShopifyPaytrace,
+    self, ATTR_VAULT_CUSTOMER, Config, PaymentMode, RiskDecision, RiskGate, ShopifyPaytrace,
 };
 use flows::{
     Backoff, BreakerConfig, Counts, DeadLetter, FlowError, SqliteStore, StepError, Store, Worker,
@@ -73,6 +73,8 @@ struct Options {
     paytrace_proxy: bool,
     /// Intake gives each delivery its own job (instead of routing it to its order's job).
     delivery_jobs: bool,
+    /// Sale, or authorization captured on fulfilment.
+    payment: PaymentMode,
 }
 
 impl Default for Options {
@@ -83,6 +85,7 @@ impl Default for Options {
             skip_shopify_risk: false,
             paytrace_proxy: false,
             delivery_jobs: false,
+            payment: PaymentMode::Sale,
         }
     }
 }
@@ -216,7 +219,7 @@ impl TestApp {
             .await
             .unwrap();
 
-        let mut config = Config::new(shopify.fake.shop_domain(), ACCOUNT);
+        let mut config = Config::new(shopify.fake.shop_domain(), ACCOUNT).payment(options.payment);
         config.sale_lookup_delay = ms(20);
         let verified = IntakeConfig::default().shopify(shopify::WebhookVerifier::new(
             SecretString::from(shopify.fake.webhook_secret()),
@@ -235,7 +238,7 @@ impl TestApp {
             axum::serve(listener, app).await.unwrap();
         });
         let hook_url = format!("http://{intake_addr}/webhooks/shopify");
-        for topic in ["orders/create", "refunds/create"] {
+        for topic in ["orders/create", "refunds/create", "fulfillments/create"] {
             shopify
                 .fake
                 .register_webhook(topic, hook_url.parse().unwrap());
@@ -662,6 +665,107 @@ async fn an_approved_order_is_charged_once_marked_paid_and_booked() {
         .unwrap()
         .unwrap();
     assert!(recorded.detail.to_string().contains(&sale.id.to_string()));
+}
+
+/// Authorize on `orders/create`, capture on the first `fulfillments/create` (delivered twice here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authorized_order_is_captured_once_when_fulfilled_and_only_then_paid_and_invoiced() {
+    let app = TestApp::spawn_with(Options {
+        payment: PaymentMode::AuthorizeThenCapture,
+        ..Options::default()
+    })
+    .await;
+    let order = app.place_order("40.00");
+    let declined = app.place_order("0.29");
+    let counts = app.settle().await;
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+
+    let authorizations = |order: &PlacedOrder| -> Vec<Transaction> {
+        app.paytrace
+            .fake
+            .transactions_by_invoice(&app.invoice_id(order))
+            .into_iter()
+            .filter(|t| t.kind == TransactionKind::Authorization)
+            .collect()
+    };
+    let auth = authorizations(&order);
+    assert_eq!(auth.len(), 1, "{auth:#?}");
+    assert!(auth[0].approved && auth[0].captured_amount.is_none());
+    assert!(app.sales(&order).is_empty());
+    let shopify_order = app.shopify_order(&order);
+    assert_ne!(shopify_order.financial_status(), FinancialStatus::Paid);
+    assert!(shopify_order.tags.iter().any(|t| t == "payops-authorized"));
+    assert_eq!(
+        app.metafield(&order, "transaction_id"),
+        Some(auth[0].id.to_string())
+    );
+    assert!(
+        app.erp_document(&app.sales_order_ref(&order))
+            .await
+            .is_some()
+    );
+    assert!(app.erp_document(&app.invoice_ref(&order)).await.is_none());
+    let refused = authorizations(&declined);
+    assert!(refused.len() == 1 && !refused[0].approved, "{refused:#?}");
+    assert!(
+        app.shopify_order(&declined)
+            .tags
+            .iter()
+            .any(|t| t == "payops-declined")
+    );
+
+    // Fulfil both; the webhook of the first is delivered twice.
+    app.shopify.fake.webhooks().duplicate_next(1);
+    for placed in [&order, &declined] {
+        let fulfillment_order = shopify::Gid::new(
+            "FulfillmentOrder",
+            app.shopify_order(placed).fulfillment_order_id,
+        );
+        app.shopify_client
+            .fulfillments()
+            .create(&shopify::models::FulfillmentInput::whole(fulfillment_order))
+            .await
+            .unwrap();
+    }
+    let counts = app.settle().await;
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+
+    let auth = authorizations(&order);
+    assert_eq!(auth.len(), 1);
+    assert_eq!(auth[0].captured_amount, Some(order.total));
+    assert!(app.sales(&order).is_empty());
+    assert_eq!(
+        app.shopify_order(&order).financial_status(),
+        FinancialStatus::Paid
+    );
+    assert!(app.erp_document(&app.invoice_ref(&order)).await.is_some());
+    assert!(!app.invoice_open(&order).await);
+    let receivables = app.receivables().await;
+    assert_eq!(
+        (
+            receivables.invoiced,
+            receivables.received,
+            receivables.ledger_balance
+        ),
+        (4000, 4000, 0)
+    );
+    assert!(
+        app.store
+            .effect(&app.effect_key(&order, "capture"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // The declined order had nothing to capture and stays unpaid.
+    assert!(
+        authorizations(&declined)
+            .iter()
+            .all(|t| t.captured_amount.is_none())
+    );
+    assert_ne!(
+        app.shopify_order(&declined).financial_status(),
+        FinancialStatus::Paid
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

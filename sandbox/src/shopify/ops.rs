@@ -1460,11 +1460,21 @@ fn fulfillment_create(st: &mut State, vars: &Value) -> VarResult<Exec> {
     } else {
         Vec::new()
     };
+    let hooks: Vec<Pending> = match plan
+        .first()
+        .and_then(|(order_id, _, _)| st.order(*order_id))
+    {
+        Some(o) if st.subscribed("fulfillments/create") => {
+            vec![("fulfillments/create".to_owned(), rest::fulfillment(&f, o))]
+        }
+        _ => Vec::new(),
+    };
     Ok(accepted(
         F,
         "fulfillment",
         json!({"id": gid("Fulfillment", f.id), "status": f.status, "trackingInfo": tracking_info}),
-    ))
+    )
+    .with(hooks))
 }
 
 /// Customer fields of a `CustomerInput`.

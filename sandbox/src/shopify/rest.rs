@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::state::{Address, Customer, LineItem, Order, Refund, Transaction};
+use super::state::{Address, Customer, Fulfillment, LineItem, Order, Refund, Transaction};
 use super::util::{gid, rest_amount, rest_time};
 
 fn money_set(amount: Decimal, currency: &str) -> Value {
@@ -211,20 +211,7 @@ pub(crate) fn order(o: &Order, customer: Option<&Customer>) -> Value {
         ]
     };
     let refunds: Vec<Value> = o.refunds.iter().map(|r| refund(r, o)).collect();
-    let fulfillments: Vec<Value> = o
-        .fulfillments
-        .iter()
-        .map(|f| {
-            json!({
-                "id": f.id, "admin_graphql_api_id": gid("Fulfillment", f.id), "order_id": o.id,
-                "status": "success", "created_at": rest_time(f.created_at_ms), "updated_at": rest_time(f.created_at_ms),
-                "tracking_company": f.tracking_company, "tracking_number": f.tracking_number,
-                "tracking_numbers": f.tracking_number.iter().collect::<Vec<_>>(),
-                "tracking_url": f.tracking_url, "tracking_urls": f.tracking_url.iter().collect::<Vec<_>>(),
-                "line_items": f.line_items.iter().filter_map(|(id, _)| o.line_items.iter().find(|l| l.id == *id)).map(|l| line_item(l, cur)).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
+    let fulfillments: Vec<Value> = o.fulfillments.iter().map(|f| fulfillment(f, o)).collect();
     let head = json!({
         "id": o.id,
         "admin_graphql_api_id": gid("Order", o.id),
@@ -313,4 +300,17 @@ pub(crate) fn order(o: &Order, customer: Option<&Customer>) -> Value {
 
 fn customer_json(c: &Customer, currency: &str) -> Value {
     customer(c, currency)
+}
+
+/// A fulfillment of `o` as REST renders it (in the order, and as the `fulfillments/create` body).
+pub(crate) fn fulfillment(f: &Fulfillment, o: &Order) -> Value {
+    let cur = o.currency.as_str();
+    json!({
+        "id": f.id, "admin_graphql_api_id": gid("Fulfillment", f.id), "order_id": o.id,
+        "status": "success", "created_at": rest_time(f.created_at_ms), "updated_at": rest_time(f.created_at_ms),
+        "tracking_company": f.tracking_company, "tracking_number": f.tracking_number,
+        "tracking_numbers": f.tracking_number.iter().collect::<Vec<_>>(),
+        "tracking_url": f.tracking_url, "tracking_urls": f.tracking_url.iter().collect::<Vec<_>>(),
+        "line_items": f.line_items.iter().filter_map(|(id, _)| o.line_items.iter().find(|l| l.id == *id)).map(|l| line_item(l, cur)).collect::<Vec<_>>(),
+    })
 }
