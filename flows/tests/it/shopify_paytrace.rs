@@ -768,6 +768,51 @@ async fn an_authorized_order_is_captured_once_when_fulfilled_and_only_then_paid_
     );
 }
 
+/// A refund of an order paid by a captured authorization works from the capture.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_captured_authorization_refunded_in_full_before_settlement_is_voided() {
+    let app = TestApp::spawn_with(Options {
+        payment: PaymentMode::AuthorizeThenCapture,
+        ..Options::default()
+    })
+    .await;
+    let order = app.place_order("30.00");
+    app.settle().await;
+    let fulfillment_order = shopify::Gid::new(
+        "FulfillmentOrder",
+        app.shopify_order(&order).fulfillment_order_id,
+    );
+    app.shopify_client
+        .fulfillments()
+        .create(&shopify::models::FulfillmentInput::whole(fulfillment_order))
+        .await
+        .unwrap();
+    app.settle().await;
+
+    app.refund_in_shopify(&order, "30.00").await;
+    let counts = app.settle().await;
+
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    let authorization = app
+        .paytrace
+        .fake
+        .transactions_by_invoice(&app.invoice_id(&order))
+        .into_iter()
+        .find(|t| t.kind == TransactionKind::Authorization)
+        .unwrap();
+    assert!(authorization.voided, "{authorization:#?}");
+    let receivables = app.receivables().await;
+    assert_eq!(
+        (
+            receivables.invoiced,
+            receivables.received,
+            receivables.credited,
+            receivables.refunded
+        ),
+        (3000, 3000, 3000, 3000)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_declined_order_is_tagged_and_noted_and_books_nothing() {
     let app = TestApp::spawn().await;
