@@ -790,6 +790,14 @@ impl<S: Store> ShopifyPaytrace<S> {
             }
             .into()
         };
+        if log
+            .recorded::<serde_json::Value>(&format!("{base}/hold"))?
+            .is_some()
+        {
+            return Err(StepError::permanent(format!(
+                "{base} was held for review and never charged: it was fulfilled without payment"
+            )));
+        }
         let charge: Payment = log
             .recorded(&format!("{base}/sale"))?
             .ok_or_else(|| not_yet("payment"))?;

@@ -877,6 +877,23 @@ async fn an_order_shopify_recommends_cancelling_is_held_and_not_charged() {
         .any(|t| t.customer_id.as_deref() == Some(vault.as_str()));
     assert!(!charged, "a held order was charged");
     assert!(app.ledger.trial_balance().await.unwrap().is_empty());
+
+    // Shipped anyway: nothing to capture, and a person has to know.
+    let fulfillment_order = shopify::Gid::new("FulfillmentOrder", order.fulfillment_order_id);
+    app.shopify_client
+        .fulfillments()
+        .create(&shopify::models::FulfillmentInput::whole(fulfillment_order))
+        .await
+        .unwrap();
+    let counts = app.settle().await;
+    let dead = app.dead_letters().await;
+    assert_eq!(counts.dead, 1, "{dead:#?}");
+    assert!(
+        dead[0].reason.contains("held for review"),
+        "{}",
+        dead[0].reason
+    );
+    assert!(app.ledger.trial_balance().await.unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
