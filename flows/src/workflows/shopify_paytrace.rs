@@ -683,24 +683,34 @@ impl<S: Store> ShopifyPaytrace<S> {
             })
             .await
         };
-        let erp_side = async {
-            let erp_ctx = self.erp_ctx();
-            let erp = &self.erp;
-            log.once(&format!("{base}/erp/customer"), "erp", || async {
-                Ok(erp
-                    .upsert_customer(&to_erp_order_customer(order, &erp_ctx)?)
-                    .await?)
-            })
-            .await?;
-            log.once(&format!("{base}/erp/sales-order"), "erp", || async {
-                Ok(erp
-                    .create_sales_order(&to_erp_sales_order(order, &erp_ctx)?)
-                    .await?)
-            })
-            .await
-        };
-        let (store_done, erp_done) = tokio::join!(store_side, erp_side);
-        store_done.and(erp_done.map(drop))
+        let erp_ctx = self.erp_ctx();
+        let (store_done, erp_done) =
+            tokio::join!(store_side, self.book_order(log, order, &erp_ctx, base));
+        store_done.and(erp_done)
+    }
+
+    /// The ERP customer and sales order of `order`.
+    async fn book_order(
+        &self,
+        log: &EffectLog<'_, S>,
+        order: &Order,
+        erp_ctx: &ErpCtx,
+        base: &str,
+    ) -> Result<(), StepError> {
+        let erp = &self.erp;
+        log.once(&format!("{base}/erp/customer"), "erp", || async {
+            Ok(erp
+                .upsert_customer(&to_erp_order_customer(order, erp_ctx)?)
+                .await?)
+        })
+        .await?;
+        log.once(&format!("{base}/erp/sales-order"), "erp", || async {
+            Ok(erp
+                .create_sales_order(&to_erp_sales_order(order, erp_ctx)?)
+                .await?)
+        })
+        .await?;
+        Ok(())
     }
 
     /// A captured payment: the Shopify order marked paid with the payment's metafields, and the
@@ -729,18 +739,7 @@ impl<S: Store> ShopifyPaytrace<S> {
         let erp_side = async {
             let erp_ctx = self.erp_ctx();
             let erp = &self.erp;
-            log.once(&format!("{base}/erp/customer"), "erp", || async {
-                Ok(erp
-                    .upsert_customer(&to_erp_order_customer(order, &erp_ctx)?)
-                    .await?)
-            })
-            .await?;
-            log.once(&format!("{base}/erp/sales-order"), "erp", || async {
-                Ok(erp
-                    .create_sales_order(&to_erp_sales_order(order, &erp_ctx)?)
-                    .await?)
-            })
-            .await?;
+            self.book_order(log, order, &erp_ctx, base).await?;
             log.once(&format!("{base}/erp/invoice"), "erp", || async {
                 Ok(erp
                     .create_invoice(&to_erp_invoice(order, &erp_ctx)?)

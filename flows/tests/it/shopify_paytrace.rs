@@ -584,6 +584,17 @@ impl TestApp {
 
     /// Refunds `amount` of the order's PayTrace sale in Shopify (`refundCreate`, which sends
     /// `refunds/create`), against the transaction the workflow's `orderMarkAsPaid` created.
+    /// Fulfils the whole order whose fulfillment order is `fulfillment_order_id`, through the
+    /// Shopify client (the fake then sends `fulfillments/create`).
+    async fn fulfil(&self, fulfillment_order_id: u64) {
+        let fulfillment_order = shopify::Gid::new("FulfillmentOrder", fulfillment_order_id);
+        self.shopify_client
+            .fulfillments()
+            .create(&shopify::models::FulfillmentInput::whole(fulfillment_order))
+            .await
+            .unwrap();
+    }
+
     async fn refund_in_shopify(&self, order: &PlacedOrder, amount: &str) {
         let parent = self
             .shopify_order(order)
@@ -717,15 +728,8 @@ async fn an_authorized_order_is_captured_once_when_fulfilled_and_only_then_paid_
     // Fulfil both; the webhook of the first is delivered twice.
     app.shopify.fake.webhooks().duplicate_next(1);
     for placed in [&order, &declined] {
-        let fulfillment_order = shopify::Gid::new(
-            "FulfillmentOrder",
-            app.shopify_order(placed).fulfillment_order_id,
-        );
-        app.shopify_client
-            .fulfillments()
-            .create(&shopify::models::FulfillmentInput::whole(fulfillment_order))
-            .await
-            .unwrap();
+        app.fulfil(app.shopify_order(placed).fulfillment_order_id)
+            .await;
     }
     let counts = app.settle().await;
     assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
@@ -778,15 +782,8 @@ async fn a_captured_authorization_refunded_in_full_before_settlement_is_voided()
     .await;
     let order = app.place_order("30.00");
     app.settle().await;
-    let fulfillment_order = shopify::Gid::new(
-        "FulfillmentOrder",
-        app.shopify_order(&order).fulfillment_order_id,
-    );
-    app.shopify_client
-        .fulfillments()
-        .create(&shopify::models::FulfillmentInput::whole(fulfillment_order))
-        .await
-        .unwrap();
+    app.fulfil(app.shopify_order(&order).fulfillment_order_id)
+        .await;
     app.settle().await;
 
     app.refund_in_shopify(&order, "30.00").await;
@@ -879,12 +876,7 @@ async fn an_order_shopify_recommends_cancelling_is_held_and_not_charged() {
     assert!(app.ledger.trial_balance().await.unwrap().is_empty());
 
     // Shipped anyway: nothing to capture, and a person has to know.
-    let fulfillment_order = shopify::Gid::new("FulfillmentOrder", order.fulfillment_order_id);
-    app.shopify_client
-        .fulfillments()
-        .create(&shopify::models::FulfillmentInput::whole(fulfillment_order))
-        .await
-        .unwrap();
+    app.fulfil(order.fulfillment_order_id).await;
     let counts = app.settle().await;
     let dead = app.dead_letters().await;
     assert_eq!(counts.dead, 1, "{dead:#?}");
