@@ -58,7 +58,7 @@ where
     store
         .effect(key)
         .await?
-        .map(|effect| read(key, effect.detail))
+        .map(|effect| read(key, &effect.detail))
         .transpose()
 }
 
@@ -121,15 +121,14 @@ impl<'a, S: Store + ?Sized> EffectLog<'a, S> {
 
     /// The result recorded under `key` before the log was loaded, or by this log since.
     pub fn recorded<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StepError> {
-        let detail = match self.recorded.get(key) {
-            Some(detail) => Some(detail.clone()),
-            None => self
-                .unwritten()
-                .iter()
-                .find(|e| e.key == key)
-                .map(|e| e.detail.clone()),
-        };
-        detail.map(|detail| read(key, detail)).transpose()
+        if let Some(detail) = self.recorded.get(key) {
+            return read(key, detail).map(Some);
+        }
+        self.unwritten()
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| read(key, &e.detail))
+            .transpose()
     }
 
     /// [`once`], answered from the snapshot; a new result is recorded at [`EffectLog::flush`].
@@ -229,8 +228,8 @@ fn to_detail<T: Serialize>(key: &str, result: &T) -> Result<serde_json::Value, S
         .map_err(|e| StepError::permanent(format!("effect {key}: result not serializable: {e}")))
 }
 
-fn read<T: DeserializeOwned>(key: &str, detail: serde_json::Value) -> Result<T, StepError> {
-    serde_json::from_value(detail)
+fn read<T: DeserializeOwned>(key: &str, detail: &serde_json::Value) -> Result<T, StepError> {
+    T::deserialize(detail)
         .map_err(|e| StepError::permanent(format!("effect {key}: recorded result unreadable: {e}")))
 }
 

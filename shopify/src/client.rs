@@ -585,10 +585,7 @@ impl Client {
             }
             _ => {}
         }
-        let envelope: Envelope = serde_json::from_slice(bytes).or_else(|_| {
-            let de = &mut serde_json::Deserializer::from_slice(bytes);
-            serde_path_to_error::deserialize(de).map_err(|e| Next::Fail(Error::decode(e)))
-        })?;
+        let envelope: Envelope = decode_tracked(bytes).map_err(|e| Next::Fail(Error::decode(e)))?;
         let cost = envelope.extensions.and_then(|x| x.cost);
         if let Some(ts) = cost.as_ref().and_then(|c| c.throttle_status.as_ref()) {
             self.inner.throttle.observe(ts);
@@ -629,14 +626,10 @@ impl Client {
             .data
             .filter(|d| d.get() != "null")
             .ok_or_else(|| Next::Fail(missing_data()))?;
-        // Path tracking costs on every field: only a failed decode is repeated with it.
-        let data: D = serde_json::from_str(data.get()).or_else(|_| {
-            let de = &mut serde_json::Deserializer::from_str(data.get());
-            serde_path_to_error::deserialize(de).map_err(|e| {
-                Next::Fail(Error::Decode {
-                    path: format!("data.{}", e.path()),
-                    source: e.into_inner(),
-                })
+        let data: D = decode_tracked(data.get().as_bytes()).map_err(|e| {
+            Next::Fail(Error::Decode {
+                path: format!("data.{}", e.path()),
+                source: e.into_inner(),
             })
         })?;
         Ok(GraphqlResponse { data, cost })
@@ -713,6 +706,16 @@ pub(crate) async fn read_body(resp: reqwest::Response) -> Result<Vec<u8>, Error>
         .await
         .map(|b| b.to_vec())
         .map_err(Error::from_reqwest)
+}
+
+/// Decodes JSON, with the path of the failure when it fails. Tracking the path costs on every
+/// field, so only a failed decode is repeated with it.
+fn decode_tracked<T: DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
+    serde_json::from_slice(bytes).or_else(|_| {
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(bytes))
+    })
 }
 
 #[cfg(test)]

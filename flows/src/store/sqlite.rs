@@ -451,14 +451,7 @@ impl Store for SqliteStore {
 
     async fn effect(&self, key: &str) -> Result<Option<Effect>, FlowError> {
         let key = key.to_owned();
-        self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT id, key, system, detail, created_at FROM effects WHERE key = ?1",
-            )?;
-            let mut rows = stmt.query(params![key])?;
-            rows.next()?.map(effect_row).transpose()
-        })
-        .await
+        self.read(move |conn| read_effect(conn, &key)).await
     }
 
     async fn effects_under(&self, prefix: &str) -> Result<Vec<Effect>, FlowError> {
@@ -469,16 +462,10 @@ impl Store for SqliteStore {
                 "SELECT id, key, system, detail, created_at FROM effects
                  WHERE key >= ?1 ORDER BY key",
             )?;
-            let mut rows = stmt.query(params![prefix])?;
-            let mut effects = Vec::new();
-            while let Some(row) = rows.next()? {
-                let effect = effect_row(row)?;
-                if !effect.key.starts_with(&prefix) {
-                    break;
-                }
-                effects.push(effect);
-            }
-            Ok(effects)
+            stmt.query_and_then(params![prefix], effect_row)?
+                // A row that fails to read ends the list as an error, not silently.
+                .take_while(|effect| effect.as_ref().map_or(true, |e| e.key.starts_with(&prefix)))
+                .collect()
         })
         .await
     }
@@ -489,12 +476,8 @@ impl Store for SqliteStore {
                 "SELECT id, key, system, detail, created_at FROM effects
                  WHERE id > ?1 ORDER BY id LIMIT ?2",
             )?;
-            let mut rows = stmt.query(params![after, limit])?;
-            let mut effects = Vec::new();
-            while let Some(row) = rows.next()? {
-                effects.push(effect_row(row)?);
-            }
-            Ok(effects)
+            stmt.query_and_then(params![after, limit], effect_row)?
+                .collect()
         })
         .await
     }
@@ -522,13 +505,7 @@ impl Store for SqliteStore {
             }
             drop(rows);
             // The key was recorded before: the first record wins.
-            let mut stmt = conn.prepare_cached(
-                "SELECT id, key, system, detail, created_at FROM effects WHERE key = ?1",
-            )?;
-            let mut rows = stmt.query(params![key])?;
-            rows.next()?
-                .map(effect_row)
-                .transpose()?
+            read_effect(conn, &key)?
                 .ok_or_else(|| FlowError::Task(format!("effect {key} vanished after insert")))
         })
         .await
@@ -578,6 +555,14 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
+
+/// The effect recorded under `key`, if any.
+fn read_effect(conn: &Connection, key: &str) -> Result<Option<Effect>, FlowError> {
+    conn.prepare_cached("SELECT id, key, system, detail, created_at FROM effects WHERE key = ?1")?
+        .query_and_then(params![key], effect_row)?
+        .next()
+        .transpose()
 }
 
 /// A row of `effects` read as `id, key, system, detail, created_at`.

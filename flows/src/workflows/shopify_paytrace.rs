@@ -47,6 +47,7 @@ use mapping::{
 use paytrace::{ErrorCode, SaleLookup};
 use shopify::Gid;
 
+use super::decode;
 use crate::StepError;
 use crate::effects::{EffectLog, recorded};
 use crate::intake::{IntakeConfig, Route};
@@ -326,16 +327,6 @@ async fn webhook_body<S: Store>(store: &S, job: &Job) -> Result<Vec<u8>, StepErr
         StepError::permanent(format!("shopify event {event_id} is not in the inbox"))
     })?;
     Ok(event.event.payload)
-}
-
-fn decode<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, StepError> {
-    // Tracking the path costs on every field; only a body that fails needs it, for the message.
-    serde_json::from_slice(body).or_else(|_| {
-        let de = &mut serde_json::Deserializer::from_slice(body);
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            StepError::permanent(format!("{what} body at `{}`: {}", e.path(), e.inner()))
-        })
-    })
 }
 
 /// The accounting date of work done now.

@@ -322,3 +322,53 @@ async fn effects_are_read_by_prefix_and_followed_in_order() {
         (first[1].id, serde_json::json!(1))
     );
 }
+
+#[tokio::test]
+async fn effects_recorded_together_keep_the_first_record_of_each_key() {
+    let store = SqliteStore::in_memory().unwrap();
+    store
+        .record_effect("o/1/sale", "paytrace", &serde_json::json!("first"), 1)
+        .await
+        .unwrap();
+    let effect = |key: &str, detail: &str| flows::NewEffect {
+        key: key.to_owned(),
+        system: "test".to_owned(),
+        detail: serde_json::json!(detail),
+    };
+    store
+        .record_effects(
+            vec![effect("o/1/sale", "second"), effect("o/1/paid", "paid")],
+            2,
+        )
+        .await
+        .unwrap();
+    let sale = store.effect("o/1/sale").await.unwrap().unwrap();
+    assert_eq!(
+        (sale.detail, sale.created_at),
+        (serde_json::json!("first"), 1)
+    );
+    let paid = store.effect("o/1/paid").await.unwrap().unwrap();
+    assert_eq!((paid.system.as_str(), paid.created_at), ("test", 2));
+}
+
+#[tokio::test]
+async fn a_job_added_through_the_store_wakes_a_waiting_worker() {
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    let waiting = {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            store
+                .wait_for_jobs(std::time::Duration::from_secs(30))
+                .await;
+            started.elapsed()
+        })
+    };
+    tokio::task::yield_now().await;
+    store.enqueue(job("sale", "k1"), 0).await.unwrap();
+    let waited = tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
+        .await
+        .expect("the waiting worker was not woken")
+        .unwrap();
+    assert!(waited < std::time::Duration::from_secs(10), "{waited:?}");
+}

@@ -499,23 +499,22 @@ fn paid_webhooks(st: &State, order_id: u64, before: FinancialStatus) -> Vec<Pend
     let Some(o) = st.order(order_id) else {
         return Vec::new();
     };
-    let mut topics = Vec::new();
-    if before != FinancialStatus::Paid && o.financial_status() == FinancialStatus::Paid {
-        topics.push("orders/paid");
-    }
-    topics.push("orders/updated");
+    let became_paid =
+        before != FinancialStatus::Paid && o.financial_status() == FinancialStatus::Paid;
+    let topics: Vec<&str> = [became_paid.then_some("orders/paid"), Some("orders/updated")]
+        .into_iter()
+        .flatten()
+        .filter(|topic| st.subscribed(topic))
+        .collect();
     // Rendering an order costs more than the rest of the mutation: only for a subscriber.
-    topics.retain(|topic| st.subscribed(topic));
-    let Some(last) = topics.pop() else {
+    if topics.is_empty() {
         return Vec::new();
-    };
+    }
     let body = rest::order(o, o.customer_id.and_then(|id| st.customer(id)));
-    let mut out: Vec<Pending> = topics
+    topics
         .into_iter()
         .map(|topic| (topic.to_owned(), body.clone()))
-        .collect();
-    out.push((last.to_owned(), body));
-    out
+        .collect()
 }
 
 fn mark_as_paid(st: &mut State, vars: &Value) -> VarResult<Exec> {
@@ -1334,8 +1333,9 @@ fn fulfillment_create(st: &mut State, vars: &Value) -> VarResult<Exec> {
     let mut fo_id = 0;
     for (g, group) in groups.iter().enumerate() {
         let idx = g.to_string();
-        let Some(fo) =
-            opt_str(group, "fulfillmentOrderId").and_then(|s| parse_gid(&s, "FulfillmentOrder"))
+        let fo =
+            opt_str(group, "fulfillmentOrderId").and_then(|s| parse_gid(&s, "FulfillmentOrder"));
+        let Some(o) = fo.and_then(|fo| st.orders.iter().find(|o| o.fulfillment_order_id == fo))
         else {
             return Ok(rejected(
                 F,
@@ -1352,23 +1352,7 @@ fn fulfillment_create(st: &mut State, vars: &Value) -> VarResult<Exec> {
                 )],
             ));
         };
-        let Some(o) = st.orders.iter().find(|o| o.fulfillment_order_id == fo) else {
-            return Ok(rejected(
-                F,
-                "fulfillment",
-                vec![user_error(
-                    &[
-                        "fulfillment",
-                        "lineItemsByFulfillmentOrder",
-                        &idx,
-                        "fulfillmentOrderId",
-                    ],
-                    "Fulfillment order does not exist.",
-                    None,
-                )],
-            ));
-        };
-        fo_id = fo;
+        fo_id = o.fulfillment_order_id;
         let remaining = |l: &LineItem| {
             l.quantity
                 .saturating_sub(l.fulfilled_quantity + l.refunded_quantity)

@@ -354,14 +354,7 @@ impl<S: Store> Inner<S> {
             .ok_or_else(|| {
                 StepError::permanent(format!("stripe event {event_id} is not in the inbox"))
             })?;
-        let mut de = serde_json::Deserializer::from_slice(&stored.event.payload);
-        serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            StepError::permanent(format!(
-                "stripe event {event_id}: cannot decode `{}`: {}",
-                e.path(),
-                e.inner()
-            ))
-        })
+        super::decode(&stored.event.payload, &format!("stripe event {event_id}"))
     }
 
     /// The Magento order a charge pays for: its `entity_id` from the metadata the PaymentIntent
