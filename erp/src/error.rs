@@ -88,6 +88,15 @@ pub enum Error {
     /// The embedded SQLite store failed.
     #[error("ledger storage: {0}")]
     Storage(#[from] rusqlite::Error),
+    /// The ledger's file could not be opened for writing: it cannot be written, another
+    /// process holds it, it is not a database, or its schema could not be created.
+    #[error("ledger file: {source}")]
+    LedgerFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why, with the path (see [`sqlite_batch::Error`] for the cases).
+        source: sqlite_batch::OpenError,
+    },
     /// The ledger's thread stopped, or a call on it panicked.
     #[error("ledger task failed: {0}")]
     Task(String),

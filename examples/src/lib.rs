@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use erp::LocalLedger;
-use flows::intake::{self, IntakeConfig};
+use flows::intake::{Intake, ShopifyWebhooks, StripeWebhooks};
 use flows::workflows::magento_stripe::{self, MagentoOrderPoller, MagentoStripe};
-use flows::workflows::shopify_paytrace::{self, ShopifyPaytrace};
+use flows::workflows::shopify_paytrace::{self, SaleRecovery, ShopifyPaytrace};
 use flows::{Backoff, BreakerConfig, FlowError, SqliteStore, Store, Worker, WorkerConfig};
 use sandbox::magento::MagentoFake;
 use sandbox::paytrace::PaytraceFake;
@@ -73,7 +73,7 @@ pub struct OfflineStack {
     /// The Magento fake.
     pub magento: Running<MagentoFake>,
     /// The Magento + Stripe workflows (for their poller and shipment jobs).
-    pub magento_stripe: MagentoStripe<SqliteStore>,
+    pub magento_stripe: MagentoStripe,
     /// The runtime's store.
     pub store: Arc<SqliteStore>,
     /// The embedded ERP ledger.
@@ -108,36 +108,6 @@ impl OfflineStack {
 
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let intake_url = Url::parse(&format!("http://{}/", listener.local_addr()?))?;
-        let mut config = IntakeConfig::default()
-            .shopify(shopify::WebhookVerifier::new(SecretString::from(
-                shopify.fake.webhook_secret().to_owned(),
-            )))
-            .stripe(stripe_client::webhook::Webhook::new(SecretString::from(
-                stripe.fake.webhook_secret().to_owned(),
-            )));
-        let shopify_paytrace_config =
-            shopify_paytrace::Config::new(shopify.fake.shop_domain(), PAYTRACE_ACCOUNT);
-        config = shopify_paytrace::intake(config, &shopify_paytrace_config);
-        for kind in magento_stripe::KINDS
-            .into_iter()
-            .filter(|kind| kind.starts_with("stripe:"))
-        {
-            config = config.handle(kind);
-        }
-        let router = intake::router(Arc::clone(&store), config);
-        let intake = tokio::spawn(async move {
-            if let Err(err) = axum::serve(listener, router).await {
-                eprintln!("intake stopped: {err}");
-            }
-        });
-        let webhook_url = intake_url.join("webhooks/shopify")?;
-        for topic in ["orders/create", "refunds/create"] {
-            shopify.fake.register_webhook(topic, webhook_url.clone());
-        }
-        stripe
-            .fake
-            .register_webhook_endpoint(intake_url.join("webhooks/stripe")?);
-
         let shopify_client = shopify_client(&shopify)?;
         let paytrace_client = paytrace::Client::builder(
             paytrace.fake.username(),
@@ -145,21 +115,14 @@ impl OfflineStack {
         )
         .base_url(paytrace.base_url().as_str())
         .integrator_id(paytrace.fake.integrator_id())
-        .timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(2))
         .build()?;
-
-        let worker_config = WorkerConfig::new("demo-worker")
-            .concurrency(options.concurrency)
-            .poll_interval(Duration::from_millis(25))
-            .lease(Duration::from_secs(30))
-            .backoff(Backoff::new(
-                Duration::from_millis(20),
-                Duration::from_millis(500),
-                8,
-            ))
-            .breaker(BreakerConfig::new(20, Duration::from_millis(200)));
+        // The fake answers in milliseconds: a short processing window keeps the demo quick when a
+        // sale's answer is lost. Against PayTrace keep the default (see `SaleRecovery`).
+        let shopify_paytrace_config =
+            shopify_paytrace::Config::new(shopify.fake.shop_domain(), PAYTRACE_ACCOUNT)
+                .recovery(SaleRecovery::new(Duration::from_millis(500)));
         let workflows = ShopifyPaytrace::new(
-            Arc::clone(&store),
             shopify_client,
             paytrace_client,
             Arc::clone(&ledger) as Arc<dyn erp::Erp>,
@@ -178,14 +141,48 @@ impl OfflineStack {
         .build()?;
         let stripe_client = stripe_client(&stripe)?;
         let magento_stripe = MagentoStripe::new(
-            Arc::clone(&store),
             magento_client,
             stripe_client,
             Arc::clone(&ledger) as Arc<dyn erp::Erp>,
             magento_stripe::Config::new(MAGENTO_STORE, STRIPE_ACCOUNT),
         );
-        let worker = workflows.register(Worker::new(Arc::clone(&store), worker_config));
-        let worker = magento_stripe.register(worker);
+
+        let intake = Intake::new(Arc::clone(&store))
+            .source(ShopifyWebhooks::new(shopify::WebhookVerifier::new(
+                SecretString::from(shopify.fake.webhook_secret().to_owned()),
+            )))
+            .source(StripeWebhooks::new(stripe_client::webhook::Webhook::new(
+                SecretString::from(stripe.fake.webhook_secret().to_owned()),
+            )))
+            .routes(workflows.routes())
+            .routes(magento_stripe.routes());
+        let router = intake.router();
+        let intake_task = tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, router).await {
+                eprintln!("intake stopped: {err}");
+            }
+        });
+        let webhook_url = intake_url.join("webhooks/shopify")?;
+        for topic in ["orders/create", "refunds/create"] {
+            shopify.fake.register_webhook(topic, webhook_url.clone());
+        }
+        stripe
+            .fake
+            .register_webhook_endpoint(intake_url.join("webhooks/stripe")?);
+
+        let worker_config = WorkerConfig::new("demo-worker")
+            .concurrency(options.concurrency)
+            .poll_interval(Duration::from_millis(25))
+            .lease(Duration::from_secs(30))
+            .backoff(Backoff::new(
+                Duration::from_millis(20),
+                Duration::from_millis(500),
+                8,
+            ))
+            .breaker(BreakerConfig::new(20, Duration::from_millis(200)))
+            .waits(Duration::from_millis(50), Duration::from_secs(1));
+        let worker = Worker::new(Arc::clone(&store), worker_config).flow(intake.redeliver());
+        let worker = magento_stripe.register(workflows.register(worker));
         let (stop, shutdown) = watch::channel(false);
         let worker = tokio::spawn(worker.run(shutdown));
 
@@ -201,14 +198,14 @@ impl OfflineStack {
             intake_url,
             stop,
             worker,
-            intake,
+            intake: intake_task,
             _dir: dir,
         })
     }
 
     /// The poller that finds Magento orders waiting for payment.
-    pub fn magento_poller(&self) -> MagentoOrderPoller<SqliteStore> {
-        self.magento_stripe.poller()
+    pub fn magento_poller(&self) -> MagentoOrderPoller {
+        self.magento_stripe.poller(Arc::clone(&self.store))
     }
 
     /// A Stripe client for the fake (the merchant's own calls, such as a refund from the dashboard).
@@ -272,7 +269,7 @@ pub fn env_secret(name: &str) -> Result<SecretString, BoxError> {
     env_var(name).map(SecretString::from)
 }
 
-/// Serves `router` on `listen` until Ctrl-C, then stops `worker` gracefully.
+/// Serves `router` on `listen` until Ctrl-C or SIGTERM, then stops `worker` gracefully.
 pub async fn serve_until_ctrl_c(
     listen: &str,
     router: axum::Router,
@@ -287,7 +284,19 @@ pub async fn serve_until_ctrl_c(
     let worker = tokio::spawn(worker);
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+            // Ctrl-C, or SIGTERM from a service manager.
+            let terminate = async {
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(mut signal) => {
+                        signal.recv().await;
+                    }
+                    Err(_) => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                () = terminate => {}
+            }
         })
         .await?;
     let _ = stop.send(true);

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use mapping::System;
 use tokio::time::Instant;
 
 /// When a breaker opens and for how long.
@@ -54,7 +55,7 @@ enum State {
 #[derive(Debug)]
 pub struct Breakers {
     config: BreakerConfig,
-    states: Mutex<HashMap<String, State>>,
+    states: Mutex<HashMap<System, State>>,
 }
 
 impl Breakers {
@@ -66,7 +67,7 @@ impl Breakers {
         }
     }
 
-    fn states(&self) -> std::sync::MutexGuard<'_, HashMap<String, State>> {
+    fn states(&self) -> std::sync::MutexGuard<'_, HashMap<System, State>> {
         // The map holds plain values, so a panic elsewhere cannot leave it half-updated.
         self.states
             .lock()
@@ -77,13 +78,12 @@ impl Breakers {
     /// again. When a breaker's open period has passed, the first job let through gets the trial
     /// call and the others keep waiting. Nothing changes unless the job goes ahead, so a job held
     /// back by one provider never uses up another provider's trial.
-    pub fn admit<P: AsRef<str>>(&self, providers: &[P], now: Instant) -> Option<Instant> {
+    pub fn admit(&self, providers: &[System], now: Instant) -> Option<Instant> {
         let mut states = self.states();
         let mut trials = Vec::new();
         let mut wait_until: Option<Instant> = None;
-        for provider in providers {
-            let provider = provider.as_ref();
-            match states.get(provider) {
+        for &provider in providers {
+            match states.get(&provider) {
                 None | Some(State::Closed { .. }) => {}
                 Some(State::Open { until }) if now < *until => {
                     wait_until = wait_until.max(Some(*until));
@@ -102,7 +102,7 @@ impl Breakers {
         }
         for provider in trials {
             states.insert(
-                provider.to_owned(),
+                provider,
                 State::HalfOpen {
                     trial_until: now + self.config.open_for,
                 },
@@ -112,16 +112,16 @@ impl Breakers {
     }
 
     /// Reports a successful call: the breaker closes.
-    pub fn success(&self, provider: &str) {
+    pub fn success(&self, provider: System) {
         self.states()
-            .insert(provider.to_owned(), State::Closed { failures: 0 });
+            .insert(provider, State::Closed { failures: 0 });
     }
 
     /// Reports a transient failure; returns true when it opened the breaker.
-    pub fn failure(&self, provider: &str, now: Instant) -> bool {
+    pub fn failure(&self, provider: System, now: Instant) -> bool {
         let mut states = self.states();
         let state = states
-            .entry(provider.to_owned())
+            .entry(provider)
             .or_insert(State::Closed { failures: 0 });
         let next = match *state {
             State::Closed { failures } if failures + 1 < self.config.failure_threshold => {
@@ -147,40 +147,40 @@ mod tests {
     fn opens_after_threshold_then_lets_one_trial_through() {
         let breakers = Breakers::new(BreakerConfig::new(3, Duration::from_secs(10)));
         let t0 = Instant::now();
-        assert_eq!(breakers.admit(&["paytrace"], t0), None);
-        assert!(!breakers.failure("paytrace", t0));
-        assert!(!breakers.failure("paytrace", t0));
-        assert!(breakers.failure("paytrace", t0));
+        assert_eq!(breakers.admit(&[System::Paytrace], t0), None);
+        assert!(!breakers.failure(System::Paytrace, t0));
+        assert!(!breakers.failure(System::Paytrace, t0));
+        assert!(breakers.failure(System::Paytrace, t0));
         assert_eq!(
-            breakers.admit(&["paytrace"], t0 + Duration::from_secs(1)),
+            breakers.admit(&[System::Paytrace], t0 + Duration::from_secs(1)),
             Some(t0 + Duration::from_secs(10))
         );
         // Other providers are unaffected.
-        assert_eq!(breakers.admit(&["stripe"], t0), None);
+        assert_eq!(breakers.admit(&[System::Stripe], t0), None);
         // After the open period one trial goes; the next caller waits for it.
         let t1 = t0 + Duration::from_secs(11);
-        assert_eq!(breakers.admit(&["paytrace"], t1), None);
+        assert_eq!(breakers.admit(&[System::Paytrace], t1), None);
         assert_eq!(
-            breakers.admit(&["paytrace"], t1),
+            breakers.admit(&[System::Paytrace], t1),
             Some(t1 + Duration::from_secs(10))
         );
-        breakers.success("paytrace");
-        assert_eq!(breakers.admit(&["paytrace"], t1), None);
+        breakers.success(System::Paytrace);
+        assert_eq!(breakers.admit(&[System::Paytrace], t1), None);
     }
 
     #[test]
     fn a_failed_trial_reopens() {
         let breakers = Breakers::new(BreakerConfig::new(1, Duration::from_secs(10)));
         let t0 = Instant::now();
-        assert!(breakers.failure("shopify", t0));
+        assert!(breakers.failure(System::Shopify, t0));
         let t1 = t0 + Duration::from_secs(10);
-        assert_eq!(breakers.admit(&["shopify"], t1), None);
+        assert_eq!(breakers.admit(&[System::Shopify], t1), None);
         assert!(
-            breakers.failure("shopify", t1),
+            breakers.failure(System::Shopify, t1),
             "a failed trial opens the breaker again"
         );
         assert_eq!(
-            breakers.admit(&["shopify"], t1 + Duration::from_secs(1)),
+            breakers.admit(&[System::Shopify], t1 + Duration::from_secs(1)),
             Some(t1 + Duration::from_secs(10))
         );
     }
@@ -189,35 +189,38 @@ mod tests {
     fn success_resets_the_count() {
         let breakers = Breakers::new(BreakerConfig::new(2, Duration::from_secs(10)));
         let t0 = Instant::now();
-        assert!(!breakers.failure("magento", t0));
-        breakers.success("magento");
-        assert!(!breakers.failure("magento", t0));
-        assert_eq!(breakers.admit(&["magento"], t0), None);
+        assert!(!breakers.failure(System::Magento, t0));
+        breakers.success(System::Magento);
+        assert!(!breakers.failure(System::Magento, t0));
+        assert_eq!(breakers.admit(&[System::Magento], t0), None);
     }
 
     #[test]
     fn a_job_held_back_by_one_breaker_does_not_use_up_anothers_trial() {
         let breakers = Breakers::new(BreakerConfig::new(1, Duration::from_secs(10)));
         let t0 = Instant::now();
-        assert!(breakers.failure("paytrace", t0));
-        assert!(breakers.failure("shopify", t0 + Duration::from_secs(5)));
+        assert!(breakers.failure(System::Paytrace, t0));
+        assert!(breakers.failure(System::Shopify, t0 + Duration::from_secs(5)));
         // PayTrace's open period is over, Shopify's is not: the job waits for Shopify ...
         let t1 = t0 + Duration::from_secs(11);
         assert_eq!(
-            breakers.admit(&["paytrace", "shopify"], t1),
+            breakers.admit(&[System::Paytrace, System::Shopify], t1),
             Some(t0 + Duration::from_secs(15))
         );
         // ... and PayTrace's trial is still there for a job that can go.
-        assert_eq!(breakers.admit(&["paytrace"], t1), None);
+        assert_eq!(breakers.admit(&[System::Paytrace], t1), None);
         assert_eq!(
-            breakers.admit(&["paytrace"], t1),
+            breakers.admit(&[System::Paytrace], t1),
             Some(t1 + Duration::from_secs(10))
         );
         // Once both periods are over, one job takes both trials.
         let t2 = t1 + Duration::from_secs(10);
-        assert_eq!(breakers.admit(&["paytrace", "shopify"], t2), None);
         assert_eq!(
-            breakers.admit(&["shopify"], t2),
+            breakers.admit(&[System::Paytrace, System::Shopify], t2),
+            None
+        );
+        assert_eq!(
+            breakers.admit(&[System::Shopify], t2),
             Some(t2 + Duration::from_secs(10))
         );
     }

@@ -1,71 +1,76 @@
-//! The worker: claims jobs from the store and runs their handlers, with retries, circuit breakers,
-//! dead letters and graceful shutdown.
+//! The worker: claims jobs from the store and runs their flows, with deadlines inside the lease,
+//! retries, planned waits, circuit breakers, dead letters and graceful shutdown.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use async_trait::async_trait;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::breaker::{BreakerConfig, Breakers};
+use crate::error::Cause;
 use crate::retry::Backoff;
-use crate::store::{Job, Millis, Store};
+use crate::store::{Claimed, Finish, FlowWrites, Lease, Millis, Store};
+use crate::workflow::{Flow, FlowRunner, JobKind, LeaseClock, Runner, StepCtx, WaitLimits};
 use crate::{FlowError, StepError};
-
-/// Runs the jobs of one kind.
-///
-/// A handler must be safe to run more than once for the same job: a worker can die after the
-/// effect and before the job is marked done. Use the store's effect log (or the provider's
-/// idempotency key) so the second run finds the first run's result.
-#[async_trait]
-pub trait JobHandler: Send + Sync + 'static {
-    /// The providers this job calls, whose circuit breakers guard it: while any of them is open,
-    /// the job waits without running.
-    fn providers(&self, job: &Job) -> Vec<String> {
-        let _ = job;
-        Vec::new()
-    }
-
-    /// Does the work.
-    async fn run(&self, job: &Job) -> Result<(), StepError>;
-}
 
 /// How a worker behaves.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct WorkerConfig {
-    /// Name written as the lease owner (unique per worker process).
+    /// Name written as the claim's owner, for people reading the store (each claim has its own
+    /// token: several loops of one worker never share a claim).
     pub id: String,
     /// Jobs run at once.
     pub concurrency: usize,
-    /// How long a claim lasts; a handler running longer is cut off and its job retried.
+    /// How long a claim lasts unless the run renews it. A run is cut off at its deadline, the
+    /// lease less [`WorkerConfig::grace`], so its outcome is recorded while the claim still holds
+    /// and no other run can start the job meanwhile.
     pub lease: Duration,
+    /// The part of the lease kept, after a run's deadline, for recording its outcome.
+    pub grace: Duration,
     /// Longest wait between claims when the queue is empty (a job added through the same store
     /// in this process wakes a waiting worker at once; see [`Store::wait_for_jobs`]).
     pub poll_interval: Duration,
     /// Retry policy for transient failures.
     pub backoff: Backoff,
-    /// Circuit-breaker policy per provider.
+    /// Circuit-breaker policy per system.
     pub breaker: BreakerConfig,
     /// After shutdown is asked for, how long in-flight jobs may still run before they are released
-    /// back to the queue.
+    /// back to the queue (without spending an attempt).
     pub shutdown_grace: Duration,
+    /// Claims of one job without an outcome (runs whose process died) after which it goes to dead
+    /// letters instead of being run again: it may be what kills the process.
+    pub max_claims: u32,
+    /// Longest time a job waits for another flow (see
+    /// [`StepCtx::wait_for`](crate::workflow::StepCtx::wait_for)) before it goes to dead letters.
+    pub max_wait: Duration,
+    /// First delay of a wait for another flow; it doubles at each look.
+    pub wait_first: Duration,
+    /// Longest delay between two looks while waiting for another flow.
+    pub wait_max: Duration,
 }
 
 impl WorkerConfig {
-    /// Defaults: 8 jobs at once, 60 s leases, 50 ms polls, default backoff and breakers, 10 s grace.
+    /// Defaults: 8 jobs at once, 60 s leases with 5 s of grace, 50 ms polls, default backoff and
+    /// breakers, 10 s shutdown grace, 5 claims without an outcome, waits for other flows of up to
+    /// a day, looking after 1 s, 2 s, 4 s ... up to a minute apart.
     pub fn new(id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
             concurrency: 8,
             lease: Duration::from_secs(60),
+            grace: Duration::from_secs(5),
             poll_interval: Duration::from_millis(50),
             backoff: Backoff::default(),
             breaker: BreakerConfig::default(),
             shutdown_grace: Duration::from_secs(10),
+            max_claims: 5,
+            max_wait: Duration::from_secs(24 * 3600),
+            wait_first: Duration::from_secs(1),
+            wait_max: Duration::from_secs(60),
         }
     }
 
@@ -76,10 +81,18 @@ impl WorkerConfig {
         self
     }
 
-    /// Sets the lease.
+    /// Sets the lease; the grace becomes a quarter of it when it was longer than that.
     #[must_use]
     pub fn lease(mut self, lease: Duration) -> Self {
         self.lease = lease;
+        self.grace = self.grace.min(lease / 4);
+        self
+    }
+
+    /// Sets the grace kept after a run's deadline (at most half the lease).
+    #[must_use]
+    pub fn grace(mut self, grace: Duration) -> Self {
+        self.grace = grace.min(self.lease / 2);
         self
     }
 
@@ -110,16 +123,50 @@ impl WorkerConfig {
         self.shutdown_grace = grace;
         self
     }
+
+    /// Sets how many claims without an outcome send a job to dead letters.
+    #[must_use]
+    pub fn max_claims(mut self, claims: u32) -> Self {
+        self.max_claims = claims.max(1);
+        self
+    }
+
+    /// Sets the longest wait for another flow.
+    #[must_use]
+    pub fn max_wait(mut self, wait: Duration) -> Self {
+        self.max_wait = wait;
+        self
+    }
+
+    /// Sets how often a job waiting for another flow looks again: after `first`, doubling up to
+    /// `max`.
+    #[must_use]
+    pub fn waits(mut self, first: Duration, max: Duration) -> Self {
+        self.wait_first = first;
+        self.wait_max = max.max(first);
+        self
+    }
+
+    /// The time a run has before its deadline, unless it renews its lease.
+    pub fn run_time(&self) -> Duration {
+        self.lease.saturating_sub(self.grace)
+    }
 }
 
 /// What happened to one claimed job.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
-    /// The handler succeeded.
+    /// The flow succeeded.
     Done,
     /// A transient failure; queued again to run after the delay.
     Retrying {
         /// The wait before the next attempt.
+        after: Duration,
+    },
+    /// A planned wait; queued again to run after the delay, no attempt spent.
+    Waiting {
+        /// The wait.
         after: Duration,
     },
     /// Moved to dead letters.
@@ -127,23 +174,27 @@ pub enum Outcome {
         /// Why.
         reason: String,
     },
-    /// Put back without running: its provider's breaker is open, or the worker is shutting down.
+    /// Put back without running: a breaker of its systems is open, or the worker is shutting
+    /// down.
     Released,
+    /// The claim was gone when the run ended (its lease expired and another run claimed the job):
+    /// nothing of this run was recorded.
+    LeaseLost,
 }
 
-/// Runs jobs from a [`Store`].
-pub struct Worker<S: Store> {
-    store: Arc<S>,
-    handlers: HashMap<String, Arc<dyn JobHandler>>,
+/// Runs jobs from a [`Store`] with the [`Flow`]s registered on it.
+pub struct Worker {
+    store: Arc<dyn Store>,
+    flows: HashMap<JobKind, Arc<dyn Runner>>,
     config: WorkerConfig,
     breakers: Breakers,
 }
 
-impl<S: Store> std::fmt::Debug for Worker<S> {
+impl std::fmt::Debug for Worker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Worker")
             .field("config", &self.config)
-            .field("kinds", &self.handlers.keys().collect::<Vec<_>>())
+            .field("kinds", &self.flows.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }
@@ -155,129 +206,224 @@ pub fn now_millis() -> Millis {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-fn millis(d: Duration) -> i64 {
+/// A duration in whole milliseconds (saturating).
+pub(crate) fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-impl<S: Store> Worker<S> {
-    /// A worker with no handlers yet.
-    pub fn new(store: Arc<S>, config: WorkerConfig) -> Self {
+impl Worker {
+    /// A worker with no flows yet.
+    pub fn new<S: Store>(store: Arc<S>, config: WorkerConfig) -> Self {
         let breakers = Breakers::new(config.breaker);
         Self {
             store,
-            handlers: HashMap::new(),
+            flows: HashMap::new(),
             config,
             breakers,
         }
     }
 
-    /// Registers the handler of jobs of `kind`.
+    /// Registers `flow` for the jobs of its kind.
     #[must_use]
-    pub fn handler(mut self, kind: impl Into<String>, handler: impl JobHandler) -> Self {
-        self.handlers.insert(kind.into(), Arc::new(handler));
+    pub fn flow<F: Flow>(self, flow: F) -> Self {
+        self.shared_flow(Arc::new(flow))
+    }
+
+    /// Registers `flow`, shared with other owners (a workflow's flows share its clients).
+    #[must_use]
+    pub fn shared_flow<F: Flow>(mut self, flow: Arc<F>) -> Self {
+        self.flows.insert(F::KIND, Arc::new(FlowRunner(flow)));
         self
     }
 
+    /// The job kinds registered.
+    pub fn kinds(&self) -> impl Iterator<Item = &JobKind> {
+        self.flows.keys()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &WorkerConfig {
+        &self.config
+    }
+
     /// Claims and runs one job, if one is runnable. `shutdown` (when it turns true) gives an
-    /// in-flight handler the grace period, then releases its job.
+    /// in-flight run the grace period, then releases its job.
     pub async fn run_once(
         &self,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Result<Option<Outcome>, FlowError> {
-        let worker = self.config.id.as_str();
-        let Some(job) = self
+        // Read before the claim's `now`, so the run's deadline falls inside the stored lease.
+        let claimed_at = Instant::now();
+        let Some(Claimed { job, records }) = self
             .store
-            .claim(worker, now_millis(), millis(self.config.lease))
+            .claim(&self.config.id, now_millis(), millis(self.config.lease))
             .await?
         else {
             return Ok(None);
         };
-        let Some(handler) = self.handlers.get(&job.kind) else {
-            let reason = format!("no handler registered for job kind {:?}", job.kind);
-            self.store
-                .dead_letter(job.id, worker, &reason, true, now_millis())
-                .await?;
-            return Ok(Some(Outcome::DeadLettered { reason }));
+        let lease = job.lease;
+        if job.claims > self.config.max_claims {
+            let reason = format!(
+                "claimed {} times without a run reaching its end: its runs may be what stops \
+                 the worker",
+                job.claims - 1
+            );
+            tracing::error!(job = job.id, kind = %job.kind, key = %job.key, %reason, "dead-lettered");
+            let dead = Finish::Dead {
+                reason: reason.clone(),
+                permanent: true,
+                failed: false,
+            };
+            return self
+                .end(
+                    lease,
+                    dead,
+                    FlowWrites::default(),
+                    Outcome::DeadLettered { reason },
+                )
+                .await;
+        }
+        let Some(runner) = self.flows.get(&job.kind) else {
+            let reason = format!("no flow registered for job kind {}", job.kind);
+            let dead = Finish::Dead {
+                reason: reason.clone(),
+                permanent: true,
+                failed: false,
+            };
+            return self
+                .end(
+                    lease,
+                    dead,
+                    FlowWrites::default(),
+                    Outcome::DeadLettered { reason },
+                )
+                .await;
         };
-        let providers = handler.providers(&job);
-        let now = Instant::now();
-        if let Some(retry_at) = self.breakers.admit(&providers, now) {
+        let systems = runner.systems();
+        if let Some(retry_at) = self.breakers.admit(systems, Instant::now()) {
             let wait = retry_at.saturating_duration_since(Instant::now());
-            self.store
-                .release(job.id, worker, now_millis() + millis(wait), now_millis())
-                .await?;
-            tracing::debug!(job = job.id, ?providers, "breaker open, job released");
-            return Ok(Some(Outcome::Released));
+            tracing::debug!(job = job.id, ?systems, "breaker open, job released");
+            let release = Finish::Release {
+                run_at: now_millis().saturating_add(millis(wait)),
+            };
+            return self
+                .end(lease, release, FlowWrites::default(), Outcome::Released)
+                .await;
         }
 
+        let clock = LeaseClock::new(lease, claimed_at, self.config.lease, self.config.grace);
+        let limits = WaitLimits {
+            max_wait: self.config.max_wait,
+            first_delay: self.config.wait_first,
+            max_delay: self.config.wait_max,
+        };
+        let ctx = StepCtx::new(&*self.store, &job, records, &clock, limits);
         let result = tokio::select! {
-            result = tokio::time::timeout(self.config.lease, handler.run(&job)) => result.unwrap_or_else(|_| {
-                Err(StepError::Transient {
-                    provider: providers.first().cloned(),
-                    reason: format!("handler ran past its {:?} lease", self.config.lease),
-                    retry_after: None,
-                })
-            }),
-            () = grace_expired(shutdown.clone(), self.config.shutdown_grace) => {
-                self.store.release(job.id, worker, now_millis(), now_millis()).await?;
-                tracing::info!(job = job.id, "shutdown: in-flight job released");
-                return Ok(Some(Outcome::Released));
-            }
+            result = runner.run(&ctx) => Some(result),
+            () = clock.passed() => Some(Err(StepError::Transient {
+                system: systems.first().copied(),
+                retry_after: None,
+                source: Box::new(Cause::Workflow(format!(
+                    "the run reached its deadline ({:?} into a {:?} lease) and was stopped",
+                    self.config.run_time(),
+                    self.config.lease
+                ))),
+            })),
+            () = grace_expired(shutdown.clone(), self.config.shutdown_grace) => None,
+        };
+        let writes = ctx.into_writes();
+        let Some(result) = result else {
+            tracing::info!(job = job.id, "shutdown: in-flight job released");
+            let release = Finish::Release {
+                run_at: now_millis(),
+            };
+            return self.end(lease, release, writes, Outcome::Released).await;
         };
 
-        let outcome = match result {
+        let (finish, outcome) = match result {
             Ok(()) => {
-                for p in &providers {
-                    self.breakers.success(p);
+                for &system in systems {
+                    self.breakers.success(system);
                 }
-                self.store.complete(job.id, worker, now_millis()).await?;
-                Outcome::Done
+                (Finish::Done, Outcome::Done)
             }
-            Err(err) => {
+            Err(StepError::Wait { after, reason }) => {
+                tracing::debug!(job = job.id, kind = %job.kind, ?after, %reason, "waiting");
+                let wait = Finish::Wait {
+                    run_at: now_millis().saturating_add(millis(after)),
+                    reason,
+                };
+                (wait, Outcome::Waiting { after })
+            }
+            Err(err) if err.is_lease_lost() => {
+                tracing::warn!(job = job.id, kind = %job.kind, "claim lost mid-run; nothing recorded");
+                return Ok(Some(Outcome::LeaseLost));
+            }
+            Err(err @ StepError::Permanent { .. }) => {
                 let reason = err.to_string();
-                match err {
-                    StepError::Permanent { .. } => {
-                        self.store
-                            .dead_letter(job.id, worker, &reason, true, now_millis())
-                            .await?;
-                        tracing::warn!(job = job.id, kind = %job.kind, %reason, "permanent failure, dead-lettered");
-                        Outcome::DeadLettered { reason }
-                    }
-                    StepError::Transient {
-                        provider: failed_at,
-                        retry_after,
-                        ..
-                    } => {
-                        if let Some(p) = failed_at.as_ref().or(providers.first())
-                            && self.breakers.failure(p, Instant::now())
-                        {
-                            tracing::warn!(provider = %p, "circuit breaker opened");
-                        }
-                        if self.config.backoff.may_retry(job.attempts) {
-                            let after = self.config.backoff.delay(
-                                job.attempts,
-                                retry_after,
-                                &mut rand::rng(),
-                            );
-                            let run_at = now_millis() + millis(after);
-                            self.store
-                                .retry_later(job.id, worker, &reason, run_at, now_millis())
-                                .await?;
-                            Outcome::Retrying { after }
-                        } else {
-                            let reason =
-                                format!("gave up after {} attempts: {reason}", job.attempts);
-                            self.store
-                                .dead_letter(job.id, worker, &reason, false, now_millis())
-                                .await?;
-                            tracing::warn!(job = job.id, kind = %job.kind, %reason, "retries exhausted, dead-lettered");
-                            Outcome::DeadLettered { reason }
-                        }
-                    }
+                tracing::warn!(job = job.id, kind = %job.kind, key = %job.key, %reason, "permanent failure, dead-lettered");
+                let dead = Finish::Dead {
+                    reason: reason.clone(),
+                    permanent: true,
+                    failed: true,
+                };
+                (dead, Outcome::DeadLettered { reason })
+            }
+            Err(
+                ref err @ StepError::Transient {
+                    system: failed_at,
+                    retry_after,
+                    ..
+                },
+            ) => {
+                let reason = err.to_string();
+                if let Some(system) = failed_at.or(systems.first().copied())
+                    && self.breakers.failure(system, Instant::now())
+                {
+                    tracing::warn!(%system, "circuit breaker opened");
+                }
+                let attempts = job.attempts.saturating_add(1);
+                if self.config.backoff.may_retry(attempts) {
+                    let after = self
+                        .config
+                        .backoff
+                        .delay(attempts, retry_after, &mut rand::rng());
+                    let retry = Finish::Retry {
+                        run_at: now_millis().saturating_add(millis(after)),
+                        error: reason,
+                    };
+                    (retry, Outcome::Retrying { after })
+                } else {
+                    let reason = format!("gave up after {attempts} attempts: {reason}");
+                    tracing::warn!(job = job.id, kind = %job.kind, key = %job.key, %reason, "retries exhausted, dead-lettered");
+                    let dead = Finish::Dead {
+                        reason: reason.clone(),
+                        permanent: false,
+                        failed: true,
+                    };
+                    (dead, Outcome::DeadLettered { reason })
                 }
             }
         };
-        Ok(Some(outcome))
+        self.end(lease, finish, writes, outcome).await
+    }
+
+    /// Records a run's outcome; a claim lost meanwhile is reported, not an error.
+    async fn end(
+        &self,
+        lease: Lease,
+        finish: Finish,
+        writes: FlowWrites,
+        outcome: Outcome,
+    ) -> Result<Option<Outcome>, FlowError> {
+        match self.store.finish(lease, finish, writes, now_millis()).await {
+            Ok(()) => Ok(Some(outcome)),
+            Err(FlowError::LeaseLost { job, .. }) => {
+                tracing::warn!(job, "claim lost before the outcome was recorded");
+                Ok(Some(Outcome::LeaseLost))
+            }
+            Err(err) => Err(err),
+        }
     }
 
     /// Runs `concurrency` job loops until `shutdown` turns true, then lets in-flight jobs finish
@@ -299,8 +445,7 @@ impl<S: Store> Worker<S> {
                             }
                         }
                         Err(err) => {
-                            // A lost lease means another worker owns the job now; store errors are
-                            // retried after a pause rather than ending the loop.
+                            // Store errors are retried after a pause rather than ending the loop.
                             tracing::error!(error = %err, "worker loop error");
                             tokio::time::sleep(this.config.poll_interval).await;
                         }

@@ -112,7 +112,7 @@ pub use error::MappingError;
 pub use model::customer::{Address, Customer};
 pub use model::dispute::Dispute;
 pub use model::ids::{ExternalIds, System};
-pub use model::order::{LineItem, Order};
+pub use model::order::{Adjustment, AdjustmentKind, LineItem, Order};
 pub use model::payment::{AvsResult, CardBrand, CvvResult, Last4, Payment, PaymentKind, Refund};
 pub use model::settlement::{SettlementKind, SettlementLine};
 pub use money::{Money, MoneyBag};

@@ -27,6 +27,7 @@ fn line(sku: &str, quantity: u32, unit: i64, discount: i64) -> LineItem {
     LineItem {
         ids: ExternalIds::new(),
         sku: Some(sku.into()),
+        variant_id: None,
         name: sku.to_lowercase(),
         quantity,
         unit_price: usd(unit),
@@ -62,6 +63,7 @@ fn order() -> Order {
         tax: usd(333),
         total: usd(5083),
         presentment_total: None,
+        adjustments: Vec::new(),
         financial_status: FinancialStatus::Paid,
     }
 }
@@ -353,11 +355,12 @@ fn mapping_refuses_what_the_ledger_would_misbook() {
         to_erp_invoice(&order, &ctx).unwrap_err().field(),
         "order.total"
     );
-    // A line without a SKU, which Odoo could not find a product for.
+    // A line without SKU, variant id or name: nothing would tell the item apart.
     let mut order = self::order();
     order.line_items[1].sku = None;
+    order.line_items[1].name = " ".into();
     let err = to_erp_invoice(&order, &ctx).unwrap_err();
-    assert_eq!(err.field(), "order.line_items[1].sku");
+    assert_eq!(err.field(), "order.line_items[1].name");
     // An unknown settlement kind.
     let mut line = settlement(SettlementKind::Charge, "1", 100, 0);
     line.kind = SettlementKind::Unknown("reserve_hold".into());

@@ -88,6 +88,7 @@ fn tutorial_order_maps_exactly() {
         line_items: vec![LineItem {
             ids: ids("3"),
             sku: Some("WS12-M-Orange".into()),
+            variant_id: Some("1553".into()),
             name: "Radiant Tee-M-Orange".into(),
             quantity: 1,
             unit_price: usd(2200),
@@ -100,6 +101,7 @@ fn tutorial_order_maps_exactly() {
         tax: usd(0),
         total: usd(16500),
         presentment_total: None,
+        adjustments: Vec::new(),
         financial_status: FinancialStatus::Pending,
     };
     assert_eq!(order, expected);

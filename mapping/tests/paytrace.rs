@@ -77,6 +77,7 @@ fn order() -> Order {
         tax: usd(0),
         total: usd(5188),
         presentment_total: None,
+        adjustments: Vec::new(),
         financial_status: FinancialStatus::Pending,
     }
 }

@@ -91,12 +91,15 @@ fn refund(body: &Value, ctx: &RefundCtx<'_>) -> Result<Refund, MappingError> {
     refund_from_shopify(&refund, ctx)
 }
 
-/// A USD line; `amounts` are unit price, discount, tax and total in cents.
-fn line(id: &str, sku: &str, name: &str, qty: u32, amounts: [i64; 4]) -> LineItem {
+/// A USD line; `ids` are the line and variant ids, `amounts` unit price, discount, tax and total
+/// in cents.
+fn line(ids: [&str; 2], sku: &str, name: &str, qty: u32, amounts: [i64; 4]) -> LineItem {
+    let [id, variant] = ids;
     let [unit, disc, tax, total] = amounts;
     LineItem {
         ids: ExternalIds::new().with(System::Shopify, id),
         sku: (!sku.is_empty()).then(|| sku.to_owned()),
+        variant_id: Some(variant.to_owned()),
         name: name.to_owned(),
         quantity: qty,
         unit_price: usd(unit),
@@ -149,21 +152,21 @@ fn order_1001() -> Order {
         shipping_address: Some(billing),
         line_items: vec![
             line(
-                "466157049",
+                ["466157049", "39072856"],
                 "IPOD2008GREEN",
                 "IPod Nano - 8gb - green",
                 1,
                 [19900, 334, 398, 19964],
             ),
             line(
-                "518995019",
+                ["518995019", "49148385"],
                 "IPOD2008RED",
                 "IPod Nano - 8gb - red",
                 1,
                 [19900, 333, 398, 19965],
             ),
             line(
-                "703073504",
+                ["703073504", "457924702"],
                 "IPOD2008BLACK",
                 "IPod Nano - 8gb - black",
                 1,
@@ -175,6 +178,7 @@ fn order_1001() -> Order {
         tax: usd(1194),
         total: usd(59894),
         presentment_total: None,
+        adjustments: Vec::new(),
         financial_status: FinancialStatus::PartiallyRefunded,
     }
 }
@@ -249,14 +253,14 @@ fn sample_2019_orders_create() {
         order.line_items,
         vec![
             line(
-                "866550311766439020",
+                ["866550311766439020", "808950810"],
                 "IPOD2008PINK",
                 "IPod Nano - 8GB",
                 1,
                 [19900, 0, 0, 19900]
             ),
             line(
-                "141249953214522974",
+                ["141249953214522974", "808950810"],
                 "IPOD2008PINK",
                 "IPod Nano - 8GB",
                 1,

@@ -181,6 +181,7 @@ fn order_metadata_comes_back_on_the_payment_intent() {
         tax: usd(0),
         total: usd(1099),
         presentment_total: None,
+        adjustments: Vec::new(),
         financial_status: FinancialStatus::Pending,
     };
     let ctx = StripeCtx {

@@ -224,6 +224,7 @@ impl ClientBuilder {
                 password: self.password,
                 integrator_id: self.integrator_id,
                 retry: self.retry,
+                timeout: self.timeout,
                 token_refresh_margin: self.token_refresh_margin,
                 token: RwLock::new(None),
                 refresh: Mutex::new(()),
@@ -248,6 +249,8 @@ struct Inner {
     password: SecretString,
     integrator_id: Option<String>,
     retry: RetryPolicy,
+    /// The total timeout given to `http`, kept to answer [`Client::timeout`].
+    timeout: Duration,
     token_refresh_margin: Duration,
     /// One lock for the cache: concurrent callers wait for a single refresh.
     /// The cached token, read without waiting by every call.
@@ -267,6 +270,7 @@ impl fmt::Debug for Client {
             .field("base_url", &self.inner.base)
             .field("integrator_id", &self.inner.integrator_id)
             .field("retry", &self.inner.retry)
+            .field("timeout", &self.inner.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -314,6 +318,35 @@ impl Client {
     /// Shorthand for [`ClientBuilder::new`].
     pub fn builder(username: impl Into<String>, password: SecretString) -> ClientBuilder {
         ClientBuilder::new(username, password)
+    }
+
+    /// The total time allowed for one HTTP exchange ([`ClientBuilder::timeout`], 60 s by
+    /// default), from opening the connection to the last byte of the answer.
+    ///
+    /// What it bounds: once a call has returned (with [`Error::Timeout`] or any other error),
+    /// this client sends nothing more for it, and no exchange it started lasted longer than
+    /// this. A money-moving call makes at most two exchanges (the second only after PayTrace
+    /// answered `invalid_token`, which it does before processing anything), so a caller that
+    /// measures from the moment it *started* the call must allow two timeouts plus a token
+    /// request.
+    ///
+    /// What it does not bound: how long PayTrace goes on processing a request it received
+    /// before the client stopped waiting. No stored source says; a runtime that resends only
+    /// when the first attempt "can no longer land" should add its own margin on top of this
+    /// and still look the transaction up ([`Client::find_sale_by_invoice`]) before resending.
+    ///
+    /// ```no_run
+    /// # fn demo() -> paytrace::Result<()> {
+    /// use paytrace::{Client, SecretString};
+    /// use std::time::Duration;
+    /// let client = Client::builder("api-user", SecretString::from("api-password"))
+    ///     .timeout(Duration::from_secs(30))
+    ///     .build()?;
+    /// assert_eq!(client.timeout(), Duration::from_secs(30));
+    /// # Ok(()) }
+    /// ```
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout
     }
 
     /// Sends a v1 call and decodes the body into `T`.

@@ -17,7 +17,9 @@
 //!   parsed (see [`models::reporting`] for the timezone assumption).
 //! - ACH checks ([`api::checks`]): sale and hold by account or vault customer, refund,
 //!   fund, void.
-//! - The ambiguous-outcome resolver [`Client::find_sale_by_invoice`].
+//! - The ambiguous-outcome resolver [`Client::find_sale_by_invoice`] (approved and declined
+//!   sales and authorizations by `invoice_id`), [`Client::find_transaction`] to check a
+//!   capture whose answer was lost, and [`Client::timeout`], the bound of one HTTP exchange.
 //!
 //! Outcomes are decided from the JSON body, never from the HTTP status alone. A decline is
 //! data ([`Outcome::Declined`]); validation failures are [`Error::Validation`] listing every

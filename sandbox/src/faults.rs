@@ -1,5 +1,6 @@
-//! Faults on demand: rules that make a fake answer with an error, slowly, or not at all, for the
-//! next N matching requests or for a share of them.
+//! Faults on demand: rules that make a fake answer with an error, slowly, or not at all, or
+//! apply a request only after its client gave up, for the next N matching requests or for a
+//! share of them.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -24,8 +25,13 @@ pub enum Fault {
         /// Body text.
         body: String,
     },
-    /// The real answer, after this delay.
+    /// The real answer, after this delay. The request is applied only if the client is still
+    /// connected when the delay ends: a client that hangs up meanwhile cancels it.
     Latency(Duration),
+    /// The request is held for the duration, then applied even if the client has hung up
+    /// meanwhile, as a gateway that received a request keeps processing it; the answer goes to
+    /// the client only if it is still waiting.
+    ApplyAfter(Duration),
     /// Headers of a 200 are sent, then the connection breaks before the body completes: the
     /// client cannot know whether the request was processed.
     Drop,
@@ -106,7 +112,7 @@ impl FaultRule {
 
 /// Handle of an added rule, to read how often it fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RuleId(usize);
+pub struct RuleId(pub(crate) usize);
 
 struct Entry {
     rule: FaultRule,
@@ -173,6 +179,11 @@ impl Faults {
         self.lock().rules.get(id.0).map_or(0, |e| e.fired)
     }
 
+    /// Whether `id` names a rule of this plan (removed ones included).
+    pub(crate) fn knows(&self, id: RuleId) -> bool {
+        id.0 < self.lock().rules.len()
+    }
+
     /// Stops a rule.
     pub fn remove(&self, id: RuleId) {
         if let Some(entry) = self.lock().rules.get_mut(id.0) {
@@ -223,6 +234,9 @@ impl Faults {
     }
 }
 
+/// Largest request body a [`Fault::ApplyAfter`] hold buffers (far above any fake's requests).
+const MAX_HELD_BODY: usize = 16 * 1024 * 1024;
+
 /// State of the fault middleware of one fake.
 #[derive(Clone, Debug)]
 pub struct FaultLayer {
@@ -244,6 +258,24 @@ pub async fn apply(State(layer): State<FaultLayer>, request: Request, next: Next
         Some(Fault::Latency(delay)) => {
             tokio::time::sleep(delay).await;
             next.run(request).await
+        }
+        Some(Fault::ApplyAfter(hold)) => {
+            // Read the body while the client is surely connected: a body left unread on a
+            // connection the client closed could not be read after the hold.
+            let (parts, body) = request.into_parts();
+            let bytes = match axum::body::to_bytes(body, MAX_HELD_BODY).await {
+                Ok(bytes) => bytes,
+                Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+            };
+            let request = Request::from_parts(parts, Body::from(bytes));
+            // A detached task: when the client hangs up, hyper drops this future, not the task,
+            // so the request is still applied.
+            let work = tokio::spawn(async move {
+                tokio::time::sleep(hold).await;
+                next.run(request).await
+            });
+            work.await
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
         }
         Some(Fault::Respond {
             status,

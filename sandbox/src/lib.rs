@@ -3,8 +3,13 @@
 //! Each fake keeps state in memory and speaks the real service's wire format for the parts the
 //! SDK's clients use, so the demo and the end-to-end tests exercise real requests without any
 //! credentials or network. A [`Faults`] plan shared by all fakes injects errors, `429`s with
-//! `Retry-After`, latency and dropped connections on demand; the fakes that send webhooks sign them
-//! like the real service and can duplicate or reorder deliveries.
+//! `Retry-After`, latency, dropped connections and requests applied after their client gave up
+//! ([`Fault::ApplyAfter`]) on demand; the fakes that send webhooks sign them like the real service
+//! and can duplicate or reorder deliveries.
+//!
+//! The [`control`] module is an HTTP API over a running [`Sandbox`] (faults, seeding, inspection)
+//! so that another process can drive it: the `sandbox` binary serves it with `--control <addr>`
+//! and prints one line of JSON ([`Sandbox::describe_json`] plus the control URL) on start.
 //!
 //! ```no_run
 //! use sandbox::{Faults, Running, paytrace::PaytraceFake};
@@ -18,6 +23,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod control;
 pub mod faults;
 pub mod magento;
 pub mod odoo;
@@ -27,7 +33,10 @@ pub mod shopify;
 pub mod stripe;
 pub mod webhooks;
 
+use std::time::Duration;
+
 use axum::Router;
+use serde_json::{Value, json};
 use thiserror::Error;
 use url::Url;
 
@@ -114,12 +123,55 @@ pub struct Sandbox {
     pub odoo: Option<Running<odoo::OdooFake>>,
 }
 
+/// How [`Sandbox::start_with`] starts the fakes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StartOptions {
+    /// Seed of the fault plan's `PerMille` draws.
+    pub seed: u64,
+    /// Retry schedule of the Shopify and Stripe fakes' webhook senders (each provider's own
+    /// schedule when `None`).
+    pub webhook_retries: Option<Vec<Duration>>,
+}
+
+impl StartOptions {
+    /// Sets the fault plan's seed.
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets the webhook retry schedule of the Shopify and Stripe fakes.
+    #[must_use]
+    pub fn webhook_retries(mut self, delays: Vec<Duration>) -> Self {
+        self.webhook_retries = Some(delays);
+        self
+    }
+}
+
 impl Sandbox {
     /// Starts `services` (each once) with a fault plan seeded with `seed`.
     pub async fn start(services: &[Service], seed: u64) -> Result<Self, SandboxError> {
+        Self::start_with(services, StartOptions::default().seed(seed)).await
+    }
+
+    /// Starts `services` (each once) as `options` say.
+    pub async fn start_with(
+        services: &[Service],
+        options: StartOptions,
+    ) -> Result<Self, SandboxError> {
         let mut sandbox = Self {
-            faults: Faults::with_seed(seed),
+            faults: Faults::with_seed(options.seed),
             ..Self::default()
+        };
+        let shopify_fake = || match &options.webhook_retries {
+            Some(delays) => shopify::ShopifyFake::new().with_retry_schedule(delays.clone()),
+            None => shopify::ShopifyFake::new(),
+        };
+        let stripe_fake = || match &options.webhook_retries {
+            Some(delays) => stripe::StripeFake::with_webhook_retry_delays(delays.clone()),
+            None => stripe::StripeFake::new(),
         };
         for service in services {
             let faults = &sandbox.faults;
@@ -129,11 +181,10 @@ impl Sandbox {
                         Some(Running::start(paytrace::PaytraceFake::new(), faults).await?);
                 }
                 Service::Shopify if sandbox.shopify.is_none() => {
-                    sandbox.shopify =
-                        Some(Running::start(shopify::ShopifyFake::new(), faults).await?);
+                    sandbox.shopify = Some(Running::start(shopify_fake(), faults).await?);
                 }
                 Service::Stripe if sandbox.stripe.is_none() => {
-                    sandbox.stripe = Some(Running::start(stripe::StripeFake::new(), faults).await?);
+                    sandbox.stripe = Some(Running::start(stripe_fake(), faults).await?);
                 }
                 Service::Magento if sandbox.magento.is_none() => {
                     sandbox.magento =
@@ -198,6 +249,84 @@ impl Sandbox {
             ));
         }
         lines
+    }
+
+    /// The same as [`Self::describe`] as one JSON object: a key per running fake (`paytrace`,
+    /// `shopify`, `stripe`, `magento`, `odoo`) holding its `url` and credentials.
+    ///
+    /// ```json
+    /// {"paytrace": {"url": "http://127.0.0.1:40001/", "username": "…", "password": "…", "integrator_id": "…"},
+    ///  "shopify": {"url": "…", "shop_domain": "…", "access_token": "…", "client_id": "…",
+    ///              "client_secret": "…", "webhook_secret": "…", "api_version": "2026-10"},
+    ///  "stripe": {"url": "…", "secret_key": "…", "webhook_secret": "…"},
+    ///  "magento": {"url": "…", "consumer_key": "…", "consumer_secret": "…", "access_token": "…",
+    ///              "access_token_secret": "…", "integration_token": "…",
+    ///              "admin_username": "…", "admin_password": "…"},
+    ///  "odoo": {"url": "…", "database": "…", "api_key": "…"}}
+    /// ```
+    pub fn describe_json(&self) -> Value {
+        let mut out = serde_json::Map::new();
+        if let Some(p) = &self.paytrace {
+            out.insert(
+                Service::Paytrace.name().to_owned(),
+                json!({
+                    "url": p.base_url().as_str(),
+                    "username": p.fake.username(),
+                    "password": p.fake.password(),
+                    "integrator_id": p.fake.integrator_id(),
+                }),
+            );
+        }
+        if let Some(s) = &self.shopify {
+            out.insert(
+                Service::Shopify.name().to_owned(),
+                json!({
+                    "url": s.base_url().as_str(),
+                    "shop_domain": s.fake.shop_domain(),
+                    "access_token": s.fake.access_token(),
+                    "client_id": s.fake.client_id(),
+                    "client_secret": s.fake.client_secret(),
+                    "webhook_secret": s.fake.webhook_secret(),
+                    "api_version": shopify::API_VERSION,
+                }),
+            );
+        }
+        if let Some(s) = &self.stripe {
+            out.insert(
+                Service::Stripe.name().to_owned(),
+                json!({
+                    "url": s.base_url().as_str(),
+                    "secret_key": s.fake.secret_key(),
+                    "webhook_secret": s.fake.webhook_secret(),
+                }),
+            );
+        }
+        if let Some(m) = &self.magento {
+            out.insert(
+                Service::Magento.name().to_owned(),
+                json!({
+                    "url": m.base_url().as_str(),
+                    "consumer_key": m.fake.consumer_key(),
+                    "consumer_secret": m.fake.consumer_secret(),
+                    "access_token": m.fake.access_token(),
+                    "access_token_secret": m.fake.access_token_secret(),
+                    "integration_token": m.fake.integration_token(),
+                    "admin_username": magento::ADMIN_USERNAME,
+                    "admin_password": magento::ADMIN_PASSWORD,
+                }),
+            );
+        }
+        if let Some(o) = &self.odoo {
+            out.insert(
+                Service::Odoo.name().to_owned(),
+                json!({
+                    "url": o.base_url().as_str(),
+                    "database": o.fake.database(),
+                    "api_key": o.fake.api_key(),
+                }),
+            );
+        }
+        Value::Object(out)
     }
 }
 

@@ -33,6 +33,11 @@
 //!   payload type has one); a variable of the wrong type gets a top-level
 //!   `Variable $x of type T was provided invalid value` error; an unknown operation
 //!   `Field '…' doesn't exist on type 'QueryRoot'`.
+//! - Seeded orders ([`ShopifyFake::create_order`]) may hold custom items
+//!   ([`NewOrder::custom_item`]: `sku`, `variant_id` and `product_id` are `null`) and a tip
+//!   ([`NewOrder::tip`]: `total_tip_received`, included in `total_price` and every total derived
+//!   from it, not in `subtotal_price`). The fake has no product catalogue: every item's
+//!   `product_id` and `variant_id` are `null`.
 //! - Financial status follows the transactions: sales and captures pay, refunds refund, voids
 //!   void; `displayFinancialStatus`, `totalOutstandingSet`, `totalReceivedSet`,
 //!   `totalRefundedSet` and `currentTotalPriceSet` are derived from them.
@@ -138,7 +143,7 @@ pub enum InitialPayment {
 pub struct NewLineItem {
     /// Title.
     pub title: String,
-    /// SKU.
+    /// SKU; `None` renders `"sku": null`, as Shopify sends for custom items.
     pub sku: Option<String>,
     /// Quantity.
     pub quantity: u32,
@@ -163,6 +168,8 @@ pub struct NewOrder {
     pub shipping: Decimal,
     /// Total tax.
     pub tax: Decimal,
+    /// Tip the buyer added at checkout (`total_tip_received`, part of `total_price`).
+    pub tip: Decimal,
     /// Billing address.
     pub billing_address: Option<Address>,
     /// Shipping address.
@@ -197,6 +204,7 @@ impl NewOrder {
             }],
             shipping: Decimal::ZERO,
             tax: Decimal::ZERO,
+            tip: Decimal::ZERO,
             billing_address: None,
             shipping_address: None,
             payment: InitialPayment::Pending,
@@ -216,7 +224,8 @@ impl NewOrder {
         self
     }
 
-    /// Adds a line item.
+    /// Adds a line item without a SKU. The fake has no product catalogue, so its
+    /// `product_id` and `variant_id` are `null` like those of every other item.
     #[must_use]
     pub fn line_item(mut self, title: &str, quantity: u32, price: Decimal) -> Self {
         self.line_items.push(NewLineItem {
@@ -225,6 +234,27 @@ impl NewOrder {
             quantity,
             price,
         });
+        self
+    }
+
+    /// Adds a custom line item (one made up at checkout or in the admin, not a product
+    /// variant): `"sku"`, `"variant_id"` and `"product_id"` are `null` in REST, as Shopify
+    /// sends them.
+    #[must_use]
+    pub fn custom_item(mut self, title: &str, quantity: u32, price: Decimal) -> Self {
+        self.line_items.push(NewLineItem {
+            title: title.to_owned(),
+            sku: None,
+            quantity,
+            price,
+        });
+        self
+    }
+
+    /// Sets the tip: the order's `total_tip_received`, included in its `total_price`.
+    #[must_use]
+    pub fn tip(mut self, amount: Decimal) -> Self {
+        self.tip = amount;
         self
     }
 
@@ -446,6 +476,35 @@ impl ShopifyFake {
         Some(rest::order(o, o.customer_id.and_then(|id| st.customer(id))))
     }
 
+    /// The REST order JSON of [`Self::order_rest_json`] plus its `metafields` (REST shape:
+    /// `id`, `namespace`, `key`, `value`, `type`, `owner_id`, `owner_resource`) and
+    /// `transactions` (REST shape), which webhook bodies do not carry: for inspection.
+    pub fn order_inspection_json(&self, id: u64) -> Option<Value> {
+        let st = self.lock();
+        let o = st.order(id)?;
+        let mut body = rest::order(o, o.customer_id.and_then(|id| st.customer(id)));
+        let metafields: Vec<Value> = o
+            .metafields
+            .iter()
+            .map(|m| {
+                json!({
+                    "id": m.id, "namespace": m.namespace, "key": m.key, "value": m.value,
+                    "type": m.kind, "owner_id": o.id, "owner_resource": "order",
+                })
+            })
+            .collect();
+        let transactions: Vec<Value> = o
+            .transactions
+            .iter()
+            .map(|t| rest::transaction(t, o))
+            .collect();
+        if let Some(map) = body.as_object_mut() {
+            map.insert("metafields".to_owned(), Value::from(metafields));
+            map.insert("transactions".to_owned(), Value::from(transactions));
+        }
+        Some(body)
+    }
+
     /// A customer by REST id.
     pub fn customer(&self, id: u64) -> Option<Customer> {
         self.lock().customer(id).cloned()
@@ -521,6 +580,7 @@ impl ShopifyFake {
                 line_items,
                 shipping_price: new.shipping,
                 total_tax: new.tax,
+                tip: new.tip,
                 billing_address: new.billing_address.clone(),
                 shipping_address: new.shipping_address.clone(),
                 note: new.note.clone(),

@@ -30,6 +30,16 @@ async fn starts_exactly_the_services_asked_for() {
 async fn starts_all_five() {
     let sandbox = Sandbox::start(&Service::ALL, 2).await.unwrap();
     assert_eq!(sandbox.describe().len(), 10);
+    let described = sandbox.describe_json();
+    for service in Service::ALL {
+        let url = described[service.name()]["url"].as_str().unwrap();
+        assert!(url.starts_with("http://127.0.0.1:"), "{service:?}: {url}");
+    }
+    assert_eq!(described.as_object().unwrap().len(), 5);
+    assert_eq!(
+        described["magento"]["integration_token"],
+        sandbox.magento.as_ref().unwrap().fake.integration_token()
+    );
 }
 
 #[test]

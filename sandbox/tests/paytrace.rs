@@ -897,7 +897,7 @@ async fn resolver_finds_sales_by_invoice() {
         .transaction_id
         .unwrap();
     match client.find_sale_by_invoice("inv-1", today).await.unwrap() {
-        SaleLookup::Found(record) => {
+        SaleLookup::Approved(record) => {
             assert_eq!(record.transaction_id, sale);
             assert!(record.approval_code.is_some());
         }
@@ -913,7 +913,7 @@ async fn resolver_finds_sales_by_invoice() {
         .unwrap();
     assert!(matches!(
         client.find_sale_by_invoice("inv-1", today).await.unwrap(),
-        SaleLookup::Found(_)
+        SaleLookup::Approved(_)
     ));
     client.sale_keyed(&keyed(4200, "inv-1")).await.unwrap();
     assert!(
@@ -1180,7 +1180,7 @@ async fn dropped_connection_after_the_charge_is_resolved_by_invoice() {
         .await
         .unwrap()
     {
-        SaleLookup::Found(record) => {
+        SaleLookup::Approved(record) => {
             assert_eq!(record.transaction_id.0, charged[0].id);
             assert_eq!(record.amount, dollars(4321));
         }
@@ -1225,7 +1225,7 @@ async fn latency_fault_times_the_client_out() {
         .unwrap();
     match held {
         0 => assert_eq!(lookup, SaleLookup::NotFound),
-        _ => assert!(matches!(lookup, SaleLookup::Found(_))),
+        _ => assert!(matches!(lookup, SaleLookup::Approved(_))),
     }
     // Without the fault the same client is fast enough.
     assert_eq!(
@@ -1236,4 +1236,94 @@ async fn latency_fault_times_the_client_out() {
             .outcome(),
         Outcome::Approved
     );
+}
+
+/// A vault customer for the hold tests, and a sale by it with `invoice`.
+fn vault_sale(env: &Env, customer_id: &str, invoice: &str, cents: i64) -> CustomerRequest {
+    let billing = sandbox::paytrace::Address {
+        zip: Some("90210".into()),
+        ..Default::default()
+    };
+    assert!(
+        env.fake()
+            .seed_customer(customer_id, VISA, 12, 2030, billing)
+    );
+    let mut charge = CustomerRequest::new(customer_id, dollars(cents));
+    charge.details.invoice_id = Some(invoice.into());
+    charge
+}
+
+#[tokio::test]
+async fn apply_after_fault_charges_although_the_client_hung_up() {
+    let env = Env::start().await;
+    let charge = vault_sale(&env, "held-cust", "held-1", 2500);
+    let impatient = client_for(&env.running, Duration::from_millis(300));
+    // Fetch the token first so that only the sale is held.
+    impatient
+        .export_transactions(&ExportByDateRangeRequest::new(env.today(), env.today()))
+        .await
+        .unwrap();
+    let rule = env.faults.add(
+        FaultRule::new(
+            "paytrace",
+            Fault::ApplyAfter(Duration::from_millis(1500)),
+            Trigger::Count(1),
+        )
+        .path("/v1/transactions/sale/by_customer")
+        .method("POST"),
+    );
+    let err = impatient.sale_by_customer(&charge).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout { ref path } if path == "/v1/transactions/sale/by_customer"),
+        "{err:?}"
+    );
+    assert!(err.is_ambiguous());
+    assert_eq!(env.faults.fired(rule), 1);
+    // Still held when the client gives up...
+    assert!(env.fake().transactions_by_invoice("held-1").is_empty());
+    // ...and applied once the hold ends, with nobody waiting for the answer.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while env.fake().transactions_by_invoice("held-1").is_empty()
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let charged = env.fake().transactions_by_invoice("held-1");
+    assert_eq!(charged.len(), 1, "{charged:?}");
+    assert_eq!(charged[0].kind, TransactionKind::Sale);
+    assert!(charged[0].approved);
+    assert_eq!(charged[0].amount, dollars(2500));
+    assert_eq!(charged[0].customer_id.as_deref(), Some("held-cust"));
+    match env
+        .client
+        .find_sale_by_invoice("held-1", env.today())
+        .await
+        .unwrap()
+    {
+        SaleLookup::Approved(record) => assert_eq!(record.transaction_id.0, charged[0].id),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn apply_after_fault_shorter_than_the_timeout_answers_normally() {
+    let env = Env::start().await;
+    let charge = vault_sale(&env, "patient-cust", "held-2", 1800);
+    let rule = env.faults.add(
+        FaultRule::new(
+            "paytrace",
+            Fault::ApplyAfter(Duration::from_millis(200)),
+            Trigger::Count(1),
+        )
+        .path("/v1/transactions/sale/by_customer"),
+    );
+    let started = std::time::Instant::now();
+    let sale = env.client.sale_by_customer(&charge).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert_eq!(sale.outcome(), Outcome::Approved);
+    assert_eq!(env.faults.fired(rule), 1);
+    let charged = env.fake().transactions_by_invoice("held-2");
+    assert_eq!(charged.len(), 1);
+    assert_eq!(Some(charged[0].id), sale.transaction_id.map(|t| t.0));
 }

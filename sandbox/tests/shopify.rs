@@ -1509,3 +1509,77 @@ fn note_attributes_reach_the_webhook_body() {
     assert_eq!(order.note_attributes[0].name, "paytrace_customer_id");
     assert_eq!(order.note_attributes[0].value.as_deref(), Some("cust-7"));
 }
+
+// ------------------------------------------------------------------ order shapes
+
+#[tokio::test]
+async fn custom_items_render_null_sku_variant_and_product() {
+    let env = Env::start().await;
+    let body = env.fake().create_order(
+        NewOrder::simple("custom@example.com", d("10.00")).custom_item("Engraving", 2, d("3.50")),
+    );
+    let items = body["line_items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    // The catalogue item keeps its SKU; the custom one sends explicit nulls, as Shopify does.
+    assert_eq!(items[0]["sku"], "SBX-1");
+    for field in ["sku", "variant_id", "product_id"] {
+        let custom = items[1].as_object().unwrap();
+        assert!(custom.contains_key(field), "{field}");
+        assert!(custom[field].is_null(), "{field}: {}", custom[field]);
+    }
+    assert_eq!(items[1]["title"], "Engraving");
+    assert_eq!(items[1]["quantity"], 2);
+    assert_eq!(items[1]["price"], "3.50");
+    assert_eq!(body["subtotal_price"], "17.00");
+    // The client's REST type reads it the same way.
+    let order: shopify::rest::Order = serde_json::from_value(body.clone()).unwrap();
+    assert_eq!(order.line_items[0].sku.as_deref(), Some("SBX-1"));
+    assert_eq!(order.line_items[1].sku, None);
+    assert_eq!(order.line_items[1].variant_id, None);
+    assert_eq!(order.line_items[1].product_id, None);
+    assert_eq!(env.fake().order_rest_json(order.id).unwrap(), body);
+}
+
+#[tokio::test]
+async fn tips_are_received_and_part_of_the_total_price() {
+    let env = Env::start().await;
+    let body = env.fake().create_order(
+        NewOrder::simple("tip@example.com", d("10.00"))
+            .shipping(d("5.00"))
+            .tax(d("0.80"))
+            .tip(d("2")),
+    );
+    assert_eq!(body["total_tip_received"], "2.00");
+    // Shopify's total_price: line items, discounts, shipping, taxes and tips.
+    assert_eq!(body["total_price"], "17.80");
+    assert_eq!(body["total_price_set"]["shop_money"]["amount"], "17.80");
+    assert_eq!(body["current_total_price"], "17.80");
+    assert_eq!(
+        body["current_total_price_set"]["presentment_money"]["amount"],
+        "17.80"
+    );
+    assert_eq!(body["total_outstanding"], "17.80");
+    // Tips are not part of the subtotal.
+    assert_eq!(body["subtotal_price"], "10.00");
+    assert_eq!(body["total_line_items_price"], "10.00");
+    let order: shopify::rest::Order = serde_json::from_value(body).unwrap();
+    assert_eq!(order.total_tip_received, Some(d("2.00")));
+    assert_eq!(order.total_price, d("17.80"));
+
+    // Paid at checkout: the sale covers the tip, so the order is fully paid.
+    let (gid, id) = env.order(
+        NewOrder::simple("tip2@example.com", d("10.00"))
+            .tip(d("1.50"))
+            .payment(InitialPayment::Paid("paytrace".into())),
+    );
+    let stored = env.fake().order(id).unwrap();
+    assert_eq!(stored.transactions[0].amount, d("11.50"));
+    assert_eq!(env.status(&gid).await, "PAID");
+
+    // Without a tip, Shopify still sends the field.
+    let plain = env
+        .fake()
+        .create_order(NewOrder::simple("plain@example.com", d("4.00")));
+    assert_eq!(plain["total_tip_received"], "0.00");
+    assert_eq!(plain["total_price"], "4.00");
+}

@@ -17,16 +17,36 @@
 //! If the batch's transaction cannot begin or commit, every operation in it gets
 //! [`Error::Batch`], reads included: nothing that was answered as done can be lost.
 //!
-//! With a database file in WAL mode, [`Batcher::start_with_checkpoints`] moves checkpoints off the
-//! connection's thread: SQLite's automatic checkpoint runs inside the commit that crosses the WAL
-//! threshold, and its `fsync` then stalls every operation waiting behind it; a second connection
-//! on its own thread checkpoints instead (`PASSIVE`: it never blocks the writer).
+//! # Database files: [`open_file`]
+//!
+//! [`open_file`] opens a database file for this thread and nothing else:
+//!
+//! * it refuses a file SQLite could only open read-only ([`Error::ReadOnly`]: SQLite silently
+//!   falls back to read-only when the file cannot be opened for writing, and every write would
+//!   then fail), and proves with a real write that the file, its directory and its journal
+//!   accept writes ([`Error::NotWritable`]);
+//! * it sets `PRAGMA locking_mode=EXCLUSIVE` *before* switching to WAL, so SQLite keeps the WAL
+//!   index in heap memory and never creates or maps a `-shm` file ("Use of WAL Without
+//!   Shared-Memory", <https://www.sqlite.org/wal.html#noshm>). A memory-mapped `-shm` file on a
+//!   file system that fills up (a full tmpfs) kills the process with `SIGBUS` on its next touch
+//!   of an unbacked page; heap memory cannot. The price: **one connection, so one process, per
+//!   file**. A second opener waits [`Options::busy_timeout`] and gets [`Error::Locked`].
+//!   Several processes or machines need a PostgreSQL backend instead (its own issue);
+//! * the connection's thread checkpoints the WAL itself, since no second connection may open
+//!   the file: after answering a batch, a `PASSIVE` checkpoint when the WAL holds at least
+//!   [`Options::checkpoint_pages`] pages and no operation is waiting, or at
+//!   [`Options::checkpoint_max_pages`] even when operations wait. SQLite's own automatic
+//!   checkpoint would run inside the `COMMIT` instead, before the batch's callers are answered.
+//!
+//! [`Batcher::probe_write`] makes a tiny real write, so a caller can tell when storage accepts
+//! writes again after a failure, and [`is_storage_failure`] tells such failures (full disk, I/O
+//! error, read-only file) from logic errors.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let conn = rusqlite::Connection::open("app.sqlite")?;
-//! conn.execute_batch("CREATE TABLE IF NOT EXISTS notes (body TEXT NOT NULL)")?;
-//! let db = sqlite_batch::Batcher::start(conn, "app-sqlite")?;
+//! let db = sqlite_batch::open_file("app.sqlite", "app-sqlite", |conn| {
+//!     conn.execute_batch("CREATE TABLE IF NOT EXISTS notes (body TEXT NOT NULL)")
+//! })?;
 //! db.write(|conn| {
 //!     conn.prepare_cached("INSERT INTO notes (body) VALUES (?1)")?
 //!         .execute(["hello"])?;
@@ -40,17 +60,30 @@
 //! # Ok(()) }
 //! ```
 
+mod open;
+
+pub use open::{Options, Synchronous, is_storage_failure, open_file, open_file_with};
+
+use std::cell::Cell;
+use std::convert::Infallible;
+use std::ffi::c_int;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
 use std::sync::mpsc;
-use std::time::Duration;
 
 use rusqlite::Connection;
+use rusqlite::hooks::Wal;
 use tokio::sync::oneshot;
 
 /// Most operations run under one commit; more wait for the next batch.
 pub const MAX_BATCH: usize = 256;
 
-/// Why an operation did not return its own result.
+/// The crate's error: why an operation did not return its own result, or why a file could not
+/// be opened.
+///
+/// Operations ([`Batcher::read`], [`Batcher::write`], [`Batcher::probe_write`]) fail with
+/// [`Error::Op`], [`Error::Batch`], [`Error::Panicked`] or [`Error::Stopped`]; opening
+/// ([`open_file`], as [`OpenError`]) with the variants that name the file's path.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error<E> {
@@ -68,6 +101,70 @@ pub enum Error<E> {
     /// operation).
     #[error("the sqlite thread has stopped")]
     Stopped,
+    /// SQLite could only open the file read-only (it falls back to that silently when the file
+    /// cannot be opened for writing: a read-only file, file system or mount).
+    #[error("{}: the database file cannot be written (SQLite could only open it read-only)", path.display())]
+    ReadOnly {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// Another connection, normally another process, holds the file: a file is opened by one
+    /// connection at a time (see [`open_file`]). Several processes need a PostgreSQL backend
+    /// instead.
+    #[error("{}: the database is locked by another process (one process per SQLite file): {source}", path.display())]
+    Locked {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's `SQLITE_BUSY` (or `SQLITE_LOCKED`) once the busy timeout ran out.
+        source: rusqlite::Error,
+    },
+    /// The file, its directory or its journal refused a write while opening (a full or
+    /// read-only file system, an I/O error, no permission to create the WAL file).
+    #[error("{}: the database cannot be written: {source}", path.display())]
+    NotWritable {
+        /// The database file.
+        path: PathBuf,
+        /// The failure, for which [`is_storage_failure`] is true.
+        source: rusqlite::Error,
+    },
+    /// SQLite did not switch the file to WAL mode.
+    #[error("{}: SQLite kept journal mode {mode:?} instead of WAL", path.display())]
+    NoWal {
+        /// The database file.
+        path: PathBuf,
+        /// The journal mode SQLite reported.
+        mode: String,
+    },
+    /// Any other failure while opening: not a database, a failed `init`, a bad path.
+    #[error("{}: could not open the database: {source}", path.display())]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// What SQLite reported.
+        source: rusqlite::Error,
+    },
+    /// The connection's thread could not be started.
+    #[error("could not start the sqlite thread: {0}")]
+    Spawn(#[source] std::io::Error),
+}
+
+/// What [`open_file`] returns on failure: one of the variants of [`Error`] that name the path
+/// ([`Error::ReadOnly`], [`Error::Locked`], [`Error::NotWritable`], [`Error::NoWal`],
+/// [`Error::Open`]) or [`Error::Spawn`]; never an operation's error.
+pub type OpenError = Error<Infallible>;
+
+impl<E> Error<E> {
+    /// Whether the failure is the storage's rather than the operation's: the file is read-only,
+    /// locked by another process, or failed with an error [`is_storage_failure`] accepts.
+    /// [`Error::Op`] is never classified here: the operation's own error type is opaque, so
+    /// classify it with [`is_storage_failure`] where it holds a [`rusqlite::Error`].
+    pub fn is_storage_failure(&self) -> bool {
+        match self {
+            Error::ReadOnly { .. } | Error::Locked { .. } | Error::NotWritable { .. } => true,
+            Error::Batch(source) | Error::Open { source, .. } => is_storage_failure(source),
+            _ => false,
+        }
+    }
 }
 
 /// One operation waiting for the thread.
@@ -78,6 +175,8 @@ trait Operation: Send {
     /// Runs it and keeps the result until the batch's fate is known. An error here means the
     /// savepoint around it could not be managed, and the batch must not commit.
     fn run(&mut self, conn: &Connection) -> Result<(), rusqlite::Error>;
+    /// Whether it ran and failed on its own (an error or a panic).
+    fn failed(&self) -> bool;
     /// Answers the caller: its own result when the batch committed, `failed` when it did not.
     fn answer(self: Box<Self>, failed: Option<&rusqlite::Error>);
 }
@@ -117,6 +216,10 @@ where
         Ok(())
     }
 
+    fn failed(&self) -> bool {
+        matches!(self.ran, Some(Ran::Done(Err(_)) | Ran::Panicked))
+    }
+
     fn answer(self: Box<Self>, failed: Option<&rusqlite::Error>) {
         let result = match (failed, self.ran) {
             (Some(err), _) => Err(Error::Batch(copy_error(err))),
@@ -141,6 +244,11 @@ fn in_savepoint<T, E>(
 ) -> Result<Ran<T, E>, rusqlite::Error> {
     conn.prepare_cached("SAVEPOINT op")?.execute([])?;
     let ran = guarded(conn, work);
+    if conn.is_autocommit() {
+        // SQLite rolled the whole transaction back (a full disk, an I/O error: see
+        // `run_batch`), savepoints included: there is nothing left to roll back or release.
+        return Ok(ran);
+    }
     if !matches!(ran, Ran::Done(Ok(_))) {
         conn.prepare_cached("ROLLBACK TO op")?.execute([])?;
     }
@@ -177,48 +285,47 @@ impl std::fmt::Debug for Batcher {
 impl Batcher {
     /// Moves `conn` to a new thread called `name` that serves operations until every handle is
     /// gone. `conn` must not be inside a transaction.
+    ///
+    /// For a database file prefer [`open_file`], which also makes sure the file can be written,
+    /// avoids the memory-mapped `-shm` file and checkpoints on this thread. A connection started
+    /// here keeps whatever journal and checkpoint settings it has.
     pub fn start(conn: Connection, name: &str) -> std::io::Result<Self> {
         Self::spawn(conn, name, None)
     }
 
-    /// [`Batcher::start`], and for a database file, checkpoints its WAL every `every` from a
-    /// second connection on a thread of its own, with the connection's automatic checkpoints
-    /// turned off. An in-memory database starts as with [`Batcher::start`]. The checkpoint
-    /// thread ends after the connection's thread; closing the last connection checkpoints the
-    /// rest, as SQLite always does.
-    pub fn start_with_checkpoints(
-        conn: Connection,
-        name: &str,
-        every: Duration,
-    ) -> Result<Self, rusqlite::Error> {
-        let path = conn.path().filter(|p| !p.is_empty()).map(str::to_owned);
-        let Some(path) = path else {
-            return Self::spawn(conn, name, None).map_err(thread_error);
-        };
-        let checkpointer = Connection::open(path)?;
-        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        let (stop, stopped) = mpsc::channel::<()>();
-        std::thread::Builder::new()
-            .name(format!("{name}-checkpoint"))
-            .spawn(move || checkpoint_until(&checkpointer, &stopped, every))
-            .map_err(thread_error)?;
-        Self::spawn(conn, name, Some(stop)).map_err(thread_error)
-    }
-
-    /// Starts the connection's thread; `stop` is dropped when it ends.
+    /// Starts the connection's thread, checkpointing per `checkpoints` (see [`serve`]).
     fn spawn(
         conn: Connection,
         name: &str,
-        stop: Option<mpsc::Sender<()>>,
+        checkpoints: Option<Checkpoints>,
     ) -> std::io::Result<Self> {
         let (requests, queue) = mpsc::channel();
         std::thread::Builder::new()
             .name(name.to_owned())
-            .spawn(move || {
-                serve(&conn, &queue);
-                drop(stop);
-            })?;
+            .spawn(move || serve(&conn, &queue, checkpoints))?;
         Ok(Self { requests })
+    }
+
+    /// Makes a tiny real write and commits it: `Ok` once storage accepts writes (again).
+    ///
+    /// It updates the one row of `_sqlite_batch_health` (created if missing) and, in a
+    /// savepoint it rolls back, inserts a row that needs a page of its own: a write that only
+    /// rewrites an existing page succeeds in a database that has no room left
+    /// (`SQLITE_FULL` from `max_page_count`), so it would say "writable" too early. The
+    /// rolled-back row leaves nothing behind. Meant for a caller that saw a storage failure
+    /// ([`is_storage_failure`]) and wants to know when to resume; it runs in a batch like any
+    /// write, so a failure fails its batch-mates only if SQLite rolls the whole transaction back.
+    ///
+    /// ```no_run
+    /// # async fn run(db: sqlite_batch::Batcher) {
+    /// while let Err(err) = db.probe_write().await {
+    ///     eprintln!("storage still refuses writes: {err}");
+    ///     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    /// }
+    /// # }
+    /// ```
+    pub async fn probe_write(&self) -> Result<(), Error<rusqlite::Error>> {
+        self.write(open::probe).await
     }
 
     /// Runs `work`, which only reads, in the next batch.
@@ -259,31 +366,86 @@ impl Batcher {
     }
 }
 
-fn thread_error(err: std::io::Error) -> rusqlite::Error {
-    rusqlite::Error::SqliteFailure(
-        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
-        Some(format!("could not start a thread: {err}")),
-    )
+/// When the connection's thread checkpoints the WAL: see [`Options::checkpoint_pages`].
+#[derive(Debug, Clone, Copy)]
+struct Checkpoints {
+    /// Checkpoint when no operation waits and the WAL has at least this many pages.
+    idle_pages: u32,
+    /// Checkpoint after a batch whatever waits, from this many pages on.
+    max_pages: u32,
 }
 
-/// Checkpoints every `every` until `stopped` disconnects. A failed or partial checkpoint (the
-/// writer was busy) is simply tried again at the next tick.
-fn checkpoint_until(conn: &Connection, stopped: &mpsc::Receiver<()>, every: Duration) {
-    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
-        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+thread_local! {
+    /// Pages in the WAL after the last commit of this thread's connection, as told by
+    /// SQLite's WAL hook. Per thread because the hook is a plain function and each batcher
+    /// thread owns exactly one connection.
+    static WAL_PAGES: Cell<u32> = const { Cell::new(0) };
+}
+
+fn count_wal_pages(_wal: &Wal, pages: c_int) -> rusqlite::Result<()> {
+    WAL_PAGES.set(u32::try_from(pages).unwrap_or(0));
+    Ok(())
+}
+
+/// A `PASSIVE` checkpoint. A failure (a full disk cannot take the pages) leaves the WAL as it
+/// is: every commit is already durable in it, and the next idle moment tries again.
+fn checkpoint(conn: &Connection) {
+    let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    });
+    // Every frame copied: SQLite starts the WAL over at the next write.
+    if let Ok((0, log, copied)) = done
+        && log == copied
+    {
+        WAL_PAGES.set(0);
     }
 }
 
-fn serve(conn: &Connection, queue: &mpsc::Receiver<Box<dyn Operation>>) {
-    while let Ok(first) = queue.recv() {
+fn serve(
+    conn: &Connection,
+    queue: &mpsc::Receiver<Box<dyn Operation>>,
+    checkpoints: Option<Checkpoints>,
+) {
+    if checkpoints.is_some() {
+        // Replaces SQLite's automatic checkpoint (itself a WAL hook): checkpoints run below,
+        // after the batch's callers were answered, not inside its COMMIT.
+        conn.wal_hook(Some(count_wal_pages));
+    }
+    let mut next = None;
+    loop {
+        let first = match next.take() {
+            Some(op) => op,
+            None => match queue.recv() {
+                Ok(op) => op,
+                Err(_) => break,
+            },
+        };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match queue.try_recv() {
-                Ok(next) => batch.push(next),
+                Ok(op) => batch.push(op),
                 Err(_) => break,
             }
         }
         run_batch(conn, batch);
+        let Some(policy) = checkpoints else {
+            continue;
+        };
+        let pages = WAL_PAGES.get();
+        if pages >= policy.max_pages {
+            checkpoint(conn);
+        } else if pages >= policy.idle_pages {
+            match queue.try_recv() {
+                // Busy: the operation waiting goes first, the checkpoint waits for a pause.
+                Ok(op) => next = Some(op),
+                Err(mpsc::TryRecvError::Empty) => checkpoint(conn),
+                Err(mpsc::TryRecvError::Disconnected) => {}
+            }
+        }
     }
 }
 
@@ -293,19 +455,25 @@ fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn Operation>>) {
     } else {
         "BEGIN DEFERRED"
     };
+    let mut culprit = None;
     let outcome = conn
         .prepare_cached(begin)
         .and_then(|mut stmt| stmt.execute([]))
         .and_then(|_| {
-            for op in &mut batch {
+            for (i, op) in batch.iter_mut().enumerate() {
                 op.run(conn)?;
                 // Some errors (a full disk, an I/O error) make SQLite roll the whole transaction
-                // back: the operations before this one lost their writes, so none of them may
-                // report success.
+                // back when the statement has no statement journal of its own: the operations
+                // before this one lost their writes, so none of them may report success.
                 if conn.is_autocommit() {
+                    culprit = op.failed().then_some(i);
                     return Err(rusqlite::Error::SqliteFailure(
-                        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
-                        Some("the batch's transaction was rolled back".into()),
+                        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT_ROLLBACK),
+                        Some(
+                            "SQLite rolled the batch's transaction back after an operation's \
+                             failure (full disk, I/O error)"
+                                .into(),
+                        ),
                     ));
                 }
             }
@@ -316,8 +484,15 @@ fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn Operation>>) {
         let _ = conn.execute_batch("ROLLBACK");
     }
     let failed = outcome.err();
-    for op in batch {
-        op.answer(failed.as_ref());
+    for (i, op) in batch.into_iter().enumerate() {
+        // The operation that failed and took the transaction with it gets its own error (the
+        // full disk, say); nothing it wrote was kept either.
+        let failed = if culprit == Some(i) {
+            None
+        } else {
+            failed.as_ref()
+        };
+        op.answer(failed);
     }
 }
 
@@ -325,6 +500,8 @@ fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn Operation>>) {
 mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use std::time::Duration;
 
     use super::*;
 
@@ -479,6 +656,49 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_full_database_fails_the_culprit_with_its_error_and_its_batch_mates_as_storage() {
+        let (db, _) = batcher();
+        db.write(|conn| conn.execute_batch("CREATE TABLE big (b BLOB)"))
+            .await
+            .unwrap();
+        // No page may be added any more.
+        db.write(|conn| conn.query_row("PRAGMA max_page_count = 1", [], |_| Ok(())))
+            .await
+            .unwrap();
+        let writes: Vec<Write> = vec![
+            Box::new(|conn| insert(conn, 1)),
+            // Needs new pages: SQLITE_FULL, and SQLite rolls the whole transaction back.
+            Box::new(|conn| {
+                conn.execute("INSERT INTO big (b) VALUES (zeroblob(20000))", [])
+                    .map(drop)
+            }),
+            Box::new(|conn| insert(conn, 3)),
+        ];
+        let results = queued_behind_a_gate(&db, writes).await;
+        assert!(results[0].is_ok());
+        match &results[2] {
+            Err(Error::Op(err)) => {
+                assert_eq!(err.sqlite_error_code(), Some(rusqlite::ErrorCode::DiskFull))
+            }
+            other => panic!("{other:?}"),
+        }
+        for mate in [&results[1], &results[3]] {
+            assert!(
+                matches!(mate, Err(Error::Batch(err)) if is_storage_failure(err)),
+                "{mate:?}"
+            );
+            assert!(mate.as_ref().unwrap_err().is_storage_failure());
+        }
+        assert_eq!(rows(&db).await, vec![0]);
+        // With room again, the same connection writes.
+        db.write(|conn| conn.query_row("PRAGMA max_page_count = 100000", [], |_| Ok(())))
+            .await
+            .unwrap();
+        db.write(|conn| insert(conn, 4)).await.unwrap();
+        assert_eq!(rows(&db).await, vec![0, 4]);
+    }
+
+    #[tokio::test]
     async fn reads_see_what_earlier_writes_committed() {
         let (db, commits) = batcher();
         db.write(|conn| insert(conn, 1)).await.unwrap();
@@ -491,34 +711,103 @@ mod tests {
         assert_eq!(commits.load(Ordering::SeqCst), 1);
     }
 
-    #[tokio::test]
-    async fn a_file_database_is_checkpointed_off_the_connections_thread() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db.sqlite");
-        let conn = Connection::open(&path).unwrap();
-        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
-        conn.execute_batch("CREATE TABLE blobs (b BLOB NOT NULL)")
-            .unwrap();
-        let db = Batcher::start_with_checkpoints(conn, "test-sqlite", Duration::from_millis(20))
-            .unwrap();
-        let before = std::fs::metadata(&path).unwrap().len();
-        for _ in 0..100 {
+    /// `n` writes of a 10 kB blob, one after the other; with `pause`, the thread is left idle
+    /// after each (the next write would otherwise race with its check for waiting work).
+    async fn blob_writes(db: &Batcher, n: usize, pause: bool) {
+        for _ in 0..n {
             db.write(|conn| {
                 conn.execute("INSERT INTO blobs (b) VALUES (zeroblob(10000))", [])
                     .map(drop)
             })
             .await
             .unwrap();
+            if pause {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
         }
-        let autocheckpoint: i64 = db
-            .read(|conn| conn.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0)))
-            .await
-            .unwrap();
-        assert_eq!(autocheckpoint, 0);
-        // About 1 MB went to the WAL, far below SQLite's own 1000-page threshold: only the
-        // checkpoint thread moves it into the database file.
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    fn wal_len(path: &std::path::Path) -> u64 {
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
+    }
+
+    #[tokio::test]
+    async fn an_idle_thread_checkpoints_once_the_wal_is_large_enough() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let options = Options::default().with_checkpoints(100, 100_000);
+        let db = open_file_with(&path, "test-sqlite", &options, |conn| {
+            conn.execute_batch("CREATE TABLE blobs (b BLOB NOT NULL)")
+        })
+        .unwrap();
+        let before = std::fs::metadata(&path).unwrap().len();
+        // Each write waits for its answer, so the thread is idle after each batch. Ten blobs
+        // of 10 kB are about 30 pages: below the threshold, nothing reaches the file.
+        blob_writes(&db, 10, true).await;
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), before);
+        // About 1 MB more crosses 100 pages: the thread copies the WAL into the file.
+        blob_writes(&db, 100, true).await;
         let after = std::fs::metadata(&path).unwrap().len();
         assert!(after > before + 900_000, "{before} -> {after}");
+        // Each checkpoint lets SQLite start the WAL over, so it stays near the threshold
+        // (about 100 pages of 4 kB) instead of holding all 110 blobs (about 1.8 MB).
+        let wal = wal_len(&path);
+        assert!(wal < 120 * 4096, "WAL of {wal} bytes");
+    }
+
+    #[tokio::test]
+    async fn a_busy_thread_checkpoints_at_the_upper_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        // The idle threshold is out of reach: only the upper bound can checkpoint.
+        let options = Options::default().with_checkpoints(50, 200);
+        let db = open_file_with(&path, "test-sqlite", &options, |conn| {
+            conn.execute_batch("CREATE TABLE blobs (b BLOB NOT NULL)")
+        })
+        .unwrap();
+        let before = std::fs::metadata(&path).unwrap().len();
+        // Keep operations queued behind every batch, so the thread is never idle.
+        let (open, gate) = mpsc::channel::<()>();
+        let (entered, inside) = oneshot::channel::<()>();
+        let held = tokio::spawn({
+            let db = db.clone();
+            async move {
+                db.write(move |_| {
+                    entered.send(()).ok();
+                    gate.recv().ok();
+                    Ok::<_, rusqlite::Error>(())
+                })
+                .await
+            }
+        });
+        inside.await.unwrap();
+        // MAX_BATCH writes (about 2.5 MB) fill the next batch, the rest and a read the one
+        // after: the read runs before the thread is ever idle.
+        let tasks: Vec<_> = (0..MAX_BATCH + 10)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(async move { blob_writes(&db, 1, false).await })
+            })
+            .collect();
+        let measured = tokio::spawn({
+            let db = db.clone();
+            let path = path.clone();
+            async move {
+                db.read(move |_| std::fs::metadata(&path).map(|m| m.len()))
+                    .await
+            }
+        });
+        for _ in 0..8 {
+            tokio::task::yield_now().await;
+        }
+        open.send(()).unwrap();
+        held.await.unwrap().unwrap();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let during = measured.await.unwrap().unwrap();
+        assert!(during > before + 2_000_000, "{before} -> {during}");
     }
 }

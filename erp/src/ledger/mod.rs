@@ -10,8 +10,13 @@
 //! * Concurrency: one thread owns the connection and runs the calls of every task in batches with
 //!   one commit each ([`sqlite_batch`]); each call runs in its own savepoint, so its idempotency
 //!   check and its insert are atomic, a failed call leaves nothing, and a call returns once its
-//!   batch has committed. Several `LocalLedger`s or processes on the same file are serialised by
-//!   SQLite's write lock (WAL mode, 5 s busy timeout by default).
+//!   batch has committed. Clones of a `LocalLedger` share that thread.
+//! * One process per file: [`LocalLedger::open`] opens the file through
+//!   [`sqlite_batch::open_file_with`], which holds SQLite's exclusive lock for as long as the
+//!   ledger is open (so the WAL index lives in memory, never in a memory-mapped `-shm` file that
+//!   a full file system would turn into `SIGBUS`). A second `open` of the same file, in this
+//!   process or another, fails with [`Error::LedgerFile`]; so does a file that cannot be
+//!   written. Several processes will share the PostgreSQL ledger instead (not built yet).
 
 mod post;
 mod reports;
@@ -59,48 +64,44 @@ impl std::fmt::Debug for LocalLedger {
 }
 
 impl LocalLedger {
-    /// Opens (or creates) the ledger file, in WAL mode with a 5 s busy timeout.
+    /// Opens (or creates) the ledger file for this process alone (see the [module docs](self)),
+    /// waiting up to 1 s for another process to let go of it.
+    ///
+    /// A file that cannot be written (read-only file or file system, no room for its journal),
+    /// that another process holds, or that is not a ledger is an [`Error::LedgerFile`] naming
+    /// the path: the ledger never runs read-only.
     pub async fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
-        Self::open_with_busy_timeout(path, Duration::from_secs(5)).await
+        Self::open_with_busy_timeout(path, Duration::from_secs(1)).await
     }
 
-    /// Like [`LocalLedger::open`], with how long a writer waits for another's lock.
+    /// Like [`LocalLedger::open`], with how long opening waits for another process to let go
+    /// of the file. Once open, the file is this ledger's alone and nothing waits for a lock.
     pub async fn open_with_busy_timeout(
         path: impl AsRef<Path>,
         busy_timeout: Duration,
     ) -> Result<Self, Error> {
         let path = path.as_ref().to_owned();
-        let conn = tokio::task::spawn_blocking(move || -> Result<Connection, Error> {
-            let mut conn = Connection::open(path)?;
-            conn.busy_timeout(busy_timeout)?;
-            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-            if !mode.eq_ignore_ascii_case("wal") {
-                return Err(Error::Config(format!("could not enable WAL (got {mode})")));
-            }
-            Self::prepare(&mut conn)?;
-            Ok(conn)
+        let options = sqlite_batch::Options::default().with_busy_timeout(busy_timeout);
+        // Opening waits for locks and migrates: blocking work, off the async threads.
+        let db = tokio::task::spawn_blocking(move || {
+            sqlite_batch::open_file_with(&path, "erp-ledger", &options, |conn| {
+                conn.pragma_update(None, "foreign_keys", true)?;
+                schema::migrate(conn)
+            })
+            .map_err(|source| Error::LedgerFile { path, source })
         })
         .await??;
-        Self::from_conn(conn)
+        Ok(Self { db })
     }
 
     /// An in-memory ledger (tests, dry runs); it vanishes when dropped.
     pub fn open_in_memory() -> Result<Self, Error> {
-        let mut conn = Connection::open_in_memory()?;
-        Self::prepare(&mut conn)?;
-        Self::from_conn(conn)
-    }
-
-    fn prepare(conn: &mut Connection) -> Result<(), Error> {
+        let conn = Connection::open_in_memory()?;
         conn.pragma_update(None, "foreign_keys", true)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        schema::migrate(conn)
-    }
-
-    fn from_conn(conn: Connection) -> Result<Self, Error> {
+        schema::migrate(&conn)?;
         conn.set_prepared_statement_cache_capacity(64);
-        // Checkpoints run on their own thread so their `fsync` never stalls a posting.
-        let db = Batcher::start_with_checkpoints(conn, "erp-ledger", Duration::from_millis(100))?;
+        let db = Batcher::start(conn, "erp-ledger")
+            .map_err(|e| Error::Task(format!("could not start the ledger's thread: {e}")))?;
         Ok(Self { db })
     }
 

@@ -122,27 +122,32 @@ pub(crate) const CHART: [Account; 8] = [
     Account::Chargebacks,
 ];
 
-/// Creates the tables and seeds the chart of accounts (idempotent).
-pub(crate) fn migrate(conn: &mut Connection) -> Result<(), Error> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+/// Creates the tables and seeds the chart of accounts (idempotent), in one transaction.
+///
+/// Takes `&Connection` and reports SQLite's own errors because it runs as the `init` of
+/// [`sqlite_batch::open_file_with`]; the connection is not in a transaction then.
+pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
     tx.execute_batch(SCHEMA)?;
     for account in &CHART {
-        ensure_account(&tx, account)?;
+        if let Some(kind) = account.kind() {
+            insert_account(&tx, &account.code(), &account.name(), kind.as_str())?;
+        }
     }
-    tx.commit()?;
-    Ok(())
+    tx.commit()
+}
+
+fn insert_account(conn: &Connection, code: &str, name: &str, kind: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT OR IGNORE INTO accounts (code, name, kind) VALUES (?1, ?2, ?3)")?
+        .execute(params![code, name, kind])
+        .map(drop)
 }
 
 /// Adds a named account if missing; `Other` accounts must be added with their kind first.
 pub(crate) fn ensure_account(conn: &Connection, account: &Account) -> Result<String, Error> {
     let code = account.code();
     match account.kind() {
-        Some(kind) => {
-            conn.prepare_cached(
-                "INSERT OR IGNORE INTO accounts (code, name, kind) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![code, account.name(), kind.as_str()])?;
-        }
+        Some(kind) => insert_account(conn, &code, &account.name(), kind.as_str())?,
         None => {
             let exists: bool = conn
                 .prepare_cached("SELECT EXISTS (SELECT 1 FROM accounts WHERE code = ?1)")?

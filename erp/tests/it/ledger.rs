@@ -379,8 +379,8 @@ async fn concurrent_writers_on_one_file_lose_and_duplicate_nothing() {
     let path = dir.join("concurrent.sqlite3");
     let _ = std::fs::remove_file(&path);
     let a = LocalLedger::open(&path).await.unwrap();
-    // A second handle on the same file, as a second process would have.
-    let b = LocalLedger::open(&path).await.unwrap();
+    // Clones share the file's one connection: one process per file.
+    let b = a.clone();
     a.upsert_customer(&customer("c1")).await.unwrap();
     let mut tasks = Vec::new();
     for t in 0..8 {
@@ -422,5 +422,122 @@ async fn concurrent_writers_on_one_file_lose_and_duplicate_nothing() {
     assert!(check[0].is_consistent());
     a.verify_journals().await.unwrap();
     drop((a, b));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Restores a file's permissions (or immutable flag) when the test ends, pass or fail.
+struct Unwritable {
+    path: std::path::PathBuf,
+    immutable: bool,
+}
+
+impl Unwritable {
+    /// `chattr +i` as root (whom permission bits do not stop), `chmod 0444` otherwise; panics
+    /// if the file can still be opened for writing, so the test never passes on nothing.
+    fn new(path: &std::path::Path) -> Self {
+        let immutable = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
+        if immutable {
+            let status = std::process::Command::new("chattr")
+                .arg("+i")
+                .arg(path)
+                .status();
+            assert!(
+                status.as_ref().is_ok_and(|s| s.success()),
+                "running as root and `chattr +i` failed ({status:?}): needs a file system with \
+                 the immutable attribute (ext4, xfs, btrfs), or a non-root user"
+            );
+        } else {
+            let mut permissions = std::fs::metadata(path).unwrap().permissions();
+            permissions.set_readonly(true);
+            std::fs::set_permissions(path, permissions).unwrap();
+        }
+        let guard = Self {
+            path: path.to_owned(),
+            immutable,
+        };
+        assert!(
+            std::fs::OpenOptions::new().write(true).open(path).is_err(),
+            "could not make {} unwritable",
+            path.display()
+        );
+        guard
+    }
+}
+
+impl Drop for Unwritable {
+    fn drop(&mut self) {
+        if self.immutable {
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(&self.path)
+                .status();
+        } else if let Ok(metadata) = std::fs::metadata(&self.path) {
+            let mut permissions = metadata.permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            permissions.set_readonly(false);
+            let _ = std::fs::set_permissions(&self.path, permissions);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_ledger_file_that_cannot_be_written_is_refused_with_its_path() {
+    let dir = std::env::temp_dir().join(format!("erp-ledger-ro-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("books.sqlite3");
+    let _ = std::fs::remove_file(&path);
+    // A valid ledger, closed synchronously so that no thread still holds it.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("CREATE TABLE accounts (code TEXT PRIMARY KEY)")
+        .unwrap();
+    let guard = Unwritable::new(&path);
+    let err = LocalLedger::open(&path).await.unwrap_err();
+    drop(guard);
+    match &err {
+        erp::Error::LedgerFile {
+            path: named,
+            source,
+        } => {
+            assert_eq!(named, &path);
+            assert!(
+                matches!(source, sqlite_batch::Error::ReadOnly { .. }),
+                "{source:?}"
+            );
+        }
+        other => panic!("expected LedgerFile, got {other:?}"),
+    }
+    assert!(err.to_string().contains("cannot be written"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_second_open_of_the_same_ledger_file_is_refused() {
+    let dir = std::env::temp_dir().join(format!("erp-ledger-lock-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("books.sqlite3");
+    let _ = std::fs::remove_file(&path);
+    let first = LocalLedger::open(&path).await.unwrap();
+    first.upsert_customer(&customer("c1")).await.unwrap();
+    let err = LocalLedger::open_with_busy_timeout(&path, std::time::Duration::from_millis(100))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, erp::Error::LedgerFile { path: named, source: sqlite_batch::Error::Locked { .. } } if named == &path),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("locked by another process"),
+        "{err}"
+    );
+    // The first ledger goes on, and leaves no memory-mapped `-shm` file behind.
+    first.upsert_customer(&customer("c2")).await.unwrap();
+    let mut shm = path.clone().into_os_string();
+    shm.push("-shm");
+    assert!(!std::path::Path::new(&shm).exists());
+    drop(first);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -216,7 +216,7 @@ async fn run() -> Result<bool, BoxError> {
     stack
         .store
         .enqueue(
-            stack.magento_stripe.shipped_job(&shipped),
+            stack.magento_stripe.shipped_job(&shipped)?,
             flows::now_millis(),
         )
         .await?;

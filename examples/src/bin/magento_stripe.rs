@@ -19,8 +19,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use examples::{BoxError, env_or, env_secret, env_var, serve_until_ctrl_c};
-use flows::intake::{self, IntakeConfig};
-use flows::workflows::magento_stripe::{self, Config, MagentoStripe};
+use flows::intake::{Intake, StripeWebhooks};
+use flows::workflows::magento_stripe::{Config, MagentoStripe};
 use flows::{SqliteStore, Worker, WorkerConfig};
 
 #[tokio::main]
@@ -44,25 +44,22 @@ async fn main() -> Result<(), BoxError> {
     let poll_every = Duration::from_secs(env_or("PAYOPS_POLL_SECS", "30").parse()?);
 
     let workflows = MagentoStripe::new(
-        Arc::clone(&store),
         magento,
         stripe,
         ledger,
         Config::new(store_code.as_str(), env_var("STRIPE_ACCOUNT")?),
     );
-    let mut intake_config = IntakeConfig::default().stripe(stripe_client::webhook::Webhook::new(
-        env_secret("STRIPE_WEBHOOK_SECRET")?,
-    ));
-    for kind in magento_stripe::KINDS
-        .into_iter()
-        .filter(|kind| kind.starts_with("stripe:"))
-    {
-        intake_config = intake_config.handle(kind);
-    }
-    let router = intake::router(Arc::clone(&store), intake_config);
-    let worker = workflows.register(Worker::new(store, WorkerConfig::new("magento-stripe")));
+    let intake = Intake::new(Arc::clone(&store))
+        .source(StripeWebhooks::new(stripe_client::webhook::Webhook::new(
+            env_secret("STRIPE_WEBHOOK_SECRET")?,
+        )))
+        .routes(workflows.routes());
+    let router = intake.router();
+    let worker = Worker::new(Arc::clone(&store), WorkerConfig::new("magento-stripe"))
+        .flow(intake.redeliver());
+    let worker = workflows.register(worker);
     let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let poller = workflows.poller();
+    let poller = workflows.poller(store);
     let poll_shutdown = shutdown.clone();
     tokio::spawn(async move { poller.run(poll_every, poll_shutdown).await });
     serve_until_ctrl_c(

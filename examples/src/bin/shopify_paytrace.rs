@@ -1,42 +1,56 @@
-//! The Shopify + PayTrace workflows against real accounts: receives Shopify webhooks, charges
-//! PayTrace, marks orders paid and books the ERP documents in the embedded ledger.
+//! The Shopify + PayTrace workflows as a service: receives Shopify webhooks, charges PayTrace,
+//! marks orders paid and books the ERP documents in the embedded ledger.
 //!
 //! Configuration (environment):
 //! - `SHOPIFY_SHOP` (`name.myshopify.com`), `SHOPIFY_ACCESS_TOKEN`, `SHOPIFY_WEBHOOK_SECRET`
 //!   (the app's client secret); subscribe the app's `orders/create` and `refunds/create` webhooks to
-//!   `https://<your host>/webhooks/shopify`.
+//!   `https://<your host>/webhooks/shopify`. `SHOPIFY_API_URL` replaces the shop's own address
+//!   (the sandbox's Shopify fake, say).
 //! - `PAYTRACE_USERNAME`, `PAYTRACE_PASSWORD`, `PAYTRACE_INTEGRATOR_ID`, `PAYTRACE_ACCOUNT` (your
-//!   merchant id, used in ERP references), `PAYTRACE_ENV` (`sandbox`, the default, or `production`).
+//!   merchant id, used in ERP references), `PAYTRACE_ENV` (`sandbox`, the default, `production`,
+//!   or the base URL of another server), `PAYTRACE_TIMEOUT_MS` (the client's timeout, default
+//!   60000).
 //! - `PAYOPS_PAYMENT` (`sale`, the default: charge when the order is created; or `authorize`:
 //!   authorize then, capture on the first fulfillment, for which also subscribe
 //!   `fulfillments/create`).
+//! - `PAYOPS_PROCESSING_WINDOW_MS`: how long PayTrace may take to process a request it received
+//!   (default 120000; see `SaleRecovery`): a sale whose answer was lost is sent again no sooner
+//!   than the client's timeout plus this window after it was sent.
 //! - `PAYOPS_STORE` (runtime store file, default `payops.sqlite`), `PAYOPS_LEDGER` (ledger file,
-//!   default `payops-ledger.sqlite`), `PAYOPS_LISTEN` (default `127.0.0.1:8080`).
+//!   default `payops-ledger.sqlite`), `PAYOPS_LISTEN` (default `127.0.0.1:8080`),
+//!   `PAYOPS_CONCURRENCY` (jobs at once, default 8), `PAYOPS_LEASE_MS` (default 60000).
 //!
 //! Orders must carry the card to charge as note attributes (see
-//! `flows::workflows::shopify_paytrace`). Stop with Ctrl-C: in-flight jobs finish first.
+//! `flows::workflows::shopify_paytrace`). Stop with Ctrl-C or SIGTERM: in-flight jobs finish first.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use examples::{BoxError, env_or, env_secret, env_var, serve_until_ctrl_c};
-use flows::intake::{self, IntakeConfig};
-use flows::workflows::shopify_paytrace::{self, Config, PaymentMode, ShopifyPaytrace};
+use flows::intake::{Intake, ShopifyWebhooks};
+use flows::workflows::shopify_paytrace::{Config, PaymentMode, SaleRecovery, ShopifyPaytrace};
 use flows::{SqliteStore, Worker, WorkerConfig};
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let shop = shopify::ShopDomain::parse(&env_var("SHOPIFY_SHOP")?)?;
-    let shopify = shopify::Client::builder()
-        .shop(&shop)
-        .access_token(env_secret("SHOPIFY_ACCESS_TOKEN")?)
-        .build()?;
+    let shopify = shopify::Client::builder().access_token(env_secret("SHOPIFY_ACCESS_TOKEN")?);
+    let shopify = match std::env::var("SHOPIFY_API_URL") {
+        Ok(url) => shopify.base_url(url::Url::parse(&url)?),
+        Err(_) => shopify.shop(&shop),
+    }
+    .build()?;
     let environment = match env_or("PAYTRACE_ENV", "sandbox").as_str() {
         "production" => paytrace::Environment::Production,
         "sandbox" => paytrace::Environment::Sandbox,
+        url if url.starts_with("http://") || url.starts_with("https://") => {
+            paytrace::Environment::Custom(url.to_owned())
+        }
         other => {
-            return Err(
-                format!("PAYTRACE_ENV must be sandbox or production, not {other:?}").into(),
-            );
+            return Err(format!(
+                "PAYTRACE_ENV must be sandbox, production or a URL, not {other:?}"
+            )
+            .into());
         }
     };
     let paytrace = paytrace::Client::builder(
@@ -45,6 +59,7 @@ async fn main() -> Result<(), BoxError> {
     )
     .environment(environment)
     .integrator_id(env_var("PAYTRACE_INTEGRATOR_ID")?)
+    .timeout(millis("PAYTRACE_TIMEOUT_MS", 60_000)?)
     .build()?;
     let store = Arc::new(SqliteStore::open(env_or("PAYOPS_STORE", "payops.sqlite"))?);
     let ledger =
@@ -57,22 +72,38 @@ async fn main() -> Result<(), BoxError> {
             return Err(format!("PAYOPS_PAYMENT: `{other}` is not `sale` or `authorize`").into());
         }
     };
-    let config = Config::new(shop.as_str(), env_var("PAYTRACE_ACCOUNT")?).payment(payment);
-    let intake_config = shopify_paytrace::intake(
-        IntakeConfig::default().shopify(shopify::WebhookVerifier::new(env_secret(
-            "SHOPIFY_WEBHOOK_SECRET",
-        )?)),
-        &config,
-    );
-    let workflows = ShopifyPaytrace::new(Arc::clone(&store), shopify, paytrace, ledger, config);
-    let router = intake::router(Arc::clone(&store), intake_config);
-    let worker = workflows.register(Worker::new(store, WorkerConfig::new("shopify-paytrace")));
+    let recovery = SaleRecovery::new(millis("PAYOPS_PROCESSING_WINDOW_MS", 120_000)?);
+    let config = Config::new(shop.as_str(), env_var("PAYTRACE_ACCOUNT")?)
+        .payment(payment)
+        .recovery(recovery);
+    let workflows = ShopifyPaytrace::new(shopify, paytrace, ledger, config);
+    let intake = Intake::new(Arc::clone(&store))
+        .source(ShopifyWebhooks::new(shopify::WebhookVerifier::new(
+            env_secret("SHOPIFY_WEBHOOK_SECRET")?,
+        )))
+        .routes(workflows.routes());
+    let concurrency = env_or("PAYOPS_CONCURRENCY", "8")
+        .parse()
+        .map_err(|e| format!("PAYOPS_CONCURRENCY: {e}"))?;
+    let worker_config = WorkerConfig::new("shopify-paytrace")
+        .concurrency(concurrency)
+        .lease(millis("PAYOPS_LEASE_MS", 60_000)?);
+    let worker = workflows.register(Worker::new(store, worker_config).flow(intake.redeliver()));
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     serve_until_ctrl_c(
         &env_or("PAYOPS_LISTEN", "127.0.0.1:8080"),
-        router,
+        intake.router(),
         worker.run(shutdown),
         stop,
     )
     .await
+}
+
+/// A duration in milliseconds from the environment variable `name`, or `default`.
+fn millis(name: &str, default: u64) -> Result<Duration, BoxError> {
+    let value = env_or(name, &default.to_string());
+    let ms: u64 = value
+        .parse()
+        .map_err(|e| format!("{name}: `{value}` is not a number of milliseconds: {e}"))?;
+    Ok(Duration::from_millis(ms))
 }

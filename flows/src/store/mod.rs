@@ -1,20 +1,34 @@
-//! Durable state of the runtime: the webhook inbox, the job queue, dead letters, checkpoints and
-//! the audit log of external effects.
+//! Durable state of the runtime: the webhook inbox, the job queue with its claims, dead letters,
+//! checkpoints, and each flow's records (the audit log of its effects and its step state).
 //!
 //! Times are Unix milliseconds passed in by the caller, so every rule (lease expiry, run times) is
-//! testable without a clock and the same on every backend. The trait is shaped for a PostgreSQL
-//! backend too: `claim` is one atomic statement there as well (`UPDATE ... WHERE id = (SELECT ...
-//! FOR UPDATE SKIP LOCKED) RETURNING ...`), and every write after a claim is fenced by the lease
-//! owner.
+//! testable without a clock and the same on every backend.
+//!
+//! # Claims and fencing
+//!
+//! [`Store::claim`] leases a job to one run and returns a [`Lease`]: the job's id and a token
+//! that is new for every claim. Every write the run makes afterwards ([`Store::renew`],
+//! [`Store::save`], [`Store::finish`]) names that lease and is refused with
+//! [`FlowError::LeaseLost`] once the job has been claimed again or finished, so a run that
+//! outlived its lease can change nothing. A run never writes outside a claim.
+//!
+//! # Attempts
+//!
+//! Only failures count: [`Finish::Retry`] and a failing [`Finish::Dead`] add an attempt; a
+//! planned wait, a release (an open breaker, a shutdown) and a run that never ended (its process
+//! died: the lease expired) do not. [`Job::claims`] counts the claims since the job last
+//! reached an outcome, so a job that keeps killing its worker can be told apart.
 
 mod sqlite;
 
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
+use mapping::System;
 use serde::{Deserialize, Serialize};
 
 use crate::FlowError;
+use crate::workflow::JobKind;
 
 /// Unix time in milliseconds.
 pub type Millis = i64;
@@ -22,11 +36,12 @@ pub type Millis = i64;
 /// A verified webhook (or backfilled event) about to be stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEvent {
-    /// `shopify`, `stripe`, `magento`, ...
-    pub provider: String,
-    /// The provider's unique id of the delivery (Shopify webhook id, Stripe `evt_...`).
+    /// The system that sent it.
+    pub provider: System,
+    /// The provider's unique id of the event (Shopify webhook id, Stripe `evt_...`).
     pub event_id: String,
-    /// The topic or event type (`orders/create`, `charge.succeeded`).
+    /// The topic or event type (`orders/create`, `charge.succeeded`); empty when a signed body
+    /// could not be read.
     pub topic: String,
     /// The raw body as received, kept for replay and audit.
     pub payload: Vec<u8>,
@@ -43,27 +58,46 @@ pub struct StoredEvent {
     pub received_at: Millis,
 }
 
-/// A job to enqueue. `(kind, key)` is unique: enqueuing the same pair again is a no-op.
+/// A job to enqueue. `(kind, key)` is unique.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewJob {
-    /// Which handler runs it.
-    pub kind: String,
-    /// Idempotency key of the job, e.g. `shopify/shop.myshopify.com/order/1001`.
+    /// Which flow runs it.
+    pub kind: JobKind,
+    /// The key of the entity it is about (see [`crate::workflow::EntityKey`]).
     pub key: String,
-    /// The handler's input.
+    /// The flow's input.
     pub payload: serde_json::Value,
     /// Earliest time to run it.
     pub run_at: Millis,
+    /// What to do when a job with this kind and key exists: keep it as it is (`false`), or
+    /// (`true`) run it once more with this payload: queued again when it is done, once more after
+    /// the current run when it is running. A dead job is left for a person either way.
+    pub rerun: bool,
+}
+
+/// What the intake stores with an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobPlan {
+    /// A job to run.
+    Run(NewJob),
+    /// A job that goes to dead letters at once, with `reason` (a signed body that could not be
+    /// read): nothing is lost, and a person sees it.
+    DeadLetter {
+        /// The job.
+        job: NewJob,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// What storing a webhook did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Accepted {
-    /// First delivery: stored, and its job enqueued.
+    /// First delivery: stored, with its job when it has one.
     New {
         /// Row id of the stored event.
         event: i64,
-        /// Id of the job created for it, if it has one.
+        /// Id of the job created or found for it, if it has one.
         job: Option<i64>,
     },
     /// The provider sent this event before: nothing changed.
@@ -76,7 +110,7 @@ pub enum Accepted {
 pub enum JobState {
     /// Waiting for its run time.
     Queued,
-    /// Claimed by a worker whose lease has not expired.
+    /// Claimed by a run.
     Running,
     /// Finished.
     Done,
@@ -84,21 +118,157 @@ pub enum JobState {
     Dead,
 }
 
-/// A job as a worker sees it after claiming it.
+impl JobState {
+    /// The name stored.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Dead => "dead",
+        }
+    }
+
+    fn parse(raw: &str) -> Result<Self, FlowError> {
+        [Self::Queued, Self::Running, Self::Done, Self::Dead]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .ok_or_else(|| FlowError::Unknown {
+                what: "job state",
+                value: raw.to_owned(),
+            })
+    }
+}
+
+/// One claim of a job: the fencing token of every write of the run that holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Lease {
+    /// The job.
+    pub job: i64,
+    /// The claim's token, new for every claim of the job.
+    pub token: i64,
+}
+
+/// A job as a run sees it after claiming it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
     /// Row id.
     pub id: i64,
-    /// Handler kind.
-    pub kind: String,
-    /// Idempotency key.
+    /// Which flow runs it.
+    pub kind: JobKind,
+    /// The key of its entity.
     pub key: String,
-    /// Input.
+    /// The flow's input.
     pub payload: serde_json::Value,
-    /// Times the job has been started, this run included.
+    /// Failed runs so far (this one not included).
     pub attempts: u32,
+    /// Claims since the job last reached an outcome, this one included: more than one means
+    /// earlier runs ended without one (their process died).
+    pub claims: u32,
     /// The last failure, if any.
     pub last_error: Option<String>,
+    /// This run's claim.
+    pub lease: Lease,
+    /// When the claim expires unless renewed.
+    pub lease_until: Millis,
+}
+
+/// A job's row, for tools and tests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobInfo {
+    /// Row id.
+    pub id: i64,
+    /// Where it stands.
+    pub state: JobState,
+    /// Failed runs.
+    pub attempts: u32,
+    /// Claims since its last outcome.
+    pub claims: u32,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// What it waits for, while it waits.
+    pub waiting_for: Option<String>,
+    /// Its next run time.
+    pub run_at: Millis,
+}
+
+/// A claimed job and the records its flow kept so far under its key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claimed {
+    /// The job.
+    pub job: Job,
+    /// Effects and state recorded under `{key}/`.
+    pub records: FlowRecords,
+}
+
+/// What a flow recorded under its entity.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlowRecords {
+    /// Effects, by key.
+    pub effects: Vec<Effect>,
+    /// State values, as `(key, value)`.
+    pub states: Vec<(String, serde_json::Value)>,
+}
+
+/// What a run writes: effect records (the first record of a key wins), state values (`None`
+/// removes one) and jobs to enqueue.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlowWrites {
+    /// Effects to record.
+    pub effects: Vec<NewEffect>,
+    /// State to set or remove.
+    pub states: Vec<(String, Option<serde_json::Value>)>,
+    /// Jobs to enqueue (as [`Store::enqueue`] does).
+    pub jobs: Vec<NewJob>,
+}
+
+impl FlowWrites {
+    /// Whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.effects.is_empty() && self.states.is_empty() && self.jobs.is_empty()
+    }
+
+    /// Adds `later`'s writes after these.
+    pub fn append(&mut self, later: FlowWrites) {
+        self.effects.extend(later.effects);
+        self.states.extend(later.states);
+        self.jobs.extend(later.jobs);
+    }
+}
+
+/// How a run ends, recorded by [`Store::finish`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finish {
+    /// Done (or queued again at once when a rerun was asked for meanwhile).
+    Done,
+    /// A failure worth retrying: one more attempt, run again at `run_at`.
+    Retry {
+        /// When to run again.
+        run_at: Millis,
+        /// What failed.
+        error: String,
+    },
+    /// A planned wait, not a failure: run again at `run_at`.
+    Wait {
+        /// When to run again.
+        run_at: Millis,
+        /// What the job waits for.
+        reason: String,
+    },
+    /// Put back without running or failing (an open breaker, a shutdown).
+    Release {
+        /// When to run again.
+        run_at: Millis,
+    },
+    /// To dead letters.
+    Dead {
+        /// Why.
+        reason: String,
+        /// Whether retrying could not help (true) or the job gave up (false).
+        permanent: bool,
+        /// Whether this run failed (an attempt), as opposed to a job that never finished a run.
+        failed: bool,
+    },
 }
 
 /// A job that failed for good, waiting for a person to look at it and maybe replay it.
@@ -108,9 +278,9 @@ pub struct DeadLetter {
     pub id: i64,
     /// The job.
     pub job_id: i64,
-    /// Handler kind.
-    pub kind: String,
-    /// Idempotency key.
+    /// Which flow runs it.
+    pub kind: JobKind,
+    /// Its entity's key.
     pub key: String,
     /// The job's input.
     pub payload: serde_json::Value,
@@ -118,7 +288,7 @@ pub struct DeadLetter {
     pub reason: String,
     /// Whether it failed permanently (true) or ran out of retries (false).
     pub permanent: bool,
-    /// Attempts made.
+    /// Failed attempts.
     pub attempts: u32,
     /// When it was dead-lettered.
     pub created_at: Millis,
@@ -129,23 +299,23 @@ pub struct DeadLetter {
 pub struct Effect {
     /// Row id; ids grow in the order effects were recorded (see [`Store::effects_after`]).
     pub id: i64,
-    /// The effect's idempotency key (`shopify/shop/order/1001/sale`).
+    /// The effect's key (`shopify/shop/order/1001/sale`).
     pub key: String,
     /// The system it changed.
-    pub system: String,
+    pub system: System,
     /// What came back (transaction id, document number, ...).
     pub detail: serde_json::Value,
     /// When it was recorded.
     pub created_at: Millis,
 }
 
-/// An effect to record (see [`Store::record_effects`]).
+/// An effect to record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEffect {
-    /// The effect's idempotency key.
+    /// The effect's key.
     pub key: String,
     /// The system it changed.
-    pub system: String,
+    pub system: System,
     /// What came back.
     pub detail: serde_json::Value,
 }
@@ -155,9 +325,9 @@ pub struct NewEffect {
 pub struct Counts {
     /// Stored webhook events.
     pub events: u64,
-    /// Jobs waiting.
+    /// Jobs waiting for their run time (retries and planned waits included).
     pub queued: u64,
-    /// Jobs under a lease.
+    /// Jobs claimed by a run.
     pub running: u64,
     /// Jobs finished.
     pub done: u64,
@@ -167,72 +337,62 @@ pub struct Counts {
     pub effects: u64,
 }
 
-/// Durable storage behind the runtime. Implementations must make each method atomic.
+/// Durable storage behind the runtime. Implementations make each method atomic.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Stores a webhook and enqueues its job (if it has one: topics nobody handles are only kept)
-    /// in one transaction; a second delivery of the same `(provider, event_id)` changes nothing
-    /// and returns [`Accepted::Duplicate`].
+    /// Stores an event and its job (if it has one: topics nobody handles are only kept) in one
+    /// transaction; a second delivery of the same `(provider, event_id)` changes nothing and
+    /// returns [`Accepted::Duplicate`].
     async fn accept_event(
         &self,
         event: NewEvent,
-        job: Option<NewJob>,
+        plan: Option<JobPlan>,
         now: Millis,
     ) -> Result<Accepted, FlowError>;
 
-    /// A stored event, for the job that processes it.
-    async fn event(&self, provider: &str, event_id: &str)
-    -> Result<Option<StoredEvent>, FlowError>;
+    /// A stored event.
+    async fn event(
+        &self,
+        provider: System,
+        event_id: &str,
+    ) -> Result<Option<StoredEvent>, FlowError>;
 
-    /// Enqueues a job, or returns the id of the job that already has this `(kind, key)`.
+    /// Enqueues a job, or (see [`NewJob::rerun`]) finds the job that has its kind and key;
+    /// returns the job's id.
     async fn enqueue(&self, job: NewJob, now: Millis) -> Result<i64, FlowError>;
 
-    /// Leases the next runnable job to `worker` until `now + lease_ms`: a queued job whose run time
-    /// has come, or a running one whose lease expired (its worker died). Counts an attempt.
+    /// Claims the next runnable job for `worker` until `now + lease_ms`: a queued job whose run
+    /// time has come, or a running one whose lease expired (its run's process died). Returns the
+    /// job with a new [`Lease`] and the records kept under its key.
     async fn claim(
         &self,
         worker: &str,
         now: Millis,
         lease_ms: i64,
-    ) -> Result<Option<Job>, FlowError>;
+    ) -> Result<Option<Claimed>, FlowError>;
 
-    /// Marks a leased job done.
-    async fn complete(&self, job: i64, worker: &str, now: Millis) -> Result<(), FlowError>;
+    /// Extends a claim to `until`.
+    async fn renew(&self, lease: Lease, until: Millis, now: Millis) -> Result<(), FlowError>;
 
-    /// Puts a leased job back in the queue to run at `run_at`, recording `error`.
-    async fn retry_later(
+    /// Writes a run's records now (an effect that must be on record before the run goes on).
+    async fn save(&self, lease: Lease, writes: FlowWrites, now: Millis) -> Result<(), FlowError>;
+
+    /// Ends a run: its records and its outcome in one transaction.
+    async fn finish(
         &self,
-        job: i64,
-        worker: &str,
-        error: &str,
-        run_at: Millis,
+        lease: Lease,
+        finish: Finish,
+        writes: FlowWrites,
         now: Millis,
     ) -> Result<(), FlowError>;
 
-    /// Puts a leased job back without counting the attempt (its provider's breaker is open, or
-    /// the worker is shutting down).
-    async fn release(
-        &self,
-        job: i64,
-        worker: &str,
-        run_at: Millis,
-        now: Millis,
-    ) -> Result<(), FlowError>;
-
-    /// Moves a leased job to the dead-letter table.
-    async fn dead_letter(
-        &self,
-        job: i64,
-        worker: &str,
-        reason: &str,
-        permanent: bool,
-        now: Millis,
-    ) -> Result<(), FlowError>;
+    /// The job with this kind and key.
+    async fn job(&self, kind: &JobKind, key: &str) -> Result<Option<JobInfo>, FlowError>;
 
     /// Dead letters not yet replayed, oldest first.
     async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, FlowError>;
 
-    /// Queues a dead letter's job again with a fresh attempt count; returns the job id.
+    /// Queues a dead letter's job again with fresh attempts; returns the job id.
     async fn replay_dead_letter(&self, id: i64, now: Millis) -> Result<i64, FlowError>;
 
     /// A named checkpoint (backfill cursors).
@@ -241,37 +401,34 @@ pub trait Store: Send + Sync + 'static {
     /// Sets a named checkpoint.
     async fn set_checkpoint(&self, name: &str, value: &str, now: Millis) -> Result<(), FlowError>;
 
-    /// The effect recorded under `key`, if any: check it before performing an effect.
+    /// The effect recorded under `key`, if any.
     async fn effect(&self, key: &str) -> Result<Option<Effect>, FlowError>;
 
-    /// Every effect whose key starts with `prefix`, in key order: a flow reads what earlier runs
-    /// of it recorded in one call (see [`crate::effects::EffectLog`]).
+    /// Every effect whose key starts with `prefix`, in key order.
     async fn effects_under(&self, prefix: &str) -> Result<Vec<Effect>, FlowError>;
 
     /// Up to `limit` effects recorded after the one with id `after` (0: from the start), oldest
     /// first: a reader follows the audit log by passing the last id it saw.
     async fn effects_after(&self, after: i64, limit: u32) -> Result<Vec<Effect>, FlowError>;
 
-    /// Records an effect. The first record for a key wins; a later one returns the first.
-    async fn record_effect(
-        &self,
-        key: &str,
-        system: &str,
-        detail: &serde_json::Value,
-        now: Millis,
-    ) -> Result<Effect, FlowError>;
-
-    /// Records several effects in one transaction; for each key the first record wins, as with
-    /// [`Store::record_effect`].
-    async fn record_effects(&self, effects: Vec<NewEffect>, now: Millis) -> Result<(), FlowError>;
+    /// The state value kept under `key`, if any.
+    async fn state(&self, key: &str) -> Result<Option<serde_json::Value>, FlowError>;
 
     /// Row counts.
     async fn counts(&self) -> Result<Counts, FlowError>;
 
+    /// Whether the store accepts writes now: `Ok` after a successful write, else a small write is
+    /// tried. The intake answers 503 while this fails.
+    async fn ready(&self) -> Result<(), FlowError>;
+
+    /// Whether the last write succeeded (no I/O: a hint for hot paths, see [`Store::ready`]).
+    fn healthy(&self) -> bool {
+        true
+    }
+
     /// Returns when a job may have become runnable, or after `timeout`. Idle workers wait here
-    /// between claims. This default sleeps; a store that hears of new jobs (the SQLite store, for
-    /// jobs added through it in this process; PostgreSQL's `LISTEN`) returns sooner. Jobs set to
-    /// run later, and jobs added elsewhere, are found when the timeout runs out.
+    /// between claims. This default sleeps; a store that hears of new jobs returns sooner. Jobs
+    /// set to run later, and jobs added elsewhere, are found when the timeout runs out.
     async fn wait_for_jobs(&self, timeout: std::time::Duration) {
         tokio::time::sleep(timeout).await;
     }

@@ -2,20 +2,26 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
+use mapping::System;
 use rusqlite::{Connection, OptionalExtension, params};
-
 use sqlite_batch::Batcher;
 use tokio::sync::Notify;
 
 use super::{
-    Accepted, Counts, DeadLetter, Effect, Job, Millis, NewEffect, NewEvent, NewJob, Store,
-    StoredEvent,
+    Accepted, Claimed, Counts, DeadLetter, Effect, Finish, FlowRecords, FlowWrites, Job, JobInfo,
+    JobPlan, JobState, Lease, Millis, NewEvent, NewJob, Store, StoredEvent,
 };
 use crate::FlowError;
+use crate::workflow::JobKind;
 
-const SCHEMA: &str = "
+/// The schema, one migration per version (`PRAGMA user_version`). A file written by an older
+/// version is brought up to date when opened; one of a newer version is refused.
+const MIGRATIONS: [&str; 2] = [
+    // 1: the store of issue 9.
+    "
 CREATE TABLE IF NOT EXISTS inbox (
     id INTEGER PRIMARY KEY,
     provider TEXT NOT NULL,
@@ -62,52 +68,74 @@ CREATE TABLE IF NOT EXISTS effects (
     detail TEXT NOT NULL,
     created_at INTEGER NOT NULL
 );
-";
+",
+    // 2: a token per claim, claims since the last outcome, reruns, waits, and flow state.
+    "
+ALTER TABLE jobs ADD COLUMN lease_token INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN claims INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN rerun INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN waiting_for TEXT;
+CREATE TABLE flow_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+-- Version 1 kept workflow state (the canonical order) as effects of a pseudo-system: it is state.
+INSERT INTO flow_state (key, value, updated_at)
+    SELECT key, detail, created_at FROM effects WHERE system = 'flows';
+DELETE FROM effects WHERE system = 'flows';
+",
+];
 
-/// How often the WAL is checkpointed, off the store's thread (see [`sqlite_batch`]).
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
-
-/// [`Store`] on one SQLite file (WAL, `synchronous=NORMAL`). One thread owns the connection and
-/// runs the operations of every task of the process in batches, one commit per batch (see
-/// [`sqlite_batch`]): an operation's result is returned once its batch has committed. A second
-/// thread checkpoints the WAL every 100 ms. Several processes may open the same file: a batch that
-/// writes takes SQLite's write lock (`BEGIN IMMEDIATE`) and waits up to 5 s for it.
+/// [`Store`] on one SQLite file (WAL). One thread owns the connection and runs the operations of
+/// every task of the process in batches, one commit per batch (see [`sqlite_batch`]): an
+/// operation's result is returned once its batch has committed.
+///
+/// The file is opened by one process at a time: the connection holds SQLite's exclusive lock,
+/// which also keeps the WAL index in memory instead of a memory-mapped `-shm` file (a full or
+/// read-only file system then fails writes with an error instead of killing the process with
+/// `SIGBUS`). Several processes or machines share a PostgreSQL store instead.
 #[derive(Clone)]
 pub struct SqliteStore {
     db: Batcher,
     /// Told once per job added through this store, so an idle worker claims it at once.
     added: Arc<Notify>,
+    /// Whether the last write succeeded.
+    healthy: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").finish_non_exhaustive()
+        f.debug_struct("SqliteStore")
+            .field("healthy", &self.healthy.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
     }
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the store in the file at `path`.
+    /// Opens (creating if needed) the store in the file at `path`. A file that cannot be written
+    /// (a read-only file system or file, no space for its journal) or that another process holds
+    /// is an error naming the path: the store never runs read-only.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, FlowError> {
-        Self::init(Connection::open(path)?)
+        let db = sqlite_batch::open_file(path.as_ref(), "flows-sqlite", migrate)?;
+        Ok(Self::with(db))
     }
 
     /// A store in memory, for tests and one-shot tools.
     pub fn in_memory() -> Result<Self, FlowError> {
-        Self::init(Connection::open_in_memory()?)
+        let conn = Connection::open_in_memory()?;
+        migrate(&conn)?;
+        let db = Batcher::start(conn, "flows-sqlite")
+            .map_err(|e| FlowError::Task(format!("could not start the store's thread: {e}")))?;
+        Ok(Self::with(db))
     }
 
-    fn init(conn: Connection) -> Result<Self, FlowError> {
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.execute_batch(SCHEMA)?;
-        conn.set_prepared_statement_cache_capacity(32);
-        let db = Batcher::start_with_checkpoints(conn, "flows-sqlite", CHECKPOINT_EVERY)?;
-        Ok(Self {
+    fn with(db: Batcher) -> Self {
+        Self {
             db,
             added: Arc::new(Notify::new()),
-        })
+            healthy: Arc::new(AtomicBool::new(true)),
+        }
     }
 
     /// Runs `f`, which only reads, on the store's thread.
@@ -119,39 +147,181 @@ impl SqliteStore {
         Ok(self.db.read(f).await?)
     }
 
-    /// Runs `f` on the store's thread, atomically: if it fails, nothing it wrote is kept.
+    /// Runs `f` on the store's thread, atomically: if it fails, nothing it wrote is kept. A
+    /// storage failure marks the store unhealthy until a write succeeds again.
     async fn write<T, F>(&self, f: F) -> Result<T, FlowError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, FlowError> + Send + 'static,
     {
-        Ok(self.db.write(f).await?)
+        let result: Result<T, FlowError> = self.db.write(f).await.map_err(FlowError::from);
+        match &result {
+            Ok(_) => self.healthy.store(true, Ordering::Relaxed),
+            Err(err) if err.is_storage_failure() => {
+                if self.healthy.swap(false, Ordering::Relaxed) {
+                    tracing::error!(error = %err, "the store does not accept writes");
+                }
+            }
+            Err(_) => {}
+        }
+        result
     }
+}
+
+/// Brings the schema to the newest version.
+fn migrate(conn: &Connection) -> Result<(), rusqlite::Error> {
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    let version: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > MIGRATIONS.len() {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISMATCH),
+            Some(format!(
+                "store schema version {version} is newer than this library's {}",
+                MIGRATIONS.len()
+            )),
+        ));
+    }
+    for (i, migration) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(migration)?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.commit()?;
+    }
+    conn.set_prepared_statement_cache_capacity(48);
+    Ok(())
 }
 
 fn insert_job(conn: &Connection, job: &NewJob, now: Millis) -> Result<i64, FlowError> {
     let payload = serde_json::to_string(&job.payload)?;
-    conn.prepare_cached(
-        "INSERT INTO jobs (kind, key, payload, state, run_at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?5)
-         ON CONFLICT (kind, key) DO NOTHING",
-    )?
-    .execute(params![job.kind, job.key, payload, job.run_at, now])?;
+    if job.rerun {
+        // Done: queued again with the new input; running: once more after this run; queued:
+        // it runs anyway, with the new input. Dead jobs wait for a person.
+        conn.prepare_cached(
+            "INSERT INTO jobs (kind, key, payload, state, run_at, created_at, updated_at)
+             VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?5)
+             ON CONFLICT (kind, key) DO UPDATE SET
+                payload = CASE WHEN state = 'dead' THEN payload ELSE excluded.payload END,
+                rerun = CASE WHEN state = 'running' THEN 1 ELSE rerun END,
+                run_at = CASE WHEN state = 'done' THEN excluded.run_at ELSE run_at END,
+                attempts = CASE WHEN state = 'done' THEN 0 ELSE attempts END,
+                state = CASE WHEN state = 'done' THEN 'queued' ELSE state END,
+                updated_at = excluded.updated_at",
+        )?
+        .execute(params![
+            job.kind.as_str(),
+            job.key,
+            payload,
+            job.run_at,
+            now
+        ])?;
+    } else {
+        conn.prepare_cached(
+            "INSERT INTO jobs (kind, key, payload, state, run_at, created_at, updated_at)
+             VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?5)
+             ON CONFLICT (kind, key) DO NOTHING",
+        )?
+        .execute(params![
+            job.kind.as_str(),
+            job.key,
+            payload,
+            job.run_at,
+            now
+        ])?;
+    }
     Ok(conn
         .prepare_cached("SELECT id FROM jobs WHERE kind = ?1 AND key = ?2")?
-        .query_row(params![job.kind, job.key], |r| r.get(0))?)
+        .query_row(params![job.kind.as_str(), job.key], |r| r.get(0))?)
 }
 
-/// Fails with [`FlowError::LeaseLost`] when an update fenced by the lease touched no row.
-fn fenced(changed: usize, job: i64, worker: &str) -> Result<(), FlowError> {
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(FlowError::LeaseLost {
-            job,
-            worker: worker.to_owned(),
-        })
+/// Fails with [`FlowError::LeaseLost`] unless `lease` is the job's current claim.
+fn fence(conn: &Connection, lease: Lease) -> Result<(), FlowError> {
+    let held = conn
+        .prepare_cached(
+            "SELECT 1 FROM jobs WHERE id = ?1 AND lease_token = ?2 AND state = 'running'",
+        )?
+        .query_row(params![lease.job, lease.token], |_| Ok(()))
+        .optional()?;
+    held.ok_or(FlowError::LeaseLost {
+        job: lease.job,
+        token: lease.token,
+    })
+}
+
+/// Writes a run's records (after its fence was checked).
+fn write_records(conn: &Connection, writes: &FlowWrites, now: Millis) -> Result<(), FlowError> {
+    if !writes.effects.is_empty() {
+        let mut insert = conn.prepare_cached(
+            "INSERT INTO effects (key, system, detail, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (key) DO NOTHING",
+        )?;
+        for effect in &writes.effects {
+            let detail = serde_json::to_string(&effect.detail)?;
+            insert.execute(params![effect.key, effect.system.as_str(), detail, now])?;
+        }
     }
+    for job in &writes.jobs {
+        insert_job(conn, job, now)?;
+    }
+    for (key, value) in &writes.states {
+        match value {
+            Some(value) => {
+                conn.prepare_cached(
+                    "INSERT INTO flow_state (key, value, updated_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (key) DO UPDATE
+                     SET value = excluded.value, updated_at = excluded.updated_at",
+                )?
+                .execute(params![key, serde_json::to_string(value)?, now])?;
+            }
+            None => {
+                conn.prepare_cached("DELETE FROM flow_state WHERE key = ?1")?
+                    .execute(params![key])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The effects and state kept under `prefix`.
+fn read_records(conn: &Connection, prefix: &str) -> Result<FlowRecords, FlowError> {
+    // Keys sharing a prefix sit together in the key index, from the prefix itself on; a row that
+    // fails to read ends the list as an error, not silently.
+    let effects = conn
+        .prepare_cached(
+            "SELECT id, key, system, detail, created_at FROM effects
+             WHERE key >= ?1 ORDER BY key",
+        )?
+        .query_and_then(params![prefix], effect_row)?
+        .take_while(|effect| effect.as_ref().map_or(true, |e| e.key.starts_with(prefix)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let states = conn
+        .prepare_cached("SELECT key, value FROM flow_state WHERE key >= ?1 ORDER BY key")?
+        .query_and_then(params![prefix], |r| {
+            let key: String = r.get(0)?;
+            let value: String = r.get(1)?;
+            Ok::<_, FlowError>((key, value))
+        })?
+        .take_while(|row| row.as_ref().map_or(true, |(k, _)| k.starts_with(prefix)))
+        .map(|row| {
+            let (key, value) = row?;
+            Ok((key, serde_json::from_str(&value)?))
+        })
+        .collect::<Result<Vec<_>, FlowError>>()?;
+    Ok(FlowRecords { effects, states })
+}
+
+fn insert_dead_letter(
+    conn: &Connection,
+    job: i64,
+    reason: &str,
+    permanent: bool,
+    now: Millis,
+) -> Result<(), FlowError> {
+    conn.prepare_cached(
+        "INSERT INTO dead_letters (job_id, reason, permanent, attempts, created_at)
+         SELECT id, ?2, ?3, attempts, ?4 FROM jobs WHERE id = ?1",
+    )?
+    .execute(params![job, reason, permanent, now])?;
+    Ok(())
 }
 
 #[async_trait]
@@ -159,7 +329,7 @@ impl Store for SqliteStore {
     async fn accept_event(
         &self,
         event: NewEvent,
-        job: Option<NewJob>,
+        plan: Option<JobPlan>,
         now: Millis,
     ) -> Result<Accepted, FlowError> {
         let accepted = self
@@ -167,11 +337,11 @@ impl Store for SqliteStore {
                 let inserted = conn
                     .prepare_cached(
                         "INSERT INTO inbox (provider, event_id, topic, payload, received_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (provider, event_id) DO NOTHING",
+                         VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT (provider, event_id) DO NOTHING",
                     )?
                     .execute(params![
-                        event.provider,
+                        event.provider.as_str(),
                         event.event_id,
                         event.topic,
                         event.payload,
@@ -181,10 +351,26 @@ impl Store for SqliteStore {
                     return Ok(Accepted::Duplicate);
                 }
                 let event_row = conn.last_insert_rowid();
-                let job_id = job.map(|job| insert_job(conn, &job, now)).transpose()?;
+                let job = match plan {
+                    None => None,
+                    Some(JobPlan::Run(job)) => Some(insert_job(conn, &job, now)?),
+                    Some(JobPlan::DeadLetter { job, reason }) => {
+                        let id = insert_job(conn, &job, now)?;
+                        let changed = conn
+                            .prepare_cached(
+                                "UPDATE jobs SET state = 'dead', last_error = ?2, updated_at = ?3
+                                 WHERE id = ?1 AND state = 'queued'",
+                            )?
+                            .execute(params![id, reason, now])?;
+                        if changed == 1 {
+                            insert_dead_letter(conn, id, &reason, true, now)?;
+                        }
+                        Some(id)
+                    }
+                };
                 Ok(Accepted::New {
                     event: event_row,
-                    job: job_id,
+                    job,
                 })
             })
             .await;
@@ -196,21 +382,21 @@ impl Store for SqliteStore {
 
     async fn event(
         &self,
-        provider: &str,
+        provider: System,
         event_id: &str,
     ) -> Result<Option<StoredEvent>, FlowError> {
-        let (provider, event_id) = (provider.to_owned(), event_id.to_owned());
+        let event_id = event_id.to_owned();
         self.read(move |conn| {
             Ok(conn
                 .prepare_cached(
                     "SELECT id, topic, payload, received_at FROM inbox
                      WHERE provider = ?1 AND event_id = ?2",
                 )?
-                .query_row(params![provider, event_id], |r| {
+                .query_row(params![provider.as_str(), event_id], |r| {
                     Ok(StoredEvent {
                         id: r.get(0)?,
                         event: NewEvent {
-                            provider: provider.clone(),
+                            provider,
                             event_id: event_id.clone(),
                             topic: r.get(1)?,
                             payload: r.get(2)?,
@@ -234,127 +420,200 @@ impl Store for SqliteStore {
         worker: &str,
         now: Millis,
         lease_ms: i64,
-    ) -> Result<Option<Job>, FlowError> {
+    ) -> Result<Option<Claimed>, FlowError> {
         let worker = worker.to_owned();
+        let lease_until = now.saturating_add(lease_ms);
         self.write(move |conn| {
             let row = conn
                 .prepare_cached(
                     "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_until = ?2,
-                            attempts = attempts + 1, updated_at = ?3
+                            lease_token = lease_token + 1, claims = claims + 1, updated_at = ?3
                      WHERE id = (SELECT id FROM jobs
                                  WHERE (state = 'queued' AND run_at <= ?3)
                                     OR (state = 'running' AND lease_until < ?3)
                                  ORDER BY run_at, id LIMIT 1)
-                     RETURNING id, kind, key, payload, attempts, last_error",
+                     RETURNING id, kind, key, payload, attempts, claims, last_error, lease_token",
                 )?
-                .query_row(params![worker, now + lease_ms, now], |r| {
+                .query_row(params![worker, lease_until, now], |r| {
                     Ok((
                         r.get::<_, i64>(0)?,
                         r.get::<_, String>(1)?,
                         r.get::<_, String>(2)?,
                         r.get::<_, String>(3)?,
                         r.get::<_, u32>(4)?,
-                        r.get::<_, Option<String>>(5)?,
+                        r.get::<_, u32>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                        r.get::<_, i64>(7)?,
                     ))
                 })
                 .optional()?;
-            row.map(|(id, kind, key, payload, attempts, last_error)| {
-                Ok(Job {
+            let Some((id, kind, key, payload, attempts, claims, last_error, token)) = row else {
+                return Ok(None);
+            };
+            let records = read_records(conn, &format!("{key}/"))?;
+            Ok(Some(Claimed {
+                job: Job {
                     id,
-                    kind,
+                    kind: JobKind::stored(kind),
                     key,
                     payload: serde_json::from_str(&payload)?,
                     attempts,
+                    claims,
                     last_error,
+                    lease: Lease { job: id, token },
+                    lease_until,
+                },
+                records,
+            }))
+        })
+        .await
+    }
+
+    async fn renew(&self, lease: Lease, until: Millis, now: Millis) -> Result<(), FlowError> {
+        self.write(move |conn| {
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE jobs SET lease_until = MAX(lease_until, ?3), updated_at = ?4
+                     WHERE id = ?1 AND lease_token = ?2 AND state = 'running'",
+                )?
+                .execute(params![lease.job, lease.token, until, now])?;
+            if changed == 1 {
+                Ok(())
+            } else {
+                Err(FlowError::LeaseLost {
+                    job: lease.job,
+                    token: lease.token,
                 })
+            }
+        })
+        .await
+    }
+
+    async fn save(&self, lease: Lease, writes: FlowWrites, now: Millis) -> Result<(), FlowError> {
+        let adds_jobs = !writes.jobs.is_empty();
+        self.write(move |conn| {
+            fence(conn, lease)?;
+            write_records(conn, &writes, now)
+        })
+        .await?;
+        if adds_jobs {
+            self.added.notify_one();
+        }
+        Ok(())
+    }
+
+    async fn finish(
+        &self,
+        lease: Lease,
+        finish: Finish,
+        writes: FlowWrites,
+        now: Millis,
+    ) -> Result<(), FlowError> {
+        let adds_jobs = !writes.jobs.is_empty();
+        let requeued = self
+            .write(move |conn| {
+                fence(conn, lease)?;
+                write_records(conn, &writes, now)?;
+                let id = lease.job;
+                // Every outcome ends the claim and the run of claims without one.
+                const RELEASE: &str =
+                    "lease_owner = NULL, lease_until = NULL, claims = 0, updated_at = ?2";
+                let requeued = match &finish {
+                    Finish::Done => {
+                        let rerun: bool = conn
+                            .prepare_cached(&format!(
+                                "UPDATE jobs SET state = CASE WHEN rerun = 1 THEN 'queued' ELSE 'done' END,
+                                        run_at = CASE WHEN rerun = 1 THEN ?2 ELSE run_at END,
+                                        rerun = 0, waiting_for = NULL, {RELEASE}
+                                 WHERE id = ?1 RETURNING state = 'queued'"
+                            ))?
+                            .query_row(params![id, now], |r| r.get(0))?;
+                        rerun
+                    }
+                    Finish::Retry { run_at, error } => {
+                        conn.prepare_cached(&format!(
+                            "UPDATE jobs SET state = 'queued', attempts = attempts + 1,
+                                    run_at = ?3, last_error = ?4, waiting_for = NULL, {RELEASE}
+                             WHERE id = ?1"
+                        ))?
+                        .execute(params![id, now, run_at, error])?;
+                        true
+                    }
+                    Finish::Wait { run_at, reason } => {
+                        conn.prepare_cached(&format!(
+                            "UPDATE jobs SET state = 'queued', run_at = ?3, waiting_for = ?4,
+                                    {RELEASE}
+                             WHERE id = ?1"
+                        ))?
+                        .execute(params![id, now, run_at, reason])?;
+                        true
+                    }
+                    Finish::Release { run_at } => {
+                        conn.prepare_cached(&format!(
+                            "UPDATE jobs SET state = 'queued', run_at = ?3, {RELEASE}
+                             WHERE id = ?1"
+                        ))?
+                        .execute(params![id, now, run_at])?;
+                        true
+                    }
+                    Finish::Dead {
+                        reason,
+                        permanent,
+                        failed,
+                    } => {
+                        conn.prepare_cached(&format!(
+                            "UPDATE jobs SET state = 'dead', attempts = attempts + ?3,
+                                    last_error = ?4, waiting_for = NULL, rerun = 0, {RELEASE}
+                             WHERE id = ?1"
+                        ))?
+                        .execute(params![id, now, u32::from(*failed), reason])?;
+                        insert_dead_letter(conn, id, reason, *permanent, now)?;
+                        false
+                    }
+                };
+                Ok(requeued)
             })
+            .await?;
+        if requeued || adds_jobs {
+            self.added.notify_one();
+        }
+        Ok(())
+    }
+
+    async fn job(&self, kind: &JobKind, key: &str) -> Result<Option<JobInfo>, FlowError> {
+        let (kind, key) = (kind.as_str().to_owned(), key.to_owned());
+        self.read(move |conn| {
+            let row = conn
+                .prepare_cached(
+                    "SELECT id, state, attempts, claims, last_error, waiting_for, run_at
+                     FROM jobs WHERE kind = ?1 AND key = ?2",
+                )?
+                .query_row(params![kind, key], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, u32>(2)?,
+                        r.get::<_, u32>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                        r.get::<_, i64>(6)?,
+                    ))
+                })
+                .optional()?;
+            row.map(
+                |(id, state, attempts, claims, last_error, waiting_for, run_at)| {
+                    Ok(JobInfo {
+                        id,
+                        state: JobState::parse(&state)?,
+                        attempts,
+                        claims,
+                        last_error,
+                        waiting_for,
+                        run_at,
+                    })
+                },
+            )
             .transpose()
-        })
-        .await
-    }
-
-    async fn complete(&self, job: i64, worker: &str, now: Millis) -> Result<(), FlowError> {
-        let worker = worker.to_owned();
-        self.write(move |conn| {
-            let changed = conn
-                .prepare_cached(
-                    "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = NULL,
-                            updated_at = ?3
-                     WHERE id = ?1 AND state = 'running' AND lease_owner = ?2",
-                )?
-                .execute(params![job, worker, now])?;
-            fenced(changed, job, &worker)
-        })
-        .await
-    }
-
-    async fn retry_later(
-        &self,
-        job: i64,
-        worker: &str,
-        error: &str,
-        run_at: Millis,
-        now: Millis,
-    ) -> Result<(), FlowError> {
-        let (worker, error) = (worker.to_owned(), error.to_owned());
-        self.write(move |conn| {
-            let changed = conn
-                .prepare_cached(
-                    "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL,
-                            run_at = ?3, last_error = ?4, updated_at = ?5
-                     WHERE id = ?1 AND state = 'running' AND lease_owner = ?2",
-                )?
-                .execute(params![job, worker, run_at, error, now])?;
-            fenced(changed, job, &worker)
-        })
-        .await
-    }
-
-    async fn release(
-        &self,
-        job: i64,
-        worker: &str,
-        run_at: Millis,
-        now: Millis,
-    ) -> Result<(), FlowError> {
-        let worker = worker.to_owned();
-        self.write(move |conn| {
-            let changed = conn
-                .prepare_cached(
-                    "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL,
-                            run_at = ?3, attempts = MAX(attempts - 1, 0), updated_at = ?4
-                     WHERE id = ?1 AND state = 'running' AND lease_owner = ?2",
-                )?
-                .execute(params![job, worker, run_at, now])?;
-            fenced(changed, job, &worker)
-        })
-        .await
-    }
-
-    async fn dead_letter(
-        &self,
-        job: i64,
-        worker: &str,
-        reason: &str,
-        permanent: bool,
-        now: Millis,
-    ) -> Result<(), FlowError> {
-        let (worker, reason) = (worker.to_owned(), reason.to_owned());
-        self.write(move |conn| {
-            let changed = conn
-                .prepare_cached(
-                    "UPDATE jobs SET state = 'dead', lease_owner = NULL, lease_until = NULL,
-                            last_error = ?3, updated_at = ?4
-                     WHERE id = ?1 AND state = 'running' AND lease_owner = ?2",
-                )?
-                .execute(params![job, worker, reason, now])?;
-            fenced(changed, job, &worker)?;
-            conn.prepare_cached(
-                "INSERT INTO dead_letters (job_id, reason, permanent, attempts, created_at)
-                 SELECT id, ?2, ?3, attempts, ?4 FROM jobs WHERE id = ?1",
-            )?
-            .execute(params![job, reason, permanent, now])?;
-            Ok(())
         })
         .await
     }
@@ -386,7 +645,7 @@ impl Store for SqliteStore {
                 Ok(DeadLetter {
                     id,
                     job_id,
-                    kind,
+                    kind: JobKind::stored(kind),
                     key,
                     payload: serde_json::from_str(&payload)?,
                     reason,
@@ -413,8 +672,9 @@ impl Store for SqliteStore {
                 conn.prepare_cached("UPDATE dead_letters SET replayed_at = ?2 WHERE id = ?1")?
                     .execute(params![id, now])?;
                 conn.prepare_cached(
-                    "UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?2, updated_at = ?2
-                 WHERE id = ?1",
+                    "UPDATE jobs SET state = 'queued', attempts = 0, claims = 0, run_at = ?2,
+                            updated_at = ?2
+                     WHERE id = ?1",
                 )?
                 .execute(params![job, now])?;
                 Ok(job)
@@ -451,23 +711,21 @@ impl Store for SqliteStore {
 
     async fn effect(&self, key: &str) -> Result<Option<Effect>, FlowError> {
         let key = key.to_owned();
-        self.read(move |conn| read_effect(conn, &key)).await
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT id, key, system, detail, created_at FROM effects WHERE key = ?1",
+            )?
+            .query_and_then(params![key], effect_row)?
+            .next()
+            .transpose()
+        })
+        .await
     }
 
     async fn effects_under(&self, prefix: &str) -> Result<Vec<Effect>, FlowError> {
         let prefix = prefix.to_owned();
-        self.read(move |conn| {
-            // Keys sharing a prefix sit together in the key index, from the prefix itself on.
-            let mut stmt = conn.prepare_cached(
-                "SELECT id, key, system, detail, created_at FROM effects
-                 WHERE key >= ?1 ORDER BY key",
-            )?;
-            stmt.query_and_then(params![prefix], effect_row)?
-                // A row that fails to read ends the list as an error, not silently.
-                .take_while(|effect| effect.as_ref().map_or(true, |e| e.key.starts_with(&prefix)))
-                .collect()
-        })
-        .await
+        self.read(move |conn| Ok(read_records(conn, &prefix)?.effects))
+            .await
     }
 
     async fn effects_after(&self, after: i64, limit: u32) -> Result<Vec<Effect>, FlowError> {
@@ -482,96 +740,77 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn record_effect(
-        &self,
-        key: &str,
-        system: &str,
-        detail: &serde_json::Value,
-        now: Millis,
-    ) -> Result<Effect, FlowError> {
-        let (key, system, detail) = (
-            key.to_owned(),
-            system.to_owned(),
-            serde_json::to_string(detail)?,
-        );
-        self.write(move |conn| {
-            let mut insert = conn.prepare_cached(
-                "INSERT INTO effects (key, system, detail, created_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (key) DO NOTHING RETURNING id, key, system, detail, created_at",
-            )?;
-            let mut rows = insert.query(params![key, system, detail, now])?;
-            if let Some(row) = rows.next()? {
-                return effect_row(row);
-            }
-            drop(rows);
-            // The key was recorded before: the first record wins.
-            read_effect(conn, &key)?
-                .ok_or_else(|| FlowError::Task(format!("effect {key} vanished after insert")))
+    async fn state(&self, key: &str) -> Result<Option<serde_json::Value>, FlowError> {
+        let key = key.to_owned();
+        self.read(move |conn| {
+            let value: Option<String> = conn
+                .prepare_cached("SELECT value FROM flow_state WHERE key = ?1")?
+                .query_row(params![key], |r| r.get(0))
+                .optional()?;
+            Ok(value.map(|v| serde_json::from_str(&v)).transpose()?)
         })
         .await
-    }
-
-    async fn record_effects(&self, effects: Vec<NewEffect>, now: Millis) -> Result<(), FlowError> {
-        let rows = effects
-            .into_iter()
-            .map(|e| Ok((e.key, e.system, serde_json::to_string(&e.detail)?)))
-            .collect::<Result<Vec<_>, FlowError>>()?;
-        self.write(move |conn| {
-            let mut insert = conn.prepare_cached(
-                "INSERT INTO effects (key, system, detail, created_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (key) DO NOTHING",
-            )?;
-            for (key, system, detail) in rows {
-                insert.execute(params![key, system, detail, now])?;
-            }
-            Ok(())
-        })
-        .await
-    }
-
-    async fn wait_for_jobs(&self, timeout: std::time::Duration) {
-        // One notification per added job wakes one idle worker (or the next to wait).
-        let _ = tokio::time::timeout(timeout, self.added.notified()).await;
     }
 
     async fn counts(&self) -> Result<Counts, FlowError> {
         self.read(|conn| {
             let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, u64>(0));
-            let state = |s: &str| {
+            let state = |s: JobState| {
                 conn.query_row(
                     "SELECT COUNT(*) FROM jobs WHERE state = ?1",
-                    params![s],
+                    params![s.as_str()],
                     |r| r.get::<_, u64>(0),
                 )
             };
             Ok(Counts {
                 events: count("SELECT COUNT(*) FROM inbox")?,
-                queued: state("queued")?,
-                running: state("running")?,
-                done: state("done")?,
+                queued: state(JobState::Queued)?,
+                running: state(JobState::Running)?,
+                done: state(JobState::Done)?,
                 dead: count("SELECT COUNT(*) FROM dead_letters WHERE replayed_at IS NULL")?,
                 effects: count("SELECT COUNT(*) FROM effects")?,
             })
         })
         .await
     }
-}
 
-/// The effect recorded under `key`, if any.
-fn read_effect(conn: &Connection, key: &str) -> Result<Option<Effect>, FlowError> {
-    conn.prepare_cached("SELECT id, key, system, detail, created_at FROM effects WHERE key = ?1")?
-        .query_and_then(params![key], effect_row)?
-        .next()
-        .transpose()
+    async fn ready(&self) -> Result<(), FlowError> {
+        if self.healthy.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let probed = self.db.probe_write().await.map_err(|err| match err {
+            sqlite_batch::Error::Op(err) | sqlite_batch::Error::Batch(err) => {
+                FlowError::Sqlite(err)
+            }
+            other => FlowError::Task(other.to_string()),
+        });
+        if probed.is_ok() && !self.healthy.swap(true, Ordering::Relaxed) {
+            tracing::info!("the store accepts writes again");
+        }
+        probed
+    }
+
+    fn healthy(&self) -> bool {
+        self.healthy.load(Ordering::Relaxed)
+    }
+
+    async fn wait_for_jobs(&self, timeout: std::time::Duration) {
+        // One notification per added job wakes one idle worker (or the next to wait).
+        let _ = tokio::time::timeout(timeout, self.added.notified()).await;
+    }
 }
 
 /// A row of `effects` read as `id, key, system, detail, created_at`.
 fn effect_row(row: &rusqlite::Row<'_>) -> Result<Effect, FlowError> {
+    let system: String = row.get(2)?;
     let detail: String = row.get(3)?;
     Ok(Effect {
         id: row.get(0)?,
         key: row.get(1)?,
-        system: row.get(2)?,
+        system: System::from_name(&system).ok_or(FlowError::Unknown {
+            what: "system",
+            value: system,
+        })?,
         detail: serde_json::from_str(&detail)?,
         created_at: row.get(4)?,
     })

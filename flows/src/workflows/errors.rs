@@ -1,34 +1,45 @@
-//! How each client's errors become step outcomes: transient (retry with backoff, counted by the
-//! provider's circuit breaker) or permanent (dead letters at once).
-//!
-//! Messages are the clients' own `Display`, which never carries secrets or card data.
+//! How each client's errors become step outcomes: transient (retried with backoff, counted by the
+//! system's circuit breaker) or permanent (dead letters at once). The client's error is kept as
+//! the typed source; its `Display` never carries secrets or card data.
 
 use std::time::Duration;
 
-use crate::StepError;
+use mapping::System;
 
-fn transient(provider: &str, reason: String, retry_after: Option<Duration>) -> StepError {
+use crate::StepError;
+use crate::error::Cause;
+
+fn transient(system: System, source: Cause, retry_after: Option<Duration>) -> StepError {
     StepError::Transient {
-        provider: Some(provider.to_owned()),
-        reason,
+        system: Some(system),
         retry_after,
+        source: Box::new(source),
+    }
+}
+
+fn permanent(system: System, source: Cause) -> StepError {
+    StepError::Permanent {
+        system: Some(system),
+        source: Box::new(source),
     }
 }
 
 /// PayTrace: transport errors, timeouts, 5xx, 429 and auth failures (the token may be renewed) are
-/// transient; validation errors, API refusals, decode and config errors are permanent. An
-/// ambiguous sale (sent, no answer) is transient too: the sale step looks the `invoice_id` up before
-/// sending again.
+/// transient; validation errors, API refusals, decode and config errors are permanent. A payment
+/// whose answer was lost is resolved by the flow before this applies (see the sale step).
 #[cfg(feature = "paytrace")]
 impl From<paytrace::Error> for StepError {
     fn from(err: paytrace::Error) -> Self {
         use paytrace::Error as E;
         match &err {
-            E::RateLimited { retry_after } => transient("paytrace", err.to_string(), *retry_after),
-            E::Transport { .. } | E::Timeout { .. } | E::Server { .. } | E::Auth { .. } => {
-                transient("paytrace", err.to_string(), None)
+            E::RateLimited { retry_after } => {
+                let after = *retry_after;
+                transient(System::Paytrace, err.into(), after)
             }
-            _ => StepError::permanent(format!("paytrace: {err}")),
+            E::Transport { .. } | E::Timeout { .. } | E::Server { .. } | E::Auth { .. } => {
+                transient(System::Paytrace, err.into(), None)
+            }
+            _ => permanent(System::Paytrace, err.into()),
         }
     }
 }
@@ -43,9 +54,9 @@ impl From<shopify::Error> for StepError {
             _ => None,
         };
         if err.is_transient() {
-            transient("shopify", err.to_string(), retry_after)
+            transient(System::Shopify, err.into(), retry_after)
         } else {
-            StepError::permanent(format!("shopify: {err}"))
+            permanent(System::Shopify, err.into())
         }
     }
 }
@@ -55,9 +66,9 @@ impl From<shopify::Error> for StepError {
 impl From<stripe_client::Error> for StepError {
     fn from(err: stripe_client::Error) -> Self {
         if err.is_transient() {
-            transient("stripe", err.to_string(), None)
+            transient(System::Stripe, err.into(), None)
         } else {
-            StepError::permanent(format!("stripe: {err}"))
+            permanent(System::Stripe, err.into())
         }
     }
 }
@@ -70,12 +81,13 @@ impl From<magento::Error> for StepError {
         use magento::Error as E;
         match &err {
             E::RateLimited { retry_after, .. } => {
-                transient("magento", err.to_string(), *retry_after)
+                let after = *retry_after;
+                transient(System::Magento, err.into(), after)
             }
             E::Transport(_) | E::Timeout | E::Internal(_) | E::Unavailable { .. } => {
-                transient("magento", err.to_string(), None)
+                transient(System::Magento, err.into(), None)
             }
-            _ => StepError::permanent(format!("magento: {err}")),
+            _ => permanent(System::Magento, err.into()),
         }
     }
 }
@@ -87,12 +99,45 @@ impl From<erp::Error> for StepError {
     fn from(err: erp::Error) -> Self {
         use erp::Error as E;
         match &err {
-            E::RateLimited { retry_after } => transient("erp", err.to_string(), *retry_after),
-            E::Transport(_) | E::Timeout | E::Storage(_) | E::Task(_) => {
-                transient("erp", err.to_string(), None)
+            E::RateLimited { retry_after } => {
+                let after = *retry_after;
+                transient(System::Erp, err.into(), after)
             }
-            E::Api { status, .. } if *status >= 500 => transient("erp", err.to_string(), None),
-            _ => StepError::permanent(format!("erp: {err}")),
+            E::Transport(_) | E::Timeout | E::Storage(_) | E::Task(_) => {
+                transient(System::Erp, err.into(), None)
+            }
+            E::Api { status, .. } if *status >= 500 => transient(System::Erp, err.into(), None),
+            _ => permanent(System::Erp, err.into()),
         }
+    }
+}
+
+#[cfg(all(test, feature = "paytrace"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_errors_keep_their_typed_source() {
+        let err: StepError = paytrace::Error::Config("username is empty".into()).into();
+        assert!(matches!(
+            err.cause(),
+            Some(Cause::Paytrace(paytrace::Error::Config(_)))
+        ));
+        assert!(matches!(
+            err,
+            StepError::Permanent {
+                system: Some(System::Paytrace),
+                ..
+            }
+        ));
+        let erp: StepError = erp::Error::Timeout.into();
+        assert!(matches!(erp.cause(), Some(Cause::Erp(erp::Error::Timeout))));
+        assert!(matches!(
+            erp,
+            StepError::Transient {
+                system: Some(System::Erp),
+                ..
+            }
+        ));
     }
 }

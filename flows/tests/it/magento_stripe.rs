@@ -15,13 +15,15 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use erp::Erp;
+use flows::intake::Delivery;
+use flows::workflow::{Flow, job};
 use flows::workflows::magento_stripe::{
-    CHARGE_REFUNDED, CHARGE_SUCCEEDED, Config, MAGENTO_ORDER, MagentoStripe, Shipped, order_job,
+    ChargeRefunded, ChargeSucceeded, Config, MagentoOrder, MagentoStripe, Shipped,
 };
 use flows::{
-    Accepted, Backoff, Job, JobHandler, NewEvent, NewJob, Outcome, SqliteStore, Store, Worker,
-    WorkerConfig,
+    Accepted, Backoff, JobPlan, NewEvent, NewJob, Outcome, SqliteStore, Store, Worker, WorkerConfig,
 };
+use mapping::System;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
@@ -298,8 +300,8 @@ struct App {
     stripe: Fake,
     ledger: Arc<erp::LocalLedger>,
     store: Arc<SqliteStore>,
-    flows: MagentoStripe<SqliteStore>,
-    worker: Worker<SqliteStore>,
+    flows: MagentoStripe,
+    worker: Worker,
 }
 
 impl App {
@@ -324,7 +326,6 @@ impl App {
                 .unwrap();
         let erp: Arc<dyn Erp> = ledger.clone();
         let flows = MagentoStripe::new(
-            Arc::clone(&store),
             magento_client,
             stripe_client,
             erp,
@@ -383,24 +384,47 @@ impl App {
             "livemode": false,
             "pending_webhooks": 1,
         });
+        let body = serde_json::to_vec(&event).unwrap();
+        let route = self
+            .flows
+            .routes()
+            .into_iter()
+            .find(|r| r.topic() == event_type)
+            .expect("a route for the event type");
+        let delivery = Delivery {
+            provider: System::Stripe,
+            event_id,
+            topic: event_type,
+            account: None,
+            body: &body,
+        };
+        let job = route.plan(&delivery).unwrap();
         self.store
             .accept_event(
                 NewEvent {
-                    provider: "stripe".into(),
+                    provider: System::Stripe,
                     event_id: event_id.into(),
                     topic: event_type.into(),
-                    payload: serde_json::to_vec(&event).unwrap(),
+                    payload: body,
                 },
-                Some(NewJob {
-                    kind: format!("stripe:{event_type}"),
-                    key: format!("stripe/{event_id}"),
-                    payload: json!({ "provider": "stripe", "event_id": event_id }),
-                    run_at: 0,
-                }),
+                Some(JobPlan::Run(job)),
                 flows::now_millis(),
             )
             .await
             .unwrap()
+    }
+
+    /// The payment job of Magento order `id`, as the poller enqueues it.
+    fn order_job(&self, id: i64) -> NewJob {
+        job(&self.flows.order_payment(), &MagentoOrder { entity_id: id }).unwrap()
+    }
+
+    /// Runs a job again as if it had not finished (its records stay): what a crash after the
+    /// effects and before the outcome leads to.
+    async fn run_again(&self, mut job: NewJob) -> Vec<Outcome> {
+        job.rerun = true;
+        self.store.enqueue(job, 0).await.unwrap();
+        self.drain().await
     }
 
     fn assert_all_matched(&self) {
@@ -510,19 +534,19 @@ fn payment_intent(id: &str, order_id: i64, status: &str) -> Value {
     })
 }
 
-fn order_path(id: i64) -> String {
-    format!("/rest/{STORE}/V1/orders/{id}")
+/// The job of a `charge.succeeded` event about `charge`.
+fn charge_job(event_id: &str, charge: &str) -> NewJob {
+    NewJob {
+        kind: ChargeSucceeded::KIND,
+        key: format!("stripe/{ACCOUNT}/charge/{charge}"),
+        payload: json!({ "event": { "provider": "stripe", "event_id": event_id }, "charge_id": charge }),
+        run_at: 0,
+        rerun: false,
+    }
 }
 
-fn job(kind: &str, key: &str, payload: Value) -> Job {
-    Job {
-        id: 0,
-        kind: kind.into(),
-        key: key.into(),
-        payload,
-        attempts: 1,
-        last_error: None,
-    }
+fn order_path(id: i64) -> String {
+    format!("/rest/{STORE}/V1/orders/{id}")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -660,7 +684,14 @@ async fn pay_order_42(app: &App) {
             .respond(200, order(42, "pending_payment", stripe_info())),
     );
     mount_stripe_payment(app);
-    assert_eq!(app.flows.poller().poll_once().await.unwrap(), 1);
+    assert_eq!(
+        app.flows
+            .poller(Arc::clone(&app.store))
+            .poll_once()
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(app.drain().await, vec![Outcome::Done]);
     assert_eq!(app.stripe.count("POST", "/v1/payment_intents"), 1);
 
@@ -739,7 +770,14 @@ async fn happy_path_polls_pays_invoices_and_books_the_payment() {
         Some("2026-11-23 10:00:05"),
         json!([order(42, "pending_payment", stripe_info())]),
     ));
-    assert_eq!(app.flows.poller().poll_once().await.unwrap(), 1);
+    assert_eq!(
+        app.flows
+            .poller(Arc::clone(&app.store))
+            .poll_once()
+            .await
+            .unwrap(),
+        1
+    );
     assert!(app.drain().await.is_empty());
     assert_eq!(app.stripe.count("POST", "/v1/payment_intents"), 1);
     assert_eq!(app.store.dead_letters(10).await.unwrap(), vec![]);
@@ -793,7 +831,7 @@ async fn a_decline_records_the_failed_payment_and_is_not_retried() {
             .respond(200, json!({ "entity_id": 43, "state": "pending_payment", "status": "payment_failed" })),
     );
 
-    app.store.enqueue(order_job(STORE, 43), 0).await.unwrap();
+    app.store.enqueue(app.order_job(43), 0).await.unwrap();
     assert_eq!(app.drain().await, vec![Outcome::Done]);
     assert_eq!(app.stripe.count("POST", "/v1/payment_intents"), 1);
     assert_eq!(
@@ -810,17 +848,10 @@ async fn a_decline_records_the_failed_payment_and_is_not_retried() {
     let counts = app.store.counts().await.unwrap();
     assert_eq!((counts.done, counts.queued, counts.dead), (1, 0, 0));
     // Polled again (the status change touched updated_at): no second job, no second call.
-    app.store.enqueue(order_job(STORE, 43), 0).await.unwrap();
+    app.store.enqueue(app.order_job(43), 0).await.unwrap();
     assert!(app.drain().await.is_empty());
     let before = app.magento.total() + app.stripe.total();
-    app.flows
-        .run(&job(
-            MAGENTO_ORDER,
-            "magento/default/order/43",
-            json!({ "entity_id": 43 }),
-        ))
-        .await
-        .unwrap();
+    assert_eq!(app.run_again(app.order_job(43)).await, vec![Outcome::Done]);
     assert_eq!(app.magento.total() + app.stripe.total(), before);
     assert!(app.ledger.open_receivables().await.unwrap().is_empty());
     app.assert_all_matched();
@@ -849,7 +880,10 @@ async fn a_duplicate_charge_succeeded_books_one_invoice_and_one_payment() {
         )
         .await;
     assert!(matches!(other, Accepted::New { .. }));
-    assert_eq!(app.drain().await, vec![Outcome::Done]);
+    assert!(
+        app.drain().await.is_empty(),
+        "a second event about the charge shares its finished job"
+    );
     assert_eq!(app.magento.total() + app.stripe.total(), calls);
     assert_eq!(
         app.magento
@@ -859,7 +893,7 @@ async fn a_duplicate_charge_succeeded_books_one_invoice_and_one_payment() {
     assert_eq!(app.stripe.count("GET", "/v1/charges/ch_1"), 1);
     let payment = app
         .store
-        .effect("stripe/ch_1/erp-payment")
+        .effect("stripe/acct_123/charge/ch_1/erp/payment")
         .await
         .unwrap()
         .unwrap();
@@ -876,13 +910,9 @@ async fn a_handler_run_twice_repeats_no_effect() {
     );
     mount_stripe_payment(&app);
     mount_magento_invoice(&app);
-    let order_job = job(
-        MAGENTO_ORDER,
-        "magento/default/order/42",
-        json!({ "entity_id": 42 }),
-    );
-    app.flows.run(&order_job).await.unwrap();
-    app.flows.run(&order_job).await.unwrap();
+    app.store.enqueue(app.order_job(42), 0).await.unwrap();
+    assert_eq!(app.drain().await, vec![Outcome::Done]);
+    assert_eq!(app.run_again(app.order_job(42)).await, vec![Outcome::Done]);
     assert_eq!(app.stripe.count("POST", "/v1/payment_intents"), 1);
 
     app.deliver(
@@ -891,14 +921,10 @@ async fn a_handler_run_twice_repeats_no_effect() {
         charge("ch_1", 42, json!("txn_1")),
     )
     .await;
-    let charge_job = job(
-        CHARGE_SUCCEEDED,
-        "stripe/evt_1",
-        json!({ "provider": "stripe", "event_id": "evt_1" }),
-    );
-    app.flows.run(&charge_job).await.unwrap();
+    assert_eq!(app.drain().await, vec![Outcome::Done]);
+    let charge_job = charge_job("evt_1", "ch_1");
     let calls = app.magento.total() + app.stripe.total();
-    app.flows.run(&charge_job).await.unwrap();
+    assert_eq!(app.run_again(charge_job.clone()).await, vec![Outcome::Done]);
     assert_eq!(app.magento.total() + app.stripe.total(), calls);
     assert_eq!(
         app.magento
@@ -928,7 +954,7 @@ async fn a_handler_run_twice_repeats_no_effect() {
             charge("ch_1", 42, json!("txn_1")),
         )
         .await;
-    fresh.flows.run(&charge_job).await.unwrap();
+    assert_eq!(fresh.drain().await, vec![Outcome::Done]);
     assert_eq!(
         fresh
             .magento
@@ -1092,7 +1118,7 @@ async fn a_refund_waits_for_its_charge_to_be_booked() {
         .await;
     let outcomes = app.drain().await;
     assert!(
-        matches!(outcomes.first(), Some(Outcome::Retrying { .. })),
+        matches!(outcomes.first(), Some(Outcome::Waiting { .. })),
         "{outcomes:?}"
     );
     assert_eq!(app.magento.total() + app.stripe.total(), 0);
@@ -1109,14 +1135,25 @@ async fn a_missing_payment_method_is_dead_lettered_naming_the_field() {
             json!([{ "key": "method_title", "value": "Card" }]),
         ),
     ));
-    app.store.enqueue(order_job(STORE, 44), 0).await.unwrap();
+    app.magento
+        .mount(Mock::new("POST", "/rest/default/V1/orders/44/comments").respond(200, json!(true)));
+    app.store.enqueue(app.order_job(44), 0).await.unwrap();
     let outcomes = app.drain().await;
     let [Outcome::DeadLettered { reason }] = outcomes.as_slice() else {
         panic!("{outcomes:?}");
     };
+    let field = "order.extension_attributes.payment_additional_info.stripe_payment_method";
+    assert!(reason.contains(field), "{reason}");
+    // Held for a person in Magento too, saying why.
+    let comments = app
+        .magento
+        .requests("POST", "/rest/default/V1/orders/44/comments");
+    assert_eq!(comments.len(), 1);
+    let body: Value = serde_json::from_slice(&comments[0].body).unwrap();
+    let comment = body["statusHistory"]["comment"].as_str().unwrap();
     assert!(
-        reason.contains("order.extension_attributes.payment_additional_info.stripe_payment_method"),
-        "{reason}"
+        comment.starts_with("Not charged, needs review") && comment.contains(field),
+        "{comment}"
     );
     let dead = app.store.dead_letters(10).await.unwrap();
     assert_eq!(dead.len(), 1);
@@ -1140,7 +1177,7 @@ async fn a_magento_503_is_retried() {
             .form(intent_form(45))
             .respond(200, payment_intent("pi_45", 45, "succeeded")),
     );
-    app.store.enqueue(order_job(STORE, 45), 0).await.unwrap();
+    app.store.enqueue(app.order_job(45), 0).await.unwrap();
     let outcomes = app.drain().await;
     assert!(
         matches!(
@@ -1180,18 +1217,21 @@ async fn a_shipment_is_created_once_with_its_track() {
         carrier: "UPS".into(),
         tracking_number: "1Z999".into(),
     };
-    let new_job = app.flows.shipped_job(&parcel);
-    assert_eq!(new_job.key, "magento/default/order/42/shipped/1Z999");
+    let new_job = app.flows.shipped_job(&parcel).unwrap();
+    assert_eq!(new_job.key, "magento/default/order/42/shipment/1Z999");
     app.store.enqueue(new_job.clone(), 0).await.unwrap();
     app.store.enqueue(new_job, 0).await.unwrap();
     assert_eq!(app.drain().await, vec![Outcome::Done]);
-    // The same parcel reported under another job: the order is shipped, which is success.
-    let again = job(
-        flows::workflows::magento_stripe::FULFILMENT_SHIPPED,
-        "other",
-        serde_json::to_value(&parcel).unwrap(),
-    );
-    app.flows.run(&again).await.unwrap();
+    // Another parcel of the same order reported: nothing is left to ship, which is success.
+    let other = Shipped {
+        tracking_number: "1Z998".into(),
+        ..parcel
+    };
+    app.store
+        .enqueue(app.flows.shipped_job(&other).unwrap(), 0)
+        .await
+        .unwrap();
+    assert_eq!(app.drain().await, vec![Outcome::Done]);
     assert_eq!(
         app.magento.count("POST", "/rest/default/V1/order/42/ship"),
         1
@@ -1220,7 +1260,7 @@ async fn a_stripe_500_is_retried_with_the_same_idempotency_key() {
             json!({ "error": { "type": "api_error", "message": "Something went wrong" } }),
         ));
     mount_stripe_payment(&app);
-    app.store.enqueue(order_job(STORE, 42), 0).await.unwrap();
+    app.store.enqueue(app.order_job(42), 0).await.unwrap();
     let outcomes = app.drain().await;
     assert!(
         matches!(
@@ -1239,15 +1279,25 @@ async fn a_stripe_500_is_retried_with_the_same_idempotency_key() {
     app.assert_all_matched();
 }
 
-#[test]
-fn job_kinds_match_the_intake() {
-    // The intake names jobs `stripe:<event type>`: the kinds registered here must match.
-    assert_eq!(
-        CHARGE_REFUNDED,
-        flows::intake::job_kind("stripe", "charge.refunded")
-    );
-    assert_eq!(
-        CHARGE_SUCCEEDED,
-        flows::intake::job_kind("stripe", "charge.succeeded")
-    );
+#[tokio::test]
+async fn the_routes_name_one_job_per_charge() {
+    let app = App::start().await;
+    for (id, kind) in [
+        ("evt_1", "charge.succeeded"),
+        ("evt_2", "charge.succeeded"),
+        ("evt_3", "charge.refunded"),
+    ] {
+        app.deliver(id, kind, charge("ch_1", 42, json!("txn_1")))
+            .await;
+    }
+    let counts = app.store.counts().await.unwrap();
+    // Two events about charge ch_1's success share its job; its refunds have their own.
+    assert_eq!((counts.events, counts.queued), (3, 2));
+    let key = "stripe/acct_123/charge/ch_1";
+    for kind in [ChargeSucceeded::KIND, ChargeRefunded::KIND] {
+        assert!(
+            app.store.job(&kind, key).await.unwrap().is_some(),
+            "no {kind} job"
+        );
+    }
 }

@@ -1,4 +1,4 @@
-//! Integration tests of the runtime: the SQLite store and the worker.
+//! Integration tests of the runtime (the SQLite store, the worker, the intake) and the workflows.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 #[cfg(all(feature = "shopify", feature = "stripe"))]
@@ -11,12 +11,15 @@ mod store;
 mod worker;
 
 use flows::NewJob;
+use flows::workflow::JobKind;
 
-pub fn job(kind: &str, key: &str) -> NewJob {
+/// A job of `kind` keyed `key`, with `{"key": key}` as its input.
+pub fn job(kind: &'static str, key: &str) -> NewJob {
     NewJob {
-        kind: kind.into(),
+        kind: JobKind::new(kind),
         key: key.into(),
         payload: serde_json::json!({ "key": key }),
         run_at: 0,
+        rerun: false,
     }
 }

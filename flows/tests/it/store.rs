@@ -1,16 +1,39 @@
+//! The SQLite store: inbox, jobs and their claims, fencing, dead letters, records.
+
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use flows::{Accepted, FlowError, NewEvent, SqliteStore, Store};
+use flows::workflow::JobKind;
+use flows::{
+    Accepted, Finish, FlowError, FlowWrites, JobPlan, JobState, NewEffect, NewEvent, SqliteStore,
+    Store,
+};
+use mapping::System;
+use serde_json::json;
 
 use crate::job;
 
 fn event(id: &str) -> NewEvent {
     NewEvent {
-        provider: "shopify".into(),
+        provider: System::Shopify,
         event_id: id.into(),
         topic: "orders/create".into(),
         payload: br#"{"id":1}"#.to_vec(),
+    }
+}
+
+fn effect(key: &str, detail: serde_json::Value) -> NewEffect {
+    NewEffect {
+        key: key.to_owned(),
+        system: System::Paytrace,
+        detail,
+    }
+}
+
+fn writes(effects: Vec<NewEffect>) -> FlowWrites {
+    FlowWrites {
+        effects,
+        ..FlowWrites::default()
     }
 }
 
@@ -18,12 +41,20 @@ fn event(id: &str) -> NewEvent {
 async fn a_webhook_is_stored_once_with_its_job() {
     let store = SqliteStore::in_memory().unwrap();
     let first = store
-        .accept_event(event("wh-1"), Some(job("order", "shopify/o/1")), 10)
+        .accept_event(
+            event("wh-1"),
+            Some(JobPlan::Run(job("order", "shopify/o/1"))),
+            10,
+        )
         .await
         .unwrap();
-    assert!(matches!(first, Accepted::New { .. }));
+    assert!(matches!(first, Accepted::New { job: Some(_), .. }));
     let again = store
-        .accept_event(event("wh-1"), Some(job("order", "shopify/o/1")), 20)
+        .accept_event(
+            event("wh-1"),
+            Some(JobPlan::Run(job("order", "shopify/o/1"))),
+            20,
+        )
         .await
         .unwrap();
     assert_eq!(again, Accepted::Duplicate);
@@ -31,23 +62,49 @@ async fn a_webhook_is_stored_once_with_its_job() {
     assert_eq!((counts.events, counts.queued), (1, 1));
     // The same event id from another provider is a different event.
     let mut stripe = event("wh-1");
-    stripe.provider = "stripe".into();
+    stripe.provider = System::Stripe;
     let other = store
-        .accept_event(stripe, Some(job("charge", "stripe/ch/1")), 30)
+        .accept_event(stripe, Some(JobPlan::Run(job("charge", "stripe/ch/1"))), 30)
         .await
         .unwrap();
     assert!(matches!(other, Accepted::New { .. }));
     // A topic nobody handles is kept without a job.
     let kept = store.accept_event(event("wh-2"), None, 40).await.unwrap();
     assert!(matches!(kept, Accepted::New { job: None, .. }));
-    let stored = store.event("shopify", "wh-2").await.unwrap().unwrap();
+    let stored = store.event(System::Shopify, "wh-2").await.unwrap().unwrap();
     assert_eq!(
         (stored.event.topic.as_str(), stored.received_at),
         ("orders/create", 40)
     );
     assert_eq!(stored.event.payload, br#"{"id":1}"#);
-    assert!(store.event("shopify", "nope").await.unwrap().is_none());
+    assert!(
+        store
+            .event(System::Shopify, "nope")
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(store.counts().await.unwrap().queued, 2);
+}
+
+#[tokio::test]
+async fn an_event_stored_with_a_dead_letter_is_kept_and_not_run() {
+    let store = SqliteStore::in_memory().unwrap();
+    let plan = JobPlan::DeadLetter {
+        job: job("intake.redeliver", "stripe/inbox/event/abc"),
+        reason: "signed stripe delivery cannot be read".into(),
+    };
+    let accepted = store
+        .accept_event(event("abc"), Some(plan), 5)
+        .await
+        .unwrap();
+    assert!(matches!(accepted, Accepted::New { job: Some(_), .. }));
+    assert!(store.claim("w1", 10, 100).await.unwrap().is_none());
+    let dead = store.dead_letters(10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].reason, "signed stripe delivery cannot be read");
+    assert!(dead[0].permanent);
+    assert_eq!(dead[0].attempts, 0);
 }
 
 #[tokio::test]
@@ -62,80 +119,267 @@ async fn enqueue_is_idempotent_on_kind_and_key() {
 }
 
 #[tokio::test]
-async fn claim_waits_for_run_at_and_counts_attempts() {
+async fn claims_wait_for_run_at_and_attempts_count_failures_only() {
     let store = SqliteStore::in_memory().unwrap();
     let mut later = job("sale", "k1");
     later.run_at = 1_000;
     store.enqueue(later, 0).await.unwrap();
     assert!(store.claim("w1", 999, 100).await.unwrap().is_none());
-    let claimed = store.claim("w1", 1_000, 100).await.unwrap().unwrap();
-    assert_eq!((claimed.key.as_str(), claimed.attempts), ("k1", 1));
-    assert_eq!(claimed.payload, serde_json::json!({"key": "k1"}));
-    // Leased: nobody else gets it while the lease holds.
+    let claimed = store.claim("w1", 1_000, 100).await.unwrap().unwrap().job;
+    assert_eq!(
+        (claimed.key.as_str(), claimed.attempts, claimed.claims),
+        ("k1", 0, 1)
+    );
+    assert_eq!(claimed.payload, json!({"key": "k1"}));
+    assert_eq!(claimed.lease_until, 1_100);
+    // Claimed: nobody else gets it while the lease holds.
     assert!(store.claim("w2", 1_050, 100).await.unwrap().is_none());
+    let retry = Finish::Retry {
+        run_at: 2_000,
+        error: "HTTP 503".into(),
+    };
     store
-        .retry_later(claimed.id, "w1", "HTTP 503", 2_000, 1_050)
+        .finish(claimed.lease, retry, FlowWrites::default(), 1_050)
         .await
         .unwrap();
     assert!(store.claim("w2", 1_999, 100).await.unwrap().is_none());
-    let again = store.claim("w2", 2_000, 100).await.unwrap().unwrap();
-    assert_eq!(again.attempts, 2);
+    let again = store.claim("w2", 2_000, 100).await.unwrap().unwrap().job;
+    assert_eq!((again.attempts, again.claims), (1, 1));
     assert_eq!(again.last_error.as_deref(), Some("HTTP 503"));
-    store.complete(again.id, "w2", 2_010).await.unwrap();
-    assert_eq!(store.counts().await.unwrap().done, 1);
-}
-
-#[tokio::test]
-async fn an_expired_lease_moves_to_another_worker_and_fences_the_first() {
-    let store = SqliteStore::in_memory().unwrap();
-    store.enqueue(job("sale", "k1"), 0).await.unwrap();
-    let first = store.claim("w1", 0, 100).await.unwrap().unwrap();
-    let second = store.claim("w2", 101, 100).await.unwrap().unwrap();
-    assert_eq!(first.id, second.id);
-    assert_eq!(second.attempts, 2);
-    let lost = store.complete(first.id, "w1", 150).await.unwrap_err();
-    assert!(matches!(lost, FlowError::LeaseLost { .. }), "{lost}");
-    assert!(
-        store
-            .retry_later(first.id, "w1", "x", 0, 150)
-            .await
-            .is_err()
-    );
-    assert!(
-        store
-            .dead_letter(first.id, "w1", "x", true, 150)
-            .await
-            .is_err()
-    );
-    store.complete(second.id, "w2", 150).await.unwrap();
-}
-
-#[tokio::test]
-async fn release_does_not_count_the_attempt() {
-    let store = SqliteStore::in_memory().unwrap();
-    store.enqueue(job("sale", "k1"), 0).await.unwrap();
-    let claimed = store.claim("w1", 0, 100).await.unwrap().unwrap();
-    store.release(claimed.id, "w1", 500, 10).await.unwrap();
-    assert!(store.claim("w1", 499, 100).await.unwrap().is_none());
+    assert_ne!(again.lease.token, claimed.lease.token);
+    // A planned wait and a release cost nothing.
+    let wait = Finish::Wait {
+        run_at: 2_100,
+        reason: "waiting for the order's payment".into(),
+    };
+    store
+        .finish(again.lease, wait, FlowWrites::default(), 2_010)
+        .await
+        .unwrap();
+    let info = store
+        .job(&JobKind::new("sale"), "k1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(info.state, JobState::Queued);
     assert_eq!(
-        store.claim("w1", 500, 100).await.unwrap().unwrap().attempts,
-        1
+        info.waiting_for.as_deref(),
+        Some("waiting for the order's payment")
     );
+    let third = store.claim("w1", 2_100, 100).await.unwrap().unwrap().job;
+    store
+        .finish(
+            third.lease,
+            Finish::Release { run_at: 2_200 },
+            FlowWrites::default(),
+            2_110,
+        )
+        .await
+        .unwrap();
+    let fourth = store.claim("w1", 2_200, 100).await.unwrap().unwrap().job;
+    assert_eq!(fourth.attempts, 1, "waits and releases are not attempts");
+    store
+        .finish(fourth.lease, Finish::Done, FlowWrites::default(), 2_210)
+        .await
+        .unwrap();
+    let done = store
+        .job(&JobKind::new("sale"), "k1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (done.state, done.attempts, done.waiting_for),
+        (JobState::Done, 1, None)
+    );
+}
+
+#[tokio::test]
+async fn an_expired_claim_moves_to_another_run_and_fences_the_first() {
+    let store = SqliteStore::in_memory().unwrap();
+    store.enqueue(job("sale", "k1"), 0).await.unwrap();
+    let first = store.claim("w1", 0, 100).await.unwrap().unwrap().job;
+    // Its process died: the lease expires and another run claims the job, with a new token; the
+    // crashed run is no attempt, but the claims in a row without an outcome are counted.
+    let second = store.claim("w1", 101, 100).await.unwrap().unwrap().job;
+    assert_eq!(first.id, second.id);
+    assert_ne!(first.lease.token, second.lease.token);
+    assert_eq!((second.attempts, second.claims), (0, 2));
+    // The first run can change nothing: not its outcome, its records, its lease.
+    for finish in [
+        Finish::Done,
+        Finish::Retry {
+            run_at: 0,
+            error: "x".into(),
+        },
+        Finish::Dead {
+            reason: "x".into(),
+            permanent: true,
+            failed: true,
+        },
+        Finish::Release { run_at: 0 },
+    ] {
+        let lost = store
+            .finish(
+                first.lease,
+                finish,
+                writes(vec![effect("k1/sale", json!(1))]),
+                150,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(lost, FlowError::LeaseLost { .. }), "{lost}");
+    }
+    assert!(matches!(
+        store
+            .save(first.lease, writes(vec![effect("k1/sale", json!(1))]), 150)
+            .await,
+        Err(FlowError::LeaseLost { .. })
+    ));
+    assert!(matches!(
+        store.renew(first.lease, 10_000, 150).await,
+        Err(FlowError::LeaseLost { .. })
+    ));
+    assert!(store.effect("k1/sale").await.unwrap().is_none());
+    // The current claim renews, saves and finishes.
+    store.renew(second.lease, 500, 160).await.unwrap();
+    assert!(
+        store.claim("w2", 300, 100).await.unwrap().is_none(),
+        "renewed"
+    );
+    store
+        .save(second.lease, writes(vec![effect("k1/sale", json!(2))]), 170)
+        .await
+        .unwrap();
+    store
+        .finish(second.lease, Finish::Done, FlowWrites::default(), 180)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.effect("k1/sale").await.unwrap().unwrap().detail,
+        json!(2)
+    );
+    // A finished claim is gone too.
+    assert!(matches!(
+        store.save(second.lease, FlowWrites::default(), 190).await,
+        Err(FlowError::LeaseLost { .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_run_writes_its_records_and_outcome_together_and_reads_them_at_its_next_claim() {
+    let store = SqliteStore::in_memory().unwrap();
+    store.enqueue(job("sale", "o/1"), 0).await.unwrap();
+    store.enqueue(job("other", "o/10"), 0).await.unwrap();
+    let claimed = store.claim("w1", 0, 100).await.unwrap().unwrap();
+    assert!(claimed.records.effects.is_empty());
+    let run = FlowWrites {
+        effects: vec![effect("o/1/sale", json!({"id": 7}))],
+        states: vec![
+            ("o/1/sent".into(), Some(json!({"at": 5}))),
+            ("o/1/gone".into(), None),
+        ],
+        jobs: vec![job("follow-up", "o/1")],
+    };
+    let retry = Finish::Retry {
+        run_at: 0,
+        error: "later".into(),
+    };
+    store
+        .finish(claimed.job.lease, retry, run, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.counts().await.unwrap().queued,
+        3,
+        "the follow-up job was enqueued"
+    );
+    let mut seen = Vec::new();
+    while let Some(next) = store.claim("w1", 20, 100).await.unwrap() {
+        if next.job.key == "o/1" && next.job.kind.as_str() == "sale" {
+            assert_eq!(next.records.effects.len(), 1);
+            assert_eq!(next.records.effects[0].key, "o/1/sale");
+            assert_eq!(next.records.effects[0].system, System::Paytrace);
+            assert_eq!(
+                next.records.states,
+                vec![("o/1/sent".to_owned(), json!({"at": 5}))]
+            );
+            // State changes; effects keep their first record.
+            let change = FlowWrites {
+                effects: vec![effect("o/1/sale", json!({"id": 8}))],
+                states: vec![("o/1/sent".into(), None)],
+                jobs: Vec::new(),
+            };
+            store
+                .finish(next.job.lease, Finish::Done, change, 30)
+                .await
+                .unwrap();
+        } else {
+            if next.job.key == "o/10" {
+                assert!(next.records.effects.is_empty(), "o/10 is not under o/1");
+            }
+            store
+                .finish(next.job.lease, Finish::Done, FlowWrites::default(), 30)
+                .await
+                .unwrap();
+        }
+        seen.push(next.job.kind.as_str().to_owned());
+    }
+    seen.sort();
+    assert_eq!(seen, ["follow-up", "other", "sale"]);
+    assert_eq!(
+        store.effect("o/1/sale").await.unwrap().unwrap().detail,
+        json!({"id": 7})
+    );
+    assert_eq!(store.state("o/1/sent").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_rerun_queues_a_done_job_again_and_a_running_one_once_more() {
+    let store = SqliteStore::in_memory().unwrap();
+    let mut rerun = job("refunds", "ch/1");
+    rerun.rerun = true;
+    store.enqueue(rerun.clone(), 0).await.unwrap();
+    let first = store.claim("w1", 0, 100).await.unwrap().unwrap().job;
+    // Asked again while it runs: it runs once more after this run, with the new input.
+    rerun.payload = json!({"event": 2});
+    store.enqueue(rerun.clone(), 1).await.unwrap();
+    store
+        .finish(first.lease, Finish::Done, FlowWrites::default(), 2)
+        .await
+        .unwrap();
+    let second = store.claim("w1", 2, 100).await.unwrap().unwrap().job;
+    assert_eq!(second.payload, json!({"event": 2}));
+    store
+        .finish(second.lease, Finish::Done, FlowWrites::default(), 3)
+        .await
+        .unwrap();
+    assert!(store.claim("w1", 3, 100).await.unwrap().is_none());
+    // Asked again when done: queued again.
+    rerun.payload = json!({"event": 3});
+    store.enqueue(rerun.clone(), 4).await.unwrap();
+    let third = store.claim("w1", 4, 100).await.unwrap().unwrap().job;
+    assert_eq!(third.payload, json!({"event": 3}));
+    // A plain enqueue of a done job stays a no-op.
+    store
+        .finish(third.lease, Finish::Done, FlowWrites::default(), 5)
+        .await
+        .unwrap();
+    store.enqueue(job("refunds", "ch/1"), 6).await.unwrap();
+    assert!(store.claim("w1", 6, 100).await.unwrap().is_none());
 }
 
 #[tokio::test]
 async fn dead_letters_are_listed_and_replayed_once() {
     let store = SqliteStore::in_memory().unwrap();
     store.enqueue(job("sale", "k1"), 0).await.unwrap();
-    let claimed = store.claim("w1", 0, 100).await.unwrap().unwrap();
+    let claimed = store.claim("w1", 0, 100).await.unwrap().unwrap().job;
+    let dead = Finish::Dead {
+        reason: "order.total: required value is missing".into(),
+        permanent: true,
+        failed: true,
+    };
     store
-        .dead_letter(
-            claimed.id,
-            "w1",
-            "order.total: required value is missing",
-            true,
-            5,
-        )
+        .finish(claimed.lease, dead, FlowWrites::default(), 5)
         .await
         .unwrap();
     let dead = store.dead_letters(10).await.unwrap();
@@ -147,7 +391,8 @@ async fn dead_letters_are_listed_and_replayed_once() {
     );
     assert_eq!(letter.reason, "order.total: required value is missing");
     assert!(letter.permanent);
-    assert_eq!(letter.payload, serde_json::json!({"key": "k1"}));
+    assert_eq!(letter.attempts, 1);
+    assert_eq!(letter.payload, json!({"key": "k1"}));
     assert!(
         store.claim("w1", 10, 100).await.unwrap().is_none(),
         "a dead job is not runnable"
@@ -160,12 +405,12 @@ async fn dead_letters_are_listed_and_replayed_once() {
         store.replay_dead_letter(letter.id, 21).await,
         Err(FlowError::NoSuchDeadLetter(_))
     ));
-    let rerun = store.claim("w1", 20, 100).await.unwrap().unwrap();
-    assert_eq!(rerun.attempts, 1, "replay starts a fresh attempt count");
+    let rerun = store.claim("w1", 20, 100).await.unwrap().unwrap().job;
+    assert_eq!(rerun.attempts, 0, "replay starts a fresh attempt count");
 }
 
 #[tokio::test]
-async fn checkpoints_and_effects() {
+async fn checkpoints_and_the_first_record_of_an_effect() {
     let store = SqliteStore::in_memory().unwrap();
     assert_eq!(store.checkpoint("shopify/orders").await.unwrap(), None);
     store
@@ -181,51 +426,60 @@ async fn checkpoints_and_effects() {
         Some("2026-11-23T01:00:00Z")
     );
 
-    let key = "shopify/shop/order/1001/sale";
-    assert!(store.effect(key).await.unwrap().is_none());
-    let first = store
-        .record_effect(
-            key,
-            "paytrace",
-            &serde_json::json!({"transaction_id": 1}),
-            10,
-        )
+    store
+        .enqueue(job("sale", "shop/order/1001"), 0)
         .await
         .unwrap();
-    let second = store
-        .record_effect(
-            key,
-            "paytrace",
-            &serde_json::json!({"transaction_id": 2}),
-            20,
-        )
-        .await
-        .unwrap();
-    assert_eq!(first, second, "the first record wins");
-    assert_eq!(second.detail, serde_json::json!({"transaction_id": 1}));
+    let key = "shop/order/1001/sale";
+    for (at, detail) in [
+        (10, json!({"transaction_id": 1})),
+        (20, json!({"transaction_id": 2})),
+    ] {
+        let claimed = store.claim("w1", at, 5).await.unwrap().unwrap().job;
+        store
+            .save(claimed.lease, writes(vec![effect(key, detail)]), at)
+            .await
+            .unwrap();
+    }
+    let recorded = store.effect(key).await.unwrap().unwrap();
+    assert_eq!(
+        (recorded.detail, recorded.created_at),
+        (json!({"transaction_id": 1}), 10),
+        "the first record wins"
+    );
     assert_eq!(store.counts().await.unwrap().effects, 1);
 }
 
 #[tokio::test]
-async fn the_file_survives_a_reopen() {
+async fn the_file_survives_a_reopen_and_is_held_by_one_process() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("flows.sqlite");
     {
         let store = SqliteStore::open(&path).unwrap();
+        // Another opener (another process, or this one twice) is refused while it is open.
+        let second = SqliteStore::open(&path).unwrap_err();
+        assert!(second.to_string().contains("flows.sqlite"), "{second}");
         store
-            .accept_event(event("wh-1"), Some(job("order", "k1")), 0)
+            .accept_event(event("wh-1"), Some(JobPlan::Run(job("order", "k1"))), 0)
             .await
             .unwrap();
-        let claimed = store.claim("w1", 0, 100).await.unwrap().unwrap();
+        let claimed = store.claim("w1", 0, 100).await.unwrap().unwrap().job;
+        let dead = Finish::Dead {
+            reason: "bad".into(),
+            permanent: true,
+            failed: true,
+        };
         store
-            .dead_letter(claimed.id, "w1", "bad", true, 1)
+            .finish(claimed.lease, dead, FlowWrites::default(), 1)
             .await
             .unwrap();
+        // The WAL index lives in memory: nothing is memory-mapped next to the file.
+        assert!(!dir.path().join("flows.sqlite-shm").exists());
     }
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(
         store
-            .accept_event(event("wh-1"), Some(job("order", "k1")), 2)
+            .accept_event(event("wh-1"), Some(JobPlan::Run(job("order", "k1"))), 2)
             .await
             .unwrap(),
         Accepted::Duplicate
@@ -234,12 +488,9 @@ async fn the_file_survives_a_reopen() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_claims_hand_each_job_to_one_worker() {
+async fn concurrent_claims_hand_each_job_to_one_run() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("flows.sqlite");
-    let store = Arc::new(SqliteStore::open(&path).unwrap());
-    // A second handle on the same file, as a second process would have.
-    let other = Arc::new(SqliteStore::open(&path).unwrap());
+    let store = Arc::new(SqliteStore::open(dir.path().join("flows.sqlite")).unwrap());
     for i in 0..200 {
         store
             .enqueue(job("sale", &format!("k{i}")), 0)
@@ -248,17 +499,16 @@ async fn concurrent_claims_hand_each_job_to_one_worker() {
     }
     let mut tasks = Vec::new();
     for w in 0..8 {
-        let store = if w % 2 == 0 {
-            Arc::clone(&store)
-        } else {
-            Arc::clone(&other)
-        };
+        let store = Arc::clone(&store);
         tasks.push(tokio::spawn(async move {
             let worker = format!("w{w}");
             let mut mine = Vec::new();
-            while let Some(job) = store.claim(&worker, 0, 60_000).await.unwrap() {
-                store.complete(job.id, &worker, 1).await.unwrap();
-                mine.push(job.id);
+            while let Some(claimed) = store.claim(&worker, 0, 60_000).await.unwrap() {
+                store
+                    .finish(claimed.job.lease, Finish::Done, FlowWrites::default(), 1)
+                    .await
+                    .unwrap();
+                mine.push(claimed.job.id);
             }
             mine
         }));
@@ -276,6 +526,8 @@ async fn concurrent_claims_hand_each_job_to_one_worker() {
 #[tokio::test]
 async fn effects_are_read_by_prefix_and_followed_in_order() {
     let store = SqliteStore::in_memory().unwrap();
+    store.enqueue(job("sale", "o"), 0).await.unwrap();
+    let lease = store.claim("w1", 0, 100).await.unwrap().unwrap().job.lease;
     for (n, key) in [
         "o/2/sale",
         "o/1/sale",
@@ -288,7 +540,7 @@ async fn effects_are_read_by_prefix_and_followed_in_order() {
     {
         let n = i64::try_from(n).unwrap();
         store
-            .record_effect(key, "test", &serde_json::json!(n), n)
+            .save(lease, writes(vec![effect(key, json!(n))]), n)
             .await
             .unwrap();
     }
@@ -312,43 +564,6 @@ async fn effects_are_read_by_prefix_and_followed_in_order() {
             .unwrap()
             .is_empty()
     );
-    // A second record of a key returns the first, with its id.
-    let again = store
-        .record_effect("o/1/sale", "test", &serde_json::json!("late"), 99)
-        .await
-        .unwrap();
-    assert_eq!(
-        (again.id, again.detail),
-        (first[1].id, serde_json::json!(1))
-    );
-}
-
-#[tokio::test]
-async fn effects_recorded_together_keep_the_first_record_of_each_key() {
-    let store = SqliteStore::in_memory().unwrap();
-    store
-        .record_effect("o/1/sale", "paytrace", &serde_json::json!("first"), 1)
-        .await
-        .unwrap();
-    let effect = |key: &str, detail: &str| flows::NewEffect {
-        key: key.to_owned(),
-        system: "test".to_owned(),
-        detail: serde_json::json!(detail),
-    };
-    store
-        .record_effects(
-            vec![effect("o/1/sale", "second"), effect("o/1/paid", "paid")],
-            2,
-        )
-        .await
-        .unwrap();
-    let sale = store.effect("o/1/sale").await.unwrap().unwrap();
-    assert_eq!(
-        (sale.detail, sale.created_at),
-        (serde_json::json!("first"), 1)
-    );
-    let paid = store.effect("o/1/paid").await.unwrap().unwrap();
-    assert_eq!((paid.system.as_str(), paid.created_at), ("test", 2));
 }
 
 #[tokio::test]
@@ -371,4 +586,29 @@ async fn a_job_added_through_the_store_wakes_a_waiting_worker() {
         .expect("the waiting worker was not woken")
         .unwrap();
     assert!(waited < std::time::Duration::from_secs(10), "{waited:?}");
+}
+
+#[tokio::test]
+async fn a_store_written_by_an_older_version_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    // The schema of version 1 with a job and the canonical order kept as a pseudo-effect.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../fixtures/store-v1.sql"))
+            .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let claimed = store.claim("w1", 10, 100).await.unwrap().unwrap();
+    assert_eq!(claimed.job.kind.as_str(), "shopify.order-payment");
+    assert_eq!((claimed.job.attempts, claimed.job.claims), (1, 1));
+    assert_eq!(claimed.records.effects.len(), 1, "the sale stays an effect");
+    assert_eq!(
+        claimed.records.states,
+        vec![(
+            "shopify/demo.myshopify.com/order/1/canonical".to_owned(),
+            json!({"number": "#1"})
+        )],
+        "the canonical order became state"
+    );
 }

@@ -4,10 +4,22 @@ use time::Duration;
 
 use super::{ErpCtx, erp_money, require_sign, segment, store_id};
 use crate::address::join_name;
-use crate::{Customer, MappingError, Money, Order, System};
+use crate::text::non_blank;
+use crate::{AdjustmentKind, Customer, LineItem, MappingError, Money, Order, System};
 
 /// The gateways whose vault ids the ERP customer keeps.
 const VAULT_GATEWAYS: [System; 2] = [System::Paytrace, System::Stripe];
+
+/// ERP product code of a custom item: a line with neither SKU nor variant id (Shopify custom
+/// items). Its name becomes the ERP line's description.
+pub const CUSTOM_ITEM_CODE: &str = "CUSTOM";
+/// ERP product code of the line that books an [`AdjustmentKind::Tip`].
+pub const TIP_CODE: &str = "TIP";
+/// ERP product code of the line that books an [`AdjustmentKind::Duties`].
+pub const DUTIES_CODE: &str = "DUTIES";
+/// ERP product code of the line that books a positive [`AdjustmentKind::CashRounding`] (a
+/// negative one comes off the product lines, see [`to_erp_invoice`]).
+pub const CASH_ROUNDING_CODE: &str = "CASH-ROUNDING";
 
 /// `{store}/{shop}/customer/{store customer id}`.
 pub fn customer_ref(customer: &Customer, ctx: &ErpCtx) -> Result<String, MappingError> {
@@ -146,8 +158,17 @@ pub fn to_erp_sales_order(order: &Order, ctx: &ErpCtx) -> Result<erp::SalesOrder
 /// off the unit prices, exactly: a line of 3 × 10.00 less 1.00 becomes 1 × 9.66 + 2 × 9.67
 /// (same SKU, same name, revenue 29.00 to the cent). An order-level discount is first shared
 /// among the lines in proportion to their discounted amounts (largest remainder, ties to the
-/// earlier line), so the parts add up to the discount exactly. The result must add up to
-/// `order.total` (lines + tax + shipping), or the mapping fails: nothing is guessed.
+/// earlier line), so the parts add up to the discount exactly.
+///
+/// Each line's product code follows the module docs ("Product codes"). Each positive
+/// adjustment follows the product lines as a line of its own, quantity 1, unit price its amount:
+/// [`TIP_CODE`], [`DUTIES_CODE`], [`CASH_ROUNDING_CODE`]. A negative cash rounding is a price
+/// reduction the customer got for paying cash, so it is shared among the product lines together
+/// with the order discount, the same way; more than the lines can take is an error naming the
+/// adjustment. A negative tip or duty is refused.
+///
+/// The result must add up to `order.total` (lines + adjustments + tax + shipping), or the
+/// mapping fails naming `order.total`: an unexplained difference is never booked.
 pub fn to_erp_invoice(order: &Order, ctx: &ErpCtx) -> Result<erp::Invoice, MappingError> {
     let body = Body::of(order)?;
     require_sign(order.total, true, "order.total")?;
@@ -216,20 +237,45 @@ impl Body {
             }
             nets.push(net.minor());
         }
-        let shares = allocate(order.discount.minor(), &nets)?;
+        // Positive adjustments become lines of their own; a negative cash rounding comes off the
+        // product lines with the order discount (the ERP refuses negative prices).
+        let mut adjustment_lines = Vec::new();
+        let mut taken_off = order.discount;
+        let mut taken_off_field = "order.discount".to_owned();
+        for (i, adjustment) in order.adjustments.iter().enumerate() {
+            let field = format!("order.adjustments[{i}].amount");
+            erp_money(adjustment.amount, cur, &field)?;
+            if adjustment.kind != AdjustmentKind::CashRounding {
+                // Only rounding goes both ways: a negative tip or duty has no meaning to book.
+                require_sign(adjustment.amount, false, &field)?;
+            }
+            let (code, description) = adjustment_code(adjustment.kind);
+            if adjustment.amount.is_negative() {
+                taken_off = taken_off
+                    .checked_sub(adjustment.amount)
+                    .map_err(|e| e.at(&format!("order.adjustments[{i}]")))?;
+                taken_off_field = field;
+            } else if !adjustment.amount.is_zero() {
+                adjustment_lines.push(erp::LineItem {
+                    sku: code.to_owned(),
+                    description: description.to_owned(),
+                    quantity: 1,
+                    unit_price: erp::Money::new(adjustment.amount.minor(), currency),
+                });
+            }
+        }
+        let capacity: i128 = nets.iter().map(|n| i128::from(*n)).sum();
+        if i128::from(order.discount.minor()) > capacity {
+            taken_off_field = "order.discount".to_owned();
+        }
+        let shares = allocate(taken_off.minor(), &nets, &taken_off_field)?;
         let mut lines = Vec::new();
         for (i, line) in order.line_items.iter().enumerate() {
             let field = format!("order.line_items[{i}]");
-            let sku = line
-                .sku
-                .as_deref()
-                .filter(|s| !s.trim().is_empty())
-                .ok_or_else(|| MappingError::MissingField {
-                    field: format!("{field}.sku"),
-                })?;
+            let sku = product_code(line, order.source, &field)?;
             let net = nets[i] - shares[i];
             lines.extend(
-                split_line(sku, &line.name, line.quantity, net, currency).map_err(|e| {
+                split_line(&sku, &line.name, line.quantity, net, currency).map_err(|e| {
                     MappingError::AmountOutOfRange {
                         field: format!("{field}.discount"),
                         value: e,
@@ -238,6 +284,7 @@ impl Body {
                 })?,
             );
         }
+        lines.extend(adjustment_lines);
         let tax = erp_money(order.tax, cur, "order.tax")?;
         let shipping = erp_money(order.shipping, cur, "order.shipping")?;
         let revenue: i64 = lines.iter().try_fold(0_i64, |sum, l| {
@@ -259,7 +306,7 @@ impl Body {
             return Err(MappingError::InvalidValue {
                 field: "order.total".to_owned(),
                 value: order.total.to_string(),
-                expected: "total equal to the lines less discounts, plus tax and shipping",
+                expected: "total equal to the lines less discounts, plus adjustments, tax and shipping",
             });
         }
         Ok(Self {
@@ -271,16 +318,47 @@ impl Body {
     }
 }
 
+/// The ERP product code of a line (module docs, "Product codes"): its SKU, else its store
+/// variant id, else [`CUSTOM_ITEM_CODE`] for a custom item, whose name must then be given since
+/// it is all that tells the item apart. `field` is the line's path (`order.line_items[2]`).
+fn product_code(line: &LineItem, source: System, field: &str) -> Result<String, MappingError> {
+    if let Some(sku) = line.sku.as_deref().filter(|s| !s.trim().is_empty()) {
+        return Ok(sku.to_owned());
+    }
+    if let Some(id) = non_blank(line.variant_id.as_deref()) {
+        return Ok(match source {
+            System::Magento => format!("magento-product-{id}"),
+            other => format!("{}-variant-{id}", other.as_str()),
+        });
+    }
+    if non_blank(Some(&line.name)).is_none() {
+        return Err(MappingError::MissingField {
+            field: format!("{field}.name"),
+        });
+    }
+    Ok(CUSTOM_ITEM_CODE.to_owned())
+}
+
+/// The ERP product code and line description of an adjustment.
+fn adjustment_code(kind: AdjustmentKind) -> (&'static str, &'static str) {
+    match kind {
+        AdjustmentKind::Tip => (TIP_CODE, "Tip"),
+        AdjustmentKind::Duties => (DUTIES_CODE, "Duties"),
+        AdjustmentKind::CashRounding => (CASH_ROUNDING_CODE, "Cash rounding"),
+    }
+}
+
 /// Shares `discount` among lines in proportion to `weights` (their discounted amounts), by
 /// largest remainder: the shares add up to `discount` exactly and never exceed a line's weight.
-fn allocate(discount: i64, weights: &[i64]) -> Result<Vec<i64>, MappingError> {
+/// A discount larger than all the weights is an error naming `field`.
+fn allocate(discount: i64, weights: &[i64], field: &str) -> Result<Vec<i64>, MappingError> {
     let total: i128 = weights.iter().map(|w| i128::from(*w)).sum();
     if discount == 0 {
         return Ok(vec![0; weights.len()]);
     }
     if i128::from(discount) > total {
         return Err(MappingError::AmountOutOfRange {
-            field: "order.discount".to_owned(),
+            field: field.to_owned(),
             value: discount.to_string(),
             reason: "larger than the lines it discounts",
         });
@@ -364,7 +442,14 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::erp::test_support::{ctx, customer, line, order, usd};
-    use crate::{Currency, ExternalIds};
+    use crate::{Adjustment, Currency, ExternalIds};
+
+    fn adjustment(kind: AdjustmentKind, minor: i64) -> Adjustment {
+        Adjustment {
+            kind,
+            amount: usd(minor),
+        }
+    }
 
     fn lines_of(lines: &[erp::LineItem]) -> Vec<(&str, u32, i64)> {
         lines
@@ -489,12 +574,24 @@ mod tests {
 
     #[test]
     fn order_discount_is_shared_by_largest_remainder() {
-        assert_eq!(allocate(100, &[1000, 1000, 1000]).unwrap(), [34, 33, 33]);
-        assert_eq!(allocate(100, &[3000, 1000]).unwrap(), [75, 25]);
-        assert_eq!(allocate(1, &[0, 5, 5]).unwrap(), [0, 1, 0]);
-        assert_eq!(allocate(0, &[5]).unwrap(), [0]);
-        assert_eq!(allocate(10, &[4, 6]).unwrap(), [4, 6]);
-        assert_eq!(allocate(11, &[4, 6]).unwrap_err().field(), "order.discount");
+        assert_eq!(
+            allocate(100, &[1000, 1000, 1000], "order.discount").unwrap(),
+            [34, 33, 33]
+        );
+        assert_eq!(
+            allocate(100, &[3000, 1000], "order.discount").unwrap(),
+            [75, 25]
+        );
+        assert_eq!(
+            allocate(1, &[0, 5, 5], "order.discount").unwrap(),
+            [0, 1, 0]
+        );
+        assert_eq!(allocate(0, &[5], "order.discount").unwrap(), [0]);
+        assert_eq!(allocate(10, &[4, 6], "order.discount").unwrap(), [4, 6]);
+        assert_eq!(
+            allocate(11, &[4, 6], "order.discount").unwrap_err().field(),
+            "order.discount"
+        );
         let mut o = order();
         o.discount = usd(300);
         o.total = usd(4340);
@@ -508,18 +605,144 @@ mod tests {
     }
 
     #[test]
+    fn lines_without_a_sku_take_the_variant_then_the_custom_code() {
+        let mut o = order();
+        o.line_items[0].sku = None;
+        o.line_items[0].variant_id = Some("39072856".into());
+        o.line_items[1].sku = Some("  ".into());
+        o.line_items[1].variant_id = None;
+        o.line_items[1].name = "Gift wrapping".into();
+        let so = to_erp_sales_order(&o, &ctx()).unwrap();
+        assert_eq!(
+            lines_of(&so.lines),
+            [
+                ("shopify-variant-39072856", 2, 1500),
+                (CUSTOM_ITEM_CODE, 1, 900)
+            ]
+        );
+        assert_eq!(so.lines[1].description, "Gift wrapping");
+        // A SKU wins over the variant id.
+        o.line_items[0].sku = Some("TEE-1".into());
+        let inv = to_erp_invoice(&o, &ctx()).unwrap();
+        assert_eq!(inv.lines[0].sku, "TEE-1");
+        assert_eq!(inv.total().unwrap().minor, 4640);
+
+        // Magento's variant id is its product id.
+        let mut m = order();
+        m.source = System::Magento;
+        m.ids = ExternalIds::new().with(System::Magento, "3");
+        m.customer = None;
+        m.line_items[1].sku = None;
+        m.line_items[1].variant_id = Some("1553".into());
+        let so = to_erp_sales_order(
+            &m,
+            &ErpCtx::new(System::Magento, "default", "acct", ctx().date),
+        )
+        .unwrap();
+        assert_eq!(so.lines[1].sku, "magento-product-1553");
+    }
+
+    #[test]
+    fn adjustments_are_lines_of_their_own() {
+        let mut o = order();
+        o.adjustments = vec![
+            adjustment(AdjustmentKind::Tip, 500),
+            adjustment(AdjustmentKind::Duties, 1234),
+            adjustment(AdjustmentKind::CashRounding, 0),
+            adjustment(AdjustmentKind::CashRounding, 2),
+        ];
+        o.total = usd(4640 + 500 + 1234 + 2);
+        let so = to_erp_sales_order(&o, &ctx()).unwrap();
+        assert_eq!(
+            lines_of(&so.lines),
+            [
+                ("TEE-1", 2, 1500),
+                ("MUG-2", 1, 900),
+                (TIP_CODE, 1, 500),
+                (DUTIES_CODE, 1, 1234),
+                (CASH_ROUNDING_CODE, 1, 2),
+            ]
+        );
+        assert_eq!(so.lines[2].description, "Tip");
+        assert_eq!(so.total().unwrap().minor, o.total.minor());
+        let inv = to_erp_invoice(&o, &ctx()).unwrap();
+        assert_eq!(inv.lines, so.lines);
+        assert_eq!(inv.total().unwrap().minor, o.total.minor());
+
+        // Leaving an adjustment out of the total is an unexplained difference.
+        o.total = usd(4640 + 500 + 1234);
+        let err = to_erp_invoice(&o, &ctx()).unwrap_err();
+        assert_eq!(err.field(), "order.total");
+        assert!(matches!(err, MappingError::InvalidValue { .. }));
+    }
+
+    #[test]
+    fn negative_cash_rounding_comes_off_the_product_lines() {
+        let mut o = order();
+        o.discount = usd(300);
+        o.adjustments = vec![adjustment(AdjustmentKind::CashRounding, -3)];
+        o.total = usd(4640 - 300 - 3);
+        let so = to_erp_sales_order(&o, &ctx()).unwrap();
+        // 3,000 and 900 share 303: 233.08 and 69.92 -> 233 and 70; no negative line.
+        assert_eq!(
+            lines_of(&so.lines),
+            [("TEE-1", 1, 1383), ("TEE-1", 1, 1384), ("MUG-2", 1, 830)]
+        );
+        assert!(so.lines.iter().all(|l| l.unit_price.minor >= 0));
+        assert_eq!(so.total().unwrap().minor, 4337);
+        assert_eq!(
+            to_erp_invoice(&o, &ctx()).unwrap().total().unwrap().minor,
+            4337
+        );
+        // The discount alone too large still names the discount.
+        o.discount = usd(3901);
+        let err = to_erp_sales_order(&o, &ctx()).unwrap_err();
+        assert_eq!(err.field(), "order.discount");
+    }
+
+    #[test]
     fn errors_name_the_field() {
         type Edit = fn(&mut Order);
-        let cases: [(Edit, &str, &str); 11] = [
+        let cases: [(Edit, &str, &str); 14] = [
             (
-                |o| o.line_items[1].sku = None,
-                "order.line_items[1].sku",
+                |o| {
+                    o.line_items[1].sku = None;
+                    o.line_items[1].name = " ".into();
+                },
+                "order.line_items[1].name",
                 "missing",
             ),
             (
-                |o| o.line_items[1].sku = Some(" ".into()),
-                "order.line_items[1].sku",
+                |o| {
+                    o.line_items[1].sku = Some(" ".into());
+                    o.line_items[1].name = String::new();
+                },
+                "order.line_items[1].name",
                 "missing",
+            ),
+            (
+                |o| o.adjustments = vec![adjustment(AdjustmentKind::Tip, -1)],
+                "order.adjustments[0].amount",
+                "range",
+            ),
+            (
+                |o| {
+                    o.adjustments = vec![
+                        adjustment(AdjustmentKind::Tip, 100),
+                        Adjustment {
+                            kind: AdjustmentKind::Duties,
+                            amount: Money::from_minor(100, Currency::EUR),
+                        },
+                    ];
+                },
+                "order.adjustments[1].amount",
+                "currency",
+            ),
+            (
+                // More rounding than the product lines (3,900 after discounts) can take.
+                |o| o.adjustments = vec![adjustment(AdjustmentKind::CashRounding, -3901)],
+                "order.adjustments[0].amount",
+                "range",
             ),
             (
                 |o| o.line_items[0].unit_price = Money::from_minor(1500, Currency::EUR),

@@ -35,19 +35,68 @@
 //! Stripe `charge.refunded` before the Magento credit memo), so both paths derive the same key.
 //! A `/` or `%` inside an id is percent-encoded so a reference always splits back into its ids.
 //!
+//! # Product codes
+//!
+//! Every ERP line needs a product code (`erp::LineItem::sku`, Odoo's `default_code`), and an
+//! order is charged before it is booked, so every order a store can send must get one. A line's
+//! code is the first of:
+//!
+//! | the line has | ERP product code | description |
+//! |---|---|---|
+//! | a non-blank `sku` | the SKU | the line's name |
+//! | a `variant_id` (a catalog product without a SKU) | `shopify-variant-{variant_id}`; a Magento order's `magento-product-{product_id}` | the line's name |
+//! | neither (a Shopify custom item: `sku`, `variant_id` and `product_id` all `null`) | [`CUSTOM_ITEM_CODE`] (`CUSTOM`) | the line's name, which is then required (`order.line_items[i].name`) |
+//!
+//! A variant id is stable and names exactly what was sold, so a merchant whose variants have no
+//! SKU can still map it (in Odoo, give the product that internal reference). A custom item has
+//! no identity beyond its title, which is free text typed at the till or in a draft order: a
+//! code per title (`custom:{title}`) would be a new, unknown product for every spelling, and
+//! Odoo refuses a line whose code it does not know. So all custom items share one code, created
+//! once in the ERP, and the title travels as the line's description, where both the ledger
+//! (`document_lines.description`) and Odoo (the line's name) keep it. The product id alone is
+//! not used: it names a product, not which of its variants was sold.
+//!
+//! # Adjustments
+//!
+//! An order's [`Adjustment`]s (tips, duties, cash rounding) are part of its total, so they are
+//! booked with it, each positive one as a line of its own after the product lines, quantity 1:
+//!
+//! | adjustment | ERP product code | description |
+//! |---|---|---|
+//! | [`AdjustmentKind::Tip`] | [`TIP_CODE`] (`TIP`) | `Tip` |
+//! | [`AdjustmentKind::Duties`] | [`DUTIES_CODE`] (`DUTIES`) | `Duties` |
+//! | [`AdjustmentKind::CashRounding`], positive | [`CASH_ROUNDING_CODE`] (`CASH-ROUNDING`) | `Cash rounding` |
+//!
+//! The ERP refuses negative unit prices (`SalesOrder::validate`, `Invoice::validate`), and
+//! posting an invoice credits revenue with its lines, tax payable with its tax and shipping
+//! income with its shipping (`ledger/post.rs`): every credit must stay positive and tax must stay
+//! exactly what was charged. A negative cash rounding (the customer paid a little less than the
+//! total) is therefore a reduction of revenue: it is shared among the product lines together
+//! with the order discount, by the same largest-remainder rule, and the invoice total is the
+//! amount paid. One that exceeds the product lines (an order of shipping only) is an error
+//! naming `order.adjustments[i].amount`; a negative tip or duty is refused the same way.
+//!
+//! In the embedded ledger, tip and duty lines are revenue like every line: it has one revenue
+//! account for lines. A merchant who carries tips owed to staff or duties owed to customs as
+//! liabilities moves them with a journal entry; in Odoo, the `TIP` and `DUTIES` products' own
+//! income accounts do it. The total check is unchanged: lines + adjustments + tax + shipping
+//! must equal `order.total` exactly, else [`MappingError::InvalidValue`] naming `order.total`.
+//!
 //! # Sources and unconfirmed points
 //!
 //! - The ERP documents' rules (non-negative unit prices, whole quantities, no discount field,
 //!   positive invoice totals, credit memo and payment postings, dispute stages): the `erp` crate's
 //!   `models/` and `ledger/post.rs`, read in this workspace.
-//! - Odoo finds products by `default_code`, so a line without a SKU is refused
-//!   (`erp/src/odoo/erp_impl.rs`).
+//! - Odoo finds products by `default_code` and refuses a line whose code it does not know
+//!   (`erp/src/odoo/erp_impl.rs`, `connector.rs`): the codes above (`CUSTOM`, `TIP`, `DUTIES`,
+//!   `CASH-ROUNDING`, each `shopify-variant-{id}` used) must exist there as products before such
+//!   orders book; otherwise the ERP answers `NotFound` naming the code.
 //! - Chargeback flow (funds withdrawn when a chargeback opens, returned when won; inquiries move
 //!   no money): Stripe's disputes docs (<https://docs.stripe.com/disputes/how-disputes-work>).
 //!   That PayTrace transaction ids are unique only per merchant account is an assumption
 //!   (unconfirmed); the account segment makes it harmless either way.
 //! - Tax-inclusive prices (Shopify `taxes_included`) are not supported: the order's total must
-//!   equal lines less discounts plus tax and shipping, or the mapping fails.
+//!   equal lines less discounts plus adjustments, tax and shipping, or the mapping fails.
 
 mod documents;
 mod payments;
@@ -56,8 +105,8 @@ mod settlement;
 mod test_support;
 
 pub use documents::{
-    customer_ref, invoice_ref, order_ref, to_erp_customer, to_erp_invoice, to_erp_order_customer,
-    to_erp_sales_order,
+    CASH_ROUNDING_CODE, CUSTOM_ITEM_CODE, DUTIES_CODE, TIP_CODE, customer_ref, invoice_ref,
+    order_ref, to_erp_customer, to_erp_invoice, to_erp_order_customer, to_erp_sales_order,
 };
 pub use payments::{
     credit_memo_ref, dispute_ref, payment_ref, refund_payment_ref, to_erp_credit_memo,
@@ -68,9 +117,12 @@ pub use settlement::{settlement_ref, to_erp_settlement_journal};
 use serde::de::DeserializeOwned;
 use time::{Date, OffsetDateTime, UtcOffset};
 
-use crate::{Currency, DisputeStatus, MappingError, Money, System};
 #[cfg(doc)]
-use crate::{Customer, Dispute, ExternalIds, Order, Payment, Refund, SettlementLine};
+use crate::{
+    Adjustment, AdjustmentKind, Customer, Dispute, ExternalIds, Order, Payment, Refund,
+    SettlementLine,
+};
+use crate::{Currency, DisputeStatus, MappingError, Money, System};
 
 /// How gateway fees reach the ledger, which decides how a settlement journal treats them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -36,6 +36,7 @@ pub(super) fn line(sku: &str, quantity: u32, unit: i64, discount: i64, tax: i64)
     LineItem {
         ids: ExternalIds::new(),
         sku: Some(sku.into()),
+        variant_id: None,
         name: format!("Product {sku}"),
         quantity,
         unit_price: usd(unit),
@@ -69,6 +70,7 @@ pub(super) fn order() -> Order {
         tax: usd(240),
         total: usd(4640),
         presentment_total: None,
+        adjustments: Vec::new(),
         financial_status: FinancialStatus::Paid,
     }
 }

@@ -35,7 +35,16 @@
 //!   `total` = `row_total - discount_amount + tax_amount`. Not included: the
 //!   `discount_tax_compensation_amount` of stores whose catalog prices include tax, which the
 //!   client crate does not type.
-//! - order `shipping` = `shipping_amount`, `tax` = `tax_amount`, `total` = `grand_total`.
+//! - order `shipping` = `shipping_amount`, `tax` = `tax_amount`, `total` = `grand_total`;
+//!   `adjustments` stay empty: Magento Open Source has no tips, duties or cash rounding. Adobe
+//!   Commerce gift cards, store credit and reward points may change `grand_total` as well
+//!   (unconfirmed); the client crate does not type them, so such an order is refused by the
+//!   ERP's total check rather than booked with a guessed part.
+//! - line `sku` = `sku`, `variant_id` = `product_id` (for a configurable parent with one child,
+//!   the child's: the simple product shipped). Magento copies the catalog SKU into every order
+//!   item, so a line without one is unusual (a product deleted or imported without it); the ERP
+//!   then books it under `magento-product-{product_id}`, or as a custom item without a
+//!   `product_id` ([`crate::erp`] module docs, "Product codes").
 //! - Magento spreads every cart-rule discount over the lines and the shipping, and stores the
 //!   order's `discount_amount` as a negative sum of them. The canonical `discount` holds only the
 //!   part not on a line (the shipping discount): `-discount_amount` minus the line discounts.
@@ -169,6 +178,9 @@ fn convert(order: &magento::Order, basis: AmountBasis) -> Result<Order, MappingE
         shipping,
         discount,
         tax,
+        // No Magento total component beyond lines, tax, shipping and discount is typed (module
+        // docs, "Amounts").
+        adjustments: Vec::new(),
         total,
         presentment_total,
         financial_status: financial_status(order),
@@ -322,6 +334,10 @@ fn line_items(
                 if let Some(sku) = text(child.sku.as_deref()) {
                     line.sku = Some(sku);
                 }
+                // The simple product shipped is the variant, as for the SKU.
+                if let Some(id) = child.product_id {
+                    line.variant_id = Some(id.to_string());
+                }
             }
         }
         lines.push(line);
@@ -365,6 +381,7 @@ fn line_item(
     Ok(LineItem {
         ids,
         sku: text(item.sku.as_deref()),
+        variant_id: item.product_id.map(|id| id.to_string()),
         name,
         quantity,
         unit_price,
@@ -668,6 +685,31 @@ mod tests {
             .into_iter()
             .map(|l| (l.sku.unwrap(), l.total.minor()))
             .collect())
+    }
+
+    #[test]
+    fn variant_id_is_the_product_id_of_the_simple_product() {
+        let with_product = |mut item: OrderItem, id: i64| {
+            item.product_id = Some(id);
+            item
+        };
+        let order = magento::Order {
+            items: vec![
+                with_product(item(1, None, "configurable", "TEE", "20"), 100),
+                with_product(item(2, Some(1), "simple", "TEE-M", "0"), 101),
+                OrderItem {
+                    sku: None,
+                    ..with_product(item(3, None, "simple", "", "5"), 300)
+                },
+            ],
+            ..magento::Order::default()
+        };
+        let lines = line_items(&order, AmountBasis::Order, Currency::USD).unwrap();
+        let got: Vec<_> = lines
+            .iter()
+            .map(|l| (l.sku.as_deref(), l.variant_id.as_deref()))
+            .collect();
+        assert_eq!(got, [(Some("TEE-M"), Some("101")), (None, Some("300"))]);
     }
 
     #[test]

@@ -34,6 +34,26 @@ impl System {
             Self::Erp => "erp",
         }
     }
+
+    /// Every system.
+    pub const ALL: [Self; 5] = [
+        Self::Shopify,
+        Self::Magento,
+        Self::Paytrace,
+        Self::Stripe,
+        Self::Erp,
+    ];
+
+    /// The system whose [`System::as_str`] is `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for System {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// An entity's id in each system it is known in: a Shopify order id, the PayTrace transaction id,
@@ -84,6 +104,16 @@ impl ExternalIds {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn systems_are_found_by_their_names() {
+        for system in System::ALL {
+            assert_eq!(System::from_name(system.as_str()), Some(system));
+            assert_eq!(system.to_string(), system.as_str());
+        }
+        assert_eq!(System::from_name("Shopify"), None);
+        assert_eq!(System::from_name("flows"), None);
+    }
 
     #[test]
     fn ids_per_system() {

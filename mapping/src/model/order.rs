@@ -11,6 +11,13 @@ pub struct LineItem {
     pub ids: ExternalIds,
     /// Stock keeping unit, when the product has one.
     pub sku: Option<String>,
+    /// The store's id of the product variant sold, when it is a catalog product: Shopify
+    /// `line_items[i].variant_id`, Magento `items[i].product_id` (the simple product). `None`
+    /// for custom items (Shopify sends `variant_id: null`) and in records written before the
+    /// field existed. The ERP falls back to it for a line without a SKU
+    /// ([`crate::erp`] module docs, "Product codes").
+    #[serde(default)]
+    pub variant_id: Option<String>,
     /// Product name as shown to the customer.
     pub name: String,
     /// Units ordered.
@@ -23,6 +30,32 @@ pub struct LineItem {
     pub tax: Money,
     /// What the line costs in the end, as the store computed it.
     pub total: Money,
+}
+
+/// What an [`Adjustment`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AdjustmentKind {
+    /// A tip the customer added at checkout (Shopify `total_tip_received`). Never negative.
+    Tip,
+    /// Import duties charged at checkout on top of the prices (Shopify
+    /// `original_total_duties_set` of an order whose prices do not include duties). Never
+    /// negative.
+    Duties,
+    /// The difference between the total and what a cash payment actually took, after rounding to
+    /// the smallest coin (Shopify POS `total_cash_rounding_payment_adjustment_set`). Negative
+    /// when rounded down.
+    CashRounding,
+}
+
+/// A part of an order's total that is none of its lines, tax, shipping or discount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Adjustment {
+    /// What it is.
+    pub kind: AdjustmentKind,
+    /// Its amount in the order's currency; only [`AdjustmentKind::CashRounding`] may be negative.
+    pub amount: Money,
 }
 
 /// An order as a store placed it.
@@ -52,7 +85,12 @@ pub struct Order {
     pub discount: Money,
     /// Total tax.
     pub tax: Money,
-    /// The amount to be paid.
+    /// What else makes up the total (tips, duties, cash rounding), each non-zero, in the order
+    /// the store reports them. Empty in records written before the field existed.
+    #[serde(default)]
+    pub adjustments: Vec<Adjustment>,
+    /// The amount to be paid: the lines less `discount`, plus `adjustments`, `tax` (unless the
+    /// store's prices include it) and `shipping`.
     pub total: Money,
     /// The total in the customer's currency when it differs from the store's (Shopify presentment
     /// money).
@@ -66,5 +104,69 @@ impl Order {
     pub fn lines_total(&self) -> Result<Money, crate::MappingError> {
         Money::sum(self.currency, self.line_items.iter().map(|l| l.total))
             .map_err(|e| e.at("line_items"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::{ExternalIds, FinancialStatus};
+
+    fn order() -> Order {
+        let usd = |minor| Money::from_minor(minor, Currency::USD);
+        Order {
+            ids: ExternalIds::new().with(System::Shopify, "1"),
+            source: System::Shopify,
+            number: "#1".into(),
+            currency: Currency::USD,
+            customer: None,
+            email: None,
+            billing_address: None,
+            shipping_address: None,
+            line_items: vec![LineItem {
+                ids: ExternalIds::new(),
+                sku: None,
+                variant_id: Some("39072856".into()),
+                name: "Tee".into(),
+                quantity: 1,
+                unit_price: usd(1000),
+                discount: usd(0),
+                tax: usd(0),
+                total: usd(1000),
+            }],
+            shipping: usd(0),
+            discount: usd(0),
+            tax: usd(0),
+            adjustments: vec![Adjustment {
+                kind: AdjustmentKind::CashRounding,
+                amount: usd(-2),
+            }],
+            total: usd(998),
+            presentment_total: None,
+            financial_status: FinancialStatus::Paid,
+        }
+    }
+
+    #[test]
+    fn adjustments_and_variant_ids_round_trip() {
+        let json = serde_json::to_value(order()).unwrap();
+        assert_eq!(json["adjustments"][0]["kind"], "cash_rounding");
+        assert_eq!(json["line_items"][0]["variant_id"], "39072856");
+        let back: Order = serde_json::from_value(json).unwrap();
+        assert_eq!(back, order());
+    }
+
+    #[test]
+    fn records_written_before_adjustments_still_read() {
+        let mut json = serde_json::to_value(order()).unwrap();
+        json.as_object_mut().unwrap().remove("adjustments");
+        json["line_items"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("variant_id");
+        let old: Order = serde_json::from_value(json).unwrap();
+        assert_eq!(old.adjustments, []);
+        assert_eq!(old.line_items[0].variant_id, None);
     }
 }

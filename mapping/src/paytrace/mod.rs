@@ -41,6 +41,7 @@
 //!     tax: usd(0),
 //!     total: usd(5188),
 //!     presentment_total: None,
+//!     adjustments: Vec::new(),
 //!     financial_status: FinancialStatus::Pending,
 //! };
 //! let ctx = OrderCtx { store_prefix: "S1", email_receipt: false };

@@ -338,6 +338,7 @@ mod tests {
             tax: usd(810),
             total: usd(11000),
             presentment_total: None,
+            adjustments: Vec::new(),
             financial_status: FinancialStatus::Pending,
         }
     }

@@ -9,6 +9,8 @@
 //! | `email` | `email`, else `contact_email` |
 //! | `customer` | `customer`, as for `customers/create` |
 //! | `billing_address`, `shipping_address` | the same names, through [`address_from_shopify`] |
+//! | line `sku` | `line_items[i].sku`; `null` (custom items) and blank are `None` |
+//! | line `variant_id` | `line_items[i].variant_id` as decimal text; `null` for custom items |
 //! | line `unit_price` | `line_items[i].price` |
 //! | line `discount` | sum of `line_items[i].discount_allocations[j].amount` |
 //! | line `tax` | sum of `line_items[i].tax_lines[k].price` |
@@ -16,11 +18,40 @@
 //! | `shipping` | sum of `shipping_lines[i].price` (before shipping discounts) |
 //! | `discount` | `total_discounts` minus the lines' discounts: what is not on a line (shipping discounts) |
 //! | `tax` | `total_tax` |
-//! | `total` | `total_price` |
+//! | `adjustments` | `Tip`: `total_tip_received`; `Duties`: `original_total_duties_set.shop_money` unless `duties_included`; `CashRounding`: `total_cash_rounding_payment_adjustment_set.shop_money`; absent, `null` and zero amounts give none |
+//! | `total` | `total_price`, plus the cash rounding |
 //! | `financial_status` | `financial_status`, through [`crate::status::shopify`]; required |
 //!
 //! The store's own totals are taken as they are, never recomputed: the official 2025-10 order
 //! fixture has a `subtotal_price` that ignores its discount, and `total_price` is still right.
+//!
+//! # What `total_price` holds beyond lines, tax and shipping
+//!
+//! - **Tips.** `total_price` is "the sum of all line item prices, discounts, shipping, taxes, and
+//!   tips" (REST Order reference), and `total_tip_received` is the tip in shop currency
+//!   (`"0.00"` when none).
+//! - **Duties.** Duties collected at checkout are part of the order's total (Storefront API
+//!   `Order.totalPrice`: "including duties, taxes and discounts"). `original_total_duties_set` is
+//!   what was charged at checkout, the same moment as `total_price`; `current_total_duties_set`
+//!   follows later edits and refunds, so it is not the one that adds up to `total_price`.
+//!   `duties_included` is "whether duties are included in the subtotal price of the order"
+//!   (Admin GraphQL `Order.dutiesIncluded`): then the duties are already inside the line prices
+//!   and are not added a second time. Unconfirmed: no official payload with duties was found,
+//!   so how a duty-inclusive order spreads duties over its lines is untested; the ERP's total
+//!   check refuses such an order, naming `order.total`, if this reading is wrong.
+//! - **Cash rounding** (Shopify POS, cash in CAD, AUD, NZD, some EUR, DKK, SEK, NOK). Shopify
+//!   rounds the payment, not the order: the rounded payment is the amount received plus
+//!   `totalCashRoundingAdjustment.paymentSet`, positive or negative (developer changelog "Cash
+//!   transaction rounding for Point of Sale purchases", 2025-04; Admin GraphQL
+//!   `CashRoundingAdjustment`). `total_price` is therefore before rounding, and the canonical
+//!   `total`, the amount paid, is `total_price` plus the rounding (and `presentment_total` plus
+//!   its presentment side), with a `CashRounding` adjustment that explains the difference.
+//!   Unconfirmed against a live POS order; if `total_price` were already rounded, the ERP's
+//!   total check would refuse the order naming `order.total` rather than book it wrongly.
+//!   `total_cash_rounding_refund_adjustment_set` belongs to refunds and is not read here.
+//!
+//! Not read, so an order that has them is refused by the ERP's total check: Shopify Markets'
+//! `original_total_additional_fees_set`.
 //!
 //! [`address_from_shopify`]: super::address_from_shopify
 
@@ -28,7 +59,10 @@ use shopify::rest;
 
 use super::customer::customer_from_shopify;
 use super::{address_from_shopify, at_field, money, required_money, set_money, text};
-use crate::{Currency, ExternalIds, FinancialStatus, LineItem, MappingError, Money, Order, System};
+use crate::{
+    Adjustment, AdjustmentKind, Currency, ExternalIds, FinancialStatus, LineItem, MappingError,
+    Money, Order, System,
+};
 
 impl TryFrom<&rest::Order> for Order {
     type Error = MappingError;
@@ -99,6 +133,26 @@ fn order_from_shopify(order: &rest::Order) -> Result<Order, MappingError> {
         .map(customer_from_shopify)
         .transpose()
         .map_err(|e| e.at("customer"))?;
+    let adjustments = adjustments(order, currency)?;
+    let mut total = money(order.total_price, currency, "total_price")?;
+    let mut presentment_total = presentment_total(order, currency)?;
+    if let Some(set) = &order.total_cash_rounding_payment_adjustment_set {
+        // Shopify rounds the cash received, not `total_price` (module docs).
+        let field = "total_cash_rounding_payment_adjustment_set";
+        let rounding = shop_side(set, currency, field)?;
+        total = total
+            .checked_add(rounding)
+            .map_err(|e| at_field(e, "total_price"))?;
+        let field = format!("{field}.presentment_money");
+        let presented = set_money(&set.presentment_money, &field)?;
+        if let Some(presentment) = presentment_total.as_mut()
+            && !presented.is_zero()
+        {
+            *presentment = presentment
+                .checked_add(presented)
+                .map_err(|e| at_field(e, &format!("{field}.currency_code")))?;
+        }
+    }
     Ok(Order {
         ids: ExternalIds::new().with(System::Shopify, order.id.to_string()),
         source: System::Shopify,
@@ -112,10 +166,54 @@ fn order_from_shopify(order: &rest::Order) -> Result<Order, MappingError> {
         shipping,
         discount,
         tax: required_money(order.total_tax, currency, "total_tax")?,
-        total: money(order.total_price, currency, "total_price")?,
-        presentment_total: presentment_total(order, currency)?,
+        adjustments,
+        total,
+        presentment_total,
         financial_status,
     })
+}
+
+/// Tips, duties charged on top of the prices and cash rounding, in shop currency; zero amounts
+/// are left out (see the module docs for which fields and why).
+fn adjustments(order: &rest::Order, shop: Currency) -> Result<Vec<Adjustment>, MappingError> {
+    let tip = order
+        .total_tip_received
+        .map(|tip| money(tip, shop, "total_tip_received"))
+        .transpose()?;
+    let duties = match (&order.original_total_duties_set, order.duties_included) {
+        // Duty-inclusive prices already hold them.
+        (_, Some(true)) | (None, _) => None,
+        (Some(set), _) => Some(shop_side(set, shop, "original_total_duties_set")?),
+    };
+    let rounding = order
+        .total_cash_rounding_payment_adjustment_set
+        .as_ref()
+        .map(|set| shop_side(set, shop, "total_cash_rounding_payment_adjustment_set"))
+        .transpose()?;
+    Ok([
+        (AdjustmentKind::Tip, tip),
+        (AdjustmentKind::Duties, duties),
+        (AdjustmentKind::CashRounding, rounding),
+    ]
+    .into_iter()
+    .filter_map(|(kind, amount)| amount.map(|amount| Adjustment { kind, amount }))
+    .filter(|a| !a.amount.is_zero())
+    .collect())
+}
+
+/// The shop-money side of a `*_set` bag, which must be in the shop's currency; errors name
+/// `{field}.shop_money...`.
+fn shop_side(set: &rest::MoneySet, shop: Currency, field: &str) -> Result<Money, MappingError> {
+    let field = format!("{field}.shop_money");
+    let amount = set_money(&set.shop_money, &field)?;
+    if amount.currency() != shop {
+        return Err(MappingError::CurrencyMismatch {
+            field: format!("{field}.currency_code"),
+            left: shop.code().to_owned(),
+            right: amount.currency().code().to_owned(),
+        });
+    }
+    Ok(amount)
 }
 
 /// The total in the buyer's currency, when it is not the shop's.
@@ -135,14 +233,7 @@ fn presentment_total(order: &rest::Order, shop: Currency) -> Result<Option<Money
             _ => Ok(None),
         };
     };
-    let shop_side = set_money(&set.shop_money, "total_price_set.shop_money")?;
-    if shop_side.currency() != shop {
-        return Err(MappingError::CurrencyMismatch {
-            field: "total_price_set.shop_money.currency_code".to_owned(),
-            left: shop.code().to_owned(),
-            right: shop_side.currency().code().to_owned(),
-        });
-    }
+    shop_side(set, shop, "total_price_set")?;
     let presented = set_money(&set.presentment_money, "total_price_set.presentment_money")?;
     if let Some(code) = declared
         && code != presented.currency()
@@ -199,6 +290,7 @@ fn line_item(
     Ok(LineItem {
         ids: ExternalIds::new().with(System::Shopify, item.id.to_string()),
         sku: text(item.sku.as_deref()),
+        variant_id: item.variant_id.map(|id| id.to_string()),
         name,
         quantity,
         unit_price,
@@ -337,6 +429,98 @@ mod tests {
             order.line_items[0].total,
             Money::from_minor(9720, Currency::JPY)
         );
+    }
+
+    #[test]
+    fn lines_keep_their_variant_id() {
+        let order = edited(|v| v["line_items"][0]["variant_id"] = json!(39072856)).unwrap();
+        assert_eq!(order.line_items[0].variant_id.as_deref(), Some("39072856"));
+        let custom = edited(|v| v["line_items"][0]["variant_id"] = Value::Null).unwrap();
+        assert_eq!(custom.line_items[0].variant_id, None);
+    }
+
+    #[test]
+    fn tips_duties_and_cash_rounding_are_adjustments() {
+        let eur = |minor| Money::from_minor(minor, Currency::EUR);
+        let bag = |shop: &str, presented: &str| {
+            json!({"shop_money": {"amount": shop, "currency_code": "USD"},
+                   "presentment_money": {"amount": presented, "currency_code": "EUR"}})
+        };
+        let order = edited(|v| {
+            v["total_tip_received"] = json!("5.00");
+            v["duties_included"] = json!(false);
+            v["original_total_duties_set"] = bag("3.10", "3.14");
+            // Later edits do not change what the checkout total held.
+            v["current_total_duties_set"] = bag("0.00", "0.00");
+            v["total_cash_rounding_payment_adjustment_set"] = bag("-0.02", "-0.03");
+        })
+        .unwrap();
+        let kinds: Vec<_> = order
+            .adjustments
+            .iter()
+            .map(|a| (a.kind, a.amount))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (AdjustmentKind::Tip, usd(500)),
+                (AdjustmentKind::Duties, usd(310)),
+                (AdjustmentKind::CashRounding, usd(-2)),
+            ]
+        );
+        // `total_price` is before the rounding; what was paid is after it, in both currencies.
+        assert_eq!(order.total, usd(10258));
+        assert_eq!(order.presentment_total, Some(eur(10399)));
+
+        // Duties inside the prices, zero and absent amounts give no adjustment.
+        let order = edited(|v| {
+            v["total_tip_received"] = json!("0.00");
+            v["duties_included"] = json!(true);
+            v["original_total_duties_set"] = bag("3.10", "3.14");
+            v["total_cash_rounding_payment_adjustment_set"] = bag("0.00", "0.00");
+        })
+        .unwrap();
+        assert_eq!(order.adjustments, []);
+        assert_eq!(order.total, usd(10260));
+        assert_eq!(order.presentment_total, Some(eur(10402)));
+        assert_eq!(map(&base()).unwrap().adjustments, []);
+    }
+
+    #[test]
+    fn adjustment_errors_name_the_shopify_field() {
+        type Edit = fn(&mut Value);
+        let cases: [(Edit, &str); 4] = [
+            (
+                |v| v["total_tip_received"] = json!("1.001"),
+                "order.total_tip_received",
+            ),
+            (
+                |v| {
+                    v["original_total_duties_set"] = json!({"shop_money": {"amount": "3.10", "currency_code": "EUR"},
+                               "presentment_money": {"amount": "3.10", "currency_code": "EUR"}})
+                },
+                "order.original_total_duties_set.shop_money.currency_code",
+            ),
+            (
+                |v| {
+                    v["total_cash_rounding_payment_adjustment_set"] = json!({"shop_money": {"amount": "-0.021", "currency_code": "USD"},
+                               "presentment_money": {"amount": "-0.02", "currency_code": "EUR"}})
+                },
+                "order.total_cash_rounding_payment_adjustment_set.shop_money.amount",
+            ),
+            (
+                |v| {
+                    v["total_cash_rounding_payment_adjustment_set"] = json!({"shop_money": {"amount": "-0.02", "currency_code": "USD"},
+                               "presentment_money": {"amount": "-0.02", "currency_code": "GBP"}})
+                },
+                "order.total_cash_rounding_payment_adjustment_set.presentment_money.currency_code",
+            ),
+        ];
+        for (edit, field) in cases {
+            let err = edited(edit).unwrap_err();
+            assert_eq!(err.field(), field, "{err}");
+            assert!(err.is_permanent());
+        }
     }
 
     #[test]

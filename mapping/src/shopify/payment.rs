@@ -230,6 +230,7 @@ mod tests {
             tax: usd(1194),
             total: usd(59894),
             presentment_total: Some(Money::from_minor(55326, Currency::EUR)),
+            adjustments: Vec::new(),
             financial_status: FinancialStatus::Pending,
         }
     }

@@ -252,6 +252,7 @@ mod tests {
             tax: Money::zero(currency),
             total: money(total),
             presentment_total: None,
+            adjustments: Vec::new(),
             financial_status: FinancialStatus::Pending,
         }
     }

@@ -262,7 +262,7 @@ pub(crate) fn order(o: &Order, customer: Option<&Customer>) -> Value {
         "total_tax_set": money_set(o.total_tax, cur),
         "total_shipping_price_set": money_set(o.shipping_price, cur),
         "total_outstanding": rest_amount(o.outstanding()),
-        "total_tip_received": "0.00",
+        "total_tip_received": rest_amount(o.tip),
         "total_weight": 0,
         "current_total_price": rest_amount(o.current_total()),
         "current_total_price_set": money_set(o.current_total(), cur),

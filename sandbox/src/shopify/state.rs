@@ -334,6 +334,8 @@ pub struct Order {
     pub shipping_price: Decimal,
     /// Total tax.
     pub total_tax: Decimal,
+    /// Tip received at checkout.
+    pub tip: Decimal,
     /// Billing address.
     pub billing_address: Option<Address>,
     /// Shipping address.
@@ -373,9 +375,9 @@ impl Order {
             .sum()
     }
 
-    /// Subtotal plus shipping plus tax.
+    /// Subtotal plus shipping, tax and tip (Shopify's `total_price` includes tips).
     pub fn total(&self) -> Decimal {
-        self.subtotal() + self.shipping_price + self.total_tax
+        self.subtotal() + self.shipping_price + self.total_tax + self.tip
     }
 
     /// Successful sales and captures.

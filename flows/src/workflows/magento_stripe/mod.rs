@@ -1,20 +1,11 @@
 //! Magento + Stripe.
 //!
-//! 3. A Magento order (found by [`MagentoOrderPoller`]: Magento Open Source sends no webhooks) →
-//!    a Stripe PaymentIntent confirmed at once → `charge.succeeded` → an offline Magento invoice
-//!    (Stripe already captured the money), a history comment with the transaction id and status
-//!    `processing` → ERP customer, sales order, invoice and payment (with the Stripe fee from the
-//!    charge's balance transaction) → a Magento shipment with tracking when the order ships
-//!    (`fulfilment:shipped`).
-//! 4. `charge.refunded` → one offline Magento credit memo per Stripe refund (through the order:
-//!    Stripe already refunded) → ERP credit memo and refund payment.
-//!
-//! | job kind | key | payload | step |
-//! |---|---|---|---|
-//! | [`MAGENTO_ORDER`] | `magento/{store}/order/{entity_id}` | `{"entity_id": 42}` | PaymentIntent, or the failed-payment status on a decline |
-//! | [`CHARGE_SUCCEEDED`] | `stripe/{evt id}` (intake) | `{"provider":"stripe","event_id":...}` | Magento invoice and comment, ERP documents |
-//! | [`CHARGE_REFUNDED`] | `stripe/{evt id}` (intake) | same | Magento and ERP credit memos |
-//! | [`FULFILMENT_SHIPPED`] | `magento/{store}/order/{id}/shipped/{tracking}` | [`Shipped`] | Magento shipment with its track |
+//! | flow | job kind | entity | started by | steps |
+//! |---|---|---|---|---|
+//! | [`OrderPayment`] | `magento.order-payment` | `magento/{store}/order/{entity_id}` | [`MagentoOrderPoller`] (Magento Open Source sends no webhooks) | mapped and validated → Stripe PaymentIntent confirmed at once, or the failed-payment status on a decline |
+//! | [`ChargeSucceeded`] | `stripe.charge-succeeded` | `stripe/{account}/charge/{charge id}` | `charge.succeeded` | offline Magento invoice (Stripe already captured), history comment with the transaction id, status `processing` → ERP customer, sales order, invoice and payment (with the Stripe fee) |
+//! | [`ChargeRefunded`] | `stripe.charge-refunded` | the charge's | `charge.refunded` (each one runs the job once more) | one offline Magento credit memo per succeeded Stripe refund → ERP credit memo and refund payment |
+//! | [`Shipment`] | `magento.shipment` | `magento/{store}/order/{id}/shipment/{tracking}` | [`MagentoStripe::shipped_job`] | Magento shipment with its track |
 //!
 //! # Where the payment method comes from
 //!
@@ -22,25 +13,27 @@
 //! order payment's additional information under [`PAYMENT_METHOD_KEY`] (`stripe_payment_method`,
 //! a `pm_...` id), and optionally the Stripe customer under [`CUSTOMER_KEY`]
 //! (`stripe_customer`, a `cus_...` id). Magento returns them in
-//! `extension_attributes.payment_additional_info`. An order without a payment method is a
-//! permanent error naming that field; no card data ever passes through here.
+//! `extension_attributes.payment_additional_info`. An order without a payment method is not
+//! charged; no card data ever passes through here.
+//!
+//! # No money before the booking is known to work
+//!
+//! Before the PaymentIntent, the order is mapped to its canonical form and to its ERP customer,
+//! sales order, invoice and payment. An order that fails is not charged: it gets a history
+//! comment naming the field (`review`) and goes to dead letters.
 //!
 //! # Exactly once
 //!
-//! Every effect goes through [`effects::once`](crate::effects::once) under a key of DESIGN.md's
-//! scheme:
-//!
-//! | effect | key | why a repeat is harmless |
+//! | effect | key under the entity | why a repeat is harmless |
 //! |---|---|---|
-//! | PaymentIntent | `magento/{store}/order/{id}/payment-intent` | sent as Stripe's `Idempotency-Key` |
-//! | failed-payment status | `magento/{store}/order/{id}/payment-failure` | the order's status is checked first |
-//! | invoice | `magento/{store}/order/{id}/invoice` | the order's `total_invoiced` is checked first |
-//! | payment comment | `magento/{store}/order/{id}/payment-comment` | the order's comments are checked first |
-//! | ERP customer, sales order, invoice | `magento/{store}/order/{id}/erp-customer` (`erp-sales-order`, `erp-invoice`) | ERP external references |
-//! | ERP payment | `stripe/{charge id}/erp-payment` | ERP external reference |
-//! | credit memo | `stripe/{charge id}/refund/{refund id}/magento-credit-memo` | the order's `total_refunded` is checked first |
-//! | ERP credit memo, refund payment | `stripe/{charge id}/refund/{refund id}/erp-credit-memo` (`erp-refund-payment`) | ERP external references |
-//! | shipment | `magento/{store}/order/{id}/shipment/{tracking}` | the order's shipped quantities are checked first |
+//! | PaymentIntent | `payment-intent` (under the order) | the key is sent as Stripe's `Idempotency-Key` |
+//! | failed-payment status | `payment-failure` | the order's status is checked first |
+//! | invoice | `magento/invoice` (under the charge) | the order's `total_invoiced` is checked first |
+//! | payment comment | `magento/payment-comment` | the order's comments are checked first |
+//! | ERP documents | `erp/customer`, `erp/sales-order`, `erp/invoice`, `erp/payment` | ERP external references |
+//! | credit memo | `refund/{refund id}/magento/credit-memo` (under the charge) | the order's `total_refunded` is checked first |
+//! | ERP refund | `refund/{refund id}/erp/credit-memo`, `.../erp/refund-payment` | ERP external references |
+//! | shipment | `magento/shipment` (under the shipment) | the order's shipped quantities are checked first |
 //!
 //! A decline ends the flow cleanly: the order gets the merchant's failed-payment status and a
 //! comment, the job completes and nothing is retried. Mapping errors are permanent (dead letters,
@@ -52,6 +45,7 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
+//! use flows::intake::{Intake, StripeWebhooks};
 //! use flows::workflows::magento_stripe::{Config, MagentoStripe};
 //! use flows::{SqliteStore, Worker, WorkerConfig};
 //!
@@ -63,17 +57,21 @@
 //! )
 //! .store_code("default")
 //! .build()?;
-//! let stripe = stripe_client::Client::builder(secrecy::SecretString::from("sk_test_...")).build()?;
+//! let secret = secrecy::SecretString::from("sk_test_...");
+//! let stripe = stripe_client::Client::builder(secret).build()?;
 //! let erp: Arc<dyn erp::Erp> = Arc::new(erp::LocalLedger::open("ledger.sqlite3").await?);
 //!
-//! let flows = MagentoStripe::new(store.clone(), magento, stripe, erp, Config::new("default", "acct_123"));
-//! let worker = flows.register(Worker::new(store, WorkerConfig::new("worker-1")));
+//! let flows = MagentoStripe::new(magento, stripe, erp, Config::new("default", "acct_123"));
+//! let webhooks = stripe_client::webhook::Webhook::new(secrecy::SecretString::from("whsec_..."));
+//! let intake = Intake::new(store.clone()).source(StripeWebhooks::new(webhooks)).routes(flows.routes());
+//! let worker = flows.register(Worker::new(store.clone(), WorkerConfig::new("worker-1")));
 //! let (stop, shutdown) = tokio::sync::watch::channel(false);
-//! tokio::spawn(flows.poller().run(std::time::Duration::from_secs(30), shutdown.clone()));
+//! tokio::spawn(flows.poller(store).run(std::time::Duration::from_secs(30), shutdown.clone()));
 //! let running = tokio::spawn(worker.run(shutdown));
 //! // ... later:
 //! stop.send(true).ok();
 //! running.await.ok();
+//! # let _ = intake;
 //! # Ok(()) }
 //! ```
 
@@ -85,38 +83,23 @@ mod shipment;
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use erp::Erp;
 use mapping::erp::{ErpCtx, SettlementFees};
 use mapping::magento::FailureCtx;
 use mapping::{MappingError, Order, System};
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
-pub use poller::{MagentoOrderPoller, order_job};
-pub use shipment::Shipped;
+pub use charge::ChargeSucceeded;
+pub use payment::{MagentoOrder, OrderPayment};
+pub use poller::MagentoOrderPoller;
+pub use refund::ChargeRefunded;
+pub use shipment::{Shipment, Shipped};
 
 use crate::StepError;
-use crate::store::{Job, NewJob, Store};
-use crate::worker::{JobHandler, Worker};
-
-/// Job kind of a Magento order waiting for payment (enqueued by [`MagentoOrderPoller`]).
-pub const MAGENTO_ORDER: &str = "magento:order";
-/// Job kind of Stripe's `charge.succeeded` deliveries (see [`crate::intake`]).
-pub const CHARGE_SUCCEEDED: &str = "stripe:charge.succeeded";
-/// Job kind of Stripe's `charge.refunded` deliveries.
-pub const CHARGE_REFUNDED: &str = "stripe:charge.refunded";
-/// Job kind of "the order left the warehouse" (payload [`Shipped`], see
-/// [`MagentoStripe::shipped_job`]).
-pub const FULFILMENT_SHIPPED: &str = "fulfilment:shipped";
-/// Every job kind [`MagentoStripe`] handles; pass the Stripe ones to
-/// [`IntakeConfig::handle`](crate::intake::IntakeConfig::handle).
-pub const KINDS: [&str; 4] = [
-    MAGENTO_ORDER,
-    CHARGE_SUCCEEDED,
-    CHARGE_REFUNDED,
-    FULFILMENT_SHIPPED,
-];
+use crate::intake::{Delivery, Route};
+use crate::store::NewJob;
+use crate::worker::Worker;
+use crate::workflow::{Entity, EntityKey, EventRef, decode, job};
 
 /// Key of the order payment's additional information holding the Stripe PaymentMethod id
 /// (`pm_...`) collected at checkout.
@@ -131,7 +114,8 @@ pub const CUSTOMER_KEY: &str = "stripe_customer";
 pub struct Config {
     /// The Magento store code (`default`): part of every key and ERP reference.
     pub store_code: String,
-    /// The Stripe account (`acct_...`): part of the ERP payment and refund references.
+    /// The Stripe account (`acct_...`): part of the charges' keys and of the ERP payment and
+    /// refund references.
     pub stripe_account: String,
     /// Prefix of the order reference put in the PaymentIntent's metadata (see
     /// `mapping::reference`); empty for a single store.
@@ -206,125 +190,23 @@ impl Config {
     }
 }
 
-/// The Magento + Stripe workflows: one [`JobHandler`] for every kind in [`KINDS`]. Cheap to
-/// clone.
-pub struct MagentoStripe<S: Store> {
-    inner: Arc<Inner<S>>,
-}
-
-impl<S: Store> Clone for MagentoStripe<S> {
-    fn clone(&self) -> Self {
-        Self {
-            inner: Arc::clone(&self.inner),
-        }
-    }
-}
-
-impl<S: Store> std::fmt::Debug for MagentoStripe<S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MagentoStripe")
-            .field("config", &self.inner.config)
-            .finish_non_exhaustive()
-    }
-}
-
-struct Inner<S> {
-    store: Arc<S>,
+/// What every flow of the pair shares.
+pub(crate) struct Shared {
     magento: magento::Client,
     stripe: stripe_client::Client,
     erp: Arc<dyn Erp>,
     config: Config,
 }
 
-impl<S: Store> MagentoStripe<S> {
-    /// The workflows over these clients. `magento` should address the store view named by
-    /// [`Config::store_code`].
-    pub fn new(
-        store: Arc<S>,
-        magento: magento::Client,
-        stripe: stripe_client::Client,
-        erp: Arc<dyn Erp>,
-        config: Config,
-    ) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                store,
-                magento,
-                stripe,
-                erp,
-                config,
-            }),
-        }
+impl Shared {
+    /// A Magento order's key.
+    fn order_key(&self, order_id: i64) -> EntityKey {
+        EntityKey::new(System::Magento, &self.config.store_code).child(Entity::Order, order_id)
     }
 
-    /// The settings.
-    pub fn config(&self) -> &Config {
-        &self.inner.config
-    }
-
-    /// Registers a handler for every kind in [`KINDS`].
-    #[must_use]
-    pub fn register(&self, worker: Worker<S>) -> Worker<S> {
-        KINDS
-            .iter()
-            .fold(worker, |worker, kind| worker.handler(*kind, self.clone()))
-    }
-
-    /// The poller that finds this store's orders waiting for payment.
-    pub fn poller(&self) -> MagentoOrderPoller<S> {
-        MagentoOrderPoller::new(
-            Arc::clone(&self.inner.store),
-            self.inner.magento.clone(),
-            self.inner.config.store_code.clone(),
-        )
-    }
-
-    /// The [`FULFILMENT_SHIPPED`] job of a shipment: enqueue it with [`Store::enqueue`] when the
-    /// warehouse reports the parcel (enqueuing the same tracking number again is a no-op).
-    pub fn shipped_job(&self, shipped: &Shipped) -> NewJob {
-        NewJob {
-            kind: FULFILMENT_SHIPPED.to_owned(),
-            key: format!(
-                "magento/{}/order/{}/shipped/{}",
-                self.inner.config.store_code, shipped.order_id, shipped.tracking_number
-            ),
-            payload: serde_json::json!(shipped),
-            run_at: 0,
-        }
-    }
-}
-
-#[async_trait]
-impl<S: Store> JobHandler for MagentoStripe<S> {
-    /// The systems each step calls, first the one it calls first.
-    fn providers(&self, job: &Job) -> Vec<String> {
-        let names: &[&str] = match job.kind.as_str() {
-            MAGENTO_ORDER => &["magento", "stripe"],
-            FULFILMENT_SHIPPED => &["magento"],
-            CHARGE_SUCCEEDED | CHARGE_REFUNDED => &["stripe", "magento", "erp"],
-            _ => &[],
-        };
-        names.iter().map(|n| (*n).to_owned()).collect()
-    }
-
-    async fn run(&self, job: &Job) -> Result<(), StepError> {
-        let inner = &*self.inner;
-        match job.kind.as_str() {
-            MAGENTO_ORDER => payment::run(inner, job).await,
-            CHARGE_SUCCEEDED => charge::run(inner, job).await,
-            CHARGE_REFUNDED => refund::run(inner, job).await,
-            FULFILMENT_SHIPPED => shipment::run(inner, job).await,
-            other => Err(StepError::permanent(format!(
-                "no Magento + Stripe step for job kind {other:?}"
-            ))),
-        }
-    }
-}
-
-impl<S: Store> Inner<S> {
-    /// `magento/{store}/order/{id}/{step}`.
-    fn order_key(&self, order_id: i64, step: &str) -> String {
-        format!("magento/{}/order/{order_id}/{step}", self.config.store_code)
+    /// A Stripe charge's key.
+    fn charge_key(&self, charge_id: &str) -> EntityKey {
+        EntityKey::new(System::Stripe, &self.config.stripe_account).child(Entity::Charge, charge_id)
     }
 
     /// The ERP context of documents dated `date`. Payments are posted with their Stripe fee, so
@@ -338,23 +220,6 @@ impl<S: Store> Inner<S> {
         )
         .with_payment_terms_days(self.config.payment_terms_days)
         .with_settlement_fees(SettlementFees::OnPayments)
-    }
-
-    /// The Stripe event a webhook job points to, from the inbox.
-    async fn stripe_event(&self, job: &Job) -> Result<stripe_client::Event, StepError> {
-        #[derive(Deserialize)]
-        struct EventJob {
-            event_id: String,
-        }
-        let EventJob { event_id } = payload(job)?;
-        let stored = self
-            .store
-            .event("stripe", &event_id)
-            .await?
-            .ok_or_else(|| {
-                StepError::permanent(format!("stripe event {event_id} is not in the inbox"))
-            })?;
-        super::decode(&stored.event.payload, &format!("stripe event {event_id}"))
     }
 
     /// The Magento order a charge pays for: its `entity_id` from the metadata the PaymentIntent
@@ -397,15 +262,147 @@ impl<S: Store> Inner<S> {
     }
 }
 
-/// The job's payload as `T`; a payload that does not fit is permanent (serde names the field).
-fn payload<T: DeserializeOwned>(job: &Job) -> Result<T, StepError> {
-    T::deserialize(&job.payload)
-        .map_err(|e| StepError::permanent(format!("job {} payload: {e}", job.key)))
+/// The Magento + Stripe workflows: their flows, routes, poller and shipment jobs. Cheap to clone.
+#[derive(Clone)]
+pub struct MagentoStripe {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for MagentoStripe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MagentoStripe")
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MagentoStripe {
+    /// The workflows over these clients. `magento` should address the store view named by
+    /// [`Config::store_code`].
+    pub fn new(
+        magento: magento::Client,
+        stripe: stripe_client::Client,
+        erp: Arc<dyn Erp>,
+        config: Config,
+    ) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                magento,
+                stripe,
+                erp,
+                config,
+            }),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    /// Registers [`OrderPayment`], [`ChargeSucceeded`], [`ChargeRefunded`] and [`Shipment`].
+    pub fn register(&self, worker: Worker) -> Worker {
+        worker
+            .flow(OrderPayment(Arc::clone(&self.shared)))
+            .flow(ChargeSucceeded(Arc::clone(&self.shared)))
+            .flow(ChargeRefunded(Arc::clone(&self.shared)))
+            .flow(Shipment(Arc::clone(&self.shared)))
+    }
+
+    /// The intake routes: `charge.succeeded` and `charge.refunded`, to the job of their charge.
+    pub fn routes(&self) -> Vec<Route> {
+        let succeeded = ChargeSucceeded(Arc::clone(&self.shared));
+        let refunded = ChargeRefunded(Arc::clone(&self.shared));
+        vec![
+            Route::new(
+                System::Stripe,
+                "charge.succeeded",
+                move |d: &Delivery<'_>| job(&succeeded, &ChargeEvent::of(d)?),
+            ),
+            Route::new(
+                System::Stripe,
+                "charge.refunded",
+                move |d: &Delivery<'_>| {
+                    // Every refund event runs the charge's refund job once more: a second partial
+                    // refund is booked too, and never by two runs at once.
+                    Ok(NewJob {
+                        rerun: true,
+                        ..job(&refunded, &ChargeEvent::of(d)?)?
+                    })
+                },
+            ),
+        ]
+    }
+
+    /// The poller that finds this store's orders waiting for payment, enqueuing into `store`.
+    pub fn poller<S: crate::Store>(&self, store: Arc<S>) -> MagentoOrderPoller {
+        MagentoOrderPoller::new(store, self.shared.magento.clone(), self.order_payment())
+    }
+
+    /// The order payment flow (for its jobs: see [`crate::workflow::job`]).
+    pub fn order_payment(&self) -> OrderPayment {
+        OrderPayment(Arc::clone(&self.shared))
+    }
+
+    /// The [`Shipment`] job of a shipment: enqueue it with [`crate::Store::enqueue`] when the
+    /// warehouse reports the parcel (enqueuing the same tracking number again is a no-op).
+    pub fn shipped_job(&self, shipped: &Shipped) -> Result<NewJob, StepError> {
+        job(&Shipment(Arc::clone(&self.shared)), shipped)
+    }
+}
+
+/// The input of the charge flows: a Stripe event and the charge it carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChargeEvent {
+    /// The event in the inbox.
+    pub event: EventRef,
+    /// The charge id (`ch_...`).
+    pub charge_id: String,
+}
+
+impl ChargeEvent {
+    /// The input of a delivered charge event; one without `data.object.id` is an error naming it.
+    fn of(delivery: &Delivery<'_>) -> Result<Self, StepError> {
+        #[derive(Deserialize)]
+        struct Event {
+            data: Data,
+        }
+        #[derive(Deserialize)]
+        struct Data {
+            object: Object,
+        }
+        #[derive(Deserialize)]
+        struct Object {
+            id: Option<String>,
+        }
+        let event: Event = decode(delivery.body, delivery.topic)?;
+        let charge_id = event
+            .data
+            .object
+            .id
+            .filter(|id| !id.trim().is_empty())
+            .ok_or_else(|| MappingError::MissingField {
+                field: "data.object.id".to_owned(),
+            })?;
+        Ok(Self {
+            event: delivery.event(),
+            charge_id,
+        })
+    }
 }
 
 /// A Magento order as a canonical order (order currency).
 fn canonical(order: &magento::Order) -> Result<Order, StepError> {
     Ok(Order::try_from(order)?)
+}
+
+/// The Stripe event a job's input points to, decoded from the inbox.
+async fn stripe_event(
+    ctx: &crate::workflow::StepCtx<'_>,
+    event: &EventRef,
+) -> Result<stripe_client::Event, StepError> {
+    let body = ctx.event_body(event).await?;
+    decode(&body, &format!("stripe event {}", event.event_id))
 }
 
 /// The charge an event carries.
@@ -417,5 +414,17 @@ fn event_charge(event: &stripe_client::Event) -> Result<&stripe_client::Charge, 
             event.id,
             other.object_name().unwrap_or("unknown")
         ))),
+    }
+}
+
+/// Checks that a charge flow's event carries the charge of its job.
+fn check_charge(input: &ChargeEvent, charge: &stripe_client::Charge) -> Result<(), StepError> {
+    if charge.id == input.charge_id {
+        Ok(())
+    } else {
+        Err(StepError::permanent(format!(
+            "the job of charge {} carries an event about charge {}",
+            input.charge_id, charge.id
+        )))
     }
 }

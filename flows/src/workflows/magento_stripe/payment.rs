@@ -1,5 +1,9 @@
-//! `magento:order`: the Stripe PaymentIntent of a Magento order, or its failed-payment status.
+//! `magento.order-payment`: the Stripe PaymentIntent of a Magento order, or its failed-payment
+//! status.
 
+use std::sync::Arc;
+
+use async_trait::async_trait;
 use mapping::magento::to_magento_payment_failure;
 use mapping::stripe::{StripeCtx, to_create_payment_intent};
 use mapping::{
@@ -8,14 +12,33 @@ use mapping::{
 use serde::{Deserialize, Serialize};
 use stripe_client::{ApiError, AutomaticPaymentMethods, PaymentOutcome};
 
-use super::{CUSTOMER_KEY, Inner, PAYMENT_METHOD_KEY, canonical, payload};
+use super::{CUSTOMER_KEY, PAYMENT_METHOD_KEY, Shared, canonical};
 use crate::StepError;
-use crate::effects::once;
-use crate::store::{Job, Store};
+use crate::booking::OrderBooking;
+use crate::workflow::{EntityKey, Flow, JobKind, Step, StepCtx};
 
-#[derive(Deserialize)]
-struct OrderJob {
-    entity_id: i64,
+/// The PaymentIntent, created with the step's key as its `Idempotency-Key`.
+const PAYMENT_INTENT: Step<IntentOutcome> = Step::new("payment-intent", System::Stripe);
+/// The failed-payment status of a declined order.
+const PAYMENT_FAILURE: Step<FailureRecorded> = Step::new("payment-failure", System::Magento);
+/// The comment on an order that cannot be booked (and so is not charged).
+const REVIEW: Step<()> = Step::new("review", System::Magento);
+
+/// The input of [`OrderPayment`]: a Magento order waiting for payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MagentoOrder {
+    /// The order's `entity_id`.
+    pub entity_id: i64,
+}
+
+/// The payment flow of a Magento order (see the [module docs](super)).
+#[derive(Clone)]
+pub struct OrderPayment(pub(super) Arc<Shared>);
+
+impl std::fmt::Debug for OrderPayment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrderPayment").finish_non_exhaustive()
+    }
 }
 
 /// What creating the PaymentIntent came to, as recorded under its effect key.
@@ -38,118 +61,165 @@ struct FailureRecorded {
     already: bool,
 }
 
-pub(super) async fn run<S: Store>(inner: &Inner<S>, job: &Job) -> Result<(), StepError> {
-    let OrderJob { entity_id } = payload(job)?;
-    let intent_key = inner.order_key(entity_id, "payment-intent");
-    let failure_key = inner.order_key(entity_id, "payment-failure");
+#[async_trait]
+impl Flow for OrderPayment {
+    type Input = MagentoOrder;
+    const KIND: JobKind = JobKind::new("magento.order-payment");
+    const SYSTEMS: &'static [System] = &[System::Magento, System::Stripe];
 
-    // A run after the flow ended (a replay, a duplicate) calls nothing.
-    let recorded = inner.store.effect(&intent_key).await?;
-    if let Some(recorded) = &recorded {
-        let created = recorded.detail.get("outcome").and_then(|o| o.as_str()) == Some("created");
-        if created || inner.store.effect(&failure_key).await?.is_some() {
+    fn entity(&self, input: &MagentoOrder) -> Result<EntityKey, StepError> {
+        Ok(self.0.order_key(input.entity_id))
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>, input: MagentoOrder) -> Result<(), StepError> {
+        let shared = &*self.0;
+        let entity_id = input.entity_id;
+        // A run after the flow ended (a replay, a poll that finds the order again) calls nothing.
+        let recorded = ctx.recorded(&PAYMENT_INTENT)?;
+        if matches!(recorded, Some(IntentOutcome::Created { .. }))
+            || ctx.recorded(&PAYMENT_FAILURE)?.is_some()
+        {
             return Ok(());
         }
-    }
 
-    let order = inner.magento.orders().get(entity_id).await?;
-    let waiting = matches!(
-        order.state,
-        Some(magento::OrderState::New | magento::OrderState::PendingPayment)
-    );
-    if recorded.is_none() && !waiting {
-        tracing::info!(order = entity_id, state = ?order.state, "order not waiting for payment: not charged");
-        return Ok(());
+        let order = shared.magento.orders().get(entity_id).await?;
+        let waiting = matches!(
+            order.state,
+            Some(magento::OrderState::New | magento::OrderState::PendingPayment)
+        );
+        if recorded.is_none() && !waiting {
+            tracing::info!(order = entity_id, state = ?order.state, "order not waiting for payment: not charged");
+            return Ok(());
+        }
+        let params = match prepare(shared, &order) {
+            Ok(params) => params,
+            Err(err) if err.is_permanent() && recorded.is_none() => {
+                // Never charged: the order waits for a person, and says why in Magento.
+                let reason = err.to_string();
+                ctx.once(&REVIEW, || async {
+                    let comment = magento::NewOrderComment {
+                        comment: format!("Not charged, needs review: {reason}"),
+                        status: order.status.clone(),
+                        ..magento::NewOrderComment::default()
+                    };
+                    shared
+                        .magento
+                        .orders()
+                        .add_comment(entity_id, &comment)
+                        .await?;
+                    Ok(())
+                })
+                .await?;
+                return Err(err);
+            }
+            Err(err) => return Err(err),
+        };
+        let canonical = params.canonical;
+        let intent_key = ctx.key_of(&PAYMENT_INTENT);
+        let outcome = ctx
+            .once(&PAYMENT_INTENT, || async {
+                let outcome = shared
+                    .stripe
+                    .payment_intents()
+                    .idempotency_key(intent_key.as_str())
+                    .create(&params.intent)
+                    .await?;
+                Ok(match outcome {
+                    PaymentOutcome::Completed(intent) => IntentOutcome::Created {
+                        payment_intent: intent.id,
+                        status: intent.status.to_string(),
+                    },
+                    PaymentOutcome::Declined(decline) => IntentOutcome::Declined {
+                        payment: Box::new(declined_payment(&decline, &canonical)?),
+                    },
+                })
+            })
+            .await?;
+
+        match outcome {
+            IntentOutcome::Created {
+                payment_intent,
+                status,
+            } => {
+                if status == "requires_action" {
+                    tracing::warn!(order = entity_id, %payment_intent, "payment needs the customer's authentication");
+                } else {
+                    tracing::info!(order = entity_id, %payment_intent, %status, "payment intent created");
+                }
+                Ok(())
+            }
+            IntentOutcome::Declined { payment } => {
+                let failure = to_magento_payment_failure(&payment, &shared.config.failure)?;
+                ctx.once(&PAYMENT_FAILURE, || async {
+                    // The call adds a comment each time: skip it when an earlier run got through.
+                    if order.status.as_deref() == Some(failure.status.as_str()) {
+                        return Ok(FailureRecorded {
+                            status: order.status.clone(),
+                            already: true,
+                        });
+                    }
+                    let recorded = shared
+                        .magento
+                        .orders()
+                        .record_payment_failure(entity_id, &failure)
+                        .await?;
+                    Ok(FailureRecorded {
+                        status: recorded.status,
+                        already: false,
+                    })
+                })
+                .await?;
+                tracing::info!(
+                    order = entity_id,
+                    "payment declined; failed-payment status recorded"
+                );
+                Ok(())
+            }
+        }
     }
-    let mut canonical = canonical(&order)?;
-    let payment_method = payment_info(&order, PAYMENT_METHOD_KEY, "pm_")?.ok_or_else(|| {
+}
+
+/// What the PaymentIntent needs, mapped before any money moves.
+struct Prepared {
+    canonical: Order,
+    intent: stripe_client::CreatePaymentIntent,
+}
+
+/// Maps the order, its payment method and its ERP documents: a failure here means the order
+/// cannot be charged.
+fn prepare(shared: &Shared, order: &magento::Order) -> Result<Prepared, StepError> {
+    let mut canonical = canonical(order)?;
+    let payment_method = payment_info(order, PAYMENT_METHOD_KEY, "pm_")?.ok_or_else(|| {
         MappingError::MissingField {
             field: info_field(PAYMENT_METHOD_KEY),
         }
     })?;
-    if let Some(customer) = payment_info(&order, CUSTOMER_KEY, "cus_")? {
+    if let Some(customer) = payment_info(order, CUSTOMER_KEY, "cus_")? {
         canonical
             .customer
             .get_or_insert_with(Customer::default)
             .ids
             .set(System::Stripe, customer);
     }
+    let erp_ctx = shared.erp_ctx(time::OffsetDateTime::now_utc().date());
+    OrderBooking::prepare(&canonical, System::Stripe, &erp_ctx)?;
     let ctx = StripeCtx {
-        store_prefix: inner.config.reference_prefix.clone(),
+        store_prefix: shared.config.reference_prefix.clone(),
         manual_capture: false,
     };
-    let mut params = to_create_payment_intent(&canonical, &ctx)?;
-    params.payment_method = Some(payment_method);
-    params.confirm = Some(true);
-    match &inner.config.return_url {
-        Some(url) => params.return_url = Some(url.clone()),
+    let mut intent = to_create_payment_intent(&canonical, &ctx)?;
+    intent.payment_method = Some(payment_method);
+    intent.confirm = Some(true);
+    match &shared.config.return_url {
+        Some(url) => intent.return_url = Some(url.clone()),
         None => {
-            params.automatic_payment_methods = Some(AutomaticPaymentMethods {
+            intent.automatic_payment_methods = Some(AutomaticPaymentMethods {
                 enabled: true,
                 allow_redirects: Some("never".to_owned()),
             });
         }
     }
-
-    let outcome: IntentOutcome = once(&*inner.store, &intent_key, "stripe", || async {
-        let outcome = inner
-            .stripe
-            .payment_intents()
-            .idempotency_key(intent_key.as_str())
-            .create(&params)
-            .await?;
-        Ok(match outcome {
-            PaymentOutcome::Completed(intent) => IntentOutcome::Created {
-                payment_intent: intent.id,
-                status: intent.status.to_string(),
-            },
-            PaymentOutcome::Declined(decline) => IntentOutcome::Declined {
-                payment: Box::new(declined_payment(&decline, &canonical)?),
-            },
-        })
-    })
-    .await?;
-
-    match outcome {
-        IntentOutcome::Created {
-            payment_intent,
-            status,
-        } => {
-            if status == "requires_action" {
-                tracing::warn!(order = entity_id, %payment_intent, "payment needs the customer's authentication");
-            } else {
-                tracing::info!(order = entity_id, %payment_intent, %status, "payment intent created");
-            }
-            Ok(())
-        }
-        IntentOutcome::Declined { payment } => {
-            let failure = to_magento_payment_failure(&payment, &inner.config.failure)?;
-            once(&*inner.store, &failure_key, "magento", || async {
-                // The call adds a comment each time: skip it when an earlier run got through.
-                if order.status.as_deref() == Some(failure.status.as_str()) {
-                    return Ok(FailureRecorded {
-                        status: order.status.clone(),
-                        already: true,
-                    });
-                }
-                let recorded = inner
-                    .magento
-                    .orders()
-                    .record_payment_failure(entity_id, &failure)
-                    .await?;
-                Ok(FailureRecorded {
-                    status: recorded.status,
-                    already: false,
-                })
-            })
-            .await?;
-            tracing::info!(
-                order = entity_id,
-                "payment declined; failed-payment status recorded"
-            );
-            Ok(())
-        }
-    }
+    Ok(Prepared { canonical, intent })
 }
 
 /// `order.extension_attributes.payment_additional_info.{key}`.

@@ -7,47 +7,53 @@ use std::time::Duration;
 use magento::{Condition, Direction, Filter, SearchCriteria};
 use tokio::sync::watch;
 
-use super::MAGENTO_ORDER;
+use super::payment::{MagentoOrder, OrderPayment};
 use crate::StepError;
-use crate::store::{NewJob, Store};
+use crate::store::Store;
 use crate::worker::now_millis;
-
-/// The [`MAGENTO_ORDER`] job of the order `entity_id` of the store `store_code`: key
-/// `magento/{store}/order/{entity_id}`, payload `{"entity_id": ...}`.
-pub fn order_job(store_code: &str, entity_id: i64) -> NewJob {
-    NewJob {
-        kind: MAGENTO_ORDER.to_owned(),
-        key: format!("magento/{store_code}/order/{entity_id}"),
-        payload: serde_json::json!({ "entity_id": entity_id }),
-        run_at: 0,
-    }
-}
+use crate::workflow::job;
 
 /// Finds a store's orders in state `new` or `pending_payment` updated since its checkpoint
 /// (`magento/{store}/orders` in [`Store::checkpoint`], a Magento `updated_at` such as
-/// `2026-11-23 10:00:00`) and enqueues one [`MAGENTO_ORDER`] job per order.
+/// `2026-11-23 10:00:00`) and enqueues one [`OrderPayment`] job per order.
 ///
 /// The search is inclusive (`updated_at >= checkpoint`) so orders updated in the same second as
 /// the last one seen are not missed; seeing an order again is harmless, since enqueuing the same
 /// job key is a no-op and a finished job is never run again. The checkpoint advances to the
 /// newest `updated_at` seen, after every page was enqueued.
-#[derive(Debug)]
-pub struct MagentoOrderPoller<S: Store> {
-    store: Arc<S>,
+pub struct MagentoOrderPoller {
+    store: Arc<dyn Store>,
     magento: magento::Client,
-    store_code: String,
+    flow: OrderPayment,
     page_size: u32,
 }
 
-impl<S: Store> MagentoOrderPoller<S> {
-    /// A poller of `store_code`'s orders through `magento`, 100 orders a page.
-    pub fn new(store: Arc<S>, magento: magento::Client, store_code: impl Into<String>) -> Self {
+impl std::fmt::Debug for MagentoOrderPoller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MagentoOrderPoller")
+            .field("store_code", &self.store_code())
+            .field("page_size", &self.page_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MagentoOrderPoller {
+    /// A poller of the orders of `flow`'s store through `magento`, 100 orders a page.
+    pub(super) fn new<S: Store>(
+        store: Arc<S>,
+        magento: magento::Client,
+        flow: OrderPayment,
+    ) -> Self {
         Self {
             store,
             magento,
-            store_code: store_code.into(),
+            flow,
             page_size: 100,
         }
+    }
+
+    fn store_code(&self) -> &str {
+        &self.flow.0.config.store_code
     }
 
     /// Sets the page size (1 to Magento's 300).
@@ -59,7 +65,7 @@ impl<S: Store> MagentoOrderPoller<S> {
 
     /// The checkpoint's name: `magento/{store}/orders`.
     pub fn checkpoint_name(&self) -> String {
-        format!("magento/{}/orders", self.store_code)
+        format!("magento/{}/orders", self.store_code())
     }
 
     /// One poll: every page of matching orders, enqueued, then the checkpoint advanced. Returns
@@ -86,12 +92,12 @@ impl<S: Store> MagentoOrderPoller<S> {
         loop {
             let page = self.magento.orders().search(&criteria).await?;
             for order in &page.items {
-                let Some(id) = order.entity_id else {
-                    tracing::warn!(store = %self.store_code, "order without entity_id skipped");
+                let Some(entity_id) = order.entity_id else {
+                    tracing::warn!(store = %self.store_code(), "order without entity_id skipped");
                     continue;
                 };
                 self.store
-                    .enqueue(order_job(&self.store_code, id), now_millis())
+                    .enqueue(job(&self.flow, &MagentoOrder { entity_id })?, now_millis())
                     .await?;
                 found += 1;
                 if let Some(updated) = &order.updated_at
@@ -119,10 +125,10 @@ impl<S: Store> MagentoOrderPoller<S> {
         while !*shutdown.borrow() {
             match self.poll_once().await {
                 Ok(found) => {
-                    tracing::debug!(store = %self.store_code, found, "magento orders polled")
+                    tracing::debug!(store = %self.store_code(), found, "magento orders polled")
                 }
                 Err(err) => {
-                    tracing::warn!(store = %self.store_code, error = %err, "magento order poll failed")
+                    tracing::warn!(store = %self.store_code(), error = %err, "magento order poll failed")
                 }
             }
             tokio::select! {

@@ -1,10 +1,10 @@
-//! `stripe:charge.refunded`: one offline Magento credit memo per Stripe refund, then the ERP
+//! `stripe.charge-refunded`: one offline Magento credit memo per Stripe refund, then the ERP
 //! credit memo and refund payment.
 //!
-//! The event carries the charge; its refunds are listed from Stripe (oldest first) and each
-//! succeeded one is booked once under `stripe/{charge id}/refund/{refund id}/...`, so a partial
-//! refund followed by another (two `charge.refunded` events) books each exactly once. Pending
-//! refunds wait for a later event.
+//! The event carries the charge; its refunds are listed from Stripe (every page, oldest first) and
+//! each succeeded one is booked once under `{charge}/refund/{refund id}/...`, so a partial refund
+//! followed by another (two `charge.refunded` events, which run the charge's job twice, never at
+//! once) books each exactly once. Pending refunds wait for a later event.
 //!
 //! Magento has no idempotency key, so before a credit memo the order's `total_refunded` is
 //! compared with the sum of this and every earlier refund of the charge: when Magento already
@@ -13,17 +13,21 @@
 //! memo (no line quantities, `adjustment_positive` = the amount), since which lines Stripe's amount
 //! stands for cannot be told from an amount.
 
+use std::sync::Arc;
+
+use async_trait::async_trait;
 use magento::{DocumentComment, ItemQty, RefundArguments};
-use mapping::erp::{to_erp_credit_memo, to_erp_refund_payment};
 use mapping::{Money, Refund, RefundStatus, System};
 use serde::{Deserialize, Serialize};
 use stripe_client::{ListRefunds, PageParams};
 
-use super::charge::erp_payment_key;
-use super::{Inner, canonical, event_charge};
+use super::{ChargeEvent, Shared, canonical, check_charge, event_charge, stripe_event};
 use crate::StepError;
-use crate::effects::once;
-use crate::store::{Job, Store};
+use crate::booking::{PAYMENT, REFUND_PAYMENT, book_refund};
+use crate::workflow::{Entity, EntityKey, Flow, JobKind, Step, StepCtx};
+
+/// The offline Magento credit memo of one Stripe refund (under the refund's entity).
+const CREDIT_MEMO: Step<CreditMemoDone> = Step::new("magento/credit-memo", System::Magento);
 
 /// What the credit memo step did: the new credit memo's id, or `None` when Magento already had it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -31,136 +35,128 @@ struct CreditMemoDone {
     credit_memo_id: Option<i64>,
 }
 
-pub(super) async fn run<S: Store>(inner: &Inner<S>, job: &Job) -> Result<(), StepError> {
-    let event = inner.stripe_event(job).await?;
-    let charge = event_charge(&event)?;
-    let Some(order_id) = inner.order_of_charge(charge).await? else {
-        tracing::debug!(charge = %charge.id, "refunded charge is not a Magento order's: ignored");
-        return Ok(());
-    };
-    // A credit memo needs the invoice (in Magento and the ERP) the charge's own flow books.
-    if inner
-        .store
-        .effect(&erp_payment_key(&charge.id))
-        .await?
-        .is_none()
-    {
-        return Err(StepError::Transient {
-            provider: None,
-            reason: format!(
-                "charge {} is not booked yet (its charge.succeeded step has not finished)",
-                charge.id
-            ),
-            retry_after: None,
-        });
+/// A refunded charge's flow (see the [module docs](super)): every `charge.refunded` runs it once
+/// more, and it books each succeeded refund of the charge once.
+#[derive(Clone)]
+pub struct ChargeRefunded(pub(super) Arc<Shared>);
+
+impl std::fmt::Debug for ChargeRefunded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChargeRefunded").finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Flow for ChargeRefunded {
+    type Input = ChargeEvent;
+    const KIND: JobKind = JobKind::new("stripe.charge-refunded");
+    const SYSTEMS: &'static [System] = &[System::Stripe, System::Magento, System::Erp];
+
+    fn entity(&self, input: &ChargeEvent) -> Result<EntityKey, StepError> {
+        Ok(self.0.charge_key(&input.charge_id))
     }
 
-    let params = ListRefunds {
-        charge: Some(charge.id.clone()),
-        page: PageParams {
-            limit: Some(100),
-            ..PageParams::default()
-        },
-        ..ListRefunds::default()
-    };
-    let mut listed = inner.stripe.refunds().list(&params).await?;
-    if listed.has_more {
-        tracing::warn!(charge = %charge.id, "more than 100 refunds: only the first 100 are booked");
-    }
-    listed
-        .data
-        .sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
-    let mut refunds = Vec::new();
-    for (i, wire) in listed.data.iter().enumerate() {
-        let refund = Refund::try_from(wire).map_err(|e| e.at(&format!("refunds[{i}]")))?;
-        if refund.status == RefundStatus::Succeeded {
-            refunds.push(refund);
-        } else {
-            tracing::info!(charge = %charge.id, refund = %wire.id, status = %refund.status, "refund not succeeded yet: skipped");
+    async fn run(&self, ctx: &StepCtx<'_>, input: ChargeEvent) -> Result<(), StepError> {
+        let shared = &*self.0;
+        let event = stripe_event(ctx, &input.event).await?;
+        let charge = event_charge(&event)?;
+        check_charge(&input, charge)?;
+        let Some(order_id) = shared.order_of_charge(charge).await? else {
+            tracing::debug!(charge = %charge.id, "refunded charge is not a Magento order's: ignored");
+            return Ok(());
+        };
+        // A credit memo needs the invoice (in Magento and the ERP) the charge's own flow books.
+        if ctx.recorded(&PAYMENT)?.is_none() {
+            return Err(ctx.wait_for(format_args!("the booking of charge {}", charge.id)));
         }
-    }
-    let mut steps = Vec::with_capacity(refunds.len());
-    for refund in &refunds {
-        let id = refund.ids.require(System::Stripe, "refund.ids.stripe")?;
-        steps.push((refund, format!("stripe/{}/refund/{id}", charge.id)));
-    }
-    let mut open = Vec::new();
-    for (refund, base) in &steps {
-        if inner
-            .store
-            .effect(&format!("{base}/erp-refund-payment"))
-            .await?
-            .is_none()
-        {
-            open.push((*refund, base.as_str()));
-        }
-    }
-    if open.is_empty() {
-        return Ok(());
-    }
 
-    let mut order = inner.magento.orders().get(order_id).await?;
-    let canonical = canonical(&order)?;
-    let ctx = inner.erp_ctx(event.created.to_offset(time::UtcOffset::UTC).date());
-    // The running total of the charge's refunds up to each one, for the Magento check.
-    let mut through = Money::zero(canonical.currency);
-    for (refund, base) in &steps {
-        through = through.checked_add(refund.amount)?;
-        if !open.iter().any(|(_, b)| b == base) {
-            continue;
-        }
-        let memo = to_erp_credit_memo(refund, &canonical, &ctx)?;
-        let refund_payment = to_erp_refund_payment(refund, &canonical, &ctx)?;
-        let done: CreditMemoDone = once(
-            &*inner.store,
-            &format!("{base}/magento-credit-memo"),
-            "magento",
-            || async {
-                let refunded = Money::from_major(
-                    order.total_refunded.unwrap_or_default(),
-                    canonical.currency,
-                    "order.total_refunded",
-                )?;
-                if refunded.minor() >= through.minor() {
-                    return Ok(CreditMemoDone {
-                        credit_memo_id: None,
-                    });
-                }
-                let whole = refunded.is_zero() && refund.amount == canonical.total;
-                let body = credit_memo(&order, refund, whole, inner.config.notify_customer);
-                let id = inner
-                    .magento
-                    .credit_memos()
-                    .refund_offline(order_id, &body)
-                    .await?;
-                Ok(CreditMemoDone {
-                    credit_memo_id: Some(id),
-                })
+        let mut listed = Vec::new();
+        let mut params = ListRefunds {
+            charge: Some(charge.id.clone()),
+            page: PageParams {
+                limit: Some(100),
+                ..PageParams::default()
             },
-        )
-        .await?;
-        if done.credit_memo_id.is_some() {
-            // The next refund's check must see this one.
-            order = inner.magento.orders().get(order_id).await?;
+            ..ListRefunds::default()
+        };
+        loop {
+            let page = shared.stripe.refunds().list(&params).await?;
+            let last = page.data.last().map(|r| r.id.clone());
+            listed.extend(page.data);
+            match last {
+                Some(last) if page.has_more => params.page.starting_after = Some(last),
+                _ => break,
+            }
         }
-        let erp = &*inner.erp;
-        once(
-            &*inner.store,
-            &format!("{base}/erp-credit-memo"),
-            "erp",
-            || async { Ok(erp.create_credit_memo(&memo).await?) },
-        )
-        .await?;
-        once(
-            &*inner.store,
-            &format!("{base}/erp-refund-payment"),
-            "erp",
-            || async { Ok(erp.post_payment(&refund_payment).await?) },
-        )
-        .await?;
-        tracing::info!(order = order_id, charge = %charge.id, credit_memo = ?done.credit_memo_id, "refund recorded in Magento and the ERP");
+        listed.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+        let mut refunds = Vec::new();
+        for (i, wire) in listed.iter().enumerate() {
+            let refund = Refund::try_from(wire).map_err(|e| e.at(&format!("refunds[{i}]")))?;
+            if refund.status == RefundStatus::Succeeded {
+                refunds.push(refund);
+            } else {
+                tracing::info!(charge = %charge.id, refund = %wire.id, status = %refund.status, "refund not succeeded yet: skipped");
+            }
+        }
+        let mut steps = Vec::with_capacity(refunds.len());
+        for refund in &refunds {
+            let id = refund.ids.require(System::Stripe, "refund.ids.stripe")?;
+            steps.push((refund, ctx.entity().child(Entity::Refund, id)));
+        }
+        let open: Vec<bool> = steps
+            .iter()
+            .map(|(_, at)| Ok(ctx.recorded_at(at, &REFUND_PAYMENT)?.is_none()))
+            .collect::<Result<_, StepError>>()?;
+        if !open.contains(&true) {
+            return Ok(());
+        }
+
+        let mut order = shared.magento.orders().get(order_id).await?;
+        let canonical = canonical(&order)?;
+        let erp_ctx = shared.erp_ctx(event.created.to_offset(time::UtcOffset::UTC).date());
+        // The running total of the charge's refunds up to each one, for the Magento check.
+        let mut through = Money::zero(canonical.currency);
+        for ((refund, at), open) in steps.iter().zip(open) {
+            through = through.checked_add(refund.amount)?;
+            if !open {
+                continue;
+            }
+            let done = ctx
+                .once_at(at, &CREDIT_MEMO, || async {
+                    let refunded = Money::from_major(
+                        order.total_refunded.unwrap_or_default(),
+                        canonical.currency,
+                        "order.total_refunded",
+                    )?;
+                    if refunded.minor() >= through.minor() {
+                        return Ok(CreditMemoDone {
+                            credit_memo_id: None,
+                        });
+                    }
+                    let whole = refunded.is_zero() && refund.amount == canonical.total;
+                    let body = credit_memo(&order, refund, whole, shared.config.notify_customer);
+                    let id = shared
+                        .magento
+                        .credit_memos()
+                        .refund_offline(order_id, &body)
+                        .await?;
+                    Ok(CreditMemoDone {
+                        credit_memo_id: Some(id),
+                    })
+                })
+                .await?;
+            if done.credit_memo_id.is_some() {
+                // The next refund's check must see this one.
+                order = shared.magento.orders().get(order_id).await?;
+            }
+            let refund_id = refund.ids.get(System::Stripe).unwrap_or_default();
+            book_refund(ctx, &*shared.erp, at, refund, &canonical, &erp_ctx)
+                .await
+                .map_err(|e| e.after_money("refund", refund_id))?;
+            tracing::info!(order = order_id, charge = %charge.id, credit_memo = ?done.credit_memo_id, "refund recorded in Magento and the ERP");
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// The offline credit memo of `refund`: every line when it refunds the `whole` order, otherwise

@@ -1,17 +1,21 @@
-//! `fulfilment:shipped`: the Magento shipment, with its tracking number, of every line left to
+//! `magento.shipment`: the Magento shipment, with its tracking number, of every line left to
 //! ship.
 
+use std::sync::Arc;
+
+use async_trait::async_trait;
 use magento::{CreateShipment, Track};
-use mapping::MappingError;
+use mapping::{MappingError, System};
 use serde::{Deserialize, Serialize};
 
-use super::{Inner, payload};
+use super::Shared;
 use crate::StepError;
-use crate::effects::once;
-use crate::store::{Job, Store};
+use crate::workflow::{Entity, EntityKey, Flow, JobKind, Step, StepCtx};
 
-/// The payload of a [`FULFILMENT_SHIPPED`](super::FULFILMENT_SHIPPED) job: the warehouse shipped
-/// an order's remaining lines.
+/// The shipment (under the shipment's entity).
+const SHIPMENT: Step<ShipmentDone> = Step::new("magento/shipment", System::Magento);
+
+/// The input of a [`Shipment`] job: the warehouse shipped an order's remaining lines.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shipped {
     /// The Magento order's `entity_id`.
@@ -29,52 +33,77 @@ struct ShipmentDone {
     shipment_id: Option<i64>,
 }
 
-pub(super) async fn run<S: Store>(inner: &Inner<S>, job: &Job) -> Result<(), StepError> {
-    let shipped: Shipped = payload(job)?;
-    let tracking_number = shipped.tracking_number.trim();
-    if tracking_number.is_empty() {
-        return Err(MappingError::MissingField {
-            field: "shipped.tracking_number".to_owned(),
-        }
-        .into());
+/// A shipment's flow (see the [module docs](super)).
+#[derive(Clone)]
+pub struct Shipment(pub(super) Arc<Shared>);
+
+impl std::fmt::Debug for Shipment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shipment").finish_non_exhaustive()
     }
-    if shipped.carrier.trim().is_empty() {
-        return Err(MappingError::MissingField {
-            field: "shipped.carrier".to_owned(),
+}
+
+#[async_trait]
+impl Flow for Shipment {
+    type Input = Shipped;
+    const KIND: JobKind = JobKind::new("magento.shipment");
+    const SYSTEMS: &'static [System] = &[System::Magento];
+
+    fn entity(&self, shipped: &Shipped) -> Result<EntityKey, StepError> {
+        let tracking_number = shipped.tracking_number.trim();
+        if tracking_number.is_empty() {
+            return Err(MappingError::MissingField {
+                field: "shipped.tracking_number".to_owned(),
+            }
+            .into());
         }
-        .into());
+        Ok(self
+            .0
+            .order_key(shipped.order_id)
+            .child(Entity::Shipment, tracking_number))
     }
-    let order_id = shipped.order_id;
-    let key = inner.order_key(order_id, &format!("shipment/{tracking_number}"));
-    let done: ShipmentDone = once(&*inner.store, &key, "magento", || async {
-        // Magento has no idempotency key: an order with nothing left to ship was shipped by an
-        // earlier run (or by hand), which is success.
-        let order = inner.magento.orders().get(order_id).await?;
-        if order.state == Some(magento::OrderState::Canceled) {
-            return Err(StepError::permanent(format!(
-                "magento order {order_id} is canceled: shipment {tracking_number} not recorded"
-            )));
+
+    async fn run(&self, ctx: &StepCtx<'_>, shipped: Shipped) -> Result<(), StepError> {
+        let shared = &*self.0;
+        let tracking_number = shipped.tracking_number.trim();
+        if shipped.carrier.trim().is_empty() {
+            return Err(MappingError::MissingField {
+                field: "shipped.carrier".to_owned(),
+            }
+            .into());
         }
-        if !has_lines_to_ship(&order) {
-            return Ok(ShipmentDone { shipment_id: None });
-        }
-        let shipment = CreateShipment {
-            notify: inner.config.notify_customer,
-            tracks: vec![track(&shipped.carrier, tracking_number)],
-            ..CreateShipment::default()
-        };
-        let id = inner
-            .magento
-            .shipments()
-            .create(order_id, &shipment)
+        let order_id = shipped.order_id;
+        let done = ctx
+            .once(&SHIPMENT, || async {
+                // Magento has no idempotency key: an order with nothing left to ship was shipped
+                // by an earlier run (or by hand), which is success.
+                let order = shared.magento.orders().get(order_id).await?;
+                if order.state == Some(magento::OrderState::Canceled) {
+                    return Err(StepError::permanent(format!(
+                        "magento order {order_id} is canceled: shipment {tracking_number} not recorded"
+                    )));
+                }
+                if !has_lines_to_ship(&order) {
+                    return Ok(ShipmentDone { shipment_id: None });
+                }
+                let shipment = CreateShipment {
+                    notify: shared.config.notify_customer,
+                    tracks: vec![track(&shipped.carrier, tracking_number)],
+                    ..CreateShipment::default()
+                };
+                let id = shared
+                    .magento
+                    .shipments()
+                    .create(order_id, &shipment)
+                    .await?;
+                Ok(ShipmentDone {
+                    shipment_id: Some(id),
+                })
+            })
             .await?;
-        Ok(ShipmentDone {
-            shipment_id: Some(id),
-        })
-    })
-    .await?;
-    tracing::info!(order = order_id, shipment = ?done.shipment_id, "shipment recorded");
-    Ok(())
+        tracing::info!(order = order_id, shipment = ?done.shipment_id, "shipment recorded");
+        Ok(())
+    }
 }
 
 /// Whether a physical top-level line still has a quantity to ship (ordered less shipped,

@@ -93,7 +93,7 @@ pub struct Order {
     /// Whether the buyer is tax-exempt.
     #[serde(default)]
     pub tax_exempt: Option<bool>,
-    /// Whether duties are included.
+    /// Whether duties are included in the prices (the subtotal), rather than charged on top.
     #[serde(default)]
     pub duties_included: Option<bool>,
     /// Whether the order is confirmed.
@@ -171,7 +171,7 @@ pub struct Order {
     /// Amount still owed.
     #[serde(default, with = "decimal_opt")]
     pub total_outstanding: Option<Decimal>,
-    /// Tips received.
+    /// Tips received (shop currency; `"0.00"` when none).
     #[serde(default, with = "decimal_opt")]
     pub total_tip_received: Option<Decimal>,
     /// Total weight in grams.
@@ -201,9 +201,19 @@ pub struct Order {
     /// Current tax in both currencies.
     #[serde(default)]
     pub current_total_tax_set: Option<MoneySet>,
-    /// Current duties in both currencies.
+    /// Current duties in both currencies (after edits and refunds).
     #[serde(default)]
     pub current_total_duties_set: Option<MoneySet>,
+    /// Duties charged at checkout, in both currencies (`null` when none).
+    #[serde(default)]
+    pub original_total_duties_set: Option<MoneySet>,
+    /// POS cash rounding of the payments received, in both currencies; may be negative, `0.00`
+    /// without cash or rounding.
+    #[serde(default)]
+    pub total_cash_rounding_payment_adjustment_set: Option<MoneySet>,
+    /// POS cash rounding of the refunds paid, in both currencies; may be negative.
+    #[serde(default)]
+    pub total_cash_rounding_refund_adjustment_set: Option<MoneySet>,
     /// Line items.
     #[serde(default, deserialize_with = "null_default")]
     pub line_items: Vec<LineItem>,
@@ -519,4 +529,46 @@ pub struct ClientDetails {
     /// Session hash.
     #[serde(default)]
     pub session_hash: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    const MINIMAL: &str = r#"{"id": 1, "created_at": "2025-04-02T11:38:34-05:00",
+        "currency": "CAD", "total_price": "10.00"}"#;
+
+    #[test]
+    fn total_components_parse_and_stay_optional() {
+        let mut value: serde_json::Value = serde_json::from_str(MINIMAL).unwrap();
+        let bag = |amount: &str| {
+            serde_json::json!({"shop_money": {"amount": amount, "currency_code": "CAD"},
+                               "presentment_money": {"amount": amount, "currency_code": "CAD"}})
+        };
+        value["total_tip_received"] = "2.50".into();
+        value["duties_included"] = false.into();
+        value["original_total_duties_set"] = bag("4.10");
+        value["total_cash_rounding_payment_adjustment_set"] = bag("-0.02");
+        value["total_cash_rounding_refund_adjustment_set"] = bag("0.00");
+        let order: Order = serde_json::from_value(value).unwrap();
+        assert_eq!(order.total_tip_received.unwrap().to_string(), "2.50");
+        assert_eq!(order.duties_included, Some(false));
+        let duties = order.original_total_duties_set.unwrap();
+        assert_eq!(duties.shop_money.amount.to_string(), "4.10");
+        let rounding = order.total_cash_rounding_payment_adjustment_set.unwrap();
+        assert_eq!(rounding.shop_money.amount.to_string(), "-0.02");
+        assert!(order.total_cash_rounding_refund_adjustment_set.is_some());
+
+        // Payloads from before these fields existed, or with `null`, still parse.
+        let old: Order = serde_json::from_str(MINIMAL).unwrap();
+        assert_eq!(old.total_tip_received, None);
+        assert_eq!(old.original_total_duties_set, None);
+        assert_eq!(old.total_cash_rounding_payment_adjustment_set, None);
+        let mut nulls: serde_json::Value = serde_json::from_str(MINIMAL).unwrap();
+        nulls["original_total_duties_set"] = serde_json::Value::Null;
+        nulls["total_cash_rounding_payment_adjustment_set"] = serde_json::Value::Null;
+        let nulls: Order = serde_json::from_value(nulls).unwrap();
+        assert_eq!(nulls.original_total_duties_set, None);
+    }
 }

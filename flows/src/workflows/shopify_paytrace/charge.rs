@@ -1,0 +1,244 @@
+//! The PayTrace charge of an order (a sale, or an authorization), sent at most once unless it
+//! provably never landed.
+
+use std::time::Duration;
+
+use mapping::paytrace::{OrderCtx, TransactionCtx};
+use mapping::{MappingError, Order, Payment, PaymentKind, PaymentStatus, System};
+use paytrace::SaleLookup;
+
+use super::{
+    ATTR_PROTECT_KEY, ATTR_PROTECT_TOKEN, ATTR_VAULT_CUSTOMER, Sent, Shared, paytrace_date,
+};
+use crate::StepError;
+use crate::worker::now_millis;
+use crate::workflow::{State, Step, StepCtx};
+
+/// The charge: a sale, or an authorization in [`super::PaymentMode::AuthorizeThenCapture`].
+pub(super) const CHARGE: Step<Payment> = Step::new("charge", System::Paytrace);
+/// A charge sent whose answer is not on record yet.
+const CHARGE_SENT: State<Sent> = State::new("charge/sent");
+
+/// The card an order is charged with, read from its note attributes.
+pub(super) enum CardSource {
+    Vault(String),
+    Protect { token: String, key: String },
+}
+
+/// The card source of a Shopify order; an order with none is an error naming the attribute.
+pub(super) fn card_source(order: &shopify::rest::Order) -> Result<CardSource, MappingError> {
+    let attr = |name: &str| {
+        order
+            .note_attributes
+            .iter()
+            .find(|a| a.name == name)
+            .and_then(|a| a.value.clone())
+            .filter(|v| !v.trim().is_empty())
+    };
+    if let Some(customer) = attr(ATTR_VAULT_CUSTOMER) {
+        return Ok(CardSource::Vault(customer));
+    }
+    match (attr(ATTR_PROTECT_TOKEN), attr(ATTR_PROTECT_KEY)) {
+        (Some(token), Some(key)) => Ok(CardSource::Protect { token, key }),
+        _ => Err(MappingError::MissingField {
+            field: format!("order.note_attributes.{ATTR_VAULT_CUSTOMER}"),
+        }),
+    }
+}
+
+/// The request of a charge, by card source.
+enum ChargeRequest {
+    Vault(paytrace::CustomerRequest),
+    Protect(paytrace::ProtectRequest),
+}
+
+/// What a charge needs, mapped before any money moves.
+pub(super) struct ChargePlan {
+    request: ChargeRequest,
+    kind: PaymentKind,
+    tx_ctx: TransactionCtx,
+    invoice_id: String,
+}
+
+impl ChargePlan {
+    /// Maps everything the charge of `order` needs; a failure here means the order cannot be
+    /// charged.
+    pub(super) fn new(
+        shared: &Shared,
+        order: &Order,
+        source: CardSource,
+        kind: PaymentKind,
+    ) -> Result<Self, MappingError> {
+        let order_ctx = order_ctx(shared);
+        let tx_ctx = match &source {
+            CardSource::Vault(_) => TransactionCtx::for_vault_order(order, kind, &order_ctx)?,
+            CardSource::Protect { .. } => TransactionCtx::for_order(order, kind, &order_ctx)?,
+        };
+        let invoice_id = mapping::paytrace::invoice_id(order, &order_ctx)?;
+        let request = match source {
+            CardSource::Vault(_) => {
+                ChargeRequest::Vault(mapping::paytrace::to_customer_request(order, &order_ctx)?)
+            }
+            CardSource::Protect { token, key } => {
+                let token = paytrace::ProtectToken::new(token, key);
+                ChargeRequest::Protect(mapping::paytrace::to_protect_request(
+                    order, &order_ctx, token,
+                )?)
+            }
+        };
+        Ok(Self {
+            request,
+            kind,
+            tx_ctx,
+            invoice_id,
+        })
+    }
+}
+
+fn order_ctx(shared: &Shared) -> OrderCtx<'_> {
+    OrderCtx {
+        store_prefix: &shared.config.store_prefix,
+        email_receipt: false,
+    }
+}
+
+/// The charge of `order`: its recorded result, what PayTrace's exports say of a charge sent
+/// without an answer, or a new request. See the module docs of the workflow for the rule.
+pub(super) async fn charge(
+    shared: &Shared,
+    ctx: &StepCtx<'_>,
+    plan: &ChargePlan,
+) -> Result<Payment, StepError> {
+    if let Some(payment) = ctx.recorded(&CHARGE)? {
+        return Ok(payment);
+    }
+    if let Some(sent) = ctx.state(&CHARGE_SENT)? {
+        let lookup = shared
+            .paytrace
+            .find_sale_by_invoice(&sent.reference, paytrace_date(sent.at))
+            .await?;
+        let found = match lookup {
+            SaleLookup::Approved(record) => Some(payment_from_record(&record, &plan.tx_ctx, true)),
+            SaleLookup::Declined(record) => Some(payment_from_record(&record, &plan.tx_ctx, false)),
+            SaleLookup::Multiple(records) => {
+                return Err(StepError::permanent(format!(
+                    "{} PayTrace transactions carry invoice_id {}: resolve by hand",
+                    records.len(),
+                    sent.reference
+                )));
+            }
+            SaleLookup::NotFound => None,
+        };
+        if let Some(payment) = found {
+            tracing::info!(invoice = %sent.reference, status = %payment.status, "lost charge answer found in PayTrace's export");
+            ctx.record(ctx.entity(), &CHARGE, &payment)?;
+            ctx.clear_state(&CHARGE_SENT);
+            return Ok(payment);
+        }
+        if let Some(left) = still_landing(shared, &sent) {
+            return Err(StepError::wait(
+                left,
+                format!(
+                    "PayTrace may still process charge {}: looking it up again once it cannot",
+                    sent.reference
+                ),
+            ));
+        }
+        if !shared.config.recovery.resends() {
+            return Err(StepError::permanent(format!(
+                "charge {} was sent without an answer and is not in PayTrace's exports: check \
+                 PayTrace before replaying",
+                sent.reference
+            )));
+        }
+        tracing::warn!(invoice = %sent.reference, "charge never landed; sending it again");
+    }
+
+    // Sent is on record (fenced by the claim) before the request leaves, and the claim outlasts
+    // the request: a run that lost its claim sends nothing, and no other run can start meanwhile.
+    ctx.hold_lease(request_time(shared)).await?;
+    ctx.set_state(
+        &CHARGE_SENT,
+        &Sent {
+            at: now_millis(),
+            reference: plan.invoice_id.clone(),
+        },
+    )?;
+    ctx.save().await?;
+    let authorize = plan.kind == PaymentKind::Authorization;
+    let sent = match &plan.request {
+        ChargeRequest::Vault(request) if authorize => {
+            shared.paytrace.authorize_by_customer(request).await
+        }
+        ChargeRequest::Vault(request) => shared.paytrace.sale_by_customer(request).await,
+        ChargeRequest::Protect(request) if authorize => {
+            shared.paytrace.authorize_protect(request).await
+        }
+        ChargeRequest::Protect(request) => shared.paytrace.sale_protect(request).await,
+    };
+    match sent {
+        Ok(response) => {
+            let payment = mapping::paytrace::to_payment(&response, &plan.tx_ctx)?;
+            ctx.record(ctx.entity(), &CHARGE, &payment)?;
+            ctx.clear_state(&CHARGE_SENT);
+            Ok(payment)
+        }
+        Err(err) if err.is_ambiguous() => Err(StepError::wait(
+            shared.settle_after,
+            format!(
+                "charge {} sent without an answer ({err}): looking it up once it cannot land",
+                plan.invoice_id
+            ),
+        )),
+        Err(err) => {
+            // PayTrace answered: nothing was charged.
+            ctx.clear_state(&CHARGE_SENT);
+            Err(err.into())
+        }
+    }
+}
+
+/// The longest a PayTrace request may take: a token request and the call itself.
+pub(super) fn request_time(shared: &Shared) -> Duration {
+    shared.paytrace.timeout().saturating_mul(2)
+}
+
+/// How long a request sent at `sent.at` may still land, if it may.
+pub(super) fn still_landing(shared: &Shared, sent: &Sent) -> Option<Duration> {
+    let elapsed = u64::try_from(now_millis().saturating_sub(sent.at)).unwrap_or(0);
+    shared
+        .settle_after
+        .checked_sub(Duration::from_millis(elapsed))
+        .filter(|left| !left.is_zero())
+}
+
+/// A charge PayTrace processed whose answer we never saw, as found in its export: the export
+/// that listed it says whether it was approved.
+fn payment_from_record(
+    record: &paytrace::TransactionRecord,
+    ctx: &TransactionCtx,
+    approved: bool,
+) -> Payment {
+    Payment {
+        ids: mapping::ExternalIds::new().with(System::Paytrace, record.transaction_id.to_string()),
+        gateway: System::Paytrace,
+        order_number: ctx.order_number.clone(),
+        reference: ctx.reference.clone(),
+        kind: ctx.kind,
+        status: match (approved, ctx.kind) {
+            (true, PaymentKind::Authorization) => PaymentStatus::Authorized,
+            (true, _) => PaymentStatus::Captured,
+            (false, _) => PaymentStatus::Declined,
+        },
+        amount: ctx.amount,
+        fee: None,
+        card_brand: None,
+        card_last4: None,
+        avs: None,
+        cvv: None,
+        approval_code: record.approval_code.clone(),
+        vault_id: ctx.vault_id.clone(),
+        message: record.status_message.clone(),
+        processed_at: None,
+    }
+}

@@ -1,0 +1,459 @@
+//! Shopify + PayTrace.
+//!
+//! | flow | job kind | entity | started by | steps |
+//! |---|---|---|---|---|
+//! | [`OrderPayment`] | `shopify.order-payment` | `shopify/{shop}/order/{id}` | `orders/create` | mapped and validated → risk gate → PayTrace sale (or authorization) → Shopify paid + metafields, or tagged and noted when declined → ERP customer, sales order, invoice, payment (authorization: metafields and tag, ERP customer and sales order) |
+//! | [`OrderCapture`] | `shopify.order-capture` | the order's | `fulfillments/create` | capture of the authorization → Shopify paid + metafields → ERP invoice and payment |
+//! | [`RefundFlow`] | `shopify.refund` | `shopify/{shop}/order/{id}/refund/{refund id}` | `refunds/create` | PayTrace refund, or a void when the sale has not settled → ERP credit memo and refund payment |
+//!
+//! # Where the card comes from
+//!
+//! An `orders/create` webhook carries no card data. The storefront's checkout puts one of these in
+//! the order's note attributes: a PayTrace vault customer id ([`ATTR_VAULT_CUSTOMER`]), or a
+//! Protect.js token and key ([`ATTR_PROTECT_TOKEN`], [`ATTR_PROTECT_KEY`]). An order with neither
+//! is not charged (see below), naming the attribute.
+//!
+//! # No money before the booking is known to work
+//!
+//! Everything that must follow a charge is mapped and validated before it: the canonical order,
+//! the card source, the ERP customer, sales order, invoice and payment, and the Shopify
+//! metafields. An order that fails any of these is tagged [`Config::review_tag`] with a note
+//! naming the field, goes to dead letters, and is never charged. A failure after the charge
+//! dead-letters the booking ("booking after charge ... failed"), and a replay books without
+//! charging again: the charge is on record.
+//!
+//! Custom items without a SKU and totals that include tips, duties or cash rounding book (see
+//! [`mapping::erp`]).
+//!
+//! # Exactly once
+//!
+//! Every order (or refund) has one job per flow, keyed by its entity: the same order delivered
+//! under several webhook ids is processed once, and never by two runs at a time. Every effect is
+//! a [`Step`](crate::workflow::Step) recorded under the entity:
+//!
+//! | step | key under the entity | why a repeat is harmless |
+//! |---|---|---|
+//! | risk | `risk` | a read |
+//! | hold, review, declined, authorized | `hold`, `review`, `declined`, `authorized` | tags and notes are set, not added twice |
+//! | charge | `charge` (state `charge/sent` while unanswered) | see below |
+//! | capture | `capture` (state `capture/sent`) | see below |
+//! | mark paid | `mark-paid` | "already paid" is success |
+//! | metafields | `metafields` | `metafieldsSet` overwrites |
+//! | ERP documents | `erp/customer`, `erp/sales-order`, `erp/invoice`, `erp/payment` | ERP external references |
+//! | refund | `refund/{id}/paytrace` (state `refund/{id}/paytrace/sent`) | never repeated: see below |
+//! | ERP refund | `refund/{id}/erp/credit-memo`, `.../erp/refund-payment` | ERP external references |
+//!
+//! PayTrace has no idempotency key. Before a charge is sent, the run makes sure its lease
+//! outlasts the PayTrace client's timeout, then writes "sent" (with the time) durably, fenced by
+//! its claim: a run that lost its claim sends nothing. Whenever "sent" is found without an
+//! answer (a timeout, a dropped connection, a crash), the charge's `invoice_id` is looked up in
+//! PayTrace's exports, approved and declined ([`paytrace::Client::find_sale_by_invoice`]): an
+//! approval or a decline found is the answer. When it is not found, the job waits (without
+//! spending an attempt) until the charge can no longer land, that is the client's timeout plus
+//! PayTrace's processing window ([`SaleRecovery`]) after it was sent, looks again, and only then
+//! sends the charge again, or with [`SaleRecovery::never_resend`] sends it to dead letters for a
+//! person. Authorizations and captures follow the same rule (a capture is checked on the
+//! authorization, [`paytrace::Client::find_transaction`]). A refund whose outcome is unknown is
+//! never sent again: it goes to dead letters for a person to check PayTrace first.
+
+mod capture;
+mod charge;
+mod order;
+mod refund;
+mod risk;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use erp::Erp;
+use mapping::System;
+use mapping::erp::ErpCtx;
+use serde::{Deserialize, Serialize};
+
+pub use capture::{FulfillmentEvent, OrderCapture};
+pub use order::{OrderEvent, OrderPayment};
+pub use refund::{RefundEvent, RefundFlow};
+pub use risk::{RiskDecision, RiskGate, ShopifyRecommendation};
+
+use crate::StepError;
+use crate::intake::{Delivery, Route};
+use crate::worker::Worker;
+use crate::workflow::{Entity, EntityKey, decode, job};
+
+/// Note attribute holding the PayTrace vault customer id to charge.
+pub const ATTR_VAULT_CUSTOMER: &str = "paytrace_customer_id";
+/// Note attribute holding a Protect.js `hpf_token`.
+pub const ATTR_PROTECT_TOKEN: &str = "paytrace_hpf_token";
+/// Note attribute holding the Protect.js `enc_key` that goes with the token.
+pub const ATTR_PROTECT_KEY: &str = "paytrace_enc_key";
+
+/// How a charge (sale, authorization or capture) whose answer was lost is recovered.
+///
+/// PayTrace does not say how long it may take to process a request it received, and a request
+/// the client gave up on may still be processed. The runtime waits, after sending, until the
+/// request can no longer land: the PayTrace client's own timeout (it closes the connection then)
+/// plus this processing window. Only then does a charge not found in PayTrace's exports count as
+/// never made. The window is an assumption about PayTrace that no stored source confirms; two
+/// minutes is far beyond the 7 to 19 s its sandbox took per call (see the PayTrace notes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaleRecovery {
+    processing_window: Duration,
+    resend: bool,
+}
+
+impl Default for SaleRecovery {
+    /// A two-minute window, and charges not found after it are sent again.
+    fn default() -> Self {
+        Self {
+            processing_window: Duration::from_secs(120),
+            resend: true,
+        }
+    }
+}
+
+impl SaleRecovery {
+    /// Recovery with this processing window.
+    pub fn new(processing_window: Duration) -> Self {
+        Self {
+            processing_window,
+            ..Self::default()
+        }
+    }
+
+    /// Charges not found once they can no longer land go to dead letters for a person instead of
+    /// being sent again.
+    #[must_use]
+    pub fn never_resend(mut self) -> Self {
+        self.resend = false;
+        self
+    }
+
+    /// The window.
+    pub fn processing_window(&self) -> Duration {
+        self.processing_window
+    }
+
+    /// Whether charges are sent again.
+    pub fn resends(&self) -> bool {
+        self.resend
+    }
+}
+
+/// When the card is charged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum PaymentMode {
+    /// A PayTrace sale when the order is created.
+    #[default]
+    Sale,
+    /// A PayTrace authorization when the order is created, captured when it is first fulfilled
+    /// (Shopify's `fulfillments/create`). Authorizations expire (card networks allow about 7
+    /// to 30 days): an order fulfilled later fails its capture and is dead-lettered.
+    AuthorizeThenCapture,
+}
+
+/// Settings of the Shopify + PayTrace workflows.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// The shop's domain (`demo.myshopify.com`), part of every key and ERP reference.
+    pub shop: String,
+    /// Prefix of PayTrace `invoice_id`s for this shop (see `mapping::reference`).
+    pub store_prefix: String,
+    /// The PayTrace merchant account, part of ERP payment references.
+    pub paytrace_account: String,
+    /// Tag put on orders held for review by the risk gate.
+    pub held_tag: String,
+    /// Tag put on orders that cannot be booked (and so are not charged).
+    pub review_tag: String,
+    /// Tag put on orders whose payment was declined.
+    pub declined_tag: String,
+    /// Tag put on orders authorized and waiting for fulfilment.
+    pub authorized_tag: String,
+    /// Shopify gateway names that stand for PayTrace on this shop's refund transactions. Orders
+    /// marked paid by this workflow carry Shopify's `manual` gateway, so that is the default.
+    pub paytrace_gateway_names: Vec<String>,
+    /// Charge at once, or authorize and capture on fulfilment.
+    pub payment: PaymentMode,
+    /// How a charge whose answer was lost is recovered.
+    pub recovery: SaleRecovery,
+}
+
+impl Config {
+    /// Settings with the default tags (`payops-held`, `payops-review`, `payops-declined`,
+    /// `payops-authorized`), no invoice prefix, sales, and the default recovery.
+    pub fn new(shop: impl Into<String>, paytrace_account: impl Into<String>) -> Self {
+        Self {
+            shop: shop.into(),
+            store_prefix: String::new(),
+            paytrace_account: paytrace_account.into(),
+            held_tag: "payops-held".to_owned(),
+            review_tag: "payops-review".to_owned(),
+            declined_tag: "payops-declined".to_owned(),
+            authorized_tag: "payops-authorized".to_owned(),
+            paytrace_gateway_names: vec!["manual".to_owned()],
+            payment: PaymentMode::Sale,
+            recovery: SaleRecovery::default(),
+        }
+    }
+
+    /// Sets when the card is charged.
+    #[must_use]
+    pub fn payment(mut self, mode: PaymentMode) -> Self {
+        self.payment = mode;
+        self
+    }
+
+    /// Sets the `invoice_id` prefix.
+    #[must_use]
+    pub fn store_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.store_prefix = prefix.into();
+        self
+    }
+
+    /// Sets how a charge whose answer was lost is recovered.
+    #[must_use]
+    pub fn recovery(mut self, recovery: SaleRecovery) -> Self {
+        self.recovery = recovery;
+        self
+    }
+}
+
+/// What every flow of the pair shares.
+pub(crate) struct Shared {
+    shopify: shopify::Client,
+    paytrace: paytrace::Client,
+    erp: Arc<dyn Erp>,
+    risk: Arc<dyn RiskGate>,
+    config: Config,
+    /// From sending a charge to when it can no longer land: the client's timeout plus the
+    /// processing window.
+    settle_after: Duration,
+}
+
+impl Shared {
+    /// The shop's root key.
+    fn shop(&self) -> EntityKey {
+        EntityKey::new(System::Shopify, &self.config.shop)
+    }
+
+    /// An order's key.
+    fn order_key(&self, order_id: u64) -> EntityKey {
+        self.shop().child(Entity::Order, order_id)
+    }
+
+    /// The ERP context of documents booked now for this shop and PayTrace account.
+    fn erp_ctx(&self) -> ErpCtx {
+        ErpCtx::new(
+            System::Shopify,
+            &self.config.shop,
+            &self.config.paytrace_account,
+            today(),
+        )
+    }
+}
+
+/// The Shopify + PayTrace workflows, ready to register on a [`Worker`] and route in the intake.
+///
+/// ```no_run
+/// # async fn run(
+/// #     store: std::sync::Arc<flows::SqliteStore>,
+/// #     shopify: shopify::Client,
+/// #     paytrace: paytrace::Client,
+/// #     erp: std::sync::Arc<dyn erp::Erp>,
+/// # ) {
+/// use flows::intake::{Intake, ShopifyWebhooks};
+/// use flows::workflows::shopify_paytrace::{Config, ShopifyPaytrace};
+/// use flows::{Worker, WorkerConfig};
+/// use secrecy::SecretString;
+///
+/// let config = Config::new("demo.myshopify.com", "merchant-42");
+/// let workflows = ShopifyPaytrace::new(shopify, paytrace, erp, config);
+/// let intake = Intake::new(store.clone())
+///     .source(ShopifyWebhooks::new(shopify::WebhookVerifier::new(SecretString::from("shpss_..."))))
+///     .routes(workflows.routes());
+/// let worker = workflows.register(Worker::new(store, WorkerConfig::new("worker-1")));
+/// # let _ = (intake, worker);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct ShopifyPaytrace {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for ShopifyPaytrace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShopifyPaytrace")
+            .field("config", &self.shared.config)
+            .field("settle_after", &self.shared.settle_after)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ShopifyPaytrace {
+    /// The workflows, with Shopify's risk recommendation as the risk gate. A charge whose answer
+    /// was lost is sent again no sooner than `paytrace`'s timeout plus the configured processing
+    /// window after it was sent.
+    pub fn new(
+        shopify: shopify::Client,
+        paytrace: paytrace::Client,
+        erp: Arc<dyn Erp>,
+        config: Config,
+    ) -> Self {
+        let risk = Arc::new(ShopifyRecommendation::new(shopify.clone()));
+        let settle_after = paytrace
+            .timeout()
+            .saturating_add(config.recovery.processing_window());
+        Self {
+            shared: Arc::new(Shared {
+                shopify,
+                paytrace,
+                erp,
+                risk,
+                config,
+                settle_after,
+            }),
+        }
+    }
+
+    /// Replaces the risk gate (a scoring model, say).
+    #[must_use]
+    pub fn risk_gate(self, gate: impl RiskGate) -> Self {
+        let shared = &*self.shared;
+        Self {
+            shared: Arc::new(Shared {
+                shopify: shared.shopify.clone(),
+                paytrace: shared.paytrace.clone(),
+                erp: Arc::clone(&shared.erp),
+                risk: Arc::new(gate),
+                config: shared.config.clone(),
+                settle_after: shared.settle_after,
+            }),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    /// Registers [`OrderPayment`], [`OrderCapture`] and [`RefundFlow`].
+    pub fn register(&self, worker: Worker) -> Worker {
+        worker
+            .flow(OrderPayment(Arc::clone(&self.shared)))
+            .flow(OrderCapture(Arc::clone(&self.shared)))
+            .flow(RefundFlow(Arc::clone(&self.shared)))
+    }
+
+    /// The intake routes: `orders/create`, `fulfillments/create` and `refunds/create`, each
+    /// straight to the job of its order (or refund). A body without the ids is stored and
+    /// dead-lettered by the intake, naming the field.
+    pub fn routes(&self) -> Vec<Route> {
+        let order = OrderPayment(Arc::clone(&self.shared));
+        let capture = OrderCapture(Arc::clone(&self.shared));
+        let refund = RefundFlow(Arc::clone(&self.shared));
+        vec![
+            Route::new(System::Shopify, "orders/create", move |d: &Delivery<'_>| {
+                let ids: Ids = decode(d.body, "orders/create")?;
+                let input = OrderEvent {
+                    event: d.event(),
+                    order_id: required(ids.id, "id")?,
+                };
+                job(&order, &input)
+            }),
+            Route::new(
+                System::Shopify,
+                "fulfillments/create",
+                move |d: &Delivery<'_>| {
+                    let ids: Ids = decode(d.body, "fulfillments/create")?;
+                    let input = FulfillmentEvent {
+                        event: d.event(),
+                        order_id: required(ids.order_id, "order_id")?,
+                    };
+                    job(&capture, &input)
+                },
+            ),
+            Route::new(
+                System::Shopify,
+                "refunds/create",
+                move |d: &Delivery<'_>| {
+                    let ids: Ids = decode(d.body, "refunds/create")?;
+                    let input = RefundEvent {
+                        event: d.event(),
+                        order_id: required(ids.order_id, "order_id")?,
+                        refund_id: required(ids.id, "id")?,
+                    };
+                    job(&refund, &input)
+                },
+            ),
+        ]
+    }
+}
+
+/// Just the ids of a delivered order, refund or fulfillment.
+#[derive(Deserialize)]
+struct Ids {
+    id: Option<u64>,
+    order_id: Option<u64>,
+}
+
+fn required(id: Option<u64>, field: &str) -> Result<u64, StepError> {
+    id.ok_or_else(|| {
+        mapping::MappingError::MissingField {
+            field: field.to_owned(),
+        }
+        .into()
+    })
+}
+
+/// When a PayTrace request was sent without an answer yet: state kept durably before sending.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Sent {
+    /// Unix milliseconds.
+    at: crate::Millis,
+    /// The `invoice_id` it carried (charges) or the transaction it was about (captures).
+    reference: String,
+}
+
+/// The accounting date of work done now.
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+/// The UTC date of a Unix time in milliseconds, as the PayTrace client takes dates.
+fn paytrace_date(at: crate::Millis) -> paytrace::NaiveDate {
+    let date = time::OffsetDateTime::from_unix_timestamp(at.div_euclid(1000))
+        .map_or_else(|_| today(), |t| t.date());
+    paytrace::NaiveDate::from_ymd_opt(
+        date.year(),
+        u32::from(u8::from(date.month())),
+        u32::from(date.day()),
+    )
+    .unwrap_or_default()
+}
+
+/// `orderMarkAsPaid`; an order Shopify already shows as paid is success.
+async fn mark_paid(client: &shopify::Client, order: &shopify::Gid) -> Result<(), StepError> {
+    match client.orders().mark_as_paid(order).await {
+        Ok(_) => Ok(()),
+        Err(err @ shopify::Error::UserErrors { .. }) => {
+            let current = client.orders().get(order).await?;
+            let paid = current
+                .and_then(|o| o.display_financial_status)
+                .is_some_and(|s| s.as_str() == "PAID");
+            if paid { Ok(()) } else { Err(err.into()) }
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paytrace_dates_follow_unix_times() {
+        // 2026-11-23T10:00:00Z.
+        assert_eq!(paytrace_date(1_795_428_000_000).to_string(), "2026-11-23");
+    }
+}
