@@ -323,12 +323,17 @@ impl Client {
     /// The total time allowed for one HTTP exchange ([`ClientBuilder::timeout`], 60 s by
     /// default), from opening the connection to the last byte of the answer.
     ///
-    /// What it bounds: once a call has returned (with [`Error::Timeout`] or any other error),
-    /// this client sends nothing more for it, and no exchange it started lasted longer than
-    /// this. A money-moving call makes at most two exchanges (the second only after PayTrace
-    /// answered `invalid_token`, which it does before processing anything), so a caller that
-    /// measures from the moment it *started* the call must allow two timeouts plus a token
-    /// request.
+    /// What it bounds: no exchange lasts longer than this, and once a call has returned (with
+    /// [`Error::Timeout`] or any other error) none of its exchanges is still open and this
+    /// client sends nothing more for it. So the moment a money-moving call *returns* is the
+    /// latest moment its request can have reached PayTrace.
+    ///
+    /// Measured from the moment the call *started* (a process that crashed during the call
+    /// knows no more), the bound is longer than one timeout: the call may first wait for and
+    /// fetch a token (the token request is retried per [`RetryPolicy`]: up to
+    /// `max_retries + 1` exchanges plus the backoffs), then send its request, and only after
+    /// PayTrace answered `invalid_token` (which it does before processing anything) fetch
+    /// another token and send the request a second time.
     ///
     /// What it does not bound: how long PayTrace goes on processing a request it received
     /// before the client stopped waiting. No stored source says; a runtime that resends only

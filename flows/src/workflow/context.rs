@@ -452,6 +452,19 @@ impl<'r> StepCtx<'r> {
         Ok(self.clock.hold(self.store, at_least).await?)
     }
 
+    /// How long the run has before its deadline (renewing the lease moves it).
+    pub fn time_left(&self) -> Duration {
+        self.clock
+            .deadline()
+            .saturating_duration_since(Instant::now())
+    }
+
+    /// The run's deadline as Unix milliseconds: after it, nothing this run started is still
+    /// in flight from this process (the worker stops the run there).
+    pub fn deadline_millis(&self) -> Millis {
+        now_millis().saturating_add(millis(self.time_left()))
+    }
+
     fn waiting_key(&self) -> String {
         self.entity
             .under(&format!("{}/waiting", self.job.kind.as_str()))

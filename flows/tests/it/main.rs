@@ -8,6 +8,7 @@ mod magento_stripe;
 #[cfg(all(feature = "shopify", feature = "paytrace"))]
 mod shopify_paytrace;
 mod store;
+mod toy;
 mod worker;
 
 use flows::NewJob;

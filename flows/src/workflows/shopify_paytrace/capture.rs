@@ -9,12 +9,11 @@ use paytrace::SettlementStatus;
 use serde::{Deserialize, Serialize};
 use shopify::Gid;
 
-use super::charge::{CHARGE, request_time, still_landing};
+use super::charge::{CHARGE, send_marked, still_landing};
 use super::order::{CANONICAL, HOLD, REVIEW, paid};
 use super::{Sent, Shared};
 use crate::StepError;
 use crate::booking::OrderBooking;
-use crate::worker::now_millis;
 use crate::workflow::{EntityKey, EventRef, Flow, JobKind, State, Step, StepCtx};
 
 /// The capture of the authorization.
@@ -148,33 +147,24 @@ async fn capture(
             )));
         }
     }
-    ctx.hold_lease(request_time(shared)).await?;
-    ctx.set_state(
-        &CAPTURE_SENT,
-        &Sent {
-            at: now_millis(),
-            reference: request.transaction_id.to_string(),
-        },
-    )?;
-    ctx.save().await?;
-    match shared.paytrace.capture(&request).await {
+    let reference = request.transaction_id.to_string();
+    let sent = send_marked(shared, ctx, &CAPTURE_SENT, &reference, || {
+        shared.paytrace.capture(&request)
+    })
+    .await?;
+    match sent {
         Ok(response) => {
             let captured = mapping::paytrace::to_payment(&response, &tx_ctx)?;
             ctx.record(ctx.entity(), &CAPTURE, &captured)?;
-            ctx.clear_state(&CAPTURE_SENT);
             Ok(captured)
         }
         Err(err) if err.is_ambiguous() => Err(StepError::wait(
-            shared.settle_after,
+            shared.config.recovery.processing_window(),
             format!(
-                "capture of authorization {} sent without an answer ({err}): checking once it \
-                 cannot land",
-                request.transaction_id
+                "capture of authorization {reference} sent without an answer ({err}): checking \
+                 once it cannot land"
             ),
         )),
-        Err(err) => {
-            ctx.clear_state(&CAPTURE_SENT);
-            Err(err.into())
-        }
+        Err(err) => Err(err.into()),
     }
 }

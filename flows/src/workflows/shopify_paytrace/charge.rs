@@ -11,7 +11,7 @@ use super::{
     ATTR_PROTECT_KEY, ATTR_PROTECT_TOKEN, ATTR_VAULT_CUSTOMER, Sent, Shared, paytrace_date,
 };
 use crate::StepError;
-use crate::worker::now_millis;
+use crate::worker::{millis, now_millis};
 use crate::workflow::{State, Step, StepCtx};
 
 /// The charge: a sale, or an authorization in [`super::PaymentMode::AuthorizeThenCapture`].
@@ -154,62 +154,87 @@ pub(super) async fn charge(
         tracing::warn!(invoice = %sent.reference, "charge never landed; sending it again");
     }
 
-    // Sent is on record (fenced by the claim) before the request leaves, and the claim outlasts
-    // the request: a run that lost its claim sends nothing, and no other run can start meanwhile.
-    ctx.hold_lease(request_time(shared)).await?;
-    ctx.set_state(
-        &CHARGE_SENT,
-        &Sent {
-            at: now_millis(),
-            reference: plan.invoice_id.clone(),
-        },
-    )?;
-    ctx.save().await?;
     let authorize = plan.kind == PaymentKind::Authorization;
-    let sent = match &plan.request {
-        ChargeRequest::Vault(request) if authorize => {
-            shared.paytrace.authorize_by_customer(request).await
+    let sent = send_marked(shared, ctx, &CHARGE_SENT, &plan.invoice_id, || async {
+        match &plan.request {
+            ChargeRequest::Vault(request) if authorize => {
+                shared.paytrace.authorize_by_customer(request).await
+            }
+            ChargeRequest::Vault(request) => shared.paytrace.sale_by_customer(request).await,
+            ChargeRequest::Protect(request) if authorize => {
+                shared.paytrace.authorize_protect(request).await
+            }
+            ChargeRequest::Protect(request) => shared.paytrace.sale_protect(request).await,
         }
-        ChargeRequest::Vault(request) => shared.paytrace.sale_by_customer(request).await,
-        ChargeRequest::Protect(request) if authorize => {
-            shared.paytrace.authorize_protect(request).await
-        }
-        ChargeRequest::Protect(request) => shared.paytrace.sale_protect(request).await,
-    };
+    })
+    .await?;
     match sent {
         Ok(response) => {
             let payment = mapping::paytrace::to_payment(&response, &plan.tx_ctx)?;
             ctx.record(ctx.entity(), &CHARGE, &payment)?;
-            ctx.clear_state(&CHARGE_SENT);
             Ok(payment)
         }
         Err(err) if err.is_ambiguous() => Err(StepError::wait(
-            shared.settle_after,
+            shared.config.recovery.processing_window(),
             format!(
                 "charge {} sent without an answer ({err}): looking it up once it cannot land",
                 plan.invoice_id
             ),
         )),
-        Err(err) => {
-            // PayTrace answered: nothing was charged.
-            ctx.clear_state(&CHARGE_SENT);
-            Err(err.into())
-        }
+        // PayTrace answered: nothing was charged.
+        Err(err) => Err(err.into()),
     }
 }
 
-/// The longest a PayTrace request may take: a token request and the call itself.
-pub(super) fn request_time(shared: &Shared) -> Duration {
-    shared.paytrace.timeout().saturating_mul(2)
+/// Sends a PayTrace request that moves money, keeping `marker` while its answer is unknown.
+///
+/// The lease is made to outlast the call first, then the marker (with the run's deadline) is
+/// written, fenced by the claim: a run that lost its claim sends nothing, and no other run can
+/// start the job while the request may be in flight. A run left with less time than the client's
+/// timeout sends nothing (its marker then costs a lookup). After an answer, or an error that says
+/// PayTrace did not process the request, the marker goes; after a call that returned without an
+/// answer it records when, the point from which the processing window counts.
+pub(super) async fn send_marked<T, F, Fut>(
+    shared: &Shared,
+    ctx: &StepCtx<'_>,
+    marker: &State<Sent>,
+    reference: &str,
+    call: F,
+) -> Result<Result<T, paytrace::Error>, StepError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T, paytrace::Error>>,
+{
+    ctx.hold_lease(shared.paytrace.timeout().saturating_mul(2))
+        .await?;
+    let sent = Sent::now(ctx, reference);
+    ctx.set_state(marker, &sent)?;
+    ctx.save().await?;
+    if ctx.time_left() < shared.paytrace.timeout() {
+        return Err(StepError::wait(
+            still_landing(shared, &sent).unwrap_or_default(),
+            format!("{reference}: the run ran short of time before sending"),
+        ));
+    }
+    let result = call().await;
+    match &result {
+        Err(err) if err.is_ambiguous() => ctx.set_state(marker, &sent.returned())?,
+        _ => ctx.clear_state(marker),
+    }
+    Ok(result)
 }
 
-/// How long a request sent at `sent.at` may still land, if it may.
+/// How long a request may still land, if it may: until the processing window after the moment
+/// it could last be in flight from our side.
 pub(super) fn still_landing(shared: &Shared, sent: &Sent) -> Option<Duration> {
-    let elapsed = u64::try_from(now_millis().saturating_sub(sent.at)).unwrap_or(0);
-    shared
-        .settle_after
-        .checked_sub(Duration::from_millis(elapsed))
-        .filter(|left| !left.is_zero())
+    let window = u64::try_from(millis(shared.config.recovery.processing_window())).unwrap_or(0);
+    let lands_until = sent
+        .until
+        .saturating_add(i64::try_from(window).unwrap_or(i64::MAX));
+    u64::try_from(lands_until.saturating_sub(now_millis()))
+        .ok()
+        .filter(|left| *left > 0)
+        .map(Duration::from_millis)
 }
 
 /// A charge PayTrace processed whose answer we never saw, as found in its export: the export

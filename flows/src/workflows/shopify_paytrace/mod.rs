@@ -90,11 +90,13 @@ pub const ATTR_PROTECT_KEY: &str = "paytrace_enc_key";
 /// How a charge (sale, authorization or capture) whose answer was lost is recovered.
 ///
 /// PayTrace does not say how long it may take to process a request it received, and a request
-/// the client gave up on may still be processed. The runtime waits, after sending, until the
-/// request can no longer land: the PayTrace client's own timeout (it closes the connection then)
-/// plus this processing window. Only then does a charge not found in PayTrace's exports count as
-/// never made. The window is an assumption about PayTrace that no stored source confirms; two
-/// minutes is far beyond the 7 to 19 s its sandbox took per call (see the PayTrace notes).
+/// the client gave up on may still be processed. The runtime waits until the request can no
+/// longer land: nothing of it is in flight from our side once the call returned (the client
+/// closes the connection at its timeout), or, when the sending process died, once the run's
+/// deadline passed (the worker stops a run there, inside its lease); then PayTrace's processing
+/// window. Only after that does a charge not found in PayTrace's exports count as never made.
+/// The window is an assumption about PayTrace that no stored source confirms; two minutes is
+/// far beyond the 7 to 19 s its sandbox took per call (see the PayTrace notes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SaleRecovery {
     processing_window: Duration,
@@ -226,9 +228,6 @@ pub(crate) struct Shared {
     erp: Arc<dyn Erp>,
     risk: Arc<dyn RiskGate>,
     config: Config,
-    /// From sending a charge to when it can no longer land: the client's timeout plus the
-    /// processing window.
-    settle_after: Duration,
 }
 
 impl Shared {
@@ -285,15 +284,14 @@ impl std::fmt::Debug for ShopifyPaytrace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ShopifyPaytrace")
             .field("config", &self.shared.config)
-            .field("settle_after", &self.shared.settle_after)
             .finish_non_exhaustive()
     }
 }
 
 impl ShopifyPaytrace {
     /// The workflows, with Shopify's risk recommendation as the risk gate. A charge whose answer
-    /// was lost is sent again no sooner than `paytrace`'s timeout plus the configured processing
-    /// window after it was sent.
+    /// was lost is sent again no sooner than the configured processing window after it can no
+    /// longer be in flight (see [`SaleRecovery`]).
     pub fn new(
         shopify: shopify::Client,
         paytrace: paytrace::Client,
@@ -301,9 +299,6 @@ impl ShopifyPaytrace {
         config: Config,
     ) -> Self {
         let risk = Arc::new(ShopifyRecommendation::new(shopify.clone()));
-        let settle_after = paytrace
-            .timeout()
-            .saturating_add(config.recovery.processing_window());
         Self {
             shared: Arc::new(Shared {
                 shopify,
@@ -311,7 +306,6 @@ impl ShopifyPaytrace {
                 erp,
                 risk,
                 config,
-                settle_after,
             }),
         }
     }
@@ -327,7 +321,6 @@ impl ShopifyPaytrace {
                 erp: Arc::clone(&shared.erp),
                 risk: Arc::new(gate),
                 config: shared.config.clone(),
-                settle_after: shared.settle_after,
             }),
         }
     }
@@ -406,13 +399,35 @@ fn required(id: Option<u64>, field: &str) -> Result<u64, StepError> {
     })
 }
 
-/// When a PayTrace request was sent without an answer yet: state kept durably before sending.
+/// A PayTrace request sent whose answer is not on record: state kept durably before sending.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Sent {
-    /// Unix milliseconds.
+    /// When it was sent (Unix milliseconds).
     at: crate::Millis,
-    /// The `invoice_id` it carried (charges) or the transaction it was about (captures).
+    /// The latest moment it can still be in flight from our side: the sending run's deadline
+    /// (the worker stops the run there), or when the call returned without an answer.
+    until: crate::Millis,
+    /// The `invoice_id` it carried (charges) or the transaction it was about (captures, refunds).
     reference: String,
+}
+
+impl Sent {
+    /// A request about to be sent by the run of `ctx`.
+    fn now(ctx: &crate::workflow::StepCtx<'_>, reference: impl Into<String>) -> Self {
+        Self {
+            at: crate::now_millis(),
+            until: ctx.deadline_millis(),
+            reference: reference.into(),
+        }
+    }
+
+    /// The same request, whose call returned without an answer just now.
+    fn returned(self) -> Self {
+        Self {
+            until: crate::now_millis(),
+            ..self
+        }
+    }
 }
 
 /// The accounting date of work done now.

@@ -10,12 +10,11 @@ use paytrace::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 use super::capture::CAPTURE;
-use super::charge::{CHARGE, request_time};
+use super::charge::{CHARGE, send_marked};
 use super::order::CANONICAL;
 use super::{Sent, Shared};
 use crate::StepError;
 use crate::booking::book_refund;
-use crate::worker::now_millis;
 use crate::workflow::{Entity, EntityKey, EventRef, Flow, JobKind, State, Step, StepCtx, decode};
 
 /// The refund (or void) at PayTrace.
@@ -150,21 +149,16 @@ async fn refund_at_paytrace(
             request.transaction_id
         )));
     }
-    ctx.hold_lease(request_time(shared)).await?;
-    ctx.set_state(
-        &REFUND_SENT,
-        &Sent {
-            at: now_millis(),
-            reference: request.transaction_id.to_string(),
-        },
-    )?;
-    ctx.save().await?;
-    let refunded = match shared.paytrace.refund_transaction(&request).await {
+    let reference = request.transaction_id.to_string();
+    let sent = send_marked(shared, ctx, &REFUND_SENT, &reference, || {
+        shared.paytrace.refund_transaction(&request)
+    })
+    .await?;
+    let refunded = match sent {
         Ok(response) => mapping::paytrace::to_refund(refund, &response)?,
         Err(paytrace::Error::Validation(errors))
             if errors.contains(ErrorCode::REFUND_UNSETTLED) =>
         {
-            ctx.clear_state(&REFUND_SENT);
             if refund.amount != sale.amount {
                 return Err(StepError::wait(
                     WAIT_FOR_SETTLEMENT,
@@ -183,13 +177,9 @@ async fn refund_at_paytrace(
                 "refund {refund_id}: outcome unknown ({err}): check PayTrace before replaying"
             )));
         }
-        Err(err) => {
-            ctx.clear_state(&REFUND_SENT);
-            return Err(err.into());
-        }
+        Err(err) => return Err(err.into()),
     };
     ctx.record(ctx.entity(), &PAYTRACE_REFUND, &refunded)?;
-    ctx.clear_state(&REFUND_SENT);
     ctx.save().await?;
     Ok(refunded)
 }

@@ -1,0 +1,263 @@
+//! Processes for the process tests: the sandbox fakes in a process of their own (state kept while
+//! the runtime is killed and restarted), driven through their control API, and the
+//! `shopify_paytrace` service binary configured against them.
+#![allow(clippy::unwrap_used, dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// The PayTrace merchant account named in ERP references.
+pub const ACCOUNT: &str = "crash-merchant";
+/// A PayTrace test card.
+pub const VISA: &str = "4012000098765439";
+/// The PayTrace fake declines a sale of this amount.
+pub const DECLINED_AMOUNT: &str = "1.12";
+
+/// The sandbox binary running PayTrace and Shopify, with its control API.
+pub struct SandboxProcess {
+    child: Child,
+    /// What it printed: URLs and credentials.
+    pub description: Value,
+    control: String,
+    http: reqwest::Client,
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl SandboxProcess {
+    /// Starts PayTrace and Shopify with this webhook retry schedule and fault seed.
+    pub fn start(retries: &[u64], seed: u64) -> Self {
+        let schedule = retries
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sandbox_server"))
+            .args(["--control", "127.0.0.1:0", "--seed", &seed.to_string()])
+            .args(["--webhook-retries", &schedule, "paytrace", "shopify"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let description: Value = serde_json::from_str(&line).unwrap();
+        let control = description["control"].as_str().unwrap().to_owned();
+        Self {
+            child,
+            description,
+            control,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// `GET /control/{path}`.
+    pub async fn get(&self, path: &str) -> Value {
+        let response = self
+            .http
+            .get(format!("{}/{path}", self.control))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "GET {path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap()
+    }
+
+    /// `POST /control/{path}` with `body`.
+    pub async fn post(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}/{path}", self.control))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let answer: Value = response.json().await.unwrap();
+        assert!(status.is_success(), "POST {path}: {status} {answer}");
+        answer
+    }
+
+    /// Seeds a vault customer `id` with the test card.
+    pub async fn seed_customer(&self, id: &str) {
+        let customer = json!({
+            "customer_id": id, "card_number": VISA, "expiration_month": 12,
+            "expiration_year": 2035, "billing": {"name": "Crash Buyer", "zip": "85284"}
+        });
+        self.post("paytrace/customers", customer).await;
+    }
+
+    /// Creates an order of one item at `amount` paid by vault customer `vault` (which sends
+    /// `orders/create`); returns its id.
+    pub async fn place_order(&self, n: usize, amount: &str, vault: &str) -> u64 {
+        let order = json!({
+            "email": format!("buyer{n}@example.com"),
+            "line_items": [{"title": "Crash item", "sku": "CRASH-1", "price": amount}],
+            "note_attributes": [{"name": "paytrace_customer_id", "value": vault}],
+        });
+        self.post("shopify/orders", order).await["id"]
+            .as_u64()
+            .unwrap()
+    }
+
+    /// The Shopify order as the fake holds it (financial status, tags, metafields).
+    pub async fn order(&self, id: u64) -> Value {
+        self.get(&format!("shopify/orders/{id}")).await
+    }
+
+    /// Every PayTrace transaction, declines included.
+    pub async fn transactions(&self) -> Vec<Value> {
+        self.get("paytrace/transactions").await["transactions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Webhook deliveries still waiting for an answer or a retry.
+    pub async fn pending_webhooks(&self) -> u64 {
+        self.get("shopify/webhooks").await["pending"]
+            .as_u64()
+            .unwrap()
+    }
+
+    /// Adds a fault rule.
+    pub async fn fault(&self, rule: Value) {
+        self.post("faults", rule).await;
+    }
+}
+
+/// A free port on loopback (bound and released: the runtime binds it next).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// How a runtime process is configured.
+pub struct RuntimeConfig {
+    /// Where it listens for webhooks.
+    pub listen: String,
+    /// The store file.
+    pub store: PathBuf,
+    /// The ledger file.
+    pub ledger: PathBuf,
+    /// PayTrace client timeout, ms.
+    pub paytrace_timeout_ms: u64,
+    /// Processing window, ms.
+    pub processing_window_ms: u64,
+    /// Lease, ms.
+    pub lease_ms: u64,
+}
+
+impl RuntimeConfig {
+    /// Files in `dir`, a free port, short timeouts for the fakes.
+    pub fn in_dir(dir: &Path) -> Self {
+        Self {
+            listen: format!("127.0.0.1:{}", free_port()),
+            store: dir.join("payops.sqlite"),
+            ledger: dir.join("payops-ledger.sqlite"),
+            paytrace_timeout_ms: 800,
+            processing_window_ms: 400,
+            lease_ms: 2_000,
+        }
+    }
+
+    /// Where Shopify must send webhooks.
+    pub fn webhook_url(&self) -> String {
+        format!("http://{}/webhooks/shopify", self.listen)
+    }
+
+    /// The `shopify_paytrace` binary's command, configured against `sandbox`.
+    pub fn command(&self, sandbox: &SandboxProcess) -> Command {
+        let d = &sandbox.description;
+        let text = |v: &Value| v.as_str().unwrap().to_owned();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_shopify_paytrace"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("SHOPIFY_SHOP", text(&d["shopify"]["shop_domain"]))
+            .env("SHOPIFY_ACCESS_TOKEN", text(&d["shopify"]["access_token"]))
+            .env(
+                "SHOPIFY_WEBHOOK_SECRET",
+                text(&d["shopify"]["webhook_secret"]),
+            )
+            .env("SHOPIFY_API_URL", text(&d["shopify"]["url"]))
+            .env("PAYTRACE_USERNAME", text(&d["paytrace"]["username"]))
+            .env("PAYTRACE_PASSWORD", text(&d["paytrace"]["password"]))
+            .env(
+                "PAYTRACE_INTEGRATOR_ID",
+                text(&d["paytrace"]["integrator_id"]),
+            )
+            .env("PAYTRACE_ENV", text(&d["paytrace"]["url"]))
+            .env("PAYTRACE_ACCOUNT", ACCOUNT)
+            .env("PAYTRACE_TIMEOUT_MS", self.paytrace_timeout_ms.to_string())
+            .env(
+                "PAYOPS_PROCESSING_WINDOW_MS",
+                self.processing_window_ms.to_string(),
+            )
+            .env("PAYOPS_LEASE_MS", self.lease_ms.to_string())
+            .env("PAYOPS_STORE", &self.store)
+            .env("PAYOPS_LEDGER", &self.ledger)
+            .env("PAYOPS_LISTEN", &self.listen)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        command
+    }
+
+    /// Starts the runtime and waits until it answers on its port.
+    pub async fn start(&self, sandbox: &SandboxProcess) -> Child {
+        let child = self.command(sandbox).spawn().unwrap();
+        self.wait_listening().await;
+        child
+    }
+
+    /// Waits (10 s at most) until something answers `GET /ready` on the runtime's port.
+    pub async fn wait_listening(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let url = format!("http://{}/ready", self.listen);
+        while reqwest::get(&url).await.is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the runtime never listened on {}",
+                self.listen
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// SIGKILL: the process dies wherever it is.
+pub fn kill(child: &mut Child) {
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// SIGTERM, then waits for a graceful exit (in-flight jobs finish or are released).
+pub fn terminate(child: &mut Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "the runtime exited with {exit}");
+}
