@@ -254,6 +254,18 @@ fn shopify_client(shopify: &Running<ShopifyFake>) -> Result<shopify::Client, sho
         .build()
 }
 
+/// The exit code of a binary's `run`: on failure the error is printed (its `Display`, which
+/// names the file, variable or field at fault) and the code is 1.
+pub fn exit_code(result: Result<(), BoxError>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// A required environment variable; the error names it (never its value).
 pub fn env_var(name: &str) -> Result<String, BoxError> {
     std::env::var(name).map_err(|_| format!("environment variable {name} is not set").into())

@@ -24,7 +24,11 @@ use flows::workflows::magento_stripe::{Config, MagentoStripe};
 use flows::{SqliteStore, Worker, WorkerConfig};
 
 #[tokio::main]
-async fn main() -> Result<(), BoxError> {
+async fn main() -> std::process::ExitCode {
+    examples::exit_code(run().await)
+}
+
+async fn run() -> Result<(), BoxError> {
     let store_code = env_or("MAGENTO_STORE_CODE", "default");
     let magento = magento::Client::builder(
         env_var("MAGENTO_BASE_URL")?,

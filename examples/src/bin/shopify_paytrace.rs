@@ -32,7 +32,11 @@ use flows::workflows::shopify_paytrace::{Config, PaymentMode, SaleRecovery, Shop
 use flows::{SqliteStore, Worker, WorkerConfig};
 
 #[tokio::main]
-async fn main() -> Result<(), BoxError> {
+async fn main() -> std::process::ExitCode {
+    examples::exit_code(run().await)
+}
+
+async fn run() -> Result<(), BoxError> {
     let shop = shopify::ShopDomain::parse(&env_var("SHOPIFY_SHOP")?)?;
     let shopify = shopify::Client::builder().access_token(env_secret("SHOPIFY_ACCESS_TOKEN")?);
     let shopify = match std::env::var("SHOPIFY_API_URL") {

@@ -17,6 +17,9 @@ pub const VISA: &str = "4012000098765439";
 /// The PayTrace fake declines a sale of this amount.
 pub const DECLINED_AMOUNT: &str = "1.12";
 
+/// The service binary under test.
+pub const RUNTIME: &str = env!("CARGO_BIN_EXE_shopify_paytrace");
+
 /// The sandbox binary running PayTrace and Shopify, with its control API.
 pub struct SandboxProcess {
     child: Child,
@@ -187,9 +190,15 @@ impl RuntimeConfig {
 
     /// The `shopify_paytrace` binary's command, configured against `sandbox`.
     pub fn command(&self, sandbox: &SandboxProcess) -> Command {
+        let mut command = Command::new(RUNTIME);
+        self.configure(&mut command, sandbox);
+        command
+    }
+
+    /// Sets the runtime's environment (and quiet standard streams) on `command`.
+    pub fn configure(&self, command: &mut Command, sandbox: &SandboxProcess) {
         let d = &sandbox.description;
         let text = |v: &Value| v.as_str().unwrap().to_owned();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_shopify_paytrace"));
         command
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -220,7 +229,6 @@ impl RuntimeConfig {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        command
     }
 
     /// Starts the runtime and waits until it answers on its port.
