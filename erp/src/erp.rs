@@ -4,8 +4,8 @@ use async_trait::async_trait;
 
 use crate::error::Error;
 use crate::models::{
-    CreditMemo, Customer, Dispute, DocumentRef, Invoice, JournalEntry, OpenReceivable, Payment,
-    Recorded, SalesOrder,
+    CreditMemo, Customer, Dispute, DocumentRef, Invoice, JournalEntry, NewDocument, OpenReceivable,
+    Payment, Recorded, SalesOrder,
 };
 
 /// What the SDK needs from an ERP. Implemented by [`crate::LocalLedger`] (embedded, the
@@ -200,4 +200,34 @@ pub trait Erp: Send + Sync {
     /// # Ok(()) }
     /// ```
     async fn open_receivables(&self) -> Result<Vec<OpenReceivable>, Error>;
+
+    /// Records `documents` in order, each as its own method would, and returns what each
+    /// recorded: a later document may refer to an earlier one (a sales order to its customer, a
+    /// payment to its invoice). The default calls the methods one after the other and stops at
+    /// the first error; [`crate::LocalLedger`] records them in one transaction, all or none, in
+    /// one round trip to its thread.
+    ///
+    /// ```no_run
+    /// # use erp::{Customer, Erp, NewDocument, SalesOrder};
+    /// # async fn run(erp: &dyn Erp, customer: Customer, order: SalesOrder) -> Result<(), erp::Error> {
+    /// let recorded = erp
+    ///     .record_all(&[NewDocument::Customer(&customer), NewDocument::SalesOrder(&order)])
+    ///     .await?;
+    /// assert_eq!(recorded.len(), 2);
+    /// # Ok(()) }
+    /// ```
+    async fn record_all(&self, documents: &[NewDocument<'_>]) -> Result<Vec<Recorded>, Error> {
+        let mut recorded = Vec::with_capacity(documents.len());
+        for document in documents {
+            recorded.push(match *document {
+                NewDocument::Customer(c) => self.upsert_customer(c).await?,
+                NewDocument::SalesOrder(o) => self.create_sales_order(o).await?,
+                NewDocument::Invoice(i) => self.create_invoice(i).await?,
+                NewDocument::Payment(p) => self.post_payment(p).await?,
+                NewDocument::CreditMemo(m) => self.create_credit_memo(m).await?,
+                NewDocument::JournalEntry(e) => self.post_journal_entry(e).await?,
+            });
+        }
+        Ok(recorded)
+    }
 }

@@ -10,13 +10,15 @@
 //! | [`REFUND_PAYMENT`] | `erp/refund-payment` (under the refund) | `post_payment` |
 //! | [`JOURNAL_ENTRY`] | `erp/journal-entry` | `post_journal_entry` |
 //!
-//! Every ERP document also carries its external reference, and creating it twice returns the
-//! first, so a step repeated after a crash books nothing twice.
+//! The documents a flow books together go to the ERP in one call ([`erp::Erp::record_all`]:
+//! one transaction with the embedded ledger); each is recorded under its own step's key. Every
+//! ERP document also carries its external reference, and creating it twice returns the first, so
+//! a step repeated after a crash books nothing twice.
 //!
 //! An order's documents are mapped and validated by [`OrderBooking::prepare`] before any money
 //! moves: an order that cannot be booked is never charged.
 
-use erp::{Erp, Recorded};
+use erp::{Erp, NewDocument, Recorded};
 use mapping::erp::{
     ErpCtx, to_erp_credit_memo, to_erp_invoice, to_erp_order_customer, to_erp_payment,
     to_erp_refund_payment, to_erp_sales_order,
@@ -91,21 +93,50 @@ pub fn provisional_payment(order: &Order, gateway: System) -> Payment {
     }
 }
 
+/// Records in the ERP, under `entity`, the documents of `steps` that are not on record yet, in
+/// one call ([`Erp::record_all`]: one transaction and one round trip with the embedded ledger);
+/// each step's result is recorded under its own key.
+async fn book(
+    ctx: &StepCtx<'_>,
+    erp: &dyn Erp,
+    entity: &EntityKey,
+    steps: &[(Step<Recorded>, NewDocument<'_>)],
+) -> Result<(), StepError> {
+    let mut missing = Vec::with_capacity(steps.len());
+    for (step, document) in steps {
+        if ctx.recorded_at(entity, step)?.is_none() {
+            missing.push((step, *document));
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let documents: Vec<NewDocument<'_>> = missing.iter().map(|(_, d)| *d).collect();
+    let recorded = erp.record_all(&documents).await?;
+    if recorded.len() != documents.len() {
+        return Err(StepError::permanent(format!(
+            "the ERP answered {} documents for {}",
+            recorded.len(),
+            documents.len()
+        )));
+    }
+    for ((step, _), result) in missing.iter().zip(&recorded) {
+        ctx.record(entity, step, result)?;
+    }
+    Ok(())
+}
+
 /// The ERP customer and sales order of an order, under the flow's entity.
 pub async fn book_order(
     ctx: &StepCtx<'_>,
     erp: &dyn Erp,
     booking: &OrderBooking,
 ) -> Result<(), StepError> {
-    ctx.once(&CUSTOMER, || async {
-        Ok(erp.upsert_customer(&booking.customer).await?)
-    })
-    .await?;
-    ctx.once(&SALES_ORDER, || async {
-        Ok(erp.create_sales_order(&booking.sales_order).await?)
-    })
-    .await?;
-    Ok(())
+    let steps = [
+        (CUSTOMER, NewDocument::Customer(&booking.customer)),
+        (SALES_ORDER, NewDocument::SalesOrder(&booking.sales_order)),
+    ];
+    book(ctx, erp, ctx.entity(), &steps).await
 }
 
 /// The customer, sales order and invoice, then the payment of a captured `payment`, under the
@@ -119,16 +150,13 @@ pub async fn book_paid(
     erp_ctx: &ErpCtx,
 ) -> Result<(), StepError> {
     let erp_payment = to_erp_payment(payment, order, erp_ctx)?;
-    book_order(ctx, erp, booking).await?;
-    ctx.once(&INVOICE, || async {
-        Ok(erp.create_invoice(&booking.invoice).await?)
-    })
-    .await?;
-    ctx.once(&PAYMENT, || async {
-        Ok(erp.post_payment(&erp_payment).await?)
-    })
-    .await?;
-    Ok(())
+    let steps = [
+        (CUSTOMER, NewDocument::Customer(&booking.customer)),
+        (SALES_ORDER, NewDocument::SalesOrder(&booking.sales_order)),
+        (INVOICE, NewDocument::Invoice(&booking.invoice)),
+        (PAYMENT, NewDocument::Payment(&erp_payment)),
+    ];
+    book(ctx, erp, ctx.entity(), &steps).await
 }
 
 /// A refund's credit memo and refund payment, under `refund_entity` (the job's entity or one
@@ -143,13 +171,9 @@ pub async fn book_refund(
 ) -> Result<(), StepError> {
     let memo = to_erp_credit_memo(refund, order, erp_ctx)?;
     let payment = to_erp_refund_payment(refund, order, erp_ctx)?;
-    ctx.once_at(refund_entity, &CREDIT_MEMO, || async {
-        Ok(erp.create_credit_memo(&memo).await?)
-    })
-    .await?;
-    ctx.once_at(refund_entity, &REFUND_PAYMENT, || async {
-        Ok(erp.post_payment(&payment).await?)
-    })
-    .await?;
-    Ok(())
+    let steps = [
+        (CREDIT_MEMO, NewDocument::CreditMemo(&memo)),
+        (REFUND_PAYMENT, NewDocument::Payment(&payment)),
+    ];
+    book(ctx, erp, refund_entity, &steps).await
 }

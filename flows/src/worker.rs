@@ -254,7 +254,11 @@ impl Worker {
     ) -> Result<Option<Outcome>, FlowError> {
         // Read before the claim's `now`, so the run's deadline falls inside the stored lease.
         let claimed_at = Instant::now();
-        let Some(Claimed { job, records }) = self
+        let Some(Claimed {
+            job,
+            records,
+            event,
+        }) = self
             .store
             .claim(&self.config.id, now_millis(), millis(self.config.lease))
             .await?
@@ -317,7 +321,7 @@ impl Worker {
             first_delay: self.config.wait_first,
             max_delay: self.config.wait_max,
         };
-        let ctx = StepCtx::new(&*self.store, &job, records, &clock, limits);
+        let ctx = StepCtx::new(&*self.store, &job, records, event, &clock, limits);
         let result = tokio::select! {
             result = runner.run(&ctx) => Some(result),
             () = clock.passed() => Some(Err(StepError::Transient {

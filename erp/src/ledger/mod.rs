@@ -34,6 +34,7 @@ pub use reports::{AgedReceivable, ReceivablesCheck, TrialBalanceLine};
 
 use crate::erp::Erp;
 use crate::error::Error;
+use crate::models::NewDocument;
 use crate::models::{
     AccountKind, CreditMemo, Customer, Dispute, DocumentRef, Invoice, JournalEntry, OpenReceivable,
     Payment, Recorded, SalesOrder,
@@ -215,5 +216,46 @@ impl Erp for LocalLedger {
 
     async fn open_receivables(&self) -> Result<Vec<OpenReceivable>, Error> {
         self.read(reports::open_receivables).await
+    }
+
+    /// One transaction for all: a document that fails undoes the ones before it.
+    async fn record_all(&self, documents: &[NewDocument<'_>]) -> Result<Vec<Recorded>, Error> {
+        let owned: Vec<Owned> = documents.iter().map(Owned::of).collect();
+        self.write(move |tx| owned.iter().map(|document| document.post(tx)).collect())
+            .await
+    }
+}
+
+/// A document of [`Erp::record_all`], owned for the ledger's thread.
+enum Owned {
+    Customer(Customer),
+    SalesOrder(SalesOrder),
+    Invoice(Invoice),
+    Payment(Payment),
+    CreditMemo(CreditMemo),
+    JournalEntry(JournalEntry),
+}
+
+impl Owned {
+    fn of(document: &NewDocument<'_>) -> Self {
+        match *document {
+            NewDocument::Customer(c) => Self::Customer(c.clone()),
+            NewDocument::SalesOrder(o) => Self::SalesOrder(o.clone()),
+            NewDocument::Invoice(i) => Self::Invoice(i.clone()),
+            NewDocument::Payment(p) => Self::Payment(p.clone()),
+            NewDocument::CreditMemo(m) => Self::CreditMemo(m.clone()),
+            NewDocument::JournalEntry(e) => Self::JournalEntry(e.clone()),
+        }
+    }
+
+    fn post(&self, tx: &Connection) -> Result<Recorded, Error> {
+        match self {
+            Self::Customer(c) => post::upsert_customer(tx, c),
+            Self::SalesOrder(o) => post::create_sales_order(tx, o),
+            Self::Invoice(i) => post::create_invoice(tx, i),
+            Self::Payment(p) => post::post_payment(tx, p),
+            Self::CreditMemo(m) => post::create_credit_memo(tx, m),
+            Self::JournalEntry(e) => post::post_journal_entry(tx, e),
+        }
     }
 }

@@ -99,3 +99,21 @@ pub struct OpenReceivable {
     /// Amount still open.
     pub open: Money,
 }
+
+/// One document for [`Erp::record_all`](crate::Erp::record_all), borrowed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum NewDocument<'a> {
+    /// As [`Erp::upsert_customer`](crate::Erp::upsert_customer).
+    Customer(&'a crate::Customer),
+    /// As [`Erp::create_sales_order`](crate::Erp::create_sales_order).
+    SalesOrder(&'a crate::SalesOrder),
+    /// As [`Erp::create_invoice`](crate::Erp::create_invoice).
+    Invoice(&'a crate::Invoice),
+    /// As [`Erp::post_payment`](crate::Erp::post_payment).
+    Payment(&'a crate::Payment),
+    /// As [`Erp::create_credit_memo`](crate::Erp::create_credit_memo).
+    CreditMemo(&'a crate::CreditMemo),
+    /// As [`Erp::post_journal_entry`](crate::Erp::post_journal_entry).
+    JournalEntry(&'a crate::JournalEntry),
+}

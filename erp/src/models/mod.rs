@@ -18,7 +18,7 @@ pub use account::{Account, AccountKind, Gateway};
 pub use credit_memo::CreditMemo;
 pub use customer::{Customer, VaultId};
 pub use dispute::{Dispute, DisputeStage};
-pub use document::{DocumentId, DocumentKind, DocumentRef, OpenReceivable, Recorded};
+pub use document::{DocumentId, DocumentKind, DocumentRef, NewDocument, OpenReceivable, Recorded};
 pub use invoice::Invoice;
 pub use journal::{JournalEntry, JournalLine, Side};
 pub use payment::{Payment, PaymentDirection};

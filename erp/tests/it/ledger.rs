@@ -541,3 +541,120 @@ async fn a_second_open_of_the_same_ledger_file_is_refused() {
     drop(first);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An `Erp` that only forwards the single-document methods, so `record_all` is the trait's
+/// default: one call after the other.
+struct OneByOne(LocalLedger);
+
+#[async_trait::async_trait]
+impl Erp for OneByOne {
+    async fn upsert_customer(&self, c: &erp::Customer) -> Result<erp::Recorded, Error> {
+        self.0.upsert_customer(c).await
+    }
+    async fn create_sales_order(&self, o: &SalesOrder) -> Result<erp::Recorded, Error> {
+        self.0.create_sales_order(o).await
+    }
+    async fn create_invoice(&self, i: &erp::Invoice) -> Result<erp::Recorded, Error> {
+        self.0.create_invoice(i).await
+    }
+    async fn post_payment(&self, p: &erp::Payment) -> Result<erp::Recorded, Error> {
+        self.0.post_payment(p).await
+    }
+    async fn create_credit_memo(&self, m: &CreditMemo) -> Result<erp::Recorded, Error> {
+        self.0.create_credit_memo(m).await
+    }
+    async fn post_journal_entry(&self, e: &JournalEntry) -> Result<erp::Recorded, Error> {
+        self.0.post_journal_entry(e).await
+    }
+    async fn record_dispute(&self, d: &Dispute) -> Result<erp::Recorded, Error> {
+        self.0.record_dispute(d).await
+    }
+    async fn find_by_external_ref(&self, r: &str) -> Result<Option<erp::DocumentRef>, Error> {
+        self.0.find_by_external_ref(r).await
+    }
+    async fn open_receivables(&self) -> Result<Vec<erp::OpenReceivable>, Error> {
+        self.0.open_receivables().await
+    }
+}
+
+#[tokio::test]
+async fn documents_recorded_together_refer_to_each_other_and_are_all_or_none() {
+    use erp::NewDocument;
+    let ledger = LocalLedger::open_in_memory().unwrap();
+    let (c, i, p) = (
+        customer("c1"),
+        invoice("inv1", "c1"),
+        payment("p1", "inv1", 3740, 139),
+    );
+    // The invoice refers to the customer and the payment to the invoice, all in one call.
+    let recorded = ledger
+        .record_all(&[
+            NewDocument::Customer(&c),
+            NewDocument::Invoice(&i),
+            NewDocument::Payment(&p),
+        ])
+        .await
+        .unwrap();
+    let kinds: Vec<_> = recorded
+        .iter()
+        .map(|r| (r.document.kind, r.created))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (DocumentKind::Customer, true),
+            (DocumentKind::Invoice, true),
+            (DocumentKind::Payment, true)
+        ]
+    );
+    assert!(ledger.open_receivables().await.unwrap().is_empty());
+    // Again: the same documents, none created.
+    let again = ledger
+        .record_all(&[
+            NewDocument::Customer(&c),
+            NewDocument::Invoice(&i),
+            NewDocument::Payment(&p),
+        ])
+        .await
+        .unwrap();
+    assert!(again.iter().all(|r| !r.created));
+    assert_eq!(
+        again.iter().map(|r| r.document.clone()).collect::<Vec<_>>(),
+        recorded
+            .iter()
+            .map(|r| r.document.clone())
+            .collect::<Vec<_>>()
+    );
+
+    // A payment of an invoice that does not exist fails the call, and the customer recorded
+    // before it in the same call is undone.
+    let orphan = payment("p2", "inv-none", 100, 0);
+    let c2 = customer("c2");
+    let failed = ledger
+        .record_all(&[NewDocument::Customer(&c2), NewDocument::Payment(&orphan)])
+        .await;
+    assert!(failed.is_err());
+    assert!(ledger.find_by_external_ref("c2").await.unwrap().is_none());
+
+    // The trait's default, one document after the other, stops at the first error.
+    let one_by_one = OneByOne(LocalLedger::open_in_memory().unwrap());
+    let failed = one_by_one
+        .record_all(&[NewDocument::Customer(&c2), NewDocument::Payment(&orphan)])
+        .await;
+    assert!(failed.is_err());
+    assert!(
+        one_by_one
+            .find_by_external_ref("c2")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let both = one_by_one
+        .record_all(&[
+            NewDocument::Invoice(&invoice("inv2", "c2")),
+            NewDocument::Payment(&payment("p3", "inv2", 3740, 0)),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(both.len(), 2);
+}

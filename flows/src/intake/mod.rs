@@ -347,7 +347,10 @@ impl Inner {
             .routes
             .get(&(delivery.provider, delivery.topic.to_owned()))?;
         Some(match (route.plan)(delivery) {
-            Ok(job) => JobPlan::Run(job),
+            Ok(job) => JobPlan::Run(NewJob {
+                event: job.event.or_else(|| Some(delivery.event())),
+                ..job
+            }),
             Err(err) => dead_letter(
                 delivery,
                 format!(
@@ -371,6 +374,7 @@ fn dead_letter(delivery: &Delivery<'_>, reason: String) -> JobPlan {
             }),
             run_at: 0,
             rerun: false,
+            event: Some(delivery.event()),
         },
         reason,
     }

@@ -26,9 +26,10 @@ pub use sqlite::SqliteStore;
 use async_trait::async_trait;
 use mapping::System;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::FlowError;
-use crate::workflow::JobKind;
+use crate::workflow::{EventRef, JobKind};
 
 /// Unix time in milliseconds.
 pub type Millis = i64;
@@ -73,6 +74,9 @@ pub struct NewJob {
     /// (`true`) run it once more with this payload: queued again when it is done, once more after
     /// the current run when it is running. A dead job is left for a person either way.
     pub rerun: bool,
+    /// The inbox event the job is about, whose body comes with the job's claim (the intake sets
+    /// it for the jobs its routes name).
+    pub event: Option<EventRef>,
 }
 
 /// What the intake stores with an event.
@@ -192,32 +196,35 @@ pub struct JobInfo {
     pub run_at: Millis,
 }
 
-/// A claimed job and the records its flow kept so far under its key.
-#[derive(Debug, Clone, PartialEq)]
+/// A claimed job, the records its flow kept so far under its key, and its inbox event.
+#[derive(Debug, Clone)]
 pub struct Claimed {
     /// The job.
     pub job: Job,
     /// Effects and state recorded under `{key}/`.
     pub records: FlowRecords,
+    /// The event named by [`NewJob::event`], when the job has one and the inbox holds it.
+    pub event: Option<StoredEvent>,
 }
 
-/// What a flow recorded under its entity.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// What a flow recorded under its entity, as JSON text (decoded only into the type a step
+/// reads it as).
+#[derive(Debug, Clone, Default)]
 pub struct FlowRecords {
-    /// Effects, by key.
-    pub effects: Vec<Effect>,
+    /// Effect results, as `(key, result)`.
+    pub effects: Vec<(String, Box<RawValue>)>,
     /// State values, as `(key, value)`.
-    pub states: Vec<(String, serde_json::Value)>,
+    pub states: Vec<(String, Box<RawValue>)>,
 }
 
 /// What a run writes: effect records (the first record of a key wins), state values (`None`
 /// removes one) and jobs to enqueue.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct FlowWrites {
     /// Effects to record.
     pub effects: Vec<NewEffect>,
-    /// State to set or remove.
-    pub states: Vec<(String, Option<serde_json::Value>)>,
+    /// State to set or remove, as JSON text.
+    pub states: Vec<(String, Option<Box<RawValue>>)>,
     /// Jobs to enqueue (as [`Store::enqueue`] does).
     pub jobs: Vec<NewJob>,
 }
@@ -310,14 +317,14 @@ pub struct Effect {
 }
 
 /// An effect to record.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct NewEffect {
     /// The effect's key.
     pub key: String,
     /// The system it changed.
     pub system: System,
-    /// What came back.
-    pub detail: serde_json::Value,
+    /// What came back, as JSON text.
+    pub detail: Box<RawValue>,
 }
 
 /// Row counts, for summaries and health checks.
@@ -375,7 +382,7 @@ pub trait Store: Send + Sync + 'static {
     async fn renew(&self, lease: Lease, until: Millis, now: Millis) -> Result<(), FlowError>;
 
     /// Writes a run's records now (an effect that must be on record before the run goes on).
-    async fn save(&self, lease: Lease, writes: FlowWrites, now: Millis) -> Result<(), FlowError>;
+    async fn save(&self, lease: Lease, writes: &FlowWrites, now: Millis) -> Result<(), FlowError>;
 
     /// Ends a run: its records and its outcome in one transaction.
     async fn finish(

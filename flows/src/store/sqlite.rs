@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use async_trait::async_trait;
 use mapping::System;
 use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::value::RawValue;
 use sqlite_batch::Batcher;
 use tokio::sync::Notify;
 
@@ -69,12 +70,15 @@ CREATE TABLE IF NOT EXISTS effects (
     created_at INTEGER NOT NULL
 );
 ",
-    // 2: a token per claim, claims since the last outcome, reruns, waits, and flow state.
+    // 2: a token per claim, claims since the last outcome, reruns, waits, the job's inbox event,
+    // and flow state.
     "
 ALTER TABLE jobs ADD COLUMN lease_token INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN claims INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN rerun INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN waiting_for TEXT;
+ALTER TABLE jobs ADD COLUMN event_provider TEXT;
+ALTER TABLE jobs ADD COLUMN event_id TEXT;
 CREATE TABLE flow_state (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL,
@@ -191,46 +195,78 @@ fn migrate(conn: &Connection) -> Result<(), rusqlite::Error> {
     Ok(())
 }
 
-fn insert_job(conn: &Connection, job: &NewJob, now: Millis) -> Result<i64, FlowError> {
-    let payload = serde_json::to_string(&job.payload)?;
-    if job.rerun {
-        // Done: queued again with the new input; running: once more after this run; queued:
-        // it runs anyway, with the new input. Dead jobs wait for a person.
-        conn.prepare_cached(
-            "INSERT INTO jobs (kind, key, payload, state, run_at, created_at, updated_at)
-             VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?5)
-             ON CONFLICT (kind, key) DO UPDATE SET
-                payload = CASE WHEN state = 'dead' THEN payload ELSE excluded.payload END,
-                rerun = CASE WHEN state = 'running' THEN 1 ELSE rerun END,
-                run_at = CASE WHEN state = 'done' THEN excluded.run_at ELSE run_at END,
-                attempts = CASE WHEN state = 'done' THEN 0 ELSE attempts END,
-                state = CASE WHEN state = 'done' THEN 'queued' ELSE state END,
-                updated_at = excluded.updated_at",
-        )?
-        .execute(params![
-            job.kind.as_str(),
-            job.key,
-            payload,
-            job.run_at,
-            now
-        ])?;
-    } else {
-        conn.prepare_cached(
-            "INSERT INTO jobs (kind, key, payload, state, run_at, created_at, updated_at)
-             VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?5)
-             ON CONFLICT (kind, key) DO NOTHING",
-        )?
-        .execute(params![
-            job.kind.as_str(),
-            job.key,
-            payload,
-            job.run_at,
-            now
-        ])?;
+/// A job as a row, serialized before it reaches the store's thread.
+struct JobRow {
+    kind: String,
+    key: String,
+    payload: String,
+    run_at: Millis,
+    rerun: bool,
+    event: Option<(&'static str, String)>,
+}
+
+impl JobRow {
+    fn of(job: &NewJob) -> Result<Self, FlowError> {
+        Ok(Self {
+            kind: job.kind.as_str().to_owned(),
+            key: job.key.clone(),
+            payload: serde_json::to_string(&job.payload)?,
+            run_at: job.run_at,
+            rerun: job.rerun,
+            event: job
+                .event
+                .as_ref()
+                .map(|e| (e.provider.as_str(), e.event_id.clone())),
+        })
     }
-    Ok(conn
-        .prepare_cached("SELECT id FROM jobs WHERE kind = ?1 AND key = ?2")?
-        .query_row(params![job.kind.as_str(), job.key], |r| r.get(0))?)
+
+    /// Inserts it, or (see [`NewJob::rerun`]) finds the job of its kind and key; its id.
+    fn insert(&self, conn: &Connection, now: Millis) -> Result<i64, FlowError> {
+        let (provider, event_id) = match &self.event {
+            Some((provider, event_id)) => (Some(*provider), Some(event_id.as_str())),
+            None => (None, None),
+        };
+        let values = params![
+            self.kind,
+            self.key,
+            self.payload,
+            self.run_at,
+            now,
+            provider,
+            event_id
+        ];
+        if self.rerun {
+            // Done: queued again with the new input; running: once more after this run; queued:
+            // it runs anyway, with the new input. Dead jobs wait for a person.
+            conn.prepare_cached(
+                "INSERT INTO jobs (kind, key, payload, state, run_at, created_at, updated_at,
+                                   event_provider, event_id)
+                 VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?5, ?6, ?7)
+                 ON CONFLICT (kind, key) DO UPDATE SET
+                    payload = CASE WHEN state = 'dead' THEN payload ELSE excluded.payload END,
+                    event_provider = CASE WHEN state = 'dead' THEN event_provider
+                                          ELSE excluded.event_provider END,
+                    event_id = CASE WHEN state = 'dead' THEN event_id ELSE excluded.event_id END,
+                    rerun = CASE WHEN state = 'running' THEN 1 ELSE rerun END,
+                    run_at = CASE WHEN state = 'done' THEN excluded.run_at ELSE run_at END,
+                    attempts = CASE WHEN state = 'done' THEN 0 ELSE attempts END,
+                    state = CASE WHEN state = 'done' THEN 'queued' ELSE state END,
+                    updated_at = excluded.updated_at",
+            )?
+            .execute(values)?;
+        } else {
+            conn.prepare_cached(
+                "INSERT INTO jobs (kind, key, payload, state, run_at, created_at, updated_at,
+                                   event_provider, event_id)
+                 VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?5, ?6, ?7)
+                 ON CONFLICT (kind, key) DO NOTHING",
+            )?
+            .execute(values)?;
+        }
+        Ok(conn
+            .prepare_cached("SELECT id FROM jobs WHERE kind = ?1 AND key = ?2")?
+            .query_row(params![self.kind, self.key], |r| r.get(0))?)
+    }
 }
 
 /// Fails with [`FlowError::LeaseLost`] unless `lease` is the job's current claim.
@@ -247,66 +283,133 @@ fn fence(conn: &Connection, lease: Lease) -> Result<(), FlowError> {
     })
 }
 
-/// Writes a run's records (after its fence was checked).
-fn write_records(conn: &Connection, writes: &FlowWrites, now: Millis) -> Result<(), FlowError> {
-    if !writes.effects.is_empty() {
-        let mut insert = conn.prepare_cached(
-            "INSERT INTO effects (key, system, detail, created_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (key) DO NOTHING",
-        )?;
-        for effect in &writes.effects {
-            let detail = serde_json::to_string(&effect.detail)?;
-            insert.execute(params![effect.key, effect.system.as_str(), detail, now])?;
-        }
-    }
-    for job in &writes.jobs {
-        insert_job(conn, job, now)?;
-    }
-    for (key, value) in &writes.states {
-        match value {
-            Some(value) => {
-                conn.prepare_cached(
-                    "INSERT INTO flow_state (key, value, updated_at) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (key) DO UPDATE
-                     SET value = excluded.value, updated_at = excluded.updated_at",
-                )?
-                .execute(params![key, serde_json::to_string(value)?, now])?;
-            }
-            None => {
-                conn.prepare_cached("DELETE FROM flow_state WHERE key = ?1")?
-                    .execute(params![key])?;
-            }
-        }
-    }
-    Ok(())
+/// A run's records as rows, serialized before they reach the store's thread (the one thread all
+/// writes go through should not spend its time on JSON).
+struct Rows {
+    effects: Vec<(String, &'static str, String)>,
+    states: Vec<(String, Option<String>)>,
+    jobs: Vec<JobRow>,
 }
 
-/// The effects and state kept under `prefix`.
-fn read_records(conn: &Connection, prefix: &str) -> Result<FlowRecords, FlowError> {
-    // Keys sharing a prefix sit together in the key index, from the prefix itself on; a row that
-    // fails to read ends the list as an error, not silently.
-    let effects = conn
-        .prepare_cached(
-            "SELECT id, key, system, detail, created_at FROM effects
-             WHERE key >= ?1 ORDER BY key",
-        )?
-        .query_and_then(params![prefix], effect_row)?
-        .take_while(|effect| effect.as_ref().map_or(true, |e| e.key.starts_with(prefix)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let states = conn
-        .prepare_cached("SELECT key, value FROM flow_state WHERE key >= ?1 ORDER BY key")?
-        .query_and_then(params![prefix], |r| {
-            let key: String = r.get(0)?;
-            let value: String = r.get(1)?;
-            Ok::<_, FlowError>((key, value))
-        })?
-        .take_while(|row| row.as_ref().map_or(true, |(k, _)| k.starts_with(prefix)))
-        .map(|row| {
-            let (key, value) = row?;
-            Ok((key, serde_json::from_str(&value)?))
+impl Rows {
+    fn of(writes: &FlowWrites) -> Result<Self, FlowError> {
+        Ok(Self {
+            effects: writes
+                .effects
+                .iter()
+                .map(|e| (e.key.clone(), e.system.as_str(), e.detail.get().to_owned()))
+                .collect(),
+            states: writes
+                .states
+                .iter()
+                .map(|(key, value)| (key.clone(), value.as_ref().map(|v| v.get().to_owned())))
+                .collect(),
+            jobs: writes
+                .jobs
+                .iter()
+                .map(JobRow::of)
+                .collect::<Result<_, FlowError>>()?,
         })
-        .collect::<Result<Vec<_>, FlowError>>()?;
-    Ok(FlowRecords { effects, states })
+    }
+
+    fn adds_jobs(&self) -> bool {
+        !self.jobs.is_empty()
+    }
+
+    /// Writes them (after the run's fence was checked).
+    fn write(&self, conn: &Connection, now: Millis) -> Result<(), FlowError> {
+        if !self.effects.is_empty() {
+            let mut insert = conn.prepare_cached(
+                "INSERT INTO effects (key, system, detail, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (key) DO NOTHING",
+            )?;
+            for (key, system, detail) in &self.effects {
+                insert.execute(params![key, system, detail, now])?;
+            }
+        }
+        for job in &self.jobs {
+            job.insert(conn, now)?;
+        }
+        for (key, value) in &self.states {
+            match value {
+                Some(value) => {
+                    conn.prepare_cached(
+                        "INSERT INTO flow_state (key, value, updated_at) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (key) DO UPDATE
+                         SET value = excluded.value, updated_at = excluded.updated_at",
+                    )?
+                    .execute(params![key, value, now])?;
+                }
+                None => {
+                    conn.prepare_cached("DELETE FROM flow_state WHERE key = ?1")?
+                        .execute(params![key])?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The effects and state kept under `prefix`, as stored (checked by [`RawRecords::parse`] off
+/// the store's thread).
+struct RawRecords {
+    effects: Vec<(i64, String, String, String, Millis)>,
+    states: Vec<(String, String)>,
+}
+
+impl RawRecords {
+    fn read(conn: &Connection, prefix: &str) -> Result<Self, FlowError> {
+        // Keys sharing a prefix sit together in the key index, from the prefix itself on; a row
+        // that fails to read ends the list as an error, not silently.
+        let effects = conn
+            .prepare_cached(
+                "SELECT id, key, system, detail, created_at FROM effects
+                 WHERE key >= ?1 ORDER BY key",
+            )?
+            .query_map(params![prefix], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .take_while(|row| {
+                row.as_ref().map_or(
+                    true,
+                    |(_, key, ..): &(i64, String, String, String, Millis)| key.starts_with(prefix),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let states = conn
+            .prepare_cached("SELECT key, value FROM flow_state WHERE key >= ?1 ORDER BY key")?
+            .query_map(params![prefix], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .take_while(|row| {
+                row.as_ref()
+                    .map_or(true, |(key, _): &(String, String)| key.starts_with(prefix))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { effects, states })
+    }
+
+    fn parse(self) -> Result<FlowRecords, FlowError> {
+        Ok(FlowRecords {
+            effects: self
+                .effects
+                .into_iter()
+                .map(|(_, key, _, detail, _)| Ok((key, RawValue::from_string(detail)?)))
+                .collect::<Result<_, FlowError>>()?,
+            states: self
+                .states
+                .into_iter()
+                .map(|(key, value)| Ok((key, RawValue::from_string(value)?)))
+                .collect::<Result<_, FlowError>>()?,
+        })
+    }
+
+    fn effects(self) -> Result<Vec<Effect>, FlowError> {
+        self.effects
+            .into_iter()
+            .map(|(id, key, system, detail, created_at)| {
+                effect(id, key, &system, &detail, created_at)
+            })
+            .collect()
+    }
 }
 
 fn insert_dead_letter(
@@ -332,6 +435,11 @@ impl Store for SqliteStore {
         plan: Option<JobPlan>,
         now: Millis,
     ) -> Result<Accepted, FlowError> {
+        let plan = match plan {
+            None => None,
+            Some(JobPlan::Run(job)) => Some((JobRow::of(&job)?, None)),
+            Some(JobPlan::DeadLetter { job, reason }) => Some((JobRow::of(&job)?, Some(reason))),
+        };
         let accepted = self
             .write(move |conn| {
                 let inserted = conn
@@ -353,9 +461,9 @@ impl Store for SqliteStore {
                 let event_row = conn.last_insert_rowid();
                 let job = match plan {
                     None => None,
-                    Some(JobPlan::Run(job)) => Some(insert_job(conn, &job, now)?),
-                    Some(JobPlan::DeadLetter { job, reason }) => {
-                        let id = insert_job(conn, &job, now)?;
+                    Some((job, None)) => Some(job.insert(conn, now)?),
+                    Some((job, Some(reason))) => {
+                        let id = job.insert(conn, now)?;
                         let changed = conn
                             .prepare_cached(
                                 "UPDATE jobs SET state = 'dead', last_error = ?2, updated_at = ?3
@@ -410,7 +518,8 @@ impl Store for SqliteStore {
     }
 
     async fn enqueue(&self, job: NewJob, now: Millis) -> Result<i64, FlowError> {
-        let id = self.write(move |conn| insert_job(conn, &job, now)).await?;
+        let row = JobRow::of(&job)?;
+        let id = self.write(move |conn| row.insert(conn, now)).await?;
         self.added.notify_one();
         Ok(id)
     }
@@ -423,50 +532,92 @@ impl Store for SqliteStore {
     ) -> Result<Option<Claimed>, FlowError> {
         let worker = worker.to_owned();
         let lease_until = now.saturating_add(lease_ms);
-        self.write(move |conn| {
-            let row = conn
-                .prepare_cached(
-                    "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_until = ?2,
-                            lease_token = lease_token + 1, claims = claims + 1, updated_at = ?3
-                     WHERE id = (SELECT id FROM jobs
-                                 WHERE (state = 'queued' AND run_at <= ?3)
-                                    OR (state = 'running' AND lease_until < ?3)
-                                 ORDER BY run_at, id LIMIT 1)
-                     RETURNING id, kind, key, payload, attempts, claims, last_error, lease_token",
-                )?
-                .query_row(params![worker, lease_until, now], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, u32>(4)?,
-                        r.get::<_, u32>(5)?,
-                        r.get::<_, Option<String>>(6)?,
-                        r.get::<_, i64>(7)?,
-                    ))
-                })
-                .optional()?;
-            let Some((id, kind, key, payload, attempts, claims, last_error, token)) = row else {
-                return Ok(None);
-            };
-            let records = read_records(conn, &format!("{key}/"))?;
-            Ok(Some(Claimed {
-                job: Job {
+        let claimed = self
+            .write(move |conn| {
+                let row = conn
+                    .prepare_cached(
+                        "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_until = ?2,
+                                lease_token = lease_token + 1, claims = claims + 1,
+                                updated_at = ?3
+                         WHERE id = (SELECT id FROM jobs
+                                     WHERE (state = 'queued' AND run_at <= ?3)
+                                        OR (state = 'running' AND lease_until < ?3)
+                                     ORDER BY run_at, id LIMIT 1)
+                         RETURNING id, kind, key, payload, attempts, claims, last_error,
+                                   lease_token, event_provider, event_id",
+                    )?
+                    .query_row(params![worker, lease_until, now], |r| {
+                        Ok(ClaimRow {
+                            id: r.get(0)?,
+                            kind: r.get(1)?,
+                            key: r.get(2)?,
+                            payload: r.get(3)?,
+                            attempts: r.get(4)?,
+                            claims: r.get(5)?,
+                            last_error: r.get(6)?,
+                            token: r.get(7)?,
+                            event: match (r.get::<_, Option<String>>(8)?, r.get(9)?) {
+                                (Some(provider), Some(event_id)) => Some((provider, event_id)),
+                                _ => None,
+                            },
+                        })
+                    })
+                    .optional()?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let records = RawRecords::read(conn, &format!("{}/", row.key))?;
+                let event = match &row.event {
+                    Some((provider, event_id)) => conn
+                        .prepare_cached(
+                            "SELECT id, topic, payload, received_at FROM inbox
+                             WHERE provider = ?1 AND event_id = ?2",
+                        )?
+                        .query_row(params![provider, event_id], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                        })
+                        .optional()?,
+                    None => None,
+                };
+                Ok(Some((row, records, event)))
+            })
+            .await?;
+        let Some((row, records, event)) = claimed else {
+            return Ok(None);
+        };
+        let event = match (row.event, event) {
+            (Some((provider, event_id)), Some((id, topic, payload, received_at))) => {
+                Some(StoredEvent {
                     id,
-                    kind: JobKind::stored(kind),
-                    key,
-                    payload: serde_json::from_str(&payload)?,
-                    attempts,
-                    claims,
-                    last_error,
-                    lease: Lease { job: id, token },
-                    lease_until,
+                    event: NewEvent {
+                        provider: system(provider)?,
+                        event_id,
+                        topic,
+                        payload,
+                    },
+                    received_at,
+                })
+            }
+            _ => None,
+        };
+        Ok(Some(Claimed {
+            job: Job {
+                id: row.id,
+                kind: JobKind::stored(row.kind),
+                key: row.key,
+                payload: serde_json::from_str(&row.payload)?,
+                attempts: row.attempts,
+                claims: row.claims,
+                last_error: row.last_error,
+                lease: Lease {
+                    job: row.id,
+                    token: row.token,
                 },
-                records,
-            }))
-        })
-        .await
+                lease_until,
+            },
+            records: records.parse()?,
+            event,
+        }))
     }
 
     async fn renew(&self, lease: Lease, until: Millis, now: Millis) -> Result<(), FlowError> {
@@ -489,11 +640,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn save(&self, lease: Lease, writes: FlowWrites, now: Millis) -> Result<(), FlowError> {
-        let adds_jobs = !writes.jobs.is_empty();
+    async fn save(&self, lease: Lease, writes: &FlowWrites, now: Millis) -> Result<(), FlowError> {
+        let rows = Rows::of(writes)?;
+        let adds_jobs = rows.adds_jobs();
         self.write(move |conn| {
             fence(conn, lease)?;
-            write_records(conn, &writes, now)
+            rows.write(conn, now)
         })
         .await?;
         if adds_jobs {
@@ -509,68 +661,88 @@ impl Store for SqliteStore {
         writes: FlowWrites,
         now: Millis,
     ) -> Result<(), FlowError> {
-        let adds_jobs = !writes.jobs.is_empty();
+        let rows = Rows::of(&writes)?;
+        let adds_jobs = rows.adds_jobs();
         let requeued = self
             .write(move |conn| {
-                fence(conn, lease)?;
-                write_records(conn, &writes, now)?;
-                let id = lease.job;
-                // Every outcome ends the claim and the run of claims without one.
+                let (id, token) = (lease.job, lease.token);
+                // The outcome's update is the fence: it changes the job only while this claim
+                // holds it, and a claim that is gone fails the whole operation (records too).
+                // Every outcome ends the claim and the run of claims without one. (Parameters
+                // a statement does not use are bound all the same: ?5 is the token in each.)
+                const HELD: &str = "WHERE id = ?1 AND lease_token = ?5 AND state = 'running'";
                 const RELEASE: &str =
                     "lease_owner = NULL, lease_until = NULL, claims = 0, updated_at = ?2";
-                let requeued = match &finish {
+                let (changed, requeued) = match &finish {
                     Finish::Done => {
-                        let rerun: bool = conn
+                        let rerun: Option<bool> = conn
                             .prepare_cached(&format!(
-                                "UPDATE jobs SET state = CASE WHEN rerun = 1 THEN 'queued' ELSE 'done' END,
+                                "UPDATE jobs SET
+                                        state = CASE WHEN rerun = 1 THEN 'queued' ELSE 'done' END,
                                         run_at = CASE WHEN rerun = 1 THEN ?2 ELSE run_at END,
                                         rerun = 0, waiting_for = NULL, {RELEASE}
-                                 WHERE id = ?1 RETURNING state = 'queued'"
+                                 {HELD} RETURNING state = 'queued'"
                             ))?
-                            .query_row(params![id, now], |r| r.get(0))?;
-                        rerun
+                            .query_row(
+                                params![id, now, Option::<i64>::None, Option::<i64>::None, token],
+                                |r| r.get(0),
+                            )
+                            .optional()?;
+                        (usize::from(rerun.is_some()), rerun.unwrap_or(false))
                     }
                     Finish::Retry { run_at, error } => {
-                        conn.prepare_cached(&format!(
-                            "UPDATE jobs SET state = 'queued', attempts = attempts + 1,
-                                    run_at = ?3, last_error = ?4, waiting_for = NULL, {RELEASE}
-                             WHERE id = ?1"
-                        ))?
-                        .execute(params![id, now, run_at, error])?;
-                        true
+                        let changed = conn
+                            .prepare_cached(&format!(
+                                "UPDATE jobs SET state = 'queued', attempts = attempts + 1,
+                                        run_at = ?3, last_error = ?4, waiting_for = NULL,
+                                        {RELEASE}
+                                 {HELD}"
+                            ))?
+                            .execute(params![id, now, run_at, error, token])?;
+                        (changed, true)
                     }
                     Finish::Wait { run_at, reason } => {
-                        conn.prepare_cached(&format!(
-                            "UPDATE jobs SET state = 'queued', run_at = ?3, waiting_for = ?4,
-                                    {RELEASE}
-                             WHERE id = ?1"
-                        ))?
-                        .execute(params![id, now, run_at, reason])?;
-                        true
+                        let changed = conn
+                            .prepare_cached(&format!(
+                                "UPDATE jobs SET state = 'queued', run_at = ?3, waiting_for = ?4,
+                                        {RELEASE}
+                                 {HELD}"
+                            ))?
+                            .execute(params![id, now, run_at, reason, token])?;
+                        (changed, true)
                     }
                     Finish::Release { run_at } => {
-                        conn.prepare_cached(&format!(
-                            "UPDATE jobs SET state = 'queued', run_at = ?3, {RELEASE}
-                             WHERE id = ?1"
-                        ))?
-                        .execute(params![id, now, run_at])?;
-                        true
+                        let changed = conn
+                            .prepare_cached(&format!(
+                                "UPDATE jobs SET state = 'queued', run_at = ?3, {RELEASE}
+                                 {HELD}"
+                            ))?
+                            .execute(params![id, now, run_at, Option::<i64>::None, token])?;
+                        (changed, true)
                     }
                     Finish::Dead {
                         reason,
                         permanent,
                         failed,
                     } => {
-                        conn.prepare_cached(&format!(
-                            "UPDATE jobs SET state = 'dead', attempts = attempts + ?3,
-                                    last_error = ?4, waiting_for = NULL, rerun = 0, {RELEASE}
-                             WHERE id = ?1"
-                        ))?
-                        .execute(params![id, now, u32::from(*failed), reason])?;
-                        insert_dead_letter(conn, id, reason, *permanent, now)?;
-                        false
+                        let changed = conn
+                            .prepare_cached(&format!(
+                                "UPDATE jobs SET state = 'dead', attempts = attempts + ?3,
+                                        last_error = ?4, waiting_for = NULL, rerun = 0,
+                                        {RELEASE}
+                                 {HELD}"
+                            ))?
+                            .execute(params![id, now, u32::from(*failed), reason, token])?;
+                        if changed == 1 {
+                            insert_dead_letter(conn, id, reason, *permanent, now)?;
+                        }
+                        (changed, false)
                     }
                 };
+                if changed != 1 {
+                    return Err(FlowError::LeaseLost { job: id, token });
+                }
+                rows.write(conn, now)?;
                 Ok(requeued)
             })
             .await?;
@@ -724,8 +896,9 @@ impl Store for SqliteStore {
 
     async fn effects_under(&self, prefix: &str) -> Result<Vec<Effect>, FlowError> {
         let prefix = prefix.to_owned();
-        self.read(move |conn| Ok(read_records(conn, &prefix)?.effects))
-            .await
+        self.read(move |conn| RawRecords::read(conn, &prefix))
+            .await?
+            .effects()
     }
 
     async fn effects_after(&self, after: i64, limit: u32) -> Result<Vec<Effect>, FlowError> {
@@ -804,14 +977,43 @@ impl Store for SqliteStore {
 fn effect_row(row: &rusqlite::Row<'_>) -> Result<Effect, FlowError> {
     let system: String = row.get(2)?;
     let detail: String = row.get(3)?;
+    effect(row.get(0)?, row.get(1)?, &system, &detail, row.get(4)?)
+}
+
+/// An effect from its stored columns.
+fn effect(
+    id: i64,
+    key: String,
+    system_name: &str,
+    detail: &str,
+    created_at: Millis,
+) -> Result<Effect, FlowError> {
     Ok(Effect {
-        id: row.get(0)?,
-        key: row.get(1)?,
-        system: System::from_name(&system).ok_or(FlowError::Unknown {
-            what: "system",
-            value: system,
-        })?,
-        detail: serde_json::from_str(&detail)?,
-        created_at: row.get(4)?,
+        id,
+        key,
+        system: system(system_name.to_owned())?,
+        detail: serde_json::from_str(detail)?,
+        created_at,
     })
+}
+
+/// A stored system name.
+fn system(name: String) -> Result<System, FlowError> {
+    System::from_name(&name).ok_or(FlowError::Unknown {
+        what: "system",
+        value: name,
+    })
+}
+
+/// A claimed job's row.
+struct ClaimRow {
+    id: i64,
+    kind: String,
+    key: String,
+    payload: String,
+    attempts: u32,
+    claims: u32,
+    last_error: Option<String>,
+    token: i64,
+    event: Option<(String, String)>,
 }

@@ -8,10 +8,13 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use tokio::time::Instant;
 
 use super::key::{EntityKey, State, Step};
-use crate::store::{FlowRecords, FlowWrites, Job, Lease, Millis, NewEffect, NewJob, Store};
+use crate::store::{
+    FlowRecords, FlowWrites, Job, Lease, Millis, NewEffect, NewJob, Store, StoredEvent,
+};
 use crate::worker::{millis, now_millis};
 use crate::{FlowError, StepError};
 use mapping::System;
@@ -97,13 +100,48 @@ struct Waiting {
     waits: u32,
 }
 
-/// What a run read and wrote: the records found at the claim, then what the run did.
+/// What a run read and wrote: the records on record (found at the claim, or saved by the run),
+/// and what the run did since, not yet written. A value is held in one place only: it moves from
+/// `unwritten` to the maps when saved.
 #[derive(Debug, Default)]
 struct Journal {
-    effects: HashMap<String, serde_json::Value>,
-    states: HashMap<String, serde_json::Value>,
+    effects: HashMap<String, Box<RawValue>>,
+    states: HashMap<String, Box<RawValue>>,
     unwritten: FlowWrites,
     waited: bool,
+}
+
+impl Journal {
+    fn effect(&self, key: &str) -> Option<&RawValue> {
+        self.unwritten
+            .effects
+            .iter()
+            .rev()
+            .find(|e| e.key == key)
+            .map(|e| &*e.detail)
+            .or_else(|| self.effects.get(key).map(|v| &**v))
+    }
+
+    fn state(&self, key: &str) -> Option<&RawValue> {
+        match self.unwritten.states.iter().rev().find(|(k, _)| k == key) {
+            Some((_, value)) => value.as_deref(),
+            None => self.states.get(key).map(|v| &**v),
+        }
+    }
+
+    /// Moves saved writes into the records on record.
+    fn saved(&mut self, writes: FlowWrites) {
+        for effect in writes.effects {
+            // The first record of a key wins, as in the store.
+            self.effects.entry(effect.key).or_insert(effect.detail);
+        }
+        for (key, value) in writes.states {
+            match value {
+                Some(value) => self.states.insert(key, value),
+                None => self.states.remove(&key),
+            };
+        }
+    }
 }
 
 /// Limits the runtime puts on a run's waits.
@@ -135,6 +173,8 @@ pub struct StepCtx<'r> {
     clock: &'r LeaseClock,
     limits: WaitLimits,
     journal: Mutex<Journal>,
+    /// The job's inbox event, read with its claim, until the flow asks for it.
+    event: Mutex<Option<StoredEvent>>,
 }
 
 impl fmt::Debug for StepCtx<'_> {
@@ -151,15 +191,12 @@ impl<'r> StepCtx<'r> {
         store: &'r dyn Store,
         job: &'r Job,
         records: FlowRecords,
+        event: Option<StoredEvent>,
         clock: &'r LeaseClock,
         limits: WaitLimits,
     ) -> Self {
         let journal = Journal {
-            effects: records
-                .effects
-                .into_iter()
-                .map(|e| (e.key, e.detail))
-                .collect(),
+            effects: records.effects.into_iter().collect(),
             states: records.states.into_iter().collect(),
             ..Journal::default()
         };
@@ -170,6 +207,7 @@ impl<'r> StepCtx<'r> {
             clock,
             limits,
             journal: Mutex::new(journal),
+            event: Mutex::new(event),
         }
     }
 
@@ -220,8 +258,7 @@ impl<'r> StepCtx<'r> {
         self.own(entity)?;
         let key = entity.under(step.name());
         self.journal()
-            .effects
-            .get(&key)
+            .effect(&key)
             .map(|detail| read(&key, detail))
             .transpose()
     }
@@ -281,12 +318,10 @@ impl<'r> StepCtx<'r> {
     ) -> Result<(), StepError> {
         self.own(entity)?;
         let key = entity.under(step.name());
-        let detail = serde_json::to_value(result).map_err(|e| {
+        let detail = serde_json::value::to_raw_value(result).map_err(|e| {
             StepError::permanent(format!("effect {key}: result not serializable: {e}"))
         })?;
-        let mut journal = self.journal();
-        journal.effects.insert(key.clone(), detail.clone());
-        journal.unwritten.effects.push(NewEffect {
+        self.journal().unwritten.effects.push(NewEffect {
             key,
             system: step.system(),
             detail,
@@ -298,8 +333,7 @@ impl<'r> StepCtx<'r> {
     pub fn state<T: DeserializeOwned>(&self, state: &State<T>) -> Result<Option<T>, StepError> {
         let key = self.entity.under(state.name());
         self.journal()
-            .states
-            .get(&key)
+            .state(&key)
             .map(|value| read(&key, value))
             .transpose()
     }
@@ -308,12 +342,10 @@ impl<'r> StepCtx<'r> {
     /// [`StepCtx::save`].
     pub fn set_state<T: Serialize>(&self, state: &State<T>, value: &T) -> Result<(), StepError> {
         let key = self.entity.under(state.name());
-        let value = serde_json::to_value(value).map_err(|e| {
+        let value = serde_json::value::to_raw_value(value).map_err(|e| {
             StepError::permanent(format!("state {key}: value not serializable: {e}"))
         })?;
-        let mut journal = self.journal();
-        journal.states.insert(key.clone(), value.clone());
-        journal.unwritten.states.push((key, Some(value)));
+        self.journal().unwritten.states.push((key, Some(value)));
         Ok(())
     }
 
@@ -321,7 +353,7 @@ impl<'r> StepCtx<'r> {
     pub fn clear_state<T>(&self, state: &State<T>) {
         let key = self.entity.under(state.name());
         let mut journal = self.journal();
-        if journal.states.remove(&key).is_some() {
+        if journal.state(&key).is_some() {
             journal.unwritten.states.push((key, None));
         }
     }
@@ -336,15 +368,16 @@ impl<'r> StepCtx<'r> {
         }
         let saved = self
             .store
-            .save(self.clock.lease(), writes.clone(), now_millis())
+            .save(self.clock.lease(), &writes, now_millis())
             .await;
+        let mut journal = self.journal();
         if let Err(err) = saved {
             // Kept for the outcome's write (which a lost claim refuses too).
-            let mut journal = self.journal();
             let newer = std::mem::replace(&mut journal.unwritten, writes);
             journal.unwritten.append(newer);
             return Err(err.into());
         }
+        journal.saved(writes);
         Ok(())
     }
 
@@ -367,7 +400,11 @@ impl<'r> StepCtx<'r> {
         self.store
             .effect(&key)
             .await?
-            .map(|effect| read(&key, &effect.detail))
+            .map(|effect| {
+                T::deserialize(&effect.detail).map_err(|e| {
+                    StepError::permanent(format!("{key}: recorded value unreadable: {e}"))
+                })
+            })
             .transpose()
     }
 
@@ -384,12 +421,31 @@ impl<'r> StepCtx<'r> {
         self.store
             .state(&key)
             .await?
-            .map(|value| read(&key, &value))
+            .map(|value| {
+                T::deserialize(&value).map_err(|e| {
+                    StepError::permanent(format!("{key}: recorded value unreadable: {e}"))
+                })
+            })
             .transpose()
     }
 
-    /// The raw body of a stored event; one missing from the inbox is a permanent error.
+    /// The raw body of a stored event; one missing from the inbox is a permanent error. The
+    /// job's own event came with its claim and costs no read.
     pub async fn event_body(&self, event: &EventRef) -> Result<Vec<u8>, StepError> {
+        let preloaded = {
+            let mut slot = self.event.lock().unwrap_or_else(PoisonError::into_inner);
+            match slot.as_ref() {
+                Some(e)
+                    if e.event.provider == event.provider && e.event.event_id == event.event_id =>
+                {
+                    slot.take()
+                }
+                _ => None,
+            }
+        };
+        if let Some(stored) = preloaded {
+            return Ok(stored.event.payload);
+        }
         let stored = self
             .store
             .event(event.provider, &event.event_id)
@@ -412,9 +468,8 @@ impl<'r> StepCtx<'r> {
         let now = now_millis();
         let mut journal = self.journal();
         let waiting = journal
-            .states
-            .get(&key)
-            .and_then(|v| serde_json::from_value::<Waiting>(v.clone()).ok())
+            .state(&key)
+            .and_then(|v| serde_json::from_str::<Waiting>(v.get()).ok())
             .unwrap_or(Waiting {
                 since: now,
                 waits: 0,
@@ -436,8 +491,7 @@ impl<'r> StepCtx<'r> {
             since: waiting.since,
             waits: waiting.waits.saturating_add(1),
         };
-        if let Ok(value) = serde_json::to_value(next) {
-            journal.states.insert(key.clone(), value.clone());
+        if let Ok(value) = serde_json::value::to_raw_value(&next) {
             journal.unwritten.states.push((key, Some(value)));
         }
         journal.waited = true;
@@ -477,7 +531,7 @@ impl<'r> StepCtx<'r> {
             .journal
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner);
-        if !journal.waited && journal.states.contains_key(&key) {
+        if !journal.waited && journal.state(&key).is_some() {
             journal.unwritten.states.push((key, None));
         }
         journal.unwritten
@@ -485,7 +539,7 @@ impl<'r> StepCtx<'r> {
 }
 
 /// Decodes a stored value; one that does not fit is a permanent error naming its key.
-fn read<T: DeserializeOwned>(key: &str, value: &serde_json::Value) -> Result<T, StepError> {
-    T::deserialize(value)
+fn read<T: DeserializeOwned>(key: &str, value: &RawValue) -> Result<T, StepError> {
+    serde_json::from_str(value.get())
         .map_err(|e| StepError::permanent(format!("{key}: recorded value unreadable: {e}")))
 }

@@ -95,6 +95,7 @@ pub fn job<F: Flow>(flow: &F, input: &F::Input) -> Result<NewJob, StepError> {
             .map_err(|e| StepError::permanent(format!("{} input: {e}", F::KIND)))?,
         run_at: 0,
         rerun: false,
+        event: None,
     })
 }
 

@@ -542,6 +542,7 @@ fn charge_job(event_id: &str, charge: &str) -> NewJob {
         payload: json!({ "event": { "provider": "stripe", "event_id": event_id }, "charge_id": charge }),
         run_at: 0,
         rerun: false,
+        event: None,
     }
 }
 

@@ -22,5 +22,6 @@ pub fn job(kind: &'static str, key: &str) -> NewJob {
         payload: serde_json::json!({ "key": key }),
         run_at: 0,
         rerun: false,
+        event: None,
     }
 }
