@@ -42,7 +42,9 @@ pub struct WorkerConfig {
     /// back to the queue (without spending an attempt).
     pub shutdown_grace: Duration,
     /// Claims of one job without an outcome (runs whose process died) after which it goes to dead
-    /// letters instead of being run again: it may be what kills the process.
+    /// letters instead of being run again: it may be what kills the process. Runs lost while the
+    /// process was being restarted for other reasons (more than one worker started meanwhile, see
+    /// [`Store::worker_started`]) are not counted, so a storm of crashes dead-letters nothing.
     pub max_claims: u32,
     /// Longest time a job waits for another flow (see
     /// [`StepCtx::wait_for`](crate::workflow::StepCtx::wait_for)) before it goes to dead letters.
@@ -273,35 +275,11 @@ impl Worker {
                 job.claims - 1
             );
             tracing::error!(job = job.id, kind = %job.kind, key = %job.key, %reason, "dead-lettered");
-            let dead = Finish::Dead {
-                reason: reason.clone(),
-                permanent: true,
-                failed: false,
-            };
-            return self
-                .end(
-                    lease,
-                    dead,
-                    FlowWrites::default(),
-                    Outcome::DeadLettered { reason },
-                )
-                .await;
+            return self.dead_unrun(lease, reason).await;
         }
         let Some(runner) = self.flows.get(&job.kind) else {
             let reason = format!("no flow registered for job kind {}", job.kind);
-            let dead = Finish::Dead {
-                reason: reason.clone(),
-                permanent: true,
-                failed: false,
-            };
-            return self
-                .end(
-                    lease,
-                    dead,
-                    FlowWrites::default(),
-                    Outcome::DeadLettered { reason },
-                )
-                .await;
+            return self.dead_unrun(lease, reason).await;
         };
         let systems = runner.systems();
         if let Some(retry_at) = self.breakers.admit(systems, Instant::now()) {
@@ -412,6 +390,22 @@ impl Worker {
         self.end(lease, finish, writes, outcome).await
     }
 
+    /// Sends a job that was not run to dead letters (no attempt spent).
+    async fn dead_unrun(&self, lease: Lease, reason: String) -> Result<Option<Outcome>, FlowError> {
+        let dead = Finish::Dead {
+            reason: reason.clone(),
+            permanent: true,
+            failed: false,
+        };
+        self.end(
+            lease,
+            dead,
+            FlowWrites::default(),
+            Outcome::DeadLettered { reason },
+        )
+        .await
+    }
+
     /// Records a run's outcome; a claim lost meanwhile is reported, not an error.
     async fn end(
         &self,
@@ -433,6 +427,7 @@ impl Worker {
     /// Runs `concurrency` job loops until `shutdown` turns true, then lets in-flight jobs finish
     /// within the grace period (releasing those that do not) and returns.
     pub async fn run(self, shutdown: watch::Receiver<bool>) -> Result<(), FlowError> {
+        self.store.worker_started(now_millis()).await?;
         let this = Arc::new(self);
         let mut loops = JoinSet::new();
         for _ in 0..this.config.concurrency {

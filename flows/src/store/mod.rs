@@ -17,7 +17,10 @@
 //! Only failures count: [`Finish::Retry`] and a failing [`Finish::Dead`] add an attempt; a
 //! planned wait, a release (an open breaker, a shutdown) and a run that never ended (its process
 //! died: the lease expired) do not. [`Job::claims`] counts the claims since the job last
-//! reached an outcome, so a job that keeps killing its worker can be told apart.
+//! reached an outcome, so a job that keeps killing its worker can be told apart. A lost run is
+//! not counted against its job when more than one worker started ([`Store::worker_started`])
+//! between its last sign of life and the next claim: the process was being killed and restarted
+//! for some other reason (a crash storm, a deploy), not by this job.
 
 mod sqlite;
 
@@ -167,7 +170,8 @@ pub struct Job {
     /// Failed runs so far (this one not included).
     pub attempts: u32,
     /// Claims since the job last reached an outcome, this one included: more than one means
-    /// earlier runs ended without one (their process died).
+    /// earlier runs ended without one (their process died) while nothing else explains it (see
+    /// [`Store::worker_started`]).
     pub claims: u32,
     /// The last failure, if any.
     pub last_error: Option<String>,
@@ -377,6 +381,12 @@ pub trait Store: Send + Sync + 'static {
         now: Millis,
         lease_ms: i64,
     ) -> Result<Option<Claimed>, FlowError>;
+
+    /// Notes that a worker started at `now`. A run lost while more than one worker started
+    /// (between its last claim or renewal and the job's next claim) is not counted in
+    /// [`Job::claims`]: its process was being restarted anyway, and runs of healthy jobs are lost
+    /// that way too.
+    async fn worker_started(&self, now: Millis) -> Result<(), FlowError>;
 
     /// Extends a claim to `until`.
     async fn renew(&self, lease: Lease, until: Millis, now: Millis) -> Result<(), FlowError>;

@@ -20,6 +20,9 @@ use crate::workflow::JobKind;
 
 /// The schema, one migration per version (`PRAGMA user_version`). A file written by an older
 /// version is brought up to date when opened; one of a newer version is refused.
+/// How long worker starts are kept.
+const MONTH_MS: Millis = 30 * 24 * 3600 * 1000;
+
 const MIGRATIONS: [&str; 2] = [
     // 1: the store of issue 9.
     "
@@ -71,7 +74,7 @@ CREATE TABLE IF NOT EXISTS effects (
 );
 ",
     // 2: a token per claim, claims since the last outcome, reruns, waits, the job's inbox event,
-    // and flow state.
+    // flow state and worker starts.
     "
 ALTER TABLE jobs ADD COLUMN lease_token INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN claims INTEGER NOT NULL DEFAULT 0;
@@ -88,6 +91,10 @@ CREATE TABLE flow_state (
 INSERT INTO flow_state (key, value, updated_at)
     SELECT key, detail, created_at FROM effects WHERE system = 'flows';
 DELETE FROM effects WHERE system = 'flows';
+-- When workers started: a lost run is counted against its job only when its process was not
+-- being restarted anyway.
+CREATE TABLE worker_starts (started_at INTEGER NOT NULL);
+CREATE INDEX worker_starts_at ON worker_starts (started_at);
 ",
 ];
 
@@ -537,7 +544,12 @@ impl Store for SqliteStore {
                 let row = conn
                     .prepare_cached(
                         "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_until = ?2,
-                                lease_token = lease_token + 1, claims = claims + 1,
+                                lease_token = lease_token + 1,
+                                claims = claims + CASE
+                                    WHEN state = 'running'
+                                     AND (SELECT COUNT(*) FROM worker_starts
+                                          WHERE started_at > jobs.updated_at) > 1
+                                    THEN 0 ELSE 1 END,
                                 updated_at = ?3
                          WHERE id = (SELECT id FROM jobs
                                      WHERE (state = 'queued' AND run_at <= ?3)
@@ -618,6 +630,18 @@ impl Store for SqliteStore {
             records: records.parse()?,
             event,
         }))
+    }
+
+    async fn worker_started(&self, now: Millis) -> Result<(), FlowError> {
+        self.write(move |conn| {
+            conn.prepare_cached("INSERT INTO worker_starts (started_at) VALUES (?1)")?
+                .execute([now])?;
+            // Only starts later than a live lease's last renewal matter: a month is plenty.
+            conn.prepare_cached("DELETE FROM worker_starts WHERE started_at < ?1")?
+                .execute([now.saturating_sub(MONTH_MS)])?;
+            Ok(())
+        })
+        .await
     }
 
     async fn renew(&self, lease: Lease, until: Millis, now: Millis) -> Result<(), FlowError> {

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use flows::workflow::JobKind;
+use flows::workflow::{EventRef, JobKind};
 use flows::{
     Accepted, Finish, FlowError, FlowWrites, JobPlan, JobState, NewEffect, NewEvent, SqliteStore,
     Store,
@@ -99,6 +99,70 @@ async fn a_webhook_is_stored_once_with_its_job() {
             .is_none()
     );
     assert_eq!(store.counts().await.unwrap().queued, 2);
+}
+
+#[tokio::test]
+async fn a_claim_brings_the_jobs_inbox_event_and_a_rerun_its_new_one() {
+    let store = SqliteStore::in_memory().unwrap();
+    let with_event = |id: &str| {
+        let mut plan = job("order", "shopify/o/1");
+        plan.rerun = true;
+        plan.event = Some(EventRef {
+            provider: System::Shopify,
+            event_id: id.into(),
+        });
+        plan
+    };
+    store
+        .accept_event(event("wh-1"), Some(JobPlan::Run(with_event("wh-1"))), 10)
+        .await
+        .unwrap();
+    let first = store.claim("w1", 10, 100).await.unwrap().unwrap();
+    let body = first.event.expect("the job's event comes with its claim");
+    assert_eq!(
+        (body.event.event_id.as_str(), body.received_at),
+        ("wh-1", 10)
+    );
+    assert_eq!(body.event.payload, br#"{"id":1}"#);
+    store
+        .finish(first.job.lease, Finish::Done, FlowWrites::default(), 20)
+        .await
+        .unwrap();
+    // A later delivery about the same order runs the job again, with the newer body.
+    let mut update = event("wh-2");
+    update.payload = br#"{"id":1,"v":2}"#.to_vec();
+    store
+        .accept_event(update, Some(JobPlan::Run(with_event("wh-2"))), 30)
+        .await
+        .unwrap();
+    let second = store.claim("w1", 30, 100).await.unwrap().unwrap();
+    assert_eq!(first.job.id, second.job.id);
+    let body = second
+        .event
+        .expect("the rerun's event comes with its claim");
+    assert_eq!(body.event.event_id, "wh-2");
+    assert_eq!(body.event.payload, br#"{"id":1,"v":2}"#);
+    // A job naming an event the inbox does not hold is claimed without one.
+    let mut orphan = job("order", "shopify/o/2");
+    orphan.event = Some(EventRef {
+        provider: System::Shopify,
+        event_id: "never-stored".into(),
+    });
+    store.enqueue(orphan, 40).await.unwrap();
+    let third = store.claim("w1", 40, 100).await.unwrap().unwrap();
+    assert_eq!(third.job.key, "shopify/o/2");
+    assert!(third.event.is_none());
+    // A job without an event has none.
+    store.enqueue(job("sale", "k1"), 50).await.unwrap();
+    assert!(
+        store
+            .claim("w1", 50, 100)
+            .await
+            .unwrap()
+            .unwrap()
+            .event
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -205,6 +269,45 @@ async fn claims_wait_for_run_at_and_attempts_count_failures_only() {
         (done.state, done.attempts, done.waiting_for),
         (JobState::Done, 1, None)
     );
+}
+
+/// A run lost while the process was restarted over and over (a crash storm, a deploy) is not
+/// held against its job; one lost while a single worker started (the one restarted after it)
+/// is.
+#[tokio::test]
+async fn lost_runs_count_only_when_nothing_else_restarted_the_process() {
+    let store = SqliteStore::in_memory().unwrap();
+    store.enqueue(job("sale", "k1"), 0).await.unwrap();
+    let first = store.claim("w1", 0, 100).await.unwrap().unwrap().job;
+    assert_eq!(first.claims, 1);
+    // Killed, restarted, killed again, restarted: two workers started since its claim.
+    store.worker_started(150).await.unwrap();
+    store.worker_started(160).await.unwrap();
+    let second = store.claim("w3", 200, 100).await.unwrap().unwrap().job;
+    assert_eq!(second.claims, 1, "the storm is not the job's doing");
+    // The run renews its claim, then dies; one worker starts (the restart) and claims it.
+    store.renew(second.lease, 400, 250).await.unwrap();
+    store.worker_started(240).await.unwrap();
+    store.worker_started(450).await.unwrap();
+    let third = store.claim("w4", 500, 100).await.unwrap().unwrap().job;
+    assert_eq!(
+        third.claims, 2,
+        "starts before its last renewal do not excuse it"
+    );
+    // Lost again with no worker started at all (another long-lived process claims it).
+    let fourth = store.claim("w5", 700, 100).await.unwrap().unwrap().job;
+    assert_eq!(fourth.claims, 3);
+    // An outcome starts the count again.
+    store
+        .finish(fourth.lease, Finish::Done, FlowWrites::default(), 710)
+        .await
+        .unwrap();
+    let info = store
+        .job(&JobKind::new("sale"), "k1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(info.claims, 0);
 }
 
 #[tokio::test]

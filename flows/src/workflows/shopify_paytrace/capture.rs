@@ -9,7 +9,7 @@ use paytrace::SettlementStatus;
 use serde::{Deserialize, Serialize};
 use shopify::Gid;
 
-use super::charge::{CHARGE, send_marked, still_landing};
+use super::charge::{CHARGE, may_resend, send_marked};
 use super::order::{CANONICAL, HOLD, REVIEW, paid};
 use super::{Sent, Shared};
 use crate::StepError;
@@ -130,22 +130,7 @@ async fn capture(
             ctx.clear_state(&CAPTURE_SENT);
             return Ok(captured);
         }
-        if let Some(left) = still_landing(shared, &sent) {
-            return Err(StepError::wait(
-                left,
-                format!(
-                    "PayTrace may still capture authorization {}: looking again once it cannot",
-                    sent.reference
-                ),
-            ));
-        }
-        if !shared.config.recovery.resends() {
-            return Err(StepError::permanent(format!(
-                "the capture of authorization {} was sent without an answer and the \
-                 authorization does not settle: check PayTrace before replaying",
-                sent.reference
-            )));
-        }
+        may_resend(shared, &sent, "the capture of authorization")?;
     }
     let reference = request.transaction_id.to_string();
     let sent = send_marked(shared, ctx, &CAPTURE_SENT, &reference, || {

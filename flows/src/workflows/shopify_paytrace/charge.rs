@@ -135,22 +135,7 @@ pub(super) async fn charge(
             ctx.clear_state(&CHARGE_SENT);
             return Ok(payment);
         }
-        if let Some(left) = still_landing(shared, &sent) {
-            return Err(StepError::wait(
-                left,
-                format!(
-                    "PayTrace may still process charge {}: looking it up again once it cannot",
-                    sent.reference
-                ),
-            ));
-        }
-        if !shared.config.recovery.resends() {
-            return Err(StepError::permanent(format!(
-                "charge {} was sent without an answer and is not in PayTrace's exports: check \
-                 PayTrace before replaying",
-                sent.reference
-            )));
-        }
+        may_resend(shared, &sent, "charge")?;
         tracing::warn!(invoice = %sent.reference, "charge never landed; sending it again");
     }
 
@@ -222,6 +207,29 @@ where
         _ => ctx.clear_state(marker),
     }
     Ok(result)
+}
+
+/// Whether a request PayTrace does not show as processed may be sent again: a wait while it may
+/// still land, a permanent error (for a person) when the recovery never resends, `Ok` once it
+/// provably never landed.
+pub(super) fn may_resend(shared: &Shared, sent: &Sent, what: &str) -> Result<(), StepError> {
+    if let Some(left) = still_landing(shared, sent) {
+        return Err(StepError::wait(
+            left,
+            format!(
+                "PayTrace may still process {what} {}: looking again once it cannot",
+                sent.reference
+            ),
+        ));
+    }
+    if !shared.config.recovery.resends() {
+        return Err(StepError::permanent(format!(
+            "{what} {} was sent without an answer and PayTrace does not show it: check PayTrace \
+             before replaying",
+            sent.reference
+        )));
+    }
+    Ok(())
 }
 
 /// How long a request may still land, if it may: until the processing window after the moment

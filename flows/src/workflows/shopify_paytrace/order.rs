@@ -68,20 +68,15 @@ impl Flow for OrderPayment {
             Ok(prepared) => prepared,
             Err(err) if err.is_permanent() => {
                 // Never charged: the order waits for a person, and says why in Shopify.
-                let reason = err.to_string();
-                ctx.once(&REVIEW, || async {
-                    shared
-                        .shopify
-                        .tags()
-                        .add(&order_gid, &[shared.config.review_tag.as_str()])
-                        .await?;
-                    shared
-                        .shopify
-                        .orders()
-                        .update_note(&order_gid, &format!("Not charged, needs review: {reason}"))
-                        .await?;
-                    Ok(())
-                })
+                let note = format!("Not charged, needs review: {err}");
+                tag_and_note(
+                    shared,
+                    ctx,
+                    &REVIEW,
+                    &order_gid,
+                    &shared.config.review_tag,
+                    &note,
+                )
                 .await?;
                 return Err(err);
             }
@@ -98,21 +93,16 @@ impl Flow for OrderPayment {
             .once(&RISK, || shared.risk.assess(&order, &order_gid))
             .await?;
         if let RiskDecision::Hold { reason } = decision {
-            ctx.once(&HOLD, || async {
-                shared
-                    .shopify
-                    .tags()
-                    .add(&order_gid, &[shared.config.held_tag.as_str()])
-                    .await?;
-                shared
-                    .shopify
-                    .orders()
-                    .update_note(&order_gid, &format!("Held for review: {reason}"))
-                    .await?;
-                Ok(())
-            })
-            .await?;
-            return Ok(());
+            let note = format!("Held for review: {reason}");
+            return tag_and_note(
+                shared,
+                ctx,
+                &HOLD,
+                &order_gid,
+                &shared.config.held_tag,
+                &note,
+            )
+            .await;
         }
 
         let payment = charge(shared, ctx, &plan).await?;
@@ -135,26 +125,29 @@ impl Flow for OrderPayment {
                     .message
                     .clone()
                     .unwrap_or_else(|| payment.status.to_string());
-                ctx.once(&DECLINED, || async {
-                    shared
-                        .shopify
-                        .tags()
-                        .add(&order_gid, &[shared.config.declined_tag.as_str()])
-                        .await?;
-                    shared
-                        .shopify
-                        .orders()
-                        .update_note(
-                            &order_gid,
-                            &format!("Payment declined by PayTrace: {message}"),
-                        )
-                        .await?;
-                    Ok(())
-                })
-                .await
+                let note = format!("Payment declined by PayTrace: {message}");
+                let tag = &shared.config.declined_tag;
+                tag_and_note(shared, ctx, &DECLINED, &order_gid, tag, &note).await
             }
         }
     }
+}
+
+/// Tells a person about the order in Shopify, once (`step`): a tag and the order's note.
+async fn tag_and_note(
+    shared: &Shared,
+    ctx: &StepCtx<'_>,
+    step: &Step<()>,
+    order: &Gid,
+    tag: &str,
+    note: &str,
+) -> Result<(), StepError> {
+    ctx.once(step, || async {
+        shared.shopify.tags().add(order, &[tag]).await?;
+        shared.shopify.orders().update_note(order, note).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Maps and validates everything the flow needs, before any money moves.
