@@ -1,7 +1,7 @@
 //! Store health, tested on real file systems: a store file that cannot be written stops the
-//! service at start with an error naming it; a store whose file system fills up mid-run makes
-//! the intake answer 503 (the provider retries), never kills the process, and the service
-//! recovers by itself once there is room again.
+//! service at start with an error naming it; a store whose file system fills up, or whose files
+//! turn read-only, mid-run makes the intake answer 503 (the provider retries), never kills the
+//! process, and the service recovers by itself once it can write again.
 //!
 //! The full disk is a 4 MiB tmpfs mounted in a private mount namespace of the service's process
 //! (`unshare --mount`, then `nsenter` to fill and empty it): this needs root, as CI has. Without
@@ -10,7 +10,7 @@
 
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -211,6 +211,87 @@ async fn a_store_on_a_full_disk_answers_503_and_recovers_by_itself() {
         .unwrap()
         .status();
     assert_eq!(stored, reqwest::StatusCode::OK);
+    wait_paid(&sandbox, second).await;
+    terminate(&mut child);
+}
+
+/// Files made immutable (root only), made writable again when dropped, whatever the test did.
+struct Immutable(Vec<PathBuf>);
+
+impl Immutable {
+    fn set(files: Vec<PathBuf>) -> Self {
+        for file in &files {
+            let status = Command::new("chattr").arg("+i").arg(file).status().unwrap();
+            assert!(status.success(), "chattr +i {}", file.display());
+        }
+        Self(files)
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        for file in self.0.drain(..) {
+            let _ = Command::new("chattr").arg("-i").arg(&file).status();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_that_turns_read_only_mid_run_answers_503_and_recovers_by_itself() {
+    let root = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
+    assert!(
+        root,
+        "this test needs root: only the immutable attribute stops writes to an open file"
+    );
+    let mut retries = vec![100, 200];
+    retries.extend([500; 60]);
+    let sandbox = SandboxProcess::start(&retries, 3);
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = RuntimeConfig::in_dir(dir.path());
+    sandbox
+        .post(
+            "shopify/webhooks",
+            json!({"topic": "orders/create", "url": runtime.webhook_url()}),
+        )
+        .await;
+    sandbox.seed_customer("ro-a").await;
+    let mut child = runtime.start(&sandbox).await;
+    let first = sandbox.place_order(1, "31.00", "ro-a").await;
+    wait_paid(&sandbox, first).await;
+
+    // The store's files (the database and its write-ahead log) turn read-only under the
+    // running service.
+    let mut files = vec![runtime.store.clone()];
+    let wal = PathBuf::from(format!("{}-wal", runtime.store.display()));
+    if wal.exists() {
+        files.push(wal);
+    }
+    let immutable = Immutable::set(files);
+    let refused = padded_delivery(&sandbox, &runtime, 1, 16)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(refused, reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        ready(&runtime).await,
+        reqwest::StatusCode::SERVICE_UNAVAILABLE
+    );
+    let second = sandbox.place_order(2, "32.00", "ro-a").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the service died on a read-only store"
+    );
+    assert_ne!(sandbox.order(second).await["financial_status"], "paid");
+
+    // Writable again: the service recovers by itself, and Shopify's retry goes through.
+    drop(immutable);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while ready(&runtime).await != reqwest::StatusCode::OK {
+        assert!(Instant::now() < deadline, "the store did not recover");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     wait_paid(&sandbox, second).await;
     terminate(&mut child);
 }

@@ -159,15 +159,26 @@ impl SqliteStore {
     }
 
     /// Runs `f` on the store's thread, atomically: if it fails, nothing it wrote is kept. A
-    /// storage failure marks the store unhealthy until a write succeeds again.
+    /// storage failure marks the store unhealthy until a write that changes rows succeeds again.
     async fn write<T, F>(&self, f: F) -> Result<T, FlowError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, FlowError> + Send + 'static,
     {
-        let result: Result<T, FlowError> = self.db.write(f).await.map_err(FlowError::from);
+        // Only a write that changed rows says the disk takes writes: SQLite commits a
+        // transaction that changed nothing (a claim that found no job) without writing a byte.
+        let result = self
+            .db
+            .write(move |conn| {
+                let before = conn.total_changes();
+                let out = f(conn)?;
+                Ok::<_, FlowError>((out, conn.total_changes() != before))
+            })
+            .await
+            .map_err(FlowError::from);
         match &result {
-            Ok(_) => self.healthy.store(true, Ordering::Relaxed),
+            Ok((_, true)) => self.healthy.store(true, Ordering::Relaxed),
+            Ok((_, false)) => {}
             Err(err) if err.is_storage_failure() => {
                 if self.healthy.swap(false, Ordering::Relaxed) {
                     tracing::error!(error = %err, "the store does not accept writes");
@@ -175,7 +186,7 @@ impl SqliteStore {
             }
             Err(_) => {}
         }
-        result
+        result.map(|(out, _)| out)
     }
 }
 
