@@ -424,8 +424,9 @@ impl Worker {
         }
     }
 
-    /// Runs `concurrency` job loops until `shutdown` turns true, then lets in-flight jobs finish
-    /// within the grace period (releasing those that do not) and returns.
+    /// Notes the worker's start in the store ([`Store::worker_started`]; an error there is
+    /// returned at once), runs `concurrency` job loops until `shutdown` turns true, then lets
+    /// in-flight jobs finish within the grace period (releasing those that do not) and returns.
     pub async fn run(self, shutdown: watch::Receiver<bool>) -> Result<(), FlowError> {
         self.store.worker_started(now_millis()).await?;
         let this = Arc::new(self);
