@@ -276,13 +276,28 @@ pub fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
 }
 
+/// An optional environment variable read as a `T` (a number, say), or `default`; the error
+/// names the variable.
+pub fn env_parse<T>(name: &str, default: T) -> Result<T, BoxError>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    match std::env::var(name) {
+        Ok(value) => value
+            .parse()
+            .map_err(|e| format!("{name}: `{value}` cannot be read: {e}").into()),
+        Err(_) => Ok(default),
+    }
+}
+
 /// A required secret from the environment, kept as a [`SecretString`].
 pub fn env_secret(name: &str) -> Result<SecretString, BoxError> {
     env_var(name).map(SecretString::from)
 }
 
 /// Serves `router` on `listen` until Ctrl-C or SIGTERM, then stops `worker` gracefully.
-pub async fn serve_until_ctrl_c(
+pub async fn serve_until_stopped(
     listen: &str,
     router: axum::Router,
     worker: impl std::future::Future<Output = Result<(), FlowError>> + Send + 'static,

@@ -18,23 +18,54 @@ use secrecy::SecretString;
 use serde_json::json;
 use support::{RUNTIME, RuntimeConfig, SandboxProcess, terminate};
 
-/// Makes `file` unwritable even for root: the immutable attribute when running as root (where
-/// permissions do not stop writes), read-only permissions otherwise. Returns whether the
-/// immutable attribute must be removed afterwards.
-fn make_unwritable(file: &Path) -> bool {
-    let root = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
-    if root {
-        let status = Command::new("chattr").arg("+i").arg(file).status().unwrap();
-        assert!(
-            status.success(),
-            "chattr +i failed: this test needs a file system with the immutable attribute"
-        );
-        true
-    } else {
-        let mut permissions = std::fs::metadata(file).unwrap().permissions();
-        permissions.set_readonly(true);
-        std::fs::set_permissions(file, permissions).unwrap();
-        false
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().unwrap().stdout == b"0\n"
+}
+
+/// Files made unwritable, and writable again when dropped, whatever the test did: with the
+/// immutable attribute as root (permissions do not stop root, and only the attribute stops
+/// writes to a file that is already open), with read-only permissions otherwise.
+struct Unwritable {
+    files: Vec<PathBuf>,
+    immutable: bool,
+}
+
+impl Unwritable {
+    fn new(files: Vec<PathBuf>) -> Self {
+        let immutable = is_root();
+        for file in &files {
+            if immutable {
+                let status = Command::new("chattr").arg("+i").arg(file).status().unwrap();
+                assert!(
+                    status.success(),
+                    "chattr +i {}: this test needs a file system with the immutable attribute",
+                    file.display()
+                );
+            } else {
+                set_readonly(file, true);
+            }
+        }
+        Self { files, immutable }
+    }
+}
+
+impl Drop for Unwritable {
+    fn drop(&mut self) {
+        for file in self.files.drain(..) {
+            if self.immutable {
+                let _ = Command::new("chattr").arg("-i").arg(&file).status();
+            } else {
+                set_readonly(&file, false);
+            }
+        }
+    }
+}
+
+fn set_readonly(file: &Path, readonly: bool) {
+    if let Ok(metadata) = std::fs::metadata(file) {
+        let mut permissions = metadata.permissions();
+        permissions.set_readonly(readonly);
+        let _ = std::fs::set_permissions(file, permissions);
     }
 }
 
@@ -44,7 +75,7 @@ async fn a_store_that_cannot_be_written_stops_the_service_at_start_naming_the_fi
     let dir = tempfile::tempdir().unwrap();
     let runtime = RuntimeConfig::in_dir(dir.path());
     drop(flows::SqliteStore::open(&runtime.store).unwrap());
-    let immutable = make_unwritable(&runtime.store);
+    let unwritable = Unwritable::new(vec![runtime.store.clone()]);
 
     let output = runtime
         .command(&sandbox)
@@ -52,13 +83,7 @@ async fn a_store_that_cannot_be_written_stops_the_service_at_start_naming_the_fi
         .output()
         .unwrap();
 
-    if immutable {
-        Command::new("chattr")
-            .arg("-i")
-            .arg(&runtime.store)
-            .status()
-            .unwrap();
-    }
+    drop(unwritable);
     assert!(
         !output.status.success(),
         "the service ran on a store it cannot write"
@@ -215,32 +240,10 @@ async fn a_store_on_a_full_disk_answers_503_and_recovers_by_itself() {
     terminate(&mut child);
 }
 
-/// Files made immutable (root only), made writable again when dropped, whatever the test did.
-struct Immutable(Vec<PathBuf>);
-
-impl Immutable {
-    fn set(files: Vec<PathBuf>) -> Self {
-        for file in &files {
-            let status = Command::new("chattr").arg("+i").arg(file).status().unwrap();
-            assert!(status.success(), "chattr +i {}", file.display());
-        }
-        Self(files)
-    }
-}
-
-impl Drop for Immutable {
-    fn drop(&mut self) {
-        for file in self.0.drain(..) {
-            let _ = Command::new("chattr").arg("-i").arg(&file).status();
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_that_turns_read_only_mid_run_answers_503_and_recovers_by_itself() {
-    let root = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
     assert!(
-        root,
+        is_root(),
         "this test needs root: only the immutable attribute stops writes to an open file"
     );
     let mut retries = vec![100, 200];
@@ -266,7 +269,7 @@ async fn a_store_that_turns_read_only_mid_run_answers_503_and_recovers_by_itself
     if wal.exists() {
         files.push(wal);
     }
-    let immutable = Immutable::set(files);
+    let unwritable = Unwritable::new(files);
     let refused = padded_delivery(&sandbox, &runtime, 1, 16)
         .send()
         .await
@@ -286,7 +289,7 @@ async fn a_store_that_turns_read_only_mid_run_answers_503_and_recovers_by_itself
     assert_ne!(sandbox.order(second).await["financial_status"], "paid");
 
     // Writable again: the service recovers by itself, and Shopify's retry goes through.
-    drop(immutable);
+    drop(unwritable);
     let deadline = Instant::now() + Duration::from_secs(10);
     while ready(&runtime).await != reqwest::StatusCode::OK {
         assert!(Instant::now() < deadline, "the store did not recover");

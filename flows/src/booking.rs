@@ -75,21 +75,13 @@ impl OrderBooking {
 pub fn provisional_payment(order: &Order, gateway: System) -> Payment {
     Payment {
         ids: ExternalIds::new().with(gateway, "provisional"),
-        gateway,
         order_number: Some(order.number.clone()),
-        reference: None,
-        kind: PaymentKind::Sale,
-        status: PaymentStatus::Captured,
-        amount: order.total,
-        fee: None,
-        card_brand: None,
-        card_last4: None,
-        avs: None,
-        cvv: None,
-        approval_code: None,
-        vault_id: None,
-        message: None,
-        processed_at: None,
+        ..Payment::new(
+            gateway,
+            PaymentKind::Sale,
+            PaymentStatus::Captured,
+            order.total,
+        )
     }
 }
 

@@ -205,7 +205,20 @@ impl std::fmt::Debug for Worker {
 pub fn now_millis() -> Millis {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .map_or(0, millis)
+}
+
+/// A dead letter for `reason` and what the worker reports of it.
+fn dead_letter(reason: String, permanent: bool, failed: bool) -> (Finish, Outcome) {
+    let outcome = Outcome::DeadLettered {
+        reason: reason.clone(),
+    };
+    let dead = Finish::Dead {
+        reason,
+        permanent,
+        failed,
+    };
+    (dead, outcome)
 }
 
 /// A duration in whole milliseconds (saturating).
@@ -236,16 +249,6 @@ impl Worker {
     pub fn shared_flow<F: Flow>(mut self, flow: Arc<F>) -> Self {
         self.flows.insert(F::KIND, Arc::new(FlowRunner(flow)));
         self
-    }
-
-    /// The job kinds registered.
-    pub fn kinds(&self) -> impl Iterator<Item = &JobKind> {
-        self.flows.keys()
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &WorkerConfig {
-        &self.config
     }
 
     /// Claims and runs one job, if one is runnable. `shutdown` (when it turns true) gives an
@@ -344,12 +347,7 @@ impl Worker {
             Err(err @ StepError::Permanent { .. }) => {
                 let reason = err.to_string();
                 tracing::warn!(job = job.id, kind = %job.kind, key = %job.key, %reason, "permanent failure, dead-lettered");
-                let dead = Finish::Dead {
-                    reason: reason.clone(),
-                    permanent: true,
-                    failed: true,
-                };
-                (dead, Outcome::DeadLettered { reason })
+                dead_letter(reason, true, true)
             }
             Err(
                 ref err @ StepError::Transient {
@@ -378,12 +376,7 @@ impl Worker {
                 } else {
                     let reason = format!("gave up after {attempts} attempts: {reason}");
                     tracing::warn!(job = job.id, kind = %job.kind, key = %job.key, %reason, "retries exhausted, dead-lettered");
-                    let dead = Finish::Dead {
-                        reason: reason.clone(),
-                        permanent: false,
-                        failed: true,
-                    };
-                    (dead, Outcome::DeadLettered { reason })
+                    dead_letter(reason, false, true)
                 }
             }
         };
@@ -392,18 +385,8 @@ impl Worker {
 
     /// Sends a job that was not run to dead letters (no attempt spent).
     async fn dead_unrun(&self, lease: Lease, reason: String) -> Result<Option<Outcome>, FlowError> {
-        let dead = Finish::Dead {
-            reason: reason.clone(),
-            permanent: true,
-            failed: false,
-        };
-        self.end(
-            lease,
-            dead,
-            FlowWrites::default(),
-            Outcome::DeadLettered { reason },
-        )
-        .await
+        let (dead, outcome) = dead_letter(reason, true, false);
+        self.end(lease, dead, FlowWrites::default(), outcome).await
     }
 
     /// Records a run's outcome; a claim lost meanwhile is reported, not an error.

@@ -71,21 +71,17 @@ fn order() -> Order {
 fn payment() -> Payment {
     Payment {
         ids: ExternalIds::new().with(System::Paytrace, "123456"),
-        gateway: System::Paytrace,
         order_number: Some("#1001".into()),
         reference: Some("1001".into()),
-        kind: PaymentKind::Sale,
-        status: PaymentStatus::Captured,
-        amount: usd(5083),
         fee: Some(usd(177)),
-        card_brand: None,
-        card_last4: None,
-        avs: None,
-        cvv: None,
-        approval_code: None,
         vault_id: Some("cust-77".into()),
-        message: None,
         processed_at: Some(datetime!(2026-11-23 15:04 UTC)),
+        ..Payment::new(
+            System::Paytrace,
+            PaymentKind::Sale,
+            PaymentStatus::Captured,
+            usd(5083),
+        )
     }
 }
 

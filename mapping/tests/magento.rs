@@ -462,21 +462,10 @@ fn financial_status_into_magento_state_and_status() {
 fn stripe_payment(kind: PaymentKind, status: PaymentStatus, amount: Money) -> Payment {
     Payment {
         ids: ExternalIds::new().with(System::Stripe, "pi_3Nabc"),
-        gateway: System::Stripe,
         order_number: Some("000000003".into()),
-        reference: None,
-        kind,
-        status,
-        amount,
-        fee: None,
         card_brand: Some(mapping::CardBrand::Visa),
         card_last4: Some(mapping::Last4::from_masked("4242", "card").unwrap()),
-        avs: None,
-        cvv: None,
-        approval_code: None,
-        vault_id: None,
-        message: None,
-        processed_at: None,
+        ..Payment::new(System::Stripe, kind, status, amount)
     }
 }
 

@@ -127,21 +127,18 @@ fn approved_keyed_sale() {
     let payment = to_payment(&response, &sale_ctx(PaymentKind::Sale)).unwrap();
     let expected = Payment {
         ids: ExternalIds::new().with(System::Paytrace, "125391271"),
-        gateway: System::Paytrace,
         order_number: Some("#1001".into()),
         reference: Some("1001".into()),
-        kind: PaymentKind::Sale,
-        status: PaymentStatus::Captured,
-        amount: usd(5188),
-        fee: None,
-        card_brand: None,
         card_last4: Some(mapping::Last4::from_masked("5439", "last4").unwrap()),
         avs: Some(AvsResult::NoMatch),
         cvv: Some(CvvResult::Unavailable),
         approval_code: Some("TAS445".into()),
-        vault_id: None,
-        message: None,
-        processed_at: None,
+        ..Payment::new(
+            System::Paytrace,
+            PaymentKind::Sale,
+            PaymentStatus::Captured,
+            usd(5188),
+        )
     };
     assert_eq!(payment, expected);
 }

@@ -524,21 +524,17 @@ fn payment_into_mark_as_paid_and_metafields() {
     let order = order(&load(GET_ORDER)["payload"]).unwrap();
     let payment = Payment {
         ids: ExternalIds::new().with(System::Paytrace, "987654"),
-        gateway: System::Paytrace,
         order_number: Some(order.number.clone()),
         reference: Some("shopify/450789469".into()),
-        kind: PaymentKind::Sale,
-        status: PaymentStatus::Captured,
-        amount: order.total,
-        fee: None,
-        card_brand: None,
-        card_last4: None,
-        avs: None,
-        cvv: None,
         approval_code: Some("TAS610".into()),
         vault_id: Some("42".into()),
-        message: None,
         processed_at: Some(datetime!(2025-04-02 16:40:00 UTC)),
+        ..Payment::new(
+            System::Paytrace,
+            PaymentKind::Sale,
+            PaymentStatus::Captured,
+            order.total,
+        )
     };
     assert_eq!(
         order_gid(&order).unwrap().as_str(),

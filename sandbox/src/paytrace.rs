@@ -87,6 +87,7 @@ use serde_json::{Value, json};
 use crate::Fake;
 
 pub use state::{Batch, Customer, Settlement, Transaction, TransactionKind};
+pub(crate) use wire::money_text;
 pub use wire::{Address, CardInfo};
 
 use state::{ProtectEntry, State};

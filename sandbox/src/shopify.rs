@@ -241,14 +241,8 @@ impl NewOrder {
     /// variant): `"sku"`, `"variant_id"` and `"product_id"` are `null` in REST, as Shopify
     /// sends them.
     #[must_use]
-    pub fn custom_item(mut self, title: &str, quantity: u32, price: Decimal) -> Self {
-        self.line_items.push(NewLineItem {
-            title: title.to_owned(),
-            sku: None,
-            quantity,
-            price,
-        });
-        self
+    pub fn custom_item(self, title: &str, quantity: u32, price: Decimal) -> Self {
+        self.line_item(title, quantity, price)
     }
 
     /// Sets the tip: the order's `total_tip_received`, included in its `total_price`.

@@ -388,7 +388,9 @@ fn count_wal_pages(_wal: &Wal, pages: c_int) -> rusqlite::Result<()> {
 }
 
 /// A `PASSIVE` checkpoint. A failure (a full disk cannot take the pages) leaves the WAL as it
-/// is: every commit is already durable in it, and the next idle moment tries again.
+/// is: every commit is already durable in it. The page count is kept, so the thread tries
+/// again after a later batch by the same rule: when no operation waits, or after every batch
+/// once the WAL holds `max_pages`.
 fn checkpoint(conn: &Connection) {
     let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
         Ok((
@@ -761,7 +763,8 @@ mod tests {
     async fn a_busy_thread_checkpoints_at_the_upper_bound() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite");
-        // The idle threshold is out of reach: only the upper bound can checkpoint.
+        // The queue is never empty after a batch (see below), so the idle checkpoint never
+        // runs: only the upper bound can checkpoint.
         let options = Options::default().with_checkpoints(50, 200);
         let db = open_file_with(&path, "test-sqlite", &options, |conn| {
             conn.execute_batch("CREATE TABLE blobs (b BLOB NOT NULL)")

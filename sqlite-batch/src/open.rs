@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::ffi::ErrorCode;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::{Batcher, Checkpoints, Error, OpenError};
 
@@ -140,7 +140,7 @@ where
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(fail)?;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(fail)?;
     if conn.is_readonly(rusqlite::MAIN_DB).map_err(fail)? {
         return Err(Error::ReadOnly {
             path: path.to_owned(),
@@ -161,14 +161,12 @@ where
     }
     conn.pragma_update(None, "synchronous", options.synchronous.as_str())
         .map_err(fail)?;
-    conn.execute_batch("BEGIN IMMEDIATE").map_err(fail)?;
-    if let Err(err) = probe(&conn).and_then(|()| conn.execute_batch("COMMIT")) {
-        if !conn.is_autocommit() {
-            // Best effort: the connection is dropped with the error anyway.
-            let _ = conn.execute_batch("ROLLBACK");
-        }
-        return Err(fail(err));
-    }
+    // Dropping the transaction on an error rolls it back (best effort: the connection is
+    // dropped with the error anyway).
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(fail)?;
+    probe(&tx).and_then(|()| tx.commit()).map_err(fail)?;
     conn.set_prepared_statement_cache_capacity(options.statement_cache_capacity);
     init(&conn).map_err(fail)?;
     let checkpoints = Checkpoints {

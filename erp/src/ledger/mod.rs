@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use sqlite_batch::Batcher;
 
 pub use reports::{AgedReceivable, ReceivablesCheck, TrialBalanceLine};
@@ -132,14 +132,8 @@ impl LocalLedger {
         kind: AccountKind,
     ) -> Result<(), Error> {
         let (code, name) = (code.to_owned(), name.to_owned());
-        self.write(move |c| {
-            c.execute(
-                "INSERT OR IGNORE INTO accounts (code, name, kind) VALUES (?1, ?2, ?3)",
-                params![code, name, kind.as_str()],
-            )?;
-            Ok(())
-        })
-        .await
+        self.write(move |c| Ok(schema::insert_account(c, &code, &name, kind.as_str())?))
+            .await
     }
 
     /// The customer with this external reference, with its gateway vault ids.

@@ -137,7 +137,13 @@ pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     tx.commit()
 }
 
-fn insert_account(conn: &Connection, code: &str, name: &str, kind: &str) -> rusqlite::Result<()> {
+/// Adds an account to the chart; an existing code is left as it is.
+pub(crate) fn insert_account(
+    conn: &Connection,
+    code: &str,
+    name: &str,
+    kind: &str,
+) -> rusqlite::Result<()> {
     conn.prepare_cached("INSERT OR IGNORE INTO accounts (code, name, kind) VALUES (?1, ?2, ?3)")?
         .execute(params![code, name, kind])
         .map(drop)

@@ -18,7 +18,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use examples::{BoxError, env_or, env_secret, env_var, serve_until_ctrl_c};
+use examples::{BoxError, env_or, env_parse, env_secret, env_var, serve_until_stopped};
 use flows::intake::{Intake, StripeWebhooks};
 use flows::workflows::magento_stripe::{Config, MagentoStripe};
 use flows::{SqliteStore, Worker, WorkerConfig};
@@ -45,7 +45,7 @@ async fn run() -> Result<(), BoxError> {
     let store = Arc::new(SqliteStore::open(env_or("PAYOPS_STORE", "payops.sqlite"))?);
     let ledger =
         Arc::new(erp::LocalLedger::open(env_or("PAYOPS_LEDGER", "payops-ledger.sqlite")).await?);
-    let poll_every = Duration::from_secs(env_or("PAYOPS_POLL_SECS", "30").parse()?);
+    let poll_every = Duration::from_secs(env_parse("PAYOPS_POLL_SECS", 30)?);
 
     let workflows = MagentoStripe::new(
         magento,
@@ -66,7 +66,7 @@ async fn run() -> Result<(), BoxError> {
     let poller = workflows.poller(store);
     let poll_shutdown = shutdown.clone();
     tokio::spawn(async move { poller.run(poll_every, poll_shutdown).await });
-    serve_until_ctrl_c(
+    serve_until_stopped(
         &env_or("PAYOPS_LISTEN", "127.0.0.1:8080"),
         router,
         worker.run(shutdown),

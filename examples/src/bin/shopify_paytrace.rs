@@ -26,7 +26,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use examples::{BoxError, env_or, env_secret, env_var, serve_until_ctrl_c};
+use examples::{BoxError, env_or, env_parse, env_secret, env_var, serve_until_stopped};
 use flows::intake::{Intake, ShopifyWebhooks};
 use flows::workflows::shopify_paytrace::{Config, PaymentMode, SaleRecovery, ShopifyPaytrace};
 use flows::{SqliteStore, Worker, WorkerConfig};
@@ -86,15 +86,13 @@ async fn run() -> Result<(), BoxError> {
             env_secret("SHOPIFY_WEBHOOK_SECRET")?,
         )))
         .routes(workflows.routes());
-    let concurrency = env_or("PAYOPS_CONCURRENCY", "8")
-        .parse()
-        .map_err(|e| format!("PAYOPS_CONCURRENCY: {e}"))?;
+    let concurrency = env_parse("PAYOPS_CONCURRENCY", 8)?;
     let worker_config = WorkerConfig::new("shopify-paytrace")
         .concurrency(concurrency)
         .lease(millis("PAYOPS_LEASE_MS", 60_000)?);
     let worker = workflows.register(Worker::new(store, worker_config).flow(intake.redeliver()));
     let (stop, shutdown) = tokio::sync::watch::channel(false);
-    serve_until_ctrl_c(
+    serve_until_stopped(
         &env_or("PAYOPS_LISTEN", "127.0.0.1:8080"),
         intake.router(),
         worker.run(shutdown),
@@ -105,9 +103,5 @@ async fn run() -> Result<(), BoxError> {
 
 /// A duration in milliseconds from the environment variable `name`, or `default`.
 fn millis(name: &str, default: u64) -> Result<Duration, BoxError> {
-    let value = env_or(name, &default.to_string());
-    let ms: u64 = value
-        .parse()
-        .map_err(|e| format!("{name}: `{value}` is not a number of milliseconds: {e}"))?;
-    Ok(Duration::from_millis(ms))
+    env_parse(name, default).map(Duration::from_millis)
 }

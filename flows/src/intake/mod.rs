@@ -136,6 +136,7 @@ impl Route {
     }
 }
 
+#[derive(Clone)]
 struct Inner {
     store: Arc<dyn Store>,
     sources: Vec<Arc<dyn WebhookSource>>,
@@ -194,20 +195,7 @@ impl Intake {
     }
 
     fn edit(mut self, change: impl FnOnce(&mut Inner)) -> Self {
-        match Arc::get_mut(&mut self.inner) {
-            Some(inner) => change(inner),
-            None => {
-                let inner = &*self.inner;
-                let mut copy = Inner {
-                    store: Arc::clone(&inner.store),
-                    sources: inner.sources.clone(),
-                    routes: inner.routes.clone(),
-                    max_body: inner.max_body,
-                };
-                change(&mut copy);
-                self.inner = Arc::new(copy);
-            }
-        }
+        change(Arc::make_mut(&mut self.inner));
         self
     }
 
@@ -411,34 +399,34 @@ impl Flow for Redeliver {
 
     async fn run(&self, ctx: &StepCtx<'_>, input: Redelivery) -> Result<(), StepError> {
         let inner = &*self.intake.inner;
-        let body = ctx.event_body(&input.event).await?;
         let provider = input.event.provider;
         let source = inner
             .sources
             .iter()
             .find(|s| s.system() == provider)
             .ok_or_else(|| StepError::permanent(format!("no webhook source for {provider}")))?;
-        let stored = inner
-            .store
-            .event(provider, &input.event.event_id)
-            .await?
-            .ok_or_else(|| StepError::permanent("the event left the inbox"))?;
+        let NewEvent {
+            topic: stored_topic,
+            payload: body,
+            ..
+        } = ctx.event(&input.event).await?.event;
         // The topic and account came from the body or from headers that were not kept: read the
         // body again, and keep the stored topic when it has one.
-        let envelope = source
-            .envelope(&HeaderMap::new(), &body)
-            .map_err(|reason| StepError::permanent(format!("still cannot be read: {reason}")))
-            .or_else(|err| {
-                if stored.event.topic.is_empty() {
-                    Err(err)
-                } else {
-                    Ok(Envelope::new(&input.event.event_id, &stored.event.topic))
-                }
-            })?;
-        let topic = if stored.event.topic.is_empty() {
+        let envelope = match source.envelope(&HeaderMap::new(), &body) {
+            Ok(envelope) => envelope,
+            Err(_) if !stored_topic.is_empty() => {
+                Envelope::new(&input.event.event_id, &stored_topic)
+            }
+            Err(reason) => {
+                return Err(StepError::permanent(format!(
+                    "still cannot be read: {reason}"
+                )));
+            }
+        };
+        let topic = if stored_topic.is_empty() {
             envelope.topic.as_str()
         } else {
-            stored.event.topic.as_str()
+            stored_topic.as_str()
         };
         let delivery = Delivery {
             provider,

@@ -293,7 +293,8 @@ pub struct DeadLetter {
     pub kind: JobKind,
     /// Its entity's key.
     pub key: String,
-    /// The job's input.
+    /// The job's input; one stored as text that is not JSON (the reason such a job is dead)
+    /// comes as a JSON string of that text, so one bad row does not hide the others.
     pub payload: serde_json::Value,
     /// Why it failed.
     pub reason: String,

@@ -13,16 +13,16 @@ use tokio::sync::Notify;
 
 use super::{
     Accepted, Claimed, Counts, DeadLetter, Effect, Finish, FlowRecords, FlowWrites, Job, JobInfo,
-    JobPlan, JobState, Lease, Millis, NewEvent, NewJob, Store, StoredEvent,
+    JobPlan, JobState, Lease, Millis, NewEffect, NewEvent, NewJob, Store, StoredEvent,
 };
 use crate::FlowError;
 use crate::workflow::JobKind;
 
-/// The schema, one migration per version (`PRAGMA user_version`). A file written by an older
-/// version is brought up to date when opened; one of a newer version is refused.
 /// How long worker starts are kept.
 const MONTH_MS: Millis = 30 * 24 * 3600 * 1000;
 
+/// The schema, one migration per version (`PRAGMA user_version`). A file written by an older
+/// version is brought up to date when opened; one of a newer version is refused.
 const MIGRATIONS: [&str; 2] = [
     // 1: the store of issue 9.
     "
@@ -256,8 +256,9 @@ impl JobRow {
         if self.rerun {
             // Done: queued again with the new input; running: once more after this run; queued:
             // it runs anyway, with the new input. Dead jobs wait for a person.
-            conn.prepare_cached(
-                "INSERT INTO jobs (kind, key, payload, state, run_at, created_at, updated_at,
+            Ok(conn
+                .prepare_cached(
+                    "INSERT INTO jobs (kind, key, payload, state, run_at, created_at, updated_at,
                                    event_provider, event_id)
                  VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?5, ?6, ?7)
                  ON CONFLICT (kind, key) DO UPDATE SET
@@ -269,21 +270,29 @@ impl JobRow {
                     run_at = CASE WHEN state = 'done' THEN excluded.run_at ELSE run_at END,
                     attempts = CASE WHEN state = 'done' THEN 0 ELSE attempts END,
                     state = CASE WHEN state = 'done' THEN 'queued' ELSE state END,
-                    updated_at = excluded.updated_at",
-            )?
-            .execute(values)?;
+                    updated_at = excluded.updated_at
+                 RETURNING id",
+                )?
+                .query_row(values, |r| r.get(0))?)
         } else {
-            conn.prepare_cached(
-                "INSERT INTO jobs (kind, key, payload, state, run_at, created_at, updated_at,
-                                   event_provider, event_id)
-                 VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?5, ?6, ?7)
-                 ON CONFLICT (kind, key) DO NOTHING",
-            )?
-            .execute(values)?;
+            let inserted = conn
+                .prepare_cached(
+                    "INSERT INTO jobs (kind, key, payload, state, run_at, created_at, updated_at,
+                                       event_provider, event_id)
+                     VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?5, ?6, ?7)
+                     ON CONFLICT (kind, key) DO NOTHING
+                     RETURNING id",
+                )?
+                .query_row(values, |r| r.get(0))
+                .optional()?;
+            // A job of this kind and key exists already: its id.
+            match inserted {
+                Some(id) => Ok(id),
+                None => Ok(conn
+                    .prepare_cached("SELECT id FROM jobs WHERE kind = ?1 AND key = ?2")?
+                    .query_row(params![self.kind, self.key], |r| r.get(0))?),
+            }
         }
-        Ok(conn
-            .prepare_cached("SELECT id FROM jobs WHERE kind = ?1 AND key = ?2")?
-            .query_row(params![self.kind, self.key], |r| r.get(0))?)
     }
 }
 
@@ -301,32 +310,24 @@ fn fence(conn: &Connection, lease: Lease) -> Result<(), FlowError> {
     })
 }
 
-/// A run's records as rows, serialized before they reach the store's thread (the one thread all
-/// writes go through should not spend its time on JSON).
+/// A run's records as rows, their jobs serialized before they reach the store's thread (the one
+/// thread all writes go through should not spend its time on JSON).
 struct Rows {
-    effects: Vec<(String, &'static str, String)>,
-    states: Vec<(String, Option<String>)>,
+    effects: Vec<NewEffect>,
+    states: Vec<(String, Option<Box<RawValue>>)>,
     jobs: Vec<JobRow>,
 }
 
 impl Rows {
-    fn of(writes: &FlowWrites) -> Result<Self, FlowError> {
+    fn of(writes: FlowWrites) -> Result<Self, FlowError> {
         Ok(Self {
-            effects: writes
-                .effects
-                .iter()
-                .map(|e| (e.key.clone(), e.system.as_str(), e.detail.get().to_owned()))
-                .collect(),
-            states: writes
-                .states
-                .iter()
-                .map(|(key, value)| (key.clone(), value.as_ref().map(|v| v.get().to_owned())))
-                .collect(),
             jobs: writes
                 .jobs
                 .iter()
                 .map(JobRow::of)
                 .collect::<Result<_, FlowError>>()?,
+            effects: writes.effects,
+            states: writes.states,
         })
     }
 
@@ -341,8 +342,13 @@ impl Rows {
                 "INSERT INTO effects (key, system, detail, created_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (key) DO NOTHING",
             )?;
-            for (key, system, detail) in &self.effects {
-                insert.execute(params![key, system, detail, now])?;
+            for effect in &self.effects {
+                insert.execute(params![
+                    effect.key,
+                    effect.system.as_str(),
+                    effect.detail.get(),
+                    now
+                ])?;
             }
         }
         for job in &self.jobs {
@@ -356,7 +362,7 @@ impl Rows {
                          ON CONFLICT (key) DO UPDATE
                          SET value = excluded.value, updated_at = excluded.updated_at",
                     )?
-                    .execute(params![key, value, now])?;
+                    .execute(params![key, value.get(), now])?;
                 }
                 None => {
                     conn.prepare_cached("DELETE FROM flow_state WHERE key = ?1")?
@@ -608,39 +614,26 @@ impl Store for SqliteStore {
         let Some((row, records, event)) = claimed else {
             return Ok(None);
         };
-        let event = match (row.event, event) {
-            (Some((provider, event_id)), Some((id, topic, payload, received_at))) => {
-                Some(StoredEvent {
-                    id,
-                    event: NewEvent {
-                        provider: system(provider)?,
-                        event_id,
-                        topic,
-                        payload,
-                    },
-                    received_at,
-                })
-            }
-            _ => None,
+        let lease = Lease {
+            job: row.id,
+            token: row.token,
         };
-        Ok(Some(Claimed {
-            job: Job {
-                id: row.id,
-                kind: JobKind::stored(row.kind),
-                key: row.key,
-                payload: serde_json::from_str(&row.payload)?,
-                attempts: row.attempts,
-                claims: row.claims,
-                last_error: row.last_error,
-                lease: Lease {
-                    job: row.id,
-                    token: row.token,
-                },
-                lease_until,
-            },
-            records: records.parse()?,
-            event,
-        }))
+        match row.decode(records, event, lease_until) {
+            Ok(claimed) => Ok(Some(claimed)),
+            Err(err) => {
+                // Left running, a row this version cannot read would be claimed again at the end
+                // of every lease, for ever: it goes to dead letters for a person instead.
+                let reason = format!("the stored job cannot be read: {err}");
+                tracing::error!(job = lease.job, %reason, "dead-lettered");
+                let dead = Finish::Dead {
+                    reason,
+                    permanent: true,
+                    failed: false,
+                };
+                self.finish(lease, dead, FlowWrites::default(), now).await?;
+                Err(err)
+            }
+        }
     }
 
     async fn worker_started(&self, now: Millis) -> Result<(), FlowError> {
@@ -676,7 +669,8 @@ impl Store for SqliteStore {
     }
 
     async fn save(&self, lease: Lease, writes: &FlowWrites, now: Millis) -> Result<(), FlowError> {
-        let rows = Rows::of(writes)?;
+        // The caller keeps its writes: it writes them with its outcome if this fails.
+        let rows = Rows::of(writes.clone())?;
         let adds_jobs = rows.adds_jobs();
         self.write(move |conn| {
             fence(conn, lease)?;
@@ -696,7 +690,7 @@ impl Store for SqliteStore {
         writes: FlowWrites,
         now: Millis,
     ) -> Result<(), FlowError> {
-        let rows = Rows::of(&writes)?;
+        let rows = Rows::of(writes)?;
         let adds_jobs = rows.adds_jobs();
         let requeued = self
             .write(move |conn| {
@@ -854,7 +848,8 @@ impl Store for SqliteStore {
                     job_id,
                     kind: JobKind::stored(kind),
                     key,
-                    payload: serde_json::from_str(&payload)?,
+                    payload: serde_json::from_str(&payload)
+                        .unwrap_or(serde_json::Value::String(payload)),
                     reason,
                     permanent,
                     attempts,
@@ -1051,4 +1046,48 @@ struct ClaimRow {
     last_error: Option<String>,
     token: i64,
     event: Option<(String, String)>,
+}
+
+impl ClaimRow {
+    /// The claimed job, its records and its event, decoded.
+    fn decode(
+        self,
+        records: RawRecords,
+        event: Option<(i64, String, Vec<u8>, Millis)>,
+        lease_until: Millis,
+    ) -> Result<Claimed, FlowError> {
+        let event = match (self.event, event) {
+            (Some((provider, event_id)), Some((id, topic, payload, received_at))) => {
+                Some(StoredEvent {
+                    id,
+                    event: NewEvent {
+                        provider: system(provider)?,
+                        event_id,
+                        topic,
+                        payload,
+                    },
+                    received_at,
+                })
+            }
+            _ => None,
+        };
+        Ok(Claimed {
+            job: Job {
+                id: self.id,
+                kind: JobKind::stored(self.kind),
+                key: self.key,
+                payload: serde_json::from_str(&self.payload)?,
+                attempts: self.attempts,
+                claims: self.claims,
+                last_error: self.last_error,
+                lease: Lease {
+                    job: self.id,
+                    token: self.token,
+                },
+                lease_until,
+            },
+            records: records.parse()?,
+            event,
+        })
+    }
 }

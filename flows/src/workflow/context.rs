@@ -429,9 +429,9 @@ impl<'r> StepCtx<'r> {
             .transpose()
     }
 
-    /// The raw body of a stored event; one missing from the inbox is a permanent error. The
-    /// job's own event came with its claim and costs no read.
-    pub async fn event_body(&self, event: &EventRef) -> Result<Vec<u8>, StepError> {
+    /// A stored event; one missing from the inbox is a permanent error. The job's own event
+    /// came with its claim and costs no read.
+    pub async fn event(&self, event: &EventRef) -> Result<StoredEvent, StepError> {
         let preloaded = {
             let mut slot = self.event.lock().unwrap_or_else(PoisonError::into_inner);
             match slot.as_ref() {
@@ -444,10 +444,9 @@ impl<'r> StepCtx<'r> {
             }
         };
         if let Some(stored) = preloaded {
-            return Ok(stored.event.payload);
+            return Ok(stored);
         }
-        let stored = self
-            .store
+        self.store
             .event(event.provider, &event.event_id)
             .await?
             .ok_or_else(|| {
@@ -455,8 +454,12 @@ impl<'r> StepCtx<'r> {
                     "{} event {} is not in the inbox",
                     event.provider, event.event_id
                 ))
-            })?;
-        Ok(stored.event.payload)
+            })
+    }
+
+    /// The raw body of a stored event (see [`StepCtx::event`]).
+    pub async fn event_body(&self, event: &EventRef) -> Result<Vec<u8>, StepError> {
+        Ok(self.event(event).await?.event.payload)
     }
 
     /// A wait for another flow (`what`: "the order's payment"), to return as the step's error:

@@ -84,6 +84,8 @@ struct Options {
     resend: bool,
     /// Jobs run at once.
     concurrency: usize,
+    /// The ERP answers one document short when several are recorded together.
+    short_erp: bool,
 }
 
 impl Default for Options {
@@ -97,7 +99,50 @@ impl Default for Options {
             paytrace_timeout: Duration::from_secs(1),
             resend: true,
             concurrency: 4,
+            short_erp: false,
         }
+    }
+}
+
+/// The ledger, except that `record_all` answers one document short (a faulty connector).
+struct ShortErp(LocalLedger);
+
+#[async_trait]
+impl Erp for ShortErp {
+    async fn upsert_customer(&self, c: &erp::Customer) -> Result<erp::Recorded, erp::Error> {
+        self.0.upsert_customer(c).await
+    }
+    async fn create_sales_order(&self, o: &erp::SalesOrder) -> Result<erp::Recorded, erp::Error> {
+        self.0.create_sales_order(o).await
+    }
+    async fn create_invoice(&self, i: &erp::Invoice) -> Result<erp::Recorded, erp::Error> {
+        self.0.create_invoice(i).await
+    }
+    async fn post_payment(&self, p: &erp::Payment) -> Result<erp::Recorded, erp::Error> {
+        self.0.post_payment(p).await
+    }
+    async fn create_credit_memo(&self, m: &erp::CreditMemo) -> Result<erp::Recorded, erp::Error> {
+        self.0.create_credit_memo(m).await
+    }
+    async fn post_journal_entry(&self, e: &erp::JournalEntry) -> Result<erp::Recorded, erp::Error> {
+        self.0.post_journal_entry(e).await
+    }
+    async fn record_dispute(&self, d: &erp::Dispute) -> Result<erp::Recorded, erp::Error> {
+        self.0.record_dispute(d).await
+    }
+    async fn find_by_external_ref(&self, r: &str) -> Result<Option<erp::DocumentRef>, erp::Error> {
+        self.0.find_by_external_ref(r).await
+    }
+    async fn open_receivables(&self) -> Result<Vec<erp::OpenReceivable>, erp::Error> {
+        self.0.open_receivables().await
+    }
+    async fn record_all(
+        &self,
+        documents: &[erp::NewDocument<'_>],
+    ) -> Result<Vec<erp::Recorded>, erp::Error> {
+        let mut recorded = self.0.record_all(documents).await?;
+        recorded.pop();
+        Ok(recorded)
     }
 }
 
@@ -330,7 +375,11 @@ impl TestApp {
             .backoff(Backoff::new(ms(5), ms(40), self.options.max_attempts))
             .breaker(BreakerConfig::new(5, ms(30)))
             .shutdown_grace(ms(200));
-        let erp: Arc<dyn Erp> = Arc::new(self.ledger.clone());
+        let erp: Arc<dyn Erp> = if self.options.short_erp {
+            Arc::new(ShortErp(self.ledger.clone()))
+        } else {
+            Arc::new(self.ledger.clone())
+        };
         let mut workflows = ShopifyPaytrace::new(
             self.shopify_client.clone(),
             self.paytrace_client.clone(),
@@ -1613,6 +1662,35 @@ async fn a_booking_that_fails_after_the_charge_is_dead_lettered_and_replayed_wit
         .await
         .unwrap();
     app.settle().await;
+    assert_eq!(app.sales(&order).len(), 1);
+}
+
+/// An ERP that answers for fewer documents than it was given: the booking is dead-lettered after
+/// the charge, saying so, and nothing is recorded as booked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erp_that_answers_for_fewer_documents_dead_letters_the_booking() {
+    let app = TestApp::spawn_with(Options {
+        short_erp: true,
+        ..Options::default()
+    })
+    .await;
+    let order = app.place_order("46.00");
+
+    let counts = app.settle().await;
+
+    let dead = app.dead_letters().await;
+    assert_eq!((counts.dead, dead.len()), (1, 1), "{dead:#?}");
+    let sale = app.approved_sale(&order);
+    assert!(
+        dead[0]
+            .reason
+            .contains(&format!("booking after charge {} failed", sale.id))
+            && dead[0]
+                .reason
+                .contains("the ERP answered 3 documents for 4"),
+        "{}",
+        dead[0].reason
+    );
     assert_eq!(app.sales(&order).len(), 1);
 }
 

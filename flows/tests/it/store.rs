@@ -334,6 +334,10 @@ async fn an_expired_claim_moves_to_another_run_and_fences_the_first() {
             failed: true,
         },
         Finish::Release { run_at: 0 },
+        Finish::Wait {
+            run_at: 0,
+            reason: "x".into(),
+        },
     ] {
         let lost = store
             .finish(
@@ -733,4 +737,47 @@ async fn a_store_written_by_an_older_version_is_migrated() {
         )],
         "the canonical order became state"
     );
+}
+
+#[tokio::test]
+async fn a_store_written_by_a_newer_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.sqlite");
+    drop(SqliteStore::open(&path).unwrap());
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let refused = SqliteStore::open(&path).unwrap_err().to_string();
+    assert!(refused.contains("schema version 99 is newer"), "{refused}");
+}
+
+/// A claimed row this version cannot read (its input no longer JSON, here) is not claimed again
+/// at the end of every lease: it goes to dead letters, saying why.
+#[tokio::test]
+async fn a_job_that_cannot_be_read_goes_to_dead_letters_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flows.sqlite");
+    drop({
+        let store = SqliteStore::open(&path).unwrap();
+        store.enqueue(job("sale", "k1"), 0).await.unwrap();
+        store
+    });
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute("UPDATE jobs SET payload = 'not json'", [])
+            .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let err = store.claim("w1", 10, 100).await.unwrap_err();
+    assert!(matches!(err, FlowError::Payload(_)), "{err:?}");
+    let dead = store.dead_letters(10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert!(
+        dead[0].reason.starts_with("the stored job cannot be read"),
+        "{}",
+        dead[0].reason
+    );
+    assert_eq!(dead[0].payload, json!("not json"));
+    assert!(store.claim("w1", 1_000, 100).await.unwrap().is_none());
 }

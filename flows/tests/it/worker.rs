@@ -690,12 +690,14 @@ async fn a_wait_longer_than_allowed_goes_to_dead_letters_naming_what_it_waited_f
 }
 
 /// A run that lost its claim (its lease expired while it was stalled, and another run claimed
-/// the job) records nothing: not its effects, not its outcome.
+/// the job) records nothing: not its effects, not its outcome; and one that tries to save its
+/// records then is stopped there, before its next step.
 #[tokio::test]
 async fn a_run_that_lost_its_claim_records_nothing() {
-    let store = Arc::new(SqliteStore::in_memory().unwrap());
     struct Stalled {
         store: Arc<SqliteStore>,
+        then_save: bool,
+        after_save: AtomicUsize,
     }
     #[async_trait]
     impl Flow for Stalled {
@@ -711,29 +713,39 @@ async fn a_run_that_lost_its_claim_records_nothing() {
             let lease = ctx.job().lease_until;
             let stolen = self.store.claim("w2", lease + 1, 60_000).await?;
             assert!(stolen.is_some(), "the job was not claimable");
+            if self.then_save {
+                ctx.save().await?;
+                self.after_save.fetch_add(1, Ordering::SeqCst);
+            }
             Ok(())
         }
     }
-    let flow = Stalled {
-        store: Arc::clone(&store),
-    };
-    store.enqueue(job(&flow, &1).unwrap(), 0).await.unwrap();
-    let worker = Worker::new(Arc::clone(&store), config()).flow(flow);
-    assert_eq!(
-        worker.run_once(&mut no_shutdown()).await.unwrap(),
-        Some(Outcome::LeaseLost)
-    );
-    assert!(
-        store
-            .effect(&format!("{}/effect", order(1)))
+    for then_save in [false, true] {
+        let store = Arc::new(SqliteStore::in_memory().unwrap());
+        let flow = Arc::new(Stalled {
+            store: Arc::clone(&store),
+            then_save,
+            after_save: AtomicUsize::new(0),
+        });
+        store.enqueue(job(&*flow, &1).unwrap(), 0).await.unwrap();
+        let worker = Worker::new(Arc::clone(&store), config()).shared_flow(Arc::clone(&flow));
+        assert_eq!(
+            worker.run_once(&mut no_shutdown()).await.unwrap(),
+            Some(Outcome::LeaseLost)
+        );
+        assert_eq!(flow.after_save.load(Ordering::SeqCst), 0);
+        assert!(
+            store
+                .effect(&format!("{}/effect", order(1)))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let info = store
+            .job(&JobKind::new("test.stalled"), order(1).as_str())
             .await
             .unwrap()
-            .is_none()
-    );
-    let info = store
-        .job(&JobKind::new("test.stalled"), order(1).as_str())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(info.state, JobState::Running, "the other run holds it");
+            .unwrap();
+        assert_eq!(info.state, JobState::Running, "the other run holds it");
+    }
 }

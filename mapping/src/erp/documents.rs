@@ -241,33 +241,37 @@ impl Body {
         // product lines with the order discount (the ERP refuses negative prices).
         let mut adjustment_lines = Vec::new();
         let mut taken_off = order.discount;
-        let mut taken_off_field = "order.discount".to_owned();
+        // The field of the last negative rounding, if any.
+        let mut rounding_field = None;
         for (i, adjustment) in order.adjustments.iter().enumerate() {
             let field = format!("order.adjustments[{i}].amount");
-            erp_money(adjustment.amount, cur, &field)?;
+            let amount = erp_money(adjustment.amount, cur, &field)?;
             if adjustment.kind != AdjustmentKind::CashRounding {
                 // Only rounding goes both ways: a negative tip or duty has no meaning to book.
                 require_sign(adjustment.amount, false, &field)?;
             }
-            let (code, description) = adjustment_code(adjustment.kind);
             if adjustment.amount.is_negative() {
                 taken_off = taken_off
                     .checked_sub(adjustment.amount)
                     .map_err(|e| e.at(&format!("order.adjustments[{i}]")))?;
-                taken_off_field = field;
+                rounding_field = Some(field);
             } else if !adjustment.amount.is_zero() {
+                let (code, description) = adjustment_code(adjustment.kind);
                 adjustment_lines.push(erp::LineItem {
                     sku: code.to_owned(),
                     description: description.to_owned(),
                     quantity: 1,
-                    unit_price: erp::Money::new(adjustment.amount.minor(), currency),
+                    unit_price: amount,
                 });
             }
         }
+        // More taken off than the lines hold is the discount's fault when the discount alone is
+        // too much, else the last negative rounding's: `allocate` cannot tell the two apart.
         let capacity: i128 = nets.iter().map(|n| i128::from(*n)).sum();
-        if i128::from(order.discount.minor()) > capacity {
-            taken_off_field = "order.discount".to_owned();
-        }
+        let taken_off_field = match rounding_field {
+            Some(field) if i128::from(order.discount.minor()) <= capacity => field,
+            _ => "order.discount".to_owned(),
+        };
         let shares = allocate(taken_off.minor(), &nets, &taken_off_field)?;
         let mut lines = Vec::new();
         for (i, line) in order.line_items.iter().enumerate() {

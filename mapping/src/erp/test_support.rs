@@ -78,21 +78,17 @@ pub(super) fn order() -> Order {
 pub(super) fn payment() -> Payment {
     Payment {
         ids: ExternalIds::new().with(System::Paytrace, "123456"),
-        gateway: System::Paytrace,
         order_number: Some("#1001".into()),
         reference: Some("1001".into()),
-        kind: PaymentKind::Sale,
-        status: PaymentStatus::Captured,
-        amount: usd(4640),
         fee: Some(usd(135)),
-        card_brand: None,
-        card_last4: None,
-        avs: None,
-        cvv: None,
         approval_code: Some("TAS123".into()),
-        vault_id: None,
-        message: None,
         processed_at: Some(datetime!(2026-11-23 15:04 UTC)),
+        ..Payment::new(
+            System::Paytrace,
+            PaymentKind::Sale,
+            PaymentStatus::Captured,
+            usd(4640),
+        )
     }
 }
 

@@ -351,21 +351,13 @@ mod tests {
     fn payment(kind: PaymentKind, status: PaymentStatus) -> Payment {
         Payment {
             ids: ExternalIds::new().with(System::Paytrace, "12345"),
-            gateway: System::Paytrace,
-            order_number: None,
-            reference: None,
-            kind,
-            status,
-            amount: Money::from_minor(1500, Currency::JPY),
-            fee: None,
-            card_brand: None,
-            card_last4: None,
-            avs: None,
-            cvv: None,
-            approval_code: None,
-            vault_id: None,
             message: Some("Insufficient funds".into()),
-            processed_at: None,
+            ..Payment::new(
+                System::Paytrace,
+                kind,
+                status,
+                Money::from_minor(1500, Currency::JPY),
+            )
         }
     }
 

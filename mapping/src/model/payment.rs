@@ -205,6 +205,45 @@ pub struct Payment {
 }
 
 impl Payment {
+    /// A payment with only what every payment has: no ids yet ([`ExternalIds::new`]) and every
+    /// optional field `None`. Set the rest with struct-update syntax.
+    ///
+    /// ```
+    /// use mapping::{Currency, Money, Payment, PaymentKind, PaymentStatus, System};
+    ///
+    /// let payment = Payment {
+    ///     order_number: Some("1001".to_owned()),
+    ///     ..Payment::new(
+    ///         System::Paytrace,
+    ///         PaymentKind::Sale,
+    ///         PaymentStatus::Captured,
+    ///         Money::from_minor(3645, Currency::USD),
+    ///     )
+    /// };
+    /// assert!(payment.require_captured("erp").is_ok());
+    /// assert!(payment.transaction_id().is_err());
+    /// ```
+    pub fn new(gateway: System, kind: PaymentKind, status: PaymentStatus, amount: Money) -> Self {
+        Self {
+            ids: ExternalIds::new(),
+            gateway,
+            order_number: None,
+            reference: None,
+            kind,
+            status,
+            amount,
+            fee: None,
+            card_brand: None,
+            card_last4: None,
+            avs: None,
+            cvv: None,
+            approval_code: None,
+            vault_id: None,
+            message: None,
+            processed_at: None,
+        }
+    }
+
     /// The gateway's transaction id, or [`MappingError::NotYetKnown`].
     pub fn transaction_id(&self) -> Result<&str, MappingError> {
         self.ids.require(self.gateway, "payment.transaction_id")
@@ -283,24 +322,12 @@ mod tests {
 
     #[test]
     fn only_captured_sales_and_captures_count_as_paid() {
-        let mut payment = Payment {
-            ids: ExternalIds::new(),
-            gateway: System::Paytrace,
-            order_number: None,
-            reference: None,
-            kind: PaymentKind::Sale,
-            status: PaymentStatus::Captured,
-            amount: crate::Money::from_minor(100, crate::Currency::USD),
-            fee: None,
-            card_brand: None,
-            card_last4: None,
-            avs: None,
-            cvv: None,
-            approval_code: None,
-            vault_id: None,
-            message: None,
-            processed_at: None,
-        };
+        let mut payment = Payment::new(
+            System::Paytrace,
+            PaymentKind::Sale,
+            PaymentStatus::Captured,
+            crate::Money::from_minor(100, crate::Currency::USD),
+        );
         assert!(payment.require_captured("erp").is_ok());
         payment.kind = PaymentKind::Authorization;
         assert_eq!(

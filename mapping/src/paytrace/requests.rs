@@ -358,21 +358,14 @@ mod tests {
     fn payment(status: PaymentStatus) -> Payment {
         Payment {
             ids: ExternalIds::new().with(System::Paytrace, "392442990"),
-            gateway: System::Paytrace,
             order_number: Some("#1001".into()),
             reference: Some("S1-1001".into()),
-            kind: PaymentKind::Authorization,
-            status,
-            amount: usd(11000),
-            fee: None,
-            card_brand: None,
-            card_last4: None,
-            avs: None,
-            cvv: None,
-            approval_code: None,
-            vault_id: None,
-            message: None,
-            processed_at: None,
+            ..Payment::new(
+                System::Paytrace,
+                PaymentKind::Authorization,
+                status,
+                usd(11000),
+            )
         }
     }
 

@@ -137,14 +137,18 @@ fn order_from_shopify(order: &rest::Order) -> Result<Order, MappingError> {
     let mut total = money(order.total_price, currency, "total_price")?;
     let mut presentment_total = presentment_total(order, currency)?;
     if let Some(set) = &order.total_cash_rounding_payment_adjustment_set {
-        // Shopify rounds the cash received, not `total_price` (module docs).
-        let field = "total_cash_rounding_payment_adjustment_set";
-        let rounding = shop_side(set, currency, field)?;
-        total = total
-            .checked_add(rounding)
-            .map_err(|e| at_field(e, "total_price"))?;
-        let field = format!("{field}.presentment_money");
-        let presented = set_money(&set.presentment_money, &field)?;
+        // Shopify rounds the cash received, not `total_price` (module docs). `adjustments` has
+        // checked the shop side already and left it out when zero, which adds nothing.
+        if let Some(rounding) = adjustments
+            .iter()
+            .find(|a| a.kind == AdjustmentKind::CashRounding)
+        {
+            total = total
+                .checked_add(rounding.amount)
+                .map_err(|e| at_field(e, "total_price"))?;
+        }
+        let field = "total_cash_rounding_payment_adjustment_set.presentment_money";
+        let presented = set_money(&set.presentment_money, field)?;
         if let Some(presentment) = presentment_total.as_mut()
             && !presented.is_zero()
         {

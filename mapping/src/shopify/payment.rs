@@ -238,21 +238,15 @@ mod tests {
     fn payment() -> Payment {
         Payment {
             ids: ExternalIds::new().with(System::Paytrace, "123456789"),
-            gateway: System::Paytrace,
             order_number: Some("#1001".into()),
-            reference: None,
-            kind: PaymentKind::Sale,
-            status: PaymentStatus::Captured,
-            amount: usd(59894),
-            fee: None,
-            card_brand: None,
-            card_last4: None,
-            avs: None,
-            cvv: None,
-            approval_code: None,
             vault_id: Some("cust-42".into()),
-            message: None,
             processed_at: Some(datetime!(2025-04-02 11:38:34.5 -5)),
+            ..Payment::new(
+                System::Paytrace,
+                PaymentKind::Sale,
+                PaymentStatus::Captured,
+                usd(59894),
+            )
         }
     }
 

@@ -52,13 +52,6 @@ pub enum SaleLookup {
     Multiple(Vec<TransactionRecord>),
 }
 
-/// Which export listed a record.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Listed {
-    Approved,
-    Declined,
-}
-
 impl Client {
     /// Looks up a sale or authorization by `invoice_id`, searching the default export
     /// (approved) and the `DECLINED` export from the day before `sent_on` to the day after,
@@ -133,25 +126,25 @@ fn classify(
                 Some(TransactionType::Refund | TransactionType::Void)
             )
     };
-    let declined: Vec<TransactionRecord> = declined.into_iter().filter(relevant).collect();
-    let mut matches: Vec<(Listed, TransactionRecord)> = approved
+    let mut declined: Vec<TransactionRecord> = declined.into_iter().filter(relevant).collect();
+    // A transaction listed by both exports counts once, as declined.
+    let mut approved: Vec<TransactionRecord> = approved
         .into_iter()
-        .filter(relevant)
         .filter(|t| {
-            !declined
-                .iter()
-                .any(|d| d.transaction_id == t.transaction_id)
+            relevant(t)
+                && !declined
+                    .iter()
+                    .any(|d| d.transaction_id == t.transaction_id)
         })
-        .map(|t| (Listed::Approved, t))
         .collect();
-    matches.extend(declined.into_iter().map(|t| (Listed::Declined, t)));
-    match matches.len() {
-        0 => SaleLookup::NotFound,
-        1 => match matches.pop() {
-            Some((Listed::Approved, t)) => SaleLookup::Approved(Box::new(t)),
-            Some((Listed::Declined, t)) => SaleLookup::Declined(Box::new(t)),
-            None => SaleLookup::NotFound,
-        },
-        _ => SaleLookup::Multiple(matches.into_iter().map(|(_, t)| t).collect()),
+    // `remove(0)` cannot panic: each arm has checked the length it takes from.
+    match (approved.len(), declined.len()) {
+        (0, 0) => SaleLookup::NotFound,
+        (1, 0) => SaleLookup::Approved(Box::new(approved.remove(0))),
+        (0, 1) => SaleLookup::Declined(Box::new(declined.remove(0))),
+        _ => {
+            approved.append(&mut declined);
+            SaleLookup::Multiple(approved)
+        }
     }
 }

@@ -1,19 +1,9 @@
 //! The JSON the control API answers with for the fakes' records.
 
-use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::WebhookSender;
-use crate::paytrace::{Address, Transaction, TransactionKind};
-
-/// A dollar amount as a decimal string with at least two decimals (`"25.00"`).
-fn dollars(amount: Decimal) -> String {
-    let mut amount = amount;
-    if amount.scale() < 2 {
-        amount.rescale(2);
-    }
-    amount.to_string()
-}
+use crate::paytrace::{Address, Transaction, TransactionKind, money_text};
 
 fn address(a: &Address) -> Value {
     json!({
@@ -32,12 +22,12 @@ pub(crate) fn paytrace_transaction(t: &Transaction) -> Value {
     json!({
         "id": t.id,
         "kind": kind,
-        "amount": dollars(t.amount),
-        "captured_amount": t.captured_amount.map(dollars),
-        "tax_amount": t.tax_amount.map(dollars),
+        "amount": money_text(t.amount),
+        "captured_amount": t.captured_amount.map(money_text),
+        "tax_amount": t.tax_amount.map(money_text),
         "approved": t.approved,
         "voided": t.voided,
-        "refunded": dollars(t.refunded),
+        "refunded": money_text(t.refunded),
         "refund_of": t.refund_of,
         "status_code": t.settlement().code(),
         "batch_number": t.batch_number,
@@ -71,16 +61,4 @@ pub(crate) fn webhook_stats(sender: &WebhookSender, subscriptions: Vec<Value>) -
         "delivered": delivered,
         "subscriptions": subscriptions,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dollars_keep_cents_and_never_round() {
-        assert_eq!(dollars(Decimal::new(25, 0)), "25.00");
-        assert_eq!(dollars(Decimal::new(1999, 2)), "19.99");
-        assert_eq!(dollars(Decimal::new(12345, 3)), "12.345");
-    }
 }

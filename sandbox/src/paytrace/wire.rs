@@ -426,7 +426,8 @@ pub(crate) fn money(amount: Decimal) -> Value {
     serde_json::Number::from_str(&text).map_or(Value::String(text), Value::Number)
 }
 
-/// An amount as a string with two decimals (`"8.10"`), as exports send `tax_amount`.
+/// An amount as a string with at least two decimals, never rounded (`"8.10"`), as exports
+/// send `tax_amount` and the control API shows amounts.
 pub(crate) fn money_text(amount: Decimal) -> String {
     let mut amount = amount;
     if amount.scale() < 2 {
@@ -550,5 +551,7 @@ mod tests {
         assert_eq!(money(Decimal::new(110, 0)).to_string(), "110.00");
         assert_eq!(money(Decimal::new(5188, 2)).to_string(), "51.88");
         assert_eq!(money_text(Decimal::new(81, 1)), "8.10");
+        assert_eq!(money_text(Decimal::new(25, 0)), "25.00");
+        assert_eq!(money_text(Decimal::new(12345, 3)), "12.345");
     }
 }

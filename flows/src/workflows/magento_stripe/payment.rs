@@ -268,21 +268,13 @@ fn declined_payment(decline: &ApiError, order: &Order) -> Result<Payment, StepEr
             }
             Payment {
                 ids,
-                gateway: System::Stripe,
                 order_number: Some(order.number.clone()),
-                reference: None,
-                kind: PaymentKind::Sale,
-                status: PaymentStatus::Declined,
-                amount: order.total,
-                fee: None,
-                card_brand: None,
-                card_last4: None,
-                avs: None,
-                cvv: None,
-                approval_code: None,
-                vault_id: None,
-                message: None,
-                processed_at: None,
+                ..Payment::new(
+                    System::Stripe,
+                    PaymentKind::Sale,
+                    PaymentStatus::Declined,
+                    order.total,
+                )
             }
         }
     };

@@ -235,14 +235,11 @@ pub(super) fn may_resend(shared: &Shared, sent: &Sent, what: &str) -> Result<(),
 /// How long a request may still land, if it may: until the processing window after the moment
 /// it could last be in flight from our side.
 pub(super) fn still_landing(shared: &Shared, sent: &Sent) -> Option<Duration> {
-    let window = u64::try_from(millis(shared.config.recovery.processing_window())).unwrap_or(0);
     let lands_until = sent
         .until
-        .saturating_add(i64::try_from(window).unwrap_or(i64::MAX));
-    u64::try_from(lands_until.saturating_sub(now_millis()))
-        .ok()
-        .filter(|left| *left > 0)
-        .map(Duration::from_millis)
+        .saturating_add(millis(shared.config.recovery.processing_window()));
+    let left = lands_until.saturating_sub(now_millis());
+    (left > 0).then(|| Duration::from_millis(left.unsigned_abs()))
 }
 
 /// A charge PayTrace processed whose answer we never saw, as found in its export: the export
@@ -252,26 +249,18 @@ fn payment_from_record(
     ctx: &TransactionCtx,
     approved: bool,
 ) -> Payment {
+    let status = match (approved, ctx.kind) {
+        (true, PaymentKind::Authorization) => PaymentStatus::Authorized,
+        (true, _) => PaymentStatus::Captured,
+        (false, _) => PaymentStatus::Declined,
+    };
     Payment {
         ids: mapping::ExternalIds::new().with(System::Paytrace, record.transaction_id.to_string()),
-        gateway: System::Paytrace,
         order_number: ctx.order_number.clone(),
         reference: ctx.reference.clone(),
-        kind: ctx.kind,
-        status: match (approved, ctx.kind) {
-            (true, PaymentKind::Authorization) => PaymentStatus::Authorized,
-            (true, _) => PaymentStatus::Captured,
-            (false, _) => PaymentStatus::Declined,
-        },
-        amount: ctx.amount,
-        fee: None,
-        card_brand: None,
-        card_last4: None,
-        avs: None,
-        cvv: None,
         approval_code: record.approval_code.clone(),
         vault_id: ctx.vault_id.clone(),
         message: record.status_message.clone(),
-        processed_at: None,
+        ..Payment::new(System::Paytrace, ctx.kind, status, ctx.amount)
     }
 }

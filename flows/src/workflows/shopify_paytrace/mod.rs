@@ -222,6 +222,7 @@ impl Config {
 }
 
 /// What every flow of the pair shares.
+#[derive(Clone)]
 pub(crate) struct Shared {
     shopify: shopify::Client,
     paytrace: paytrace::Client,
@@ -313,15 +314,12 @@ impl ShopifyPaytrace {
     /// Replaces the risk gate (a scoring model, say).
     #[must_use]
     pub fn risk_gate(self, gate: impl RiskGate) -> Self {
-        let shared = &*self.shared;
+        let shared = Shared {
+            risk: Arc::new(gate),
+            ..(*self.shared).clone()
+        };
         Self {
-            shared: Arc::new(Shared {
-                shopify: shared.shopify.clone(),
-                paytrace: shared.paytrace.clone(),
-                erp: Arc::clone(&shared.erp),
-                risk: Arc::new(gate),
-                config: shared.config.clone(),
-            }),
+            shared: Arc::new(shared),
         }
     }
 
