@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
 use serde_json::json;
-use support::{RUNTIME, RuntimeConfig, SandboxProcess, terminate};
+use support::{RUNTIME, RuntimeConfig, RuntimeProcess, SandboxProcess, terminate};
 
 fn is_root() -> bool {
     Command::new("id").arg("-u").output().unwrap().stdout == b"0\n"
@@ -168,7 +168,7 @@ async fn a_store_on_a_full_disk_answers_503_and_recovers_by_itself() {
         store_dir.display()
     ));
     runtime.configure(&mut command, &sandbox);
-    let mut child = command.spawn().unwrap();
+    let mut child = RuntimeProcess(command.spawn().unwrap());
     let deadline = Instant::now() + Duration::from_secs(10);
     while reqwest::get(format!("http://{}/ready", runtime.listen))
         .await

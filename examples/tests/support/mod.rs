@@ -232,8 +232,8 @@ impl RuntimeConfig {
     }
 
     /// Starts the runtime and waits until it answers on its port.
-    pub async fn start(&self, sandbox: &SandboxProcess) -> Child {
-        let child = self.command(sandbox).spawn().unwrap();
+    pub async fn start(&self, sandbox: &SandboxProcess) -> RuntimeProcess {
+        let child = RuntimeProcess(self.command(sandbox).spawn().unwrap());
         self.wait_listening().await;
         child
     }
@@ -250,6 +250,29 @@ impl RuntimeConfig {
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    }
+}
+
+/// A runtime process, killed when dropped so that a failing test leaves none behind.
+pub struct RuntimeProcess(pub Child);
+
+impl std::ops::Deref for RuntimeProcess {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for RuntimeProcess {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for RuntimeProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
