@@ -1063,6 +1063,61 @@ async fn an_ambiguous_sale_is_looked_up_instead_of_sent_again() {
     assert_eq!(app.receivables().await.ledger_balance, 0);
 }
 
+/// Authorizations and captures follow the sale's rule: an authorization whose answer was lost is
+/// found in the exports, and a capture whose answer was lost is found on the authorization
+/// (it settles): one authorization, one capture request, the order paid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_answers_of_an_authorization_and_its_capture_are_looked_up_not_sent_again() {
+    let app = TestApp::spawn_with(Options {
+        payment: PaymentMode::AuthorizeThenCapture,
+        ..Options::default()
+    })
+    .await;
+    let lost_authorization = app.faults.add(
+        FaultRule::new("paytrace", Fault::Drop, Trigger::Count(1))
+            .path("/v1/transactions/authorization/by_customer"),
+    );
+    let authorizations = app.faults.add(
+        FaultRule::new("paytrace", Fault::Latency(Duration::ZERO), Trigger::Always)
+            .path("/v1/transactions/authorization/by_customer"),
+    );
+    let order = app.place_order("43.00");
+    let counts = app.settle().await;
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    assert_eq!(app.faults.fired(lost_authorization), 1);
+    assert_eq!(app.faults.fired(authorizations), 0, "sent again");
+
+    let lost_capture = app.faults.add(
+        FaultRule::new("paytrace", Fault::Drop, Trigger::Count(1))
+            .path("/v1/transactions/authorization/capture"),
+    );
+    let captures = app.faults.add(
+        FaultRule::new("paytrace", Fault::Latency(Duration::ZERO), Trigger::Always)
+            .path("/v1/transactions/authorization/capture"),
+    );
+    app.fulfil(app.shopify_order(&order).fulfillment_order_id)
+        .await;
+    let counts = app.settle().await;
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    assert_eq!(app.faults.fired(lost_capture), 1);
+    assert_eq!(app.faults.fired(captures), 0, "capture sent again");
+
+    let auth: Vec<Transaction> = app
+        .paytrace
+        .fake
+        .transactions_by_invoice(&app.invoice_id(&order))
+        .into_iter()
+        .filter(|t| t.kind == TransactionKind::Authorization)
+        .collect();
+    assert_eq!(auth.len(), 1, "{auth:#?}");
+    assert_eq!(auth[0].captured_amount, Some(order.total));
+    assert_eq!(
+        app.shopify_order(&order).financial_status(),
+        FinancialStatus::Paid
+    );
+    assert_eq!(app.receivables().await.ledger_balance, 0);
+}
+
 /// A sale PayTrace never received (a 503 from in front of it, which the client cannot tell from
 /// one PayTrace processed): it is looked up, approved and declined, only once it can no longer
 /// land (the processing window after the call returned), and only then sent again.
