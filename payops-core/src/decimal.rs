@@ -1,0 +1,254 @@
+//! Exact decimals from the text a provider sent.
+//!
+//! `rust_decimal`'s own readers round: `Decimal::from_str` past 28 digits, and
+//! `Decimal::from_scientific` whenever the value needs more digits than it holds, so
+//! `"1.99999999999999999999999999999e1"` would become `20`. [`parse_exact`] reads plain and
+//! exponent notation alike and either keeps every digit or refuses the text.
+//!
+//! With serde_json's `arbitrary_precision` feature (on in this workspace) a JSON number keeps
+//! its text, so [`from_json_number`] reads it without ever going through `f64`.
+
+use rust_decimal::Decimal;
+
+use crate::error::{Error, clip};
+
+/// Longest text accepted: far beyond any real amount, short enough to refuse junk early.
+const MAX_TEXT_LEN: usize = 128;
+
+/// The largest scale a `Decimal` holds.
+const MAX_SCALE: usize = 28;
+
+/// The largest mantissa a `Decimal` holds (96 bits).
+const MAX_MANTISSA: u128 = (1u128 << 96) - 1;
+
+/// Reads `[+-]digits[.digits][(e|E)[+-]digits]` exactly.
+///
+/// The scale the sender wrote is kept (`"1.50"` stays `1.50`) unless it exceeds what a `Decimal`
+/// holds and the extra digits are zeros. Anything that would need rounding is refused: more than
+/// 28 decimal places of significant digits, or more than 96 bits of mantissa.
+pub fn parse_exact(text: &str) -> Result<Decimal, Error> {
+    let refuse = |reason| Error::InexactDecimal {
+        text: clip(text, 64),
+        reason,
+    };
+    if text.len() > MAX_TEXT_LEN {
+        return Err(refuse("longer than 128 characters"));
+    }
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (number, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => (&unsigned[..at], Some(&unsigned[at + 1..])),
+        None => (unsigned, None),
+    };
+    let (int, frac) = number.split_once('.').unwrap_or((number, ""));
+    let digits_only = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() && frac.is_empty() || !digits_only(int) || !digits_only(frac) {
+        return Err(refuse(
+            "expected digits with an optional sign, point and exponent",
+        ));
+    }
+    let exponent: i64 = match exponent {
+        None => 0,
+        Some(e) => {
+            let unsigned_e = e.strip_prefix(['+', '-']).unwrap_or(e);
+            if unsigned_e.is_empty() || !digits_only(unsigned_e) || unsigned_e.len() > 6 {
+                return Err(refuse("malformed exponent"));
+            }
+            e.parse().map_err(|_| refuse("malformed exponent"))?
+        }
+    };
+
+    // The value is `digits * 10^-scale`; leading zeros carry nothing.
+    let mut digits: Vec<u8> = int.bytes().chain(frac.bytes()).map(|b| b - b'0').collect();
+    let first = digits.iter().position(|&d| d != 0).unwrap_or(digits.len());
+    digits.drain(..first);
+    let mut scale = i64::try_from(frac.len()).map_err(|_| refuse("too long"))? - exponent;
+    if digits.is_empty() {
+        // Zero is exact at any scale; keep the written one when it fits.
+        let scale = u32::try_from(scale.clamp(0, MAX_SCALE as i64)).unwrap_or(0);
+        return Ok(Decimal::new(0, scale));
+    }
+    if scale < 0 {
+        // 1.5e3: append the zeros the exponent stands for.
+        let zeros = usize::try_from(-scale).map_err(|_| refuse("too large"))?;
+        if digits.len() + zeros > 29 {
+            return Err(refuse("more than 96 bits of mantissa"));
+        }
+        digits.extend(std::iter::repeat_n(0, zeros));
+        scale = 0;
+    }
+    // Trailing zeros past what fits, or past 96 bits, can go without changing the value.
+    while digits.last() == Some(&0)
+        && scale > 0
+        && (scale > MAX_SCALE as i64 || mantissa(&digits).is_none())
+    {
+        digits.pop();
+        scale -= 1;
+    }
+    if scale > MAX_SCALE as i64 {
+        return Err(refuse("more than 28 decimal places"));
+    }
+    let mantissa = mantissa(&digits).ok_or_else(|| refuse("more than 96 bits of mantissa"))?;
+    let signed = i128::try_from(mantissa).map_err(|_| refuse("more than 96 bits of mantissa"))?;
+    let scale = u32::try_from(scale).map_err(|_| refuse("more than 28 decimal places"))?;
+    let value = Decimal::try_from_i128_with_scale(if negative { -signed } else { signed }, scale)
+        .map_err(|_| refuse("more than 96 bits of mantissa"))?;
+    Ok(value)
+}
+
+/// The digits as an integer, if it fits 96 bits.
+fn mantissa(digits: &[u8]) -> Option<u128> {
+    if digits.len() > 29 {
+        return None;
+    }
+    let value = digits.iter().try_fold(0u128, |acc, &d| {
+        acc.checked_mul(10)?.checked_add(u128::from(d))
+    })?;
+    (value <= MAX_MANTISSA).then_some(value)
+}
+
+/// Reads a JSON number exactly from its text (serde_json's `arbitrary_precision` keeps it).
+pub fn from_json_number(number: &serde_json::Number) -> Result<Decimal, Error> {
+    parse_exact(&number.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ok(text: &str) -> String {
+        parse_exact(text)
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+            .to_string()
+    }
+
+    #[test]
+    fn plain_and_exponent_notation_are_read_exactly() {
+        assert_eq!(ok("36.45"), "36.45");
+        assert_eq!(ok("1.50"), "1.50");
+        assert_eq!(ok("-0.5"), "-0.5");
+        assert_eq!(ok("+7"), "7");
+        assert_eq!(ok(".5"), "0.5");
+        assert_eq!(ok("5."), "5");
+        assert_eq!(ok("1.2345e2"), "123.45");
+        assert_eq!(ok("1.5E3"), "1500");
+        assert_eq!(ok("15e-1"), "1.5");
+        assert_eq!(ok("0e-400"), "0.0000000000000000000000000000");
+        assert_eq!(ok("592982100899971.96"), "592982100899971.96");
+        assert_eq!(
+            ok("79228162514264337593543950335"),
+            "79228162514264337593543950335"
+        );
+        // Zeros beyond 28 places carry nothing and are dropped, not rounded.
+        assert_eq!(
+            ok("1.00000000000000000000000000000000"),
+            "1.0000000000000000000000000000"
+        );
+    }
+
+    #[test]
+    fn anything_that_would_round_is_refused() {
+        for text in [
+            "1.99999999999999999999999999999e1",
+            "36.450000000000000000000000000001",
+            "1e-400",
+            "1e-29",
+            "79228162514264337593543950336",
+            "1e29",
+        ] {
+            assert!(
+                matches!(parse_exact(text), Err(Error::InexactDecimal { .. })),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_text_is_refused() {
+        for text in [
+            "",
+            "-",
+            ".",
+            "e5",
+            "1e",
+            "1e+",
+            "1.2.3",
+            "1,5",
+            " 1",
+            "0x10",
+            "NaN",
+            "1e1234567",
+        ] {
+            assert!(parse_exact(text).is_err(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn json_numbers_keep_their_text() {
+        let number: serde_json::Number = serde_json::from_str("36.450000000000000001").unwrap();
+        assert_eq!(
+            from_json_number(&number).unwrap().to_string(),
+            "36.450000000000000001"
+        );
+    }
+
+    /// The exact value of `digits` with the point moved `shift` places left, as canonical text
+    /// (no leading or trailing zeros), computed with strings only.
+    fn canonical(digits: &str, shift: i64) -> String {
+        let digits = digits.trim_start_matches('0');
+        if digits.is_empty() {
+            return "0".into();
+        }
+        let len = digits.len() as i64;
+        let (int, frac) = if shift <= 0 {
+            (
+                format!("{digits}{}", "0".repeat((-shift) as usize)),
+                String::new(),
+            )
+        } else if shift >= len {
+            (
+                "0".into(),
+                format!("{}{digits}", "0".repeat((shift - len) as usize)),
+            )
+        } else {
+            let (i, f) = digits.split_at((len - shift) as usize);
+            (i.to_owned(), f.to_owned())
+        };
+        let frac = frac.trim_end_matches('0');
+        if frac.is_empty() {
+            int
+        } else {
+            format!("{int}.{frac}")
+        }
+    }
+
+    proptest! {
+        /// `format(parse(s)) == canonical(s)` whenever parsing succeeds, and parsing succeeds
+        /// whenever the exact value fits a `Decimal`.
+        #[test]
+        fn parse_is_exact_or_refuses(
+            int in "[0-9]{0,32}",
+            frac in "[0-9]{0,32}",
+            exp in proptest::option::of(-40i64..40),
+        ) {
+            prop_assume!(!(int.is_empty() && frac.is_empty()));
+            let text = match exp {
+                Some(e) => format!("{int}.{frac}e{e}"),
+                None => format!("{int}.{frac}"),
+            };
+            let shift = frac.len() as i64 - exp.unwrap_or(0);
+            let expected = canonical(&format!("{int}{frac}"), shift);
+            let significant = expected.replace('.', "").trim_start_matches('0').len();
+            let places = expected.split_once('.').map_or(0, |(_, f)| f.len());
+            let fits = places <= 28 && expected.replace('.', "").parse::<u128>().is_ok_and(|m| m <= MAX_MANTISSA);
+            match parse_exact(&text) {
+                Ok(value) => prop_assert_eq!(value.normalize().to_string(), expected),
+                Err(_) => prop_assert!(!fits, "{} refused though {} fits ({} digits)", text, expected, significant),
+            }
+        }
+    }
+}
