@@ -1,8 +1,10 @@
 //! Webhook intake: an axum [`Router`] a service mounts to receive provider webhooks.
 //!
 //! Each [`WebhookSource`] (Shopify, Stripe, Adobe Commerce, or one of your own) is a route that
-//! verifies a delivery, writes the raw body to the store's inbox (unique on provider and event
-//! id) together with its job, and only then answers. A crash after the answer loses nothing; a
+//! verifies a delivery, writes its body to the store's inbox (unique on provider and event id)
+//! together with its job, and only then answers. The body is stored as received except for
+//! values the provider says never to keep, which its source replaces by a note
+//! ([`WebhookSource::redact`]: a Stripe PaymentIntent's `client_secret`). A crash after the answer loses nothing; a
 //! duplicate delivery is stored once and answered again, so the provider stops retrying.
 //!
 //! | answer | when |
@@ -53,7 +55,7 @@ pub use magento::AdobeCommerceWebhooks;
 pub use shopify::ShopifyWebhooks;
 pub use source::{Envelope, Refusal, WebhookSource, body_id};
 #[cfg(feature = "stripe")]
-pub use stripe::StripeWebhooks;
+pub use stripe::{REMOVED_SECRET, StripeWebhooks};
 
 use crate::StepError;
 use crate::store::{Accepted, JobPlan, NewEvent, NewJob, Store};
@@ -285,6 +287,8 @@ async fn receive(
         tracing::warn!(provider = %system, %reason, %status, "webhook refused");
         return status.into_response();
     }
+    // Everything from here on sees only what may be stored.
+    let body = &*source.redact(body);
     let (envelope, unreadable) = match source.envelope(headers, body) {
         Ok(envelope) => (envelope, None),
         Err(reason) => (Envelope::new(body_id(body), ""), Some(reason)),

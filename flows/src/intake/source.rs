@@ -1,6 +1,8 @@
 //! What a provider's webhooks must tell the intake: how to verify a delivery, and its event id,
 //! topic and account.
 
+use std::borrow::Cow;
+
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use mapping::System;
@@ -61,6 +63,14 @@ pub trait WebhookSource: Send + Sync + 'static {
     /// The event id, topic and account of a verified delivery; `Err` (why) when the body cannot
     /// be read, in which case the body is stored under its SHA-256 and dead-lettered.
     fn envelope(&self, headers: &HeaderMap, body: &[u8]) -> Result<Envelope, String>;
+
+    /// The body as it may be stored: values the provider says never to keep (a Stripe
+    /// PaymentIntent's `client_secret`) replaced by a note saying they were removed. Called after
+    /// [`verify`](Self::verify), so the signature is checked against the bytes that were sent.
+    /// The default keeps the body as it is.
+    fn redact<'a>(&self, body: &'a [u8]) -> Cow<'a, [u8]> {
+        Cow::Borrowed(body)
+    }
 
     /// The answer once the delivery is stored (a duplicate included): `200` by default.
     fn accepted(&self) -> Response {

@@ -56,7 +56,7 @@ pub struct NewEvent {
 pub struct StoredEvent {
     /// Row id.
     pub id: i64,
-    /// The event as it arrived.
+    /// The event as it arrived, less the values its source never stores ([`crate::intake::WebhookSource::redact`]).
     pub event: NewEvent,
     /// When it was stored.
     pub received_at: Millis,

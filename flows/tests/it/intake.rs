@@ -240,6 +240,33 @@ async fn a_signed_stripe_event_is_stored_once_with_its_job() {
     assert_eq!(job.payload["event"]["event_id"], "evt_1");
 }
 
+/// Stripe: "don't store, log, or expose the client_secret to anyone other than the customer"
+/// (docs.stripe.com/api/payment_intents/object). The signature is checked on the bytes sent,
+/// and the inbox keeps the event without the secret, saying it was removed.
+#[tokio::test]
+async fn a_payment_intent_client_secret_is_never_stored() {
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    let intake = intake(&store);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let body = r#"{"id":"evt_pi","object":"event","type":"payment_intent.requires_action","created":1700000000,"data":{"object":{"id":"pi_3Mt","object":"payment_intent","amount":1099,"client_secret":"pi_3Mt_secret_YrKJUKribcBjcG8HVhfZluoGH"}}}"#;
+    let request = stripe_request(body, STRIPE_SECRET, now);
+    assert_eq!(send(&intake, request).await, StatusCode::OK);
+    let stored = store
+        .event(System::Stripe, "evt_pi")
+        .await
+        .unwrap()
+        .expect("the event is stored");
+    let text = String::from_utf8(stored.event.payload.clone()).unwrap();
+    assert!(!text.contains("YrKJUKribcBjcG8HVhfZluoGH"), "{text}");
+    let value: serde_json::Value = serde_json::from_slice(&stored.event.payload).unwrap();
+    assert_eq!(
+        value["data"]["object"]["client_secret"],
+        flows::intake::REMOVED_SECRET
+    );
+    assert_eq!(value["data"]["object"]["amount"], 1099);
+    assert_eq!(stored.event.topic, "payment_intent.requires_action");
+}
+
 #[tokio::test]
 async fn stripe_signatures_are_checked_for_secret_and_age() {
     let store = Arc::new(SqliteStore::in_memory().unwrap());
