@@ -3,6 +3,7 @@
 //! Declines are not errors: a `response_code` 102 arrives as an `Ok` response whose
 //! [`outcome`](crate::TransactionResponse::outcome) is [`Outcome::Declined`](crate::Outcome::Declined).
 
+use crate::client::RequestKind;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
@@ -19,13 +20,16 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// The request could not be sent or the response could not be read (DNS, TLS, reset).
     ///
-    /// For an operation that moves money the request may or may not have reached PayTrace:
+    /// For a request that changes state the request may or may not have reached PayTrace:
     /// resolve it with [`Client::find_sale_by_invoice`](crate::Client::find_sale_by_invoice)
-    /// before any retry.
+    /// before any retry (see [`Error::is_ambiguous`]).
     #[error("transport error calling {path}: {source}")]
     Transport {
         /// API path that was called, e.g. `/v1/transactions/sale/keyed`.
         path: String,
+        /// What the request that failed does (the token request, when the call failed
+        /// while fetching its token).
+        kind: RequestKind,
         /// Underlying HTTP client error.
         #[source]
         source: reqwest::Error,
@@ -35,6 +39,9 @@ pub enum Error {
     Timeout {
         /// API path that was called.
         path: String,
+        /// What the request that timed out does (the token request, when the call timed out
+        /// while fetching its token).
+        kind: RequestKind,
     },
     /// PayTrace rejected the request with `errors{code: [messages]}` (usually `response_code` 1).
     #[error("{0}")]
@@ -67,6 +74,8 @@ pub enum Error {
     Server {
         /// HTTP status of the response.
         status: u16,
+        /// What the request answered this way does.
+        kind: RequestKind,
     },
     /// The response body did not match the expected shape.
     #[error("could not decode PayTrace response (HTTP {status}) at `{path}`: {message}")]
@@ -84,19 +93,17 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether the failed call may have been executed by PayTrace anyway.
+    /// Whether the failed call may have changed something at PayTrace anyway.
     ///
-    /// True for timeouts, transport failures and 5xx answers: for a sale this is the
-    /// "ambiguous outcome" that must be looked up before retrying.
-    /// Never ambiguous: a failure of the token request (the call itself was not sent) and
-    /// a connection that could not be opened.
+    /// True for a timeout, a transport failure or a 5xx answer to a request that changes
+    /// state ([`RequestKind::changes_state`]: transactions, vault changes, Level 3): for a
+    /// sale this is the "ambiguous outcome" that must be looked up before retrying.
+    /// Never ambiguous: any failure of a token request (the call itself was not sent) or of
+    /// a lookup (it changes nothing), and a connection that could not be opened.
     pub fn is_ambiguous(&self) -> bool {
         match self {
-            Error::Timeout { path } => path != crate::client::TOKEN_PATH,
-            Error::Transport { path, source } => {
-                path != crate::client::TOKEN_PATH && !source.is_connect()
-            }
-            Error::Server { .. } => true,
+            Error::Timeout { kind, .. } | Error::Server { kind, .. } => kind.changes_state(),
+            Error::Transport { kind, source, .. } => kind.changes_state() && !source.is_connect(),
             _ => false,
         }
     }
@@ -179,4 +186,39 @@ pub struct ApiErrorBody {
     pub response_code: Option<u16>,
     /// `status_message`, when present.
     pub status_message: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timeout(path: &str, kind: RequestKind) -> Error {
+        Error::Timeout {
+            path: path.into(),
+            kind,
+        }
+    }
+
+    #[test]
+    fn ambiguity_follows_the_kind_of_request_not_its_path() {
+        let sale = "/v1/transactions/sale/keyed";
+        let token = "/oauth/token";
+        let export = "/v1/transactions/export/by_date_range";
+        assert!(timeout(sale, RequestKind::Transaction).is_ambiguous());
+        assert!(timeout("/v1/customer/create", RequestKind::VaultChange).is_ambiguous());
+        assert!(timeout("/v1/level_three/visa", RequestKind::Level3).is_ambiguous());
+        assert!(!timeout(token, RequestKind::Token).is_ambiguous());
+        assert!(!timeout(export, RequestKind::Lookup).is_ambiguous());
+        assert!(!timeout("/v1/payment_fields/token/create", RequestKind::ClientKey).is_ambiguous());
+        // The path plays no part: the same path under another kind gives the other answer.
+        assert!(timeout(token, RequestKind::Transaction).is_ambiguous());
+        assert!(!timeout(sale, RequestKind::Token).is_ambiguous());
+        assert!(!timeout(sale, RequestKind::Lookup).is_ambiguous());
+
+        let server = |kind| Error::Server { status: 503, kind };
+        assert!(server(RequestKind::Transaction).is_ambiguous());
+        assert!(!server(RequestKind::Token).is_ambiguous());
+        assert!(!server(RequestKind::Lookup).is_ambiguous());
+        assert!(!Error::RateLimited { retry_after: None }.is_ambiguous());
+    }
 }

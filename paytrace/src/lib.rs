@@ -23,8 +23,11 @@
 //!
 //! Outcomes are decided from the JSON body, never from the HTTP status alone. A decline is
 //! data ([`Outcome::Declined`]); validation failures are [`Error::Validation`] listing every
-//! code. Amounts are [`Decimal`] US dollars. Card numbers, CSCs, bank account numbers,
-//! Protect tokens and credentials are redacted in `Debug` and never appear in errors or logs.
+//! code. Each operation declares its [`RequestKind`]: it alone decides which requests are
+//! retried (per [`RetryConfig`]) and which failures are ambiguous ([`Error::is_ambiguous`]).
+//! Amounts are [`Decimal`] US dollars, read exactly or refused, never rounded. Dates are
+//! [`time`] types. Card numbers, CSCs, bank account numbers, Protect tokens, credentials and
+//! a base URL's user-info are redacted in `Debug` and never appear in errors or logs.
 //!
 //! # Quick start
 //! ```no_run
@@ -59,8 +62,9 @@ pub mod models;
 mod wire;
 
 pub use api::resolve::SaleLookup;
-pub use chrono::NaiveDate;
-pub use client::{Client, ClientBuilder, Environment, PRODUCTION_URL, RetryPolicy, SANDBOX_URL};
+pub use client::{
+    Client, ClientBuilder, Environment, PRODUCTION_URL, RequestKind, RetryConfig, SANDBOX_URL,
+};
 pub use error::{ApiErrorBody, Error, ErrorCode, Result, ValidationErrors};
 pub use models::batch::{BatchExport, BatchSummary, BatchesExport};
 pub use models::check::{
@@ -90,3 +94,4 @@ pub use models::transaction::{
 };
 pub use rust_decimal::Decimal;
 pub use secrecy::SecretString;
+pub use time::{Date, Month, PrimitiveDateTime};

@@ -1,19 +1,30 @@
 //! Serde helpers for PayTrace's wire formats: decimal amounts, `MM/DD/YYYY` dates,
 //! `M/D/YYYY h:mm:ss AM` timestamps, and values that arrive either as numbers or strings.
 
-use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serializer};
 use serde_json::Value;
 use std::str::FromStr;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::{Date, PrimitiveDateTime};
 
-/// Date format of request fields such as `start_date` (`04/10/2015`).
-pub(crate) const DATE_FORMAT: &str = "%m/%d/%Y";
+/// Date format of request fields such as `start_date`: `MM/DD/YYYY`, zero-padded
+/// (`04/10/2015`; help.paytrace.com/json-export-tranx-date).
+const DATE_FORMAT: &[BorrowedFormatItem<'static>] = format_description!("[month]/[day]/[year]");
 
-/// Timestamp formats seen in exports (`4/10/2015 8:13:45 PM`); chrono accepts unpadded
-/// months, days and hours for `%m`, `%d` and `%I`.
-const DATETIME_FORMATS: [&str; 2] = ["%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S"];
+/// Timestamp formats of exports: `4/10/2015 8:13:45 PM` (help.paytrace.com export record,
+/// moqui/mantle-paytrace). Month, day and hour may come with or without a leading zero
+/// (`12/01/2024 12:05:00 AM`); a 24-hour reading without `AM`/`PM` is accepted too.
+const DATETIME_FORMATS: [&[BorrowedFormatItem<'static>]; 2] = [
+    format_description!(
+        "[month padding:none]/[day padding:none]/[year] [hour repr:12 padding:none]:[minute]:[second] [period case_sensitive:false]"
+    ),
+    format_description!(
+        "[month padding:none]/[day padding:none]/[year] [hour padding:none]:[minute]:[second]"
+    ),
+];
 
 /// Text of a JSON scalar, exact for numbers (the crate enables `arbitrary_precision`).
 fn scalar_text<E: serde::de::Error>(value: Value) -> Result<Option<String>, E> {
@@ -28,12 +39,12 @@ fn scalar_text<E: serde::de::Error>(value: Value) -> Result<Option<String>, E> {
     }
 }
 
-/// Parses an amount given as a JSON number (`110`, `51.88`) or string (`"8.10"`).
+/// Parses an amount given as a JSON number (`110`, `51.88`, `1.5e1`) or string (`"8.10"`),
+/// exactly: digits that a [`Decimal`] cannot hold are refused, never rounded. The error
+/// reaches the caller as [`Error::Decode`](crate::Error::Decode) with the field's JSON path.
 fn parse_decimal<E: serde::de::Error>(text: &str) -> Result<Decimal, E> {
-    let text = text.trim();
-    Decimal::from_str_exact(text)
-        .or_else(|_| Decimal::from_scientific(text))
-        .map_err(|e| E::custom(format!("invalid amount {text:?}: {e}")))
+    payops_core::decimal::parse_exact(text.trim())
+        .map_err(|e| E::custom(format!("invalid amount: {e}")))
 }
 
 /// Writes an amount as a JSON number with at least two decimals (`10` becomes `10.00`).
@@ -106,20 +117,23 @@ pub(crate) fn opt_number<S: Serializer>(value: &Option<Decimal>, s: S) -> Result
 pub(crate) mod date {
     use super::*;
 
-    pub(crate) fn serialize<S: Serializer>(date: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&date.format(DATE_FORMAT))
+    pub(crate) fn serialize<S: Serializer>(date: &Date, s: S) -> Result<S::Ok, S::Error> {
+        let text = date
+            .format(DATE_FORMAT)
+            .map_err(serde::ser::Error::custom)?;
+        s.serialize_str(&text)
     }
 }
 
 /// Parses PayTrace's `M/D/YYYY h:mm:ss AM` timestamp. Empty text is `None`.
-pub(crate) fn parse_datetime(text: &str) -> Result<Option<NaiveDateTime>, String> {
+pub(crate) fn parse_datetime(text: &str) -> Result<Option<PrimitiveDateTime>, String> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
     DATETIME_FORMATS
         .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .find_map(|f| PrimitiveDateTime::parse(text, f).ok())
         .map(Some)
         .ok_or_else(|| format!("invalid PayTrace timestamp {text:?}"))
 }
@@ -127,7 +141,7 @@ pub(crate) fn parse_datetime(text: &str) -> Result<Option<NaiveDateTime>, String
 /// `#[serde(deserialize_with = "opt_datetime")]` for export timestamps (`""` is `None`).
 pub(crate) fn opt_datetime<'de, D: Deserializer<'de>>(
     d: D,
-) -> Result<Option<NaiveDateTime>, D::Error> {
+) -> Result<Option<PrimitiveDateTime>, D::Error> {
     match Option::<String>::deserialize(d)? {
         Some(text) => parse_datetime(&text).map_err(D::Error::custom),
         None => Ok(None),
@@ -166,6 +180,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use serde::Serialize;
+    use time::macros::{date, datetime};
 
     #[derive(Serialize, Deserialize)]
     struct Amt {
@@ -205,10 +220,66 @@ mod tests {
     #[test]
     fn paytrace_timestamps() {
         let t = parse_datetime("4/10/2015 8:13:45 PM").unwrap().unwrap();
-        assert_eq!(t.to_string(), "2015-04-10 20:13:45");
+        assert_eq!(t, datetime!(2015-04-10 20:13:45));
         let t = parse_datetime("12/01/2024 12:05:00 AM").unwrap().unwrap();
-        assert_eq!(t.to_string(), "2024-12-01 00:05:00");
+        assert_eq!(t, datetime!(2024-12-01 00:05:00));
+        let t = parse_datetime(" 1/2/2025 12:00:01 pm ").unwrap().unwrap();
+        assert_eq!(t, datetime!(2025-01-02 12:00:01));
+        let t = parse_datetime("04/10/2015 20:13:45").unwrap().unwrap();
+        assert_eq!(t, datetime!(2015-04-10 20:13:45));
         assert_eq!(parse_datetime("").unwrap(), None);
-        assert!(parse_datetime("yesterday").is_err());
+        for bad in [
+            "yesterday",
+            "2015-04-10 20:13:45",
+            "4/10/2015 13:13:45 PM",
+            "4/10/2015 8:13 PM",
+            "13/10/2015 8:13:45 PM",
+            "2/30/2015 8:13:45 PM",
+            "4/10/2015 8:13:45 PM UTC",
+        ] {
+            assert!(parse_datetime(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[derive(Serialize)]
+    struct Day {
+        #[serde(with = "date")]
+        d: Date,
+    }
+
+    #[test]
+    fn request_dates_are_zero_padded_us_dates() {
+        let text = |d| serde_json::to_string(&Day { d }).unwrap();
+        assert_eq!(text(date!(2015 - 04 - 10)), r#"{"d":"04/10/2015"}"#);
+        assert_eq!(text(date!(2024 - 12 - 01)), r#"{"d":"12/01/2024"}"#);
+        assert_eq!(text(date!(0999 - 01 - 31)), r#"{"d":"01/31/0999"}"#);
+    }
+
+    /// Issue 14: `Decimal::from_scientific` rounded exponent notation past 28 digits, so
+    /// `1.99999999999999999999999999999e1` was read as 20.
+    #[test]
+    fn amounts_that_would_round_are_refused_naming_the_field() {
+        let exact: Amt = serde_json::from_str(r#"{"a": 5.188e1, "b": "1.5E-1"}"#).unwrap();
+        assert_eq!(exact.a.to_string(), "51.88");
+        assert_eq!(exact.b.unwrap().to_string(), "0.15");
+        for body in [
+            r#"{"a": 1.99999999999999999999999999999e1}"#,
+            r#"{"a": "1.99999999999999999999999999999e1"}"#,
+            r#"{"a": 19.9999999999999999999999999999}"#,
+            r#"{"a": 1e-400}"#,
+            r#"{"a": 1, "b": 36.450000000000000000000000000001}"#,
+        ] {
+            let err = serde_path_to_error::deserialize::<_, Amt>(
+                &mut serde_json::Deserializer::from_str(body),
+            )
+            .err()
+            .unwrap_or_else(|| panic!("{body} was accepted"));
+            let field = if body.contains("\"b\"") { "b" } else { "a" };
+            assert_eq!(err.path().to_string(), field, "{body}");
+            assert!(
+                err.to_string().contains("not an exact decimal"),
+                "{body}: {err}"
+            );
+        }
     }
 }

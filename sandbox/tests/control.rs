@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use paytrace::{Client, CustomerRequest, Decimal, Outcome, RetryPolicy, SecretString};
+use paytrace::{Client, CustomerRequest, Decimal, Outcome, RetryConfig, SecretString};
 use sandbox::{Sandbox, Service, StartOptions, control};
 use serde_json::{Value, json};
 
@@ -162,7 +162,7 @@ async fn control_api_drives_faults_paytrace_and_shopify() {
     )
     .base_url(paytrace_url.as_str())
     .integrator_id(paytrace_fake.integrator_id())
-    .retry(RetryPolicy::standard().with_initial_backoff(Duration::from_millis(10)))
+    .retry(RetryConfig::standard().with_backoff(Duration::from_millis(10), Duration::from_secs(5)))
     .build()
     .unwrap();
     let mut charge = CustomerRequest::new("c1", Decimal::new(1234, 2));

@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use paytrace::{
     Address, AvsResult, ByTransactionRequest, CaptureRequest, Client, CreateCustomerRequest,
-    CreditCard, Csc, CscField, CscResult, CustomerFromTransactionRequest, CustomerRequest, Decimal,
-    EncryptedValue, Error, ErrorCode, ExportByDateRangeRequest, ExportByIdRequest,
-    ExportCustomersRequest, KeyedRequest, Level3LineItem, Level3Network, Level3Request, NaiveDate,
-    Outcome, ProtectCustomerRequest, ProtectRequest, ProtectToken, RefundRequest, ResponseCode,
-    RetryPolicy, SaleLookup, SecretString, SettlementStatus, TransactionId, TransactionRecord,
-    TransactionType, UpdateCustomerRequest,
+    CreditCard, Csc, CscField, CscResult, CustomerFromTransactionRequest, CustomerRequest, Date,
+    Decimal, EncryptedValue, Error, ErrorCode, ExportByDateRangeRequest, ExportByIdRequest,
+    ExportCustomersRequest, KeyedRequest, Level3LineItem, Level3Network, Level3Request, Month,
+    Outcome, ProtectCustomerRequest, ProtectRequest, ProtectToken, RefundRequest, RequestKind,
+    ResponseCode, RetryConfig, SaleLookup, SecretString, SettlementStatus, TransactionId,
+    TransactionRecord, TransactionType, UpdateCustomerRequest,
 };
 use sandbox::paytrace::{PaytraceFake, Settlement, TransactionKind};
 use sandbox::{Fake, Fault, FaultRule, Faults, Running, Trigger};
@@ -53,9 +53,10 @@ impl Env {
         self.running.base_url().join(path).unwrap().to_string()
     }
 
-    fn today(&self) -> NaiveDate {
+    fn today(&self) -> Date {
         let (y, m, d) = self.fake().today();
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+        let month = Month::try_from(u8::try_from(m).unwrap()).unwrap();
+        Date::from_calendar_date(y, month, u8::try_from(d).unwrap()).unwrap()
     }
 
     async fn export(&self, id: TransactionId) -> TransactionRecord {
@@ -125,7 +126,9 @@ fn client_for(running: &Running<PaytraceFake>, timeout: Duration) -> Client {
         .base_url(running.base_url().as_str())
         .integrator_id(fake.integrator_id())
         .timeout(timeout)
-        .retry(RetryPolicy::standard().with_initial_backoff(Duration::from_millis(10)))
+        .retry(
+            RetryConfig::standard().with_backoff(Duration::from_millis(10), Duration::from_secs(5)),
+        )
         .build()
         .unwrap()
 }
@@ -858,11 +861,11 @@ async fn batches_close_on_settle_and_list_their_transactions() {
     let both = client
         .export_batches(
             today
-                .pred_opt()
+                .previous_day()
                 .unwrap()
-                .pred_opt()
+                .previous_day()
                 .unwrap()
-                .pred_opt()
+                .previous_day()
                 .unwrap(),
             today,
         )
@@ -1115,7 +1118,16 @@ async fn server_error_fault_is_ambiguous_and_nothing_was_charged() {
         .sale_keyed(&keyed(100, "srv-1"))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Server { status: 503 }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Server {
+                status: 503,
+                kind: RequestKind::Transaction
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.is_ambiguous());
     assert_eq!(env.faults.fired(rule), 1);
     assert_eq!(
@@ -1210,7 +1222,7 @@ async fn latency_fault_times_the_client_out() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Timeout { ref path } if path == "/v1/transactions/sale/keyed"),
+        matches!(err, Error::Timeout { ref path, kind: RequestKind::Transaction } if path == "/v1/transactions/sale/keyed"),
         "{err:?}"
     );
     assert!(err.is_ambiguous());
@@ -1274,7 +1286,7 @@ async fn apply_after_fault_charges_although_the_client_hung_up() {
     );
     let err = impatient.sale_by_customer(&charge).await.unwrap_err();
     assert!(
-        matches!(err, Error::Timeout { ref path } if path == "/v1/transactions/sale/by_customer"),
+        matches!(err, Error::Timeout { ref path, kind: RequestKind::Transaction } if path == "/v1/transactions/sale/by_customer"),
         "{err:?}"
     );
     assert!(err.is_ambiguous());

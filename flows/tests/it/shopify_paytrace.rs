@@ -320,11 +320,7 @@ impl TestApp {
         .base_url(paytrace_url)
         .integrator_id(paytrace.fake.integrator_id())
         .timeout(options.paytrace_timeout)
-        .retry(
-            paytrace::RetryPolicy::standard()
-                .with_initial_backoff(ms(5))
-                .with_max_backoff(ms(50)),
-        )
+        .retry(paytrace::RetryConfig::standard().with_backoff(ms(5), ms(50)))
         .build()
         .unwrap();
         let erp: Arc<dyn Erp> = Arc::new(ledger.clone());

@@ -9,7 +9,7 @@
 //! processor's statement.
 
 use ::paytrace::{SettlementStatus, TransactionExport, TransactionRecord, TransactionType};
-use time::{OffsetDateTime, UtcOffset};
+use time::UtcOffset;
 
 use crate::{Currency, MappingError, Money, SettlementKind, SettlementLine, System};
 
@@ -41,7 +41,7 @@ impl From<&TransactionType> for SettlementKind {
 }
 
 /// The settlement line of one settled record. Paths in errors are the record's fields
-/// (`transaction_type`, `status_code`, `amount`, `settled`).
+/// (`transaction_type`, `status_code`, `amount`).
 ///
 /// - kind: from `transaction_type` (required);
 /// - batch id: the `<n>` of `status_code` `GB<n>`; a record not marked settled is an error, since
@@ -99,23 +99,10 @@ pub fn to_settlement_line(
         gross,
         fee,
         net: gross.checked_sub(fee)?,
+        // The wall-clock reading, in the account's offset.
         settled_at: record
             .settled
-            .map(|local| {
-                // `and_utc` only reinterprets the wall-clock reading as UTC; `replace_offset`
-                // then puts it in the account's offset without moving the wall clock.
-                let wall = local.and_utc();
-                let nanos = i128::from(wall.timestamp()) * 1_000_000_000
-                    + i128::from(wall.timestamp_subsec_nanos());
-                OffsetDateTime::from_unix_timestamp_nanos(nanos)
-                    .map(|t| t.replace_offset(ctx.account_utc_offset))
-                    .map_err(|_| MappingError::InvalidValue {
-                        field: "settled".to_owned(),
-                        value: local.to_string(),
-                        expected: "timestamp within the supported range",
-                    })
-            })
-            .transpose()?,
+            .map(|local| local.assume_offset(ctx.account_utc_offset)),
     })
 }
 

@@ -2,9 +2,9 @@
 //!
 //! ```no_run
 //! # async fn demo(client: paytrace::Client) -> paytrace::Result<()> {
-//! use paytrace::NaiveDate;
-//! let from = NaiveDate::from_ymd_opt(2024, 12, 1).expect("valid date");
-//! let to = NaiveDate::from_ymd_opt(2024, 12, 7).expect("valid date");
+//! use paytrace::{Date, Month};
+//! let from = Date::from_calendar_date(2024, Month::December, 1).expect("valid date");
+//! let to = Date::from_calendar_date(2024, Month::December, 7).expect("valid date");
 //! for batch in client.export_batches(from, to).await?.batches {
 //!     if let Some(number) = batch.number {
 //!         let settled = client.batch_transactions(number).await?;
@@ -14,13 +14,13 @@
 //! # Ok(()) }
 //! ```
 
-use crate::client::{OnFailure, Safety};
+use crate::client::{OnFailure, RequestKind};
 use crate::models::batch::{
     BatchExport, BatchTransactionsRequest, BatchesExport, ExportBatchRequest, ExportBatchesRequest,
 };
 use crate::models::reporting::TransactionExport;
 use crate::{Client, Result};
-use chrono::NaiveDate;
+use time::Date;
 
 impl Client {
     /// Summary of one batch, or of the latest when `batch_number` is `None`: `/v1/batches/export_one`.
@@ -28,24 +28,25 @@ impl Client {
         self.post(
             "/v1/batches/export_one",
             &ExportBatchRequest { batch_number },
-            Safety::Safe,
+            RequestKind::Lookup,
             OnFailure::Error,
         )
         .await
     }
 
     /// Summaries of the batches settled between two dates (inclusive): `/v1/batches/export`.
-    pub async fn export_batches(
-        &self,
-        start_date: NaiveDate,
-        end_date: NaiveDate,
-    ) -> Result<BatchesExport> {
+    pub async fn export_batches(&self, start_date: Date, end_date: Date) -> Result<BatchesExport> {
         let body = ExportBatchesRequest {
             start_date,
             end_date,
         };
-        self.post("/v1/batches/export", &body, Safety::Safe, OnFailure::Error)
-            .await
+        self.post(
+            "/v1/batches/export",
+            &body,
+            RequestKind::Lookup,
+            OnFailure::Error,
+        )
+        .await
     }
 
     /// The settled transactions of one batch: `/v1/batches/transaction_list`.
@@ -54,7 +55,7 @@ impl Client {
         self.post(
             "/v1/batches/transaction_list",
             &body,
-            Safety::Safe,
+            RequestKind::Lookup,
             OnFailure::Error,
         )
         .await

@@ -14,7 +14,7 @@
 //! # Ok(()) }
 //! ```
 
-use crate::client::{OnFailure, Safety};
+use crate::client::{OnFailure, RequestKind};
 use crate::models::check::{
     CheckAccountRequest, CheckCustomerRequest, CheckManageRequest, CheckResponse,
     CheckTransactionId, CheckVoidRequest,
@@ -24,7 +24,8 @@ use serde::Serialize;
 
 impl Client {
     async fn check<B: Serialize>(&self, path: &'static str, body: &B) -> Result<CheckResponse> {
-        self.post(path, body, Safety::Unsafe, OnFailure::Data).await
+        self.post(path, body, RequestKind::Transaction, OnFailure::Data)
+            .await
     }
 
     /// Debits a bank account: `/v1/checks/sale/by_account`.

@@ -16,7 +16,7 @@
 //! # Ok(()) }
 //! ```
 
-use crate::client::{OnFailure, Safety};
+use crate::client::{OnFailure, RequestKind};
 use crate::models::common::StatusResponse;
 use crate::models::customer::{
     CreateCustomerRequest, CustomerExport, CustomerFromTransactionRequest, CustomerResponse,
@@ -33,7 +33,7 @@ impl Client {
         self.post(
             "/v1/customer/create",
             request,
-            Safety::Unsafe,
+            RequestKind::VaultChange,
             OnFailure::Error,
         )
         .await
@@ -47,7 +47,7 @@ impl Client {
         self.post(
             "/v1/customer/pt_protect_create",
             request,
-            Safety::Unsafe,
+            RequestKind::VaultChange,
             OnFailure::Error,
         )
         .await
@@ -62,7 +62,7 @@ impl Client {
         self.post(
             "/v1/customer/create_from_transaction",
             request,
-            Safety::Unsafe,
+            RequestKind::VaultChange,
             OnFailure::Error,
         )
         .await
@@ -76,7 +76,7 @@ impl Client {
         self.post(
             "/v1/customer/update",
             request,
-            Safety::Unsafe,
+            RequestKind::VaultChange,
             OnFailure::Error,
         )
         .await
@@ -87,7 +87,7 @@ impl Client {
         self.post(
             "/v1/customer/delete",
             &DeleteCustomerRequest { customer_id },
-            Safety::Unsafe,
+            RequestKind::VaultChange,
             OnFailure::Error,
         )
         .await
@@ -113,7 +113,7 @@ impl Client {
         self.post(
             "/v1/customer/export",
             request,
-            Safety::Safe,
+            RequestKind::Lookup,
             OnFailure::Error,
         )
         .await

@@ -1,6 +1,6 @@
 //! Level 3 data: `/v1/level_three/{visa,mastercard}`, sent after an approved sale or a capture.
 
-use crate::client::{OnFailure, Safety};
+use crate::client::{OnFailure, RequestKind};
 use crate::models::common::StatusResponse;
 use crate::models::level3::{Level3Network, Level3Request};
 use crate::{Client, Result};
@@ -29,7 +29,12 @@ impl Client {
         network: Level3Network,
         request: &Level3Request,
     ) -> Result<StatusResponse> {
-        self.post(network.path(), request, Safety::Unsafe, OnFailure::Error)
-            .await
+        self.post(
+            network.path(),
+            request,
+            RequestKind::Level3,
+            OnFailure::Error,
+        )
+        .await
     }
 }

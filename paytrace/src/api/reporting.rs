@@ -1,7 +1,7 @@
 //! Transaction exports: `/v1/transactions/export/...`. Reads, retried per the retry policy.
 //! Timestamps are local PayTrace time; see [`crate::models::reporting`] for the timezone note.
 
-use crate::client::{OnFailure, Safety};
+use crate::client::{OnFailure, RequestKind};
 use crate::error::{Error, ErrorCode};
 use crate::models::reporting::{
     ExportByDateRangeRequest, ExportByIdRequest, TransactionExport, TransactionRecord,
@@ -27,7 +27,7 @@ impl Client {
         self.post(
             "/v1/transactions/export/by_id",
             request,
-            Safety::Safe,
+            RequestKind::Lookup,
             OnFailure::Error,
         )
         .await
@@ -85,8 +85,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn demo(client: paytrace::Client) -> paytrace::Result<()> {
-    /// use paytrace::{ExportByDateRangeRequest, NaiveDate, SettlementStatus};
-    /// let day = NaiveDate::from_ymd_opt(2015, 4, 10).expect("valid date");
+    /// use paytrace::{Date, ExportByDateRangeRequest, Month, SettlementStatus};
+    /// let day = Date::from_calendar_date(2015, Month::April, 10).expect("valid date");
     /// let export = client.export_transactions(&ExportByDateRangeRequest::new(day, day)).await?;
     /// for tx in &export.transactions {
     ///     if let Some(SettlementStatus::Settled { batch_number }) = &tx.status_code {
@@ -102,7 +102,7 @@ impl Client {
         self.post(
             "/v1/transactions/export/by_date_range",
             request,
-            Safety::Safe,
+            RequestKind::Lookup,
             OnFailure::Error,
         )
         .await

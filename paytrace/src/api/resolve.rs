@@ -26,7 +26,7 @@
 
 use crate::models::reporting::{ExportByDateRangeRequest, TransactionRecord, TransactionType};
 use crate::{Client, Result};
-use chrono::{Days, NaiveDate};
+use time::Date;
 
 /// What the exports say about a sale or authorization sent with a given `invoice_id`.
 ///
@@ -72,8 +72,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn demo(client: paytrace::Client, sale: paytrace::KeyedRequest) -> paytrace::Result<()> {
-    /// use paytrace::{NaiveDate, SaleLookup};
-    /// let sent_on = NaiveDate::from_ymd_opt(2026, 11, 23).expect("valid date");
+    /// use paytrace::{Date, Month, SaleLookup};
+    /// let sent_on = Date::from_calendar_date(2026, Month::November, 23).expect("valid date");
     /// match client.sale_keyed(&sale).await {
     ///     Err(e) if e.is_ambiguous() => {
     ///         let invoice = sale.details.invoice_id.as_deref().unwrap_or_default();
@@ -91,10 +91,11 @@ impl Client {
     pub async fn find_sale_by_invoice(
         &self,
         invoice_id: &str,
-        sent_on: NaiveDate,
+        sent_on: Date,
     ) -> Result<SaleLookup> {
-        let start = sent_on.checked_sub_days(Days::new(1)).unwrap_or(sent_on);
-        let end = sent_on.checked_add_days(Days::new(1)).unwrap_or(sent_on);
+        // At the ends of the supported range there is no day to add; the window shrinks.
+        let start = sent_on.previous_day().unwrap_or(sent_on);
+        let end = sent_on.next_day().unwrap_or(sent_on);
         let approved_request = ExportByDateRangeRequest::new(start, end);
         let declined_request = ExportByDateRangeRequest {
             transaction_type: Some(TransactionType::Declined),

@@ -20,7 +20,7 @@
 //! # Ok(()) }
 //! ```
 
-use crate::client::{OnFailure, Safety};
+use crate::client::{OnFailure, RequestKind};
 use crate::models::common::StatusResponse;
 use crate::models::transaction::{
     ByTransactionRequest, CaptureRequest, CustomerRequest, KeyedRequest, ProtectClientKey,
@@ -35,7 +35,8 @@ impl Client {
         path: &'static str,
         body: &B,
     ) -> Result<TransactionResponse> {
-        self.post(path, body, Safety::Unsafe, OnFailure::Data).await
+        self.post(path, body, RequestKind::Transaction, OnFailure::Data)
+            .await
     }
 
     /// Keyed sale: `/v1/transactions/sale/keyed`.
@@ -171,7 +172,7 @@ impl Client {
         self.post(
             "/v1/transactions/settle",
             &serde_json::json!({}),
-            Safety::Unsafe,
+            RequestKind::Transaction,
             OnFailure::Error,
         )
         .await
@@ -191,7 +192,7 @@ impl Client {
         self.post(
             "/v1/payment_fields/token/create",
             &serde_json::json!({}),
-            Safety::Safe,
+            RequestKind::ClientKey,
             OnFailure::Error,
         )
         .await

@@ -7,9 +7,9 @@
 //! data is lost while the shape is unconfirmed. A batch's transactions use the
 //! documented export record ([`TransactionExport`](crate::TransactionExport)).
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use time::Date;
 
 /// Body of `/v1/batches/export_one`.
 #[derive(Debug, Clone, Serialize)]
@@ -22,9 +22,9 @@ pub(crate) struct ExportBatchRequest {
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct ExportBatchesRequest {
     #[serde(with = "crate::wire::date")]
-    pub(crate) start_date: NaiveDate,
+    pub(crate) start_date: Date,
     #[serde(with = "crate::wire::date")]
-    pub(crate) end_date: NaiveDate,
+    pub(crate) end_date: Date,
 }
 
 /// Body of `/v1/batches/transaction_list`.

@@ -6,8 +6,9 @@
 //! PayTrace writes timestamps such as `created.at` and `settled` as `4/10/2015 8:13:45 PM`
 //! with no offset, and no stored source says which zone they are in (the account's
 //! Virtual Terminal time zone is the likely candidate; PayTrace is based in Pacific Time).
-//! They are therefore exposed as [`chrono::NaiveDateTime`] and never converted; callers that
-//! need instants must apply the zone configured on their PayTrace account. Date-range
+//! They are therefore exposed as [`time::PrimitiveDateTime`] and never converted; callers that
+//! need instants must apply the zone configured on their PayTrace account
+//! ([`PrimitiveDateTime::assume_offset`]). Date-range
 //! filters (`start_date`/`end_date`) are calendar dates in that same unknown zone, which is
 //! why [`Client::find_sale_by_invoice`](crate::Client::find_sale_by_invoice) searches a day
 //! either side.
@@ -15,10 +16,10 @@
 use crate::models::common::Address;
 use crate::models::customer::MaskedCard;
 use crate::models::transaction::{AvsResponse, CscResponse, TransactionId};
-use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
+use time::{Date, PrimitiveDateTime};
 
 /// A transaction type, as used by the `transaction_type` filter and in export records.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -126,7 +127,7 @@ pub struct CreatedInfo {
     pub through: Option<String>,
     /// When the transaction was created (PayTrace local time, see the module docs).
     #[serde(default, deserialize_with = "crate::wire::opt_datetime")]
-    pub at: Option<NaiveDateTime>,
+    pub at: Option<PrimitiveDateTime>,
     /// User that created it.
     #[serde(default, deserialize_with = "crate::wire::opt_text")]
     pub by: Option<String>,
@@ -196,7 +197,7 @@ pub struct TransactionRecord {
     pub created: Option<CreatedInfo>,
     /// When it settled; `None` while unsettled (PayTrace local time, see the module docs).
     #[serde(default, deserialize_with = "crate::wire::opt_datetime")]
-    pub settled: Option<NaiveDateTime>,
+    pub settled: Option<PrimitiveDateTime>,
 }
 
 /// Response of the transaction exports and of a batch's transaction list.
@@ -231,10 +232,10 @@ pub struct ExportByIdRequest {
 pub struct ExportByDateRangeRequest {
     /// First day, inclusive.
     #[serde(with = "crate::wire::date")]
-    pub start_date: NaiveDate,
+    pub start_date: Date,
     /// Last day, inclusive.
     #[serde(with = "crate::wire::date")]
-    pub end_date: NaiveDate,
+    pub end_date: Date,
     /// Only this type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_type: Option<TransactionType>,
@@ -248,7 +249,7 @@ pub struct ExportByDateRangeRequest {
 
 impl ExportByDateRangeRequest {
     /// Every transaction between the two dates, inclusive.
-    pub fn new(start_date: NaiveDate, end_date: NaiveDate) -> Self {
+    pub fn new(start_date: Date, end_date: Date) -> Self {
         Self {
             start_date,
             end_date,
@@ -288,8 +289,8 @@ mod tests {
         let req = ExportByDateRangeRequest {
             transaction_type: Some(TransactionType::StoreForward),
             ..ExportByDateRangeRequest::new(
-                NaiveDate::from_ymd_opt(2015, 4, 10).unwrap(),
-                NaiveDate::from_ymd_opt(2015, 4, 15).unwrap(),
+                time::macros::date!(2015 - 04 - 10),
+                time::macros::date!(2015 - 04 - 15),
             )
         };
         assert_eq!(

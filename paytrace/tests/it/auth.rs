@@ -1,7 +1,7 @@
 //! `/oauth/token`: caching, refresh before expiry, one shared refresh, `invalid_token` retry, failures.
 
 use crate::*;
-use paytrace::{Error, ExportByIdRequest, TransactionId};
+use paytrace::{Error, ExportByIdRequest, RequestKind, TransactionId};
 use serde_json::json;
 use std::time::Duration;
 use wiremock::MockServer;
@@ -228,12 +228,12 @@ async fn token_timeout_is_not_ambiguous() {
 
     let client = builder(&server)
         .timeout(Duration::from_millis(300))
-        .retry(paytrace::RetryPolicy::disabled())
+        .retry(paytrace::RetryConfig::disabled())
         .build()
         .unwrap();
     let err = client.void(TransactionId(1)).await.unwrap_err();
     assert!(
-        matches!(err, Error::Timeout { ref path } if path == "/oauth/token"),
+        matches!(err, Error::Timeout { ref path, kind: RequestKind::Token } if path == "/oauth/token"),
         "{err:?}"
     );
     assert!(!err.is_ambiguous());

@@ -1,8 +1,9 @@
 //! `/v1/batches/...`. The batch summary bodies are constructed: no stored source shows them.
 
 use crate::*;
-use paytrace::{Error, NaiveDate, SettlementStatus};
+use paytrace::{Error, SettlementStatus};
 use std::time::Duration;
+use time::macros::date;
 use wiremock::MockServer;
 
 const ONE_BATCH: &str = r#"{"success":true,"response_code":1,"status_message":"Your request has been successfully completed.",
@@ -52,10 +53,7 @@ async fn export_batches_by_date() {
         .await;
 
     let export = client(&server)
-        .export_batches(
-            NaiveDate::from_ymd_opt(2024, 12, 1).unwrap(),
-            NaiveDate::from_ymd_opt(2024, 12, 7).unwrap(),
-        )
+        .export_batches(date!(2024 - 12 - 01), date!(2024 - 12 - 07))
         .await
         .unwrap();
     let numbers: Vec<_> = export.batches.iter().map(|b| b.number).collect();
@@ -125,9 +123,9 @@ async fn batch_errors_5xx_retry_timeout_and_malformed() {
     let client = builder(&server)
         .timeout(Duration::from_millis(300))
         .retry(
-            paytrace::RetryPolicy::standard()
+            paytrace::RetryConfig::standard()
                 .with_max_retries(1)
-                .with_initial_backoff(Duration::from_millis(10)),
+                .with_backoff(FAST_BACKOFF, FAST_BACKOFF_CAP),
         )
         .build()
         .unwrap();

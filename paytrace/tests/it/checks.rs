@@ -3,7 +3,7 @@
 use crate::*;
 use paytrace::{
     Address, BankAccount, CheckAccountRequest, CheckCustomerRequest, CheckManageRequest,
-    CheckTransactionId, Decimal, Error, ErrorCode, Outcome, ResponseCode,
+    CheckTransactionId, Decimal, Error, ErrorCode, Outcome, RequestKind, ResponseCode,
 };
 use std::time::Duration;
 use wiremock::MockServer;
@@ -201,12 +201,32 @@ async fn checks_are_not_retried_and_malformed_bodies_fail() {
         .check_sale_by_account(&account_request())
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Server { status: 500 }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Server {
+                status: 500,
+                kind: RequestKind::Transaction
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_ambiguous());
     let err = client
         .check_sale_by_account(&account_request())
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                kind: RequestKind::Transaction,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_ambiguous());
     let err = client
         .check_sale_by_account(&account_request())
         .await

@@ -3,8 +3,8 @@
 use crate::*;
 use paytrace::{
     Address, CreateCustomerRequest, CreditCard, CustomerFromTransactionRequest, Error, ErrorCode,
-    ExportCustomersRequest, ProtectCustomerRequest, ProtectToken, ResponseCode, TransactionId,
-    UpdateCustomerRequest,
+    ExportCustomersRequest, ProtectCustomerRequest, ProtectToken, RequestKind, ResponseCode,
+    TransactionId, UpdateCustomerRequest,
 };
 use std::time::Duration;
 use wiremock::MockServer;
@@ -85,9 +85,29 @@ async fn create_customer_is_not_retried_after_5xx_or_timeout() {
 
     let client = impatient_client(&server);
     let err = client.create_customer(&create_request()).await.unwrap_err();
-    assert!(matches!(err, Error::Server { status: 500 }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Server {
+                status: 500,
+                kind: RequestKind::VaultChange
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_ambiguous());
     let err = client.create_customer(&create_request()).await.unwrap_err();
-    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                kind: RequestKind::VaultChange,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_ambiguous());
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 use crate::*;
 use paytrace::{
     Decimal, Error, ErrorCode, Level3LineItem, Level3Network, Level3Request, Level3ShippingAddress,
-    Level3SourceAddress, ResponseCode, TransactionId,
+    Level3SourceAddress, RequestKind, ResponseCode, TransactionId,
 };
 use std::time::Duration;
 use wiremock::MockServer;
@@ -105,12 +105,32 @@ async fn level3_5xx_timeout_and_malformed_are_not_retried() {
         .add_level3(Level3Network::Visa, &request())
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Server { status: 500 }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Server {
+                status: 500,
+                kind: RequestKind::Level3
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_ambiguous());
     let err = client
         .add_level3(Level3Network::Visa, &request())
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                kind: RequestKind::Level3,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_ambiguous());
     let err = client
         .add_level3(Level3Network::Visa, &request())
         .await

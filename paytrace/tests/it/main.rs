@@ -11,7 +11,7 @@ mod resolve;
 mod secrets;
 mod transactions;
 
-use paytrace::{Client, ClientBuilder, RetryPolicy, SecretString};
+use paytrace::{Client, ClientBuilder, RetryConfig, SecretString};
 use serde_json::Value;
 use std::time::Duration;
 use wiremock::matchers::{body_string, header, method, path};
@@ -39,13 +39,18 @@ pub fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap()
 }
 
+/// First wait of the test clients' retries.
+pub const FAST_BACKOFF: Duration = Duration::from_millis(10);
+/// Cap of the test clients' waits, a server's `Retry-After` included.
+pub const FAST_BACKOFF_CAP: Duration = Duration::from_millis(100);
+
 /// Builder pointed at the mock server, with fast retries.
 pub fn builder(server: &MockServer) -> ClientBuilder {
     Client::builder(USERNAME, SecretString::from(PASSWORD))
         .base_url(server.uri())
         .integrator_id(INTEGRATOR_ID)
         .timeout(Duration::from_secs(5))
-        .retry(RetryPolicy::standard().with_initial_backoff(Duration::from_millis(10)))
+        .retry(RetryConfig::standard().with_backoff(FAST_BACKOFF, FAST_BACKOFF_CAP))
 }
 
 /// The client used by most tests.

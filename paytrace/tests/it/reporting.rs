@@ -3,16 +3,14 @@
 use crate::*;
 use paytrace::{
     AvsResult, CscResult, Decimal, Error, ErrorCode, ExportByDateRangeRequest, ExportByIdRequest,
-    NaiveDate, SettlementStatus, TransactionId, TransactionType,
+    RequestKind, SettlementStatus, TransactionId, TransactionType,
 };
 use std::time::Duration;
+use time::macros::{date, datetime};
 use wiremock::MockServer;
 
 fn range() -> ExportByDateRangeRequest {
-    ExportByDateRangeRequest::new(
-        NaiveDate::from_ymd_opt(2015, 4, 10).unwrap(),
-        NaiveDate::from_ymd_opt(2015, 4, 15).unwrap(),
-    )
+    ExportByDateRangeRequest::new(date!(2015 - 04 - 10), date!(2015 - 04 - 15))
 }
 
 const RANGE_BODY: &str = r#"{"start_date": "04/10/2015", "end_date": "04/15/2015"}"#;
@@ -45,9 +43,9 @@ async fn export_by_date_range_parses_the_documented_record() {
         AvsResult::FullExactMatch
     );
     assert_eq!(t.csc_response.as_ref().unwrap().result, CscResult::Match);
-    assert_eq!(t.settled.unwrap().to_string(), "2015-04-10 20:13:45");
+    assert_eq!(t.settled, Some(datetime!(2015-04-10 20:13:45)));
     let created = t.created.as_ref().unwrap();
-    assert_eq!(created.at.unwrap().to_string(), "2015-04-10 16:06:30");
+    assert_eq!(created.at, Some(datetime!(2015-04-10 16:06:30)));
     assert_eq!(created.through.as_deref(), Some("API"));
     let card = t.credit_card.as_ref().unwrap();
     assert_eq!(card.masked_number.as_deref(), Some("************5454"));
@@ -163,7 +161,7 @@ async fn safe_export_gives_up_after_the_last_retry() {
     mount_token(&server).await;
     api_call("/v1/transactions/export/by_date_range", json(RANGE_BODY))
         .respond_with(reply(200, "{}").set_delay(Duration::from_secs(2)))
-        .expect(3) // first attempt + RetryPolicy::standard()'s two retries
+        .expect(3) // first attempt + RetryConfig::standard()'s two retries
         .mount(&server)
         .await;
 
@@ -171,7 +169,69 @@ async fn safe_export_gives_up_after_the_last_retry() {
         .export_transactions(&range())
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                kind: RequestKind::Lookup,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // Issue 14: a lookup changes nothing, so its timeout is not an ambiguous outcome.
+    assert!(!err.is_ambiguous());
+}
+
+#[tokio::test]
+async fn a_servers_retry_after_is_obeyed_up_to_the_cap() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    api_call("/v1/transactions/export/by_date_range", json(RANGE_BODY))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    api_call("/v1/transactions/export/by_date_range", json(RANGE_BODY))
+        .respond_with(reply(200, &fixture_text("export_by_date_range.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let started = std::time::Instant::now();
+    client(&server).export_transactions(&range()).await.unwrap();
+    let waited = started.elapsed();
+    // The server's hour is cut to the configured cap, without jitter.
+    assert!(waited >= FAST_BACKOFF_CAP, "{waited:?}");
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+}
+
+/// Issue 14: exponent notation was read with `Decimal::from_scientific`, which rounds:
+/// `1.99999999999999999999999999999e1` became an amount of 20.
+#[tokio::test]
+async fn an_amount_that_would_round_is_a_decode_error_naming_the_field() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    let body = fixture_text("export_by_date_range.json").replace(
+        r#""amount": 110,"#,
+        r#""amount": 1.99999999999999999999999999999e1,"#,
+    );
+    api_call("/v1/transactions/export/by_date_range", json(RANGE_BODY))
+        .respond_with(reply(200, &body))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let err = client(&server)
+        .export_transactions(&range())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { path, message, .. }
+            if path == "transactions[0].amount" && message.contains("not an exact decimal")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

@@ -3,15 +3,15 @@
 //! id in the export by id.
 
 use crate::*;
-use paytrace::{Error, ErrorCode, NaiveDate, SaleLookup, SettlementStatus, TransactionId};
+use paytrace::{Date, Error, ErrorCode, RequestKind, SaleLookup, SettlementStatus, TransactionId};
 use std::time::{Duration, Instant};
 use wiremock::MockServer;
 
 const EXPORT: &str = "/v1/transactions/export/by_date_range";
 const EXPORT_BY_ID: &str = "/v1/transactions/export/by_id";
 
-fn sent_on() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2015, 4, 10).unwrap()
+fn sent_on() -> Date {
+    time::macros::date!(2015 - 04 - 10)
 }
 
 /// The default export, from the day before to the day after.
@@ -221,7 +221,7 @@ async fn a_failing_default_export_is_an_error_not_not_found() {
     mount_token(&server).await;
     api_call(EXPORT, json(APPROVED_BODY))
         .respond_with(ResponseTemplate::new(500))
-        .expect(3) // first attempt + RetryPolicy::standard()'s two retries
+        .expect(3) // first attempt + RetryConfig::standard()'s two retries
         .mount(&server)
         .await;
     api_call(EXPORT, json(DECLINED_BODY))
@@ -231,7 +231,17 @@ async fn a_failing_default_export_is_an_error_not_not_found() {
         .await;
 
     let err = lookup(&server, "inv1234").await.unwrap_err();
-    assert!(matches!(err, Error::Server { status: 500 }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Server {
+                status: 500,
+                kind: RequestKind::Lookup
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!err.is_ambiguous(), "a lookup changes nothing");
 }
 
 #[tokio::test]

@@ -77,7 +77,7 @@ async fn transport_errors_never_carry_secrets() {
         .port();
     let client = paytrace::Client::builder(USERNAME, paytrace::SecretString::from(PASSWORD))
         .base_url(format!("http://127.0.0.1:{port}"))
-        .retry(paytrace::RetryPolicy::disabled())
+        .retry(paytrace::RetryConfig::disabled())
         .build()
         .unwrap();
     let err = client.sale_keyed(&sale()).await.unwrap_err();

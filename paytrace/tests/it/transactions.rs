@@ -4,7 +4,7 @@ use crate::*;
 use paytrace::{
     Address, AvsResult, ByTransactionRequest, CaptureRequest, CreditCard, CscResult,
     CustomerRequest, Decimal, Error, ErrorCode, KeyedRequest, Outcome, ProtectRequest,
-    ProtectToken, RefundRequest, ResponseCode, TransactionId,
+    ProtectToken, RefundRequest, RequestKind, ResponseCode, TransactionId,
 };
 use std::time::Duration;
 use wiremock::MockServer;
@@ -133,7 +133,16 @@ async fn unsafe_sale_is_not_retried_after_5xx() {
         .await;
 
     let err = client(&server).sale_keyed(&keyed_sale()).await.unwrap_err();
-    assert!(matches!(err, Error::Server { status: 503 }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Server {
+                status: 503,
+                kind: RequestKind::Transaction
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.is_ambiguous());
 }
 
@@ -154,7 +163,7 @@ async fn unsafe_sale_times_out_once_and_is_ambiguous() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Timeout { ref path } if path == "/v1/transactions/sale/keyed"),
+        matches!(err, Error::Timeout { ref path, kind: RequestKind::Transaction } if path == "/v1/transactions/sale/keyed"),
         "{err:?}"
     );
     assert!(err.is_ambiguous());

@@ -433,16 +433,10 @@ fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
 }
 
-/// The UTC date of a Unix time in milliseconds, as the PayTrace client takes dates.
-fn paytrace_date(at: crate::Millis) -> paytrace::NaiveDate {
-    let date = time::OffsetDateTime::from_unix_timestamp(at.div_euclid(1000))
-        .map_or_else(|_| today(), |t| t.date());
-    paytrace::NaiveDate::from_ymd_opt(
-        date.year(),
-        u32::from(u8::from(date.month())),
-        u32::from(date.day()),
-    )
-    .unwrap_or_default()
+/// The UTC date of a Unix time in milliseconds, for PayTrace's date-range lookups.
+fn paytrace_date(at: crate::Millis) -> time::Date {
+    time::OffsetDateTime::from_unix_timestamp(at.div_euclid(1000))
+        .map_or_else(|_| today(), |t| t.date())
 }
 
 /// `orderMarkAsPaid`; an order Shopify already shows as paid is success.
