@@ -10,6 +10,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use payops_core::RedactedUrl;
+use payops_core::redact::redact_url_text;
+
+use crate::RetryConfig;
 use crate::error::{Error, Result};
 use crate::oauth::{self, Nonce, OAuthCredentials};
 
@@ -81,70 +85,7 @@ impl Credentials {
     }
 }
 
-/// Which requests are retried, and how often.
-///
-/// Only calls that are safe to repeat are retried (reads, `PUT` of a whole customer, the admin
-/// token request), on 429, 502, 503, 504, timeouts and connection errors. Creating an invoice,
-/// shipment, credit memo or comment and changing an order's state are never retried blindly: the
-/// first attempt may have succeeded, so check the order before trying again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RetryConfig {
-    /// Total attempts, including the first one (1 disables retries).
-    pub max_attempts: u32,
-    /// The delay before the first retry; doubled for each further retry.
-    pub initial_backoff: Duration,
-    /// The upper bound of a delay, including one asked for with `Retry-After`.
-    pub max_backoff: Duration,
-}
-
-impl RetryConfig {
-    /// 3 attempts, 200 ms initial backoff, 10 s cap.
-    pub fn standard() -> Self {
-        Self {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(200),
-            max_backoff: Duration::from_secs(10),
-        }
-    }
-
-    /// One attempt only.
-    pub fn disabled() -> Self {
-        Self {
-            max_attempts: 1,
-            ..Self::standard()
-        }
-    }
-
-    /// Sets the total number of attempts (at least 1).
-    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts.max(1);
-        self
-    }
-
-    /// Sets the initial and maximum backoff.
-    pub fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.initial_backoff = initial;
-        self.max_backoff = max.max(initial);
-        self
-    }
-
-    fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
-        let exp = self
-            .initial_backoff
-            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
-        retry_after.unwrap_or(exp).min(self.max_backoff)
-    }
-}
-
-impl Default for RetryConfig {
-    fn default() -> Self {
-        Self::standard()
-    }
-}
-
 /// Builder of a [`Client`].
-#[derive(Debug)]
 pub struct ClientBuilder {
     base_url: String,
     credentials: Credentials,
@@ -155,6 +96,23 @@ pub struct ClientBuilder {
     admin_token_lifetime: Duration,
     admin_token_renew_before: Duration,
     http: Option<reqwest::Client>,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A base URL may carry `user:password@` (HTTP basic auth in front of a staging store).
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &redact_url_text(&self.base_url))
+            .field("credentials", &self.credentials)
+            .field("store_code", &self.store_code)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .field("admin_token_lifetime", &self.admin_token_lifetime)
+            .field("admin_token_renew_before", &self.admin_token_renew_before)
+            .field("http", &self.http)
+            .finish()
+    }
 }
 
 impl ClientBuilder {
@@ -178,7 +136,15 @@ impl ClientBuilder {
         self
     }
 
-    /// The retry policy (default [`RetryConfig::standard`]).
+    /// The retry policy (default [`RetryConfig::standard`]: 2 retries, 0.5 s initial backoff
+    /// doubled per retry with jitter, 5 s cap).
+    ///
+    /// Only calls that are safe to repeat are retried (reads, `PUT` of a whole customer, the
+    /// admin token request), on 429, 502, 503, 504, timeouts and connection errors; a
+    /// `Retry-After` in seconds replaces the backoff, capped at `max_backoff`. Creating an
+    /// invoice, shipment, credit memo or comment and changing an order's state are never
+    /// retried blindly: the first attempt may have succeeded, so check the order before trying
+    /// again.
     pub fn retry(mut self, retry: RetryConfig) -> Self {
         self.retry = retry;
         self
@@ -201,12 +167,13 @@ impl ClientBuilder {
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
+        let shown = || redact_url_text(&self.base_url);
         let mut base_url = Url::parse(&self.base_url)
-            .map_err(|e| Error::Config(format!("base URL `{}`: {e}", self.base_url)))?;
+            .map_err(|e| Error::Config(format!("base URL `{}`: {e}", shown())))?;
         if !matches!(base_url.scheme(), "http" | "https") || base_url.cannot_be_a_base() {
             return Err(Error::Config(format!(
                 "base URL `{}` must be an http(s) URL",
-                self.base_url
+                shown()
             )));
         }
         base_url.set_query(None);
@@ -280,13 +247,24 @@ pub struct Client {
     store_code: Option<String>,
 }
 
-#[derive(Debug)]
 struct Inner {
     http: reqwest::Client,
     base_url: Url,
     auth: AuthMode,
     timeout: Duration,
     retry: RetryConfig,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("http", &self.http)
+            .field("base_url", &RedactedUrl(&self.base_url))
+            .field("auth", &self.auth)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .finish()
+    }
 }
 
 #[derive(Debug)]
@@ -450,22 +428,18 @@ impl Client {
 
     async fn execute(&self, call: &Call, authenticate: bool) -> Result<Vec<u8>> {
         let url = self.url(&call.path, &call.query)?;
-        let retry = &self.inner.retry;
-        let max_attempts = match call.retry {
-            Retry::Safe => retry.max_attempts.max(1),
-            Retry::Never => 1,
-        };
-        let mut attempt = 0;
+        let retry = self.inner.retry;
+        let mut retries = 0;
         let mut renewed_token = false;
         loop {
-            attempt += 1;
             let authorization = if authenticate {
                 Some(self.authorization(call, &url).await?)
             } else {
                 None
             };
             let outcome = self.attempt(call, &url, authorization).await;
-            let (error, retry_after) = match outcome {
+            // The server's `Retry-After`, which replaces the backoff.
+            let (error, server_wait) = match outcome {
                 Ok(body) => return Ok(body),
                 Err(failure) => failure,
             };
@@ -478,7 +452,6 @@ impl Client {
             {
                 renewed_token = true;
                 self.invalidate_admin_token().await;
-                attempt -= 1;
                 continue;
             }
             let transient = matches!(
@@ -488,11 +461,12 @@ impl Client {
                     | Error::RateLimited { .. }
                     | Error::Unavailable { .. }
             );
-            if !transient || attempt >= max_attempts {
+            if !transient || call.retry == Retry::Never || !retry.allows(retries + 1) {
                 return Err(error);
             }
-            let delay = retry.delay(attempt, retry_after);
-            tracing::debug!(path = %call.path, attempt, ?delay, "retrying magento call");
+            retries += 1;
+            let delay = retry.delay(retries, server_wait);
+            tracing::debug!(path = %call.path, retry = retries, ?delay, "retrying magento call");
             tokio::time::sleep(delay).await;
         }
     }
@@ -662,15 +636,35 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_and_respects_retry_after_cap() {
-        let r = RetryConfig::standard()
-            .with_backoff(Duration::from_millis(100), Duration::from_secs(1));
-        assert_eq!(r.delay(1, None), Duration::from_millis(100));
-        assert_eq!(r.delay(2, None), Duration::from_millis(200));
-        assert_eq!(
-            r.delay(1, Some(Duration::from_secs(60))),
-            Duration::from_secs(1)
-        );
+    fn base_url_user_info_never_shows() {
+        let secret_url = "https://stage:hunter2@shop.example.com/";
+        let builder = Client::builder(secret_url, Credentials::integration_bearer("t"));
+        let shown = format!("{builder:?}");
+        assert!(shown.contains("https://shop.example.com/"), "{shown}");
+        let client = builder.build().unwrap();
+        for shown in [format!("{client:?}"), format!("{client:#?}")] {
+            assert!(shown.contains("shop.example.com"), "{shown}");
+            assert!(
+                !shown.contains("hunter2") && !shown.contains("stage"),
+                "{shown}"
+            );
+        }
+        // Configuration errors repeat the URL, also without its user-info, parsed or not.
+        for bad in [
+            "ftp://stage:hunter2@shop.example.com",
+            "https://stage:hunter2@shop example.com",
+            "https://stage:hunter2@shop.example.com:99999",
+        ] {
+            let err = Client::builder(bad, Credentials::integration_bearer("t"))
+                .build()
+                .unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(matches!(err, Error::Config(_)), "{shown}");
+            assert!(
+                !shown.contains("hunter2") && !shown.contains("stage"),
+                "{shown}"
+            );
+        }
     }
 
     #[test]

@@ -86,6 +86,15 @@ pub enum Error {
     /// The request body could not be serialized (should not happen with this crate's types).
     #[error("could not encode the request: {0}")]
     Encode(#[source] serde_json::Error),
+    /// Text that is not a Magento timestamp or date (see [`crate::timestamp`]). While decoding a
+    /// response the same refusal arrives as [`Error::Decode`], whose path names the field.
+    #[error(
+        "`{text}` is not a Magento timestamp or date (`YYYY-MM-DD HH:MM:SS` in UTC, `YYYY-MM-DD`, or ISO 8601)"
+    )]
+    InvalidTimestamp {
+        /// The text as received (cut to 40 characters).
+        text: String,
+    },
     /// The client was configured with invalid values (base URL, store code...).
     #[error("invalid configuration: {0}")]
     Config(String),

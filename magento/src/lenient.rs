@@ -11,15 +11,15 @@ use rust_decimal::Decimal;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
+use time::{Date, OffsetDateTime};
 
+use crate::timestamp;
+
+/// Plain or exponent notation, kept exactly or refused: `rust_decimal`'s own readers round
+/// (`from_scientific` past 28 digits), which would turn `1.99999999999999999999999999999e1` into
+/// `20`. The field is named by the decode error's path.
 fn decimal_from_text<E: serde::de::Error>(text: &str) -> Result<Decimal, E> {
-    let text = text.trim();
-    let parsed = if text.contains(['e', 'E']) {
-        Decimal::from_scientific(text)
-    } else {
-        Decimal::from_str_exact(text)
-    };
-    parsed.map_err(|_| E::custom(format!("`{text}` is not an exact decimal")))
+    payops_core::decimal::parse_exact(text.trim()).map_err(E::custom)
 }
 
 /// `null`, a number or a numeric string into `Option<Decimal>`; `""` is `None`.
@@ -125,6 +125,50 @@ pub(crate) fn street<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::
     }
 }
 
+/// `null`, `""`, MySQL's zero date or a timestamp string into `Option<OffsetDateTime>` at UTC
+/// (see [`crate::timestamp`]); anything else is refused.
+pub(crate) fn opt_timestamp<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<OffsetDateTime>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        Value::String(s) => timestamp::parse_optional(&s).map_err(D::Error::custom),
+        other => Err(D::Error::custom(format!(
+            "expected a timestamp, found {other}"
+        ))),
+    }
+}
+
+/// Writes a timestamp as Magento does, `YYYY-MM-DD HH:MM:SS` in UTC (skip `None` with
+/// `skip_serializing_if`).
+pub(crate) fn opt_timestamp_text<S: Serializer>(
+    value: &Option<OffsetDateTime>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(at) => s.serialize_str(&timestamp::format(*at)),
+        None => s.serialize_none(),
+    }
+}
+
+/// `null`, `""` or a `YYYY-MM-DD` date (also at midnight, `YYYY-MM-DD 00:00:00`) into
+/// `Option<Date>`.
+pub(crate) fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        Value::String(s) => timestamp::parse_optional_date(&s).map_err(D::Error::custom),
+        other => Err(D::Error::custom(format!("expected a date, found {other}"))),
+    }
+}
+
+/// Writes a date as `YYYY-MM-DD` (skip `None` with `skip_serializing_if`).
+pub(crate) fn opt_date_text<S: Serializer>(value: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(date) => s.serialize_str(&timestamp::format_date(*date)),
+        None => s.serialize_none(),
+    }
+}
+
 /// `null` or a list; `null` becomes an empty list (Magento sends `null` for empty collections).
 pub(crate) fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
@@ -163,7 +207,7 @@ mod tests {
     use super::*;
     use serde::Deserialize;
 
-    #[derive(Deserialize, Serialize)]
+    #[derive(Debug, Deserialize, Serialize)]
     struct Money {
         #[serde(
             default,
@@ -195,6 +239,54 @@ mod tests {
         // 0.1 + 0.2 style values and more digits than f64 holds survive unchanged.
         let v = money(r#"{"v":12345678901234567.8901}"#).unwrap();
         assert_eq!(v.to_string(), "12345678901234567.8901");
+    }
+
+    #[test]
+    fn exponent_notation_is_exact_or_refused() {
+        assert_eq!(money(r#"{"v":"1.2345e2"}"#), Some(Decimal::new(12_345, 2)));
+        assert_eq!(money(r#"{"v":15e-1}"#), Some(Decimal::new(15, 1)));
+        // 30 significant digits: `Decimal::from_scientific` rounded this to 20.
+        for json in [
+            r#"{"v":"1.99999999999999999999999999999e1"}"#,
+            r#"{"v":1.99999999999999999999999999999e1}"#,
+            r#"{"v":"1e-400"}"#,
+            r#"{"v":36.450000000000000000000000000001}"#,
+        ] {
+            let err = serde_json::from_str::<Money>(json).unwrap_err();
+            assert!(
+                err.to_string().contains("not an exact decimal"),
+                "{json}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn timestamps_and_dates_round_trip_in_magento_form() {
+        #[derive(Deserialize, Serialize)]
+        struct Stamp {
+            #[serde(
+                default,
+                deserialize_with = "opt_timestamp",
+                serialize_with = "opt_timestamp_text"
+            )]
+            at: Option<OffsetDateTime>,
+            #[serde(
+                default,
+                deserialize_with = "opt_date",
+                serialize_with = "opt_date_text"
+            )]
+            day: Option<Date>,
+        }
+        let read: Stamp =
+            serde_json::from_str(r#"{"at":"2024-03-01T12:34:56Z","day":"1990-01-31"}"#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&read).unwrap(),
+            r#"{"at":"2024-03-01 12:34:56","day":"1990-01-31"}"#
+        );
+        let empty: Stamp = serde_json::from_str(r#"{"at":null,"day":""}"#).unwrap();
+        assert_eq!((empty.at, empty.day), (None, None));
+        assert!(serde_json::from_str::<Stamp>(r#"{"at":1709296496}"#).is_err());
+        assert!(serde_json::from_str::<Stamp>(r#"{"at":"2024-03-01"}"#).is_err());
     }
 
     #[test]

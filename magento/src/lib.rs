@@ -21,16 +21,24 @@
 //! result and writes the status on the order when needed.
 //!
 //! Money and quantities are [`rust_decimal::Decimal`] in major units, read from the JSON text
-//! whether Magento sends `165`, `165.5` or `"165.5000"`, so nothing passes through `f64`. Fields
-//! the schema calls required are `Option`s because Magento sends `null` for them in practice.
+//! whether Magento sends `165`, `165.5`, `"165.5000"` or `1.655e2`, so nothing passes through
+//! `f64`; a value a `Decimal` cannot hold exactly is refused, never rounded
+//! ([`payops_core::decimal::parse_exact`]). Timestamps (`created_at`, `updated_at`) are
+//! [`time::OffsetDateTime`] at UTC, which is what Magento's `YYYY-MM-DD HH:MM:SS` text means, and
+//! are written back in that form (see [`timestamp`] and [`Filter::timestamp`]). Fields the schema
+//! calls required are `Option`s because Magento sends `null` for them in practice. A value that
+//! cannot be read fails the call with [`Error::Decode`], whose path names the field
+//! (`items[2].price`).
 //!
 //! Errors are one enum, [`Error`], with distinct variants for 400, 401, 404, 500, 429, the
 //! 502/503/504 family, form-encoded OAuth failures, timeouts, transport and decoding failures.
 //! Magento's `{message, parameters}` body is typed as [`ApiError`] and rendered with its `%1` /
 //! `%name` placeholders substituted. Reads (and the idempotent customer `PUT`) are retried on
-//! 429/502/503/504, timeouts and connection errors; documents (invoices, shipments, credit
+//! 429/502/503/504, timeouts and connection errors, as the workspace's shared [`RetryConfig`]
+//! says (`Retry-After` replaces the backoff, capped); documents (invoices, shipments, credit
 //! memos) and state changes are not, because Magento has no idempotency key: read the order
-//! before trying again.
+//! before trying again. `Debug` output and configuration errors never show a base URL's
+//! `user:password@`.
 //!
 //! # Quick start
 //!
@@ -72,9 +80,10 @@ pub mod error;
 mod lenient;
 pub mod models;
 pub mod oauth;
+pub mod timestamp;
 pub mod webhook;
 
-pub use client::{Client, ClientBuilder, Credentials, DEFAULT_ADMIN_TOKEN_LIFETIME, RetryConfig};
+pub use client::{Client, ClientBuilder, Credentials, DEFAULT_ADMIN_TOKEN_LIFETIME};
 pub use error::{ApiError, ApiErrorItem, Error, OAuthProblem, Parameters, Result};
 pub use models::creditmemo::{Refund, RefundArguments, RefundArgumentsExtension};
 pub use models::customer::{
@@ -92,4 +101,7 @@ pub use models::search::{
 };
 pub use models::shipment::{CreateShipment, Track};
 pub use oauth::OAuthCredentials;
+/// The retry configuration every client of the workspace shares (see [`ClientBuilder::retry`]
+/// for what this client retries).
+pub use payops_core::RetryConfig;
 pub use webhook::WebhookVerifier;

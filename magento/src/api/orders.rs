@@ -63,8 +63,9 @@ impl Orders<'_> {
     /// ```no_run
     /// # async fn run(client: magento::Client) -> Result<(), magento::Error> {
     /// use magento::{Condition, Direction, Filter, SearchCriteria};
+    /// let since = time::macros::datetime!(2026-11-01 00:00 UTC);
     /// let mut criteria = SearchCriteria::new()
-    ///     .filter(Filter::new("updated_at", Condition::Gteq, "2026-11-01 00:00:00"))
+    ///     .filter(Filter::timestamp("updated_at", Condition::Gteq, since))
     ///     .sort("updated_at", Direction::Asc)
     ///     .page_size(100);
     /// loop {

@@ -9,6 +9,7 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
+use time::{Date, OffsetDateTime};
 
 use crate::lenient;
 
@@ -46,20 +47,22 @@ pub struct Customer {
         skip_serializing_if = "Option::is_none"
     )]
     pub default_shipping: Option<String>,
-    /// Creation time (read-only).
+    /// Creation time (read-only, UTC; see [`crate::timestamp`]).
     #[serde(
         default,
-        deserialize_with = "lenient::opt_string",
+        deserialize_with = "lenient::opt_timestamp",
+        serialize_with = "lenient::opt_timestamp_text",
         skip_serializing_if = "Option::is_none"
     )]
-    pub created_at: Option<String>,
-    /// Last update (read-only).
+    pub created_at: Option<OffsetDateTime>,
+    /// Last update (read-only, UTC).
     #[serde(
         default,
-        deserialize_with = "lenient::opt_string",
+        deserialize_with = "lenient::opt_timestamp",
+        serialize_with = "lenient::opt_timestamp_text",
         skip_serializing_if = "Option::is_none"
     )]
-    pub updated_at: Option<String>,
+    pub updated_at: Option<OffsetDateTime>,
     /// The store view the account was created in (read-only).
     #[serde(
         default,
@@ -67,13 +70,14 @@ pub struct Customer {
         skip_serializing_if = "Option::is_none"
     )]
     pub created_in: Option<String>,
-    /// Date of birth, `YYYY-MM-DD`.
+    /// Date of birth, sent as `YYYY-MM-DD`.
     #[serde(
         default,
-        deserialize_with = "lenient::opt_string",
+        deserialize_with = "lenient::opt_date",
+        serialize_with = "lenient::opt_date_text",
         skip_serializing_if = "Option::is_none"
     )]
-    pub dob: Option<String>,
+    pub dob: Option<Date>,
     /// E-mail (required when writing).
     #[serde(default, deserialize_with = "lenient::string")]
     pub email: String,

@@ -2,6 +2,7 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 use super::document::{DocumentComment, ItemQty};
 use crate::lenient;
@@ -70,12 +71,12 @@ pub struct Invoice {
     /// Total quantity.
     #[serde(default, deserialize_with = "lenient::opt_decimal")]
     pub total_qty: Option<Decimal>,
-    /// Creation time.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
-    pub created_at: Option<String>,
-    /// Last update.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
-    pub updated_at: Option<String>,
+    /// Creation time (UTC; see [`crate::timestamp`]).
+    #[serde(default, deserialize_with = "lenient::opt_timestamp")]
+    pub created_at: Option<OffsetDateTime>,
+    /// Last update (UTC).
+    #[serde(default, deserialize_with = "lenient::opt_timestamp")]
+    pub updated_at: Option<OffsetDateTime>,
     /// The lines.
     #[serde(default, deserialize_with = "lenient::list")]
     pub items: Vec<InvoiceItem>,

@@ -8,6 +8,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+use time::OffsetDateTime;
 
 use crate::lenient;
 
@@ -97,12 +98,13 @@ pub struct Order {
     /// The status code (a label per state; merchants add their own).
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub status: Option<String>,
-    /// Creation time, `YYYY-MM-DD HH:MM:SS` in UTC.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
-    pub created_at: Option<String>,
-    /// Last update, `YYYY-MM-DD HH:MM:SS` in UTC (the backfill cursor).
-    #[serde(default, deserialize_with = "lenient::opt_string")]
-    pub updated_at: Option<String>,
+    /// Creation time, sent as `YYYY-MM-DD HH:MM:SS` in UTC (see [`crate::timestamp`]).
+    #[serde(default, deserialize_with = "lenient::opt_timestamp")]
+    pub created_at: Option<OffsetDateTime>,
+    /// Last update, sent as `YYYY-MM-DD HH:MM:SS` in UTC (the backfill cursor: filter on it with
+    /// [`Filter::timestamp`](crate::Filter::timestamp)).
+    #[serde(default, deserialize_with = "lenient::opt_timestamp")]
+    pub updated_at: Option<OffsetDateTime>,
     /// The store view id.
     #[serde(default, deserialize_with = "lenient::opt_i64")]
     pub store_id: Option<i64>,
@@ -535,9 +537,9 @@ pub struct OrderComment {
     /// The order status recorded with the comment.
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub status: Option<String>,
-    /// Creation time.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
-    pub created_at: Option<String>,
+    /// Creation time (UTC).
+    #[serde(default, deserialize_with = "lenient::opt_timestamp")]
+    pub created_at: Option<OffsetDateTime>,
     /// What the comment is about (`order`, `invoice`, `shipment`, `creditmemo`).
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub entity_name: Option<String>,

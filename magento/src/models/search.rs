@@ -6,8 +6,9 @@
 //! `condition_type`) because it maps both to the same getters.
 
 use serde::Deserialize;
+use time::OffsetDateTime;
 
-use crate::lenient;
+use crate::{lenient, timestamp};
 
 /// The largest page size Magento accepts when its input limits are on (off by default).
 pub const MAX_PAGE_SIZE: u32 = 300;
@@ -87,7 +88,8 @@ pub struct Filter {
     pub field: String,
     /// The comparison.
     pub condition: Condition,
-    /// The value, as text (dates as `YYYY-MM-DD HH:MM:SS` in UTC).
+    /// The value, as text (timestamps as `YYYY-MM-DD HH:MM:SS` in UTC: build those with
+    /// [`Filter::timestamp`]).
     pub value: String,
 }
 
@@ -99,6 +101,19 @@ impl Filter {
             condition,
             value: value.into(),
         }
+    }
+
+    /// A condition on a timestamp field (`created_at`, `updated_at`...), with the instant written
+    /// as Magento compares it: `YYYY-MM-DD HH:MM:SS` in UTC (see [`crate::timestamp`]).
+    ///
+    /// ```
+    /// use magento::{Condition, Filter};
+    /// use time::macros::datetime;
+    /// let since = Filter::timestamp("updated_at", Condition::Gteq, datetime!(2026-11-23 11:00 +01:00));
+    /// assert_eq!(since.value, "2026-11-23 10:00:00");
+    /// ```
+    pub fn timestamp(field: impl Into<String>, condition: Condition, at: OffsetDateTime) -> Self {
+        Self::new(field, condition, timestamp::format(at))
     }
 
     /// `field = value`.
@@ -163,13 +178,15 @@ impl Direction {
 ///
 /// ```
 /// use magento::{Condition, Direction, Filter, FilterGroup, SearchCriteria};
+/// use time::macros::datetime;
 /// let criteria = SearchCriteria::new()
-///     .filter(Filter::new("updated_at", Condition::Gteq, "2026-01-01 00:00:00"))
+///     .filter(Filter::timestamp("updated_at", Condition::Gteq, datetime!(2026-01-01 00:00 UTC)))
 ///     .group(FilterGroup::new().or(Filter::eq("status", "pending")).or(Filter::eq("status", "processing")))
 ///     .sort("updated_at", Direction::Asc)
 ///     .page_size(100);
 /// let query = criteria.to_query();
 /// assert_eq!(query[0].0, "searchCriteria[filterGroups][0][filters][0][field]");
+/// assert_eq!(query[1].1, "2026-01-01 00:00:00");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchCriteria {
@@ -382,6 +399,53 @@ mod tests {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
         assert_eq!(q, expected);
+    }
+
+    #[test]
+    fn timestamp_filters_are_written_in_magento_form_at_utc() {
+        use time::macros::datetime;
+        let q = SearchCriteria::new()
+            .filter(Filter::timestamp(
+                "updated_at",
+                Condition::Gteq,
+                datetime!(2024-03-01 14:34:56.9 +02:00),
+            ))
+            .filter(Filter::timestamp(
+                "created_at",
+                Condition::Lt,
+                datetime!(2024-03-02 00:00 UTC),
+            ))
+            .to_query();
+        assert_eq!(
+            q[..6],
+            [
+                (
+                    "searchCriteria[filterGroups][0][filters][0][field]",
+                    "updated_at"
+                ),
+                (
+                    "searchCriteria[filterGroups][0][filters][0][value]",
+                    "2024-03-01 12:34:56"
+                ),
+                (
+                    "searchCriteria[filterGroups][0][filters][0][conditionType]",
+                    "gteq"
+                ),
+                (
+                    "searchCriteria[filterGroups][1][filters][0][field]",
+                    "created_at"
+                ),
+                (
+                    "searchCriteria[filterGroups][1][filters][0][value]",
+                    "2024-03-02 00:00:00"
+                ),
+                (
+                    "searchCriteria[filterGroups][1][filters][0][conditionType]",
+                    "lt"
+                ),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use magento::{
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
+use time::macros::{date, datetime};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::fixture_json;
@@ -53,10 +54,10 @@ fn full_customer() -> Customer {
         group_id: Some(1),
         default_billing: Some("2".into()),
         default_shipping: Some("2".into()),
-        created_at: Some("2026-01-01 00:00:00".into()),
-        updated_at: Some("2026-01-01 00:00:00".into()),
+        created_at: Some(datetime!(2026-01-01 00:00 UTC)),
+        updated_at: Some(datetime!(2026-01-01 00:00 UTC)),
         created_in: Some("Default Store View".into()),
-        dob: Some("1990-01-01".into()),
+        dob: Some(date!(1990 - 01 - 01)),
         email: "a@b.c".into(),
         firstname: "A".into(),
         lastname: "B".into(),
@@ -110,6 +111,11 @@ async fn exercise(c: &Client) {
             "%x%",
         )))
         .filter(Filter::eq("c", "2"))
+        .filter(Filter::timestamp(
+            "updated_at",
+            Condition::Gteq,
+            datetime!(2026-01-01 00:00 UTC),
+        ))
         .sort("created_at", Direction::Desc)
         .sort("entity_id", Direction::Asc)
         .page_size(10)

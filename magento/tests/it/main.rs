@@ -5,6 +5,7 @@ mod auth;
 mod contract;
 mod creditmemos;
 mod customers;
+mod decoding;
 mod errors;
 mod invoices;
 mod orders;
@@ -30,13 +31,13 @@ pub fn client(server: &MockServer) -> Client {
         .unwrap()
 }
 
-/// Like [`client`] with three attempts and a 1 ms backoff.
+/// Like [`client`] with two retries and a 1 ms backoff.
 pub fn retrying_client(server: &MockServer) -> Client {
     Client::builder(server.uri(), Credentials::integration_bearer(TOKEN))
         .store_code("default")
         .retry(
             RetryConfig::standard()
-                .with_max_attempts(3)
+                .with_max_retries(2)
                 .with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
         )
         .timeout(Duration::from_millis(200))

@@ -32,7 +32,7 @@ async fn reads_are_retried_on_gateway_errors_and_rate_limits() {
 }
 
 #[tokio::test]
-async fn reads_give_up_after_max_attempts() {
+async fn reads_give_up_after_max_retries() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(503))
@@ -57,6 +57,67 @@ async fn read_timeouts_are_retried() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Timeout));
+}
+
+/// A client retrying once, with a 1 ms backoff and waits capped at `cap`.
+fn one_retry_client(server: &MockServer, cap: Duration) -> magento::Client {
+    magento::Client::builder(server.uri(), magento::Credentials::integration_bearer("t"))
+        .retry(
+            magento::RetryConfig::disabled()
+                .with_max_retries(1)
+                .with_backoff(Duration::from_millis(1), cap),
+        )
+        .build()
+        .unwrap()
+}
+
+/// A 503 asking to wait `retry_after` seconds, then the order.
+async fn unavailable_then_order(retry_after: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", retry_after))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"entity_id": 3})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn retry_after_replaces_the_backoff_up_to_the_cap() {
+    // Retry-After: 1 with a 1 ms backoff: the server's wait is the one obeyed.
+    let server = unavailable_then_order("1").await;
+    let started = std::time::Instant::now();
+    let order = one_retry_client(&server, Duration::from_secs(5))
+        .orders()
+        .get(3)
+        .await
+        .unwrap();
+    assert_eq!(order.entity_id, Some(3));
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // Retry-After: 3600 is cut to max_backoff.
+    let server = unavailable_then_order("3600").await;
+    let started = std::time::Instant::now();
+    one_retry_client(&server, Duration::from_millis(20))
+        .orders()
+        .get(3)
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -174,7 +235,7 @@ fn client_for(base: &str) -> magento::Client {
     magento::Client::builder(base, magento::Credentials::integration_bearer("t"))
         .retry(
             magento::RetryConfig::standard()
-                .with_max_attempts(3)
+                .with_max_retries(2)
                 .with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
         )
         .build()

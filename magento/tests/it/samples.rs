@@ -2,6 +2,7 @@
 
 use magento::{ApiError, Customer, Invoice, Order, OrderState};
 use rust_decimal::Decimal;
+use time::macros::datetime;
 
 use crate::fixture;
 
@@ -28,6 +29,8 @@ fn tutorial_order_parses_with_shipping_assignment_and_payment() {
     assert_eq!(payment.additional_information.len(), 2);
     assert_eq!(payment.cc_last4, None);
     assert_eq!(order.top_level_items().count(), 1);
+    assert_eq!(order.created_at, Some(datetime!(2017-08-21 22:22:19 UTC)));
+    assert_eq!(order.updated_at, Some(datetime!(2017-08-21 22:22:20 UTC)));
 }
 
 #[test]
@@ -63,6 +66,7 @@ fn tutorial_invoice_parses() {
     assert_eq!(invoice.order_id, Some(3));
     assert_eq!(invoice.total_qty, Some(Decimal::from(9)));
     assert_eq!(invoice.items[8].price, Some(Decimal::ZERO));
+    assert_eq!(invoice.created_at, Some(datetime!(2017-08-21 22:36:02 UTC)));
 }
 
 #[test]
@@ -78,6 +82,10 @@ fn tutorial_customer_request_and_response_parse() {
     assert_eq!(a.country_id, b.country_id);
     assert_eq!(a.default_billing, b.default_billing);
     assert_eq!(from_request.email, response.email);
+    assert_eq!(
+        response.created_at,
+        Some(datetime!(2017-01-31 01:18:13 UTC))
+    );
 }
 
 #[test]

@@ -100,10 +100,10 @@ impl MagentoOrderPoller {
                     .enqueue(job(&self.flow, &MagentoOrder { entity_id })?, now_millis())
                     .await?;
                 found += 1;
-                if let Some(updated) = &order.updated_at
+                if let Some(updated) = order.updated_at.map(magento::timestamp::format)
                     && newest.as_deref().is_none_or(|n| updated.as_str() > n)
                 {
-                    newest = Some(updated.clone());
+                    newest = Some(updated);
                 }
             }
             if page.items.is_empty() || page.is_last_page(&criteria) {
