@@ -323,36 +323,52 @@ fn addr() -> Address {
 /// the handler takes it), and every value of the request enums. Results are ignored: the mock
 /// answers 400 to everything; only the requests matter.
 async fn exercise_everything(c: &Client) {
-    let shipping = Shipping {
+    let shipping = PaymentIntentShipping {
         address: addr(),
-        name: Some("n".into()),
+        name: "n".into(),
         phone: Some("p".into()),
         carrier: Some("ups".into()),
         tracking_number: Some("1z".into()),
     };
     let pis = c.payment_intents().expand(["latest_charge"]);
-    let create = CreatePaymentIntent {
-        automatic_payment_methods: Some(AutomaticPaymentMethods {
-            enabled: true,
-            allow_redirects: Some("never".into()),
-        }),
-        capture_method: Some(CaptureMethod::Manual),
-        confirm: Some(true),
-        customer: Some("cus_1".into()),
-        description: Some("d".into()),
-        metadata: md(),
-        off_session: Some(true),
-        payment_method: Some("pm_1".into()),
-        payment_method_types: vec!["card".into()],
-        receipt_email: Some("e@x".into()),
-        return_url: Some("https://x".into()),
-        setup_future_usage: Some("off_session".into()),
-        shipping: Some(shipping.clone()),
-        statement_descriptor: Some("sd".into()),
-        statement_descriptor_suffix: Some("sds".into()),
-        ..CreatePaymentIntent::new(100, "usd")
-    };
-    let _ = pis.create(&create).await;
+    for allow_redirects in AllowRedirects::ALL {
+        let create = CreatePaymentIntent {
+            automatic_payment_methods: Some(AutomaticPaymentMethods {
+                enabled: true,
+                allow_redirects: Some(*allow_redirects),
+            }),
+            ..CreatePaymentIntent::new(100, "usd")
+        };
+        let _ = pis.create(&create).await;
+    }
+    for setup_future_usage in SetupFutureUsage::ALL {
+        let create = CreatePaymentIntent {
+            capture_method: Some(CaptureMethod::Manual),
+            confirm: Some(true),
+            customer: Some("cus_1".into()),
+            description: Some("d".into()),
+            metadata: md(),
+            off_session: Some(true),
+            payment_method: Some("pm_1".into()),
+            // Exclusive with automatic_payment_methods, sent above.
+            allowed_payment_method_types: vec!["card".into(), "link".into()],
+            receipt_email: Some("e@x".into()),
+            return_url: Some("https://x".into()),
+            setup_future_usage: Some(*setup_future_usage),
+            shipping: Some(shipping.clone()),
+            statement_descriptor: Some("sd".into()),
+            statement_descriptor_suffix: Some("sds".into()),
+            ..CreatePaymentIntent::new(100, "usd")
+        };
+        let _ = pis.create(&create).await;
+    }
+    for capture_method in [CaptureMethod::Automatic, CaptureMethod::AutomaticAsync] {
+        let create = CreatePaymentIntent {
+            capture_method: Some(capture_method),
+            ..CreatePaymentIntent::new(100, "usd")
+        };
+        let _ = pis.create(&create).await;
+    }
     let _ = pis.retrieve("pi_1").await;
     let update = UpdatePaymentIntent {
         amount: Some(1),
@@ -367,14 +383,16 @@ async fn exercise_everything(c: &Client) {
         statement_descriptor_suffix: Some("sds".into()),
     };
     let _ = pis.update("pi_1", &update).await;
-    let confirm = ConfirmPaymentIntent {
-        payment_method: Some("pm_1".into()),
-        off_session: Some(true),
-        receipt_email: Some("e@x".into()),
-        return_url: Some("https://x".into()),
-        setup_future_usage: Some("off_session".into()),
-    };
-    let _ = pis.confirm("pi_1", &confirm).await;
+    for setup_future_usage in SetupFutureUsage::ALL {
+        let confirm = ConfirmPaymentIntent {
+            payment_method: Some("pm_1".into()),
+            off_session: Some(true),
+            receipt_email: Some("e@x".into()),
+            return_url: Some("https://x".into()),
+            setup_future_usage: Some(*setup_future_usage),
+        };
+        let _ = pis.confirm("pi_1", &confirm).await;
+    }
     let capture = CapturePaymentIntent {
         amount_to_capture: Some(1),
         metadata: md(),
@@ -382,17 +400,9 @@ async fn exercise_everything(c: &Client) {
         statement_descriptor_suffix: Some("sds".into()),
     };
     let _ = pis.capture("pi_1", &capture).await;
-    for reason in [
-        CancellationReason::Abandoned,
-        CancellationReason::Automatic,
-        CancellationReason::Duplicate,
-        CancellationReason::FailedInvoice,
-        CancellationReason::Fraudulent,
-        CancellationReason::RequestedByCustomer,
-        CancellationReason::VoidInvoice,
-    ] {
+    for reason in CancelPaymentIntentReason::ALL {
         let cancel = CancelPaymentIntent {
-            cancellation_reason: Some(reason),
+            cancellation_reason: Some(*reason),
         };
         let _ = pis.cancel("pi_1", &cancel).await;
     }
@@ -416,18 +426,13 @@ async fn exercise_everything(c: &Client) {
         .await;
 
     let refunds = c.refunds().expand(["charge"]);
-    for reason in [
-        RefundReason::Duplicate,
-        RefundReason::ExpiredUncapturedCharge,
-        RefundReason::Fraudulent,
-        RefundReason::RequestedByCustomer,
-    ] {
+    for reason in CreateRefundReason::ALL {
         let _ = refunds
             .create(&CreateRefund {
                 charge: Some("ch_1".into()),
                 payment_intent: Some("pi_1".into()),
                 amount: Some(1),
-                reason: Some(reason),
+                reason: Some(*reason),
                 metadata: md(),
             })
             .await;
@@ -442,6 +447,11 @@ async fn exercise_everything(c: &Client) {
         })
         .await;
 
+    let customer_shipping = CustomerShipping {
+        address: addr(),
+        name: "n".into(),
+        phone: Some("p".into()),
+    };
     let customers = c
         .customers()
         .expand(["invoice_settings.default_payment_method"]);
@@ -455,7 +465,7 @@ async fn exercise_everything(c: &Client) {
             phone: Some("p".into()),
             description: Some("d".into()),
             address: Some(addr()),
-            shipping: Some(shipping.clone()),
+            shipping: Some(customer_shipping.clone()),
             metadata: md(),
             payment_method: Some("pm_1".into()),
             invoice_settings: invoice_settings.clone(),
@@ -471,13 +481,14 @@ async fn exercise_everything(c: &Client) {
                 phone: Some("p".into()),
                 description: Some("d".into()),
                 address: Some(addr()),
-                shipping: Some(shipping.clone()),
+                shipping: Some(customer_shipping.clone()),
                 metadata: md(),
                 invoice_settings,
             },
         )
         .await;
-    let _ = customers.delete("cus_1").await;
+    // The only operation without `expand`: `customers.delete` would not compile (see its doc).
+    let _ = c.customers().delete("cus_1").await;
     let _ = customers
         .list(&ListCustomers {
             email: Some("e@x".into()),
@@ -542,7 +553,7 @@ async fn exercise_everything(c: &Client) {
         .update(
             "dp_1",
             &UpdateDispute {
-                evidence: Some(DisputeEvidence {
+                evidence: Some(UpdateDisputeEvidence {
                     access_activity_log: Some("t".into()),
                     billing_address: Some("t".into()),
                     cancellation_policy: Some("file_1".into()),
@@ -588,41 +599,59 @@ async fn exercise_everything(c: &Client) {
         })
         .await;
 
-    let item = SubscriptionItemParams {
-        id: Some("si_1".into()),
-        price: Some("price_1".into()),
-        quantity: Some(1),
-        deleted: Some(false),
+    let subscriptions = c.subscriptions().expand(["latest_invoice"]);
+    let create_item = CreateSubscriptionItem {
+        price: "price_1".into(),
+        quantity: Some(2),
         metadata: md(),
     };
-    let subscriptions = c.subscriptions().expand(["latest_invoice"]);
-    let _ = subscriptions
-        .create(&CreateSubscription {
-            customer: "cus_1".into(),
-            items: vec![item.clone()],
-            collection_method: Some("send_invoice".into()),
-            days_until_due: Some(30),
-            default_payment_method: Some("pm_1".into()),
-            description: Some("d".into()),
-            metadata: md(),
-            payment_behavior: Some("default_incomplete".into()),
-            trial_period_days: Some(7),
-        })
-        .await;
-    let _ = subscriptions.retrieve("sub_1").await;
-    let _ = subscriptions
-        .update(
-            "sub_1",
-            &UpdateSubscription {
-                items: vec![item],
-                cancel_at_period_end: Some(true),
+    // Every value of both enums, paired up (the longer list decides the number of calls).
+    for (collection_method, payment_behavior) in CollectionMethod::ALL
+        .iter()
+        .cycle()
+        .zip(PaymentBehavior::ALL)
+    {
+        let _ = subscriptions
+            .create(&CreateSubscription {
+                customer: "cus_1".into(),
+                items: vec![create_item.clone()],
+                collection_method: Some(*collection_method),
+                days_until_due: Some(30),
                 default_payment_method: Some("pm_1".into()),
                 description: Some("d".into()),
                 metadata: md(),
-                proration_behavior: Some("none".into()),
-            },
-        )
-        .await;
+                payment_behavior: Some(*payment_behavior),
+                trial_period_days: Some(7),
+            })
+            .await;
+    }
+    let _ = subscriptions.retrieve("sub_1").await;
+    let update_item = UpdateSubscriptionItem {
+        id: Some("si_1".into()),
+        price: Some("price_1".into()),
+        quantity: Some(1),
+        deleted: Some(true),
+        clear_usage: Some(true),
+        metadata: md(),
+    };
+    for proration_behavior in ProrationBehavior::ALL {
+        let _ = subscriptions
+            .update(
+                "sub_1",
+                &UpdateSubscription {
+                    items: vec![
+                        update_item.clone(),
+                        UpdateSubscriptionItem::add("price_2", 1),
+                    ],
+                    cancel_at_period_end: Some(true),
+                    default_payment_method: Some("pm_1".into()),
+                    description: Some("d".into()),
+                    metadata: md(),
+                    proration_behavior: Some(*proration_behavior),
+                },
+            )
+            .await;
+    }
     let _ = subscriptions
         .cancel(
             "sub_1",
@@ -649,7 +678,7 @@ async fn exercise_everything(c: &Client) {
             customer: Some("cus_1".into()),
             subscription: Some("sub_1".into()),
             status: Some(InvoiceStatus::Open),
-            collection_method: Some("send_invoice".into()),
+            collection_method: Some(CollectionMethod::SendInvoice),
             created: range(),
             page: page(),
         })
