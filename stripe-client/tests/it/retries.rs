@@ -348,3 +348,24 @@ async fn retries_wait_the_shared_configurations_backoff() {
     assert!(matches!(&err, Error::Api(a) if a.status == 503), "{err:?}");
     assert!(started.elapsed() < Duration::from_millis(200));
 }
+
+#[tokio::test]
+async fn a_transport_error_never_shows_the_base_urls_user_info() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let c = Client::builder(secrecy::SecretString::from(crate::helpers::KEY))
+        .base_url(format!("http://proxyuser:proxypass@127.0.0.1:{port}"))
+        .retry(stripe_client::RetryConfig::disabled())
+        .build()
+        .unwrap();
+    let err = c.charges().retrieve("ch_1").await.unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    // reqwest takes the user-info out of the URL (as Basic credentials) before it can reach an
+    // error; the URL itself is still shown.
+    let shown = format!("{err} {err:?} {:?}", std::error::Error::source(&err));
+    assert!(shown.contains("127.0.0.1"), "{shown}");
+    assert!(!shown.contains("proxypass"), "{shown}");
+}
