@@ -16,14 +16,15 @@ use secrecy::SecretString;
 use serde_json::Value;
 use stripe_client::webhook::Webhook;
 use stripe_client::{
-    Address, BalanceTransactionType, CancelPaymentIntent, CancellationReason, CaptureMethod,
-    CapturePaymentIntent, ChargeStatus, Client, ConfirmPaymentIntent, CreateCustomer,
-    CreatePaymentIntent, CreateRefund, DisputeEvidence, DisputeReason, DisputeStatus, Error,
-    ErrorType, EventObject, EventType, Expandable, FraudType, InvoiceSettingsParams,
-    ListBalanceTransactions, ListCharges, ListCustomers, ListDisputes, ListEarlyFraudWarnings,
-    ListEvents, ListPaymentIntents, ListPaymentMethods, ListPayouts, ListRefunds, PageParams,
-    PaymentIntent, PaymentIntentStatus, PaymentOutcome, PayoutStatus, RangeQuery, RefundStatus,
-    RetryConfig, RiskLevel, SearchCustomers, UpdateCustomer, UpdateDispute, UpdatePaymentIntent,
+    Address, BalanceTransactionType, CancelPaymentIntent, CancelPaymentIntentReason,
+    CancellationReason, CaptureMethod, CapturePaymentIntent, ChargeStatus, Client,
+    ConfirmPaymentIntent, CreateCustomer, CreatePaymentIntent, CreateRefund, DisputeReason,
+    DisputeStatus, Error, ErrorType, EventObject, EventType, Expandable, FraudType,
+    InvoiceSettingsParams, ListBalanceTransactions, ListCharges, ListCustomers, ListDisputes,
+    ListEarlyFraudWarnings, ListEvents, ListPaymentIntents, ListPaymentMethods, ListPayouts,
+    ListRefunds, PageParams, PaymentIntent, PaymentIntentStatus, PaymentOutcome, PayoutStatus,
+    RangeQuery, RefundStatus, RetryConfig, RiskLevel, SearchCustomers, UpdateCustomer,
+    UpdateDispute, UpdateDisputeEvidence, UpdatePaymentIntent,
 };
 
 struct Env {
@@ -415,7 +416,7 @@ async fn manual_capture_partial_capture_update_confirm_and_cancel() {
         .cancel(
             &pi.id,
             &CancelPaymentIntent {
-                cancellation_reason: Some(CancellationReason::RequestedByCustomer),
+                cancellation_reason: Some(CancelPaymentIntentReason::RequestedByCustomer),
             },
         )
         .await
@@ -998,7 +999,7 @@ async fn fraud_warning_and_dispute_cards_raise_their_objects_and_events() {
         .update(
             &d.id,
             &UpdateDispute {
-                evidence: Some(DisputeEvidence {
+                evidence: Some(UpdateDisputeEvidence {
                     shipping_tracking_number: Some("1Z999".into()),
                     shipping_carrier: Some("UPS".into()),
                     ..Default::default()
@@ -1017,7 +1018,7 @@ async fn fraud_warning_and_dispute_cards_raise_their_objects_and_events() {
         .update(
             &d.id,
             &UpdateDispute {
-                evidence: Some(DisputeEvidence {
+                evidence: Some(UpdateDisputeEvidence {
                     uncategorized_text: Some("winning_evidence".into()),
                     ..Default::default()
                 }),

@@ -4,6 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use payops_core::RetryConfig;
+use payops_core::redact::{RedactedUrl, redact_url_text};
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
@@ -22,78 +24,6 @@ pub const DEFAULT_BASE_URL: &str = "https://api.stripe.com/";
 
 /// Stripe's documented limit on `Idempotency-Key` (docs.stripe.com/api/idempotent_requests).
 const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
-
-/// Retry policy, after the official SDKs (stripe-node, stripe-python): network errors and
-/// timeouts, 409, 429 `lock_timeout` and 5xx are retried, and a `Stripe-Should-Retry` header
-/// overrides that choice. Every POST carries an `Idempotency-Key` that stays the same across
-/// attempts, so a retried request can never charge twice.
-///
-/// The wait before retry `n` (1-based) is `initial_backoff * 2^(n-1)`, capped at `max_backoff`,
-/// then multiplied by a random factor in `[0.5, 1]` so that many clients do not retry in step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RetryConfig {
-    /// Retries after the first attempt (0 disables retries).
-    pub max_retries: u32,
-    /// Wait before the first retry, before jitter.
-    pub initial_backoff: Duration,
-    /// Upper bound of any wait, before jitter.
-    pub max_backoff: Duration,
-}
-
-impl RetryConfig {
-    /// The official SDKs' defaults: 2 retries, 0.5 s initial backoff, 5 s cap.
-    pub fn standard() -> Self {
-        RetryConfig {
-            max_retries: 2,
-            initial_backoff: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(5),
-        }
-    }
-
-    /// No retries: every call makes exactly one attempt.
-    pub fn disabled() -> Self {
-        RetryConfig {
-            max_retries: 0,
-            ..Self::standard()
-        }
-    }
-
-    /// Changes the number of retries.
-    pub fn with_max_retries(mut self, max_retries: u32) -> Self {
-        self.max_retries = max_retries;
-        self
-    }
-
-    /// Changes the initial backoff and its cap.
-    pub fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.initial_backoff = initial;
-        self.max_backoff = max;
-        self
-    }
-
-    /// The jittered wait before retry number `retry` (1-based).
-    fn delay(&self, retry: u32) -> Duration {
-        let initial = u64::try_from(self.initial_backoff.as_millis()).unwrap_or(u64::MAX);
-        let cap = u64::try_from(self.max_backoff.as_millis()).unwrap_or(u64::MAX);
-        let factor = 1u64
-            .checked_shl(retry.saturating_sub(1))
-            .unwrap_or(u64::MAX);
-        let base = initial.saturating_mul(factor).min(cap);
-        // Integer jitter in [base/2, base]; the random bits come from a v4 UUID, which the
-        // crate needs anyway for idempotency keys.
-        let half = base / 2;
-        let random = uuid::Uuid::new_v4().as_u64_pair().0;
-        let jitter = random % (base - half + 1);
-        Duration::from_millis(half + jitter)
-    }
-}
-
-impl Default for RetryConfig {
-    fn default() -> Self {
-        Self::standard()
-    }
-}
 
 /// Per-request options: idempotency key, connected account and `expand`.
 ///
@@ -124,7 +54,7 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("secret_key", &"[REDACTED]")
-            .field("base_url", &self.base_url)
+            .field("base_url", &redact_url_text(&self.base_url))
             .field("api_version", &self.api_version)
             .field("stripe_account", &self.stripe_account)
             .field("timeout", &self.timeout)
@@ -180,20 +110,25 @@ impl ClientBuilder {
         self
     }
 
-    /// Retry policy.
+    /// Retry policy (the workspace's shared [`RetryConfig`]). Which failures are retried is
+    /// Stripe's rule, after its official SDKs: network errors and timeouts, 409, 429
+    /// `lock_timeout` and 5xx, unless a `Stripe-Should-Retry` header says otherwise. Every retry
+    /// of a POST repeats its `Idempotency-Key`, so a retried request cannot act twice.
     pub fn retry(mut self, retry: RetryConfig) -> Self {
         self.retry = retry;
         self
     }
 
-    /// Validates the configuration and builds the client.
+    /// Validates the configuration and builds the client. Errors show the base URL without
+    /// any `user:password@` part.
     pub fn build(self) -> Result<Client, Error> {
+        let shown = || redact_url_text(&self.base_url);
         let mut base_url = Url::parse(&self.base_url)
-            .map_err(|e| Error::Config(format!("invalid base URL {:?}: {e}", self.base_url)))?;
+            .map_err(|e| Error::Config(format!("invalid base URL {:?}: {e}", shown())))?;
         if base_url.cannot_be_a_base() {
             return Err(Error::Config(format!(
                 "base URL {:?} cannot be a base",
-                self.base_url
+                shown()
             )));
         }
         if !base_url.path().ends_with('/') {
@@ -261,7 +196,7 @@ struct Inner {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url.as_str())
+            .field("base_url", &RedactedUrl(&self.inner.base_url))
             .field("api_version", &self.inner.api_version)
             .field("retry", &self.inner.retry)
             .finish_non_exhaustive()
@@ -284,7 +219,8 @@ impl Client {
         &self.inner.api_version
     }
 
-    /// Sends one logical request, retrying per the [`RetryConfig`], and decodes a 2xx body.
+    /// Sends one logical request, retrying per the client's [`RetryConfig`], and decodes a 2xx
+    /// body.
     ///
     /// `segments` are the path segments after the base URL; each is percent-encoded, so an id
     /// cannot change the path. GET and DELETE send `params` in the query string, POST as a form
@@ -362,13 +298,14 @@ impl Client {
                 Ok(resp) => read(resp).await,
                 Err(e) => Err(e),
             };
-            let can_retry = attempt < retry.max_retries;
+            let can_retry = retry.allows(attempt + 1);
             match outcome {
                 Err(e) => {
                     // A builder error (bad URL, bad header) fails the same way every time.
                     if can_retry && !e.is_builder() {
                         attempt += 1;
-                        tokio::time::sleep(retry.delay(attempt)).await;
+                        // Stripe sends no wait of its own (the official SDKs read none).
+                        tokio::time::sleep(retry.delay(attempt, None)).await;
                         continue;
                     }
                     return Err(if e.is_timeout() {
@@ -385,7 +322,7 @@ impl Client {
                     let err = raw.into_api_error();
                     if can_retry && should_retry(&err.0, err.1) {
                         attempt += 1;
-                        tokio::time::sleep(retry.delay(attempt)).await;
+                        tokio::time::sleep(retry.delay(attempt, None)).await;
                         continue;
                     }
                     return Err(classify(err.0));
@@ -472,30 +409,6 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    #[test]
-    fn backoff_doubles_is_capped_and_jittered_into_the_upper_half() {
-        let cfg = RetryConfig::standard();
-        for _ in 0..50 {
-            let d1 = cfg.delay(1);
-            assert!(
-                d1 >= Duration::from_millis(250) && d1 <= Duration::from_millis(500),
-                "{d1:?}"
-            );
-            let d2 = cfg.delay(2);
-            assert!(
-                d2 >= Duration::from_millis(500) && d2 <= Duration::from_millis(1000),
-                "{d2:?}"
-            );
-            let d10 = cfg.delay(10);
-            assert!(
-                d10 >= Duration::from_millis(2500) && d10 <= Duration::from_secs(5),
-                "{d10:?}"
-            );
-            let d99 = cfg.delay(99);
-            assert!(d99 <= Duration::from_secs(5), "{d99:?}");
-        }
-    }
-
     fn api(status: u16, code: Option<&str>) -> ApiError {
         ApiError {
             status,
@@ -550,6 +463,47 @@ mod tests {
         assert!(!format!("{builder:?}").contains("supersecret"));
         let client = builder.build().unwrap();
         assert!(!format!("{client:?}").contains("supersecret"));
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_user_info_of_a_base_url() {
+        let builder = ClientBuilder::new(SecretString::from("sk_test_x"))
+            .base_url("https://proxyuser:proxypass@stripe-proxy.example/");
+        let shown = format!("{builder:?}");
+        assert!(shown.contains("https://stripe-proxy.example/"), "{shown}");
+        assert!(
+            !shown.contains("proxypass") && !shown.contains("proxyuser"),
+            "{shown}"
+        );
+        let client = builder.build().unwrap();
+        let shown = format!("{client:?}");
+        assert!(shown.contains("https://stripe-proxy.example/"), "{shown}");
+        assert!(
+            !shown.contains("proxypass") && !shown.contains("proxyuser"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn configuration_errors_never_show_the_user_info_of_a_base_url() {
+        let key = || SecretString::from("sk_test_x");
+        for bad in [
+            // Does not parse (port out of range).
+            "https://proxyuser:proxypass@stripe-proxy.example:99999/",
+            // Parses but cannot be a base.
+            "mailto:proxyuser:proxypass@stripe-proxy.example",
+        ] {
+            let builder = ClientBuilder::new(key()).base_url(bad);
+            assert!(!format!("{builder:?}").contains("proxypass"), "{bad}");
+            let err = builder.build().unwrap_err();
+            assert!(matches!(err, Error::Config(_)), "{err:?}");
+            let shown = format!("{err} {err:?}");
+            assert!(shown.contains("stripe-proxy.example"), "{shown}");
+            assert!(
+                !shown.contains("proxypass") && !shown.contains("proxyuser"),
+                "{shown}"
+            );
+        }
     }
 
     #[test]

@@ -44,9 +44,24 @@
 //! Requests are form-encoded with Stripe's bracket nesting, carry a pinned but configurable
 //! `Stripe-Version` ([`DEFAULT_API_VERSION`]), an optional `Stripe-Account`, and an
 //! `Idempotency-Key` on every POST that is reused by the retries of that call. Retries follow
-//! the official SDKs; see [`RetryConfig`]. Errors are one enum, [`Error`], with Stripe's error
+//! the official SDKs (see [`ClientBuilder::retry`]) and are configured with the workspace's
+//! shared [`RetryConfig`]. Errors are one enum, [`Error`], with Stripe's error
 //! body typed in [`ApiError`]; card declines on payment operations are data
 //! ([`PaymentOutcome::Declined`]).
+//!
+//! # Requests
+//!
+//! Parameter structs send only what the API accepts. They are checked against the newest
+//! official description of the API available: the `stripe` package 16.1.0 on PyPI, generated
+//! from Stripe's OpenAPI spec for API version `2026-10-28.endive`. A contract test calls every
+//! operation with every field set and checks each nested form key (`shipping[address][line1]`,
+//! `items[0][price]`, `expand[]`) and each enum value against the parameters that package lists
+//! for the operation. Where the request and the returned object differ, they are separate types
+//! ([`CustomerShipping`], [`PaymentIntentShipping`],
+//! [`CancelPaymentIntentReason`], [`CreateRefundReason`], [`CreateSubscriptionItem`],
+//! [`UpdateSubscriptionItem`], [`UpdateDisputeEvidence`]); request enums are closed.
+//! `expand` is a handler option, and the one operation without it (`DELETE /v1/customers/{id}`)
+//! is not available on a handler that has one ([`MayExpand`]).
 //!
 //! # Webhooks
 //!
@@ -64,9 +79,10 @@ pub mod models;
 pub mod webhook;
 
 pub use api::*;
-pub use client::{
-    Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, RequestOptions, RetryConfig,
-};
+pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, RequestOptions};
 pub use error::{ApiError, ApiErrorBody, Error, ErrorType, SignatureError};
 pub use list::{ListStream, PageParams, RangeQuery};
 pub use models::*;
+/// The retry configuration every payops client shares (`payops_core::RetryConfig`); Stripe's
+/// rules for what is retried are described at [`ClientBuilder::retry`].
+pub use payops_core::RetryConfig;

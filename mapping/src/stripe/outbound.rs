@@ -2,7 +2,7 @@
 
 use ::stripe_client::{
     Address as StripeAddress, CaptureMethod, CreateCustomer, CreatePaymentIntent, Metadata,
-    Shipping, UpdateCustomer,
+    PaymentIntentShipping, UpdateCustomer,
 };
 
 use super::{
@@ -175,8 +175,8 @@ fn customer_fields(customer: &Customer) -> Result<CustomerFields, MappingError> 
     })
 }
 
-/// A `shipping` parameter. Stripe requires `name` (and `address`) in it.
-fn to_shipping(address: &Address) -> Result<Shipping, MappingError> {
+/// A PaymentIntent's `shipping` parameter. Stripe requires `name` (and `address`) in it.
+fn to_shipping(address: &Address) -> Result<PaymentIntentShipping, MappingError> {
     let name = join_name(
         address.first_name.as_deref().unwrap_or_default(),
         address.last_name.as_deref().unwrap_or_default(),
@@ -184,11 +184,9 @@ fn to_shipping(address: &Address) -> Result<Shipping, MappingError> {
     .ok_or_else(|| MappingError::MissingField {
         field: "last_name".to_owned(),
     })?;
-    Ok(Shipping {
-        address: to_stripe_address(address),
-        name: Some(name),
+    Ok(PaymentIntentShipping {
         phone: address.phone.clone(),
-        ..Shipping::default()
+        ..PaymentIntentShipping::new(name, to_stripe_address(address))
     })
 }
 
@@ -287,7 +285,7 @@ mod tests {
         .collect();
         assert_eq!(params.metadata, expected);
         let shipping = params.shipping.unwrap();
-        assert_eq!(shipping.name.as_deref(), Some("Ada Lovelace"));
+        assert_eq!(shipping.name, "Ada Lovelace");
         assert_eq!(shipping.phone.as_deref(), Some("+15125550100"));
         assert_eq!(
             shipping.address,

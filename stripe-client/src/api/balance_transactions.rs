@@ -34,7 +34,7 @@ list_ops!(
     ["v1", "balance_transactions"]
 );
 
-impl BalanceTransactionsApi<'_> {
+impl<E> BalanceTransactionsApi<'_, E> {
     /// `GET /v1/balance_transactions/{id}`.
     pub async fn retrieve(&self, id: &str) -> Result<BalanceTransaction, Error> {
         self.client

@@ -23,7 +23,7 @@ handler! {
 
 list_ops!(ChargesApi, ListCharges, Charge, ["v1", "charges"]);
 
-impl ChargesApi<'_> {
+impl<E> ChargesApi<'_, E> {
     /// `GET /v1/charges/{id}`.
     pub async fn retrieve(&self, id: &str) -> Result<Charge, Error> {
         self.client

@@ -3,11 +3,11 @@
 use reqwest::Method;
 use serde::Serialize;
 
-use super::{handler, list_ops};
+use super::{NoExpand, handler, list_ops};
 use crate::error::Error;
 use crate::form;
 use crate::list::{Cursor, ListStream, PageParams, RangeQuery, paginate};
-use crate::models::{Address, Customer, DeletedObject, Metadata, SearchResult, Shipping};
+use crate::models::{Address, Customer, DeletedObject, Metadata, SearchResult};
 
 handler! {
     /// Customers.
@@ -35,7 +35,7 @@ handler! {
 
 list_ops!(CustomersApi, ListCustomers, Customer, ["v1", "customers"]);
 
-impl CustomersApi<'_> {
+impl<E> CustomersApi<'_, E> {
     /// `POST /v1/customers`.
     pub async fn create(&self, params: &CreateCustomer) -> Result<Customer, Error> {
         self.client
@@ -54,13 +54,6 @@ impl CustomersApi<'_> {
     pub async fn update(&self, id: &str, params: &UpdateCustomer) -> Result<Customer, Error> {
         self.client
             .call(Method::POST, &["v1", "customers", id], params, &self.opts)
-            .await
-    }
-
-    /// `DELETE /v1/customers/{id}`: also cancels the customer's active subscriptions.
-    pub async fn delete(&self, id: &str) -> Result<DeletedObject, Error> {
-        self.client
-            .call(Method::DELETE, &["v1", "customers", id], &(), &self.opts)
             .await
     }
 
@@ -90,6 +83,24 @@ impl CustomersApi<'_> {
     }
 }
 
+impl CustomersApi<'_, NoExpand> {
+    /// `DELETE /v1/customers/{id}`: also cancels the customer's active subscriptions.
+    ///
+    /// The operation takes no parameters, not even `expand`, so it is not available once the
+    /// handler has one:
+    ///
+    /// ```compile_fail
+    /// # async fn run(client: stripe_client::Client) -> Result<(), stripe_client::Error> {
+    /// client.customers().expand(["default_source"]).delete("cus_123").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete(&self, id: &str) -> Result<DeletedObject, Error> {
+        self.client
+            .call(Method::DELETE, &["v1", "customers", id], &(), &self.opts)
+            .await
+    }
+}
+
 /// Parameters of `POST /v1/customers`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CreateCustomer {
@@ -110,7 +121,7 @@ pub struct CreateCustomer {
     pub address: Option<Address>,
     /// Shipping information.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub shipping: Option<Shipping>,
+    pub shipping: Option<CustomerShipping>,
     /// Your key/value pairs.
     #[serde(skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
@@ -142,13 +153,38 @@ pub struct UpdateCustomer {
     pub address: Option<Address>,
     /// Shipping information.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub shipping: Option<Shipping>,
+    pub shipping: Option<CustomerShipping>,
     /// Keys to set (an empty value removes the key).
     #[serde(skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
     /// Invoice defaults.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_settings: Option<InvoiceSettingsParams>,
+}
+
+/// `shipping` parameter of a customer: recipient and address only. (A PaymentIntent's
+/// shipping also takes a carrier and a tracking number, see
+/// [`PaymentIntentShipping`](crate::PaymentIntentShipping); a customer's does not.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CustomerShipping {
+    /// Shipping address.
+    pub address: Address,
+    /// Recipient name (required by Stripe).
+    pub name: String,
+    /// Recipient phone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+impl CustomerShipping {
+    /// Shipping to `name` at `address`, without a phone.
+    pub fn new(name: impl Into<String>, address: Address) -> Self {
+        CustomerShipping {
+            address,
+            name: name.into(),
+            phone: None,
+        }
+    }
 }
 
 /// `invoice_settings` parameter of a customer.

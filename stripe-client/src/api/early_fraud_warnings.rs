@@ -29,7 +29,7 @@ list_ops!(
     ["v1", "radar", "early_fraud_warnings"]
 );
 
-impl EarlyFraudWarningsApi<'_> {
+impl<E> EarlyFraudWarningsApi<'_, E> {
     /// `GET /v1/radar/early_fraud_warnings/{id}`.
     pub async fn retrieve(&self, id: &str) -> Result<EarlyFraudWarning, Error> {
         self.client

@@ -27,7 +27,7 @@ handler! {
 
 list_ops!(EventsApi, ListEvents, Event, ["v1", "events"]);
 
-impl EventsApi<'_> {
+impl<E> EventsApi<'_, E> {
     /// `GET /v1/events/{id}`.
     pub async fn retrieve(&self, id: &str) -> Result<Event, Error> {
         self.client

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde::Serialize;
 
-use super::{PaymentOutcome, handler, into_outcome, list_ops};
+use super::{CollectionMethod, PaymentOutcome, handler, into_outcome, list_ops};
 use crate::error::Error;
 use crate::list::{PageParams, RangeQuery};
 use crate::models::{Invoice, InvoiceStatus};
@@ -25,7 +25,7 @@ handler! {
 
 list_ops!(InvoicesApi, ListInvoices, Invoice, ["v1", "invoices"]);
 
-impl InvoicesApi<'_> {
+impl<E> InvoicesApi<'_, E> {
     /// `GET /v1/invoices/{id}`.
     pub async fn retrieve(&self, id: &str) -> Result<Invoice, Error> {
         self.client
@@ -82,9 +82,9 @@ pub struct ListInvoices {
     /// Only this status.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InvoiceStatus>,
-    /// `charge_automatically` or `send_invoice`.
+    /// Only invoices paid this way.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub collection_method: Option<String>,
+    pub collection_method: Option<CollectionMethod>,
     /// Creation time filter.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<RangeQuery>,

@@ -4,6 +4,16 @@
 //! A handler carries per-request options: [`idempotency_key`](PaymentIntentsApi::idempotency_key),
 //! [`stripe_account`](PaymentIntentsApi::stripe_account) and
 //! [`expand`](PaymentIntentsApi::expand).
+//!
+//! Parameter structs are request types: they hold only what the operation accepts in API version
+//! `2026-10-28.endive` (checked field by field, nested ones included, by the crate's contract
+//! test against the `stripe` 16.1.0 package on PyPI, which describes that version). Where a
+//! request differs from the object Stripe returns, the request has its own type:
+//! [`CustomerShipping`] vs [`PaymentIntentShipping`] vs the response's `Shipping`,
+//! [`CancelPaymentIntentReason`] and [`CreateRefundReason`] without the values only Stripe sets,
+//! [`CreateSubscriptionItem`] vs [`UpdateSubscriptionItem`], [`UpdateDisputeEvidence`] (file ids)
+//! vs the response's `DisputeEvidence`. Request enums are closed (`ALL` lists their values):
+//! a value the API does not take cannot be built.
 
 mod balance_transactions;
 mod charges;
@@ -96,14 +106,29 @@ impl Client {
     }
 }
 
+/// Handler state: no `expand` given. Every operation is available, including those that take no
+/// `expand` (`DELETE /v1/customers/{id}`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoExpand;
+
+/// Handler state after [`expand`](PaymentIntentsApi::expand) or
+/// [`options`](PaymentIntentsApi::options): the operations that take no `expand` are not
+/// available, so the client cannot send a parameter the API refuses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MayExpand;
+
 /// Defines a resource handler and its accessor on [`Client`].
+///
+/// The handler's second type parameter is [`NoExpand`] until `expand` (or `options`) is called,
+/// then [`MayExpand`].
 macro_rules! handler {
     ($(#[$meta:meta])* $name:ident, $accessor:ident) => {
         $(#[$meta])*
         #[derive(Debug, Clone)]
-        pub struct $name<'a> {
+        pub struct $name<'a, E = crate::NoExpand> {
             client: &'a crate::Client,
             opts: crate::RequestOptions,
+            state: ::std::marker::PhantomData<E>,
         }
 
         impl crate::Client {
@@ -112,11 +137,12 @@ macro_rules! handler {
                 $name {
                     client: self,
                     opts: crate::RequestOptions::default(),
+                    state: ::std::marker::PhantomData,
                 }
             }
         }
 
-        impl $name<'_> {
+        impl<'a, E> $name<'a, E> {
             /// Sets the `Idempotency-Key` of the POST made through this handler (otherwise a
             /// random one is generated per call). Derive it from the source event, e.g.
             /// `magento/order/1001/payment`, so a replayed job cannot pay twice.
@@ -132,19 +158,29 @@ macro_rules! handler {
             }
 
             /// Expands fields of the response (`latest_charge`, or `data.customer` for lists).
-            pub fn expand<I, S>(mut self, fields: I) -> Self
+            /// Operations that take no `expand` are then unavailable
+            /// (see [`MayExpand`](crate::MayExpand)).
+            pub fn expand<I, S>(mut self, fields: I) -> $name<'a, crate::MayExpand>
             where
                 I: IntoIterator<Item = S>,
                 S: Into<String>,
             {
                 self.opts.expand.extend(fields.into_iter().map(Into::into));
-                self
+                $name {
+                    client: self.client,
+                    opts: self.opts,
+                    state: ::std::marker::PhantomData,
+                }
             }
 
-            /// Replaces all per-request options at once.
-            pub fn options(mut self, opts: crate::RequestOptions) -> Self {
-                self.opts = opts;
-                self
+            /// Replaces all per-request options at once. As they may carry `expand`, operations
+            /// that take none are then unavailable (see [`MayExpand`](crate::MayExpand)).
+            pub fn options(self, opts: crate::RequestOptions) -> $name<'a, crate::MayExpand> {
+                $name {
+                    client: self.client,
+                    opts,
+                    state: ::std::marker::PhantomData,
+                }
             }
         }
     };
@@ -154,7 +190,7 @@ pub(crate) use handler;
 /// Implements `list` (one page) and `list_all` (a stream) for a handler.
 macro_rules! list_ops {
     ($name:ident, $params:ty, $item:ty, [$($seg:literal),+]) => {
-        impl $name<'_> {
+        impl<E> $name<'_, E> {
             /// One page of the list.
             pub async fn list(&self, params: &$params) -> Result<crate::List<$item>, crate::Error> {
                 self.client
@@ -176,3 +212,40 @@ macro_rules! list_ops {
     };
 }
 pub(crate) use list_ops;
+
+/// Defines a closed request enum: only the values the API accepts for a parameter, serialized as
+/// Stripe writes them, with `ALL` listing them (the contract test sends each one).
+macro_rules! request_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// The value as Stripe writes it.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire,)*
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use request_enum;

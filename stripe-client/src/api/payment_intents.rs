@@ -3,12 +3,10 @@
 use reqwest::Method;
 use serde::Serialize;
 
-use super::{PaymentOutcome, handler, into_outcome, list_ops};
+use super::{PaymentOutcome, handler, into_outcome, list_ops, request_enum};
 use crate::error::Error;
 use crate::list::{PageParams, RangeQuery};
-use crate::models::{
-    CancellationReason, CaptureMethod, Currency, Metadata, PaymentIntent, Shipping,
-};
+use crate::models::{Address, CaptureMethod, Currency, Metadata, PaymentIntent};
 
 handler! {
     /// PaymentIntents: the recommended way to take a payment.
@@ -41,7 +39,7 @@ list_ops!(
     ["v1", "payment_intents"]
 );
 
-impl PaymentIntentsApi<'_> {
+impl<E> PaymentIntentsApi<'_, E> {
     /// `POST /v1/payment_intents`. With `confirm: true`, a card decline is returned as
     /// [`PaymentOutcome::Declined`].
     pub async fn create(
@@ -162,21 +160,25 @@ pub struct CreatePaymentIntent {
     /// Payment method id (`pm_...`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_method: Option<String>,
-    /// Allowed payment method types (`card`, ...). Empty: Stripe's default.
+    /// Payment method types to choose from (`card`, ...); Stripe keeps those compatible with
+    /// the currency, amount and customer. Empty: Stripe's dynamic payment methods. Exclusive
+    /// with `automatic_payment_methods`. (It replaces `payment_method_types`, which API version
+    /// 2026-09-30.endive refuses with `payment_method_types_no_longer_supported`; it exists
+    /// since 2026-07-29.dahlia.)
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub payment_method_types: Vec<String>,
+    pub allowed_payment_method_types: Vec<String>,
     /// Receipt email.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub receipt_email: Option<String>,
     /// Where to send the customer back after a redirect-based authentication.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub return_url: Option<String>,
-    /// `on_session` or `off_session`: save the payment method for later.
+    /// Save the payment method for later payments.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub setup_future_usage: Option<String>,
+    pub setup_future_usage: Option<SetupFutureUsage>,
     /// Shipping information.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub shipping: Option<Shipping>,
+    pub shipping: Option<PaymentIntentShipping>,
     /// Statement descriptor for non-card charges.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement_descriptor: Option<String>,
@@ -199,7 +201,7 @@ impl CreatePaymentIntent {
             metadata: Metadata::new(),
             off_session: None,
             payment_method: None,
-            payment_method_types: Vec::new(),
+            allowed_payment_method_types: Vec::new(),
             receipt_email: None,
             return_url: None,
             setup_future_usage: None,
@@ -215,9 +217,61 @@ impl CreatePaymentIntent {
 pub struct AutomaticPaymentMethods {
     /// Whether automatic payment methods are on.
     pub enabled: bool,
-    /// `always` or `never` (no redirect-based methods).
+    /// Whether redirect-based payment methods may be offered.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub allow_redirects: Option<String>,
+    pub allow_redirects: Option<AllowRedirects>,
+}
+
+request_enum! {
+    /// `automatic_payment_methods[allow_redirects]`.
+    pub enum AllowRedirects {
+        /// Redirect-based methods may be offered (Stripe's default).
+        Always = "always",
+        /// Only methods that need no redirect (a server-side confirmation can finish).
+        Never = "never",
+    }
+}
+
+request_enum! {
+    /// `setup_future_usage` of a PaymentIntent: save the payment method for later use.
+    pub enum SetupFutureUsage {
+        /// Later payments with the customer present.
+        OnSession = "on_session",
+        /// Later payments without the customer (merchant-initiated).
+        OffSession = "off_session",
+    }
+}
+
+/// `shipping` parameter of a PaymentIntent. (A customer's shipping takes no carrier or tracking
+/// number: see [`CustomerShipping`](crate::CustomerShipping).)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaymentIntentShipping {
+    /// Shipping address.
+    pub address: Address,
+    /// Recipient name (required by Stripe).
+    pub name: String,
+    /// Recipient phone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Delivery service (`UPS`, `FedEx`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
+    /// Tracking number from the carrier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracking_number: Option<String>,
+}
+
+impl PaymentIntentShipping {
+    /// Shipping to `name` at `address`; phone, carrier and tracking number unset.
+    pub fn new(name: impl Into<String>, address: Address) -> Self {
+        PaymentIntentShipping {
+            address,
+            name: name.into(),
+            phone: None,
+            carrier: None,
+            tracking_number: None,
+        }
+    }
 }
 
 /// Parameters of `POST /v1/payment_intents/{id}`. Unset fields are left unchanged.
@@ -246,7 +300,7 @@ pub struct UpdatePaymentIntent {
     pub receipt_email: Option<String>,
     /// Shipping information.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub shipping: Option<Shipping>,
+    pub shipping: Option<PaymentIntentShipping>,
     /// Statement descriptor for non-card charges.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement_descriptor: Option<String>,
@@ -270,9 +324,9 @@ pub struct ConfirmPaymentIntent {
     /// Where to send the customer back after a redirect-based authentication.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub return_url: Option<String>,
-    /// `on_session` or `off_session`.
+    /// Save the payment method for later payments.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub setup_future_usage: Option<String>,
+    pub setup_future_usage: Option<SetupFutureUsage>,
 }
 
 /// Parameters of `POST /v1/payment_intents/{id}/capture`.
@@ -295,9 +349,25 @@ pub struct CapturePaymentIntent {
 /// Parameters of `POST /v1/payment_intents/{id}/cancel`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CancelPaymentIntent {
-    /// `duplicate`, `fraudulent`, `requested_by_customer` or `abandoned`.
+    /// Why it is canceled.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cancellation_reason: Option<CancellationReason>,
+    pub cancellation_reason: Option<CancelPaymentIntentReason>,
+}
+
+request_enum! {
+    /// The reasons a caller may give when canceling a PaymentIntent. The response's
+    /// `CancellationReason` also has `automatic`, `failed_invoice` and `void_invoice`, which only
+    /// Stripe sets; the API refuses them as parameters.
+    pub enum CancelPaymentIntentReason {
+        /// The customer left.
+        Abandoned = "abandoned",
+        /// A duplicate of another payment.
+        Duplicate = "duplicate",
+        /// Suspected fraud.
+        Fraudulent = "fraudulent",
+        /// The customer asked for it.
+        RequestedByCustomer = "requested_by_customer",
+    }
 }
 
 /// Filters of `GET /v1/payment_intents`.
@@ -324,6 +394,31 @@ mod tests {
     fn a_new_create_serializes_only_the_required_fields() {
         let v = serde_json::to_value(CreatePaymentIntent::new(1099, "EUR")).unwrap();
         assert_eq!(v, json!({"amount": 1099, "currency": "eur"}));
+    }
+
+    #[test]
+    fn request_enums_serialize_as_stripe_writes_them() {
+        let cancel = CancelPaymentIntent {
+            cancellation_reason: Some(CancelPaymentIntentReason::RequestedByCustomer),
+        };
+        assert_eq!(
+            serde_json::to_value(cancel).unwrap(),
+            json!({"cancellation_reason": "requested_by_customer"})
+        );
+        let wire: Vec<&str> = CancelPaymentIntentReason::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .collect();
+        assert_eq!(
+            wire,
+            [
+                "abandoned",
+                "duplicate",
+                "fraudulent",
+                "requested_by_customer"
+            ]
+        );
+        assert_eq!(SetupFutureUsage::OffSession.to_string(), "off_session");
     }
 
     #[test]

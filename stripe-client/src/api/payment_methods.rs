@@ -36,7 +36,7 @@ list_ops!(
     ["v1", "payment_methods"]
 );
 
-impl PaymentMethodsApi<'_> {
+impl<E> PaymentMethodsApi<'_, E> {
     /// `POST /v1/payment_methods/{id}/attach`: attaches a PaymentMethod to a customer.
     pub async fn attach(&self, id: &str, customer: &str) -> Result<PaymentMethod, Error> {
         #[derive(Serialize)]

@@ -28,7 +28,7 @@ handler! {
 
 list_ops!(PayoutsApi, ListPayouts, Payout, ["v1", "payouts"]);
 
-impl PayoutsApi<'_> {
+impl<E> PayoutsApi<'_, E> {
     /// `GET /v1/payouts/{id}`.
     pub async fn retrieve(&self, id: &str) -> Result<Payout, Error> {
         self.client

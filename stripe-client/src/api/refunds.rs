@@ -3,10 +3,10 @@
 use reqwest::Method;
 use serde::Serialize;
 
-use super::{handler, list_ops};
+use super::{handler, list_ops, request_enum};
 use crate::error::Error;
 use crate::list::{PageParams, RangeQuery};
-use crate::models::{Metadata, Refund, RefundReason};
+use crate::models::{Metadata, Refund};
 
 handler! {
     /// Refunds.
@@ -31,7 +31,7 @@ handler! {
 
 list_ops!(RefundsApi, ListRefunds, Refund, ["v1", "refunds"]);
 
-impl RefundsApi<'_> {
+impl<E> RefundsApi<'_, E> {
     /// `POST /v1/refunds`. Give either `charge` or `payment_intent`.
     pub async fn create(&self, params: &CreateRefund) -> Result<Refund, Error> {
         self.client
@@ -59,12 +59,25 @@ pub struct CreateRefund {
     /// Amount in minor units (default: all that remains).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
-    /// Reason.
+    /// Why the money is returned.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<RefundReason>,
+    pub reason: Option<CreateRefundReason>,
     /// Your key/value pairs.
     #[serde(skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
+}
+
+request_enum! {
+    /// The reasons a caller may give for a refund. The response's `RefundReason` also has
+    /// `expired_uncaptured_charge`, which only Stripe sets; the API refuses it as a parameter.
+    pub enum CreateRefundReason {
+        /// The payment was a duplicate.
+        Duplicate = "duplicate",
+        /// The payment was fraudulent: Stripe also adds the card and email to the block lists.
+        Fraudulent = "fraudulent",
+        /// The customer asked for the refund.
+        RequestedByCustomer = "requested_by_customer",
+    }
 }
 
 /// Filters of `GET /v1/refunds`.

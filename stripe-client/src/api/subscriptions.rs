@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde::Serialize;
 
-use super::{handler, list_ops};
+use super::{handler, list_ops, request_enum};
 use crate::error::Error;
 use crate::list::{PageParams, RangeQuery};
 use crate::models::{Metadata, Subscription, SubscriptionStatus};
@@ -13,11 +13,11 @@ handler! {
     ///
     /// ```no_run
     /// # async fn run(client: stripe_client::Client) -> Result<(), stripe_client::Error> {
-    /// use stripe_client::{CancelSubscription, CreateSubscription, SubscriptionItemParams};
+    /// use stripe_client::{CancelSubscription, CreateSubscription, CreateSubscriptionItem};
     /// let sub = client
     ///     .subscriptions()
     ///     .create(&CreateSubscription {
-    ///         items: vec![SubscriptionItemParams::price("price_123", 1)],
+    ///         items: vec![CreateSubscriptionItem::new("price_123", 1)],
     ///         ..CreateSubscription::new("cus_123")
     ///     })
     ///     .await?;
@@ -34,7 +34,7 @@ list_ops!(
     ["v1", "subscriptions"]
 );
 
-impl SubscriptionsApi<'_> {
+impl<E> SubscriptionsApi<'_, E> {
     /// `POST /v1/subscriptions`.
     pub async fn create(&self, params: &CreateSubscription) -> Result<Subscription, Error> {
         self.client
@@ -90,10 +90,10 @@ pub struct CreateSubscription {
     pub customer: String,
     /// Prices and quantities.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub items: Vec<SubscriptionItemParams>,
-    /// `charge_automatically` or `send_invoice`.
+    pub items: Vec<CreateSubscriptionItem>,
+    /// How invoices are paid.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub collection_method: Option<String>,
+    pub collection_method: Option<CollectionMethod>,
     /// Days to pay an invoice (with `send_invoice`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub days_until_due: Option<u32>,
@@ -106,9 +106,9 @@ pub struct CreateSubscription {
     /// Your key/value pairs.
     #[serde(skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
-    /// `allow_incomplete`, `default_incomplete`, `error_if_incomplete` or `pending_if_incomplete`.
+    /// What happens when the first payment needs action or fails.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub payment_behavior: Option<String>,
+    pub payment_behavior: Option<PaymentBehavior>,
     /// Trial length in days.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trial_period_days: Option<u32>,
@@ -124,10 +124,36 @@ impl CreateSubscription {
     }
 }
 
-/// One item of a subscription create or update.
+/// One item of a new subscription (`items[]` of `POST /v1/subscriptions`). Items of an update,
+/// which can name, change and delete existing items, are [`UpdateSubscriptionItem`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CreateSubscriptionItem {
+    /// Price id.
+    pub price: String,
+    /// Quantity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<u64>,
+    /// Your key/value pairs.
+    #[serde(skip_serializing_if = "Metadata::is_empty")]
+    pub metadata: Metadata,
+}
+
+impl CreateSubscriptionItem {
+    /// `quantity` of `price`.
+    pub fn new(price: impl Into<String>, quantity: u64) -> Self {
+        CreateSubscriptionItem {
+            price: price.into(),
+            quantity: Some(quantity),
+            metadata: Metadata::new(),
+        }
+    }
+}
+
+/// One item of a subscription update (`items[]` of `POST /v1/subscriptions/{id}`): a new item
+/// (no `id`), or a change to an existing one (`id`), or its removal (`id` and `deleted`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct SubscriptionItemParams {
-    /// Existing subscription item id (`si_...`), to change or delete it on update.
+pub struct UpdateSubscriptionItem {
+    /// Existing subscription item (`si_...`) to change or delete; `None` adds an item.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Price id.
@@ -136,22 +162,70 @@ pub struct SubscriptionItemParams {
     /// Quantity.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<u64>,
-    /// Remove the item (update only).
+    /// Remove the item `id`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// Your key/value pairs.
+    /// With `deleted`: also delete the item's usage (metered prices).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clear_usage: Option<bool>,
+    /// Keys to set (an empty value removes the key).
     #[serde(skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
 }
 
-impl SubscriptionItemParams {
+impl UpdateSubscriptionItem {
     /// A new item: `quantity` of `price`.
-    pub fn price(price: impl Into<String>, quantity: u64) -> Self {
-        SubscriptionItemParams {
+    pub fn add(price: impl Into<String>, quantity: u64) -> Self {
+        UpdateSubscriptionItem {
             price: Some(price.into()),
             quantity: Some(quantity),
             ..Self::default()
         }
+    }
+
+    /// Removes the existing item `id`.
+    pub fn delete(id: impl Into<String>) -> Self {
+        UpdateSubscriptionItem {
+            id: Some(id.into()),
+            deleted: Some(true),
+            ..Self::default()
+        }
+    }
+}
+
+request_enum! {
+    /// How a subscription's invoices are paid.
+    pub enum CollectionMethod {
+        /// Stripe charges the default payment method.
+        ChargeAutomatically = "charge_automatically",
+        /// Stripe emails an invoice for the customer to pay.
+        SendInvoice = "send_invoice",
+    }
+}
+
+request_enum! {
+    /// What a subscription create or update does when its payment needs action or fails.
+    pub enum PaymentBehavior {
+        /// Keep the subscription `incomplete` (or `past_due`) and its invoice open.
+        AllowIncomplete = "allow_incomplete",
+        /// Create the subscription `incomplete` and leave the payment to a later confirmation.
+        DefaultIncomplete = "default_incomplete",
+        /// Fail the request with an error (HTTP 402) when the payment fails.
+        ErrorIfIncomplete = "error_if_incomplete",
+        /// Apply an update only once its payment succeeds.
+        PendingIfIncomplete = "pending_if_incomplete",
+    }
+}
+
+request_enum! {
+    /// How a subscription update prorates.
+    pub enum ProrationBehavior {
+        /// Prorate and invoice the proration at once.
+        AlwaysInvoice = "always_invoice",
+        /// Prorate on the next invoice (Stripe's default).
+        CreateProrations = "create_prorations",
+        /// No proration.
+        None = "none",
     }
 }
 
@@ -160,7 +234,7 @@ impl SubscriptionItemParams {
 pub struct UpdateSubscription {
     /// Items to add, change (with `id`) or delete (with `id` and `deleted`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub items: Vec<SubscriptionItemParams>,
+    pub items: Vec<UpdateSubscriptionItem>,
     /// Cancel at the end of the current period.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_at_period_end: Option<bool>,
@@ -173,9 +247,9 @@ pub struct UpdateSubscription {
     /// Keys to set (an empty value removes the key).
     #[serde(skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
-    /// `always_invoice`, `create_prorations` or `none`.
+    /// How the change is prorated.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub proration_behavior: Option<String>,
+    pub proration_behavior: Option<ProrationBehavior>,
 }
 
 /// Parameters of `DELETE /v1/subscriptions/{id}` (sent in the query string).

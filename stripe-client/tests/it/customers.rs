@@ -1,7 +1,8 @@
 use futures::TryStreamExt;
 use serde_json::json;
 use stripe_client::{
-    Address, CreateCustomer, InvoiceSettingsParams, ListCustomers, SearchCustomers, UpdateCustomer,
+    Address, CreateCustomer, CustomerShipping, InvoiceSettingsParams, ListCustomers,
+    SearchCustomers, UpdateCustomer,
 };
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -46,6 +47,60 @@ async fn create_sends_address_and_metadata() {
     let customer = client(&server).customers().create(&params).await.unwrap();
     assert_eq!(customer.id, "cus_Oaxlz8kB0PJWGa");
     assert!(!customer.deleted);
+}
+
+#[tokio::test]
+async fn shipping_is_sent_as_a_customer_takes_it() {
+    let server = MockServer::start().await;
+    let shipping = [
+        ("shipping[name]", "Jenny Rosen"),
+        ("shipping[phone]", "+33100000000"),
+        ("shipping[address][line1]", "1 Main St"),
+        ("shipping[address][postal_code]", "75001"),
+    ];
+    Mock::given(method("POST"))
+        .and(path("/v1/customers"))
+        .and(form(&shipping))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("customer")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/customers/cus_1"))
+        .and(form(&shipping))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("customer")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let shipping = CustomerShipping {
+        phone: Some("+33100000000".into()),
+        ..CustomerShipping::new(
+            "Jenny Rosen",
+            Address {
+                line1: Some("1 Main St".into()),
+                postal_code: Some("75001".into()),
+                ..Default::default()
+            },
+        )
+    };
+    let c = client(&server);
+    c.customers()
+        .create(&CreateCustomer {
+            shipping: Some(shipping.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    c.customers()
+        .update(
+            "cus_1",
+            &UpdateCustomer {
+                shipping: Some(shipping),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

@@ -1,4 +1,6 @@
-use stripe_client::{DisputeEvidence, DisputeReason, DisputeStatus, ListDisputes, UpdateDispute};
+use stripe_client::{
+    DisputeReason, DisputeStatus, ListDisputes, UpdateDispute, UpdateDisputeEvidence,
+};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -28,7 +30,7 @@ async fn update_sends_nested_evidence_and_submit() {
         .update(
             "dp_1",
             &UpdateDispute {
-                evidence: Some(DisputeEvidence {
+                evidence: Some(UpdateDisputeEvidence {
                     shipping_carrier: Some("UPS".into()),
                     shipping_tracking_number: Some("1Z999".into()),
                     receipt: Some("file_123".into()),

@@ -1,8 +1,8 @@
 use serde_json::json;
 use stripe_client::{
-    CancelPaymentIntent, CancellationReason, CapturePaymentIntent, ConfirmPaymentIntent,
-    CreatePaymentIntent, ErrorType, ListPaymentIntents, PageParams, PaymentIntentStatus,
-    PaymentOutcome, RangeQuery, Shipping, UpdatePaymentIntent,
+    CancelPaymentIntent, CancelPaymentIntentReason, CancellationReason, CapturePaymentIntent,
+    ConfirmPaymentIntent, CreatePaymentIntent, ErrorType, ListPaymentIntents, PageParams,
+    PaymentIntentShipping, PaymentIntentStatus, PaymentOutcome, RangeQuery, UpdatePaymentIntent,
 };
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -30,7 +30,7 @@ async fn create_sends_nested_form_and_idempotency_key() {
             ("confirm", "true"),
             ("payment_method", "pm_card_visa"),
             ("metadata[order_id]", "1001"),
-            ("payment_method_types[]", "card"),
+            ("allowed_payment_method_types[]", "card"),
             ("shipping[name]", "Jenny Rosen"),
             ("shipping[address][line1]", "1 Main St"),
             ("shipping[address][city]", "Paris"),
@@ -45,16 +45,15 @@ async fn create_sends_nested_form_and_idempotency_key() {
     params.confirm = Some(true);
     params.payment_method = Some("pm_card_visa".into());
     params.metadata.insert("order_id".into(), "1001".into());
-    params.payment_method_types = vec!["card".into()];
-    params.shipping = Some(Shipping {
-        name: Some("Jenny Rosen".into()),
-        address: stripe_client::Address {
+    params.allowed_payment_method_types = vec!["card".into()];
+    params.shipping = Some(PaymentIntentShipping::new(
+        "Jenny Rosen",
+        stripe_client::Address {
             line1: Some("1 Main St".into()),
             city: Some("Paris".into()),
             ..Default::default()
         },
-        ..Default::default()
-    });
+    ));
     let outcome = client(&server)
         .payment_intents()
         .idempotency_key("magento/order/1001/payment")
@@ -250,7 +249,7 @@ async fn cancel_sends_the_reason() {
         .cancel(
             "pi_123",
             &CancelPaymentIntent {
-                cancellation_reason: Some(CancellationReason::RequestedByCustomer),
+                cancellation_reason: Some(CancelPaymentIntentReason::RequestedByCustomer),
             },
         )
         .await

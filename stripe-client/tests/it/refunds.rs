@@ -1,4 +1,4 @@
-use stripe_client::{CreateRefund, ListRefunds, RefundReason, RefundStatus};
+use stripe_client::{CreateRefund, CreateRefundReason, ListRefunds, RefundStatus};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -24,7 +24,7 @@ async fn create_sends_amount_reason_and_metadata() {
     let mut params = CreateRefund {
         payment_intent: Some("pi_1".into()),
         amount: Some(500),
-        reason: Some(RefundReason::RequestedByCustomer),
+        reason: Some(CreateRefundReason::RequestedByCustomer),
         ..Default::default()
     };
     params.metadata.insert("credit_memo".into(), "77".into());

@@ -1,4 +1,5 @@
-//! Retry behaviour per status, `Stripe-Should-Retry`, timeouts, and idempotency-key reuse.
+//! Retry behaviour per status, `Stripe-Should-Retry`, timeouts, idempotency-key reuse, and the
+//! waits of the shared `payops_core::RetryConfig`.
 
 use std::time::Duration;
 
@@ -311,4 +312,60 @@ async fn an_oversized_idempotency_key_is_refused_before_any_request() {
         .unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err:?}");
     assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn retries_wait_the_shared_configurations_backoff() {
+    // `stripe_client::RetryConfig` is the workspace's `payops_core::RetryConfig`: the same value
+    // configures every client. Retry 1 waits `initial_backoff` times a jitter in [0.5, 1].
+    let config = payops_core::RetryConfig::disabled()
+        .with_max_retries(1)
+        .with_backoff(Duration::from_millis(400), Duration::from_millis(400));
+    let server = server_with(
+        vec![
+            failing(503, json!({})),
+            ResponseTemplate::new(200).set_body_json(fixture("refund")),
+        ],
+        2,
+    )
+    .await;
+    let started = std::time::Instant::now();
+    refund(&client_with(&server, config, Duration::from_secs(5)))
+        .await
+        .unwrap();
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(200), "{waited:?}");
+
+    let server = server_with(vec![failing(503, json!({}))], 1).await;
+    let started = std::time::Instant::now();
+    let err = refund(&client_with(
+        &server,
+        stripe_client::RetryConfig::disabled(),
+        Duration::from_secs(5),
+    ))
+    .await
+    .unwrap_err();
+    assert!(matches!(&err, Error::Api(a) if a.status == 503), "{err:?}");
+    assert!(started.elapsed() < Duration::from_millis(200));
+}
+
+#[tokio::test]
+async fn a_transport_error_never_shows_the_base_urls_user_info() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let c = Client::builder(secrecy::SecretString::from(crate::helpers::KEY))
+        .base_url(format!("http://proxyuser:proxypass@127.0.0.1:{port}"))
+        .retry(stripe_client::RetryConfig::disabled())
+        .build()
+        .unwrap();
+    let err = c.charges().retrieve("ch_1").await.unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    // reqwest takes the user-info out of the URL (as Basic credentials) before it can reach an
+    // error; the URL itself is still shown.
+    let shown = format!("{err} {err:?} {:?}", std::error::Error::source(&err));
+    assert!(shown.contains("127.0.0.1"), "{shown}");
+    assert!(!shown.contains("proxypass"), "{shown}");
 }

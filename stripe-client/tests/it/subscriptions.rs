@@ -1,6 +1,6 @@
 use stripe_client::{
-    CancelSubscription, CreateSubscription, ListSubscriptions, SubscriptionItemParams,
-    SubscriptionStatus, UpdateSubscription,
+    CancelSubscription, CreateSubscription, CreateSubscriptionItem, ListSubscriptions,
+    PaymentBehavior, SubscriptionStatus, UpdateSubscription, UpdateSubscriptionItem,
 };
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -34,10 +34,10 @@ async fn create_sends_items_as_indexed_objects() {
         .expand(["latest_invoice.payment_intent"])
         .create(&CreateSubscription {
             items: vec![
-                SubscriptionItemParams::price("price_a", 1),
-                SubscriptionItemParams::price("price_b", 3),
+                CreateSubscriptionItem::new("price_a", 1),
+                CreateSubscriptionItem::new("price_b", 3),
             ],
-            payment_behavior: Some("default_incomplete".into()),
+            payment_behavior: Some(PaymentBehavior::DefaultIncomplete),
             ..CreateSubscription::new("cus_1")
         })
         .await
@@ -57,6 +57,8 @@ async fn update_and_cancel() {
             ("cancel_at_period_end", "true"),
             ("items[0][id]", "si_1"),
             ("items[0][deleted]", "true"),
+            ("items[1][price]", "price_c"),
+            ("items[1][quantity]", "2"),
         ]))
         .respond_with(ResponseTemplate::new(200).set_body_json(fixture("subscription")))
         .expect(1)
@@ -77,11 +79,10 @@ async fn update_and_cancel() {
             "sub_1",
             &UpdateSubscription {
                 cancel_at_period_end: Some(true),
-                items: vec![SubscriptionItemParams {
-                    id: Some("si_1".into()),
-                    deleted: Some(true),
-                    ..Default::default()
-                }],
+                items: vec![
+                    UpdateSubscriptionItem::delete("si_1"),
+                    UpdateSubscriptionItem::add("price_c", 2),
+                ],
                 ..Default::default()
             },
         )

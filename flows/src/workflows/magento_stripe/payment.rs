@@ -10,7 +10,7 @@ use mapping::{
     Customer, ExternalIds, MappingError, Order, Payment, PaymentKind, PaymentStatus, System,
 };
 use serde::{Deserialize, Serialize};
-use stripe_client::{ApiError, AutomaticPaymentMethods, PaymentOutcome};
+use stripe_client::{AllowRedirects, ApiError, AutomaticPaymentMethods, PaymentOutcome};
 
 use super::{CUSTOMER_KEY, PAYMENT_METHOD_KEY, Shared, canonical};
 use crate::StepError;
@@ -215,7 +215,7 @@ fn prepare(shared: &Shared, order: &magento::Order) -> Result<Prepared, StepErro
         None => {
             intent.automatic_payment_methods = Some(AutomaticPaymentMethods {
                 enabled: true,
-                allow_redirects: Some("never".to_owned()),
+                allow_redirects: Some(AllowRedirects::Never),
             });
         }
     }
