@@ -75,6 +75,7 @@
 //! # Ok(()) }
 //! ```
 
+mod authentication;
 mod charge;
 mod payment;
 mod poller;
@@ -82,6 +83,7 @@ mod refund;
 mod shipment;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use erp::Erp;
 use mapping::erp::{ErpCtx, SettlementFees};
@@ -89,6 +91,10 @@ use mapping::magento::FailureCtx;
 use mapping::{MappingError, Order, System};
 use serde::{Deserialize, Serialize};
 
+pub use authentication::{
+    AuthenticationDeadline, AuthenticationNotice, AwaitingAuthentication, PaymentIntentChanged,
+    PaymentIntentEvent,
+};
 pub use charge::ChargeSucceeded;
 pub use payment::{MagentoOrder, OrderPayment};
 pub use poller::MagentoOrderPoller;
@@ -130,6 +136,36 @@ pub struct Config {
     pub return_url: Option<String>,
     /// Days from the ERP invoice's date to its due date.
     pub payment_terms_days: u16,
+    /// What an order whose payment needs the customer's authentication (3-D Secure) gets.
+    pub authentication: AuthenticationCtx,
+}
+
+/// How an order whose PaymentIntent needs the customer's authentication (3-D Secure,
+/// `requires_action`) is handled: see the [module docs](self#3-d-secure).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AuthenticationCtx {
+    /// The order's status while it waits (`pending_payment`, the default status of Magento's
+    /// `pending_payment` state).
+    pub status: String,
+    /// The state that status belongs to (`pending_payment`).
+    pub state: magento::OrderState,
+    /// E-mail the comment to the customer (the comment's `is_customer_notified`).
+    pub notify_customer: bool,
+    /// How long the customer has to authenticate before the PaymentIntent is canceled and the
+    /// order gets the failed-payment status (24 hours).
+    pub deadline: Duration,
+}
+
+impl Default for AuthenticationCtx {
+    fn default() -> Self {
+        Self {
+            status: "pending_payment".to_owned(),
+            state: magento::OrderState::PendingPayment,
+            notify_customer: false,
+            deadline: Duration::from_secs(24 * 60 * 60),
+        }
+    }
 }
 
 impl Config {
@@ -149,7 +185,35 @@ impl Config {
             notify_customer: false,
             return_url: None,
             payment_terms_days: 0,
+            authentication: AuthenticationCtx::default(),
         }
+    }
+
+    /// Sets the status, and the state it belongs to, of an order waiting for its customer's
+    /// authentication (`pending_payment` on `pending_payment` by default).
+    #[must_use]
+    pub fn authentication_status(
+        mut self,
+        status: impl Into<String>,
+        state: magento::OrderState,
+    ) -> Self {
+        self.authentication.status = status.into();
+        self.authentication.state = state;
+        self
+    }
+
+    /// E-mails the "awaits your authentication" comment to the customer (off by default).
+    #[must_use]
+    pub fn notify_authentication(mut self, notify: bool) -> Self {
+        self.authentication.notify_customer = notify;
+        self
+    }
+
+    /// Sets how long a customer has to authenticate a payment (24 hours by default).
+    #[must_use]
+    pub fn authentication_deadline(mut self, deadline: Duration) -> Self {
+        self.authentication.deadline = deadline;
+        self
     }
 
     /// Sets the failed-payment status and the state it is assigned to.
@@ -300,20 +364,38 @@ impl MagentoStripe {
         &self.shared.config
     }
 
-    /// Registers [`OrderPayment`], [`ChargeSucceeded`], [`ChargeRefunded`] and [`Shipment`].
+    /// Registers [`OrderPayment`], [`ChargeSucceeded`], [`ChargeRefunded`], [`Shipment`] and the
+    /// 3-D Secure flows ([`PaymentIntentChanged`], [`AuthenticationNotice`],
+    /// [`AuthenticationDeadline`]).
     pub fn register(&self, worker: Worker) -> Worker {
         worker
             .flow(OrderPayment(Arc::clone(&self.shared)))
+            .flow(PaymentIntentChanged(Arc::clone(&self.shared)))
+            .flow(AuthenticationNotice(Arc::clone(&self.shared)))
+            .flow(AuthenticationDeadline(Arc::clone(&self.shared)))
             .flow(ChargeSucceeded(Arc::clone(&self.shared)))
             .flow(ChargeRefunded(Arc::clone(&self.shared)))
             .flow(Shipment(Arc::clone(&self.shared)))
     }
 
-    /// The intake routes: `charge.succeeded` and `charge.refunded`, to the job of their charge.
+    /// The intake routes: `charge.succeeded` and `charge.refunded`, to the job of their charge;
+    /// `payment_intent.succeeded`, `payment_intent.payment_failed` and
+    /// `payment_intent.canceled`, one [`PaymentIntentChanged`] job each.
     pub fn routes(&self) -> Vec<Route> {
         let succeeded = ChargeSucceeded(Arc::clone(&self.shared));
         let refunded = ChargeRefunded(Arc::clone(&self.shared));
-        vec![
+        let intents = [
+            "payment_intent.succeeded",
+            "payment_intent.payment_failed",
+            "payment_intent.canceled",
+        ]
+        .map(|topic| {
+            let changed = PaymentIntentChanged(Arc::clone(&self.shared));
+            Route::new(System::Stripe, topic, move |d: &Delivery<'_>| {
+                job(&changed, &PaymentIntentEvent::of(d)?)
+            })
+        });
+        let mut routes = vec![
             Route::new(
                 System::Stripe,
                 "charge.succeeded",
@@ -331,7 +413,9 @@ impl MagentoStripe {
                     })
                 },
             ),
-        ]
+        ];
+        routes.extend(intents);
+        routes
     }
 
     /// The poller that finds this store's orders waiting for payment, enqueuing into `store`.
