@@ -40,7 +40,7 @@ const CANCEL: Step<bool> = Step::new("authentication/cancel", System::Stripe);
 /// How the wait ended.
 const RESULT: Step<Ended> = Step::new("authentication/result", System::Stripe);
 /// The wait: which PaymentIntent, since when, until when.
-const AWAITING: State<Awaiting> = State::new("authentication");
+const AWAITING: State<AwaitingAuthentication> = State::new("authentication");
 
 /// The PaymentIntent status that asks for the customer's authentication.
 pub(super) const REQUIRES_ACTION: &str = "requires_action";
@@ -62,9 +62,6 @@ pub struct AwaitingAuthentication {
     #[serde(with = "time::serde::rfc3339")]
     pub deadline: OffsetDateTime,
 }
-
-/// The wait kept under the order.
-type Awaiting = AwaitingAuthentication;
 
 /// How the wait ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,11 +138,10 @@ pub(super) async fn run(
     ctx: &StepCtx<'_>,
     entity_id: i64,
     payment_intent: &str,
-    order: Option<magento::Order>,
+    mut order: Option<magento::Order>,
     fresh: bool,
 ) -> Result<(), StepError> {
     let config = &shared.config.authentication;
-    let mut order = order;
     let awaiting = match ctx.state(&AWAITING)? {
         Some(awaiting) => awaiting,
         None => {
@@ -163,12 +159,12 @@ pub(super) async fn run(
                         config.deadline
                     ))
                 })?;
-            let awaiting = Awaiting {
+            let awaiting = AwaitingAuthentication {
                 entity_id,
                 order_number: read
                     .increment_id
                     .clone()
-                    .unwrap_or_else(|| format!("with entity_id {entity_id}")),
+                    .unwrap_or_else(|| "(no increment_id)".to_owned()),
                 payment_intent: payment_intent.to_owned(),
                 since,
                 deadline,
@@ -222,7 +218,7 @@ async fn comment(
     shared: &Shared,
     entity_id: i64,
     order: &magento::Order,
-    awaiting: &Awaiting,
+    awaiting: &AwaitingAuthentication,
 ) -> Result<bool, StepError> {
     let config = &shared.config.authentication;
     let text = awaiting_comment(&awaiting.payment_intent);
@@ -272,7 +268,7 @@ async fn comment(
 async fn decide(
     shared: &Shared,
     ctx: &StepCtx<'_>,
-    awaiting: &Awaiting,
+    awaiting: &AwaitingAuthentication,
     intent: &PaymentIntent,
 ) -> Result<(), StepError> {
     let entity_id = awaiting.entity_id;
@@ -334,7 +330,11 @@ async fn fail(
 /// failed-payment status; the job then goes to dead letters saying so. A PaymentIntent that was
 /// authenticated meanwhile cannot be canceled: it is looked up and the flow finishes as Stripe
 /// says.
-async fn expire(shared: &Shared, ctx: &StepCtx<'_>, awaiting: &Awaiting) -> Result<(), StepError> {
+async fn expire(
+    shared: &Shared,
+    ctx: &StepCtx<'_>,
+    awaiting: &AwaitingAuthentication,
+) -> Result<(), StepError> {
     let key = ctx.key_of(&CANCEL);
     ctx.once(&CANCEL, || async {
         let params = CancelPaymentIntent {

@@ -6,6 +6,9 @@
 //! | [`ChargeSucceeded`] | `stripe.charge-succeeded` | `stripe/{account}/charge/{charge id}` | `charge.succeeded` | offline Magento invoice (Stripe already captured), history comment with the transaction id, status `processing` → ERP customer, sales order, invoice and payment (with the Stripe fee) |
 //! | [`ChargeRefunded`] | `stripe.charge-refunded` | the charge's | `charge.refunded` (each one runs the job once more) | one offline Magento credit memo per succeeded Stripe refund → ERP credit memo and refund payment |
 //! | [`Shipment`] | `magento.shipment` | `magento/{store}/order/{id}/shipment/{tracking}` | [`MagentoStripe::shipped_job`] | Magento shipment with its track |
+//! | [`PaymentIntentChanged`] | `stripe.payment-intent` | `stripe/{account}/event/{event id}` | `payment_intent.succeeded`, `payment_intent.payment_failed`, `payment_intent.canceled` | runs [`OrderPayment`] again when its order waits for this PaymentIntent's authentication |
+//! | [`AuthenticationNotice`] | `magento.awaiting-authentication` | the order's | [`OrderPayment`], on `requires_action` | a dead letter a person sees: which order waits for 3-D Secure, since when, until when |
+//! | [`AuthenticationDeadline`] | `magento.authentication-deadline` | the order's | [`OrderPayment`], scheduled at the deadline | runs [`OrderPayment`] again unless the wait ended |
 //!
 //! # Where the payment method comes from
 //!
@@ -34,6 +37,47 @@
 //! | credit memo | `refund/{refund id}/magento/credit-memo` (under the charge) | the order's `total_refunded` is checked first |
 //! | ERP refund | `refund/{refund id}/erp/credit-memo`, `.../erp/refund-payment` | ERP external references |
 //! | shipment | `magento/shipment` (under the shipment) | the order's shipped quantities are checked first |
+//! | 3-D Secure status and comment | `authentication/comment` (under the order) | saved at once; the order's comments are checked first |
+//! | PaymentIntent canceled at the deadline | `authentication/cancel` | the key is sent as Stripe's `Idempotency-Key` |
+//! | end of the wait | `authentication/result` (`authenticated`, `failed`, `expired`) | a record only |
+//!
+//! # 3-D Secure
+//!
+//! A PaymentIntent that Stripe answers with `requires_action` waits for the customer to
+//! authenticate with their card issuer (the storefront shows the challenge with Stripe.js). The
+//! order then gets, once:
+//! - the status [`AuthenticationCtx::status`] (`pending_payment` on state `pending_payment` by
+//!   default) and the comment "Payment awaits the customer's authentication (3-D Secure) with
+//!   their card issuer. Stripe PaymentIntent pi_..."; the comment is e-mailed to the customer
+//!   (`is_customer_notified`) when [`Config::notify_authentication`] is on (off by default). An
+//!   order already in that status gets the comment alone; another gets it through the
+//!   comment-and-status call that also writes the status on Magento 2.4.7+. The state stays
+//!   `pending_payment`: Magento's predefined statuses include Pending Payment
+//!   (`pending_payment`, the state in which an order waits for a payment gateway) and Payment
+//!   Review (`payment_review`) (Adobe Commerce merchant docs, *Order status*:
+//!   experienceleague.adobe.com/en/docs/commerce-admin/stores-sales/order-management/orders/order-status,
+//!   and the 2.3 archive, commerce-docs.github.io/merchdocs-archive/user-guide/v2.3/sales/order-status.html).
+//!   Not `payment_review`: Magento's `Order::canInvoice()` (and the void check `canCancel()`
+//!   uses) refuse an order in that state (`isPaymentReview()`), so the invoice of an
+//!   authenticated payment could not follow, nor could a person cancel the order;
+//! - a dead letter ([`AuthenticationNotice`]) saying which order waits, for which
+//!   PaymentIntent, since when and until when; its payload holds the same fields. Nothing of it,
+//!   nor of the records, holds the PaymentIntent's `client_secret`. Replayed, it completes once
+//!   the wait has ended;
+//! - a job scheduled at the deadline ([`AuthenticationCtx::deadline`], 24 hours by default).
+//!
+//! The order's job then ends its run: a queued job cannot be woken early, so the wait is
+//! records and scheduled jobs, which cost no attempt and survive restarts. Each later run of
+//! [`OrderPayment`] (a `payment_intent.*` event about that PaymentIntent, the deadline, a replay)
+//! reads the PaymentIntent from Stripe and finishes the wait as it says:
+//! - `succeeded` (or `processing`, `requires_capture`): recorded `authenticated`;
+//!   `charge.succeeded` invoices and books the order as any payment ([`ChargeSucceeded`]);
+//! - `requires_payment_method` (Stripe's `payment_intent_authentication_failure`) or `canceled`:
+//!   the failed-payment status and comment of a decline, recorded `failed`;
+//! - still `requires_action` after the deadline: the PaymentIntent is canceled (`abandoned`),
+//!   the order gets the failed-payment status with a comment naming the deadline, and the job
+//!   goes to dead letters saying so (replaying it changes nothing). A PaymentIntent decided just
+//!   before the cancellation is finished as Stripe says.
 //!
 //! A decline ends the flow cleanly: the order gets the merchant's failed-payment status and a
 //! comment, the job completes and nothing is retried. Mapping errors are permanent (dead letters,
