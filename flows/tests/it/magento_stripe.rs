@@ -1949,3 +1949,241 @@ async fn a_payment_authenticated_at_the_deadline_is_not_canceled() {
     );
     app.assert_all_matched();
 }
+
+// ---------------------------------------------------------------------------------------------
+// 3-D Secure end to end through the sandbox's Magento and Stripe fakes.
+
+mod through_the_sandbox {
+    use super::*;
+    use sandbox::magento::{MagentoFake, NewOrder};
+    use sandbox::stripe::StripeFake;
+    use sandbox::{Faults, Running};
+
+    struct Sandboxed {
+        magento: Running<MagentoFake>,
+        stripe: Running<StripeFake>,
+        ledger: Arc<erp::LocalLedger>,
+        store: Arc<SqliteStore>,
+        flows: MagentoStripe,
+        worker: Worker,
+        /// Stripe events already delivered.
+        seen: Mutex<usize>,
+    }
+
+    impl Sandboxed {
+        async fn start() -> Self {
+            let faults = Faults::default();
+            let magento = Running::start(MagentoFake::new(), &faults).await.unwrap();
+            let stripe = Running::start(StripeFake::new(), &faults).await.unwrap();
+            let ledger = Arc::new(erp::LocalLedger::open_in_memory().unwrap());
+            let store = Arc::new(SqliteStore::in_memory().unwrap());
+            let magento_client = magento::Client::builder(
+                magento.base_url().as_str(),
+                magento::Credentials::oauth(
+                    magento.fake.consumer_key(),
+                    magento.fake.consumer_secret(),
+                    magento.fake.access_token(),
+                    magento.fake.access_token_secret(),
+                ),
+            )
+            .store_code(STORE)
+            .build()
+            .unwrap();
+            let stripe_client = stripe_client::Client::builder(secrecy::SecretString::from(
+                stripe.fake.secret_key().to_owned(),
+            ))
+            .base_url(stripe.base_url().as_str())
+            .build()
+            .unwrap();
+            let erp: Arc<dyn Erp> = ledger.clone();
+            let flows = MagentoStripe::new(
+                magento_client,
+                stripe_client,
+                erp,
+                Config::new(STORE, ACCOUNT),
+            );
+            let worker = flows.register(Worker::new(
+                Arc::clone(&store),
+                WorkerConfig::new("w1").poll_interval(Duration::from_millis(5)),
+            ));
+            Self {
+                magento,
+                stripe,
+                ledger,
+                store,
+                flows,
+                worker,
+                seen: Mutex::new(0),
+            }
+        }
+
+        /// A `pending_payment` order of 3 × 50.00 + 5.00 USD paid with `payment_method`.
+        fn order(&self, payment_method: &str) -> i64 {
+            let mut order = NewOrder::new("jane@example.com").item("TEE-1", 3, 50.into());
+            order.payment_method = "stripe_payments".into();
+            order.payment_info = vec![("stripe_payment_method".into(), payment_method.into())];
+            order.state = "pending_payment".into();
+            self.magento.fake.create_order(order)
+        }
+
+        async fn drain(&self) -> Vec<Outcome> {
+            let (tx, mut shutdown) = watch::channel(false);
+            let mut outcomes = Vec::new();
+            let mut idle = 0;
+            while idle < 10 {
+                match self.worker.run_once(&mut shutdown).await.unwrap() {
+                    Some(outcome) => {
+                        idle = 0;
+                        outcomes.push(outcome);
+                    }
+                    None => {
+                        idle += 1;
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                }
+            }
+            drop(tx);
+            outcomes
+        }
+
+        /// Stores the fake's new events that have a route, as the intake does.
+        async fn deliver_events(&self) {
+            let events = self.stripe.fake.events();
+            let start = std::mem::replace(&mut *self.seen.lock().unwrap(), events.len());
+            let routes = self.flows.routes();
+            for event in &events[start..] {
+                let topic = event["type"].as_str().unwrap();
+                let Some(route) = routes.iter().find(|r| r.topic() == topic) else {
+                    continue;
+                };
+                let body = serde_json::to_vec(event).unwrap();
+                let event_id = event["id"].as_str().unwrap();
+                let delivery = Delivery {
+                    provider: System::Stripe,
+                    event_id,
+                    topic,
+                    account: None,
+                    body: &body,
+                };
+                let job = route.plan(&delivery).unwrap();
+                self.store
+                    .accept_event(
+                        NewEvent {
+                            provider: System::Stripe,
+                            event_id: event_id.into(),
+                            topic: topic.into(),
+                            payload: body.clone(),
+                        },
+                        Some(JobPlan::Run(job)),
+                        flows::now_millis(),
+                    )
+                    .await
+                    .unwrap();
+            }
+        }
+
+        /// Runs order `id`'s payment, then what Stripe's events start, until nothing is left.
+        async fn pay(&self, id: i64) -> Vec<Outcome> {
+            self.store
+                .enqueue(
+                    job(&self.flows.order_payment(), &MagentoOrder { entity_id: id }).unwrap(),
+                    0,
+                )
+                .await
+                .unwrap();
+            self.settle().await
+        }
+
+        async fn settle(&self) -> Vec<Outcome> {
+            let mut outcomes = self.drain().await;
+            self.deliver_events().await;
+            outcomes.extend(self.drain().await);
+            outcomes
+        }
+
+        fn order_json(&self, id: i64) -> Value {
+            self.magento.fake.order_json(id).unwrap()
+        }
+
+        /// The PaymentIntent the order's flow created.
+        async fn payment_intent(&self, id: i64) -> String {
+            let effect = self
+                .store
+                .effect(&format!("magento/default/order/{id}/payment-intent"))
+                .await
+                .unwrap()
+                .unwrap();
+            effect.detail["payment_intent"].as_str().unwrap().to_owned()
+        }
+    }
+
+    fn comments(order: &Value) -> Vec<String> {
+        order["status_histories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["comment"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_three_d_secure_payment_is_held_then_invoiced_or_failed() {
+        let app = Sandboxed::start().await;
+
+        // Authenticated: held with its comment and the person's item, then invoiced and booked.
+        let paid = app.order("pm_card_authenticationRequired");
+        let outcomes = app.pay(paid).await;
+        assert!(
+            matches!(
+                outcomes.as_slice(),
+                [Outcome::Done, Outcome::DeadLettered { .. }]
+            ),
+            "{outcomes:?}"
+        );
+        let pi = app.payment_intent(paid).await;
+        let order = app.order_json(paid);
+        assert_eq!(order["state"], "pending_payment");
+        assert_eq!(order["status"], "pending_payment");
+        let expected = format!(
+            "Payment awaits the customer's authentication (3-D Secure) with their card issuer. \
+             Stripe PaymentIntent {pi}."
+        );
+        assert!(comments(&order).contains(&expected), "{order}");
+        let waiting = app.store.dead_letters(10).await.unwrap();
+        assert_eq!(waiting.len(), 1);
+        assert!(waiting[0].reason.contains(&pi), "{}", waiting[0].reason);
+
+        app.stripe.fake.answer_authentication(&pi, true).unwrap();
+        let outcomes = app.settle().await;
+        assert!(outcomes.iter().all(|o| *o == Outcome::Done), "{outcomes:?}");
+        let order = app.order_json(paid);
+        assert_eq!(order["state"], "processing", "{order}");
+        assert_eq!(order["total_invoiced"], order["grand_total"]);
+        let reference = format!("magento/default/order/{paid}/invoice");
+        assert!(
+            app.ledger
+                .find_by_external_ref(&reference)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(app.ledger.open_receivables().await.unwrap().is_empty());
+
+        // Refused: the failed-payment status, no invoice.
+        let refused = app.order("pm_card_authenticationRequiredOnSetup");
+        app.pay(refused).await;
+        let pi = app.payment_intent(refused).await;
+        app.stripe.fake.answer_authentication(&pi, false).unwrap();
+        let outcomes = app.settle().await;
+        assert!(outcomes.iter().all(|o| *o == Outcome::Done), "{outcomes:?}");
+        let order = app.order_json(refused);
+        assert_eq!(order["status"], "payment_failed", "{order}");
+        assert!(order["total_invoiced"].is_null() || order["total_invoiced"] == json!(0));
+        assert!(
+            comments(&order)
+                .iter()
+                .any(|c| c.contains("failed authentication")),
+            "{order}"
+        );
+    }
+}
