@@ -2,7 +2,7 @@
 //!
 //! | flow | job kind | entity | started by | steps |
 //! |---|---|---|---|---|
-//! | [`OrderPayment`] | `magento.order-payment` | `magento/{store}/order/{entity_id}` | [`MagentoOrderPoller`] (Magento Open Source sends no webhooks) | mapped and validated → Stripe PaymentIntent confirmed at once, or the failed-payment status on a decline |
+//! | [`OrderPayment`] | `magento.order-payment` | `magento/{store}/order/{entity_id}` | [`MagentoOrderPoller`] (Magento Open Source sends no webhooks) | mapped and validated → Stripe PaymentIntent confirmed at once, or the failed-payment status on a decline, or on `requires_action` the [3-D Secure](#3-d-secure) wait |
 //! | [`ChargeSucceeded`] | `stripe.charge-succeeded` | `stripe/{account}/charge/{charge id}` | `charge.succeeded` | offline Magento invoice (Stripe already captured), history comment with the transaction id, status `processing` → ERP customer, sales order, invoice and payment (with the Stripe fee) |
 //! | [`ChargeRefunded`] | `stripe.charge-refunded` | the charge's | `charge.refunded` (each one runs the job once more) | one offline Magento credit memo per succeeded Stripe refund → ERP credit memo and refund payment |
 //! | [`Shipment`] | `magento.shipment` | `magento/{store}/order/{id}/shipment/{tracking}` | [`MagentoStripe::shipped_job`] | Magento shipment with its track |
@@ -78,6 +78,11 @@
 //!   the order gets the failed-payment status with a comment naming the deadline, and the job
 //!   goes to dead letters saying so (replaying it changes nothing). A PaymentIntent decided just
 //!   before the cancellation is finished as Stripe says.
+//!
+//! An event that arrives before the order's PaymentIntent is on record (it is saved as soon as
+//! Stripe answers, so only within those milliseconds) does not run the order's job; the deadline
+//! does, and finishes the wait as Stripe says then. While an order waits, its deadline job
+//! counts among the queued jobs ([`crate::store::Counts::queued`]).
 //!
 //! A decline ends the flow cleanly: the order gets the merchant's failed-payment status and a
 //! comment, the job completes and nothing is retried. Mapping errors are permanent (dead letters,
