@@ -69,6 +69,11 @@
 //! - `POST /control/stripe/webhooks` `{"url": "http://…"}` registers an endpoint for every event
 //!   → `{"url"}`; `GET /control/stripe/webhooks` → the same counts as Shopify's, `subscriptions`
 //!   listing `{"url"}`.
+//! - `POST /control/stripe/payment_intents/{id}/authentication` `{"authenticated": true}` plays
+//!   the customer's answer to the 3-D Secure challenge of a PaymentIntent in `requires_action`
+//!   ([`StripeFake::answer_authentication`]: `true` charges it, `false` fails it with
+//!   `payment_intent_authentication_failure`), webhooks included → the PaymentIntent as the API
+//!   renders it; `404` when no such PaymentIntent waits for authentication.
 //! - `GET /control/magento/orders/{entity_id}` → the order as Magento's `GET /V1/orders/{id}`
 //!   renders it.
 
@@ -136,6 +141,10 @@ pub fn router(sandbox: &Sandbox) -> Router {
         .route(
             "/control/stripe/webhooks",
             post(stripe_subscribe).get(stripe_webhooks),
+        )
+        .route(
+            "/control/stripe/payment_intents/{id}/authentication",
+            post(stripe_authentication),
         )
         .route("/control/magento/orders/{id}", get(magento_order))
         .fallback(|| async { ControlError::not_found("no such control route") })
@@ -332,6 +341,28 @@ async fn stripe_webhooks(State(c): State<Control>) -> Reply {
         .map(|url| json!({"url": url.as_str()}))
         .collect();
     Ok(Json(views::webhook_stats(fake.webhooks(), subscriptions)))
+}
+
+async fn stripe_authentication(
+    State(c): State<Control>,
+    path: Result<Path<String>, PathRejection>,
+    raw: Result<Bytes, BytesRejection>,
+) -> Reply {
+    let fake = running(c.stripe.as_ref(), Service::Stripe)?;
+    let Path(id) = path.map_err(|e| ControlError::bad(format!("id: {e}")))?;
+    let map = body(raw)?;
+    let f = Fields::top(&map);
+    f.only(&["authenticated"])?;
+    let authenticated = f
+        .boolean("authenticated")?
+        .ok_or_else(|| f.missing("authenticated"))?;
+    fake.answer_authentication(&id, authenticated)
+        .map(Json)
+        .ok_or_else(|| {
+            ControlError::not_found(format!(
+                "no stripe payment intent {id} waits for authentication"
+            ))
+        })
 }
 
 async fn magento_order(

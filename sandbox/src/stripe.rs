@@ -60,7 +60,16 @@
 //! (`card_declined` / `fraudulent`, outcome `blocked`, risk `highest`);
 //! `4000000000005423`/`pm_card_createIssuerFraudRecord` succeeds and raises an early fraud
 //! warning (`radar.early_fraud_warning.created`); `4000000000000259`/`pm_card_createDispute`
-//! succeeds and is disputed as fraudulent (`charge.dispute.created`). Declining cards are
+//! succeeds and is disputed as fraudulent (`charge.dispute.created`).
+//! `4000002500003155`/`pm_card_authenticationRequiredOnSetup` and
+//! `4000002760003184`/`pm_card_authenticationRequired` ask for 3-D Secure: a confirmation
+//! leaves the PaymentIntent in `requires_action` with a `next_action`
+//! (`payment_intent.requires_action`), charging nothing, until
+//! [`StripeFake::answer_authentication`] (or the control API) plays the customer's answer:
+//! authenticated, it is charged as any confirmation; refused, it goes back to
+//! `requires_payment_method` with `last_payment_error.code`
+//! `payment_intent_authentication_failure` (`payment_intent.payment_failed`). The fake asks
+//! on off-session confirmations too. Declining cards are
 //! declined at attach too. A decline leaves the PaymentIntent in `requires_payment_method` with
 //! `last_payment_error`, a failed charge, and the 402 body carries `charge`, `payment_intent`
 //! and `payment_method`. Disputes follow Stripe's test evidence: submitting with
@@ -92,9 +101,10 @@
 //! through a [`WebhookSender`] with `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of
 //! "{t}.{body}" keyed with the whsec secret>`. Types: `payment_intent.created`,
 //! `payment_intent.succeeded`, `payment_intent.payment_failed`,
-//! `payment_intent.amount_capturable_updated`, `payment_intent.canceled`, `charge.succeeded`,
-//! `charge.failed`, `charge.captured`, `charge.refunded` (with `previous_attributes`),
-//! `customer.created`, `customer.updated` (with `previous_attributes`), `customer.deleted`,
+//! `payment_intent.requires_action`, `payment_intent.amount_capturable_updated`,
+//! `payment_intent.canceled`, `charge.succeeded`, `charge.failed`, `charge.captured`,
+//! `charge.refunded` (with `previous_attributes`), `customer.created`, `customer.updated`
+//! (with `previous_attributes`), `customer.deleted`,
 //! `payment_method.attached`, `payout.created`, `payout.paid`,
 //! `radar.early_fraud_warning.created`, `charge.dispute.created`, `charge.dispute.updated`,
 //! `charge.dispute.closed`. A failed delivery is retried after each delay of the schedule:
@@ -108,7 +118,8 @@
 //!
 //! # Not covered
 //! Subscriptions and invoices (the client has them; the fake answers "Unrecognized request
-//! URL"), SetupIntents, 3-D Secure (`requires_action`), asynchronous methods and `processing`,
+//! URL"), SetupIntents, 3-D Secure other than the two cards above (no challenge page, no
+//! `return_url` redirect), asynchronous methods and `processing`,
 //! refund failures, payout creation over the API and failed payouts, pending balances and
 //! `available_on` delays, currency conversion, Connect (`Stripe-Account` is ignored),
 //! `delivery_success` filtering of events (accepted, ignored), Stripe's full search language,
@@ -410,6 +421,16 @@ impl StripeFake {
     /// Raises an early fraud warning on a paid charge (`radar.early_fraud_warning.created`).
     pub fn create_early_fraud_warning(&self, charge_id: &str) -> Option<String> {
         self.with_state(|s| s.create_warning(charge_id))
+    }
+
+    /// Plays the customer's answer to the 3-D Secure challenge of PaymentIntent `id` (one in
+    /// `requires_action`, from a card such as `pm_card_authenticationRequired`): `true` charges
+    /// it as a confirmation would (`charge.succeeded`, `payment_intent.succeeded`), `false` fails
+    /// it (`requires_payment_method` with `payment_intent_authentication_failure`,
+    /// `payment_intent.payment_failed`). Returns the PaymentIntent, or `None` when no
+    /// PaymentIntent `id` waits for authentication.
+    pub fn answer_authentication(&self, id: &str, authenticated: bool) -> Option<Value> {
+        self.with_state(|s| s.answer_authentication(id, authenticated))
     }
 
     /// Disputes a captured, undisputed charge with `reason` (`charge.dispute.created`).

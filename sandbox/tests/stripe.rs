@@ -1761,3 +1761,175 @@ async fn a_retried_webhook_is_signed_anew() {
         .construct_event(&body, &sig, at_retry)
         .unwrap();
 }
+
+/// The types of the fake's events after the first `skip`.
+fn event_types(fake: &StripeFake, skip: usize) -> Vec<String> {
+    fake.events()
+        .iter()
+        .skip(skip)
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn three_d_secure_cards_wait_for_the_customers_answer() {
+    let env = Env::start().await;
+    // docs.stripe.com/testing: "Always authenticate" (pm_card_authenticationRequired,
+    // 4000002760003184) and "Authenticate unless set up" (4000002500003155).
+    let PaymentOutcome::Completed(pi) = env.pay(16500, "pm_card_authenticationRequired").await
+    else {
+        panic!("declined")
+    };
+    assert_eq!(pi.status, PaymentIntentStatus::RequiresAction);
+    assert_eq!(pi.next_action.as_ref().unwrap()["type"], "use_stripe_sdk");
+    assert!(pi.latest_charge.is_none(), "nothing charged yet");
+    assert_eq!(
+        event_types(env.fake(), 0),
+        ["payment_intent.created", "payment_intent.requires_action"]
+    );
+    // A confirmation does not get past the challenge.
+    let again = env
+        .client
+        .payment_intents()
+        .confirm(&pi.id, &ConfirmPaymentIntent::default())
+        .await;
+    assert_eq!(
+        api_error(again).error.code.as_deref(),
+        Some("payment_intent_unexpected_state")
+    );
+
+    // Authenticated: charged as any confirmation.
+    let answered = env.fake().answer_authentication(&pi.id, true).unwrap();
+    assert_eq!(answered["status"], "succeeded");
+    assert!(answered["next_action"].is_null());
+    let paid = env.client.payment_intents().retrieve(&pi.id).await.unwrap();
+    assert_eq!(paid.status, PaymentIntentStatus::Succeeded);
+    assert_eq!(paid.amount_received, 16500);
+    let charge = env
+        .client
+        .charges()
+        .retrieve(&charge_id(&paid))
+        .await
+        .unwrap();
+    assert_eq!(charge.status, ChargeStatus::Succeeded);
+    assert_eq!(
+        event_types(env.fake(), 2),
+        ["charge.succeeded", "payment_intent.succeeded"]
+    );
+    assert!(env.fake().answer_authentication(&pi.id, true).is_none());
+
+    // Refused: back to `requires_payment_method` with Stripe's error, nothing charged.
+    let pm = env
+        .fake()
+        .payment_method_for_card("4000002500003155")
+        .unwrap();
+    let PaymentOutcome::Completed(refused) = env.pay(2000, &pm).await else {
+        panic!("declined")
+    };
+    assert_eq!(refused.status, PaymentIntentStatus::RequiresAction);
+    let before = env.fake().events().len();
+    let answered = env
+        .fake()
+        .answer_authentication(&refused.id, false)
+        .unwrap();
+    assert_eq!(answered["status"], "requires_payment_method");
+    let failed = env
+        .client
+        .payment_intents()
+        .retrieve(&refused.id)
+        .await
+        .unwrap();
+    assert_eq!(failed.status, PaymentIntentStatus::RequiresPaymentMethod);
+    let error = failed.last_payment_error.as_ref().unwrap();
+    assert_eq!(
+        error.code.as_deref(),
+        Some("payment_intent_authentication_failure")
+    );
+    assert!(failed.latest_charge.is_none());
+    assert_eq!(
+        event_types(env.fake(), before),
+        ["payment_intent.payment_failed"]
+    );
+    let failed_event = env.fake().events().pop().unwrap();
+    assert_eq!(
+        failed_event["data"]["object"]["last_payment_error"]["code"],
+        "payment_intent_authentication_failure"
+    );
+
+    // Not answered: canceled (as a flow does at its deadline).
+    let PaymentOutcome::Completed(abandoned) =
+        env.pay(3000, "pm_card_authenticationRequired").await
+    else {
+        panic!("declined")
+    };
+    let canceled = env
+        .client
+        .payment_intents()
+        .cancel(
+            &abandoned.id,
+            &CancelPaymentIntent {
+                cancellation_reason: Some(CancellationReason::Abandoned),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(canceled.status, PaymentIntentStatus::Canceled);
+    assert!(
+        env.fake()
+            .answer_authentication(&abandoned.id, true)
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn the_control_api_answers_a_three_d_secure_challenge() {
+    let sandbox = sandbox::Sandbox::start(&[sandbox::Service::Stripe], 0)
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, sandbox::control::router(&sandbox)).into_future());
+    let running = sandbox.stripe.as_ref().unwrap();
+    let client = client_for(running, RetryConfig::disabled(), Duration::from_secs(5));
+    let mut params = CreatePaymentIntent::new(16500, "usd");
+    params.payment_method = Some("pm_card_authenticationRequired".into());
+    params.confirm = Some(true);
+    let PaymentOutcome::Completed(pi) = client.payment_intents().create(&params).await.unwrap()
+    else {
+        panic!("declined")
+    };
+    let http = reqwest::Client::new();
+    let answer = |id: String, body: &'static str| {
+        let request = http
+            .post(format!(
+                "{base}/control/stripe/payment_intents/{id}/authentication"
+            ))
+            .header("content-type", "application/json")
+            .body(body);
+        async move {
+            let response = request.send().await.unwrap();
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.unwrap(),
+            )
+        }
+    };
+    let (status, body) = answer(pi.id.clone(), r#"{"authenticated": "yes"}"#).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = answer(pi.id.clone(), r#"{"outcome": true}"#).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = answer(pi.id.clone(), r#"{"authenticated": false}"#).await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("requires_payment_method"))
+    );
+    assert_eq!(
+        body["last_payment_error"]["code"],
+        "payment_intent_authentication_failure"
+    );
+    // Answered already: nothing waits any more.
+    let (status, body) = answer(pi.id.clone(), r#"{"authenticated": true}"#).await;
+    assert_eq!(status, 404, "{body}");
+    let (status, _) = answer("pi_missing".into(), r#"{"authenticated": true}"#).await;
+    assert_eq!(status, 404);
+}

@@ -306,6 +306,10 @@ struct App {
 
 impl App {
     async fn start() -> Self {
+        Self::start_with(Config::new(STORE, ACCOUNT)).await
+    }
+
+    async fn start_with(config: Config) -> Self {
         let magento = Fake::start().await;
         let stripe = Fake::start().await;
         let ledger = Arc::new(erp::LocalLedger::open_in_memory().unwrap());
@@ -325,12 +329,7 @@ impl App {
                 .build()
                 .unwrap();
         let erp: Arc<dyn Erp> = ledger.clone();
-        let flows = MagentoStripe::new(
-            magento_client,
-            stripe_client,
-            erp,
-            Config::new(STORE, ACCOUNT),
-        );
+        let flows = MagentoStripe::new(magento_client, stripe_client, erp, config);
         let worker = flows.register(Worker::new(
             Arc::clone(&store),
             WorkerConfig::new("w1")
@@ -1299,6 +1298,892 @@ async fn the_routes_name_one_job_per_charge() {
         assert!(
             app.store.job(&kind, key).await.unwrap().is_some(),
             "no {kind} job"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3-D Secure: a PaymentIntent that needs the customer's authentication.
+
+/// The PaymentIntent of order 42 that asks for 3-D Secure.
+const PI_3DS: &str = "pi_3ds";
+/// Its `client_secret`, which must never be stored nor shown.
+const CLIENT_SECRET: &str = "pi_3ds_secret_Kq9sTuvWXyz0123";
+/// The comment on an order waiting for its customer's authentication.
+const AWAITING_COMMENT: &str = "Payment awaits the customer's authentication (3-D Secure) with \
+                                their card issuer. Stripe PaymentIntent pi_3ds.";
+const ORDER_KEY: &str = "magento/default/order/42";
+
+/// The PaymentIntent `pi_3ds` of order 42 in `status`, as Stripe renders it (client secret
+/// included, as Stripe sends it).
+fn intent_3ds(status: &str) -> Value {
+    let mut pi = payment_intent(PI_3DS, 42, status);
+    pi["client_secret"] = json!(CLIENT_SECRET);
+    pi["latest_charge"] = Value::Null;
+    if status == "requires_action" {
+        pi["next_action"] = json!({
+            "type": "use_stripe_sdk",
+            "use_stripe_sdk": { "type": "three_d_secure_redirect", "stripe_js": "https://hooks.stripe.com/3d_secure_2/hosted" }
+        });
+    }
+    pi
+}
+
+/// `pi_3ds` after a failed authentication (Stripe's `payment_intent_authentication_failure`).
+fn intent_3ds_failed() -> Value {
+    let mut pi = intent_3ds("requires_payment_method");
+    pi["last_payment_error"] = json!({
+        "type": "invalid_request_error", "code": "payment_intent_authentication_failure",
+        "message": "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again."
+    });
+    pi
+}
+
+fn awaiting_comment_mock(notified: bool) -> Mock {
+    Mock::new("POST", "/rest/default/V1/orders/42/comments")
+        .json(json!({ "statusHistory": {
+            "comment": AWAITING_COMMENT, "is_customer_notified": i32::from(notified),
+            "is_visible_on_front": 0, "parent_id": 42, "status": "pending_payment"
+        }}))
+        .respond(200, json!(true))
+}
+
+fn intent_path() -> String {
+    format!("/v1/payment_intents/{PI_3DS}")
+}
+
+/// Order 42 is polled and its PaymentIntent asks for 3-D Secure: the order gets the comment,
+/// a person's item appears, and the order's job ends its run (its wait costs nothing).
+async fn start_3ds(app: &App, notified: bool) {
+    app.magento.mount(
+        Mock::new("GET", order_path(42)).respond(200, order(42, "pending_payment", stripe_info())),
+    );
+    app.stripe.mount(
+        Mock::new("POST", "/v1/payment_intents")
+            .header("idempotency-key", "magento/default/order/42/payment-intent")
+            .form(intent_form(42))
+            .respond(200, intent_3ds("requires_action")),
+    );
+    app.magento.mount(awaiting_comment_mock(notified));
+    app.store.enqueue(app.order_job(42), 0).await.unwrap();
+    let outcomes = app.drain().await;
+    let [Outcome::Done, Outcome::DeadLettered { reason }] = outcomes.as_slice() else {
+        panic!("{outcomes:?}");
+    };
+    assert!(reason.contains("3-D Secure"), "{reason}");
+    assert_eq!(
+        app.magento
+            .count("POST", "/rest/default/V1/orders/42/comments"),
+        1
+    );
+}
+
+/// Nothing the flows stored (effects, state, dead letters) holds the client secret.
+async fn assert_no_secret(app: &App) {
+    let effects = app.store.effects_under(ORDER_KEY).await.unwrap();
+    assert!(!effects.is_empty());
+    for effect in effects {
+        assert!(
+            !effect.detail.to_string().contains("secret"),
+            "{}: {}",
+            effect.key,
+            effect.detail
+        );
+    }
+    let state = app
+        .store
+        .state(&format!("{ORDER_KEY}/authentication"))
+        .await
+        .unwrap()
+        .expect("the wait is kept");
+    assert!(!state.to_string().contains("secret"), "{state}");
+    for dead in app.store.dead_letters(10).await.unwrap() {
+        let text = format!("{} {}", dead.reason, dead.payload);
+        assert!(!text.contains("secret"), "{text}");
+    }
+}
+
+/// The person's item of order 42's wait.
+async fn awaiting_item(app: &App) -> flows::DeadLetter {
+    let dead = app.store.dead_letters(10).await.unwrap();
+    dead.into_iter()
+        .find(|d| d.kind.as_str() == "magento.awaiting-authentication")
+        .expect("an item for the person")
+}
+
+#[tokio::test]
+async fn requires_action_comments_on_the_order_and_shows_the_wait_to_a_person() {
+    for notified in [false, true] {
+        let app =
+            App::start_with(Config::new(STORE, ACCOUNT).notify_authentication(notified)).await;
+        start_3ds(&app, notified).await;
+
+        let item = awaiting_item(&app).await;
+        assert_eq!(item.key, ORDER_KEY);
+        assert!(item.permanent);
+        assert_eq!(item.payload["entity_id"], json!(42));
+        assert_eq!(item.payload["order_number"], json!("000000042"));
+        assert_eq!(item.payload["payment_intent"], json!(PI_3DS));
+        let since = time::OffsetDateTime::parse(
+            item.payload["since"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        let deadline = time::OffsetDateTime::parse(
+            item.payload["deadline"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        assert_eq!(deadline - since, time::Duration::hours(24));
+        let since_text = item.payload["since"].as_str().unwrap();
+        assert!(
+            item.reason.contains(&format!(
+                "order 000000042 (entity_id 42) waits for the customer's 3-D Secure \
+                 authentication since {since_text} (Stripe PaymentIntent pi_3ds)"
+            )),
+            "{}",
+            item.reason
+        );
+        assert_no_secret(&app).await;
+
+        // The order's job finished its run; the deadline's job waits for its time.
+        let order_job = app
+            .store
+            .job(
+                &flows::workflow::JobKind::new("magento.order-payment"),
+                ORDER_KEY,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (order_job.state, order_job.attempts),
+            (flows::JobState::Done, 0)
+        );
+        let deadline_job = app
+            .store
+            .job(
+                &flows::workflow::JobKind::new("magento.authentication-deadline"),
+                ORDER_KEY,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(deadline_job.state, flows::JobState::Queued);
+        assert!(deadline_job.run_at > flows::now_millis() + 23 * 3600 * 1000);
+        assert_eq!(app.stripe.count("POST", "/v1/payment_intents"), 1);
+        app.assert_all_matched();
+    }
+}
+
+#[tokio::test]
+async fn an_authenticated_payment_is_invoiced_and_booked_once() {
+    // A short deadline, to see its job find the wait ended.
+    let app = App::start_with(
+        Config::new(STORE, ACCOUNT).authentication_deadline(Duration::from_secs(4)),
+    )
+    .await;
+    start_3ds(&app, false).await;
+
+    app.stripe
+        .mount(Mock::new("GET", intent_path()).respond(200, intent_3ds("succeeded")));
+    app.deliver(
+        "evt_pi_ok",
+        "payment_intent.succeeded",
+        intent_3ds("succeeded"),
+    )
+    .await;
+    // The event's job runs the order's job again, which asks Stripe and ends the wait.
+    assert_eq!(app.drain().await, vec![Outcome::Done, Outcome::Done]);
+    assert_eq!(app.stripe.count("GET", &intent_path()), 1);
+    let result = app
+        .store
+        .effect(&format!("{ORDER_KEY}/authentication/result"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(result.detail, json!("authenticated"));
+
+    // The charge's own event invoices and books, as for any payment, once.
+    app.stripe.mount(
+        Mock::new("GET", "/v1/charges/ch_1")
+            .query(&[("expand[]", "balance_transaction")])
+            .respond(200, charge("ch_1", 42, balance_transaction())),
+    );
+    mount_magento_invoice(&app);
+    app.deliver(
+        "evt_ch",
+        "charge.succeeded",
+        charge("ch_1", 42, json!("txn_1")),
+    )
+    .await;
+    assert_eq!(app.drain().await, vec![Outcome::Done]);
+    app.deliver(
+        "evt_ch",
+        "charge.succeeded",
+        charge("ch_1", 42, json!("txn_1")),
+    )
+    .await;
+    app.deliver(
+        "evt_pi_again",
+        "payment_intent.succeeded",
+        intent_3ds("succeeded"),
+    )
+    .await;
+    // The second PaymentIntent event finds the wait ended and runs nothing else.
+    assert_eq!(app.drain().await, vec![Outcome::Done]);
+    assert_eq!(
+        app.magento
+            .count("POST", "/rest/default/V1/order/42/invoice"),
+        1
+    );
+    assert_eq!(app.stripe.count("GET", &intent_path()), 1);
+    assert!(
+        app.ledger
+            .find_by_external_ref("stripe/acct_123/txn/ch_1")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(app.ledger.open_receivables().await.unwrap().is_empty());
+    // The deadline comes and finds nothing to do.
+    let state = app
+        .store
+        .state(&format!("{ORDER_KEY}/authentication"))
+        .await
+        .unwrap()
+        .unwrap();
+    let deadline = time::OffsetDateTime::parse(
+        state["deadline"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let left = deadline - time::OffsetDateTime::now_utc() + time::Duration::milliseconds(300);
+    tokio::time::sleep(left.try_into().unwrap_or_default()).await;
+    assert_eq!(app.drain().await, vec![Outcome::Done]);
+    assert_eq!(app.stripe.count("GET", &intent_path()), 1);
+    // A person replaying the item sees it resolved.
+    let item = awaiting_item(&app).await;
+    app.store
+        .replay_dead_letter(item.id, flows::now_millis())
+        .await
+        .unwrap();
+    assert_eq!(app.drain().await, vec![Outcome::Done]);
+    assert!(app.store.dead_letters(10).await.unwrap().is_empty());
+    assert_no_secret(&app).await;
+    app.assert_all_matched();
+}
+
+/// Magento's side of the failed-payment status of order 42 with `comment` (any comment when
+/// `None`), as in the decline path: the comment, the status read back, the status written.
+fn mount_failure(app: &App, comment: Option<&str>) {
+    let mock = Mock::new("POST", "/rest/default/V1/orders/42/comments");
+    app.magento.mount(match comment {
+        Some(comment) => mock
+            .json(json!({ "statusHistory": {
+                "comment": comment, "is_customer_notified": 0, "is_visible_on_front": 0,
+                "parent_id": 42, "status": "payment_failed"
+            }}))
+            .respond(200, json!(true)),
+        None => mock.respond(200, json!(true)),
+    });
+    app.magento.unmount("GET", &order_path(42));
+    app.magento.mount(
+        Mock::new("GET", order_path(42))
+            .query(&[("fields", "entity_id,state,status")])
+            .respond(
+                200,
+                json!({ "entity_id": 42, "state": "pending_payment", "status": "pending_payment" }),
+            ),
+    );
+    app.magento.mount(
+        Mock::new("GET", order_path(42)).respond(200, order(42, "pending_payment", stripe_info())),
+    );
+    app.magento.mount(
+        Mock::new("POST", "/rest/default/V1/orders")
+            .json(json!({ "entity": { "entity_id": 42, "state": "pending_payment", "status": "payment_failed" } }))
+            .respond(200, json!({ "entity_id": 42, "state": "pending_payment", "status": "payment_failed" })),
+    );
+}
+
+#[tokio::test]
+async fn a_failed_authentication_gets_the_failed_payment_status() {
+    let app = App::start().await;
+    start_3ds(&app, false).await;
+    app.stripe
+        .mount(Mock::new("GET", intent_path()).respond(200, intent_3ds_failed()));
+    mount_failure(
+        &app,
+        Some(
+            "Stripe declined 165.00 USD, transaction pi_3ds. Reason: The provided PaymentMethod \
+             has failed authentication. You can provide payment_method_data or a new \
+             PaymentMethod to attempt to fulfill this PaymentIntent again.",
+        ),
+    );
+    app.deliver(
+        "evt_pi_fail",
+        "payment_intent.payment_failed",
+        intent_3ds_failed(),
+    )
+    .await;
+    assert_eq!(app.drain().await, vec![Outcome::Done, Outcome::Done]);
+    assert_eq!(app.magento.count("POST", "/rest/default/V1/orders"), 1);
+    // The awaiting comment and the failure's.
+    assert_eq!(
+        app.magento
+            .count("POST", "/rest/default/V1/orders/42/comments"),
+        2
+    );
+    let result = app
+        .store
+        .effect(&format!("{ORDER_KEY}/authentication/result"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(result.detail, json!("failed"));
+    // Run again (a crash before the outcome was answered, a replay): nothing more is called.
+    let calls = app.magento.total() + app.stripe.total();
+    assert_eq!(app.run_again(app.order_job(42)).await, vec![Outcome::Done]);
+    assert_eq!(app.magento.total() + app.stripe.total(), calls);
+    assert_eq!(
+        app.magento
+            .count("POST", "/rest/default/V1/order/42/invoice"),
+        0
+    );
+    assert_no_secret(&app).await;
+    app.assert_all_matched();
+}
+
+#[tokio::test]
+async fn an_expired_authentication_cancels_the_payment_and_tells_the_person() {
+    let app =
+        App::start_with(Config::new(STORE, ACCOUNT).authentication_deadline(Duration::ZERO)).await;
+    app.stripe.mount(
+        Mock::new("GET", intent_path())
+            .times(1)
+            .respond(200, intent_3ds("requires_action")),
+    );
+    let mut canceled = intent_3ds("canceled");
+    canceled["cancellation_reason"] = json!("abandoned");
+    canceled["canceled_at"] = json!(CREATED + 120);
+    app.stripe.mount(
+        Mock::new("POST", format!("{}/cancel", intent_path()))
+            .header(
+                "idempotency-key",
+                "magento/default/order/42/authentication/cancel",
+            )
+            .form(vec![("cancellation_reason".into(), "abandoned".into())])
+            .respond(200, canceled.clone()),
+    );
+    app.stripe
+        .mount(Mock::new("GET", intent_path()).respond(200, canceled));
+    // The awaiting comment first; any other comment is the failure's (its text names the
+    // deadline, checked below).
+    app.magento.mount(awaiting_comment_mock(false));
+    mount_failure(&app, None);
+    app.stripe.mount(
+        Mock::new("POST", "/v1/payment_intents")
+            .form(intent_form(42))
+            .respond(200, intent_3ds("requires_action")),
+    );
+    app.store.enqueue(app.order_job(42), 0).await.unwrap();
+    let outcomes = app.drain().await;
+    // The order's run, the person's item, the deadline, the order's run at the deadline.
+    assert_eq!(outcomes.len(), 4, "{outcomes:?}");
+    assert_eq!(
+        app.stripe
+            .count("POST", &format!("{}/cancel", intent_path())),
+        1
+    );
+
+    let state = app
+        .store
+        .state(&format!("{ORDER_KEY}/authentication"))
+        .await
+        .unwrap()
+        .unwrap();
+    let deadline = state["deadline"].as_str().unwrap().to_owned();
+    let comments = app
+        .magento
+        .requests("POST", "/rest/default/V1/orders/42/comments");
+    assert_eq!(comments.len(), 2);
+    let failure: Value = serde_json::from_slice(&comments[1].body).unwrap();
+    assert_eq!(
+        failure["statusHistory"]["comment"],
+        json!(format!(
+            "Stripe declined 165.00 USD, transaction pi_3ds. Reason: The customer did not \
+             complete 3-D Secure authentication by {deadline}; the payment was canceled."
+        ))
+    );
+    assert_eq!(failure["statusHistory"]["status"], json!("payment_failed"));
+    assert_eq!(app.magento.count("POST", "/rest/default/V1/orders"), 1);
+
+    // The person sees the order's end: canceled, failed-payment status.
+    let dead = app.store.dead_letters(10).await.unwrap();
+    let expired = dead
+        .iter()
+        .find(|d| d.kind.as_str() == "magento.order-payment")
+        .expect("the expiry is shown");
+    assert!(
+        expired.reason.contains(
+            "order 000000042 (entity_id 42): the customer did not complete 3-D Secure \
+             authentication between"
+        ) && expired
+            .reason
+            .contains("Stripe PaymentIntent pi_3ds canceled and the order set to payment_failed"),
+        "{}",
+        expired.reason
+    );
+    let result = app
+        .store
+        .effect(&format!("{ORDER_KEY}/authentication/result"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(result.detail, json!("expired"));
+    assert_no_secret(&app).await;
+
+    // Replaying both items changes nothing anywhere and clears them.
+    let calls = app.magento.total() + app.stripe.total();
+    for item in dead {
+        app.store
+            .replay_dead_letter(item.id, flows::now_millis())
+            .await
+            .unwrap();
+    }
+    assert_eq!(app.drain().await, vec![Outcome::Done, Outcome::Done]);
+    assert_eq!(app.magento.total() + app.stripe.total(), calls);
+    assert!(app.store.dead_letters(10).await.unwrap().is_empty());
+    app.assert_all_matched();
+}
+
+#[tokio::test]
+async fn a_restart_while_waiting_does_not_comment_again() {
+    let app = App::start().await;
+    start_3ds(&app, false).await;
+    // The order's job run again while the customer has not answered (a replay, a crash of a
+    // later run): Stripe is asked, nothing changes in Magento.
+    app.stripe
+        .mount(Mock::new("GET", intent_path()).respond(200, intent_3ds("requires_action")));
+    assert_eq!(app.run_again(app.order_job(42)).await, vec![Outcome::Done]);
+    assert_eq!(app.stripe.count("GET", &intent_path()), 1);
+    assert_eq!(
+        app.magento
+            .count("POST", "/rest/default/V1/orders/42/comments"),
+        1
+    );
+    assert_eq!(app.stripe.count("POST", "/v1/payment_intents"), 1);
+    assert_eq!(app.store.dead_letters(10).await.unwrap().len(), 1);
+
+    // A crash after Magento took the comment and before anything was recorded (here: a store
+    // that has no record): the order's history shows the comment, which is not added again.
+    let fresh = App::start().await;
+    let mut commented = order(42, "pending_payment", stripe_info());
+    commented["status_histories"] =
+        json!([{ "comment": AWAITING_COMMENT, "status": "pending_payment" }]);
+    fresh
+        .magento
+        .mount(Mock::new("GET", order_path(42)).respond(200, commented));
+    fresh.stripe.mount(
+        Mock::new("POST", "/v1/payment_intents")
+            .header("idempotency-key", "magento/default/order/42/payment-intent")
+            .form(intent_form(42))
+            .respond(200, intent_3ds("requires_action")),
+    );
+    fresh.store.enqueue(fresh.order_job(42), 0).await.unwrap();
+    let outcomes = fresh.drain().await;
+    assert!(
+        matches!(
+            outcomes.as_slice(),
+            [Outcome::Done, Outcome::DeadLettered { .. }]
+        ),
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        fresh
+            .magento
+            .count("POST", "/rest/default/V1/orders/42/comments"),
+        0
+    );
+    let comment = fresh
+        .store
+        .effect(&format!("{ORDER_KEY}/authentication/comment"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(comment.detail, json!(false));
+    app.assert_all_matched();
+    fresh.assert_all_matched();
+}
+
+#[tokio::test]
+async fn payment_intent_events_of_settled_or_foreign_payments_run_nothing() {
+    let app = App::start().await;
+    pay_order_42(&app).await;
+    let calls = app.magento.total() + app.stripe.total();
+    // Order 42 was paid at once: its PaymentIntent's success needs nothing more.
+    app.deliver(
+        "evt_pi_1",
+        "payment_intent.succeeded",
+        payment_intent("pi_1", 42, "succeeded"),
+    )
+    .await;
+    // Another integration's PaymentIntent on the same account.
+    let mut foreign = payment_intent("pi_other", 7, "succeeded");
+    foreign["metadata"] = json!({ "store": "shopify", "order_id": "1001" });
+    app.deliver("evt_pi_2", "payment_intent.succeeded", foreign)
+        .await;
+    assert_eq!(app.drain().await, vec![Outcome::Done, Outcome::Done]);
+    assert_eq!(app.magento.total() + app.stripe.total(), calls);
+    assert!(app.store.dead_letters(10).await.unwrap().is_empty());
+    app.assert_all_matched();
+}
+
+#[tokio::test]
+async fn an_order_not_yet_pending_payment_gets_the_waiting_status_written() {
+    let app = App::start().await;
+    app.magento.mount(
+        Mock::new("GET", order_path(42))
+            .times(1)
+            .respond(200, order(42, "new", stripe_info())),
+    );
+    app.stripe.mount(
+        Mock::new("POST", "/v1/payment_intents")
+            .form(intent_form(42))
+            .respond(200, intent_3ds("requires_action")),
+    );
+    app.magento.mount(awaiting_comment_mock(false));
+    // Magento 2.4.7+: the comment leaves the status as it was, so it is written on the order.
+    app.magento.mount(
+        Mock::new("GET", order_path(42))
+            .query(&[("fields", "entity_id,state,status")])
+            .respond(
+                200,
+                json!({ "entity_id": 42, "state": "new", "status": "new" }),
+            ),
+    );
+    app.magento.mount(
+        Mock::new("POST", "/rest/default/V1/orders")
+            .json(json!({ "entity": { "entity_id": 42, "state": "pending_payment", "status": "pending_payment" } }))
+            .respond(200, json!({ "entity_id": 42, "state": "pending_payment", "status": "pending_payment" })),
+    );
+    app.store.enqueue(app.order_job(42), 0).await.unwrap();
+    let outcomes = app.drain().await;
+    assert!(
+        matches!(
+            outcomes.as_slice(),
+            [Outcome::Done, Outcome::DeadLettered { .. }]
+        ),
+        "{outcomes:?}"
+    );
+    assert_eq!(app.magento.count("POST", "/rest/default/V1/orders"), 1);
+    assert_eq!(
+        app.magento
+            .count("POST", "/rest/default/V1/orders/42/comments"),
+        1
+    );
+    app.assert_all_matched();
+}
+
+#[tokio::test]
+async fn a_payment_authenticated_at_the_deadline_is_not_canceled() {
+    let app =
+        App::start_with(Config::new(STORE, ACCOUNT).authentication_deadline(Duration::ZERO)).await;
+    app.stripe.mount(
+        Mock::new("GET", intent_path())
+            .times(1)
+            .respond(200, intent_3ds("requires_action")),
+    );
+    // The customer authenticated just before the cancellation reached Stripe.
+    app.stripe.mount(
+        Mock::new("POST", format!("{}/cancel", intent_path())).respond(
+            400,
+            json!({ "error": {
+                "type": "invalid_request_error", "code": "payment_intent_unexpected_state",
+                "message": "You cannot cancel this PaymentIntent because it has a status of succeeded."
+            }}),
+        ),
+    );
+    app.stripe
+        .mount(Mock::new("GET", intent_path()).respond(200, intent_3ds("succeeded")));
+    app.magento.mount(
+        Mock::new("GET", order_path(42)).respond(200, order(42, "pending_payment", stripe_info())),
+    );
+    app.magento.mount(awaiting_comment_mock(false));
+    app.stripe.mount(
+        Mock::new("POST", "/v1/payment_intents")
+            .form(intent_form(42))
+            .respond(200, intent_3ds("requires_action")),
+    );
+    app.store.enqueue(app.order_job(42), 0).await.unwrap();
+    let outcomes = app.drain().await;
+    assert_eq!(outcomes.len(), 4, "{outcomes:?}");
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, Outcome::DeadLettered { .. }))
+            .count(),
+        1,
+        "only the person's item: {outcomes:?}"
+    );
+    let result = app
+        .store
+        .effect(&format!("{ORDER_KEY}/authentication/result"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(result.detail, json!("authenticated"));
+    let cancel = app
+        .store
+        .effect(&format!("{ORDER_KEY}/authentication/cancel"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cancel.detail, json!(false));
+    // No failed-payment status.
+    assert_eq!(app.magento.count("POST", "/rest/default/V1/orders"), 0);
+    assert_eq!(
+        app.magento
+            .count("POST", "/rest/default/V1/orders/42/comments"),
+        1
+    );
+    app.assert_all_matched();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3-D Secure end to end through the sandbox's Magento and Stripe fakes.
+
+mod through_the_sandbox {
+    use super::*;
+    use sandbox::magento::{MagentoFake, NewOrder};
+    use sandbox::stripe::StripeFake;
+    use sandbox::{Faults, Running};
+
+    struct Sandboxed {
+        magento: Running<MagentoFake>,
+        stripe: Running<StripeFake>,
+        ledger: Arc<erp::LocalLedger>,
+        store: Arc<SqliteStore>,
+        flows: MagentoStripe,
+        worker: Worker,
+        /// Stripe events already delivered.
+        seen: Mutex<usize>,
+    }
+
+    impl Sandboxed {
+        async fn start() -> Self {
+            let faults = Faults::default();
+            let magento = Running::start(MagentoFake::new(), &faults).await.unwrap();
+            let stripe = Running::start(StripeFake::new(), &faults).await.unwrap();
+            let ledger = Arc::new(erp::LocalLedger::open_in_memory().unwrap());
+            let store = Arc::new(SqliteStore::in_memory().unwrap());
+            let magento_client = magento::Client::builder(
+                magento.base_url().as_str(),
+                magento::Credentials::oauth(
+                    magento.fake.consumer_key(),
+                    magento.fake.consumer_secret(),
+                    magento.fake.access_token(),
+                    magento.fake.access_token_secret(),
+                ),
+            )
+            .store_code(STORE)
+            .build()
+            .unwrap();
+            let stripe_client = stripe_client::Client::builder(secrecy::SecretString::from(
+                stripe.fake.secret_key().to_owned(),
+            ))
+            .base_url(stripe.base_url().as_str())
+            .build()
+            .unwrap();
+            let erp: Arc<dyn Erp> = ledger.clone();
+            let flows = MagentoStripe::new(
+                magento_client,
+                stripe_client,
+                erp,
+                Config::new(STORE, ACCOUNT),
+            );
+            let worker = flows.register(Worker::new(
+                Arc::clone(&store),
+                WorkerConfig::new("w1").poll_interval(Duration::from_millis(5)),
+            ));
+            Self {
+                magento,
+                stripe,
+                ledger,
+                store,
+                flows,
+                worker,
+                seen: Mutex::new(0),
+            }
+        }
+
+        /// A `pending_payment` order of 3 × 50.00 + 5.00 USD paid with `payment_method`.
+        fn order(&self, payment_method: &str) -> i64 {
+            let mut order = NewOrder::new("jane@example.com").item("TEE-1", 3, 50.into());
+            order.payment_method = "stripe_payments".into();
+            order.payment_info = vec![("stripe_payment_method".into(), payment_method.into())];
+            order.state = "pending_payment".into();
+            self.magento.fake.create_order(order)
+        }
+
+        async fn drain(&self) -> Vec<Outcome> {
+            let (tx, mut shutdown) = watch::channel(false);
+            let mut outcomes = Vec::new();
+            let mut idle = 0;
+            while idle < 10 {
+                match self.worker.run_once(&mut shutdown).await.unwrap() {
+                    Some(outcome) => {
+                        idle = 0;
+                        outcomes.push(outcome);
+                    }
+                    None => {
+                        idle += 1;
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                }
+            }
+            drop(tx);
+            outcomes
+        }
+
+        /// Stores the fake's new events that have a route, as the intake does.
+        async fn deliver_events(&self) {
+            let events = self.stripe.fake.events();
+            let start = std::mem::replace(&mut *self.seen.lock().unwrap(), events.len());
+            let routes = self.flows.routes();
+            for event in &events[start..] {
+                let topic = event["type"].as_str().unwrap();
+                let Some(route) = routes.iter().find(|r| r.topic() == topic) else {
+                    continue;
+                };
+                let body = serde_json::to_vec(event).unwrap();
+                let event_id = event["id"].as_str().unwrap();
+                let delivery = Delivery {
+                    provider: System::Stripe,
+                    event_id,
+                    topic,
+                    account: None,
+                    body: &body,
+                };
+                let job = route.plan(&delivery).unwrap();
+                self.store
+                    .accept_event(
+                        NewEvent {
+                            provider: System::Stripe,
+                            event_id: event_id.into(),
+                            topic: topic.into(),
+                            payload: body.clone(),
+                        },
+                        Some(JobPlan::Run(job)),
+                        flows::now_millis(),
+                    )
+                    .await
+                    .unwrap();
+            }
+        }
+
+        /// Runs order `id`'s payment, then what Stripe's events start, until nothing is left.
+        async fn pay(&self, id: i64) -> Vec<Outcome> {
+            self.store
+                .enqueue(
+                    job(&self.flows.order_payment(), &MagentoOrder { entity_id: id }).unwrap(),
+                    0,
+                )
+                .await
+                .unwrap();
+            self.settle().await
+        }
+
+        async fn settle(&self) -> Vec<Outcome> {
+            let mut outcomes = self.drain().await;
+            self.deliver_events().await;
+            outcomes.extend(self.drain().await);
+            outcomes
+        }
+
+        fn order_json(&self, id: i64) -> Value {
+            self.magento.fake.order_json(id).unwrap()
+        }
+
+        /// The PaymentIntent the order's flow created.
+        async fn payment_intent(&self, id: i64) -> String {
+            let effect = self
+                .store
+                .effect(&format!("magento/default/order/{id}/payment-intent"))
+                .await
+                .unwrap()
+                .unwrap();
+            effect.detail["payment_intent"].as_str().unwrap().to_owned()
+        }
+    }
+
+    fn comments(order: &Value) -> Vec<String> {
+        order["status_histories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["comment"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_three_d_secure_payment_is_held_then_invoiced_or_failed() {
+        let app = Sandboxed::start().await;
+
+        // Authenticated: held with its comment and the person's item, then invoiced and booked.
+        let paid = app.order("pm_card_authenticationRequired");
+        let outcomes = app.pay(paid).await;
+        assert!(
+            matches!(
+                outcomes.as_slice(),
+                [Outcome::Done, Outcome::DeadLettered { .. }]
+            ),
+            "{outcomes:?}"
+        );
+        let pi = app.payment_intent(paid).await;
+        let order = app.order_json(paid);
+        assert_eq!(order["state"], "pending_payment");
+        assert_eq!(order["status"], "pending_payment");
+        let expected = format!(
+            "Payment awaits the customer's authentication (3-D Secure) with their card issuer. \
+             Stripe PaymentIntent {pi}."
+        );
+        assert!(comments(&order).contains(&expected), "{order}");
+        let waiting = app.store.dead_letters(10).await.unwrap();
+        assert_eq!(waiting.len(), 1);
+        assert!(waiting[0].reason.contains(&pi), "{}", waiting[0].reason);
+
+        app.stripe.fake.answer_authentication(&pi, true).unwrap();
+        let outcomes = app.settle().await;
+        assert!(outcomes.iter().all(|o| *o == Outcome::Done), "{outcomes:?}");
+        let order = app.order_json(paid);
+        assert_eq!(order["state"], "processing", "{order}");
+        assert_eq!(order["total_invoiced"], order["grand_total"]);
+        let reference = format!("magento/default/order/{paid}/invoice");
+        assert!(
+            app.ledger
+                .find_by_external_ref(&reference)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(app.ledger.open_receivables().await.unwrap().is_empty());
+
+        // Refused: the failed-payment status, no invoice.
+        let refused = app.order("pm_card_authenticationRequiredOnSetup");
+        app.pay(refused).await;
+        let pi = app.payment_intent(refused).await;
+        app.stripe.fake.answer_authentication(&pi, false).unwrap();
+        let outcomes = app.settle().await;
+        assert!(outcomes.iter().all(|o| *o == Outcome::Done), "{outcomes:?}");
+        let order = app.order_json(refused);
+        assert_eq!(order["status"], "payment_failed", "{order}");
+        assert!(order["total_invoiced"].is_null() || order["total_invoiced"] == json!(0));
+        assert!(
+            comments(&order)
+                .iter()
+                .any(|c| c.contains("failed authentication")),
+            "{order}"
         );
     }
 }

@@ -21,6 +21,11 @@ pub(crate) enum Behaviour {
     EarlyFraudWarning,
     /// The charge succeeds, then the cardholder disputes it as fraudulent.
     Dispute,
+    /// The issuer asks for 3-D Secure: a confirmation leaves the PaymentIntent in
+    /// `requires_action`, charging nothing, until
+    /// [`StripeFake::answer_authentication`](super::StripeFake::answer_authentication) plays the customer's
+    /// answer.
+    Authenticate,
 }
 
 /// One test card.
@@ -169,6 +174,20 @@ pub(crate) const CARDS: &[TestCard] = &[
         token: "pm_card_createDispute",
         brand: "visa",
         behaviour: Behaviour::Dispute,
+    },
+    // 3-D Secure ("Authenticate unless set up" and "Always authenticate"): the fake asks for
+    // authentication on every confirmation, off-session ones included.
+    TestCard {
+        number: Cow::Borrowed("4000002500003155"),
+        token: "pm_card_authenticationRequiredOnSetup",
+        brand: "visa",
+        behaviour: Behaviour::Authenticate,
+    },
+    TestCard {
+        number: Cow::Borrowed("4000002760003184"),
+        token: "pm_card_authenticationRequired",
+        brand: "visa",
+        behaviour: Behaviour::Authenticate,
     },
 ];
 

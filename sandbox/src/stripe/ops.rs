@@ -562,6 +562,16 @@ impl State {
         };
         let card = pm.card.clone();
         let pm_json = self.payment_method_json(pm);
+        if card.behaviour == Behaviour::Authenticate && pi.status != "requires_action" {
+            // Nothing is charged before the customer authenticates.
+            if let Some(pi) = self.payment_intents.get_mut(id) {
+                pi.status = "requires_action";
+                pi.last_payment_error = None;
+            }
+            let pi_json = self.pi_json_by_id(id);
+            self.emit("payment_intent.requires_action", pi_json, None);
+            return Ok(());
+        }
         let charge_id = new_id("ch");
         let mut charge = Charge {
             id: charge_id.clone(),
@@ -686,6 +696,39 @@ impl State {
             self.after_capture(&charge_id);
         }
         Ok(())
+    }
+
+    /// Plays the customer's answer to a PaymentIntent's 3-D Secure challenge: authenticated, it
+    /// is charged as a confirmation would; refused, it goes back to `requires_payment_method`
+    /// with Stripe's `payment_intent_authentication_failure` and `payment_intent.payment_failed`.
+    /// `None` when no PaymentIntent `id` waits in `requires_action`.
+    pub(crate) fn answer_authentication(&mut self, id: &str, authenticated: bool) -> Option<Value> {
+        let pi = self.payment_intents.get(id)?;
+        if pi.status != "requires_action" {
+            return None;
+        }
+        if authenticated {
+            self.confirm(id).ok()?;
+            return Some(self.pi_json_by_id(id));
+        }
+        let pm_json = pi
+            .payment_method
+            .as_deref()
+            .and_then(|pm| self.payment_methods.get(pm))
+            .map_or(Value::Null, |pm| self.payment_method_json(pm));
+        if let Some(pi) = self.payment_intents.get_mut(id) {
+            pi.status = "requires_payment_method";
+            pi.last_payment_error = Some(json!({
+                "code": "payment_intent_authentication_failure",
+                "doc_url": "https://stripe.com/docs/error-codes/payment-intent-authentication-failure",
+                "message": "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.",
+                "payment_method": pm_json,
+                "type": "invalid_request_error",
+            }));
+        }
+        let pi_json = self.pi_json_by_id(id);
+        self.emit("payment_intent.payment_failed", pi_json.clone(), None);
+        Some(pi_json)
     }
 
     pub(crate) fn capture_payment_intent(&mut self, id: &str, p: &Params) -> Answer {

@@ -362,7 +362,12 @@ impl State {
             "latest_charge": opt(&pi.latest_charge),
             "livemode": false,
             "metadata": meta(&pi.metadata),
-            "next_action": null,
+            // What Stripe.js needs for the challenge (the fake's shape: no URL to follow).
+            "next_action": if pi.status == "requires_action" {
+                json!({"type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect"}})
+            } else {
+                Value::Null
+            },
             "on_behalf_of": null,
             "payment_method": opt(&pi.payment_method),
             "payment_method_options": {},

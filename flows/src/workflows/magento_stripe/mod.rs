@@ -2,10 +2,13 @@
 //!
 //! | flow | job kind | entity | started by | steps |
 //! |---|---|---|---|---|
-//! | [`OrderPayment`] | `magento.order-payment` | `magento/{store}/order/{entity_id}` | [`MagentoOrderPoller`] (Magento Open Source sends no webhooks) | mapped and validated → Stripe PaymentIntent confirmed at once, or the failed-payment status on a decline |
+//! | [`OrderPayment`] | `magento.order-payment` | `magento/{store}/order/{entity_id}` | [`MagentoOrderPoller`] (Magento Open Source sends no webhooks) | mapped and validated → Stripe PaymentIntent confirmed at once, or the failed-payment status on a decline, or on `requires_action` the [3-D Secure](#3-d-secure) wait |
 //! | [`ChargeSucceeded`] | `stripe.charge-succeeded` | `stripe/{account}/charge/{charge id}` | `charge.succeeded` | offline Magento invoice (Stripe already captured), history comment with the transaction id, status `processing` → ERP customer, sales order, invoice and payment (with the Stripe fee) |
 //! | [`ChargeRefunded`] | `stripe.charge-refunded` | the charge's | `charge.refunded` (each one runs the job once more) | one offline Magento credit memo per succeeded Stripe refund → ERP credit memo and refund payment |
 //! | [`Shipment`] | `magento.shipment` | `magento/{store}/order/{id}/shipment/{tracking}` | [`MagentoStripe::shipped_job`] | Magento shipment with its track |
+//! | [`PaymentIntentChanged`] | `stripe.payment-intent` | `stripe/{account}/event/{event id}` | `payment_intent.succeeded`, `payment_intent.payment_failed`, `payment_intent.canceled` | runs [`OrderPayment`] again when its order waits for this PaymentIntent's authentication |
+//! | [`AuthenticationNotice`] | `magento.awaiting-authentication` | the order's | [`OrderPayment`], on `requires_action` | a dead letter a person sees: which order waits for 3-D Secure, since when, until when |
+//! | [`AuthenticationDeadline`] | `magento.authentication-deadline` | the order's | [`OrderPayment`], scheduled at the deadline | runs [`OrderPayment`] again unless the wait ended |
 //!
 //! # Where the payment method comes from
 //!
@@ -34,6 +37,52 @@
 //! | credit memo | `refund/{refund id}/magento/credit-memo` (under the charge) | the order's `total_refunded` is checked first |
 //! | ERP refund | `refund/{refund id}/erp/credit-memo`, `.../erp/refund-payment` | ERP external references |
 //! | shipment | `magento/shipment` (under the shipment) | the order's shipped quantities are checked first |
+//! | 3-D Secure status and comment | `authentication/comment` (under the order) | saved at once; the order's comments are checked first |
+//! | PaymentIntent canceled at the deadline | `authentication/cancel` | the key is sent as Stripe's `Idempotency-Key` |
+//! | end of the wait | `authentication/result` (`authenticated`, `failed`, `expired`) | a record only |
+//!
+//! # 3-D Secure
+//!
+//! A PaymentIntent that Stripe answers with `requires_action` waits for the customer to
+//! authenticate with their card issuer (the storefront shows the challenge with Stripe.js). The
+//! order then gets, once:
+//! - the status [`AuthenticationCtx::status`] (`pending_payment` on state `pending_payment` by
+//!   default) and the comment "Payment awaits the customer's authentication (3-D Secure) with
+//!   their card issuer. Stripe PaymentIntent pi_..."; the comment is e-mailed to the customer
+//!   (`is_customer_notified`) when [`Config::notify_authentication`] is on (off by default). An
+//!   order already in that status gets the comment alone; another gets it through the
+//!   comment-and-status call that also writes the status on Magento 2.4.7+. The state stays
+//!   `pending_payment`: Magento's predefined statuses include Pending Payment
+//!   (`pending_payment`, the state in which an order waits for a payment gateway) and Payment
+//!   Review (`payment_review`) (Adobe Commerce merchant docs, *Order status*:
+//!   experienceleague.adobe.com/en/docs/commerce-admin/stores-sales/order-management/orders/order-status,
+//!   and the 2.3 archive, commerce-docs.github.io/merchdocs-archive/user-guide/v2.3/sales/order-status.html).
+//!   Not `payment_review`: Magento's `Order::canInvoice()` (and the void check `canCancel()`
+//!   uses) refuse an order in that state (`isPaymentReview()`), so the invoice of an
+//!   authenticated payment could not follow, nor could a person cancel the order;
+//! - a dead letter ([`AuthenticationNotice`]) saying which order waits, for which
+//!   PaymentIntent, since when and until when; its payload holds the same fields. Nothing of it,
+//!   nor of the records, holds the PaymentIntent's `client_secret`. Replayed, it completes once
+//!   the wait has ended;
+//! - a job scheduled at the deadline ([`AuthenticationCtx::deadline`], 24 hours by default).
+//!
+//! The order's job then ends its run: a queued job cannot be woken early, so the wait is
+//! records and scheduled jobs, which cost no attempt and survive restarts. Each later run of
+//! [`OrderPayment`] (a `payment_intent.*` event about that PaymentIntent, the deadline, a replay)
+//! reads the PaymentIntent from Stripe and finishes the wait as it says:
+//! - `succeeded` (or `processing`, `requires_capture`): recorded `authenticated`;
+//!   `charge.succeeded` invoices and books the order as any payment ([`ChargeSucceeded`]);
+//! - `requires_payment_method` (Stripe's `payment_intent_authentication_failure`) or `canceled`:
+//!   the failed-payment status and comment of a decline, recorded `failed`;
+//! - still `requires_action` after the deadline: the PaymentIntent is canceled (`abandoned`),
+//!   the order gets the failed-payment status with a comment naming the deadline, and the job
+//!   goes to dead letters saying so (replaying it changes nothing). A PaymentIntent decided just
+//!   before the cancellation is finished as Stripe says.
+//!
+//! An event that arrives before the order's PaymentIntent is on record (it is saved as soon as
+//! Stripe answers, so only within those milliseconds) does not run the order's job; the deadline
+//! does, and finishes the wait as Stripe says then. While an order waits, its deadline job
+//! counts among the queued jobs ([`crate::store::Counts::queued`]).
 //!
 //! A decline ends the flow cleanly: the order gets the merchant's failed-payment status and a
 //! comment, the job completes and nothing is retried. Mapping errors are permanent (dead letters,
@@ -75,6 +124,7 @@
 //! # Ok(()) }
 //! ```
 
+mod authentication;
 mod charge;
 mod payment;
 mod poller;
@@ -82,6 +132,7 @@ mod refund;
 mod shipment;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use erp::Erp;
 use mapping::erp::{ErpCtx, SettlementFees};
@@ -89,6 +140,10 @@ use mapping::magento::FailureCtx;
 use mapping::{MappingError, Order, System};
 use serde::{Deserialize, Serialize};
 
+pub use authentication::{
+    AuthenticationDeadline, AuthenticationNotice, AwaitingAuthentication, PaymentIntentChanged,
+    PaymentIntentEvent,
+};
 pub use charge::ChargeSucceeded;
 pub use payment::{MagentoOrder, OrderPayment};
 pub use poller::MagentoOrderPoller;
@@ -130,6 +185,36 @@ pub struct Config {
     pub return_url: Option<String>,
     /// Days from the ERP invoice's date to its due date.
     pub payment_terms_days: u16,
+    /// What an order whose payment needs the customer's authentication (3-D Secure) gets.
+    pub authentication: AuthenticationCtx,
+}
+
+/// How an order whose PaymentIntent needs the customer's authentication (3-D Secure,
+/// `requires_action`) is handled: see the [module docs](self#3-d-secure).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AuthenticationCtx {
+    /// The order's status while it waits (`pending_payment`, the default status of Magento's
+    /// `pending_payment` state).
+    pub status: String,
+    /// The state that status belongs to (`pending_payment`).
+    pub state: magento::OrderState,
+    /// E-mail the comment to the customer (the comment's `is_customer_notified`).
+    pub notify_customer: bool,
+    /// How long the customer has to authenticate before the PaymentIntent is canceled and the
+    /// order gets the failed-payment status (24 hours).
+    pub deadline: Duration,
+}
+
+impl Default for AuthenticationCtx {
+    fn default() -> Self {
+        Self {
+            status: "pending_payment".to_owned(),
+            state: magento::OrderState::PendingPayment,
+            notify_customer: false,
+            deadline: Duration::from_secs(24 * 60 * 60),
+        }
+    }
 }
 
 impl Config {
@@ -149,7 +234,35 @@ impl Config {
             notify_customer: false,
             return_url: None,
             payment_terms_days: 0,
+            authentication: AuthenticationCtx::default(),
         }
+    }
+
+    /// Sets the status, and the state it belongs to, of an order waiting for its customer's
+    /// authentication (`pending_payment` on `pending_payment` by default).
+    #[must_use]
+    pub fn authentication_status(
+        mut self,
+        status: impl Into<String>,
+        state: magento::OrderState,
+    ) -> Self {
+        self.authentication.status = status.into();
+        self.authentication.state = state;
+        self
+    }
+
+    /// E-mails the "awaits your authentication" comment to the customer (off by default).
+    #[must_use]
+    pub fn notify_authentication(mut self, notify: bool) -> Self {
+        self.authentication.notify_customer = notify;
+        self
+    }
+
+    /// Sets how long a customer has to authenticate a payment (24 hours by default).
+    #[must_use]
+    pub fn authentication_deadline(mut self, deadline: Duration) -> Self {
+        self.authentication.deadline = deadline;
+        self
     }
 
     /// Sets the failed-payment status and the state it is assigned to.
@@ -300,20 +413,38 @@ impl MagentoStripe {
         &self.shared.config
     }
 
-    /// Registers [`OrderPayment`], [`ChargeSucceeded`], [`ChargeRefunded`] and [`Shipment`].
+    /// Registers [`OrderPayment`], [`ChargeSucceeded`], [`ChargeRefunded`], [`Shipment`] and the
+    /// 3-D Secure flows ([`PaymentIntentChanged`], [`AuthenticationNotice`],
+    /// [`AuthenticationDeadline`]).
     pub fn register(&self, worker: Worker) -> Worker {
         worker
             .flow(OrderPayment(Arc::clone(&self.shared)))
+            .flow(PaymentIntentChanged(Arc::clone(&self.shared)))
+            .flow(AuthenticationNotice(Arc::clone(&self.shared)))
+            .flow(AuthenticationDeadline(Arc::clone(&self.shared)))
             .flow(ChargeSucceeded(Arc::clone(&self.shared)))
             .flow(ChargeRefunded(Arc::clone(&self.shared)))
             .flow(Shipment(Arc::clone(&self.shared)))
     }
 
-    /// The intake routes: `charge.succeeded` and `charge.refunded`, to the job of their charge.
+    /// The intake routes: `charge.succeeded` and `charge.refunded`, to the job of their charge;
+    /// `payment_intent.succeeded`, `payment_intent.payment_failed` and
+    /// `payment_intent.canceled`, one [`PaymentIntentChanged`] job each.
     pub fn routes(&self) -> Vec<Route> {
         let succeeded = ChargeSucceeded(Arc::clone(&self.shared));
         let refunded = ChargeRefunded(Arc::clone(&self.shared));
-        vec![
+        let intents = [
+            "payment_intent.succeeded",
+            "payment_intent.payment_failed",
+            "payment_intent.canceled",
+        ]
+        .map(|topic| {
+            let changed = PaymentIntentChanged(Arc::clone(&self.shared));
+            Route::new(System::Stripe, topic, move |d: &Delivery<'_>| {
+                job(&changed, &PaymentIntentEvent::of(d)?)
+            })
+        });
+        let mut routes = vec![
             Route::new(
                 System::Stripe,
                 "charge.succeeded",
@@ -331,7 +462,9 @@ impl MagentoStripe {
                     })
                 },
             ),
-        ]
+        ];
+        routes.extend(intents);
+        routes
     }
 
     /// The poller that finds this store's orders waiting for payment, enqueuing into `store`.

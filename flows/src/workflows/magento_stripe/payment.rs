@@ -12,15 +12,17 @@ use mapping::{
 use serde::{Deserialize, Serialize};
 use stripe_client::{AllowRedirects, ApiError, AutomaticPaymentMethods, PaymentOutcome};
 
+use super::authentication::{self, REQUIRES_ACTION};
 use super::{CUSTOMER_KEY, PAYMENT_METHOD_KEY, Shared, canonical};
 use crate::StepError;
 use crate::booking::OrderBooking;
 use crate::workflow::{EntityKey, Flow, JobKind, Step, StepCtx};
 
 /// The PaymentIntent, created with the step's key as its `Idempotency-Key`.
-const PAYMENT_INTENT: Step<IntentOutcome> = Step::new("payment-intent", System::Stripe);
+pub(super) const PAYMENT_INTENT: Step<IntentOutcome> = Step::new("payment-intent", System::Stripe);
 /// The failed-payment status of a declined order.
-const PAYMENT_FAILURE: Step<FailureRecorded> = Step::new("payment-failure", System::Magento);
+pub(super) const PAYMENT_FAILURE: Step<FailureRecorded> =
+    Step::new("payment-failure", System::Magento);
 /// The comment on an order that cannot be booked (and so is not charged).
 const REVIEW: Step<()> = Step::new("review", System::Magento);
 
@@ -44,7 +46,7 @@ impl std::fmt::Debug for OrderPayment {
 /// What creating the PaymentIntent came to, as recorded under its effect key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-enum IntentOutcome {
+pub(super) enum IntentOutcome {
     /// Stripe accepted it; `charge.succeeded` follows when the money is taken.
     Created {
         payment_intent: String,
@@ -56,7 +58,7 @@ enum IntentOutcome {
 
 /// What recording the failed payment did.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct FailureRecorded {
+pub(super) struct FailureRecorded {
     status: Option<String>,
     already: bool,
 }
@@ -74,11 +76,21 @@ impl Flow for OrderPayment {
     async fn run(&self, ctx: &StepCtx<'_>, input: MagentoOrder) -> Result<(), StepError> {
         let shared = &*self.0;
         let entity_id = input.entity_id;
-        // A run after the flow ended (a replay, a poll that finds the order again) calls nothing.
+        // A run after the flow ended (a replay, a poll that finds the order again) calls nothing;
+        // an order waiting for its customer's authentication looks at Stripe again.
         let recorded = ctx.recorded(&PAYMENT_INTENT)?;
-        if matches!(recorded, Some(IntentOutcome::Created { .. }))
-            || ctx.recorded(&PAYMENT_FAILURE)?.is_some()
+        if ctx.recorded(&PAYMENT_FAILURE)?.is_some() || authentication::ended(ctx)? {
+            return Ok(());
+        }
+        if let Some(IntentOutcome::Created {
+            payment_intent,
+            status,
+        }) = &recorded
         {
+            if status == REQUIRES_ACTION {
+                return authentication::run(&self.0, ctx, entity_id, payment_intent, None, false)
+                    .await;
+            }
             return Ok(());
         }
 
@@ -140,35 +152,21 @@ impl Flow for OrderPayment {
             IntentOutcome::Created {
                 payment_intent,
                 status,
+            } if status == REQUIRES_ACTION => {
+                // On record before the wait starts: the events that end it look for it.
+                ctx.save().await?;
+                authentication::run(&self.0, ctx, entity_id, &payment_intent, Some(order), true)
+                    .await
+            }
+            IntentOutcome::Created {
+                payment_intent,
+                status,
             } => {
-                if status == "requires_action" {
-                    tracing::warn!(order = entity_id, %payment_intent, "payment needs the customer's authentication");
-                } else {
-                    tracing::info!(order = entity_id, %payment_intent, %status, "payment intent created");
-                }
+                tracing::info!(order = entity_id, %payment_intent, %status, "payment intent created");
                 Ok(())
             }
             IntentOutcome::Declined { payment } => {
-                let failure = to_magento_payment_failure(&payment, &shared.config.failure)?;
-                ctx.once(&PAYMENT_FAILURE, || async {
-                    // The call adds a comment each time: skip it when an earlier run got through.
-                    if order.status.as_deref() == Some(failure.status.as_str()) {
-                        return Ok(FailureRecorded {
-                            status: order.status.clone(),
-                            already: true,
-                        });
-                    }
-                    let recorded = shared
-                        .magento
-                        .orders()
-                        .record_payment_failure(entity_id, &failure)
-                        .await?;
-                    Ok(FailureRecorded {
-                        status: recorded.status,
-                        already: false,
-                    })
-                })
-                .await?;
+                record_failure(shared, ctx, entity_id, &order, &payment).await?;
                 tracing::info!(
                     order = entity_id,
                     "payment declined; failed-payment status recorded"
@@ -177,6 +175,37 @@ impl Flow for OrderPayment {
             }
         }
     }
+}
+
+/// Gives the order the merchant's failed-payment status with a comment saying why (once).
+pub(super) async fn record_failure(
+    shared: &Shared,
+    ctx: &StepCtx<'_>,
+    entity_id: i64,
+    order: &magento::Order,
+    payment: &Payment,
+) -> Result<(), StepError> {
+    let failure = to_magento_payment_failure(payment, &shared.config.failure)?;
+    ctx.once(&PAYMENT_FAILURE, || async {
+        // The call adds a comment each time: skip it when an earlier run got through.
+        if order.status.as_deref() == Some(failure.status.as_str()) {
+            return Ok(FailureRecorded {
+                status: order.status.clone(),
+                already: true,
+            });
+        }
+        let recorded = shared
+            .magento
+            .orders()
+            .record_payment_failure(entity_id, &failure)
+            .await?;
+        Ok(FailureRecorded {
+            status: recorded.status,
+            already: false,
+        })
+    })
+    .await?;
+    Ok(())
 }
 
 /// What the PaymentIntent needs, mapped before any money moves.
@@ -257,7 +286,6 @@ fn payment_info(
 
 /// The declined payment: the PaymentIntent Stripe returned with the decline, through the
 /// canonical mapping; without one, the order's total with the decline's charge id and message.
-/// Card brand and last four digits are dropped: the record goes to the effect log.
 fn declined_payment(decline: &ApiError, order: &Order) -> Result<Payment, StepError> {
     let mut payment = match decline.error.payment_intent.as_deref() {
         Some(intent) => Payment::try_from(intent)?,
@@ -280,13 +308,20 @@ fn declined_payment(decline: &ApiError, order: &Order) -> Result<Payment, StepEr
     };
     // A PaymentIntent that still says `requires_payment_method` without its error is a decline
     // all the same: Stripe answered 402.
+    let message = payment.message.take().or_else(|| decline_message(decline));
+    Ok(as_declined(payment, message))
+}
+
+/// `payment` as a decline for the order's comment, with `message` when given (else its own).
+/// Card brand and last four digits are dropped: the record goes to the effect log.
+pub(super) fn as_declined(mut payment: Payment, message: Option<String>) -> Payment {
     payment.status = PaymentStatus::Declined;
     payment.card_brand = None;
     payment.card_last4 = None;
-    if payment.message.is_none() {
-        payment.message = decline_message(decline);
+    if message.is_some() {
+        payment.message = message;
     }
-    Ok(payment)
+    payment
 }
 
 /// `message (code/decline_code)`, from what Stripe said.
