@@ -53,7 +53,7 @@ pub trait Erp: Send + Sync {
     ///
     /// ```no_run
     /// # use erp::{CurrencyCode, Erp, LineItem, Money, SalesOrder};
-    /// # async fn run(erp: &dyn Erp, date: chrono::NaiveDate) -> Result<(), erp::Error> {
+    /// # async fn run(erp: &dyn Erp, date: time::Date) -> Result<(), erp::Error> {
     /// let usd = CurrencyCode::new("USD")?;
     /// let rec = erp
     ///     .create_sales_order(&SalesOrder {
@@ -80,7 +80,7 @@ pub trait Erp: Send + Sync {
     ///
     /// ```no_run
     /// # use erp::{CurrencyCode, Erp, Invoice, Money};
-    /// # async fn run(erp: &dyn Erp, date: chrono::NaiveDate) -> Result<(), erp::Error> {
+    /// # async fn run(erp: &dyn Erp, date: time::Date) -> Result<(), erp::Error> {
     /// let usd = CurrencyCode::new("USD")?;
     /// erp.create_invoice(&Invoice {
     ///     external_ref: "shopify/shop1/order/42/invoice".into(),
@@ -102,7 +102,7 @@ pub trait Erp: Send + Sync {
     ///
     /// ```no_run
     /// # use erp::{CurrencyCode, Erp, Gateway, Money, Payment, PaymentDirection};
-    /// # async fn run(erp: &dyn Erp, date: chrono::NaiveDate) -> Result<(), erp::Error> {
+    /// # async fn run(erp: &dyn Erp, date: time::Date) -> Result<(), erp::Error> {
     /// let usd = CurrencyCode::new("USD")?;
     /// erp.post_payment(&Payment {
     ///     external_ref: "paytrace/txn/123".into(),
@@ -123,7 +123,7 @@ pub trait Erp: Send + Sync {
     ///
     /// ```no_run
     /// # use erp::{CreditMemo, CurrencyCode, Erp, Money};
-    /// # async fn run(erp: &dyn Erp, date: chrono::NaiveDate) -> Result<(), erp::Error> {
+    /// # async fn run(erp: &dyn Erp, date: time::Date) -> Result<(), erp::Error> {
     /// erp.create_credit_memo(&CreditMemo {
     ///     external_ref: "shopify/shop1/refund/9".into(),
     ///     invoice_ref: "shopify/shop1/order/42/invoice".into(),
@@ -140,7 +140,7 @@ pub trait Erp: Send + Sync {
     ///
     /// ```no_run
     /// # use erp::{Account, CurrencyCode, Erp, Gateway, JournalEntry, JournalLine, Money, Side};
-    /// # async fn run(erp: &dyn Erp, date: chrono::NaiveDate) -> Result<(), erp::Error> {
+    /// # async fn run(erp: &dyn Erp, date: time::Date) -> Result<(), erp::Error> {
     /// let payout = Money::new(10_050, CurrencyCode::new("USD")?);
     /// let line = |account, side| JournalLine { account, side, amount: payout, label: None };
     /// erp.post_journal_entry(&JournalEntry {
@@ -161,7 +161,7 @@ pub trait Erp: Send + Sync {
     ///
     /// ```no_run
     /// # use erp::{CurrencyCode, Dispute, DisputeStage, Erp, Gateway, Money};
-    /// # async fn run(erp: &dyn Erp, date: chrono::NaiveDate) -> Result<(), erp::Error> {
+    /// # async fn run(erp: &dyn Erp, date: time::Date) -> Result<(), erp::Error> {
     /// let usd = CurrencyCode::new("USD")?;
     /// erp.record_dispute(&Dispute {
     ///     external_ref: "stripe/dispute/dp_1/opened".into(),

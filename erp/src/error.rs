@@ -66,6 +66,10 @@ pub enum Error {
         /// The currency given.
         found: CurrencyCode,
     },
+    /// A currency code that is not an ISO 4217 currency with a minor unit (unknown, or a code
+    /// such as `XAU` or `XXX` that has none): refused rather than given a guessed exponent.
+    #[error("{0}")]
+    UnknownCurrency(#[source] payops_core::Error),
     /// The external reference already names a document of another kind.
     #[error("external reference {external_ref:?} already names a {existing:?}")]
     ReferenceConflict {

@@ -8,12 +8,14 @@
 //!   aged-receivables report.
 //! * [`odoo`]: a connector to Odoo 19's JSON-2 API (`POST /json/2/<model>/<method>`).
 //!
-//! Money is [`Money`]: `i64` minor units and an ISO 4217 [`CurrencyCode`]; never binary floating point.
+//! Money is [`Money`]: `i64` minor units and an ISO 4217 [`CurrencyCode`] (a
+//! [`payops_core::Currency`]: a code without a minor unit is refused, never given a guessed
+//! exponent); never binary floating point. Dates are [`time::Date`], written `YYYY-MM-DD` in the
+//! ledger, to Odoo and in the documents' serde form.
 //!
 //! # Quick start
 //!
 //! ```no_run
-//! use chrono::NaiveDate;
 //! use erp::{Customer, Erp, Invoice, LineItem, LocalLedger, Money, CurrencyCode};
 //! # async fn run() -> Result<(), erp::Error> {
 //! let ledger = LocalLedger::open("ledger.sqlite3").await?;
@@ -26,7 +28,7 @@
 //!         vault_ids: vec![],
 //!     })
 //!     .await?;
-//! let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
+//! let date = time::macros::date!(2026 - 11 - 23);
 //! ledger
 //!     .create_invoice(&Invoice {
 //!         external_ref: "order-1/invoice".into(),
@@ -54,13 +56,14 @@
 //! # Layout
 //!
 //! `models/` holds the ERP-side documents (one file per document), `money.rs` the money
-//! type, `erp.rs` the trait, `ledger/` the SQLite backend (`schema.rs`, `post.rs` for the
+//! type, `date.rs` the one text form of dates, `erp.rs` the trait, `ledger/` the SQLite backend (`schema.rs`, `post.rs` for the
 //! writes, `reports.rs`) and `odoo/` the Odoo connector (`client.rs` for the HTTP plumbing
 //! and retries, `config.rs`, `connector.rs` for the start-up schema check and shared lookups,
 //! `erp_impl.rs` for the trait over Odoo, `wire.rs` for Odoo's value shapes, `jsonrpc.rs` for
 //! the legacy transport behind the `jsonrpc` feature).
 #![deny(missing_docs)]
 
+mod date;
 mod erp;
 pub mod error;
 pub mod ledger;

@@ -3,42 +3,69 @@
 use std::fmt;
 use std::str::FromStr;
 
+use payops_core::Currency;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 
-/// A three-letter ISO 4217 currency code, upper case (`"USD"`, `"EUR"`).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// An ISO 4217 currency with a minor unit, shown as its upper-case code (`"USD"`, `"EUR"`).
+///
+/// It holds a [`payops_core::Currency`], the one currency table of the workspace: a code that
+/// table does not know, or one without a minor unit (`XAU`, `XXX`), is refused at construction,
+/// so [`CurrencyCode::exponent`] never guesses.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct CurrencyCode([u8; 3]);
+pub struct CurrencyCode(Currency);
 
 impl CurrencyCode {
-    /// Parses a code; it must be one the ISO 4217 table (`iso_currency`) knows.
+    /// Parses a code in either case; it must be an ISO 4217 currency with a minor unit
+    /// ([`Error::UnknownCurrency`] otherwise).
     pub fn new(code: &str) -> Result<Self, Error> {
-        let upper = code.to_ascii_uppercase();
-        let bytes: [u8; 3] = upper.as_bytes().try_into().map_err(|_| {
-            Error::InvalidDocument(format!("currency code {code:?} is not 3 letters"))
-        })?;
-        if iso_currency::Currency::from_code(&upper).is_none() {
-            return Err(Error::InvalidDocument(format!(
-                "unknown currency code {code:?}"
-            )));
-        }
-        Ok(Self(bytes))
+        Currency::parse(code)
+            .map(Self)
+            .map_err(Error::UnknownCurrency)
     }
 
-    /// The code as a string slice.
-    pub fn as_str(&self) -> &str {
-        // Only ASCII letters are ever stored (checked in `new`).
-        std::str::from_utf8(&self.0).unwrap_or("???")
+    /// The upper-case code.
+    pub fn as_str(&self) -> &'static str {
+        self.0.code()
     }
 
     /// Number of decimal places of the currency's minor unit (ISO 4217: USD 2, JPY 0, BHD 3).
     pub fn exponent(&self) -> u32 {
-        iso_currency::Currency::from_code(self.as_str())
-            .and_then(|c| c.exponent())
-            .map_or(0, u32::from)
+        self.0.exponent()
+    }
+
+    /// The shared currency this code stands for.
+    pub fn currency(&self) -> Currency {
+        self.0
+    }
+}
+
+/// Every [`Currency`] has a minor unit, so every one is a valid code.
+impl From<Currency> for CurrencyCode {
+    fn from(currency: Currency) -> Self {
+        Self(currency)
+    }
+}
+
+impl From<CurrencyCode> for Currency {
+    fn from(code: CurrencyCode) -> Self {
+        code.0
+    }
+}
+
+/// Alphabetical by code, so that reports list currencies in a stable, readable order.
+impl Ord for CurrencyCode {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for CurrencyCode {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -165,8 +192,50 @@ mod tests {
         assert_eq!(usd().as_str(), "USD");
         assert!(CurrencyCode::new("XXXX").is_err());
         assert!(CurrencyCode::new("ZZZ").is_err());
-        assert_eq!(CurrencyCode::new("JPY").unwrap().exponent(), 0);
-        assert_eq!(CurrencyCode::new("BHD").unwrap().exponent(), 3);
+        for (code, exponent) in [("JPY", 0), ("BHD", 3), ("CLF", 4), ("usd", 2), ("ISK", 0)] {
+            assert_eq!(
+                CurrencyCode::new(code).unwrap().exponent(),
+                exponent,
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn codes_without_a_minor_unit_are_refused_not_given_exponent_zero() {
+        // XAU and XXX are in the ISO table but have no minor unit: the old lookup answered 0.
+        for code in ["XAU", "XXX", "XDR", "xag"] {
+            let err = CurrencyCode::new(code).unwrap_err();
+            assert!(
+                matches!(
+                    &err,
+                    Error::UnknownCurrency(payops_core::Error::UnknownCurrency { .. })
+                ),
+                "{code}: {err:?}"
+            );
+        }
+        assert!(serde_json::from_value::<CurrencyCode>(serde_json::json!("XAU")).is_err());
+    }
+
+    #[test]
+    fn every_shared_currency_is_a_code_with_the_same_exponent() {
+        for currency in Currency::all() {
+            let code = CurrencyCode::from(currency);
+            assert_eq!(CurrencyCode::new(currency.code()).unwrap(), code);
+            assert_eq!(code.exponent(), currency.exponent(), "{currency}");
+            assert_eq!(Currency::from(code), currency);
+        }
+    }
+
+    #[test]
+    fn codes_sort_alphabetically() {
+        let mut codes: Vec<CurrencyCode> = ["USD", "EUR", "JPY", "AED"]
+            .iter()
+            .map(|c| CurrencyCode::new(c).unwrap())
+            .collect();
+        codes.sort();
+        let sorted: Vec<&str> = codes.iter().map(CurrencyCode::as_str).collect();
+        assert_eq!(sorted, ["AED", "EUR", "JPY", "USD"]);
     }
 
     #[test]

@@ -1,67 +1,43 @@
-//! Reading decimal amounts from text and JSON without going through binary floating point.
+//! Reading decimal amounts from text and JSON exactly, never through binary floating point.
+//!
+//! Text and JSON numbers go through one reader, [`payops_core::decimal::parse_exact`]: plain or
+//! exponent notation, every digit kept or the value refused. serde_json's `arbitrary_precision`
+//! (on in this workspace) keeps a JSON number's text, so `36.450000000000000001`,
+//! `592982100899971.96` and `1e-400` are read as written, not as the nearest `f64`.
 
 use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::MappingError;
 
-/// Significant digits a JSON float can carry and still be read back exactly: any decimal with at
-/// most 15 significant digits survives the round trip through an IEEE 754 double.
-pub const MAX_FLOAT_SIGNIFICANT_DIGITS: usize = 15;
-
-/// Longest amount text accepted; far beyond any real amount, short enough to refuse junk early.
-const MAX_TEXT_LEN: usize = 40;
-
-/// Parses a plain decimal such as `"36.45"`, `"-0.5"` or `"1000"`.
+/// Parses a decimal such as `"36.45"`, `"-0.5"`, `"1000"` or `"1.2345e2"`.
 ///
-/// Only an optional `-`, digits, and an optional `.` followed by digits are accepted: no exponent,
-/// no `+`, no spaces, no thousands separators, so what is read is exactly what was written.
+/// The grammar is `[+-]digits[.digits][(e|E)[+-]digits]` (no spaces, no thousands separators).
+/// The value is kept exactly, with the scale written (`"1.50"` stays `1.50`); one that a 96-bit
+/// decimal cannot hold exactly (more than 28 decimal places of significant digits, more than 96
+/// bits of mantissa) is refused, never rounded. Errors are [`MappingError::InvalidAmount`]
+/// naming `field`.
 pub fn parse_decimal(text: &str, field: &str) -> Result<Decimal, MappingError> {
-    let invalid = |reason| MappingError::InvalidAmount {
+    payops_core::decimal::parse_exact(text).map_err(|err| MappingError::InvalidAmount {
         field: field.to_owned(),
         value: text.to_owned(),
-        reason,
-    };
-    if text.len() > MAX_TEXT_LEN {
-        return Err(invalid("too long"));
-    }
-    let unsigned = text.strip_prefix('-').unwrap_or(text);
-    let (int, frac) = match unsigned.split_once('.') {
-        Some((int, frac)) => (int, Some(frac)),
-        None => (unsigned, None),
-    };
-    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !all_digits(int) || frac.is_some_and(|f| !all_digits(f)) {
-        return Err(invalid("expected digits with an optional '-' and '.'"));
-    }
-    Decimal::from_str_exact(text).map_err(|_| invalid("more digits than a 96-bit decimal holds"))
+        reason: match err {
+            payops_core::Error::InexactDecimal { reason, .. } => reason,
+            _ => "not an exact decimal",
+        },
+    })
 }
 
-/// Reads a JSON amount that may arrive as an integer, a float or a string (Magento sends all three;
-/// PayTrace sends floats).
+/// Reads a JSON amount that may arrive as a number or a string (Magento sends ints, floats and
+/// strings; PayTrace numbers, and strings in its exports).
 ///
-/// Floats are read through their shortest round-trip representation, which is exact for every
-/// value written with at most [`MAX_FLOAT_SIGNIFICANT_DIGITS`] significant digits; a float that
-/// needs more digits is refused instead of being guessed at.
+/// A number is read from its JSON text, a string (without surrounding spaces) by the same
+/// [`parse_decimal`]: `36.45` and `"36.45"` give the same value, and nothing goes through
+/// `f64`. `null` is [`MappingError::MissingField`].
 pub fn decimal_from_json(value: &Value, field: &str) -> Result<Decimal, MappingError> {
     match value {
         Value::String(text) => parse_decimal(text.trim(), field),
-        Value::Number(number) => {
-            if let Some(i) = number.as_i64() {
-                Ok(Decimal::from(i))
-            } else if let Some(u) = number.as_u64() {
-                Ok(Decimal::from(u))
-            } else {
-                match number.as_f64() {
-                    Some(float) => decimal_from_f64(float, field),
-                    None => Err(MappingError::InvalidAmount {
-                        field: field.to_owned(),
-                        value: number.to_string(),
-                        reason: "not a finite number",
-                    }),
-                }
-            }
-        }
+        Value::Number(number) => parse_decimal(&number.to_string(), field),
         Value::Null => Err(MappingError::MissingField {
             field: field.to_owned(),
         }),
@@ -73,47 +49,44 @@ pub fn decimal_from_json(value: &Value, field: &str) -> Result<Decimal, MappingE
     }
 }
 
-/// Converts a float received from the network (never one computed here) to the decimal its sender
-/// wrote, refusing values whose shortest representation has more than 15 significant digits.
-pub fn decimal_from_f64(float: f64, field: &str) -> Result<Decimal, MappingError> {
-    // `Display` for f64 prints the shortest text that reads back to the same double, never in
-    // exponent notation.
-    let text = format!("{float}");
-    let invalid = |reason| MappingError::InvalidAmount {
-        field: field.to_owned(),
-        value: text.clone(),
-        reason,
-    };
-    if !float.is_finite() {
-        return Err(invalid("not a finite number"));
-    }
-    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-    let significant = digits.trim_start_matches('0').trim_end_matches('0').len();
-    if significant > MAX_FLOAT_SIGNIFICANT_DIGITS {
-        return Err(invalid(
-            "a JSON float with more than 15 significant digits cannot be read exactly",
-        ));
-    }
-    parse_decimal(&text, field)
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn parses_plain_decimals_exactly() {
-        assert_eq!(parse_decimal("36.45", "a").unwrap().to_string(), "36.45");
-        assert_eq!(parse_decimal("-0.50", "a").unwrap().to_string(), "-0.50");
-        assert_eq!(parse_decimal("1000", "a").unwrap().to_string(), "1000");
+    fn from_json_text(text: &str) -> Result<Decimal, MappingError> {
+        decimal_from_json(&serde_json::from_str(text).unwrap(), "grand_total")
     }
 
     #[test]
-    fn refuses_anything_else() {
+    fn parses_decimals_exactly() {
+        for (text, value) in [
+            ("36.45", "36.45"),
+            ("-0.50", "-0.50"),
+            ("1000", "1000"),
+            ("+5", "5"),
+            (".5", "0.5"),
+            ("5.", "5"),
+            ("1.2345e2", "123.45"),
+            ("1E3", "1000"),
+            (
+                "36.450000000000000000000000001",
+                "36.450000000000000000000000001",
+            ),
+        ] {
+            assert_eq!(
+                parse_decimal(text, "a").unwrap().to_string(),
+                value,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_malformed_text_naming_the_field() {
         for bad in [
-            "", "-", ".5", "5.", "+5", "1e3", " 1", "1,000.00", "1.2.3", "NaN", "0x10", "１",
+            "", "-", ".", "e3", " 1", "1,000.00", "1.2.3", "NaN", "0x10", "１", "1e", "inf",
         ] {
             let err = parse_decimal(bad, "total").unwrap_err();
             assert!(
@@ -121,51 +94,72 @@ mod tests {
                 "{bad}: {err}"
             );
             assert_eq!(err.field(), "total");
+            assert_eq!(err.value(), Some(bad));
         }
-        let long = "9".repeat(41);
-        assert!(parse_decimal(&long, "total").is_err());
-        assert!(parse_decimal("99999999999999999999999999999999", "total").is_err());
     }
 
     #[test]
-    fn json_numbers_int_float_and_string() {
+    fn refuses_what_would_round() {
+        for bad in [
+            "99999999999999999999999999999999",
+            "36.450000000000000000000000000001",
+            "1.99999999999999999999999999999e1",
+            "1e-400",
+            "1e29",
+        ] {
+            let err = parse_decimal(bad, "total").unwrap_err();
+            assert!(
+                matches!(err, MappingError::InvalidAmount { .. }),
+                "{bad}: {err}"
+            );
+            assert!(err.to_string().contains("total"), "{err}");
+        }
+    }
+
+    /// The three values the fuzzer found rounded through `f64`.
+    #[test]
+    fn json_numbers_are_read_from_their_text_not_through_f64() {
         assert_eq!(
-            decimal_from_json(&json!(165), "a").unwrap().to_string(),
-            "165"
+            from_json_text("592982100899971.96").unwrap().to_string(),
+            "592982100899971.96"
         );
         assert_eq!(
-            decimal_from_json(&json!(36.45), "a").unwrap().to_string(),
-            "36.45"
+            from_json_text("36.450000000000000001").unwrap().to_string(),
+            "36.450000000000000001"
         );
+        let err = from_json_text("1e-400").unwrap_err();
+        assert!(matches!(err, MappingError::InvalidAmount { .. }), "{err}");
+        assert_eq!(err.field(), "grand_total");
+        assert_eq!(err.value(), Some("1e-400"));
+    }
+
+    #[test]
+    fn json_numbers_and_strings_agree() {
+        for text in [
+            "165",
+            "165.0000",
+            "36.45",
+            "-0.01",
+            "0.1",
+            "1234567890123.45",
+            "18446744073709551615",
+            "1.5e2",
+            "0.30000000000000004",
+        ] {
+            let number = from_json_text(text).unwrap();
+            let string = decimal_from_json(&json!(text), "grand_total").unwrap();
+            assert_eq!(number, string, "{text}");
+            assert_eq!(
+                number.to_string(),
+                parse_decimal(text, "a").unwrap().to_string()
+            );
+        }
         assert_eq!(
-            decimal_from_json(&json!("0.0000"), "a")
+            decimal_from_json(&json!(" 0.0000 "), "a")
                 .unwrap()
                 .to_string(),
             "0.0000"
         );
-        assert_eq!(
-            decimal_from_json(&json!(u64::MAX), "a")
-                .unwrap()
-                .to_string(),
-            u64::MAX.to_string()
-        );
-        assert_eq!(
-            decimal_from_json(&json!(0.1), "a").unwrap().to_string(),
-            "0.1"
-        );
-        assert_eq!(
-            decimal_from_json(&json!(1234567890123.45), "a")
-                .unwrap()
-                .to_string(),
-            "1234567890123.45"
-        );
-    }
-
-    #[test]
-    fn json_floats_past_fifteen_digits_are_refused() {
-        let err = decimal_from_json(&json!(0.30000000000000004), "grand_total").unwrap_err();
-        assert_eq!(err.field(), "grand_total");
-        assert!(err.to_string().contains("15 significant digits"));
     }
 
     #[test]

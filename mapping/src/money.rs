@@ -210,7 +210,7 @@ mod tests {
     use super::*;
 
     fn cur(code: &str) -> Currency {
-        Currency::parse(code, "currency").unwrap()
+        Currency::parse(code).unwrap()
     }
 
     #[test]

@@ -19,11 +19,8 @@ fn usd() -> CurrencyCode {
     CurrencyCode::new("USD").unwrap()
 }
 
-fn day<T: std::str::FromStr>(d: u32) -> T
-where
-    T::Err: std::fmt::Debug,
-{
-    format!("2026-11-{d:02}").parse().unwrap()
+fn day(d: u8) -> time::Date {
+    time::Date::from_calendar_date(2026, time::Month::November, d).unwrap()
 }
 
 fn dec(s: &str) -> Decimal {
@@ -959,8 +956,7 @@ async fn faults_reach_the_client_exactly_as_configured() {
         client(
             &running,
             RetryConfig::standard()
-                .with_initial_backoff(Duration::from_millis(5))
-                .with_max_backoff(Duration::from_millis(20)),
+                .with_backoff(Duration::from_millis(5), Duration::from_millis(20)),
         ),
         config(fake.journal_id("STRP").unwrap()),
     )

@@ -26,9 +26,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
 use rusqlite::Connection;
 use sqlite_batch::Batcher;
+use time::Date;
 
 pub use reports::{AgedReceivable, ReceivablesCheck, TrialBalanceLine};
 
@@ -47,7 +47,7 @@ use crate::models::{
 /// # async fn run() -> Result<(), erp::Error> {
 /// let ledger = LocalLedger::open("books.sqlite3").await?;
 /// ledger.verify_journals().await?;
-/// let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default();
+/// let as_of = time::macros::date!(2026 - 11 - 30);
 /// for row in ledger.aged_receivables(as_of).await? {
 ///     println!("{} {}: {} overdue > 90 days", row.customer_ref, row.currency, row.over_90);
 /// }
@@ -149,7 +149,7 @@ impl LocalLedger {
     }
 
     /// Open invoices per customer and currency, bucketed by days past due at `as_of`.
-    pub async fn aged_receivables(&self, as_of: NaiveDate) -> Result<Vec<AgedReceivable>, Error> {
+    pub async fn aged_receivables(&self, as_of: Date) -> Result<Vec<AgedReceivable>, Error> {
         self.read(move |c| reports::aged_receivables(c, as_of))
             .await
     }

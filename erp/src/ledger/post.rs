@@ -1,7 +1,7 @@
 //! Writing documents and their journals, inside one IMMEDIATE transaction per call.
 
-use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params};
+use time::Date;
 
 use super::schema::ensure_account;
 use crate::error::Error;
@@ -90,7 +90,7 @@ fn insert_lines(conn: &Connection, doc_id: i64, lines: &[LineItem]) -> Result<()
 fn post_journal(
     conn: &Connection,
     doc_id: i64,
-    date: NaiveDate,
+    date: Date,
     memo: &str,
     lines: &[JournalLine],
 ) -> Result<(), Error> {
@@ -104,7 +104,12 @@ fn post_journal(
     conn.prepare_cached(
         "INSERT INTO journals (doc_id, date, memo, currency) VALUES (?1, ?2, ?3, ?4)",
     )?
-    .execute(params![doc_id, date.to_string(), memo, currency.as_str()])?;
+    .execute(params![
+        doc_id,
+        crate::date::text(date),
+        memo,
+        currency.as_str()
+    ])?;
     let journal_id = conn.last_insert_rowid();
     for (n, line) in owned.iter().enumerate() {
         let code = ensure_account(conn, &line.account)?;
@@ -182,7 +187,7 @@ pub(crate) fn create_sales_order(conn: &Connection, o: &SalesOrder) -> Result<Re
     .execute(params![
         id,
         customer,
-        o.order_date.to_string(),
+        crate::date::text(o.order_date),
         o.currency.as_str(),
         o.tax.minor,
         o.shipping.minor,
@@ -225,8 +230,8 @@ pub(crate) fn create_invoice(conn: &Connection, inv: &Invoice) -> Result<Recorde
         id,
         customer,
         order,
-        inv.invoice_date.to_string(),
-        inv.due_date.to_string(),
+        crate::date::text(inv.invoice_date),
+        crate::date::text(inv.due_date),
         inv.currency.as_str(),
         subtotal.minor,
         inv.tax.minor,
@@ -355,7 +360,7 @@ pub(crate) fn post_payment(conn: &Connection, p: &Payment) -> Result<Recorded, E
         p.amount.minor,
         fee.minor,
         inv.currency.as_str(),
-        p.date.to_string()
+        crate::date::text(p.date)
     ])?;
     let memo = format!(
         "Payment {} ({} {})",
@@ -392,7 +397,7 @@ pub(crate) fn create_credit_memo(conn: &Connection, m: &CreditMemo) -> Result<Re
     .execute(params![
         id,
         inv.id,
-        m.date.to_string(),
+        crate::date::text(m.date),
         m.amount.minor,
         inv.currency.as_str(),
         m.reason
@@ -469,7 +474,7 @@ pub(crate) fn record_dispute(conn: &Connection, d: &Dispute) -> Result<Recorded,
         fee.minor,
         d.amount.currency.as_str(),
         d.reason,
-        d.date.to_string()
+        crate::date::text(d.date)
     ])?;
     let clearing = Account::Clearing(d.gateway.clone());
     let memo = format!("Dispute {} {stage} ({})", d.dispute_id, d.gateway);

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
+use time::Date;
 
 use super::post::{INVOICE_STATE_SQL, corrupt, invoice_state_row};
 use crate::error::Error;
@@ -80,8 +80,8 @@ fn currency(s: &str, path: &str) -> Result<CurrencyCode, Error> {
     CurrencyCode::new(s).map_err(|_| corrupt(path))
 }
 
-fn date(s: &str, path: &str) -> Result<NaiveDate, Error> {
-    s.parse().map_err(|_| corrupt(path))
+fn date(s: &str, path: &str) -> Result<Date, Error> {
+    crate::date::parse(s).map_err(|_| corrupt(path))
 }
 
 pub(crate) fn trial_balance(conn: &Connection) -> Result<Vec<TrialBalanceLine>, Error> {
@@ -187,11 +187,11 @@ pub(crate) fn open_receivables(conn: &Connection) -> Result<Vec<OpenReceivable>,
 
 pub(crate) fn aged_receivables(
     conn: &Connection,
-    as_of: NaiveDate,
+    as_of: Date,
 ) -> Result<Vec<AgedReceivable>, Error> {
     let mut buckets: BTreeMap<(String, CurrencyCode), AgedReceivable> = BTreeMap::new();
     for r in open_receivables(conn)? {
-        let days = (as_of - r.due_date).num_days();
+        let days = (as_of - r.due_date).whole_days();
         let entry = buckets
             .entry((r.customer_ref.clone(), r.open.currency))
             .or_insert_with(|| AgedReceivable {

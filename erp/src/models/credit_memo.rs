@@ -1,5 +1,5 @@
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use time::Date;
 
 use crate::error::Error;
 use crate::money::Money;
@@ -12,7 +12,8 @@ pub struct CreditMemo {
     /// External reference of the invoice credited.
     pub invoice_ref: String,
     /// Date.
-    pub date: NaiveDate,
+    #[serde(with = "crate::date::ymd")]
+    pub date: Date,
     /// Amount credited (at most the invoice total less earlier credits).
     pub amount: Money,
     /// Why (shown on the document).

@@ -1,5 +1,5 @@
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use time::Date;
 
 use super::Gateway;
 use crate::error::Error;
@@ -39,7 +39,8 @@ pub struct Dispute {
     /// Reason given by the gateway or card network.
     pub reason: String,
     /// Date.
-    pub date: NaiveDate,
+    #[serde(with = "crate::date::ymd")]
+    pub date: Date,
 }
 
 impl Dispute {

@@ -1,7 +1,7 @@
 use std::fmt;
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use time::Date;
 
 use crate::money::Money;
 
@@ -91,9 +91,11 @@ pub struct OpenReceivable {
     /// The customer's external reference (Odoo: the partner's `ref`).
     pub customer_ref: String,
     /// Invoice date.
-    pub invoice_date: NaiveDate,
+    #[serde(with = "crate::date::ymd")]
+    pub invoice_date: Date,
     /// Due date.
-    pub due_date: NaiveDate,
+    #[serde(with = "crate::date::ymd")]
+    pub due_date: Date,
     /// Invoice total.
     pub total: Money,
     /// Amount still open.

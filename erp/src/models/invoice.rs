@@ -1,5 +1,5 @@
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use time::Date;
 
 use super::LineItem;
 use crate::error::Error;
@@ -16,9 +16,11 @@ pub struct Invoice {
     /// External reference of the sales order it bills, if any.
     pub sales_order_ref: Option<String>,
     /// Invoice date.
-    pub invoice_date: NaiveDate,
+    #[serde(with = "crate::date::ymd")]
+    pub invoice_date: Date,
     /// Due date (aged receivables count from it).
-    pub due_date: NaiveDate,
+    #[serde(with = "crate::date::ymd")]
+    pub due_date: Date,
     /// Currency of every amount.
     pub currency: CurrencyCode,
     /// Invoice lines (revenue).

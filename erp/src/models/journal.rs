@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use time::Date;
 
 use super::Account;
 use crate::error::Error;
@@ -37,7 +37,8 @@ pub struct JournalEntry {
     /// Idempotency key (e.g. `stripe/payout/po_123`).
     pub external_ref: String,
     /// Accounting date.
-    pub date: NaiveDate,
+    #[serde(with = "crate::date::ymd")]
+    pub date: Date,
     /// Narration.
     pub memo: String,
     /// The lines.

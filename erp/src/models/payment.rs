@@ -1,5 +1,5 @@
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use time::Date;
 
 use super::Gateway;
 use crate::error::Error;
@@ -37,7 +37,8 @@ pub struct Payment {
     /// Gateway fee, when known.
     pub fee: Option<Money>,
     /// Payment date.
-    pub date: NaiveDate,
+    #[serde(with = "crate::date::ymd")]
+    pub date: Date,
 }
 
 impl Payment {

@@ -1,5 +1,5 @@
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use time::Date;
 
 use crate::error::Error;
 use crate::money::{CurrencyCode, Money};
@@ -12,7 +12,8 @@ pub struct SalesOrder {
     /// External reference of the customer (see [`crate::Customer`]).
     pub customer_ref: String,
     /// Order date.
-    pub order_date: NaiveDate,
+    #[serde(with = "crate::date::ymd")]
+    pub order_date: Date,
     /// Currency of every amount of the order.
     pub currency: CurrencyCode,
     /// Order lines.

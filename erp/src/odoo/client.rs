@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use payops_core::RedactedUrl;
+use payops_core::redact::redact_url_text;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
@@ -10,64 +12,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
+pub use payops_core::RetryConfig;
+
 use crate::error::{Error, OdooErrorBody};
-
-/// When and how often read-only calls are retried. Calls that write (`create`, `write`,
-/// `action_*`) are never retried: JSON-2 has no idempotency key, so a retry after an
-/// ambiguous failure could create a second record.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RetryConfig {
-    /// Attempts in total, the first included (1 disables retries).
-    pub max_attempts: u32,
-    /// Delay before the first retry; doubled at each further one.
-    pub initial_backoff: Duration,
-    /// Upper bound of a delay (also caps a server's `Retry-After`).
-    pub max_backoff: Duration,
-}
-
-impl RetryConfig {
-    /// 3 attempts, 200 ms then 400 ms, at most 5 s.
-    pub fn standard() -> Self {
-        Self {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(200),
-            max_backoff: Duration::from_secs(5),
-        }
-    }
-
-    /// No retries.
-    pub fn disabled() -> Self {
-        Self {
-            max_attempts: 1,
-            ..Self::standard()
-        }
-    }
-
-    /// Same policy with another number of attempts.
-    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
-        self.max_attempts = max_attempts.max(1);
-        self
-    }
-
-    /// Same policy with another upper bound on delays.
-    pub fn with_max_backoff(mut self, max_backoff: Duration) -> Self {
-        self.max_backoff = max_backoff;
-        self
-    }
-
-    /// Same policy with another initial delay.
-    pub fn with_initial_backoff(mut self, initial_backoff: Duration) -> Self {
-        self.initial_backoff = initial_backoff;
-        self
-    }
-}
-
-impl Default for RetryConfig {
-    fn default() -> Self {
-        Self::standard()
-    }
-}
 
 /// ORM methods that only read, hence safe to send again.
 const READ_ONLY_METHODS: [&str; 5] = [
@@ -114,7 +61,7 @@ enum Protocol {
 impl fmt::Debug for OdooClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OdooClient")
-            .field("base_url", &self.base_url.as_str())
+            .field("base_url", &RedactedUrl(&self.base_url))
             .field("api_key", &"[redacted]")
             .field("retry", &self.retry)
             .field("protocol", &self.protocol)
@@ -137,7 +84,7 @@ pub struct OdooClientBuilder {
 impl fmt::Debug for OdooClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OdooClientBuilder")
-            .field("base_url", &self.base_url)
+            .field("base_url", &redact_url_text(&self.base_url))
             .field("api_key", &"[redacted]")
             .field("database", &self.database)
             .finish_non_exhaustive()
@@ -157,7 +104,10 @@ impl OdooClientBuilder {
         self
     }
 
-    /// Retry policy for read-only calls (default [`RetryConfig::standard`]).
+    /// Retry policy for read-only calls (default [`RetryConfig::standard`]: 2 retries, 0.5 s
+    /// then 1 s with jitter, at most 5 s; a `Retry-After` replaces the backoff, capped too).
+    /// Calls that write (`create`, `write`, `action_*`) are never retried: JSON-2 has no
+    /// idempotency key, so a retry after an ambiguous failure could create a second record.
     pub fn retry(mut self, retry: RetryConfig) -> Self {
         self.retry = retry;
         self
@@ -204,8 +154,10 @@ impl OdooClientBuilder {
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<OdooClient, Error> {
-        let mut base_url = Url::parse(&self.base_url)
-            .map_err(|e| Error::Config(format!("invalid base URL {:?}: {e}", self.base_url)))?;
+        let mut base_url = Url::parse(&self.base_url).map_err(|e| {
+            let shown = redact_url_text(&self.base_url);
+            Error::Config(format!("invalid base URL {shown:?}: {e}"))
+        })?;
         if !base_url.path().ends_with('/') {
             let path = format!("{}/", base_url.path());
             base_url.set_path(&path);
@@ -286,28 +238,20 @@ impl OdooClient {
                 super::jsonrpc::response,
             ),
         };
-        let attempts = if READ_ONLY_METHODS.contains(&method) {
-            self.retry.max_attempts.max(1)
-        } else {
-            1
-        };
-        let mut delay = self.retry.initial_backoff;
-        let mut attempt = 1;
+        let retried = READ_ONLY_METHODS.contains(&method);
+        let mut retry = 0;
         loop {
             let result = self.post(&url, &body, decode).await;
             match result {
-                Err(err) if attempt < attempts && is_transient(&err) => {
-                    let wait = match &err {
-                        Error::RateLimited {
-                            retry_after: Some(after),
-                        } => *after,
-                        _ => delay,
-                    }
-                    .min(self.retry.max_backoff);
-                    tracing::debug!(model, method, attempt, ?wait, error = %err, "retrying odoo call");
+                Err(err) if retried && self.retry.allows(retry + 1) && is_transient(&err) => {
+                    retry += 1;
+                    let server_wait = match &err {
+                        Error::RateLimited { retry_after } => *retry_after,
+                        _ => None,
+                    };
+                    let wait = self.retry.delay(retry, server_wait);
+                    tracing::debug!(model, method, retry, ?wait, error = %err, "retrying odoo call");
                     tokio::time::sleep(wait).await;
-                    delay = delay.saturating_mul(2).min(self.retry.max_backoff);
-                    attempt += 1;
                 }
                 other => return other,
             }
@@ -356,12 +300,17 @@ fn decode_bare<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     serde_path_to_error::deserialize(de).map_err(Error::decode)
 }
 
-fn transport(err: reqwest::Error) -> Error {
+fn transport(mut err: reqwest::Error) -> Error {
     if err.is_timeout() {
-        Error::Timeout
-    } else {
-        Error::Transport(err)
+        return Error::Timeout;
     }
+    // reqwest's error shows the request URL, user-info included.
+    if let Some(url) = err.url_mut() {
+        // Both only fail for URLs that cannot have user-info, which then have none.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+    }
+    Error::Transport(err)
 }
 
 fn is_transient(err: &Error) -> bool {

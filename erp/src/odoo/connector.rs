@@ -269,7 +269,7 @@ impl OdooErp {
     pub(super) async fn post_entry(
         &self,
         external_ref: &str,
-        date: chrono::NaiveDate,
+        date: time::Date,
         memo: &str,
         lines: &[JournalLine],
     ) -> Result<i64, Error> {
@@ -293,7 +293,7 @@ impl OdooErp {
                 json!({
                     "move_type": "entry",
                     "ref": external_ref,
-                    "date": date.to_string(),
+                    "date": super::wire::date(date),
                     "line_ids": line_ids,
                 }),
             )

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::connector::{NO_TAXES, OdooErp, doc, money, recorded};
-use super::wire::{CreatedIds, InvoiceRecord, PartnerRef};
+use super::wire::{self, CreatedIds, InvoiceRecord, PartnerRef};
 use crate::erp::Erp;
 use crate::error::Error;
 use crate::models::{
@@ -81,7 +81,7 @@ impl Erp for OdooErp {
                 json!({
                     "partner_id": partner,
                     "client_order_ref": o.external_ref,
-                    "date_order": format!("{} 00:00:00", o.order_date),
+                    "date_order": wire::midnight(o.order_date),
                     "order_line": lines,
                 }),
             )
@@ -138,8 +138,8 @@ impl Erp for OdooErp {
             "move_type": "out_invoice",
             "partner_id": partner,
             "ref": inv.external_ref,
-            "invoice_date": inv.invoice_date.to_string(),
-            "invoice_date_due": inv.due_date.to_string(),
+            "invoice_date": wire::date(inv.invoice_date),
+            "invoice_date_due": wire::date(inv.due_date),
             "currency_id": currency,
             "invoice_line_ids": lines,
         });
@@ -178,7 +178,7 @@ impl Erp for OdooErp {
                             "vals_list": [{
                                 "amount": money(p.amount),
                                 "journal_id": journal,
-                                "payment_date": p.date.to_string(),
+                                "payment_date": wire::date(p.date),
                                 "communication": p.external_ref,
                             }],
                         }),
@@ -206,7 +206,7 @@ impl Erp for OdooErp {
                             "amount": money(p.amount),
                             "currency_id": currency,
                             "journal_id": journal,
-                            "date": p.date.to_string(),
+                            "date": wire::date(p.date),
                             memo: p.external_ref,
                         }),
                     )
@@ -247,7 +247,7 @@ impl Erp for OdooErp {
                     "move_type": "out_refund",
                     "partner_id": partner,
                     "ref": m.external_ref,
-                    "invoice_date": m.date.to_string(),
+                    "invoice_date": wire::date(m.date),
                     "reversed_entry_id": invoice,
                     "currency_id": currency,
                     "invoice_line_ids": [[0, 0, {

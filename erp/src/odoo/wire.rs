@@ -5,6 +5,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Number, Value};
+use time::Date;
 
 use crate::error::Error;
 
@@ -44,26 +45,33 @@ pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Strin
 }
 
 /// A monetary field: Odoo sends JSON numbers; the crate enables serde_json's
-/// `arbitrary_precision`, so the digits are read exactly as sent, never through `f64`.
+/// `arbitrary_precision`, so the digits are read exactly as sent, never through `f64`, in plain
+/// or exponent notation. A value a `Decimal` cannot hold exactly is an error, never rounded
+/// (`Decimal::from_str` rounds past 28 digits, `Decimal::from_scientific` past what it holds).
 pub(crate) fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
     let n = Number::deserialize(d)?;
-    let s = n.to_string();
-    Decimal::from_str(&s)
-        .or_else(|_| Decimal::from_scientific(&s))
-        .map_err(|e| serde::de::Error::custom(format!("amount {s}: {e}")))
+    payops_core::decimal::from_json_number(&n).map_err(serde::de::Error::custom)
 }
 
 /// A date field: `"YYYY-MM-DD"`, or `false` when empty.
-pub(crate) fn opt_date<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<chrono::NaiveDate>, D::Error> {
+pub(crate) fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
     match opt_string(d)? {
         None => Ok(None),
-        Some(s) => s
-            .parse()
+        Some(s) => crate::date::parse(&s)
             .map(Some)
             .map_err(|e| serde::de::Error::custom(format!("date {s:?}: {e}"))),
     }
+}
+
+/// A date as an Odoo date field takes it: `"YYYY-MM-DD"`.
+pub(crate) fn date(date: Date) -> Value {
+    Value::String(crate::date::text(date))
+}
+
+/// The start of a day as an Odoo datetime field takes it: `"YYYY-MM-DD HH:MM:SS"`, in UTC
+/// (Odoo stores and exchanges datetimes in UTC, without an offset).
+pub(crate) fn midnight(date: Date) -> Value {
+    Value::String(format!("{} 00:00:00", crate::date::text(date)))
 }
 
 /// `create` returns the new records' ids; a single id is accepted as well.
@@ -95,9 +103,9 @@ pub(crate) struct InvoiceRecord {
     pub partner_id: Many2one,
     pub currency_id: Many2one,
     #[serde(deserialize_with = "opt_date", default)]
-    pub invoice_date: Option<chrono::NaiveDate>,
+    pub invoice_date: Option<Date>,
     #[serde(deserialize_with = "opt_date", default)]
-    pub invoice_date_due: Option<chrono::NaiveDate>,
+    pub invoice_date_due: Option<Date>,
     #[serde(deserialize_with = "decimal")]
     pub amount_total: Decimal,
     #[serde(deserialize_with = "decimal")]
@@ -135,6 +143,66 @@ mod tests {
         assert_eq!(r.partner_id, Many2one(Some((3, "Deco Addict".into()))));
         assert_eq!(r.r#ref, None);
         assert_eq!(r.invoice_date_due, None);
+    }
+
+    fn amount_total(number: &str) -> Result<Decimal, serde_json::Error> {
+        serde_json::from_str::<InvoiceRecord>(&format!(
+            r#"{{"id": 7, "partner_id": false, "currency_id": [1, "USD"],
+                "amount_total": {number}, "amount_residual": 0}}"#
+        ))
+        .map(|r| r.amount_total)
+    }
+
+    #[test]
+    fn amounts_that_would_round_are_refused() {
+        // `Decimal::from_str` rounded the first two, `from_scientific` the third (to 20), and
+        // `1e-400` became 0.
+        for number in [
+            "36.450000000000000000000000000001",
+            "79228162514264337593543950336",
+            "1.99999999999999999999999999999e1",
+            "1e-400",
+        ] {
+            let err = amount_total(number).unwrap_err();
+            assert!(
+                err.to_string().contains("not an exact decimal"),
+                "{number}: {err}"
+            );
+        }
+        assert_eq!(amount_total("1.999e1").unwrap().to_string(), "19.99");
+        assert_eq!(
+            amount_total("36.450000000000000000000000001")
+                .unwrap()
+                .to_string(),
+            "36.450000000000000000000000001"
+        );
+    }
+
+    #[test]
+    fn dates_are_exactly_yyyy_mm_dd() {
+        let r: InvoiceRecord = serde_json::from_str(
+            r#"{"id": 7, "partner_id": false, "currency_id": false, "invoice_date": "0999-01-05",
+                "invoice_date_due": "2026-11-30", "amount_total": 1, "amount_residual": 1}"#,
+        )
+        .unwrap();
+        assert_eq!(r.invoice_date, Some(time::macros::date!(0999 - 01 - 05)));
+        assert_eq!(
+            r.invoice_date_due,
+            Some(time::macros::date!(2026 - 11 - 30))
+        );
+        for bad in ["2026-11-31", "2026-11-30 00:00:00", "30/11/2026"] {
+            let json = format!(
+                r#"{{"id": 7, "partner_id": false, "currency_id": false, "invoice_date": "{bad}",
+                    "amount_total": 1, "amount_residual": 1}}"#
+            );
+            assert!(
+                serde_json::from_str::<InvoiceRecord>(&json).is_err(),
+                "{bad}"
+            );
+        }
+        let day = time::macros::date!(2026 - 11 - 03);
+        assert_eq!(date(day), Value::from("2026-11-03"));
+        assert_eq!(midnight(day), Value::from("2026-11-03 00:00:00"));
     }
 
     #[test]

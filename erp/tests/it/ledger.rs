@@ -1,4 +1,3 @@
-use chrono::NaiveDate;
 use erp::{
     Account, AccountKind, CreditMemo, Dispute, DisputeStage, DocumentKind, Erp, Error, Gateway,
     JournalEntry, JournalLine, LineItem, LocalLedger, Money, PaymentDirection, SalesOrder, Side,
@@ -329,7 +328,7 @@ async fn disputes_move_money_between_clearing_and_chargebacks() {
 async fn aged_receivables_buckets_by_days_past_due() {
     let l = ledger_with_invoice().await;
     let mut old = invoice("inv-old", "c1");
-    old.due_date = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
+    old.due_date = time::macros::date!(2026 - 07 - 01);
     l.create_invoice(&old).await.unwrap();
     l.post_payment(&payment("p1", "inv1", 1000, 0))
         .await
@@ -676,4 +675,97 @@ async fn documents_recorded_together_refer_to_each_other_and_are_all_or_none() {
         .await
         .unwrap();
     assert_eq!(both.len(), 2);
+}
+
+/// A ledger file written when the crate's dates were `chrono::NaiveDate` (see
+/// `tests/fixtures/README.md`) loads with `time` dates: the stored text is read, reported and
+/// written to as before.
+#[tokio::test]
+async fn a_ledger_written_with_chrono_dates_still_loads() {
+    use time::macros::date;
+    let dir = std::env::temp_dir().join(format!("erp-ledger-chrono-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("before-time.sqlite3");
+    let _ = std::fs::remove_file(&path);
+    let dump = include_str!("../fixtures/ledger_before_time.sql");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(dump)
+        .unwrap();
+
+    let l = LocalLedger::open(&path).await.unwrap();
+    let open = l.open_receivables().await.unwrap();
+    let dates: Vec<_> = open
+        .iter()
+        .map(|r| {
+            (
+                r.invoice.external_ref.as_str(),
+                r.invoice_date,
+                r.due_date,
+                r.open.minor,
+            )
+        })
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            ("inv3", date!(0999 - 01 - 05), date!(0999 - 02 - 04), 700),
+            ("inv2", date!(2026 - 06 - 01), date!(2026 - 07 - 01), 5000),
+            ("inv1", date!(2026 - 11 - 01), date!(2026 - 11 - 15), 5000),
+        ]
+    );
+    let aged = l.aged_receivables(date!(2026 - 11 - 30)).await.unwrap();
+    assert_eq!(
+        aged.iter()
+            .map(|a| (a.customer_ref.as_str(), a.days_1_30, a.over_90, a.total))
+            .collect::<Vec<_>>(),
+        [("c1", 5000, 5000, 10000), ("c2", 0, 700, 700)]
+    );
+    l.verify_journals().await.unwrap();
+    assert!(l.receivables_check().await.unwrap()[0].is_consistent());
+
+    // New documents go next to the old ones, in the same text.
+    l.post_payment(&payment("p2", "inv2", 5000, 0))
+        .await
+        .unwrap();
+    drop(l);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    // The ledger's thread lets go of the file shortly after the drop.
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
+    let stored: Vec<String> = conn
+        .prepare("SELECT date FROM payments ORDER BY doc_id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(stored, ["2026-11-02", "2026-11-02"]);
+    drop(conn);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_date_the_ledger_cannot_read_is_a_decode_error_naming_the_column() {
+    let dir = std::env::temp_dir().join(format!("erp-ledger-baddate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad-date.sqlite3");
+    let _ = std::fs::remove_file(&path);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(include_str!("../fixtures/ledger_before_time.sql"))
+        .unwrap();
+    conn.execute(
+        "UPDATE invoices SET due_date = '2026-11-31' WHERE doc_id = 5",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let l = LocalLedger::open(&path).await.unwrap();
+    let err = l.open_receivables().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { path, .. } if path == "ledger.invoices.due_date"),
+        "{err:?}"
+    );
+    drop(l);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -5,8 +5,8 @@ mod ledger;
 mod ledger_props;
 mod odoo;
 
-use chrono::NaiveDate;
 use erp::{CurrencyCode, Customer, Gateway, Invoice, LineItem, Money, Payment, PaymentDirection};
+use time::{Date, Month};
 
 /// The US dollar.
 pub fn usd() -> CurrencyCode {
@@ -14,8 +14,8 @@ pub fn usd() -> CurrencyCode {
 }
 
 /// A day of November 2026.
-pub fn day(d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
+pub fn day(d: u8) -> Date {
+    Date::from_calendar_date(2026, Month::November, d).unwrap()
 }
 
 /// A customer with a PayTrace vault id.

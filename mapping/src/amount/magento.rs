@@ -1,5 +1,6 @@
 //! Magento amounts: JSON values that arrive as an int (`165`), a float (`36.45`) or a string
-//! (`"0.0000"`), stored by Magento as `decimal(20,4)`.
+//! (`"0.0000"`), stored by Magento as `decimal(20,4)`. Numbers are read from their JSON text
+//! ([`decimal::decimal_from_json`]), never through `f64`.
 
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -7,7 +8,9 @@ use serde_json::Value;
 use crate::{Currency, MappingError, Money, decimal};
 
 /// Reads a Magento amount in `currency` (the order's `order_currency_code` or
-/// `base_currency_code`). A value with more non-zero decimals than the currency has is refused.
+/// `base_currency_code`), exactly as written. A value with more non-zero decimals than the
+/// currency has is refused ([`MappingError::PrecisionLoss`]), as is one a decimal cannot hold
+/// exactly ([`MappingError::InvalidAmount`]).
 pub fn parse_magento_amount(
     value: &Value,
     currency: Currency,
@@ -58,6 +61,30 @@ mod tests {
             parse_magento_amount(&json!("12.3456"), Currency::USD, "items[0].price").unwrap_err();
         assert_eq!(err.field(), "items[0].price");
         assert!(matches!(err, MappingError::PrecisionLoss { .. }));
+    }
+
+    /// Inputs that went through `f64` before: each came out rounded.
+    #[test]
+    fn json_numbers_are_not_rounded_through_f64() {
+        let number = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+        assert_eq!(
+            parse_magento_amount(&number("592982100899971.96"), Currency::USD, "grand_total")
+                .unwrap()
+                .minor(),
+            59_298_210_089_997_196
+        );
+        let err = parse_magento_amount(
+            &number("36.450000000000000001"),
+            Currency::USD,
+            "grand_total",
+        )
+        .unwrap_err();
+        assert!(matches!(err, MappingError::PrecisionLoss { .. }), "{err}");
+        assert_eq!(err.value(), Some("36.450000000000000001"));
+        let err =
+            parse_magento_amount(&number("1e-400"), Currency::USD, "grand_total").unwrap_err();
+        assert!(matches!(err, MappingError::InvalidAmount { .. }), "{err}");
+        assert_eq!(err.field(), "grand_total");
     }
 
     #[test]

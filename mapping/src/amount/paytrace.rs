@@ -39,7 +39,8 @@ pub fn to_paytrace_amount(money: &Money, field: &str) -> Result<Decimal, Mapping
 }
 
 /// Reads an amount PayTrace reports (a JSON number such as `19.99`, or a string such as the
-/// exports' `"tax_amount"`) as US dollars.
+/// exports' `"tax_amount"`) as US dollars, exactly as written: numbers are read from their JSON
+/// text, never through `f64`.
 pub fn from_paytrace_amount(value: &Value, field: &str) -> Result<Money, MappingError> {
     Money::from_major(
         decimal::decimal_from_json(value, field)?,
@@ -91,6 +92,25 @@ mod tests {
         assert!(
             to_paytrace_amount(&Money::from_minor(99_999_999_999, Currency::USD), "amount").is_ok()
         );
+    }
+
+    /// Inputs that went through `f64` before: each came out rounded.
+    #[test]
+    fn json_numbers_are_not_rounded_through_f64() {
+        let number = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+        assert_eq!(
+            from_paytrace_amount(&number("592982100899971.96"), "amount")
+                .unwrap()
+                .minor(),
+            59_298_210_089_997_196
+        );
+        assert!(matches!(
+            from_paytrace_amount(&number("36.450000000000000001"), "amount"),
+            Err(MappingError::PrecisionLoss { .. })
+        ));
+        let err = from_paytrace_amount(&number("1e-400"), "amount").unwrap_err();
+        assert!(matches!(err, MappingError::InvalidAmount { .. }), "{err}");
+        assert_eq!(err.field(), "amount");
     }
 
     #[test]

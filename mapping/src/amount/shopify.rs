@@ -2,7 +2,8 @@
 //! currency) and presentment money (the customer's), as in `total_price_set.shop_money` and
 //! GraphQL's `MoneyBag { shopMoney, presentmentMoney }`.
 
-use crate::{Currency, MappingError, Money, MoneyBag};
+use crate::currency::parse_currency;
+use crate::{MappingError, Money, MoneyBag};
 
 /// Reads one Shopify `MoneyV2` / `shop_money` pair.
 pub fn parse_shopify_money(
@@ -10,7 +11,7 @@ pub fn parse_shopify_money(
     currency_code: &str,
     field: &str,
 ) -> Result<Money, MappingError> {
-    let currency = Currency::parse(currency_code, &format!("{field}.currency_code"))?;
+    let currency = parse_currency(currency_code, &format!("{field}.currency_code"))?;
     Money::parse_major(amount, currency, &format!("{field}.amount"))
 }
 
@@ -39,6 +40,7 @@ pub fn format_shopify_amount(money: &Money) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::Currency;
 
     #[test]
     fn reads_shop_and_presentment_money() {

@@ -142,7 +142,7 @@ pub fn to_erp_sales_order(order: &Order, ctx: &ErpCtx) -> Result<erp::SalesOrder
     Ok(erp::SalesOrder {
         external_ref: order_ref(order, ctx)?,
         customer_ref: order_customer_ref(order, ctx)?,
-        order_date: ctx.date_of(None, "ctx.date")?,
+        order_date: ctx.date,
         currency: body.currency,
         lines: body.lines,
         tax: body.tax,
@@ -184,8 +184,8 @@ pub fn to_erp_invoice(order: &Order, ctx: &ErpCtx) -> Result<erp::Invoice, Mappi
         external_ref: invoice_ref(order, ctx)?,
         customer_ref: order_customer_ref(order, ctx)?,
         sales_order_ref: Some(order_ref(order, ctx)?),
-        invoice_date: ctx.date_of(None, "ctx.date")?,
-        due_date: super::erp_date(due, "ctx.payment_terms_days")?,
+        invoice_date: date,
+        due_date: due,
         currency: body.currency,
         lines: body.lines,
         tax: body.tax,
@@ -203,7 +203,7 @@ struct Body {
 
 impl Body {
     fn of(order: &Order) -> Result<Self, MappingError> {
-        let currency = erp::CurrencyCode::try_from(order.currency).map_err(|e| e.at("order"))?;
+        let currency = erp::CurrencyCode::from(order.currency);
         let cur = order.currency;
         for (money, field) in [
             (order.tax, "order.tax"),

@@ -114,7 +114,6 @@ pub use payments::{
 };
 pub use settlement::{settlement_ref, to_erp_settlement_journal};
 
-use serde::de::DeserializeOwned;
 use time::{Date, OffsetDateTime, UtcOffset};
 
 #[cfg(doc)]
@@ -230,13 +229,8 @@ impl ErpCtx {
     }
 
     /// The accounting date of a timestamp, or the context's date when there is none.
-    fn date_of<D: DeserializeOwned>(
-        &self,
-        at: Option<OffsetDateTime>,
-        field: &str,
-    ) -> Result<D, MappingError> {
-        let date = at.map_or(self.date, |at| at.to_offset(self.utc_offset).date());
-        erp_date(date, field)
+    fn date_of(&self, at: Option<OffsetDateTime>) -> Date {
+        at.map_or(self.date, |at| at.to_offset(self.utc_offset).date())
     }
 }
 
@@ -263,47 +257,11 @@ fn store_id<'a>(
     })
 }
 
-/// A calendar date as the `erp` crate's date type.
-///
-/// `mapping` does not depend on `chrono` (the `erp` crate's date library) and `erp` does not
-/// re-export it, so the date goes through chrono's own serde form (`YYYY-MM-DD`), which is exact.
-/// The generic parameter is always `chrono::NaiveDate`, inferred from the document field.
-fn erp_date<D: DeserializeOwned>(date: Date, field: &str) -> Result<D, MappingError> {
-    let invalid = || MappingError::InvalidValue {
-        field: field.to_owned(),
-        value: date.to_string(),
-        expected: "date between the years 1 and 9999",
-    };
-    let year = date.year();
-    if !(1..=9999).contains(&year) {
-        return Err(invalid());
-    }
-    let text = format!("{year:04}-{:02}-{:02}", u8::from(date.month()), date.day());
-    serde_json::from_value(serde_json::Value::String(text)).map_err(|_| invalid())
-}
-
-/// The ISO code, checked against the same ISO table (`iso_currency`) on both sides.
-impl TryFrom<Currency> for erp::CurrencyCode {
-    type Error = MappingError;
-
-    fn try_from(currency: Currency) -> Result<Self, Self::Error> {
-        Self::new(currency.code()).map_err(|_| MappingError::UnknownCurrency {
-            field: "currency".to_owned(),
-            value: currency.code().to_owned(),
-        })
-    }
-}
-
-/// The same minor units in the same currency, through the `erp` crate's own constructor: no
-/// text and no decimal in between.
-impl TryFrom<Money> for erp::Money {
-    type Error = MappingError;
-
-    fn try_from(money: Money) -> Result<Self, Self::Error> {
-        Ok(Self::new(
-            money.minor(),
-            erp::CurrencyCode::try_from(money.currency())?,
-        ))
+/// The same minor units in the same currency: both crates hold the same
+/// [`payops_core::Currency`], so nothing is parsed or converted in between.
+impl From<Money> for erp::Money {
+    fn from(money: Money) -> Self {
+        Self::new(money.minor(), erp::CurrencyCode::from(money.currency()))
     }
 }
 
@@ -356,10 +314,7 @@ fn erp_money(money: Money, currency: Currency, field: &str) -> Result<erp::Money
             right: money.currency().code().to_owned(),
         });
     }
-    erp::Money::try_from(money).map_err(|e| MappingError::UnknownCurrency {
-        field: field.to_owned(),
-        value: e.value().unwrap_or_default().to_owned(),
-    })
+    Ok(erp::Money::from(money))
 }
 
 /// Refuses a negative amount (or a zero one when `positive`): ERP documents carry signs in
@@ -388,10 +343,8 @@ fn require_sign(money: Money, positive: bool, field: &str) -> Result<(), Mapping
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::currency::parse_currency;
     use time::macros::{date, datetime, offset};
-
-    #[derive(serde::Deserialize, Debug, PartialEq)]
-    struct Day(String);
 
     #[test]
     fn money_keeps_minor_units_and_currency() {
@@ -400,14 +353,14 @@ mod tests {
             (Money::from_minor(-5, Currency::EUR), -5, "EUR"),
             (Money::from_minor(1000, Currency::JPY), 1000, "JPY"),
             (
-                Money::from_minor(1500, Currency::parse("BHD", "c").unwrap()),
+                Money::from_minor(1500, Currency::parse("BHD").unwrap()),
                 1500,
                 "BHD",
             ),
             (Money::from_minor(i64::MAX, Currency::GBP), i64::MAX, "GBP"),
         ];
         for (money, minor, code) in cases {
-            let out = erp::Money::try_from(money).unwrap();
+            let out = erp::Money::from(money);
             assert_eq!(out.minor, minor, "{money}");
             assert_eq!(out.currency.as_str(), code);
             assert_eq!(out.to_major(), money.to_major(), "{money}");
@@ -498,16 +451,33 @@ mod tests {
     #[test]
     fn dates_use_the_context_offset() {
         let ctx = ErpCtx::new(System::Shopify, "shop1", "acct", date!(2026 - 11 - 23));
-        let Day(text) = ctx.date_of(None, "d").unwrap();
-        assert_eq!(text, "2026-11-23");
+        assert_eq!(ctx.date_of(None), date!(2026 - 11 - 23));
         let late = datetime!(2026-11-24 02:00 UTC);
-        let Day(utc) = ctx.date_of(Some(late), "d").unwrap();
-        assert_eq!(utc, "2026-11-24");
+        assert_eq!(ctx.date_of(Some(late)), date!(2026 - 11 - 24));
         let ny = ctx.with_utc_offset(offset!(-5));
-        let Day(local) = ny.date_of(Some(late), "d").unwrap();
-        assert_eq!(local, "2026-11-23");
-        let err = erp_date::<Day>(Date::MIN, "payment.processed_at").unwrap_err();
-        assert_eq!(err.field(), "payment.processed_at");
+        assert_eq!(ny.date_of(Some(late)), date!(2026 - 11 - 23));
+    }
+
+    /// One currency table: what `mapping` accepts, `erp` accepts with the same exponent, and a
+    /// code without a minor unit is refused by both (`erp` used to answer 0 for it, `mapping` 2).
+    #[test]
+    fn erp_and_mapping_agree_on_every_currency() {
+        for currency in Currency::all() {
+            let code = erp::CurrencyCode::new(currency.code()).unwrap();
+            assert_eq!(code.exponent(), currency.exponent(), "{currency}");
+            assert_eq!(erp::CurrencyCode::from(currency), code);
+            assert_eq!(parse_currency(code.as_str(), "c").unwrap(), currency);
+            let money = Money::from_minor(12345, currency);
+            assert_eq!(erp::Money::from(money).to_major(), money.to_major());
+        }
+        for (code, exponent) in [("BHD", 3), ("JPY", 0), ("CLF", 4)] {
+            assert_eq!(parse_currency(code, "c").unwrap().exponent(), exponent);
+            assert_eq!(erp::CurrencyCode::new(code).unwrap().exponent(), exponent);
+        }
+        for code in ["XAU", "XXX", "XDR", "ZZZ"] {
+            assert!(parse_currency(code, "c").is_err(), "{code}");
+            assert!(erp::CurrencyCode::new(code).is_err(), "{code}");
+        }
     }
 
     #[test]

@@ -97,7 +97,7 @@ pub fn to_erp_payment(
         transaction_id: transaction_id.to_owned(),
         amount,
         fee,
-        date: ctx.date_of(payment.processed_at, "payment.processed_at")?,
+        date: ctx.date_of(payment.processed_at),
     })
 }
 
@@ -138,7 +138,7 @@ pub fn to_erp_credit_memo(
     Ok(erp::CreditMemo {
         external_ref: credit_memo_ref(refund, ctx)?,
         invoice_ref: super::invoice_ref(order, ctx)?,
-        date: ctx.date_of(refund.processed_at, "refund.processed_at")?,
+        date: ctx.date_of(refund.processed_at),
         amount,
         reason: refund.reason.clone().unwrap_or_default(),
     })
@@ -162,7 +162,7 @@ pub fn to_erp_refund_payment(
         transaction_id: transaction_id.to_owned(),
         amount,
         fee: None,
-        date: ctx.date_of(refund.processed_at, "refund.processed_at")?,
+        date: ctx.date_of(refund.processed_at),
     })
 }
 
@@ -191,7 +191,7 @@ pub fn to_erp_dispute_at(
         .ids
         .get(dispute.gateway)
         .ok_or(MappingError::MissingField { field })?;
-    let amount = erp::Money::try_from(dispute.amount).map_err(|e| e.at("dispute.amount"))?;
+    let amount = erp::Money::from(dispute.amount);
     require_sign(dispute.amount, true, "dispute.amount")?;
     if dispute.payment_transaction_id.trim().is_empty() {
         return Err(MappingError::MissingField {
@@ -210,7 +210,7 @@ pub fn to_erp_dispute_at(
         amount,
         fee: None,
         reason: dispute.reason.clone().unwrap_or_default(),
-        date: ctx.date_of(None, "ctx.date")?,
+        date: ctx.date,
     })
 }
 

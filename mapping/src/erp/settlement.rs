@@ -197,13 +197,13 @@ pub fn to_erp_settlement_journal(
         journal_lines.push(erp::JournalLine {
             account,
             side,
-            amount: erp::Money::try_from(amount).map_err(|e| e.at("settlement_lines"))?,
+            amount: erp::Money::from(amount),
             label: Some(bucket.label().to_owned()),
         });
     }
     let entry = erp::JournalEntry {
         external_ref: settlement_ref(first.gateway, &first.batch_id, ctx)?,
-        date: ctx.date_of(settled_at, "settlement_lines.settled_at")?,
+        date: ctx.date_of(settled_at),
         memo: format!("{} settlement {}", gateway, first.batch_id),
         lines: journal_lines,
     };

@@ -114,7 +114,7 @@ fn convert(order: &magento::Order, basis: AmountBasis) -> Result<Order, MappingE
         (order.base_currency_code.as_deref(), "base_currency_code"),
     );
     let code = text(code).ok_or_else(|| missing(code_field))?;
-    let currency = Currency::parse(&code, code_field)?;
+    let currency = crate::currency::parse_currency(&code, code_field)?;
 
     let line_items = line_items(order, basis, currency)?;
 
@@ -143,7 +143,7 @@ fn convert(order: &magento::Order, basis: AmountBasis) -> Result<Order, MappingE
         AmountBasis::Order => None,
         AmountBasis::Base => match text(order.order_currency_code.as_deref()) {
             Some(code) => {
-                let presentment = Currency::parse(&code, "order_currency_code")?;
+                let presentment = crate::currency::parse_currency(&code, "order_currency_code")?;
                 if presentment == currency {
                     None
                 } else {

@@ -234,7 +234,7 @@ fn order_currency(order: &magento::Order) -> Result<Currency, MappingError> {
         text(order.order_currency_code.as_deref()).ok_or_else(|| MappingError::MissingField {
             field: "order.order_currency_code".to_owned(),
         })?;
-    Currency::parse(&code, "order.order_currency_code")
+    crate::currency::parse_currency(&code, "order.order_currency_code")
 }
 
 /// `"{Gateway} {verb} {amount} {currency}, transaction {id}."` plus the gateway's message for

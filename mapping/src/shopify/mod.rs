@@ -125,7 +125,8 @@ fn required_money(
 /// One side of a `*_set` bag (`shop_money` or `presentment_money`) with its own currency;
 /// errors are relative to `field` (`field.amount`, `field.currency_code`).
 fn set_money(value: &rest::Money, field: &str) -> Result<Money, MappingError> {
-    let currency = Currency::parse(&value.currency_code, &format!("{field}.currency_code"))?;
+    let currency =
+        crate::currency::parse_currency(&value.currency_code, &format!("{field}.currency_code"))?;
     money(value.amount, currency, &format!("{field}.amount"))
 }
 

@@ -75,7 +75,7 @@ impl TryFrom<&rest::Order> for Order {
 
 /// The mapping, with errors relative to the order.
 fn order_from_shopify(order: &rest::Order) -> Result<Order, MappingError> {
-    let currency = Currency::parse(&order.currency, "currency")?;
+    let currency = crate::currency::parse_currency(&order.currency, "currency")?;
     let number = text(order.name.as_deref()).ok_or_else(|| MappingError::MissingField {
         field: "name".to_owned(),
     })?;
@@ -227,7 +227,7 @@ fn shop_side(set: &rest::MoneySet, shop: Currency, field: &str) -> Result<Money,
 /// is refused: the presentment amount is not anywhere else.
 fn presentment_total(order: &rest::Order, shop: Currency) -> Result<Option<Money>, MappingError> {
     let declared = text(order.presentment_currency.as_deref())
-        .map(|code| Currency::parse(&code, "presentment_currency"))
+        .map(|code| crate::currency::parse_currency(&code, "presentment_currency"))
         .transpose()?;
     let Some(set) = &order.total_price_set else {
         return match declared {

@@ -126,7 +126,7 @@ fn map_refund(refund: &rest::Refund, ctx: &RefundCtx<'_>) -> Result<Refund, Mapp
         }
         let at = |name: &str| format!("transactions[{i}].{name}");
         let currency = match text(transaction.currency.as_deref()) {
-            Some(code) => Currency::parse(&code, &at("currency"))?,
+            Some(code) => crate::currency::parse_currency(&code, &at("currency"))?,
             None => ctx
                 .order_currency
                 .ok_or_else(|| MappingError::MissingField {
@@ -232,7 +232,7 @@ impl TryFrom<&rest::Dispute> for Dispute {
 
 /// The mapping, with errors relative to the dispute.
 fn map_dispute(dispute: &rest::Dispute) -> Result<Dispute, MappingError> {
-    let currency = Currency::parse(&dispute.currency, "currency")?;
+    let currency = crate::currency::parse_currency(&dispute.currency, "currency")?;
     let order_id = dispute.order_id.ok_or_else(|| MappingError::MissingField {
         field: "order_id".to_owned(),
     })?;

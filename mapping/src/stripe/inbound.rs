@@ -17,7 +17,7 @@ use crate::{
 
 /// The canonical currency of a Stripe currency code; `field` names it in the error.
 pub(super) fn currency(code: &wire::Currency, field: &str) -> Result<Currency, MappingError> {
-    Currency::parse(code.as_str(), field)
+    crate::currency::parse_currency(code.as_str(), field)
 }
 
 /// The [`Money`] of a Stripe integer amount in `code`, with `amount_field` and `currency_field`

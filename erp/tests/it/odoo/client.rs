@@ -104,7 +104,10 @@ fn retrying(server: &MockServer) -> OdooClient {
     OdooClient::builder(server.uri(), SecretString::from(API_KEY))
         .database("mycompany")
         .timeout(Duration::from_millis(300))
-        .retry(RetryConfig::standard().with_initial_backoff(Duration::from_millis(10)))
+        .retry(
+            RetryConfig::standard()
+                .with_backoff(Duration::from_millis(10), Duration::from_millis(40)),
+        )
         .build()
         .unwrap()
 }
@@ -220,4 +223,125 @@ async fn a_base_url_with_a_path_prefix_is_kept() {
     .unwrap();
     let ids: Vec<i64> = c.call("res.partner", "search", json!({})).await.unwrap();
     assert_eq!(ids, vec![4]);
+}
+
+#[tokio::test]
+async fn user_info_of_the_base_url_never_shows() {
+    let secret = "hunter2";
+    // Debug of the builder and of the client.
+    let builder = OdooClient::builder(
+        format!("https://admin:{secret}@erp.example/odoo"),
+        SecretString::from(API_KEY),
+    );
+    let shown = format!("{builder:?}");
+    assert!(
+        !shown.contains(secret) && !shown.contains("admin"),
+        "{shown}"
+    );
+    assert!(shown.contains("https://erp.example/odoo"), "{shown}");
+    let client = builder.build().unwrap();
+    let shown = format!("{client:?}");
+    assert!(
+        !shown.contains(secret) && !shown.contains("admin"),
+        "{shown}"
+    );
+    assert!(shown.contains("https://erp.example/odoo/"), "{shown}");
+
+    // A base URL that does not parse (port out of range): the configuration error.
+    let err = OdooClient::builder(
+        format!("https://admin:{secret}@erp.example:99999/"),
+        SecretString::from(API_KEY),
+    )
+    .build()
+    .unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(matches!(err, Error::Config(_)), "{shown}");
+    assert!(
+        !shown.contains(secret) && !shown.contains("admin"),
+        "{shown}"
+    );
+    assert!(shown.contains("erp.example:99999"), "{shown}");
+
+    // A transport error (nothing listens on port 1 here): reqwest's error shows the URL.
+    let err = OdooClient::builder(
+        format!("http://admin:{secret}@127.0.0.1:1/"),
+        SecretString::from(API_KEY),
+    )
+    .retry(RetryConfig::disabled())
+    .build()
+    .unwrap()
+    .call::<Vec<i64>>("res.partner", "search", json!({}))
+    .await
+    .unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(matches!(err, Error::Transport(_)), "{shown}");
+    assert!(
+        !shown.contains(secret) && !shown.contains("admin"),
+        "{shown}"
+    );
+    assert!(shown.contains("127.0.0.1:1"), "{shown}");
+}
+
+#[tokio::test]
+async fn max_retries_counts_retries_after_the_first_attempt() {
+    for (retry, attempts) in [
+        (RetryConfig::disabled(), 1),
+        (RetryConfig::standard().with_max_retries(1), 2),
+        (RetryConfig::standard(), 3),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/json/2/res.partner/read"))
+            .respond_with(ResponseTemplate::new(502))
+            .expect(attempts)
+            .mount(&server)
+            .await;
+        let client = OdooClient::builder(server.uri(), SecretString::from(API_KEY))
+            .retry(retry.with_backoff(Duration::from_millis(1), Duration::from_millis(5)))
+            .build()
+            .unwrap();
+        let err = client
+            .call::<Value>("res.partner", "read", json!({"ids": [1]}))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Api { status: 502, .. }), "{err:?}");
+        server.verify().await;
+    }
+}
+
+#[tokio::test]
+async fn a_retry_after_is_obeyed_up_to_the_cap() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/json/2/res.partner/search"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "30"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/json/2/res.partner/search"))
+        .respond_with(ok(json!([9])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = OdooClient::builder(server.uri(), SecretString::from(API_KEY))
+        .retry(
+            RetryConfig::standard()
+                .with_backoff(Duration::from_millis(10), Duration::from_millis(50)),
+        )
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let ids: Vec<i64> = client
+        .call("res.partner", "search", json!({}))
+        .await
+        .unwrap();
+    assert_eq!(ids, [9]);
+    // Waited the cap (50 ms), not the server's 30 s.
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(50) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
 }
