@@ -1868,7 +1868,7 @@ async fn three_d_secure_cards_wait_for_the_customers_answer() {
         .cancel(
             &abandoned.id,
             &CancelPaymentIntent {
-                cancellation_reason: Some(CancellationReason::Abandoned),
+                cancellation_reason: Some(CancelPaymentIntentReason::Abandoned),
             },
         )
         .await

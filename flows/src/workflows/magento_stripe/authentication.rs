@@ -17,7 +17,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use mapping::{MappingError, Payment, System};
 use serde::{Deserialize, Serialize};
-use stripe_client::{CancelPaymentIntent, CancellationReason, PaymentIntent, PaymentIntentStatus};
+use stripe_client::{
+    CancelPaymentIntent, CancelPaymentIntentReason, PaymentIntent, PaymentIntentStatus,
+};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -338,7 +340,7 @@ async fn expire(
     let key = ctx.key_of(&CANCEL);
     ctx.once(&CANCEL, || async {
         let params = CancelPaymentIntent {
-            cancellation_reason: Some(CancellationReason::Abandoned),
+            cancellation_reason: Some(CancelPaymentIntentReason::Abandoned),
         };
         let canceled = shared
             .stripe
