@@ -299,6 +299,36 @@ mod tests {
     }
 
     #[test]
+    fn a_nested_failure_is_taken_once_and_only_for_its_own_message() {
+        let failure = nested::Nested::Decode {
+            path: "data.object.created".into(),
+            message: "invalid type".into(),
+        };
+        let text = nested::report(failure.clone());
+        assert_eq!(text, "at `data.object.created`: invalid type");
+        // Another error's message does not pick up a failure serde dropped, and clears it.
+        assert_eq!(nested::take("missing field `id`"), None);
+        assert_eq!(nested::take(&text), None);
+        nested::report(failure.clone());
+        assert_eq!(
+            nested::take(&format!("{text} at line 1 column 80")),
+            Some(failure)
+        );
+        assert_eq!(nested::join(".", "api_version"), "api_version");
+        assert_eq!(
+            nested::join("data[2]", "api_version"),
+            "data[2].api_version"
+        );
+        assert!(
+            !Error::UnsupportedApiVersion {
+                api_version: Some("2027-04-28.fig".into()),
+                path: "api_version".into(),
+            }
+            .is_transient()
+        );
+    }
+
+    #[test]
     fn display_names_status_type_code_and_request_id() {
         let mut e = api(402, Some("card_declined"));
         e.error.error_type = Some(ErrorType::CardError);
