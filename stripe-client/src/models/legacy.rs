@@ -226,3 +226,72 @@ fn subscription(obj: &mut Map<String, Value>) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn legacy_invoice() -> Value {
+        json!({
+            "id": "in_1", "object": "invoice", "paid": false, "subscription": null,
+            "subscription_details": {"metadata": null}, "quote": null,
+            "payment_intent": null, "charge": null, "tax": null, "total_tax_amounts": [],
+            "lines": {"object": "list", "data": [], "has_more": false, "url": "/v1/invoices/in_1/lines"},
+        })
+    }
+
+    #[test]
+    fn a_charge_without_payment_intent_becomes_the_payment_and_a_quote_the_parent() {
+        let mut invoice = legacy_invoice();
+        invoice["charge"] = json!("ch_1");
+        invoice["quote"] = json!("qt_1");
+        upgrade("invoice", &mut invoice).unwrap();
+        assert_eq!(
+            invoice["payments"]["data"][0]["payment"],
+            json!({"type": "charge", "charge": "ch_1"})
+        );
+        assert_eq!(
+            invoice["payments"]["url"],
+            "/v1/invoice_payments?invoice=in_1"
+        );
+        assert_eq!(
+            invoice["parent"],
+            json!({"type": "quote_details", "quote_details": {"quote": "qt_1"}})
+        );
+        for moved in [
+            "paid",
+            "subscription",
+            "payment_intent",
+            "charge",
+            "tax",
+            "quote",
+        ] {
+            assert!(invoice.get(moved).is_none(), "{moved}");
+        }
+    }
+
+    #[test]
+    fn a_legacy_field_that_cannot_be_moved_is_an_error_naming_it() {
+        let cases = [
+            ("subscription", json!(42), "subscription"),
+            ("paid", json!("yes"), "paid"),
+            (
+                "total_tax_amounts",
+                json!([{"amount": 1}]),
+                "total_tax_amounts[0].inclusive",
+            ),
+            ("payment_intent", json!({"no": "id"}), "payment_intent"),
+        ];
+        for (field, value, path) in cases {
+            let mut invoice = legacy_invoice();
+            invoice[field] = value;
+            let err = upgrade("invoice", &mut invoice).unwrap_err();
+            assert_eq!(err.path, path, "{field}: {}", err.message);
+        }
+        let mut sub = json!({"object": "subscription", "current_period_start": 1,
+            "current_period_end": "later", "items": {"data": [{}]}});
+        let err = upgrade("subscription", &mut sub).unwrap_err();
+        assert_eq!(err.path, "current_period_end");
+    }
+}

@@ -96,6 +96,11 @@ fn paid_subscription_invoice(date: &str, shape: Shape) -> Value {
             invoice["subscription_details"] = json!({"metadata": {"plan": "gold"}});
             invoice["payment_intent"] = json!("pi_paid");
             invoice["charge"] = json!("ch_paid");
+            invoice["tax"] = json!(80);
+            invoice["total_tax_amounts"] = json!([{
+                "amount": 80, "inclusive": false, "tax_rate": "txr_1",
+                "taxability_reason": "standard_rated", "taxable_amount": 1000,
+            }]);
         }
         Shape::Current => {
             invoice["parent"] = json!({
@@ -103,6 +108,11 @@ fn paid_subscription_invoice(date: &str, shape: Shape) -> Value {
                 "quote_details": null,
                 "subscription_details": {"subscription": "sub_paid", "metadata": {"plan": "gold"}},
             });
+            invoice["total_taxes"] = json!([{
+                "amount": 80, "tax_behavior": "exclusive", "taxability_reason": "standard_rated",
+                "taxable_amount": 1000, "type": "tax_rate_details",
+                "tax_rate_details": {"tax_rate": "txr_1"},
+            }]);
         }
     }
     invoice
@@ -131,6 +141,11 @@ fn a_paid_subscription_invoice_comes_out_paid_with_its_subscription_in_every_ver
         assert_eq!(metadata["plan"], "gold", "{date}");
         assert_eq!((invoice.amount_paid, invoice.amount_remaining), (1000, 0));
         assert_eq!(invoice.total, 1000);
+        let taxes = invoice.total_taxes.as_ref().unwrap();
+        assert_eq!(taxes.len(), 1, "{date}");
+        assert_eq!(taxes[0].amount, 80);
+        assert_eq!(taxes[0].tax_behavior.as_deref(), Some("exclusive"));
+        assert_eq!(taxes[0].taxable_amount, Some(1000));
         let line = &invoice.lines.as_ref().unwrap().data[0];
         assert_eq!((line.amount, line.quantity), (1000, Some(1)), "{date}");
         match shape {
