@@ -13,7 +13,9 @@
 //! ([`Invoice::is_paid`] reads `status`), `tax` ([`Invoice::total_taxes`]), `payment_intent` or
 //! `charge`; a subscription's billing period is on each item ([`Subscription::current_period`]);
 //! PaymentIntents and charges have no `invoice`; an invoice line is priced by `pricing`.
-//! A field that Basil moved is required where it now lives, never defaulted.
+//! A field that Basil moved is required where it now lives, never defaulted. API answers are
+//! read in this shape too, so a client built with an older
+//! [`api_version`](crate::ClientBuilder::api_version) cannot read invoices or subscriptions.
 //!
 //! Events are rendered in their own `api_version`. [`Event`] reads the object of an event
 //! rendered from [`OLDEST_SUPPORTED_API_VERSION`] (2023-08-16) through the Acacia release
