@@ -476,3 +476,15 @@ fn official_customers() {
         "customer.deleted"
     );
 }
+
+/// `metadata: null` (allowed by Stripe's spec on refunds, payouts and invoices) reads as empty
+/// metadata and maps like an object without order metadata, instead of failing the object.
+#[test]
+fn null_metadata_maps_as_no_order_metadata() {
+    let refund: stripe_client::Refund = typed("refund", json!({"metadata": null}));
+    let canonical = Refund::try_from(&refund).unwrap();
+    assert_eq!(canonical.amount, usd(100));
+    assert_eq!(canonical.order_number, None);
+    let payout: stripe_client::Payout = typed("payout", json!({"metadata": null}));
+    assert_eq!(PayoutSummary::try_from(&payout).unwrap().amount, usd(1100));
+}

@@ -1,4 +1,4 @@
-//! A stateful fake of the **Stripe API** (v1, version `2023-08-16`), for the endpoints the
+//! A stateful fake of the **Stripe API** (v1, version `2026-10-28.endive`), for the endpoints the
 //! workspace's `stripe-client` crate uses, with Stripe's test cards, idempotency keys, money
 //! movements (balance transactions, fees, payouts) and signed webhook events.
 //!
@@ -18,7 +18,9 @@
 //! the query string. Every request needs `Authorization: Bearer <secret key>` (HTTP Basic with
 //! the key as user name works too): none or a wrong key is `401`. `Stripe-Version` is accepted
 //! when it looks like a version (`2023-08-16`, `2024-06-20.acacia`, else `400`) and echoed;
-//! answers are always in the shape of `2023-08-16`. `Stripe-Account` is accepted and ignored.
+//! answers are always in the shape of [`API_VERSION`] (the version `stripe-client` pins; for the
+//! objects the fake renders, PaymentIntents and charges have no `invoice` since
+//! `2025-03-31.basil`). `Stripe-Account` is accepted and ignored.
 //! Every answer carries a `Request-Id`. Answers are Stripe's JSON objects with their `object`
 //! field; lists are `{object: "list", data, has_more, url}` newest first, paged with `limit`
 //! (1-100, default 10), `starting_after` and `ending_before`; `expand[]` works on any field
@@ -96,7 +98,7 @@
 //! transactions sums to zero.
 //!
 //! # Events and webhooks
-//! Events (`evt_...`, API version `2023-08-16`, `request.{id, idempotency_key}`) are stored for
+//! Events (`evt_...`, `api_version` [`API_VERSION`], `request.{id, idempotency_key}`) are stored for
 //! `GET /v1/events` and posted to every URL given to [`StripeFake::register_webhook_endpoint`]
 //! through a [`WebhookSender`] with `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of
 //! "{t}.{body}" keyed with the whsec secret>`. Types: `payment_intent.created`,
@@ -123,7 +125,7 @@
 //! refund failures, payout creation over the API and failed payouts, pending balances and
 //! `available_on` delays, currency conversion, Connect (`Stripe-Account` is ignored),
 //! `delivery_success` filtering of events (accepted, ignored), Stripe's full search language,
-//! `charge.refunds` (not included in `2023-08-16`), rate limiting by the fake itself (use a
+//! `charge.refunds` (not included since `2022-11-15`), rate limiting by the fake itself (use a
 //! fault rule: [`rate_limited_fault`], [`lock_timeout_fault`]).
 
 mod cards;
@@ -154,8 +156,9 @@ use error::ApiErr;
 use form::Params;
 use state::{RequestCtx, Saved, State, new_id};
 
-/// The API version the fake's answers and events follow.
-pub const API_VERSION: &str = "2023-08-16";
+/// The API version the fake's answers and events follow: `2026-10-28.endive`, the version
+/// `stripe-client` pins (`stripe_client::DEFAULT_API_VERSION`, checked by the sandbox's tests).
+pub const API_VERSION: &str = "2026-10-28.endive";
 
 /// The fee of a dispute, in minor units of the dispute's currency (Stripe's US fee is 15.00 USD).
 pub const DISPUTE_FEE: i64 = 1500;

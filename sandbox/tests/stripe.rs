@@ -1205,7 +1205,10 @@ async fn events_list_by_type_wildcard_time_and_page() {
     assert_eq!(e.error.param.as_deref(), Some("starting_after"));
     let one = env.client.events().retrieve(&all[0]).await.unwrap();
     assert_eq!(one.event_type, EventType::PaymentIntentCreated);
-    assert_eq!(one.api_version.as_deref(), Some("2023-08-16"));
+    assert_eq!(
+        one.api_version.as_deref(),
+        Some(stripe_client::DEFAULT_API_VERSION)
+    );
 }
 
 #[tokio::test]
@@ -1932,4 +1935,34 @@ async fn the_control_api_answers_a_three_d_secure_challenge() {
     assert_eq!(status, 404, "{body}");
     let (status, _) = answer("pi_missing".into(), r#"{"authenticated": true}"#).await;
     assert_eq!(status, 404);
+}
+
+/// The fake speaks the version the client pins, in that version's shape: PaymentIntents and
+/// charges have had no `invoice` since `2025-03-31.basil`, and every event says its version, so
+/// the client reads each event by it.
+#[tokio::test]
+async fn answers_and_events_follow_the_version_the_client_pins() {
+    assert_eq!(
+        sandbox::stripe::API_VERSION,
+        stripe_client::DEFAULT_API_VERSION
+    );
+    let env = Env::start().await;
+    let pi = env.paid(1099, "pm_card_visa").await;
+    let raw_pi = env.fake().object(&pi.id).unwrap();
+    let raw_charge = env.fake().object(&charge_id(&pi)).unwrap();
+    assert_eq!(raw_pi["object"], "payment_intent");
+    assert_eq!(raw_charge["object"], "charge");
+    assert!(raw_pi.get("invoice").is_none(), "{raw_pi}");
+    assert!(raw_charge.get("invoice").is_none(), "{raw_charge}");
+    let events = env.fake().events();
+    assert!(!events.is_empty());
+    for event in &events {
+        assert_eq!(event["api_version"], stripe_client::DEFAULT_API_VERSION);
+        let body = serde_json::to_vec(event).unwrap();
+        let typed: stripe_client::Event = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            typed.api_version.as_deref(),
+            Some(stripe_client::DEFAULT_API_VERSION)
+        );
+    }
 }

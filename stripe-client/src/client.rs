@@ -15,9 +15,11 @@ use url::Url;
 use crate::error::{ApiError, ApiErrorBody, Error, ErrorEnvelope};
 use crate::form;
 
-/// The API version sent in `Stripe-Version` unless [`ClientBuilder::api_version`] changes it.
-/// It is the version of the official spec and fixtures this crate's types were checked against.
-pub const DEFAULT_API_VERSION: &str = "2023-08-16";
+/// The API version sent in `Stripe-Version` unless [`ClientBuilder::api_version`] changes it:
+/// `2026-10-28.endive`, released 2026-10-28, the current version when this was written (the
+/// `stripe` package 16.x on PyPI, `stripe/_api_version.py`). The models have its shape (see
+/// [`crate::models`], "API versions").
+pub const DEFAULT_API_VERSION: &str = "2026-10-28.endive";
 
 /// Stripe's production API root.
 pub const DEFAULT_BASE_URL: &str = "https://api.stripe.com/";

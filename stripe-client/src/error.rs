@@ -28,13 +28,26 @@ pub enum Error {
     /// Any other non-2xx answer from Stripe, with its error body typed.
     #[error("api error: {0}")]
     Api(Box<ApiError>),
-    /// A 2xx response body did not match the expected shape.
+    /// A 2xx response body (or a webhook payload) did not match the expected shape.
     #[error("decode error at `{path}`: {message}")]
     Decode {
-        /// JSON path of the offending value (for example `data[3].amount`).
+        /// Full JSON path of the offending value from the root of the body: `data[3].amount` in
+        /// a list, `data.object.created` in an event, `data[3].data.object.created` in a list of
+        /// events; `.` for the root itself.
         path: String,
         /// What serde reported.
         message: String,
+    },
+    /// An event whose object is rendered in a Stripe API version this crate cannot read: older
+    /// than [`crate::OLDEST_SUPPORTED_API_VERSION`], a release newer than the crate knows (or a
+    /// `preview`), or no version at all. The event is refused rather than read in a shape it
+    /// may not have.
+    #[error("unsupported API version at `{path}`: {}", crate::models::version::Unsupported(.api_version.clone()))]
+    UnsupportedApiVersion {
+        /// The event's `api_version`, as received.
+        api_version: Option<String>,
+        /// JSON path of that `api_version` (`api_version`, or `data[3].api_version` in a list).
+        path: String,
     },
     /// The client was configured with invalid values (bad base URL, header value, ...).
     #[error("invalid config: {0}")]
@@ -70,10 +83,83 @@ impl Error {
         }
     }
 
+    /// A decode error with its full path. An event's object is decoded after the event itself
+    /// (its shape depends on the event's `api_version`), so serde's path stops at the event;
+    /// the rest of the path, and a refused version, come from [`nested`].
     pub(crate) fn decode(err: serde_path_to_error::Error<serde_json::Error>) -> Self {
-        Error::Decode {
-            path: err.path().to_string(),
-            message: err.into_inner().to_string(),
+        let outer = err.path().to_string();
+        let message = err.into_inner().to_string();
+        match nested::take(&message) {
+            Some(nested::Nested::Decode { path, message }) => Error::Decode {
+                path: nested::join(&outer, &path),
+                message,
+            },
+            Some(nested::Nested::Unsupported { api_version }) => Error::UnsupportedApiVersion {
+                api_version,
+                path: nested::join(&outer, "api_version"),
+            },
+            None => Error::Decode {
+                path: outer,
+                message,
+            },
+        }
+    }
+}
+
+/// Failures inside an event's object, handed from the event's `Deserialize` to
+/// [`Error::decode`].
+///
+/// serde carries only a message from a `Deserialize` impl to its caller. The event's impl keeps
+/// the structured failure here, on the thread that decodes (decoding is synchronous), and
+/// returns its text as the message; [`Error::decode`] takes it back only when the message it
+/// received is that text, so a failure that serde dropped on the way never surfaces elsewhere.
+pub(crate) mod nested {
+    use std::cell::RefCell;
+    use std::fmt;
+
+    /// What went wrong inside an event's object. Paths are from the event (`data.object.id`).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub(crate) enum Nested {
+        /// The object does not fit its model.
+        Decode { path: String, message: String },
+        /// The event's `api_version` cannot be read.
+        Unsupported { api_version: Option<String> },
+    }
+
+    impl fmt::Display for Nested {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                Nested::Decode { path, message } => write!(f, "at `{path}`: {message}"),
+                Nested::Unsupported { api_version } => {
+                    crate::models::version::Unsupported(api_version.clone()).fmt(f)
+                }
+            }
+        }
+    }
+
+    thread_local! {
+        static LAST: RefCell<Option<(String, Nested)>> = const { RefCell::new(None) };
+    }
+
+    /// Keeps `failure` for [`take`] and returns the message to give serde.
+    pub(crate) fn report(failure: Nested) -> String {
+        let text = failure.to_string();
+        LAST.with(|last| *last.borrow_mut() = Some((text.clone(), failure)));
+        text
+    }
+
+    /// The failure reported for `message` (serde may append ` at line 1 column 9`).
+    pub(crate) fn take(message: &str) -> Option<Nested> {
+        let (text, failure) = LAST.with(|last| last.borrow_mut().take())?;
+        message.starts_with(&text).then_some(failure)
+    }
+
+    /// `inner` placed under `outer` (`.` is the root).
+    pub(crate) fn join(outer: &str, inner: &str) -> String {
+        if outer == "." || outer.is_empty() {
+            inner.to_owned()
+        } else {
+            format!("{outer}.{inner}")
         }
     }
 }
@@ -207,6 +293,36 @@ mod tests {
             !Error::Decode {
                 path: "id".into(),
                 message: "x".into()
+            }
+            .is_transient()
+        );
+    }
+
+    #[test]
+    fn a_nested_failure_is_taken_once_and_only_for_its_own_message() {
+        let failure = nested::Nested::Decode {
+            path: "data.object.created".into(),
+            message: "invalid type".into(),
+        };
+        let text = nested::report(failure.clone());
+        assert_eq!(text, "at `data.object.created`: invalid type");
+        // Another error's message does not pick up a failure serde dropped, and clears it.
+        assert_eq!(nested::take("missing field `id`"), None);
+        assert_eq!(nested::take(&text), None);
+        nested::report(failure.clone());
+        assert_eq!(
+            nested::take(&format!("{text} at line 1 column 80")),
+            Some(failure)
+        );
+        assert_eq!(nested::join(".", "api_version"), "api_version");
+        assert_eq!(
+            nested::join("data[2]", "api_version"),
+            "data[2].api_version"
+        );
+        assert!(
+            !Error::UnsupportedApiVersion {
+                api_version: Some("2027-04-28.fig".into()),
+                path: "api_version".into(),
             }
             .is_transient()
         );

@@ -42,7 +42,9 @@
 //! # Transport
 //!
 //! Requests are form-encoded with Stripe's bracket nesting, carry a pinned but configurable
-//! `Stripe-Version` ([`DEFAULT_API_VERSION`]), an optional `Stripe-Account`, and an
+//! `Stripe-Version` ([`DEFAULT_API_VERSION`]: `2026-10-28.endive`, released 2026-10-28, whose
+//! shapes the models follow; events are read in their own API version, see [`models`]), an
+//! optional `Stripe-Account`, and an
 //! `Idempotency-Key` on every POST that is reused by the retries of that call. Retries follow
 //! the official SDKs (see [`ClientBuilder::retry`]) and are configured with the workspace's
 //! shared [`RetryConfig`]. Errors are one enum, [`Error`], with Stripe's error

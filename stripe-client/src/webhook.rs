@@ -97,8 +97,10 @@ impl Webhook {
         Ok(())
     }
 
-    /// Verifies the delivery, then decodes the payload as an [`Event`] (a signed payload that is
-    /// not an event is an [`Error::Decode`]).
+    /// Verifies the delivery, then decodes the payload as an [`Event`], reading its object in
+    /// the event's own API version. A signed payload that is not an event is an
+    /// [`Error::Decode`] with the full path (`data.object.created`); an event whose typed object
+    /// is rendered in a version this crate cannot read is an [`Error::UnsupportedApiVersion`].
     pub fn construct_event(
         &self,
         payload: &[u8],

@@ -15,8 +15,9 @@
 //! down (`charge.payment_method_details.card.last4`, `balance_transactions[2].net`).
 //!
 //! Sources of the Stripe facts relied on here:
-//! - Stripe's OpenAPI spec and `fixtures3.json` for API version 2023-08-16 (the version
-//!   `stripe-client` pins; copies in the workspace's `reference/stripe/`): the fields and their
+//! - Stripe's OpenAPI spec and `fixtures3.json` for API version 2023-08-16 (copies in the
+//!   workspace's `reference/stripe/`; the fields read here keep their shape up to
+//!   `2026-10-28.endive`, the version `stripe-client` pins): the fields and their
 //!   nullability, the `payment_method_details.card.checks` values (`pass`, `fail`,
 //!   `unavailable`, `unchecked`), the balance transaction `type` values, `name` and `address` being the required
 //!   parts of a PaymentIntent's `shipping` parameter.

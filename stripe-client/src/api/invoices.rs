@@ -15,7 +15,7 @@ handler! {
     /// # async fn run(client: stripe_client::Client) -> Result<(), stripe_client::Error> {
     /// use stripe_client::{PayInvoice, PaymentOutcome};
     /// match client.invoices().pay("in_123", &PayInvoice::default()).await? {
-    ///     PaymentOutcome::Completed(invoice) => println!("paid: {}", invoice.paid),
+    ///     PaymentOutcome::Completed(invoice) => println!("paid: {}", invoice.is_paid()),
     ///     PaymentOutcome::Declined(d) => println!("declined: {:?}", d.error.decline_code),
     /// }
     /// # Ok(()) }

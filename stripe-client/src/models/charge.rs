@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use super::common::ts;
 use super::{
-    BalanceTransaction, BillingDetails, CardDetails, Currency, Customer, Expandable, Invoice, List,
+    BalanceTransaction, BillingDetails, CardDetails, Currency, Customer, Expandable, List,
     Metadata, PaymentIntent, Refund, Shipping, lenient_enum,
 };
 
@@ -53,9 +53,6 @@ pub struct Charge {
     /// Message of a failed charge.
     #[serde(default)]
     pub failure_message: Option<String>,
-    /// Invoice this charge pays, if any.
-    #[serde(default)]
-    pub invoice: Option<Expandable<Invoice>>,
     /// Whether the object exists in live mode.
     #[serde(default)]
     pub livemode: bool,

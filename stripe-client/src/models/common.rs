@@ -328,30 +328,30 @@ pub(crate) mod ts {
     pub(crate) use time::serde::timestamp::{deserialize, serialize};
 }
 
-/// Decodes a JSON number (or numeric string) into a [`Decimal`] without going through `f64`.
+/// Decodes a JSON number (or numeric string) into a [`Decimal`] exactly, or refuses it.
+///
+/// serde_json's `arbitrary_precision` keeps a number's digits, and
+/// [`payops_core::decimal::parse_exact`] reads them without rounding: `rust_decimal`'s own
+/// `from_str` and `from_scientific` round past 28 digits, which would change a rate or a unit
+/// amount in silence.
 pub(crate) mod decimal_opt {
     use super::*;
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<Option<Decimal>, D::Error> {
-        // serde_json's `arbitrary_precision` keeps the number's digits; both forms parse exactly.
         let raw: Option<serde_json::Value> = Option::deserialize(d)?;
-        let text = match raw {
+        let parsed = match raw {
             None | Some(serde_json::Value::Null) => return Ok(None),
-            Some(serde_json::Value::Number(n)) => n.to_string(),
-            Some(serde_json::Value::String(s)) => s,
+            Some(serde_json::Value::Number(n)) => payops_core::decimal::from_json_number(&n),
+            Some(serde_json::Value::String(s)) => payops_core::decimal::parse_exact(&s),
             Some(other) => {
                 return Err(de::Error::custom(format!(
                     "expected a decimal, got {other}"
                 )));
             }
         };
-        let parsed = text
-            .parse::<Decimal>()
-            .or_else(|_| Decimal::from_scientific(&text))
-            .map_err(de::Error::custom)?;
-        Ok(Some(parsed))
+        parsed.map(Some).map_err(de::Error::custom)
     }
 
     pub(crate) fn serialize<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
@@ -360,6 +360,22 @@ pub(crate) mod decimal_opt {
             None => s.serialize_none(),
         }
     }
+}
+
+/// Reads `metadata: null` as empty metadata. Stripe's spec allows null metadata on invoices,
+/// refunds, payouts and payment methods (spec3 2023-08-16: `nullable: true`) and on customers
+/// (stripe-python 16.x types `Customer.metadata` as `Optional`); only those fields use this.
+pub(crate) fn metadata_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<Metadata, D::Error> {
+    Ok(Option::<Metadata>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A field that must be present but may be `null`. serde reads a missing `Option` field as
+/// `None`; going through `deserialize_with` makes its absence an error instead, so a field that
+/// an API version moved elsewhere is never read as "not set".
+pub(crate) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    Option::<T>::deserialize(d)
 }
 
 #[cfg(test)]
@@ -437,6 +453,49 @@ mod tests {
         assert_eq!(parse(r#"{}"#).unwrap(), None);
         assert!(parse(r#"{"v":"abc"}"#).is_err());
         assert!(parse(r#"{"v":[1]}"#).is_err());
+    }
+
+    #[test]
+    fn decimals_that_would_round_are_refused_not_rounded() {
+        #[derive(Debug, Deserialize)]
+        struct D {
+            #[serde(default, with = "decimal_opt")]
+            #[allow(dead_code)]
+            v: Option<Decimal>,
+        }
+        // 30 significant digits: `Decimal::from_scientific` made 20 of the first, `from_str`
+        // rounded the others.
+        for text in [
+            r#"{"v":1.99999999999999999999999999999e1}"#,
+            r#"{"v":"1.99999999999999999999999999999e1"}"#,
+            r#"{"v":"0.12345678901234567890123456789"}"#,
+            r#"{"v":36.450000000000000000000000000001}"#,
+            r#"{"v":1e-400}"#,
+        ] {
+            let err = serde_json::from_str::<D>(text).unwrap_err().to_string();
+            assert!(err.contains("not an exact decimal"), "{text}: {err}");
+        }
+        // Exact values in exponent notation still read, with their digits.
+        let d: D = serde_json::from_str(r#"{"v":1.25e2}"#).unwrap();
+        assert_eq!(d.v, Some(Decimal::new(125, 0)));
+    }
+
+    #[test]
+    fn null_metadata_reads_as_empty_and_a_missing_present_field_is_an_error() {
+        #[derive(Debug, Deserialize)]
+        struct M {
+            #[serde(default, deserialize_with = "metadata_or_null")]
+            metadata: Metadata,
+            #[serde(deserialize_with = "present")]
+            moved: Option<String>,
+        }
+        let m: M = serde_json::from_value(json!({"metadata": null, "moved": null})).unwrap();
+        assert!(m.metadata.is_empty() && m.moved.is_none());
+        let m: M = serde_json::from_value(json!({"moved": "x"})).unwrap();
+        assert!(m.metadata.is_empty());
+        assert_eq!(m.moved.as_deref(), Some("x"));
+        let err = serde_json::from_value::<M>(json!({"metadata": {}})).unwrap_err();
+        assert_eq!(err.to_string(), "missing field `moved`");
     }
 
     #[test]

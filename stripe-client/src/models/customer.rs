@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::common::ts;
+use super::common::{metadata_or_null, ts};
 use super::{Address, Currency, Expandable, Metadata, PaymentMethod, Shipping};
 
 /// A Customer (`cus_...`).
@@ -44,8 +44,8 @@ pub struct Customer {
     /// Whether the object exists in live mode.
     #[serde(default)]
     pub livemode: bool,
-    /// Your key/value pairs.
-    #[serde(default)]
+    /// Your key/value pairs (`null` reads as empty).
+    #[serde(default, deserialize_with = "metadata_or_null")]
     pub metadata: Metadata,
     /// Full name or business name.
     #[serde(default)]

@@ -4,49 +4,154 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::OffsetDateTime;
 
 use super::common::ts;
+use super::version::{self, Shape};
 use super::{
     BalanceTransaction, Charge, Customer, Dispute, EarlyFraudWarning, Invoice, PaymentIntent,
-    PaymentMethod, Payout, Refund, Subscription, lenient_enum,
+    PaymentMethod, Payout, Refund, Subscription, legacy, lenient_enum,
 };
+use crate::error::nested;
+
+/// The `object` names of the typed variants of [`EventObject`].
+const TYPED: &[&str] = &[
+    "payment_intent",
+    "charge",
+    "refund",
+    "customer",
+    "payment_method",
+    "payout",
+    "balance_transaction",
+    "dispute",
+    "radar.early_fraud_warning",
+    "subscription",
+    "invoice",
+];
+
+/// The path of a failure inside an event's object, from the event: `data.object.created`
+/// (`data.object` itself for the object's root, which serde_path_to_error writes `.`).
+fn object_path(inner: &str) -> String {
+    match inner {
+        "" | "." => "data.object".to_owned(),
+        inner => format!("data.object.{inner}"),
+    }
+}
 
 /// An Event (`evt_...`). `data.object` is typed for the resources this crate supports and kept
 /// as raw JSON otherwise.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+///
+/// `data.object` is rendered in the event's own [`api_version`](Event::api_version), which may
+/// be older than the version this client sends: it is read by the shape of that version into
+/// the current models (see [`crate::models`], "API versions"). An event with a typed object in
+/// a version this crate cannot read is refused ([`crate::Error::UnsupportedApiVersion`]); an
+/// object of another kind is kept raw whatever its version.
+///
+/// Serializing an event writes its typed object in the current shape, so it writes
+/// [`crate::DEFAULT_API_VERSION`] as `api_version` (the version that shape belongs to), and the
+/// result parses back to the same event.
+#[derive(Debug, Clone)]
 pub struct Event {
     /// Id (`evt_...`), the key for de-duplicating webhook deliveries.
     pub id: String,
     /// What happened (`payment_intent.succeeded`, ...).
-    #[serde(rename = "type")]
     pub event_type: EventType,
     /// Connected account the event belongs to (Connect webhooks only).
-    #[serde(default)]
     pub account: Option<String>,
-    /// API version used to render `data` (the account's or endpoint's version, not the client's).
-    #[serde(default)]
+    /// API version `data` was rendered in, as received (the account's or endpoint's version,
+    /// not the client's).
     pub api_version: Option<String>,
     /// When the event happened.
-    #[serde(with = "ts")]
     pub created: OffsetDateTime,
     /// The object concerned and, for `*.updated`, its changed attributes.
     pub data: EventData,
     /// Whether the object exists in live mode.
-    #[serde(default)]
     pub livemode: bool,
     /// Webhooks not yet delivered successfully.
-    #[serde(default)]
     pub pending_webhooks: i64,
     /// The API request that caused the event, if any.
-    #[serde(default)]
     pub request: Option<EventRequest>,
 }
 
+/// The wire form of an event, with `data.object` still raw: its shape depends on `api_version`,
+/// which may come after it.
+#[derive(Serialize, Deserialize)]
+struct Wire<O> {
+    id: String,
+    #[serde(rename = "type")]
+    event_type: EventType,
+    #[serde(default)]
+    account: Option<String>,
+    #[serde(default)]
+    api_version: Option<String>,
+    #[serde(with = "ts")]
+    created: OffsetDateTime,
+    data: WireData<O>,
+    #[serde(default)]
+    livemode: bool,
+    #[serde(default)]
+    pending_webhooks: i64,
+    #[serde(default)]
+    request: Option<EventRequest>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireData<O> {
+    object: O,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    previous_attributes: Option<serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let wire = Wire::<serde_json::Value>::deserialize(d)?;
+        let object = EventObject::read(wire.data.object, wire.api_version.as_deref())
+            .map_err(|failure| serde::de::Error::custom(nested::report(failure)))?;
+        Ok(Event {
+            id: wire.id,
+            event_type: wire.event_type,
+            account: wire.account,
+            api_version: wire.api_version,
+            created: wire.created,
+            data: EventData {
+                object,
+                previous_attributes: wire.data.previous_attributes,
+            },
+            livemode: wire.livemode,
+            pending_webhooks: wire.pending_webhooks,
+            request: wire.request,
+        })
+    }
+}
+
+impl Serialize for Event {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let api_version = match &self.data.object {
+            EventObject::Other(_) => self.api_version.clone(),
+            _ => Some(crate::DEFAULT_API_VERSION.to_owned()),
+        };
+        Wire {
+            id: self.id.clone(),
+            event_type: self.event_type.clone(),
+            account: self.account.clone(),
+            api_version,
+            created: self.created,
+            data: WireData {
+                object: &self.data.object,
+                previous_attributes: self.data.previous_attributes.clone(),
+            },
+            livemode: self.livemode,
+            pending_webhooks: self.pending_webhooks,
+            request: self.request.clone(),
+        }
+        .serialize(s)
+    }
+}
+
 /// The `data` of an event.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct EventData {
     /// The object as it is after the change.
     pub object: EventObject,
-    /// For `*.updated` events: the previous values of the changed attributes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// For `*.updated` events: the previous values of the changed attributes, raw (in the
+    /// event's own API version).
     pub previous_attributes: Option<serde_json::Value>,
 }
 
@@ -90,18 +195,40 @@ pub enum EventObject {
     Other(serde_json::Value),
 }
 
-impl<'de> Deserialize<'de> for EventObject {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = serde_json::Value::deserialize(d)?;
-        let kind = value.get("object").and_then(|o| o.as_str()).unwrap_or("");
-        fn typed<T: serde::de::DeserializeOwned, E: serde::de::Error>(
+impl EventObject {
+    /// Reads an event's `data.object` rendered in `api_version`. Failures name their path from
+    /// the event (`data.object.lines.data[0].amount`).
+    fn read(
+        mut value: serde_json::Value,
+        api_version: Option<&str>,
+    ) -> Result<Self, nested::Nested> {
+        let kind = value
+            .get("object")
+            .and_then(|o| o.as_str())
+            .unwrap_or("")
+            .to_owned();
+        if !TYPED.contains(&kind.as_str()) {
+            return Ok(EventObject::Other(value));
+        }
+        let shape = version::shape(api_version)
+            .map_err(|v| nested::Nested::Unsupported { api_version: v.0 })?;
+        if shape == Shape::Legacy {
+            legacy::upgrade(&kind, &mut value).map_err(|e| nested::Nested::Decode {
+                path: object_path(&e.path),
+                message: e.message,
+            })?;
+        }
+        fn typed<T: serde::de::DeserializeOwned>(
             v: serde_json::Value,
-        ) -> Result<Box<T>, E> {
+        ) -> Result<Box<T>, nested::Nested> {
             serde_path_to_error::deserialize(v)
                 .map(Box::new)
-                .map_err(|e| E::custom(format!("at `{}`: {}", e.path(), e.inner())))
+                .map_err(|e| nested::Nested::Decode {
+                    path: object_path(&e.path().to_string()),
+                    message: e.into_inner().to_string(),
+                })
         }
-        Ok(match kind {
+        Ok(match kind.as_str() {
             "payment_intent" => EventObject::PaymentIntent(typed(value)?),
             "charge" => EventObject::Charge(typed(value)?),
             "refund" => EventObject::Refund(typed(value)?),
@@ -116,9 +243,7 @@ impl<'de> Deserialize<'de> for EventObject {
             _ => EventObject::Other(value),
         })
     }
-}
 
-impl EventObject {
     /// Stripe's `object` name of the variant (`None` for [`EventObject::Other`]).
     pub fn object_name(&self) -> Option<&'static str> {
         Some(match self {

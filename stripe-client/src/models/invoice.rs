@@ -1,9 +1,14 @@
-//! Invoice and its line items.
+//! Invoice, its payments and its line items, in the shape of `2025-03-31.basil` and later.
+//!
+//! Versions before Basil rendered `paid`, `subscription`, `payment_intent`, `charge` and `tax`
+//! on the invoice and `price` on each line; events rendered in those versions are read into
+//! this same shape (see [`crate::models`], "API versions").
 
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::common::ts;
+use super::common::{decimal_opt, metadata_or_null, present, ts};
 use super::{
     Charge, Currency, Customer, Expandable, List, Metadata, PaymentIntent, Price, Subscription,
     lenient_enum,
@@ -20,12 +25,9 @@ pub struct Invoice {
     /// Amount paid, in minor units.
     #[serde(default)]
     pub amount_paid: i64,
-    /// Amount remaining, in minor units.
+    /// Amount remaining (`amount_due - amount_paid`), in minor units.
     #[serde(default)]
     pub amount_remaining: i64,
-    /// The latest charge for this invoice.
-    #[serde(default)]
-    pub charge: Option<Expandable<Charge>>,
     /// `charge_automatically` or `send_invoice`.
     #[serde(default)]
     pub collection_method: Option<String>,
@@ -55,18 +57,22 @@ pub struct Invoice {
     /// Whether the object exists in live mode.
     #[serde(default)]
     pub livemode: bool,
-    /// Your key/value pairs.
-    #[serde(default)]
+    /// Your key/value pairs (`null` reads as empty).
+    #[serde(default, deserialize_with = "metadata_or_null")]
     pub metadata: Metadata,
     /// Invoice number, assigned at finalization.
     #[serde(default)]
     pub number: Option<String>,
-    /// Whether it is paid.
-    #[serde(default)]
-    pub paid: bool,
-    /// The PaymentIntent collecting it.
-    #[serde(default)]
-    pub payment_intent: Option<Expandable<PaymentIntent>>,
+    /// What generated the invoice (a subscription or a quote); `None` for a one-off invoice.
+    /// Required: before Basil the subscription was a top-level field, and an invoice without
+    /// `parent` is not in the shape this type reads.
+    #[serde(deserialize_with = "present")]
+    pub parent: Option<InvoiceParent>,
+    /// The payments of the invoice. Stripe includes them only when asked
+    /// (`expand[]=payments`); an event rendered before Basil carries its PaymentIntent or
+    /// charge here as one entry without an id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payments: Option<List<InvoicePayment>>,
     /// Start of the usage period.
     #[serde(default, with = "ts::option")]
     pub period_start: Option<OffsetDateTime>,
@@ -76,18 +82,38 @@ pub struct Invoice {
     /// Status of the invoice.
     #[serde(default)]
     pub status: Option<InvoiceStatus>,
-    /// The subscription it belongs to.
-    #[serde(default)]
-    pub subscription: Option<Expandable<Subscription>>,
     /// Total before discounts and taxes, in minor units.
     #[serde(default)]
     pub subtotal: i64,
-    /// Tax, in minor units.
-    #[serde(default)]
-    pub tax: Option<i64>,
     /// Total after discounts and taxes, in minor units.
     #[serde(default)]
     pub total: i64,
+    /// The taxes in `total`, one entry per tax (replaces the former top-level `tax`).
+    #[serde(default)]
+    pub total_taxes: Option<Vec<InvoiceTotalTax>>,
+}
+
+impl Invoice {
+    /// Whether the invoice is paid: its status is `paid`. Basil removed the `paid` field and
+    /// Stripe's changelog points to `status` instead (docs.stripe.com/changelog/basil/2025-03-31,
+    /// "Adds support for multiple (partial) payments on invoices"); an invoice marked paid out of
+    /// band has that status too.
+    pub fn is_paid(&self) -> bool {
+        self.status == Some(InvoiceStatus::Paid)
+    }
+
+    /// The subscription that generated the invoice (`parent.subscription_details.subscription`
+    /// of a parent of type `subscription_details`; the top-level `subscription` before Basil).
+    pub fn subscription(&self) -> Option<&Expandable<Subscription>> {
+        let parent = self.parent.as_ref()?;
+        if parent.parent_type != "subscription_details" {
+            return None;
+        }
+        parent
+            .subscription_details
+            .as_ref()
+            .map(|d| &d.subscription)
+    }
 }
 
 lenient_enum! {
@@ -99,6 +125,85 @@ lenient_enum! {
         Uncollectible = "uncollectible",
         Void = "void",
     }
+}
+
+/// What generated an invoice.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvoiceParent {
+    /// `subscription_details` or `quote_details`.
+    #[serde(rename = "type")]
+    pub parent_type: String,
+    /// The subscription, when a subscription generated the invoice.
+    #[serde(default)]
+    pub subscription_details: Option<InvoiceSubscriptionDetails>,
+    /// The quote, when a quote generated the invoice.
+    #[serde(default)]
+    pub quote_details: Option<InvoiceQuoteDetails>,
+}
+
+/// The subscription behind an invoice.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvoiceSubscriptionDetails {
+    /// The subscription.
+    pub subscription: Expandable<Subscription>,
+    /// The subscription's metadata when the invoice was finalized (`null` reads as empty).
+    #[serde(default, deserialize_with = "metadata_or_null")]
+    pub metadata: Metadata,
+}
+
+/// The quote behind an invoice.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvoiceQuoteDetails {
+    /// Id of the quote (`qt_...`).
+    pub quote: String,
+}
+
+/// One payment of an invoice (an `invoice_payment`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvoicePayment {
+    /// Id (`inpay_...`); `None` on the entry read from an invoice rendered before Basil, which
+    /// named its PaymentIntent or charge without an invoice payment object.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Amount paid toward the invoice, in minor units; `None` until paid (and on an entry read
+    /// from before Basil).
+    #[serde(default)]
+    pub amount_paid: Option<i64>,
+    /// Whether this is the payment Stripe created when finalizing the invoice.
+    #[serde(default)]
+    pub is_default: bool,
+    /// The PaymentIntent or charge.
+    pub payment: InvoicePaymentTarget,
+    /// `open`, `paid` or `canceled`; `None` on an entry read from before Basil.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// The object an invoice payment points to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvoicePaymentTarget {
+    /// `payment_intent`, `charge` or `payment_record`.
+    #[serde(rename = "type")]
+    pub payment_type: String,
+    /// The PaymentIntent, when `payment_type` is `payment_intent`.
+    #[serde(default)]
+    pub payment_intent: Option<Expandable<PaymentIntent>>,
+    /// The charge, when `payment_type` is `charge` (a charge without a PaymentIntent).
+    #[serde(default)]
+    pub charge: Option<Expandable<Charge>>,
+}
+
+/// One tax of an invoice's total.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvoiceTotalTax {
+    /// Tax amount, in minor units.
+    pub amount: i64,
+    /// `inclusive` or `exclusive`.
+    #[serde(default)]
+    pub tax_behavior: Option<String>,
+    /// The amount the tax applies to, in minor units.
+    #[serde(default)]
+    pub taxable_amount: Option<i64>,
 }
 
 /// One line of an invoice.
@@ -116,12 +221,37 @@ pub struct InvoiceLineItem {
     /// Period covered.
     #[serde(default)]
     pub period: Option<Period>,
-    /// The price.
-    #[serde(default)]
-    pub price: Option<Price>,
+    /// How the line was priced; `None` when no price applies. Required: before Basil the line
+    /// carried `price` instead.
+    #[serde(deserialize_with = "present")]
+    pub pricing: Option<InvoiceLinePricing>,
     /// Quantity.
     #[serde(default)]
     pub quantity: Option<u64>,
+}
+
+/// How an invoice line was priced.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvoiceLinePricing {
+    /// `price_details`.
+    #[serde(rename = "type")]
+    pub pricing_type: String,
+    /// The price, when `pricing_type` is `price_details`.
+    #[serde(default)]
+    pub price_details: Option<InvoiceLinePriceDetails>,
+    /// Unit amount in minor units with up to 12 decimals.
+    #[serde(default, with = "decimal_opt", skip_serializing_if = "Option::is_none")]
+    pub unit_amount_decimal: Option<Decimal>,
+}
+
+/// The price of an invoice line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvoiceLinePriceDetails {
+    /// The price (an id, or the object when expanded; always the object on a line read from
+    /// before Basil, which embedded it).
+    pub price: Expandable<Price>,
+    /// Id of the product.
+    pub product: String,
 }
 
 /// A time range.

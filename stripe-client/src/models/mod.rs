@@ -1,7 +1,26 @@
 //! Stripe's resource objects, as returned by the API and carried by events.
 //!
 //! All types ignore unknown fields, keep unknown enum values as `Other(String)` and treat
-//! absent optional fields as `None`, so a new Stripe release does not break parsing.
+//! absent optional fields as `None`, so additions in a new Stripe version do not break parsing.
+//!
+//! # API versions
+//!
+//! The models have the shape of the API version the client pins,
+//! [`DEFAULT_API_VERSION`](crate::DEFAULT_API_VERSION) (`2026-10-28.endive`, released
+//! 2026-10-28), which for the resources here is the shape introduced by `2025-03-31.basil`:
+//! an invoice's subscription is at `parent.subscription_details.subscription` (see
+//! [`Invoice::subscription`]) and its payments under `payments`; there is no invoice `paid`
+//! ([`Invoice::is_paid`] reads `status`), `tax` ([`Invoice::total_taxes`]), `payment_intent` or
+//! `charge`; a subscription's billing period is on each item ([`Subscription::current_period`]);
+//! PaymentIntents and charges have no `invoice`; an invoice line is priced by `pricing`.
+//! A field that Basil moved is required where it now lives, never defaulted. API answers are
+//! read in this shape too, so a client built with an older
+//! [`api_version`](crate::ClientBuilder::api_version) cannot read invoices or subscriptions.
+//!
+//! Events are rendered in their own `api_version`. [`Event`] reads the object of an event
+//! rendered from [`OLDEST_SUPPORTED_API_VERSION`] (2023-08-16) through the Acacia release
+//! (`2025-02-24.acacia`) by moving each moved field to its current place, and refuses a typed
+//! object in any other version ([`crate::Error::UnsupportedApiVersion`]).
 
 mod balance_transaction;
 mod charge;
@@ -11,11 +30,13 @@ mod dispute;
 mod early_fraud_warning;
 mod event;
 mod invoice;
+mod legacy;
 mod payment_intent;
 mod payment_method;
 mod payout;
 mod refund;
 mod subscription;
+pub(crate) mod version;
 
 pub use balance_transaction::*;
 pub use charge::*;
@@ -30,6 +51,7 @@ pub use payment_method::*;
 pub use payout::*;
 pub use refund::*;
 pub use subscription::*;
+pub use version::OLDEST_SUPPORTED_API_VERSION;
 
 /// Defines a string enum that keeps any value it does not know as `Other(String)`.
 ///

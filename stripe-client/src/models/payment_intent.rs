@@ -5,8 +5,7 @@ use time::OffsetDateTime;
 
 use super::common::ts;
 use super::{
-    ClientSecret, Currency, Customer, Expandable, Invoice, Metadata, PaymentMethod, Shipping,
-    lenient_enum,
+    ClientSecret, Currency, Customer, Expandable, Metadata, PaymentMethod, Shipping, lenient_enum,
 };
 use crate::error::ApiErrorBody;
 use crate::models::Charge;
@@ -49,9 +48,6 @@ pub struct PaymentIntent {
     /// Free-text description.
     #[serde(default)]
     pub description: Option<String>,
-    /// The invoice that created this PaymentIntent, if any.
-    #[serde(default)]
-    pub invoice: Option<Expandable<Invoice>>,
     /// The error of the last failed payment attempt (a decline is reported here).
     #[serde(default)]
     pub last_payment_error: Option<Box<ApiErrorBody>>,

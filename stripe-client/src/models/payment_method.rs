@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::common::ts;
+use super::common::{metadata_or_null, ts};
 use super::{BillingDetails, CardDetails, Customer, Expandable, Metadata};
 
 /// A PaymentMethod (`pm_...`). Card numbers never leave Stripe: only brand, last4, expiry.
@@ -29,7 +29,7 @@ pub struct PaymentMethod {
     /// Whether the object exists in live mode.
     #[serde(default)]
     pub livemode: bool,
-    /// Your key/value pairs.
-    #[serde(default)]
+    /// Your key/value pairs (`null` reads as empty).
+    #[serde(default, deserialize_with = "metadata_or_null")]
     pub metadata: Metadata,
 }

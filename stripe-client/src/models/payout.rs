@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::common::ts;
+use super::common::{metadata_or_null, ts};
 use super::{BalanceTransaction, Currency, Expandable, Metadata, lenient_enum};
 
 /// A Payout (`po_...`). Amounts are `i64` in the currency's minor unit.
@@ -43,8 +43,8 @@ pub struct Payout {
     /// Whether the object exists in live mode.
     #[serde(default)]
     pub livemode: bool,
-    /// Your key/value pairs.
-    #[serde(default)]
+    /// Your key/value pairs (`null` reads as empty).
+    #[serde(default, deserialize_with = "metadata_or_null")]
     pub metadata: Metadata,
     /// `standard` or `instant`.
     #[serde(default)]

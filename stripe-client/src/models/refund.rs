@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::common::ts;
+use super::common::{metadata_or_null, ts};
 use super::{
     BalanceTransaction, Charge, Currency, Expandable, Metadata, PaymentIntent, lenient_enum,
 };
@@ -29,8 +29,8 @@ pub struct Refund {
     /// Why the refund failed (`lost_or_stolen_card`, ...), when `status` is `failed`.
     #[serde(default)]
     pub failure_reason: Option<String>,
-    /// Your key/value pairs.
-    #[serde(default)]
+    /// Your key/value pairs (`null` reads as empty).
+    #[serde(default, deserialize_with = "metadata_or_null")]
     pub metadata: Metadata,
     /// The refunded PaymentIntent.
     #[serde(default)]

@@ -1,11 +1,14 @@
-//! Subscription and the price objects of its items.
+//! Subscription and the price objects of its items, in the shape of `2025-03-31.basil` and later
+//! (the billing period is on each item).
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::common::{decimal_opt, ts};
-use super::{Currency, Customer, Expandable, Invoice, List, Metadata, PaymentMethod, lenient_enum};
+use super::{
+    Currency, Customer, Expandable, Invoice, List, Metadata, PaymentMethod, Period, lenient_enum,
+};
 
 /// A Subscription (`sub_...`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -25,20 +28,15 @@ pub struct Subscription {
     #[serde(default, with = "ts::option")]
     pub cancel_at: Option<OffsetDateTime>,
     /// Whether it cancels at the end of the current period.
+    /// `None` when Stripe sends `null`, as its official fixture of 2025-03-25 does.
     #[serde(default)]
-    pub cancel_at_period_end: bool,
+    pub cancel_at_period_end: Option<bool>,
     /// When it was canceled.
     #[serde(default, with = "ts::option")]
     pub canceled_at: Option<OffsetDateTime>,
     /// `charge_automatically` or `send_invoice`.
     #[serde(default)]
     pub collection_method: Option<String>,
-    /// Start of the current billing period.
-    #[serde(default, with = "ts::option")]
-    pub current_period_start: Option<OffsetDateTime>,
-    /// End of the current billing period.
-    #[serde(default, with = "ts::option")]
-    pub current_period_end: Option<OffsetDateTime>,
     /// Default payment method.
     #[serde(default)]
     pub default_payment_method: Option<Expandable<PaymentMethod>>,
@@ -84,11 +82,29 @@ lenient_enum! {
     }
 }
 
+impl Subscription {
+    /// The current billing period: from the earliest start to the latest end of its items'
+    /// periods (Basil moved `current_period_start`/`current_period_end` from the subscription to
+    /// each item; before Basil every item shares the subscription's). `None` without items.
+    pub fn current_period(&self) -> Option<Period> {
+        let items = &self.items.data;
+        let start = items.iter().map(|i| i.current_period_start).min()?;
+        let end = items.iter().map(|i| i.current_period_end).max()?;
+        Some(Period { start, end })
+    }
+}
+
 /// One item (a price and a quantity) of a subscription.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SubscriptionItem {
     /// Id (`si_...`).
     pub id: String,
+    /// Start of the item's current billing period (on the subscription before Basil).
+    #[serde(with = "ts")]
+    pub current_period_start: OffsetDateTime,
+    /// End of the item's current billing period (on the subscription before Basil).
+    #[serde(with = "ts")]
+    pub current_period_end: OffsetDateTime,
     /// The price.
     #[serde(default)]
     pub price: Option<Price>,

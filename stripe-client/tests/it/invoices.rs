@@ -13,7 +13,6 @@ async fn pay_sends_the_payment_method() {
     let server = MockServer::start().await;
     let mut paid = fixture("invoice");
     paid["status"] = json!("paid");
-    paid["paid"] = json!(true);
     Mock::given(method("POST"))
         .and(path("/v1/invoices/in_1/pay"))
         .and(StripeHeaders)
@@ -37,7 +36,7 @@ async fn pay_sends_the_payment_method() {
         .unwrap();
     let invoice = outcome.completed().unwrap();
     assert_eq!(invoice.status, Some(InvoiceStatus::Paid));
-    assert!(invoice.paid);
+    assert!(invoice.is_paid());
 }
 
 #[tokio::test]
@@ -106,3 +105,40 @@ async fn retrieve_and_list_by_subscription() {
 failure_cases!("GET", "/v1/invoices/in_1", |c| c
     .invoices()
     .retrieve("in_1"));
+
+#[tokio::test]
+async fn null_metadata_reads_as_empty_on_invoices_and_customers_but_not_on_charges() {
+    // The spec allows `metadata: null` on invoices (and, in the newest version, customers);
+    // it does not on charges, where null stays an error naming the field.
+    let server = MockServer::start().await;
+    let mut invoice = fixture("invoice");
+    invoice["metadata"] = serde_json::Value::Null;
+    invoice["parent"]["subscription_details"]["metadata"] = serde_json::Value::Null;
+    let mut customer = fixture("customer");
+    customer["metadata"] = serde_json::Value::Null;
+    let mut charge = fixture("charge");
+    charge["metadata"] = serde_json::Value::Null;
+    for (route, body) in [
+        ("/v1/invoices/in_1", invoice),
+        ("/v1/customers/cus_1", customer),
+        ("/v1/charges/ch_1", charge),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(route))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let c = client(&server);
+    let invoice = c.invoices().retrieve("in_1").await.unwrap();
+    assert!(invoice.metadata.is_empty());
+    assert_eq!(invoice.amount_due, 1000);
+    let customer = c.customers().retrieve("cus_1").await.unwrap();
+    assert!(customer.metadata.is_empty());
+    let err = c.charges().retrieve("ch_1").await.unwrap_err();
+    assert!(
+        matches!(&err, stripe_client::Error::Decode { path, .. } if path == "metadata"),
+        "{err:?}"
+    );
+}

@@ -17,6 +17,7 @@ mod payouts;
 mod refunds;
 mod retries;
 mod subscriptions;
+mod versions;
 
 /// The client, its futures and its streams can cross threads (axum handlers, `tokio::spawn`).
 #[test]

@@ -343,3 +343,26 @@ async fn client_secret_is_redacted_in_debug() {
 failure_cases!("POST", "/v1/payment_intents", |c| c
     .payment_intents()
     .create(&stripe_client::CreatePaymentIntent::new(1099, "usd")));
+
+#[tokio::test]
+async fn an_error_inside_an_expanded_object_names_its_full_path() {
+    let server = MockServer::start().await;
+    let mut body = pi("succeeded");
+    body["latest_charge"] = fixture("charge");
+    body["latest_charge"]["created"] = serde_json::json!("yesterday");
+    Mock::given(method("GET"))
+        .and(path("/v1/payment_intents/pi_123"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .payment_intents()
+        .retrieve("pi_123")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, stripe_client::Error::Decode { path, .. } if path == "latest_charge.created"),
+        "{err:?}"
+    );
+}

@@ -57,3 +57,28 @@ async fn list_by_customer_and_type() {
 failure_cases!("POST", "/v1/payment_methods/pm_1/attach", |c| c
     .payment_methods()
     .attach("pm_1", "cus_1"));
+
+#[tokio::test]
+async fn null_metadata_reads_as_empty() {
+    // The spec allows `metadata: null` on a payment method; it used to fail the whole list.
+    let server = MockServer::start().await;
+    let mut pm = fixture("payment_method");
+    pm["metadata"] = serde_json::Value::Null;
+    Mock::given(method("GET"))
+        .and(path("/v1/payment_methods"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(list_of(
+            "/v1/payment_methods",
+            vec![pm],
+            false,
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let page = client(&server)
+        .payment_methods()
+        .list(&ListPaymentMethods::default())
+        .await
+        .unwrap();
+    assert!(page.data[0].metadata.is_empty());
+    assert_eq!(page.data[0].method_type, "card");
+}

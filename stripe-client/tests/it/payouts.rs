@@ -42,3 +42,20 @@ async fn retrieve_and_list_by_status() {
 }
 
 failure_cases!("GET", "/v1/payouts/po_1", |c| c.payouts().retrieve("po_1"));
+
+#[tokio::test]
+async fn null_metadata_reads_as_empty() {
+    // The spec allows `metadata: null` on a payout; it used to fail the whole object.
+    let server = MockServer::start().await;
+    let mut payout = fixture("payout");
+    payout["metadata"] = serde_json::Value::Null;
+    Mock::given(method("GET"))
+        .and(path("/v1/payouts/po_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(payout))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let payout = client(&server).payouts().retrieve("po_1").await.unwrap();
+    assert!(payout.metadata.is_empty());
+    assert_eq!(payout.amount, 1100);
+}

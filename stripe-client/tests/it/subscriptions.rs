@@ -124,7 +124,11 @@ async fn retrieve_and_list_by_customer() {
         .await;
     let c = client(&server);
     let sub = c.subscriptions().retrieve("sub_1").await.unwrap();
-    assert_eq!(sub.customer.id(), "cus_Oaxlz8kB0PJWGa");
+    assert_eq!(sub.customer.id(), "cus_QXg1o8vcGmoR32");
+    // The official fixture of 2026-07-29: the billing period is on the item.
+    let period = sub.current_period().unwrap();
+    assert_eq!(period.start.unix_timestamp(), 1_896_570_518);
+    assert_eq!(period.end.unix_timestamp(), 976_287_773);
     let page = c
         .subscriptions()
         .list(&ListSubscriptions {
