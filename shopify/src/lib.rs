@@ -56,12 +56,14 @@ mod throttle;
 pub mod webhook;
 
 pub use client::{
-    ACCESS_TOKEN_HEADER, API_VERSION, Client, ClientBuilder, Credentials, RetryConfig, ShopDomain,
-    TokenSet,
+    ACCESS_TOKEN_HEADER, API_VERSION, Client, ClientBuilder, Credentials, ShopDomain, TokenSet,
 };
 pub use error::{ApiErrorBody, Error};
 pub use gid::Gid;
 pub use graphql::{GraphqlResponse, Operation, QueryCost, RetrySafety, ThrottleStatus, UserError};
 pub use models::rest;
 pub use oauth::OAuthApp;
+/// The retry configuration every payops client shares (`max_retries`, `initial_backoff`,
+/// `max_backoff`); see [`ClientBuilder::retry`] for what this client retries.
+pub use payops_core::RetryConfig;
 pub use webhook::{Topic, Webhook, WebhookError, WebhookHeaders, WebhookPayload, WebhookVerifier};

@@ -1,5 +1,6 @@
 //! Serde helpers for Shopify's wire quirks: decimals that arrive as strings or
-//! JSON numbers, 64-bit ids that arrive as strings, and `null` lists.
+//! JSON numbers, 64-bit ids that arrive as strings, `null` lists, and `{}`
+//! placeholders where an embedded object is left out.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, de::Error as _};
@@ -10,7 +11,9 @@ const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 /// Parses a decimal from a JSON string or number without going through `f64`.
 ///
 /// `serde_json` is built with `arbitrary_precision` in this workspace, so a
-/// number keeps its exact text and converting it here loses nothing.
+/// number keeps its exact text. [`payops_core::decimal::parse_exact`] reads it,
+/// plain or in exponent notation, and refuses what a `Decimal` cannot hold
+/// exactly (`"1.99999999999999999999999999999e1"` is refused, not read as 20).
 fn decimal_from_value<E: serde::de::Error>(value: Value) -> Result<Option<Decimal>, E> {
     let text = match value {
         Value::Null => return Ok(None),
@@ -24,11 +27,9 @@ fn decimal_from_value<E: serde::de::Error>(value: Value) -> Result<Option<Decima
         },
         other => return Err(E::custom(format!("expected a decimal, found {other}"))),
     };
-    let trimmed = text.trim();
-    Decimal::from_str_exact(trimmed)
-        .or_else(|_| Decimal::from_scientific(trimmed))
+    payops_core::decimal::parse_exact(text.trim())
         .map(Some)
-        .map_err(|e| E::custom(format!("invalid decimal {trimmed:?}: {e}")))
+        .map_err(E::custom)
 }
 
 /// Required decimal, string or number.
@@ -90,6 +91,94 @@ where
     T: Default + Deserialize<'de>,
 {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// An embedded object that may arrive as `null` or as the empty placeholder `{}`
+/// (the REST Refund resource documents `"line_item": {}` and `"shipping_line": {}`),
+/// both read as `None`. Any other object must be a whole `T`; errors inside it keep
+/// their JSON path, because the object is read in place rather than buffered.
+pub(crate) fn empty_object_as_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    d.deserialize_option(placeholder::OptionVisitor(std::marker::PhantomData))
+}
+
+mod placeholder {
+    use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
+    use serde::{Deserialize, de::value::MapAccessDeserializer};
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    pub(super) struct OptionVisitor<T>(pub(super) PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for OptionVisitor<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object, {} or null")
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(ObjectVisitor(PhantomData))
+        }
+    }
+
+    struct ObjectVisitor<T>(PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            // The first key tells an empty placeholder from a real object; it is handed back
+            // to `T` in front of the rest.
+            let Some(first) = map.next_key::<String>()? else {
+                return Ok(None);
+            };
+            let rest = Resumed {
+                first: Some(first),
+                map,
+            };
+            T::deserialize(MapAccessDeserializer::new(rest)).map(Some)
+        }
+    }
+
+    /// A map whose first key was already read.
+    struct Resumed<A> {
+        first: Option<String>,
+        map: A,
+    }
+
+    impl<'de, A: MapAccess<'de>> MapAccess<'de> for Resumed<A> {
+        type Error = A::Error;
+
+        fn next_key_seed<K: DeserializeSeed<'de>>(
+            &mut self,
+            seed: K,
+        ) -> Result<Option<K::Value>, A::Error> {
+            match self.first.take() {
+                Some(key) => seed.deserialize(key.into_deserializer()).map(Some),
+                None => self.map.next_key_seed(seed),
+            }
+        }
+
+        fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+            self.map.next_value_seed(seed)
+        }
+    }
 }
 
 /// A string that older payloads sometimes send as a bare number or boolean.

@@ -43,14 +43,16 @@ pub struct Order {
     #[serde(default)]
     pub email: Option<String>,
     /// Creation time.
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: DateTime,
     /// Last update.
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: DateTime,
     /// Processing time.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub processed_at: Option<DateTime>,
     /// Cancellation time.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub cancelled_at: Option<DateTime>,
     /// Financial status.
     #[serde(default)]
@@ -110,8 +112,10 @@ pub struct OrderSummary {
     /// Name.
     pub name: String,
     /// Creation time.
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: DateTime,
     /// Last update.
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: DateTime,
     /// Financial status.
     #[serde(default)]
@@ -201,7 +205,7 @@ pub struct ManualPaymentInput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_method_name: Option<String>,
     /// When the payment was made.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
     pub processed_at: Option<DateTime>,
 }
 

@@ -63,10 +63,10 @@ pub struct Customer {
     #[serde(default)]
     pub multipass_identifier: Option<String>,
     /// Creation time.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub created_at: Option<Timestamp>,
     /// Update time.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub updated_at: Option<Timestamp>,
     /// E-mail marketing consent.
     #[serde(default)]
@@ -113,7 +113,7 @@ pub struct MarketingConsent {
     #[serde(default)]
     pub opt_in_level: Option<String>,
     /// When consent last changed.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub consent_updated_at: Option<Timestamp>,
     /// Where SMS consent was collected.
     #[serde(default)]
