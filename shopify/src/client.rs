@@ -2,13 +2,13 @@
 //! retries and throttling.
 
 use crate::Error;
-use payops_core::RetryConfig;
-use payops_core::RedactedUrl;
-use payops_core::redact::redact_url_text;
 use crate::error::ApiErrorBody;
 use crate::graphql::{Envelope, GraphqlResponse, Operation, RequestBody, RetrySafety};
 use crate::oauth::OAuthApp;
 use crate::throttle::{Throttle, wait_for};
+use payops_core::RedactedUrl;
+use payops_core::RetryConfig;
+use payops_core::redact::redact_url_text;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use secrecy::{ExposeSecret, SecretString};
@@ -597,7 +597,10 @@ impl Client {
             Credentials::ExpiringOffline { app, .. } => (app, true),
         };
         let mut cache = self.inner.cache.lock().await;
-        if let Some(t) = cache.as_ref().filter(|t| t.is_fresh(OffsetDateTime::now_utc())) {
+        if let Some(t) = cache
+            .as_ref()
+            .filter(|t| t.is_fresh(OffsetDateTime::now_utc()))
+        {
             return Ok(t.access_token.clone());
         }
         let fresh = if refresh {
@@ -700,6 +703,37 @@ mod tests {
         assert!(b().api_version("2026-1O").build().is_err());
         assert!(b().api_version("unstable").build().is_ok());
         assert_eq!(b().build().unwrap().api_version(), API_VERSION);
+    }
+
+    #[test]
+    fn urls_never_show_their_user_info() {
+        let url = Url::parse("https://admin:hunter2@fake.example/").unwrap();
+        let builder = Client::builder()
+            .base_url(url)
+            .access_token(SecretString::from("t"));
+        let shown = format!("{builder:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("admin"),
+            "{shown}"
+        );
+        assert!(shown.contains("https://fake.example/"), "{shown}");
+        let client = builder.build().unwrap();
+        let shown = format!("{client:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("admin"),
+            "{shown}"
+        );
+        assert!(shown.contains("https://fake.example/"), "{shown}");
+
+        for text in [
+            "https://admin:hunter2@shop.myshopify.com",
+            "admin:hunter2@evil.example",
+        ] {
+            let err = ShopDomain::parse(text).unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(matches!(err, Error::Config(_)), "{shown}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
     }
 
     #[test]

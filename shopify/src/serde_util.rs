@@ -175,7 +175,10 @@ mod placeholder {
             }
         }
 
-        fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        fn next_value_seed<V: DeserializeSeed<'de>>(
+            &mut self,
+            seed: V,
+        ) -> Result<V::Value, A::Error> {
             self.map.next_value_seed(seed)
         }
     }
@@ -292,6 +295,77 @@ mod tests {
         let d: D = serde_json::from_str(r#"{"a":1000.0,"b":null,"c":12}"#).unwrap();
         assert_eq!(d.a.to_string(), "1000.0");
         assert!(d.b.is_none());
+    }
+
+    #[test]
+    fn exponent_notation_is_exact_or_refused() {
+        let d: D = serde_json::from_str(r#"{"a":"1.2345e2","b":15e-1,"c":1}"#).unwrap();
+        assert_eq!(d.a.to_string(), "123.45");
+        assert_eq!(d.b.unwrap().to_string(), "1.5");
+        // `Decimal::from_scientific` rounded these to 20 and 0.
+        for text in [r#""1.99999999999999999999999999999e1""#, "1e-400"] {
+            let json = format!(r#"{{"a":{text},"c":1}}"#);
+            let err = serde_json::from_str::<D>(&json).err();
+            assert!(err.is_some(), "{text} was accepted");
+        }
+    }
+
+    /// The exact value of the digits `int.frac` times `10^exp`, without leading or trailing
+    /// zeros, worked out on the text alone.
+    fn canonical(negative: bool, int: &str, frac: &str, exp: i32) -> String {
+        let digits = format!("{int}{frac}");
+        let point = i64::try_from(int.len()).unwrap() + i64::from(exp);
+        let padded = if point <= 0 {
+            format!("0.{}{digits}", "0".repeat(usize::try_from(-point).unwrap()))
+        } else if point >= i64::try_from(digits.len()).unwrap() {
+            let zeros = usize::try_from(point).unwrap() - digits.len();
+            format!("{digits}{}", "0".repeat(zeros))
+        } else {
+            let (i, f) = digits.split_at(usize::try_from(point).unwrap());
+            format!("{i}.{f}")
+        };
+        let trimmed = if padded.contains('.') {
+            padded.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            &padded
+        };
+        let trimmed = trimmed.trim_start_matches('0');
+        let body = match trimmed {
+            "" => return "0".into(),
+            t if t.starts_with('.') => format!("0{t}"),
+            t => t.to_owned(),
+        };
+        if negative { format!("-{body}") } else { body }
+    }
+
+    proptest::proptest! {
+        /// Every decimal the readers accept, as a string or a JSON number, reads back exactly.
+        #[test]
+        fn accepted_decimals_read_back_exactly(
+            negative in proptest::bool::ANY,
+            int in "[0-9]{1,20}",
+            frac in "[0-9]{0,20}",
+            exp in proptest::option::of(-35i32..35),
+            as_number in proptest::bool::ANY,
+        ) {
+            let sign = if negative { "-" } else { "" };
+            let text = match exp {
+                Some(e) => format!("{sign}{int}.{frac}e{e}"),
+                None if frac.is_empty() => format!("{sign}{int}"),
+                None => format!("{sign}{int}.{frac}"),
+            };
+            let json = if as_number {
+                format!(r#"{{"a":{text},"c":1}}"#)
+            } else {
+                format!(r#"{{"a":"{text}","c":1}}"#)
+            };
+            if let Ok(d) = serde_json::from_str::<D>(&json) {
+                proptest::prop_assert_eq!(
+                    d.a.normalize().to_string(),
+                    canonical(negative, &int, &frac, exp.unwrap_or(0))
+                );
+            }
+        }
     }
 
     #[test]

@@ -205,7 +205,10 @@ pub struct ManualPaymentInput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_method_name: Option<String>,
     /// When the payment was made.
-    #[serde(skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
     pub processed_at: Option<DateTime>,
 }
 

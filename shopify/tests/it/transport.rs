@@ -280,6 +280,33 @@ async fn wrong_shape_is_a_decode_error_with_the_json_path() {
 }
 
 #[tokio::test]
+async fn an_inexact_amount_deep_in_a_response_names_its_full_path() {
+    let server = MockServer::start().await;
+    let money = |amount: &str| json!({"amount": amount, "currencyCode": "USD"});
+    any_gql()
+        .respond_with(ok(json!({"order": {
+            "id": "gid://shopify/Order/1", "legacyResourceId": "1", "name": "#1001",
+            "createdAt": "2024-01-15T15:00:00Z", "updatedAt": "2024-01-15T15:00:00Z",
+            "currencyCode": "USD",
+            "totalPriceSet": {"shopMoney": money("1.99999999999999999999999999999e1"),
+                              "presentmentMoney": money("20.00")}
+        }})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    match client(&server).orders().get(&Gid::new("Order", 1)).await {
+        Err(Error::Decode { path, source }) => {
+            assert_eq!(path, "data.order.totalPriceSet.shopMoney.amount");
+            assert!(
+                source.to_string().contains("not an exact decimal"),
+                "{source}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn client_errors_carry_the_typed_body() {
     let server = MockServer::start().await;
     any_gql()

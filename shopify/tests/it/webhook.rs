@@ -194,7 +194,10 @@ fn an_order_total_that_would_round_is_refused_naming_the_field() {
     match WebhookPayload::parse(&Topic::OrdersCreate, body) {
         Err(WebhookError::Decode { path, source }) => {
             assert_eq!(path, "total_price");
-            assert!(source.to_string().contains("not an exact decimal"), "{source}");
+            assert!(
+                source.to_string().contains("not an exact decimal"),
+                "{source}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -232,4 +235,28 @@ fn offset_timestamps_keep_their_instant() {
         parsed.triggered_at.unwrap(),
         time::macros::datetime!(2024-01-01 05:00:00.123456 UTC)
     );
+}
+
+#[test]
+fn a_bad_value_in_a_saved_address_names_its_full_path() {
+    let body = br#"{"id":1,"addresses":[{"id":2,"customer_id":1,"city":"Ottawa","default":true},{"id":3,"city":"X","latitude":"1e-400"}]}"#;
+    match WebhookPayload::parse(&Topic::CustomersCreate, body) {
+        Err(WebhookError::Decode { path, .. }) => assert_eq!(path, "addresses[1].latitude"),
+        other => panic!("{other:?}"),
+    }
+    let body = br#"{"id":1,"default_address":{"id":2,"customer_id":1,"city":"Ottawa","zip":"K2P 0B0","country_name":"Canada","default":true,"latitude":45.4215}}"#;
+    let Ok(WebhookPayload::Customer(customer)) =
+        WebhookPayload::parse(&Topic::CustomersCreate, body)
+    else {
+        panic!("not a customer")
+    };
+    let saved = customer.default_address.unwrap();
+    assert_eq!(
+        (saved.id, saved.customer_id, saved.default),
+        (Some(2), Some(1), true)
+    );
+    assert_eq!(saved.country_name.as_deref(), Some("Canada"));
+    assert_eq!(saved.address.city.as_deref(), Some("Ottawa"));
+    assert_eq!(saved.address.zip.as_deref(), Some("K2P 0B0"));
+    assert_eq!(saved.address.latitude.unwrap().to_string(), "45.4215");
 }
