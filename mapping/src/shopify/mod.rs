@@ -65,7 +65,6 @@ pub use refund::{RefundCtx, dispute_status, gateway_system, refund_from_shopify}
 
 use rust_decimal::Decimal;
 use shopify::{Gid, rest};
-use time::{OffsetDateTime, UtcOffset};
 
 use crate::address::{self, CountryCode};
 use crate::{Address, Currency, MappingError, Money};
@@ -127,21 +126,6 @@ fn required_money(
 fn set_money(value: &rest::Money, field: &str) -> Result<Money, MappingError> {
     let currency = Currency::parse(&value.currency_code, &format!("{field}.currency_code"))?;
     money(value.amount, currency, &format!("{field}.amount"))
-}
-
-/// A REST timestamp (with the shop's UTC offset) as a `time` value with the same offset.
-fn timestamp(value: &rest::Timestamp, field: &str) -> Result<OffsetDateTime, MappingError> {
-    let invalid = || MappingError::InvalidValue {
-        field: field.to_owned(),
-        value: value.to_rfc3339(),
-        expected: "timestamp within the supported range",
-    };
-    let nanos = value.timestamp_nanos_opt().ok_or_else(invalid)?;
-    let offset =
-        UtcOffset::from_whole_seconds(value.offset().local_minus_utc()).map_err(|_| invalid())?;
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(nanos))
-        .map(|t| t.to_offset(offset))
-        .map_err(|_| invalid())
 }
 
 /// A Shopify address (an order's billing or shipping address, a customer's saved address) in
@@ -304,13 +288,5 @@ mod tests {
             let err = shopify_gid(bad, "Order", "order.ids.shopify").unwrap_err();
             assert_eq!(err.field(), "order.ids.shopify");
         }
-    }
-
-    #[test]
-    fn timestamps_keep_instant_and_offset() {
-        let ts: rest::Timestamp = "2025-04-02T11:38:34-05:00".parse().unwrap();
-        let t = timestamp(&ts, "created_at").unwrap();
-        assert_eq!(t.unix_timestamp(), 1_743_611_914);
-        assert_eq!(t.offset().whole_hours(), -5);
     }
 }

@@ -223,9 +223,9 @@ impl ManualPaymentInput {
         }
     }
 
-    /// Sets when the payment was made.
+    /// Sets when the payment was made; sent in UTC, as Shopify writes its `DateTime`s.
     pub fn with_processed_at(mut self, at: DateTime) -> Self {
-        self.processed_at = Some(at);
+        self.processed_at = Some(at.to_offset(time::UtcOffset::UTC));
         self
     }
 }
