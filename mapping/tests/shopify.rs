@@ -558,8 +558,8 @@ fn a_multi_currency_refund_whose_parts_do_not_add_up_is_refused() {
         ),
         (
             |v| {
-                v["refund_shipping_lines"][0]["subtotal_amount_set"]["presentment_money"]
-                    ["currency_code"] = json!("EUR");
+                v["refund_shipping_lines"][0]["subtotal_amount_set"]["presentment_money"]["currency_code"] =
+                    json!("EUR");
             },
             "refund.refund_shipping_lines[0].subtotal_amount_set.presentment_money.currency_code",
         ),
@@ -577,7 +577,9 @@ fn a_multi_currency_refund_whose_parts_do_not_add_up_is_refused() {
             "refund.order_adjustments[1].amount_set",
         ),
         (
-            |v| v["refund_line_items"][0]["subtotal_set"]["shop_money"]["amount"] = json!("195.675"),
+            |v| {
+                v["refund_line_items"][0]["subtotal_set"]["shop_money"]["amount"] = json!("195.675")
+            },
             "refund.refund_line_items[0].subtotal_set.shop_money.amount",
         ),
     ];
@@ -591,7 +593,10 @@ fn a_multi_currency_refund_whose_parts_do_not_add_up_is_refused() {
         ..USD_ORDER
     };
     let err = refund(&multi_currency(|_| {}), &cad_order).unwrap_err();
-    assert!(matches!(err, MappingError::CurrencyMismatch { .. }), "{err}");
+    assert!(
+        matches!(err, MappingError::CurrencyMismatch { .. }),
+        "{err}"
+    );
     assert_eq!(
         err.field(),
         "refund.refund_line_items[0].subtotal_set.shop_money.currency_code"

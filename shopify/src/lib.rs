@@ -19,8 +19,10 @@
 //! - **Webhooks** ([`webhook`]): HMAC over the raw body, secret rotation, both
 //!   header styles, typed headers and payloads ([`models::rest`]).
 //!
-//! Money is [`rust_decimal::Decimal`] in major units, parsed from Shopify's
-//! decimal strings (or numbers) without loss.
+//! Money is [`rust_decimal::Decimal`] in major units, read exactly from Shopify's
+//! decimal strings (or numbers, in plain or exponent notation), or refused with
+//! the field's JSON path when a `Decimal` cannot hold it. Times are
+//! [`time::OffsetDateTime`] (RFC 3339).
 //!
 //! # Quick start
 //!

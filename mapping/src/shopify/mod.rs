@@ -40,8 +40,9 @@
 //! - that `total_discounts` holds line and shipping discounts together, so that what remains after
 //!   the line allocations is the order-level (shipping) discount; the fixtures only have line
 //!   discounts, for which the remainder is 0;
-//! - the currency of a REST transaction's `amount` on multi-currency orders (the transaction's own
-//!   `currency` is used, so the amount is exact either way);
+//! - how a multi-currency refund's parts add up to its transactions (see [`refund`]: the shop
+//!   amount is taken from the parts' `*_set` shop money only when their presentment money adds up
+//!   to the transactions exactly, so a misreading is refused, never booked);
 //! - the `disputes/create` body: no official sample exists; the client crate types it from the
 //!   REST Dispute resource's field list.
 //!

@@ -254,8 +254,8 @@ struct Part {
 /// The parts of a refund that carry both currencies (see the module docs for which and why).
 fn parts(refund: &rest::Refund) -> Result<Vec<Part>, MappingError> {
     let mut parts = Vec::new();
-    let mut push = |field: String, set: Option<&rest::MoneySet>, negative: bool, required: bool| {
-        match set {
+    let mut push =
+        |field: String, set: Option<&rest::MoneySet>, negative: bool, required: bool| match set {
             Some(set) => {
                 let bag = MoneyBag {
                     shop: set_money(&set.shop_money, &format!("{field}.shop_money"))?,
@@ -273,12 +273,16 @@ fn parts(refund: &rest::Refund) -> Result<Vec<Part>, MappingError> {
             }
             None if required => Err(MappingError::MissingField { field }),
             None => Ok(()),
-        }
-    };
+        };
     for (i, line) in refund.refund_line_items.iter().enumerate() {
         let at = |name: &str| format!("refund_line_items[{i}].{name}");
         push(at("subtotal_set"), line.subtotal_set.as_ref(), false, true)?;
-        push(at("total_tax_set"), line.total_tax_set.as_ref(), false, true)?;
+        push(
+            at("total_tax_set"),
+            line.total_tax_set.as_ref(),
+            false,
+            true,
+        )?;
     }
     for (i, line) in refund.refund_shipping_lines.iter().enumerate() {
         let field = format!("refund_shipping_lines[{i}].subtotal_amount_set");
@@ -291,7 +295,12 @@ fn parts(refund: &rest::Refund) -> Result<Vec<Part>, MappingError> {
         }
         let at = |name: &str| format!("order_adjustments[{i}].{name}");
         push(at("amount_set"), adjustment.amount_set.as_ref(), true, true)?;
-        push(at("tax_amount_set"), adjustment.tax_amount_set.as_ref(), true, false)?;
+        push(
+            at("tax_amount_set"),
+            adjustment.tax_amount_set.as_ref(),
+            true,
+            false,
+        )?;
     }
     push(
         "total_duties_set".to_owned(),
