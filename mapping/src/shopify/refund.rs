@@ -208,7 +208,7 @@ fn map_refund(refund: &rest::Refund, ctx: &RefundCtx<'_>) -> Result<Refund, Mapp
             field: "transactions".to_owned(),
         });
     };
-    let parts = parts(refund)?;
+    let (parts, missing) = parts(refund)?;
     let shop = match (ctx.order_currency, parts.first()) {
         (Some(shop), _) => shop,
         (None, Some(part)) => part.bag.shop.currency(),
@@ -225,6 +225,8 @@ fn map_refund(refund: &rest::Refund, ctx: &RefundCtx<'_>) -> Result<Refund, Mapp
     }
     let (amount, presentment_amount) = if paid.currency() == shop {
         (paid, None)
+    } else if let Some(field) = missing {
+        return Err(MappingError::MissingField { field });
     } else {
         (shop_amount(&parts, shop, paid)?, Some(paid))
     };
@@ -251,29 +253,33 @@ struct Part {
     negative: bool,
 }
 
-/// The parts of a refund that carry both currencies (see the module docs for which and why).
-fn parts(refund: &rest::Refund) -> Result<Vec<Part>, MappingError> {
+/// The parts of a refund that carry both currencies (see the module docs for which and why),
+/// and the first part that should carry them and does not: only a refund paid in another
+/// currency than the shop's needs every part.
+fn parts(refund: &rest::Refund) -> Result<(Vec<Part>, Option<String>), MappingError> {
     let mut parts = Vec::new();
-    let mut push =
-        |field: String, set: Option<&rest::MoneySet>, negative: bool, required: bool| match set {
-            Some(set) => {
-                let bag = MoneyBag {
-                    shop: set_money(&set.shop_money, &format!("{field}.shop_money"))?,
-                    presentment: set_money(
-                        &set.presentment_money,
-                        &format!("{field}.presentment_money"),
-                    )?,
-                };
-                parts.push(Part {
-                    field,
-                    bag,
-                    negative,
-                });
-                Ok(())
+    let mut missing = None;
+    let mut push = |field: String, set: Option<&rest::MoneySet>, negative: bool, required: bool| {
+        let Some(set) = set else {
+            if required && missing.is_none() {
+                missing = Some(field);
             }
-            None if required => Err(MappingError::MissingField { field }),
-            None => Ok(()),
+            return Ok(());
         };
+        let bag = MoneyBag {
+            shop: set_money(&set.shop_money, &format!("{field}.shop_money"))?,
+            presentment: set_money(
+                &set.presentment_money,
+                &format!("{field}.presentment_money"),
+            )?,
+        };
+        parts.push(Part {
+            field,
+            bag,
+            negative,
+        });
+        Ok::<_, MappingError>(())
+    };
     for (i, line) in refund.refund_line_items.iter().enumerate() {
         let at = |name: &str| format!("refund_line_items[{i}].{name}");
         push(at("subtotal_set"), line.subtotal_set.as_ref(), false, true)?;
@@ -295,26 +301,14 @@ fn parts(refund: &rest::Refund) -> Result<Vec<Part>, MappingError> {
         }
         let at = |name: &str| format!("order_adjustments[{i}].{name}");
         push(at("amount_set"), adjustment.amount_set.as_ref(), true, true)?;
-        push(
-            at("tax_amount_set"),
-            adjustment.tax_amount_set.as_ref(),
-            true,
-            false,
-        )?;
+        let tax = adjustment.tax_amount_set.as_ref();
+        push(at("tax_amount_set"), tax, true, false)?;
     }
-    push(
-        "total_duties_set".to_owned(),
-        refund.total_duties_set.as_ref(),
-        false,
-        false,
-    )?;
-    push(
-        "total_additional_fees_set".to_owned(),
-        refund.total_additional_fees_set.as_ref(),
-        false,
-        false,
-    )?;
-    Ok(parts)
+    let duties = refund.total_duties_set.as_ref();
+    push("total_duties_set".to_owned(), duties, false, false)?;
+    let fees = refund.total_additional_fees_set.as_ref();
+    push("total_additional_fees_set".to_owned(), fees, false, false)?;
+    Ok((parts, missing))
 }
 
 /// The shop-money amount of a refund paid in another currency: the parts' shop side, once their
@@ -446,6 +440,20 @@ mod tests {
         assert_eq!(refund.processed_at.unwrap().unix_timestamp(), 1_743_611_914);
         assert_eq!(refund.payment_transaction_id, None);
         assert_eq!(refund.order_number, None);
+    }
+
+    #[test]
+    fn a_refund_in_the_shop_currency_needs_no_set_on_its_parts() {
+        // Payloads from before `*_set` existed; the transactions are in the shop's currency.
+        let refund = edited(|v| {
+            v["refund_line_items"] =
+                json!([{"line_item_id": 1, "quantity": 1, "subtotal": "15.50"}]);
+            v["order_adjustments"] =
+                json!([{"id": 1, "kind": "refund_discrepancy", "amount": "0.00"}]);
+        })
+        .unwrap();
+        assert_eq!(refund.amount, Money::from_minor(1550, Currency::USD));
+        assert_eq!(refund.presentment_amount, None);
     }
 
     #[test]
