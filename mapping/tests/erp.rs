@@ -94,6 +94,7 @@ fn refund() -> Refund {
         payment_transaction_id: Some("123456".into()),
         order_number: Some("#1001".into()),
         amount: usd(1250),
+        presentment_amount: None,
         status: RefundStatus::Succeeded,
         reason: Some("Mug arrived broken".into()),
         processed_at: Some(datetime!(2026-11-25 09:00 UTC)),

@@ -229,6 +229,7 @@ fn refund() -> Refund {
         payment_transaction_id: Some("79388123".into()),
         order_number: Some("#1001".into()),
         amount: usd(1050),
+        presentment_amount: None,
         status: RefundStatus::Pending,
         reason: Some("damaged".into()),
         processed_at: None,

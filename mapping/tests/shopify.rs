@@ -29,6 +29,10 @@ const REFUND_WEBHOOK: &str =
     include_str!("fixtures/shopify/refunds_create_webhook_like_payload.json");
 const REFUND_EXAMPLES: &str =
     include_str!("fixtures/shopify/refund_rest_2025-10_create_examples.json");
+const DOCUMENTED_REFUND: &str =
+    include_str!("fixtures/shopify/refund_rest_resource_doc_example.json");
+const MULTI_CURRENCY_REFUND: &str =
+    include_str!("fixtures/shopify/derived-refunds-create-multi-currency.json");
 const CUSTOMER_EXAMPLES: &str =
     include_str!("fixtures/shopify/customer_rest_2025-10_examples.json");
 const DISPUTE: &str = include_str!("fixtures/shopify/handwritten-disputes-create.json");
@@ -440,11 +444,178 @@ fn refunds_create_payload() {
             payment_transaction_id: None,
             order_number: Some("#1001".into()),
             amount: usd(4194),
+            presentment_amount: None,
             status: RefundStatus::Succeeded,
             reason: Some("wrong size".into()),
             processed_at: Some(datetime!(2025-04-02 11:38:34 -5)),
         }
     );
+}
+
+fn cad(minor: i64) -> Money {
+    Money::from_minor(minor, Currency::CAD)
+}
+
+/// The derived multi-currency refund body (shop USD, customer CAD), edited.
+fn multi_currency(edit: impl FnOnce(&mut Value)) -> Value {
+    let mut body = load(MULTI_CURRENCY_REFUND)["payload"].clone();
+    edit(&mut body);
+    body
+}
+
+const USD_ORDER: RefundCtx<'static> = RefundCtx {
+    order_currency: Some(Currency::USD),
+    order_number: Some("#1002"),
+    gateways: &[],
+};
+
+#[test]
+fn a_multi_currency_refund_is_in_the_shop_currency_with_the_customers_alongside() {
+    let refund = refund(&multi_currency(|_| {}), &USD_ORDER).unwrap();
+    assert_eq!(
+        refund,
+        Refund {
+            ids: ExternalIds::new().with(System::Shopify, "92738740"),
+            gateway: System::Shopify,
+            payment_transaction_id: None,
+            order_number: Some("#1002".into()),
+            // 195.67 + 3.98 + 5.00 shipping - 0.73 discrepancy; the -5.00 shipping_refund
+            // adjustment is the shipping line again and is not counted twice.
+            amount: usd(20392),
+            // The CAD transaction.
+            presentment_amount: Some(cad(27855)),
+            status: RefundStatus::Succeeded,
+            reason: Some("Item was damaged during shipping".into()),
+            // `2024-01-15T10:00:00-05:00`: 15:00 UTC, offset kept.
+            processed_at: Some(datetime!(2024-01-15 10:00:00 -5)),
+        }
+    );
+    assert_eq!(refund.processed_at.unwrap().unix_timestamp(), 1_705_330_800);
+    // Without the order's currency the body's shop money names it.
+    let alone = refund_from_body_alone(&multi_currency(|_| {}));
+    assert_eq!(alone.amount, usd(20392));
+    assert_eq!(alone.presentment_amount, Some(cad(27855)));
+}
+
+fn refund_from_body_alone(body: &Value) -> Refund {
+    let WebhookPayload::Refund(wire) = payload(&Topic::RefundsCreate, body) else {
+        panic!("not a refund")
+    };
+    Refund::try_from(wire.as_ref()).unwrap()
+}
+
+#[test]
+fn a_refund_without_items_or_with_old_style_shipping_books_its_adjustments() {
+    // A refund of an amount alone: Shopify records it as a negative refund discrepancy.
+    let body = multi_currency(|v| {
+        v["refund_line_items"] = json!([]);
+        v["refund_shipping_lines"] = json!([]);
+        v["order_adjustments"] = json!([{
+            "id": 1, "kind": "refund_discrepancy", "amount": "-10.00",
+            "amount_set": {"shop_money": {"amount": "-10.00", "currency_code": "USD"},
+                           "presentment_money": {"amount": "-13.66", "currency_code": "CAD"}}}]);
+        v["transactions"][0]["amount"] = json!("13.66");
+    });
+    let amount_only = refund(&body, &USD_ORDER).unwrap();
+    assert_eq!(
+        (amount_only.amount, amount_only.presentment_amount),
+        (usd(1000), Some(cad(1366)))
+    );
+    // Shipping before refund shipping lines existed: only the adjustment, with its tax.
+    let body = multi_currency(|v| {
+        v["refund_line_items"] = json!([]);
+        v["refund_shipping_lines"] = json!([]);
+        v["order_adjustments"] = json!([{
+            "id": 1, "kind": "shipping_refund", "amount": "-5.00", "tax_amount": "-0.40",
+            "amount_set": {"shop_money": {"amount": "-5.00", "currency_code": "USD"},
+                           "presentment_money": {"amount": "-6.83", "currency_code": "CAD"}},
+            "tax_amount_set": {"shop_money": {"amount": "-0.40", "currency_code": "USD"},
+                               "presentment_money": {"amount": "-0.55", "currency_code": "CAD"}}}]);
+        v["transactions"][0]["amount"] = json!("7.38");
+    });
+    let shipping = refund(&body, &USD_ORDER).unwrap();
+    assert_eq!(
+        (shipping.amount, shipping.presentment_amount),
+        (usd(540), Some(cad(738)))
+    );
+}
+
+#[test]
+fn a_multi_currency_refund_whose_parts_do_not_add_up_is_refused() {
+    type Edit = fn(&mut Value);
+    let cases: [(Edit, &str); 6] = [
+        // One cent more paid than the parts explain: the shop amount is unknown.
+        (
+            |v| v["transactions"][0]["amount"] = json!("278.56"),
+            "refund.transactions",
+        ),
+        (
+            |v| {
+                v["refund_line_items"][0]["subtotal_set"]["shop_money"]["currency_code"] =
+                    json!("EUR");
+            },
+            "refund.refund_line_items[0].subtotal_set.shop_money.currency_code",
+        ),
+        (
+            |v| {
+                v["refund_shipping_lines"][0]["subtotal_amount_set"]["presentment_money"]["currency_code"] =
+                    json!("EUR");
+            },
+            "refund.refund_shipping_lines[0].subtotal_amount_set.presentment_money.currency_code",
+        ),
+        (
+            |v| {
+                v["refund_line_items"][0]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("total_tax_set");
+            },
+            "refund.refund_line_items[0].total_tax_set",
+        ),
+        (
+            |v| v["order_adjustments"][1]["amount_set"] = Value::Null,
+            "refund.order_adjustments[1].amount_set",
+        ),
+        (
+            |v| {
+                v["refund_line_items"][0]["subtotal_set"]["shop_money"]["amount"] = json!("195.675")
+            },
+            "refund.refund_line_items[0].subtotal_set.shop_money.amount",
+        ),
+    ];
+    for (edit, field) in cases {
+        let err = refund(&multi_currency(edit), &USD_ORDER).unwrap_err();
+        assert_eq!(err.field(), field, "{err}");
+    }
+    // The order's currency must be the one the body's shop money is in.
+    let cad_order = RefundCtx {
+        order_currency: Some(Currency::CAD),
+        ..USD_ORDER
+    };
+    let err = refund(&multi_currency(|_| {}), &cad_order).unwrap_err();
+    assert!(
+        matches!(err, MappingError::CurrencyMismatch { .. }),
+        "{err}"
+    );
+    assert_eq!(
+        err.field(),
+        "refund.refund_line_items[0].subtotal_set.shop_money.currency_code"
+    );
+}
+
+#[test]
+fn the_documented_refund_parses_and_its_illustrative_amounts_are_refused() {
+    // `"line_item": {}` and `"shipping_line": {}` no longer reject the body; the documented
+    // amounts (a 209.00 USD transaction for parts worth 6.62 USD) do not add up, so the shop
+    // amount is unknown and the mapping says which field.
+    let body = &load(DOCUMENTED_REFUND)["payload"];
+    let ctx = RefundCtx {
+        order_currency: Some(Currency::CAD),
+        ..RefundCtx::default()
+    };
+    let err = refund(body, &ctx).unwrap_err();
+    assert_eq!(err.field(), "refund.transactions", "{err}");
+    assert!(err.to_string().contains("209.00 USD"), "{err}");
 }
 
 #[test]

@@ -2,16 +2,20 @@
 //! tax and shipping (tips, duties, cash rounding): mapped, turned into ERP documents and posted
 //! into the `erp` crate's embedded ledger, which refuses what it cannot book.
 //!
-//! Fixture: `fixtures/shopify/derived-orders-create-tip-custom-item.json`, derived from the
-//! official REST Admin 2025-10 order fixture (see `fixtures/shopify/README.md`).
+//! A multi-currency refund of such an order is credited in the order's (shop) currency.
+//!
+//! Fixtures: `fixtures/shopify/derived-orders-create-tip-custom-item.json`, derived from the
+//! official REST Admin 2025-10 order fixture, and `derived-refunds-create-multi-currency.json`,
+//! derived from the REST Refund resource's documented example (see `fixtures/shopify/README.md`).
 #![cfg(all(feature = "shopify", feature = "erp"))]
 #![allow(clippy::unwrap_used)]
 
 use erp::{Erp, LocalLedger};
 use mapping::erp::{
-    CASH_ROUNDING_CODE, CUSTOM_ITEM_CODE, DUTIES_CODE, ErpCtx, TIP_CODE, to_erp_invoice,
-    to_erp_order_customer, to_erp_sales_order,
+    CASH_ROUNDING_CODE, CUSTOM_ITEM_CODE, DUTIES_CODE, ErpCtx, TIP_CODE, to_erp_credit_memo,
+    to_erp_invoice, to_erp_order_customer, to_erp_sales_order,
 };
+use mapping::shopify::{RefundCtx, refund_from_shopify};
 use mapping::{Adjustment, AdjustmentKind, Currency, MappingError, Money, Order, System};
 use serde_json::{Value, json};
 use shopify::{Topic, WebhookPayload};
@@ -19,6 +23,8 @@ use time::macros::date;
 
 const TIP_AND_CUSTOM_ITEM: &str =
     include_str!("fixtures/shopify/derived-orders-create-tip-custom-item.json");
+const MULTI_CURRENCY_REFUND: &str =
+    include_str!("fixtures/shopify/derived-refunds-create-multi-currency.json");
 
 fn usd(minor: i64) -> Money {
     Money::from_minor(minor, Currency::USD)
@@ -255,4 +261,70 @@ fn an_unexplained_difference_is_still_refused() {
             assert!(err.is_permanent());
         }
     }
+}
+
+#[tokio::test]
+async fn a_multi_currency_refund_is_credited_in_the_invoices_currency() {
+    // The order, seen by a Canadian customer: booked in USD, with its CAD total alongside.
+    let order = order(|v| {
+        v["presentment_currency"] = json!("CAD");
+        v["total_price_set"]["presentment_money"] =
+            json!({"amount": "852.29", "currency_code": "CAD"});
+    })
+    .unwrap();
+    assert_eq!(order.currency, Currency::USD);
+    assert_eq!(
+        order.presentment_total,
+        Some(Money::from_minor(85229, Currency::CAD))
+    );
+    let body = serde_json::from_str::<Value>(MULTI_CURRENCY_REFUND).unwrap()["payload"].clone();
+    let WebhookPayload::Refund(wire) =
+        WebhookPayload::parse(&Topic::RefundsCreate, body.to_string().as_bytes()).unwrap()
+    else {
+        panic!("not a refund")
+    };
+    let ctx_refund = RefundCtx {
+        order_currency: Some(order.currency),
+        order_number: Some(&order.number),
+        gateways: &[],
+    };
+    let mut refund = refund_from_shopify(&wire, &ctx_refund).unwrap();
+    // Paid back through the gateway that took the payment, as the Shopify + PayTrace flow
+    // records it.
+    refund.gateway = System::Paytrace;
+    refund.ids = refund.ids.with(System::Paytrace, "395971575");
+    assert_eq!(refund.amount, usd(20392));
+    assert_eq!(
+        refund.presentment_amount,
+        Some(Money::from_minor(27855, Currency::CAD))
+    );
+
+    let invoice = to_erp_invoice(&order, &ctx()).unwrap();
+    let memo = to_erp_credit_memo(&refund, &order, &ctx()).unwrap();
+    assert_eq!(memo.amount.minor, 20392);
+    assert_eq!(memo.amount.currency, invoice.total().unwrap().currency);
+    assert_eq!(memo.invoice_ref, invoice.external_ref);
+
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = LocalLedger::open(dir.path().join("books.sqlite3"))
+        .await
+        .unwrap();
+    ledger
+        .upsert_customer(&to_erp_order_customer(&order, &ctx()).unwrap())
+        .await
+        .unwrap();
+    ledger
+        .create_sales_order(&to_erp_sales_order(&order, &ctx()).unwrap())
+        .await
+        .unwrap();
+    ledger.create_invoice(&invoice).await.unwrap();
+    ledger.create_credit_memo(&memo).await.unwrap();
+    let tb = ledger.trial_balance().await.unwrap();
+    assert_eq!(tb.iter().map(|l| l.balance).sum::<i64>(), 0, "{tb:?}");
+    let receivable: i64 = tb
+        .iter()
+        .filter(|l| l.code == "1100")
+        .map(|l| l.balance)
+        .sum();
+    assert_eq!(receivable, 62394 - 20392);
 }

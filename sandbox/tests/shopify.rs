@@ -31,9 +31,8 @@ fn d(s: &str) -> Decimal {
 
 fn fast_retry() -> RetryConfig {
     RetryConfig::standard()
-        .with_max_attempts(3)
-        .with_initial_backoff(Duration::from_millis(5))
-        .with_max_backoff(Duration::from_secs(2))
+        .with_max_retries(2)
+        .with_backoff(Duration::from_millis(5), Duration::from_secs(2))
 }
 
 fn builder(running: &Running<ShopifyFake>) -> shopify::ClientBuilder {

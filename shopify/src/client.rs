@@ -6,7 +6,9 @@ use crate::error::ApiErrorBody;
 use crate::graphql::{Envelope, GraphqlResponse, Operation, RequestBody, RetrySafety};
 use crate::oauth::OAuthApp;
 use crate::throttle::{Throttle, wait_for};
-use chrono::{DateTime, Utc};
+use payops_core::RedactedUrl;
+use payops_core::RetryConfig;
+use payops_core::redact::redact_url_text;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use secrecy::{ExposeSecret, SecretString};
@@ -15,6 +17,7 @@ use serde::de::DeserializeOwned;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
+use time::OffsetDateTime;
 use url::Url;
 
 /// The Admin API version this crate is written and tested against.
@@ -48,17 +51,19 @@ impl ShopDomain {
     /// token is never sent to a host chosen by a request parameter.
     pub fn parse(s: &str) -> Result<Self, Error> {
         let s = s.trim().to_ascii_lowercase();
+        // The text may be a URL with a password in it: errors show it without.
+        let shown = || redact_url_text(&s);
         let name = s
             .strip_suffix(".myshopify.com")
-            .ok_or_else(|| Error::Config(format!("not a myshopify.com domain: {s:?}")))?;
+            .ok_or_else(|| Error::Config(format!("not a myshopify.com domain: {:?}", shown())))?;
         let valid = !name.is_empty()
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             && !name.starts_with('-');
         if !valid {
-            return Err(Error::Config(format!("invalid shop name: {s:?}")));
+            return Err(Error::Config(format!("invalid shop name: {:?}", shown())));
         }
         let url = Url::parse(&format!("https://{s}/"))
-            .map_err(|e| Error::Config(format!("invalid shop domain {s:?}: {e}")))?;
+            .map_err(|e| Error::Config(format!("invalid shop domain {:?}: {e}", shown())))?;
         Ok(Self { domain: s, url })
     }
 
@@ -89,18 +94,18 @@ pub struct TokenSet {
     /// Granted scopes, comma-separated.
     pub scope: Option<String>,
     /// When the access token expires (`None`: it does not).
-    pub expires_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<OffsetDateTime>,
     /// Refresh token of an expiring offline token.
     pub refresh_token: Option<SecretString>,
     /// When the refresh token expires.
-    pub refresh_token_expires_at: Option<DateTime<Utc>>,
+    pub refresh_token_expires_at: Option<OffsetDateTime>,
 }
 
 impl TokenSet {
     /// A token set from stored values.
     pub fn new(
         access_token: SecretString,
-        expires_at: Option<DateTime<Utc>>,
+        expires_at: Option<OffsetDateTime>,
         refresh_token: Option<SecretString>,
     ) -> Self {
         Self {
@@ -112,9 +117,9 @@ impl TokenSet {
         }
     }
 
-    fn is_fresh(&self, now: DateTime<Utc>) -> bool {
+    fn is_fresh(&self, now: OffsetDateTime) -> bool {
         self.expires_at
-            .is_none_or(|exp| exp.timestamp() - now.timestamp() > EXPIRY_MARGIN_SECS)
+            .is_none_or(|exp| exp.unix_timestamp() - now.unix_timestamp() > EXPIRY_MARGIN_SECS)
     }
 }
 
@@ -135,76 +140,6 @@ pub enum Credentials {
     },
 }
 
-/// Retry policy (smithy-style presets).
-///
-/// `429`, `THROTTLED`, and connection failures before the request was sent are
-/// retried for every operation. Timeouts, other transport errors and 5xx are
-/// retried only for operations marked [`RetrySafety::Idempotent`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RetryConfig {
-    /// Total attempts including the first (1 disables retries).
-    pub max_attempts: u32,
-    /// Backoff before the second attempt; doubles each time.
-    pub initial_backoff: Duration,
-    /// Cap on the exponential backoff and on throttle waits.
-    pub max_backoff: Duration,
-}
-
-impl RetryConfig {
-    /// 4 attempts, 1 s initial backoff, 20 s maximum.
-    pub fn standard() -> Self {
-        Self {
-            max_attempts: 4,
-            initial_backoff: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(20),
-        }
-    }
-
-    /// A single attempt.
-    pub fn disabled() -> Self {
-        Self {
-            max_attempts: 1,
-            ..Self::standard()
-        }
-    }
-
-    /// Sets the total number of attempts (at least 1).
-    pub fn with_max_attempts(mut self, n: u32) -> Self {
-        self.max_attempts = n.max(1);
-        self
-    }
-
-    /// Sets the first backoff.
-    pub fn with_initial_backoff(mut self, d: Duration) -> Self {
-        self.initial_backoff = d;
-        self
-    }
-
-    /// Sets the backoff cap.
-    pub fn with_max_backoff(mut self, d: Duration) -> Self {
-        self.max_backoff = d;
-        self
-    }
-
-    /// Exponential backoff with jitter in `[b/2, b]`.
-    fn backoff(&self, attempt: u32) -> Duration {
-        let exp = 2u32.saturating_pow(attempt.saturating_sub(1));
-        let base = self
-            .initial_backoff
-            .saturating_mul(exp)
-            .min(self.max_backoff);
-        let ms = u64::try_from(base.as_millis()).unwrap_or(u64::MAX);
-        Duration::from_millis(rand::random_range(ms / 2..=ms))
-    }
-}
-
-impl Default for RetryConfig {
-    fn default() -> Self {
-        Self::standard()
-    }
-}
-
 type RefreshHook = Arc<dyn Fn(&TokenSet) + Send + Sync>;
 
 /// Builder for [`Client`].
@@ -222,7 +157,7 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("shop_url", &self.shop_url)
+            .field("shop_url", &self.shop_url.as_ref().map(RedactedUrl))
             .field("api_version", &self.api_version)
             .field("credentials", &self.credentials)
             .field("timeout", &self.timeout)
@@ -274,7 +209,14 @@ impl ClientBuilder {
         self
     }
 
-    /// Retry policy (default [`RetryConfig::standard`]).
+    /// Retry policy (default [`RetryConfig::standard`]: 2 retries, 0.5 s first backoff, 5 s cap).
+    ///
+    /// `429`, `THROTTLED`, and connection failures before the request was sent are retried for
+    /// every operation: Shopify did not run it. Timeouts, other transport errors and 5xx are
+    /// retried only for operations marked [`RetrySafety::Idempotent`]. A `Retry-After` header,
+    /// or for `THROTTLED` the time the bucket needs to refill for the query's cost, is the
+    /// server's wait ([`RetryConfig::delay`]), capped at `max_backoff`; raise the cap for
+    /// expensive queries on a slowly refilling bucket.
     pub fn retry(mut self, retry: RetryConfig) -> Self {
         self.retry = retry;
         self
@@ -370,7 +312,7 @@ struct Inner {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("shop_url", &self.inner.shop_url.as_str())
+            .field("shop_url", &RedactedUrl(&self.inner.shop_url))
             .field("api_version", &self.inner.api_version)
             .field("credentials", &self.inner.credentials)
             .field("retry", &self.inner.retry)
@@ -461,7 +403,8 @@ impl Client {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let last = attempt >= retry.max_attempts;
+            // Retry number `attempt` would follow this attempt.
+            let last = !retry.allows(attempt);
             let pre_wait = self
                 .inner
                 .throttle
@@ -492,7 +435,7 @@ impl Client {
                             Error::Timeout | Error::Transport(_)
                                 if op.retry == RetrySafety::Idempotent && !last =>
                             {
-                                Next::Retry(retry.backoff(attempt))
+                                Next::Retry(retry.delay(attempt, None))
                             }
                             e => Next::Fail(e),
                         },
@@ -534,7 +477,7 @@ impl Client {
         // A failed connect never reached Shopify, so any operation may be resent.
         let safe = op.retry == RetrySafety::Idempotent || e.is_connect();
         if safe && !last {
-            Next::Retry(self.inner.retry.backoff(attempt))
+            Next::Retry(self.inner.retry.delay(attempt, None))
         } else {
             Next::Fail(Error::from_reqwest(e))
         }
@@ -558,7 +501,7 @@ impl Client {
                         attempts: attempt,
                     })
                 } else {
-                    Next::Retry(retry_after.unwrap_or_else(|| retry.backoff(attempt)))
+                    Next::Retry(retry.delay(attempt, retry_after))
                 });
             }
             401 | 403 => {
@@ -569,7 +512,7 @@ impl Client {
             }
             s if s >= 500 => {
                 return Err(if op.retry == RetrySafety::Idempotent && !last {
-                    Next::Retry(retry.backoff(attempt))
+                    Next::Retry(retry.delay(attempt, None))
                 } else {
                     Next::Fail(Error::Api {
                         status,
@@ -595,7 +538,8 @@ impl Client {
             .iter()
             .any(|e| e.code() == Some("THROTTLED"))
         {
-            let wait = cost
+            // The time the bucket needs to refill for this query is the server's wait.
+            let refill = cost
                 .as_ref()
                 .and_then(|c| {
                     let ts = c.throttle_status.as_ref()?;
@@ -605,9 +549,8 @@ impl Client {
                         ts.restore_rate,
                     ))
                 })
-                .filter(|w| !w.is_zero())
-                .unwrap_or_else(|| retry.backoff(attempt))
-                .min(retry.max_backoff);
+                .filter(|w| !w.is_zero());
+            let wait = retry.delay(attempt, refill);
             return Err(if last {
                 Next::Fail(Error::RateLimited {
                     retry_after: Some(wait),
@@ -638,7 +581,7 @@ impl Client {
     /// Marks the cached token as expired, keeping its refresh token.
     async fn invalidate_token(&self) {
         if let Some(t) = self.inner.cache.lock().await.as_mut() {
-            t.expires_at = Some(DateTime::UNIX_EPOCH);
+            t.expires_at = Some(OffsetDateTime::UNIX_EPOCH);
         }
     }
 
@@ -654,7 +597,10 @@ impl Client {
             Credentials::ExpiringOffline { app, .. } => (app, true),
         };
         let mut cache = self.inner.cache.lock().await;
-        if let Some(t) = cache.as_ref().filter(|t| t.is_fresh(Utc::now())) {
+        if let Some(t) = cache
+            .as_ref()
+            .filter(|t| t.is_fresh(OffsetDateTime::now_utc()))
+        {
             return Ok(t.access_token.clone());
         }
         let fresh = if refresh {
@@ -757,6 +703,37 @@ mod tests {
         assert!(b().api_version("2026-1O").build().is_err());
         assert!(b().api_version("unstable").build().is_ok());
         assert_eq!(b().build().unwrap().api_version(), API_VERSION);
+    }
+
+    #[test]
+    fn urls_never_show_their_user_info() {
+        let url = Url::parse("https://admin:hunter2@fake.example/").unwrap();
+        let builder = Client::builder()
+            .base_url(url)
+            .access_token(SecretString::from("t"));
+        let shown = format!("{builder:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("admin"),
+            "{shown}"
+        );
+        assert!(shown.contains("https://fake.example/"), "{shown}");
+        let client = builder.build().unwrap();
+        let shown = format!("{client:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("admin"),
+            "{shown}"
+        );
+        assert!(shown.contains("https://fake.example/"), "{shown}");
+
+        for text in [
+            "https://admin:hunter2@shop.myshopify.com",
+            "admin:hunter2@evil.example",
+        ] {
+            let err = ShopDomain::parse(text).unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(matches!(err, Error::Config(_)), "{shown}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
     }
 
     #[test]

@@ -19,8 +19,10 @@
 //! - **Webhooks** ([`webhook`]): HMAC over the raw body, secret rotation, both
 //!   header styles, typed headers and payloads ([`models::rest`]).
 //!
-//! Money is [`rust_decimal::Decimal`] in major units, parsed from Shopify's
-//! decimal strings (or numbers) without loss.
+//! Money is [`rust_decimal::Decimal`] in major units, read exactly from Shopify's
+//! decimal strings (or numbers, in plain or exponent notation), or refused with
+//! the field's JSON path when a `Decimal` cannot hold it. Times are
+//! [`time::OffsetDateTime`] (RFC 3339).
 //!
 //! # Quick start
 //!
@@ -56,12 +58,14 @@ mod throttle;
 pub mod webhook;
 
 pub use client::{
-    ACCESS_TOKEN_HEADER, API_VERSION, Client, ClientBuilder, Credentials, RetryConfig, ShopDomain,
-    TokenSet,
+    ACCESS_TOKEN_HEADER, API_VERSION, Client, ClientBuilder, Credentials, ShopDomain, TokenSet,
 };
 pub use error::{ApiErrorBody, Error};
 pub use gid::Gid;
 pub use graphql::{GraphqlResponse, Operation, QueryCost, RetrySafety, ThrottleStatus, UserError};
 pub use models::rest;
 pub use oauth::OAuthApp;
+/// The retry configuration every payops client shares (`max_retries`, `initial_backoff`,
+/// `max_backoff`); see [`ClientBuilder::retry`] for what this client retries.
+pub use payops_core::RetryConfig;
 pub use webhook::{Topic, Webhook, WebhookError, WebhookHeaders, WebhookPayload, WebhookVerifier};

@@ -14,13 +14,13 @@
 use crate::Error;
 use crate::client::{TokenSet, read_body};
 use crate::error::ApiErrorBody;
-use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sha2::Sha256;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
+use time::OffsetDateTime;
 use url::Url;
 
 /// Clock skew allowed by default between Shopify's `timestamp` and ours (the
@@ -58,14 +58,14 @@ pub enum QueryHmacError {
 /// ```
 /// use secrecy::SecretString;
 /// let secret = SecretString::from("hush");
-/// let now = chrono::DateTime::from_timestamp(1337178173, 0).unwrap();
+/// let now = time::OffsetDateTime::from_unix_timestamp(1337178173).unwrap();
 /// let query = shopify::oauth::sign_query("code=abc&shop=x.myshopify.com&timestamp=1337178173", &secret);
 /// shopify::oauth::verify_query_hmac(&query, &secret, now, shopify::oauth::DEFAULT_QUERY_TOLERANCE).unwrap();
 /// ```
 pub fn verify_query_hmac(
     query: &str,
     client_secret: &SecretString,
-    now: DateTime<Utc>,
+    now: OffsetDateTime,
     tolerance: Duration,
 ) -> Result<(), QueryHmacError> {
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
@@ -86,7 +86,7 @@ pub fn verify_query_hmac(
         .find(|(k, _)| k == "timestamp")
         .and_then(|(_, v)| v.parse().ok())
         .ok_or(QueryHmacError::InvalidTimestamp)?;
-    let skew = now.timestamp().abs_diff(ts);
+    let skew = now.unix_timestamp().abs_diff(ts);
     if skew > tolerance.as_secs() {
         return Err(QueryHmacError::Expired);
     }
@@ -178,7 +178,7 @@ impl OAuthApp {
     }
 
     /// Verifies an install or callback query with this app's secret.
-    pub fn verify_query(&self, query: &str, now: DateTime<Utc>) -> Result<(), QueryHmacError> {
+    pub fn verify_query(&self, query: &str, now: OffsetDateTime) -> Result<(), QueryHmacError> {
         verify_query_hmac(query, &self.client_secret, now, DEFAULT_QUERY_TOLERANCE)
     }
 
@@ -278,12 +278,12 @@ impl OAuthApp {
         }
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         let raw: RawToken = serde_path_to_error::deserialize(de).map_err(Error::decode)?;
-        let now = Utc::now();
+        let now = OffsetDateTime::now_utc();
+        // An expiry too far out to represent is treated as none rather than failing the grant.
         let after = |secs: u64| {
             i64::try_from(secs)
                 .ok()
-                .and_then(chrono::TimeDelta::try_seconds)
-                .map(|d| now + d)
+                .and_then(|secs| now.checked_add(time::Duration::seconds(secs)))
         };
         Ok(TokenSet {
             access_token: SecretString::from(raw.access_token),
@@ -305,8 +305,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn at(ts: i64) -> DateTime<Utc> {
-        DateTime::from_timestamp(ts, 0).unwrap()
+    fn at(ts: i64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(ts).unwrap()
     }
 
     #[test]

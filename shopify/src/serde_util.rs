@@ -1,5 +1,6 @@
 //! Serde helpers for Shopify's wire quirks: decimals that arrive as strings or
-//! JSON numbers, 64-bit ids that arrive as strings, and `null` lists.
+//! JSON numbers, 64-bit ids that arrive as strings, `null` lists, and `{}`
+//! placeholders where an embedded object is left out.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, de::Error as _};
@@ -10,7 +11,9 @@ const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 /// Parses a decimal from a JSON string or number without going through `f64`.
 ///
 /// `serde_json` is built with `arbitrary_precision` in this workspace, so a
-/// number keeps its exact text and converting it here loses nothing.
+/// number keeps its exact text. [`payops_core::decimal::parse_exact`] reads it,
+/// plain or in exponent notation, and refuses what a `Decimal` cannot hold
+/// exactly (`"1.99999999999999999999999999999e1"` is refused, not read as 20).
 fn decimal_from_value<E: serde::de::Error>(value: Value) -> Result<Option<Decimal>, E> {
     let text = match value {
         Value::Null => return Ok(None),
@@ -24,11 +27,9 @@ fn decimal_from_value<E: serde::de::Error>(value: Value) -> Result<Option<Decima
         },
         other => return Err(E::custom(format!("expected a decimal, found {other}"))),
     };
-    let trimmed = text.trim();
-    Decimal::from_str_exact(trimmed)
-        .or_else(|_| Decimal::from_scientific(trimmed))
+    payops_core::decimal::parse_exact(text.trim())
         .map(Some)
-        .map_err(|e| E::custom(format!("invalid decimal {trimmed:?}: {e}")))
+        .map_err(E::custom)
 }
 
 /// Required decimal, string or number.
@@ -90,6 +91,97 @@ where
     T: Default + Deserialize<'de>,
 {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// An embedded object that may arrive as `null` or as the empty placeholder `{}`
+/// (the REST Refund resource documents `"line_item": {}` and `"shipping_line": {}`),
+/// both read as `None`. Any other object must be a whole `T`; errors inside it keep
+/// their JSON path, because the object is read in place rather than buffered.
+pub(crate) fn empty_object_as_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    d.deserialize_option(placeholder::OptionVisitor(std::marker::PhantomData))
+}
+
+mod placeholder {
+    use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
+    use serde::{Deserialize, de::value::MapAccessDeserializer};
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    pub(super) struct OptionVisitor<T>(pub(super) PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for OptionVisitor<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object, {} or null")
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(ObjectVisitor(PhantomData))
+        }
+    }
+
+    struct ObjectVisitor<T>(PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            // The first key tells an empty placeholder from a real object; it is handed back
+            // to `T` in front of the rest.
+            let Some(first) = map.next_key::<String>()? else {
+                return Ok(None);
+            };
+            let rest = Resumed {
+                first: Some(first),
+                map,
+            };
+            T::deserialize(MapAccessDeserializer::new(rest)).map(Some)
+        }
+    }
+
+    /// A map whose first key was already read.
+    struct Resumed<A> {
+        first: Option<String>,
+        map: A,
+    }
+
+    impl<'de, A: MapAccess<'de>> MapAccess<'de> for Resumed<A> {
+        type Error = A::Error;
+
+        fn next_key_seed<K: DeserializeSeed<'de>>(
+            &mut self,
+            seed: K,
+        ) -> Result<Option<K::Value>, A::Error> {
+            match self.first.take() {
+                Some(key) => seed.deserialize(key.into_deserializer()).map(Some),
+                None => self.map.next_key_seed(seed),
+            }
+        }
+
+        fn next_value_seed<V: DeserializeSeed<'de>>(
+            &mut self,
+            seed: V,
+        ) -> Result<V::Value, A::Error> {
+            self.map.next_value_seed(seed)
+        }
+    }
 }
 
 /// A string that older payloads sometimes send as a bare number or boolean.
@@ -203,6 +295,77 @@ mod tests {
         let d: D = serde_json::from_str(r#"{"a":1000.0,"b":null,"c":12}"#).unwrap();
         assert_eq!(d.a.to_string(), "1000.0");
         assert!(d.b.is_none());
+    }
+
+    #[test]
+    fn exponent_notation_is_exact_or_refused() {
+        let d: D = serde_json::from_str(r#"{"a":"1.2345e2","b":15e-1,"c":1}"#).unwrap();
+        assert_eq!(d.a.to_string(), "123.45");
+        assert_eq!(d.b.unwrap().to_string(), "1.5");
+        // `Decimal::from_scientific` rounded these to 20 and 0.
+        for text in [r#""1.99999999999999999999999999999e1""#, "1e-400"] {
+            let json = format!(r#"{{"a":{text},"c":1}}"#);
+            let err = serde_json::from_str::<D>(&json).err();
+            assert!(err.is_some(), "{text} was accepted");
+        }
+    }
+
+    /// The exact value of the digits `int.frac` times `10^exp`, without leading or trailing
+    /// zeros, worked out on the text alone.
+    fn canonical(negative: bool, int: &str, frac: &str, exp: i32) -> String {
+        let digits = format!("{int}{frac}");
+        let point = i64::try_from(int.len()).unwrap() + i64::from(exp);
+        let padded = if point <= 0 {
+            format!("0.{}{digits}", "0".repeat(usize::try_from(-point).unwrap()))
+        } else if point >= i64::try_from(digits.len()).unwrap() {
+            let zeros = usize::try_from(point).unwrap() - digits.len();
+            format!("{digits}{}", "0".repeat(zeros))
+        } else {
+            let (i, f) = digits.split_at(usize::try_from(point).unwrap());
+            format!("{i}.{f}")
+        };
+        let trimmed = if padded.contains('.') {
+            padded.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            &padded
+        };
+        let trimmed = trimmed.trim_start_matches('0');
+        let body = match trimmed {
+            "" => return "0".into(),
+            t if t.starts_with('.') => format!("0{t}"),
+            t => t.to_owned(),
+        };
+        if negative { format!("-{body}") } else { body }
+    }
+
+    proptest::proptest! {
+        /// Every decimal the readers accept, as a string or a JSON number, reads back exactly.
+        #[test]
+        fn accepted_decimals_read_back_exactly(
+            negative in proptest::bool::ANY,
+            int in "[0-9]{1,20}",
+            frac in "[0-9]{0,20}",
+            exp in proptest::option::of(-35i32..35),
+            as_number in proptest::bool::ANY,
+        ) {
+            let sign = if negative { "-" } else { "" };
+            let text = match exp {
+                Some(e) => format!("{sign}{int}.{frac}e{e}"),
+                None if frac.is_empty() => format!("{sign}{int}"),
+                None => format!("{sign}{int}.{frac}"),
+            };
+            let json = if as_number {
+                format!(r#"{{"a":{text},"c":1}}"#)
+            } else {
+                format!(r#"{{"a":"{text}","c":1}}"#)
+            };
+            if let Ok(d) = serde_json::from_str::<D>(&json) {
+                proptest::prop_assert_eq!(
+                    d.a.normalize().to_string(),
+                    canonical(negative, &int, &frac, exp.unwrap_or(0))
+                );
+            }
+        }
     }
 
     #[test]

@@ -15,9 +15,10 @@ use crate::models::rest::{Customer, Dispute, Order, Refund};
 use crate::oauth::hmac_sha256;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use chrono::{DateTime, FixedOffset};
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// Default limit on the body size accepted for verification (1 MiB).
 pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
@@ -109,7 +110,7 @@ pub struct WebhookHeaders {
     /// Shared by all deliveries of one merchant action.
     pub event_id: Option<String>,
     /// When Shopify triggered the delivery (detects stale retries).
-    pub triggered_at: Option<DateTime<FixedOffset>>,
+    pub triggered_at: Option<OffsetDateTime>,
     /// API version used to serialize the payload.
     pub api_version: Option<String>,
     /// Subscription name, when set.
@@ -166,7 +167,7 @@ impl WebhookHeaders {
         let triggered_at = match get("triggered-at")? {
             None => None,
             Some(s) => Some(
-                DateTime::parse_from_rfc3339(&s)
+                OffsetDateTime::parse(&s, &Rfc3339)
                     .map_err(|_| WebhookError::InvalidHeader("triggered-at"))?,
             ),
         };

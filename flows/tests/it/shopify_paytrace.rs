@@ -299,9 +299,8 @@ impl TestApp {
             .timeout(Duration::from_secs(5))
             .retry(
                 shopify::RetryConfig::standard()
-                    .with_max_attempts(3)
-                    .with_initial_backoff(ms(5))
-                    .with_max_backoff(ms(50)),
+                    .with_max_retries(2)
+                    .with_backoff(ms(5), ms(50)),
             )
             .build()
             .unwrap();

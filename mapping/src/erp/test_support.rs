@@ -101,6 +101,7 @@ pub(super) fn refund() -> Refund {
         payment_transaction_id: Some("123456".into()),
         order_number: Some("#1001".into()),
         amount: usd(1000),
+        presentment_amount: None,
         status: RefundStatus::Succeeded,
         reason: Some("Damaged mug".into()),
         processed_at: Some(datetime!(2026-11-25 09:00 UTC)),

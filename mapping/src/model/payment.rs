@@ -287,8 +287,12 @@ pub struct Refund {
     pub payment_transaction_id: Option<String>,
     /// The order number.
     pub order_number: Option<String>,
-    /// The amount refunded.
+    /// The amount refunded, in the currency its order was booked in (the store's).
     pub amount: Money,
+    /// The amount in the customer's currency when it differs from the store's (Shopify
+    /// presentment money); `None` in records written before the field existed.
+    #[serde(default)]
+    pub presentment_amount: Option<Money>,
     /// Where it stands.
     pub status: RefundStatus,
     /// Why, as the merchant or customer gave it.

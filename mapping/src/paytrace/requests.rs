@@ -376,6 +376,7 @@ mod tests {
             payment_transaction_id: Some("79388123".into()),
             order_number: Some("#1001".into()),
             amount: usd(2500),
+            presentment_amount: None,
             status: RefundStatus::Pending,
             reason: None,
             processed_at: None,

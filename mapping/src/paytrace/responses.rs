@@ -396,6 +396,7 @@ mod tests {
             payment_transaction_id: Some("395971574".into()),
             order_number: None,
             amount: Money::from_minor(1999, Currency::USD),
+            presentment_amount: None,
             status: RefundStatus::Pending,
             reason: None,
             processed_at: None,

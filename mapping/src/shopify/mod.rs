@@ -40,8 +40,9 @@
 //! - that `total_discounts` holds line and shipping discounts together, so that what remains after
 //!   the line allocations is the order-level (shipping) discount; the fixtures only have line
 //!   discounts, for which the remainder is 0;
-//! - the currency of a REST transaction's `amount` on multi-currency orders (the transaction's own
-//!   `currency` is used, so the amount is exact either way);
+//! - how a multi-currency refund's parts add up to its transactions (see [`refund`]: the shop
+//!   amount is taken from the parts' `*_set` shop money only when their presentment money adds up
+//!   to the transactions exactly, so a misreading is refused, never booked);
 //! - the `disputes/create` body: no official sample exists; the client crate types it from the
 //!   REST Dispute resource's field list.
 //!
@@ -65,7 +66,6 @@ pub use refund::{RefundCtx, dispute_status, gateway_system, refund_from_shopify}
 
 use rust_decimal::Decimal;
 use shopify::{Gid, rest};
-use time::{OffsetDateTime, UtcOffset};
 
 use crate::address::{self, CountryCode};
 use crate::{Address, Currency, MappingError, Money};
@@ -128,21 +128,6 @@ fn set_money(value: &rest::Money, field: &str) -> Result<Money, MappingError> {
     let currency =
         crate::currency::parse_currency(&value.currency_code, &format!("{field}.currency_code"))?;
     money(value.amount, currency, &format!("{field}.amount"))
-}
-
-/// A REST timestamp (with the shop's UTC offset) as a `time` value with the same offset.
-fn timestamp(value: &rest::Timestamp, field: &str) -> Result<OffsetDateTime, MappingError> {
-    let invalid = || MappingError::InvalidValue {
-        field: field.to_owned(),
-        value: value.to_rfc3339(),
-        expected: "timestamp within the supported range",
-    };
-    let nanos = value.timestamp_nanos_opt().ok_or_else(invalid)?;
-    let offset =
-        UtcOffset::from_whole_seconds(value.offset().local_minus_utc()).map_err(|_| invalid())?;
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(nanos))
-        .map(|t| t.to_offset(offset))
-        .map_err(|_| invalid())
 }
 
 /// A Shopify address (an order's billing or shipping address, a customer's saved address) in
@@ -305,13 +290,5 @@ mod tests {
             let err = shopify_gid(bad, "Order", "order.ids.shopify").unwrap_err();
             assert_eq!(err.field(), "order.ids.shopify");
         }
-    }
-
-    #[test]
-    fn timestamps_keep_instant_and_offset() {
-        let ts: rest::Timestamp = "2025-04-02T11:38:34-05:00".parse().unwrap();
-        let t = timestamp(&ts, "created_at").unwrap();
-        assert_eq!(t.unix_timestamp(), 1_743_611_914);
-        assert_eq!(t.offset().whole_hours(), -5);
     }
 }

@@ -23,7 +23,7 @@
 
 use shopify::Gid;
 use shopify::models::{
-    DateTime, ManualPaymentInput, MetafieldsSetInput, MoneyV2, OrderDisplayFinancialStatus,
+    ManualPaymentInput, MetafieldsSetInput, MoneyV2, OrderDisplayFinancialStatus,
 };
 use shopify::rest;
 
@@ -149,15 +149,7 @@ pub fn to_manual_payment(
         gateway_name(payment.gateway),
     );
     if let Some(at) = payment.processed_at {
-        let nanos = at.nanosecond();
-        let utc = DateTime::from_timestamp(at.unix_timestamp(), nanos).ok_or_else(|| {
-            MappingError::InvalidValue {
-                field: "payment.processed_at".to_owned(),
-                value: at.to_string(),
-                expected: "a time Shopify's DateTime can hold",
-            }
-        })?;
-        input = input.with_processed_at(utc);
+        input = input.with_processed_at(at);
     }
     Ok(input)
 }
@@ -326,7 +318,7 @@ mod tests {
             json!({"id": "gid://shopify/Order/450789469",
                    "amount": {"amount": "100.00", "currencyCode": "USD"},
                    "paymentMethodName": "PayTrace",
-                   "processedAt": "2025-04-02T16:38:34.500Z"})
+                   "processedAt": "2025-04-02T16:38:34.5Z"})
         );
         part.amount = usd(0);
         let err = to_manual_payment(&part, &order()).unwrap_err();

@@ -6,13 +6,40 @@
 //! | canonical | Shopify (REST refund resource) |
 //! |---|---|
 //! | `ids[Shopify]` | `id`; required (a refund calculation has none) |
-//! | `amount` | sum of the `transactions` of kind `refund`, each in its own `currency` (else [`RefundCtx::order_currency`]); at least one is required |
+//! | `amount` | in the shop's currency (the one the order was booked in): the sum of the `transactions` of kind `refund` when they are in it, else the shop money of the refund's parts (below); at least one refund transaction is required |
+//! | `presentment_amount` | when the transactions are in another currency (the customer's): their sum, each in its own `currency` (else [`RefundCtx::order_currency`]) |
 //! | `status` | the refund transactions' `status`: `success` → `succeeded`, `pending` → `pending`, `failure` / `error` → `failed`, others `Unknown`; transactions that disagree are an error |
 //! | `gateway` | the refund transactions' `gateway` name, through [`gateway_system`]; transactions that disagree are an error |
 //! | `reason` | `note` |
 //! | `processed_at` | `processed_at`, else `created_at` |
 //! | `order_number` | [`RefundCtx::order_number`]: the body has the order id only |
 //! | `payment_transaction_id` | none: `parent_id` is Shopify's transaction id, not the gateway's; the gateway id is in the order's `payops.transaction_id` metafield (see [`super::payment`]) |
+//!
+//! # Multi-currency orders
+//!
+//! The order is booked in the shop's currency (`total_price`, see [`super::order`]), and its
+//! refund must be too, or the ERP's credit memo and the invoice disagree in currency. Refund
+//! transactions are in the customer's (presentment) currency: the REST Refund resource's own
+//! example has a CAD shop and a `USD` transaction, and a refund of a multi-currency order must
+//! name its `currency` (REST Refund resource, "Creates a refund": "For multi-currency orders, the
+//! currency property is required whenever the amount property is provided"). A REST transaction
+//! has no shop-money amount, but every part of the refund carries both currencies in a `*_set`:
+//!
+//! | part | counted |
+//! |---|---|
+//! | `refund_line_items[i]` | `subtotal_set` + `total_tax_set` |
+//! | `refund_shipping_lines[i]` | `subtotal_amount_set` |
+//! | `order_adjustments[i]` | minus (`amount_set` + `tax_amount_set`): Shopify records what the parts do not explain (a refund of an amount without items, shipping before refund shipping lines existed) as negative adjustments |
+//! | `total_duties_set`, `total_additional_fees_set` | as they are |
+//!
+//! A `shipping_refund` adjustment is left out when the refund has shipping lines: the official
+//! 2025-10 fixtures record a shipping refund both ways (a 5.00 refund shipping line and a `-5.00`
+//! `shipping_refund` adjustment for a 5.00 transaction). The presentment side of the parts must
+//! add up to the transactions exactly; a refund whose parts do not is refused (naming
+//! `transactions`) rather than booked at a guessed shop amount. Unconfirmed against a live
+//! multi-currency store: no real payload of one was found, only Shopify's documented examples
+//! (whose illustrative amounts do not add up), so the check is what keeps a misreading from being
+//! booked.
 //!
 //! Disputes (`TryFrom<&rest::Dispute>`): Shopify Payments disputes are raised against an order,
 //! not a transaction, and the processor is Shopify Payments, so `gateway` is
@@ -21,16 +48,18 @@
 
 use shopify::rest;
 
-use super::{at_field, money, text, timestamp};
+use super::{at_field, money, set_money, text};
 use crate::{
-    Currency, Dispute, DisputeStatus, ExternalIds, MappingError, Money, Refund, RefundStatus,
-    System,
+    Currency, Dispute, DisputeStatus, ExternalIds, MappingError, Money, MoneyBag, Refund,
+    RefundStatus, System,
 };
 
 /// What a refund body does not say and the flow knows.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RefundCtx<'a> {
-    /// The order's shop currency, for a transaction without `currency`.
+    /// The order's shop currency: the refund's `amount` is in it, and a transaction without
+    /// `currency` is taken to be in it. Without it, the shop money of the body's `*_set` fields
+    /// names the shop currency (and, lacking those too, the transactions' own currency).
     pub order_currency: Option<Currency>,
     /// The order's number (`#1001`).
     pub order_number: Option<&'a str>,
@@ -118,7 +147,7 @@ fn map_refund(refund: &rest::Refund, ctx: &RefundCtx<'_>) -> Result<Refund, Mapp
     let id = refund.id.ok_or_else(|| MappingError::MissingField {
         field: "id".to_owned(),
     })?;
-    let mut amount: Option<Money> = None;
+    let mut paid: Option<Money> = None;
     let mut outcome: Option<(usize, RefundStatus, System)> = None;
     for (i, transaction) in refund.transactions.iter().enumerate() {
         if transaction.kind != rest::TransactionKind::Refund {
@@ -134,7 +163,7 @@ fn map_refund(refund: &rest::Refund, ctx: &RefundCtx<'_>) -> Result<Refund, Mapp
                 })?,
         };
         let this = money(transaction.amount, currency, &at("amount"))?;
-        amount = Some(match amount {
+        paid = Some(match paid {
             None => this,
             Some(sum) => sum
                 .checked_add(this)
@@ -174,26 +203,142 @@ fn map_refund(refund: &rest::Refund, ctx: &RefundCtx<'_>) -> Result<Refund, Mapp
             }
         }
     }
-    let (Some(amount), Some((_, status, gateway))) = (amount, outcome) else {
+    let (Some(paid), Some((_, status, gateway))) = (paid, outcome) else {
         return Err(MappingError::MissingField {
             field: "transactions".to_owned(),
         });
     };
-    let processed_at = match (&refund.processed_at, &refund.created_at) {
-        (Some(at), _) => Some(timestamp(at, "processed_at")?),
-        (None, Some(at)) => Some(timestamp(at, "created_at")?),
-        (None, None) => None,
+    let (parts, missing) = parts(refund)?;
+    let shop = match (ctx.order_currency, parts.first()) {
+        (Some(shop), _) => shop,
+        (None, Some(part)) => part.bag.shop.currency(),
+        (None, None) => paid.currency(),
     };
+    for part in &parts {
+        if part.bag.shop.currency() != shop {
+            return Err(MappingError::CurrencyMismatch {
+                field: format!("{}.shop_money.currency_code", part.field),
+                left: shop.code().to_owned(),
+                right: part.bag.shop.currency().code().to_owned(),
+            });
+        }
+    }
+    let (amount, presentment_amount) = if paid.currency() == shop {
+        (paid, None)
+    } else if let Some(field) = missing {
+        return Err(MappingError::MissingField { field });
+    } else {
+        (shop_amount(&parts, shop, paid)?, Some(paid))
+    };
+    let processed_at = refund.processed_at.or(refund.created_at);
     Ok(Refund {
         ids: ExternalIds::new().with(System::Shopify, id.to_string()),
         gateway,
         payment_transaction_id: None,
         order_number: ctx.order_number.map(str::to_owned),
         amount,
+        presentment_amount,
         status,
         reason: text(refund.note.as_deref()),
         processed_at,
     })
+}
+
+/// One part of a refund in both currencies, with the sign it counts with.
+struct Part {
+    /// The Shopify field, relative to the refund (`refund_line_items[0].subtotal_set`).
+    field: String,
+    bag: MoneyBag,
+    /// Adjustments count against the refund.
+    negative: bool,
+}
+
+/// The parts of a refund that carry both currencies (see the module docs for which and why),
+/// and the first part that should carry them and does not: only a refund paid in another
+/// currency than the shop's needs every part.
+fn parts(refund: &rest::Refund) -> Result<(Vec<Part>, Option<String>), MappingError> {
+    let mut parts = Vec::new();
+    let mut missing = None;
+    let mut push = |field: String, set: Option<&rest::MoneySet>, negative: bool, required: bool| {
+        let Some(set) = set else {
+            if required && missing.is_none() {
+                missing = Some(field);
+            }
+            return Ok(());
+        };
+        let bag = MoneyBag {
+            shop: set_money(&set.shop_money, &format!("{field}.shop_money"))?,
+            presentment: set_money(
+                &set.presentment_money,
+                &format!("{field}.presentment_money"),
+            )?,
+        };
+        parts.push(Part {
+            field,
+            bag,
+            negative,
+        });
+        Ok::<_, MappingError>(())
+    };
+    for (i, line) in refund.refund_line_items.iter().enumerate() {
+        let at = |name: &str| format!("refund_line_items[{i}].{name}");
+        push(at("subtotal_set"), line.subtotal_set.as_ref(), false, true)?;
+        push(
+            at("total_tax_set"),
+            line.total_tax_set.as_ref(),
+            false,
+            true,
+        )?;
+    }
+    for (i, line) in refund.refund_shipping_lines.iter().enumerate() {
+        let field = format!("refund_shipping_lines[{i}].subtotal_amount_set");
+        push(field, line.subtotal_amount_set.as_ref(), false, true)?;
+    }
+    for (i, adjustment) in refund.order_adjustments.iter().enumerate() {
+        // Counted already as a refund shipping line (module docs).
+        if adjustment.kind == "shipping_refund" && !refund.refund_shipping_lines.is_empty() {
+            continue;
+        }
+        let at = |name: &str| format!("order_adjustments[{i}].{name}");
+        push(at("amount_set"), adjustment.amount_set.as_ref(), true, true)?;
+        let tax = adjustment.tax_amount_set.as_ref();
+        push(at("tax_amount_set"), tax, true, false)?;
+    }
+    let duties = refund.total_duties_set.as_ref();
+    push("total_duties_set".to_owned(), duties, false, false)?;
+    let fees = refund.total_additional_fees_set.as_ref();
+    push("total_additional_fees_set".to_owned(), fees, false, false)?;
+    Ok((parts, missing))
+}
+
+/// The shop-money amount of a refund paid in another currency: the parts' shop side, once their
+/// presentment side is found to add up to `paid` exactly.
+fn shop_amount(parts: &[Part], shop: Currency, paid: Money) -> Result<Money, MappingError> {
+    let mut shop_sum = Money::zero(shop);
+    let mut presented = Money::zero(paid.currency());
+    for part in parts {
+        let add = |sum: Money, value: Money, side: &str| {
+            let field = format!("{}.{side}", part.field);
+            if part.negative {
+                sum.checked_sub(value)
+            } else {
+                sum.checked_add(value)
+            }
+            .map_err(|e| at_field(e, &format!("{field}.currency_code")))
+        };
+        shop_sum = add(shop_sum, part.bag.shop, "shop_money")?;
+        presented = add(presented, part.bag.presentment, "presentment_money")?;
+    }
+    if presented != paid {
+        return Err(MappingError::InvalidValue {
+            field: "transactions".to_owned(),
+            value: format!(
+                "{paid} refunded against {presented} of refunded lines, shipping, duties, fees and adjustments"
+            ),
+            expected: "refund transactions that add up to the refund's parts, which give its amount in the shop's currency",
+        });
+    }
+    Ok(shop_sum)
 }
 
 /// The canonical status of a Shopify Payments dispute, which depends on its `type`.
@@ -244,11 +389,7 @@ fn map_dispute(dispute: &rest::Dispute) -> Result<Dispute, MappingError> {
         amount: money(dispute.amount, currency, "amount")?,
         reason: text(dispute.reason.as_deref()),
         status: dispute_status(&dispute.kind, &dispute.status),
-        evidence_due_by: dispute
-            .evidence_due_by
-            .as_ref()
-            .map(|at| timestamp(at, "evidence_due_by"))
-            .transpose()?,
+        evidence_due_by: dispute.evidence_due_by,
     })
 }
 
@@ -299,6 +440,20 @@ mod tests {
         assert_eq!(refund.processed_at.unwrap().unix_timestamp(), 1_743_611_914);
         assert_eq!(refund.payment_transaction_id, None);
         assert_eq!(refund.order_number, None);
+    }
+
+    #[test]
+    fn a_refund_in_the_shop_currency_needs_no_set_on_its_parts() {
+        // Payloads from before `*_set` existed; the transactions are in the shop's currency.
+        let refund = edited(|v| {
+            v["refund_line_items"] =
+                json!([{"line_item_id": 1, "quantity": 1, "subtotal": "15.50"}]);
+            v["order_adjustments"] =
+                json!([{"id": 1, "kind": "refund_discrepancy", "amount": "0.00"}]);
+        })
+        .unwrap();
+        assert_eq!(refund.amount, Money::from_minor(1550, Currency::USD));
+        assert_eq!(refund.presentment_amount, None);
     }
 
     #[test]

@@ -355,6 +355,7 @@ impl TryFrom<&wire::Refund> for Refund {
             payment_transaction_id: payment,
             order_number: non_empty(refund.metadata.get(META_ORDER_NUMBER).map(String::as_str)),
             amount,
+            presentment_amount: None,
             status,
             reason: refund.reason.as_ref().map(|r| r.as_str().to_owned()),
             processed_at: Some(refund.created),

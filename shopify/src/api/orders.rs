@@ -144,7 +144,7 @@ impl<'a> Orders<'a> {
     /// ```no_run
     /// # async fn run(client: shopify::Client) -> Result<(), shopify::Error> {
     /// use futures::TryStreamExt;
-    /// let since = chrono::Utc::now() - chrono::TimeDelta::hours(1);
+    /// let since = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
     /// let mut orders = client.orders().updated_since(since, 100);
     /// while let Some(order) = orders.try_next().await? {
     ///     println!("{} updated {}", order.name, order.updated_at);
@@ -157,10 +157,7 @@ impl<'a> Orders<'a> {
         page_size: u32,
     ) -> BoxStream<'static, Result<OrderSummary, Error>> {
         let client = self.client.clone();
-        let query = format!(
-            "updated_at:>='{}'",
-            since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        );
+        let query = format!("updated_at:>='{}'", search_time(since));
         let first = page_size.clamp(1, 250);
         // State: None once the last page has been read.
         let pages = stream::try_unfold(Some(None::<String>), move |state| {
@@ -278,5 +275,31 @@ impl<'a> Orders<'a> {
             )
             .await?;
         required(p.order, "data.orderUpdate.order")
+    }
+}
+
+/// `time` as Shopify's search syntax takes it: RFC 3339 in UTC, whole seconds
+/// (`2024-01-15T15:00:00Z`). Written by hand because it cannot fail, unlike a formatter.
+fn search_time(time: DateTime) -> String {
+    let utc = time.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        utc.year(),
+        u8::from(utc.month()),
+        utc.day(),
+        utc.hour(),
+        utc.minute(),
+        utc.second()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_time_is_utc_whole_seconds() {
+        let at = time::macros::datetime!(2024-01-15 10:00:00.75 -05:00);
+        assert_eq!(search_time(at), "2024-01-15T15:00:00Z");
     }
 }

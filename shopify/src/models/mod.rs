@@ -36,8 +36,9 @@ pub use transaction::{
     OrderTransaction, OrderTransactionKind, OrderTransactionStatus, TransactionRef,
 };
 
-/// GraphQL `DateTime` values are ISO 8601 in UTC.
-pub type DateTime = chrono::DateTime<chrono::Utc>;
+/// GraphQL `DateTime` values: RFC 3339 (Shopify sends UTC, `2024-01-15T15:00:00Z`), read and
+/// written with `time::serde::rfc3339`.
+pub type DateTime = time::OffsetDateTime;
 
 /// Deserializes a connection's `{ nodes: [...] }` into a `Vec`.
 pub(crate) fn nodes<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>

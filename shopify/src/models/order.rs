@@ -43,14 +43,16 @@ pub struct Order {
     #[serde(default)]
     pub email: Option<String>,
     /// Creation time.
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: DateTime,
     /// Last update.
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: DateTime,
     /// Processing time.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub processed_at: Option<DateTime>,
     /// Cancellation time.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub cancelled_at: Option<DateTime>,
     /// Financial status.
     #[serde(default)]
@@ -110,8 +112,10 @@ pub struct OrderSummary {
     /// Name.
     pub name: String,
     /// Creation time.
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: DateTime,
     /// Last update.
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: DateTime,
     /// Financial status.
     #[serde(default)]
@@ -201,7 +205,10 @@ pub struct ManualPaymentInput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_method_name: Option<String>,
     /// When the payment was made.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
     pub processed_at: Option<DateTime>,
 }
 
@@ -216,9 +223,9 @@ impl ManualPaymentInput {
         }
     }
 
-    /// Sets when the payment was made.
+    /// Sets when the payment was made; sent in UTC, as Shopify writes its `DateTime`s.
     pub fn with_processed_at(mut self, at: DateTime) -> Self {
-        self.processed_at = Some(at);
+        self.processed_at = Some(at.to_offset(time::UtcOffset::UTC));
         self
     }
 }

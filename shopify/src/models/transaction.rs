@@ -73,10 +73,10 @@ pub struct OrderTransaction {
     #[serde(default)]
     pub test: Option<bool>,
     /// Processing time.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub processed_at: Option<DateTime>,
     /// Creation time.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub created_at: Option<DateTime>,
 }
 

@@ -172,3 +172,81 @@ fn fulfillments_and_metafields_parse() {
         assert_eq!(m.owner_id, Some(450789469));
     }
 }
+
+const DOCUMENTED_REFUND: &str = include_str!("../fixtures/refund_rest_resource_doc_example.json");
+
+/// The documented refund body with `edit` applied, through the `refunds/create` parser.
+fn documented_refund(edit: impl FnOnce(&mut Value)) -> Result<Refund, shopify::WebhookError> {
+    let mut body = load(DOCUMENTED_REFUND)["payload"].clone();
+    edit(&mut body);
+    match WebhookPayload::parse(&Topic::RefundsCreate, body.to_string().as_bytes())? {
+        WebhookPayload::Refund(refund) => Ok(*refund),
+        other => panic!("not a refund: {other:?}"),
+    }
+}
+
+#[test]
+fn documented_refund_with_empty_placeholders_parses() {
+    let refund = documented_refund(|_| {}).unwrap();
+    // `"line_item": {}` and `"shipping_line": {}` are placeholders, not objects to refuse.
+    assert_eq!(refund.refund_line_items[0].line_item, None);
+    assert_eq!(refund.refund_shipping_lines[0].shipping_line, None);
+    // Both currencies of every `*_set` are kept, exactly, from JSON numbers.
+    let line = &refund.refund_line_items[0];
+    let subtotal = line.subtotal_set.as_ref().unwrap();
+    assert_eq!(
+        (
+            subtotal.shop_money.amount.to_string(),
+            subtotal.shop_money.currency_code.as_str()
+        ),
+        ("10.99".to_owned(), "CAD")
+    );
+    assert_eq!(
+        (
+            subtotal.presentment_money.amount.to_string(),
+            subtotal.presentment_money.currency_code.as_str()
+        ),
+        ("8.95".to_owned(), "USD")
+    );
+    let tax = line.total_tax_set.as_ref().unwrap();
+    assert_eq!(tax.shop_money.amount.to_string(), "1.67");
+    let shipping = refund.refund_shipping_lines[0]
+        .subtotal_amount_set
+        .as_ref()
+        .unwrap();
+    assert_eq!(shipping.presentment_money.amount.to_string(), "3.65");
+    let adjustment = refund.order_adjustments[0].amount_set.as_ref().unwrap();
+    assert_eq!(adjustment.shop_money.amount.to_string(), "10");
+    assert_eq!(adjustment.presentment_money.amount.to_string(), "7.3");
+    assert_eq!(refund.transactions[0].amount.to_string(), "209.00");
+    assert_eq!(refund.transactions[0].currency.as_deref(), Some("USD"));
+    // `2007-01-10T11:00:00-05:00`: the instant and the shop's offset are both kept.
+    let processed = refund.processed_at.unwrap();
+    assert_eq!(processed.unix_timestamp(), 1_168_444_800);
+    assert_eq!(processed.offset().whole_hours(), -5);
+}
+
+#[test]
+fn a_real_embedded_line_item_is_still_checked_with_its_full_path() {
+    let err = documented_refund(|body| {
+        body["refund_line_items"][0]["line_item"] =
+            serde_json::json!({"id": 1, "title": "Shirt", "quantity": 1, "price": "1.99999999999999999999999999999e1"});
+    })
+    .unwrap_err();
+    match err {
+        shopify::WebhookError::Decode { path, source } => {
+            assert_eq!(path, "refund_line_items[0].line_item.price");
+            assert!(source.to_string().contains("1.999"), "{source}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let embedded = documented_refund(|body| {
+        body["refund_line_items"][0]["line_item"] =
+            serde_json::json!({"id": 1, "title": "Shirt", "quantity": 1, "price": "19.99"});
+        body["refund_shipping_lines"][0]["shipping_line"] = serde_json::Value::Null;
+    })
+    .unwrap();
+    let line = embedded.refund_line_items[0].line_item.as_ref().unwrap();
+    assert_eq!(line.price.to_string(), "19.99");
+    assert_eq!(embedded.refund_shipping_lines[0].shipping_line, None);
+}

@@ -36,9 +36,8 @@ pub(crate) fn builder(server: &MockServer) -> shopify::ClientBuilder {
         .timeout(Duration::from_secs(5))
         .retry(
             RetryConfig::standard()
-                .with_max_attempts(3)
-                .with_initial_backoff(Duration::from_millis(5))
-                .with_max_backoff(Duration::from_millis(50)),
+                .with_max_retries(2)
+                .with_backoff(Duration::from_millis(5), Duration::from_millis(50)),
         )
 }
 

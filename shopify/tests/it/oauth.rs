@@ -151,7 +151,7 @@ async fn expired_offline_token_is_refreshed_and_reported() {
         .await;
     let seen: Arc<Mutex<Vec<String>>> = Arc::default();
     let sink = seen.clone();
-    let expired = chrono::Utc::now() - chrono::TimeDelta::minutes(5);
+    let expired = time::OffsetDateTime::now_utc() - time::Duration::minutes(5);
     let client = Client::builder()
         .base_url(server.uri().parse().unwrap())
         .credentials(Credentials::ExpiringOffline {
@@ -220,7 +220,7 @@ fn authorize_url_carries_the_parameters() {
 
 #[test]
 fn callback_query_verification_uses_the_app_secret() {
-    let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+    let now = time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
     let query = shopify::oauth::sign_query(
         "code=c1&host=YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvZXhhbXBsZQ%3D%3D&shop=example.myshopify.com&state=nonce-1&timestamp=1700000000",
         app().client_secret(),

@@ -125,7 +125,7 @@ async fn updated_since_streams_every_page() {
     .expect(1)
     .mount(&server)
     .await;
-    let since = "2026-11-01T00:00:00Z".parse().unwrap();
+    let since = time::macros::datetime!(2026-11-01 00:00:00 UTC);
     let c = client(&server);
     let ids: Vec<u64> = c
         .orders()
@@ -148,7 +148,7 @@ async fn updated_since_stops_at_the_first_error() {
     let c = client(&server);
     let result: Result<Vec<_>, Error> = c
         .orders()
-        .updated_since("2026-11-01T00:00:00Z".parse().unwrap(), 10)
+        .updated_since(time::macros::datetime!(2026-11-01 00:00:00 UTC), 10)
         .try_collect()
         .await;
     assert!(matches!(result, Err(Error::Api { status: 400, .. })));
@@ -224,7 +224,7 @@ fn manual_input() -> ManualPaymentInput {
         MoneyV2::new("19.99".parse().unwrap(), "USD"),
         "PayTrace",
     )
-    .with_processed_at("2026-11-01T10:00:00Z".parse().unwrap())
+    .with_processed_at(time::macros::datetime!(2026-11-01 10:00:00 UTC))
 }
 
 #[tokio::test]

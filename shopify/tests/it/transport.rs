@@ -1,8 +1,8 @@
 //! Throttling, retries and error shapes of the GraphQL transport.
 
-use crate::{GQL_PATH, any_gql, client, gql, ok};
+use crate::{GQL_PATH, any_gql, builder, client, gql, ok};
 use serde_json::json;
-use shopify::{Error, Gid};
+use shopify::{Error, Gid, RetryConfig};
 use std::time::{Duration, Instant};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -76,12 +76,67 @@ async fn http_429_honours_retry_after_seconds() {
         .mount(&server)
         .await;
     let started = Instant::now();
-    client(&server)
+    builder(&server)
+        .retry(
+            RetryConfig::standard().with_backoff(Duration::from_millis(5), Duration::from_secs(1)),
+        )
+        .build()
+        .unwrap()
         .orders()
         .get(&Gid::new("Order", 1))
         .await
         .unwrap();
     assert!(started.elapsed() >= Duration::from_millis(200));
+}
+
+#[tokio::test]
+async fn a_long_retry_after_is_capped_at_max_backoff() {
+    let server = MockServer::start().await;
+    any_gql()
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "30"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    any_gql()
+        .respond_with(ok(json!({"order": null})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    // The test client's cap is 50 ms: the server's 30 s becomes 50 ms.
+    client(&server)
+        .orders()
+        .get(&Gid::new("Order", 1))
+        .await
+        .unwrap();
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(50) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test]
+async fn disabled_retries_make_one_attempt() {
+    let server = MockServer::start().await;
+    any_gql()
+        .respond_with(throttled())
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = builder(&server)
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap()
+        .orders()
+        .get(&Gid::new("Order", 1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::RateLimited { attempts: 1, .. }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -220,6 +275,33 @@ async fn wrong_shape_is_a_decode_error_with_the_json_path() {
         .await;
     match client(&server).orders().get(&Gid::new("Order", 1)).await {
         Err(Error::Decode { path, .. }) => assert_eq!(path, "data.order.legacyResourceId"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_inexact_amount_deep_in_a_response_names_its_full_path() {
+    let server = MockServer::start().await;
+    let money = |amount: &str| json!({"amount": amount, "currencyCode": "USD"});
+    any_gql()
+        .respond_with(ok(json!({"order": {
+            "id": "gid://shopify/Order/1", "legacyResourceId": "1", "name": "#1001",
+            "createdAt": "2024-01-15T15:00:00Z", "updatedAt": "2024-01-15T15:00:00Z",
+            "currencyCode": "USD",
+            "totalPriceSet": {"shopMoney": money("1.99999999999999999999999999999e1"),
+                              "presentmentMoney": money("20.00")}
+        }})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    match client(&server).orders().get(&Gid::new("Order", 1)).await {
+        Err(Error::Decode { path, source }) => {
+            assert_eq!(path, "data.order.totalPriceSet.shopMoney.amount");
+            assert!(
+                source.to_string().contains("not an exact decimal"),
+                "{source}"
+            );
+        }
         other => panic!("{other:?}"),
     }
 }

@@ -186,3 +186,77 @@ fn headers_from_pairs_are_case_insensitive() {
     assert_eq!(h.event_id, None);
     assert!(verifier().verify(&h, BODY.as_bytes()).is_ok());
 }
+
+#[test]
+fn an_order_total_that_would_round_is_refused_naming_the_field() {
+    // 30 significant digits: `Decimal::from_scientific` would have made it 20.
+    let body = br#"{"id":1,"created_at":"2024-01-15T10:00:00-05:00","currency":"USD","total_price":"1.99999999999999999999999999999e1"}"#;
+    match WebhookPayload::parse(&Topic::OrdersCreate, body) {
+        Err(WebhookError::Decode { path, source }) => {
+            assert_eq!(path, "total_price");
+            assert!(
+                source.to_string().contains("not an exact decimal"),
+                "{source}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Exponent notation that fits is read exactly.
+    let body = br#"{"id":1,"created_at":"2024-01-15T10:00:00-05:00","currency":"USD","total_price":1.2345e2}"#;
+    let Ok(WebhookPayload::Order(order)) = WebhookPayload::parse(&Topic::OrdersCreate, body) else {
+        panic!("not an order")
+    };
+    assert_eq!(order.total_price.to_string(), "123.45");
+}
+
+#[test]
+fn offset_timestamps_keep_their_instant() {
+    let body = br#"{"id":1,"created_at":"2024-01-15T10:00:00-05:00","currency":"USD","total_price":"1.00"}"#;
+    let Ok(WebhookPayload::Order(order)) = WebhookPayload::parse(&Topic::OrdersCreate, body) else {
+        panic!("not an order")
+    };
+    // 10:00 at -05:00 is 15:00 UTC.
+    assert_eq!(order.created_at.unix_timestamp(), 1_705_330_800);
+    assert_eq!(order.created_at.offset().whole_hours(), -5);
+    assert_eq!(
+        order.created_at,
+        time::macros::datetime!(2024-01-15 15:00:00 UTC)
+    );
+    // A body that is not RFC 3339 is refused with the field's path.
+    let body = br#"{"id":1,"created_at":"15/01/2024","currency":"USD","total_price":"1.00"}"#;
+    assert!(matches!(
+        WebhookPayload::parse(&Topic::OrdersCreate, body),
+        Err(WebhookError::Decode { path, .. }) if path == "created_at"
+    ));
+    // The delivery header too.
+    let h = headers("X-Shopify-", SIGNATURE, "orders/create");
+    let parsed = WebhookHeaders::from_header_map(&h).unwrap();
+    assert_eq!(
+        parsed.triggered_at.unwrap(),
+        time::macros::datetime!(2024-01-01 05:00:00.123456 UTC)
+    );
+}
+
+#[test]
+fn a_bad_value_in_a_saved_address_names_its_full_path() {
+    let body = br#"{"id":1,"addresses":[{"id":2,"customer_id":1,"city":"Ottawa","default":true},{"id":3,"city":"X","latitude":"1e-400"}]}"#;
+    match WebhookPayload::parse(&Topic::CustomersCreate, body) {
+        Err(WebhookError::Decode { path, .. }) => assert_eq!(path, "addresses[1].latitude"),
+        other => panic!("{other:?}"),
+    }
+    let body = br#"{"id":1,"default_address":{"id":2,"customer_id":1,"city":"Ottawa","zip":"K2P 0B0","country_name":"Canada","default":true,"latitude":45.4215}}"#;
+    let Ok(WebhookPayload::Customer(customer)) =
+        WebhookPayload::parse(&Topic::CustomersCreate, body)
+    else {
+        panic!("not a customer")
+    };
+    let saved = customer.default_address.unwrap();
+    assert_eq!(
+        (saved.id, saved.customer_id, saved.default),
+        (Some(2), Some(1), true)
+    );
+    assert_eq!(saved.country_name.as_deref(), Some("Canada"));
+    assert_eq!(saved.address.city.as_deref(), Some("Ottawa"));
+    assert_eq!(saved.address.zip.as_deref(), Some("K2P 0B0"));
+    assert_eq!(saved.address.latitude.unwrap().to_string(), "45.4215");
+}

@@ -63,10 +63,10 @@ pub struct Customer {
     #[serde(default)]
     pub multipass_identifier: Option<String>,
     /// Creation time.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub created_at: Option<Timestamp>,
     /// Update time.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub updated_at: Option<Timestamp>,
     /// E-mail marketing consent.
     #[serde(default)]
@@ -82,8 +82,11 @@ pub struct Customer {
     pub addresses: Vec<CustomerAddress>,
 }
 
-/// A customer's saved address.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+/// A customer's saved address: the order address fields plus its own.
+///
+/// Read by hand rather than with `#[serde(flatten)]`, which buffers the object and
+/// so loses the JSON path of a bad value (`addresses[0].latitude`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CustomerAddress {
     /// REST id.
@@ -113,9 +116,89 @@ pub struct MarketingConsent {
     #[serde(default)]
     pub opt_in_level: Option<String>,
     /// When consent last changed.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub consent_updated_at: Option<Timestamp>,
     /// Where SMS consent was collected.
     #[serde(default)]
     pub consent_collected_from: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for CustomerAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(split::AddressVisitor)
+    }
+}
+
+mod split {
+    use super::{super::Address, CustomerAddress};
+    use serde::Deserialize;
+    use serde::de::value::MapAccessDeserializer;
+    use serde::de::{DeserializeSeed, IntoDeserializer, MapAccess, Visitor};
+    use std::fmt;
+
+    pub(super) struct AddressVisitor;
+
+    impl<'de> Visitor<'de> for AddressVisitor {
+        type Value = CustomerAddress;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a customer address object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<CustomerAddress, A::Error> {
+            let mut own = Own::default();
+            let address =
+                Address::deserialize(MapAccessDeserializer::new(Split { map, own: &mut own }))?;
+            Ok(CustomerAddress {
+                id: own.id,
+                customer_id: own.customer_id,
+                address,
+                country_name: own.country_name,
+                default: own.default.unwrap_or_default(),
+            })
+        }
+    }
+
+    /// The fields that are the saved address's own, not the address's.
+    #[derive(Default)]
+    struct Own {
+        id: Option<u64>,
+        customer_id: Option<u64>,
+        country_name: Option<String>,
+        default: Option<bool>,
+    }
+
+    /// The object's entries, minus the saved address's own fields, which are read on the way
+    /// (each through the caller's map, so errors keep their path).
+    struct Split<'o, A> {
+        map: A,
+        own: &'o mut Own,
+    }
+
+    impl<'de, A: MapAccess<'de>> MapAccess<'de> for Split<'_, A> {
+        type Error = A::Error;
+
+        fn next_key_seed<K: DeserializeSeed<'de>>(
+            &mut self,
+            seed: K,
+        ) -> Result<Option<K::Value>, A::Error> {
+            while let Some(key) = self.map.next_key::<String>()? {
+                match key.as_str() {
+                    "id" => self.own.id = self.map.next_value()?,
+                    "customer_id" => self.own.customer_id = self.map.next_value()?,
+                    "country_name" => self.own.country_name = self.map.next_value()?,
+                    "default" => self.own.default = self.map.next_value()?,
+                    _ => return seed.deserialize(key.into_deserializer()).map(Some),
+                }
+            }
+            Ok(None)
+        }
+
+        fn next_value_seed<V: DeserializeSeed<'de>>(
+            &mut self,
+            seed: V,
+        ) -> Result<V::Value, A::Error> {
+            self.map.next_value_seed(seed)
+        }
+    }
 }

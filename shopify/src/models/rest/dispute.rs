@@ -63,16 +63,16 @@ pub struct Dispute {
     /// Status.
     pub status: DisputeStatus,
     /// Evidence deadline.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub evidence_due_by: Option<Timestamp>,
     /// When evidence was sent.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub evidence_sent_on: Option<Timestamp>,
     /// When the dispute was resolved.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub finalized_on: Option<Timestamp>,
     /// When the dispute was opened.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub initiated_at: Option<Timestamp>,
 }
 

@@ -49,9 +49,9 @@ pub struct Fulfillment {
     #[serde(default, deserialize_with = "null_default")]
     pub line_items: Vec<LineItem>,
     /// Creation time.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub created_at: Option<Timestamp>,
     /// Update time.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub updated_at: Option<Timestamp>,
 }

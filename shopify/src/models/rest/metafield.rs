@@ -32,9 +32,9 @@ pub struct Metafield {
     #[serde(default)]
     pub owner_resource: Option<String>,
     /// Creation time.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub created_at: Option<Timestamp>,
     /// Update time.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub updated_at: Option<Timestamp>,
 }

@@ -28,6 +28,6 @@ pub use order::{
 pub use refund::{OrderAdjustment, Refund, RefundLineItem, RefundShipping, RefundShippingLine};
 pub use transaction::{Transaction, TransactionKind, TransactionStatus};
 
-/// Timestamps in REST payloads carry the shop's UTC offset
-/// (`2008-01-10T11:00:00-05:00`).
-pub type Timestamp = chrono::DateTime<chrono::FixedOffset>;
+/// Timestamps in REST payloads are RFC 3339 with the shop's UTC offset
+/// (`2008-01-10T11:00:00-05:00`); the offset is kept, and the instant is exact.
+pub type Timestamp = time::OffsetDateTime;

@@ -57,21 +57,22 @@ pub struct Order {
     #[serde(default)]
     pub phone: Option<String>,
     /// Creation time.
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: Timestamp,
     /// Last update time (the backfill cursor).
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub updated_at: Option<Timestamp>,
     /// When the order was processed.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub processed_at: Option<Timestamp>,
     /// When the order was cancelled.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub cancelled_at: Option<Timestamp>,
     /// Why it was cancelled (`customer`, `fraud`, `inventory`, `declined`, `other`, `staff`).
     #[serde(default)]
     pub cancel_reason: Option<String>,
     /// When the order was closed.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub closed_at: Option<Timestamp>,
     /// Shop currency.
     pub currency: String,

@@ -1,6 +1,6 @@
 use super::{LineItem, MoneySet, ShippingLine, Timestamp, Transaction};
 use crate::gid::Gid;
-use crate::serde_util::{decimal, decimal_opt, null_default};
+use crate::serde_util::{decimal, decimal_opt, empty_object_as_none, null_default};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -19,10 +19,10 @@ pub struct Refund {
     #[serde(default)]
     pub order_id: Option<u64>,
     /// Creation time.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub created_at: Option<Timestamp>,
     /// Processing time.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub processed_at: Option<Timestamp>,
     /// Note.
     #[serde(default)]
@@ -94,8 +94,9 @@ pub struct RefundLineItem {
     /// Discounted unit price (calculations).
     #[serde(default, with = "decimal_opt")]
     pub discounted_price: Option<Decimal>,
-    /// The order line item, embedded.
-    #[serde(default)]
+    /// The order line item, embedded; `None` when absent, `null` or the empty
+    /// placeholder `{}` (as in the REST Refund resource's documented example).
+    #[serde(default, deserialize_with = "empty_object_as_none")]
     pub line_item: Option<LineItem>,
 }
 
@@ -142,8 +143,9 @@ pub struct RefundShippingLine {
     /// Amount refunded in both currencies.
     #[serde(default)]
     pub subtotal_amount_set: Option<MoneySet>,
-    /// The shipping line, embedded.
-    #[serde(default)]
+    /// The shipping line, embedded; `None` when absent, `null` or the empty
+    /// placeholder `{}` (as in the REST Refund resource's documented example).
+    #[serde(default, deserialize_with = "empty_object_as_none")]
     pub shipping_line: Option<ShippingLine>,
 }
 

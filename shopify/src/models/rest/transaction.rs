@@ -95,10 +95,10 @@ pub struct Transaction {
     #[serde(default)]
     pub manual_payment_gateway: Option<bool>,
     /// Creation time.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub created_at: Option<Timestamp>,
     /// Processing time.
-    #[serde(default)]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub processed_at: Option<Timestamp>,
     /// Source (`web`, `external`, ...).
     #[serde(default)]
