@@ -108,8 +108,7 @@ impl Webhook {
         now: OffsetDateTime,
     ) -> Result<Event, Error> {
         self.verify(payload, header, now)?;
-        let de = &mut serde_json::Deserializer::from_slice(payload);
-        serde_path_to_error::deserialize(de).map_err(Error::decode)
+        Event::from_slice(payload)
     }
 }
 

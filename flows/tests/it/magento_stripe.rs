@@ -383,7 +383,12 @@ impl App {
             "livemode": false,
             "pending_webhooks": 1,
         });
-        let body = serde_json::to_vec(&event).unwrap();
+        self.deliver_event(event_id, event_type, &event).await
+    }
+
+    /// Stores `event` as the intake does, whatever its shape.
+    async fn deliver_event(&self, event_id: &str, event_type: &str, event: &Value) -> Accepted {
+        let body = serde_json::to_vec(event).unwrap();
         let route = self
             .flows
             .routes()
@@ -1160,6 +1165,42 @@ async fn a_missing_payment_method_is_dead_lettered_naming_the_field() {
     assert!(dead[0].permanent);
     assert_eq!(app.stripe.total(), 0);
     app.assert_all_matched();
+}
+
+/// An event the flow cannot read goes to a person with the full path of what is wrong, or the
+/// API version it cannot read, and nothing is called.
+#[tokio::test]
+async fn an_unreadable_stripe_event_is_dead_lettered_naming_its_path_or_version() {
+    let app = App::start().await;
+    let mut bad = charge("ch_1", 42, json!("txn_1"));
+    bad["created"] = json!("yesterday");
+    app.deliver("evt_bad", "charge.succeeded", bad).await;
+    let old = json!({
+        "id": "evt_old", "object": "event", "type": "charge.succeeded",
+        "api_version": "2019-02-19", "created": CREATED, "livemode": false,
+        "pending_webhooks": 1, "data": { "object": charge("ch_2", 43, json!("txn_2")) }
+    });
+    app.deliver_event("evt_old", "charge.succeeded", &old).await;
+    app.drain().await;
+    let dead = app.store.dead_letters(10).await.unwrap();
+    assert_eq!(dead.len(), 2, "{dead:?}");
+    let reason = |event: &str| {
+        dead.iter()
+            .find(|d| d.reason.contains(event))
+            .map(|d| (d.reason.clone(), d.permanent))
+            .unwrap_or_else(|| panic!("no dead letter names {event}: {dead:?}"))
+    };
+    let (bad, permanent) = reason("evt_bad");
+    assert!(
+        bad.contains("decode error at `data.object.created`"),
+        "{bad}"
+    );
+    assert!(!bad.contains("`.`"), "{bad}");
+    assert!(permanent);
+    let (old, permanent) = reason("evt_old");
+    assert!(old.contains("2019-02-19"), "{old}");
+    assert!(permanent);
+    assert_eq!(app.magento.total() + app.stripe.total(), 0);
 }
 
 #[tokio::test]

@@ -99,6 +99,25 @@ struct WireData<O> {
     previous_attributes: Option<serde_json::Value>,
 }
 
+impl Event {
+    /// Decodes an event from its JSON, reading its object in the event's own API version. A
+    /// payload that is not an event is an [`Error::Decode`](crate::Error::Decode) with the full
+    /// path (`data.object.created`); an object rendered in a version this crate cannot read is an
+    /// [`Error::UnsupportedApiVersion`](crate::Error::UnsupportedApiVersion).
+    ///
+    /// ```
+    /// let body = br#"{"id":"evt_1","object":"event","type":"charge.succeeded","api_version":"2026-10-28.endive",
+    ///   "created":1,"livemode":false,"pending_webhooks":0,
+    ///   "data":{"object":{"id":"ch_1","object":"charge","created":"yesterday"}}}"#;
+    /// let err = stripe_client::Event::from_slice(body).unwrap_err();
+    /// assert!(matches!(err, stripe_client::Error::Decode { ref path, .. } if path == "data.object.created"));
+    /// ```
+    pub fn from_slice(payload: &[u8]) -> Result<Self, crate::Error> {
+        let de = &mut serde_json::Deserializer::from_slice(payload);
+        serde_path_to_error::deserialize(de).map_err(crate::Error::decode)
+    }
+}
+
 impl<'de> Deserialize<'de> for Event {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let wire = Wire::<serde_json::Value>::deserialize(d)?;

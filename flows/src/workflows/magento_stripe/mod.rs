@@ -535,7 +535,9 @@ async fn stripe_event(
     event: &EventRef,
 ) -> Result<stripe_client::Event, StepError> {
     let body = ctx.event_body(event).await?;
-    decode(&body, &format!("stripe event {}", event.event_id))
+    // Stripe's own reader: the object in the event's API version, errors with their full path.
+    stripe_client::Event::from_slice(&body)
+        .map_err(|e| StepError::permanent(format!("stripe event {}: {e}", event.event_id)))
 }
 
 /// The charge an event carries.
