@@ -1627,6 +1627,28 @@ async fn malformed_requests_get_stripe_errors_and_never_break_the_fake() {
         check(s, &r.json().await.unwrap(), Some("parameter_unknown")),
         400
     );
+    // 2026-09-30.endive refuses `payment_method_types` on PaymentIntents; the fake speaks the
+    // pinned version, so only `allowed_payment_method_types` is a parameter.
+    let r = post(
+        "v1/payment_intents",
+        b"amount=100&currency=usd&payment_method_types[]=card".to_vec(),
+    )
+    .await
+    .unwrap();
+    let s = r.status().as_u16();
+    assert_eq!(
+        check(s, &r.json().await.unwrap(), Some("parameter_unknown")),
+        400
+    );
+    let r = post(
+        "v1/payment_intents",
+        b"amount=100&currency=usd&allowed_payment_method_types[]=card".to_vec(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(created["payment_method_types"], serde_json::json!(["card"]));
     let r = post("v1/payment_intents", b"amount=100".to_vec())
         .await
         .unwrap();

@@ -250,7 +250,7 @@ impl State {
             "metadata",
             "off_session",
             "payment_method",
-            "payment_method_types",
+            "allowed_payment_method_types",
             "receipt_email",
             "return_url",
             "setup_future_usage",
@@ -309,7 +309,7 @@ impl State {
                 ));
             }
         };
-        let mut payment_method_types = p.str_list("payment_method_types")?;
+        let mut payment_method_types = p.str_list("allowed_payment_method_types")?;
         if payment_method_types.is_empty() {
             payment_method_types.push("card".to_owned());
         }
@@ -402,7 +402,7 @@ impl State {
             "statement_descriptor_suffix",
             "capture_method",
             "setup_future_usage",
-            "payment_method_types",
+            "allowed_payment_method_types",
         ])?;
         let status = self.pi(id)?.status;
         if status == "canceled" || status == "succeeded" {
@@ -412,7 +412,7 @@ impl State {
                 "payment_method",
                 "customer",
                 "capture_method",
-                "payment_method_types",
+                "allowed_payment_method_types",
             ];
             if let Some(k) = money.iter().find(|k| p.has(k)) {
                 return Err(ApiErr::unexpected_state(&format!(
@@ -439,7 +439,7 @@ impl State {
         )?;
         let setup_future_usage =
             one_of(p, "setup_future_usage", &["on_session", "off_session", ""])?;
-        let types = p.str_list("payment_method_types")?;
+        let types = p.str_list("allowed_payment_method_types")?;
         let shipping = shipping_param(p, "shipping")?;
         let metadata = p.metadata()?;
         let description = p.opt_string("description")?;
