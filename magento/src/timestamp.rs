@@ -51,7 +51,9 @@ pub fn parse(text: &str) -> Result<OffsetDateTime> {
     OffsetDateTime::parse(text, &Rfc3339)
         .or_else(|_| OffsetDateTime::parse(text, &Iso8601::DEFAULT))
         .map(|at| at.to_offset(UtcOffset::UTC))
-        .map_err(|_| Error::InvalidTimestamp { text: clip(text) })
+        .map_err(|_| Error::InvalidTimestamp {
+            text: payops_core::clip(text, 40),
+        })
 }
 
 /// Writes an instant as Magento does, `YYYY-MM-DD HH:MM:SS` in UTC. Fractions of a second are
@@ -93,7 +95,9 @@ pub(crate) fn parse_optional_date(text: &str) -> Result<Option<Date>> {
     if text.is_empty() || is_zero_date(text) {
         return Ok(None);
     }
-    let refused = || Error::InvalidTimestamp { text: clip(text) };
+    let refused = || Error::InvalidTimestamp {
+        text: payops_core::clip(text, 40),
+    };
     // `get`, not `split_at`: byte 10 may fall inside a character of a malformed value.
     let (Some(day), Some(time)) = (text.get(..10), text.get(10..)) else {
         return Err(refused());
@@ -116,14 +120,6 @@ pub(crate) fn format_date(date: Date) -> String {
         u8::from(date.month()),
         date.day()
     )
-}
-
-/// Keeps an error message short when a peer sends a long text where a timestamp belongs.
-fn clip(text: &str) -> String {
-    match text.char_indices().nth(40) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
-    }
 }
 
 #[cfg(test)]

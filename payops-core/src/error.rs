@@ -21,8 +21,13 @@ pub enum Error {
     },
 }
 
-/// Keeps error messages short when a peer sends megabytes where a code or amount belongs.
-pub(crate) fn clip(text: &str, max: usize) -> String {
+/// `text` cut to `max` characters (with `…`), so that an error message stays short when a peer
+/// sends megabytes where a code, an amount or a timestamp belongs.
+///
+/// ```
+/// assert_eq!(payops_core::clip("2024-03-01 12:34:56", 10), "2024-03-01…");
+/// ```
+pub fn clip(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((end, _)) => format!("{}…", &text[..end]),
         None => text.to_owned(),

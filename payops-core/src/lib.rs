@@ -27,6 +27,6 @@ pub mod redact;
 pub mod retry;
 
 pub use currency::Currency;
-pub use error::Error;
+pub use error::{Error, clip};
 pub use redact::RedactedUrl;
 pub use retry::RetryConfig;
