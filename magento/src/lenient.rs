@@ -205,6 +205,8 @@ pub(crate) fn bool_int<S: Serializer>(value: &bool, s: S) -> Result<S::Ok, S::Er
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use payops_core::decimal::{canonical_text, fits_decimal};
+    use proptest::prelude::*;
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize, Serialize)]
@@ -257,6 +259,46 @@ mod tests {
                 err.to_string().contains("not an exact decimal"),
                 "{json}: {err}"
             );
+        }
+    }
+
+    proptest! {
+        /// Issue 14: a decimal Magento sends as a JSON number or a string, in plain or exponent
+        /// notation, reads back as exactly the value written (`format(parse(s)) ==
+        /// canonical(s)`), or is refused as a decode error at the field; a value a `Decimal`
+        /// holds is never refused.
+        #[test]
+        fn decimals_read_back_exactly_or_are_refused_at_the_field(
+            negative in any::<bool>(),
+            int in prop_oneof![Just("0".to_owned()), "[1-9][0-9]{0,31}"],
+            frac in "[0-9]{0,32}",
+            exp in proptest::option::of((prop_oneof![Just('e'), Just('E')], -40i64..=40)),
+            quoted in any::<bool>(),
+        ) {
+            let sign = if negative { "-" } else { "" };
+            let point = if frac.is_empty() { String::new() } else { format!(".{frac}") };
+            let exponent = exp.map_or(String::new(), |(e, n)| format!("{e}{n}"));
+            let text = format!("{sign}{int}{point}{exponent}");
+            let json = if quoted {
+                format!(r#"{{"v":"{text}"}}"#)
+            } else {
+                format!(r#"{{"v":{text}}}"#)
+            };
+            let expected = canonical_text(negative, &int, &frac, exp.map_or(0, |(_, n)| n));
+            let read = serde_path_to_error::deserialize::<_, Money>(
+                &mut serde_json::Deserializer::from_str(&json),
+            );
+            match read {
+                Ok(read) => {
+                    prop_assert_eq!(read.v.map(|v| v.normalize().to_string()), Some(expected));
+                }
+                Err(err) => {
+                    prop_assert_eq!(err.path().to_string(), "v", "{}", json);
+                    let message = err.to_string();
+                    prop_assert!(message.contains("not an exact decimal"), "{}: {}", json, message);
+                    prop_assert!(!fits_decimal(&expected), "{} refused, {} fits", json, expected);
+                }
+            }
         }
     }
 

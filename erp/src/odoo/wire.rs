@@ -129,6 +129,8 @@ pub(crate) fn number(amount: Decimal) -> Value {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use payops_core::decimal::{canonical_text, fits_decimal};
+    use proptest::prelude::*;
 
     #[test]
     fn amounts_are_read_exactly() {
@@ -176,6 +178,45 @@ mod tests {
                 .to_string(),
             "36.450000000000000000000000001"
         );
+    }
+
+    proptest! {
+        /// Issue 14: a monetary field Odoo sends as a JSON number, in plain or exponent
+        /// notation, reads back as exactly the value written (`format(parse(s)) ==
+        /// canonical(s)`), or is refused as [`Error::Decode`] at the field; a value a `Decimal`
+        /// holds is never refused. (Odoo sends numbers only; a string is refused by type.)
+        #[test]
+        fn amounts_read_back_exactly_or_are_refused_at_the_field(
+            negative in any::<bool>(),
+            int in prop_oneof![Just("0".to_owned()), "[1-9][0-9]{0,31}"],
+            frac in "[0-9]{0,32}",
+            exp in proptest::option::of((prop_oneof![Just('e'), Just('E')], -40i64..=40)),
+        ) {
+            let sign = if negative { "-" } else { "" };
+            let point = if frac.is_empty() { String::new() } else { format!(".{frac}") };
+            let exponent = exp.map_or(String::new(), |(e, n)| format!("{e}{n}"));
+            let text = format!("{sign}{int}{point}{exponent}");
+            let json = format!(
+                r#"{{"id": 7, "partner_id": false, "currency_id": [1, "USD"],
+                    "amount_total": {text}, "amount_residual": 0}}"#
+            );
+            let expected = canonical_text(negative, &int, &frac, exp.map_or(0, |(_, n)| n));
+            let read = serde_path_to_error::deserialize::<_, InvoiceRecord>(
+                &mut serde_json::Deserializer::from_str(&json),
+            )
+            .map_err(Error::decode);
+            match read {
+                Ok(record) => {
+                    prop_assert_eq!(record.amount_total.normalize().to_string(), expected);
+                }
+                Err(Error::Decode { path, message }) => {
+                    prop_assert_eq!(path, "amount_total", "{}", text);
+                    prop_assert!(message.contains("not an exact decimal"), "{}: {}", text, message);
+                    prop_assert!(!fits_decimal(&expected), "{} refused, {} fits", text, expected);
+                }
+                Err(other) => prop_assert!(false, "{}: {}", text, other),
+            }
+        }
     }
 
     #[test]

@@ -383,6 +383,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::models::{Charge, PaymentIntentStatus};
+    use payops_core::decimal::{canonical_text, fits_decimal};
+    use proptest::prelude::*;
     use serde_json::json;
 
     #[test]
@@ -478,6 +480,52 @@ mod tests {
         // Exact values in exponent notation still read, with their digits.
         let d: D = serde_json::from_str(r#"{"v":1.25e2}"#).unwrap();
         assert_eq!(d.v, Some(Decimal::new(125, 0)));
+    }
+
+    proptest! {
+        /// Issue 14: a decimal Stripe sends as a JSON number (`exchange_rate`) or a decimal
+        /// string (`unit_amount_decimal`), in plain or exponent notation, reads back as exactly
+        /// the value written (`format(parse(s)) == canonical(s)`), or is refused as
+        /// [`crate::Error::Decode`] at the field; a value a `Decimal` holds is never refused.
+        #[test]
+        fn decimals_read_back_exactly_or_are_refused_at_the_field(
+            negative in any::<bool>(),
+            int in prop_oneof![Just("0".to_owned()), "[1-9][0-9]{0,31}"],
+            frac in "[0-9]{0,32}",
+            exp in proptest::option::of((prop_oneof![Just('e'), Just('E')], -40i64..=40)),
+            quoted in any::<bool>(),
+        ) {
+            #[derive(Debug, Deserialize)]
+            struct D {
+                #[serde(default, with = "decimal_opt")]
+                v: Option<Decimal>,
+            }
+            let sign = if negative { "-" } else { "" };
+            let point = if frac.is_empty() { String::new() } else { format!(".{frac}") };
+            let exponent = exp.map_or(String::new(), |(e, n)| format!("{e}{n}"));
+            let text = format!("{sign}{int}{point}{exponent}");
+            let json = if quoted {
+                format!(r#"{{"v":"{text}"}}"#)
+            } else {
+                format!(r#"{{"v":{text}}}"#)
+            };
+            let expected = canonical_text(negative, &int, &frac, exp.map_or(0, |(_, n)| n));
+            let read = serde_path_to_error::deserialize::<_, D>(
+                &mut serde_json::Deserializer::from_str(&json),
+            )
+            .map_err(crate::Error::decode);
+            match read {
+                Ok(read) => {
+                    prop_assert_eq!(read.v.map(|v| v.normalize().to_string()), Some(expected));
+                }
+                Err(crate::Error::Decode { path, message }) => {
+                    prop_assert_eq!(path, "v", "{}", json);
+                    prop_assert!(message.contains("not an exact decimal"), "{}: {}", json, message);
+                    prop_assert!(!fits_decimal(&expected), "{} refused, {} fits", json, expected);
+                }
+                Err(other) => prop_assert!(false, "{}: {}", json, other),
+            }
+        }
     }
 
     #[test]
