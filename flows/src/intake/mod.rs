@@ -149,6 +149,7 @@ struct Inner {
 /// The intake: its sources, its routes and the store it writes to. Cheap to clone.
 ///
 /// ```no_run
+/// # #[cfg(feature = "shopify")]
 /// # fn build(store: std::sync::Arc<flows::SqliteStore>, routes: Vec<flows::intake::Route>) {
 /// use flows::intake::{Intake, ShopifyWebhooks};
 /// use secrecy::SecretString;
