@@ -16,6 +16,23 @@ pub enum FlowError {
     /// The store's file could not be opened for writing (see [`sqlite_batch::OpenError`]).
     #[error("store: {0}")]
     Open(#[from] sqlite_batch::OpenError),
+    /// The PostgreSQL store failed (a statement, the connection, or its URL).
+    #[cfg(feature = "postgres")]
+    #[error("store: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// No connection to PostgreSQL could be had (the server is unreachable, or every
+    /// connection of the pool stayed busy).
+    #[cfg(feature = "postgres")]
+    #[error("store: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    /// The store's schema was written by a newer version of this library.
+    #[error("store schema version {found} is newer than this library's {supported}")]
+    SchemaTooNew {
+        /// The version found.
+        found: i64,
+        /// The newest version this library knows.
+        supported: i64,
+    },
     /// A stored payload is not the JSON it was written as.
     #[error("stored payload: {0}")]
     Payload(#[from] serde_json::Error),
@@ -46,12 +63,17 @@ pub enum FlowError {
 
 impl FlowError {
     /// Whether the failure comes from storage that does not accept writes right now (a full or
-    /// read-only file system, an I/O error), as opposed to a logic error: the intake answers 503
+    /// read-only file system, an I/O error; a PostgreSQL server that is unreachable, shutting
+    /// down, read-only or out of disk), as opposed to a logic error: the intake answers 503
     /// and the store's readiness check fails until a write succeeds again.
     pub fn is_storage_failure(&self) -> bool {
         match self {
             Self::Sqlite(err) => sqlite_batch::is_storage_failure(err),
             Self::Open(_) => true,
+            #[cfg(feature = "postgres")]
+            Self::Postgres(err) => crate::store::postgres::is_unavailable(err),
+            #[cfg(feature = "postgres")]
+            Self::Pool(err) => crate::store::postgres::pool_unavailable(err),
             _ => false,
         }
     }

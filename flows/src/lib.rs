@@ -10,6 +10,10 @@
 //! go to dead letters at once, where they can be listed and replayed. Only failures spend
 //! attempts: a planned wait, a release and a crashed run do not.
 //!
+//! The store is one SQLite file ([`SqliteStore`], one process) or, with the `postgres` feature
+//! (on by default), one PostgreSQL database shared by any number of processes on any number of
+//! machines (`PgStore`); both pass the same conformance suite.
+//!
 //! Flows are written on the typed [`workflow`] layer: a flow declares its job kind, the systems
 //! it calls, its entity and its input; its steps get every key from the entity, run each effect
 //! at most once, keep typed state and wait without spending attempts. [`booking`] holds the ERP
@@ -67,6 +71,8 @@ pub mod workflows;
 pub use breaker::{BreakerConfig, Breakers};
 pub use error::{Cause, FlowError, StepError};
 pub use retry::Backoff;
+#[cfg(feature = "postgres")]
+pub use store::PgStore;
 pub use store::{
     Accepted, Claimed, Counts, DeadLetter, Effect, Finish, FlowRecords, FlowWrites, Job, JobInfo,
     JobPlan, JobState, Lease, Millis, NewEffect, NewEvent, NewJob, SqliteStore, Store,

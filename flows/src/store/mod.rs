@@ -22,8 +22,13 @@
 //! between its last sign of life and the next claim: the process was being killed and restarted
 //! for some other reason (a crash storm, a deploy), not by this job.
 
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres;
+mod rows;
 mod sqlite;
 
+#[cfg(feature = "postgres")]
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;

@@ -7,13 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use async_trait::async_trait;
 use mapping::System;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::value::RawValue;
 use sqlite_batch::Batcher;
 use tokio::sync::Notify;
 
+use super::rows::{ClaimRow, JobRow, RawRecords, Rows, decode_claim, effect};
 use super::{
-    Accepted, Claimed, Counts, DeadLetter, Effect, Finish, FlowRecords, FlowWrites, Job, JobInfo,
-    JobPlan, JobState, Lease, Millis, NewEffect, NewEvent, NewJob, Store, StoredEvent,
+    Accepted, Claimed, Counts, DeadLetter, Effect, Finish, FlowWrites, JobInfo, JobPlan, JobState,
+    Lease, Millis, NewEvent, NewJob, Store, StoredEvent,
 };
 use crate::FlowError;
 use crate::workflow::JobKind;
@@ -213,31 +213,7 @@ fn migrate(conn: &Connection) -> Result<(), rusqlite::Error> {
     Ok(())
 }
 
-/// A job as a row, serialized before it reaches the store's thread.
-struct JobRow {
-    kind: String,
-    key: String,
-    payload: String,
-    run_at: Millis,
-    rerun: bool,
-    event: Option<(&'static str, String)>,
-}
-
 impl JobRow {
-    fn of(job: &NewJob) -> Result<Self, FlowError> {
-        Ok(Self {
-            kind: job.kind.as_str().to_owned(),
-            key: job.key.clone(),
-            payload: serde_json::to_string(&job.payload)?,
-            run_at: job.run_at,
-            rerun: job.rerun,
-            event: job
-                .event
-                .as_ref()
-                .map(|e| (e.provider.as_str(), e.event_id.clone())),
-        })
-    }
-
     /// Inserts it, or (see [`NewJob::rerun`]) finds the job of its kind and key; its id.
     fn insert(&self, conn: &Connection, now: Millis) -> Result<i64, FlowError> {
         let (provider, event_id) = match &self.event {
@@ -310,31 +286,7 @@ fn fence(conn: &Connection, lease: Lease) -> Result<(), FlowError> {
     })
 }
 
-/// A run's records as rows, their jobs serialized before they reach the store's thread (the one
-/// thread all writes go through should not spend its time on JSON).
-struct Rows {
-    effects: Vec<NewEffect>,
-    states: Vec<(String, Option<Box<RawValue>>)>,
-    jobs: Vec<JobRow>,
-}
-
 impl Rows {
-    fn of(writes: FlowWrites) -> Result<Self, FlowError> {
-        Ok(Self {
-            jobs: writes
-                .jobs
-                .iter()
-                .map(JobRow::of)
-                .collect::<Result<_, FlowError>>()?,
-            effects: writes.effects,
-            states: writes.states,
-        })
-    }
-
-    fn adds_jobs(&self) -> bool {
-        !self.jobs.is_empty()
-    }
-
     /// Writes them (after the run's fence was checked).
     fn write(&self, conn: &Connection, now: Millis) -> Result<(), FlowError> {
         if !self.effects.is_empty() {
@@ -374,13 +326,6 @@ impl Rows {
     }
 }
 
-/// The effects and state kept under `prefix`, as stored (checked by [`RawRecords::parse`] off
-/// the store's thread).
-struct RawRecords {
-    effects: Vec<(i64, String, String, String, Millis)>,
-    states: Vec<(String, String)>,
-}
-
 impl RawRecords {
     fn read(conn: &Connection, prefix: &str) -> Result<Self, FlowError> {
         // Keys sharing a prefix sit together in the key index, from the prefix itself on; a row
@@ -409,30 +354,6 @@ impl RawRecords {
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { effects, states })
-    }
-
-    fn parse(self) -> Result<FlowRecords, FlowError> {
-        Ok(FlowRecords {
-            effects: self
-                .effects
-                .into_iter()
-                .map(|(_, key, _, detail, _)| Ok((key, RawValue::from_string(detail)?)))
-                .collect::<Result<_, FlowError>>()?,
-            states: self
-                .states
-                .into_iter()
-                .map(|(key, value)| Ok((key, RawValue::from_string(value)?)))
-                .collect::<Result<_, FlowError>>()?,
-        })
-    }
-
-    fn effects(self) -> Result<Vec<Effect>, FlowError> {
-        self.effects
-            .into_iter()
-            .map(|(id, key, system, detail, created_at)| {
-                effect(id, key, &system, &detail, created_at)
-            })
-            .collect()
     }
 }
 
@@ -614,26 +535,7 @@ impl Store for SqliteStore {
         let Some((row, records, event)) = claimed else {
             return Ok(None);
         };
-        let lease = Lease {
-            job: row.id,
-            token: row.token,
-        };
-        match row.decode(records, event, lease_until) {
-            Ok(claimed) => Ok(Some(claimed)),
-            Err(err) => {
-                // Left running, a row this version cannot read would be claimed again at the end
-                // of every lease, for ever: it goes to dead letters for a person instead.
-                let reason = format!("the stored job cannot be read: {err}");
-                tracing::error!(job = lease.job, %reason, "dead-lettered");
-                let dead = Finish::Dead {
-                    reason,
-                    permanent: true,
-                    failed: false,
-                };
-                self.finish(lease, dead, FlowWrites::default(), now).await?;
-                Err(err)
-            }
-        }
+        decode_claim(self, row, records, event, lease_until, now).await
     }
 
     async fn worker_started(&self, now: Millis) -> Result<(), FlowError> {
@@ -1008,86 +910,4 @@ fn effect_row(row: &rusqlite::Row<'_>) -> Result<Effect, FlowError> {
     let system: String = row.get(2)?;
     let detail: String = row.get(3)?;
     effect(row.get(0)?, row.get(1)?, &system, &detail, row.get(4)?)
-}
-
-/// An effect from its stored columns.
-fn effect(
-    id: i64,
-    key: String,
-    system_name: &str,
-    detail: &str,
-    created_at: Millis,
-) -> Result<Effect, FlowError> {
-    Ok(Effect {
-        id,
-        key,
-        system: system(system_name.to_owned())?,
-        detail: serde_json::from_str(detail)?,
-        created_at,
-    })
-}
-
-/// A stored system name.
-fn system(name: String) -> Result<System, FlowError> {
-    System::from_name(&name).ok_or(FlowError::Unknown {
-        what: "system",
-        value: name,
-    })
-}
-
-/// A claimed job's row.
-struct ClaimRow {
-    id: i64,
-    kind: String,
-    key: String,
-    payload: String,
-    attempts: u32,
-    claims: u32,
-    last_error: Option<String>,
-    token: i64,
-    event: Option<(String, String)>,
-}
-
-impl ClaimRow {
-    /// The claimed job, its records and its event, decoded.
-    fn decode(
-        self,
-        records: RawRecords,
-        event: Option<(i64, String, Vec<u8>, Millis)>,
-        lease_until: Millis,
-    ) -> Result<Claimed, FlowError> {
-        let event = match (self.event, event) {
-            (Some((provider, event_id)), Some((id, topic, payload, received_at))) => {
-                Some(StoredEvent {
-                    id,
-                    event: NewEvent {
-                        provider: system(provider)?,
-                        event_id,
-                        topic,
-                        payload,
-                    },
-                    received_at,
-                })
-            }
-            _ => None,
-        };
-        Ok(Claimed {
-            job: Job {
-                id: self.id,
-                kind: JobKind::stored(self.kind),
-                key: self.key,
-                payload: serde_json::from_str(&self.payload)?,
-                attempts: self.attempts,
-                claims: self.claims,
-                last_error: self.last_error,
-                lease: Lease {
-                    job: self.id,
-                    token: self.token,
-                },
-                lease_until,
-            },
-            records: records.parse()?,
-            event,
-        })
-    }
 }

@@ -1,8 +1,14 @@
-//! The SQLite store: inbox, jobs and their claims, fencing, dead letters, records.
+//! The store's conformance suite: inbox, jobs and their claims, fencing, dead letters, records.
+//! Every test body here runs on SQLite (`store::sqlite::*`) and on PostgreSQL
+//! (`store::postgres::*`, a fresh database of the shared `pg_testkit` cluster each); tests of
+//! the SQLite file (`store::sqlite_file::*`) and of several processes sharing one PostgreSQL
+//! database (`store::postgres_shared::*`) follow.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
+#[cfg(feature = "postgres")]
+use flows::PgStore;
 use flows::workflow::{EventRef, JobKind};
 use flows::{
     Accepted, Finish, FlowError, FlowWrites, JobPlan, JobState, NewEffect, NewEvent, SqliteStore,
@@ -51,9 +57,7 @@ fn writes(effects: Vec<NewEffect>) -> FlowWrites {
     }
 }
 
-#[tokio::test]
-async fn a_webhook_is_stored_once_with_its_job() {
-    let store = SqliteStore::in_memory().unwrap();
+async fn a_webhook_is_stored_once_with_its_job(store: Arc<dyn Store>) {
     let first = store
         .accept_event(
             event("wh-1"),
@@ -101,9 +105,7 @@ async fn a_webhook_is_stored_once_with_its_job() {
     assert_eq!(store.counts().await.unwrap().queued, 2);
 }
 
-#[tokio::test]
-async fn a_claim_brings_the_jobs_inbox_event_and_a_rerun_its_new_one() {
-    let store = SqliteStore::in_memory().unwrap();
+async fn a_claim_brings_the_jobs_inbox_event_and_a_rerun_its_new_one(store: Arc<dyn Store>) {
     let with_event = |id: &str| {
         let mut plan = job("order", "shopify/o/1");
         plan.rerun = true;
@@ -165,9 +167,7 @@ async fn a_claim_brings_the_jobs_inbox_event_and_a_rerun_its_new_one() {
     );
 }
 
-#[tokio::test]
-async fn an_event_stored_with_a_dead_letter_is_kept_and_not_run() {
-    let store = SqliteStore::in_memory().unwrap();
+async fn an_event_stored_with_a_dead_letter_is_kept_and_not_run(store: Arc<dyn Store>) {
     let plan = JobPlan::DeadLetter {
         job: job("intake.redeliver", "stripe/inbox/event/abc"),
         reason: "signed stripe delivery cannot be read".into(),
@@ -185,9 +185,7 @@ async fn an_event_stored_with_a_dead_letter_is_kept_and_not_run() {
     assert_eq!(dead[0].attempts, 0);
 }
 
-#[tokio::test]
-async fn enqueue_is_idempotent_on_kind_and_key() {
-    let store = SqliteStore::in_memory().unwrap();
+async fn enqueue_is_idempotent_on_kind_and_key(store: Arc<dyn Store>) {
     let a = store.enqueue(job("sale", "k1"), 0).await.unwrap();
     let b = store.enqueue(job("sale", "k1"), 0).await.unwrap();
     let c = store.enqueue(job("refund", "k1"), 0).await.unwrap();
@@ -196,9 +194,7 @@ async fn enqueue_is_idempotent_on_kind_and_key() {
     assert_eq!(store.counts().await.unwrap().queued, 2);
 }
 
-#[tokio::test]
-async fn claims_wait_for_run_at_and_attempts_count_failures_only() {
-    let store = SqliteStore::in_memory().unwrap();
+async fn claims_wait_for_run_at_and_attempts_count_failures_only(store: Arc<dyn Store>) {
     let mut later = job("sale", "k1");
     later.run_at = 1_000;
     store.enqueue(later, 0).await.unwrap();
@@ -274,9 +270,7 @@ async fn claims_wait_for_run_at_and_attempts_count_failures_only() {
 /// A run lost while the process was restarted over and over (a crash storm, a deploy) is not
 /// held against its job; one lost while a single worker started (the one restarted after it)
 /// is.
-#[tokio::test]
-async fn lost_runs_count_only_when_nothing_else_restarted_the_process() {
-    let store = SqliteStore::in_memory().unwrap();
+async fn lost_runs_count_only_when_nothing_else_restarted_the_process(store: Arc<dyn Store>) {
     store.enqueue(job("sale", "k1"), 0).await.unwrap();
     let first = store.claim("w1", 0, 100).await.unwrap().unwrap().job;
     assert_eq!(first.claims, 1);
@@ -310,9 +304,7 @@ async fn lost_runs_count_only_when_nothing_else_restarted_the_process() {
     assert_eq!(info.claims, 0);
 }
 
-#[tokio::test]
-async fn an_expired_claim_moves_to_another_run_and_fences_the_first() {
-    let store = SqliteStore::in_memory().unwrap();
+async fn an_expired_claim_moves_to_another_run_and_fences_the_first(store: Arc<dyn Store>) {
     store.enqueue(job("sale", "k1"), 0).await.unwrap();
     let first = store.claim("w1", 0, 100).await.unwrap().unwrap().job;
     // Its process died: the lease expires and another run claims the job, with a new token; the
@@ -390,9 +382,9 @@ async fn an_expired_claim_moves_to_another_run_and_fences_the_first() {
     ));
 }
 
-#[tokio::test]
-async fn a_run_writes_its_records_and_outcome_together_and_reads_them_at_its_next_claim() {
-    let store = SqliteStore::in_memory().unwrap();
+async fn a_run_writes_its_records_and_outcome_together_and_reads_them_at_its_next_claim(
+    store: Arc<dyn Store>,
+) {
     store.enqueue(job("sale", "o/1"), 0).await.unwrap();
     store.enqueue(job("other", "o/10"), 0).await.unwrap();
     let claimed = store.claim("w1", 0, 100).await.unwrap().unwrap();
@@ -459,9 +451,7 @@ async fn a_run_writes_its_records_and_outcome_together_and_reads_them_at_its_nex
     assert_eq!(store.state("o/1/sent").await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn a_rerun_queues_a_done_job_again_and_a_running_one_once_more() {
-    let store = SqliteStore::in_memory().unwrap();
+async fn a_rerun_queues_a_done_job_again_and_a_running_one_once_more(store: Arc<dyn Store>) {
     let mut rerun = job("refunds", "ch/1");
     rerun.rerun = true;
     store.enqueue(rerun.clone(), 0).await.unwrap();
@@ -494,9 +484,7 @@ async fn a_rerun_queues_a_done_job_again_and_a_running_one_once_more() {
     assert!(store.claim("w1", 6, 100).await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn dead_letters_are_listed_and_replayed_once() {
-    let store = SqliteStore::in_memory().unwrap();
+async fn dead_letters_are_listed_and_replayed_once(store: Arc<dyn Store>) {
     store.enqueue(job("sale", "k1"), 0).await.unwrap();
     let claimed = store.claim("w1", 0, 100).await.unwrap().unwrap().job;
     let dead = Finish::Dead {
@@ -535,9 +523,7 @@ async fn dead_letters_are_listed_and_replayed_once() {
     assert_eq!(rerun.attempts, 0, "replay starts a fresh attempt count");
 }
 
-#[tokio::test]
-async fn checkpoints_and_the_first_record_of_an_effect() {
-    let store = SqliteStore::in_memory().unwrap();
+async fn checkpoints_and_the_first_record_of_an_effect(store: Arc<dyn Store>) {
     assert_eq!(store.checkpoint("shopify/orders").await.unwrap(), None);
     store
         .set_checkpoint("shopify/orders", "2026-11-23T00:00:00Z", 1)
@@ -576,47 +562,7 @@ async fn checkpoints_and_the_first_record_of_an_effect() {
     assert_eq!(store.counts().await.unwrap().effects, 1);
 }
 
-#[tokio::test]
-async fn the_file_survives_a_reopen_and_is_held_by_one_process() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("flows.sqlite");
-    {
-        let store = SqliteStore::open(&path).unwrap();
-        // Another opener (another process, or this one twice) is refused while it is open.
-        let second = SqliteStore::open(&path).unwrap_err();
-        assert!(second.to_string().contains("flows.sqlite"), "{second}");
-        store
-            .accept_event(event("wh-1"), Some(JobPlan::Run(job("order", "k1"))), 0)
-            .await
-            .unwrap();
-        let claimed = store.claim("w1", 0, 100).await.unwrap().unwrap().job;
-        let dead = Finish::Dead {
-            reason: "bad".into(),
-            permanent: true,
-            failed: true,
-        };
-        store
-            .finish(claimed.lease, dead, FlowWrites::default(), 1)
-            .await
-            .unwrap();
-        // The WAL index lives in memory: nothing is memory-mapped next to the file.
-        assert!(!dir.path().join("flows.sqlite-shm").exists());
-    }
-    let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(
-        store
-            .accept_event(event("wh-1"), Some(JobPlan::Run(job("order", "k1"))), 2)
-            .await
-            .unwrap(),
-        Accepted::Duplicate
-    );
-    assert_eq!(store.dead_letters(10).await.unwrap().len(), 1);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_claims_hand_each_job_to_one_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path().join("flows.sqlite")).unwrap());
+async fn concurrent_claims_hand_each_job_to_one_run(store: Arc<dyn Store>) {
     for i in 0..200 {
         store
             .enqueue(job("sale", &format!("k{i}")), 0)
@@ -649,9 +595,7 @@ async fn concurrent_claims_hand_each_job_to_one_run() {
     assert_eq!(store.counts().await.unwrap().done, 200);
 }
 
-#[tokio::test]
-async fn effects_are_read_by_prefix_and_followed_in_order() {
-    let store = SqliteStore::in_memory().unwrap();
+async fn effects_are_read_by_prefix_and_followed_in_order(store: Arc<dyn Store>) {
     store.enqueue(job("sale", "o"), 0).await.unwrap();
     let lease = store.claim("w1", 0, 100).await.unwrap().unwrap().job.lease;
     for (n, key) in [
@@ -692,9 +636,7 @@ async fn effects_are_read_by_prefix_and_followed_in_order() {
     );
 }
 
-#[tokio::test]
-async fn a_job_added_through_the_store_wakes_a_waiting_worker() {
-    let store = Arc::new(SqliteStore::in_memory().unwrap());
+async fn a_job_added_through_the_store_wakes_a_waiting_worker(store: Arc<dyn Store>) {
     let waiting = {
         let store = Arc::clone(&store);
         tokio::spawn(async move {
@@ -714,70 +656,427 @@ async fn a_job_added_through_the_store_wakes_a_waiting_worker() {
     assert!(waited < std::time::Duration::from_secs(10), "{waited:?}");
 }
 
-#[tokio::test]
-async fn a_store_written_by_an_older_version_is_migrated() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("old.sqlite");
-    // The schema of version 1 with a job and the canonical order kept as a pseudo-effect.
-    {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(include_str!("../fixtures/store-v1.sql"))
-            .unwrap();
-    }
-    let store = SqliteStore::open(&path).unwrap();
-    let claimed = store.claim("w1", 10, 100).await.unwrap().unwrap();
-    assert_eq!(claimed.job.kind.as_str(), "shopify.order-payment");
-    assert_eq!((claimed.job.attempts, claimed.job.claims), (1, 1));
-    assert_eq!(claimed.records.effects.len(), 1, "the sale stays an effect");
-    assert_eq!(
-        values(&claimed.records.states),
-        vec![(
-            "shopify/demo.myshopify.com/order/1/canonical".to_owned(),
-            json!({"number": "#1"})
-        )],
-        "the canonical order became state"
-    );
-}
-
-#[tokio::test]
-async fn a_store_written_by_a_newer_version_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("new.sqlite");
-    drop(SqliteStore::open(&path).unwrap());
-    {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.pragma_update(None, "user_version", 99).unwrap();
-    }
-    let refused = SqliteStore::open(&path).unwrap_err().to_string();
-    assert!(refused.contains("schema version 99 is newer"), "{refused}");
-}
-
-/// A claimed row this version cannot read (its input no longer JSON, here) is not claimed again
-/// at the end of every lease: it goes to dead letters, saying why.
-#[tokio::test]
-async fn a_job_that_cannot_be_read_goes_to_dead_letters_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("flows.sqlite");
-    drop({
-        let store = SqliteStore::open(&path).unwrap();
-        store.enqueue(job("sale", "k1"), 0).await.unwrap();
-        store
-    });
-    {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute("UPDATE jobs SET payload = 'not json'", [])
-            .unwrap();
-    }
-    let store = SqliteStore::open(&path).unwrap();
-    let err = store.claim("w1", 10, 100).await.unwrap_err();
-    assert!(matches!(err, FlowError::Payload(_)), "{err:?}");
-    let dead = store.dead_letters(10).await.unwrap();
-    assert_eq!(dead.len(), 1);
+/// An idle worker waits out its timeout when nothing is added, and is not woken by a claim or
+/// a read.
+async fn waiting_for_jobs_ends_at_the_timeout_when_none_come(store: Arc<dyn Store>) {
+    assert!(store.claim("w1", 0, 100).await.unwrap().is_none());
+    store.counts().await.unwrap();
+    let started = std::time::Instant::now();
+    store
+        .wait_for_jobs(std::time::Duration::from_millis(300))
+        .await;
+    let waited = started.elapsed();
     assert!(
-        dead[0].reason.starts_with("the stored job cannot be read"),
-        "{}",
-        dead[0].reason
+        waited >= std::time::Duration::from_millis(300)
+            && waited < std::time::Duration::from_secs(5),
+        "{waited:?}"
     );
-    assert_eq!(dead[0].payload, json!("not json"));
-    assert!(store.claim("w1", 1_000, 100).await.unwrap().is_none());
+}
+
+/// The conformance tests, once per backend.
+macro_rules! on_each_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::sqlite()).await;
+                }
+            )*
+        }
+
+        #[cfg(feature = "postgres")]
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::postgres().await).await;
+                }
+            )*
+        }
+    };
+}
+
+on_each_backend!(
+    a_webhook_is_stored_once_with_its_job,
+    a_claim_brings_the_jobs_inbox_event_and_a_rerun_its_new_one,
+    an_event_stored_with_a_dead_letter_is_kept_and_not_run,
+    enqueue_is_idempotent_on_kind_and_key,
+    claims_wait_for_run_at_and_attempts_count_failures_only,
+    lost_runs_count_only_when_nothing_else_restarted_the_process,
+    an_expired_claim_moves_to_another_run_and_fences_the_first,
+    a_run_writes_its_records_and_outcome_together_and_reads_them_at_its_next_claim,
+    a_rerun_queues_a_done_job_again_and_a_running_one_once_more,
+    dead_letters_are_listed_and_replayed_once,
+    checkpoints_and_the_first_record_of_an_effect,
+    effects_are_read_by_prefix_and_followed_in_order,
+    a_job_added_through_the_store_wakes_a_waiting_worker,
+    waiting_for_jobs_ends_at_the_timeout_when_none_come,
+    concurrent_claims_hand_each_job_to_one_run,
+);
+
+fn sqlite() -> Arc<dyn Store> {
+    Arc::new(SqliteStore::in_memory().unwrap())
+}
+
+/// A fresh database of the shared cluster (started on first use; a missing PostgreSQL fails the
+/// test, it does not skip it).
+#[cfg(feature = "postgres")]
+async fn pg_database() -> String {
+    tokio::task::spawn_blocking(|| pg_testkit::shared().fresh_database().unwrap())
+        .await
+        .unwrap()
+}
+
+#[cfg(feature = "postgres")]
+async fn postgres() -> Arc<dyn Store> {
+    Arc::new(PgStore::connect(&pg_database().await).await.unwrap())
+}
+
+/// The SQLite file: one process holds it, it survives a reopen, and its schema versions.
+mod sqlite_file {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_file_survives_a_reopen_and_is_held_by_one_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("flows.sqlite");
+        {
+            let store = SqliteStore::open(&path).unwrap();
+            // Another opener (another process, or this one twice) is refused while it is open.
+            let second = SqliteStore::open(&path).unwrap_err();
+            assert!(second.to_string().contains("flows.sqlite"), "{second}");
+            store
+                .accept_event(event("wh-1"), Some(JobPlan::Run(job("order", "k1"))), 0)
+                .await
+                .unwrap();
+            let claimed = store.claim("w1", 0, 100).await.unwrap().unwrap().job;
+            let dead = Finish::Dead {
+                reason: "bad".into(),
+                permanent: true,
+                failed: true,
+            };
+            store
+                .finish(claimed.lease, dead, FlowWrites::default(), 1)
+                .await
+                .unwrap();
+            // The WAL index lives in memory: nothing is memory-mapped next to the file.
+            assert!(!dir.path().join("flows.sqlite-shm").exists());
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(
+            store
+                .accept_event(event("wh-1"), Some(JobPlan::Run(job("order", "k1"))), 2)
+                .await
+                .unwrap(),
+            Accepted::Duplicate
+        );
+        assert_eq!(store.dead_letters(10).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_store_written_by_an_older_version_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        // The schema of version 1 with a job and the canonical order kept as a pseudo-effect.
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(include_str!("../fixtures/store-v1.sql"))
+                .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let claimed = store.claim("w1", 10, 100).await.unwrap().unwrap();
+        assert_eq!(claimed.job.kind.as_str(), "shopify.order-payment");
+        assert_eq!((claimed.job.attempts, claimed.job.claims), (1, 1));
+        assert_eq!(claimed.records.effects.len(), 1, "the sale stays an effect");
+        assert_eq!(
+            values(&claimed.records.states),
+            vec![(
+                "shopify/demo.myshopify.com/order/1/canonical".to_owned(),
+                json!({"number": "#1"})
+            )],
+            "the canonical order became state"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_store_written_by_a_newer_version_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.sqlite");
+        drop(SqliteStore::open(&path).unwrap());
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.pragma_update(None, "user_version", 99).unwrap();
+        }
+        let refused = SqliteStore::open(&path).unwrap_err().to_string();
+        assert!(refused.contains("schema version 99 is newer"), "{refused}");
+    }
+
+    /// A claimed row this version cannot read (its input no longer JSON, here) is not claimed again
+    /// at the end of every lease: it goes to dead letters, saying why.
+    #[tokio::test]
+    async fn a_job_that_cannot_be_read_goes_to_dead_letters_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("flows.sqlite");
+        drop({
+            let store = SqliteStore::open(&path).unwrap();
+            store.enqueue(job("sale", "k1"), 0).await.unwrap();
+            store
+        });
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute("UPDATE jobs SET payload = 'not json'", [])
+                .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let err = store.claim("w1", 10, 100).await.unwrap_err();
+        assert!(matches!(err, FlowError::Payload(_)), "{err:?}");
+        let dead = store.dead_letters(10).await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert!(
+            dead[0].reason.starts_with("the stored job cannot be read"),
+            "{}",
+            dead[0].reason
+        );
+        assert_eq!(dead[0].payload, json!("not json"));
+        assert!(store.claim("w1", 1_000, 100).await.unwrap().is_none());
+    }
+}
+
+/// Several processes sharing one PostgreSQL database: each store here has its own pool and its
+/// own listening connection, as a store in another process would.
+#[cfg(feature = "postgres")]
+mod postgres_shared {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_stores_racing_claims_never_claim_one_job_twice() {
+        let url = pg_database().await;
+        let (a, b) = tokio::join!(PgStore::connect(&url), PgStore::connect(&url));
+        let stores = [Arc::new(a.unwrap()), Arc::new(b.unwrap())];
+        for i in 0..200 {
+            stores[i % 2]
+                .enqueue(job("sale", &format!("k{i}")), 0)
+                .await
+                .unwrap();
+        }
+        let mut tasks = Vec::new();
+        for w in 0..8 {
+            let store = Arc::clone(&stores[w % 2]);
+            tasks.push(tokio::spawn(async move {
+                let worker = format!("w{w}");
+                let mut mine = Vec::new();
+                while let Some(claimed) = store.claim(&worker, 0, 60_000).await.unwrap() {
+                    store
+                        .finish(claimed.job.lease, Finish::Done, FlowWrites::default(), 1)
+                        .await
+                        .unwrap();
+                    mine.push(claimed.job.id);
+                }
+                mine
+            }));
+        }
+        let mut seen = HashSet::new();
+        let mut per_task = Vec::new();
+        for task in tasks {
+            let mine = task.await.unwrap();
+            per_task.push(mine.len());
+            for id in mine {
+                assert!(seen.insert(id), "job {id} claimed twice");
+            }
+        }
+        assert_eq!(seen.len(), 200);
+        assert_eq!(stores[1].counts().await.unwrap().done, 200);
+        // SKIP LOCKED lets the claimers of both stores work side by side.
+        assert!(
+            per_task.iter().filter(|n| **n > 0).count() > 1,
+            "{per_task:?}"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn four_processes_starting_at_once_migrate_the_schema_once() {
+        let url = pg_database().await;
+        let connects = (0..4).map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { PgStore::connect(&url).await })
+        });
+        let mut stores = Vec::new();
+        for connect in connects.collect::<Vec<_>>() {
+            stores.push(connect.await.unwrap().unwrap());
+        }
+        stores[0].enqueue(job("sale", "k1"), 0).await.unwrap();
+        assert_eq!(stores[3].counts().await.unwrap().queued, 1);
+        let check = url.clone();
+        let version = tokio::task::spawn_blocking(move || {
+            pg_testkit::shared()
+                .psql(&check, "SELECT COUNT(*), MAX(version) FROM schema_version")
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        assert_eq!(version.trim(), "1|1");
+        // And a later start finds the work done.
+        drop(PgStore::connect(&url).await.unwrap());
+    }
+
+    /// A run whose lease expired while another process claimed the job writes nothing: not its
+    /// records, not its outcome, not a renewal.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_stale_lease_is_refused_by_another_process_store() {
+        let url = pg_database().await;
+        let first = PgStore::connect(&url).await.unwrap();
+        let second = PgStore::connect(&url).await.unwrap();
+        first.enqueue(job("sale", "k1"), 0).await.unwrap();
+        let stale = first.claim("p1", 0, 100).await.unwrap().unwrap().job;
+        let current = second.claim("p2", 101, 100).await.unwrap().unwrap().job;
+        assert_eq!(stale.id, current.id);
+        let records = FlowWrites {
+            effects: vec![effect("k1/sale", json!(1))],
+            states: vec![("k1/state".into(), Some(raw(json!(1))))],
+            jobs: vec![job("follow-up", "k1")],
+        };
+        assert!(matches!(
+            first.save(stale.lease, &records, 150).await,
+            Err(FlowError::LeaseLost { .. })
+        ));
+        assert!(matches!(
+            first.finish(stale.lease, Finish::Done, records, 150).await,
+            Err(FlowError::LeaseLost { .. })
+        ));
+        assert!(matches!(
+            first.renew(stale.lease, 10_000, 150).await,
+            Err(FlowError::LeaseLost { .. })
+        ));
+        assert!(second.effect("k1/sale").await.unwrap().is_none());
+        assert!(second.state("k1/state").await.unwrap().is_none());
+        assert!(
+            second
+                .job(&JobKind::new("follow-up"), "k1")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let info = second
+            .job(&JobKind::new("sale"), "k1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(info.state, JobState::Running);
+        assert!(first.healthy(), "a lost lease is not a storage failure");
+        second
+            .finish(current.lease, Finish::Done, FlowWrites::default(), 160)
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_job_added_by_another_process_wakes_a_waiting_worker() {
+        let url = pg_database().await;
+        let idle = Arc::new(PgStore::connect(&url).await.unwrap());
+        let other = PgStore::connect(&url).await.unwrap();
+        let waiting = {
+            let idle = Arc::clone(&idle);
+            tokio::spawn(async move {
+                let started = std::time::Instant::now();
+                idle.wait_for_jobs(Duration::from_secs(30)).await;
+                started.elapsed()
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        other.enqueue(job("sale", "k1"), 0).await.unwrap();
+        let waited = tokio::time::timeout(Duration::from_secs(10), waiting)
+            .await
+            .expect("the other process's job did not wake the waiting worker")
+            .unwrap();
+        assert!(waited < Duration::from_secs(10), "{waited:?}");
+        assert!(idle.claim("w1", 0, 100).await.unwrap().is_some());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_database_of_a_newer_version_is_refused() {
+        let url = pg_database().await;
+        drop(PgStore::connect(&url).await.unwrap());
+        let set = url.clone();
+        tokio::task::spawn_blocking(move || {
+            pg_testkit::shared()
+                .psql(&set, "UPDATE schema_version SET version = 99")
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let refused = PgStore::connect(&url).await.unwrap_err();
+        assert!(matches!(refused, FlowError::SchemaTooNew { found: 99, .. }));
+        assert!(
+            refused.to_string().contains("schema version 99 is newer"),
+            "{refused}"
+        );
+    }
+
+    /// As on SQLite: a claimed row this version cannot read goes to dead letters, once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_job_that_cannot_be_read_goes_to_dead_letters_once() {
+        let url = pg_database().await;
+        let store = PgStore::connect(&url).await.unwrap();
+        store.enqueue(job("sale", "k1"), 0).await.unwrap();
+        let set = url.clone();
+        tokio::task::spawn_blocking(move || {
+            pg_testkit::shared()
+                .psql(&set, "UPDATE jobs SET payload = 'not json'")
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let err = store.claim("w1", 10, 100).await.unwrap_err();
+        assert!(matches!(err, FlowError::Payload(_)), "{err:?}");
+        let dead = store.dead_letters(10).await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert!(
+            dead[0].reason.starts_with("the stored job cannot be read"),
+            "{}",
+            dead[0].reason
+        );
+        assert_eq!(dead[0].payload, json!("not json"));
+        assert!(store.claim("w1", 1_000, 100).await.unwrap().is_none());
+    }
+
+    /// A server that goes away is a storage failure: the store turns unhealthy and not ready, and
+    /// nothing panics.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_server_that_goes_away_is_a_storage_failure() {
+        let cluster = tokio::task::spawn_blocking(|| pg_testkit::Cluster::start().unwrap())
+            .await
+            .unwrap();
+        let store = PgStore::connect(&cluster.url()).await.unwrap();
+        store.enqueue(job("sale", "k1"), 0).await.unwrap();
+        assert!(store.healthy());
+        tokio::task::spawn_blocking(move || drop(cluster))
+            .await
+            .unwrap();
+        let err = store.enqueue(job("sale", "k2"), 0).await.unwrap_err();
+        assert!(err.is_storage_failure(), "{err:?}");
+        assert!(!store.healthy());
+        let err = store.ready().await.unwrap_err();
+        assert!(err.is_storage_failure(), "{err:?}");
+        // An idle worker still waits out its timeout.
+        store.wait_for_jobs(Duration::from_millis(50)).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_unreachable_server_fails_connect_as_a_storage_failure() {
+        // A port nothing listens on: bound, then released.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let err = PgStore::connect(&format!("postgres://postgres@127.0.0.1:{port}/x"))
+            .await
+            .unwrap_err();
+        assert!(err.is_storage_failure(), "{err:?}");
+        let bad = PgStore::connect("postgres://[nonsense").await.unwrap_err();
+        assert!(!bad.is_storage_failure(), "{bad:?}");
+    }
 }

@@ -1,0 +1,1096 @@
+//! The shared store: one PostgreSQL database for every runtime process on every machine.
+//!
+//! See [`PgStore`] for the driver and how the store's guarantees hold between processes.
+
+mod schema;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Transaction};
+use mapping::System;
+use tokio::sync::{Notify, oneshot};
+use tokio_postgres::{AsyncMessage, NoTls, Row};
+
+use super::rows::{ClaimRow, JobRow, RawRecords, Rows, decode_claim, effect};
+use super::{
+    Accepted, Claimed, Counts, DeadLetter, Effect, Finish, FlowWrites, JobInfo, JobPlan, JobState,
+    Lease, Millis, NewEvent, Store, StoredEvent,
+};
+use crate::FlowError;
+use crate::workflow::JobKind;
+
+/// How long opening a connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long an operation waits for a free connection of the pool.
+const POOL_WAIT: Duration = Duration::from_secs(30);
+
+/// How long the listening connection waits before connecting again after losing the server.
+const RELISTEN_AFTER: Duration = Duration::from_secs(1);
+
+/// How long worker starts are kept.
+const MONTH_MS: Millis = 30 * 24 * 3600 * 1000;
+
+/// [`Store`] on a PostgreSQL database shared by any number of processes on any number of
+/// machines. Cloning it shares the pool.
+///
+/// # Driver
+///
+/// [`tokio_postgres`] with the [`deadpool_postgres`] pool: asynchronous on the runtime's own
+/// tokio, pipelined (statements of one connection in flight together, prepared once per
+/// connection and cached), no database needed at compile time, and the most used PostgreSQL
+/// client of the Rust ecosystem. `sqlx` would bring its compile-time checked queries, which a
+/// store of a few dozen fixed statements, all exercised by the conformance tests, does not need.
+///
+/// # How the semantics of [`Store`] hold across processes
+///
+/// - Claims lock the next runnable row with `FOR UPDATE SKIP LOCKED`, so concurrent claimers
+///   (in any process) each take a different job without waiting for each other.
+/// - Every write after a claim names the claim's token in the same transaction: an outcome is an
+///   `UPDATE ... WHERE id = $1 AND lease_token = $2 AND state = 'running'`, and when it changes
+///   no row the transaction (the run's records with it) rolls back and the call returns
+///   [`FlowError::LeaseLost`]; [`Store::save`] locks the job's row (`FOR SHARE`) under the same
+///   condition before writing.
+/// - A transaction that makes a job runnable sends `NOTIFY flows_jobs`; each store keeps one
+///   connection listening, and wakes one waiter of [`Store::wait_for_jobs`] per notification,
+///   whichever process added the job.
+/// - The schema is versioned in `schema_version` and migrated at [`PgStore::connect`] under a
+///   transaction-scoped advisory lock, so processes starting together migrate it once.
+///
+/// Connections are plain TCP or Unix sockets (`NoTls`): run the database on a private network or
+/// behind a TLS-terminating proxy.
+///
+/// # Where it differs from [`super::SqliteStore`]
+///
+/// - [`Store::wait_for_jobs`] also wakes for jobs added by other processes.
+/// - Effect ids grow in the order their inserts ran, but concurrent transactions may commit out
+///   of that order: a reader of [`Store::effects_after`] running while effects are written can
+///   pass over an effect committed after it read a larger id.
+/// - Two transactions taking the same unique keys in opposite orders can deadlock; PostgreSQL
+///   fails one, and the call returns [`FlowError::Postgres`] (not a storage failure: the worker
+///   retries the job).
+/// - Any write transaction that commits marks the store healthy again (SQLite: one that changed
+///   rows).
+#[derive(Clone)]
+pub struct PgStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    /// Told once per notification heard (and once after the listener reconnects).
+    added: Arc<Notify>,
+    /// Whether the last write succeeded.
+    healthy: AtomicBool,
+    /// The listening connection's task, stopped with the store.
+    listener: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL stays out: it may carry a password.
+        f.debug_struct("PgStore")
+            .field("healthy", &self.inner.healthy.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Connections a store opens at most, unless told otherwise ([`PgStore::connect_with`]).
+    pub const DEFAULT_POOL_SIZE: usize = 16;
+
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database`, or
+    /// `key=value` pairs) with a pool of at most [`PgStore::DEFAULT_POOL_SIZE`] connections, brings its
+    /// schema up to date and starts listening for new jobs.
+    pub async fn connect(url: &str) -> Result<Self, FlowError> {
+        Self::connect_with(url, Self::DEFAULT_POOL_SIZE).await
+    }
+
+    /// [`PgStore::connect`] with a pool of at most `pool_size` connections (plus the one that
+    /// listens). A worker holds one per operation in flight, so a process needs about its
+    /// worker concurrency plus the intake's concurrent requests.
+    pub async fn connect_with(url: &str, pool_size: usize) -> Result<Self, FlowError> {
+        let mut config: tokio_postgres::Config = url.parse()?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        let manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(pool_size.max(1))
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
+            .build()
+            .map_err(|err| {
+                FlowError::Task(format!("could not build the connection pool: {err}"))
+            })?;
+        schema::migrate(&pool).await?;
+        let added = Arc::new(Notify::new());
+        let (ready, listening) = oneshot::channel();
+        let listener = tokio::spawn(listen(config, Arc::clone(&added), ready));
+        match listening.await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => {
+                listener.abort();
+                return Err(err.into());
+            }
+            Err(_) => return Err(FlowError::Task("the store's listener stopped".into())),
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                pool,
+                added,
+                healthy: AtomicBool::new(true),
+                listener,
+            }),
+        })
+    }
+
+    /// A connection of the pool.
+    async fn client(&self) -> Result<deadpool_postgres::Object, FlowError> {
+        Ok(self.inner.pool.get().await?)
+    }
+
+    /// Passes a write's result on, keeping [`Store::healthy`] up to date: a storage failure
+    /// marks the store unhealthy until a write succeeds again.
+    fn track<T>(&self, result: Result<T, FlowError>) -> Result<T, FlowError> {
+        match &result {
+            Ok(_) => {
+                if !self.inner.healthy.swap(true, Ordering::Relaxed) {
+                    tracing::info!("the store accepts writes again");
+                }
+            }
+            Err(err) if err.is_storage_failure() => {
+                if self.inner.healthy.swap(false, Ordering::Relaxed) {
+                    tracing::error!(error = %err, "the store does not accept writes");
+                }
+            }
+            Err(_) => {}
+        }
+        result
+    }
+}
+
+/// Runs `$body` (a block returning `Result<T, FlowError>`, its `return`s included) with `$tx`
+/// bound to a transaction of its own, committed when the body succeeds and rolled back when it
+/// fails, and keeps the store's health up to date.
+macro_rules! write {
+    ($store:expr, |$tx:ident| $body:block) => {{
+        let store = $store;
+        let result = async {
+            let mut client = store.client().await?;
+            let tx = client.transaction().await?;
+            let out = {
+                let $tx = &tx;
+                typed(async move { $body }).await?
+            };
+            tx.commit().await?;
+            Ok(out)
+        }
+        .await;
+        store.track(result)
+    }};
+}
+
+/// Pins an operation's error type (an `async` block cannot say it).
+async fn typed<T>(
+    op: impl std::future::Future<Output = Result<T, FlowError>>,
+) -> Result<T, FlowError> {
+    op.await
+}
+
+/// Keeps a connection listening on `flows_jobs` and tells `added` of every notification;
+/// connects again when the connection is lost (waiters fall back on their timeout meanwhile).
+/// The first attempt's result goes to `ready`.
+async fn listen(
+    config: tokio_postgres::Config,
+    added: Arc<Notify>,
+    ready: oneshot::Sender<Result<(), tokio_postgres::Error>>,
+) {
+    let mut ready = Some(ready);
+    loop {
+        let result = listen_once(&config, &added, &mut ready).await;
+        if let Some(ready) = ready.take() {
+            // The first connection failed: `connect` reports it and stops this task.
+            let _ = ready.send(result);
+            return;
+        }
+        if let Err(err) = result {
+            tracing::warn!(error = %err, "the store's listening connection was lost");
+        }
+        tokio::time::sleep(RELISTEN_AFTER).await;
+    }
+}
+
+/// One listening connection, until it fails.
+async fn listen_once(
+    config: &tokio_postgres::Config,
+    added: &Notify,
+    ready: &mut Option<oneshot::Sender<Result<(), tokio_postgres::Error>>>,
+) -> Result<(), tokio_postgres::Error> {
+    let (client, mut connection) = config.connect(NoTls).await?;
+    let subscribe = client.batch_execute("LISTEN flows_jobs");
+    tokio::pin!(subscribe);
+    let mut listening = false;
+    loop {
+        tokio::select! {
+            subscribed = &mut subscribe, if !listening => {
+                subscribed?;
+                listening = true;
+                match ready.take() {
+                    Some(ready) => {
+                        let _ = ready.send(Ok(()));
+                    }
+                    // Jobs may have been added while nobody listened: a waiter looks.
+                    None => added.notify_one(),
+                }
+            }
+            message = std::future::poll_fn(|cx| connection.poll_message(cx)) => match message {
+                Some(Ok(AsyncMessage::Notification(_))) => added.notify_one(),
+                Some(Ok(_)) => {}
+                Some(Err(err)) => return Err(err),
+                None => return Ok(()),
+            },
+        }
+    }
+}
+
+/// Tells every store listening on the database that a job may be runnable (delivered when the
+/// transaction commits, and not at all when it rolls back).
+async fn notify(tx: &Transaction<'_>) -> Result<(), FlowError> {
+    tx.batch_execute("NOTIFY flows_jobs").await?;
+    Ok(())
+}
+
+/// A count read from a `BIGINT` column.
+fn count(row: &Row, index: usize, what: &'static str) -> Result<u32, FlowError> {
+    let value: i64 = row.try_get(index)?;
+    u32::try_from(value).map_err(|_| FlowError::Unknown {
+        what,
+        value: value.to_string(),
+    })
+}
+
+impl JobRow {
+    /// Inserts it, or (see [`super::NewJob::rerun`]) finds the job of its kind and key; its id.
+    async fn insert_pg(&self, tx: &Transaction<'_>, now: Millis) -> Result<i64, FlowError> {
+        let (provider, event_id) = match &self.event {
+            Some((provider, event_id)) => (Some(*provider), Some(event_id.as_str())),
+            None => (None, None),
+        };
+        let values: [&(dyn tokio_postgres::types::ToSql + Sync); 7] = [
+            &self.kind,
+            &self.key,
+            &self.payload,
+            &self.run_at,
+            &now,
+            &provider,
+            &event_id,
+        ];
+        if self.rerun {
+            // Done: queued again with the new input; running: once more after this run; queued:
+            // it runs anyway, with the new input. Dead jobs wait for a person.
+            let stmt = tx
+                .prepare_cached(
+                    "INSERT INTO jobs AS j (kind, key, payload, state, run_at, created_at,
+                                            updated_at, event_provider, event_id)
+                     VALUES ($1, $2, $3, 'queued', $4, $5, $5, $6, $7)
+                     ON CONFLICT (kind, key) DO UPDATE SET
+                        payload = CASE WHEN j.state = 'dead' THEN j.payload
+                                       ELSE excluded.payload END,
+                        event_provider = CASE WHEN j.state = 'dead' THEN j.event_provider
+                                              ELSE excluded.event_provider END,
+                        event_id = CASE WHEN j.state = 'dead' THEN j.event_id
+                                        ELSE excluded.event_id END,
+                        rerun = CASE WHEN j.state = 'running' THEN TRUE ELSE j.rerun END,
+                        run_at = CASE WHEN j.state = 'done' THEN excluded.run_at ELSE j.run_at END,
+                        attempts = CASE WHEN j.state = 'done' THEN 0 ELSE j.attempts END,
+                        state = CASE WHEN j.state = 'done' THEN 'queued' ELSE j.state END,
+                        updated_at = excluded.updated_at
+                     RETURNING id",
+                )
+                .await?;
+            Ok(tx.query_one(&stmt, &values).await?.try_get(0)?)
+        } else {
+            let stmt = tx
+                .prepare_cached(
+                    "INSERT INTO jobs (kind, key, payload, state, run_at, created_at, updated_at,
+                                       event_provider, event_id)
+                     VALUES ($1, $2, $3, 'queued', $4, $5, $5, $6, $7)
+                     ON CONFLICT (kind, key) DO NOTHING
+                     RETURNING id",
+                )
+                .await?;
+            if let Some(row) = tx.query_opt(&stmt, &values).await? {
+                return Ok(row.try_get(0)?);
+            }
+            // A job of this kind and key exists already (committed: the insert waited for it).
+            let stmt = tx
+                .prepare_cached("SELECT id FROM jobs WHERE kind = $1 AND key = $2")
+                .await?;
+            Ok(tx
+                .query_one(&stmt, &[&self.kind, &self.key])
+                .await?
+                .try_get(0)?)
+        }
+    }
+}
+
+impl Rows {
+    /// Writes them (after the run's fence was checked, in its transaction).
+    async fn write_pg(&self, tx: &Transaction<'_>, now: Millis) -> Result<(), FlowError> {
+        if !self.effects.is_empty() {
+            let insert = tx
+                .prepare_cached(
+                    "INSERT INTO effects (key, system, detail, created_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (key) DO NOTHING",
+                )
+                .await?;
+            for effect in &self.effects {
+                tx.execute(
+                    &insert,
+                    &[
+                        &effect.key,
+                        &effect.system.as_str(),
+                        &effect.detail.get(),
+                        &now,
+                    ],
+                )
+                .await?;
+            }
+        }
+        for job in &self.jobs {
+            job.insert_pg(tx, now).await?;
+        }
+        for (key, value) in &self.states {
+            match value {
+                Some(value) => {
+                    let stmt = tx
+                        .prepare_cached(
+                            "INSERT INTO flow_state (key, value, updated_at) VALUES ($1, $2, $3)
+                             ON CONFLICT (key) DO UPDATE
+                             SET value = excluded.value, updated_at = excluded.updated_at",
+                        )
+                        .await?;
+                    tx.execute(&stmt, &[key, &value.get(), &now]).await?;
+                }
+                None => {
+                    let stmt = tx
+                        .prepare_cached("DELETE FROM flow_state WHERE key = $1")
+                        .await?;
+                    tx.execute(&stmt, &[key]).await?;
+                }
+            }
+        }
+        if self.adds_jobs() {
+            notify(tx).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The first string after every string that starts with `prefix` (in byte order, which is
+/// code point order in UTF-8), if there is one: the end of `prefix`'s range of keys.
+fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+impl RawRecords {
+    /// The effects and state kept under `prefix`, in key order.
+    async fn read_pg(tx: &Transaction<'_>, prefix: &str) -> Result<Self, FlowError> {
+        let end = prefix_end(prefix);
+        let effects = tx
+            .prepare_cached(
+                "SELECT id, key, system, detail, created_at FROM effects
+                 WHERE key >= $1 AND ($2::text IS NULL OR key < $2) ORDER BY key",
+            )
+            .await?;
+        let states = tx
+            .prepare_cached(
+                "SELECT key, value FROM flow_state
+                 WHERE key >= $1 AND ($2::text IS NULL OR key < $2) ORDER BY key",
+            )
+            .await?;
+        let range: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&prefix, &end];
+        let (effects, states) =
+            tokio::try_join!(tx.query(&effects, &range), tx.query(&states, &range))?;
+        Ok(Self {
+            effects: effects
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get(0)?,
+                        r.try_get(1)?,
+                        r.try_get(2)?,
+                        r.try_get(3)?,
+                        r.try_get(4)?,
+                    ))
+                })
+                .collect::<Result<_, tokio_postgres::Error>>()?,
+            states: states
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect::<Result<_, tokio_postgres::Error>>()?,
+        })
+    }
+}
+
+/// Sends job `id` to dead letters with its current attempts.
+async fn insert_dead_letter(
+    tx: &Transaction<'_>,
+    job: i64,
+    reason: &str,
+    permanent: bool,
+    now: Millis,
+) -> Result<(), FlowError> {
+    let stmt = tx
+        .prepare_cached(
+            "INSERT INTO dead_letters (job_id, reason, permanent, attempts, created_at)
+             SELECT id, $2, $3, attempts, $4 FROM jobs WHERE id = $1",
+        )
+        .await?;
+    tx.execute(&stmt, &[&job, &reason, &permanent, &now])
+        .await?;
+    Ok(())
+}
+
+/// A row of `effects` read as `id, key, system, detail, created_at`.
+fn effect_row(row: &Row) -> Result<Effect, FlowError> {
+    let system: String = row.try_get(2)?;
+    let detail: String = row.try_get(3)?;
+    effect(
+        row.try_get(0)?,
+        row.try_get(1)?,
+        &system,
+        &detail,
+        row.try_get(4)?,
+    )
+}
+
+/// The columns of `effects` an [`effect_row`] reads.
+const EFFECT_COLUMNS: &str = "id, key, system, detail, created_at";
+
+#[async_trait]
+impl Store for PgStore {
+    async fn accept_event(
+        &self,
+        event: NewEvent,
+        plan: Option<JobPlan>,
+        now: Millis,
+    ) -> Result<Accepted, FlowError> {
+        let plan = match plan {
+            None => None,
+            Some(JobPlan::Run(job)) => Some((JobRow::of(&job)?, None)),
+            Some(JobPlan::DeadLetter { job, reason }) => Some((JobRow::of(&job)?, Some(reason))),
+        };
+        let (event, plan) = (&event, &plan);
+        write!(self, |tx| {
+            let stmt = tx
+                .prepare_cached(
+                    "INSERT INTO inbox (provider, event_id, topic, payload, received_at)
+                     VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (provider, event_id) DO NOTHING
+                     RETURNING id",
+                )
+                .await?;
+            let inserted = tx
+                .query_opt(
+                    &stmt,
+                    &[
+                        &event.provider.as_str(),
+                        &event.event_id,
+                        &event.topic,
+                        &event.payload,
+                        &now,
+                    ],
+                )
+                .await?;
+            let Some(inserted) = inserted else {
+                return Ok(Accepted::Duplicate);
+            };
+            let event_row: i64 = inserted.try_get(0)?;
+            let job = match plan {
+                None => None,
+                Some((job, None)) => Some(job.insert_pg(tx, now).await?),
+                Some((job, Some(reason))) => {
+                    let id = job.insert_pg(tx, now).await?;
+                    let stmt = tx
+                        .prepare_cached(
+                            "UPDATE jobs SET state = 'dead', last_error = $2, updated_at = $3
+                             WHERE id = $1 AND state = 'queued'",
+                        )
+                        .await?;
+                    if tx.execute(&stmt, &[&id, reason, &now]).await? == 1 {
+                        insert_dead_letter(tx, id, reason, true, now).await?;
+                    }
+                    Some(id)
+                }
+            };
+            if job.is_some() {
+                notify(tx).await?;
+            }
+            Ok(Accepted::New {
+                event: event_row,
+                job,
+            })
+        })
+    }
+
+    async fn event(
+        &self,
+        provider: System,
+        event_id: &str,
+    ) -> Result<Option<StoredEvent>, FlowError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "SELECT id, topic, payload, received_at FROM inbox
+                 WHERE provider = $1 AND event_id = $2",
+            )
+            .await?;
+        let Some(row) = client
+            .query_opt(&stmt, &[&provider.as_str(), &event_id])
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(StoredEvent {
+            id: row.try_get(0)?,
+            event: NewEvent {
+                provider,
+                event_id: event_id.to_owned(),
+                topic: row.try_get(1)?,
+                payload: row.try_get(2)?,
+            },
+            received_at: row.try_get(3)?,
+        }))
+    }
+
+    async fn enqueue(&self, job: super::NewJob, now: Millis) -> Result<i64, FlowError> {
+        let row = &JobRow::of(&job)?;
+        write!(self, |tx| {
+            let id = row.insert_pg(tx, now).await?;
+            notify(tx).await?;
+            Ok(id)
+        })
+    }
+
+    async fn claim(
+        &self,
+        worker: &str,
+        now: Millis,
+        lease_ms: i64,
+    ) -> Result<Option<Claimed>, FlowError> {
+        let lease_until = now.saturating_add(lease_ms);
+        let claimed = write!(self, |tx| {
+            // The lock on the chosen row is what makes the claim one run's: a concurrent
+            // claimer skips it and takes the next, and the row is checked again once
+            // locked, so one claimed meanwhile is not taken twice.
+            let stmt = tx
+                .prepare_cached(
+                    "WITH next AS (
+                            SELECT id FROM jobs
+                            WHERE (state = 'queued' AND run_at <= $3)
+                               OR (state = 'running' AND lease_until < $3)
+                            ORDER BY run_at, id LIMIT 1
+                            FOR UPDATE SKIP LOCKED)
+                         UPDATE jobs j SET state = 'running', lease_owner = $1, lease_until = $2,
+                                lease_token = j.lease_token + 1,
+                                claims = j.claims + CASE
+                                    WHEN j.state = 'running'
+                                     AND (SELECT COUNT(*) FROM worker_starts
+                                          WHERE started_at > j.updated_at) > 1
+                                    THEN 0 ELSE 1 END,
+                                updated_at = $3
+                         FROM next WHERE j.id = next.id
+                         RETURNING j.id, j.kind, j.key, j.payload, j.attempts, j.claims,
+                                   j.last_error, j.lease_token, j.event_provider, j.event_id",
+                )
+                .await?;
+            let Some(r) = tx.query_opt(&stmt, &[&worker, &lease_until, &now]).await? else {
+                return Ok(None);
+            };
+            let row = ClaimRow {
+                id: r.try_get(0)?,
+                kind: r.try_get(1)?,
+                key: r.try_get(2)?,
+                payload: r.try_get(3)?,
+                attempts: count(&r, 4, "attempts")?,
+                claims: count(&r, 5, "claims")?,
+                last_error: r.try_get(6)?,
+                token: r.try_get(7)?,
+                event: match (r.try_get::<_, Option<String>>(8)?, r.try_get(9)?) {
+                    (Some(provider), Some(event_id)) => Some((provider, event_id)),
+                    _ => None,
+                },
+            };
+            let prefix = format!("{}/", row.key);
+            let records = RawRecords::read_pg(tx, &prefix);
+            let event = async {
+                let Some((provider, event_id)) = &row.event else {
+                    return Ok(None);
+                };
+                let stmt = tx
+                    .prepare_cached(
+                        "SELECT id, topic, payload, received_at FROM inbox
+                             WHERE provider = $1 AND event_id = $2",
+                    )
+                    .await?;
+                tx.query_opt(&stmt, &[provider, event_id])
+                    .await?
+                    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+                    .transpose()
+            };
+            let (records, event) = tokio::try_join!(records, event)?;
+            Ok(Some((row, records, event)))
+        })?;
+        let Some((row, records, event)) = claimed else {
+            return Ok(None);
+        };
+        decode_claim(self, row, records, event, lease_until, now).await
+    }
+
+    async fn worker_started(&self, now: Millis) -> Result<(), FlowError> {
+        write!(self, |tx| {
+            let insert = tx
+                .prepare_cached("INSERT INTO worker_starts (started_at) VALUES ($1)")
+                .await?;
+            tx.execute(&insert, &[&now]).await?;
+            // Only starts later than a live lease's last renewal matter: a month is plenty.
+            let prune = tx
+                .prepare_cached("DELETE FROM worker_starts WHERE started_at < $1")
+                .await?;
+            tx.execute(&prune, &[&now.saturating_sub(MONTH_MS)]).await?;
+            Ok(())
+        })
+    }
+
+    async fn renew(&self, lease: Lease, until: Millis, now: Millis) -> Result<(), FlowError> {
+        write!(self, |tx| {
+            let stmt = tx
+                .prepare_cached(
+                    "UPDATE jobs SET lease_until = GREATEST(lease_until, $3), updated_at = $4
+                     WHERE id = $1 AND lease_token = $2 AND state = 'running'",
+                )
+                .await?;
+            if tx
+                .execute(&stmt, &[&lease.job, &lease.token, &until, &now])
+                .await?
+                == 1
+            {
+                Ok(())
+            } else {
+                Err(FlowError::LeaseLost {
+                    job: lease.job,
+                    token: lease.token,
+                })
+            }
+        })
+    }
+
+    async fn save(&self, lease: Lease, writes: &FlowWrites, now: Millis) -> Result<(), FlowError> {
+        // The caller keeps its writes: it writes them with its outcome if this fails.
+        let rows = &Rows::of(writes.clone())?;
+        write!(self, |tx| {
+            // Locked until the records are committed: the job cannot be claimed again meanwhile.
+            let stmt = tx
+                .prepare_cached(
+                    "SELECT 1 FROM jobs WHERE id = $1 AND lease_token = $2 AND state = 'running'
+                     FOR SHARE",
+                )
+                .await?;
+            if tx
+                .query_opt(&stmt, &[&lease.job, &lease.token])
+                .await?
+                .is_none()
+            {
+                return Err(FlowError::LeaseLost {
+                    job: lease.job,
+                    token: lease.token,
+                });
+            }
+            rows.write_pg(tx, now).await
+        })
+    }
+
+    async fn finish(
+        &self,
+        lease: Lease,
+        finish: Finish,
+        writes: FlowWrites,
+        now: Millis,
+    ) -> Result<(), FlowError> {
+        let rows = &Rows::of(writes)?;
+        let finish = &finish;
+        write!(self, |tx| {
+            let (id, token) = (lease.job, lease.token);
+            // The outcome's update is the fence: it changes the job only while this claim holds
+            // it, and a claim that is gone fails the whole transaction (records too). Every
+            // outcome ends the claim and the run of claims without one.
+            const HELD: &str = "WHERE id = $1 AND lease_token = $3 AND state = 'running'";
+            const RELEASE: &str =
+                "lease_owner = NULL, lease_until = NULL, claims = 0, updated_at = $2";
+            let (changed, requeued) = match finish {
+                Finish::Done => {
+                    let stmt = tx
+                        .prepare_cached(&format!(
+                            "UPDATE jobs SET
+                                    state = CASE WHEN rerun THEN 'queued' ELSE 'done' END,
+                                    run_at = CASE WHEN rerun THEN $2 ELSE run_at END,
+                                    rerun = FALSE, waiting_for = NULL, {RELEASE}
+                             {HELD} RETURNING state = 'queued'"
+                        ))
+                        .await?;
+                    match tx.query_opt(&stmt, &[&id, &now, &token]).await? {
+                        Some(row) => (1, row.try_get::<_, bool>(0)?),
+                        None => (0, false),
+                    }
+                }
+                Finish::Retry { run_at, error } => {
+                    let stmt = tx
+                        .prepare_cached(&format!(
+                            "UPDATE jobs SET state = 'queued', attempts = attempts + 1,
+                                    run_at = $4, last_error = $5, waiting_for = NULL, {RELEASE}
+                             {HELD}"
+                        ))
+                        .await?;
+                    let changed = tx
+                        .execute(&stmt, &[&id, &now, &token, run_at, error])
+                        .await?;
+                    (changed, true)
+                }
+                Finish::Wait { run_at, reason } => {
+                    let stmt = tx
+                        .prepare_cached(&format!(
+                            "UPDATE jobs SET state = 'queued', run_at = $4, waiting_for = $5,
+                                    {RELEASE}
+                             {HELD}"
+                        ))
+                        .await?;
+                    let changed = tx
+                        .execute(&stmt, &[&id, &now, &token, run_at, reason])
+                        .await?;
+                    (changed, true)
+                }
+                Finish::Release { run_at } => {
+                    let stmt = tx
+                        .prepare_cached(&format!(
+                            "UPDATE jobs SET state = 'queued', run_at = $4, {RELEASE} {HELD}"
+                        ))
+                        .await?;
+                    let changed = tx.execute(&stmt, &[&id, &now, &token, run_at]).await?;
+                    (changed, true)
+                }
+                Finish::Dead {
+                    reason,
+                    permanent,
+                    failed,
+                } => {
+                    let stmt = tx
+                        .prepare_cached(&format!(
+                            "UPDATE jobs SET state = 'dead', attempts = attempts + $4,
+                                    last_error = $5, waiting_for = NULL, rerun = FALSE,
+                                    {RELEASE}
+                             {HELD}"
+                        ))
+                        .await?;
+                    let changed = tx
+                        .execute(&stmt, &[&id, &now, &token, &i64::from(*failed), reason])
+                        .await?;
+                    if changed == 1 {
+                        insert_dead_letter(tx, id, reason, *permanent, now).await?;
+                    }
+                    (changed, false)
+                }
+            };
+            if changed != 1 {
+                return Err(FlowError::LeaseLost { job: id, token });
+            }
+            rows.write_pg(tx, now).await?;
+            if requeued && !rows.adds_jobs() {
+                notify(tx).await?;
+            }
+            Ok(())
+        })
+    }
+
+    async fn job(&self, kind: &JobKind, key: &str) -> Result<Option<JobInfo>, FlowError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "SELECT id, state, attempts, claims, last_error, waiting_for, run_at
+                 FROM jobs WHERE kind = $1 AND key = $2",
+            )
+            .await?;
+        let Some(row) = client.query_opt(&stmt, &[&kind.as_str(), &key]).await? else {
+            return Ok(None);
+        };
+        let state: String = row.try_get(1)?;
+        Ok(Some(JobInfo {
+            id: row.try_get(0)?,
+            state: JobState::parse(&state)?,
+            attempts: count(&row, 2, "attempts")?,
+            claims: count(&row, 3, "claims")?,
+            last_error: row.try_get(4)?,
+            waiting_for: row.try_get(5)?,
+            run_at: row.try_get(6)?,
+        }))
+    }
+
+    async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, FlowError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "SELECT d.id, d.job_id, j.kind, j.key, j.payload, d.reason, d.permanent,
+                        d.attempts, d.created_at
+                 FROM dead_letters d JOIN jobs j ON j.id = d.job_id
+                 WHERE d.replayed_at IS NULL ORDER BY d.id LIMIT $1",
+            )
+            .await?;
+        client
+            .query(&stmt, &[&i64::from(limit)])
+            .await?
+            .iter()
+            .map(|row| {
+                let payload: String = row.try_get(4)?;
+                Ok(DeadLetter {
+                    id: row.try_get(0)?,
+                    job_id: row.try_get(1)?,
+                    kind: JobKind::stored(row.try_get(2)?),
+                    key: row.try_get(3)?,
+                    payload: serde_json::from_str(&payload)
+                        .unwrap_or(serde_json::Value::String(payload)),
+                    reason: row.try_get(5)?,
+                    permanent: row.try_get(6)?,
+                    attempts: count(row, 7, "attempts")?,
+                    created_at: row.try_get(8)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn replay_dead_letter(&self, id: i64, now: Millis) -> Result<i64, FlowError> {
+        write!(self, |tx| {
+            // Marking it replayed is what picks it: two replays at once queue the job once.
+            let stmt = tx
+                .prepare_cached(
+                    "UPDATE dead_letters SET replayed_at = $2
+                     WHERE id = $1 AND replayed_at IS NULL RETURNING job_id",
+                )
+                .await?;
+            let job: i64 = tx
+                .query_opt(&stmt, &[&id, &now])
+                .await?
+                .ok_or(FlowError::NoSuchDeadLetter(id))?
+                .try_get(0)?;
+            let stmt = tx
+                .prepare_cached(
+                    "UPDATE jobs SET state = 'queued', attempts = 0, claims = 0, run_at = $2,
+                            updated_at = $2
+                     WHERE id = $1",
+                )
+                .await?;
+            tx.execute(&stmt, &[&job, &now]).await?;
+            notify(tx).await?;
+            Ok(job)
+        })
+    }
+
+    async fn checkpoint(&self, name: &str) -> Result<Option<String>, FlowError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached("SELECT value FROM checkpoints WHERE name = $1")
+            .await?;
+        Ok(client
+            .query_opt(&stmt, &[&name])
+            .await?
+            .map(|row| row.try_get(0))
+            .transpose()?)
+    }
+
+    async fn set_checkpoint(&self, name: &str, value: &str, now: Millis) -> Result<(), FlowError> {
+        write!(self, |tx| {
+            let stmt = tx
+                .prepare_cached(
+                    "INSERT INTO checkpoints (name, value, updated_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (name) DO UPDATE
+                     SET value = excluded.value, updated_at = excluded.updated_at",
+                )
+                .await?;
+            tx.execute(&stmt, &[&name, &value, &now]).await?;
+            Ok(())
+        })
+    }
+
+    async fn effect(&self, key: &str) -> Result<Option<Effect>, FlowError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&format!(
+                "SELECT {EFFECT_COLUMNS} FROM effects WHERE key = $1"
+            ))
+            .await?;
+        client
+            .query_opt(&stmt, &[&key])
+            .await?
+            .as_ref()
+            .map(effect_row)
+            .transpose()
+    }
+
+    async fn effects_under(&self, prefix: &str) -> Result<Vec<Effect>, FlowError> {
+        let mut client = self.client().await?;
+        // In a transaction, so that its reads share one connection.
+        let tx = client.transaction().await?;
+        let records = RawRecords::read_pg(&tx, prefix).await?;
+        tx.commit().await?;
+        records.effects()
+    }
+
+    async fn effects_after(&self, after: i64, limit: u32) -> Result<Vec<Effect>, FlowError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&format!(
+                "SELECT {EFFECT_COLUMNS} FROM effects WHERE id > $1 ORDER BY id LIMIT $2"
+            ))
+            .await?;
+        client
+            .query(&stmt, &[&after, &i64::from(limit)])
+            .await?
+            .iter()
+            .map(effect_row)
+            .collect()
+    }
+
+    async fn state(&self, key: &str) -> Result<Option<serde_json::Value>, FlowError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached("SELECT value FROM flow_state WHERE key = $1")
+            .await?;
+        let Some(row) = client.query_opt(&stmt, &[&key]).await? else {
+            return Ok(None);
+        };
+        let value: String = row.try_get(0)?;
+        Ok(Some(serde_json::from_str(&value)?))
+    }
+
+    async fn counts(&self) -> Result<Counts, FlowError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT (SELECT COUNT(*) FROM inbox),
+                        COUNT(*) FILTER (WHERE state = 'queued'),
+                        COUNT(*) FILTER (WHERE state = 'running'),
+                        COUNT(*) FILTER (WHERE state = 'done'),
+                        (SELECT COUNT(*) FROM dead_letters WHERE replayed_at IS NULL),
+                        (SELECT COUNT(*) FROM effects)
+                 FROM jobs",
+                &[],
+            )
+            .await?;
+        let n =
+            |i: usize| -> Result<u64, FlowError> { Ok(row.try_get::<_, i64>(i)?.unsigned_abs()) };
+        Ok(Counts {
+            events: n(0)?,
+            queued: n(1)?,
+            running: n(2)?,
+            done: n(3)?,
+            dead: n(4)?,
+            effects: n(5)?,
+        })
+    }
+
+    async fn ready(&self) -> Result<(), FlowError> {
+        if self.inner.healthy.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        // A small write: a server that is down, read-only (a standby) or out of disk refuses it.
+        write!(self, |tx| {
+            tx.batch_execute("UPDATE schema_version SET version = version")
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn healthy(&self) -> bool {
+        self.inner.healthy.load(Ordering::Relaxed)
+    }
+
+    async fn wait_for_jobs(&self, timeout: Duration) {
+        // One notification per transaction that added jobs (in any process) wakes one idle
+        // worker of this store (or the next to wait).
+        let _ = tokio::time::timeout(timeout, self.inner.added.notified()).await;
+    }
+}
+
+/// Whether a PostgreSQL error means the database cannot take writes right now (unreachable,
+/// shutting down, read-only, out of disk or memory), as opposed to a statement's own failure.
+pub(crate) fn is_unavailable(err: &tokio_postgres::Error) -> bool {
+    use std::error::Error as _;
+    if err.is_closed() {
+        return true;
+    }
+    match err.code() {
+        Some(code) => {
+            let code = code.code();
+            // Classes 08 (connection), 53 (insufficient resources), 57P (shutdown), 58 (system,
+            // I/O); 25006: a read-only transaction (a standby).
+            ["08", "53", "57P", "58"]
+                .iter()
+                .any(|class| code.starts_with(class))
+                || code == "25006"
+        }
+        // No SQL state: the connection failed (I/O, a timeout), or a value did not convert.
+        None => {
+            err.source()
+                .is_some_and(|source| source.is::<std::io::Error>())
+                || err.to_string().contains("timeout")
+        }
+    }
+}
+
+/// Whether getting a connection failed because the database is unavailable.
+pub(crate) fn pool_unavailable(err: &deadpool_postgres::PoolError) -> bool {
+    match err {
+        deadpool_postgres::PoolError::Backend(err) => is_unavailable(err),
+        deadpool_postgres::PoolError::Timeout(_)
+        | deadpool_postgres::PoolError::Closed
+        | deadpool_postgres::PoolError::PostCreateHook(_) => true,
+        deadpool_postgres::PoolError::NoRuntimeSpecified => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_end;
+
+    #[test]
+    fn a_prefix_range_ends_after_its_last_key() {
+        assert_eq!(prefix_end("o/1/").as_deref(), Some("o/10"));
+        assert_eq!(prefix_end("").as_deref(), None);
+        assert_eq!(prefix_end("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_end("\u{D7FF}").as_deref(), Some("\u{E000}"));
+    }
+}
