@@ -607,16 +607,26 @@ impl Store for PgStore {
         let lease_until = now.saturating_add(lease_ms);
         let claimed = write!(self, |tx| {
             // The lock on the chosen row is what makes the claim one run's: a concurrent
-            // claimer skips it and takes the next, and the row is checked again once
-            // locked, so one claimed meanwhile is not taken twice.
+            // claimer skips it and takes the next, and the row is checked again once locked, so
+            // one claimed meanwhile is not taken twice. The queued and the expired candidates
+            // are looked up apart, each along its own partial index (one condition with OR
+            // sorts every runnable job at each claim), and the earlier one is claimed, as on
+            // SQLite.
             let stmt = tx
                 .prepare_cached(
-                    "WITH next AS (
-                            SELECT id FROM jobs
-                            WHERE (state = 'queued' AND run_at <= $3)
-                               OR (state = 'running' AND lease_until < $3)
+                    "WITH queued AS (
+                            SELECT id, run_at FROM jobs
+                            WHERE state = 'queued' AND run_at <= $3
                             ORDER BY run_at, id LIMIT 1
-                            FOR UPDATE SKIP LOCKED)
+                            FOR UPDATE SKIP LOCKED),
+                         expired AS (
+                            SELECT id, run_at FROM jobs
+                            WHERE state = 'running' AND lease_until < $3
+                            ORDER BY run_at, id LIMIT 1
+                            FOR UPDATE SKIP LOCKED),
+                         next AS (
+                            SELECT id FROM (SELECT * FROM queued UNION ALL SELECT * FROM expired) c
+                            ORDER BY run_at, id LIMIT 1)
                          UPDATE jobs j SET state = 'running', lease_owner = $1, lease_until = $2,
                                 lease_token = j.lease_token + 1,
                                 claims = j.claims + CASE
@@ -1062,12 +1072,11 @@ pub(crate) fn is_unavailable(err: &tokio_postgres::Error) -> bool {
                 .any(|class| code.starts_with(class))
                 || code == "25006"
         }
-        // No SQL state: the connection failed (I/O, a timeout), or a value did not convert.
-        None => {
-            err.source()
-                .is_some_and(|source| source.is::<std::io::Error>())
-                || err.to_string().contains("timeout")
-        }
+        // No SQL state: the connection failed (I/O, a connect timeout), or a value did not
+        // convert.
+        None => err
+            .source()
+            .is_some_and(|source| source.is::<std::io::Error>()),
     }
 }
 
