@@ -267,6 +267,23 @@ async fn claims_wait_for_run_at_and_attempts_count_failures_only(store: Arc<dyn 
     );
 }
 
+/// Queued jobs and jobs whose lease expired are claimed in the order of their run times, as one
+/// queue.
+async fn claims_take_the_earliest_runnable_job_queued_or_expired(store: Arc<dyn Store>) {
+    let mut later = job("sale", "later");
+    later.run_at = 50;
+    store.enqueue(later, 0).await.unwrap();
+    store.enqueue(job("sale", "lost"), 0).await.unwrap();
+    let lost = store.claim("w1", 0, 10).await.unwrap().unwrap().job;
+    assert_eq!(lost.key, "lost");
+    // At 100 both are runnable: the lost run's job (run time 0) comes before the later one (50).
+    let first = store.claim("w2", 100, 1_000).await.unwrap().unwrap().job;
+    assert_eq!((first.key.as_str(), first.claims), ("lost", 2));
+    let second = store.claim("w2", 100, 1_000).await.unwrap().unwrap().job;
+    assert_eq!(second.key, "later");
+    assert!(store.claim("w2", 100, 1_000).await.unwrap().is_none());
+}
+
 /// A run lost while the process was restarted over and over (a crash storm, a deploy) is not
 /// held against its job; one lost while a single worker started (the one restarted after it)
 /// is.
@@ -703,6 +720,7 @@ on_each_backend!(
     an_event_stored_with_a_dead_letter_is_kept_and_not_run,
     enqueue_is_idempotent_on_kind_and_key,
     claims_wait_for_run_at_and_attempts_count_failures_only,
+    claims_take_the_earliest_runnable_job_queued_or_expired,
     lost_runs_count_only_when_nothing_else_restarted_the_process,
     an_expired_claim_moves_to_another_run_and_fences_the_first,
     a_run_writes_its_records_and_outcome_together_and_reads_them_at_its_next_claim,
