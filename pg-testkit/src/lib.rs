@@ -8,8 +8,10 @@
 //! [`Cluster::create_database`] and [`Cluster::fresh_database`] give each test its own database.
 //!
 //! The programs are looked up on `PATH` first, then in `/usr/lib/postgresql/<version>/bin`
-//! (Debian's layout, newest version first). A missing installation is an [`Error::NotInstalled`]
-//! that says how to install it: the PostgreSQL tests fail, they never skip.
+//! (Debian's layout, newest version first). When they are missing and the tests run as root
+//! with `apt-get` (a fresh CI machine or container), Debian's `postgresql` package is installed
+//! first, once per process. Otherwise a missing installation is an [`Error::NotInstalled`] that
+//! says how to install it: the PostgreSQL tests fail, they never skip.
 //!
 //! `initdb` refuses to run as root, so when the test process is root (as CI is) every server
 //! program runs as the `postgres` system user (`runuser -u postgres --`) and the temporary
@@ -45,6 +47,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Where Debian's `postgresql-<version>` packages put the server programs.
 const DEBIAN_LIB: &str = "/usr/lib/postgresql";
+
+/// Debian's package tool, used to install PostgreSQL when it is missing and the tests run as root.
+const APT_GET: &str = "/usr/bin/apt-get";
 
 /// The programs a cluster needs, all from one directory so their versions match.
 const SERVER_PROGRAMS: [&str; 3] = ["initdb", "pg_ctl", "postgres"];
@@ -85,6 +90,12 @@ pub enum Error {
          `apt-get install postgresql` (Debian, Ubuntu); the PostgreSQL tests need it and do not skip"
     )]
     NotInstalled,
+    /// PostgreSQL was missing and installing Debian's `postgresql` package failed.
+    #[error("PostgreSQL is not installed and `apt-get install postgresql` failed: {output}")]
+    InstallFailed {
+        /// What `apt-get` said.
+        output: String,
+    },
     /// The test process is root, where `initdb` refuses to run, and there is no `postgres`
     /// system user to run the cluster as.
     #[error(
@@ -151,7 +162,7 @@ impl Cluster {
     /// Takes about a second. Fails with [`Error::NotInstalled`] when PostgreSQL's server
     /// programs cannot be found.
     pub fn start() -> Result<Cluster, Error> {
-        let bin = find_bin_dir(std::env::var_os("PATH"), Path::new(DEBIAN_LIB))?;
+        let bin = server_programs()?;
         let temp = tempfile::Builder::new()
             .prefix("pg-testkit-")
             .tempdir()
@@ -448,6 +459,46 @@ fn postgres_user() -> Result<(u32, u32), Error> {
             })
     };
     Ok((id("-u")?, id("-g")?))
+}
+
+/// The directory of the server programs. When they are missing and this process may install
+/// packages (root, with `apt-get`: a fresh CI machine or container), Debian's `postgresql` is
+/// installed first, once per process: the test setup installs what the tests need. Elsewhere a
+/// missing installation is [`Error::NotInstalled`].
+fn server_programs() -> Result<PathBuf, Error> {
+    let find = || find_bin_dir(std::env::var_os("PATH"), Path::new(DEBIAN_LIB));
+    match find() {
+        Err(Error::NotInstalled) if may_install() => {
+            static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
+            INSTALLED
+                .get_or_init(|| install_postgresql().map_err(|e| e.to_string()))
+                .clone()
+                .map_err(|output| Error::InstallFailed { output })?;
+            find()
+        }
+        found => found,
+    }
+}
+
+/// Root with `apt-get` at hand.
+fn may_install() -> bool {
+    let root = Command::new("id")
+        .arg("-u")
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|out| out.status.success() && out.stdout.trim_ascii() == b"0");
+    root && Path::new(APT_GET).exists()
+}
+
+/// `apt-get update && apt-get install postgresql`, without standard input or questions.
+fn install_postgresql() -> Result<(), Error> {
+    let apt = |args: &[&str]| {
+        let mut command = Command::new(APT_GET);
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run_output("apt-get", &mut command).map(drop)
+    };
+    apt(&["update"])?;
+    apt(&["install", "-y", "--no-install-recommends", "postgresql"])
 }
 
 /// The first directory on `path` holding all server programs, else the newest
