@@ -66,9 +66,6 @@ const MONTH_MS: Millis = 30 * 24 * 3600 * 1000;
 /// # Where it differs from [`super::SqliteStore`]
 ///
 /// - [`Store::wait_for_jobs`] also wakes for jobs added by other processes.
-/// - Effect ids grow in the order their inserts ran, but concurrent transactions may commit out
-///   of that order: a reader of [`Store::effects_after`] running while effects are written can
-///   pass over an effect committed after it read a larger id.
 /// - Two transactions taking the same unique keys in opposite orders can deadlock; PostgreSQL
 ///   fails one, and the call returns [`FlowError::Postgres`] (not a storage failure: the worker
 ///   retries the job).
@@ -352,28 +349,10 @@ impl JobRow {
 }
 
 impl Rows {
-    /// Writes them (after the run's fence was checked, in its transaction).
+    /// Writes them (after the run's fence was checked, in its transaction): jobs and state, then
+    /// the effects, whose ids are drawn under [`schema::EFFECTS_LOCK`] so that they commit in id
+    /// order.
     async fn write_pg(&self, tx: &Transaction<'_>, now: Millis) -> Result<(), FlowError> {
-        if !self.effects.is_empty() {
-            let insert = tx
-                .prepare_cached(
-                    "INSERT INTO effects (key, system, detail, created_at) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (key) DO NOTHING",
-                )
-                .await?;
-            for effect in &self.effects {
-                tx.execute(
-                    &insert,
-                    &[
-                        &effect.key,
-                        &effect.system.as_str(),
-                        &effect.detail.get(),
-                        &now,
-                    ],
-                )
-                .await?;
-            }
-        }
         for job in &self.jobs {
             job.insert_pg(tx, now).await?;
         }
@@ -399,6 +378,35 @@ impl Rows {
         }
         if self.adds_jobs() {
             notify(tx).await?;
+        }
+        if !self.effects.is_empty() {
+            // Effect ids must become visible in id order, or a reader following
+            // `effects_after` could pass over one committed late with a smaller id. The ids are
+            // drawn here, last in the transaction, under a lock held until commit, so effect
+            // writers commit one after another in the order of their ids (the rest of their
+            // work runs concurrently).
+            let lock = tx
+                .prepare_cached("SELECT pg_advisory_xact_lock($1)")
+                .await?;
+            tx.execute(&lock, &[&schema::EFFECTS_LOCK]).await?;
+            let insert = tx
+                .prepare_cached(
+                    "INSERT INTO effects (key, system, detail, created_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (key) DO NOTHING",
+                )
+                .await?;
+            for effect in &self.effects {
+                tx.execute(
+                    &insert,
+                    &[
+                        &effect.key,
+                        &effect.system.as_str(),
+                        &effect.detail.get(),
+                        &now,
+                    ],
+                )
+                .await?;
+            }
         }
         Ok(())
     }

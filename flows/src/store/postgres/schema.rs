@@ -8,6 +8,10 @@ use crate::FlowError;
 /// starting at once migrate one after the other, and the later ones find the work done.
 const MIGRATION_LOCK: i64 = 0x666c_6f77_735f_7631; // "flows_v1"
 
+/// The advisory lock an effect-writing transaction holds from drawing its effect ids to its
+/// commit, so that effects become visible in id order (see `Rows::write_pg`).
+pub(super) const EFFECTS_LOCK: i64 = 0x666c_6f77_735f_6566; // "flows_ef"
+
 /// The schema, one migration per version (kept in `schema_version`). A database written by an
 /// older version is brought up to date at connect; one of a newer version is refused.
 ///
