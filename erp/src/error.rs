@@ -111,6 +111,7 @@ pub enum Error {
     #[error("ledger storage: {0}")]
     Pool(#[from] deadpool_postgres::PoolError),
     /// The PostgreSQL ledger's schema was written by a newer version of this library.
+    #[cfg(feature = "postgres")]
     #[error("ledger schema version {found} is newer than this library's {supported}")]
     SchemaTooNew {
         /// The version found.
