@@ -101,6 +101,24 @@ pub enum Error {
         /// Why, with the path (see [`sqlite_batch::Error`] for the cases).
         source: sqlite_batch::OpenError,
     },
+    /// The PostgreSQL ledger failed (a statement, the connection, or its URL).
+    #[cfg(feature = "postgres")]
+    #[error("ledger storage: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// No connection to the PostgreSQL ledger could be had (the server is unreachable, or
+    /// every connection of the pool stayed busy).
+    #[cfg(feature = "postgres")]
+    #[error("ledger storage: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    /// The PostgreSQL ledger's schema was written by a newer version of this library.
+    #[cfg(feature = "postgres")]
+    #[error("ledger schema version {found} is newer than this library's {supported}")]
+    SchemaTooNew {
+        /// The version found.
+        found: i64,
+        /// The newest version this library knows.
+        supported: i64,
+    },
     /// The ledger's thread stopped, or a call on it panicked.
     #[error("ledger task failed: {0}")]
     Task(String),

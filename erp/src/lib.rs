@@ -3,9 +3,10 @@
 //! * [`Erp`]: the async trait the workflows call (customers with gateway vault ids, sales
 //!   orders, invoices, payments, credit memos, journal entries, disputes, lookup by external
 //!   reference, open receivables). Every create is idempotent by external reference.
-//! * [`LocalLedger`]: the default backend, an embedded double-entry ledger in one SQLite file
-//!   (no server), with a chart of accounts, balanced journals, a trial balance and an
-//!   aged-receivables report.
+//! * [`LocalLedger`]: the default backend, a double-entry ledger in one SQLite file (embedded,
+//!   no server) or in a PostgreSQL database shared by many processes
+//!   ([`LocalLedger::connect`], feature `postgres`, on by default), with a chart of accounts,
+//!   balanced journals, a trial balance and an aged-receivables report.
 //! * [`odoo`]: a connector to Odoo 19's JSON-2 API (`POST /json/2/<model>/<method>`).
 //!
 //! Money is [`Money`]: `i64` minor units and an ISO 4217 [`CurrencyCode`] (a
@@ -56,8 +57,9 @@
 //! # Layout
 //!
 //! `models/` holds the ERP-side documents (one file per document), `money.rs` the money
-//! type, `date.rs` the one text form of dates, `erp.rs` the trait, `ledger/` the SQLite backend (`schema.rs`, `post.rs` for the
-//! writes, `reports.rs`) and `odoo/` the Odoo connector (`client.rs` for the HTTP plumbing
+//! type, `date.rs` the one text form of dates, `erp.rs` the trait, `ledger/` the ledger (`schema.rs`, `post.rs` for the
+//! writes, `reports.rs`, on SQLite; `postgres/` for PostgreSQL, sharing their checks, journal
+//! lines and report shaping) and `odoo/` the Odoo connector (`client.rs` for the HTTP plumbing
 //! and retries, `config.rs`, `connector.rs` for the start-up schema check and shared lookups,
 //! `erp_impl.rs` for the trait over Odoo, `wire.rs` for Odoo's value shapes, `jsonrpc.rs` for
 //! the legacy transport behind the `jsonrpc` feature).

@@ -1,4 +1,5 @@
-//! The embedded double-entry ledger: the default [`Erp`] backend, one SQLite file, no server.
+//! The double-entry ledger kept by this crate: the default [`Erp`] backend, in one SQLite file
+//! (embedded, no server) or in a PostgreSQL database shared by many processes.
 //!
 //! * Chart of accounts: bank, receivables, one clearing account per gateway (added on first
 //!   use), tax payable, revenue, shipping income, refunds, gateway fees, chargebacks (see
@@ -16,9 +17,14 @@
 //!   ledger is open (so the WAL index lives in memory, never in a memory-mapped `-shm` file that
 //!   a full file system would turn into `SIGBUS`). A second `open` of the same file, in this
 //!   process or another, fails with [`Error::LedgerFile`]; so does a file that cannot be
-//!   written. Several processes will share the PostgreSQL ledger instead (not built yet).
+//!   written.
+//! * Several processes on several machines share one PostgreSQL database instead
+//!   ([`LocalLedger::connect`], feature `postgres`, on by default): same tables, rules and
+//!   reports; see there for how concurrent writers are kept apart.
 
 mod post;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod reports;
 mod schema;
 
@@ -40,7 +46,11 @@ use crate::models::{
     Payment, Recorded, SalesOrder,
 };
 
-/// The embedded SQLite ledger. See the [module docs](self).
+/// The ledger, on SQLite or on PostgreSQL. See the [module docs](self).
+///
+/// Both backends answer every call the same way (one conformance suite runs on both); they
+/// differ in who may share them: a SQLite file belongs to one process, a PostgreSQL database to
+/// any number of processes.
 ///
 /// ```no_run
 /// use erp::LocalLedger;
@@ -55,16 +65,49 @@ use crate::models::{
 /// ```
 #[derive(Clone)]
 pub struct LocalLedger {
-    db: Batcher,
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    /// The thread that owns the SQLite connection.
+    Sqlite(Batcher),
+    /// The pool of PostgreSQL connections.
+    #[cfg(feature = "postgres")]
+    Postgres(postgres::Pg),
+}
+
+/// Runs `$sqlite` (a closure over the SQLite connection, through `$method`) or `$pg` (an
+/// expression over the PostgreSQL pool), whichever backend the ledger has.
+macro_rules! on_backend {
+    ($ledger:expr, $method:ident($sqlite:expr), |$pg:ident| $pg_call:expr) => {
+        match &$ledger.backend {
+            Backend::Sqlite(db) => Ok(db.$method($sqlite).await?),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres($pg) => $pg_call.await,
+        }
+    };
 }
 
 impl std::fmt::Debug for LocalLedger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalLedger").finish_non_exhaustive()
+        // The URL stays out: it may carry a password.
+        let backend = match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => "postgres",
+        };
+        f.debug_struct("LocalLedger")
+            .field("backend", &backend)
+            .finish_non_exhaustive()
     }
 }
 
 impl LocalLedger {
+    /// Connections a PostgreSQL ledger opens at most, unless told otherwise
+    /// ([`LocalLedger::connect_with`]).
+    pub const DEFAULT_POOL_SIZE: usize = 16;
+
     /// Opens (or creates) the ledger file for this process alone (see the [module docs](self)),
     /// waiting up to 1 s for another process to let go of it.
     ///
@@ -92,7 +135,9 @@ impl LocalLedger {
             .map_err(|source| Error::LedgerFile { path, source })
         })
         .await??;
-        Ok(Self { db })
+        Ok(Self {
+            backend: Backend::Sqlite(db),
+        })
     }
 
     /// An in-memory ledger (tests, dry runs); it vanishes when dropped.
@@ -103,24 +148,43 @@ impl LocalLedger {
         conn.set_prepared_statement_cache_capacity(64);
         let db = Batcher::start(conn, "erp-ledger")
             .map_err(|e| Error::Task(format!("could not start the ledger's thread: {e}")))?;
-        Ok(Self { db })
+        Ok(Self {
+            backend: Backend::Sqlite(db),
+        })
     }
 
-    async fn read<T, F>(&self, f: F) -> Result<T, Error>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, Error> + Send + 'static,
-    {
-        Ok(self.db.read(f).await?)
+    /// Connects to the ledger in the PostgreSQL database at `url`
+    /// (`postgres://user:password@host:port/database`, or `key=value` pairs) with a pool of at
+    /// most [`LocalLedger::DEFAULT_POOL_SIZE`] connections, and brings its schema up to date.
+    ///
+    /// Any number of processes, on any number of machines, may share the database:
+    ///
+    /// * The schema is versioned (`ledger_schema_version`) and migrated here under a
+    ///   transaction-scoped advisory lock, so processes starting together migrate it once. Its
+    ///   tables do not collide with those of the `flows` store: both may share one database.
+    /// * Each call (and each [`Erp::record_all`]) is one transaction, committed before the
+    ///   call returns; a call that fails (an unbalanced journal, a missing customer, ...) rolls
+    ///   back and leaves nothing.
+    /// * Idempotency by external reference holds across writers: the reference is unique, the
+    ///   insert is `ON CONFLICT DO NOTHING`, and a writer that loses the race answers with the
+    ///   first writer's document (`created: false`) and writes nothing else.
+    /// * A payment or credit memo locks its invoice's row (`FOR UPDATE`) before checking the
+    ///   open balance, so two concurrent payments cannot together overpay one invoice.
+    ///
+    /// Connections are plain TCP or Unix sockets (`NoTls`): run the database on a private
+    /// network or behind a TLS-terminating proxy. Requires the `postgres` feature.
+    #[cfg(feature = "postgres")]
+    pub async fn connect(url: &str) -> Result<Self, Error> {
+        Self::connect_with(url, Self::DEFAULT_POOL_SIZE).await
     }
 
-    /// Runs `f` atomically: kept if it succeeds, rolled back if not.
-    async fn write<T, F>(&self, f: F) -> Result<T, Error>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, Error> + Send + 'static,
-    {
-        Ok(self.db.write(f).await?)
+    /// [`LocalLedger::connect`] with a pool of at most `pool_size` connections; a call holds one
+    /// while it runs, so a process needs about as many as it makes calls at once.
+    #[cfg(feature = "postgres")]
+    pub async fn connect_with(url: &str, pool_size: usize) -> Result<Self, Error> {
+        Ok(Self {
+            backend: Backend::Postgres(postgres::Pg::connect(url, pool_size).await?),
+        })
     }
 
     /// Adds an account to the chart (for [`crate::Account::Other`] lines); existing codes are
@@ -132,95 +196,122 @@ impl LocalLedger {
         kind: AccountKind,
     ) -> Result<(), Error> {
         let (code, name) = (code.to_owned(), name.to_owned());
-        self.write(move |c| Ok(schema::insert_account(c, &code, &name, kind.as_str())?))
-            .await
+        on_backend!(
+            self,
+            write(move |c| Ok(schema::insert_account(c, &code, &name, kind.as_str())?)),
+            |pg| pg.add_account(&code, &name, kind)
+        )
     }
 
     /// The customer with this external reference, with its gateway vault ids.
     pub async fn customer(&self, external_ref: &str) -> Result<Option<Customer>, Error> {
         let r = external_ref.to_owned();
-        self.read(move |c| post::customer(c, &r)).await
+        on_backend!(self, read(move |c| post::customer(c, &r)), |pg| pg
+            .customer(external_ref))
     }
 
     /// Debits and credits per account and currency. Per currency, total debits equal total
     /// credits.
     pub async fn trial_balance(&self) -> Result<Vec<TrialBalanceLine>, Error> {
-        self.read(reports::trial_balance).await
+        on_backend!(self, read(reports::trial_balance), |pg| pg.trial_balance())
     }
 
     /// Open invoices per customer and currency, bucketed by days past due at `as_of`.
     pub async fn aged_receivables(&self, as_of: Date) -> Result<Vec<AgedReceivable>, Error> {
-        self.read(move |c| reports::aged_receivables(c, as_of))
-            .await
+        on_backend!(
+            self,
+            read(move |c| reports::aged_receivables(c, as_of)),
+            |pg| pg.aged_receivables(as_of)
+        )
     }
 
     /// The receivables account reconciled against the documents, per currency.
     pub async fn receivables_check(&self) -> Result<Vec<ReceivablesCheck>, Error> {
-        self.read(reports::receivables_check).await
+        on_backend!(self, read(reports::receivables_check), |pg| pg
+            .receivables_check())
     }
 
     /// Audits every stored journal; the first one that does not balance is an
-    /// [`Error::Unbalanced`] (only possible if the file was edited by something else).
+    /// [`Error::Unbalanced`] (only possible if the file or database was edited by something
+    /// else).
     pub async fn verify_journals(&self) -> Result<(), Error> {
-        self.read(reports::verify_journals).await
+        on_backend!(self, read(reports::verify_journals), |pg| pg
+            .verify_journals())
     }
 }
 
 #[async_trait]
 impl Erp for LocalLedger {
     async fn upsert_customer(&self, customer: &Customer) -> Result<Recorded, Error> {
-        let c = customer.clone();
-        self.write(move |tx| post::upsert_customer(tx, &c)).await
+        self.record(Owned::Customer(customer.clone())).await
     }
 
     async fn create_sales_order(&self, order: &SalesOrder) -> Result<Recorded, Error> {
-        let o = order.clone();
-        self.write(move |tx| post::create_sales_order(tx, &o)).await
+        self.record(Owned::SalesOrder(order.clone())).await
     }
 
     async fn create_invoice(&self, invoice: &Invoice) -> Result<Recorded, Error> {
-        let i = invoice.clone();
-        self.write(move |tx| post::create_invoice(tx, &i)).await
+        self.record(Owned::Invoice(invoice.clone())).await
     }
 
     async fn post_payment(&self, payment: &Payment) -> Result<Recorded, Error> {
-        let p = payment.clone();
-        self.write(move |tx| post::post_payment(tx, &p)).await
+        self.record(Owned::Payment(payment.clone())).await
     }
 
     async fn create_credit_memo(&self, memo: &CreditMemo) -> Result<Recorded, Error> {
-        let m = memo.clone();
-        self.write(move |tx| post::create_credit_memo(tx, &m)).await
+        self.record(Owned::CreditMemo(memo.clone())).await
     }
 
     async fn post_journal_entry(&self, entry: &JournalEntry) -> Result<Recorded, Error> {
-        let e = entry.clone();
-        self.write(move |tx| post::post_journal_entry(tx, &e)).await
+        self.record(Owned::JournalEntry(entry.clone())).await
     }
 
     async fn record_dispute(&self, dispute: &Dispute) -> Result<Recorded, Error> {
-        let d = dispute.clone();
-        self.write(move |tx| post::record_dispute(tx, &d)).await
+        self.record(Owned::Dispute(dispute.clone())).await
     }
 
     async fn find_by_external_ref(&self, external_ref: &str) -> Result<Option<DocumentRef>, Error> {
         let r = external_ref.to_owned();
-        self.read(move |c| post::find(c, &r)).await
+        on_backend!(self, read(move |c| post::find(c, &r)), |pg| pg
+            .find(external_ref))
     }
 
     async fn open_receivables(&self) -> Result<Vec<OpenReceivable>, Error> {
-        self.read(reports::open_receivables).await
+        on_backend!(self, read(reports::open_receivables), |pg| pg
+            .open_receivables())
     }
 
     /// One transaction for all: a document that fails undoes the ones before it.
     async fn record_all(&self, documents: &[NewDocument<'_>]) -> Result<Vec<Recorded>, Error> {
-        let owned: Vec<Owned> = documents.iter().map(Owned::of).collect();
-        self.write(move |tx| owned.iter().map(|document| document.post(tx)).collect())
-            .await
+        match &self.backend {
+            Backend::Sqlite(db) => {
+                let owned: Vec<Owned> = documents.iter().map(Owned::of).collect();
+                Ok(db
+                    .write(move |tx| owned.iter().map(|document| document.post(tx)).collect())
+                    .await?)
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pg) => {
+                let documents: Vec<postgres::Doc<'_>> =
+                    documents.iter().map(|d| postgres::Doc::New(*d)).collect();
+                pg.record(&documents).await
+            }
+        }
     }
 }
 
-/// A document of [`Erp::record_all`], owned for the ledger's thread.
+impl LocalLedger {
+    /// Writes one document atomically: kept if it succeeds, rolled back if not.
+    async fn record(&self, document: Owned) -> Result<Recorded, Error> {
+        match &self.backend {
+            Backend::Sqlite(db) => Ok(db.write(move |tx| document.post(tx)).await?),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pg) => pg.record_one(document.borrowed()).await,
+        }
+    }
+}
+
+/// A document, owned for the SQLite ledger's thread.
 enum Owned {
     Customer(Customer),
     SalesOrder(SalesOrder),
@@ -228,6 +319,7 @@ enum Owned {
     Payment(Payment),
     CreditMemo(CreditMemo),
     JournalEntry(JournalEntry),
+    Dispute(Dispute),
 }
 
 impl Owned {
@@ -250,6 +342,21 @@ impl Owned {
             Self::Payment(p) => post::post_payment(tx, p),
             Self::CreditMemo(m) => post::create_credit_memo(tx, m),
             Self::JournalEntry(e) => post::post_journal_entry(tx, e),
+            Self::Dispute(d) => post::record_dispute(tx, d),
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    fn borrowed(&self) -> postgres::Doc<'_> {
+        use postgres::Doc;
+        match self {
+            Self::Customer(c) => Doc::New(NewDocument::Customer(c)),
+            Self::SalesOrder(o) => Doc::New(NewDocument::SalesOrder(o)),
+            Self::Invoice(i) => Doc::New(NewDocument::Invoice(i)),
+            Self::Payment(p) => Doc::New(NewDocument::Payment(p)),
+            Self::CreditMemo(m) => Doc::New(NewDocument::CreditMemo(m)),
+            Self::JournalEntry(e) => Doc::New(NewDocument::JournalEntry(e)),
+            Self::Dispute(d) => Doc::Dispute(d),
         }
     }
 }

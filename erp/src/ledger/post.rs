@@ -22,6 +22,15 @@ fn existing(
         .prepare_cached("SELECT id, kind FROM documents WHERE external_ref = ?1")?
         .query_row([external_ref], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
+    of_kind(row, external_ref, kind)
+}
+
+/// A found document's id if it is of `kind`, a conflict if it is of another.
+pub(crate) fn of_kind(
+    row: Option<(i64, String)>,
+    external_ref: &str,
+    kind: DocumentKind,
+) -> Result<Option<i64>, Error> {
     match row {
         None => Ok(None),
         Some((id, k)) if k == kind.as_str() => Ok(Some(id)),
@@ -39,7 +48,7 @@ pub(crate) fn corrupt(path: &str) -> Error {
     }
 }
 
-fn recorded(kind: DocumentKind, id: i64, external_ref: &str, created: bool) -> Recorded {
+pub(crate) fn recorded(kind: DocumentKind, id: i64, external_ref: &str, created: bool) -> Recorded {
     Recorded {
         document: DocumentRef {
             kind,
@@ -94,13 +103,7 @@ fn post_journal(
     memo: &str,
     lines: &[JournalLine],
 ) -> Result<(), Error> {
-    // Documents build lines for every component (tax, shipping, fee); the absent ones are 0.
-    let owned: Vec<JournalLine> = lines
-        .iter()
-        .filter(|l| l.amount.minor != 0)
-        .cloned()
-        .collect();
-    let currency = check_balanced(&owned)?;
+    let (owned, currency) = balanced_lines(lines)?;
     conn.prepare_cached(
         "INSERT INTO journals (doc_id, date, memo, currency) VALUES (?1, ?2, ?3, ?4)",
     )?
@@ -113,10 +116,7 @@ fn post_journal(
     let journal_id = conn.last_insert_rowid();
     for (n, line) in owned.iter().enumerate() {
         let code = ensure_account(conn, &line.account)?;
-        let (debit, credit) = match line.side {
-            Side::Debit => (line.amount.minor, 0),
-            Side::Credit => (0, line.amount.minor),
-        };
+        let (debit, credit) = debit_credit(line);
         conn.prepare_cached(
             "INSERT INTO journal_lines (journal_id, line_no, account_code, debit, credit, label)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -126,6 +126,29 @@ fn post_journal(
         ])?;
     }
     Ok(())
+}
+
+/// The lines of a journal to write, without the zero ones, and its currency; an unbalanced
+/// journal is refused before anything is written.
+pub(crate) fn balanced_lines(
+    lines: &[JournalLine],
+) -> Result<(Vec<JournalLine>, CurrencyCode), Error> {
+    // Documents build lines for every component (tax, shipping, fee); the absent ones are 0.
+    let owned: Vec<JournalLine> = lines
+        .iter()
+        .filter(|l| l.amount.minor != 0)
+        .cloned()
+        .collect();
+    let currency = check_balanced(&owned)?;
+    Ok((owned, currency))
+}
+
+/// A line's `(debit, credit)` columns.
+pub(crate) fn debit_credit(line: &JournalLine) -> (i64, i64) {
+    match line.side {
+        Side::Debit => (line.amount.minor, 0),
+        Side::Credit => (0, line.amount.minor),
+    }
 }
 
 fn line(account: Account, side: Side, amount: Money) -> JournalLine {
@@ -239,19 +262,26 @@ pub(crate) fn create_invoice(conn: &Connection, inv: &Invoice) -> Result<Recorde
         total.minor
     ])?;
     insert_lines(conn, id, &inv.lines)?;
-    post_journal(
-        conn,
-        id,
-        inv.invoice_date,
-        &format!("Invoice {}", inv.external_ref),
-        &[
+    let (memo, lines) = invoice_journal(inv, total, subtotal);
+    post_journal(conn, id, inv.invoice_date, &memo, &lines)?;
+    Ok(recorded(DocumentKind::Invoice, id, &inv.external_ref, true))
+}
+
+/// An invoice's journal: its memo and lines.
+pub(crate) fn invoice_journal(
+    inv: &Invoice,
+    total: Money,
+    subtotal: Money,
+) -> (String, Vec<JournalLine>) {
+    (
+        format!("Invoice {}", inv.external_ref),
+        vec![
             line(Account::Receivables, Side::Debit, total),
             line(Account::Revenue, Side::Credit, subtotal),
             line(Account::TaxPayable, Side::Credit, inv.tax),
             line(Account::ShippingIncome, Side::Credit, inv.shipping),
         ],
-    )?;
-    Ok(recorded(DocumentKind::Invoice, id, &inv.external_ref, true))
+    )
 }
 
 /// An invoice's id, currency, total, credits so far and open balance.
@@ -261,6 +291,25 @@ pub(crate) struct InvoiceState {
     pub total: i64,
     pub credited: i64,
     pub open: i64,
+}
+
+impl InvoiceState {
+    /// From the columns of [`INVOICE_STATE_SQL`].
+    pub(crate) fn of(
+        id: i64,
+        currency: &str,
+        total: i64,
+        credited: i64,
+        paid_net: i64,
+    ) -> Result<Self, Error> {
+        Ok(Self {
+            id,
+            currency: CurrencyCode::new(currency).map_err(|_| corrupt("invoices.currency"))?,
+            total,
+            credited,
+            open: total - credited - paid_net,
+        })
+    }
 }
 
 pub(crate) const INVOICE_STATE_SQL: &str = "
@@ -281,17 +330,10 @@ fn invoice_state(conn: &Connection, invoice_ref: &str) -> Result<InvoiceState, E
     let (id, currency, total, credited, paid_net) = conn
         .prepare_cached(&format!("{INVOICE_STATE_SQL} WHERE i.doc_id = ?1"))?
         .query_row([id], invoice_state_row)?;
-    let currency = CurrencyCode::new(&currency).map_err(|_| corrupt("invoices.currency"))?;
-    Ok(InvoiceState {
-        id,
-        currency,
-        total,
-        credited,
-        open: total - credited - paid_net,
-    })
+    InvoiceState::of(id, &currency, total, credited, paid_net)
 }
 
-fn same_currency(expected: CurrencyCode, found: CurrencyCode) -> Result<(), Error> {
+pub(crate) fn same_currency(expected: CurrencyCode, found: CurrencyCode) -> Result<(), Error> {
     if expected == found {
         Ok(())
     } else {
@@ -299,13 +341,12 @@ fn same_currency(expected: CurrencyCode, found: CurrencyCode) -> Result<(), Erro
     }
 }
 
-pub(crate) fn post_payment(conn: &Connection, p: &Payment) -> Result<Recorded, Error> {
-    crate::models::require_ref(&p.external_ref)?;
-    if let Some(id) = existing(conn, &p.external_ref, DocumentKind::Payment)? {
-        return Ok(recorded(DocumentKind::Payment, id, &p.external_ref, false));
-    }
-    let fee = p.validate()?;
-    let inv = invoice_state(conn, &p.invoice_ref)?;
+/// A payment's journal lines, after checking it against its invoice (currency, open balance).
+pub(crate) fn payment_journal(
+    p: &Payment,
+    fee: Money,
+    inv: &InvoiceState,
+) -> Result<Vec<JournalLine>, Error> {
     same_currency(inv.currency, p.amount.currency)?;
     same_currency(inv.currency, fee.currency)?;
     let clearing = Account::Clearing(p.gateway.clone());
@@ -341,11 +382,35 @@ pub(crate) fn post_payment(conn: &Connection, p: &Payment) -> Result<Recorded, E
             ]
         }
     };
-    let id = insert_document(conn, &p.external_ref, DocumentKind::Payment)?;
-    let direction = match p.direction {
+    Ok(lines)
+}
+
+/// The `payments.direction` of a payment.
+pub(crate) fn direction(p: &Payment) -> &'static str {
+    match p.direction {
         PaymentDirection::Received => "received",
         PaymentDirection::Refunded => "refunded",
-    };
+    }
+}
+
+/// A payment's journal memo.
+pub(crate) fn payment_memo(p: &Payment) -> String {
+    format!(
+        "Payment {} ({} {})",
+        p.external_ref, p.gateway, p.transaction_id
+    )
+}
+
+pub(crate) fn post_payment(conn: &Connection, p: &Payment) -> Result<Recorded, Error> {
+    crate::models::require_ref(&p.external_ref)?;
+    if let Some(id) = existing(conn, &p.external_ref, DocumentKind::Payment)? {
+        return Ok(recorded(DocumentKind::Payment, id, &p.external_ref, false));
+    }
+    let fee = p.validate()?;
+    let inv = invoice_state(conn, &p.invoice_ref)?;
+    let lines = payment_journal(p, fee, &inv)?;
+    let id = insert_document(conn, &p.external_ref, DocumentKind::Payment)?;
+    let direction = direction(p);
     conn.prepare_cached(
         "INSERT INTO payments (doc_id, invoice_id, direction, gateway, transaction_id, amount, fee,
                                currency, date)
@@ -362,12 +427,29 @@ pub(crate) fn post_payment(conn: &Connection, p: &Payment) -> Result<Recorded, E
         inv.currency.as_str(),
         crate::date::text(p.date)
     ])?;
-    let memo = format!(
-        "Payment {} ({} {})",
-        p.external_ref, p.gateway, p.transaction_id
-    );
-    post_journal(conn, id, p.date, &memo, &lines)?;
+    post_journal(conn, id, p.date, &payment_memo(p), &lines)?;
     Ok(recorded(DocumentKind::Payment, id, &p.external_ref, true))
+}
+
+/// A credit memo's journal (memo and lines), after checking it against its invoice.
+pub(crate) fn credit_memo_journal(
+    m: &CreditMemo,
+    inv: &InvoiceState,
+) -> Result<(String, Vec<JournalLine>), Error> {
+    same_currency(inv.currency, m.amount.currency)?;
+    if m.amount.minor > inv.total - inv.credited {
+        return Err(Error::InvalidDocument(format!(
+            "credit {} exceeds what is left to credit on invoice {}",
+            m.amount, m.invoice_ref
+        )));
+    }
+    Ok((
+        format!("Credit memo {}", m.external_ref),
+        vec![
+            line(Account::Refunds, Side::Debit, m.amount),
+            line(Account::Receivables, Side::Credit, m.amount),
+        ],
+    ))
 }
 
 pub(crate) fn create_credit_memo(conn: &Connection, m: &CreditMemo) -> Result<Recorded, Error> {
@@ -382,13 +464,7 @@ pub(crate) fn create_credit_memo(conn: &Connection, m: &CreditMemo) -> Result<Re
     }
     m.validate()?;
     let inv = invoice_state(conn, &m.invoice_ref)?;
-    same_currency(inv.currency, m.amount.currency)?;
-    if m.amount.minor > inv.total - inv.credited {
-        return Err(Error::InvalidDocument(format!(
-            "credit {} exceeds what is left to credit on invoice {}",
-            m.amount, m.invoice_ref
-        )));
-    }
+    let (memo, lines) = credit_memo_journal(m, &inv)?;
     let id = insert_document(conn, &m.external_ref, DocumentKind::CreditMemo)?;
     conn.prepare_cached(
         "INSERT INTO credit_memos (doc_id, invoice_id, date, amount, currency, reason)
@@ -402,16 +478,7 @@ pub(crate) fn create_credit_memo(conn: &Connection, m: &CreditMemo) -> Result<Re
         inv.currency.as_str(),
         m.reason
     ])?;
-    post_journal(
-        conn,
-        id,
-        m.date,
-        &format!("Credit memo {}", m.external_ref),
-        &[
-            line(Account::Refunds, Side::Debit, m.amount),
-            line(Account::Receivables, Side::Credit, m.amount),
-        ],
-    )?;
+    post_journal(conn, id, m.date, &memo, &lines)?;
     Ok(recorded(
         DocumentKind::CreditMemo,
         id,
@@ -441,6 +508,38 @@ pub(crate) fn post_journal_entry(conn: &Connection, e: &JournalEntry) -> Result<
     ))
 }
 
+/// The `disputes.stage` of a dispute.
+pub(crate) fn stage(d: &Dispute) -> &'static str {
+    match d.stage {
+        DisputeStage::Opened => "opened",
+        DisputeStage::Won => "won",
+        DisputeStage::Lost => "lost",
+    }
+}
+
+/// A dispute stage's journal (memo and lines); a lost dispute moves no money (its opening did).
+pub(crate) fn dispute_journal(d: &Dispute, withdrawn: Money) -> Option<(String, Vec<JournalLine>)> {
+    let clearing = Account::Clearing(d.gateway.clone());
+    let memo = format!("Dispute {} {} ({})", d.dispute_id, stage(d), d.gateway);
+    match d.stage {
+        DisputeStage::Opened => Some((
+            memo,
+            vec![
+                line(Account::Chargebacks, Side::Debit, withdrawn),
+                line(clearing, Side::Credit, withdrawn),
+            ],
+        )),
+        DisputeStage::Won => Some((
+            memo,
+            vec![
+                line(clearing, Side::Debit, d.amount),
+                line(Account::Chargebacks, Side::Credit, d.amount),
+            ],
+        )),
+        DisputeStage::Lost => None,
+    }
+}
+
 pub(crate) fn record_dispute(conn: &Connection, d: &Dispute) -> Result<Recorded, Error> {
     crate::models::require_ref(&d.external_ref)?;
     if let Some(id) = existing(conn, &d.external_ref, DocumentKind::Dispute)? {
@@ -454,11 +553,7 @@ pub(crate) fn record_dispute(conn: &Connection, d: &Dispute) -> Result<Recorded,
         .map(|r| require(conn, r, DocumentKind::Payment))
         .transpose()?;
     let id = insert_document(conn, &d.external_ref, DocumentKind::Dispute)?;
-    let stage = match d.stage {
-        DisputeStage::Opened => "opened",
-        DisputeStage::Won => "won",
-        DisputeStage::Lost => "lost",
-    };
+    let stage = stage(d);
     conn.prepare_cached(
         "INSERT INTO disputes (doc_id, payment_id, gateway, dispute_id, stage, amount, fee,
                                currency, reason, date)
@@ -476,30 +571,8 @@ pub(crate) fn record_dispute(conn: &Connection, d: &Dispute) -> Result<Recorded,
         d.reason,
         crate::date::text(d.date)
     ])?;
-    let clearing = Account::Clearing(d.gateway.clone());
-    let memo = format!("Dispute {} {stage} ({})", d.dispute_id, d.gateway);
-    match d.stage {
-        DisputeStage::Opened => post_journal(
-            conn,
-            id,
-            d.date,
-            &memo,
-            &[
-                line(Account::Chargebacks, Side::Debit, withdrawn),
-                line(clearing, Side::Credit, withdrawn),
-            ],
-        )?,
-        DisputeStage::Won => post_journal(
-            conn,
-            id,
-            d.date,
-            &memo,
-            &[
-                line(clearing, Side::Debit, d.amount),
-                line(Account::Chargebacks, Side::Credit, d.amount),
-            ],
-        )?,
-        DisputeStage::Lost => {}
+    if let Some((memo, lines)) = dispute_journal(d, withdrawn) {
+        post_journal(conn, id, d.date, &memo, &lines)?;
     }
     Ok(recorded(DocumentKind::Dispute, id, &d.external_ref, true))
 }
@@ -521,18 +594,33 @@ pub(crate) fn customer(conn: &Connection, external_ref: &str) -> Result<Option<C
     })?;
     let mut vault_ids = Vec::new();
     for row in rows {
-        let (gateway, vault_id) = row?;
-        vault_ids.push(VaultId {
-            gateway: Gateway::new(&gateway).map_err(|_| corrupt("vault_ids.gateway"))?,
-            vault_id,
-        });
+        vault_ids.push(row?);
     }
-    Ok(Some(Customer {
+    customer_of(external_ref, name, email, vault_ids).map(Some)
+}
+
+/// A customer from its stored columns and `(gateway, vault id)` rows.
+pub(crate) fn customer_of(
+    external_ref: &str,
+    name: String,
+    email: Option<String>,
+    vault_ids: Vec<(String, String)>,
+) -> Result<Customer, Error> {
+    let vault_ids = vault_ids
+        .into_iter()
+        .map(|(gateway, vault_id)| {
+            Ok(VaultId {
+                gateway: Gateway::new(&gateway).map_err(|_| corrupt("vault_ids.gateway"))?,
+                vault_id,
+            })
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(Customer {
         external_ref: external_ref.to_owned(),
         name,
         email,
         vault_ids,
-    }))
+    })
 }
 
 pub(crate) fn find(conn: &Connection, external_ref: &str) -> Result<Option<DocumentRef>, Error> {
@@ -540,12 +628,15 @@ pub(crate) fn find(conn: &Connection, external_ref: &str) -> Result<Option<Docum
         .prepare_cached("SELECT id, kind FROM documents WHERE external_ref = ?1")?
         .query_row([external_ref], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    row.map(|(id, kind)| {
-        Ok(DocumentRef {
-            kind: DocumentKind::parse(&kind).ok_or_else(|| corrupt("documents.kind"))?,
-            id: DocumentId(id.to_string()),
-            external_ref: external_ref.to_owned(),
-        })
+    row.map(|(id, kind)| document_ref(external_ref, id, &kind))
+        .transpose()
+}
+
+/// A stored document's reference from its id and kind.
+pub(crate) fn document_ref(external_ref: &str, id: i64, kind: &str) -> Result<DocumentRef, Error> {
+    Ok(DocumentRef {
+        kind: DocumentKind::parse(kind).ok_or_else(|| corrupt("documents.kind"))?,
+        id: DocumentId(id.to_string()),
+        external_ref: external_ref.to_owned(),
     })
-    .transpose()
 }

@@ -103,20 +103,24 @@ pub(crate) fn trial_balance(conn: &Connection) -> Result<Vec<TrialBalanceLine>, 
             r.get::<_, i64>(5)?,
         ))
     })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (code, name, kind, cur, debit, credit) = row?;
-        out.push(TrialBalanceLine {
-            code,
-            name,
-            kind: AccountKind::parse(&kind).ok_or_else(|| corrupt("accounts.kind"))?,
-            currency: currency(&cur, "journals.currency")?,
-            debit,
-            credit,
-            balance: debit - credit,
-        });
-    }
-    Ok(out)
+    rows.map(|row| trial_balance_line(row?)).collect()
+}
+
+/// The row of one account and currency (code, name, kind, currency, debits, credits).
+pub(crate) type TrialBalanceRow = (String, String, String, String, i64, i64);
+
+pub(crate) fn trial_balance_line(
+    (code, name, kind, cur, debit, credit): TrialBalanceRow,
+) -> Result<TrialBalanceLine, Error> {
+    Ok(TrialBalanceLine {
+        code,
+        name,
+        kind: AccountKind::parse(&kind).ok_or_else(|| corrupt("accounts.kind"))?,
+        currency: currency(&cur, "journals.currency")?,
+        debit,
+        credit,
+        balance: debit - credit,
+    })
 }
 
 pub(crate) fn verify_journals(conn: &Connection) -> Result<(), Error> {
@@ -133,6 +137,11 @@ pub(crate) fn verify_journals(conn: &Connection) -> Result<(), Error> {
             rusqlite::Error::QueryReturnedNoRows => Ok(None),
             e => Err(e),
         })?;
+    unbalanced(row)
+}
+
+/// The outcome of the audit, from the first unbalanced journal's debits, credits and currency.
+pub(crate) fn unbalanced(row: Option<(i64, i64, String)>) -> Result<(), Error> {
     match row {
         None => Ok(()),
         Some((debits, credits, cur)) => Err(Error::Unbalanced {
@@ -163,34 +172,49 @@ pub(crate) fn open_receivables(conn: &Connection) -> Result<Vec<OpenReceivable>,
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let ((id, cur, total, credited, paid_net), inv_ref, cust_ref, inv_date, due) = row?;
-        let open = total - credited - paid_net;
-        if open <= 0 {
-            continue;
-        }
-        let cur = currency(&cur, "invoices.currency")?;
-        out.push(OpenReceivable {
-            invoice: DocumentRef {
-                kind: DocumentKind::Invoice,
-                id: DocumentId(id.to_string()),
-                external_ref: inv_ref,
-            },
-            customer_ref: cust_ref,
-            invoice_date: date(&inv_date, "invoices.invoice_date")?,
-            due_date: date(&due, "invoices.due_date")?,
-            total: Money::new(total, cur),
-            open: Money::new(open, cur),
-        });
+        out.extend(open_receivable(row?)?);
     }
     Ok(out)
+}
+
+/// An invoice's state ([`INVOICE_STATE_SQL`]'s columns), its reference, its customer's, its date
+/// and due date.
+pub(crate) type InvoiceRow = ((i64, String, i64, i64, i64), String, String, String, String);
+
+/// The invoice as an open receivable, `None` once nothing is left to pay.
+pub(crate) fn open_receivable(
+    ((id, cur, total, credited, paid_net), inv_ref, cust_ref, inv_date, due): InvoiceRow,
+) -> Result<Option<OpenReceivable>, Error> {
+    let open = total - credited - paid_net;
+    if open <= 0 {
+        return Ok(None);
+    }
+    let cur = currency(&cur, "invoices.currency")?;
+    Ok(Some(OpenReceivable {
+        invoice: DocumentRef {
+            kind: DocumentKind::Invoice,
+            id: DocumentId(id.to_string()),
+            external_ref: inv_ref,
+        },
+        customer_ref: cust_ref,
+        invoice_date: date(&inv_date, "invoices.invoice_date")?,
+        due_date: date(&due, "invoices.due_date")?,
+        total: Money::new(total, cur),
+        open: Money::new(open, cur),
+    }))
 }
 
 pub(crate) fn aged_receivables(
     conn: &Connection,
     as_of: Date,
 ) -> Result<Vec<AgedReceivable>, Error> {
+    Ok(age(open_receivables(conn)?, as_of))
+}
+
+/// Open receivables bucketed per customer and currency by days past due at `as_of`.
+pub(crate) fn age(open: Vec<OpenReceivable>, as_of: Date) -> Vec<AgedReceivable> {
     let mut buckets: BTreeMap<(String, CurrencyCode), AgedReceivable> = BTreeMap::new();
-    for r in open_receivables(conn)? {
+    for r in open {
         let days = (as_of - r.due_date).whole_days();
         let entry = buckets
             .entry((r.customer_ref.clone(), r.open.currency))
@@ -214,7 +238,7 @@ pub(crate) fn aged_receivables(
         *slot += r.open.minor;
         entry.total += r.open.minor;
     }
-    Ok(buckets.into_values().collect())
+    buckets.into_values().collect()
 }
 
 pub(crate) fn receivables_check(conn: &Connection) -> Result<Vec<ReceivablesCheck>, Error> {
@@ -242,17 +266,21 @@ pub(crate) fn receivables_check(conn: &Connection) -> Result<Vec<ReceivablesChec
             r.get(5)?,
         ))
     })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (cur, invoiced, credited, received, refunded, ledger_balance) = row?;
-        out.push(ReceivablesCheck {
-            currency: currency(&cur, "invoices.currency")?,
-            invoiced,
-            credited,
-            received,
-            refunded,
-            ledger_balance,
-        });
-    }
-    Ok(out)
+    rows.map(|row| receivables_line(row?)).collect()
+}
+
+/// One currency's sums: invoiced, credited, received, refunded, receivables balance.
+pub(crate) type ReceivablesRow = (String, i64, i64, i64, i64, i64);
+
+pub(crate) fn receivables_line(
+    (cur, invoiced, credited, received, refunded, ledger_balance): ReceivablesRow,
+) -> Result<ReceivablesCheck, Error> {
+    Ok(ReceivablesCheck {
+        currency: currency(&cur, "invoices.currency")?,
+        invoiced,
+        credited,
+        received,
+        refunded,
+        ledger_balance,
+    })
 }

@@ -1,3 +1,9 @@
+//! The ledger's conformance suite: every test body here runs on SQLite (`ledger::sqlite::*`,
+//! an in-memory ledger) and on PostgreSQL (`ledger::postgres::*`, a fresh database of the shared
+//! `pg_testkit` cluster each; no PostgreSQL is a failure, not a skip). Tests of the SQLite file
+//! (`ledger::sqlite_file::*`) and of several processes sharing one PostgreSQL database
+//! (`ledger::postgres_shared::*`) follow.
+
 use erp::{
     Account, AccountKind, CreditMemo, Dispute, DisputeStage, DocumentKind, Erp, Error, Gateway,
     JournalEntry, JournalLine, LineItem, LocalLedger, Money, PaymentDirection, SalesOrder, Side,
@@ -5,8 +11,34 @@ use erp::{
 
 use super::{customer, day, invoice, payment, usd};
 
-async fn ledger_with_invoice() -> LocalLedger {
-    let l = LocalLedger::open_in_memory().unwrap();
+/// Which backend a test body runs on; each call of [`Backend::ledger`] is a new, empty ledger.
+#[derive(Clone, Copy)]
+enum Backend {
+    Sqlite,
+    #[cfg(feature = "postgres")]
+    Postgres,
+}
+
+impl Backend {
+    async fn ledger(self) -> LocalLedger {
+        match self {
+            Self::Sqlite => LocalLedger::open_in_memory().unwrap(),
+            #[cfg(feature = "postgres")]
+            Self::Postgres => LocalLedger::connect(&pg_database().await).await.unwrap(),
+        }
+    }
+}
+
+/// A fresh database of the shared cluster (started on first use, off the async threads).
+#[cfg(feature = "postgres")]
+async fn pg_database() -> String {
+    tokio::task::spawn_blocking(|| pg_testkit::shared().fresh_database().unwrap())
+        .await
+        .unwrap()
+}
+
+async fn ledger_with_invoice(b: Backend) -> LocalLedger {
+    let l = b.ledger().await;
     l.upsert_customer(&customer("c1")).await.unwrap();
     l.create_invoice(&invoice("inv1", "c1")).await.unwrap();
     l
@@ -25,9 +57,8 @@ fn jl(account: Account, side: Side, minor: i64) -> JournalLine {
     }
 }
 
-#[tokio::test]
-async fn invoice_and_payment_post_balanced_journals() {
-    let l = ledger_with_invoice().await;
+async fn invoice_and_payment_post_balanced_journals(b: Backend) {
+    let l = ledger_with_invoice(b).await;
     l.post_payment(&payment("p1", "inv1", 3740, 139))
         .await
         .unwrap();
@@ -43,9 +74,8 @@ async fn invoice_and_payment_post_balanced_journals() {
     l.verify_journals().await.unwrap();
 }
 
-#[tokio::test]
-async fn every_create_is_idempotent_by_external_ref() {
-    let l = ledger_with_invoice().await;
+async fn every_create_is_idempotent_by_external_ref(b: Backend) {
+    let l = ledger_with_invoice(b).await;
     let order = SalesOrder {
         external_ref: "so1".into(),
         customer_ref: "c1".into(),
@@ -124,9 +154,8 @@ async fn every_create_is_idempotent_by_external_ref() {
     assert_eq!(l.find_by_external_ref("nope").await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn unbalanced_entry_is_rejected_and_nothing_is_written() {
-    let l = LocalLedger::open_in_memory().unwrap();
+async fn unbalanced_entry_is_rejected_and_nothing_is_written(b: Backend) {
+    let l = b.ledger().await;
     let entry = JournalEntry {
         external_ref: "je-bad".into(),
         date: day(4),
@@ -152,9 +181,8 @@ async fn unbalanced_entry_is_rejected_and_nothing_is_written() {
     assert!(l.trial_balance().await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn other_accounts_must_be_in_the_chart() {
-    let l = LocalLedger::open_in_memory().unwrap();
+async fn other_accounts_must_be_in_the_chart(b: Backend) {
+    let l = b.ledger().await;
     let entry = JournalEntry {
         external_ref: "je-x".into(),
         date: day(4),
@@ -181,9 +209,8 @@ async fn other_accounts_must_be_in_the_chart() {
     assert!(l.post_journal_entry(&entry).await.unwrap().created);
 }
 
-#[tokio::test]
-async fn rules_of_the_ledger_are_typed_errors() {
-    let l = ledger_with_invoice().await;
+async fn rules_of_the_ledger_are_typed_errors(b: Backend) {
+    let l = ledger_with_invoice(b).await;
     let err = l
         .post_payment(&payment("p-over", "inv1", 3741, 0))
         .await
@@ -248,9 +275,8 @@ async fn rules_of_the_ledger_are_typed_errors() {
     l.verify_journals().await.unwrap();
 }
 
-#[tokio::test]
-async fn refund_flow_credit_memo_then_refund_payment() {
-    let l = ledger_with_invoice().await;
+async fn refund_flow_credit_memo_then_refund_payment(b: Backend) {
+    let l = ledger_with_invoice(b).await;
     l.post_payment(&payment("p1", "inv1", 3740, 0))
         .await
         .unwrap();
@@ -291,9 +317,8 @@ async fn refund_flow_credit_memo_then_refund_payment() {
     ));
 }
 
-#[tokio::test]
-async fn disputes_move_money_between_clearing_and_chargebacks() {
-    let l = ledger_with_invoice().await;
+async fn disputes_move_money_between_clearing_and_chargebacks(b: Backend) {
+    let l = ledger_with_invoice(b).await;
     l.post_payment(&payment("p1", "inv1", 3740, 0))
         .await
         .unwrap();
@@ -324,9 +349,8 @@ async fn disputes_move_money_between_clearing_and_chargebacks() {
     assert_eq!(tb, l.trial_balance().await.unwrap());
 }
 
-#[tokio::test]
-async fn aged_receivables_buckets_by_days_past_due() {
-    let l = ledger_with_invoice().await;
+async fn aged_receivables_buckets_by_days_past_due(b: Backend) {
+    let l = ledger_with_invoice(b).await;
     let mut old = invoice("inv-old", "c1");
     old.due_date = time::macros::date!(2026 - 07 - 01);
     l.create_invoice(&old).await.unwrap();
@@ -348,9 +372,8 @@ async fn aged_receivables_buckets_by_days_past_due() {
     assert_eq!(aged[0].current, 2740);
 }
 
-#[tokio::test]
-async fn customer_upsert_updates_and_merges_vault_ids() {
-    let l = LocalLedger::open_in_memory().unwrap();
+async fn customer_upsert_updates_and_merges_vault_ids(b: Backend) {
+    let l = b.ledger().await;
     let first = l.upsert_customer(&customer("c1")).await.unwrap();
     let mut c = customer("c1");
     c.name = "Ada King".into();
@@ -369,176 +392,6 @@ async fn customer_upsert_updates_and_merges_vault_ids() {
     l.upsert_customer(&again).await.unwrap();
     assert_eq!(l.customer("c1").await.unwrap(), Some(c));
     assert_eq!(l.customer("nobody").await.unwrap(), None);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_writers_on_one_file_lose_and_duplicate_nothing() {
-    let dir = std::env::temp_dir().join(format!("erp-ledger-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("concurrent.sqlite3");
-    let _ = std::fs::remove_file(&path);
-    let a = LocalLedger::open(&path).await.unwrap();
-    // Clones share the file's one connection: one process per file.
-    let b = a.clone();
-    a.upsert_customer(&customer("c1")).await.unwrap();
-    let mut tasks = Vec::new();
-    for t in 0..8 {
-        let l = if t % 2 == 0 { a.clone() } else { b.clone() };
-        tasks.push(tokio::spawn(async move {
-            let mut created = 0;
-            for i in 0..10 {
-                // Every task writes the same 10 invoices and payments: each must exist once.
-                let r = l
-                    .create_invoice(&invoice(&format!("inv{i}"), "c1"))
-                    .await
-                    .unwrap();
-                created += usize::from(r.created);
-                let r = l
-                    .post_payment(&payment(&format!("p{i}"), &format!("inv{i}"), 1000, 30))
-                    .await
-                    .unwrap();
-                created += usize::from(r.created);
-                // And one invoice of its own.
-                if i == 0 {
-                    let r = l
-                        .create_invoice(&invoice(&format!("own{t}"), "c1"))
-                        .await
-                        .unwrap();
-                    created += usize::from(r.created);
-                }
-            }
-            created
-        }));
-    }
-    let mut created = 0;
-    for t in tasks {
-        created += t.await.unwrap();
-    }
-    assert_eq!(created, 10 + 10 + 8);
-    let check = b.receivables_check().await.unwrap();
-    assert_eq!(check[0].invoiced, 18 * 3740);
-    assert_eq!(check[0].received, 10 * 1000);
-    assert!(check[0].is_consistent());
-    a.verify_journals().await.unwrap();
-    drop((a, b));
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// Restores a file's permissions (or immutable flag) when the test ends, pass or fail.
-struct Unwritable {
-    path: std::path::PathBuf,
-    immutable: bool,
-}
-
-impl Unwritable {
-    /// `chattr +i` as root (whom permission bits do not stop), `chmod 0444` otherwise; panics
-    /// if the file can still be opened for writing, so the test never passes on nothing.
-    fn new(path: &std::path::Path) -> Self {
-        let immutable = std::process::Command::new("id")
-            .arg("-u")
-            .output()
-            .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
-        if immutable {
-            let status = std::process::Command::new("chattr")
-                .arg("+i")
-                .arg(path)
-                .status();
-            assert!(
-                status.as_ref().is_ok_and(|s| s.success()),
-                "running as root and `chattr +i` failed ({status:?}): needs a file system with \
-                 the immutable attribute (ext4, xfs, btrfs), or a non-root user"
-            );
-        } else {
-            let mut permissions = std::fs::metadata(path).unwrap().permissions();
-            permissions.set_readonly(true);
-            std::fs::set_permissions(path, permissions).unwrap();
-        }
-        let guard = Self {
-            path: path.to_owned(),
-            immutable,
-        };
-        assert!(
-            std::fs::OpenOptions::new().write(true).open(path).is_err(),
-            "could not make {} unwritable",
-            path.display()
-        );
-        guard
-    }
-}
-
-impl Drop for Unwritable {
-    fn drop(&mut self) {
-        if self.immutable {
-            let _ = std::process::Command::new("chattr")
-                .arg("-i")
-                .arg(&self.path)
-                .status();
-        } else if let Ok(metadata) = std::fs::metadata(&self.path) {
-            let mut permissions = metadata.permissions();
-            #[allow(clippy::permissions_set_readonly_false)]
-            permissions.set_readonly(false);
-            let _ = std::fs::set_permissions(&self.path, permissions);
-        }
-    }
-}
-
-#[tokio::test]
-async fn a_ledger_file_that_cannot_be_written_is_refused_with_its_path() {
-    let dir = std::env::temp_dir().join(format!("erp-ledger-ro-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("books.sqlite3");
-    let _ = std::fs::remove_file(&path);
-    // A valid ledger, closed synchronously so that no thread still holds it.
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute_batch("CREATE TABLE accounts (code TEXT PRIMARY KEY)")
-        .unwrap();
-    let guard = Unwritable::new(&path);
-    let err = LocalLedger::open(&path).await.unwrap_err();
-    drop(guard);
-    match &err {
-        erp::Error::LedgerFile {
-            path: named,
-            source,
-        } => {
-            assert_eq!(named, &path);
-            assert!(
-                matches!(source, sqlite_batch::Error::ReadOnly { .. }),
-                "{source:?}"
-            );
-        }
-        other => panic!("expected LedgerFile, got {other:?}"),
-    }
-    assert!(err.to_string().contains("cannot be written"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-#[tokio::test]
-async fn a_second_open_of_the_same_ledger_file_is_refused() {
-    let dir = std::env::temp_dir().join(format!("erp-ledger-lock-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("books.sqlite3");
-    let _ = std::fs::remove_file(&path);
-    let first = LocalLedger::open(&path).await.unwrap();
-    first.upsert_customer(&customer("c1")).await.unwrap();
-    let err = LocalLedger::open_with_busy_timeout(&path, std::time::Duration::from_millis(100))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, erp::Error::LedgerFile { path: named, source: sqlite_batch::Error::Locked { .. } } if named == &path),
-        "{err:?}"
-    );
-    assert!(
-        err.to_string().contains("locked by another process"),
-        "{err}"
-    );
-    // The first ledger goes on, and leaves no memory-mapped `-shm` file behind.
-    first.upsert_customer(&customer("c2")).await.unwrap();
-    let mut shm = path.clone().into_os_string();
-    shm.push("-shm");
-    assert!(!std::path::Path::new(&shm).exists());
-    drop(first);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// An `Erp` that only forwards the single-document methods, so `record_all` is the trait's
@@ -576,10 +429,9 @@ impl Erp for OneByOne {
     }
 }
 
-#[tokio::test]
-async fn documents_recorded_together_refer_to_each_other_and_are_all_or_none() {
+async fn documents_recorded_together_refer_to_each_other_and_are_all_or_none(b: Backend) {
     use erp::NewDocument;
-    let ledger = LocalLedger::open_in_memory().unwrap();
+    let ledger = b.ledger().await;
     let (c, i, p) = (
         customer("c1"),
         invoice("inv1", "c1"),
@@ -643,7 +495,7 @@ async fn documents_recorded_together_refer_to_each_other_and_are_all_or_none() {
 
     // The trait's default, one document after the other, stops at the first error: what came
     // before it stays recorded, what comes after it is never sent.
-    let one_by_one = OneByOne(LocalLedger::open_in_memory().unwrap());
+    let one_by_one = OneByOne(b.ledger().await);
     let c3 = customer("c3");
     let failed = one_by_one
         .record_all(&[
@@ -677,95 +529,471 @@ async fn documents_recorded_together_refer_to_each_other_and_are_all_or_none() {
     assert_eq!(both.len(), 2);
 }
 
-/// A ledger file written when the crate's dates were `chrono::NaiveDate` (see
-/// `tests/fixtures/README.md`) loads with `time` dates: the stored text is read, reported and
-/// written to as before.
-#[tokio::test]
-async fn a_ledger_written_with_chrono_dates_still_loads() {
-    use time::macros::date;
-    let dir = std::env::temp_dir().join(format!("erp-ledger-chrono-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("before-time.sqlite3");
-    let _ = std::fs::remove_file(&path);
-    let dump = include_str!("../fixtures/ledger_before_time.sql");
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute_batch(dump)
-        .unwrap();
-
-    let l = LocalLedger::open(&path).await.unwrap();
-    let open = l.open_receivables().await.unwrap();
-    let dates: Vec<_> = open
-        .iter()
-        .map(|r| {
-            (
-                r.invoice.external_ref.as_str(),
-                r.invoice_date,
-                r.due_date,
-                r.open.minor,
-            )
-        })
-        .collect();
-    assert_eq!(
-        dates,
-        [
-            ("inv3", date!(0999 - 01 - 05), date!(0999 - 02 - 04), 700),
-            ("inv2", date!(2026 - 06 - 01), date!(2026 - 07 - 01), 5000),
-            ("inv1", date!(2026 - 11 - 01), date!(2026 - 11 - 15), 5000),
-        ]
-    );
-    let aged = l.aged_receivables(date!(2026 - 11 - 30)).await.unwrap();
-    assert_eq!(
-        aged.iter()
-            .map(|a| (a.customer_ref.as_str(), a.days_1_30, a.over_90, a.total))
-            .collect::<Vec<_>>(),
-        [("c1", 5000, 5000, 10000), ("c2", 0, 700, 700)]
-    );
-    l.verify_journals().await.unwrap();
-    assert!(l.receivables_check().await.unwrap()[0].is_consistent());
-
-    // New documents go next to the old ones, in the same text.
-    l.post_payment(&payment("p2", "inv2", 5000, 0))
-        .await
-        .unwrap();
-    drop(l);
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    // The ledger's thread lets go of the file shortly after the drop.
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .unwrap();
-    let stored: Vec<String> = conn
-        .prepare("SELECT date FROM payments ORDER BY doc_id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert_eq!(stored, ["2026-11-02", "2026-11-02"]);
-    drop(conn);
-    let _ = std::fs::remove_dir_all(&dir);
+/// Eight tasks each write the same ten invoices and payments through `a` and `b` (handles of
+/// one ledger), and one invoice of their own: each document exists once and the books balance.
+async fn concurrent_writers_lose_and_duplicate_nothing(a: LocalLedger, b: LocalLedger) {
+    a.upsert_customer(&customer("c1")).await.unwrap();
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let l = if t % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move {
+            let mut created = 0;
+            for i in 0..10 {
+                // Every task writes the same 10 invoices and payments: each must exist once.
+                let r = l
+                    .create_invoice(&invoice(&format!("inv{i}"), "c1"))
+                    .await
+                    .unwrap();
+                created += usize::from(r.created);
+                let r = l
+                    .post_payment(&payment(&format!("p{i}"), &format!("inv{i}"), 1000, 30))
+                    .await
+                    .unwrap();
+                created += usize::from(r.created);
+                // And one invoice of its own.
+                if i == 0 {
+                    let r = l
+                        .create_invoice(&invoice(&format!("own{t}"), "c1"))
+                        .await
+                        .unwrap();
+                    created += usize::from(r.created);
+                }
+            }
+            created
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        created += t.await.unwrap();
+    }
+    assert_eq!(created, 10 + 10 + 8);
+    let check = b.receivables_check().await.unwrap();
+    assert_eq!(check[0].invoiced, 18 * 3740);
+    assert_eq!(check[0].received, 10 * 1000);
+    assert!(check[0].is_consistent());
+    a.verify_journals().await.unwrap();
 }
 
-#[tokio::test]
-async fn a_date_the_ledger_cannot_read_is_a_decode_error_naming_the_column() {
-    let dir = std::env::temp_dir().join(format!("erp-ledger-baddate-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("bad-date.sqlite3");
-    let _ = std::fs::remove_file(&path);
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch(include_str!("../fixtures/ledger_before_time.sql"))
+/// Eight writers of one invoice, then of one payment of it, at once: one document each, the
+/// other seven answer with it (`created: false`), and the books balance.
+async fn eight_concurrent_writers_of_one_document_record_it_once(b: Backend) {
+    let l = b.ledger().await;
+    l.upsert_customer(&customer("c1")).await.unwrap();
+    async fn eight<F, Fut>(l: &LocalLedger, write: F) -> Vec<erp::Recorded>
+    where
+        F: Fn(LocalLedger) -> Fut,
+        Fut: std::future::Future<Output = Result<erp::Recorded, Error>> + Send + 'static,
+    {
+        let tasks: Vec<_> = (0..8).map(|_| tokio::spawn(write(l.clone()))).collect();
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap().unwrap());
+        }
+        out
+    }
+    for recorded in [
+        eight(&l, |l| async move {
+            l.create_invoice(&invoice("inv1", "c1")).await
+        })
+        .await,
+        eight(&l, |l| async move {
+            l.post_payment(&payment("p1", "inv1", 3740, 139)).await
+        })
+        .await,
+    ] {
+        assert_eq!(recorded.iter().filter(|r| r.created).count(), 1);
+        assert!(recorded.iter().all(|r| r.document == recorded[0].document));
+    }
+    let check = l.receivables_check().await.unwrap();
+    assert_eq!((check[0].invoiced, check[0].received), (3740, 3740));
+    assert!(check[0].is_consistent());
+    let tb = l.trial_balance().await.unwrap();
+    assert_eq!(balance(&tb, "1200-stripe"), 3740 - 139);
+    assert_eq!(tb.iter().map(|l| l.balance).sum::<i64>(), 0);
+    l.verify_journals().await.unwrap();
+}
+
+/// Instantiates each test body for both backends.
+macro_rules! on_each_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Sqlite).await;
+                }
+            )*
+        }
+
+        #[cfg(feature = "postgres")]
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+on_each_backend!(
+    invoice_and_payment_post_balanced_journals,
+    every_create_is_idempotent_by_external_ref,
+    unbalanced_entry_is_rejected_and_nothing_is_written,
+    other_accounts_must_be_in_the_chart,
+    rules_of_the_ledger_are_typed_errors,
+    refund_flow_credit_memo_then_refund_payment,
+    disputes_move_money_between_clearing_and_chargebacks,
+    aged_receivables_buckets_by_days_past_due,
+    customer_upsert_updates_and_merges_vault_ids,
+    documents_recorded_together_refer_to_each_other_and_are_all_or_none,
+    eight_concurrent_writers_of_one_document_record_it_once,
+);
+
+/// Several processes sharing one PostgreSQL ledger (each `connect` is a pool of its own, as a
+/// process would have).
+#[cfg(feature = "postgres")]
+mod postgres_shared {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_writers_from_two_pools_lose_and_duplicate_nothing() {
+        let url = pg_database().await;
+        let a = LocalLedger::connect(&url).await.unwrap();
+        let b = LocalLedger::connect_with(&url, 4).await.unwrap();
+        concurrent_writers_lose_and_duplicate_nothing(a, b).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn four_processes_connecting_at_once_migrate_the_schema_once() {
+        let url = pg_database().await;
+        let connects: Vec<_> = (0..4)
+            .map(|_| {
+                let url = url.clone();
+                tokio::spawn(async move { LocalLedger::connect(&url).await })
+            })
+            .collect();
+        let mut ledgers = Vec::new();
+        for connect in connects {
+            ledgers.push(connect.await.unwrap().unwrap());
+        }
+        ledgers[0].upsert_customer(&customer("c1")).await.unwrap();
+        ledgers[1]
+            .create_invoice(&invoice("inv1", "c1"))
+            .await
+            .unwrap();
+        assert_eq!(ledgers[3].open_receivables().await.unwrap().len(), 1);
+        let check = url.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            pg_testkit::shared()
+                .psql(
+                    &check,
+                    "SELECT (SELECT COUNT(*) || '|' || MAX(version) FROM ledger_schema_version)
+                         || '|' || (SELECT COUNT(*) FROM accounts)",
+                )
+                .unwrap()
+        })
+        .await
         .unwrap();
-    conn.execute(
-        "UPDATE invoices SET due_date = '2026-11-31' WHERE doc_id = 5",
-        [],
-    )
-    .unwrap();
-    drop(conn);
-    let l = LocalLedger::open(&path).await.unwrap();
-    let err = l.open_receivables().await.unwrap_err();
-    assert!(
-        matches!(&err, Error::Decode { path, .. } if path == "ledger.invoices.due_date"),
-        "{err:?}"
-    );
-    drop(l);
-    let _ = std::fs::remove_dir_all(&dir);
+        // One version row; the chart's 8 accounts once each.
+        assert_eq!(found.trim(), "1|1|8");
+        // And a later start finds the work done.
+        drop(LocalLedger::connect(&url).await.unwrap());
+    }
+
+    /// Two payments of the whole invoice from two processes at once: the invoice's lock makes
+    /// the second see the first, so one is recorded and the other refused as an overpayment.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn two_processes_cannot_together_overpay_an_invoice() {
+        let url = pg_database().await;
+        let a = LocalLedger::connect(&url).await.unwrap();
+        let b = LocalLedger::connect(&url).await.unwrap();
+        a.upsert_customer(&customer("c1")).await.unwrap();
+        for round in 0..5 {
+            let inv = format!("inv-{round}");
+            a.create_invoice(&invoice(&inv, "c1")).await.unwrap();
+            let (pa, pb) = (
+                payment(&format!("pa-{round}"), &inv, 3740, 0),
+                payment(&format!("pb-{round}"), &inv, 3740, 0),
+            );
+            let (ra, rb) = tokio::join!(a.post_payment(&pa), b.post_payment(&pb));
+            let refused = [&ra, &rb]
+                .iter()
+                .filter(|r| matches!(r, Err(Error::InvalidDocument(_))))
+                .count();
+            assert_eq!((ra.is_ok() as usize + rb.is_ok() as usize, refused), (1, 1));
+        }
+        let check = b.receivables_check().await.unwrap();
+        assert_eq!(check[0].received, 5 * 3740);
+        assert!(check[0].is_consistent());
+        a.verify_journals().await.unwrap();
+    }
+
+    /// A database migrated by a newer version of the library is refused, not written.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_schema_newer_than_the_library_is_refused() {
+        let url = pg_database().await;
+        drop(LocalLedger::connect(&url).await.unwrap());
+        let newer = url.clone();
+        tokio::task::spawn_blocking(move || {
+            pg_testkit::shared()
+                .psql(&newer, "UPDATE ledger_schema_version SET version = 99")
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let err = LocalLedger::connect(&url).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::SchemaTooNew {
+                    found: 99,
+                    supported: 1
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    /// No server at the address: a storage error from connect, never a hang or a panic.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_unreachable_server_is_a_storage_error() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let err = LocalLedger::connect(&format!("postgres://postgres@127.0.0.1:{port}/x"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Pool(_)), "{err:?}");
+    }
+}
+
+/// The SQLite file: one process holds it, and files of older versions still load.
+mod sqlite_file {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_writers_on_one_file_lose_and_duplicate_nothing() {
+        let dir = std::env::temp_dir().join(format!("erp-ledger-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("concurrent.sqlite3");
+        let _ = std::fs::remove_file(&path);
+        let a = LocalLedger::open(&path).await.unwrap();
+        // Clones share the file's one connection: one process per file.
+        concurrent_writers_lose_and_duplicate_nothing(a.clone(), a).await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Restores a file's permissions (or immutable flag) when the test ends, pass or fail.
+    struct Unwritable {
+        path: std::path::PathBuf,
+        immutable: bool,
+    }
+
+    impl Unwritable {
+        /// `chattr +i` as root (whom permission bits do not stop), `chmod 0444` otherwise; panics
+        /// if the file can still be opened for writing, so the test never passes on nothing.
+        fn new(path: &std::path::Path) -> Self {
+            let immutable = std::process::Command::new("id")
+                .arg("-u")
+                .output()
+                .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
+            if immutable {
+                let status = std::process::Command::new("chattr")
+                    .arg("+i")
+                    .arg(path)
+                    .status();
+                assert!(
+                    status.as_ref().is_ok_and(|s| s.success()),
+                    "running as root and `chattr +i` failed ({status:?}): needs a file system with \
+                 the immutable attribute (ext4, xfs, btrfs), or a non-root user"
+                );
+            } else {
+                let mut permissions = std::fs::metadata(path).unwrap().permissions();
+                permissions.set_readonly(true);
+                std::fs::set_permissions(path, permissions).unwrap();
+            }
+            let guard = Self {
+                path: path.to_owned(),
+                immutable,
+            };
+            assert!(
+                std::fs::OpenOptions::new().write(true).open(path).is_err(),
+                "could not make {} unwritable",
+                path.display()
+            );
+            guard
+        }
+    }
+
+    impl Drop for Unwritable {
+        fn drop(&mut self) {
+            if self.immutable {
+                let _ = std::process::Command::new("chattr")
+                    .arg("-i")
+                    .arg(&self.path)
+                    .status();
+            } else if let Ok(metadata) = std::fs::metadata(&self.path) {
+                let mut permissions = metadata.permissions();
+                #[allow(clippy::permissions_set_readonly_false)]
+                permissions.set_readonly(false);
+                let _ = std::fs::set_permissions(&self.path, permissions);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_ledger_file_that_cannot_be_written_is_refused_with_its_path() {
+        let dir = std::env::temp_dir().join(format!("erp-ledger-ro-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("books.sqlite3");
+        let _ = std::fs::remove_file(&path);
+        // A valid ledger, closed synchronously so that no thread still holds it.
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE accounts (code TEXT PRIMARY KEY)")
+            .unwrap();
+        let guard = Unwritable::new(&path);
+        let err = LocalLedger::open(&path).await.unwrap_err();
+        drop(guard);
+        match &err {
+            erp::Error::LedgerFile {
+                path: named,
+                source,
+            } => {
+                assert_eq!(named, &path);
+                assert!(
+                    matches!(source, sqlite_batch::Error::ReadOnly { .. }),
+                    "{source:?}"
+                );
+            }
+            other => panic!("expected LedgerFile, got {other:?}"),
+        }
+        assert!(err.to_string().contains("cannot be written"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn a_second_open_of_the_same_ledger_file_is_refused() {
+        let dir = std::env::temp_dir().join(format!("erp-ledger-lock-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("books.sqlite3");
+        let _ = std::fs::remove_file(&path);
+        let first = LocalLedger::open(&path).await.unwrap();
+        first.upsert_customer(&customer("c1")).await.unwrap();
+        let err = LocalLedger::open_with_busy_timeout(&path, std::time::Duration::from_millis(100))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, erp::Error::LedgerFile { path: named, source: sqlite_batch::Error::Locked { .. } } if named == &path),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("locked by another process"),
+            "{err}"
+        );
+        // The first ledger goes on, and leaves no memory-mapped `-shm` file behind.
+        first.upsert_customer(&customer("c2")).await.unwrap();
+        let mut shm = path.clone().into_os_string();
+        shm.push("-shm");
+        assert!(!std::path::Path::new(&shm).exists());
+        drop(first);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A ledger file written when the crate's dates were `chrono::NaiveDate` (see
+    /// `tests/fixtures/README.md`) loads with `time` dates: the stored text is read, reported and
+    /// written to as before.
+    #[tokio::test]
+    async fn a_ledger_written_with_chrono_dates_still_loads() {
+        use time::macros::date;
+        let dir = std::env::temp_dir().join(format!("erp-ledger-chrono-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("before-time.sqlite3");
+        let _ = std::fs::remove_file(&path);
+        let dump = include_str!("../fixtures/ledger_before_time.sql");
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch(dump)
+            .unwrap();
+
+        let l = LocalLedger::open(&path).await.unwrap();
+        let open = l.open_receivables().await.unwrap();
+        let dates: Vec<_> = open
+            .iter()
+            .map(|r| {
+                (
+                    r.invoice.external_ref.as_str(),
+                    r.invoice_date,
+                    r.due_date,
+                    r.open.minor,
+                )
+            })
+            .collect();
+        assert_eq!(
+            dates,
+            [
+                ("inv3", date!(0999 - 01 - 05), date!(0999 - 02 - 04), 700),
+                ("inv2", date!(2026 - 06 - 01), date!(2026 - 07 - 01), 5000),
+                ("inv1", date!(2026 - 11 - 01), date!(2026 - 11 - 15), 5000),
+            ]
+        );
+        let aged = l.aged_receivables(date!(2026 - 11 - 30)).await.unwrap();
+        assert_eq!(
+            aged.iter()
+                .map(|a| (a.customer_ref.as_str(), a.days_1_30, a.over_90, a.total))
+                .collect::<Vec<_>>(),
+            [("c1", 5000, 5000, 10000), ("c2", 0, 700, 700)]
+        );
+        l.verify_journals().await.unwrap();
+        assert!(l.receivables_check().await.unwrap()[0].is_consistent());
+
+        // New documents go next to the old ones, in the same text.
+        l.post_payment(&payment("p2", "inv2", 5000, 0))
+            .await
+            .unwrap();
+        drop(l);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        // The ledger's thread lets go of the file shortly after the drop.
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .unwrap();
+        let stored: Vec<String> = conn
+            .prepare("SELECT date FROM payments ORDER BY doc_id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(stored, ["2026-11-02", "2026-11-02"]);
+        drop(conn);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn a_date_the_ledger_cannot_read_is_a_decode_error_naming_the_column() {
+        let dir = std::env::temp_dir().join(format!("erp-ledger-baddate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bad-date.sqlite3");
+        let _ = std::fs::remove_file(&path);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../fixtures/ledger_before_time.sql"))
+            .unwrap();
+        conn.execute(
+            "UPDATE invoices SET due_date = '2026-11-31' WHERE doc_id = 5",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let l = LocalLedger::open(&path).await.unwrap();
+        let err = l.open_receivables().await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "ledger.invoices.due_date"),
+            "{err:?}"
+        );
+        drop(l);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -1,0 +1,712 @@
+//! The ledger on PostgreSQL: one database for every process on every machine.
+//!
+//! The documents, journals and rules are those of the SQLite backend (the pure parts are shared
+//! with it in `post.rs` and `reports.rs`); what differs is how concurrent writers in other
+//! processes are kept apart (see [`LocalLedger::connect`](super::LocalLedger::connect)).
+
+mod schema;
+
+use std::time::Duration;
+
+use deadpool_postgres::{
+    GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Transaction,
+};
+use time::Date;
+use tokio_postgres::NoTls;
+use tokio_postgres::types::ToSql;
+
+use super::post::{
+    InvoiceState, balanced_lines, credit_memo_journal, customer_of, debit_credit, direction,
+    dispute_journal, document_ref, invoice_journal, of_kind, payment_journal, payment_memo,
+    recorded, stage,
+};
+use super::reports::{
+    self, AgedReceivable, ReceivablesCheck, TrialBalanceLine, open_receivable, receivables_line,
+    trial_balance_line, unbalanced,
+};
+use crate::error::Error;
+use crate::models::{
+    Account, AccountKind, CreditMemo, Customer, Dispute, DocumentKind, DocumentRef, Invoice,
+    JournalEntry, JournalLine, LineItem, NewDocument, OpenReceivable, Payment, Recorded,
+    SalesOrder,
+};
+
+/// How long opening a connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a call waits for a free connection of the pool.
+const POOL_WAIT: Duration = Duration::from_secs(30);
+
+/// A document to write: one of [`Erp::record_all`](crate::Erp::record_all)'s, or a dispute.
+#[derive(Clone, Copy)]
+pub(super) enum Doc<'a> {
+    /// A document of the batch kinds.
+    New(NewDocument<'a>),
+    /// A dispute stage.
+    Dispute(&'a Dispute),
+}
+
+/// The pool of connections to the ledger's database.
+#[derive(Clone)]
+pub(super) struct Pg {
+    pool: Pool,
+}
+
+impl Pg {
+    /// Connects with a pool of at most `pool_size` connections and migrates the schema.
+    pub(super) async fn connect(url: &str, pool_size: usize) -> Result<Self, Error> {
+        let mut config: tokio_postgres::Config = url.parse()?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(pool_size.max(1))
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
+            .build()
+            .map_err(|err| Error::Task(format!("could not build the connection pool: {err}")))?;
+        schema::migrate(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Writes `documents` in one transaction: all of them, or none when one fails.
+    pub(super) async fn record(&self, documents: &[Doc<'_>]) -> Result<Vec<Recorded>, Error> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let mut out = Vec::with_capacity(documents.len());
+        for document in documents {
+            out.push(post(&tx, *document).await?);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Writes one document in a transaction of its own.
+    pub(super) async fn record_one(&self, document: Doc<'_>) -> Result<Recorded, Error> {
+        let mut recorded = self.record(&[document]).await?;
+        recorded
+            .pop()
+            .ok_or_else(|| Error::Task("the ledger recorded nothing".into()))
+    }
+
+    pub(super) async fn add_account(
+        &self,
+        code: &str,
+        name: &str,
+        kind: AccountKind,
+    ) -> Result<(), Error> {
+        let client = self.pool.get().await?;
+        exec(
+            &client,
+            schema::INSERT_ACCOUNT,
+            &[&code, &name, &kind.as_str()],
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub(super) async fn customer(&self, external_ref: &str) -> Result<Option<Customer>, Error> {
+        let mut client = self.pool.get().await?;
+        // One snapshot for the customer and its vault ids.
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let Some(id) = existing(&tx, external_ref, DocumentKind::Customer).await? else {
+            return Ok(None);
+        };
+        let row = one(
+            &tx,
+            "SELECT name, email FROM customers WHERE doc_id = $1",
+            &[&id],
+        )
+        .await?;
+        let vault_ids = tx
+            .query(
+                &tx.prepare_cached(
+                    "SELECT gateway, vault_id FROM vault_ids WHERE customer_id = $1
+                     ORDER BY gateway COLLATE \"C\"",
+                )
+                .await?,
+                &[&id],
+            )
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, Error>>()?;
+        customer_of(external_ref, row.try_get(0)?, row.try_get(1)?, vault_ids).map(Some)
+    }
+
+    pub(super) async fn find(&self, external_ref: &str) -> Result<Option<DocumentRef>, Error> {
+        let client = self.pool.get().await?;
+        find_row(&client, external_ref)
+            .await?
+            .map(|(id, kind)| document_ref(external_ref, id, &kind))
+            .transpose()
+    }
+
+    pub(super) async fn trial_balance(&self) -> Result<Vec<TrialBalanceLine>, Error> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT a.code, a.name, a.kind, j.currency,
+                        SUM(l.debit)::BIGINT, SUM(l.credit)::BIGINT
+                 FROM journal_lines l
+                 JOIN journals j ON j.id = l.journal_id
+                 JOIN accounts a ON a.code = l.account_code
+                 GROUP BY a.code, j.currency
+                 ORDER BY j.currency COLLATE \"C\", a.code COLLATE \"C\"",
+                &[],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                trial_balance_line((
+                    r.try_get(0)?,
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
+                    r.try_get(5)?,
+                ))
+            })
+            .collect()
+    }
+
+    pub(super) async fn verify_journals(&self) -> Result<(), Error> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(
+                "SELECT SUM(l.debit)::BIGINT, SUM(l.credit)::BIGINT, j.currency
+                 FROM journals j JOIN journal_lines l ON l.journal_id = j.id
+                 GROUP BY j.id HAVING SUM(l.debit) != SUM(l.credit) LIMIT 1",
+                &[],
+            )
+            .await?;
+        unbalanced(
+            row.map(|r| Ok::<_, Error>((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+                .transpose()?,
+        )
+    }
+
+    pub(super) async fn open_receivables(&self) -> Result<Vec<OpenReceivable>, Error> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT s.*, d.external_ref, cd.external_ref, i.invoice_date, i.due_date
+                     FROM ({INVOICE_STATE}) s
+                     JOIN invoices i ON i.doc_id = s.doc_id
+                     JOIN documents d ON d.id = i.doc_id
+                     JOIN documents cd ON cd.id = i.customer_id
+                     ORDER BY i.due_date, i.doc_id"
+                ),
+                &[],
+            )
+            .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            out.extend(open_receivable((
+                (
+                    r.try_get(0)?,
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
+                ),
+                r.try_get(5)?,
+                r.try_get(6)?,
+                r.try_get(7)?,
+                r.try_get(8)?,
+            ))?);
+        }
+        Ok(out)
+    }
+
+    pub(super) async fn aged_receivables(&self, as_of: Date) -> Result<Vec<AgedReceivable>, Error> {
+        Ok(reports::age(self.open_receivables().await?, as_of))
+    }
+
+    pub(super) async fn receivables_check(&self) -> Result<Vec<ReceivablesCheck>, Error> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "WITH cur AS (SELECT currency FROM invoices UNION SELECT currency FROM journals)
+                 SELECT cur.currency,
+                   COALESCE((SELECT SUM(total) FROM invoices WHERE currency = cur.currency), 0)::BIGINT,
+                   COALESCE((SELECT SUM(amount) FROM credit_memos
+                             WHERE currency = cur.currency), 0)::BIGINT,
+                   COALESCE((SELECT SUM(amount) FROM payments
+                             WHERE currency = cur.currency AND direction = 'received'), 0)::BIGINT,
+                   COALESCE((SELECT SUM(amount) FROM payments
+                             WHERE currency = cur.currency AND direction = 'refunded'), 0)::BIGINT,
+                   COALESCE((SELECT SUM(l.debit) - SUM(l.credit) FROM journal_lines l
+                             JOIN journals j ON j.id = l.journal_id
+                             WHERE j.currency = cur.currency AND l.account_code = $1), 0)::BIGINT
+                 FROM cur ORDER BY cur.currency COLLATE \"C\"",
+                &[&Account::Receivables.code()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                receivables_line((
+                    r.try_get(0)?,
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
+                    r.try_get(5)?,
+                ))
+            })
+            .collect()
+    }
+}
+
+/// [`super::post::INVOICE_STATE_SQL`] with PostgreSQL's sums (`NUMERIC`) cast back to `BIGINT`.
+const INVOICE_STATE: &str = "
+SELECT i.doc_id, i.currency, i.total,
+       COALESCE((SELECT SUM(amount) FROM credit_memos c WHERE c.invoice_id = i.doc_id), 0)::BIGINT,
+       COALESCE((SELECT SUM(CASE direction WHEN 'received' THEN amount ELSE -amount END)
+                 FROM payments p WHERE p.invoice_id = i.doc_id), 0)::BIGINT
+FROM invoices i";
+
+async fn exec<C: GenericClient>(
+    c: &C,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<u64, Error> {
+    let statement = c.prepare_cached(sql).await?;
+    Ok(c.execute(&statement, params).await?)
+}
+
+async fn one<C: GenericClient>(
+    c: &C,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<tokio_postgres::Row, Error> {
+    let statement = c.prepare_cached(sql).await?;
+    Ok(c.query_one(&statement, params).await?)
+}
+
+async fn opt<C: GenericClient>(
+    c: &C,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Option<tokio_postgres::Row>, Error> {
+    let statement = c.prepare_cached(sql).await?;
+    Ok(c.query_opt(&statement, params).await?)
+}
+
+async fn find_row<C: GenericClient>(
+    c: &C,
+    external_ref: &str,
+) -> Result<Option<(i64, String)>, Error> {
+    opt(
+        c,
+        "SELECT id, kind FROM documents WHERE external_ref = $1",
+        &[&external_ref],
+    )
+    .await?
+    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+    .transpose()
+}
+
+async fn existing<C: GenericClient>(
+    c: &C,
+    external_ref: &str,
+    kind: DocumentKind,
+) -> Result<Option<i64>, Error> {
+    of_kind(find_row(c, external_ref).await?, external_ref, kind)
+}
+
+async fn require(
+    tx: &Transaction<'_>,
+    external_ref: &str,
+    kind: DocumentKind,
+) -> Result<i64, Error> {
+    existing(tx, external_ref, kind)
+        .await?
+        .ok_or_else(|| Error::NotFound {
+            kind: kind.as_str(),
+            reference: external_ref.to_owned(),
+        })
+}
+
+/// Inserts the document's row; `Err(existing)` when another transaction holds the reference.
+///
+/// A concurrent writer of the same reference waits on the unique index until the first
+/// commits (then finds its row: `ON CONFLICT DO NOTHING` returns none, and READ COMMITTED's
+/// next statement sees it) or rolls back (then inserts): one document, whichever wins.
+async fn insert_document(
+    tx: &Transaction<'_>,
+    external_ref: &str,
+    kind: DocumentKind,
+) -> Result<Result<i64, Recorded>, Error> {
+    let row = opt(
+        tx,
+        "INSERT INTO documents (external_ref, kind) VALUES ($1, $2)
+         ON CONFLICT (external_ref) DO NOTHING RETURNING id",
+        &[&external_ref, &kind.as_str()],
+    )
+    .await?;
+    match row {
+        Some(row) => Ok(Ok(row.try_get(0)?)),
+        None => {
+            let id = require(tx, external_ref, kind).await?;
+            Ok(Err(recorded(kind, id, external_ref, false)))
+        }
+    }
+}
+
+/// Writes one document (and its journal) in `tx`.
+async fn post(tx: &Transaction<'_>, document: Doc<'_>) -> Result<Recorded, Error> {
+    match document {
+        Doc::New(NewDocument::Customer(c)) => upsert_customer(tx, c).await,
+        Doc::New(NewDocument::SalesOrder(o)) => create_sales_order(tx, o).await,
+        Doc::New(NewDocument::Invoice(i)) => create_invoice(tx, i).await,
+        Doc::New(NewDocument::Payment(p)) => post_payment(tx, p).await,
+        Doc::New(NewDocument::CreditMemo(m)) => create_credit_memo(tx, m).await,
+        Doc::New(NewDocument::JournalEntry(e)) => post_journal_entry(tx, e).await,
+        Doc::Dispute(d) => record_dispute(tx, d).await,
+    }
+}
+
+/// The document if it exists already (the idempotent answer), checked before any validation
+/// as in SQLite.
+macro_rules! return_if_recorded {
+    ($tx:expr, $doc:expr, $kind:expr) => {
+        crate::models::require_ref(&$doc.external_ref)?;
+        if let Some(id) = existing($tx, &$doc.external_ref, $kind).await? {
+            return Ok(recorded($kind, id, &$doc.external_ref, false));
+        }
+    };
+}
+
+/// The new document's id, or the answer when a concurrent writer recorded it first.
+macro_rules! insert_or_return {
+    ($tx:expr, $doc:expr, $kind:expr) => {
+        match insert_document($tx, &$doc.external_ref, $kind).await? {
+            Ok(id) => id,
+            Err(first) => return Ok(first),
+        }
+    };
+}
+
+async fn ensure_account(tx: &Transaction<'_>, account: &Account) -> Result<String, Error> {
+    let code = account.code();
+    match account.kind() {
+        Some(kind) => {
+            exec(
+                tx,
+                schema::INSERT_ACCOUNT,
+                &[&code, &account.name(), &kind.as_str()],
+            )
+            .await?;
+        }
+        None => {
+            let found = opt(tx, "SELECT 1 FROM accounts WHERE code = $1", &[&code]).await?;
+            if found.is_none() {
+                return Err(Error::NotFound {
+                    kind: "account",
+                    reference: code,
+                });
+            }
+        }
+    }
+    Ok(code)
+}
+
+async fn post_journal(
+    tx: &Transaction<'_>,
+    doc_id: i64,
+    date: Date,
+    memo: &str,
+    lines: &[JournalLine],
+) -> Result<(), Error> {
+    let (lines, currency) = balanced_lines(lines)?;
+    let journal_id: i64 = one(
+        tx,
+        "INSERT INTO journals (doc_id, date, memo, currency) VALUES ($1, $2, $3, $4) RETURNING id",
+        &[&doc_id, &crate::date::text(date), &memo, &currency.as_str()],
+    )
+    .await?
+    .try_get(0)?;
+    for (n, line) in lines.iter().enumerate() {
+        let code = ensure_account(tx, &line.account).await?;
+        let (debit, credit) = debit_credit(line);
+        exec(
+            tx,
+            "INSERT INTO journal_lines (journal_id, line_no, account_code, debit, credit, label)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &journal_id,
+                &(n as i64),
+                &code,
+                &debit,
+                &credit,
+                &line.label,
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn insert_lines(tx: &Transaction<'_>, doc_id: i64, lines: &[LineItem]) -> Result<(), Error> {
+    for (n, line) in lines.iter().enumerate() {
+        exec(
+            tx,
+            "INSERT INTO document_lines (doc_id, line_no, sku, description, quantity, unit_price)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &doc_id,
+                &(n as i64),
+                &line.sku,
+                &line.description,
+                &i64::from(line.quantity),
+                &line.unit_price.minor,
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The invoice's state, its row locked until the transaction ends so that concurrent payments
+/// and credits of one invoice are checked against each other's amounts, one after the other.
+async fn invoice_state(tx: &Transaction<'_>, invoice_ref: &str) -> Result<InvoiceState, Error> {
+    let id = require(tx, invoice_ref, DocumentKind::Invoice).await?;
+    exec(
+        tx,
+        "SELECT 1 FROM invoices WHERE doc_id = $1 FOR UPDATE",
+        &[&id],
+    )
+    .await?;
+    let r = one(tx, &format!("{INVOICE_STATE} WHERE i.doc_id = $1"), &[&id]).await?;
+    let currency: String = r.try_get(1)?;
+    InvoiceState::of(
+        r.try_get(0)?,
+        &currency,
+        r.try_get(2)?,
+        r.try_get(3)?,
+        r.try_get(4)?,
+    )
+}
+
+async fn upsert_customer(tx: &Transaction<'_>, c: &Customer) -> Result<Recorded, Error> {
+    crate::models::require_ref(&c.external_ref)?;
+    let kind = DocumentKind::Customer;
+    let found = existing(tx, &c.external_ref, kind).await?;
+    let inserted = match found {
+        Some(_) => None,
+        None => insert_document(tx, &c.external_ref, kind).await?.ok(),
+    };
+    let (id, created) = match inserted {
+        Some(id) => {
+            exec(
+                tx,
+                "INSERT INTO customers (doc_id, name, email) VALUES ($1, $2, $3)",
+                &[&id, &c.name, &c.email],
+            )
+            .await?;
+            (id, true)
+        }
+        None => {
+            // Found, or recorded meanwhile by another writer: updated either way.
+            let id = require(tx, &c.external_ref, kind).await?;
+            exec(
+                tx,
+                "UPDATE customers SET name = $2, email = $3 WHERE doc_id = $1",
+                &[&id, &c.name, &c.email],
+            )
+            .await?;
+            (id, false)
+        }
+    };
+    for v in &c.vault_ids {
+        exec(
+            tx,
+            "INSERT INTO vault_ids (customer_id, gateway, vault_id) VALUES ($1, $2, $3)
+             ON CONFLICT (customer_id, gateway) DO UPDATE SET vault_id = excluded.vault_id",
+            &[&id, &v.gateway.as_str(), &v.vault_id],
+        )
+        .await?;
+    }
+    Ok(recorded(kind, id, &c.external_ref, created))
+}
+
+async fn create_sales_order(tx: &Transaction<'_>, o: &SalesOrder) -> Result<Recorded, Error> {
+    let kind = DocumentKind::SalesOrder;
+    return_if_recorded!(tx, o, kind);
+    let total = o.validate()?;
+    let customer = require(tx, &o.customer_ref, DocumentKind::Customer).await?;
+    let id = insert_or_return!(tx, o, kind);
+    exec(
+        tx,
+        "INSERT INTO sales_orders (doc_id, customer_id, order_date, currency, tax, shipping, total)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            &id,
+            &customer,
+            &crate::date::text(o.order_date),
+            &o.currency.as_str(),
+            &o.tax.minor,
+            &o.shipping.minor,
+            &total.minor,
+        ],
+    )
+    .await?;
+    insert_lines(tx, id, &o.lines).await?;
+    Ok(recorded(kind, id, &o.external_ref, true))
+}
+
+async fn create_invoice(tx: &Transaction<'_>, inv: &Invoice) -> Result<Recorded, Error> {
+    let kind = DocumentKind::Invoice;
+    return_if_recorded!(tx, inv, kind);
+    let total = inv.validate()?;
+    let subtotal = inv.subtotal()?;
+    let customer = require(tx, &inv.customer_ref, DocumentKind::Customer).await?;
+    let order = match inv.sales_order_ref.as_deref() {
+        Some(r) => Some(require(tx, r, DocumentKind::SalesOrder).await?),
+        None => None,
+    };
+    let id = insert_or_return!(tx, inv, kind);
+    exec(
+        tx,
+        "INSERT INTO invoices (doc_id, customer_id, sales_order_id, invoice_date, due_date,
+                               currency, subtotal, tax, shipping, total)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        &[
+            &id,
+            &customer,
+            &order,
+            &crate::date::text(inv.invoice_date),
+            &crate::date::text(inv.due_date),
+            &inv.currency.as_str(),
+            &subtotal.minor,
+            &inv.tax.minor,
+            &inv.shipping.minor,
+            &total.minor,
+        ],
+    )
+    .await?;
+    insert_lines(tx, id, &inv.lines).await?;
+    let (memo, lines) = invoice_journal(inv, total, subtotal);
+    post_journal(tx, id, inv.invoice_date, &memo, &lines).await?;
+    Ok(recorded(kind, id, &inv.external_ref, true))
+}
+
+async fn post_payment(tx: &Transaction<'_>, p: &Payment) -> Result<Recorded, Error> {
+    let kind = DocumentKind::Payment;
+    return_if_recorded!(tx, p, kind);
+    let fee = p.validate()?;
+    let inv = invoice_state(tx, &p.invoice_ref).await?;
+    // A concurrent writer of this payment held the invoice's lock until it committed: the
+    // payment may exist now, and the balance check must not count it twice.
+    return_if_recorded!(tx, p, kind);
+    let lines = payment_journal(p, fee, &inv)?;
+    let id = insert_or_return!(tx, p, kind);
+    exec(
+        tx,
+        "INSERT INTO payments (doc_id, invoice_id, direction, gateway, transaction_id, amount, fee,
+                               currency, date)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        &[
+            &id,
+            &inv.id,
+            &direction(p),
+            &p.gateway.as_str(),
+            &p.transaction_id,
+            &p.amount.minor,
+            &fee.minor,
+            &inv.currency.as_str(),
+            &crate::date::text(p.date),
+        ],
+    )
+    .await?;
+    post_journal(tx, id, p.date, &payment_memo(p), &lines).await?;
+    Ok(recorded(kind, id, &p.external_ref, true))
+}
+
+async fn create_credit_memo(tx: &Transaction<'_>, m: &CreditMemo) -> Result<Recorded, Error> {
+    let kind = DocumentKind::CreditMemo;
+    return_if_recorded!(tx, m, kind);
+    m.validate()?;
+    let inv = invoice_state(tx, &m.invoice_ref).await?;
+    // As for payments: a concurrent writer of this memo may have committed it meanwhile.
+    return_if_recorded!(tx, m, kind);
+    let (memo, lines) = credit_memo_journal(m, &inv)?;
+    let id = insert_or_return!(tx, m, kind);
+    exec(
+        tx,
+        "INSERT INTO credit_memos (doc_id, invoice_id, date, amount, currency, reason)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            &id,
+            &inv.id,
+            &crate::date::text(m.date),
+            &m.amount.minor,
+            &inv.currency.as_str(),
+            &m.reason,
+        ],
+    )
+    .await?;
+    post_journal(tx, id, m.date, &memo, &lines).await?;
+    Ok(recorded(kind, id, &m.external_ref, true))
+}
+
+async fn post_journal_entry(tx: &Transaction<'_>, e: &JournalEntry) -> Result<Recorded, Error> {
+    let kind = DocumentKind::JournalEntry;
+    return_if_recorded!(tx, e, kind);
+    e.validate()?;
+    let id = insert_or_return!(tx, e, kind);
+    post_journal(tx, id, e.date, &e.memo, &e.lines).await?;
+    Ok(recorded(kind, id, &e.external_ref, true))
+}
+
+async fn record_dispute(tx: &Transaction<'_>, d: &Dispute) -> Result<Recorded, Error> {
+    let kind = DocumentKind::Dispute;
+    return_if_recorded!(tx, d, kind);
+    let withdrawn = d.validate()?;
+    let fee = d
+        .fee
+        .unwrap_or(crate::money::Money::zero(d.amount.currency));
+    let payment = match d.payment_ref.as_deref() {
+        Some(r) => Some(require(tx, r, DocumentKind::Payment).await?),
+        None => None,
+    };
+    let id = insert_or_return!(tx, d, kind);
+    exec(
+        tx,
+        "INSERT INTO disputes (doc_id, payment_id, gateway, dispute_id, stage, amount, fee,
+                               currency, reason, date)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        &[
+            &id,
+            &payment,
+            &d.gateway.as_str(),
+            &d.dispute_id,
+            &stage(d),
+            &d.amount.minor,
+            &fee.minor,
+            &d.amount.currency.as_str(),
+            &d.reason,
+            &crate::date::text(d.date),
+        ],
+    )
+    .await?;
+    if let Some((memo, lines)) = dispute_journal(d, withdrawn) {
+        post_journal(tx, id, d.date, &memo, &lines).await?;
+    }
+    Ok(recorded(kind, id, &d.external_ref, true))
+}
