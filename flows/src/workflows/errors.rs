@@ -103,9 +103,14 @@ impl From<erp::Error> for StepError {
                 let after = *retry_after;
                 transient(System::Erp, err.into(), after)
             }
-            E::Transport(_) | E::Timeout | E::Storage(_) | E::Task(_) => {
-                transient(System::Erp, err.into(), None)
-            }
+            // A PostgreSQL ledger's failures (a lost connection, a deadlock victim, a pool
+            // timeout) pass like a busy SQLite file: the booking is tried again.
+            E::Transport(_)
+            | E::Timeout
+            | E::Storage(_)
+            | E::Task(_)
+            | E::Postgres(_)
+            | E::Pool(_) => transient(System::Erp, err.into(), None),
             E::Api { status, .. } if *status >= 500 => transient(System::Erp, err.into(), None),
             _ => permanent(System::Erp, err.into()),
         }
@@ -134,6 +139,25 @@ mod tests {
         assert!(matches!(erp.cause(), Some(Cause::Erp(erp::Error::Timeout))));
         assert!(matches!(
             erp,
+            StepError::Transient {
+                system: Some(System::Erp),
+                ..
+            }
+        ));
+    }
+}
+
+#[cfg(all(test, feature = "postgres"))]
+mod postgres_tests {
+    use super::*;
+
+    /// A PostgreSQL ledger that cannot give a connection now is retried, not dead-lettered.
+    #[test]
+    fn a_postgres_ledger_that_is_unavailable_is_transient() {
+        let pool = deadpool_postgres::PoolError::Timeout(deadpool_postgres::TimeoutType::Wait);
+        let err: StepError = erp::Error::Pool(pool).into();
+        assert!(matches!(
+            err,
             StepError::Transient {
                 system: Some(System::Erp),
                 ..
