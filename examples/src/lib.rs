@@ -4,8 +4,13 @@
 //!
 //! Nothing here needs credentials or a network: the fakes speak the providers' wire formats, so the
 //! real clients, the real intake (with signature checks) and the real workflows run unchanged.
+//!
+//! [`StoreLocation`] and [`open_store`] read `PAYOPS_STORE` for every binary: a `postgres://` URL
+//! chooses [`PgStore`], anything else is a SQLite file. [`ledger_path`] reads `PAYOPS_LEDGER`,
+//! which is a SQLite file only until the ledger has a PostgreSQL backend.
 
 use std::error::Error;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +18,7 @@ use erp::LocalLedger;
 use flows::intake::{Intake, ShopifyWebhooks, StripeWebhooks};
 use flows::workflows::magento_stripe::{self, MagentoOrderPoller, MagentoStripe};
 use flows::workflows::shopify_paytrace::{self, SaleRecovery, ShopifyPaytrace};
-use flows::{Backoff, BreakerConfig, FlowError, SqliteStore, Store, Worker, WorkerConfig};
+use flows::{Backoff, BreakerConfig, FlowError, PgStore, SqliteStore, Store, Worker, WorkerConfig};
 use sandbox::magento::MagentoFake;
 use sandbox::paytrace::PaytraceFake;
 use sandbox::shopify::ShopifyFake;
@@ -26,6 +31,84 @@ use url::Url;
 
 /// A boxed error for the binaries' `main`.
 pub type BoxError = Box<dyn Error + Send + Sync>;
+
+/// Where a store lives, as `PAYOPS_STORE` names it.
+#[derive(Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// A SQLite file (the embedded default).
+    Sqlite(PathBuf),
+    /// A PostgreSQL database: a `postgres://` or `postgresql://` URL, which may carry a password.
+    Postgres(String),
+}
+
+impl StoreLocation {
+    /// Reads `value`: a `postgres://` or `postgresql://` URL (the scheme in any case) is
+    /// PostgreSQL; anything else is a SQLite file path.
+    pub fn parse(value: &str) -> Self {
+        if is_postgres_url(value) {
+            Self::Postgres(value.to_owned())
+        } else {
+            Self::Sqlite(PathBuf::from(value))
+        }
+    }
+}
+
+impl std::fmt::Debug for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            // The URL's password stays out.
+            Self::Postgres(url) => f
+                .debug_tuple("Postgres")
+                .field(&payops_core::redact::redact_url_text(url))
+                .finish(),
+        }
+    }
+}
+
+fn is_postgres_url(value: &str) -> bool {
+    value.split_once("://").is_some_and(|(scheme, _)| {
+        scheme.eq_ignore_ascii_case("postgres") || scheme.eq_ignore_ascii_case("postgresql")
+    })
+}
+
+/// The environment variable giving the PostgreSQL pool size.
+pub const PG_POOL_VAR: &str = "PAYOPS_PG_POOL";
+
+/// Connections a PostgreSQL store opens unless `PAYOPS_PG_POOL` says otherwise: one per job the
+/// worker runs at once plus 8 for the intake's concurrent requests and the binaries' own reads
+/// ([`PgStore::connect_with`] explains what holds a connection).
+pub fn default_pg_pool(concurrency: usize) -> usize {
+    concurrency.saturating_add(8)
+}
+
+/// Opens the store `value` names (see [`StoreLocation::parse`]): [`PgStore`] for a PostgreSQL URL,
+/// with a pool of `PAYOPS_PG_POOL` connections (default [`default_pg_pool`] of `concurrency`),
+/// or else [`SqliteStore`] on that file.
+pub async fn open_store(value: &str, concurrency: usize) -> Result<Arc<dyn Store>, BoxError> {
+    Ok(match StoreLocation::parse(value) {
+        StoreLocation::Sqlite(path) => Arc::new(SqliteStore::open(path)?),
+        StoreLocation::Postgres(url) => {
+            let pool = env_parse(PG_POOL_VAR, default_pg_pool(concurrency))?;
+            if pool == 0 {
+                return Err(format!("{PG_POOL_VAR} must be at least 1").into());
+            }
+            Arc::new(PgStore::connect_with(&url, pool).await?)
+        }
+    })
+}
+
+/// The ledger file `value` names (`PAYOPS_LEDGER`). The ledger has no PostgreSQL backend yet, so
+/// a PostgreSQL URL is refused rather than read as a file name.
+pub fn ledger_path(value: &str) -> Result<PathBuf, BoxError> {
+    match StoreLocation::parse(value) {
+        StoreLocation::Sqlite(path) => Ok(path),
+        StoreLocation::Postgres(_) => Err(
+            "PAYOPS_LEDGER: the ledger on PostgreSQL is not available yet; give a SQLite file path"
+                .into(),
+        ),
+    }
+}
 
 /// The PayTrace merchant account name used in ERP references.
 pub const PAYTRACE_ACCOUNT: &str = "sandbox-merchant";
@@ -44,6 +127,23 @@ pub struct StackOptions {
     pub webhook_retries: Vec<Duration>,
     /// Seed of the fault plan's random draws.
     pub seed: u64,
+    /// The runtime's store, as `PAYOPS_STORE` gives it; `None` is a SQLite file in the stack's
+    /// temporary directory. A PostgreSQL database should be empty: the stack's fakes start empty
+    /// and would not know of the jobs another run left there.
+    pub store: Option<String>,
+    /// The ledger file, as `PAYOPS_LEDGER` gives it; `None` is a file in the temporary directory.
+    pub ledger: Option<String>,
+}
+
+impl StackOptions {
+    /// These options with `store` and `ledger` from `PAYOPS_STORE` and `PAYOPS_LEDGER` when set.
+    pub fn from_env(self) -> Self {
+        Self {
+            store: std::env::var("PAYOPS_STORE").ok().or(self.store),
+            ledger: std::env::var("PAYOPS_LEDGER").ok().or(self.ledger),
+            ..self
+        }
+    }
 }
 
 impl Default for StackOptions {
@@ -56,6 +156,8 @@ impl Default for StackOptions {
                 Duration::from_secs(1),
             ],
             seed: 7,
+            store: None,
+            ledger: None,
         }
     }
 }
@@ -75,7 +177,7 @@ pub struct OfflineStack {
     /// The Magento + Stripe workflows (for their poller and shipment jobs).
     pub magento_stripe: MagentoStripe,
     /// The runtime's store.
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
     /// The embedded ERP ledger.
     pub ledger: Arc<LocalLedger>,
     /// Where the intake router listens.
@@ -103,8 +205,15 @@ impl OfflineStack {
         )
         .await?;
         let magento = Running::start(MagentoFake::new(), &faults).await?;
-        let store = Arc::new(SqliteStore::open(dir.path().join("flows.sqlite"))?);
-        let ledger = Arc::new(LocalLedger::open(dir.path().join("ledger.sqlite")).await?);
+        let store = match &options.store {
+            Some(value) => open_store(value, options.concurrency).await?,
+            None => Arc::new(SqliteStore::open(dir.path().join("flows.sqlite"))?),
+        };
+        let ledger = match &options.ledger {
+            Some(value) => ledger_path(value)?,
+            None => dir.path().join("ledger.sqlite"),
+        };
+        let ledger = Arc::new(LocalLedger::open(ledger).await?);
 
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let intake_url = Url::parse(&format!("http://{}/", listener.local_addr()?))?;
@@ -337,4 +446,78 @@ fn stripe_client(
     stripe_client::Client::builder(SecretString::from(stripe.fake.secret_key().to_owned()))
         .base_url(stripe.base_url().as_str())
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_postgres_url_chooses_postgres_and_anything_else_is_a_sqlite_file() {
+        for url in [
+            "postgres://payops:secret@db.internal:5432/payops",
+            "postgresql://db/payops",
+            "POSTGRES://db/payops",
+            "PostgreSQL://db/payops?sslmode=disable",
+        ] {
+            assert_eq!(
+                StoreLocation::parse(url),
+                StoreLocation::Postgres(url.to_owned())
+            );
+        }
+        for path in [
+            "payops.sqlite",
+            "/var/lib/payops/flows.sqlite",
+            "postgres.sqlite",
+            "postgres:/db",
+            "mysql://db/payops",
+            "",
+        ] {
+            assert_eq!(
+                StoreLocation::parse(path),
+                StoreLocation::Sqlite(PathBuf::from(path))
+            );
+        }
+    }
+
+    #[test]
+    fn a_store_location_debug_leaves_the_password_out() {
+        let debug = format!(
+            "{:?}",
+            StoreLocation::parse("postgres://payops:hunter2@db:5432/payops")
+        );
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("db:5432/payops"), "{debug}");
+    }
+
+    #[test]
+    fn the_ledger_is_a_file_and_a_postgres_url_for_it_is_refused() {
+        assert_eq!(
+            ledger_path("books.sqlite").unwrap(),
+            PathBuf::from("books.sqlite")
+        );
+        let err = ledger_path("postgresql://payops:hunter2@db/ledger").unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("PAYOPS_LEDGER")
+                && message.contains("ledger on PostgreSQL is not available yet"),
+            "{message}"
+        );
+        assert!(!message.contains("hunter2"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_path_opens_a_sqlite_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("flows.sqlite");
+        let store = open_store(path.to_str().unwrap(), 8).await.unwrap();
+        store.ready().await.unwrap();
+        assert!(path.exists());
+    }
+
+    #[test]
+    fn the_pool_covers_the_concurrency_and_the_intake() {
+        assert_eq!(default_pg_pool(8), 16);
+        assert_eq!(default_pg_pool(50), 58);
+    }
 }

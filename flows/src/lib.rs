@@ -77,4 +77,4 @@ pub use store::{
     Accepted, Claimed, Counts, DeadLetter, Effect, Finish, FlowRecords, FlowWrites, Job, JobInfo,
     JobPlan, JobState, Lease, Millis, NewEffect, NewEvent, NewJob, SqliteStore, Store,
 };
-pub use worker::{Outcome, Worker, WorkerConfig, now_millis};
+pub use worker::{IntoStore, Outcome, Worker, WorkerConfig, now_millis};

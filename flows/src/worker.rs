@@ -184,6 +184,25 @@ pub enum Outcome {
     LeaseLost,
 }
 
+/// A store handle the runtime's constructors accept: an `Arc` of a concrete store, or an
+/// `Arc<dyn Store>` for a backend chosen at run time (a URL in the configuration, say).
+pub trait IntoStore {
+    /// The handle as a trait object.
+    fn into_store(self) -> Arc<dyn Store>;
+}
+
+impl<S: Store> IntoStore for Arc<S> {
+    fn into_store(self) -> Arc<dyn Store> {
+        self
+    }
+}
+
+impl IntoStore for Arc<dyn Store> {
+    fn into_store(self) -> Arc<dyn Store> {
+        self
+    }
+}
+
 /// Runs jobs from a [`Store`] with the [`Flow`]s registered on it.
 pub struct Worker {
     store: Arc<dyn Store>,
@@ -228,10 +247,10 @@ pub(crate) fn millis(d: Duration) -> i64 {
 
 impl Worker {
     /// A worker with no flows yet.
-    pub fn new<S: Store>(store: Arc<S>, config: WorkerConfig) -> Self {
+    pub fn new(store: impl IntoStore, config: WorkerConfig) -> Self {
         let breakers = Breakers::new(config.breaker);
         Self {
-            store,
+            store: store.into_store(),
             flows: HashMap::new(),
             config,
             breakers,

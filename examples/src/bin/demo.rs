@@ -13,12 +13,15 @@
 //! It prints what happened and exits 0 only when every effect is accounted for: each approved order
 //! paid with exactly one charge and invoiced in the store and the ERP, each declined order told, each
 //! refund paid back and credited, no dead letters, and a balanced ledger.
+//!
+//! `PAYOPS_STORE` set to a `postgres://` URL of an empty database runs the runtime's store on
+//! PostgreSQL (`PAYOPS_PG_POOL` connections, default 16); `PAYOPS_LEDGER` names a ledger file
+//! (SQLite only for now). Unset, both are SQLite files in a temporary directory.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use examples::{BoxError, OfflineStack, StackOptions};
-use flows::Store;
 use flows::workflows::magento_stripe::{PAYMENT_METHOD_KEY, Shipped};
 use flows::workflows::shopify_paytrace::ATTR_VAULT_CUSTOMER;
 use rust_decimal::Decimal;
@@ -84,7 +87,7 @@ impl Check {
 }
 
 async fn run() -> Result<bool, BoxError> {
-    let stack = OfflineStack::start(StackOptions::default()).await?;
+    let stack = OfflineStack::start(StackOptions::default().from_env()).await?;
     println!(
         "sandbox up: PayTrace {}  Shopify {}  intake {}",
         stack.paytrace.base_url(),

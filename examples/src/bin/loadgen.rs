@@ -1,5 +1,5 @@
 //! Load generator: full Shopify + PayTrace flows per second through the offline stack (sandbox
-//! fakes on loopback, the SQLite store, the embedded ledger), with end-to-end latency.
+//! fakes on loopback, the runtime's store, the embedded ledger), with end-to-end latency.
 //!
 //! One flow is: the `orders/create` webhook signed and delivered to the intake, stored, its jobs
 //! run, a PayTrace sale, the Shopify order marked paid with metafields, and four ERP documents
@@ -12,16 +12,21 @@
 //! Usage: `cargo run --release -p examples --bin loadgen -- [orders] [in flight] [worker
 //! concurrency]` (defaults 2000, 50 and the in-flight count). Everything, fakes included, runs on
 //! this machine.
+//!
+//! The store is a SQLite file in a temporary directory unless `PAYOPS_STORE` names another (a
+//! `postgres://` URL of an empty database, say; `PAYOPS_PG_POOL` connections, default the worker
+//! concurrency plus 8). `LOADGEN_PG=1` starts a throwaway PostgreSQL cluster on loopback for the
+//! run (`initdb` and `pg_ctl` from Debian's `postgresql` package, see `pg-testkit`) and puts the
+//! store there. The ledger stays an embedded SQLite file.
 // Floats only for the throughput figure printed at the end; no money is computed here.
 #![allow(clippy::float_arithmetic)]
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use examples::{BoxError, OfflineStack, StackOptions};
-use flows::Store;
+use examples::{BoxError, OfflineStack, StackOptions, StoreLocation};
 use flows::workflows::shopify_paytrace::ATTR_VAULT_CUSTOMER;
 use rust_decimal::Decimal;
 use sandbox::paytrace::Address;
@@ -50,11 +55,24 @@ async fn run() -> Result<bool, BoxError> {
     let orders: usize = args.next().map_or(Ok(2000), |a| a.parse())?;
     let in_flight: usize = args.next().map_or(Ok(50), |a| a.parse())?;
     let concurrency: usize = args.next().map_or(Ok(in_flight), |a| a.parse())?;
-    let stack = OfflineStack::start(StackOptions {
+    // Kept until the end: dropping it stops the cluster.
+    let cluster = match std::env::var("LOADGEN_PG").as_deref() {
+        Ok("1") => Some(pg_testkit::Cluster::start()?),
+        _ => None,
+    };
+    let mut options = StackOptions {
         concurrency,
         ..StackOptions::default()
-    })
-    .await?;
+    }
+    .from_env();
+    if let Some(cluster) = &cluster {
+        options.store = Some(cluster.fresh_database()?);
+    }
+    let backend = match options.store.as_deref() {
+        Some(value) => format!("{:?}", StoreLocation::parse(value)),
+        None => "SQLite (temporary file)".to_owned(),
+    };
+    let stack = OfflineStack::start(options).await?;
     // Shopify's cost bucket is sized for one app's steady traffic; a load test measures the
     // runtime, not the throttle, so the fake's bucket is made large.
     stack.shopify.fake.set_bucket(u32::MAX / 2, u32::MAX / 4);
@@ -120,6 +138,7 @@ async fn run() -> Result<bool, BoxError> {
     println!(
         "orders {orders}, {in_flight} flows in flight, worker concurrency {concurrency}, settled {settled}"
     );
+    println!("store {backend}");
     println!("completed flows {completed}, PayTrace sales {sales}, dead letters {dead}");
     println!(
         "wall time {:.2} s, throughput {:.0} flows/s",
@@ -179,21 +198,37 @@ fn lock(done: &Mutex<Completions>) -> MutexGuard<'_, Completions> {
 
 /// Follows the audit log (one read a millisecond for all flows, so watching costs the stack
 /// little) and reports every ERP payment; a completion is seen at most about 1 ms late.
+///
+/// On PostgreSQL effect ids can commit out of order, so an id passed over is a gap read again
+/// until it turns up, or for [`GAP_PATIENCE`] (an insert that rolled back leaves one for good).
 async fn follow_payments(stack: Arc<OfflineStack>, done: Arc<Mutex<Completions>>) {
     let mut last = 0;
+    let mut gaps: BTreeMap<i64, Instant> = BTreeMap::new();
     loop {
+        let from = gaps.keys().next().map_or(last, |gap| gap - 1);
         let effects = stack
             .store
-            .effects_after(last, 10_000)
+            .effects_after(from, 10_000)
             .await
             .unwrap_or_default();
         let at = Instant::now();
         for effect in effects {
-            last = effect.id;
+            if effect.id <= last {
+                if gaps.remove(&effect.id).is_none() {
+                    continue; // Read before.
+                }
+            } else {
+                gaps.extend((last + 1..effect.id).map(|gap| (gap, at)));
+                last = effect.id;
+            }
             if effect.key.ends_with("/erp/payment") {
                 lock(&done).recorded(effect.key, at);
             }
         }
+        gaps.retain(|_, since| at.duration_since(*since) < GAP_PATIENCE);
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
 }
+
+/// How long an effect id passed over is waited for (a transaction commits well within it).
+const GAP_PATIENCE: Duration = Duration::from_secs(5);

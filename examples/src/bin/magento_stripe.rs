@@ -9,7 +9,8 @@
 //! - `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET` (the endpoint's `whsec_...`), `STRIPE_ACCOUNT`
 //!   (your account id, used in ERP references); point a Stripe webhook endpoint with
 //!   `charge.succeeded` and `charge.refunded` at `https://<your host>/webhooks/stripe`.
-//! - `PAYOPS_STORE`, `PAYOPS_LEDGER`, `PAYOPS_LISTEN` as for `shopify_paytrace`, and
+//! - `PAYOPS_STORE` (a SQLite file or a `postgres://` URL), `PAYOPS_PG_POOL`, `PAYOPS_LEDGER`,
+//!   `PAYOPS_LISTEN` as for `shopify_paytrace`, and
 //!   `PAYOPS_POLL_SECS` (Magento poll interval, default 30).
 //!
 //! Orders must carry the Stripe PaymentMethod in their payment's additional information (see
@@ -18,10 +19,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use examples::{BoxError, env_or, env_parse, env_secret, env_var, serve_until_stopped};
+use examples::{
+    BoxError, env_or, env_parse, env_secret, env_var, ledger_path, open_store, serve_until_stopped,
+};
 use flows::intake::{Intake, StripeWebhooks};
 use flows::workflows::magento_stripe::{Config, MagentoStripe};
-use flows::{SqliteStore, Worker, WorkerConfig};
+use flows::{Worker, WorkerConfig};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -42,9 +45,14 @@ async fn run() -> Result<(), BoxError> {
     .store_code(&store_code)
     .build()?;
     let stripe = stripe_client::Client::builder(env_secret("STRIPE_SECRET_KEY")?).build()?;
-    let store = Arc::new(SqliteStore::open(env_or("PAYOPS_STORE", "payops.sqlite"))?);
-    let ledger =
-        Arc::new(erp::LocalLedger::open(env_or("PAYOPS_LEDGER", "payops-ledger.sqlite")).await?);
+    let worker_config = WorkerConfig::new("magento-stripe");
+    let store = open_store(
+        &env_or("PAYOPS_STORE", "payops.sqlite"),
+        worker_config.concurrency,
+    )
+    .await?;
+    let ledger = ledger_path(&env_or("PAYOPS_LEDGER", "payops-ledger.sqlite"))?;
+    let ledger = Arc::new(erp::LocalLedger::open(ledger).await?);
     let poll_every = Duration::from_secs(env_parse("PAYOPS_POLL_SECS", 30)?);
 
     let workflows = MagentoStripe::new(
@@ -59,8 +67,7 @@ async fn run() -> Result<(), BoxError> {
         )))
         .routes(workflows.routes());
     let router = intake.router();
-    let worker = Worker::new(Arc::clone(&store), WorkerConfig::new("magento-stripe"))
-        .flow(intake.redeliver());
+    let worker = Worker::new(Arc::clone(&store), worker_config).flow(intake.redeliver());
     let worker = workflows.register(worker);
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let poller = workflows.poller(store);

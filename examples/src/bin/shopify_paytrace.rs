@@ -16,9 +16,13 @@
 //! - `PAYOPS_PROCESSING_WINDOW_MS`: how long PayTrace may take to process a request it received
 //!   (default 120000; see `SaleRecovery`): a sale whose answer was lost is sent again no sooner
 //!   than the client's timeout plus this window after it was sent.
-//! - `PAYOPS_STORE` (runtime store file, default `payops.sqlite`), `PAYOPS_LEDGER` (ledger file,
-//!   default `payops-ledger.sqlite`), `PAYOPS_LISTEN` (default `127.0.0.1:8080`),
-//!   `PAYOPS_CONCURRENCY` (jobs at once, default 8), `PAYOPS_LEASE_MS` (default 60000).
+//! - `PAYOPS_STORE`: the runtime's store, a SQLite file (default `payops.sqlite`) or a
+//!   `postgres://user:password@host:port/database` URL (`postgresql://` too), which lets several
+//!   processes on several machines share the work; `PAYOPS_PG_POOL`: connections to PostgreSQL
+//!   (default the concurrency plus 8). `PAYOPS_LEDGER`: the ledger file (default
+//!   `payops-ledger.sqlite`; SQLite only for now: a PostgreSQL URL is refused).
+//!   `PAYOPS_LISTEN` (default `127.0.0.1:8080`), `PAYOPS_CONCURRENCY` (jobs at once, default 8),
+//!   `PAYOPS_LEASE_MS` (default 60000).
 //!
 //! Orders must carry the card to charge as note attributes (see
 //! `flows::workflows::shopify_paytrace`). Stop with Ctrl-C or SIGTERM: in-flight jobs finish first.
@@ -26,10 +30,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use examples::{BoxError, env_or, env_parse, env_secret, env_var, serve_until_stopped};
+use examples::{
+    BoxError, env_or, env_parse, env_secret, env_var, ledger_path, open_store, serve_until_stopped,
+};
 use flows::intake::{Intake, ShopifyWebhooks};
 use flows::workflows::shopify_paytrace::{Config, PaymentMode, SaleRecovery, ShopifyPaytrace};
-use flows::{SqliteStore, Worker, WorkerConfig};
+use flows::{Worker, WorkerConfig};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -65,9 +71,10 @@ async fn run() -> Result<(), BoxError> {
     .integrator_id(env_var("PAYTRACE_INTEGRATOR_ID")?)
     .timeout(millis("PAYTRACE_TIMEOUT_MS", 60_000)?)
     .build()?;
-    let store = Arc::new(SqliteStore::open(env_or("PAYOPS_STORE", "payops.sqlite"))?);
-    let ledger =
-        Arc::new(erp::LocalLedger::open(env_or("PAYOPS_LEDGER", "payops-ledger.sqlite")).await?);
+    let concurrency = env_parse("PAYOPS_CONCURRENCY", 8)?;
+    let store = open_store(&env_or("PAYOPS_STORE", "payops.sqlite"), concurrency).await?;
+    let ledger = ledger_path(&env_or("PAYOPS_LEDGER", "payops-ledger.sqlite"))?;
+    let ledger = Arc::new(erp::LocalLedger::open(ledger).await?);
 
     let payment = match env_or("PAYOPS_PAYMENT", "sale").as_str() {
         "sale" => PaymentMode::Sale,
@@ -86,7 +93,6 @@ async fn run() -> Result<(), BoxError> {
             env_secret("SHOPIFY_WEBHOOK_SECRET")?,
         )))
         .routes(workflows.routes());
-    let concurrency = env_parse("PAYOPS_CONCURRENCY", 8)?;
     let worker_config = WorkerConfig::new("shopify-paytrace")
         .concurrency(concurrency)
         .lease(millis("PAYOPS_LEASE_MS", 60_000)?);

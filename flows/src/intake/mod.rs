@@ -59,7 +59,7 @@ pub use stripe::{REMOVED_SECRET, StripeWebhooks};
 
 use crate::StepError;
 use crate::store::{Accepted, JobPlan, NewEvent, NewJob, Store};
-use crate::worker::now_millis;
+use crate::worker::{IntoStore, now_millis};
 use crate::workflow::{Entity, EntityKey, EventRef, Flow, JobKind, StepCtx};
 
 /// A delivery as a [`Route`] sees it: verified, about to be stored.
@@ -186,10 +186,10 @@ impl std::fmt::Debug for Intake {
 
 impl Intake {
     /// An intake into `store` with no sources yet and a 1 MiB body limit.
-    pub fn new<S: Store>(store: Arc<S>) -> Self {
+    pub fn new(store: impl IntoStore) -> Self {
         Self {
             inner: Arc::new(Inner {
-                store,
+                store: store.into_store(),
                 sources: Vec::new(),
                 routes: HashMap::new(),
                 max_body: 1024 * 1024,

@@ -468,8 +468,12 @@ impl MagentoStripe {
     }
 
     /// The poller that finds this store's orders waiting for payment, enqueuing into `store`.
-    pub fn poller<S: crate::Store>(&self, store: Arc<S>) -> MagentoOrderPoller {
-        MagentoOrderPoller::new(store, self.shared.magento.clone(), self.order_payment())
+    pub fn poller(&self, store: impl crate::IntoStore) -> MagentoOrderPoller {
+        MagentoOrderPoller::new(
+            store.into_store(),
+            self.shared.magento.clone(),
+            self.order_payment(),
+        )
     }
 
     /// The order payment flow (for its jobs: see [`crate::workflow::job`]).

@@ -39,11 +39,7 @@ impl std::fmt::Debug for MagentoOrderPoller {
 
 impl MagentoOrderPoller {
     /// A poller of the orders of `flow`'s store through `magento`, 100 orders a page.
-    pub(super) fn new<S: Store>(
-        store: Arc<S>,
-        magento: magento::Client,
-        flow: OrderPayment,
-    ) -> Self {
+    pub(super) fn new(store: Arc<dyn Store>, magento: magento::Client, flow: OrderPayment) -> Self {
         Self {
             store,
             magento,
