@@ -6,8 +6,8 @@
 //! real clients, the real intake (with signature checks) and the real workflows run unchanged.
 //!
 //! [`StoreLocation`] and [`open_store`] read `PAYOPS_STORE` for every binary: a `postgres://` URL
-//! chooses [`PgStore`], anything else is a SQLite file. [`ledger_path`] reads `PAYOPS_LEDGER`,
-//! which is a SQLite file only until the ledger has a PostgreSQL backend.
+//! chooses [`PgStore`], anything else is a SQLite file; [`open_ledger`] reads `PAYOPS_LEDGER` the
+//! same way (the ledger on PostgreSQL, or in a SQLite file).
 
 use std::error::Error;
 use std::path::PathBuf;
@@ -89,25 +89,31 @@ pub async fn open_store(value: &str, concurrency: usize) -> Result<Arc<dyn Store
     Ok(match StoreLocation::parse(value) {
         StoreLocation::Sqlite(path) => Arc::new(SqliteStore::open(path)?),
         StoreLocation::Postgres(url) => {
-            let pool = env_parse(PG_POOL_VAR, default_pg_pool(concurrency))?;
-            if pool == 0 {
-                return Err(format!("{PG_POOL_VAR} must be at least 1").into());
-            }
-            Arc::new(PgStore::connect_with(&url, pool).await?)
+            Arc::new(PgStore::connect_with(&url, pg_pool(concurrency)?).await?)
         }
     })
 }
 
-/// The ledger file `value` names (`PAYOPS_LEDGER`). The ledger has no PostgreSQL backend yet, so
-/// a PostgreSQL URL is refused rather than read as a file name.
-pub fn ledger_path(value: &str) -> Result<PathBuf, BoxError> {
-    match StoreLocation::parse(value) {
-        StoreLocation::Sqlite(path) => Ok(path),
-        StoreLocation::Postgres(_) => Err(
-            "PAYOPS_LEDGER: the ledger on PostgreSQL is not available yet; give a SQLite file path"
-                .into(),
-        ),
+/// `PAYOPS_PG_POOL`, or [`default_pg_pool`] of `concurrency`.
+fn pg_pool(concurrency: usize) -> Result<usize, BoxError> {
+    let pool = env_parse(PG_POOL_VAR, default_pg_pool(concurrency))?;
+    if pool == 0 {
+        return Err(format!("{PG_POOL_VAR} must be at least 1").into());
     }
+    Ok(pool)
+}
+
+/// Opens the ledger `value` names (`PAYOPS_LEDGER`, see [`StoreLocation::parse`]): on PostgreSQL
+/// for a URL (a pool of `PAYOPS_PG_POOL` connections, default [`default_pg_pool`] of
+/// `concurrency`), so that processes on several machines book into one ledger, or else in that
+/// SQLite file, which one process holds.
+pub async fn open_ledger(value: &str, concurrency: usize) -> Result<Arc<LocalLedger>, BoxError> {
+    Ok(Arc::new(match StoreLocation::parse(value) {
+        StoreLocation::Sqlite(path) => LocalLedger::open(path).await?,
+        StoreLocation::Postgres(url) => {
+            LocalLedger::connect_with(&url, pg_pool(concurrency)?).await?
+        }
+    }))
 }
 
 /// The PayTrace merchant account name used in ERP references.
@@ -210,10 +216,9 @@ impl OfflineStack {
             None => Arc::new(SqliteStore::open(dir.path().join("flows.sqlite"))?),
         };
         let ledger = match &options.ledger {
-            Some(value) => ledger_path(value)?,
-            None => dir.path().join("ledger.sqlite"),
+            Some(value) => open_ledger(value, options.concurrency).await?,
+            None => Arc::new(LocalLedger::open(dir.path().join("ledger.sqlite")).await?),
         };
-        let ledger = Arc::new(LocalLedger::open(ledger).await?);
 
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let intake_url = Url::parse(&format!("http://{}/", listener.local_addr()?))?;
@@ -490,20 +495,21 @@ mod tests {
         assert!(debug.contains("db:5432/payops"), "{debug}");
     }
 
-    #[test]
-    fn the_ledger_is_a_file_and_a_postgres_url_for_it_is_refused() {
-        assert_eq!(
-            ledger_path("books.sqlite").unwrap(),
-            PathBuf::from("books.sqlite")
-        );
-        let err = ledger_path("postgresql://payops:hunter2@db/ledger").unwrap_err();
-        let message = err.to_string();
+    #[tokio::test]
+    async fn a_ledger_path_opens_a_sqlite_ledger_and_a_bad_url_names_no_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("books.sqlite");
+        let ledger = open_ledger(path.to_str().unwrap(), 4).await.unwrap();
         assert!(
-            message.contains("PAYOPS_LEDGER")
-                && message.contains("ledger on PostgreSQL is not available yet"),
-            "{message}"
+            format!("{ledger:?}").to_lowercase().contains("sqlite"),
+            "{ledger:?}"
         );
-        assert!(!message.contains("hunter2"), "{message}");
+        drop(ledger);
+        assert!(path.exists());
+        let err = open_ledger("postgresql://payops:hunter2@127.0.0.1:1/ledger", 4)
+            .await
+            .unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
     }
 
     #[tokio::test]

@@ -15,8 +15,9 @@
 //! refund paid back and credited, no dead letters, and a balanced ledger.
 //!
 //! `PAYOPS_STORE` set to a `postgres://` URL of an empty database runs the runtime's store on
-//! PostgreSQL (`PAYOPS_PG_POOL` connections, default 16); `PAYOPS_LEDGER` names a ledger file
-//! (SQLite only for now). Unset, both are SQLite files in a temporary directory.
+//! PostgreSQL (`PAYOPS_PG_POOL` connections, default 16); `PAYOPS_LEDGER` does the same for the
+//! ledger (a `postgres://` URL, or a SQLite file). Unset, both are SQLite files in a temporary
+//! directory.
 
 use std::process::ExitCode;
 use std::time::Duration;

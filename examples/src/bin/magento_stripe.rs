@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use examples::{
-    BoxError, env_or, env_parse, env_secret, env_var, ledger_path, open_store, serve_until_stopped,
+    BoxError, env_or, env_parse, env_secret, env_var, open_ledger, open_store, serve_until_stopped,
 };
 use flows::intake::{Intake, StripeWebhooks};
 use flows::workflows::magento_stripe::{Config, MagentoStripe};
@@ -51,8 +51,11 @@ async fn run() -> Result<(), BoxError> {
         worker_config.concurrency,
     )
     .await?;
-    let ledger = ledger_path(&env_or("PAYOPS_LEDGER", "payops-ledger.sqlite"))?;
-    let ledger = Arc::new(erp::LocalLedger::open(ledger).await?);
+    let ledger = open_ledger(
+        &env_or("PAYOPS_LEDGER", "payops-ledger.sqlite"),
+        worker_config.concurrency,
+    )
+    .await?;
     let poll_every = Duration::from_secs(env_parse("PAYOPS_POLL_SECS", 30)?);
 
     let workflows = MagentoStripe::new(

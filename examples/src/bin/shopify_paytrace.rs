@@ -19,8 +19,8 @@
 //! - `PAYOPS_STORE`: the runtime's store, a SQLite file (default `payops.sqlite`) or a
 //!   `postgres://user:password@host:port/database` URL (`postgresql://` too), which lets several
 //!   processes on several machines share the work; `PAYOPS_PG_POOL`: connections to PostgreSQL
-//!   (default the concurrency plus 8). `PAYOPS_LEDGER`: the ledger file (default
-//!   `payops-ledger.sqlite`; SQLite only for now: a PostgreSQL URL is refused).
+//!   (default the concurrency plus 8). `PAYOPS_LEDGER`: the ledger, a SQLite file (default
+//!   `payops-ledger.sqlite`) or a `postgres://` URL (it may be the store's database).
 //!   `PAYOPS_LISTEN` (default `127.0.0.1:8080`), `PAYOPS_CONCURRENCY` (jobs at once, default 8),
 //!   `PAYOPS_LEASE_MS` (default 60000).
 //!
@@ -31,7 +31,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use examples::{
-    BoxError, env_or, env_parse, env_secret, env_var, ledger_path, open_store, serve_until_stopped,
+    BoxError, env_or, env_parse, env_secret, env_var, open_ledger, open_store, serve_until_stopped,
 };
 use flows::intake::{Intake, ShopifyWebhooks};
 use flows::workflows::shopify_paytrace::{Config, PaymentMode, SaleRecovery, ShopifyPaytrace};
@@ -73,8 +73,11 @@ async fn run() -> Result<(), BoxError> {
     .build()?;
     let concurrency = env_parse("PAYOPS_CONCURRENCY", 8)?;
     let store = open_store(&env_or("PAYOPS_STORE", "payops.sqlite"), concurrency).await?;
-    let ledger = ledger_path(&env_or("PAYOPS_LEDGER", "payops-ledger.sqlite"))?;
-    let ledger = Arc::new(erp::LocalLedger::open(ledger).await?);
+    let ledger = open_ledger(
+        &env_or("PAYOPS_LEDGER", "payops-ledger.sqlite"),
+        concurrency,
+    )
+    .await?;
 
     let payment = match env_or("PAYOPS_PAYMENT", "sale").as_str() {
         "sale" => PaymentMode::Sale,
