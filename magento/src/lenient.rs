@@ -3,7 +3,7 @@
 //! Magento serializes PHP values, so a money field the schema calls `number` arrives as `165`,
 //! `165.5` or `"165.5000"`, an `integer` flag as `0`, `"0"` or `false`, and anything "required" may
 //! be `null`. Numbers are read from their JSON text (the workspace enables serde_json's
-//! `arbitrary_precision`), so no value passes through `f64`.
+//! `arbitrary_precision`), so no value passes through binary floating point.
 
 use std::str::FromStr;
 
@@ -178,7 +178,7 @@ where
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
-/// Writes a decimal as a JSON number with its exact digits (never through `f64`).
+/// Writes a decimal as a JSON number with its exact digits (never through binary floating point).
 pub(crate) fn decimal_number<S: Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     let text = value.normalize().to_string();
     let number = serde_json::Number::from_str(&text).map_err(serde::ser::Error::custom)?;
@@ -205,7 +205,7 @@ pub(crate) fn bool_int<S: Serializer>(value: &bool, s: S) -> Result<S::Ok, S::Er
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use payops_core::decimal::{canonical_text, fits_decimal};
+    use payops_core::decimal::samples::json_number_text;
     use proptest::prelude::*;
     use serde::Deserialize;
 
@@ -238,7 +238,7 @@ mod tests {
 
     #[test]
     fn big_money_keeps_every_digit() {
-        // 0.1 + 0.2 style values and more digits than f64 holds survive unchanged.
+        // 0.1 + 0.2 style values and more digits than a double holds survive unchanged.
         let v = money(r#"{"v":12345678901234567.8901}"#).unwrap();
         assert_eq!(v.to_string(), "12345678901234567.8901");
     }
@@ -269,22 +269,16 @@ mod tests {
         /// holds is never refused.
         #[test]
         fn decimals_read_back_exactly_or_are_refused_at_the_field(
-            negative in any::<bool>(),
-            int in prop_oneof![Just("0".to_owned()), "[1-9][0-9]{0,31}"],
-            frac in "[0-9]{0,32}",
-            exp in proptest::option::of((prop_oneof![Just('e'), Just('E')], -40i64..=40)),
+            sample in json_number_text(),
             quoted in any::<bool>(),
         ) {
-            let sign = if negative { "-" } else { "" };
-            let point = if frac.is_empty() { String::new() } else { format!(".{frac}") };
-            let exponent = exp.map_or(String::new(), |(e, n)| format!("{e}{n}"));
-            let text = format!("{sign}{int}{point}{exponent}");
+            let text = sample.text.clone();
             let json = if quoted {
                 format!(r#"{{"v":"{text}"}}"#)
             } else {
                 format!(r#"{{"v":{text}}}"#)
             };
-            let expected = canonical_text(negative, &int, &frac, exp.map_or(0, |(_, n)| n));
+            let expected = sample.canonical.clone();
             let read = serde_path_to_error::deserialize::<_, Money>(
                 &mut serde_json::Deserializer::from_str(&json),
             );
@@ -296,7 +290,7 @@ mod tests {
                     prop_assert_eq!(err.path().to_string(), "v", "{}", json);
                     let message = err.to_string();
                     prop_assert!(message.contains("not an exact decimal"), "{}: {}", json, message);
-                    prop_assert!(!fits_decimal(&expected), "{} refused, {} fits", json, expected);
+                    prop_assert!(!sample.fits(), "{} refused, {} fits", json, expected);
                 }
             }
         }

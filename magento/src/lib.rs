@@ -22,7 +22,7 @@
 //!
 //! Money and quantities are [`rust_decimal::Decimal`] in major units, read from the JSON text
 //! whether Magento sends `165`, `165.5`, `"165.5000"` or `1.655e2`, so nothing passes through
-//! `f64`; a value a `Decimal` cannot hold exactly is refused, never rounded
+//! binary floating point; a value a `Decimal` cannot hold exactly is refused, never rounded
 //! ([`payops_core::decimal::parse_exact`]). Timestamps (`created_at`, `updated_at`) are
 //! [`time::OffsetDateTime`] at UTC, which is what Magento's `YYYY-MM-DD HH:MM:SS` text means, and
 //! are written back in that form (see [`timestamp`] and [`Filter::timestamp`]). Fields the schema

@@ -3,7 +3,7 @@
 //! Text and JSON numbers go through one reader, [`payops_core::decimal::parse_exact`]: plain or
 //! exponent notation, every digit kept or the value refused. serde_json's `arbitrary_precision`
 //! (on in this workspace) keeps a JSON number's text, so `36.450000000000000001`,
-//! `592982100899971.96` and `1e-400` are read as written, not as the nearest `f64`.
+//! `592982100899971.96` and `1e-400` are read as written, not as the nearest double.
 
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -33,7 +33,7 @@ pub fn parse_decimal(text: &str, field: &str) -> Result<Decimal, MappingError> {
 ///
 /// A number is read from its JSON text, a string (without surrounding spaces) by the same
 /// [`parse_decimal`]: `36.45` and `"36.45"` give the same value, and nothing goes through
-/// `f64`. `null` is [`MappingError::MissingField`].
+/// binary floating point. `null` is [`MappingError::MissingField`].
 pub fn decimal_from_json(value: &Value, field: &str) -> Result<Decimal, MappingError> {
     match value {
         Value::String(text) => parse_decimal(text.trim(), field),
@@ -116,9 +116,9 @@ mod tests {
         }
     }
 
-    /// The three values the fuzzer found rounded through `f64`.
+    /// The three values the fuzzer found rounded through binary floating point.
     #[test]
-    fn json_numbers_are_read_from_their_text_not_through_f64() {
+    fn json_numbers_are_read_from_their_text_exactly() {
         assert_eq!(
             from_json_text("592982100899971.96").unwrap().to_string(),
             "592982100899971.96"

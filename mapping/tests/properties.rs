@@ -11,7 +11,7 @@ fn any_currency() -> impl Strategy<Value = Currency> {
     proptest::sample::select(all)
 }
 
-/// Any amount: JSON numbers are read from their text, so no range is limited to what an `f64`
+/// Any amount: JSON numbers are read from their text, so no range is limited to what a double
 /// carries.
 fn money() -> impl Strategy<Value = Money> {
     (any_currency(), any::<i64>()).prop_map(|(c, m)| Money::from_minor(m, c))

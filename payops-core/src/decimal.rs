@@ -6,7 +6,7 @@
 //! exponent notation alike and either keeps every digit or refuses the text.
 //!
 //! With serde_json's `arbitrary_precision` feature (on in this workspace) a JSON number keeps
-//! its text, so [`from_json_number`] reads it without ever going through `f64`.
+//! its text, so [`from_json_number`] reads it without ever going through binary floating point.
 
 use rust_decimal::Decimal;
 
@@ -157,6 +157,54 @@ pub fn fits_decimal(canonical: &str) -> bool {
             .replace('.', "")
             .parse::<u128>()
             .is_ok_and(|m| m <= MAX_MANTISSA)
+}
+
+/// Decimal texts as providers send them, with their exact values, for property tests of
+/// amount readers (feature `proptest`).
+#[cfg(feature = "proptest")]
+pub mod samples {
+    use proptest::prelude::*;
+
+    use super::{canonical_text, fits_decimal};
+
+    /// A decimal as a JSON number would write it, and its value as [`canonical_text`].
+    #[derive(Debug, Clone)]
+    pub struct DecimalSample {
+        /// `[-]int[.frac][(e|E)[-]n]`: valid as a JSON number and as decimal text.
+        pub text: String,
+        /// Its exact value, without leading or trailing zeros.
+        pub canonical: String,
+    }
+
+    impl DecimalSample {
+        /// Whether a `Decimal` holds the value exactly, so an exact reader must accept it.
+        pub fn fits(&self) -> bool {
+            fits_decimal(&self.canonical)
+        }
+    }
+
+    /// A sign, up to 32 integer and 32 fraction digits and an optional exponent in -40..=40.
+    pub fn json_number_text() -> impl Strategy<Value = DecimalSample> {
+        (
+            any::<bool>(),
+            prop_oneof![Just("0".to_owned()), "[1-9][0-9]{0,31}"],
+            "[0-9]{0,32}",
+            proptest::option::of((prop_oneof![Just('e'), Just('E')], -40i64..=40)),
+        )
+            .prop_map(|(negative, int, frac, exp)| {
+                let sign = if negative { "-" } else { "" };
+                let point = if frac.is_empty() {
+                    String::new()
+                } else {
+                    format!(".{frac}")
+                };
+                let exponent = exp.map_or(String::new(), |(e, n)| format!("{e}{n}"));
+                DecimalSample {
+                    text: format!("{sign}{int}{point}{exponent}"),
+                    canonical: canonical_text(negative, &int, &frac, exp.map_or(0, |(_, n)| n)),
+                }
+            })
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! other, yet they must agree on a few things so that a user learns them once:
 //!
 //! - [`decimal`]: amounts are read from the exact text a provider sent, in plain or exponent
-//!   notation, and either represented exactly or refused; never rounded, never via `f64`.
+//!   notation, and either represented exactly or refused; never rounded, never via binary floating point.
 //! - [`currency`]: one ISO 4217 table and one answer for a currency's exponent; a code without
 //!   minor units or unknown to the table is an error, never a guessed exponent.
 //! - [`retry`]: one retry configuration shape ([`RetryConfig`]) with the same field names, the

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
-/// Parses a decimal from a JSON string or number without going through `f64`.
+/// Parses a decimal from a JSON string or number without going through binary floating point.
 ///
 /// `serde_json` is built with `arbitrary_precision` in this workspace, so a
 /// number keeps its exact text. [`payops_core::decimal::parse_exact`] reads it,

@@ -45,7 +45,7 @@ pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Strin
 }
 
 /// A monetary field: Odoo sends JSON numbers; the crate enables serde_json's
-/// `arbitrary_precision`, so the digits are read exactly as sent, never through `f64`, in plain
+/// `arbitrary_precision`, so the digits are read exactly as sent, never through binary floating point, in plain
 /// or exponent notation. A value a `Decimal` cannot hold exactly is an error, never rounded
 /// (`Decimal::from_str` rounds past 28 digits, `Decimal::from_scientific` past what it holds).
 pub(crate) fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
@@ -129,7 +129,7 @@ pub(crate) fn number(amount: Decimal) -> Value {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use payops_core::decimal::{canonical_text, fits_decimal};
+    use payops_core::decimal::samples::json_number_text;
     use proptest::prelude::*;
 
     #[test]
@@ -187,20 +187,14 @@ mod tests {
         /// holds is never refused. (Odoo sends numbers only; a string is refused by type.)
         #[test]
         fn amounts_read_back_exactly_or_are_refused_at_the_field(
-            negative in any::<bool>(),
-            int in prop_oneof![Just("0".to_owned()), "[1-9][0-9]{0,31}"],
-            frac in "[0-9]{0,32}",
-            exp in proptest::option::of((prop_oneof![Just('e'), Just('E')], -40i64..=40)),
+            sample in json_number_text(),
         ) {
-            let sign = if negative { "-" } else { "" };
-            let point = if frac.is_empty() { String::new() } else { format!(".{frac}") };
-            let exponent = exp.map_or(String::new(), |(e, n)| format!("{e}{n}"));
-            let text = format!("{sign}{int}{point}{exponent}");
+            let text = sample.text.clone();
             let json = format!(
                 r#"{{"id": 7, "partner_id": false, "currency_id": [1, "USD"],
                     "amount_total": {text}, "amount_residual": 0}}"#
             );
-            let expected = canonical_text(negative, &int, &frac, exp.map_or(0, |(_, n)| n));
+            let expected = sample.canonical.clone();
             let read = serde_path_to_error::deserialize::<_, InvoiceRecord>(
                 &mut serde_json::Deserializer::from_str(&json),
             )
@@ -212,7 +206,7 @@ mod tests {
                 Err(Error::Decode { path, message }) => {
                     prop_assert_eq!(path, "amount_total", "{}", text);
                     prop_assert!(message.contains("not an exact decimal"), "{}: {}", text, message);
-                    prop_assert!(!fits_decimal(&expected), "{} refused, {} fits", text, expected);
+                    prop_assert!(!sample.fits(), "{} refused, {} fits", text, expected);
                 }
                 Err(other) => prop_assert!(false, "{}: {}", text, other),
             }

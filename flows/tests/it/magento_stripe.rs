@@ -352,23 +352,7 @@ impl App {
 
     /// Runs jobs until none is runnable for a while; returns every outcome.
     async fn drain(&self) -> Vec<Outcome> {
-        let (tx, mut shutdown) = watch::channel(false);
-        let mut outcomes = Vec::new();
-        let mut idle = 0;
-        while idle < 10 {
-            match self.worker.run_once(&mut shutdown).await.unwrap() {
-                Some(outcome) => {
-                    idle = 0;
-                    outcomes.push(outcome);
-                }
-                None => {
-                    idle += 1;
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-            }
-        }
-        drop(tx);
-        outcomes
+        drain(&self.worker).await
     }
 
     /// Stores a Stripe event as the intake does (inbox row and job in one transaction).
@@ -509,6 +493,27 @@ fn metadata(id: i64) -> Value {
         "order_id": id.to_string(),
         "order_number": format!("{:09}", id),
     })
+}
+
+/// Runs `worker`'s jobs until none is runnable for a while; returns every outcome.
+async fn drain(worker: &Worker) -> Vec<Outcome> {
+    let (tx, mut shutdown) = watch::channel(false);
+    let mut outcomes = Vec::new();
+    let mut idle = 0;
+    while idle < 10 {
+        match worker.run_once(&mut shutdown).await.unwrap() {
+            Some(outcome) => {
+                idle = 0;
+                outcomes.push(outcome);
+            }
+            None => {
+                idle += 1;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+    }
+    drop(tx);
+    outcomes
 }
 
 fn charge(id: &str, order_id: i64, balance_transaction: Value) -> Value {
@@ -2068,23 +2073,7 @@ mod through_the_sandbox {
         }
 
         async fn drain(&self) -> Vec<Outcome> {
-            let (tx, mut shutdown) = watch::channel(false);
-            let mut outcomes = Vec::new();
-            let mut idle = 0;
-            while idle < 10 {
-                match self.worker.run_once(&mut shutdown).await.unwrap() {
-                    Some(outcome) => {
-                        idle = 0;
-                        outcomes.push(outcome);
-                    }
-                    None => {
-                        idle += 1;
-                        tokio::time::sleep(Duration::from_millis(5)).await;
-                    }
-                }
-            }
-            drop(tx);
-            outcomes
+            super::drain(&self.worker).await
         }
 
         /// Stores the fake's new events that have a route, as the intake does.

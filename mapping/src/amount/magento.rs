@@ -1,6 +1,6 @@
 //! Magento amounts: JSON values that arrive as an int (`165`), a float (`36.45`) or a string
 //! (`"0.0000"`), stored by Magento as `decimal(20,4)`. Numbers are read from their JSON text
-//! ([`decimal::decimal_from_json`]), never through `f64`.
+//! ([`decimal::decimal_from_json`]), never through binary floating point.
 
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -63,9 +63,9 @@ mod tests {
         assert!(matches!(err, MappingError::PrecisionLoss { .. }));
     }
 
-    /// Inputs that went through `f64` before: each came out rounded.
+    /// Inputs that went through binary floating point before: each came out rounded.
     #[test]
-    fn json_numbers_are_not_rounded_through_f64() {
+    fn json_numbers_are_read_from_their_text() {
         let number = |text: &str| serde_json::from_str::<Value>(text).unwrap();
         assert_eq!(
             parse_magento_amount(&number("592982100899971.96"), Currency::USD, "grand_total")

@@ -40,7 +40,7 @@ pub fn to_paytrace_amount(money: &Money, field: &str) -> Result<Decimal, Mapping
 
 /// Reads an amount PayTrace reports (a JSON number such as `19.99`, or a string such as the
 /// exports' `"tax_amount"`) as US dollars, exactly as written: numbers are read from their JSON
-/// text, never through `f64`.
+/// text, never through binary floating point.
 pub fn from_paytrace_amount(value: &Value, field: &str) -> Result<Money, MappingError> {
     Money::from_major(
         decimal::decimal_from_json(value, field)?,
@@ -94,9 +94,9 @@ mod tests {
         );
     }
 
-    /// Inputs that went through `f64` before: each came out rounded.
+    /// Inputs that went through binary floating point before: each came out rounded.
     #[test]
-    fn json_numbers_are_not_rounded_through_f64() {
+    fn json_numbers_are_read_from_their_text() {
         let number = |text: &str| serde_json::from_str::<Value>(text).unwrap();
         assert_eq!(
             from_paytrace_amount(&number("592982100899971.96"), "amount")

@@ -383,7 +383,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::models::{Charge, PaymentIntentStatus};
-    use payops_core::decimal::{canonical_text, fits_decimal};
+    use payops_core::decimal::samples::json_number_text;
     use proptest::prelude::*;
     use serde_json::json;
 
@@ -489,10 +489,7 @@ mod tests {
         /// [`crate::Error::Decode`] at the field; a value a `Decimal` holds is never refused.
         #[test]
         fn decimals_read_back_exactly_or_are_refused_at_the_field(
-            negative in any::<bool>(),
-            int in prop_oneof![Just("0".to_owned()), "[1-9][0-9]{0,31}"],
-            frac in "[0-9]{0,32}",
-            exp in proptest::option::of((prop_oneof![Just('e'), Just('E')], -40i64..=40)),
+            sample in json_number_text(),
             quoted in any::<bool>(),
         ) {
             #[derive(Debug, Deserialize)]
@@ -500,16 +497,13 @@ mod tests {
                 #[serde(default, with = "decimal_opt")]
                 v: Option<Decimal>,
             }
-            let sign = if negative { "-" } else { "" };
-            let point = if frac.is_empty() { String::new() } else { format!(".{frac}") };
-            let exponent = exp.map_or(String::new(), |(e, n)| format!("{e}{n}"));
-            let text = format!("{sign}{int}{point}{exponent}");
+            let text = sample.text.clone();
             let json = if quoted {
                 format!(r#"{{"v":"{text}"}}"#)
             } else {
                 format!(r#"{{"v":{text}}}"#)
             };
-            let expected = canonical_text(negative, &int, &frac, exp.map_or(0, |(_, n)| n));
+            let expected = sample.canonical.clone();
             let read = serde_path_to_error::deserialize::<_, D>(
                 &mut serde_json::Deserializer::from_str(&json),
             )
@@ -521,7 +515,7 @@ mod tests {
                 Err(crate::Error::Decode { path, message }) => {
                     prop_assert_eq!(path, "v", "{}", json);
                     prop_assert!(message.contains("not an exact decimal"), "{}: {}", json, message);
-                    prop_assert!(!fits_decimal(&expected), "{} refused, {} fits", json, expected);
+                    prop_assert!(!sample.fits(), "{} refused, {} fits", json, expected);
                 }
                 Err(other) => prop_assert!(false, "{}: {}", json, other),
             }

@@ -30,9 +30,7 @@ use super::payment::{
 };
 use crate::StepError;
 use crate::store::NewJob;
-use crate::workflow::{
-    Entity, EntityKey, EventRef, Flow, JobKind, State, Step, StepCtx, decode, job,
-};
+use crate::workflow::{Entity, EntityKey, EventRef, Flow, JobKind, State, Step, StepCtx, job};
 
 /// The order's status and comment saying the payment awaits the customer's authentication.
 const COMMENT: Step<bool> = Step::new("authentication/comment", System::Magento);
@@ -488,21 +486,12 @@ impl PaymentIntentEvent {
     pub(super) fn of(delivery: &crate::intake::Delivery<'_>) -> Result<Self, StepError> {
         use mapping::stripe::{META_ORDER_ID, META_STORE};
         #[derive(Deserialize)]
-        struct Event {
-            data: Data,
-        }
-        #[derive(Deserialize)]
-        struct Data {
-            object: Object,
-        }
-        #[derive(Deserialize)]
         struct Object {
             id: Option<String>,
             #[serde(default)]
             metadata: Option<std::collections::HashMap<String, String>>,
         }
-        let event: Event = decode(delivery.body, delivery.topic)?;
-        let object = event.data.object;
+        let object: Object = super::event_object(delivery)?;
         let payment_intent = object
             .id
             .filter(|id| !id.trim().is_empty())

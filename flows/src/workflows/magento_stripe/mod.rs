@@ -501,21 +501,11 @@ impl ChargeEvent {
     /// The input of a delivered charge event; one without `data.object.id` is an error naming it.
     fn of(delivery: &Delivery<'_>) -> Result<Self, StepError> {
         #[derive(Deserialize)]
-        struct Event {
-            data: Data,
-        }
-        #[derive(Deserialize)]
-        struct Data {
-            object: Object,
-        }
-        #[derive(Deserialize)]
         struct Object {
             id: Option<String>,
         }
-        let event: Event = decode(delivery.body, delivery.topic)?;
-        let charge_id = event
-            .data
-            .object
+        let object: Object = event_object(delivery)?;
+        let charge_id = object
             .id
             .filter(|id| !id.trim().is_empty())
             .ok_or_else(|| MappingError::MissingField {
@@ -526,6 +516,21 @@ impl ChargeEvent {
             charge_id,
         })
     }
+}
+
+/// The `data.object` of a delivered Stripe event, read as only what a route needs (the flow
+/// reads the whole event later, in its API version).
+fn event_object<T: serde::de::DeserializeOwned>(delivery: &Delivery<'_>) -> Result<T, StepError> {
+    #[derive(Deserialize)]
+    struct Event<T> {
+        data: Data<T>,
+    }
+    #[derive(Deserialize)]
+    struct Data<T> {
+        object: T,
+    }
+    let event: Event<T> = decode(delivery.body, delivery.topic)?;
+    Ok(event.data.object)
 }
 
 /// A Magento order as a canonical order (order currency).
