@@ -314,7 +314,7 @@ pub struct DeadLetter {
 /// An external effect recorded in the audit log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Effect {
-    /// Row id; ids grow in the order effects were recorded (see [`Store::effects_after`]).
+    /// Row id, unique in the store: a reader's position in the log (see [`Store::effects_after`]).
     pub id: i64,
     /// The effect's key (`shopify/shop/order/1001/sale`).
     pub key: String,
@@ -430,8 +430,16 @@ pub trait Store: Send + Sync + 'static {
     /// Every effect whose key starts with `prefix`, in key order.
     async fn effects_under(&self, prefix: &str) -> Result<Vec<Effect>, FlowError>;
 
-    /// Up to `limit` effects recorded after the one with id `after` (0: from the start), oldest
-    /// first: a reader follows the audit log by passing the last id it saw.
+    /// Up to `limit` effects of the audit log after the one with id `after` (0: from the start),
+    /// oldest first: a reader follows the log by passing the last id it saw, and misses none.
+    ///
+    /// An effect is listed only once no effect that comes before it can still be added, so a
+    /// page may stop short of what other runs have just committed; the next call lists it. On
+    /// SQLite the log is in id order. On PostgreSQL it is in the order of the writing
+    /// transactions (ids grow within one), and it shows only effects of transactions older than
+    /// every transaction still running on the server: writers never wait for each other, and a
+    /// long transaction (of any client of that server) delays the log until it ends, losing
+    /// nothing. An `after` that is no effect's id is [`FlowError::Unknown`].
     async fn effects_after(&self, after: i64, limit: u32) -> Result<Vec<Effect>, FlowError>;
 
     /// The state value kept under `key`, if any.

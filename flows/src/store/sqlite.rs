@@ -839,8 +839,24 @@ impl Store for SqliteStore {
                 "SELECT id, key, system, detail, created_at FROM effects
                  WHERE id > ?1 ORDER BY id LIMIT ?2",
             )?;
-            stmt.query_and_then(params![after, limit], effect_row)?
-                .collect()
+            let effects = stmt
+                .query_and_then(params![after, limit], effect_row)?
+                .collect::<Result<Vec<_>, FlowError>>()?;
+            // Nothing new, or a position that is no effect's (an error, as on PostgreSQL).
+            if effects.is_empty()
+                && after != 0
+                && conn
+                    .prepare_cached("SELECT 1 FROM effects WHERE id = ?1")?
+                    .query_row(params![after], |_| Ok(()))
+                    .optional()?
+                    .is_none()
+            {
+                return Err(FlowError::Unknown {
+                    what: "effect id",
+                    value: after.to_string(),
+                });
+            }
+            Ok(effects)
         })
         .await
     }

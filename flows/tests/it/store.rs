@@ -640,9 +640,9 @@ async fn effects_are_read_by_prefix_and_followed_in_order(store: Arc<dyn Store>)
     assert_eq!(store.effects_under("").await.unwrap().len(), 5);
 
     // The log in the order of recording, picked up where the reader left off.
-    let first = store.effects_after(0, 2).await.unwrap();
+    let first = log_page(&store, 0, 2, 2).await;
     assert_eq!(keys(first.clone()), ["o/2/sale", "o/1/sale"]);
-    let rest = store.effects_after(first[1].id, 10).await.unwrap();
+    let rest = log_page(&store, first[1].id, 10, 3).await;
     assert_eq!(keys(rest.clone()), ["o/10/sale", "o/1/erp/payment", "o/1"]);
     assert!(
         store
@@ -651,6 +651,30 @@ async fn effects_are_read_by_prefix_and_followed_in_order(store: Arc<dyn Store>)
             .unwrap()
             .is_empty()
     );
+    // A position that is no effect's is an error, not an empty log.
+    let unknown = rest[2].id + 1_000;
+    assert!(matches!(
+        store.effects_after(unknown, 10).await,
+        Err(FlowError::Unknown { what: "effect id", value }) if value == unknown.to_string()
+    ));
+}
+
+/// A page of the effect log once it holds `len` effects: on PostgreSQL the log shows an effect
+/// only after every older transaction on the server ended, and other tests share the server.
+async fn log_page(
+    store: &Arc<dyn Store>,
+    after: i64,
+    limit: u32,
+    len: usize,
+) -> Vec<flows::Effect> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let page = store.effects_after(after, limit).await.unwrap();
+        if page.len() >= len || std::time::Instant::now() > deadline {
+            return page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
 }
 
 async fn a_job_added_through_the_store_wakes_a_waiting_worker(store: Arc<dyn Store>) {
@@ -870,7 +894,7 @@ mod postgres_shared {
     use super::*;
 
     /// A reader following `effects_after` while two stores (two processes) record effects from
-    /// many runs at once sees every effect: ids become visible in id order.
+    /// many runs at once sees every effect once.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_reader_following_effects_after_misses_none_under_concurrent_writers() {
         const JOBS: usize = 300;
@@ -928,6 +952,185 @@ mod postgres_shared {
         let unique: HashSet<_> = seen.iter().collect();
         assert_eq!(unique.len(), seen.len(), "an effect was read twice");
         assert_eq!(seen.len(), JOBS * 2, "the reader passed over an effect");
+    }
+
+    /// An effect committed while an older transaction that writes effects is still open waits
+    /// behind it in the log: listing it first would let the reader pass over the older one.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_waits_for_an_older_open_transaction_and_then_lists_both_in_order() {
+        let url = pg_database().await;
+        let store: Arc<dyn Store> = Arc::new(PgStore::connect(&url).await.unwrap());
+        // Another process's run, slow to commit: its transaction (and its id) is the older.
+        let (mut slow, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        let slow_tx = slow.transaction().await.unwrap();
+        slow_tx
+            .execute("SELECT pg_current_xact_id()", &[])
+            .await
+            .unwrap();
+
+        store.enqueue(job("sale", "fast"), 0).await.unwrap();
+        let claimed = store.claim("w", 0, 60_000).await.unwrap().unwrap();
+        store
+            .finish(
+                claimed.job.lease,
+                Finish::Done,
+                writes(vec![effect("fast/sale", json!(1))]),
+                1,
+            )
+            .await
+            .unwrap();
+        assert!(store.effect("fast/sale").await.unwrap().is_some());
+        assert!(
+            store.effects_after(0, 10).await.unwrap().is_empty(),
+            "listed before an older transaction ended"
+        );
+
+        slow_tx
+            .execute(
+                "INSERT INTO effects (key, system, detail, created_at)
+                 VALUES ('slow/sale', 'paytrace', '2', 1)",
+                &[],
+            )
+            .await
+            .unwrap();
+        slow_tx.commit().await.unwrap();
+        let page = log_page(&store, 0, 10, 2).await;
+        let keys: Vec<_> = page.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["slow/sale", "fast/sale"]);
+        // The slow effect drew the larger id, yet a reader past it has seen both.
+        assert!(page[0].id > page[1].id);
+        assert!(
+            store
+                .effects_after(page[1].id, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    /// A run's records travel with its `COMMIT`: when one of them fails, the outcome and the
+    /// other records roll back with it, and the job is still the run's.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_record_rolls_back_the_outcome_sent_with_it() {
+        let url = pg_database().await;
+        let store = PgStore::connect_with(&url, 1).await.unwrap();
+        let check = url.clone();
+        tokio::task::spawn_blocking(move || {
+            pg_testkit::shared()
+                .psql(
+                    &check,
+                    "ALTER TABLE flow_state ADD CONSTRAINT no_poison CHECK (key <> 'k/poison')",
+                )
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        store.enqueue(job("sale", "k"), 0).await.unwrap();
+        let claimed = store.claim("w", 0, 60_000).await.unwrap().unwrap();
+        let poisoned = FlowWrites {
+            effects: vec![effect("k/sale", json!(1))],
+            states: vec![("k/poison".to_owned(), Some(raw(json!(1))))],
+            jobs: vec![job("book", "k")],
+        };
+        let lease = claimed.job.lease;
+        assert!(matches!(
+            store.finish(lease, Finish::Done, poisoned.clone(), 1).await,
+            Err(FlowError::Postgres(_))
+        ));
+        assert!(store.effect("k/sale").await.unwrap().is_none());
+        assert!(
+            store
+                .job(&JobKind::new("book"), "k")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let info = store
+            .job(&JobKind::new("sale"), "k")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(info.state, JobState::Running);
+        assert!(matches!(
+            store.save(lease, &poisoned, 2).await,
+            Err(FlowError::Postgres(_))
+        ));
+        assert!(store.effect("k/sale").await.unwrap().is_none());
+        // The connection is out of the failed transaction: the run still ends.
+        store
+            .finish(
+                lease,
+                Finish::Done,
+                writes(vec![effect("k/sale", json!(1))]),
+                3,
+            )
+            .await
+            .unwrap();
+        assert!(store.effect("k/sale").await.unwrap().is_some());
+    }
+
+    /// A call given up while its transaction is open (its future dropped, e.g. by a timeout)
+    /// commits nothing and leaves no connection inside that transaction for the next call.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_call_given_up_halfway_commits_nothing_and_leaves_a_clean_connection() {
+        let url = pg_database().await;
+        // One connection: the next call gets the same one back if it is kept.
+        let store = PgStore::connect_with(&url, 1).await.unwrap();
+        store.enqueue(job("sale", "k"), 0).await.unwrap();
+        let claimed = store.claim("w", 0, 60_000).await.unwrap().unwrap();
+        // Another client holds the job's row: the outcome's update waits for it.
+        let (mut other, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        let holding = other.transaction().await.unwrap();
+        holding
+            .execute("SELECT 1 FROM jobs WHERE key = 'k' FOR UPDATE", &[])
+            .await
+            .unwrap();
+        let given_up = tokio::time::timeout(
+            std::time::Duration::from_millis(300),
+            store.finish(
+                claimed.job.lease,
+                Finish::Done,
+                writes(vec![effect("k/sale", json!(1))]),
+                1,
+            ),
+        )
+        .await;
+        assert!(given_up.is_err(), "the outcome did not wait: {given_up:?}");
+        holding.rollback().await.unwrap();
+        // Were the connection kept inside the abandoned transaction, these would run in it and
+        // be lost with it.
+        store.enqueue(job("sale", "k2"), 2).await.unwrap();
+        let fresh = PgStore::connect(&url).await.unwrap();
+        let info = fresh
+            .job(&JobKind::new("sale"), "k")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(info.state, JobState::Running);
+        assert!(fresh.effect("k/sale").await.unwrap().is_none());
+        assert!(
+            fresh
+                .job(&JobKind::new("sale"), "k2")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        store
+            .finish(
+                claimed.job.lease,
+                Finish::Done,
+                writes(vec![effect("k/sale", json!(1))]),
+                3,
+            )
+            .await
+            .unwrap();
+        assert!(fresh.effect("k/sale").await.unwrap().is_some());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -996,7 +1199,7 @@ mod postgres_shared {
         })
         .await
         .unwrap();
-        assert_eq!(version.trim(), "1|1");
+        assert_eq!(version.trim(), "1|2");
         // And a later start finds the work done.
         drop(PgStore::connect(&url).await.unwrap());
     }

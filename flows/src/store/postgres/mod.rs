@@ -3,13 +3,15 @@
 //! See [`PgStore`] for the driver and how the store's guarantees hold between processes.
 
 mod schema;
+mod tx;
+mod writes;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Transaction};
+use deadpool_postgres::{ClientWrapper, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use mapping::System;
 use tokio::sync::{Notify, oneshot};
 use tokio_postgres::{AsyncMessage, NoTls, Row};
@@ -21,6 +23,8 @@ use super::{
 };
 use crate::FlowError;
 use crate::workflow::JobKind;
+use tx::Tx;
+use writes::WriteStatements;
 
 /// How long opening a connection may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -184,20 +188,28 @@ impl PgStore {
 }
 
 /// Runs `$body` (a block returning `Result<T, FlowError>`, its `return`s included) with `$tx`
-/// bound to a transaction of its own, committed when the body succeeds and rolled back when it
-/// fails, and keeps the store's health up to date.
+/// bound to a transaction of its own ([`Tx`]: `BEGIN` travels with the body's first statement),
+/// committed when the body succeeds (unless the body's last writes carried the `COMMIT`) and
+/// rolled back when it fails, and keeps the store's health up to date.
 macro_rules! write {
     ($store:expr, |$tx:ident| $body:block) => {{
         let store = $store;
         let result = async {
-            let mut client = store.client().await?;
-            let tx = client.transaction().await?;
-            let out = {
+            let tx = Tx::new(store.client().await?);
+            let ran = {
                 let $tx = &tx;
-                typed(async move { $body }).await?
+                futures::try_join!($tx.begin(), typed(async move { $body }))
             };
-            tx.commit().await?;
-            Ok(out)
+            match ran {
+                Ok(((), out)) => {
+                    tx.commit().await?;
+                    Ok(out)
+                }
+                Err(err) => {
+                    tx.rollback().await;
+                    Err(err)
+                }
+            }
         }
         .await;
         store.track(result)
@@ -269,7 +281,7 @@ async fn listen_once(
 
 /// Tells every store listening on the database that a job may be runnable (delivered when the
 /// transaction commits, and not at all when it rolls back).
-async fn notify(tx: &Transaction<'_>) -> Result<(), FlowError> {
+async fn notify(tx: &Tx) -> Result<(), FlowError> {
     tx.batch_execute("NOTIFY flows_jobs").await?;
     Ok(())
 }
@@ -281,135 +293,6 @@ fn count(row: &Row, index: usize, what: &'static str) -> Result<u32, FlowError> 
         what,
         value: value.to_string(),
     })
-}
-
-impl JobRow {
-    /// Inserts it, or (see [`super::NewJob::rerun`]) finds the job of its kind and key; its id.
-    async fn insert_pg(&self, tx: &Transaction<'_>, now: Millis) -> Result<i64, FlowError> {
-        let (provider, event_id) = match &self.event {
-            Some((provider, event_id)) => (Some(*provider), Some(event_id.as_str())),
-            None => (None, None),
-        };
-        let values: [&(dyn tokio_postgres::types::ToSql + Sync); 7] = [
-            &self.kind,
-            &self.key,
-            &self.payload,
-            &self.run_at,
-            &now,
-            &provider,
-            &event_id,
-        ];
-        if self.rerun {
-            // Done: queued again with the new input; running: once more after this run; queued:
-            // it runs anyway, with the new input. Dead jobs wait for a person.
-            let stmt = tx
-                .prepare_cached(
-                    "INSERT INTO jobs AS j (kind, key, payload, state, run_at, created_at,
-                                            updated_at, event_provider, event_id)
-                     VALUES ($1, $2, $3, 'queued', $4, $5, $5, $6, $7)
-                     ON CONFLICT (kind, key) DO UPDATE SET
-                        payload = CASE WHEN j.state = 'dead' THEN j.payload
-                                       ELSE excluded.payload END,
-                        event_provider = CASE WHEN j.state = 'dead' THEN j.event_provider
-                                              ELSE excluded.event_provider END,
-                        event_id = CASE WHEN j.state = 'dead' THEN j.event_id
-                                        ELSE excluded.event_id END,
-                        rerun = CASE WHEN j.state = 'running' THEN TRUE ELSE j.rerun END,
-                        run_at = CASE WHEN j.state = 'done' THEN excluded.run_at ELSE j.run_at END,
-                        attempts = CASE WHEN j.state = 'done' THEN 0 ELSE j.attempts END,
-                        state = CASE WHEN j.state = 'done' THEN 'queued' ELSE j.state END,
-                        updated_at = excluded.updated_at
-                     RETURNING id",
-                )
-                .await?;
-            Ok(tx.query_one(&stmt, &values).await?.try_get(0)?)
-        } else {
-            let stmt = tx
-                .prepare_cached(
-                    "INSERT INTO jobs (kind, key, payload, state, run_at, created_at, updated_at,
-                                       event_provider, event_id)
-                     VALUES ($1, $2, $3, 'queued', $4, $5, $5, $6, $7)
-                     ON CONFLICT (kind, key) DO NOTHING
-                     RETURNING id",
-                )
-                .await?;
-            if let Some(row) = tx.query_opt(&stmt, &values).await? {
-                return Ok(row.try_get(0)?);
-            }
-            // A job of this kind and key exists already (committed: the insert waited for it).
-            let stmt = tx
-                .prepare_cached("SELECT id FROM jobs WHERE kind = $1 AND key = $2")
-                .await?;
-            Ok(tx
-                .query_one(&stmt, &[&self.kind, &self.key])
-                .await?
-                .try_get(0)?)
-        }
-    }
-}
-
-impl Rows {
-    /// Writes them (after the run's fence was checked, in its transaction): jobs and state, then
-    /// the effects, whose ids are drawn under [`schema::EFFECTS_LOCK`] so that they commit in id
-    /// order.
-    async fn write_pg(&self, tx: &Transaction<'_>, now: Millis) -> Result<(), FlowError> {
-        for job in &self.jobs {
-            job.insert_pg(tx, now).await?;
-        }
-        for (key, value) in &self.states {
-            match value {
-                Some(value) => {
-                    let stmt = tx
-                        .prepare_cached(
-                            "INSERT INTO flow_state (key, value, updated_at) VALUES ($1, $2, $3)
-                             ON CONFLICT (key) DO UPDATE
-                             SET value = excluded.value, updated_at = excluded.updated_at",
-                        )
-                        .await?;
-                    tx.execute(&stmt, &[key, &value.get(), &now]).await?;
-                }
-                None => {
-                    let stmt = tx
-                        .prepare_cached("DELETE FROM flow_state WHERE key = $1")
-                        .await?;
-                    tx.execute(&stmt, &[key]).await?;
-                }
-            }
-        }
-        if self.adds_jobs() {
-            notify(tx).await?;
-        }
-        if !self.effects.is_empty() {
-            // Effect ids must become visible in id order, or a reader following
-            // `effects_after` could pass over one committed late with a smaller id. The ids are
-            // drawn here, last in the transaction, under a lock held until commit, so effect
-            // writers commit one after another in the order of their ids (the rest of their
-            // work runs concurrently).
-            let lock = tx
-                .prepare_cached("SELECT pg_advisory_xact_lock($1)")
-                .await?;
-            tx.execute(&lock, &[&schema::EFFECTS_LOCK]).await?;
-            let insert = tx
-                .prepare_cached(
-                    "INSERT INTO effects (key, system, detail, created_at) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (key) DO NOTHING",
-                )
-                .await?;
-            for effect in &self.effects {
-                tx.execute(
-                    &insert,
-                    &[
-                        &effect.key,
-                        &effect.system.as_str(),
-                        &effect.detail.get(),
-                        &now,
-                    ],
-                )
-                .await?;
-            }
-        }
-        Ok(())
-    }
 }
 
 /// The first string after every string that starts with `prefix` (in byte order, which is
@@ -428,23 +311,25 @@ fn prefix_end(prefix: &str) -> Option<String> {
 
 impl RawRecords {
     /// The effects and state kept under `prefix`, in key order.
-    async fn read_pg(tx: &Transaction<'_>, prefix: &str) -> Result<Self, FlowError> {
+    async fn read_pg(client: &ClientWrapper, prefix: &str) -> Result<Self, FlowError> {
         let end = prefix_end(prefix);
-        let effects = tx
+        let effects = client
             .prepare_cached(
                 "SELECT id, key, system, detail, created_at FROM effects
                  WHERE key >= $1 AND ($2::text IS NULL OR key < $2) ORDER BY key",
             )
             .await?;
-        let states = tx
+        let states = client
             .prepare_cached(
                 "SELECT key, value FROM flow_state
                  WHERE key >= $1 AND ($2::text IS NULL OR key < $2) ORDER BY key",
             )
             .await?;
         let range: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&prefix, &end];
-        let (effects, states) =
-            tokio::try_join!(tx.query(&effects, &range), tx.query(&states, &range))?;
+        let (effects, states) = tokio::try_join!(
+            client.query(&effects, &range),
+            client.query(&states, &range)
+        )?;
         Ok(Self {
             effects: effects
                 .iter()
@@ -468,7 +353,7 @@ impl RawRecords {
 
 /// Sends job `id` to dead letters with its current attempts.
 async fn insert_dead_letter(
-    tx: &Transaction<'_>,
+    tx: &Tx,
     job: i64,
     reason: &str,
     permanent: bool,
@@ -498,8 +383,8 @@ fn effect_row(row: &Row) -> Result<Effect, FlowError> {
     )
 }
 
-/// The columns of `effects` an [`effect_row`] reads.
-const EFFECT_COLUMNS: &str = "id, key, system, detail, created_at";
+/// The columns of `effects` an [`effect_row`] reads (as `e`).
+const EFFECT_COLUMNS: &str = "e.id, e.key, e.system, e.detail, e.created_at";
 
 #[async_trait]
 impl Store for PgStore {
@@ -540,11 +425,27 @@ impl Store for PgStore {
                 return Ok(Accepted::Duplicate);
             };
             let event_row: i64 = inserted.try_get(0)?;
+            let statements = WriteStatements::prepare(tx).await?;
             let job = match plan {
                 None => None,
-                Some((job, None)) => Some(job.insert_pg(tx, now).await?),
+                Some((job, None)) => {
+                    // The job, the wake-up and the `COMMIT` travel together; a job of this kind
+                    // and key that exists already is looked up after the commit.
+                    let (id, (), ()) = futures::try_join!(
+                        job.insert_pg(tx, &statements, now),
+                        notify(tx),
+                        tx.commit()
+                    )?;
+                    Some(match id {
+                        Some(id) => id,
+                        None => job.id_pg(tx).await?,
+                    })
+                }
                 Some((job, Some(reason))) => {
-                    let id = job.insert_pg(tx, now).await?;
+                    let id = match job.insert_pg(tx, &statements, now).await? {
+                        Some(id) => id,
+                        None => job.id_pg(tx).await?,
+                    };
                     let stmt = tx
                         .prepare_cached(
                             "UPDATE jobs SET state = 'dead', last_error = $2, updated_at = $3
@@ -557,9 +458,6 @@ impl Store for PgStore {
                     Some(id)
                 }
             };
-            if job.is_some() {
-                notify(tx).await?;
-            }
             Ok(Accepted::New {
                 event: event_row,
                 job,
@@ -600,9 +498,13 @@ impl Store for PgStore {
     async fn enqueue(&self, job: super::NewJob, now: Millis) -> Result<i64, FlowError> {
         let row = &JobRow::of(&job)?;
         write!(self, |tx| {
-            let id = row.insert_pg(tx, now).await?;
-            notify(tx).await?;
-            Ok(id)
+            let statements = WriteStatements::prepare(tx).await?;
+            let (id, (), ()) =
+                futures::try_join!(row.insert_pg(tx, &statements, now), notify(tx), tx.commit())?;
+            match id {
+                Some(id) => Ok(id),
+                None => row.id_pg(tx).await,
+            }
         })
     }
 
@@ -613,78 +515,84 @@ impl Store for PgStore {
         lease_ms: i64,
     ) -> Result<Option<Claimed>, FlowError> {
         let lease_until = now.saturating_add(lease_ms);
-        let claimed = write!(self, |tx| {
-            // The lock on the chosen row is what makes the claim one run's: a concurrent
-            // claimer skips it and takes the next, and the row is checked again once locked, so
-            // one claimed meanwhile is not taken twice. The queued and the expired candidates
-            // are looked up apart, each along its own partial index (one condition with OR
-            // sorts every runnable job at each claim), and the earlier one is claimed, as on
-            // SQLite.
-            let stmt = tx
-                .prepare_cached(
-                    "WITH queued AS (
-                            SELECT id, run_at FROM jobs
-                            WHERE state = 'queued' AND run_at <= $3
-                            ORDER BY run_at, id LIMIT 1
-                            FOR UPDATE SKIP LOCKED),
-                         expired AS (
-                            SELECT id, run_at FROM jobs
-                            WHERE state = 'running' AND lease_until < $3
-                            ORDER BY run_at, id LIMIT 1
-                            FOR UPDATE SKIP LOCKED),
-                         next AS (
-                            SELECT id FROM (SELECT * FROM queued UNION ALL SELECT * FROM expired) c
-                            ORDER BY run_at, id LIMIT 1)
-                         UPDATE jobs j SET state = 'running', lease_owner = $1, lease_until = $2,
-                                lease_token = j.lease_token + 1,
-                                claims = j.claims + CASE
-                                    WHEN j.state = 'running'
-                                     AND (SELECT COUNT(*) FROM worker_starts
-                                          WHERE started_at > j.updated_at) > 1
-                                    THEN 0 ELSE 1 END,
-                                updated_at = $3
-                         FROM next WHERE j.id = next.id
-                         RETURNING j.id, j.kind, j.key, j.payload, j.attempts, j.claims,
-                                   j.last_error, j.lease_token, j.event_provider, j.event_id",
-                )
-                .await?;
-            let Some(r) = tx.query_opt(&stmt, &[&worker, &lease_until, &now]).await? else {
-                return Ok(None);
-            };
-            let row = ClaimRow {
-                id: r.try_get(0)?,
-                kind: r.try_get(1)?,
-                key: r.try_get(2)?,
-                payload: r.try_get(3)?,
-                attempts: count(&r, 4, "attempts")?,
-                claims: count(&r, 5, "claims")?,
-                last_error: r.try_get(6)?,
-                token: r.try_get(7)?,
-                event: match (r.try_get::<_, Option<String>>(8)?, r.try_get(9)?) {
-                    (Some(provider), Some(event_id)) => Some((provider, event_id)),
-                    _ => None,
-                },
-            };
-            let prefix = format!("{}/", row.key);
-            let records = RawRecords::read_pg(tx, &prefix);
-            let event = async {
-                let Some((provider, event_id)) = &row.event else {
-                    return Ok(None);
-                };
+        let claimed = self.track(
+            typed(async {
+                let client = self.client().await?;
+                let tx: &ClientWrapper = &client;
+                // The lock on the chosen row is what makes the claim one run's: a concurrent
+                // claimer skips it and takes the next, and the row is checked again once locked, so
+                // one claimed meanwhile is not taken twice. The queued and the expired candidates
+                // are looked up apart, each along its own partial index (one condition with OR
+                // sorts every runnable job at each claim), and the earlier one is claimed, as on
+                // SQLite. The statement is a transaction of its own: the records read next are
+                // written only by runs holding the job, which this one now does.
                 let stmt = tx
                     .prepare_cached(
-                        "SELECT id, topic, payload, received_at FROM inbox
-                             WHERE provider = $1 AND event_id = $2",
+                        "WITH queued AS (
+                                SELECT id, run_at FROM jobs
+                                WHERE state = 'queued' AND run_at <= $3
+                                ORDER BY run_at, id LIMIT 1
+                                FOR UPDATE SKIP LOCKED),
+                             expired AS (
+                                SELECT id, run_at FROM jobs
+                                WHERE state = 'running' AND lease_until < $3
+                                ORDER BY run_at, id LIMIT 1
+                                FOR UPDATE SKIP LOCKED),
+                             next AS (
+                                SELECT id FROM (SELECT * FROM queued UNION ALL SELECT * FROM expired) c
+                                ORDER BY run_at, id LIMIT 1)
+                             UPDATE jobs j SET state = 'running', lease_owner = $1, lease_until = $2,
+                                    lease_token = j.lease_token + 1,
+                                    claims = j.claims + CASE
+                                        WHEN j.state = 'running'
+                                         AND (SELECT COUNT(*) FROM worker_starts
+                                              WHERE started_at > j.updated_at) > 1
+                                        THEN 0 ELSE 1 END,
+                                    updated_at = $3
+                             FROM next WHERE j.id = next.id
+                             RETURNING j.id, j.kind, j.key, j.payload, j.attempts, j.claims,
+                                       j.last_error, j.lease_token, j.event_provider, j.event_id",
                     )
                     .await?;
-                tx.query_opt(&stmt, &[provider, event_id])
-                    .await?
-                    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
-                    .transpose()
-            };
-            let (records, event) = tokio::try_join!(records, event)?;
-            Ok(Some((row, records, event)))
-        })?;
+                let Some(r) = tx.query_opt(&stmt, &[&worker, &lease_until, &now]).await? else {
+                    return Ok(None);
+                };
+                let row = ClaimRow {
+                    id: r.try_get(0)?,
+                    kind: r.try_get(1)?,
+                    key: r.try_get(2)?,
+                    payload: r.try_get(3)?,
+                    attempts: count(&r, 4, "attempts")?,
+                    claims: count(&r, 5, "claims")?,
+                    last_error: r.try_get(6)?,
+                    token: r.try_get(7)?,
+                    event: match (r.try_get::<_, Option<String>>(8)?, r.try_get(9)?) {
+                        (Some(provider), Some(event_id)) => Some((provider, event_id)),
+                        _ => None,
+                    },
+                };
+                let prefix = format!("{}/", row.key);
+                let records = RawRecords::read_pg(tx, &prefix);
+                let event = async {
+                    let Some((provider, event_id)) = &row.event else {
+                        return Ok(None);
+                    };
+                    let stmt = tx
+                        .prepare_cached(
+                            "SELECT id, topic, payload, received_at FROM inbox
+                                 WHERE provider = $1 AND event_id = $2",
+                        )
+                        .await?;
+                    tx.query_opt(&stmt, &[provider, event_id])
+                        .await?
+                        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+                        .transpose()
+                };
+                let (records, event) = tokio::try_join!(records, event)?;
+                Ok(Some((row, records, event)))
+            })
+            .await,
+        )?;
         let Some((row, records, event)) = claimed else {
             return Ok(None);
         };
@@ -707,26 +615,31 @@ impl Store for PgStore {
     }
 
     async fn renew(&self, lease: Lease, until: Millis, now: Millis) -> Result<(), FlowError> {
-        write!(self, |tx| {
-            let stmt = tx
-                .prepare_cached(
-                    "UPDATE jobs SET lease_until = GREATEST(lease_until, $3), updated_at = $4
+        // One statement: a transaction of its own.
+        self.track(
+            typed(async {
+                let tx = self.client().await?;
+                let stmt = tx
+                    .prepare_cached(
+                        "UPDATE jobs SET lease_until = GREATEST(lease_until, $3), updated_at = $4
                      WHERE id = $1 AND lease_token = $2 AND state = 'running'",
-                )
-                .await?;
-            if tx
-                .execute(&stmt, &[&lease.job, &lease.token, &until, &now])
-                .await?
-                == 1
-            {
-                Ok(())
-            } else {
-                Err(FlowError::LeaseLost {
-                    job: lease.job,
-                    token: lease.token,
-                })
-            }
-        })
+                    )
+                    .await?;
+                if tx
+                    .execute(&stmt, &[&lease.job, &lease.token, &until, &now])
+                    .await?
+                    == 1
+                {
+                    Ok(())
+                } else {
+                    Err(FlowError::LeaseLost {
+                        job: lease.job,
+                        token: lease.token,
+                    })
+                }
+            })
+            .await,
+        )
     }
 
     async fn save(&self, lease: Lease, writes: &FlowWrites, now: Millis) -> Result<(), FlowError> {
@@ -750,7 +663,10 @@ impl Store for PgStore {
                     token: lease.token,
                 });
             }
-            rows.write_pg(tx, now).await
+            // The records and the `COMMIT` travel together.
+            let statements = WriteStatements::prepare(tx).await?;
+            futures::try_join!(rows.write_pg(tx, &statements, now), tx.commit())?;
+            Ok(())
         })
     }
 
@@ -847,10 +763,15 @@ impl Store for PgStore {
             if changed != 1 {
                 return Err(FlowError::LeaseLost { job: id, token });
             }
-            rows.write_pg(tx, now).await?;
-            if requeued && !rows.adds_jobs() {
-                notify(tx).await?;
-            }
+            let notified = async {
+                if requeued && !rows.adds_jobs() {
+                    notify(tx).await?;
+                }
+                Ok(())
+            };
+            // The records, the wake-up and the `COMMIT` travel together.
+            let statements = WriteStatements::prepare(tx).await?;
+            futures::try_join!(rows.write_pg(tx, &statements, now), notified, tx.commit())?;
             Ok(())
         })
     }
@@ -967,7 +888,7 @@ impl Store for PgStore {
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(&format!(
-                "SELECT {EFFECT_COLUMNS} FROM effects WHERE key = $1"
+                "SELECT {EFFECT_COLUMNS} FROM effects e WHERE key = $1"
             ))
             .await?;
         client
@@ -979,27 +900,45 @@ impl Store for PgStore {
     }
 
     async fn effects_under(&self, prefix: &str) -> Result<Vec<Effect>, FlowError> {
-        let mut client = self.client().await?;
-        // In a transaction, so that its reads share one connection.
-        let tx = client.transaction().await?;
-        let records = RawRecords::read_pg(&tx, prefix).await?;
-        tx.commit().await?;
-        records.effects()
+        let client = self.client().await?;
+        RawRecords::read_pg(&client, prefix).await?.effects()
     }
 
     async fn effects_after(&self, after: i64, limit: u32) -> Result<Vec<Effect>, FlowError> {
+        // The log is read in the order of the writing transactions' ids, and only as far as the
+        // oldest transaction still running on the server: transactions commit in any order, and
+        // one older than that horizon may still add effects, but none older than it can. So no
+        // effect is ever added before a position a reader has passed, and writers never wait
+        // for each other.
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(&format!(
-                "SELECT {EFFECT_COLUMNS} FROM effects WHERE id > $1 ORDER BY id LIMIT $2"
+                "SELECT {EFFECT_COLUMNS} FROM effects e
+                 WHERE (e.tx, e.id) > (CASE WHEN $1::bigint = 0 THEN -1
+                                            ELSE (SELECT tx FROM effects WHERE id = $1) END, $1)
+                   AND e.tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+                 ORDER BY e.tx, e.id LIMIT $2"
             ))
             .await?;
-        client
+        let effects = client
             .query(&stmt, &[&after, &i64::from(limit)])
             .await?
             .iter()
             .map(effect_row)
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        if effects.is_empty() && after != 0 {
+            // Nothing new, or a position that is no effect's (an error, not an empty log).
+            let known = client
+                .prepare_cached("SELECT 1 FROM effects WHERE id = $1")
+                .await?;
+            if client.query_opt(&known, &[&after]).await?.is_none() {
+                return Err(FlowError::Unknown {
+                    what: "effect id",
+                    value: after.to_string(),
+                });
+            }
+        }
+        Ok(effects)
     }
 
     async fn state(&self, key: &str) -> Result<Option<serde_json::Value>, FlowError> {

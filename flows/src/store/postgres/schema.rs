@@ -8,16 +8,12 @@ use crate::FlowError;
 /// starting at once migrate one after the other, and the later ones find the work done.
 const MIGRATION_LOCK: i64 = 0x666c_6f77_735f_7631; // "flows_v1"
 
-/// The advisory lock an effect-writing transaction holds from drawing its effect ids to its
-/// commit, so that effects become visible in id order (see `Rows::write_pg`).
-pub(super) const EFFECTS_LOCK: i64 = 0x666c_6f77_735f_6566; // "flows_ef"
-
 /// The schema, one migration per version (kept in `schema_version`). A database written by an
 /// older version is brought up to date at connect; one of a newer version is refused.
 ///
 /// Keys read by prefix (effects, flow state) compare as bytes (`COLLATE "C"`), as in SQLite, so
 /// that a prefix's keys sit together in their index whatever the database's collation.
-const MIGRATIONS: [&str; 1] = [
+const MIGRATIONS: [&str; 2] = [
     // 1: the store of issue 15 (the SQLite store's version 2).
     r#"
 CREATE TABLE inbox (
@@ -81,6 +77,12 @@ CREATE TABLE flow_state (
 );
 CREATE TABLE worker_starts (started_at BIGINT NOT NULL);
 CREATE INDEX worker_starts_at ON worker_starts (started_at);
+"#,
+    // 2: each effect keeps the id of the transaction that wrote it, the order in which the log
+    // is read (see `Store::effects_after` on `PgStore`); rows written before get the migration's.
+    r#"
+ALTER TABLE effects ADD COLUMN tx BIGINT NOT NULL DEFAULT (pg_current_xact_id()::text::bigint);
+CREATE INDEX effects_log ON effects (tx, id);
 "#,
 ];
 
