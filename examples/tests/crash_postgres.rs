@@ -54,7 +54,7 @@ async fn three_runtimes_on_one_postgres_killed_at_random_charge_each_order_once_
         let owner = format!("shopify-paytrace/{}", process.id());
         let held: usize = cluster
             .psql(
-                &url,
+                &fleet.configs()[victim].store,
                 &format!(
                     "SELECT count(*) FROM jobs WHERE state = 'running' AND lease_owner = '{owner}'"
                 ),
