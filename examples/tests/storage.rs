@@ -75,7 +75,7 @@ async fn a_store_that_cannot_be_written_stops_the_service_at_start_naming_the_fi
     let dir = tempfile::tempdir().unwrap();
     let runtime = RuntimeConfig::in_dir(dir.path());
     drop(flows::SqliteStore::open(&runtime.store).unwrap());
-    let unwritable = Unwritable::new(vec![runtime.store.clone()]);
+    let unwritable = Unwritable::new(vec![PathBuf::from(&runtime.store)]);
 
     let output = runtime
         .command(&sandbox)
@@ -90,7 +90,7 @@ async fn a_store_that_cannot_be_written_stops_the_service_at_start_naming_the_fi
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cannot be written"), "{stderr}");
-    assert!(stderr.contains(runtime.store.to_str().unwrap()), "{stderr}");
+    assert!(stderr.contains(&runtime.store), "{stderr}");
 }
 
 /// A signed Shopify delivery of a topic nobody routes, padded to `size` bytes.
@@ -151,7 +151,7 @@ async fn a_store_on_a_full_disk_answers_503_and_recovers_by_itself() {
     let store_dir = dir.path().join("store");
     std::fs::create_dir(&store_dir).unwrap();
     let mut runtime = RuntimeConfig::in_dir(dir.path());
-    runtime.store = store_dir.join("payops.sqlite");
+    runtime.store = store_dir.join("payops.sqlite").to_str().unwrap().to_owned();
     sandbox
         .post(
             "shopify/webhooks",
@@ -264,8 +264,8 @@ async fn a_store_that_turns_read_only_mid_run_answers_503_and_recovers_by_itself
 
     // The store's files (the database and its write-ahead log) turn read-only under the
     // running service.
-    let mut files = vec![runtime.store.clone()];
-    let wal = PathBuf::from(format!("{}-wal", runtime.store.display()));
+    let mut files = vec![PathBuf::from(&runtime.store)];
+    let wal = PathBuf::from(format!("{}-wal", runtime.store));
     if wal.exists() {
         files.push(wal);
     }

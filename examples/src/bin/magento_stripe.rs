@@ -11,7 +11,8 @@
 //!   `charge.succeeded` and `charge.refunded` at `https://<your host>/webhooks/stripe`.
 //! - `PAYOPS_STORE` (a SQLite file or a `postgres://` URL), `PAYOPS_PG_POOL`, `PAYOPS_LEDGER`,
 //!   `PAYOPS_LISTEN` as for `shopify_paytrace`, and
-//!   `PAYOPS_POLL_SECS` (Magento poll interval, default 30).
+//!   `PAYOPS_POLL_SECS` (Magento poll interval, default 30). Leases name the process holding
+//!   them: `magento-stripe/<pid>`.
 //!
 //! Orders must carry the Stripe PaymentMethod in their payment's additional information (see
 //! `flows::workflows::magento_stripe`). Stop with Ctrl-C: in-flight jobs finish first.
@@ -45,7 +46,7 @@ async fn run() -> Result<(), BoxError> {
     .store_code(&store_code)
     .build()?;
     let stripe = stripe_client::Client::builder(env_secret("STRIPE_SECRET_KEY")?).build()?;
-    let worker_config = WorkerConfig::new("magento-stripe");
+    let worker_config = WorkerConfig::new(format!("magento-stripe/{}", std::process::id()));
     let store = open_store(
         &env_or("PAYOPS_STORE", "payops.sqlite"),
         worker_config.concurrency,

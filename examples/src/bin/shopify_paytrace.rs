@@ -22,7 +22,8 @@
 //!   (default the concurrency plus 8). `PAYOPS_LEDGER`: the ledger, a SQLite file (default
 //!   `payops-ledger.sqlite`) or a `postgres://` URL (it may be the store's database).
 //!   `PAYOPS_LISTEN` (default `127.0.0.1:8080`), `PAYOPS_CONCURRENCY` (jobs at once, default 8),
-//!   `PAYOPS_LEASE_MS` (default 60000).
+//!   `PAYOPS_LEASE_MS` (default 60000). The worker's leases name the process holding them:
+//!   `shopify-paytrace/<pid>` in the store's `jobs.lease_owner`.
 //!
 //! Orders must carry the card to charge as note attributes (see
 //! `flows::workflows::shopify_paytrace`). Stop with Ctrl-C or SIGTERM: in-flight jobs finish first.
@@ -96,7 +97,8 @@ async fn run() -> Result<(), BoxError> {
             env_secret("SHOPIFY_WEBHOOK_SECRET")?,
         )))
         .routes(workflows.routes());
-    let worker_config = WorkerConfig::new("shopify-paytrace")
+    // With several processes on one database, the lease owner says which one holds a job.
+    let worker_config = WorkerConfig::new(format!("shopify-paytrace/{}", std::process::id()))
         .concurrency(concurrency)
         .lease(millis("PAYOPS_LEASE_MS", 60_000)?);
     let worker = workflows.register(Worker::new(store, worker_config).flow(intake.redeliver()));

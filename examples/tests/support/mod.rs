@@ -1,11 +1,15 @@
 //! Processes for the process tests: the sandbox fakes in a process of their own (state kept while
 //! the runtime is killed and restarted), driven through their control API, and the
-//! `shopify_paytrace` service binary configured against them.
+//! `shopify_paytrace` service binary configured against them, one process or a [`Fleet`] of them.
+//! [`crash`] holds what the crash tests share.
 #![allow(clippy::unwrap_used, dead_code)]
 
+pub mod crash;
+
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -158,10 +162,10 @@ pub fn free_port() -> u16 {
 pub struct RuntimeConfig {
     /// Where it listens for webhooks.
     pub listen: String,
-    /// The store file.
-    pub store: PathBuf,
-    /// The ledger file.
-    pub ledger: PathBuf,
+    /// `PAYOPS_STORE`: a SQLite file or a `postgres://` URL.
+    pub store: String,
+    /// `PAYOPS_LEDGER`: a SQLite file or a `postgres://` URL.
+    pub ledger: String,
     /// PayTrace client timeout, ms.
     pub paytrace_timeout_ms: u64,
     /// Processing window, ms.
@@ -173,14 +177,35 @@ pub struct RuntimeConfig {
 impl RuntimeConfig {
     /// Files in `dir`, a free port, short timeouts for the fakes.
     pub fn in_dir(dir: &Path) -> Self {
+        let file = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+        Self::new(file("payops.sqlite"), file("payops-ledger.sqlite"))
+    }
+
+    /// The store and the ledger in the PostgreSQL database at `url`, a free port, short
+    /// timeouts for the fakes.
+    pub fn on_database(url: &str) -> Self {
+        Self::new(url.to_owned(), url.to_owned())
+    }
+
+    fn new(store: String, ledger: String) -> Self {
         Self {
             listen: format!("127.0.0.1:{}", free_port()),
-            store: dir.join("payops.sqlite"),
-            ledger: dir.join("payops-ledger.sqlite"),
+            store,
+            ledger,
             paytrace_timeout_ms: 800,
             processing_window_ms: 400,
             lease_ms: 2_000,
         }
+    }
+
+    /// Opens its store as the binary does (while no runtime runs, for a SQLite file).
+    pub async fn open_store(&self) -> Arc<dyn flows::Store> {
+        examples::open_store(&self.store, 1).await.unwrap()
+    }
+
+    /// Opens its ledger as the binary does (while no runtime runs, for a SQLite file).
+    pub async fn open_ledger(&self) -> Arc<erp::LocalLedger> {
+        examples::open_ledger(&self.ledger, 1).await.unwrap()
     }
 
     /// Where Shopify must send webhooks.
@@ -284,11 +309,107 @@ pub fn kill(child: &mut Child) {
 
 /// SIGTERM, then waits for a graceful exit (in-flight jobs finish or are released).
 pub fn terminate(child: &mut Child) {
+    signal(child, "TERM");
+    wait_success(child);
+}
+
+/// Sends `child` the signal `name` (`TERM`, `STOP`, ...).
+pub fn signal(child: &Child, name: &str) {
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args([&format!("-{name}"), &child.id().to_string()])
         .status()
         .unwrap();
-    assert!(status.success());
+    assert!(status.success(), "kill -{name} {}", child.id());
+}
+
+fn wait_success(child: &mut Child) {
     let exit = child.wait().unwrap();
     assert!(exit.success(), "the runtime exited with {exit}");
+}
+
+/// Runtime processes sharing one store and one ledger, each with its own port (one process, on
+/// SQLite files).
+pub struct Fleet {
+    configs: Vec<RuntimeConfig>,
+    running: Vec<Option<RuntimeProcess>>,
+}
+
+impl Fleet {
+    /// A fleet of `configs`, none started; they must name the same store and ledger.
+    pub fn new(configs: Vec<RuntimeConfig>) -> Self {
+        assert!(!configs.is_empty());
+        assert!(
+            configs
+                .iter()
+                .all(|c| c.store == configs[0].store && c.ledger == configs[0].ledger),
+            "one store and one ledger for the fleet"
+        );
+        let running = configs.iter().map(|_| None).collect();
+        Self { configs, running }
+    }
+
+    /// How many runtimes it has.
+    pub fn len(&self) -> usize {
+        self.configs.len()
+    }
+
+    /// Their configurations.
+    pub fn configs(&self) -> &[RuntimeConfig] {
+        &self.configs
+    }
+
+    /// Starts runtime `i` (unless it runs) and waits until it listens.
+    pub async fn start(&mut self, i: usize, sandbox: &SandboxProcess) {
+        if self.running[i].is_none() {
+            self.running[i] = Some(self.configs[i].start(sandbox).await);
+        }
+    }
+
+    /// Starts every runtime not running, all at once (their migrations race, as on a
+    /// deployment's start), and waits until each listens.
+    pub async fn start_all(&mut self, sandbox: &SandboxProcess) {
+        for (config, slot) in self.configs.iter().zip(&mut self.running) {
+            if slot.is_none() {
+                *slot = Some(RuntimeProcess(config.command(sandbox).spawn().unwrap()));
+            }
+        }
+        for config in &self.configs {
+            config.wait_listening().await;
+        }
+    }
+
+    /// Runtime `i`'s process; panics unless it runs.
+    pub fn process(&self, i: usize) -> &RuntimeProcess {
+        self.running[i]
+            .as_ref()
+            .expect("the runtime is not running")
+    }
+
+    /// SIGKILL to runtime `i`.
+    pub fn kill(&mut self, i: usize) {
+        let mut child = self.running[i].take().expect("the runtime is not running");
+        kill(&mut child);
+    }
+
+    /// SIGTERM to every runtime running, then waits for each to exit gracefully.
+    pub fn terminate_all(&mut self) {
+        let mut stopping: Vec<RuntimeProcess> =
+            self.running.iter_mut().flat_map(Option::take).collect();
+        for child in &stopping {
+            signal(child, "TERM");
+        }
+        for child in &mut stopping {
+            wait_success(child);
+        }
+    }
+
+    /// Opens the fleet's store (while none runs, for a SQLite file).
+    pub async fn open_store(&self) -> Arc<dyn flows::Store> {
+        self.configs[0].open_store().await
+    }
+
+    /// Opens the fleet's ledger (while none runs, for a SQLite file).
+    pub async fn open_ledger(&self) -> Arc<erp::LocalLedger> {
+        self.configs[0].open_ledger().await
+    }
 }
