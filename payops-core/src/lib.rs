@@ -10,6 +10,8 @@
 //! - [`retry`]: one retry configuration shape ([`RetryConfig`]) with the same field names, the
 //!   same `standard()` and `disabled()` and the same jitter in every client.
 //! - [`redact`]: URLs in `Debug` output and errors without their `user:password@` part.
+//! - `pg_schema` (feature `postgres`): versioned PostgreSQL schemas, migrated once when several
+//!   processes start together.
 //!
 //! ```
 //! use payops_core::{decimal, Currency};
@@ -23,6 +25,8 @@
 pub mod currency;
 pub mod decimal;
 mod error;
+#[cfg(feature = "postgres")]
+pub mod pg_schema;
 pub mod redact;
 pub mod retry;
 

@@ -13,14 +13,14 @@ use super::{customer, day, invoice, payment, usd};
 
 /// Which backend a test body runs on; each call of [`Backend::ledger`] is a new, empty ledger.
 #[derive(Clone, Copy)]
-enum Backend {
+pub(crate) enum Backend {
     Sqlite,
     #[cfg(feature = "postgres")]
     Postgres,
 }
 
 impl Backend {
-    async fn ledger(self) -> LocalLedger {
+    pub(crate) async fn ledger(self) -> LocalLedger {
         match self {
             Self::Sqlite => LocalLedger::open_in_memory().unwrap(),
             #[cfg(feature = "postgres")]

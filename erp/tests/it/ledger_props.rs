@@ -1,5 +1,6 @@
 //! Property tests: any sequence of operations keeps every journal balanced and, per currency,
-//! receivables equal to invoices − credits − payments received + refunds paid.
+//! receivables equal to invoices − credits − payments received + refunds paid; on SQLite and on
+//! PostgreSQL (a fresh database of the shared cluster per case).
 
 use erp::{
     Account, CreditMemo, CurrencyCode, Dispute, DisputeStage, Erp, Error, Gateway, JournalEntry,
@@ -7,6 +8,7 @@ use erp::{
 };
 use proptest::prelude::*;
 
+use super::ledger::Backend;
 use super::{customer, day, invoice, payment};
 
 #[derive(Debug, Clone)]
@@ -181,30 +183,62 @@ async fn apply(l: &LocalLedger, ops: &[Op]) {
     }
 }
 
+/// Applies `ops` to a new ledger on `backend` and checks the invariants.
+fn invariants_hold(backend: Backend, ops: &[Op]) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let l = backend.ledger().await;
+        l.upsert_customer(&customer("c1")).await.unwrap();
+        apply(&l, ops).await;
+        l.verify_journals().await.unwrap();
+        let tb = l.trial_balance().await.unwrap();
+        let open = l.open_receivables().await.unwrap();
+        for check in l.receivables_check().await.unwrap() {
+            let cur = check.currency;
+            let lines = tb.iter().filter(|r| r.currency == cur);
+            assert_eq!(
+                lines.clone().map(|r| r.debit).sum::<i64>(),
+                lines.map(|r| r.credit).sum::<i64>()
+            );
+            assert!(check.is_consistent(), "{check:?}");
+            let ar: i64 = tb
+                .iter()
+                .filter(|r| r.code == "1100" && r.currency == cur)
+                .map(|r| r.balance)
+                .sum();
+            assert_eq!(check.ledger_balance, ar);
+            // Open invoices cover the receivables; customer credits only lower the total.
+            let open_sum: i64 = open
+                .iter()
+                .filter(|r| r.open.currency == cur)
+                .map(|r| r.open.minor)
+                .sum();
+            assert!(open_sum >= ar);
+            assert!(
+                open.iter()
+                    .all(|r| r.open.minor > 0 && r.open.minor <= r.total.minor)
+            );
+        }
+    });
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
     #[test]
-    fn ledger_invariants_hold(ops in proptest::collection::vec(op(), 1..40)) {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(async {
-            let l = LocalLedger::open_in_memory().unwrap();
-            l.upsert_customer(&customer("c1")).await.unwrap();
-            apply(&l, &ops).await;
-            l.verify_journals().await.unwrap();
-            let tb = l.trial_balance().await.unwrap();
-            let open = l.open_receivables().await.unwrap();
-            for check in l.receivables_check().await.unwrap() {
-                let cur = check.currency;
-                let lines = tb.iter().filter(|r| r.currency == cur);
-                assert_eq!(lines.clone().map(|r| r.debit).sum::<i64>(), lines.map(|r| r.credit).sum::<i64>());
-                assert!(check.is_consistent(), "{check:?}");
-                let ar: i64 = tb.iter().filter(|r| r.code == "1100" && r.currency == cur).map(|r| r.balance).sum();
-                assert_eq!(check.ledger_balance, ar);
-                // Open invoices cover the receivables; customer credits only lower the total.
-                let open_sum: i64 = open.iter().filter(|r| r.open.currency == cur).map(|r| r.open.minor).sum();
-                assert!(open_sum >= ar);
-                assert!(open.iter().all(|r| r.open.minor > 0 && r.open.minor <= r.total.minor));
-            }
-        });
+    fn ledger_invariants_hold_on_sqlite(ops in proptest::collection::vec(op(), 1..40)) {
+        invariants_hold(Backend::Sqlite, &ops);
+    }
+}
+
+#[cfg(feature = "postgres")]
+proptest! {
+    // Fewer cases: each creates a database.
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn ledger_invariants_hold_on_postgres(ops in proptest::collection::vec(op(), 1..40)) {
+        invariants_hold(Backend::Postgres, &ops);
     }
 }

@@ -1,19 +1,21 @@
 //! The ledger's PostgreSQL schema, versioned, and the migration run at connect.
 
 use deadpool_postgres::Pool;
+use payops_core::pg_schema::{Migration, Schema, TooNew};
 
 use crate::error::Error;
 use crate::ledger::schema::CHART;
 
-/// The advisory lock held (for its transaction) by the process migrating the schema: processes
-/// starting at once migrate one after the other, and the later ones find the work done. Not the
-/// runtime store's lock, so both may share one database.
-const MIGRATION_LOCK: i64 = 0x6572_705f_6c65_6467; // "erp_ledg"
+/// The ledger's schema. Its version table and its lock are not the runtime store's, so both may
+/// share one database.
+const SCHEMA: Schema = Schema {
+    lock: 0x6572_705f_6c65_6467, // "erp_ledg"
+    version_table: "ledger_schema_version",
+    migrations: &MIGRATIONS,
+};
 
-/// The schema, one migration per version (kept in `ledger_schema_version`, named apart from the
-/// runtime store's `schema_version` so that both can live in one database). The SQLite
-/// schema's tables and meaning: amounts are `BIGINT` minor units, dates ISO `YYYY-MM-DD` text;
-/// nothing is floating point.
+/// The schema, one migration per version. The SQLite schema's tables and meaning: amounts are
+/// `BIGINT` minor units, dates ISO `YYYY-MM-DD` text; nothing is floating point.
 const MIGRATIONS: [&str; 1] = [r#"
 CREATE TABLE accounts (
     code TEXT PRIMARY KEY,
@@ -123,37 +125,23 @@ CREATE INDEX invoices_customer ON invoices (customer_id);
 pub(super) const INSERT_ACCOUNT: &str =
     "INSERT INTO accounts (code, name, kind) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING";
 
+impl From<TooNew> for Error {
+    fn from(err: TooNew) -> Self {
+        Self::SchemaTooNew {
+            found: err.found,
+            supported: err.supported,
+        }
+    }
+}
+
 /// Brings the schema to the newest version and seeds the chart of accounts, in one
-/// transaction under [`MIGRATION_LOCK`].
+/// transaction under the schema's lock.
 pub(super) async fn migrate(pool: &Pool) -> Result<(), Error> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-        .await?;
-    tx.batch_execute("CREATE TABLE IF NOT EXISTS ledger_schema_version (version BIGINT NOT NULL)")
-        .await?;
-    let found: Option<i64> = tx
-        .query_opt("SELECT version FROM ledger_schema_version", &[])
-        .await?
-        .map(|row| row.try_get(0))
-        .transpose()?;
-    let version = found.unwrap_or(0);
-    let supported = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
-    if version > supported {
-        return Err(Error::SchemaTooNew {
-            found: version,
-            supported,
-        });
-    }
-    if version == supported {
+    let Migration::Migrated { from, to } = SCHEMA.migrate::<Error>(&tx).await? else {
         return Ok(());
-    }
-    for migration in MIGRATIONS
-        .iter()
-        .skip(usize::try_from(version).unwrap_or(0))
-    {
-        tx.batch_execute(migration).await?;
-    }
+    };
     for account in &CHART {
         if let Some(kind) = account.kind() {
             tx.execute(
@@ -163,20 +151,7 @@ pub(super) async fn migrate(pool: &Pool) -> Result<(), Error> {
             .await?;
         }
     }
-    if found.is_some() {
-        tx.execute(
-            "UPDATE ledger_schema_version SET version = $1",
-            &[&supported],
-        )
-        .await?;
-    } else {
-        tx.execute(
-            "INSERT INTO ledger_schema_version (version) VALUES ($1)",
-            &[&supported],
-        )
-        .await?;
-    }
     tx.commit().await?;
-    tracing::info!(from = version, to = supported, "ledger schema migrated");
+    tracing::info!(from, to, "ledger schema migrated");
     Ok(())
 }

@@ -1,15 +1,19 @@
 //! The PostgreSQL schema, versioned, and the migration run at connect.
 
 use deadpool_postgres::Pool;
+use payops_core::pg_schema::{Migration, Schema, TooNew};
 
 use crate::FlowError;
 
-/// The advisory lock held (for its transaction) by the process migrating the schema: processes
-/// starting at once migrate one after the other, and the later ones find the work done.
-const MIGRATION_LOCK: i64 = 0x666c_6f77_735f_7631; // "flows_v1"
+/// The store's schema.
+const SCHEMA: Schema = Schema {
+    lock: 0x666c_6f77_735f_7631, // "flows_v1"
+    version_table: "schema_version",
+    migrations: &MIGRATIONS,
+};
 
-/// The schema, one migration per version (kept in `schema_version`). A database written by an
-/// older version is brought up to date at connect; one of a newer version is refused.
+/// The schema, one migration per version. A database written by an older version is brought up
+/// to date at connect; one of a newer version is refused.
 ///
 /// Keys read by prefix (effects, flow state) compare as bytes (`COLLATE "C"`), as in SQLite, so
 /// that a prefix's keys sit together in their index whatever the database's collation.
@@ -86,47 +90,22 @@ CREATE INDEX effects_log ON effects (tx, id);
 "#,
 ];
 
-/// Brings the schema to the newest version, in one transaction under [`MIGRATION_LOCK`].
+impl From<TooNew> for FlowError {
+    fn from(err: TooNew) -> Self {
+        Self::SchemaTooNew {
+            found: err.found,
+            supported: err.supported,
+        }
+    }
+}
+
+/// Brings the schema to the newest version, in one transaction under the schema's lock.
 pub(super) async fn migrate(pool: &Pool) -> Result<(), FlowError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-        .await?;
-    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
-        .await?;
-    let found: Option<i64> = tx
-        .query_opt("SELECT version FROM schema_version", &[])
-        .await?
-        .map(|row| row.try_get(0))
-        .transpose()?;
-    let version = found.unwrap_or(0);
-    let supported = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
-    if version > supported {
-        return Err(FlowError::SchemaTooNew {
-            found: version,
-            supported,
-        });
+    if let Migration::Migrated { from, to } = SCHEMA.migrate::<FlowError>(&tx).await? {
+        tx.commit().await?;
+        tracing::info!(from, to, "store schema migrated");
     }
-    if version == supported {
-        return Ok(());
-    }
-    for migration in MIGRATIONS
-        .iter()
-        .skip(usize::try_from(version).unwrap_or(0))
-    {
-        tx.batch_execute(migration).await?;
-    }
-    if found.is_some() {
-        tx.execute("UPDATE schema_version SET version = $1", &[&supported])
-            .await?;
-    } else {
-        tx.execute(
-            "INSERT INTO schema_version (version) VALUES ($1)",
-            &[&supported],
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    tracing::info!(from = version, to = supported, "store schema migrated");
     Ok(())
 }
