@@ -17,7 +17,13 @@
 //! `postgres://` URL of an empty database, say; `PAYOPS_PG_POOL` connections, default the worker
 //! concurrency plus 8). `LOADGEN_PG=1` starts a throwaway PostgreSQL cluster on loopback for the
 //! run (`initdb` and `pg_ctl` from Debian's `postgresql` package, see `pg-testkit`) and puts the
-//! store there. `PAYOPS_LEDGER` may name a PostgreSQL ledger too.
+//! store there, `LOADGEN_PG=ledger` the store and the ledger (one database). `PAYOPS_LEDGER` may
+//! name a PostgreSQL ledger too.
+//!
+//! `LOADGEN_RUNTIMES=N` (N > 1) runs N runtime processes on one database: this one and N - 1
+//! `shopify_paytrace` processes (the binary next to this one, built with it) against the same
+//! fakes, store and ledger, each with the worker concurrency. Both must then be on PostgreSQL
+//! (`LOADGEN_PG=ledger`, say).
 // Floats only for the throughput figure printed at the end; no money is computed here.
 #![allow(clippy::float_arithmetic)]
 
@@ -56,23 +62,31 @@ async fn run() -> Result<bool, BoxError> {
     let in_flight: usize = args.next().map_or(Ok(50), |a| a.parse())?;
     let concurrency: usize = args.next().map_or(Ok(in_flight), |a| a.parse())?;
     // Kept until the end: dropping it stops the cluster.
-    let cluster = match std::env::var("LOADGEN_PG").as_deref() {
-        Ok("1") => Some(pg_testkit::Cluster::start()?),
-        _ => None,
+    // `1`: the store in a throwaway cluster; `ledger`: the store and the ledger.
+    let pg = std::env::var("LOADGEN_PG").unwrap_or_default();
+    let cluster = match pg.as_str() {
+        "1" | "ledger" => Some(pg_testkit::Cluster::start()?),
+        "" => None,
+        other => return Err(format!("LOADGEN_PG is 1 or ledger, not {other:?}").into()),
     };
     let mut options = StackOptions {
         concurrency,
         ..StackOptions::default()
     }
     .from_env();
+    let runtimes: usize = std::env::var("LOADGEN_RUNTIMES").map_or(Ok(1), |n| n.parse())?;
     if let Some(cluster) = &cluster {
-        options.store = Some(cluster.fresh_database()?);
+        let url = cluster.fresh_database()?;
+        if pg == "ledger" {
+            options.ledger = Some(url.clone());
+        }
+        options.store = Some(url);
     }
     let backend = match options.store.as_deref() {
         Some(value) => format!("{:?}", StoreLocation::parse(value)),
         None => "SQLite (temporary file)".to_owned(),
     };
-    let stack = OfflineStack::start(options).await?;
+    let stack = OfflineStack::start(options.clone()).await?;
     // Shopify's cost bucket is sized for one app's steady traffic; a load test measures the
     // runtime, not the throttle, so the fake's bucket is made large.
     stack.shopify.fake.set_bucket(u32::MAX / 2, u32::MAX / 4);
@@ -86,6 +100,7 @@ async fn run() -> Result<bool, BoxError> {
         .fake
         .seed_customer("load-customer", "4111111111111111", 12, 2030, billing);
 
+    let _others = Runtimes::start(runtimes - 1, &stack, &options, concurrency)?;
     let shop = stack.shopify.fake.shop_domain().to_owned();
     let stack = Arc::new(stack);
     let done = Arc::new(Mutex::new(Completions::default()));
@@ -138,7 +153,11 @@ async fn run() -> Result<bool, BoxError> {
     println!(
         "orders {orders}, {in_flight} flows in flight, worker concurrency {concurrency}, settled {settled}"
     );
-    println!("store {backend}");
+    let ledger = match options.ledger.as_deref() {
+        Some(value) => format!("{:?}", StoreLocation::parse(value)),
+        None => "SQLite (temporary file)".to_owned(),
+    };
+    println!("store {backend}, ledger {ledger}, runtime processes {runtimes}");
     println!("completed flows {completed}, PayTrace sales {sales}, dead letters {dead}");
     println!(
         "wall time {:.2} s, throughput {:.0} flows/s",
@@ -157,6 +176,74 @@ async fn run() -> Result<bool, BoxError> {
         Err(_) => return Err("flows still hold the stack".into()),
     }
     Ok(settled && completed == orders && sales == orders && dead == 0)
+}
+
+/// The other runtime processes, killed when dropped.
+struct Runtimes(Vec<std::process::Child>);
+
+impl Runtimes {
+    /// Starts `count` `shopify_paytrace` processes on the stack's fakes, store and ledger.
+    fn start(
+        count: usize,
+        stack: &OfflineStack,
+        options: &StackOptions,
+        concurrency: usize,
+    ) -> Result<Self, BoxError> {
+        let mut started = Self(Vec::new());
+        if count == 0 {
+            return Ok(started);
+        }
+        let on_postgres = |value: &Option<String>| {
+            value
+                .as_deref()
+                .is_some_and(|v| matches!(StoreLocation::parse(v), StoreLocation::Postgres(_)))
+        };
+        let (Some(store), Some(ledger)) = (&options.store, &options.ledger) else {
+            return Err("LOADGEN_RUNTIMES needs the store and the ledger on PostgreSQL".into());
+        };
+        if !on_postgres(&options.store) || !on_postgres(&options.ledger) {
+            return Err("LOADGEN_RUNTIMES needs the store and the ledger on PostgreSQL".into());
+        }
+        let binary = std::env::current_exe()?.with_file_name("shopify_paytrace");
+        let (shopify, paytrace) = (&stack.shopify, &stack.paytrace);
+        for _ in 0..count {
+            // Its intake listens on a port of its own; the fake's webhooks go to this process,
+            // and the jobs they add are claimed by any.
+            let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+            let child = std::process::Command::new(&binary)
+                .env_clear()
+                .env("SHOPIFY_SHOP", shopify.fake.shop_domain())
+                .env("SHOPIFY_ACCESS_TOKEN", shopify.fake.access_token())
+                .env("SHOPIFY_WEBHOOK_SECRET", shopify.fake.webhook_secret())
+                .env("SHOPIFY_API_URL", shopify.base_url().as_str())
+                .env("PAYTRACE_USERNAME", paytrace.fake.username())
+                .env("PAYTRACE_PASSWORD", paytrace.fake.password())
+                .env("PAYTRACE_INTEGRATOR_ID", paytrace.fake.integrator_id())
+                .env("PAYTRACE_ENV", paytrace.base_url().as_str())
+                .env("PAYTRACE_ACCOUNT", examples::PAYTRACE_ACCOUNT)
+                .env("PAYTRACE_TIMEOUT_MS", "2000")
+                .env("PAYOPS_PROCESSING_WINDOW_MS", "500")
+                .env("PAYOPS_CONCURRENCY", concurrency.to_string())
+                .env("PAYOPS_STORE", store)
+                .env("PAYOPS_LEDGER", ledger)
+                .env("PAYOPS_LISTEN", format!("127.0.0.1:{port}"))
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .map_err(|err| format!("could not start {}: {err}", binary.display()))?;
+            started.0.push(child);
+        }
+        Ok(started)
+    }
+}
+
+impl Drop for Runtimes {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 /// When each flow's ERP payment appeared in the effect log, handed to the flow waiting for it.
