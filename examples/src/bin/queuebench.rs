@@ -7,6 +7,8 @@
 //! 2. claim + complete: the consumers empty the queue the first phase filled;
 //! 3. end to end: the task enqueues `jobs` more while the consumers run, keeping at most
 //!    `backlog` jobs enqueued and not done; latency runs from a job's enqueue call to its end.
+//!    A full backlog waits its turn, so latency is about `backlog` over the rate: a small
+//!    backlog shows the latency of a queue that keeps up.
 //!
 //! The consumers (`mode`):
 //! - `worker`: a `flows::Worker` at `concurrency` with the no-op flow registered, as a user runs

@@ -7,6 +7,9 @@
 //! them in the sender's retransmissions, and go on when it heals) or a reset (every connection
 //! closed, new ones refused). Worker B's store connects directly. A's runs block until the
 //! worker stops them at their deadline, so A holds its jobs when the cut comes.
+//!
+//! A third cut, a partition that starts as A sends a `COMMIT`, shows what the store does not
+//! handle yet (the ignored test at the end).
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
