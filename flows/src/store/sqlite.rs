@@ -479,6 +479,10 @@ impl Store for SqliteStore {
         let lease_until = now.saturating_add(lease_ms);
         let claimed = self
             .write(move |conn| {
+                // The queued and the expired candidates are looked up apart, each the first along
+                // `jobs_runnable`, and the earlier one is claimed: one condition with OR made
+                // SQLite sort every runnable job at each claim (1,100 claims/s with 20,000
+                // queued, against 33,000 so).
                 let row = conn
                     .prepare_cached(
                         "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_until = ?2,
@@ -489,9 +493,14 @@ impl Store for SqliteStore {
                                           WHERE started_at > jobs.updated_at) > 1
                                     THEN 0 ELSE 1 END,
                                 updated_at = ?3
-                         WHERE id = (SELECT id FROM jobs
-                                     WHERE (state = 'queued' AND run_at <= ?3)
-                                        OR (state = 'running' AND lease_until < ?3)
+                         WHERE id = (SELECT id FROM (
+                                        SELECT * FROM (SELECT id, run_at FROM jobs
+                                            WHERE state = 'queued' AND run_at <= ?3
+                                            ORDER BY run_at, id LIMIT 1)
+                                        UNION ALL
+                                        SELECT * FROM (SELECT id, run_at FROM jobs
+                                            WHERE state = 'running' AND lease_until < ?3
+                                            ORDER BY run_at, id LIMIT 1))
                                      ORDER BY run_at, id LIMIT 1)
                          RETURNING id, kind, key, payload, attempts, claims, last_error,
                                    lease_token, event_provider, event_id",

@@ -5,6 +5,8 @@
 mod intake;
 #[cfg(all(feature = "magento", feature = "stripe"))]
 mod magento_stripe;
+#[cfg(feature = "postgres")]
+mod pg_connection_loss;
 #[cfg(all(feature = "shopify", feature = "paytrace"))]
 mod shopify_paytrace;
 mod store;

@@ -764,7 +764,7 @@ fn sqlite() -> Arc<dyn Store> {
 /// A fresh database of the shared cluster (started on first use; a missing PostgreSQL fails the
 /// test, it does not skip it).
 #[cfg(feature = "postgres")]
-async fn pg_database() -> String {
+pub(crate) async fn pg_database() -> String {
     tokio::task::spawn_blocking(|| pg_testkit::shared().fresh_database().unwrap())
         .await
         .unwrap()

@@ -69,7 +69,8 @@ impl<S: Systems> Script<S> {
     }
 }
 
-fn order(n: u64) -> EntityKey {
+/// The key of test order `n`.
+pub(crate) fn order(n: u64) -> EntityKey {
     EntityKey::new(System::Shopify, "test").child(Entity::Order, n)
 }
 
