@@ -202,6 +202,13 @@ impl Error {
     }
 }
 
+#[cfg(feature = "postgres")]
+impl From<deadpool_postgres::BuildError> for Error {
+    fn from(err: deadpool_postgres::BuildError) -> Self {
+        Self::Task(format!("could not build the connection pool: {err}"))
+    }
+}
+
 impl From<sqlite_batch::Error<Error>> for Error {
     fn from(err: sqlite_batch::Error<Error>) -> Self {
         match err {

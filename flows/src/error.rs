@@ -79,6 +79,13 @@ impl FlowError {
     }
 }
 
+#[cfg(feature = "postgres")]
+impl From<deadpool_postgres::BuildError> for FlowError {
+    fn from(err: deadpool_postgres::BuildError) -> Self {
+        Self::Task(format!("could not build the connection pool: {err}"))
+    }
+}
+
 impl From<sqlite_batch::Error<FlowError>> for FlowError {
     fn from(err: sqlite_batch::Error<FlowError>) -> Self {
         match err {

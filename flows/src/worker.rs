@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
@@ -209,6 +210,8 @@ pub struct Worker {
     flows: HashMap<JobKind, Arc<dyn Runner>>,
     config: WorkerConfig,
     breakers: Breakers,
+    /// Whether the job loops' last store call failed (an outage is logged once).
+    store_failing: AtomicBool,
 }
 
 impl std::fmt::Debug for Worker {
@@ -240,6 +243,10 @@ fn dead_letter(reason: String, permanent: bool, failed: bool) -> (Finish, Outcom
     (dead, outcome)
 }
 
+/// The longest pause of a job loop between store calls while they fail: the loops back off
+/// from the poll interval up to this, and find the store again within it once it is back.
+const STORE_RETRY_MAX: Duration = Duration::from_secs(5);
+
 /// A duration in whole milliseconds (saturating).
 pub(crate) fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
@@ -254,6 +261,7 @@ impl Worker {
             flows: HashMap::new(),
             config,
             breakers,
+            store_failing: AtomicBool::new(false),
         }
     }
 
@@ -437,6 +445,9 @@ impl Worker {
             let this = Arc::clone(&this);
             let mut shutdown = shutdown.clone();
             loops.spawn(async move {
+                let store_retry =
+                    Backoff::new(this.config.poll_interval, STORE_RETRY_MAX, u32::MAX);
+                let mut failures: u32 = 0;
                 while !*shutdown.borrow() {
                     match this.run_once(&mut shutdown).await {
                         Ok(Some(_)) => {}
@@ -447,9 +458,29 @@ impl Worker {
                             }
                         }
                         Err(err) => {
-                            // Store errors are retried after a pause rather than ending the loop.
-                            tracing::error!(error = %err, "worker loop error");
-                            tokio::time::sleep(this.config.poll_interval).await;
+                            // Store errors are retried with backoff rather than ending the loop;
+                            // an outage is logged once by the loop that meets it first.
+                            failures = failures.saturating_add(1);
+                            if this.store_failing.swap(true, Ordering::Relaxed) {
+                                tracing::debug!(error = %err, failures, "store still failing");
+                            } else {
+                                tracing::error!(
+                                    error = %err,
+                                    "the worker's store calls fail; its job loops retry with backoff"
+                                );
+                            }
+                            let pause = store_retry.delay(failures, None, &mut rand::rng());
+                            tokio::select! {
+                                () = tokio::time::sleep(pause) => {}
+                                _ = shutdown.changed() => {}
+                            }
+                            continue;
+                        }
+                    }
+                    if failures > 0 {
+                        failures = 0;
+                        if this.store_failing.swap(false, Ordering::Relaxed) {
+                            tracing::info!("the worker's store calls succeed again");
                         }
                     }
                 }

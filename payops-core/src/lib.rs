@@ -10,8 +10,8 @@
 //! - [`retry`]: one retry configuration shape ([`RetryConfig`]) with the same field names, the
 //!   same `standard()` and `disabled()` and the same jitter in every client.
 //! - [`redact`]: URLs in `Debug` output and errors without their `user:password@` part.
-//! - `pg_schema` (feature `postgres`): versioned PostgreSQL schemas, migrated once when several
-//!   processes start together.
+//! - `pg` (feature `postgres`): the PostgreSQL connection pool and versioned schemas of the
+//!   crates that share a database.
 //!
 //! ```
 //! use payops_core::{decimal, Currency};
@@ -26,7 +26,7 @@ pub mod currency;
 pub mod decimal;
 mod error;
 #[cfg(feature = "postgres")]
-pub mod pg_schema;
+pub mod pg;
 pub mod redact;
 pub mod retry;
 

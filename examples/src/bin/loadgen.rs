@@ -209,7 +209,9 @@ impl Runtimes {
         for _ in 0..count {
             // Its intake listens on a port of its own; the fake's webhooks go to this process,
             // and the jobs they add are claimed by any.
-            let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+            let port = std::net::TcpListener::bind("127.0.0.1:0")?
+                .local_addr()?
+                .port();
             let child = std::process::Command::new(&binary)
                 .env_clear()
                 .env("SHOPIFY_SHOP", shopify.fake.shop_domain())

@@ -6,13 +6,8 @@
 
 mod schema;
 
-use std::time::Duration;
-
-use deadpool_postgres::{
-    GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Transaction,
-};
+use deadpool_postgres::{GenericClient, Pool, Transaction};
 use time::Date;
-use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
 
 use super::post::{
@@ -30,12 +25,6 @@ use crate::models::{
     JournalEntry, JournalLine, LineItem, NewDocument, OpenReceivable, Payment, Recorded,
     SalesOrder,
 };
-
-/// How long opening a connection may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// How long a call waits for a free connection of the pool.
-const POOL_WAIT: Duration = Duration::from_secs(30);
 
 /// A document to write: one of [`Erp::record_all`](crate::Erp::record_all)'s, or a dispute.
 #[derive(Clone, Copy)]
@@ -55,24 +44,7 @@ pub(super) struct Pg {
 impl Pg {
     /// Connects with a pool of at most `pool_size` connections and migrates the schema.
     pub(super) async fn connect(url: &str, pool_size: usize) -> Result<Self, Error> {
-        let mut config: tokio_postgres::Config = url.parse()?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(CONNECT_TIMEOUT);
-        }
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(pool_size.max(1))
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(POOL_WAIT))
-            .create_timeout(Some(CONNECT_TIMEOUT))
-            .build()
-            .map_err(|err| Error::Task(format!("could not build the connection pool: {err}")))?;
+        let (pool, _) = payops_core::pg::pool::<Error>(url, pool_size)?;
         schema::migrate(&pool).await?;
         Ok(Self { pool })
     }

@@ -1,7 +1,7 @@
 //! The ledger's PostgreSQL schema, versioned, and the migration run at connect.
 
 use deadpool_postgres::Pool;
-use payops_core::pg_schema::{Migration, Schema, TooNew};
+use payops_core::pg::{Migration, Schema, TooNew};
 
 use crate::error::Error;
 use crate::ledger::schema::CHART;

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use deadpool_postgres::{ClientWrapper, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use deadpool_postgres::{ClientWrapper, Pool};
 use mapping::System;
 use tokio::sync::{Notify, oneshot};
 use tokio_postgres::{AsyncMessage, NoTls, Row};
@@ -25,12 +25,6 @@ use crate::FlowError;
 use crate::workflow::JobKind;
 use tx::Tx;
 use writes::WriteStatements;
-
-/// How long opening a connection may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// How long an operation waits for a free connection of the pool.
-const POOL_WAIT: Duration = Duration::from_secs(30);
 
 /// How long the listening connection waits before connecting again after losing the server.
 const RELISTEN_AFTER: Duration = Duration::from_secs(1);
@@ -65,7 +59,10 @@ const MONTH_MS: Millis = 30 * 24 * 3600 * 1000;
 ///   transaction-scoped advisory lock, so processes starting together migrate it once.
 ///
 /// Connections are plain TCP or Unix sockets (`NoTls`): run the database on a private network or
-/// behind a TLS-terminating proxy.
+/// behind a TLS-terminating proxy. A client that is gone cannot hold a job for long: the server
+/// ends a session idle inside a transaction after 10 s ([`payops_core::pg::IDLE_IN_TRANSACTION`]),
+/// releasing its locks, and a call whose data goes unacknowledged for 30 s fails (the URL's
+/// `tcp_user_timeout` and `keepalives_idle` override the client's bounds).
 ///
 /// # Where it differs from [`super::SqliteStore`]
 ///
@@ -120,26 +117,7 @@ impl PgStore {
     /// listens). A worker holds one per operation in flight, so a process needs about its
     /// worker concurrency plus the intake's concurrent requests.
     pub async fn connect_with(url: &str, pool_size: usize) -> Result<Self, FlowError> {
-        let mut config: tokio_postgres::Config = url.parse()?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(CONNECT_TIMEOUT);
-        }
-        let manager = Manager::from_config(
-            config.clone(),
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(pool_size.max(1))
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(POOL_WAIT))
-            .create_timeout(Some(CONNECT_TIMEOUT))
-            .build()
-            .map_err(|err| {
-                FlowError::Task(format!("could not build the connection pool: {err}"))
-            })?;
+        let (pool, config) = payops_core::pg::pool::<FlowError>(url, pool_size)?;
         schema::migrate(&pool).await?;
         let added = Arc::new(Notify::new());
         let (ready, listening) = oneshot::channel();

@@ -1,6 +1,5 @@
 //! Versioned PostgreSQL schemas, brought up to date at start-up by whichever process comes
-//! first, for every crate that keeps tables in a shared database (the runtime's store, the
-//! ledger).
+//! first.
 //!
 //! Each schema keeps its version in a one-row table of its own and migrates under a
 //! transaction-scoped advisory lock of its own: processes starting together migrate it once
@@ -9,7 +8,7 @@
 //!
 //! ```no_run
 //! # async fn run(client: &mut tokio_postgres::Client) -> Result<(), Box<dyn std::error::Error>> {
-//! use payops_core::pg_schema::{Migration, Schema, TooNew};
+//! use payops_core::pg::{Migration, Schema, TooNew};
 //!
 //! const SCHEMA: Schema = Schema {
 //!     lock: 0x6d79_5f73_6368_656d,
