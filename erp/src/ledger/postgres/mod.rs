@@ -374,28 +374,50 @@ macro_rules! insert_or_return {
     };
 }
 
-async fn ensure_account(tx: &Transaction<'_>, account: &Account) -> Result<String, Error> {
-    let code = account.code();
-    match account.kind() {
-        Some(kind) => {
-            exec(
-                tx,
-                schema::INSERT_ACCOUNT,
-                &[&code, &account.name(), &kind.as_str()],
-            )
-            .await?;
-        }
-        None => {
-            let found = opt(tx, "SELECT 1 FROM accounts WHERE code = $1", &[&code]).await?;
-            if found.is_none() {
-                return Err(Error::NotFound {
-                    kind: "account",
-                    reference: code,
-                });
+/// Makes sure the accounts of `lines` exist: ones of a known kind are added when missing, in one
+/// statement; any other must be in the chart already.
+async fn ensure_accounts(tx: &Transaction<'_>, lines: &[JournalLine]) -> Result<(), Error> {
+    let (mut codes, mut names, mut kinds, mut required) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for line in lines {
+        let code = line.account.code();
+        match line.account.kind() {
+            Some(kind) => {
+                codes.push(code);
+                names.push(line.account.name());
+                kinds.push(kind.as_str());
             }
+            None => required.push(code),
         }
     }
-    Ok(code)
+    if !codes.is_empty() {
+        exec(
+            tx,
+            "INSERT INTO accounts (code, name, kind)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+             ON CONFLICT (code) DO NOTHING",
+            &[&codes, &names, &kinds],
+        )
+        .await?;
+    }
+    if !required.is_empty() {
+        let found: Vec<String> = tx
+            .query(
+                "SELECT code FROM accounts WHERE code = ANY($1::text[])",
+                &[&required],
+            )
+            .await?
+            .iter()
+            .map(|row| row.try_get(0))
+            .collect::<Result<_, _>>()?;
+        if let Some(missing) = required.into_iter().find(|code| !found.contains(code)) {
+            return Err(Error::NotFound {
+                kind: "account",
+                reference: missing,
+            });
+        }
+    }
+    Ok(())
 }
 
 async fn post_journal(
@@ -406,51 +428,53 @@ async fn post_journal(
     lines: &[JournalLine],
 ) -> Result<(), Error> {
     let (lines, currency) = balanced_lines(lines)?;
-    let journal_id: i64 = one(
+    ensure_accounts(tx, &lines).await?;
+    // The journal and its lines in one statement.
+    let numbers: Vec<i64> = (0..lines.len()).map(|n| n as i64).collect();
+    let codes: Vec<String> = lines.iter().map(|l| l.account.code()).collect();
+    let (debits, credits): (Vec<i64>, Vec<i64>) = lines.iter().map(debit_credit).unzip();
+    let labels: Vec<Option<&str>> = lines.iter().map(|l| l.label.as_deref()).collect();
+    exec(
         tx,
-        "INSERT INTO journals (doc_id, date, memo, currency) VALUES ($1, $2, $3, $4) RETURNING id",
-        &[&doc_id, &crate::date::text(date), &memo, &currency.as_str()],
+        "WITH journal AS (
+            INSERT INTO journals (doc_id, date, memo, currency) VALUES ($1, $2, $3, $4)
+            RETURNING id)
+         INSERT INTO journal_lines (journal_id, line_no, account_code, debit, credit, label)
+         SELECT journal.id, l.line_no, l.code, l.debit, l.credit, l.label
+         FROM journal, unnest($5::bigint[], $6::text[], $7::bigint[], $8::bigint[], $9::text[])
+              AS l (line_no, code, debit, credit, label)",
+        &[
+            &doc_id,
+            &crate::date::text(date),
+            &memo,
+            &currency.as_str(),
+            &numbers,
+            &codes,
+            &debits,
+            &credits,
+            &labels,
+        ],
     )
-    .await?
-    .try_get(0)?;
-    for (n, line) in lines.iter().enumerate() {
-        let code = ensure_account(tx, &line.account).await?;
-        let (debit, credit) = debit_credit(line);
-        exec(
-            tx,
-            "INSERT INTO journal_lines (journal_id, line_no, account_code, debit, credit, label)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &[
-                &journal_id,
-                &(n as i64),
-                &code,
-                &debit,
-                &credit,
-                &line.label,
-            ],
-        )
-        .await?;
-    }
+    .await?;
     Ok(())
 }
 
 async fn insert_lines(tx: &Transaction<'_>, doc_id: i64, lines: &[LineItem]) -> Result<(), Error> {
-    for (n, line) in lines.iter().enumerate() {
-        exec(
-            tx,
-            "INSERT INTO document_lines (doc_id, line_no, sku, description, quantity, unit_price)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &[
-                &doc_id,
-                &(n as i64),
-                &line.sku,
-                &line.description,
-                &i64::from(line.quantity),
-                &line.unit_price.minor,
-            ],
-        )
-        .await?;
+    if lines.is_empty() {
+        return Ok(());
     }
+    let numbers: Vec<i64> = (0..lines.len()).map(|n| n as i64).collect();
+    let skus: Vec<&str> = lines.iter().map(|l| l.sku.as_str()).collect();
+    let descriptions: Vec<&str> = lines.iter().map(|l| l.description.as_str()).collect();
+    let quantities: Vec<i64> = lines.iter().map(|l| i64::from(l.quantity)).collect();
+    let prices: Vec<i64> = lines.iter().map(|l| l.unit_price.minor).collect();
+    exec(
+        tx,
+        "INSERT INTO document_lines (doc_id, line_no, sku, description, quantity, unit_price)
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])",
+        &[&doc_id, &numbers, &skus, &descriptions, &quantities, &prices],
+    )
+    .await?;
     Ok(())
 }
 

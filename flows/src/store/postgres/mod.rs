@@ -291,22 +291,26 @@ impl RawRecords {
     /// The effects and state kept under `prefix`, in key order.
     async fn read_pg(client: &ClientWrapper, prefix: &str) -> Result<Self, FlowError> {
         let end = prefix_end(prefix);
+        // The range's bounds go to the index as they are: a condition like `($2 IS NULL OR key <
+        // $2)` made the generic plan scan from the prefix to the end of the index at each claim.
+        let (range, params): (&str, Vec<&(dyn tokio_postgres::types::ToSql + Sync)>) = match &end {
+            Some(end) => ("key >= $1 AND key < $2", vec![&prefix, end]),
+            None => ("key >= $1", vec![&prefix]),
+        };
         let effects = client
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT id, key, system, detail, created_at FROM effects
-                 WHERE key >= $1 AND ($2::text IS NULL OR key < $2) ORDER BY key",
-            )
+                 WHERE {range} ORDER BY key"
+            ))
             .await?;
         let states = client
-            .prepare_cached(
-                "SELECT key, value FROM flow_state
-                 WHERE key >= $1 AND ($2::text IS NULL OR key < $2) ORDER BY key",
-            )
+            .prepare_cached(&format!(
+                "SELECT key, value FROM flow_state WHERE {range} ORDER BY key"
+            ))
             .await?;
-        let range: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&prefix, &end];
         let (effects, states) = tokio::try_join!(
-            client.query(&effects, &range),
-            client.query(&states, &range)
+            client.query(&effects, &params),
+            client.query(&states, &params)
         )?;
         Ok(Self {
             effects: effects
