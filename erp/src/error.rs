@@ -122,6 +122,10 @@ pub enum Error {
     /// The ledger's thread stopped, or a call on it panicked.
     #[error("ledger task failed: {0}")]
     Task(String),
+    /// The ledger database URL's TLS settings cannot be used.
+    #[cfg(feature = "postgres")]
+    #[error(transparent)]
+    DatabaseTls(#[from] payops_core::pg::TlsError),
 }
 
 /// Odoo's JSON error object, as documented for JSON-2 error responses (`name`, `message`,

@@ -59,6 +59,10 @@ pub enum FlowError {
     /// The store's thread stopped, or an operation on it panicked.
     #[error("store task failed: {0}")]
     Task(String),
+    /// The database URL's TLS settings cannot be used.
+    #[cfg(feature = "postgres")]
+    #[error(transparent)]
+    DatabaseTls(#[from] payops_core::pg::TlsError),
 }
 
 impl FlowError {

@@ -125,6 +125,12 @@ pub enum Error {
         /// Its standard output and error, and the server log when the server did not start.
         output: String,
     },
+    /// The server did not turn TLS on after [`Cluster::enable_tls`].
+    #[error("the server did not turn TLS on within 5 s (its log is in {})", dir.display())]
+    TlsNotOn {
+        /// The cluster's directory.
+        dir: PathBuf,
+    },
     /// A file or directory of the cluster could not be created or written.
     #[error("{what}: {source}")]
     Io {
@@ -152,6 +158,8 @@ pub struct Cluster {
     port: u16,
     dir: PathBuf,
     psql: PathBuf,
+    /// Whether the server runs as the `postgres` user (the test process is root).
+    as_root: bool,
     /// Stops the server and removes `dir` when dropped (or when the process exits).
     _watchdog: Watchdog,
 }
@@ -214,6 +222,7 @@ impl Cluster {
             port,
             dir,
             psql,
+            as_root,
             _watchdog: watchdog,
         })
     }
@@ -266,6 +275,37 @@ impl Cluster {
                 .arg(sql),
         )?;
         Ok(String::from_utf8_lossy(&output).into_owned())
+    }
+
+    /// Turns TLS on with this certificate chain and private key (PEM), for tests of clients
+    /// that connect with `sslmode=require`. Plain connections keep working.
+    pub fn enable_tls(&self, cert_pem: &str, key_pem: &str) -> Result<(), Error> {
+        let data = self.dir.join("data");
+        for (name, pem) in [("server.crt", cert_pem), ("server.key", key_pem)] {
+            let path = data.join(name);
+            fs::write(&path, pem).map_err(io_error("writing the TLS files"))?;
+            // The server refuses a key that others may read.
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o600))
+                .map_err(io_error("restricting the TLS files"))?;
+            if self.as_root {
+                let (uid, gid) = postgres_user()?;
+                std::os::unix::fs::chown(&path, Some(uid), Some(gid))
+                    .map_err(io_error("handing the TLS files to the postgres user"))?;
+            }
+        }
+        // One statement each: `ALTER SYSTEM` refuses to run inside a transaction block.
+        self.psql(&self.url(), "ALTER SYSTEM SET ssl = on")?;
+        self.psql(&self.url(), "SELECT pg_reload_conf()")?;
+        // The server reloads its settings after answering; new sessions show when it did.
+        for _ in 0..100 {
+            if self.psql(&self.url(), "SHOW ssl")?.trim() == "on" {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Err(Error::TlsNotOn {
+            dir: self.dir.clone(),
+        })
     }
 
     fn database_url(&self, name: &str) -> String {

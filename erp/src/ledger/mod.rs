@@ -171,8 +171,10 @@ impl LocalLedger {
     /// * A payment or credit memo locks its invoice's row (`FOR UPDATE`) before checking the
     ///   open balance, so two concurrent payments cannot together overpay one invoice.
     ///
-    /// Connections are plain TCP or Unix sockets (`NoTls`): run the database on a private
-    /// network or behind a TLS-terminating proxy. Requires the `postgres` feature.
+    /// Connections use verified TLS when the URL says `sslmode=require` (with `sslrootcert` for
+    /// a private certificate authority), plain TCP or Unix sockets otherwise (see
+    /// [`payops_core::pg::pool`]); a session idle inside a transaction for 10 s is ended by the
+    /// server. Requires the `postgres` feature.
     #[cfg(feature = "postgres")]
     pub async fn connect(url: &str) -> Result<Self, Error> {
         Self::connect_with(url, Self::DEFAULT_POOL_SIZE).await

@@ -1,11 +1,16 @@
 //! The connection pool, with the bounds that keep a lost client from holding locks for hours.
 
+use std::pin::Pin;
 use std::time::Duration;
 
 use deadpool_postgres::{
     BuildError, Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime,
 };
-use tokio_postgres::{Config, NoTls};
+use futures::Stream;
+use tokio_postgres::{AsyncMessage, Client, Config, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::tls::{self, TlsError};
 
 /// How long opening a connection may take, unless the URL says (`connect_timeout`).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -29,15 +34,68 @@ const KEEPALIVES_IDLE: Duration = Duration::from_secs(30);
 /// server's TCP keepalives notice, about two hours later.
 pub const IDLE_IN_TRANSACTION: &str = "SET idle_in_transaction_session_timeout = '10s'";
 
+/// A database's connections: a pool, and single connections outside it (a listener), over
+/// plain TCP or TLS as its URL says (see [`super::tls`]'s rules in [`pool`]).
+#[derive(Clone)]
+pub struct Database {
+    /// The pool.
+    pub pool: Pool,
+    config: Config,
+    tls: Option<MakeRustlsConnect>,
+}
+
+/// What a connection outside the pool tells besides query results (notifications, notices);
+/// it ends when the connection does.
+pub type Messages = Pin<Box<dyn Stream<Item = Result<AsyncMessage, tokio_postgres::Error>> + Send>>;
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The configuration stays out: it holds the password.
+        f.debug_struct("Database")
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Database {
+    /// A connection outside the pool, and its messages (polling them drives the connection).
+    pub async fn connect(&self) -> Result<(Client, Messages), tokio_postgres::Error> {
+        match &self.tls {
+            Some(tls) => {
+                let (client, mut connection) = self.config.connect(tls.clone()).await?;
+                let messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+                Ok((client, Box::pin(messages)))
+            }
+            None => {
+                let (client, mut connection) = self.config.connect(NoTls).await?;
+                let messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+                Ok((client, Box::pin(messages)))
+            }
+        }
+    }
+}
+
 /// A pool of at most `size` connections to the database at `url` (`postgres://...` or
-/// `key=value` pairs), and the parsed configuration (for connections outside the pool, such as
-/// a listener). Nothing is connected yet.
+/// `key=value` pairs). Nothing is connected yet.
 ///
-/// Connections are plain TCP or Unix sockets (`NoTls`).
-pub fn pool<E>(url: &str, size: usize) -> Result<(Pool, Config), E>
+/// Connections use TLS when the URL says `sslmode=require`, verified against the PEM file
+/// named by `sslrootcert` or the platform's trust store; otherwise plain TCP (the default
+/// `sslmode=prefer` included: ask for `require` to get TLS).
+///
+/// ```no_run
+/// # fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+/// type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// let database = payops_core::pg::pool::<BoxError>(
+///     "postgres://payops@db.internal/payops?sslmode=require&sslrootcert=/etc/payops/db-ca.pem",
+///     16,
+/// )?;
+/// # let _ = database; Ok(()) }
+/// ```
+pub fn pool<E>(url: &str, size: usize) -> Result<Database, E>
 where
-    E: From<tokio_postgres::Error> + From<BuildError>,
+    E: From<tokio_postgres::Error> + From<BuildError> + From<TlsError>,
 {
+    let (url, root_cert) = tls::split_root_cert(url);
     let mut config: Config = url.parse()?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
@@ -48,13 +106,14 @@ where
     if config.get_keepalives_idle() == Config::new().get_keepalives_idle() {
         config.keepalives_idle(KEEPALIVES_IDLE);
     }
-    let manager = Manager::from_config(
-        config.clone(),
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
+    let tls = tls::connector(&config, root_cert.as_deref())?;
+    let manager_config = ManagerConfig {
+        recycling_method: RecyclingMethod::Fast,
+    };
+    let manager = match &tls {
+        Some(tls) => Manager::from_config(config.clone(), tls.clone(), manager_config),
+        None => Manager::from_config(config.clone(), NoTls, manager_config),
+    };
     let pool = Pool::builder(manager)
         .max_size(size.max(1))
         .runtime(Runtime::Tokio1)
@@ -71,5 +130,5 @@ where
             })
         }))
         .build()?;
-    Ok((pool, config))
+    Ok(Database { pool, config, tls })
 }

@@ -44,7 +44,7 @@ pub(super) struct Pg {
 impl Pg {
     /// Connects with a pool of at most `pool_size` connections and migrates the schema.
     pub(super) async fn connect(url: &str, pool_size: usize) -> Result<Self, Error> {
-        let (pool, _) = payops_core::pg::pool::<Error>(url, pool_size)?;
+        let pool = payops_core::pg::pool::<Error>(url, pool_size)?.pool;
         schema::migrate(&pool).await?;
         Ok(Self { pool })
     }

@@ -12,9 +12,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use deadpool_postgres::{ClientWrapper, Pool};
+use futures::StreamExt;
 use mapping::System;
+use payops_core::pg::Database;
 use tokio::sync::{Notify, oneshot};
-use tokio_postgres::{AsyncMessage, NoTls, Row};
+use tokio_postgres::{AsyncMessage, Row};
 
 use super::rows::{ClaimRow, JobRow, RawRecords, Rows, decode_claim, effect};
 use super::{
@@ -58,8 +60,10 @@ const MONTH_MS: Millis = 30 * 24 * 3600 * 1000;
 /// - The schema is versioned in `schema_version` and migrated at [`PgStore::connect`] under a
 ///   transaction-scoped advisory lock, so processes starting together migrate it once.
 ///
-/// Connections are plain TCP or Unix sockets (`NoTls`): run the database on a private network or
-/// behind a TLS-terminating proxy. A client that is gone cannot hold a job for long: the server
+/// Connections use TLS when the URL says `sslmode=require` (rustls; the server's certificate is
+/// verified against the PEM file named by `sslrootcert`, or the platform's trust store, and
+/// must name the host), and plain TCP or Unix sockets otherwise: see [`payops_core::pg::pool`].
+/// A client that is gone cannot hold a job for long: the server
 /// ends a session idle inside a transaction after 10 s ([`payops_core::pg::IDLE_IN_TRANSACTION`]),
 /// releasing its locks, and a call whose data goes unacknowledged for 30 s fails (the URL's
 /// `tcp_user_timeout` and `keepalives_idle` override the client's bounds).
@@ -117,11 +121,11 @@ impl PgStore {
     /// listens). A worker holds one per operation in flight, so a process needs about its
     /// worker concurrency plus the intake's concurrent requests.
     pub async fn connect_with(url: &str, pool_size: usize) -> Result<Self, FlowError> {
-        let (pool, config) = payops_core::pg::pool::<FlowError>(url, pool_size)?;
-        schema::migrate(&pool).await?;
+        let database = payops_core::pg::pool::<FlowError>(url, pool_size)?;
+        schema::migrate(&database.pool).await?;
         let added = Arc::new(Notify::new());
         let (ready, listening) = oneshot::channel();
-        let listener = tokio::spawn(listen(config, Arc::clone(&added), ready));
+        let listener = tokio::spawn(listen(database.clone(), Arc::clone(&added), ready));
         match listening.await {
             Ok(Ok(())) => {}
             Ok(Err(err)) => {
@@ -132,7 +136,7 @@ impl PgStore {
         }
         Ok(Self {
             inner: Arc::new(Inner {
-                pool,
+                pool: database.pool,
                 added,
                 healthy: AtomicBool::new(true),
                 listener,
@@ -205,13 +209,13 @@ async fn typed<T>(
 /// connects again when the connection is lost (waiters fall back on their timeout meanwhile).
 /// The first attempt's result goes to `ready`.
 async fn listen(
-    config: tokio_postgres::Config,
+    database: Database,
     added: Arc<Notify>,
     ready: oneshot::Sender<Result<(), tokio_postgres::Error>>,
 ) {
     let mut ready = Some(ready);
     loop {
-        let result = listen_once(&config, &added, &mut ready).await;
+        let result = listen_once(&database, &added, &mut ready).await;
         if let Some(ready) = ready.take() {
             // The first connection failed: `connect` reports it and stops this task.
             let _ = ready.send(result);
@@ -226,11 +230,11 @@ async fn listen(
 
 /// One listening connection, until it fails.
 async fn listen_once(
-    config: &tokio_postgres::Config,
+    database: &Database,
     added: &Notify,
     ready: &mut Option<oneshot::Sender<Result<(), tokio_postgres::Error>>>,
 ) -> Result<(), tokio_postgres::Error> {
-    let (client, mut connection) = config.connect(NoTls).await?;
+    let (client, mut messages) = database.connect().await?;
     let subscribe = client.batch_execute("LISTEN flows_jobs");
     tokio::pin!(subscribe);
     let mut listening = false;
@@ -247,7 +251,7 @@ async fn listen_once(
                     None => added.notify_one(),
                 }
             }
-            message = std::future::poll_fn(|cx| connection.poll_message(cx)) => match message {
+            message = messages.next() => match message {
                 Some(Ok(AsyncMessage::Notification(_))) => added.notify_one(),
                 Some(Ok(_)) => {}
                 Some(Err(err)) => return Err(err),
