@@ -35,7 +35,7 @@ const KEEPALIVES_IDLE: Duration = Duration::from_secs(30);
 pub const IDLE_IN_TRANSACTION: &str = "SET idle_in_transaction_session_timeout = '10s'";
 
 /// A database's connections: a pool, and single connections outside it (a listener), over
-/// plain TCP or TLS as its URL says (see [`super::tls`]'s rules in [`pool`]).
+/// plain TCP or TLS as its URL says (see [`pool`]).
 #[derive(Clone)]
 pub struct Database {
     /// The pool.
