@@ -59,6 +59,8 @@ const MONTH_MS: Millis = 30 * 24 * 3600 * 1000;
 ///   whichever process added the job.
 /// - The schema is versioned in `schema_version` and migrated at [`PgStore::connect`] under a
 ///   transaction-scoped advisory lock, so processes starting together migrate it once.
+/// - Each store call is one transaction pipelined on its connection: `BEGIN` goes with the
+///   first statement, `COMMIT` with the last writes (two round trips for most calls).
 ///
 /// Connections use TLS when the URL says `sslmode=require` (rustls; the server's certificate is
 /// verified against the PEM file named by `sslrootcert`, or the platform's trust store, and
@@ -76,6 +78,8 @@ const MONTH_MS: Millis = 30 * 24 * 3600 * 1000;
 ///   retries the job).
 /// - Any write transaction that commits marks the store healthy again (SQLite: one that changed
 ///   rows).
+/// - [`Store::effects_after`] lists the log by writing transaction, up to the oldest transaction
+///   still running on the server (see there).
 #[derive(Clone)]
 pub struct PgStore {
     inner: Arc<Inner>,
