@@ -508,17 +508,17 @@ impl Store for PgStore {
         let claimed = self.track(
             typed(async {
                 let client = self.client().await?;
-                let tx: &ClientWrapper = &client;
                 // The lock on the chosen row is what makes the claim one run's: a concurrent
-                // claimer skips it and takes the next, and the row is checked again once locked, so
-                // one claimed meanwhile is not taken twice. The queued and the expired candidates
-                // are looked up apart, each along its own partial index (one condition with OR
-                // sorts every runnable job at each claim), and the earlier one is claimed, as on
-                // SQLite. The statement is a transaction of its own: the records read next are
-                // written only by runs holding the job, which this one now does.
-                let stmt = tx
+                // claimer skips it and takes the next, and the row is checked again once locked,
+                // so one claimed meanwhile is not taken twice. The queued and the expired
+                // candidates are looked up apart, each along its own partial index (one
+                // condition with OR sorts every runnable job at each claim), and the earlier one
+                // is claimed, as on SQLite. The same statement (a transaction of its own) brings
+                // the records kept under the job's key (`key/` up to `key0`: '0' follows '/'),
+                // which only runs holding the job write, and its inbox event.
+                let stmt = client
                     .prepare_cached(
-                        "WITH queued AS (
+                        r#"WITH queued AS (
                                 SELECT id, run_at FROM jobs
                                 WHERE state = 'queued' AND run_at <= $3
                                 ORDER BY run_at, id LIMIT 1
@@ -530,21 +530,49 @@ impl Store for PgStore {
                                 FOR UPDATE SKIP LOCKED),
                              next AS (
                                 SELECT id FROM (SELECT * FROM queued UNION ALL SELECT * FROM expired) c
-                                ORDER BY run_at, id LIMIT 1)
-                             UPDATE jobs j SET state = 'running', lease_owner = $1, lease_until = $2,
-                                    lease_token = j.lease_token + 1,
-                                    claims = j.claims + CASE
-                                        WHEN j.state = 'running'
-                                         AND (SELECT COUNT(*) FROM worker_starts
-                                              WHERE started_at > j.updated_at) > 1
-                                        THEN 0 ELSE 1 END,
-                                    updated_at = $3
-                             FROM next WHERE j.id = next.id
-                             RETURNING j.id, j.kind, j.key, j.payload, j.attempts, j.claims,
-                                       j.last_error, j.lease_token, j.event_provider, j.event_id",
+                                ORDER BY run_at, id LIMIT 1),
+                             claimed AS (
+                                UPDATE jobs j SET state = 'running', lease_owner = $1,
+                                       lease_until = $2, lease_token = j.lease_token + 1,
+                                       claims = j.claims + CASE
+                                           WHEN j.state = 'running'
+                                            AND (SELECT COUNT(*) FROM worker_starts
+                                                 WHERE started_at > j.updated_at) > 1
+                                           THEN 0 ELSE 1 END,
+                                       updated_at = $3
+                                FROM next WHERE j.id = next.id
+                                RETURNING j.id, j.kind, j.key, j.payload, j.attempts, j.claims,
+                                          j.last_error, j.lease_token, j.event_provider,
+                                          j.event_id)
+                         SELECT c.id, c.kind, c.key, c.payload, c.attempts, c.claims,
+                                c.last_error, c.lease_token, c.event_provider, c.event_id,
+                                e.ids, e.keys, e.systems, e.details, e.times,
+                                s.keys, s.vals,
+                                i.id, i.topic, i.payload, i.received_at
+                         FROM claimed c
+                         LEFT JOIN LATERAL (
+                                SELECT array_agg(id ORDER BY key) AS ids,
+                                       array_agg(key ORDER BY key) AS keys,
+                                       array_agg(system ORDER BY key) AS systems,
+                                       array_agg(detail ORDER BY key) AS details,
+                                       array_agg(created_at ORDER BY key) AS times
+                                FROM effects
+                                WHERE key >= (c.key || '/') COLLATE "C"
+                                  AND key < (c.key || '0') COLLATE "C") e ON TRUE
+                         LEFT JOIN LATERAL (
+                                SELECT array_agg(key ORDER BY key) AS keys,
+                                       array_agg(value ORDER BY key) AS vals
+                                FROM flow_state
+                                WHERE key >= (c.key || '/') COLLATE "C"
+                                  AND key < (c.key || '0') COLLATE "C") s ON TRUE
+                         LEFT JOIN inbox i
+                                ON i.provider = c.event_provider AND i.event_id = c.event_id"#,
                     )
                     .await?;
-                let Some(r) = tx.query_opt(&stmt, &[&worker, &lease_until, &now]).await? else {
+                let Some(r) = client
+                    .query_opt(&stmt, &[&worker, &lease_until, &now])
+                    .await?
+                else {
                     return Ok(None);
                 };
                 let row = ClaimRow {
@@ -561,25 +589,24 @@ impl Store for PgStore {
                         _ => None,
                     },
                 };
-                let prefix = format!("{}/", row.key);
-                let records = RawRecords::read_pg(tx, &prefix);
-                let event = async {
-                    let Some((provider, event_id)) = &row.event else {
-                        return Ok(None);
-                    };
-                    let stmt = tx
-                        .prepare_cached(
-                            "SELECT id, topic, payload, received_at FROM inbox
-                                 WHERE provider = $1 AND event_id = $2",
-                        )
-                        .await?;
-                    tx.query_opt(&stmt, &[provider, event_id])
-                        .await?
-                        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
-                        .transpose()
+                // No rows under the key aggregate to NULL.
+                let list = |i: usize| r.try_get::<_, Option<Vec<String>>>(i).map(Option::unwrap_or_default);
+                let ids: Vec<i64> = r.try_get::<_, Option<Vec<i64>>>(10)?.unwrap_or_default();
+                let times: Vec<i64> = r.try_get::<_, Option<Vec<i64>>>(14)?.unwrap_or_default();
+                let effects = ids
+                    .into_iter()
+                    .zip(list(11)?)
+                    .zip(list(12)?)
+                    .zip(list(13)?)
+                    .zip(times)
+                    .map(|((((id, key), system), detail), at)| (id, key, system, detail, at))
+                    .collect();
+                let states = list(15)?.into_iter().zip(list(16)?).collect();
+                let event = match r.try_get::<_, Option<i64>>(17)? {
+                    Some(id) => Some((id, r.try_get(18)?, r.try_get(19)?, r.try_get(20)?)),
+                    None => None,
                 };
-                let (records, event) = tokio::try_join!(records, event)?;
-                Ok(Some((row, records, event)))
+                Ok(Some((row, RawRecords { effects, states }, event)))
             })
             .await,
         )?;
