@@ -3,7 +3,8 @@
 //! server instead of one per statement.
 //!
 //! tokio-postgres sends a request when its future is first polled and answers requests in
-//! order, so futures polled together (`tokio::try_join!`) travel together. A statement that
+//! order, so futures polled together travel together, in the order of their first poll:
+//! `futures::try_join!` polls in the order given (tokio's `try_join!` rotates its start). A statement that
 //! fails aborts the transaction on the server: the statements after it fail, and a `COMMIT`
 //! sent behind it rolls back.
 
@@ -35,8 +36,8 @@ impl Tx {
         Ok(self.batch_execute("BEGIN").await?)
     }
 
-    /// Sends `COMMIT`, unless the transaction ended already (the caller's last writes may have
-    /// carried it, see [`Tx::commit`]).
+    /// Sends `COMMIT`, unless the transaction ended already: a caller may join this with its
+    /// last writes, and the runner's own commit after the body then does nothing.
     pub(super) async fn commit(&self) -> Result<(), FlowError> {
         if self.ended.load(Ordering::Acquire) {
             return Ok(());
