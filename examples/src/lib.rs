@@ -380,6 +380,20 @@ pub fn exit_code(result: Result<(), BoxError>) -> std::process::ExitCode {
     }
 }
 
+/// The exit code of a binary whose `run` checks an outcome (the demo, the benchmarks): 0 when
+/// it held, 1 when it did not, and 2, with the error printed after `name failed`, when the run
+/// could not finish.
+pub fn checked_exit_code(name: &str, result: Result<bool, BoxError>) -> std::process::ExitCode {
+    match result {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => std::process::ExitCode::FAILURE,
+        Err(err) => {
+            eprintln!("{name} failed: {err}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
 /// A required environment variable; the error names it (never its value).
 pub fn env_var(name: &str) -> Result<String, BoxError> {
     std::env::var(name).map_err(|_| format!("environment variable {name} is not set").into())

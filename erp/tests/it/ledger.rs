@@ -657,6 +657,19 @@ on_each_backend!(
 mod postgres_shared {
     use super::*;
 
+    /// TLS settings the ledger cannot use fail `connect` with their own error, before any
+    /// connection is tried (nothing listens on port 1).
+    #[tokio::test]
+    async fn tls_settings_that_cannot_be_used_are_refused_with_a_typed_error() {
+        let err = LocalLedger::connect("postgres://u@127.0.0.1:1/x?sslrootcert=/no/such/ca.pem")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::DatabaseTls(tls) if tls.reason.contains("sslmode")),
+            "{err}"
+        );
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_writers_from_two_pools_lose_and_duplicate_nothing() {
         let url = pg_database().await;

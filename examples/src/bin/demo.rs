@@ -61,14 +61,7 @@ const MAGENTO_DECLINED: usize = 4;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(err) => {
-            eprintln!("demo failed to run: {err}");
-            ExitCode::from(2)
-        }
-    }
+    examples::checked_exit_code("demo", run().await)
 }
 
 fn dec(text: &str) -> Result<Decimal, BoxError> {

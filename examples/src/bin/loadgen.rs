@@ -46,14 +46,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(err) => {
-            eprintln!("loadgen failed: {err}");
-            ExitCode::from(2)
-        }
-    }
+    examples::checked_exit_code("loadgen", run().await)
 }
 
 async fn run() -> Result<bool, BoxError> {
@@ -193,17 +186,14 @@ impl Runtimes {
         if count == 0 {
             return Ok(started);
         }
-        let on_postgres = |value: &Option<String>| {
-            value
-                .as_deref()
-                .is_some_and(|v| matches!(StoreLocation::parse(v), StoreLocation::Postgres(_)))
+        let postgres = |value: &Option<String>| match value.as_deref().map(StoreLocation::parse) {
+            Some(StoreLocation::Postgres(url)) => Some(url),
+            _ => None,
         };
-        let (Some(store), Some(ledger)) = (&options.store, &options.ledger) else {
+        let (Some(store), Some(ledger)) = (postgres(&options.store), postgres(&options.ledger))
+        else {
             return Err("LOADGEN_RUNTIMES needs the store and the ledger on PostgreSQL".into());
         };
-        if !on_postgres(&options.store) || !on_postgres(&options.ledger) {
-            return Err("LOADGEN_RUNTIMES needs the store and the ledger on PostgreSQL".into());
-        }
         let binary = std::env::current_exe()?.with_file_name("shopify_paytrace");
         let (shopify, paytrace) = (&stack.shopify, &stack.paytrace);
         for _ in 0..count {
@@ -226,8 +216,8 @@ impl Runtimes {
                 .env("PAYTRACE_TIMEOUT_MS", "2000")
                 .env("PAYOPS_PROCESSING_WINDOW_MS", "500")
                 .env("PAYOPS_CONCURRENCY", concurrency.to_string())
-                .env("PAYOPS_STORE", store)
-                .env("PAYOPS_LEDGER", ledger)
+                .env("PAYOPS_STORE", &store)
+                .env("PAYOPS_LEDGER", &ledger)
                 .env("PAYOPS_LISTEN", format!("127.0.0.1:{port}"))
                 .stdin(std::process::Stdio::null())
                 .stdout(std::process::Stdio::null())

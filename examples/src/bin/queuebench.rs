@@ -55,14 +55,7 @@ const STALLED: Duration = Duration::from_secs(600);
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(err) => {
-            eprintln!("queuebench failed: {err}");
-            ExitCode::from(2)
-        }
-    }
+    examples::checked_exit_code("queuebench", run().await)
 }
 
 /// Who claims and completes the jobs.

@@ -893,6 +893,25 @@ mod postgres_shared {
 
     use super::*;
 
+    /// TLS settings the store cannot use fail `connect` with their own error, before any
+    /// connection is tried (nothing listens on port 1).
+    #[tokio::test]
+    async fn tls_settings_that_cannot_be_used_are_refused_with_a_typed_error() {
+        let err = PgStore::connect(
+            "postgres://u@127.0.0.1:1/x?sslmode=require&sslrootcert=/no/such/ca.pem",
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&err, FlowError::DatabaseTls(tls) if tls.reason.contains("/no/such/ca.pem")),
+            "{err}"
+        );
+        assert!(
+            !err.is_storage_failure(),
+            "a configuration error, not an outage"
+        );
+    }
+
     /// A reader following `effects_after` while two stores (two processes) record effects from
     /// many runs at once sees every effect once.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,8 @@ use deadpool_postgres::{
     BuildError, Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime,
 };
 use futures::Stream;
-use tokio_postgres::{AsyncMessage, Client, Config, NoTls};
+use tokio_postgres::tls::MakeTlsConnect;
+use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Socket};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::tls::{self, TlsError};
@@ -61,18 +62,21 @@ impl Database {
     /// A connection outside the pool, and its messages (polling them drives the connection).
     pub async fn connect(&self) -> Result<(Client, Messages), tokio_postgres::Error> {
         match &self.tls {
-            Some(tls) => {
-                let (client, mut connection) = self.config.connect(tls.clone()).await?;
-                let messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
-                Ok((client, Box::pin(messages)))
-            }
-            None => {
-                let (client, mut connection) = self.config.connect(NoTls).await?;
-                let messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
-                Ok((client, Box::pin(messages)))
-            }
+            Some(tls) => connect(&self.config, tls.clone()).await,
+            None => connect(&self.config, NoTls).await,
         }
     }
+}
+
+/// One connection with `tls`, its messages boxed so that both kinds of stream have one type.
+async fn connect<T>(config: &Config, tls: T) -> Result<(Client, Messages), tokio_postgres::Error>
+where
+    T: MakeTlsConnect<Socket>,
+    T::Stream: Send + 'static,
+{
+    let (client, mut connection) = config.connect(tls).await?;
+    let messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+    Ok((client, Box::pin(messages)))
 }
 
 /// A pool of at most `size` connections to the database at `url` (`postgres://...` or

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use deadpool_postgres::{ClientWrapper, Pool};
+use deadpool_postgres::Pool;
 use futures::StreamExt;
 use mapping::System;
 use payops_core::pg::Database;
@@ -295,52 +295,6 @@ fn prefix_end(prefix: &str) -> Option<String> {
     None
 }
 
-impl RawRecords {
-    /// The effects and state kept under `prefix`, in key order.
-    async fn read_pg(client: &ClientWrapper, prefix: &str) -> Result<Self, FlowError> {
-        let end = prefix_end(prefix);
-        // The range's bounds go to the index as they are: a condition like `($2 IS NULL OR key <
-        // $2)` made the generic plan scan from the prefix to the end of the index at each claim.
-        let (range, params): (&str, Vec<&(dyn tokio_postgres::types::ToSql + Sync)>) = match &end {
-            Some(end) => ("key >= $1 AND key < $2", vec![&prefix, end]),
-            None => ("key >= $1", vec![&prefix]),
-        };
-        let effects = client
-            .prepare_cached(&format!(
-                "SELECT id, key, system, detail, created_at FROM effects
-                 WHERE {range} ORDER BY key"
-            ))
-            .await?;
-        let states = client
-            .prepare_cached(&format!(
-                "SELECT key, value FROM flow_state WHERE {range} ORDER BY key"
-            ))
-            .await?;
-        let (effects, states) = tokio::try_join!(
-            client.query(&effects, &params),
-            client.query(&states, &params)
-        )?;
-        Ok(Self {
-            effects: effects
-                .iter()
-                .map(|r| {
-                    Ok((
-                        r.try_get(0)?,
-                        r.try_get(1)?,
-                        r.try_get(2)?,
-                        r.try_get(3)?,
-                        r.try_get(4)?,
-                    ))
-                })
-                .collect::<Result<_, tokio_postgres::Error>>()?,
-            states: states
-                .iter()
-                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-                .collect::<Result<_, tokio_postgres::Error>>()?,
-        })
-    }
-}
-
 /// Sends job `id` to dead letters with its current attempts.
 async fn insert_dead_letter(
     tx: &Tx,
@@ -418,19 +372,7 @@ impl Store for PgStore {
             let statements = WriteStatements::prepare(tx).await?;
             let job = match plan {
                 None => None,
-                Some((job, None)) => {
-                    // The job, the wake-up and the `COMMIT` travel together; a job of this kind
-                    // and key that exists already is looked up after the commit.
-                    let (id, (), ()) = futures::try_join!(
-                        job.insert_pg(tx, &statements, now),
-                        notify(tx),
-                        tx.commit()
-                    )?;
-                    Some(match id {
-                        Some(id) => id,
-                        None => job.id_pg(tx).await?,
-                    })
-                }
+                Some((job, None)) => Some(job.enqueue_and_commit(tx, &statements, now).await?),
                 Some((job, Some(reason))) => {
                     let id = match job.insert_pg(tx, &statements, now).await? {
                         Some(id) => id,
@@ -489,12 +431,7 @@ impl Store for PgStore {
         let row = &JobRow::of(&job)?;
         write!(self, |tx| {
             let statements = WriteStatements::prepare(tx).await?;
-            let (id, (), ()) =
-                futures::try_join!(row.insert_pg(tx, &statements, now), notify(tx), tx.commit())?;
-            match id {
-                Some(id) => Ok(id),
-                None => row.id_pg(tx).await,
-            }
+            row.enqueue_and_commit(tx, &statements, now).await
         })
     }
 
@@ -918,7 +855,28 @@ impl Store for PgStore {
 
     async fn effects_under(&self, prefix: &str) -> Result<Vec<Effect>, FlowError> {
         let client = self.client().await?;
-        RawRecords::read_pg(&client, prefix).await?.effects()
+        // The range's bounds go to the index as they are: a condition like `($2 IS NULL OR key <
+        // $2)` makes the generic plan scan from the prefix to the end of the index.
+        let rows = match prefix_end(prefix) {
+            Some(end) => {
+                let stmt = client
+                    .prepare_cached(&format!(
+                        "SELECT {EFFECT_COLUMNS} FROM effects e
+                         WHERE key >= $1 AND key < $2 ORDER BY key"
+                    ))
+                    .await?;
+                client.query(&stmt, &[&prefix, &end]).await?
+            }
+            None => {
+                let stmt = client
+                    .prepare_cached(&format!(
+                        "SELECT {EFFECT_COLUMNS} FROM effects e WHERE key >= $1 ORDER BY key"
+                    ))
+                    .await?;
+                client.query(&stmt, &[&prefix]).await?
+            }
+        };
+        rows.iter().map(effect_row).collect()
     }
 
     async fn effects_after(&self, after: i64, limit: u32) -> Result<Vec<Effect>, FlowError> {

@@ -113,6 +113,23 @@ impl JobRow {
             .transpose()?)
     }
 
+    /// Enqueues it as the last write of `tx`: the insert, the wake-up and the `COMMIT` travel
+    /// together, and a job of its kind and key that exists already is looked up after the
+    /// commit. The job's id.
+    pub(super) async fn enqueue_and_commit(
+        &self,
+        tx: &Tx,
+        statements: &WriteStatements,
+        now: Millis,
+    ) -> Result<i64, FlowError> {
+        let (id, (), ()) =
+            futures::try_join!(self.insert_pg(tx, statements, now), notify(tx), tx.commit())?;
+        match id {
+            Some(id) => Ok(id),
+            None => self.id_pg(tx).await,
+        }
+    }
+
     /// The id of the job of its kind and key (one that [`JobRow::insert_pg`] found committed).
     pub(super) async fn id_pg(&self, client: &ClientWrapper) -> Result<i64, FlowError> {
         let stmt = client
