@@ -187,13 +187,13 @@ pub(super) async fn decode_claim(
     event: Option<(i64, String, Vec<u8>, Millis)>,
     lease_until: Millis,
     now: Millis,
-) -> Result<Option<Claimed>, FlowError> {
+) -> Result<Claimed, FlowError> {
     let lease = Lease {
         job: row.id,
         token: row.token,
     };
     match row.decode(records, event, lease_until) {
-        Ok(claimed) => Ok(Some(claimed)),
+        Ok(claimed) => Ok(claimed),
         Err(err) => {
             let reason = format!("the stored job cannot be read: {err}");
             tracing::error!(job = lease.job, %reason, "dead-lettered");

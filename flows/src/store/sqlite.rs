@@ -544,7 +544,9 @@ impl Store for SqliteStore {
         let Some((row, records, event)) = claimed else {
             return Ok(None);
         };
-        decode_claim(self, row, records, event, lease_until, now).await
+        decode_claim(self, row, records, event, lease_until, now)
+            .await
+            .map(Some)
     }
 
     async fn worker_started(&self, now: Millis) -> Result<(), FlowError> {

@@ -6,6 +6,8 @@ mod intake;
 #[cfg(all(feature = "magento", feature = "stripe"))]
 mod magento_stripe;
 #[cfg(feature = "postgres")]
+mod pg_batches;
+#[cfg(feature = "postgres")]
 mod pg_connection_loss;
 #[cfg(all(feature = "shopify", feature = "paytrace"))]
 mod shopify_paytrace;

@@ -28,7 +28,7 @@ fn event(id: &str) -> NewEvent {
     }
 }
 
-fn effect(key: &str, detail: serde_json::Value) -> NewEffect {
+pub(crate) fn effect(key: &str, detail: serde_json::Value) -> NewEffect {
     NewEffect {
         key: key.to_owned(),
         system: System::Paytrace,
@@ -50,7 +50,7 @@ fn values(
         .collect()
 }
 
-fn writes(effects: Vec<NewEffect>) -> FlowWrites {
+pub(crate) fn writes(effects: Vec<NewEffect>) -> FlowWrites {
     FlowWrites {
         effects,
         ..FlowWrites::default()
@@ -1100,7 +1100,7 @@ mod postgres_shared {
         let store = PgStore::connect_with(&url, 1).await.unwrap();
         store.enqueue(job("sale", "k"), 0).await.unwrap();
         let claimed = store.claim("w", 0, 60_000).await.unwrap().unwrap();
-        // Another client holds the job's row: the outcome's update waits for it.
+        // Another client holds the job's row: the save's lock waits for it.
         let (mut other, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
             .await
             .unwrap();
@@ -1110,14 +1110,12 @@ mod postgres_shared {
             .execute("SELECT 1 FROM jobs WHERE key = 'k' FOR UPDATE", &[])
             .await
             .unwrap();
+        // A save runs in its caller's task (outcomes are recorded by a batch of their own, which
+        // a caller that stops waiting does not stop).
+        let records = writes(vec![effect("k/sale", json!(1))]);
         let given_up = tokio::time::timeout(
             std::time::Duration::from_millis(300),
-            store.finish(
-                claimed.job.lease,
-                Finish::Done,
-                writes(vec![effect("k/sale", json!(1))]),
-                1,
-            ),
+            store.save(claimed.job.lease, &records, 1),
         )
         .await;
         assert!(given_up.is_err(), "the outcome did not wait: {given_up:?}");

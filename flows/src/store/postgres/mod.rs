@@ -2,6 +2,7 @@
 //!
 //! See [`PgStore`] for the driver and how the store's guarantees hold between processes.
 
+mod group;
 mod schema;
 mod tx;
 mod writes;
@@ -18,7 +19,7 @@ use payops_core::pg::Database;
 use tokio::sync::{Notify, oneshot};
 use tokio_postgres::{AsyncMessage, Row};
 
-use super::rows::{ClaimRow, JobRow, RawRecords, Rows, decode_claim, effect};
+use super::rows::{JobRow, Rows, effect};
 use super::{
     Accepted, Claimed, Counts, DeadLetter, Effect, Finish, FlowWrites, JobInfo, JobPlan, JobState,
     Lease, Millis, NewEvent, Store, StoredEvent,
@@ -93,6 +94,12 @@ struct Inner {
     healthy: AtomicBool,
     /// The listening connection's task, stopped with the store.
     listener: tokio::task::JoinHandle<()>,
+    /// Enqueues waiting to be written together.
+    enqueues: enqueues::Enqueues,
+    /// Claims waiting to be made together.
+    claims: claims::Claims,
+    /// Outcomes waiting to be recorded together.
+    finishes: finishes::Finishes,
 }
 
 impl Drop for Inner {
@@ -144,6 +151,9 @@ impl PgStore {
                 added,
                 healthy: AtomicBool::new(true),
                 listener,
+                enqueues: enqueues::Enqueues::default(),
+                claims: claims::Claims::default(),
+                finishes: finishes::Finishes::default(),
             }),
         })
     }
@@ -181,10 +191,13 @@ macro_rules! write {
     ($store:expr, |$tx:ident| $body:block) => {{
         let store = $store;
         let result = async {
-            let tx = Tx::new(store.client().await?);
+            let tx = $crate::store::postgres::Tx::new(store.client().await?);
             let ran = {
                 let $tx = &tx;
-                futures::try_join!($tx.begin(), typed(async move { $body }))
+                futures::try_join!(
+                    $tx.begin(),
+                    $crate::store::postgres::typed(async move { $body })
+                )
             };
             match ran {
                 Ok(((), out)) => {
@@ -201,6 +214,11 @@ macro_rules! write {
         store.track(result)
     }};
 }
+
+// After `write!`, which they use.
+mod claims;
+mod enqueues;
+mod finishes;
 
 /// Pins an operation's error type (an `async` block cannot say it).
 async fn typed<T>(
@@ -295,25 +313,6 @@ fn prefix_end(prefix: &str) -> Option<String> {
     None
 }
 
-/// Sends job `id` to dead letters with its current attempts.
-async fn insert_dead_letter(
-    tx: &Tx,
-    job: i64,
-    reason: &str,
-    permanent: bool,
-    now: Millis,
-) -> Result<(), FlowError> {
-    let stmt = tx
-        .prepare_cached(
-            "INSERT INTO dead_letters (job_id, reason, permanent, attempts, created_at)
-             SELECT id, $2, $3, attempts, $4 FROM jobs WHERE id = $1",
-        )
-        .await?;
-    tx.execute(&stmt, &[&job, &reason, &permanent, &now])
-        .await?;
-    Ok(())
-}
-
 /// A row of `effects` read as `id, key, system, detail, created_at`.
 fn effect_row(row: &Row) -> Result<Effect, FlowError> {
     let system: String = row.try_get(2)?;
@@ -385,7 +384,9 @@ impl Store for PgStore {
                         )
                         .await?;
                     if tx.execute(&stmt, &[&id, reason, &now]).await? == 1 {
-                        insert_dead_letter(tx, id, reason, true, now).await?;
+                        statements
+                            .dead_letters(tx, &[(id, reason.as_str(), true, now)])
+                            .await?;
                     }
                     Some(id)
                 }
@@ -428,11 +429,9 @@ impl Store for PgStore {
     }
 
     async fn enqueue(&self, job: super::NewJob, now: Millis) -> Result<i64, FlowError> {
-        let row = &JobRow::of(&job)?;
-        write!(self, |tx| {
-            let statements = WriteStatements::prepare(tx).await?;
-            row.enqueue_and_commit(tx, &statements, now).await
-        })
+        let row = JobRow::of(&job)?;
+        self.enqueue_in_batch(enqueues::EnqueueInput { row, now })
+            .await
     }
 
     async fn claim(
@@ -441,116 +440,7 @@ impl Store for PgStore {
         now: Millis,
         lease_ms: i64,
     ) -> Result<Option<Claimed>, FlowError> {
-        let lease_until = now.saturating_add(lease_ms);
-        let claimed = self.track(
-            typed(async {
-                let client = self.client().await?;
-                // The lock on the chosen row is what makes the claim one run's: a concurrent
-                // claimer skips it and takes the next, and the row is checked again once locked,
-                // so one claimed meanwhile is not taken twice. The queued and the expired
-                // candidates are looked up apart, each along its own partial index (one
-                // condition with OR sorts every runnable job at each claim), and the earlier one
-                // is claimed, as on SQLite. The same statement (a transaction of its own) brings
-                // the records kept under the job's key (`key/` up to `key0`: '0' follows '/'),
-                // which only runs holding the job write, and its inbox event.
-                let stmt = client
-                    .prepare_cached(
-                        r#"WITH queued AS (
-                                SELECT id, run_at FROM jobs
-                                WHERE state = 'queued' AND run_at <= $3
-                                ORDER BY run_at, id LIMIT 1
-                                FOR UPDATE SKIP LOCKED),
-                             expired AS (
-                                SELECT id, run_at FROM jobs
-                                WHERE state = 'running' AND lease_until < $3
-                                ORDER BY run_at, id LIMIT 1
-                                FOR UPDATE SKIP LOCKED),
-                             next AS (
-                                SELECT id FROM (SELECT * FROM queued UNION ALL SELECT * FROM expired) c
-                                ORDER BY run_at, id LIMIT 1),
-                             claimed AS (
-                                UPDATE jobs j SET state = 'running', lease_owner = $1,
-                                       lease_until = $2, lease_token = j.lease_token + 1,
-                                       claims = j.claims + CASE
-                                           WHEN j.state = 'running'
-                                            AND (SELECT COUNT(*) FROM worker_starts
-                                                 WHERE started_at > j.updated_at) > 1
-                                           THEN 0 ELSE 1 END,
-                                       updated_at = $3
-                                FROM next WHERE j.id = next.id
-                                RETURNING j.id, j.kind, j.key, j.payload, j.attempts, j.claims,
-                                          j.last_error, j.lease_token, j.event_provider,
-                                          j.event_id)
-                         SELECT c.id, c.kind, c.key, c.payload, c.attempts, c.claims,
-                                c.last_error, c.lease_token, c.event_provider, c.event_id,
-                                e.ids, e.keys, e.systems, e.details, e.times,
-                                s.keys, s.vals,
-                                i.id, i.topic, i.payload, i.received_at
-                         FROM claimed c
-                         LEFT JOIN LATERAL (
-                                SELECT array_agg(id ORDER BY key) AS ids,
-                                       array_agg(key ORDER BY key) AS keys,
-                                       array_agg(system ORDER BY key) AS systems,
-                                       array_agg(detail ORDER BY key) AS details,
-                                       array_agg(created_at ORDER BY key) AS times
-                                FROM effects
-                                WHERE key >= (c.key || '/') COLLATE "C"
-                                  AND key < (c.key || '0') COLLATE "C") e ON TRUE
-                         LEFT JOIN LATERAL (
-                                SELECT array_agg(key ORDER BY key) AS keys,
-                                       array_agg(value ORDER BY key) AS vals
-                                FROM flow_state
-                                WHERE key >= (c.key || '/') COLLATE "C"
-                                  AND key < (c.key || '0') COLLATE "C") s ON TRUE
-                         LEFT JOIN inbox i
-                                ON i.provider = c.event_provider AND i.event_id = c.event_id"#,
-                    )
-                    .await?;
-                let Some(r) = client
-                    .query_opt(&stmt, &[&worker, &lease_until, &now])
-                    .await?
-                else {
-                    return Ok(None);
-                };
-                let row = ClaimRow {
-                    id: r.try_get(0)?,
-                    kind: r.try_get(1)?,
-                    key: r.try_get(2)?,
-                    payload: r.try_get(3)?,
-                    attempts: count(&r, 4, "attempts")?,
-                    claims: count(&r, 5, "claims")?,
-                    last_error: r.try_get(6)?,
-                    token: r.try_get(7)?,
-                    event: match (r.try_get::<_, Option<String>>(8)?, r.try_get(9)?) {
-                        (Some(provider), Some(event_id)) => Some((provider, event_id)),
-                        _ => None,
-                    },
-                };
-                // No rows under the key aggregate to NULL.
-                let list = |i: usize| r.try_get::<_, Option<Vec<String>>>(i).map(Option::unwrap_or_default);
-                let ids: Vec<i64> = r.try_get::<_, Option<Vec<i64>>>(10)?.unwrap_or_default();
-                let times: Vec<i64> = r.try_get::<_, Option<Vec<i64>>>(14)?.unwrap_or_default();
-                let effects = ids
-                    .into_iter()
-                    .zip(list(11)?)
-                    .zip(list(12)?)
-                    .zip(list(13)?)
-                    .zip(times)
-                    .map(|((((id, key), system), detail), at)| (id, key, system, detail, at))
-                    .collect();
-                let states = list(15)?.into_iter().zip(list(16)?).collect();
-                let event = match r.try_get::<_, Option<i64>>(17)? {
-                    Some(id) => Some((id, r.try_get(18)?, r.try_get(19)?, r.try_get(20)?)),
-                    None => None,
-                };
-                Ok(Some((row, RawRecords { effects, states }, event)))
-            })
-            .await,
-        )?;
-        let Some((row, records, event)) = claimed else {
-            return Ok(None);
-        };
-        decode_claim(self, row, records, event, lease_until, now).await
+        self.claim_in_batch(worker, now, lease_ms).await
     }
 
     async fn worker_started(&self, now: Millis) -> Result<(), FlowError> {
@@ -619,7 +509,11 @@ impl Store for PgStore {
             }
             // The records and the `COMMIT` travel together.
             let statements = WriteStatements::prepare(tx).await?;
-            futures::try_join!(rows.write_pg(tx, &statements, now), tx.commit())?;
+            let parts = [rows];
+            futures::try_join!(
+                Rows::write_all_pg(&parts, tx, &statements, now),
+                tx.commit()
+            )?;
             Ok(())
         })
     }
@@ -631,103 +525,14 @@ impl Store for PgStore {
         writes: FlowWrites,
         now: Millis,
     ) -> Result<(), FlowError> {
-        let rows = &Rows::of(writes)?;
-        let finish = &finish;
-        write!(self, |tx| {
-            let (id, token) = (lease.job, lease.token);
-            // The outcome's update is the fence: it changes the job only while this claim holds
-            // it, and a claim that is gone fails the whole transaction (records too). Every
-            // outcome ends the claim and the run of claims without one.
-            const HELD: &str = "WHERE id = $1 AND lease_token = $3 AND state = 'running'";
-            const RELEASE: &str =
-                "lease_owner = NULL, lease_until = NULL, claims = 0, updated_at = $2";
-            let (changed, requeued) = match finish {
-                Finish::Done => {
-                    let stmt = tx
-                        .prepare_cached(&format!(
-                            "UPDATE jobs SET
-                                    state = CASE WHEN rerun THEN 'queued' ELSE 'done' END,
-                                    run_at = CASE WHEN rerun THEN $2 ELSE run_at END,
-                                    rerun = FALSE, waiting_for = NULL, {RELEASE}
-                             {HELD} RETURNING state = 'queued'"
-                        ))
-                        .await?;
-                    match tx.query_opt(&stmt, &[&id, &now, &token]).await? {
-                        Some(row) => (1, row.try_get::<_, bool>(0)?),
-                        None => (0, false),
-                    }
-                }
-                Finish::Retry { run_at, error } => {
-                    let stmt = tx
-                        .prepare_cached(&format!(
-                            "UPDATE jobs SET state = 'queued', attempts = attempts + 1,
-                                    run_at = $4, last_error = $5, waiting_for = NULL, {RELEASE}
-                             {HELD}"
-                        ))
-                        .await?;
-                    let changed = tx
-                        .execute(&stmt, &[&id, &now, &token, run_at, error])
-                        .await?;
-                    (changed, true)
-                }
-                Finish::Wait { run_at, reason } => {
-                    let stmt = tx
-                        .prepare_cached(&format!(
-                            "UPDATE jobs SET state = 'queued', run_at = $4, waiting_for = $5,
-                                    {RELEASE}
-                             {HELD}"
-                        ))
-                        .await?;
-                    let changed = tx
-                        .execute(&stmt, &[&id, &now, &token, run_at, reason])
-                        .await?;
-                    (changed, true)
-                }
-                Finish::Release { run_at } => {
-                    let stmt = tx
-                        .prepare_cached(&format!(
-                            "UPDATE jobs SET state = 'queued', run_at = $4, {RELEASE} {HELD}"
-                        ))
-                        .await?;
-                    let changed = tx.execute(&stmt, &[&id, &now, &token, run_at]).await?;
-                    (changed, true)
-                }
-                Finish::Dead {
-                    reason,
-                    permanent,
-                    failed,
-                } => {
-                    let stmt = tx
-                        .prepare_cached(&format!(
-                            "UPDATE jobs SET state = 'dead', attempts = attempts + $4,
-                                    last_error = $5, waiting_for = NULL, rerun = FALSE,
-                                    {RELEASE}
-                             {HELD}"
-                        ))
-                        .await?;
-                    let changed = tx
-                        .execute(&stmt, &[&id, &now, &token, &i64::from(*failed), reason])
-                        .await?;
-                    if changed == 1 {
-                        insert_dead_letter(tx, id, reason, *permanent, now).await?;
-                    }
-                    (changed, false)
-                }
-            };
-            if changed != 1 {
-                return Err(FlowError::LeaseLost { job: id, token });
-            }
-            let notified = async {
-                if requeued && !rows.adds_jobs() {
-                    notify(tx).await?;
-                }
-                Ok(())
-            };
-            // The records, the wake-up and the `COMMIT` travel together.
-            let statements = WriteStatements::prepare(tx).await?;
-            futures::try_join!(rows.write_pg(tx, &statements, now), notified, tx.commit())?;
-            Ok(())
+        let rows = Rows::of(writes)?;
+        self.finish_in_batch(finishes::FinishInput {
+            lease,
+            finish,
+            rows,
+            now,
         })
+        .await
     }
 
     async fn job(&self, kind: &JobKind, key: &str) -> Result<Option<JobInfo>, FlowError> {

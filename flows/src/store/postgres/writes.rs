@@ -20,23 +20,25 @@ pub(super) struct WriteStatements {
     set_state: Statement,
     remove_state: Statement,
     insert_effects: Statement,
+    insert_dead_letters: Statement,
 }
 
 impl WriteStatements {
     /// Prepares them (no round trip once the connection has them).
     pub(super) async fn prepare(client: &ClientWrapper) -> Result<Self, FlowError> {
-        let (insert_job, rerun_job, set_state, remove_state, insert_effects) = futures::try_join!(
-            client.prepare_cached(
-                "INSERT INTO jobs (kind, key, payload, state, run_at, created_at, updated_at,
+        let (insert_job, rerun_job, set_state, remove_state, insert_effects, insert_dead_letters) =
+            futures::try_join!(
+                client.prepare_cached(
+                    "INSERT INTO jobs (kind, key, payload, state, run_at, created_at, updated_at,
                                    event_provider, event_id)
                  VALUES ($1, $2, $3, 'queued', $4, $5, $5, $6, $7)
                  ON CONFLICT (kind, key) DO NOTHING
                  RETURNING id",
-            ),
-            // Done: queued again with the new input; running: once more after this run; queued:
-            // it runs anyway, with the new input. Dead jobs wait for a person.
-            client.prepare_cached(
-                "INSERT INTO jobs AS j (kind, key, payload, state, run_at, created_at,
+                ),
+                // Done: queued again with the new input; running: once more after this run; queued:
+                // it runs anyway, with the new input. Dead jobs wait for a person.
+                client.prepare_cached(
+                    "INSERT INTO jobs AS j (kind, key, payload, state, run_at, created_at,
                                         updated_at, event_provider, event_id)
                  VALUES ($1, $2, $3, 'queued', $4, $5, $5, $6, $7)
                  ON CONFLICT (kind, key) DO UPDATE SET
@@ -52,29 +54,60 @@ impl WriteStatements {
                     state = CASE WHEN j.state = 'done' THEN 'queued' ELSE j.state END,
                     updated_at = excluded.updated_at
                  RETURNING id",
-            ),
-            client.prepare_cached(
-                "INSERT INTO flow_state (key, value, updated_at)
+                ),
+                client.prepare_cached(
+                    "INSERT INTO flow_state (key, value, updated_at)
                  SELECT key, value, $3 FROM unnest($1::text[], $2::text[]) AS s (key, value)
                  ON CONFLICT (key) DO UPDATE
                  SET value = excluded.value, updated_at = excluded.updated_at",
-            ),
-            client.prepare_cached("DELETE FROM flow_state WHERE key = ANY($1::text[])"),
-            // Each row's `tx` (the writing transaction) is filled in by its default.
-            client.prepare_cached(
-                "INSERT INTO effects (key, system, detail, created_at)
+                ),
+                client.prepare_cached("DELETE FROM flow_state WHERE key = ANY($1::text[])"),
+                // Each row's `tx` (the writing transaction) is filled in by its default.
+                client.prepare_cached(
+                    "INSERT INTO effects (key, system, detail, created_at)
                  SELECT key, system, detail, $4
                  FROM unnest($1::text[], $2::text[], $3::text[]) AS e (key, system, detail)
                  ON CONFLICT (key) DO NOTHING",
-            ),
-        )?;
+                ),
+                // With each job's attempts as they are (after its outcome's update).
+                client.prepare_cached(
+                    "INSERT INTO dead_letters (job_id, reason, permanent, attempts, created_at)
+                 SELECT j.id, d.reason, d.permanent, j.attempts, d.now
+                 FROM unnest($1::bigint[], $2::text[], $3::bool[], $4::bigint[])
+                      AS d (id, reason, permanent, now)
+                 JOIN jobs j ON j.id = d.id",
+                ),
+            )?;
         Ok(Self {
             insert_job,
             rerun_job,
             set_state,
             remove_state,
             insert_effects,
+            insert_dead_letters,
         })
+    }
+
+    /// Sends jobs to dead letters, each as `(job, reason, permanent, now)`.
+    pub(super) async fn dead_letters(
+        &self,
+        client: &ClientWrapper,
+        letters: &[(i64, &str, bool, Millis)],
+    ) -> Result<(), FlowError> {
+        if letters.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = letters.iter().map(|l| l.0).collect();
+        let reasons: Vec<&str> = letters.iter().map(|l| l.1).collect();
+        let permanents: Vec<bool> = letters.iter().map(|l| l.2).collect();
+        let nows: Vec<Millis> = letters.iter().map(|l| l.3).collect();
+        client
+            .execute(
+                &self.insert_dead_letters,
+                &[&ids, &reasons, &permanents, &nows],
+            )
+            .await?;
+        Ok(())
     }
 }
 
@@ -143,23 +176,25 @@ impl JobRow {
 }
 
 impl Rows {
-    /// Writes them (after the run's fence was checked, in its transaction), every statement sent
-    /// at the first poll: joined with [`Tx::commit`], they and the `COMMIT` take one round trip.
-    pub(super) async fn write_pg(
-        &self,
+    /// Writes the records of one or more runs, as if one after the other (after their fences
+    /// were checked, in their transaction), every statement sent at the first poll: joined with
+    /// [`Tx::commit`], they and the `COMMIT` take one round trip.
+    pub(super) async fn write_all_pg(
+        parts: &[&Rows],
         tx: &Tx,
         statements: &WriteStatements,
         now: Millis,
     ) -> Result<(), FlowError> {
         // In order: two jobs of one kind and key meet in the second insert.
         let jobs = futures::future::try_join_all(
-            self.jobs
+            parts
                 .iter()
+                .flat_map(|rows| &rows.jobs)
                 .map(|job| job.insert_pg(tx, statements, now)),
         );
         // A key's last value wins, as when the values are written one by one.
         let mut states = std::collections::HashMap::new();
-        for (key, value) in &self.states {
+        for (key, value) in parts.iter().flat_map(|rows| &rows.states) {
             states.insert(key.as_str(), value.as_deref().map(RawValue::get));
         }
         let (mut set_keys, mut set_values, mut removed) = (Vec::new(), Vec::new(), Vec::new());
@@ -185,9 +220,11 @@ impl Rows {
             }
             Ok(())
         };
-        let keys: Vec<&str> = self.effects.iter().map(|e| e.key.as_str()).collect();
-        let systems: Vec<&str> = self.effects.iter().map(|e| e.system.as_str()).collect();
-        let details: Vec<&str> = self.effects.iter().map(|e| e.detail.get()).collect();
+        // The first record of a key wins, in one insert as in several.
+        let effects = || parts.iter().flat_map(|rows| &rows.effects);
+        let keys: Vec<&str> = effects().map(|e| e.key.as_str()).collect();
+        let systems: Vec<&str> = effects().map(|e| e.system.as_str()).collect();
+        let details: Vec<&str> = effects().map(|e| e.detail.get()).collect();
         let effects = async {
             if !keys.is_empty() {
                 tx.execute(
@@ -199,7 +236,7 @@ impl Rows {
             Ok(())
         };
         let notified = async {
-            if self.adds_jobs() {
+            if parts.iter().any(|rows| rows.adds_jobs()) {
                 notify(tx).await?;
             }
             Ok(())
