@@ -327,12 +327,13 @@ fn start_consumers(
             consumers.spawn(worker.run(stop));
         }
         Mode::Store => {
-            for i in 0..concurrency {
+            // One worker name, as the loops of one `Worker`: their claims are made together.
+            for _ in 0..concurrency {
                 let (store, flow) = (Arc::clone(store), Arc::clone(flow));
                 consumers.spawn(claim_loop(
                     store,
                     flow,
-                    format!("queuebench-{i}"),
+                    "queuebench".to_owned(),
                     stop.clone(),
                 ));
             }

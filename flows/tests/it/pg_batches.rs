@@ -38,19 +38,22 @@ async fn settle() {
 async fn outcomes_recorded_together_are_each_fenced_by_their_own_claim() {
     let url = pg_database().await;
     let store = PgStore::connect(&url).await.unwrap();
-    for key in ["a", "b", "c", "d"] {
+    for key in ["a", "b", "c", "d", "e", "f"] {
         store.enqueue(job("sale", key), 0).await.unwrap();
     }
     let mut leases = std::collections::HashMap::new();
-    for _ in 0..4 {
+    for _ in 0..6 {
         let job = store.claim("w", 0, 60_000).await.unwrap().unwrap().job;
         leases.insert(job.key.clone(), job.lease);
     }
-    // `c`'s run ended already: its claim is gone when its stale end comes in the batch.
-    store
-        .finish(leases["c"], Finish::Done, FlowWrites::default(), 1)
-        .await
-        .unwrap();
+    // The runs of `c` and `f` ended already: their claims are gone when their stale calls come
+    // in the batch.
+    for key in ["c", "f"] {
+        store
+            .finish(leases[key], Finish::Done, FlowWrites::default(), 1)
+            .await
+            .unwrap();
+    }
     let holder = hold_row(&url, "a").await;
     let first = tokio::spawn({
         let store = store.clone();
@@ -83,10 +86,30 @@ async fn outcomes_recorded_together_are_each_fenced_by_their_own_claim() {
             tokio::spawn(async move { store.finish(lease, finish, records, 3).await })
         })
         .collect();
+    // Records saved mid-run, by a run that holds its claim and by one that does not.
+    let saves: Vec<_> = [("e", "e/sale"), ("f", "f/sale")]
+        .into_iter()
+        .map(|(key, record)| {
+            let store = store.clone();
+            let lease = leases[key];
+            let records = writes(vec![effect(record, json!(4))]);
+            tokio::spawn(async move { store.save(lease, &records, 3).await })
+        })
+        .collect();
     settle().await;
     holder.batch_execute("ROLLBACK").await.unwrap();
 
     first.await.unwrap().unwrap();
+    let mut saved = Vec::new();
+    for call in saves {
+        saved.push(call.await.unwrap());
+    }
+    assert!(saved[0].is_ok(), "{:?}", saved[0]);
+    assert!(
+        matches!(saved[1], Err(FlowError::LeaseLost { job, .. }) if job == leases["f"].job),
+        "{:?}",
+        saved[1]
+    );
     let mut answers = Vec::new();
     for call in batch {
         answers.push(call.await.unwrap());
@@ -112,6 +135,10 @@ async fn outcomes_recorded_together_are_each_fenced_by_their_own_claim() {
     let d = state("d").await;
     assert_eq!((d.state, d.attempts), (JobState::Dead, 1));
     assert!(store.effect("d/sale").await.unwrap().is_some());
+    // A save leaves its job with its run.
+    assert_eq!(state("e").await.state, JobState::Running);
+    assert!(store.effect("e/sale").await.unwrap().is_some());
+    assert!(store.effect("f/sale").await.unwrap().is_none());
     let dead = store.dead_letters(10).await.unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!(
@@ -293,4 +320,52 @@ async fn jobs_enqueued_together_each_get_their_own_id() {
     assert_eq!((ids[2], ids[3]), (before, before));
     assert_eq!(ids[4], id("z").await);
     assert_eq!(store.counts().await.unwrap().queued, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renewals_made_together_extend_only_the_claims_that_hold() {
+    let url = pg_database().await;
+    let store = PgStore::connect(&url).await.unwrap();
+    for key in ["a", "b", "c"] {
+        store.enqueue(job("sale", key), 0).await.unwrap();
+    }
+    let mut leases = std::collections::HashMap::new();
+    // `a` and `b` for a minute, `c` (claimed last) for a second.
+    for lease in [60_000, 60_000, 1_000] {
+        let job = store.claim("w", 0, lease).await.unwrap().unwrap().job;
+        leases.insert(job.key.clone(), job.lease);
+    }
+    // `c` was claimed again by another run after its lease expired: its first claim is gone.
+    let again = store.claim("w", 5_000, 200_000).await.unwrap().unwrap().job;
+    assert_eq!(again.key, "c");
+    let holder = hold_row(&url, "a").await;
+    let first = tokio::spawn({
+        let (store, lease) = (store.clone(), leases["a"]);
+        async move { store.renew(lease, 120_000, 1).await }
+    });
+    settle().await;
+    let batch: Vec<_> = ["b", "c"]
+        .into_iter()
+        .map(|key| {
+            let (store, lease) = (store.clone(), leases[key]);
+            tokio::spawn(async move { store.renew(lease, 120_000, 2).await })
+        })
+        .collect();
+    settle().await;
+    holder.batch_execute("ROLLBACK").await.unwrap();
+
+    first.await.unwrap().unwrap();
+    let mut answers = Vec::new();
+    for call in batch {
+        answers.push(call.await.unwrap());
+    }
+    assert!(answers[0].is_ok(), "{:?}", answers[0]);
+    assert!(
+        matches!(answers[1], Err(FlowError::LeaseLost { job, token }) if job == leases["c"].job && token == leases["c"].token),
+        "{:?}",
+        answers[1]
+    );
+    // The extended claims hold past their first end (and the new claim of `c` its own).
+    let claimed = store.claim("w", 100_000, 1_000).await;
+    assert!(matches!(claimed, Ok(None)), "{claimed:?}");
 }

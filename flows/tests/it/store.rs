@@ -1098,39 +1098,33 @@ mod postgres_shared {
         let url = pg_database().await;
         // One connection: the next call gets the same one back if it is kept.
         let store = PgStore::connect_with(&url, 1).await.unwrap();
-        store.enqueue(job("sale", "k"), 0).await.unwrap();
-        let claimed = store.claim("w", 0, 60_000).await.unwrap().unwrap();
-        // Another client holds the job's row: the save's lock waits for it.
+        // Another client stores the same event and keeps its transaction open: the store's
+        // insert waits for it. (An intake call runs in its caller's task; claims, outcomes and
+        // saves run in batches, which a caller that stops waiting does not stop.)
         let (mut other, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
             .await
             .unwrap();
         tokio::spawn(connection);
         let holding = other.transaction().await.unwrap();
         holding
-            .execute("SELECT 1 FROM jobs WHERE key = 'k' FOR UPDATE", &[])
+            .execute(
+                "INSERT INTO inbox (provider, event_id, topic, payload, received_at)
+                 VALUES ('shopify', 'wh-held', 'orders/create', '\\x00', 0)",
+                &[],
+            )
             .await
             .unwrap();
-        // A save runs in its caller's task (outcomes are recorded by a batch of their own, which
-        // a caller that stops waiting does not stop).
-        let records = writes(vec![effect("k/sale", json!(1))]);
         let given_up = tokio::time::timeout(
             std::time::Duration::from_millis(300),
-            store.save(claimed.job.lease, &records, 1),
+            store.accept_event(event("wh-held"), Some(JobPlan::Run(job("sale", "k"))), 1),
         )
         .await;
-        assert!(given_up.is_err(), "the outcome did not wait: {given_up:?}");
+        assert!(given_up.is_err(), "the intake did not wait: {given_up:?}");
         holding.rollback().await.unwrap();
-        // Were the connection kept inside the abandoned transaction, these would run in it and
+        // Were the connection kept inside the abandoned transaction, this would run in it and
         // be lost with it.
         store.enqueue(job("sale", "k2"), 2).await.unwrap();
         let fresh = PgStore::connect(&url).await.unwrap();
-        let info = fresh
-            .job(&JobKind::new("sale"), "k")
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(info.state, JobState::Running);
-        assert!(fresh.effect("k/sale").await.unwrap().is_none());
         assert!(
             fresh
                 .job(&JobKind::new("sale"), "k2")
@@ -1138,16 +1132,29 @@ mod postgres_shared {
                 .unwrap()
                 .is_some()
         );
-        store
-            .finish(
-                claimed.job.lease,
-                Finish::Done,
-                writes(vec![effect("k/sale", json!(1))]),
-                3,
-            )
+        assert!(
+            fresh
+                .event(System::Shopify, "wh-held")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            fresh
+                .job(&JobKind::new("sale"), "k")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // The event, delivered again, is stored with its job.
+        let accepted = store
+            .accept_event(event("wh-held"), Some(JobPlan::Run(job("sale", "k"))), 3)
             .await
             .unwrap();
-        assert!(fresh.effect("k/sale").await.unwrap().is_some());
+        assert!(
+            matches!(accepted, Accepted::New { job: Some(_), .. }),
+            "{accepted:?}"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

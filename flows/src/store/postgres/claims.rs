@@ -2,15 +2,15 @@
 //! statement (see [`super::group`]).
 
 use super::super::rows::{ClaimRow, RawRecords, decode_claim};
-use super::group::{Call, Group, RunnerGuard, answer};
+use super::group::{Batched, Group};
 use super::{Claimed, Millis, PgStore, count, typed};
 use crate::FlowError;
 
 /// A claim asked for by [`super::Store::claim`].
 pub(super) struct ClaimInput {
-    worker: String,
-    now: Millis,
-    lease_ms: i64,
+    pub(super) worker: String,
+    pub(super) now: Millis,
+    pub(super) lease_ms: i64,
 }
 
 /// The claims waiting for a batch.
@@ -19,80 +19,39 @@ pub(super) type Claims = Group<ClaimInput, Option<Claimed>>;
 /// A claimed row: the job, its records and its inbox event, as stored.
 type Row = (ClaimRow, RawRecords, Option<(i64, String, Vec<u8>, Millis)>);
 
-impl PgStore {
-    /// Claims a job for `worker`, in a batch with the claims other tasks of this process ask for
-    /// meanwhile.
-    pub(super) async fn claim_in_batch(
-        &self,
-        worker: &str,
-        now: Millis,
-        lease_ms: i64,
-    ) -> Result<Option<Claimed>, FlowError> {
-        let input = ClaimInput {
-            worker: worker.to_owned(),
-            now,
-            lease_ms,
-        };
-        let (claimed, start) = self.inner.claims.join(input);
-        if start {
-            let store = self.clone();
-            tokio::spawn(async move { store.run_claims().await });
-        }
-        answer(claimed).await
+impl Batched for ClaimInput {
+    type Output = Option<Claimed>;
+
+    fn group(store: &PgStore) -> &Claims {
+        &store.inner.claims
     }
 
-    /// Runs batches of claims while callers wait. Claims of one worker name and lease go
-    /// together.
-    async fn run_claims(&self) {
-        let group = &self.inner.claims;
-        let _guard = RunnerGuard { group };
-        while let Some(batch) = group.next(|a, b| a.worker == b.worker && a.lease_ms == b.lease_ms)
-        {
-            self.claim_batch(batch).await;
-        }
+    /// Claims of one worker name and lease go together (the statement writes one owner).
+    fn fits(first: &Self, other: &Self) -> bool {
+        first.worker == other.worker && first.lease_ms == other.lease_ms
     }
 
-    /// Claims up to one job for each call, and answers them: calls beyond the jobs that are
-    /// runnable get `None`. Should the batch's statement fail, each call is tried alone, so each
-    /// gets its own answer.
-    async fn claim_batch(&self, batch: Vec<Call<ClaimInput, Option<Claimed>>>) {
-        let Some(first) = batch.first() else {
-            return;
+    /// Claims up to one job for each call: calls beyond the jobs that are runnable get `None`.
+    async fn run(
+        store: &PgStore,
+        calls: &[&Self],
+    ) -> Result<Vec<Result<Option<Claimed>, FlowError>>, FlowError> {
+        let Some(first) = calls.first() else {
+            return Ok(Vec::new());
         };
         // The latest `now` of the batch: every claim's lease lasts at least as long as its
         // caller counts on.
-        let now = batch
-            .iter()
-            .map(|c| c.input.now)
-            .max()
-            .unwrap_or(first.input.now);
-        let (worker, lease_ms) = (first.input.worker.clone(), first.input.lease_ms);
-        match self.claim_up_to(&worker, now, lease_ms, batch.len()).await {
-            Ok(claimed) => {
-                let mut claimed = claimed.into_iter();
-                for call in batch {
-                    call.answer(claimed.next().transpose());
-                }
-            }
-            Err(err) if batch.len() == 1 => {
-                if let Some(call) = batch.into_iter().next() {
-                    call.answer(Err(err));
-                }
-            }
-            Err(_) => {
-                futures::future::join_all(batch.into_iter().map(|call| async move {
-                    let input = &call.input;
-                    let claimed = self
-                        .claim_up_to(&input.worker, input.now, input.lease_ms, 1)
-                        .await
-                        .and_then(|claimed| claimed.into_iter().next().transpose());
-                    call.answer(claimed);
-                }))
-                .await;
-            }
-        }
+        let now = calls.iter().map(|c| c.now).max().unwrap_or(first.now);
+        let claimed = store
+            .claim_up_to(&first.worker, now, first.lease_ms, calls.len())
+            .await?;
+        let mut answers: Vec<_> = claimed.into_iter().map(|c| c.map(Some)).collect();
+        answers.resize_with(calls.len(), || Ok(None));
+        Ok(answers)
     }
+}
 
+impl PgStore {
     /// Claims up to `limit` jobs in one statement, each decoded (one that cannot be read is
     /// dead-lettered, see [`decode_claim`], and comes as its error).
     async fn claim_up_to(

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use tokio_postgres::types::ToSql;
 
 use super::super::rows::JobRow;
-use super::group::{Group, RunnerGuard, answer};
+use super::group::{Batched, Group};
 use super::writes::WriteStatements;
 use super::{Millis, PgStore, notify};
 use crate::FlowError;
@@ -20,58 +20,35 @@ pub(super) struct EnqueueInput {
 /// The enqueues waiting for a batch.
 pub(super) type Enqueues = Group<EnqueueInput, i64>;
 
+impl Batched for EnqueueInput {
+    type Output = i64;
+
+    fn group(store: &PgStore) -> &Enqueues {
+        &store.inner.enqueues
+    }
+
+    /// A job that runs again when it exists ([`super::super::NewJob::rerun`]) is added alone,
+    /// by its own statement.
+    fn fits(first: &Self, other: &Self) -> bool {
+        !first.row.rerun && !other.row.rerun
+    }
+
+    async fn run(
+        store: &PgStore,
+        calls: &[&Self],
+    ) -> Result<Vec<Result<i64, FlowError>>, FlowError> {
+        let rows: Vec<&JobRow> = calls.iter().map(|call| &call.row).collect();
+        let now = calls.iter().map(|call| call.now).max().unwrap_or_default();
+        Ok(store
+            .enqueue_all(&rows, now)
+            .await?
+            .into_iter()
+            .map(Ok)
+            .collect())
+    }
+}
+
 impl PgStore {
-    /// Adds a job (or finds the one of its kind and key), in a batch with the jobs other tasks
-    /// of this process add meanwhile; the job's id.
-    pub(super) async fn enqueue_in_batch(&self, input: EnqueueInput) -> Result<i64, FlowError> {
-        let (id, start) = self.inner.enqueues.join(input);
-        if start {
-            let store = self.clone();
-            tokio::spawn(async move { store.run_enqueues().await });
-        }
-        answer(id).await
-    }
-
-    /// Runs batches of enqueues while callers wait. A job that runs again when it exists
-    /// ([`super::super::NewJob::rerun`]) is added alone, by its own statement.
-    async fn run_enqueues(&self) {
-        let group = &self.inner.enqueues;
-        let _guard = RunnerGuard { group };
-        while let Some(batch) = group.next(|a, b| !a.row.rerun && !b.row.rerun) {
-            let rows: Vec<&JobRow> = batch.iter().map(|call| &call.input.row).collect();
-            let now = batch
-                .iter()
-                .map(|call| call.input.now)
-                .max()
-                .unwrap_or_default();
-            match self.enqueue_all(&rows, now).await {
-                Ok(ids) => {
-                    for (call, id) in batch.into_iter().zip(ids) {
-                        call.answer(Ok(id));
-                    }
-                }
-                Err(err) if batch.len() == 1 => {
-                    if let Some(call) = batch.into_iter().next() {
-                        call.answer(Err(err));
-                    }
-                }
-                // Each alone, so each gets its own answer.
-                Err(_) => {
-                    futures::future::join_all(batch.into_iter().map(|call| async move {
-                        let input = &call.input;
-                        let id = self.enqueue_all(&[&input.row], input.now).await;
-                        call.answer(id.and_then(|ids| {
-                            ids.into_iter().next().ok_or_else(|| {
-                                FlowError::Task("an enqueue was not answered".into())
-                            })
-                        }));
-                    }))
-                    .await;
-                }
-            }
-        }
-    }
-
     /// Adds `rows` in one transaction (one statement, or the rerun statement for a single
     /// rerun), waking the workers with its `COMMIT`; their ids, in order.
     async fn enqueue_all(&self, rows: &[&JobRow], now: Millis) -> Result<Vec<i64>, FlowError> {

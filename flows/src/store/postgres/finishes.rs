@@ -1,28 +1,31 @@
-//! Outcomes, in batches: the runs of a busy process that end while one batch is being recorded
-//! are recorded together, in one transaction (group commit, see [`super::group`]).
+//! Outcomes and saved records, in batches: what the runs of a busy process record while one
+//! batch is being written is written together, in one transaction (group commit, see
+//! [`super::group`]).
 //!
-//! Each run's outcome is still fenced by its own claim: one statement updates every job whose
-//! claim still holds, and only the runs it updated have their records written. A run whose claim
-//! is gone gets [`FlowError::LeaseLost`] and leaves nothing, while the others of its batch are
-//! recorded.
+//! Each run is still fenced by its own claim: one statement updates every ending job whose claim
+//! still holds, another locks every saving one's, and only the runs they found have their
+//! records written. A run whose claim is gone gets [`FlowError::LeaseLost`] and leaves nothing,
+//! while the others of its batch are recorded. A caller that stops waiting does not stop its
+//! batch: what it asked for is recorded with the others (its run did happen).
 
 use std::collections::HashMap;
 
 use super::super::rows::Rows;
-use super::group::{Call, Group, RunnerGuard, answer};
+use super::group::{Batched, Group};
 use super::writes::WriteStatements;
 use super::{Finish, Lease, Millis, PgStore, Tx, notify};
 use crate::FlowError;
 
-/// A run's end, as [`super::Store::finish`] records it.
+/// A run's end ([`super::Store::finish`]) or records it saves on its way
+/// ([`super::Store::save`]: no outcome, the job stays with its run).
 pub(super) struct FinishInput {
     pub(super) lease: Lease,
-    pub(super) finish: Finish,
+    pub(super) finish: Option<Finish>,
     pub(super) rows: Rows,
     pub(super) now: Millis,
 }
 
-/// The outcomes waiting for a batch.
+/// The outcomes and saves waiting for a batch.
 pub(super) type Finishes = Group<FinishInput, ()>;
 
 /// How an outcome changes its job's row, as the outcome statement reads it: what it is, its
@@ -37,80 +40,62 @@ fn outcome(finish: &Finish) -> (&'static str, Option<Millis>, Option<&str>, i64)
     }
 }
 
+impl Batched for FinishInput {
+    type Output = ();
+
+    fn group(store: &PgStore) -> &Finishes {
+        &store.inner.finishes
+    }
+
+    /// Two calls of one job are recorded one after the other (an end after a save, or a second
+    /// end that finds the claim gone), never in one statement.
+    fn fits(first: &Self, other: &Self) -> bool {
+        first.lease.job != other.lease.job
+    }
+
+    async fn run(
+        store: &PgStore,
+        calls: &[&Self],
+    ) -> Result<Vec<Result<(), FlowError>>, FlowError> {
+        let held = store.finish_all(calls).await?;
+        Ok(calls
+            .iter()
+            .zip(held)
+            .map(|(call, held)| {
+                if held {
+                    Ok(())
+                } else {
+                    Err(FlowError::LeaseLost {
+                        job: call.lease.job,
+                        token: call.lease.token,
+                    })
+                }
+            })
+            .collect())
+    }
+}
+
 impl PgStore {
-    /// Records a run's end, in a batch with the ends other tasks of this process record
-    /// meanwhile.
-    pub(super) async fn finish_in_batch(&self, input: FinishInput) -> Result<(), FlowError> {
-        let (finished, start) = self.inner.finishes.join(input);
-        if start {
-            let store = self.clone();
-            tokio::spawn(async move { store.run_finishes().await });
-        }
-        answer(finished).await
-    }
-
-    /// Runs batches of outcomes while callers wait.
-    async fn run_finishes(&self) {
-        let group = &self.inner.finishes;
-        let _guard = RunnerGuard { group };
-        // Two ends of one claim are recorded one after the other (the second finds the claim
-        // gone), never in one statement.
-        while let Some(batch) = group.next(|a, b| a.lease.job != b.lease.job) {
-            self.finish_batch(batch).await;
-        }
-    }
-
-    /// Records a batch and answers its calls. Should its transaction fail, each call is tried
-    /// alone, so one call's failure (a deadlock, a record the server refuses) is that call's.
-    async fn finish_batch(&self, batch: Vec<Call<FinishInput, ()>>) {
-        let inputs: Vec<&FinishInput> = batch.iter().map(|call| &call.input).collect();
-        match self.finish_all(&inputs).await {
-            Ok(held) => {
-                for (call, held) in batch.into_iter().zip(held) {
-                    let lease = call.input.lease;
-                    call.answer(if held {
-                        Ok(())
-                    } else {
-                        Err(FlowError::LeaseLost {
-                            job: lease.job,
-                            token: lease.token,
-                        })
-                    });
-                }
-            }
-            Err(err) if batch.len() == 1 => {
-                if let Some(call) = batch.into_iter().next() {
-                    call.answer(Err(err));
-                }
-            }
-            Err(_) => {
-                futures::future::join_all(batch.into_iter().map(|call| async move {
-                    let result = self.finish_all(&[&call.input]).await;
-                    let lease = call.input.lease;
-                    call.answer(result.and_then(|held| match held.first() {
-                        Some(true) => Ok(()),
-                        _ => Err(FlowError::LeaseLost {
-                            job: lease.job,
-                            token: lease.token,
-                        }),
-                    }));
-                }))
-                .await;
-            }
-        }
-    }
-
-    /// Records the outcomes of `inputs` (no two of one job) in one transaction: whether each
-    /// one's claim still held (only those are recorded).
+    /// Records `inputs` (no two of one job) in one transaction: whether each one's claim still
+    /// held (only those are recorded).
     async fn finish_all(&self, inputs: &[&FinishInput]) -> Result<Vec<bool>, FlowError> {
         let mut columns = Columns::default();
+        let (mut saving, mut tokens) = (Vec::new(), Vec::new());
         for input in inputs {
-            columns.push(input);
+            match &input.finish {
+                Some(finish) => columns.push(input, finish),
+                None => {
+                    saving.push(input.lease.job);
+                    tokens.push(input.lease.token);
+                }
+            }
         }
         // The records of the batch are stamped with its latest time.
         let now = inputs.iter().map(|i| i.now).max().unwrap_or_default();
         write!(self, |tx| {
-            let held = columns.update(tx).await?;
+            let (mut held, saved) =
+                futures::try_join!(columns.update(tx), lock_saving(tx, &saving, &tokens))?;
+            held.extend(saved.into_iter().map(|job| (job, false)));
             let recorded: Vec<&FinishInput> = inputs
                 .iter()
                 .copied()
@@ -119,9 +104,9 @@ impl PgStore {
             let letters: Vec<(i64, &str, bool, Millis)> = recorded
                 .iter()
                 .filter_map(|i| match &i.finish {
-                    Finish::Dead {
+                    Some(Finish::Dead {
                         reason, permanent, ..
-                    } => Some((i.lease.job, reason.as_str(), *permanent, i.now)),
+                    }) => Some((i.lease.job, reason.as_str(), *permanent, i.now)),
                     _ => None,
                 })
                 .collect();
@@ -163,8 +148,8 @@ struct Columns<'a> {
 }
 
 impl<'a> Columns<'a> {
-    fn push(&mut self, input: &'a FinishInput) {
-        let (what, run_at, note, failed) = outcome(&input.finish);
+    fn push(&mut self, input: &FinishInput, finish: &'a Finish) {
+        let (what, run_at, note, failed) = outcome(finish);
         self.ids.push(input.lease.job);
         self.tokens.push(input.lease.token);
         self.outcomes.push(what);
@@ -178,6 +163,9 @@ impl<'a> Columns<'a> {
     /// whether it is queued again. Every outcome ends the claim and the run of claims without
     /// one; the columns an outcome does not set keep their values, as on SQLite.
     async fn update(&self, tx: &Tx) -> Result<HashMap<i64, bool>, FlowError> {
+        if self.ids.is_empty() {
+            return Ok(HashMap::new());
+        }
         let stmt = tx
             .prepare_cached(
                 "UPDATE jobs j SET
@@ -221,4 +209,27 @@ impl<'a> Columns<'a> {
             .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
             .collect()
     }
+}
+
+/// Locks the rows of the saving jobs (`jobs` with their claims' `tokens`) whose claims still
+/// hold, until the records are committed: the job cannot be claimed again meanwhile. The jobs
+/// locked.
+async fn lock_saving(tx: &Tx, jobs: &[i64], tokens: &[i64]) -> Result<Vec<i64>, FlowError> {
+    if jobs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = tx
+        .prepare_cached(
+            "SELECT j.id FROM jobs j
+             JOIN unnest($1::bigint[], $2::bigint[]) AS f (id, token)
+               ON j.id = f.id AND j.lease_token = f.token
+             WHERE j.state = 'running'
+             FOR SHARE OF j",
+        )
+        .await?;
+    tx.query(&stmt, &[&jobs, &tokens])
+        .await?
+        .iter()
+        .map(|row| Ok(row.try_get(0)?))
+        .collect()
 }

@@ -7,27 +7,108 @@
 //! together, paying one statement and one commit for all of them instead of one each.
 //!
 //! The task is spawned, not run by a caller: a caller that stops waiting (its future dropped)
-//! cannot leave the group without a runner.
+//! cannot leave the group without a runner. Should a batch fail, each of its calls is run
+//! again alone, so that one call's failure (a deadlock, a value the server refuses) is that
+//! call's only, and every caller gets the error of its own call.
 
+use std::future::Future;
 use std::sync::{Mutex, PoisonError};
 
 use tokio::sync::oneshot;
 
+use super::PgStore;
 use crate::FlowError;
+
+/// A store call that runs in batches.
+pub(super) trait Batched: Sized + Send + Sync + 'static {
+    /// A call's answer.
+    type Output: Send + 'static;
+
+    /// The calls of this kind waiting for a batch.
+    fn group(store: &PgStore) -> &Group<Self, Self::Output>;
+
+    /// Whether `other` may run in one batch with `first`.
+    fn fits(first: &Self, other: &Self) -> bool;
+
+    /// Runs `calls` as one batch: each call's answer, in order (an answer missing at the end is
+    /// an error of its call).
+    fn run(
+        store: &PgStore,
+        calls: &[&Self],
+    ) -> impl Future<Output = Result<Vec<Result<Self::Output, FlowError>>, FlowError>> + Send;
+}
+
+impl PgStore {
+    /// Runs `input` in a batch with the calls of its kind that other tasks of this process make
+    /// meanwhile, and returns its answer.
+    pub(super) async fn in_batch<B: Batched>(&self, input: B) -> Result<B::Output, FlowError> {
+        let (answered, start) = B::group(self).join(input);
+        if start {
+            let store = self.clone();
+            tokio::spawn(async move { store.run_batches::<B>().await });
+        }
+        answered.await.map_err(|_| {
+            FlowError::Task("a batch of store calls stopped before answering".into())
+        })?
+    }
+
+    /// Runs batches of `B` while calls wait.
+    async fn run_batches<B: Batched>(&self) {
+        let group = B::group(self);
+        let _guard = RunnerGuard { group };
+        while let Some(batch) = group.next(B::fits) {
+            self.run_batch(batch).await;
+        }
+    }
+
+    /// Runs one batch and answers its calls; when it fails, runs each call alone.
+    async fn run_batch<B: Batched>(&self, batch: Vec<Call<B, B::Output>>) {
+        let inputs: Vec<&B> = batch.iter().map(|call| &call.input).collect();
+        match B::run(self, &inputs).await {
+            Ok(answers) => {
+                let mut answers = answers.into_iter();
+                for call in batch {
+                    call.answer(answers.next().unwrap_or_else(unanswered));
+                }
+            }
+            Err(err) if batch.len() == 1 => {
+                if let Some(call) = batch.into_iter().next() {
+                    call.answer(Err(err));
+                }
+            }
+            Err(_) => {
+                futures::future::join_all(batch.into_iter().map(|call| async move {
+                    let alone = B::run(self, &[&call.input])
+                        .await
+                        .and_then(|answers| answers.into_iter().next().unwrap_or_else(unanswered));
+                    call.answer(alone);
+                }))
+                .await;
+            }
+        }
+    }
+}
+
+/// The error of a call its batch returned no answer for.
+fn unanswered<O>() -> Result<O, FlowError> {
+    Err(FlowError::Task(
+        "a batch of store calls left a call unanswered".into(),
+    ))
+}
 
 /// Most calls in one batch: beyond a hundred rows a statement saves little more, and holds its
 /// locks longer.
-pub(super) const MAX_BATCH: usize = 100;
+const MAX_BATCH: usize = 100;
 
 /// One call waiting in a group: its input and where its answer goes.
 pub(super) struct Call<I, O> {
-    pub(super) input: I,
+    input: I,
     reply: oneshot::Sender<Result<O, FlowError>>,
 }
 
 impl<I, O> Call<I, O> {
     /// Answers the call (a caller that stopped waiting is not told).
-    pub(super) fn answer(self, result: Result<O, FlowError>) {
+    fn answer(self, result: Result<O, FlowError>) {
         let _ = self.reply.send(result);
     }
 }
@@ -57,7 +138,7 @@ impl<I, O> Default for Group<I, O> {
 impl<I, O> Group<I, O> {
     /// Queues `input`. Returns the receiver of its answer, and whether the caller must start
     /// the group's runner (none is running).
-    pub(super) fn join(&self, input: I) -> (oneshot::Receiver<Result<O, FlowError>>, bool) {
+    fn join(&self, input: I) -> (oneshot::Receiver<Result<O, FlowError>>, bool) {
         let (reply, answer) = oneshot::channel();
         let mut waiting = self.lock();
         waiting.calls.push(Call { input, reply });
@@ -69,7 +150,7 @@ impl<I, O> Group<I, O> {
     /// The next batch: the first waiting call and, in their order, up to [`MAX_BATCH`] in all of
     /// the others that `fits` with it (the rest wait for a later batch). `None` when no call
     /// waits: the runner stops, and the next call starts another.
-    pub(super) fn next(&self, fits: impl Fn(&I, &I) -> bool) -> Option<Vec<Call<I, O>>> {
+    fn next(&self, fits: impl Fn(&I, &I) -> bool) -> Option<Vec<Call<I, O>>> {
         let mut waiting = self.lock();
         if waiting.calls.is_empty() {
             waiting.running = false;
@@ -93,7 +174,7 @@ impl<I, O> Group<I, O> {
 
     /// Stops a runner that failed: the calls waiting are dropped (their callers get an error)
     /// and the next call starts another runner.
-    pub(super) fn abandon(&self) {
+    fn abandon(&self) {
         let mut waiting = self.lock();
         waiting.calls.clear();
         waiting.running = false;
@@ -106,9 +187,9 @@ impl<I, O> Group<I, O> {
 }
 
 /// Clears a group whose runner panicked, so its callers are answered and new calls start a new
-/// runner (armed for the runner's life, disarmed when it stops normally).
-pub(super) struct RunnerGuard<'a, I, O> {
-    pub(super) group: &'a Group<I, O>,
+/// runner.
+struct RunnerGuard<'a, I, O> {
+    group: &'a Group<I, O>,
 }
 
 impl<I, O> Drop for RunnerGuard<'_, I, O> {
@@ -117,15 +198,6 @@ impl<I, O> Drop for RunnerGuard<'_, I, O> {
             self.group.abandon();
         }
     }
-}
-
-/// The answer of a call, once its batch ran.
-pub(super) async fn answer<O>(
-    answer: oneshot::Receiver<Result<O, FlowError>>,
-) -> Result<O, FlowError> {
-    answer
-        .await
-        .map_err(|_| FlowError::Task("a batch of store calls stopped before answering".into()))?
 }
 
 #[cfg(test)]
@@ -164,7 +236,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_abandoned_batch_answers_its_callers_with_an_error() {
+    async fn an_abandoned_group_lets_its_callers_go_and_takes_new_calls() {
         let group: Group<u32, ()> = Group::default();
         let (answer_one, _) = group.join(1);
         group.abandon();

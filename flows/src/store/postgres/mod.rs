@@ -98,8 +98,10 @@ struct Inner {
     enqueues: enqueues::Enqueues,
     /// Claims waiting to be made together.
     claims: claims::Claims,
-    /// Outcomes waiting to be recorded together.
+    /// Outcomes and saves waiting to be recorded together.
     finishes: finishes::Finishes,
+    /// Renewals waiting to be made together.
+    renewals: renewals::Renewals,
 }
 
 impl Drop for Inner {
@@ -154,6 +156,7 @@ impl PgStore {
                 enqueues: enqueues::Enqueues::default(),
                 claims: claims::Claims::default(),
                 finishes: finishes::Finishes::default(),
+                renewals: renewals::Renewals::default(),
             }),
         })
     }
@@ -219,6 +222,7 @@ macro_rules! write {
 mod claims;
 mod enqueues;
 mod finishes;
+mod renewals;
 
 /// Pins an operation's error type (an `async` block cannot say it).
 async fn typed<T>(
@@ -430,8 +434,7 @@ impl Store for PgStore {
 
     async fn enqueue(&self, job: super::NewJob, now: Millis) -> Result<i64, FlowError> {
         let row = JobRow::of(&job)?;
-        self.enqueue_in_batch(enqueues::EnqueueInput { row, now })
-            .await
+        self.in_batch(enqueues::EnqueueInput { row, now }).await
     }
 
     async fn claim(
@@ -440,7 +443,12 @@ impl Store for PgStore {
         now: Millis,
         lease_ms: i64,
     ) -> Result<Option<Claimed>, FlowError> {
-        self.claim_in_batch(worker, now, lease_ms).await
+        self.in_batch(claims::ClaimInput {
+            worker: worker.to_owned(),
+            now,
+            lease_ms,
+        })
+        .await
     }
 
     async fn worker_started(&self, now: Millis) -> Result<(), FlowError> {
@@ -459,63 +467,20 @@ impl Store for PgStore {
     }
 
     async fn renew(&self, lease: Lease, until: Millis, now: Millis) -> Result<(), FlowError> {
-        // One statement: a transaction of its own.
-        self.track(
-            typed(async {
-                let tx = self.client().await?;
-                let stmt = tx
-                    .prepare_cached(
-                        "UPDATE jobs SET lease_until = GREATEST(lease_until, $3), updated_at = $4
-                     WHERE id = $1 AND lease_token = $2 AND state = 'running'",
-                    )
-                    .await?;
-                if tx
-                    .execute(&stmt, &[&lease.job, &lease.token, &until, &now])
-                    .await?
-                    == 1
-                {
-                    Ok(())
-                } else {
-                    Err(FlowError::LeaseLost {
-                        job: lease.job,
-                        token: lease.token,
-                    })
-                }
-            })
-            .await,
-        )
+        self.in_batch(renewals::RenewInput { lease, until, now })
+            .await
     }
 
     async fn save(&self, lease: Lease, writes: &FlowWrites, now: Millis) -> Result<(), FlowError> {
         // The caller keeps its writes: it writes them with its outcome if this fails.
-        let rows = &Rows::of(writes.clone())?;
-        write!(self, |tx| {
-            // Locked until the records are committed: the job cannot be claimed again meanwhile.
-            let stmt = tx
-                .prepare_cached(
-                    "SELECT 1 FROM jobs WHERE id = $1 AND lease_token = $2 AND state = 'running'
-                     FOR SHARE",
-                )
-                .await?;
-            if tx
-                .query_opt(&stmt, &[&lease.job, &lease.token])
-                .await?
-                .is_none()
-            {
-                return Err(FlowError::LeaseLost {
-                    job: lease.job,
-                    token: lease.token,
-                });
-            }
-            // The records and the `COMMIT` travel together.
-            let statements = WriteStatements::prepare(tx).await?;
-            let parts = [rows];
-            futures::try_join!(
-                Rows::write_all_pg(&parts, tx, &statements, now),
-                tx.commit()
-            )?;
-            Ok(())
+        let rows = Rows::of(writes.clone())?;
+        self.in_batch(finishes::FinishInput {
+            lease,
+            finish: None,
+            rows,
+            now,
         })
+        .await
     }
 
     async fn finish(
@@ -526,9 +491,9 @@ impl Store for PgStore {
         now: Millis,
     ) -> Result<(), FlowError> {
         let rows = Rows::of(writes)?;
-        self.finish_in_batch(finishes::FinishInput {
+        self.in_batch(finishes::FinishInput {
             lease,
-            finish,
+            finish: Some(finish),
             rows,
             now,
         })
