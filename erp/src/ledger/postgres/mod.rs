@@ -8,6 +8,7 @@ mod schema;
 
 use deadpool_postgres::{GenericClient, Pool, Transaction};
 use time::Date;
+use tokio_postgres::Statement;
 use tokio_postgres::types::ToSql;
 
 use super::post::{
@@ -252,6 +253,21 @@ SELECT i.doc_id, i.currency, i.total,
                  FROM payments p WHERE p.invoice_id = i.doc_id), 0)::BIGINT
 FROM invoices i";
 
+/// Statements prepared (in one round trip the first time, from the connection's cache after)
+/// before any of them is sent: statements joined with `futures::try_join!` (which polls in the
+/// order given) then reach the server, and run, in that order. A statement still to be prepared
+/// would go out after the ones behind it.
+async fn prepared<const N: usize>(
+    tx: &Transaction<'_>,
+    sql: [&str; N],
+) -> Result<[Statement; N], Error> {
+    let statements =
+        futures::future::try_join_all(sql.iter().map(|sql| tx.prepare_cached(sql))).await?;
+    statements
+        .try_into()
+        .map_err(|_| Error::Task("a statement was not prepared".into()))
+}
+
 async fn exec<C: GenericClient>(
     c: &C,
     sql: &str,
@@ -279,18 +295,16 @@ async fn opt<C: GenericClient>(
     Ok(c.query_opt(&statement, params).await?)
 }
 
+const FIND_DOCUMENT: &str = "SELECT id, kind FROM documents WHERE external_ref = $1";
+
 async fn find_row<C: GenericClient>(
     c: &C,
     external_ref: &str,
 ) -> Result<Option<(i64, String)>, Error> {
-    opt(
-        c,
-        "SELECT id, kind FROM documents WHERE external_ref = $1",
-        &[&external_ref],
-    )
-    .await?
-    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-    .transpose()
+    opt(c, FIND_DOCUMENT, &[&external_ref])
+        .await?
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .transpose()
 }
 
 async fn existing<C: GenericClient>(
@@ -306,12 +320,19 @@ async fn require(
     external_ref: &str,
     kind: DocumentKind,
 ) -> Result<i64, Error> {
-    existing(tx, external_ref, kind)
-        .await?
-        .ok_or_else(|| Error::NotFound {
-            kind: kind.as_str(),
-            reference: external_ref.to_owned(),
-        })
+    required(find_row(tx, external_ref).await?, external_ref, kind)
+}
+
+/// The id of a document that must exist, from its row as [`find_row`] read it.
+fn required(
+    row: Option<(i64, String)>,
+    external_ref: &str,
+    kind: DocumentKind,
+) -> Result<i64, Error> {
+    of_kind(row, external_ref, kind)?.ok_or_else(|| Error::NotFound {
+        kind: kind.as_str(),
+        reference: external_ref.to_owned(),
+    })
 }
 
 /// Inserts the document's row; `Err(existing)` when another transaction holds the reference.
@@ -374,9 +395,14 @@ macro_rules! insert_or_return {
     };
 }
 
-/// Makes sure the accounts of `lines` exist: ones of a known kind are added when missing, in one
-/// statement; any other must be in the chart already.
-async fn ensure_accounts(tx: &Transaction<'_>, lines: &[JournalLine]) -> Result<(), Error> {
+/// Makes sure the accounts of `lines` exist: ones of a known kind are added when missing; any
+/// other must be in the chart already. Both statements go out at once, before anything joined
+/// after this.
+async fn ensure_accounts(
+    tx: &Transaction<'_>,
+    [insert, select]: &[Statement; 2],
+    lines: &[JournalLine],
+) -> Result<(), Error> {
     let (mut codes, mut names, mut kinds, mut required) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for line in lines {
@@ -390,36 +416,35 @@ async fn ensure_accounts(tx: &Transaction<'_>, lines: &[JournalLine]) -> Result<
             None => required.push(code),
         }
     }
-    if !codes.is_empty() {
-        exec(
-            tx,
-            "INSERT INTO accounts (code, name, kind)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
-             ON CONFLICT (code) DO NOTHING",
-            &[&codes, &names, &kinds],
-        )
-        .await?;
-    }
-    if !required.is_empty() {
-        let found: Vec<String> = tx
-            .query(
-                "SELECT code FROM accounts WHERE code = ANY($1::text[])",
-                &[&required],
-            )
+    let add = async {
+        if !codes.is_empty() {
+            tx.execute(insert, &[&codes, &names, &kinds]).await?;
+        }
+        Ok::<_, Error>(())
+    };
+    let check = async {
+        if required.is_empty() {
+            return Ok(Vec::new());
+        }
+        tx.query(select, &[&required])
             .await?
             .iter()
-            .map(|row| row.try_get(0))
-            .collect::<Result<_, _>>()?;
-        if let Some(missing) = required.into_iter().find(|code| !found.contains(code)) {
-            return Err(Error::NotFound {
-                kind: "account",
-                reference: missing,
-            });
-        }
+            .map(|row| Ok(row.try_get(0)?))
+            .collect::<Result<Vec<String>, Error>>()
+    };
+    let ((), found) = futures::try_join!(add, check)?;
+    if let Some(missing) = required.into_iter().find(|code| !found.contains(code)) {
+        return Err(Error::NotFound {
+            kind: "account",
+            reference: missing,
+        });
     }
     Ok(())
 }
 
+/// Posts a balanced journal for document `doc_id`: its accounts made sure of, then the journal
+/// and its lines in one statement, all sent at the first poll (no round trip of its own when
+/// joined with other statements).
 async fn post_journal(
     tx: &Transaction<'_>,
     doc_id: i64,
@@ -428,34 +453,48 @@ async fn post_journal(
     lines: &[JournalLine],
 ) -> Result<(), Error> {
     let (lines, currency) = balanced_lines(lines)?;
-    ensure_accounts(tx, &lines).await?;
-    // The journal and its lines in one statement.
+    let [add_accounts, find_accounts, insert_journal] = prepared(
+        tx,
+        [
+            "INSERT INTO accounts (code, name, kind)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+             ON CONFLICT (code) DO NOTHING",
+            "SELECT code FROM accounts WHERE code = ANY($1::text[])",
+            "WITH journal AS (
+                INSERT INTO journals (doc_id, date, memo, currency) VALUES ($1, $2, $3, $4)
+                RETURNING id)
+             INSERT INTO journal_lines (journal_id, line_no, account_code, debit, credit, label)
+             SELECT journal.id, l.line_no, l.code, l.debit, l.credit, l.label
+             FROM journal, unnest($5::bigint[], $6::text[], $7::bigint[], $8::bigint[], $9::text[])
+                  AS l (line_no, code, debit, credit, label)",
+        ],
+    )
+    .await?;
     let numbers: Vec<i64> = (0..lines.len()).map(|n| n as i64).collect();
     let codes: Vec<String> = lines.iter().map(|l| l.account.code()).collect();
     let (debits, credits): (Vec<i64>, Vec<i64>) = lines.iter().map(debit_credit).unzip();
     let labels: Vec<Option<&str>> = lines.iter().map(|l| l.label.as_deref()).collect();
-    exec(
-        tx,
-        "WITH journal AS (
-            INSERT INTO journals (doc_id, date, memo, currency) VALUES ($1, $2, $3, $4)
-            RETURNING id)
-         INSERT INTO journal_lines (journal_id, line_no, account_code, debit, credit, label)
-         SELECT journal.id, l.line_no, l.code, l.debit, l.credit, l.label
-         FROM journal, unnest($5::bigint[], $6::text[], $7::bigint[], $8::bigint[], $9::text[])
-              AS l (line_no, code, debit, credit, label)",
-        &[
-            &doc_id,
-            &crate::date::text(date),
-            &memo,
-            &currency.as_str(),
-            &numbers,
-            &codes,
-            &debits,
-            &credits,
-            &labels,
-        ],
-    )
-    .await?;
+    let date = crate::date::text(date);
+    let journal = async {
+        tx.execute(
+            &insert_journal,
+            &[
+                &doc_id,
+                &date,
+                &memo,
+                &currency.as_str(),
+                &numbers,
+                &codes,
+                &debits,
+                &credits,
+                &labels,
+            ],
+        )
+        .await?;
+        Ok::<_, Error>(())
+    };
+    let accounts = [add_accounts, find_accounts];
+    futures::try_join!(ensure_accounts(tx, &accounts, &lines), journal)?;
     Ok(())
 }
 
@@ -479,24 +518,75 @@ async fn insert_lines(tx: &Transaction<'_>, doc_id: i64, lines: &[LineItem]) -> 
 }
 
 /// The invoice's state, its row locked until the transaction ends so that concurrent payments
-/// and credits of one invoice are checked against each other's amounts, one after the other.
-async fn invoice_state(tx: &Transaction<'_>, invoice_ref: &str) -> Result<InvoiceState, Error> {
-    let id = require(tx, invoice_ref, DocumentKind::Invoice).await?;
-    exec(
+/// and credits of one invoice are checked against each other's amounts, one after the other;
+/// and the row of `external_ref` read after the lock (a concurrent writer of that document
+/// held the invoice's lock until it committed: the document may exist now). The three
+/// statements go out together and run in order.
+async fn invoice_state(
+    tx: &Transaction<'_>,
+    invoice: i64,
+    external_ref: &str,
+) -> Result<(InvoiceState, Option<(i64, String)>), Error> {
+    let state_sql = format!("{INVOICE_STATE} WHERE i.doc_id = $1");
+    let [lock, state, find] = prepared(
         tx,
-        "SELECT 1 FROM invoices WHERE doc_id = $1 FOR UPDATE",
-        &[&id],
+        [
+            "SELECT 1 FROM invoices WHERE doc_id = $1 FOR UPDATE",
+            &state_sql,
+            FIND_DOCUMENT,
+        ],
     )
     .await?;
-    let r = one(tx, &format!("{INVOICE_STATE} WHERE i.doc_id = $1"), &[&id]).await?;
+    let (by_invoice, by_ref): ([&(dyn ToSql + Sync); 1], [&(dyn ToSql + Sync); 1]) =
+        ([&invoice], [&external_ref]);
+    let (_, r, found) = futures::try_join!(
+        tx.execute(&lock, &by_invoice),
+        tx.query_one(&state, &by_invoice),
+        tx.query_opt(&find, &by_ref)
+    )?;
     let currency: String = r.try_get(1)?;
-    InvoiceState::of(
+    let state = InvoiceState::of(
         r.try_get(0)?,
         &currency,
         r.try_get(2)?,
         r.try_get(3)?,
         r.try_get(4)?,
-    )
+    )?;
+    let found = found
+        .map(|r| Ok::<_, Error>((r.try_get(0)?, r.try_get(1)?)))
+        .transpose()?;
+    Ok((state, found))
+}
+
+/// The row of `external_ref` when there is one to look up.
+async fn find_opt(
+    tx: &Transaction<'_>,
+    external_ref: Option<&str>,
+) -> Result<Option<(i64, String)>, Error> {
+    match external_ref {
+        Some(r) => find_row(tx, r).await,
+        None => Ok(None),
+    }
+}
+
+/// Executes a prepared statement, for joins.
+async fn run(
+    tx: &Transaction<'_>,
+    statement: &Statement,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<(), Error> {
+    tx.execute(statement, params).await?;
+    Ok(())
+}
+
+/// The document if it exists already (the idempotent answer), checked before any validation
+/// as in SQLite, from its row as [`find_row`] read it.
+macro_rules! return_if_found {
+    ($found:expr, $doc:expr, $kind:expr) => {
+        if let Some(id) = of_kind($found, &$doc.external_ref, $kind)? {
+            return Ok(recorded($kind, id, &$doc.external_ref, false));
+        }
+    };
 }
 
 async fn upsert_customer(tx: &Transaction<'_>, c: &Customer) -> Result<Recorded, Error> {
@@ -507,157 +597,201 @@ async fn upsert_customer(tx: &Transaction<'_>, c: &Customer) -> Result<Recorded,
         Some(_) => None,
         None => insert_document(tx, &c.external_ref, kind).await?.ok(),
     };
-    let (id, created) = match inserted {
-        Some(id) => {
-            exec(
-                tx,
-                "INSERT INTO customers (doc_id, name, email) VALUES ($1, $2, $3)",
-                &[&id, &c.name, &c.email],
-            )
-            .await?;
-            (id, true)
-        }
-        None => {
-            // Found, or recorded meanwhile by another writer: updated either way.
-            let id = require(tx, &c.external_ref, kind).await?;
-            exec(
-                tx,
-                "UPDATE customers SET name = $2, email = $3 WHERE doc_id = $1",
-                &[&id, &c.name, &c.email],
-            )
-            .await?;
-            (id, false)
-        }
-    };
-    for v in &c.vault_ids {
-        exec(
-            tx,
+    let [insert, update, vault] = prepared(
+        tx,
+        [
+            "INSERT INTO customers (doc_id, name, email) VALUES ($1, $2, $3)",
+            "UPDATE customers SET name = $2, email = $3 WHERE doc_id = $1",
             "INSERT INTO vault_ids (customer_id, gateway, vault_id) VALUES ($1, $2, $3)
              ON CONFLICT (customer_id, gateway) DO UPDATE SET vault_id = excluded.vault_id",
-            &[&id, &v.gateway.as_str(), &v.vault_id],
-        )
-        .await?;
-    }
+        ],
+    )
+    .await?;
+    let (id, created, details) = match inserted {
+        Some(id) => (id, true, insert),
+        // Found, or recorded meanwhile by another writer: updated either way.
+        None => (require(tx, &c.external_ref, kind).await?, false, update),
+    };
+    let gateways: Vec<&str> = c.vault_ids.iter().map(|v| v.gateway.as_str()).collect();
+    let vaults: Vec<[&(dyn ToSql + Sync); 3]> = c
+        .vault_ids
+        .iter()
+        .zip(&gateways)
+        .map(|(v, gateway)| [&id as &(dyn ToSql + Sync), gateway, &v.vault_id])
+        .collect();
+    let customer: [&(dyn ToSql + Sync); 3] = [&id, &c.name, &c.email];
+    // The customer's row first, then its vault ids, together.
+    futures::try_join!(
+        run(tx, &details, &customer),
+        futures::future::try_join_all(vaults.iter().map(|params| run(tx, &vault, params)))
+    )?;
     Ok(recorded(kind, id, &c.external_ref, created))
 }
 
 async fn create_sales_order(tx: &Transaction<'_>, o: &SalesOrder) -> Result<Recorded, Error> {
     let kind = DocumentKind::SalesOrder;
-    return_if_recorded!(tx, o, kind);
+    crate::models::require_ref(&o.external_ref)?;
+    // The order and its customer, looked up together.
+    let (found, customer) =
+        futures::try_join!(find_row(tx, &o.external_ref), find_row(tx, &o.customer_ref))?;
+    return_if_found!(found, o, kind);
     let total = o.validate()?;
-    let customer = require(tx, &o.customer_ref, DocumentKind::Customer).await?;
+    let customer = required(customer, &o.customer_ref, DocumentKind::Customer)?;
     let id = insert_or_return!(tx, o, kind);
-    exec(
+    let [details] = prepared(
         tx,
-        "INSERT INTO sales_orders (doc_id, customer_id, order_date, currency, tax, shipping, total)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        &[
-            &id,
-            &customer,
-            &crate::date::text(o.order_date),
-            &o.currency.as_str(),
-            &o.tax.minor,
-            &o.shipping.minor,
-            &total.minor,
-        ],
+        ["INSERT INTO sales_orders (doc_id, customer_id, order_date, currency, tax, shipping, total)
+          VALUES ($1, $2, $3, $4, $5, $6, $7)"],
     )
     .await?;
-    insert_lines(tx, id, &o.lines).await?;
+    let order_date = crate::date::text(o.order_date);
+    let details_params: [&(dyn ToSql + Sync); 7] = [
+        &id,
+        &customer,
+        &order_date,
+        &o.currency.as_str(),
+        &o.tax.minor,
+        &o.shipping.minor,
+        &total.minor,
+    ];
+    futures::try_join!(
+        run(tx, &details, &details_params),
+        insert_lines(tx, id, &o.lines)
+    )?;
     Ok(recorded(kind, id, &o.external_ref, true))
 }
 
 async fn create_invoice(tx: &Transaction<'_>, inv: &Invoice) -> Result<Recorded, Error> {
     let kind = DocumentKind::Invoice;
-    return_if_recorded!(tx, inv, kind);
+    crate::models::require_ref(&inv.external_ref)?;
+    // The invoice and the documents it names, looked up together.
+    let order_ref = inv.sales_order_ref.as_deref();
+    let (found, customer, order) = futures::try_join!(
+        find_row(tx, &inv.external_ref),
+        find_row(tx, &inv.customer_ref),
+        find_opt(tx, order_ref)
+    )?;
+    return_if_found!(found, inv, kind);
     let total = inv.validate()?;
     let subtotal = inv.subtotal()?;
-    let customer = require(tx, &inv.customer_ref, DocumentKind::Customer).await?;
-    let order = match inv.sales_order_ref.as_deref() {
-        Some(r) => Some(require(tx, r, DocumentKind::SalesOrder).await?),
+    let customer = required(customer, &inv.customer_ref, DocumentKind::Customer)?;
+    let order = match order_ref {
+        Some(r) => Some(required(order, r, DocumentKind::SalesOrder)?),
         None => None,
     };
     let id = insert_or_return!(tx, inv, kind);
-    exec(
+    let [details] = prepared(
         tx,
-        "INSERT INTO invoices (doc_id, customer_id, sales_order_id, invoice_date, due_date,
-                               currency, subtotal, tax, shipping, total)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        &[
-            &id,
-            &customer,
-            &order,
-            &crate::date::text(inv.invoice_date),
-            &crate::date::text(inv.due_date),
-            &inv.currency.as_str(),
-            &subtotal.minor,
-            &inv.tax.minor,
-            &inv.shipping.minor,
-            &total.minor,
+        [
+            "INSERT INTO invoices (doc_id, customer_id, sales_order_id, invoice_date, due_date,
+                                currency, subtotal, tax, shipping, total)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         ],
     )
     .await?;
-    insert_lines(tx, id, &inv.lines).await?;
+    let (invoice_date, due_date) = (
+        crate::date::text(inv.invoice_date),
+        crate::date::text(inv.due_date),
+    );
     let (memo, lines) = invoice_journal(inv, total, subtotal);
-    post_journal(tx, id, inv.invoice_date, &memo, &lines).await?;
+    // The invoice, its lines and its journal, together.
+    let details_params: [&(dyn ToSql + Sync); 10] = [
+        &id,
+        &customer,
+        &order,
+        &invoice_date,
+        &due_date,
+        &inv.currency.as_str(),
+        &subtotal.minor,
+        &inv.tax.minor,
+        &inv.shipping.minor,
+        &total.minor,
+    ];
+    futures::try_join!(
+        run(tx, &details, &details_params),
+        insert_lines(tx, id, &inv.lines),
+        post_journal(tx, id, inv.invoice_date, &memo, &lines)
+    )?;
     Ok(recorded(kind, id, &inv.external_ref, true))
 }
 
 async fn post_payment(tx: &Transaction<'_>, p: &Payment) -> Result<Recorded, Error> {
     let kind = DocumentKind::Payment;
-    return_if_recorded!(tx, p, kind);
+    crate::models::require_ref(&p.external_ref)?;
+    let (found, invoice) =
+        futures::try_join!(find_row(tx, &p.external_ref), find_row(tx, &p.invoice_ref))?;
+    return_if_found!(found, p, kind);
     let fee = p.validate()?;
-    let inv = invoice_state(tx, &p.invoice_ref).await?;
+    let invoice = required(invoice, &p.invoice_ref, DocumentKind::Invoice)?;
+    let (inv, found) = invoice_state(tx, invoice, &p.external_ref).await?;
     // A concurrent writer of this payment held the invoice's lock until it committed: the
     // payment may exist now, and the balance check must not count it twice.
-    return_if_recorded!(tx, p, kind);
+    return_if_found!(found, p, kind);
     let lines = payment_journal(p, fee, &inv)?;
     let id = insert_or_return!(tx, p, kind);
-    exec(
+    let [details] = prepared(
         tx,
-        "INSERT INTO payments (doc_id, invoice_id, direction, gateway, transaction_id, amount, fee,
-                               currency, date)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        &[
-            &id,
-            &inv.id,
-            &direction(p),
-            &p.gateway.as_str(),
-            &p.transaction_id,
-            &p.amount.minor,
-            &fee.minor,
-            &inv.currency.as_str(),
-            &crate::date::text(p.date),
+        [
+            "INSERT INTO payments (doc_id, invoice_id, direction, gateway, transaction_id, amount,
+                                fee, currency, date)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         ],
     )
     .await?;
-    post_journal(tx, id, p.date, &payment_memo(p), &lines).await?;
+    let date = crate::date::text(p.date);
+    let memo = payment_memo(p);
+    let details_params: [&(dyn ToSql + Sync); 9] = [
+        &id,
+        &inv.id,
+        &direction(p),
+        &p.gateway.as_str(),
+        &p.transaction_id,
+        &p.amount.minor,
+        &fee.minor,
+        &inv.currency.as_str(),
+        &date,
+    ];
+    futures::try_join!(
+        run(tx, &details, &details_params),
+        post_journal(tx, id, p.date, &memo, &lines)
+    )?;
     Ok(recorded(kind, id, &p.external_ref, true))
 }
 
 async fn create_credit_memo(tx: &Transaction<'_>, m: &CreditMemo) -> Result<Recorded, Error> {
     let kind = DocumentKind::CreditMemo;
-    return_if_recorded!(tx, m, kind);
+    crate::models::require_ref(&m.external_ref)?;
+    let (found, invoice) =
+        futures::try_join!(find_row(tx, &m.external_ref), find_row(tx, &m.invoice_ref))?;
+    return_if_found!(found, m, kind);
     m.validate()?;
-    let inv = invoice_state(tx, &m.invoice_ref).await?;
+    let invoice = required(invoice, &m.invoice_ref, DocumentKind::Invoice)?;
+    let (inv, found) = invoice_state(tx, invoice, &m.external_ref).await?;
     // As for payments: a concurrent writer of this memo may have committed it meanwhile.
-    return_if_recorded!(tx, m, kind);
+    return_if_found!(found, m, kind);
     let (memo, lines) = credit_memo_journal(m, &inv)?;
     let id = insert_or_return!(tx, m, kind);
-    exec(
+    let [details] = prepared(
         tx,
-        "INSERT INTO credit_memos (doc_id, invoice_id, date, amount, currency, reason)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        &[
-            &id,
-            &inv.id,
-            &crate::date::text(m.date),
-            &m.amount.minor,
-            &inv.currency.as_str(),
-            &m.reason,
+        [
+            "INSERT INTO credit_memos (doc_id, invoice_id, date, amount, currency, reason)
+          VALUES ($1, $2, $3, $4, $5, $6)",
         ],
     )
     .await?;
-    post_journal(tx, id, m.date, &memo, &lines).await?;
+    let date = crate::date::text(m.date);
+    let details_params: [&(dyn ToSql + Sync); 6] = [
+        &id,
+        &inv.id,
+        &date,
+        &m.amount.minor,
+        &inv.currency.as_str(),
+        &m.reason,
+    ];
+    futures::try_join!(
+        run(tx, &details, &details_params),
+        post_journal(tx, id, m.date, &memo, &lines)
+    )?;
     Ok(recorded(kind, id, &m.external_ref, true))
 }
 
