@@ -62,6 +62,14 @@ const MONTH_MS: Millis = 30 * 24 * 3600 * 1000;
 ///   transaction-scoped advisory lock, so processes starting together migrate it once.
 /// - Each store call is one transaction pipelined on its connection: `BEGIN` goes with the
 ///   first statement, `COMMIT` with the last writes (two round trips for most calls).
+/// - Claims, outcomes, saved records, enqueues and renewals that the tasks of one process ask
+///   for while a batch of their kind is running are made together, as the next batch: one
+///   statement claims a job for each waiting claimer (of one worker name and lease), one
+///   transaction records every waiting outcome and save, each fenced by its own claim, one
+///   statement adds every waiting job with one `NOTIFY`. A quiet process runs each call alone
+///   and at once; a batch that fails is run again call by call, so each caller gets the answer
+///   of its own call. A caller that stops waiting does not stop its batch: an outcome it asked
+///   for may still be recorded.
 ///
 /// Connections use TLS when the URL says `sslmode=require` (rustls; the server's certificate is
 /// verified against the PEM file named by `sslrootcert`, or the platform's trust store, and
