@@ -5,10 +5,11 @@
 //! of another client, or on the pool's only connection) while the calls of the batch queue
 //! behind it.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use flows::workflow::JobKind;
-use flows::{Finish, FlowError, FlowWrites, JobState, PgStore, Store};
+use flows::{Finish, FlowError, FlowWrites, JobState, Lease, PgStore, Store};
 use serde_json::json;
 
 use crate::job;
@@ -29,6 +30,20 @@ async fn hold_row(url: &str, key: &str) -> tokio_postgres::Client {
     client
 }
 
+/// Enqueues a `sale` job for each key and claims them, in order, each for its lease (in
+/// milliseconds); their claims by key.
+async fn claimed(store: &PgStore, leases: &[(&str, i64)]) -> HashMap<String, Lease> {
+    for (key, _) in leases {
+        store.enqueue(job("sale", key), 0).await.unwrap();
+    }
+    let mut claims = HashMap::new();
+    for (_, lease) in leases {
+        let job = store.claim("w", 0, *lease).await.unwrap().unwrap().job;
+        claims.insert(job.key.clone(), job.lease);
+    }
+    claims
+}
+
 /// Lets spawned calls reach the store and queue.
 async fn settle() {
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -38,14 +53,8 @@ async fn settle() {
 async fn outcomes_recorded_together_are_each_fenced_by_their_own_claim() {
     let url = pg_database().await;
     let store = PgStore::connect(&url).await.unwrap();
-    for key in ["a", "b", "c", "d", "e", "f"] {
-        store.enqueue(job("sale", key), 0).await.unwrap();
-    }
-    let mut leases = std::collections::HashMap::new();
-    for _ in 0..6 {
-        let job = store.claim("w", 0, 60_000).await.unwrap().unwrap().job;
-        leases.insert(job.key.clone(), job.lease);
-    }
+    let keys = ["a", "b", "c", "d", "e", "f"];
+    let leases = claimed(&store, &keys.map(|key| (key, 60_000))).await;
     // The runs of `c` and `f` ended already: their claims are gone when their stale calls come
     // in the batch.
     for key in ["c", "f"] {
@@ -155,14 +164,7 @@ async fn outcomes_recorded_together_are_each_fenced_by_their_own_claim() {
 async fn a_record_the_server_refuses_fails_its_own_outcome_and_not_its_batchs() {
     let url = pg_database().await;
     let store = PgStore::connect(&url).await.unwrap();
-    for key in ["a", "b", "c"] {
-        store.enqueue(job("sale", key), 0).await.unwrap();
-    }
-    let mut leases = std::collections::HashMap::new();
-    for _ in 0..3 {
-        let job = store.claim("w", 0, 60_000).await.unwrap().unwrap().job;
-        leases.insert(job.key.clone(), job.lease);
-    }
+    let leases = claimed(&store, &[("a", 60_000), ("b", 60_000), ("c", 60_000)]).await;
     let holder = hold_row(&url, "a").await;
     let first = tokio::spawn({
         let store = store.clone();
@@ -326,15 +328,8 @@ async fn jobs_enqueued_together_each_get_their_own_id() {
 async fn renewals_made_together_extend_only_the_claims_that_hold() {
     let url = pg_database().await;
     let store = PgStore::connect(&url).await.unwrap();
-    for key in ["a", "b", "c"] {
-        store.enqueue(job("sale", key), 0).await.unwrap();
-    }
-    let mut leases = std::collections::HashMap::new();
     // `a` and `b` for a minute, `c` (claimed last) for a second.
-    for lease in [60_000, 60_000, 1_000] {
-        let job = store.claim("w", 0, lease).await.unwrap().unwrap().job;
-        leases.insert(job.key.clone(), job.lease);
-    }
+    let leases = claimed(&store, &[("a", 60_000), ("b", 60_000), ("c", 1_000)]).await;
     // `c` was claimed again by another run after its lease expired: its first claim is gone.
     let again = store.claim("w", 5_000, 200_000).await.unwrap().unwrap().job;
     assert_eq!(again.key, "c");

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use super::super::rows::Rows;
 use super::group::{Batched, Group};
 use super::writes::WriteStatements;
-use super::{Finish, Lease, Millis, PgStore, Tx, notify};
+use super::{Finish, Lease, Millis, PgStore, Tx, fenced, notify};
 use crate::FlowError;
 
 /// A run's end ([`super::Store::finish`]) or records it saves on its way
@@ -61,16 +61,7 @@ impl Batched for FinishInput {
         Ok(calls
             .iter()
             .zip(held)
-            .map(|(call, held)| {
-                if held {
-                    Ok(())
-                } else {
-                    Err(FlowError::LeaseLost {
-                        job: call.lease.job,
-                        token: call.lease.token,
-                    })
-                }
-            })
+            .map(|(call, held)| fenced(call.lease, held))
             .collect())
     }
 }

@@ -302,6 +302,18 @@ async fn notify(tx: &Tx) -> Result<(), FlowError> {
     Ok(())
 }
 
+/// A call fenced by `lease`: done when the claim still held, else [`FlowError::LeaseLost`].
+fn fenced(lease: Lease, held: bool) -> Result<(), FlowError> {
+    if held {
+        Ok(())
+    } else {
+        Err(FlowError::LeaseLost {
+            job: lease.job,
+            token: lease.token,
+        })
+    }
+}
+
 /// A count read from a `BIGINT` column.
 fn count(row: &Row, index: usize, what: &'static str) -> Result<u32, FlowError> {
     let value: i64 = row.try_get(index)?;

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::group::{Batched, Group};
-use super::{Lease, Millis, PgStore, typed};
+use super::{Lease, Millis, PgStore, fenced, typed};
 use crate::FlowError;
 
 /// A renewal asked for by [`super::Store::renew`].
@@ -36,16 +36,7 @@ impl Batched for RenewInput {
         let renewed = store.renew_all(calls).await?;
         Ok(calls
             .iter()
-            .map(|call| {
-                if renewed.contains(&call.lease.job) {
-                    Ok(())
-                } else {
-                    Err(FlowError::LeaseLost {
-                        job: call.lease.job,
-                        token: call.lease.token,
-                    })
-                }
-            })
+            .map(|call| fenced(call.lease, renewed.contains(&call.lease.job)))
             .collect())
     }
 }
