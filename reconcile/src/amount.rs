@@ -51,15 +51,33 @@ pub fn parse_minor(text: &str, currency: Currency) -> Result<i64, AmountError> {
 /// Writes minor units of `currency` as a plain decimal with the currency's exponent (`-12.34`,
 /// `1500`).
 pub fn format_minor(minor: i64, currency: Currency) -> String {
+    let mut text = String::new();
+    push_minor(&mut text, minor, currency);
+    text
+}
+
+/// [`format_minor`] appended to `out`, allocating nothing more.
+pub(crate) fn push_minor(out: &mut String, minor: i64, currency: Currency) {
     let exponent = usize::try_from(currency.exponent()).unwrap_or(0);
-    let digits = minor.unsigned_abs().to_string();
-    let sign = if minor < 0 { "-" } else { "" };
-    if exponent == 0 {
-        return format!("{sign}{digits}");
+    let mut digits = [b'0'; 24];
+    let mut start = digits.len();
+    let mut rest = minor.unsigned_abs();
+    // At least one digit before the point.
+    while rest > 0 || digits.len() - start <= exponent {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
     }
-    let digits = format!("{digits:0>width$}", width = exponent + 1);
-    let (int, frac) = digits.split_at(digits.len() - exponent);
-    format!("{sign}{int}.{frac}")
+    if minor < 0 {
+        out.push('-');
+    }
+    let (int, frac) = digits[start..].split_at(digits.len() - start - exponent);
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(int).unwrap_or_default());
+    if exponent > 0 {
+        out.push('.');
+        out.push_str(std::str::from_utf8(frac).unwrap_or_default());
+    }
 }
 
 #[cfg(test)]

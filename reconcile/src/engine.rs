@@ -1,8 +1,9 @@
 //! The matching rules (see the crate's documentation).
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+
+use foldhash::{HashMap, HashMapExt};
 
 use payops_core::Currency;
 use time::OffsetDateTime;
@@ -170,7 +171,7 @@ pub fn reconcile(
     drop(of_record);
 
     // Pass 2: the entries left, chained by key in file order.
-    let mut first: HashMap<(&str, i64, Currency), usize> = HashMap::new();
+    let mut first: HashMap<(&str, i64, Currency), usize> = HashMap::with_capacity(ledger.len() / 8);
     let mut next = vec![usize::MAX; ledger.len()];
     for (l, entry) in ledger.iter().enumerate().rev() {
         if used[l] || entry.order_ref.is_empty() {

@@ -1,10 +1,10 @@
 //! Reading the two input files.
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use csv::ByteRecord;
+use foldhash::{HashMap, HashMapExt};
 use payops_core::{Currency, clip};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -35,40 +35,65 @@ const LEDGER_COLUMNS: [&str; 6] = [
 
 /// Reads a `settlement.csv` file (see the [module](super)).
 pub fn read_settlement(path: &Path) -> Result<Vec<SettlementLine>, Error> {
-    let file = open(path)?;
-    read_settlement_from(file, path)
+    let (file, rows) = open(path)?;
+    read_settlement_from(file, path, rows)
 }
 
 /// Reads a `ledger.csv` file (see the [module](super)).
 pub fn read_ledger(path: &Path) -> Result<Vec<LedgerEntry>, Error> {
-    let file = open(path)?;
-    read_ledger_from(file, path)
+    let (file, rows) = open(path)?;
+    read_ledger_from(file, path, rows)
 }
 
-fn open(path: &Path) -> Result<std::fs::File, Error> {
-    std::fs::File::open(path).map_err(|source| Error::Io {
+/// The file, and about how many rows it holds (so that growing vectors are not copied).
+fn open(path: &Path) -> Result<(std::fs::File, usize), Error> {
+    let io = |source| Error::Io {
         path: path.to_owned(),
         source,
-    })
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    // Rows of the interchange take 50 to 80 bytes.
+    let rows = usize::try_from(len / 56).unwrap_or(0);
+    Ok((file, rows))
 }
 
-/// Reads settlement lines from `input`, named `name` in errors.
-pub(crate) fn read_settlement_from(
+/// Fails on the first id of `ids` (with its line) that an earlier one repeats.
+fn unique<'a>(
+    ids: impl Iterator<Item = &'a str>,
+    lines: &[u64],
+    file: &Path,
+    column: &str,
+    what: &str,
+) -> Result<(), Error> {
+    let mut first: HashMap<&str, u64> = HashMap::with_capacity(lines.len());
+    for (id, &line) in ids.zip(lines) {
+        if let Some(earlier) = first.insert(id, line) {
+            return Err(Error::Input {
+                file: file.to_owned(),
+                line,
+                column: column.to_owned(),
+                message: format!("{what} repeated (first on line {earlier})"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Reads settlement lines from `input`, named `name` in errors; `expected` rows are made room
+/// for.
+fn read_settlement_from(
     input: impl Read,
     name: &Path,
+    expected: usize,
 ) -> Result<Vec<SettlementLine>, Error> {
     let mut rows = Rows::new(input, name, SETTLEMENT_COLUMNS)?;
-    let mut lines = Vec::new();
-    let mut first_line: HashMap<String, u64> = HashMap::new();
+    let mut lines = Vec::with_capacity(expected);
+    let mut numbers = Vec::with_capacity(expected);
     while let Some(mut row) = rows.next()? {
+        numbers.push(row.line);
         let currency = row.currency(6)?;
         let transaction_id = row.required(1)?;
-        if let Some(first) = first_line.insert(transaction_id.to_owned(), row.line) {
-            return Err(row.error(
-                1,
-                format!("transaction id repeated (first on line {first})"),
-            ));
-        }
         let kind = row.text(3)?;
         lines.push(SettlementLine {
             batch_id: row.text(0)?.to_owned(),
@@ -86,20 +111,25 @@ pub(crate) fn read_settlement_from(
             settled_at: row.time(7)?,
         });
     }
+    let ids = lines.iter().map(|l| l.transaction_id.as_str());
+    unique(ids, &numbers, name, "transaction_id", "transaction id")?;
     Ok(lines)
 }
 
-/// Reads ledger entries from `input`, named `name` in errors.
-pub(crate) fn read_ledger_from(input: impl Read, name: &Path) -> Result<Vec<LedgerEntry>, Error> {
+/// Reads ledger entries from `input`, named `name` in errors; `expected` rows are made room
+/// for.
+fn read_ledger_from(
+    input: impl Read,
+    name: &Path,
+    expected: usize,
+) -> Result<Vec<LedgerEntry>, Error> {
     let mut rows = Rows::new(input, name, LEDGER_COLUMNS)?;
-    let mut entries = Vec::new();
-    let mut first_line: HashMap<String, u64> = HashMap::new();
+    let mut entries = Vec::with_capacity(expected);
+    let mut numbers = Vec::with_capacity(expected);
     while let Some(mut row) = rows.next()? {
+        numbers.push(row.line);
         let currency = row.currency(4)?;
         let entry_id = row.required(0)?;
-        if let Some(first) = first_line.insert(entry_id.to_owned(), row.line) {
-            return Err(row.error(0, format!("entry id repeated (first on line {first})")));
-        }
         entries.push(LedgerEntry {
             entry_id: entry_id.to_owned(),
             gateway_transaction_id: row.text(1)?.to_owned(),
@@ -109,6 +139,8 @@ pub(crate) fn read_ledger_from(input: impl Read, name: &Path) -> Result<Vec<Ledg
             posted_at: row.time(5)?,
         });
     }
+    let ids = entries.iter().map(|e| e.entry_id.as_str());
+    unique(ids, &numbers, name, "entry_id", "entry id")?;
     Ok(entries)
 }
 
