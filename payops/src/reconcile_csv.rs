@@ -41,8 +41,9 @@ fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
 
 /// Reads both files (in parallel), reconciles them, writes the report, prints the summary.
 pub(crate) fn run(args: &Args) -> Result<Verdict, Error> {
-    let progress = ProgressBar::new_spinner();
-    progress.enable_steady_tick(Duration::from_millis(120));
+    let progress = Spinner(ProgressBar::new_spinner());
+    progress.0.enable_steady_tick(Duration::from_millis(120));
+    let progress = &progress.0;
     progress.set_message("reading the settlement and the ledger");
     let (settlement, ledger) = std::thread::scope(|scope| {
         let ledger = scope.spawn(|| read_ledger(&args.ledger));
@@ -71,7 +72,6 @@ pub(crate) fn run(args: &Args) -> Result<Verdict, Error> {
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })?;
     progress.finish_and_clear();
-
     println!(
         "{} settlement lines, {} ledger entries; report in {}",
         settlement.len(),
@@ -110,6 +110,15 @@ fn minor(sum: i128, currency: payops_core::Currency) -> String {
     match i64::try_from(sum) {
         Ok(sum) => format!("{} {currency}", format_minor(sum, currency)),
         Err(_) => format!("{sum} minor units of {currency}"),
+    }
+}
+
+/// A spinner cleared however the command ends (an error's message then stands alone).
+struct Spinner(ProgressBar);
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
     }
 }
 
