@@ -36,7 +36,7 @@ use rusqlite::Connection;
 use sqlite_batch::Batcher;
 use time::Date;
 
-pub use reports::{AgedReceivable, ReceivablesCheck, TrialBalanceLine};
+pub use reports::{AgedReceivable, PaymentEntry, ReceivablesCheck, TrialBalanceLine};
 
 use crate::erp::Erp;
 use crate::error::Error;
@@ -224,6 +224,32 @@ impl LocalLedger {
             self,
             read(move |c| reports::aged_receivables(c, as_of)),
             |pg| pg.aged_receivables(as_of)
+        )
+    }
+
+    /// The payments and refunds of `gateway` dated from `from` to `to` (both included), in date
+    /// then recording order: the ledger's side of a settlement reconciliation.
+    ///
+    /// ```no_run
+    /// # async fn run(ledger: erp::LocalLedger) -> Result<(), erp::Error> {
+    /// let paytrace = erp::Gateway::new("paytrace")?;
+    /// let day = time::macros::date!(2026 - 12 - 01);
+    /// for entry in ledger.payment_entries(&paytrace, day, day).await? {
+    ///     println!("{} {} {}", entry.external_ref, entry.transaction_id, entry.amount);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn payment_entries(
+        &self,
+        gateway: &crate::Gateway,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<PaymentEntry>, Error> {
+        let name = gateway.as_str().to_owned();
+        on_backend!(
+            self,
+            read(move |c| reports::payment_entries(c, &name, from, to)),
+            |pg| pg.payment_entries(gateway.as_str(), from, to)
         )
     }
 

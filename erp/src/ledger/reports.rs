@@ -8,7 +8,9 @@ use time::Date;
 
 use super::post::{INVOICE_STATE_SQL, corrupt, invoice_state_row};
 use crate::error::Error;
-use crate::models::{AccountKind, DocumentId, DocumentKind, DocumentRef, OpenReceivable};
+use crate::models::{
+    AccountKind, DocumentId, DocumentKind, DocumentRef, Gateway, OpenReceivable, PaymentDirection,
+};
 use crate::money::{CurrencyCode, Money};
 
 /// One account's totals in one currency.
@@ -283,4 +285,104 @@ pub(crate) fn receivables_line(
         refunded,
         ledger_balance,
     })
+}
+
+/// A payment or refund as the ledger holds it: what a gateway's settlement is reconciled
+/// against.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct PaymentEntry {
+    /// The payment document's external reference (the entry's id).
+    pub external_ref: String,
+    /// The gateway that moved the money.
+    pub gateway: Gateway,
+    /// The gateway's transaction id.
+    pub transaction_id: String,
+    /// The external reference of the invoice paid or refunded.
+    pub invoice_ref: String,
+    /// Received or refunded.
+    pub direction: PaymentDirection,
+    /// The amount, negative for a refund (money going back to the customer).
+    pub amount: Money,
+    /// The fee booked with it (zero when none was known).
+    pub fee: Money,
+    /// The payment's date.
+    pub date: Date,
+}
+
+/// The columns [`payment_entry`] reads: the payment's reference, gateway, transaction id, its
+/// invoice's reference, direction, amount, fee, currency and date.
+pub(crate) const PAYMENT_ENTRIES_SQL: &str = "
+SELECT d.external_ref, p.gateway, p.transaction_id, inv.external_ref, p.direction, p.amount,
+       p.fee, p.currency, p.date
+FROM payments p
+JOIN documents d ON d.id = p.doc_id
+JOIN documents inv ON inv.id = p.invoice_id";
+
+/// A row of [`PAYMENT_ENTRIES_SQL`].
+pub(crate) type PaymentEntryRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    String,
+);
+
+pub(crate) fn payment_entry(
+    (external_ref, gateway, transaction_id, invoice_ref, direction, amount, fee, cur, date): PaymentEntryRow,
+) -> Result<PaymentEntry, Error> {
+    let currency = currency(&cur, "payments.currency")?;
+    let direction = match direction.as_str() {
+        "received" => PaymentDirection::Received,
+        "refunded" => PaymentDirection::Refunded,
+        _ => return Err(corrupt("payments.direction")),
+    };
+    let signed = match direction {
+        PaymentDirection::Received => amount,
+        PaymentDirection::Refunded => amount
+            .checked_neg()
+            .ok_or_else(|| corrupt("payments.amount"))?,
+    };
+    Ok(PaymentEntry {
+        external_ref,
+        gateway: Gateway::new(&gateway).map_err(|_| corrupt("payments.gateway"))?,
+        transaction_id,
+        invoice_ref,
+        direction,
+        amount: Money::new(signed, currency),
+        fee: Money::new(fee, currency),
+        date: crate::date::parse(&date).map_err(|_| corrupt("payments.date"))?,
+    })
+}
+
+pub(crate) fn payment_entries(
+    conn: &Connection,
+    gateway: &str,
+    from: Date,
+    to: Date,
+) -> Result<Vec<PaymentEntry>, Error> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{PAYMENT_ENTRIES_SQL} WHERE p.gateway = ?1 AND p.date >= ?2 AND p.date <= ?3
+         ORDER BY p.date, d.id"
+    ))?;
+    let rows = stmt.query_map(
+        rusqlite::params![gateway, crate::date::text(from), crate::date::text(to)],
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+            ))
+        },
+    )?;
+    rows.map(|row| payment_entry(row?)).collect()
 }

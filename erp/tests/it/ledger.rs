@@ -317,6 +317,91 @@ async fn refund_flow_credit_memo_then_refund_payment(b: Backend) {
     ));
 }
 
+/// The ledger's side of a settlement: a gateway's payments and refunds in a date range, refunds
+/// negative, in date then recording order.
+async fn payment_entries_list_a_gateways_payments_and_refunds_by_date(b: Backend) {
+    let l = ledger_with_invoice(b).await;
+    let mut late = payment("p2", "inv1", 40, 0);
+    late.date = day(5);
+    l.post_payment(&late).await.unwrap();
+    l.post_payment(&payment("p1", "inv1", 3600, 87))
+        .await
+        .unwrap();
+    let mut elsewhere = payment("p3", "inv1", 100, 0);
+    elsewhere.gateway = Gateway::new("paytrace").unwrap();
+    l.post_payment(&elsewhere).await.unwrap();
+    // The invoice (37.40) is paid in full; a refund is paid against a credit memo. is paid against a credit memo.
+    let memo = CreditMemo {
+        external_ref: "cm1".into(),
+        invoice_ref: "inv1".into(),
+        date: day(3),
+        amount: Money::new(500, usd()),
+        reason: "returned".into(),
+    };
+    l.create_credit_memo(&memo).await.unwrap();
+    let mut refund = payment("r1", "inv1", 500, 0);
+    refund.direction = PaymentDirection::Refunded;
+    refund.date = day(3);
+    l.post_payment(&refund).await.unwrap();
+
+    let stripe = Gateway::new("stripe").unwrap();
+    let entries = l.payment_entries(&stripe, day(1), day(4)).await.unwrap();
+    let seen: Vec<_> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.external_ref.as_str(),
+                e.transaction_id.as_str(),
+                e.invoice_ref.as_str(),
+                e.direction,
+                e.amount.minor,
+                e.fee.minor,
+                e.date,
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "p1",
+                "txn-p1",
+                "inv1",
+                PaymentDirection::Received,
+                3600,
+                87,
+                day(2)
+            ),
+            (
+                "r1",
+                "txn-r1",
+                "inv1",
+                PaymentDirection::Refunded,
+                -500,
+                0,
+                day(3)
+            ),
+        ]
+    );
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.gateway == stripe && e.amount.currency == usd())
+    );
+    // Both ends of the range are included.
+    let last = l.payment_entries(&stripe, day(5), day(5)).await.unwrap();
+    assert_eq!(last.len(), 1);
+    assert_eq!(last[0].external_ref, "p2");
+    let paytrace = Gateway::new("paytrace").unwrap();
+    assert_eq!(
+        l.payment_entries(&paytrace, day(1), day(30))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
 async fn disputes_move_money_between_clearing_and_chargebacks(b: Backend) {
     let l = ledger_with_invoice(b).await;
     l.post_payment(&payment("p1", "inv1", 3740, 0))
@@ -644,6 +729,7 @@ on_each_backend!(
     other_accounts_must_be_in_the_chart,
     rules_of_the_ledger_are_typed_errors,
     refund_flow_credit_memo_then_refund_payment,
+    payment_entries_list_a_gateways_payments_and_refunds_by_date,
     disputes_move_money_between_clearing_and_chargebacks,
     aged_receivables_buckets_by_days_past_due,
     customer_upsert_updates_and_merges_vault_ids,

@@ -17,8 +17,8 @@ use super::post::{
     recorded, stage,
 };
 use super::reports::{
-    self, AgedReceivable, ReceivablesCheck, TrialBalanceLine, open_receivable, receivables_line,
-    trial_balance_line, unbalanced,
+    self, AgedReceivable, PAYMENT_ENTRIES_SQL, PaymentEntry, ReceivablesCheck, TrialBalanceLine,
+    open_receivable, payment_entry, receivables_line, trial_balance_line, unbalanced,
 };
 use crate::error::Error;
 use crate::models::{
@@ -208,6 +208,40 @@ impl Pg {
 
     pub(super) async fn aged_receivables(&self, as_of: Date) -> Result<Vec<AgedReceivable>, Error> {
         Ok(reports::age(self.open_receivables().await?, as_of))
+    }
+
+    pub(super) async fn payment_entries(
+        &self,
+        gateway: &str,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<PaymentEntry>, Error> {
+        let client = self.pool.get().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "{PAYMENT_ENTRIES_SQL} WHERE p.gateway = $1 AND p.date >= $2 AND p.date <= $3
+                 ORDER BY p.date, d.id"
+            ))
+            .await?;
+        let (from, to) = (crate::date::text(from), crate::date::text(to));
+        client
+            .query(&statement, &[&gateway, &from, &to])
+            .await?
+            .iter()
+            .map(|r| {
+                payment_entry((
+                    r.try_get(0)?,
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
+                    r.try_get(5)?,
+                    r.try_get(6)?,
+                    r.try_get(7)?,
+                    r.try_get(8)?,
+                ))
+            })
+            .collect()
     }
 
     pub(super) async fn receivables_check(&self) -> Result<Vec<ReceivablesCheck>, Error> {
