@@ -223,14 +223,7 @@ impl OfflineStack {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let intake_url = Url::parse(&format!("http://{}/", listener.local_addr()?))?;
         let shopify_client = shopify_client(&shopify)?;
-        let paytrace_client = paytrace::Client::builder(
-            paytrace.fake.username(),
-            SecretString::from(paytrace.fake.password().to_owned()),
-        )
-        .base_url(paytrace.base_url().as_str())
-        .integrator_id(paytrace.fake.integrator_id())
-        .timeout(Duration::from_secs(2))
-        .build()?;
+        let paytrace_client = paytrace_client(&paytrace)?;
         // The fake answers in milliseconds: a short processing window keeps the demo quick when a
         // sale's answer is lost. Against PayTrace keep the default (see `SaleRecovery`).
         let shopify_paytrace_config =
@@ -332,6 +325,12 @@ impl OfflineStack {
         Ok(shopify_client(&self.shopify)?)
     }
 
+    /// A PayTrace client of the fake (for what the flows do not do: reading the settled
+    /// batches).
+    pub fn paytrace_client(&self) -> Result<paytrace::Client, BoxError> {
+        Ok(paytrace_client(&self.paytrace)?)
+    }
+
     /// Waits until no webhook is in flight and no job is queued or running, up to `timeout`.
     /// Jobs waiting for a retry count as queued, so this also waits out backoffs.
     pub async fn settle(&self, timeout: Duration) -> Result<bool, BoxError> {
@@ -359,6 +358,17 @@ impl OfflineStack {
         self.intake.abort();
         Ok(())
     }
+}
+
+fn paytrace_client(paytrace: &Running<PaytraceFake>) -> Result<paytrace::Client, paytrace::Error> {
+    paytrace::Client::builder(
+        paytrace.fake.username(),
+        SecretString::from(paytrace.fake.password().to_owned()),
+    )
+    .base_url(paytrace.base_url().as_str())
+    .integrator_id(paytrace.fake.integrator_id())
+    .timeout(Duration::from_secs(2))
+    .build()
 }
 
 fn shopify_client(shopify: &Running<ShopifyFake>) -> Result<shopify::Client, shopify::Error> {

@@ -63,6 +63,7 @@ pub mod breaker;
 pub mod error;
 pub mod intake;
 pub mod retry;
+pub mod settlement;
 pub mod store;
 pub mod worker;
 pub mod workflow;

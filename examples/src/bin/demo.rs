@@ -23,6 +23,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use examples::{BoxError, OfflineStack, StackOptions};
+use flows::settlement::{paytrace_batches, reconcile_period};
 use flows::workflows::magento_stripe::{PAYMENT_METHOD_KEY, Shipped};
 use flows::workflows::shopify_paytrace::ATTR_VAULT_CUSTOMER;
 use rust_decimal::Decimal;
@@ -351,7 +352,74 @@ async fn run() -> Result<bool, BoxError> {
     let deliveries = stack.shopify.fake.webhooks().attempts().len()
         + stack.stripe.fake.webhooks().attempts().len();
 
+    // The night's PayTrace batch against the books: each approved sale pairs with its line, the
+    // refunds made after the batch closed are in transit, and the batch's journal moves the
+    // money from PayTrace's clearing account to the bank.
+    let before = stack.ledger.trial_balance().await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let account = mapping::paytrace::SettlementCtx {
+        account_utc_offset: time::UtcOffset::UTC,
+    };
+    let batches = paytrace_batches(&stack.paytrace_client()?, today, &account).await?;
+    let ctx = mapping::erp::ErpCtx::new(
+        mapping::System::Shopify,
+        stack.shopify.fake.shop_domain(),
+        examples::PAYTRACE_ACCOUNT,
+        today,
+    );
+    let report = reconcile_period(
+        &stack.ledger,
+        &ctx,
+        mapping::System::Paytrace,
+        &batches,
+        (today, today),
+        7,
+    )
+    .await?;
+    let count = |status: reconcile::Status| {
+        report
+            .reconciliation
+            .results
+            .iter()
+            .filter(|o| o.status == status)
+            .count()
+    };
+    check.expect(
+        count(reconcile::Status::Matched) == approved.len(),
+        format!(
+            "{} settlement lines matched, {} sales approved",
+            count(reconcile::Status::Matched),
+            approved.len()
+        ),
+    );
+    check.expect(
+        !report.reconciliation.has_discrepancies(),
+        format!(
+            "settlement discrepancies: {:?}",
+            report.reconciliation.results
+        ),
+    );
     let trial = stack.ledger.trial_balance().await?;
+    let balance = |trial: &[erp::ledger::TrialBalanceLine], code: &str| {
+        trial
+            .iter()
+            .find(|l| l.code == code)
+            .map_or(0, |l| l.balance)
+    };
+    let in_transit: i64 = report
+        .reconciliation
+        .results
+        .iter()
+        .filter(|o| o.status == reconcile::Status::InTransit)
+        .filter_map(|o| o.ledger.map(|l| report.ledger[l].amount))
+        .sum();
+    check.expect(
+        balance(&trial, "1200-paytrace") == in_transit,
+        format!(
+            "PayTrace clearing holds {} after the batch, {in_transit} in transit",
+            balance(&trial, "1200-paytrace")
+        ),
+    );
     let (debit, credit) = trial.iter().fold((0_i64, 0_i64), |(d, c), line| {
         (d + line.debit, c + line.credit)
     });
@@ -403,6 +471,28 @@ async fn run() -> Result<bool, BoxError> {
     for letter in &dead {
         println!("    {} {}: {}", letter.kind, letter.key, letter.reason);
     }
+    println!();
+    println!("PayTrace settlement (batch {batch:?})");
+    println!(
+        "  lines       {} matched by transaction id, {} in transit (refunded after the batch closed)",
+        count(reconcile::Status::Matched),
+        count(reconcile::Status::InTransit)
+    );
+    println!(
+        "  journal     {}",
+        report
+            .journals
+            .iter()
+            .map(|r| r.document.external_ref.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "  clearing    {} before the batch, {} after (what is in transit); bank {}",
+        cents(balance(&before, "1200-paytrace")),
+        cents(balance(&trial, "1200-paytrace")),
+        cents(balance(&trial, "1000"))
+    );
     println!();
     println!("Ledger trial balance");
     println!(

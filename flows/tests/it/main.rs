@@ -9,6 +9,7 @@ mod magento_stripe;
 mod pg_batches;
 #[cfg(feature = "postgres")]
 mod pg_connection_loss;
+mod settlement;
 #[cfg(all(feature = "shopify", feature = "paytrace"))]
 mod shopify_paytrace;
 mod store;

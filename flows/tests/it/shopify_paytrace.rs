@@ -784,6 +784,100 @@ async fn an_approved_order_is_charged_once_marked_paid_and_booked() {
     assert!(recorded.detail.to_string().contains(&sale.id.to_string()));
 }
 
+/// The nightly batch, reconciled: each sale the flows booked pairs with its settlement line by
+/// transaction id, and the batch's journal moves the money from PayTrace's clearing account to
+/// the bank, once however often the batch is reconciled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_settled_batch_reconciles_with_the_books_and_clears_the_gateway_account() {
+    let app = TestApp::spawn().await;
+    let orders = [app.place_order("25.00"), app.place_order("40.00")];
+    let counts = app.settle().await;
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    let clearing = |trial: &[erp::ledger::TrialBalanceLine], code: &str| {
+        trial
+            .iter()
+            .find(|l| l.code == code)
+            .map_or(0, |l| l.balance)
+    };
+    let before = app.ledger.trial_balance().await.unwrap();
+    assert_eq!(clearing(&before, "1200-paytrace"), 6_500, "{before:#?}");
+
+    let batch = app.paytrace.fake.settle_now().expect("a batch");
+    let today = time::OffsetDateTime::now_utc().date();
+    let account = mapping::paytrace::SettlementCtx {
+        account_utc_offset: time::UtcOffset::UTC,
+    };
+    let batches = flows::settlement::paytrace_batches(&app.paytrace_client, today, &account)
+        .await
+        .unwrap();
+    assert_eq!(batches.len(), 1);
+    assert!(batches[0].iter().all(|l| l.batch_id == batch.to_string()));
+    let ctx = app.erp_ctx();
+    let report = flows::settlement::reconcile_period(
+        &app.ledger,
+        &ctx,
+        System::Paytrace,
+        &batches,
+        (today, today),
+        7,
+    )
+    .await
+    .unwrap();
+    let outcomes: Vec<_> = report
+        .reconciliation
+        .results
+        .iter()
+        .map(|o| (o.status, o.pass))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [(
+            reconcile::Status::Matched,
+            reconcile::MatchPass::TransactionId
+        ); 2],
+        "{report:#?}"
+    );
+    let sales: Vec<String> = orders
+        .iter()
+        .map(|o| app.sales(o)[0].id.to_string())
+        .collect();
+    let mut settled: Vec<String> = report
+        .settlement
+        .iter()
+        .map(|l| l.transaction_id.clone())
+        .collect();
+    settled.sort();
+    let mut expected = sales.clone();
+    expected.sort();
+    assert_eq!(settled, expected);
+    assert_eq!(report.journals.len(), 1);
+    assert!(report.journals[0].created);
+
+    let after = app.ledger.trial_balance().await.unwrap();
+    assert_eq!(clearing(&after, "1200-paytrace"), 0, "{after:#?}");
+    assert_eq!(
+        clearing(&after, "1000"),
+        6_500,
+        "the bank holds the deposit"
+    );
+    app.ledger.verify_journals().await.unwrap();
+
+    // Reconciled again (a rerun, a retried job): the same answer, nothing booked twice.
+    let again = flows::settlement::reconcile_period(
+        &app.ledger,
+        &ctx,
+        System::Paytrace,
+        &batches,
+        (today, today),
+        7,
+    )
+    .await
+    .unwrap();
+    assert!(!again.journals[0].created);
+    assert_eq!(again.reconciliation, report.reconciliation);
+    assert_eq!(app.ledger.trial_balance().await.unwrap(), after);
+}
+
 /// Authorize on `orders/create`, capture on the first `fulfillments/create` (delivered twice here).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authorized_order_is_captured_once_when_fulfilled_and_only_then_paid_and_invoiced() {

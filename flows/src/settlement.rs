@@ -1,0 +1,189 @@
+//! Settlement reconciliation in the runtime: a gateway's batches against the ledger's payments
+//! and refunds, and each batch's journal, which moves the settled money from the gateway's
+//! clearing account to the bank.
+//!
+//! [`reconcile_period`] takes the batches that settled in a period (from a source such as
+//! [`paytrace_batches`]) and:
+//!
+//! 1. reads the ledger's payments and refunds of the gateway from `lookback_days` before the
+//!    period to the day after it ([`erp::LocalLedger::payment_entries`]);
+//! 2. reconciles the batches' charges, refunds and chargebacks against them
+//!    ([`reconcile::reconcile`]; fee, adjustment and payout lines are not payments: they only go
+//!    to the journal);
+//! 3. leaves out the ledger entries dated before the period that nothing in it pairs: they
+//!    settled in (or are reported by) an earlier period's run;
+//! 4. books each batch's journal ([`mapping::erp::to_erp_settlement_journal`]), idempotent by
+//!    the batch's reference: a batch reconciled twice is booked once.
+//!
+//! The ledger keeps a payment's date, not its time: an entry is taken as posted at the end of
+//! its day (in the context's offset), so one captured on the day of the cut-off counts as in
+//! transit when nothing in the batch pairs it, and as missing only once a later run still finds
+//! it unpaired.
+//!
+//! ```no_run
+//! # async fn run(
+//! #     paytrace: paytrace::Client,
+//! #     ledger: erp::LocalLedger,
+//! #     ctx: mapping::erp::ErpCtx,
+//! #     account: mapping::paytrace::SettlementCtx,
+//! # ) -> Result<(), flows::StepError> {
+//! use flows::settlement::{paytrace_batches, reconcile_period};
+//! let day = time::macros::date!(2026 - 12 - 01);
+//! let batches = paytrace_batches(&paytrace, day, &account).await?;
+//! let report = reconcile_period(&ledger, &ctx, mapping::System::Paytrace, &batches, (day, day), 7)
+//!     .await?;
+//! println!("{} discrepancies", report.reconciliation.results.iter()
+//!     .filter(|o| o.status.is_discrepancy()).count());
+//! # Ok(()) }
+//! ```
+
+use erp::LocalLedger;
+use mapping::erp::{ErpCtx, to_erp_settlement_journal};
+use mapping::{MappingError, SettlementKind, System};
+use time::{Date, Duration, OffsetDateTime, Time};
+
+use crate::StepError;
+
+/// What one reconciliation found and booked.
+#[derive(Debug, Clone)]
+pub struct SettlementReport {
+    /// The gateway.
+    pub gateway: System,
+    /// The settlement lines reconciled (charges, refunds and chargebacks of every batch).
+    pub settlement: Vec<reconcile::SettlementLine>,
+    /// The ledger entries read.
+    pub ledger: Vec<reconcile::LedgerEntry>,
+    /// One outcome per settlement line and per ledger entry of the period left unpaired.
+    pub reconciliation: reconcile::Reconciliation,
+    /// Each batch's journal, in the batches' order.
+    pub journals: Vec<erp::Recorded>,
+}
+
+/// Reconciles `batches` (each one batch's lines, all of `gateway`) that settled in `period`
+/// (first and last day) against the ledger, and books each batch's journal. See the
+/// [module](self).
+pub async fn reconcile_period(
+    ledger: &LocalLedger,
+    ctx: &ErpCtx,
+    gateway: System,
+    batches: &[Vec<mapping::SettlementLine>],
+    (from, to): (Date, Date),
+    lookback_days: u16,
+) -> Result<SettlementReport, StepError> {
+    let mut settlement = Vec::new();
+    for (b, batch) in batches.iter().enumerate() {
+        for (i, line) in batch.iter().enumerate() {
+            let at = || format!("batches[{b}].lines[{i}]");
+            if line.gateway != gateway {
+                return Err(MappingError::InvalidValue {
+                    field: format!("{}.gateway", at()),
+                    value: line.gateway.as_str().to_owned(),
+                    expected: "the reconciled gateway",
+                }
+                .into());
+            }
+            if let Some(line) = settlement_line(line).map_err(|e| e.at(&at()))? {
+                settlement.push(line);
+            }
+        }
+    }
+
+    let name = erp::Gateway::new(gateway.as_str())?;
+    let first = from.saturating_sub(Duration::days(i64::from(lookback_days)));
+    let last = to.saturating_add(Duration::days(1));
+    let ledger_entries: Vec<reconcile::LedgerEntry> = ledger
+        .payment_entries(&name, first, last)
+        .await?
+        .iter()
+        .map(|entry| ledger_entry(entry, ctx))
+        .collect();
+
+    let mut reconciliation = reconcile::reconcile(&settlement, &ledger_entries, None);
+    let period_start = day_end(from, ctx).saturating_sub(Duration::DAY);
+    reconciliation.results.retain(|outcome| {
+        outcome.settlement.is_some()
+            || outcome
+                .ledger
+                .and_then(|l| ledger_entries.get(l))
+                .is_none_or(|entry| entry.posted_at > period_start)
+    });
+
+    let mut journals = Vec::with_capacity(batches.len());
+    for batch in batches.iter().filter(|batch| !batch.is_empty()) {
+        let journal = to_erp_settlement_journal(batch, ctx)?;
+        journals.push(erp::Erp::post_journal_entry(ledger, &journal).await?);
+    }
+    Ok(SettlementReport {
+        gateway,
+        settlement,
+        ledger: ledger_entries,
+        reconciliation,
+        journals,
+    })
+}
+
+/// The line as reconciliation reads it: charges, refunds and chargebacks; `None` for lines that
+/// are not payments (fees, adjustments, dispute reversals, the payout).
+fn settlement_line(
+    line: &mapping::SettlementLine,
+) -> Result<Option<reconcile::SettlementLine>, MappingError> {
+    let kind = match line.kind {
+        SettlementKind::Charge => reconcile::LineKind::Sale,
+        SettlementKind::Refund => reconcile::LineKind::Refund,
+        SettlementKind::Dispute => reconcile::LineKind::Chargeback,
+        _ => return Ok(None),
+    };
+    let settled_at = line.settled_at.ok_or_else(|| MappingError::MissingField {
+        field: "settled_at".to_owned(),
+    })?;
+    Ok(Some(reconcile::SettlementLine {
+        batch_id: line.batch_id.clone(),
+        transaction_id: line.transaction_id.clone(),
+        invoice_id: line.reference.clone().unwrap_or_default(),
+        kind,
+        amount: line.gross.minor(),
+        fee: line.fee.minor(),
+        currency: line.gross.currency(),
+        settled_at,
+    }))
+}
+
+/// The ledger's entry as reconciliation reads it: posted at the end of its day.
+fn ledger_entry(entry: &erp::ledger::PaymentEntry, ctx: &ErpCtx) -> reconcile::LedgerEntry {
+    reconcile::LedgerEntry {
+        entry_id: entry.external_ref.clone(),
+        gateway_transaction_id: entry.transaction_id.clone(),
+        order_ref: entry.invoice_ref.clone(),
+        amount: entry.amount.minor,
+        currency: entry.amount.currency.currency(),
+        posted_at: day_end(entry.date, ctx),
+    }
+}
+
+/// The last moment of `date` in the context's offset.
+fn day_end(date: Date, ctx: &ErpCtx) -> OffsetDateTime {
+    date.with_time(Time::MAX).assume_offset(ctx.utc_offset)
+}
+
+/// The batches PayTrace settled on `date`, each as its transactions' settlement lines
+/// (`/v1/batches/export`, then `/v1/batches/transaction_list` for each).
+#[cfg(feature = "paytrace")]
+pub async fn paytrace_batches(
+    client: &paytrace::Client,
+    date: Date,
+    account: &mapping::paytrace::SettlementCtx,
+) -> Result<Vec<Vec<mapping::SettlementLine>>, StepError> {
+    let export = client.export_batches(date, date).await?;
+    let mut batches = Vec::with_capacity(export.batches.len());
+    for (i, summary) in export.batches.iter().enumerate() {
+        let number = summary.number.ok_or_else(|| MappingError::MissingField {
+            field: format!("batches[{i}].batch_number"),
+        })?;
+        let transactions = client.batch_transactions(number).await?;
+        batches.push(mapping::paytrace::to_settlement_lines(
+            &transactions,
+            account,
+        )?);
+    }
+    Ok(batches)
+}
