@@ -187,3 +187,38 @@ pub async fn paytrace_batches(
     }
     Ok(batches)
 }
+
+/// The lines of Stripe payout `payout`: its balance transactions (charges, refunds, fees,
+/// disputes, adjustments and the payout itself), every page of them (`GET
+/// /v1/balance_transactions?payout=...`).
+#[cfg(feature = "stripe")]
+pub async fn stripe_payout(
+    client: &stripe_client::Client,
+    payout: &str,
+) -> Result<Vec<mapping::SettlementLine>, StepError> {
+    use futures::TryStreamExt;
+    let list = stripe_client::ListBalanceTransactions::for_payout(payout);
+    let transactions: Vec<_> = client
+        .balance_transactions()
+        .list_all(&list)?
+        .try_collect()
+        .await?;
+    Ok(mapping::stripe::to_settlement_lines(&transactions, payout)?)
+}
+
+/// The first and last day (in the context's offset) on which `batches` settled: the period a
+/// payout's reconciliation covers. `None` when no line carries a time.
+pub fn settled_period(
+    batches: &[Vec<mapping::SettlementLine>],
+    ctx: &ErpCtx,
+) -> Option<(Date, Date)> {
+    let days = batches
+        .iter()
+        .flatten()
+        .filter_map(|line| line.settled_at)
+        .map(|at| at.to_offset(ctx.utc_offset).date());
+    days.fold(None, |range, day| match range {
+        None => Some((day, day)),
+        Some((first, last)) => Some((first.min(day), last.max(day))),
+    })
+}

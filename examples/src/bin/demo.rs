@@ -23,7 +23,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use examples::{BoxError, OfflineStack, StackOptions};
-use flows::settlement::{paytrace_batches, reconcile_period};
+use flows::settlement::{paytrace_batches, reconcile_period, settled_period, stripe_payout};
 use flows::workflows::magento_stripe::{PAYMENT_METHOD_KEY, Shipped};
 use flows::workflows::shopify_paytrace::ATTR_VAULT_CUSTOMER;
 use rust_decimal::Decimal;
@@ -399,6 +399,39 @@ async fn run() -> Result<bool, BoxError> {
             report.reconciliation.results
         ),
     );
+    // Stripe pays the balance out: the payout's balance transactions against the books.
+    let payout = stack
+        .stripe
+        .fake
+        .pay_out("usd")
+        .ok_or("nothing to pay out")?;
+    let stripe_lines = vec![stripe_payout(&stack.stripe_client()?, &payout).await?];
+    // The workflow's own context: its payments carry their fees, which the journal must not
+    // book again.
+    let stripe_ctx = stack.magento_stripe.erp_ctx(today);
+    let period = settled_period(&stripe_lines, &stripe_ctx).ok_or("a payout without times")?;
+    let stripe_report = reconcile_period(
+        &stack.ledger,
+        &stripe_ctx,
+        mapping::System::Stripe,
+        &stripe_lines,
+        period,
+        7,
+    )
+    .await?;
+    let stripe_matched = stripe_report
+        .reconciliation
+        .results
+        .iter()
+        .filter(|o| o.status == reconcile::Status::Matched)
+        .count();
+    check.expect(
+        !stripe_report.reconciliation.has_discrepancies() && stripe_matched > 0,
+        format!(
+            "payout discrepancies: {:?}",
+            stripe_report.reconciliation.results
+        ),
+    );
     let trial = stack.ledger.trial_balance().await?;
     let balance = |trial: &[erp::ledger::TrialBalanceLine], code: &str| {
         trial
@@ -418,6 +451,13 @@ async fn run() -> Result<bool, BoxError> {
         format!(
             "PayTrace clearing holds {} after the batch, {in_transit} in transit",
             balance(&trial, "1200-paytrace")
+        ),
+    );
+    check.expect(
+        balance(&trial, "1200-stripe") == 0,
+        format!(
+            "Stripe clearing holds {} after the payout",
+            balance(&trial, "1200-stripe")
         ),
     );
     let (debit, credit) = trial.iter().fold((0_i64, 0_i64), |(d, c), line| {
@@ -488,9 +528,23 @@ async fn run() -> Result<bool, BoxError> {
             .join(", ")
     );
     println!(
-        "  clearing    {} before the batch, {} after (what is in transit); bank {}",
+        "  clearing    {} before the batch, {} after (what is in transit)",
         cents(balance(&before, "1200-paytrace")),
-        cents(balance(&trial, "1200-paytrace")),
+        cents(balance(&trial, "1200-paytrace"))
+    );
+    println!("Stripe payout {payout}");
+    println!(
+        "  lines       {stripe_matched} charges and refunds matched by id; journal {}",
+        stripe_report
+            .journals
+            .iter()
+            .map(|r| r.document.external_ref.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "  clearing    {} after the payout; the bank holds {} from both",
+        cents(balance(&trial, "1200-stripe")),
         cents(balance(&trial, "1000"))
     );
     println!();

@@ -179,3 +179,83 @@ async fn lines_of_another_gateway_or_without_a_settlement_time_are_refused() {
     // Nothing was booked.
     assert!(ledger.trial_balance().await.unwrap().is_empty());
 }
+
+/// A Stripe payout's lines come from every page of its balance transactions.
+#[cfg(feature = "stripe")]
+#[tokio::test]
+async fn a_stripe_payouts_lines_are_read_from_every_page() {
+    use axum::extract::{Query, State};
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    type Seen = Arc<Mutex<Vec<HashMap<String, String>>>>;
+    let bt = |id: &str, kind: &str, amount: i64, fee: i64, source: Option<&str>| {
+        serde_json::json!({
+            "id": id, "object": "balance_transaction", "amount": amount, "currency": "usd",
+            "fee": fee, "net": amount - fee, "available_on": 1_764_633_600, "created": 1_764_460_800,
+            "type": kind, "reporting_category": kind, "status": "available", "source": source
+        })
+    };
+    let pages = [
+        serde_json::json!({"object": "list", "url": "/v1/balance_transactions", "has_more": true,
+            "data": [bt("txn_1", "charge", 10_000, 320, Some("ch_1")),
+                     bt("txn_2", "refund", -2_500, 0, Some("re_1"))]}),
+        serde_json::json!({"object": "list", "url": "/v1/balance_transactions", "has_more": false,
+            "data": [bt("txn_3", "payout", -7_180, 0, Some("po_1"))]}),
+    ];
+    let seen: Seen = Arc::default();
+    let app = axum::Router::new()
+        .route(
+            "/v1/balance_transactions",
+            axum::routing::get(
+                |State((seen, pages)): State<(Seen, Arc<[serde_json::Value; 2]>)>,
+                 Query(query): Query<HashMap<String, String>>| async move {
+                    let page = usize::from(query.contains_key("starting_after"));
+                    seen.lock().unwrap().push(query);
+                    axum::Json(pages[page].clone())
+                },
+            ),
+        )
+        .with_state((Arc::clone(&seen), Arc::new(pages)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let client = stripe_client::Client::builder(secrecy::SecretString::from("sk_test_123"))
+        .base_url(&url)
+        .build()
+        .unwrap();
+
+    let lines = flows::settlement::stripe_payout(&client, "po_1")
+        .await
+        .unwrap();
+    let read: Vec<_> = lines
+        .iter()
+        .map(|l| {
+            (
+                l.transaction_id.as_str(),
+                l.kind.clone(),
+                l.gross.minor(),
+                l.fee.minor(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        [
+            ("ch_1", SettlementKind::Charge, 10_000, 320),
+            ("re_1", SettlementKind::Refund, -2_500, 0),
+            ("po_1", SettlementKind::Payout, -7_180, 0),
+        ]
+    );
+    assert!(lines.iter().all(|l| l.batch_id == "po_1"));
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(
+        seen.iter()
+            .all(|q| q.get("payout").map(String::as_str) == Some("po_1"))
+    );
+    assert_eq!(
+        seen[1].get("starting_after").map(String::as_str),
+        Some("txn_2")
+    );
+}

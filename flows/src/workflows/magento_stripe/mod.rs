@@ -413,6 +413,13 @@ impl MagentoStripe {
         &self.shared.config
     }
 
+    /// The ERP context the workflows book documents dated `date` in: the one to reconcile their
+    /// payouts in ([`crate::settlement::reconcile_period`]). Payments are posted with their
+    /// Stripe fee, so its settlement journals do not book the fees again.
+    pub fn erp_ctx(&self, date: time::Date) -> ErpCtx {
+        self.shared.erp_ctx(date)
+    }
+
     /// Registers [`OrderPayment`], [`ChargeSucceeded`], [`ChargeRefunded`], [`Shipment`] and the
     /// 3-D Secure flows ([`PaymentIntentChanged`], [`AuthenticationNotice`],
     /// [`AuthenticationDeadline`]).
