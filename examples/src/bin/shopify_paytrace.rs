@@ -51,19 +51,7 @@ async fn run() -> Result<(), BoxError> {
         Err(_) => shopify.shop(&shop),
     }
     .build()?;
-    let environment = match env_or("PAYTRACE_ENV", "sandbox").as_str() {
-        "production" => paytrace::Environment::Production,
-        "sandbox" => paytrace::Environment::Sandbox,
-        url if url.starts_with("http://") || url.starts_with("https://") => {
-            paytrace::Environment::Custom(url.to_owned())
-        }
-        other => {
-            return Err(format!(
-                "PAYTRACE_ENV must be sandbox, production or a URL, not {other:?}"
-            )
-            .into());
-        }
-    };
+    let environment: paytrace::Environment = env_or("PAYTRACE_ENV", "sandbox").parse()?;
     let paytrace = paytrace::Client::builder(
         env_var("PAYTRACE_USERNAME")?,
         env_secret("PAYTRACE_PASSWORD")?,

@@ -41,6 +41,33 @@ impl Environment {
     }
 }
 
+/// Reads `sandbox`, `production`, or a base URL (`http://` or `https://`), as a service's
+/// configuration names the deployment (`PAYTRACE_ENV`, say).
+///
+/// ```
+/// let local: paytrace::Environment = "http://127.0.0.1:9000".parse()?;
+/// assert_eq!(local, paytrace::Environment::Custom("http://127.0.0.1:9000".into()));
+/// assert!("staging".parse::<paytrace::Environment>().is_err());
+/// # Ok::<(), paytrace::Error>(())
+/// ```
+impl std::str::FromStr for Environment {
+    type Err = Error;
+
+    fn from_str(value: &str) -> Result<Self> {
+        match value {
+            "production" => Ok(Self::Production),
+            "sandbox" => Ok(Self::Sandbox),
+            url if url.starts_with("http://") || url.starts_with("https://") => {
+                Ok(Self::Custom(url.to_owned()))
+            }
+            other => Err(Error::Config(format!(
+                "the PayTrace environment must be sandbox, production or a URL, not {:?}",
+                redact_url_text(other)
+            ))),
+        }
+    }
+}
+
 impl fmt::Debug for Environment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
