@@ -1,8 +1,10 @@
-//! The report every `reconcile` command writes: `results.csv` and `summary.csv` in the output
-//! directory, and a line per class and currency on standard output.
+//! The report every `reconcile` command writes: `results.csv`, `summary.csv` and `report.html`
+//! (the page a finance person opens, see `reconcile::html`) in the output directory, and a line
+//! per class and currency on standard output.
 
 use std::path::Path;
 
+use reconcile::html::write_html;
 use reconcile::interchange::{write_results, write_summary};
 use reconcile::{
     Error, LedgerEntry, Reconciliation, SettlementLine, SummaryKind, format_minor, summarize,
@@ -32,12 +34,19 @@ pub(crate) fn write(
     std::thread::scope(|scope| {
         let written = scope.spawn(|| write_results(&results, outcome, settlement, ledger));
         write_summary(&out.join("summary.csv"), &summary)?;
+        write_html(
+            &out.join("report.html"),
+            outcome,
+            settlement,
+            ledger,
+            &summary,
+        )?;
         written
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })?;
     println!(
-        "{} settlement lines, {} ledger entries; report in {}",
+        "{} settlement lines, {} ledger entries; report in {} (report.html, results.csv, summary.csv)",
         settlement.len(),
         ledger.len(),
         out.display()

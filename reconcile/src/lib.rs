@@ -57,6 +57,7 @@
 mod amount;
 mod engine;
 mod error;
+pub mod html;
 pub mod interchange;
 mod model;
 mod summary;
