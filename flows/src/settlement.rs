@@ -20,22 +20,7 @@
 //! transit when nothing in the batch pairs it, and as missing only once a later run still finds
 //! it unpaired.
 //!
-//! ```no_run
-//! # async fn run(
-//! #     paytrace: paytrace::Client,
-//! #     ledger: erp::LocalLedger,
-//! #     ctx: mapping::erp::ErpCtx,
-//! #     account: mapping::paytrace::SettlementCtx,
-//! # ) -> Result<(), flows::StepError> {
-//! use flows::settlement::{paytrace_batches, reconcile_period};
-//! let day = time::macros::date!(2026 - 12 - 01);
-//! let batches = paytrace_batches(&paytrace, day, &account).await?;
-//! let report = reconcile_period(&ledger, &ctx, mapping::System::Paytrace, &batches, (day, day), 7)
-//!     .await?;
-//! println!("{} discrepancies", report.reconciliation.results.iter()
-//!     .filter(|o| o.status.is_discrepancy()).count());
-//! # Ok(()) }
-//! ```
+//! Examples: [`paytrace_batches`] (a day's PayTrace batches) and [`stripe_payout`] (a payout).
 
 use erp::LocalLedger;
 use mapping::erp::{ErpCtx, to_erp_settlement_journal};
@@ -167,6 +152,28 @@ fn day_end(date: Date, ctx: &ErpCtx) -> OffsetDateTime {
 
 /// The batches PayTrace settled on `date`, each as its transactions' settlement lines
 /// (`/v1/batches/export`, then `/v1/batches/transaction_list` for each).
+///
+/// ```no_run
+/// # async fn run(
+/// #     paytrace: paytrace::Client,
+/// #     ledger: erp::LocalLedger,
+/// #     ctx: mapping::erp::ErpCtx,
+/// #     account: mapping::paytrace::SettlementCtx,
+/// # ) -> Result<(), flows::StepError> {
+/// use flows::settlement::{paytrace_batches, reconcile_period};
+/// let day = time::macros::date!(2026 - 12 - 01);
+/// let batches = paytrace_batches(&paytrace, day, &account).await?;
+/// let report = reconcile_period(&ledger, &ctx, mapping::System::Paytrace, &batches, (day, day), 7)
+///     .await?;
+/// let discrepancies = report
+///     .reconciliation
+///     .results
+///     .iter()
+///     .filter(|o| o.status.is_discrepancy())
+///     .count();
+/// println!("{discrepancies} discrepancies");
+/// # Ok(()) }
+/// ```
 #[cfg(feature = "paytrace")]
 pub async fn paytrace_batches(
     client: &paytrace::Client,
@@ -191,6 +198,22 @@ pub async fn paytrace_batches(
 /// The lines of Stripe payout `payout`: its balance transactions (charges, refunds, fees,
 /// disputes, adjustments and the payout itself), every page of them (`GET
 /// /v1/balance_transactions?payout=...`).
+///
+/// ```no_run
+/// # async fn run(
+/// #     stripe: stripe_client::Client,
+/// #     ledger: erp::LocalLedger,
+/// #     ctx: mapping::erp::ErpCtx,
+/// # ) -> Result<(), flows::StepError> {
+/// use flows::settlement::{reconcile_period, settled_period, stripe_payout};
+/// let lines = vec![stripe_payout(&stripe, "po_1QzX").await?];
+/// if let Some(period) = settled_period(&lines, &ctx) {
+///     let report =
+///         reconcile_period(&ledger, &ctx, mapping::System::Stripe, &lines, period, 7).await?;
+///     println!("journal {}", report.journals[0].document.external_ref);
+/// }
+/// # Ok(()) }
+/// ```
 #[cfg(feature = "stripe")]
 pub async fn stripe_payout(
     client: &stripe_client::Client,
