@@ -23,7 +23,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use examples::{BoxError, OfflineStack, StackOptions};
-use flows::settlement::{paytrace_batches, reconcile_period, settled_period, stripe_payout};
+use flows::settlement::{
+    SettlementReport, paytrace_batches, reconcile_period, settled_period, stripe_payout,
+};
 use flows::workflows::magento_stripe::{PAYMENT_METHOD_KEY, Shipped};
 use flows::workflows::shopify_paytrace::ATTR_VAULT_CUSTOMER;
 use rust_decimal::Decimal;
@@ -376,14 +378,7 @@ async fn run() -> Result<bool, BoxError> {
         7,
     )
     .await?;
-    let count = |status: reconcile::Status| {
-        report
-            .reconciliation
-            .results
-            .iter()
-            .filter(|o| o.status == status)
-            .count()
-    };
+    let count = |status| outcomes(&report, status);
     check.expect(
         count(reconcile::Status::Matched) == approved.len(),
         format!(
@@ -419,12 +414,7 @@ async fn run() -> Result<bool, BoxError> {
         7,
     )
     .await?;
-    let stripe_matched = stripe_report
-        .reconciliation
-        .results
-        .iter()
-        .filter(|o| o.status == reconcile::Status::Matched)
-        .count();
+    let stripe_matched = outcomes(&stripe_report, reconcile::Status::Matched);
     check.expect(
         !stripe_report.reconciliation.has_discrepancies() && stripe_matched > 0,
         format!(
@@ -518,15 +508,7 @@ async fn run() -> Result<bool, BoxError> {
         count(reconcile::Status::Matched),
         count(reconcile::Status::InTransit)
     );
-    println!(
-        "  journal     {}",
-        report
-            .journals
-            .iter()
-            .map(|r| r.document.external_ref.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    println!("  journal     {}", journals(&report));
     println!(
         "  clearing    {} before the batch, {} after (what is in transit)",
         cents(balance(&before, "1200-paytrace")),
@@ -535,12 +517,7 @@ async fn run() -> Result<bool, BoxError> {
     println!("Stripe payout {payout}");
     println!(
         "  lines       {stripe_matched} charges and refunds matched by id; journal {}",
-        stripe_report
-            .journals
-            .iter()
-            .map(|r| r.document.external_ref.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        journals(&stripe_report)
     );
     println!(
         "  clearing    {} after the payout; the bank holds {} from both",
@@ -585,6 +562,26 @@ async fn run() -> Result<bool, BoxError> {
         }
         Ok(false)
     }
+}
+
+/// How many outcomes of `report` have `status`.
+fn outcomes(report: &SettlementReport, status: reconcile::Status) -> usize {
+    report
+        .reconciliation
+        .results
+        .iter()
+        .filter(|o| o.status == status)
+        .count()
+}
+
+/// The references of the journals `report` booked.
+fn journals(report: &SettlementReport) -> String {
+    report
+        .journals
+        .iter()
+        .map(|r| r.document.external_ref.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Minor units as a decimal amount for display.

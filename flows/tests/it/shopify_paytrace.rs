@@ -813,16 +813,17 @@ async fn a_settled_batch_reconciles_with_the_books_and_clears_the_gateway_accoun
     assert_eq!(batches.len(), 1);
     assert!(batches[0].iter().all(|l| l.batch_id == batch.to_string()));
     let ctx = app.erp_ctx();
-    let report = flows::settlement::reconcile_period(
-        &app.ledger,
-        &ctx,
-        System::Paytrace,
-        &batches,
-        (today, today),
-        7,
-    )
-    .await
-    .unwrap();
+    let reconcile = || {
+        flows::settlement::reconcile_period(
+            &app.ledger,
+            &ctx,
+            System::Paytrace,
+            &batches,
+            (today, today),
+            7,
+        )
+    };
+    let report = reconcile().await.unwrap();
     let outcomes: Vec<_> = report
         .reconciliation
         .results
@@ -863,16 +864,7 @@ async fn a_settled_batch_reconciles_with_the_books_and_clears_the_gateway_accoun
     app.ledger.verify_journals().await.unwrap();
 
     // Reconciled again (a rerun, a retried job): the same answer, nothing booked twice.
-    let again = flows::settlement::reconcile_period(
-        &app.ledger,
-        &ctx,
-        System::Paytrace,
-        &batches,
-        (today, today),
-        7,
-    )
-    .await
-    .unwrap();
+    let again = reconcile().await.unwrap();
     assert!(!again.journals[0].created);
     assert_eq!(again.reconciliation, report.reconciliation);
     assert_eq!(app.ledger.trial_balance().await.unwrap(), after);
