@@ -3,9 +3,11 @@
 use async_trait::async_trait;
 
 use crate::error::Error;
+use time::Date;
+
 use crate::models::{
-    CreditMemo, Customer, Dispute, DocumentRef, Invoice, JournalEntry, NewDocument, OpenReceivable,
-    Payment, Recorded, SalesOrder,
+    CreditMemo, Customer, Dispute, DocumentRef, Gateway, Invoice, JournalEntry, NewDocument,
+    OpenReceivable, Payment, PaymentEntry, Recorded, SalesOrder,
 };
 
 /// What the SDK needs from an ERP. Implemented by [`crate::LocalLedger`] (embedded, the
@@ -200,6 +202,35 @@ pub trait Erp: Send + Sync {
     /// # Ok(()) }
     /// ```
     async fn open_receivables(&self) -> Result<Vec<OpenReceivable>, Error>;
+
+    /// The payments and refunds of `gateway` dated from `from` to `to` (both included), in date
+    /// then recording order: the ledger's side of a settlement reconciliation (refunds negative).
+    ///
+    /// [`crate::LocalLedger`] gives them; the default answers [`Error::Unsupported`]. The Odoo
+    /// connector does not yet keep a payment's gateway transaction id in Odoo (only its external
+    /// reference), so it cannot give entries a settlement pairs with.
+    ///
+    /// ```no_run
+    /// # async fn run(erp: &dyn erp::Erp) -> Result<(), erp::Error> {
+    /// let paytrace = erp::Gateway::new("paytrace")?;
+    /// let day = time::macros::date!(2026 - 12 - 01);
+    /// for entry in erp.payment_entries(&paytrace, day, day).await? {
+    ///     println!("{} {} {}", entry.external_ref, entry.transaction_id, entry.amount);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    async fn payment_entries(
+        &self,
+        gateway: &Gateway,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<PaymentEntry>, Error> {
+        let _ = (gateway, from, to);
+        Err(Error::Unsupported {
+            what: "payment entries",
+            why: "this backend does not list its payments by gateway",
+        })
+    }
 
     /// Records `documents` in order, each as its own method would, and returns what each
     /// recorded: a later document may refer to an earlier one (a sales order to its customer, a

@@ -122,6 +122,14 @@ pub enum Error {
     /// The ledger's thread stopped, or a call on it panicked.
     #[error("ledger task failed: {0}")]
     Task(String),
+    /// This ERP backend cannot do that (yet), and why.
+    #[error("{what} are not available from this ERP: {why}")]
+    Unsupported {
+        /// What was asked for.
+        what: &'static str,
+        /// Why it is not available.
+        why: &'static str,
+    },
     /// The ledger database URL's TLS settings cannot be used.
     #[cfg(feature = "postgres")]
     #[error(transparent)]

@@ -6,7 +6,8 @@
 //! [`paytrace_batches`]) and:
 //!
 //! 1. reads the ledger's payments and refunds of the gateway from `lookback_days` before the
-//!    period to the day after it ([`erp::LocalLedger::payment_entries`]);
+//!    period to the day after it ([`erp::Erp::payment_entries`]; the embedded ledger gives
+//!    them, Odoo not yet);
 //! 2. reconciles the batches' charges, refunds and chargebacks against them
 //!    ([`reconcile::reconcile`]; fee, adjustment and payout lines are not payments: they only go
 //!    to the journal);
@@ -22,7 +23,7 @@
 //!
 //! Examples: [`paytrace_batches`] (a day's PayTrace batches) and [`stripe_payout`] (a payout).
 
-use erp::LocalLedger;
+use erp::Erp;
 use mapping::erp::{ErpCtx, to_erp_settlement_journal};
 use mapping::{MappingError, SettlementKind, System};
 use time::{Date, Duration, OffsetDateTime, Time};
@@ -48,7 +49,7 @@ pub struct SettlementReport {
 /// (first and last day) against the ledger, and books each batch's journal. See the
 /// [module](self).
 pub async fn reconcile_period(
-    ledger: &LocalLedger,
+    ledger: &dyn Erp,
     ctx: &ErpCtx,
     gateway: System,
     batches: &[Vec<mapping::SettlementLine>],
@@ -96,7 +97,7 @@ pub async fn reconcile_period(
     let mut journals = Vec::with_capacity(batches.len());
     for batch in batches.iter().filter(|batch| !batch.is_empty()) {
         let journal = to_erp_settlement_journal(batch, ctx)?;
-        journals.push(erp::Erp::post_journal_entry(ledger, &journal).await?);
+        journals.push(ledger.post_journal_entry(&journal).await?);
     }
     Ok(SettlementReport {
         gateway,
@@ -134,7 +135,7 @@ fn settlement_line(
 }
 
 /// The ledger's entry as reconciliation reads it: posted at the end of its day.
-fn ledger_entry(entry: &erp::ledger::PaymentEntry, ctx: &ErpCtx) -> reconcile::LedgerEntry {
+fn ledger_entry(entry: &erp::PaymentEntry, ctx: &ErpCtx) -> reconcile::LedgerEntry {
     reconcile::LedgerEntry {
         entry_id: entry.external_ref.clone(),
         gateway_transaction_id: entry.transaction_id.clone(),

@@ -36,14 +36,14 @@ use rusqlite::Connection;
 use sqlite_batch::Batcher;
 use time::Date;
 
-pub use reports::{AgedReceivable, PaymentEntry, ReceivablesCheck, TrialBalanceLine};
+pub use reports::{AgedReceivable, ReceivablesCheck, TrialBalanceLine};
 
 use crate::erp::Erp;
 use crate::error::Error;
 use crate::models::NewDocument;
 use crate::models::{
-    AccountKind, CreditMemo, Customer, Dispute, DocumentRef, Invoice, JournalEntry, OpenReceivable,
-    Payment, Recorded, SalesOrder,
+    AccountKind, CreditMemo, Customer, Dispute, DocumentRef, Gateway, Invoice, JournalEntry,
+    OpenReceivable, Payment, PaymentEntry, Recorded, SalesOrder,
 };
 
 /// The ledger, on SQLite or on PostgreSQL. See the [module docs](self).
@@ -227,32 +227,6 @@ impl LocalLedger {
         )
     }
 
-    /// The payments and refunds of `gateway` dated from `from` to `to` (both included), in date
-    /// then recording order: the ledger's side of a settlement reconciliation.
-    ///
-    /// ```no_run
-    /// # async fn run(ledger: erp::LocalLedger) -> Result<(), erp::Error> {
-    /// let paytrace = erp::Gateway::new("paytrace")?;
-    /// let day = time::macros::date!(2026 - 12 - 01);
-    /// for entry in ledger.payment_entries(&paytrace, day, day).await? {
-    ///     println!("{} {} {}", entry.external_ref, entry.transaction_id, entry.amount);
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub async fn payment_entries(
-        &self,
-        gateway: &crate::Gateway,
-        from: Date,
-        to: Date,
-    ) -> Result<Vec<PaymentEntry>, Error> {
-        let name = gateway.as_str().to_owned();
-        on_backend!(
-            self,
-            read(move |c| reports::payment_entries(c, &name, from, to)),
-            |pg| pg.payment_entries(gateway.as_str(), from, to)
-        )
-    }
-
     /// The receivables account reconciled against the documents, per currency.
     pub async fn receivables_check(&self) -> Result<Vec<ReceivablesCheck>, Error> {
         on_backend!(self, read(reports::receivables_check), |pg| pg
@@ -302,6 +276,20 @@ impl Erp for LocalLedger {
         let r = external_ref.to_owned();
         on_backend!(self, read(move |c| post::find(c, &r)), |pg| pg
             .find(external_ref))
+    }
+
+    async fn payment_entries(
+        &self,
+        gateway: &Gateway,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<PaymentEntry>, Error> {
+        let name = gateway.as_str().to_owned();
+        on_backend!(
+            self,
+            read(move |c| reports::payment_entries(c, &name, from, to)),
+            |pg| pg.payment_entries(gateway.as_str(), from, to)
+        )
     }
 
     async fn open_receivables(&self) -> Result<Vec<OpenReceivable>, Error> {

@@ -21,7 +21,7 @@ pub use dispute::{Dispute, DisputeStage};
 pub use document::{DocumentId, DocumentKind, DocumentRef, NewDocument, OpenReceivable, Recorded};
 pub use invoice::Invoice;
 pub use journal::{JournalEntry, JournalLine, Side};
-pub use payment::{Payment, PaymentDirection};
+pub use payment::{Payment, PaymentDirection, PaymentEntry};
 pub use sales_order::{LineItem, SalesOrder};
 
 use crate::error::Error;

@@ -54,3 +54,26 @@ impl Payment {
         Ok(fee)
     }
 }
+
+/// A payment or refund as the ledger holds it: what a gateway's settlement is reconciled
+/// against.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct PaymentEntry {
+    /// The payment document's external reference (the entry's id).
+    pub external_ref: String,
+    /// The gateway that moved the money.
+    pub gateway: Gateway,
+    /// The gateway's transaction id.
+    pub transaction_id: String,
+    /// The external reference of the invoice paid or refunded.
+    pub invoice_ref: String,
+    /// Received or refunded.
+    pub direction: PaymentDirection,
+    /// The amount, negative for a refund (money going back to the customer).
+    pub amount: Money,
+    /// The fee booked with it (zero when none was known).
+    pub fee: Money,
+    /// The payment's date.
+    #[serde(with = "crate::date::ymd")]
+    pub date: Date,
+}

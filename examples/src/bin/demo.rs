@@ -23,9 +23,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use examples::{BoxError, OfflineStack, StackOptions};
-use flows::settlement::{
-    SettlementReport, paytrace_batches, reconcile_period, settled_period, stripe_payout,
-};
+use flows::settlement::{SettlementReport, paytrace_batches, reconcile_period};
+use flows::workflows::magento_stripe::PayoutReconciled;
 use flows::workflows::magento_stripe::{PAYMENT_METHOD_KEY, Shipped};
 use flows::workflows::shopify_paytrace::ATTR_VAULT_CUSTOMER;
 use rust_decimal::Decimal;
@@ -370,7 +369,7 @@ async fn run() -> Result<bool, BoxError> {
         today,
     );
     let report = reconcile_period(
-        &stack.ledger,
+        &*stack.ledger,
         &ctx,
         mapping::System::Paytrace,
         &batches,
@@ -394,33 +393,28 @@ async fn run() -> Result<bool, BoxError> {
             report.reconciliation.results
         ),
     );
-    // Stripe pays the balance out: the payout's balance transactions against the books.
+    // Stripe pays the balance out; its `payout.paid` webhook runs the payout's job, which
+    // reconciles the payout's balance transactions against the books and books its journal.
     let payout = stack
         .stripe
         .fake
         .pay_out("usd")
         .ok_or("nothing to pay out")?;
-    let stripe_lines = vec![stripe_payout(&stack.stripe_client()?, &payout).await?];
-    // The workflow's own context: its payments carry their fees, which the journal must not
-    // book again.
-    let stripe_ctx = stack.magento_stripe.erp_ctx(today);
-    let period = settled_period(&stripe_lines, &stripe_ctx).ok_or("a payout without times")?;
-    let stripe_report = reconcile_period(
-        &stack.ledger,
-        &stripe_ctx,
-        mapping::System::Stripe,
-        &stripe_lines,
-        period,
-        7,
-    )
-    .await?;
-    let stripe_matched = outcomes(&stripe_report, reconcile::Status::Matched);
+    let settled = stack.settle(Duration::from_secs(60)).await? && settled;
+    check.expect(settled, "the payout's job did not finish within 60 s");
+    let key = format!(
+        "stripe/{}/payout/{payout}/erp/settlement",
+        examples::STRIPE_ACCOUNT
+    );
+    let reconciled: Option<PayoutReconciled> = match stack.store.effect(&key).await? {
+        Some(effect) => Some(serde_json::from_value(effect.detail)?),
+        None => None,
+    };
     check.expect(
-        !stripe_report.reconciliation.has_discrepancies() && stripe_matched > 0,
-        format!(
-            "payout discrepancies: {:?}",
-            stripe_report.reconciliation.results
-        ),
+        reconciled
+            .as_ref()
+            .is_some_and(|r| r.discrepancies == 0 && !r.journal.is_empty()),
+        format!("the payout's reconciliation: {reconciled:?}"),
     );
     let trial = stack.ledger.trial_balance().await?;
     let balance = |trial: &[erp::ledger::TrialBalanceLine], code: &str| {
@@ -514,11 +508,13 @@ async fn run() -> Result<bool, BoxError> {
         cents(balance(&before, "1200-paytrace")),
         cents(balance(&trial, "1200-paytrace"))
     );
-    println!("Stripe payout {payout}");
-    println!(
-        "  lines       {stripe_matched} charges and refunds matched by id; journal {}",
-        journals(&stripe_report)
-    );
+    println!("Stripe payout {payout} (its payout.paid webhook's job)");
+    if let Some(reconciled) = &reconciled {
+        println!(
+            "  lines       {:?}; journal {}",
+            reconciled.outcomes, reconciled.journal
+        );
+    }
     println!(
         "  clearing    {} after the payout; the bank holds {} from both",
         cents(balance(&trial, "1200-stripe")),

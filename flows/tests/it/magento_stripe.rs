@@ -1058,6 +1058,70 @@ async fn a_refund_becomes_a_credit_memo_in_both_systems() {
     app.assert_all_matched();
 }
 
+/// `payout.paid`: the payout's balance transactions are reconciled against the books and its
+/// journal moves the money from Stripe's clearing account to the bank, once however often the
+/// event comes.
+#[tokio::test]
+async fn a_paid_payout_is_reconciled_and_its_journal_booked_once() {
+    let app = App::start().await;
+    pay_order_42(&app).await;
+    let line = |id: &str, kind: &str, amount: i64, fee: i64, source: &str| {
+        json!({
+            "id": id, "object": "balance_transaction", "amount": amount, "currency": "usd",
+            "fee": fee, "net": amount - fee, "available_on": CREATED + 172_800,
+            "created": CREATED, "type": kind, "reporting_category": kind,
+            "status": "available", "source": source
+        })
+    };
+    app.stripe.mount(
+        Mock::new("GET", "/v1/balance_transactions")
+            .query(&[("payout", "po_1")])
+            .respond(
+                200,
+                json!({
+                    "object": "list", "url": "/v1/balance_transactions", "has_more": false,
+                    "data": [line("txn_1", "charge", 16500, 509, "ch_1"),
+                             line("txn_2", "payout", -15991, 0, "po_1")]
+                }),
+            ),
+    );
+    let payout = json!({
+        "id": "po_1", "object": "payout", "amount": 15991, "currency": "usd", "status": "paid",
+        "arrival_date": CREATED + 172_800, "created": CREATED + 100_000, "automatic": true
+    });
+    app.deliver("evt_po_1", "payout.paid", payout.clone()).await;
+    assert_eq!(app.drain().await, vec![Outcome::Done]);
+
+    let recorded = app
+        .store
+        .effect("stripe/acct_123/payout/po_1/erp/settlement")
+        .await
+        .unwrap()
+        .expect("the reconciliation is on record");
+    let reconciled: flows::workflows::magento_stripe::PayoutReconciled =
+        serde_json::from_value(recorded.detail).unwrap();
+    assert_eq!(reconciled.discrepancies, 0, "{reconciled:?}");
+    assert_eq!(reconciled.outcomes.get("matched"), Some(&1));
+    assert_eq!(reconciled.journal, "stripe/acct_123/settlement/po_1");
+    let trial = app.ledger.trial_balance().await.unwrap();
+    let balance = |code: &str| {
+        trial
+            .iter()
+            .find(|l| l.code == code)
+            .map_or(0, |l| l.balance)
+    };
+    assert_eq!(balance("1200-stripe"), 0, "{trial:#?}");
+    assert_eq!(balance("1000"), 15991);
+
+    // The event again (Stripe retries deliveries): nothing is read or booked twice.
+    let reads = app.stripe.count("GET", "/v1/balance_transactions");
+    app.deliver("evt_po_1b", "payout.paid", payout).await;
+    app.drain().await;
+    assert_eq!(app.stripe.count("GET", "/v1/balance_transactions"), reads);
+    assert_eq!(app.ledger.trial_balance().await.unwrap(), trial);
+    app.assert_all_matched();
+}
+
 #[tokio::test]
 async fn partial_refunds_are_adjustment_credit_memos_booked_once_each() {
     let app = App::start().await;

@@ -17,14 +17,14 @@ use super::post::{
     recorded, stage,
 };
 use super::reports::{
-    self, AgedReceivable, PAYMENT_ENTRIES_SQL, PaymentEntry, ReceivablesCheck, TrialBalanceLine,
-    open_receivable, payment_entry, receivables_line, trial_balance_line, unbalanced,
+    self, AgedReceivable, PAYMENT_ENTRIES_SQL, ReceivablesCheck, TrialBalanceLine, open_receivable,
+    payment_entry, receivables_line, trial_balance_line, unbalanced,
 };
 use crate::error::Error;
 use crate::models::{
     Account, AccountKind, CreditMemo, Customer, Dispute, DocumentKind, DocumentRef, Invoice,
-    JournalEntry, JournalLine, LineItem, NewDocument, OpenReceivable, Payment, Recorded,
-    SalesOrder,
+    JournalEntry, JournalLine, LineItem, NewDocument, OpenReceivable, Payment, PaymentEntry,
+    Recorded, SalesOrder,
 };
 
 /// A document to write: one of [`Erp::record_all`](crate::Erp::record_all)'s, or a dispute.

@@ -127,6 +127,7 @@
 mod authentication;
 mod charge;
 mod payment;
+mod payout;
 mod poller;
 mod refund;
 mod shipment;
@@ -146,6 +147,7 @@ pub use authentication::{
 };
 pub use charge::ChargeSucceeded;
 pub use payment::{MagentoOrder, OrderPayment};
+pub use payout::{PayoutEvent, PayoutPaid, PayoutReconciled};
 pub use poller::MagentoOrderPoller;
 pub use refund::ChargeRefunded;
 pub use shipment::{Shipment, Shipped};
@@ -432,14 +434,17 @@ impl MagentoStripe {
             .flow(ChargeSucceeded(Arc::clone(&self.shared)))
             .flow(ChargeRefunded(Arc::clone(&self.shared)))
             .flow(Shipment(Arc::clone(&self.shared)))
+            .flow(PayoutPaid(Arc::clone(&self.shared)))
     }
 
     /// The intake routes: `charge.succeeded` and `charge.refunded`, to the job of their charge;
     /// `payment_intent.succeeded`, `payment_intent.payment_failed` and
-    /// `payment_intent.canceled`, one [`PaymentIntentChanged`] job each.
+    /// `payment_intent.canceled`, one [`PaymentIntentChanged`] job each; `payout.paid`, to the
+    /// job of its payout ([`PayoutPaid`]).
     pub fn routes(&self) -> Vec<Route> {
         let succeeded = ChargeSucceeded(Arc::clone(&self.shared));
         let refunded = ChargeRefunded(Arc::clone(&self.shared));
+        let paid_out = PayoutPaid(Arc::clone(&self.shared));
         let intents = [
             "payment_intent.succeeded",
             "payment_intent.payment_failed",
@@ -471,6 +476,11 @@ impl MagentoStripe {
             ),
         ];
         routes.extend(intents);
+        routes.push(Route::new(
+            System::Stripe,
+            "payout.paid",
+            move |d: &Delivery<'_>| job(&paid_out, &PayoutEvent::of(d)?),
+        ));
         routes
     }
 

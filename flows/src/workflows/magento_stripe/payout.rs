@@ -1,0 +1,144 @@
+//! `stripe.payout-paid`: a paid payout reconciled against the ledger, and its journal booked.
+//!
+//! On `payout.paid` the payout's balance transactions (every page) are reconciled against the
+//! ERP's Stripe payments and refunds over the days they settled, and the payout's journal moves
+//! the money from Stripe's clearing account to the bank, once (it is idempotent by the payout's
+//! reference, and the step is recorded): see [`crate::settlement`]. The step's record (the
+//! journal and the count of each class) is in the effect log under the payout; discrepancies
+//! are logged, and the run still succeeds: they are findings for a person, not failures.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use mapping::{MappingError, System};
+use serde::{Deserialize, Serialize};
+
+use super::{Shared, event_object};
+use crate::StepError;
+use crate::intake::Delivery;
+use crate::settlement::{reconcile_period, settled_period, stripe_payout};
+use crate::workflow::{Entity, EntityKey, EventRef, Flow, JobKind, Step, StepCtx};
+
+/// How many days before a payout's lines settled its payments may have been booked.
+const LOOKBACK_DAYS: u16 = 14;
+
+/// The reconciliation of a payout and the booking of its journal.
+const RECONCILED: Step<PayoutReconciled> = Step::new("erp/settlement", System::Erp);
+
+/// What the reconciliation found and booked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutReconciled {
+    /// The journal's reference (`stripe/{account}/settlement/{payout}`).
+    pub journal: String,
+    /// Outcomes per class (`matched`, `missing_in_ledger`, ...).
+    pub outcomes: BTreeMap<String, usize>,
+    /// How many need a person.
+    pub discrepancies: usize,
+}
+
+/// The input of [`PayoutPaid`]: a Stripe event and the payout it carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutEvent {
+    /// The event in the inbox.
+    pub event: EventRef,
+    /// The payout id (`po_...`).
+    pub payout_id: String,
+}
+
+impl PayoutEvent {
+    /// The input of a delivered payout event; one without `data.object.id` is an error naming
+    /// it.
+    pub(super) fn of(delivery: &Delivery<'_>) -> Result<Self, StepError> {
+        #[derive(Deserialize)]
+        struct Object {
+            id: Option<String>,
+        }
+        let object: Object = event_object(delivery)?;
+        let payout_id = object
+            .id
+            .filter(|id| !id.trim().is_empty())
+            .ok_or_else(|| MappingError::MissingField {
+                field: "data.object.id".to_owned(),
+            })?;
+        Ok(Self {
+            event: delivery.event(),
+            payout_id,
+        })
+    }
+}
+
+/// A paid payout's flow (see the [module docs](self)).
+#[derive(Clone)]
+pub struct PayoutPaid(pub(super) Arc<Shared>);
+
+impl std::fmt::Debug for PayoutPaid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PayoutPaid").finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Flow for PayoutPaid {
+    type Input = PayoutEvent;
+    const KIND: JobKind = JobKind::new("stripe.payout-paid");
+    const SYSTEMS: &'static [System] = &[System::Stripe, System::Erp];
+
+    fn entity(&self, input: &PayoutEvent) -> Result<EntityKey, StepError> {
+        Ok(
+            EntityKey::new(System::Stripe, &self.0.config.stripe_account)
+                .child(Entity::Payout, &input.payout_id),
+        )
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>, input: PayoutEvent) -> Result<(), StepError> {
+        let shared = &*self.0;
+        let reconciled = ctx
+            .once(&RECONCILED, || async {
+                let lines = vec![stripe_payout(&shared.stripe, &input.payout_id).await?];
+                let today = time::OffsetDateTime::now_utc().date();
+                let erp_ctx = shared.erp_ctx(today);
+                let period = settled_period(&lines, &erp_ctx).unwrap_or((today, today));
+                let report = reconcile_period(
+                    &*shared.erp,
+                    &erp_ctx,
+                    System::Stripe,
+                    &lines,
+                    period,
+                    LOOKBACK_DAYS,
+                )
+                .await?;
+                let mut outcomes = BTreeMap::new();
+                for outcome in &report.reconciliation.results {
+                    *outcomes
+                        .entry(outcome.status.as_str().to_owned())
+                        .or_insert(0) += 1;
+                }
+                let discrepancies = report
+                    .reconciliation
+                    .results
+                    .iter()
+                    .filter(|o| o.status.is_discrepancy())
+                    .count();
+                Ok(PayoutReconciled {
+                    journal: report
+                        .journals
+                        .first()
+                        .map(|j| j.document.external_ref.clone())
+                        .unwrap_or_default(),
+                    outcomes,
+                    discrepancies,
+                })
+            })
+            .await?;
+        if reconciled.discrepancies > 0 {
+            tracing::warn!(
+                payout = %input.payout_id,
+                discrepancies = reconciled.discrepancies,
+                outcomes = ?reconciled.outcomes,
+                "the payout does not reconcile with the books"
+            );
+        }
+        Ok(())
+    }
+}
