@@ -11,15 +11,18 @@
 //! 2. reconciles the batches' charges, refunds and chargebacks against them
 //!    ([`reconcile::reconcile`]; fee, adjustment and payout lines are not payments: they only go
 //!    to the journal);
-//! 3. leaves out the ledger entries dated before the period that nothing in it pairs: they
-//!    settled in (or are reported by) an earlier period's run;
+//! 3. classes the ledger entries that nothing pairs by their date: dated on the period's last
+//!    day or later, they are in transit (their batch may close after the period); dated in the
+//!    period before its last day, or on the day before it, they are missing from the
+//!    settlement; dated earlier, they are left out (the run of the day after their date
+//!    reported them). So a payment that never settles is reported missing once, by the run of
+//!    the day after its date;
 //! 4. books each batch's journal ([`mapping::erp::to_erp_settlement_journal`]), idempotent by
 //!    the batch's reference: a batch reconciled twice is booked once.
 //!
-//! The ledger keeps a payment's date, not its time: an entry is taken as posted at the end of
-//! its day (in the context's offset), so one captured on the day of the cut-off counts as in
-//! transit when nothing in the batch pairs it, and as missing only once a later run still finds
-//! it unpaired.
+//! The ledger keeps a payment's date, not its time, so the cut-off between "in transit" and
+//! "missing" is a day: an entry is taken as posted at the end of its day (in the context's
+//! offset).
 //!
 //! Examples: [`paytrace_batches`] (a day's PayTrace batches) and [`stripe_payout`] (a payout).
 
@@ -43,6 +46,44 @@ pub struct SettlementReport {
     pub reconciliation: reconcile::Reconciliation,
     /// Each batch's journal, in the batches' order.
     pub journals: Vec<erp::Recorded>,
+}
+
+/// What a reconciliation job records in the effect log: the journals it booked and the count
+/// of each class.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Reconciled {
+    /// The references of the journals booked (one per batch or payout).
+    pub journals: Vec<String>,
+    /// Outcomes per class (`matched`, `missing_in_ledger`, ...).
+    pub outcomes: std::collections::BTreeMap<String, usize>,
+    /// How many need a person.
+    pub discrepancies: usize,
+}
+
+impl Reconciled {
+    /// The record of `report`.
+    pub fn of(report: &SettlementReport) -> Self {
+        let mut outcomes = std::collections::BTreeMap::new();
+        for outcome in &report.reconciliation.results {
+            *outcomes
+                .entry(outcome.status.as_str().to_owned())
+                .or_insert(0) += 1;
+        }
+        Self {
+            journals: report
+                .journals
+                .iter()
+                .map(|j| j.document.external_ref.clone())
+                .collect(),
+            outcomes,
+            discrepancies: report
+                .reconciliation
+                .results
+                .iter()
+                .filter(|o| o.status.is_discrepancy())
+                .count(),
+        }
+    }
 }
 
 /// Reconciles `batches` (each one batch's lines, all of `gateway`) that settled in `period`
@@ -84,14 +125,19 @@ pub async fn reconcile_period(
         .map(|entry| ledger_entry(entry, ctx))
         .collect();
 
-    let mut reconciliation = reconcile::reconcile(&settlement, &ledger_entries, None);
-    let period_start = day_end(from, ctx).saturating_sub(Duration::DAY);
+    // Entries of the period's last day (or later) that nothing pairs are in transit: their
+    // batch may close after the period.
+    let cutoff = day_end(to, ctx).saturating_sub(Duration::DAY);
+    let mut reconciliation = reconcile::reconcile(&settlement, &ledger_entries, Some(cutoff));
+    // Unpaired entries dated more than a day before the period were reported by the run of the
+    // day after their date.
+    let reported_before = day_end(from, ctx).saturating_sub(Duration::days(2));
     reconciliation.results.retain(|outcome| {
         outcome.settlement.is_some()
             || outcome
                 .ledger
                 .and_then(|l| ledger_entries.get(l))
-                .is_none_or(|entry| entry.posted_at > period_start)
+                .is_none_or(|entry| entry.posted_at > reported_before)
     });
 
     let mut journals = Vec::with_capacity(batches.len());

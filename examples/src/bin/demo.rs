@@ -23,8 +23,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use examples::{BoxError, OfflineStack, StackOptions};
-use flows::settlement::{SettlementReport, paytrace_batches, reconcile_period};
-use flows::workflows::magento_stripe::PayoutReconciled;
+use flows::settlement::{Reconciled, SettlementReport, paytrace_batches, reconcile_period};
 use flows::workflows::magento_stripe::{PAYMENT_METHOD_KEY, Shipped};
 use flows::workflows::shopify_paytrace::ATTR_VAULT_CUSTOMER;
 use rust_decimal::Decimal;
@@ -406,14 +405,14 @@ async fn run() -> Result<bool, BoxError> {
         "stripe/{}/payout/{payout}/erp/settlement",
         examples::STRIPE_ACCOUNT
     );
-    let reconciled: Option<PayoutReconciled> = match stack.store.effect(&key).await? {
+    let reconciled: Option<Reconciled> = match stack.store.effect(&key).await? {
         Some(effect) => Some(serde_json::from_value(effect.detail)?),
         None => None,
     };
     check.expect(
         reconciled
             .as_ref()
-            .is_some_and(|r| r.discrepancies == 0 && !r.journal.is_empty()),
+            .is_some_and(|r| r.discrepancies == 0 && r.journals.len() == 1),
         format!("the payout's reconciliation: {reconciled:?}"),
     );
     let trial = stack.ledger.trial_balance().await?;
@@ -512,7 +511,8 @@ async fn run() -> Result<bool, BoxError> {
     if let Some(reconciled) = &reconciled {
         println!(
             "  lines       {:?}; journal {}",
-            reconciled.outcomes, reconciled.journal
+            reconciled.outcomes,
+            reconciled.journals.join(", ")
         );
     }
     println!(

@@ -8,7 +8,10 @@
 //!   (the sandbox's Shopify fake, say).
 //! - `PAYTRACE_USERNAME`, `PAYTRACE_PASSWORD`, `PAYTRACE_INTEGRATOR_ID`, `PAYTRACE_ACCOUNT` (your
 //!   merchant id, used in ERP references), `PAYTRACE_ENV` (`sandbox`, the default, `production`,
-//!   or the base URL of another server), `PAYTRACE_TIMEOUT_MS` (the client's timeout, default
+//!   or the base URL of another server), `PAYTRACE_UTC_OFFSET` (the account's offset from UTC,
+//!   in which PayTrace writes settlement times and closes its days; default `+00:00`; each
+//!   closed day's batches are reconciled against the ledger by a job enqueued hourly),
+//!   `PAYTRACE_TIMEOUT_MS` (the client's timeout, default
 //!   60000).
 //! - `PAYOPS_PAYMENT` (`sale`, the default: charge when the order is created; or `authorize`:
 //!   authorize then, capture on the first fulfillment, for which also subscribe
@@ -76,10 +79,27 @@ async fn run() -> Result<(), BoxError> {
         }
     };
     let recovery = SaleRecovery::new(millis("PAYOPS_PROCESSING_WINDOW_MS", 120_000)?);
+    let offset = env_or("PAYTRACE_UTC_OFFSET", "+00:00");
+    let offset_format =
+        time::macros::format_description!("[offset_hour sign:mandatory]:[offset_minute]");
+    let offset = time::UtcOffset::parse(&offset, offset_format)
+        .map_err(|err| format!("PAYTRACE_UTC_OFFSET: `{offset}` is not like -07:00: {err}"))?;
     let config = Config::new(shop.as_str(), env_var("PAYTRACE_ACCOUNT")?)
         .payment(payment)
-        .recovery(recovery);
+        .recovery(recovery)
+        .paytrace_utc_offset(offset);
     let workflows = ShopifyPaytrace::new(shopify, paytrace, ledger, config);
+    // PayTrace sends no settlement webhook: each closed day's batches are reconciled by a job
+    // this timer enqueues (once per day, from a checkpoint; see `SettlementDays`).
+    let days = workflows.settlement_days(Arc::clone(&store));
+    tokio::spawn(async move {
+        loop {
+            if let Err(err) = days.enqueue_due(time::OffsetDateTime::now_utc()).await {
+                eprintln!("the settlement days could not be enqueued: {err}");
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+    });
     let intake = Intake::new(Arc::clone(&store))
         .source(ShopifyWebhooks::new(shopify::WebhookVerifier::new(
             env_secret("SHOPIFY_WEBHOOK_SECRET")?,

@@ -1098,11 +1098,11 @@ async fn a_paid_payout_is_reconciled_and_its_journal_booked_once() {
         .await
         .unwrap()
         .expect("the reconciliation is on record");
-    let reconciled: flows::workflows::magento_stripe::PayoutReconciled =
+    let reconciled: flows::settlement::Reconciled =
         serde_json::from_value(recorded.detail).unwrap();
     assert_eq!(reconciled.discrepancies, 0, "{reconciled:?}");
     assert_eq!(reconciled.outcomes.get("matched"), Some(&1));
-    assert_eq!(reconciled.journal, "stripe/acct_123/settlement/po_1");
+    assert_eq!(reconciled.journals, ["stripe/acct_123/settlement/po_1"]);
     let trial = app.ledger.trial_balance().await.unwrap();
     let balance = |code: &str| {
         trial

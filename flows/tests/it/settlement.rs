@@ -86,8 +86,10 @@ fn ctx() -> ErpCtx {
 async fn a_periods_run_reports_its_own_days_and_leaves_earlier_entries_to_theirs() {
     let ledger = ledger(&[
         ("p-today", "t1", DAY),
-        // Settled in an earlier batch: not this period's to report.
+        // More than a day before the period: the run of the day after its date reported it.
         ("p-earlier", "t2", date!(2026 - 11 - 29)),
+        // The day before, and still in no batch: missing (reported once, by this run).
+        ("p-yesterday", "t4", date!(2026 - 11 - 30)),
         // Captured today, not in this batch: it settles in the next one.
         ("p-late", "t3", DAY),
     ])
@@ -123,12 +125,18 @@ async fn a_periods_run_reports_its_own_days_and_leaves_earlier_entries_to_theirs
                 Some("p-today")
             ),
             (Status::MissingInLedger, MatchPass::None, Some("t9"), None),
+            (
+                Status::MissingInSettlement,
+                MatchPass::None,
+                None,
+                Some("p-yesterday")
+            ),
             (Status::InTransit, MatchPass::None, None, Some("p-late")),
         ]
     );
     assert_eq!(
         report.ledger.len(),
-        3,
+        4,
         "the lookback read the earlier entry"
     );
     assert_eq!(report.journals.len(), 1);
@@ -139,8 +147,8 @@ async fn a_periods_run_reports_its_own_days_and_leaves_earlier_entries_to_theirs
             .find(|l| l.code == code)
             .map_or(0, |l| l.balance)
     };
-    // Clearing held 75.00; the batch credited 35.00 of charges; the bank got 33.50 net of fees.
-    assert_eq!(balance("1200-paytrace"), 7_500 - 3_500);
+    // Clearing held 100.00; the batch credited 35.00 of charges; the bank got 33.50 net of fees.
+    assert_eq!(balance("1200-paytrace"), 10_000 - 3_500);
     assert_eq!(balance("1000"), 3_500 - 150);
 }
 

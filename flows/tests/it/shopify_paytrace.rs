@@ -870,6 +870,81 @@ async fn a_settled_batch_reconciles_with_the_books_and_clears_the_gateway_accoun
     assert_eq!(app.ledger.trial_balance().await.unwrap(), after);
 }
 
+/// PayTrace sends no settlement webhook: a timer enqueues each closed day's reconciliation job
+/// from a checkpoint, once per day, and the job books the day's batches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_closed_day_is_reconciled_once_by_its_scheduled_job() {
+    let app = TestApp::spawn().await;
+    app.place_order("25.00");
+    app.settle().await;
+    app.paytrace.fake.settle_now().expect("a batch");
+    let workflows = ShopifyPaytrace::new(
+        app.shopify_client.clone(),
+        app.paytrace_client.clone(),
+        Arc::new(app.ledger.clone()),
+        app.config.clone(),
+    );
+    let days = workflows.settlement_days(Arc::clone(&app.store));
+    let now = time::OffsetDateTime::now_utc();
+    let today = now.date();
+    // The first call starts with yesterday: today's batches are not closed yet.
+    let yesterday = today - time::Duration::DAY;
+    assert_eq!(days.enqueue_due(now).await.unwrap(), [yesterday]);
+    assert!(
+        days.enqueue_due(now).await.unwrap().is_empty(),
+        "once a day"
+    );
+    let tomorrow = now + time::Duration::DAY;
+    assert_eq!(days.enqueue_due(tomorrow).await.unwrap(), [today]);
+    app.settle().await;
+
+    let key = format!("paytrace/{ACCOUNT}/payout/{today}/erp/settlement");
+    let recorded = app
+        .store
+        .effect(&key)
+        .await
+        .unwrap()
+        .expect("the day's record");
+    let reconciled: flows::settlement::Reconciled =
+        serde_json::from_value(recorded.detail).unwrap();
+    assert_eq!(reconciled.discrepancies, 0, "{reconciled:?}");
+    assert_eq!(reconciled.outcomes.get("matched"), Some(&1));
+    assert_eq!(reconciled.journals.len(), 1);
+    let trial = app.ledger.trial_balance().await.unwrap();
+    let balance = |code: &str| {
+        trial
+            .iter()
+            .find(|l| l.code == code)
+            .map_or(0, |l| l.balance)
+    };
+    assert_eq!((balance("1200-paytrace"), balance("1000")), (0, 2_500));
+    // Yesterday had no batch: nothing booked, nothing to report.
+    let key = format!("paytrace/{ACCOUNT}/payout/{yesterday}/erp/settlement");
+    let recorded = app
+        .store
+        .effect(&key)
+        .await
+        .unwrap()
+        .expect("yesterday's record");
+    let quiet: flows::settlement::Reconciled = serde_json::from_value(recorded.detail).unwrap();
+    assert!(
+        quiet.journals.is_empty() && quiet.discrepancies == 0,
+        "{quiet:?}"
+    );
+
+    // A scheduler that was down for months catches up a month, not every day since.
+    let later = tomorrow + time::Duration::days(100);
+    let caught_up = days.enqueue_due(later).await.unwrap();
+    assert_eq!(
+        caught_up.len(),
+        flows::workflows::shopify_paytrace::MAX_CATCH_UP_DAYS as usize
+    );
+    assert_eq!(
+        caught_up.last(),
+        Some(&(later.date() - time::Duration::DAY))
+    );
+}
+
 /// Authorize on `orders/create`, capture on the first `fulfillments/create` (delivered twice here).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authorized_order_is_captured_once_when_fulfilled_and_only_then_paid_and_invoiced() {

@@ -147,7 +147,7 @@ pub use authentication::{
 };
 pub use charge::ChargeSucceeded;
 pub use payment::{MagentoOrder, OrderPayment};
-pub use payout::{PayoutEvent, PayoutPaid, PayoutReconciled};
+pub use payout::{PayoutEvent, PayoutPaid};
 pub use poller::MagentoOrderPoller;
 pub use refund::ChargeRefunded;
 pub use shipment::{Shipment, Shipped};

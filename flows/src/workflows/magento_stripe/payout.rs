@@ -3,11 +3,10 @@
 //! On `payout.paid` the payout's balance transactions (every page) are reconciled against the
 //! ERP's Stripe payments and refunds over the days they settled, and the payout's journal moves
 //! the money from Stripe's clearing account to the bank, once (it is idempotent by the payout's
-//! reference, and the step is recorded): see [`crate::settlement`]. The step's record (the
-//! journal and the count of each class) is in the effect log under the payout; discrepancies
+//! reference, and the step is recorded): see [`crate::settlement`]. The step's record
+//! ([`Reconciled`]) is in the effect log under the payout; discrepancies
 //! are logged, and the run still succeeds: they are findings for a person, not failures.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -17,25 +16,14 @@ use serde::{Deserialize, Serialize};
 use super::{Shared, event_object};
 use crate::StepError;
 use crate::intake::Delivery;
-use crate::settlement::{reconcile_period, settled_period, stripe_payout};
+use crate::settlement::{Reconciled, reconcile_period, settled_period, stripe_payout};
 use crate::workflow::{Entity, EntityKey, EventRef, Flow, JobKind, Step, StepCtx};
 
 /// How many days before a payout's lines settled its payments may have been booked.
 const LOOKBACK_DAYS: u16 = 14;
 
 /// The reconciliation of a payout and the booking of its journal.
-const RECONCILED: Step<PayoutReconciled> = Step::new("erp/settlement", System::Erp);
-
-/// What the reconciliation found and booked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PayoutReconciled {
-    /// The journal's reference (`stripe/{account}/settlement/{payout}`).
-    pub journal: String,
-    /// Outcomes per class (`matched`, `missing_in_ledger`, ...).
-    pub outcomes: BTreeMap<String, usize>,
-    /// How many need a person.
-    pub discrepancies: usize,
-}
+const RECONCILED: Step<Reconciled> = Step::new("erp/settlement", System::Erp);
 
 /// The input of [`PayoutPaid`]: a Stripe event and the payout it carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,27 +96,7 @@ impl Flow for PayoutPaid {
                     LOOKBACK_DAYS,
                 )
                 .await?;
-                let mut outcomes = BTreeMap::new();
-                for outcome in &report.reconciliation.results {
-                    *outcomes
-                        .entry(outcome.status.as_str().to_owned())
-                        .or_insert(0) += 1;
-                }
-                let discrepancies = report
-                    .reconciliation
-                    .results
-                    .iter()
-                    .filter(|o| o.status.is_discrepancy())
-                    .count();
-                Ok(PayoutReconciled {
-                    journal: report
-                        .journals
-                        .first()
-                        .map(|j| j.document.external_ref.clone())
-                        .unwrap_or_default(),
-                    outcomes,
-                    discrepancies,
-                })
+                Ok(Reconciled::of(&report))
             })
             .await?;
         if reconciled.discrepancies > 0 {

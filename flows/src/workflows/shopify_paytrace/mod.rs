@@ -61,6 +61,7 @@ mod charge;
 mod order;
 mod refund;
 mod risk;
+mod settlement;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,6 +75,7 @@ pub use capture::{FulfillmentEvent, OrderCapture};
 pub use order::{OrderEvent, OrderPayment};
 pub use refund::{RefundEvent, RefundFlow};
 pub use risk::{RiskDecision, RiskGate, ShopifyRecommendation};
+pub use settlement::{MAX_CATCH_UP_DAYS, SettlementDate, SettlementDay, SettlementDays};
 
 use crate::StepError;
 use crate::intake::{Delivery, Route};
@@ -179,6 +181,9 @@ pub struct Config {
     pub payment: PaymentMode,
     /// How a charge whose answer was lost is recovered.
     pub recovery: SaleRecovery,
+    /// The PayTrace account's offset from UTC: PayTrace writes settlement times in it, and a
+    /// day's batches are that day's in it (see [`SettlementDays`]). UTC unless set.
+    pub paytrace_utc_offset: time::UtcOffset,
 }
 
 impl Config {
@@ -196,7 +201,16 @@ impl Config {
             paytrace_gateway_names: vec!["manual".to_owned()],
             payment: PaymentMode::Sale,
             recovery: SaleRecovery::default(),
+            paytrace_utc_offset: time::UtcOffset::UTC,
         }
+    }
+
+    /// Sets the PayTrace account's offset from UTC (PayTrace does not say which zone it writes
+    /// times in; it is the account's).
+    #[must_use]
+    pub fn paytrace_utc_offset(mut self, offset: time::UtcOffset) -> Self {
+        self.paytrace_utc_offset = offset;
+        self
     }
 
     /// Sets when the card is charged.
@@ -244,11 +258,16 @@ impl Shared {
 
     /// The ERP context of documents booked now for this shop and PayTrace account.
     fn erp_ctx(&self) -> ErpCtx {
+        self.erp_ctx_on(today())
+    }
+
+    /// The ERP context of documents dated `date`.
+    fn erp_ctx_on(&self, date: time::Date) -> ErpCtx {
         ErpCtx::new(
             System::Shopify,
             &self.config.shop,
             &self.config.paytrace_account,
-            today(),
+            date,
         )
     }
 }
@@ -334,6 +353,13 @@ impl ShopifyPaytrace {
             .flow(OrderPayment(Arc::clone(&self.shared)))
             .flow(OrderCapture(Arc::clone(&self.shared)))
             .flow(RefundFlow(Arc::clone(&self.shared)))
+            .flow(SettlementDay(Arc::clone(&self.shared)))
+    }
+
+    /// What enqueues each day's [`SettlementDay`] job into `store` (call
+    /// [`SettlementDays::enqueue_due`] from a timer).
+    pub fn settlement_days(&self, store: impl crate::IntoStore) -> SettlementDays {
+        SettlementDays::new(store.into_store(), SettlementDay(Arc::clone(&self.shared)))
     }
 
     /// The intake routes: `orders/create`, `fulfillments/create` and `refunds/create`, each
