@@ -56,7 +56,12 @@ impl PayoutEvent {
     }
 }
 
-/// A paid payout's flow (see the [module docs](self)).
+/// A paid payout's flow: on `payout.paid`, the payout's balance transactions (every page) are
+/// reconciled against the ERP's Stripe payments and refunds over the days they settled, and the
+/// payout's journal moves the money from Stripe's clearing account to the bank, once (see
+/// [`crate::settlement`]). The step's record ([`Reconciled`]) is in the effect log under the
+/// payout (`stripe/{account}/payout/{id}/erp/settlement`); discrepancies are logged, and the run
+/// still succeeds: they are findings for a person, not failures.
 #[derive(Clone)]
 pub struct PayoutPaid(pub(super) Arc<Shared>);
 

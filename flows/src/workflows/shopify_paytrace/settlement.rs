@@ -63,7 +63,11 @@ impl SettlementDate {
     }
 }
 
-/// A day's reconciliation (see the [module docs](self)).
+/// A day's reconciliation: the day's PayTrace batches (`/v1/batches/export` and each batch's
+/// transactions) reconciled against the ledger (see [`crate::settlement`]), each batch's journal
+/// booked, and [`Reconciled`] recorded in the effect log under the day
+/// (`paytrace/{account}/payout/{YYYY-MM-DD}/erp/settlement`); discrepancies are logged, and the
+/// run still succeeds. [`SettlementDays`] enqueues it.
 #[derive(Clone)]
 pub struct SettlementDay(pub(super) Arc<Shared>);
 
@@ -120,7 +124,14 @@ impl Flow for SettlementDay {
     }
 }
 
-/// Enqueues the [`SettlementDay`] jobs that are due (see the [module docs](self)).
+/// Enqueues the [`SettlementDay`] jobs that are due. PayTrace sends no settlement webhook, so
+/// [`SettlementDays::enqueue_due`], called from a timer (the service binary calls it every
+/// hour), enqueues one job per day whose batches have closed (every day before today, in the
+/// PayTrace account's offset) since its checkpoint (`paytrace/{account}/settlement-days` in
+/// [`crate::Store::checkpoint`], the last day enqueued). The first call starts with yesterday; a
+/// checkpoint more than [`MAX_CATCH_UP_DAYS`] behind catches up that many days only (older days
+/// are a backfill for a person to ask for, by enqueuing their jobs). A day's job is keyed by the
+/// day, so enqueuing it twice runs it once.
 pub struct SettlementDays {
     store: Arc<dyn Store>,
     flow: SettlementDay,
