@@ -61,6 +61,18 @@ pub struct Reconciled {
 }
 
 impl Reconciled {
+    /// Logs the discrepancies of `what` (the payout, the day), if there are any: findings for a
+    /// person, not a failure of the run.
+    pub fn warn(&self, what: &str) {
+        if self.discrepancies > 0 {
+            tracing::warn!(
+                discrepancies = self.discrepancies,
+                outcomes = ?self.outcomes,
+                "{what}: discrepancies with the books"
+            );
+        }
+    }
+
     /// The record of `report`.
     pub fn of(report: &SettlementReport) -> Self {
         let mut outcomes = std::collections::BTreeMap::new();

@@ -517,22 +517,27 @@ pub struct ChargeEvent {
 impl ChargeEvent {
     /// The input of a delivered charge event; one without `data.object.id` is an error naming it.
     fn of(delivery: &Delivery<'_>) -> Result<Self, StepError> {
-        #[derive(Deserialize)]
-        struct Object {
-            id: Option<String>,
-        }
-        let object: Object = event_object(delivery)?;
-        let charge_id = object
-            .id
-            .filter(|id| !id.trim().is_empty())
-            .ok_or_else(|| MappingError::MissingField {
-                field: "data.object.id".to_owned(),
-            })?;
         Ok(Self {
             event: delivery.event(),
-            charge_id,
+            charge_id: object_id(delivery)?,
         })
     }
+}
+
+/// The `data.object.id` of a delivered Stripe event; a missing or blank one is an error naming
+/// it.
+fn object_id(delivery: &Delivery<'_>) -> Result<String, StepError> {
+    #[derive(Deserialize)]
+    struct Object {
+        id: Option<String>,
+    }
+    let object: Object = event_object(delivery)?;
+    Ok(object
+        .id
+        .filter(|id| !id.trim().is_empty())
+        .ok_or_else(|| MappingError::MissingField {
+            field: "data.object.id".to_owned(),
+        })?)
 }
 
 /// The `data.object` of a delivered Stripe event, read as only what a route needs (the flow

@@ -10,10 +10,10 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use mapping::{MappingError, System};
+use mapping::System;
 use serde::{Deserialize, Serialize};
 
-use super::{Shared, event_object};
+use super::{Shared, object_id};
 use crate::StepError;
 use crate::intake::Delivery;
 use crate::settlement::{Reconciled, reconcile_period, settled_period, stripe_payout};
@@ -38,20 +38,9 @@ impl PayoutEvent {
     /// The input of a delivered payout event; one without `data.object.id` is an error naming
     /// it.
     pub(super) fn of(delivery: &Delivery<'_>) -> Result<Self, StepError> {
-        #[derive(Deserialize)]
-        struct Object {
-            id: Option<String>,
-        }
-        let object: Object = event_object(delivery)?;
-        let payout_id = object
-            .id
-            .filter(|id| !id.trim().is_empty())
-            .ok_or_else(|| MappingError::MissingField {
-                field: "data.object.id".to_owned(),
-            })?;
         Ok(Self {
             event: delivery.event(),
-            payout_id,
+            payout_id: object_id(delivery)?,
         })
     }
 }
@@ -104,14 +93,7 @@ impl Flow for PayoutPaid {
                 Ok(Reconciled::of(&report))
             })
             .await?;
-        if reconciled.discrepancies > 0 {
-            tracing::warn!(
-                payout = %input.payout_id,
-                discrepancies = reconciled.discrepancies,
-                outcomes = ?reconciled.outcomes,
-                "the payout does not reconcile with the books"
-            );
-        }
+        reconciled.warn(&format!("payout {}", input.payout_id));
         Ok(())
     }
 }

@@ -112,14 +112,7 @@ impl Flow for SettlementDay {
                 Ok(Reconciled::of(&report))
             })
             .await?;
-        if reconciled.discrepancies > 0 {
-            tracing::warn!(
-                day = %input.day,
-                discrepancies = reconciled.discrepancies,
-                outcomes = ?reconciled.outcomes,
-                "PayTrace's batches of the day do not reconcile with the books"
-            );
-        }
+        reconciled.warn(&format!("PayTrace's batches of {}", input.day));
         Ok(())
     }
 }
