@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 
-use reconcile::interchange::{read_ledger, read_settlement};
+use reconcile::interchange::{open, read_ledger_from, read_settlement_from};
 use reconcile::{Error, reconcile};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::progress::Spinner;
+use crate::progress::Progress;
 use crate::report::{self, Verdict};
 
 /// The command's arguments.
@@ -32,12 +32,24 @@ fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
     OffsetDateTime::parse(text, &Rfc3339).map_err(|err| format!("not an RFC 3339 time: {err}"))
 }
 
-/// Reads both files (in parallel), reconciles them, writes the report.
+/// Reads both files (in parallel, a bar showing the bytes read), reconciles them, writes the
+/// report.
 pub(crate) fn run(args: &Args) -> Result<Verdict, Error> {
-    let progress = Spinner::start("reading the settlement and the ledger");
+    let (settlement_file, settlement_len) = open(&args.settlement)?;
+    let (ledger_file, ledger_len) = open(&args.ledger)?;
+    let progress = Progress::bytes(
+        settlement_len.saturating_add(ledger_len),
+        "reading the settlement and the ledger",
+    );
+    let bar = progress.bar();
     let (settlement, ledger) = std::thread::scope(|scope| {
-        let ledger = scope.spawn(|| read_ledger(&args.ledger));
-        let settlement = read_settlement(&args.settlement);
+        let ledger =
+            scope.spawn(|| read_ledger_from(bar.wrap_read(ledger_file), &args.ledger, ledger_len));
+        let settlement = read_settlement_from(
+            bar.wrap_read(settlement_file),
+            &args.settlement,
+            settlement_len,
+        );
         (settlement, ledger.join())
     });
     let settlement = settlement?;

@@ -20,7 +20,7 @@ use mapping::erp::{ErpCtx, SettlementFees};
 use secrecy::SecretString;
 use time::{Date, OffsetDateTime, UtcOffset};
 
-use crate::progress::Spinner;
+use crate::progress::Progress;
 use crate::report::{self, Verdict};
 
 /// What a failing command reports (every source's error names what failed).
@@ -107,7 +107,7 @@ pub(crate) async fn paytrace(args: &PaytraceArgs) -> Result<Verdict, BoxError> {
     .integrator_id(env("PAYTRACE_INTEGRATOR_ID")?)
     .build()?;
     let ledger = open_ledger(&args.common.ledger).await?;
-    let progress = Spinner::start(format!("reading PayTrace's batches of {}", args.date));
+    let progress = Progress::start(format!("reading PayTrace's batches of {}", args.date));
     let account = mapping::paytrace::SettlementCtx {
         account_utc_offset: args.utc_offset,
     };
@@ -138,7 +138,7 @@ pub(crate) async fn stripe(args: &StripeArgs) -> Result<Verdict, BoxError> {
     }
     let client = builder.build()?;
     let ledger = open_ledger(&args.common.ledger).await?;
-    let progress = Spinner::start(format!("reading payout {}", args.payout));
+    let progress = Progress::start(format!("reading payout {}", args.payout));
     let lines = vec![stripe_payout(&client, &args.payout).await?];
     let today = OffsetDateTime::now_utc().date();
     let ctx = ErpCtx::new(System::Magento, "", &args.account, today)

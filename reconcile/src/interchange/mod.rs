@@ -31,5 +31,5 @@
 mod read;
 mod write;
 
-pub use read::{read_ledger, read_settlement};
+pub use read::{open, read_ledger, read_ledger_from, read_settlement, read_settlement_from};
 pub use write::{write_results, write_summary};

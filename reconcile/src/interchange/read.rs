@@ -35,27 +35,32 @@ const LEDGER_COLUMNS: [&str; 6] = [
 
 /// Reads a `settlement.csv` file (see the [module](super)).
 pub fn read_settlement(path: &Path) -> Result<Vec<SettlementLine>, Error> {
-    let (file, rows) = open(path)?;
-    read_settlement_from(file, path, rows)
+    let (file, len) = open(path)?;
+    read_settlement_from(file, path, len)
 }
 
 /// Reads a `ledger.csv` file (see the [module](super)).
 pub fn read_ledger(path: &Path) -> Result<Vec<LedgerEntry>, Error> {
-    let (file, rows) = open(path)?;
-    read_ledger_from(file, path, rows)
+    let (file, len) = open(path)?;
+    read_ledger_from(file, path, len)
 }
 
-/// The file, and about how many rows it holds (so that growing vectors are not copied).
-fn open(path: &Path) -> Result<(std::fs::File, usize), Error> {
+/// Opens a file for [`read_settlement_from`] or [`read_ledger_from`]: the file and its length in
+/// bytes.
+pub fn open(path: &Path) -> Result<(std::fs::File, u64), Error> {
     let io = |source| Error::Io {
         path: path.to_owned(),
         source,
     };
     let file = std::fs::File::open(path).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
-    // Rows of the interchange take 50 to 80 bytes.
-    let rows = usize::try_from(len / 56).unwrap_or(0);
-    Ok((file, rows))
+    Ok((file, len))
+}
+
+/// About how many rows `len` bytes of the interchange hold (rows take 50 to 80 bytes), so that
+/// growing vectors are not copied.
+fn rows_in(len: u64) -> usize {
+    usize::try_from(len / 56).unwrap_or(0)
 }
 
 /// Fails on the first id of `ids` (with its line) that an earlier one repeats.
@@ -80,13 +85,15 @@ fn unique<'a>(
     Ok(())
 }
 
-/// Reads settlement lines from `input`, named `name` in errors; `expected` rows are made room
-/// for.
-fn read_settlement_from(
+/// Reads settlement lines from `input` (a file behind a progress bar, a decompressor, ...),
+/// named `name` in errors; `len` is its length in bytes when known (0 otherwise), to make room
+/// for its rows at once.
+pub fn read_settlement_from(
     input: impl Read,
     name: &Path,
-    expected: usize,
+    len: u64,
 ) -> Result<Vec<SettlementLine>, Error> {
+    let expected = rows_in(len);
     let mut rows = Rows::new(input, name, SETTLEMENT_COLUMNS)?;
     let mut lines = Vec::with_capacity(expected);
     let mut numbers = Vec::with_capacity(expected);
@@ -116,13 +123,14 @@ fn read_settlement_from(
     Ok(lines)
 }
 
-/// Reads ledger entries from `input`, named `name` in errors; `expected` rows are made room
-/// for.
-fn read_ledger_from(
+/// Reads ledger entries from `input`, named `name` in errors; `len` as for
+/// [`read_settlement_from`].
+pub fn read_ledger_from(
     input: impl Read,
     name: &Path,
-    expected: usize,
+    len: u64,
 ) -> Result<Vec<LedgerEntry>, Error> {
+    let expected = rows_in(len);
     let mut rows = Rows::new(input, name, LEDGER_COLUMNS)?;
     let mut entries = Vec::with_capacity(expected);
     let mut numbers = Vec::with_capacity(expected);
