@@ -10,7 +10,6 @@
 //! same way (the ledger on PostgreSQL, or in a SQLite file).
 
 use std::error::Error;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,45 +31,8 @@ use url::Url;
 /// A boxed error for the binaries' `main`.
 pub type BoxError = Box<dyn Error + Send + Sync>;
 
-/// Where a store lives, as `PAYOPS_STORE` names it.
-#[derive(Clone, PartialEq, Eq)]
-pub enum StoreLocation {
-    /// A SQLite file (the embedded default).
-    Sqlite(PathBuf),
-    /// A PostgreSQL database: a `postgres://` or `postgresql://` URL, which may carry a password.
-    Postgres(String),
-}
-
-impl StoreLocation {
-    /// Reads `value`: a `postgres://` or `postgresql://` URL (the scheme in any case) is
-    /// PostgreSQL; anything else is a SQLite file path.
-    pub fn parse(value: &str) -> Self {
-        if is_postgres_url(value) {
-            Self::Postgres(value.to_owned())
-        } else {
-            Self::Sqlite(PathBuf::from(value))
-        }
-    }
-}
-
-impl std::fmt::Debug for StoreLocation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
-            // The URL's password stays out.
-            Self::Postgres(url) => f
-                .debug_tuple("Postgres")
-                .field(&payops_core::redact::redact_url_text(url))
-                .finish(),
-        }
-    }
-}
-
-fn is_postgres_url(value: &str) -> bool {
-    value.split_once("://").is_some_and(|(scheme, _)| {
-        scheme.eq_ignore_ascii_case("postgres") || scheme.eq_ignore_ascii_case("postgresql")
-    })
-}
+/// Where a store or ledger lives, as `PAYOPS_STORE` and `PAYOPS_LEDGER` name it.
+pub use payops_core::DatabaseLocation as StoreLocation;
 
 /// The environment variable giving the PostgreSQL pool size.
 pub const PG_POOL_VAR: &str = "PAYOPS_PG_POOL";
@@ -480,44 +442,6 @@ fn stripe_client(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_postgres_url_chooses_postgres_and_anything_else_is_a_sqlite_file() {
-        for url in [
-            "postgres://payops:secret@db.internal:5432/payops",
-            "postgresql://db/payops",
-            "POSTGRES://db/payops",
-            "PostgreSQL://db/payops?sslmode=disable",
-        ] {
-            assert_eq!(
-                StoreLocation::parse(url),
-                StoreLocation::Postgres(url.to_owned())
-            );
-        }
-        for path in [
-            "payops.sqlite",
-            "/var/lib/payops/flows.sqlite",
-            "postgres.sqlite",
-            "postgres:/db",
-            "mysql://db/payops",
-            "",
-        ] {
-            assert_eq!(
-                StoreLocation::parse(path),
-                StoreLocation::Sqlite(PathBuf::from(path))
-            );
-        }
-    }
-
-    #[test]
-    fn a_store_location_debug_leaves_the_password_out() {
-        let debug = format!(
-            "{:?}",
-            StoreLocation::parse("postgres://payops:hunter2@db:5432/payops")
-        );
-        assert!(!debug.contains("hunter2"), "{debug}");
-        assert!(debug.contains("db:5432/payops"), "{debug}");
-    }
 
     #[tokio::test]
     async fn a_ledger_path_opens_a_sqlite_ledger_and_a_bad_url_names_no_password() {

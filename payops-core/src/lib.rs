@@ -25,6 +25,7 @@
 pub mod currency;
 pub mod decimal;
 mod error;
+mod location;
 #[cfg(feature = "postgres")]
 pub mod pg;
 pub mod redact;
@@ -32,5 +33,6 @@ pub mod retry;
 
 pub use currency::Currency;
 pub use error::{Error, clip};
+pub use location::DatabaseLocation;
 pub use redact::RedactedUrl;
 pub use retry::RetryConfig;

@@ -17,6 +17,7 @@ use flows::settlement::{
 };
 use mapping::System;
 use mapping::erp::{ErpCtx, SettlementFees};
+use payops_core::DatabaseLocation;
 use secrecy::SecretString;
 use time::{Date, OffsetDateTime, UtcOffset};
 
@@ -84,14 +85,13 @@ fn env(name: &str) -> Result<String, BoxError> {
     std::env::var(name).map_err(|_| format!("environment variable {name} is not set").into())
 }
 
+/// The ledger `value` names: a PostgreSQL URL, or else a SQLite file (as the service binaries
+/// read `PAYOPS_LEDGER`).
 async fn open_ledger(value: &str) -> Result<LocalLedger, BoxError> {
-    Ok(
-        if value.starts_with("postgres://") || value.starts_with("postgresql://") {
-            LocalLedger::connect(value).await?
-        } else {
-            LocalLedger::open(value).await?
-        },
-    )
+    Ok(match DatabaseLocation::parse(value) {
+        DatabaseLocation::Postgres(url) => LocalLedger::connect(&url).await?,
+        DatabaseLocation::Sqlite(path) => LocalLedger::open(path).await?,
+    })
 }
 
 /// Reconciles the PayTrace batches of a day.

@@ -1104,14 +1104,8 @@ async fn a_paid_payout_is_reconciled_and_its_journal_booked_once() {
     assert_eq!(reconciled.outcomes.get("matched"), Some(&1));
     assert_eq!(reconciled.journals, ["stripe/acct_123/settlement/po_1"]);
     let trial = app.ledger.trial_balance().await.unwrap();
-    let balance = |code: &str| {
-        trial
-            .iter()
-            .find(|l| l.code == code)
-            .map_or(0, |l| l.balance)
-    };
-    assert_eq!(balance("1200-stripe"), 0, "{trial:#?}");
-    assert_eq!(balance("1000"), 15991);
+    assert_eq!(crate::balance(&trial, "1200-stripe"), 0, "{trial:#?}");
+    assert_eq!(crate::balance(&trial, "1000"), 15991);
 
     // The event again (Stripe retries deliveries): nothing is read or booked twice.
     let reads = app.stripe.count("GET", "/v1/balance_transactions");

@@ -30,3 +30,11 @@ pub fn job(kind: &'static str, key: &str) -> NewJob {
         event: None,
     }
 }
+
+/// The balance of account `code` in a trial balance (0 when the account has no line).
+pub fn balance(trial: &[erp::ledger::TrialBalanceLine], code: &str) -> i64 {
+    trial
+        .iter()
+        .find(|line| line.code == code)
+        .map_or(0, |line| line.balance)
+}

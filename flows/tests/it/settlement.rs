@@ -141,15 +141,9 @@ async fn a_periods_run_reports_its_own_days_and_leaves_earlier_entries_to_theirs
     );
     assert_eq!(report.journals.len(), 1);
     let trial = ledger.trial_balance().await.unwrap();
-    let balance = |code: &str| {
-        trial
-            .iter()
-            .find(|l| l.code == code)
-            .map_or(0, |l| l.balance)
-    };
     // Clearing held 100.00; the batch credited 35.00 of charges; the bank got 33.50 net of fees.
-    assert_eq!(balance("1200-paytrace"), 10_000 - 3_500);
-    assert_eq!(balance("1000"), 3_500 - 150);
+    assert_eq!(crate::balance(&trial, "1200-paytrace"), 10_000 - 3_500);
+    assert_eq!(crate::balance(&trial, "1000"), 3_500 - 150);
 }
 
 #[tokio::test]

@@ -793,14 +793,12 @@ async fn a_settled_batch_reconciles_with_the_books_and_clears_the_gateway_accoun
     let orders = [app.place_order("25.00"), app.place_order("40.00")];
     let counts = app.settle().await;
     assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
-    let clearing = |trial: &[erp::ledger::TrialBalanceLine], code: &str| {
-        trial
-            .iter()
-            .find(|l| l.code == code)
-            .map_or(0, |l| l.balance)
-    };
     let before = app.ledger.trial_balance().await.unwrap();
-    assert_eq!(clearing(&before, "1200-paytrace"), 6_500, "{before:#?}");
+    assert_eq!(
+        crate::balance(&before, "1200-paytrace"),
+        6_500,
+        "{before:#?}"
+    );
 
     let batch = app.paytrace.fake.settle_now().expect("a batch");
     let today = time::OffsetDateTime::now_utc().date();
@@ -855,9 +853,9 @@ async fn a_settled_batch_reconciles_with_the_books_and_clears_the_gateway_accoun
     assert!(report.journals[0].created);
 
     let after = app.ledger.trial_balance().await.unwrap();
-    assert_eq!(clearing(&after, "1200-paytrace"), 0, "{after:#?}");
+    assert_eq!(crate::balance(&after, "1200-paytrace"), 0, "{after:#?}");
     assert_eq!(
-        clearing(&after, "1000"),
+        crate::balance(&after, "1000"),
         6_500,
         "the bank holds the deposit"
     );
@@ -911,13 +909,13 @@ async fn each_closed_day_is_reconciled_once_by_its_scheduled_job() {
     assert_eq!(reconciled.outcomes.get("matched"), Some(&1));
     assert_eq!(reconciled.journals.len(), 1);
     let trial = app.ledger.trial_balance().await.unwrap();
-    let balance = |code: &str| {
-        trial
-            .iter()
-            .find(|l| l.code == code)
-            .map_or(0, |l| l.balance)
-    };
-    assert_eq!((balance("1200-paytrace"), balance("1000")), (0, 2_500));
+    assert_eq!(
+        (
+            crate::balance(&trial, "1200-paytrace"),
+            crate::balance(&trial, "1000")
+        ),
+        (0, 2_500)
+    );
     // Yesterday had no batch: nothing booked, nothing to report.
     let key = format!("paytrace/{ACCOUNT}/payout/{yesterday}/erp/settlement");
     let recorded = app

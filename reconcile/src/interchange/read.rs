@@ -63,26 +63,35 @@ fn rows_in(len: u64) -> usize {
     usize::try_from(len / 56).unwrap_or(0)
 }
 
-/// Fails on the first id of `ids` (with its line) that an earlier one repeats.
-fn unique<'a>(
-    ids: impl Iterator<Item = &'a str>,
-    lines: &[u64],
-    file: &Path,
-    column: &str,
-    what: &str,
-) -> Result<(), Error> {
-    let mut first: HashMap<&str, u64> = HashMap::with_capacity(lines.len());
-    for (id, &line) in ids.zip(lines) {
-        if let Some(earlier) = first.insert(id, line) {
+/// Reads every data row of `rows` with `build`, then fails on the first row whose `id` (the
+/// text of column `id_column`) an earlier row has, naming both lines; `len` as for
+/// [`read_settlement_from`].
+fn read_unique<R: Read, T, const N: usize>(
+    mut rows: Rows<R, N>,
+    len: u64,
+    (id_column, what): (usize, &str),
+    mut build: impl FnMut(&mut Row<'_, N>) -> Result<T, Error>,
+    id: fn(&T) -> &str,
+) -> Result<Vec<T>, Error> {
+    let expected = rows_in(len);
+    let mut read = Vec::with_capacity(expected);
+    let mut lines = Vec::with_capacity(expected);
+    while let Some(mut row) = rows.next()? {
+        lines.push(row.line);
+        read.push(build(&mut row)?);
+    }
+    let mut first: HashMap<&str, u64> = HashMap::with_capacity(read.len());
+    for (item, &line) in read.iter().zip(&lines) {
+        if let Some(earlier) = first.insert(id(item), line) {
             return Err(Error::Input {
-                file: file.to_owned(),
+                file: rows.file.clone(),
                 line,
-                column: column.to_owned(),
+                column: rows.names[id_column].to_owned(),
                 message: format!("{what} repeated (first on line {earlier})"),
             });
         }
     }
-    Ok(())
+    Ok(read)
 }
 
 /// Reads settlement lines from `input` (a file behind a progress bar, a decompressor, ...),
@@ -93,18 +102,13 @@ pub fn read_settlement_from(
     name: &Path,
     len: u64,
 ) -> Result<Vec<SettlementLine>, Error> {
-    let expected = rows_in(len);
-    let mut rows = Rows::new(input, name, SETTLEMENT_COLUMNS)?;
-    let mut lines = Vec::with_capacity(expected);
-    let mut numbers = Vec::with_capacity(expected);
-    while let Some(mut row) = rows.next()? {
-        numbers.push(row.line);
+    let rows = Rows::new(input, name, SETTLEMENT_COLUMNS)?;
+    let build = |row: &mut Row<'_, 8>| {
         let currency = row.currency(6)?;
-        let transaction_id = row.required(1)?;
         let kind = row.text(3)?;
-        lines.push(SettlementLine {
+        Ok(SettlementLine {
             batch_id: row.text(0)?.to_owned(),
-            transaction_id: transaction_id.to_owned(),
+            transaction_id: row.required(1)?.to_owned(),
             invoice_id: row.text(2)?.to_owned(),
             kind: LineKind::parse(kind).ok_or_else(|| {
                 row.error(
@@ -116,11 +120,11 @@ pub fn read_settlement_from(
             fee: row.amount(5, currency)?,
             currency,
             settled_at: row.time(7)?,
-        });
-    }
-    let ids = lines.iter().map(|l| l.transaction_id.as_str());
-    unique(ids, &numbers, name, "transaction_id", "transaction id")?;
-    Ok(lines)
+        })
+    };
+    read_unique(rows, len, (1, "transaction id"), build, |line| {
+        line.transaction_id.as_str()
+    })
 }
 
 /// Reads ledger entries from `input`, named `name` in errors; `len` as for
@@ -130,26 +134,21 @@ pub fn read_ledger_from(
     name: &Path,
     len: u64,
 ) -> Result<Vec<LedgerEntry>, Error> {
-    let expected = rows_in(len);
-    let mut rows = Rows::new(input, name, LEDGER_COLUMNS)?;
-    let mut entries = Vec::with_capacity(expected);
-    let mut numbers = Vec::with_capacity(expected);
-    while let Some(mut row) = rows.next()? {
-        numbers.push(row.line);
+    let rows = Rows::new(input, name, LEDGER_COLUMNS)?;
+    let build = |row: &mut Row<'_, 6>| {
         let currency = row.currency(4)?;
-        let entry_id = row.required(0)?;
-        entries.push(LedgerEntry {
-            entry_id: entry_id.to_owned(),
+        Ok(LedgerEntry {
+            entry_id: row.required(0)?.to_owned(),
             gateway_transaction_id: row.text(1)?.to_owned(),
             order_ref: row.text(2)?.to_owned(),
             amount: row.amount(3, currency)?,
             currency,
             posted_at: row.time(5)?,
-        });
-    }
-    let ids = entries.iter().map(|e| e.entry_id.as_str());
-    unique(ids, &numbers, name, "entry_id", "entry id")?;
-    Ok(entries)
+        })
+    };
+    read_unique(rows, len, (0, "entry id"), build, |entry| {
+        entry.entry_id.as_str()
+    })
 }
 
 /// The data rows of a file, with the positions of the columns it must have.

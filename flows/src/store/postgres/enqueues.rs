@@ -99,14 +99,18 @@ impl PgStore {
                 .map(|row| Ok(((row.try_get(1)?, row.try_get(2)?), row.try_get(0)?)))
                 .collect::<Result<HashMap<(String, String), i64>, FlowError>>()
         })?;
-        // Jobs of a kind and key that existed already (or came twice) are looked up.
+        // Jobs of a kind and key that existed already are looked up, on one connection.
+        let mut client = None;
         let mut ids = Vec::with_capacity(rows.len());
         for row in rows {
             match added.get(&(row.kind.clone(), row.key.clone())) {
                 Some(id) => ids.push(*id),
                 None => {
-                    let client = self.client().await?;
-                    ids.push(row.id_pg(&client).await?);
+                    let client = match &mut client {
+                        Some(client) => client,
+                        None => client.insert(self.client().await?),
+                    };
+                    ids.push(row.id_pg(client).await?);
                 }
             }
         }

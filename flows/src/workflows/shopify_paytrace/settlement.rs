@@ -179,3 +179,20 @@ impl SettlementDays {
         Ok(enqueued)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_is_read_as_a_date_and_anything_else_names_the_field() {
+        let day = SettlementDate::of(time::macros::date!(2026 - 12 - 01));
+        assert_eq!(day.day, "2026-12-01");
+        assert!(matches!(day.date(), Ok(d) if d == time::macros::date!(2026 - 12 - 01)));
+        let bad = SettlementDate {
+            day: "2026-13-01".into(),
+        };
+        let err = bad.date().map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("day") && err.contains("2026-13-01"), "{err}");
+    }
+}
