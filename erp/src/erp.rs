@@ -206,9 +206,11 @@ pub trait Erp: Send + Sync {
     /// The payments and refunds of `gateway` dated from `from` to `to` (both included), in date
     /// then recording order: the ledger's side of a settlement reconciliation (refunds negative).
     ///
-    /// [`crate::LocalLedger`] gives them; the default answers [`Error::Unsupported`]. The Odoo
-    /// connector does not yet keep a payment's gateway transaction id in Odoo (only its external
-    /// reference), so it cannot give entries a settlement pairs with.
+    /// [`crate::LocalLedger`] and [`crate::odoo::OdooErp`] give them; the default answers
+    /// [`Error::Unsupported`]. Odoo keeps the transaction id of refunds only (in
+    /// `payment_reference`; its payment wizard has no such field), so there received payments
+    /// come without one and a reconciliation pairs them by invoice reference, amount and
+    /// currency.
     ///
     /// ```no_run
     /// # async fn run(erp: &dyn erp::Erp) -> Result<(), erp::Error> {

@@ -6,8 +6,8 @@
 //! [`paytrace_batches`]) and:
 //!
 //! 1. reads the ledger's payments and refunds of the gateway from `lookback_days` before the
-//!    period to the day after it ([`erp::Erp::payment_entries`]; the embedded ledger gives
-//!    them, Odoo not yet);
+//!    period to the day after it ([`erp::Erp::payment_entries`]: the embedded ledger's
+//!    or Odoo's payments, Odoo's received payments without a transaction id);
 //! 2. reconciles the batches' charges, refunds and chargebacks against them
 //!    ([`reconcile::reconcile`]; fee, adjustment and payout lines are not payments: they only go
 //!    to the journal);

@@ -45,11 +45,10 @@ use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub mod debian;
+
 /// Where Debian's `postgresql-<version>` packages put the server programs.
 const DEBIAN_LIB: &str = "/usr/lib/postgresql";
-
-/// Debian's package tool, used to install PostgreSQL when it is missing and the tests run as root.
-const APT_GET: &str = "/usr/bin/apt-get";
 
 /// The programs a cluster needs, all from one directory so their versions match.
 const SERVER_PROGRAMS: [&str; 3] = ["initdb", "pg_ctl", "postgres"];
@@ -508,37 +507,12 @@ fn postgres_user() -> Result<(u32, u32), Error> {
 fn server_programs() -> Result<PathBuf, Error> {
     let find = || find_bin_dir(std::env::var_os("PATH"), Path::new(DEBIAN_LIB));
     match find() {
-        Err(Error::NotInstalled) if may_install() => {
-            static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
-            INSTALLED
-                .get_or_init(|| install_postgresql().map_err(|e| e.to_string()))
-                .clone()
-                .map_err(|output| Error::InstallFailed { output })?;
+        Err(Error::NotInstalled) if debian::may_install() => {
+            debian::install(&["postgresql"]).map_err(|output| Error::InstallFailed { output })?;
             find()
         }
         found => found,
     }
-}
-
-/// Root with `apt-get` at hand.
-fn may_install() -> bool {
-    let root = Command::new("id")
-        .arg("-u")
-        .stdin(Stdio::null())
-        .output()
-        .is_ok_and(|out| out.status.success() && out.stdout.trim_ascii() == b"0");
-    root && Path::new(APT_GET).exists()
-}
-
-/// `apt-get update && apt-get install postgresql`, without standard input or questions.
-fn install_postgresql() -> Result<(), Error> {
-    let apt = |args: &[&str]| {
-        let mut command = Command::new(APT_GET);
-        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        run_output("apt-get", &mut command).map(drop)
-    };
-    apt(&["update"])?;
-    apt(&["install", "-y", "--no-install-recommends", "postgresql"])
 }
 
 /// The first directory on `path` holding all server programs, else the newest

@@ -5,7 +5,9 @@
 //! Charts are inline SVG, one per currency (amounts of different currencies are never added
 //! up). The discrepancy table lists at most [`MAX_ROWS`] rows, the first ones of `results.csv`'s
 //! order, and says how many more `results.csv` holds. Every value that comes from a file is
-//! escaped.
+//! escaped. The page never scrolls sideways: a chart or table wider than the window scrolls inside
+//! its own box, its text at full size (checked in Chromium at desktop and phone widths by
+//! `payops`'s browser test).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -13,6 +15,7 @@ use std::path::Path;
 
 use payops_core::Currency;
 use time::Date;
+use time::format_description::well_known::Rfc3339;
 
 use crate::amount::format_minor;
 use crate::engine::{Outcome, Reconciliation, Status};
@@ -64,7 +67,7 @@ pub fn render(
         ledger.len(),
         outcome.cutoff.map_or(String::new(), |c| format!(
             "; entries posted after {} are in transit",
-            escape(&c.to_string())
+            c.format(&Rfc3339).unwrap_or_else(|_| c.to_string())
         )),
         match discrepancies.len() {
             0 => "everything reconciles".to_owned(),
@@ -98,7 +101,7 @@ pub fn render(
         page.push_str(&chart(&format!("By day, {currency}"), *currency, &bars));
     }
 
-    page.push_str("<h2>Summary</h2>\n<table>\n<thead><tr><th>class</th><th>currency</th>\
+    page.push_str("<h2>Summary</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>class</th><th>currency</th>\
         <th>count</th><th>settlement</th><th>ledger</th><th>difference</th><th>fees</th></tr></thead>\n<tbody>\n");
     for row in summary {
         let money = |v: Option<i128>| v.map_or(String::new(), |v| major(v, row.currency));
@@ -119,7 +122,7 @@ pub fn render(
             major(row.fee, row.currency),
         );
     }
-    page.push_str("</tbody>\n</table>\n");
+    page.push_str("</tbody>\n</table></div>\n");
 
     let _ = write!(
         page,
@@ -134,7 +137,7 @@ pub fn render(
         }
     );
     page.push_str(
-        "<table>\n<thead><tr><th>class</th><th>pass</th><th>transaction</th>\
+        "<div class=\"scroll\"><table>\n<thead><tr><th>class</th><th>pass</th><th>transaction</th>\
         <th>ledger entry</th><th>batch</th><th>invoice / order</th><th>settlement</th>\
         <th>ledger</th><th>difference</th><th>settled</th><th>posted</th></tr></thead>\n<tbody>\n",
     );
@@ -174,7 +177,7 @@ pub fn render(
             entry.map_or(String::new(), |e| e.posted_at.date().to_string()),
         );
     }
-    page.push_str("</tbody>\n</table>\n</body>\n</html>\n");
+    page.push_str("</tbody>\n</table></div>\n</body>\n</html>\n");
     page
 }
 
@@ -299,6 +302,7 @@ table { border-collapse: collapse; margin: .5rem 0; }
 th, td { border-bottom: 1px solid #d0d7de; padding: .25rem .6rem; text-align: left; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr.bad td:first-child { color: #b42318; font-weight: 600; }
+.scroll, figure { overflow-x: auto; }
 figure { margin: .5rem 0 1.5rem; } figcaption { font-weight: 600; margin-bottom: .25rem; }
 svg text { font-size: 12px; fill: #1b1f24; }
 rect.ok { fill: #2da44e; } rect.bad { fill: #cf222e; }

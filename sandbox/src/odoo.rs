@@ -36,11 +36,15 @@
 //!   `account.move` (+ `account.move.line`; `out_invoice`, `out_refund`, `entry`, ...:
 //!   invoice lines `quantity × price_unit` on the sales account by default plus a computed
 //!   receivable line; `action_post` names `INV/2026/00001`, `RINV/...`, `MISC/...`),
-//!   `account.payment` (`action_post` to `in_process`, named `PBNK1/2026/00001`) and the
-//!   `account.payment.register` wizard (`create` with `context.active_model = "account.move"`
-//!   and `active_ids`, then `action_create_payments`, which creates an inbound payment, lowers
-//!   the invoices' `amount_residual` and sets `payment_state` to `partial` or `in_payment`, as
-//!   Odoo 18+ does until the bank statement is matched).
+//!   `account.payment` (`memo`, `payment_reference`, `reconciled_invoice_ids`; `action_post`
+//!   to `in_process`, named `PBNK1/2026/00001`) and the `account.payment.register` wizard
+//!   (`create` with `context.active_model = "account.move"` and `active_ids`, then
+//!   `action_create_payments`, which creates an inbound payment with `memo` = the wizard's
+//!   `communication`, `payment_reference` unset and `reconciled_invoice_ids` = the invoices it
+//!   paid, lowers the invoices' `amount_residual` and sets `payment_state` to `partial` or
+//!   `in_payment`, as Odoo 18+ does until the bank statement is matched).
+//! - Older or customised schemas: [`OdooFake::add_char_field`] adds a field,
+//!   [`OdooFake::remove_field`] removes one (say `account.payment.payment_reference`).
 //! - Errors are Odoo's object `{name, message, arguments, context, debug}`:
 //!   `odoo.exceptions.UserError` / `ValidationError` `422` (unbalanced entry, posting twice,
 //!   paying a draft or paid invoice, a mandatory field missing, a reference to a missing
@@ -173,6 +177,15 @@ impl OdooFake {
     /// `false` when the model is unknown.
     pub fn add_char_field(&self, model: &str, field: &str) -> bool {
         self.lock().add_char_field(model, field)
+    }
+
+    /// Removes a field from `model`, as a database of another Odoo version or build lacks it
+    /// (e.g. `account.payment`'s `payment_reference`): `fields_get` no longer lists it, and
+    /// `create`, `write`, `read`, `search_read` and domains naming it fail as Odoo's do on an
+    /// unknown field. The fake's own rules (posting, the payment wizard) are unchanged. `false`
+    /// when the model or field is unknown (`id` and `display_name` stay).
+    pub fn remove_field(&self, model: &str, field: &str) -> bool {
+        self.lock().remove_field(model, field)
     }
 
     /// Refuses `model.method` with `403 odoo.exceptions.AccessError` until [`OdooFake::allow`].

@@ -27,11 +27,21 @@ use crate::money::{CurrencyCode, Money};
 ///   tax of its own (the tax line is then a plain line, outside Odoo's tax report), then
 ///   `action_post`;
 /// * payment received: the `account.payment.register` wizard on the invoice (so Odoo
-///   reconciles it), `communication` = external reference, then `action_create_payments`;
-///   refund paid: an outbound `account.payment`, then `action_post`; a fee becomes an `entry`
-///   move (gateway fees / clearing) with reference `<external_ref>/fee`;
+///   reconciles it), `communication` = external reference, then `action_create_payments`.
+///   The wizard has no field for the gateway's transaction id, and writing
+///   `payment_reference` on the payment once posted would make Odoo re-synchronise its
+///   reconciled journal items (which it refuses), so a received payment carries no
+///   transaction id in Odoo;
+/// * refund paid: an outbound `account.payment` with `payment_reference` = the gateway's
+///   transaction id (when the database has the field), then `action_post`;
+/// * a payment's fee: an `entry` move (gateway fees / clearing) with reference
+///   `<external_ref>/fee`;
 /// * credit memo: `account.move` `out_refund` with `reversed_entry_id`, then `action_post`;
 /// * journal entry and dispute stages: `account.move` `entry`, then `action_post`.
+///
+/// [`Erp::payment_entries`](crate::Erp::payment_entries) reads them back from the gateway's
+/// payment journal. Received payments come without a transaction id, so a settlement pairs them
+/// in its second pass (invoice reference, amount, currency); refunds pair by transaction id.
 ///
 /// Idempotency is search-then-create, so after an ambiguous failure (say a timeout of a
 /// `create`) calling the same operation again is safe: it finds the record if it was made.
@@ -61,6 +71,9 @@ pub struct OdooErp {
     pub(super) client: OdooClient,
     pub(super) config: OdooErpConfig,
     pub(super) payment_memo_field: &'static str,
+    /// `account.payment.payment_reference` (Odoo 14+), where refunds keep their transaction id;
+    /// `None` when the database lacks it.
+    pub(super) payment_reference_field: Option<&'static str>,
     ids: Mutex<HashMap<String, i64>>,
 }
 
@@ -83,17 +96,24 @@ pub(super) fn recorded(kind: DocumentKind, id: i64, external_ref: &str, created:
 /// explicit line, so Odoo must not add the product's or the company's default sale tax on top.
 pub(super) const NO_TAXES: [(u8, u8, [i64; 0]); 1] = [(6, 0, [])];
 
+/// `account.payment`'s char field "Reference of the document used to issue this payment"
+/// (Odoo 14 and later).
+const PAYMENT_REFERENCE: &str = "payment_reference";
+
 pub(super) fn money(m: Money) -> Value {
     number(m.to_major())
 }
 
 impl OdooErp {
     /// Checks with `fields_get` that every field this connector uses exists (and whether
-    /// payments call their reference `memo`, as since Odoo 18, or `ref`), then returns the
-    /// connector. A missing field is [`Error::Config`] naming the model and fields.
+    /// payments call their reference `memo`, as since Odoo 18, or `ref`, and whether they have
+    /// the char field `payment_reference` for a refund's transaction id), then returns the
+    /// connector. A missing field is [`Error::Config`] naming the model and fields; a missing
+    /// `payment_reference` is not: refunds are then listed without their transaction id.
     pub async fn connect(client: OdooClient, config: OdooErpConfig) -> Result<Self, Error> {
         let mut missing = Vec::new();
         let mut payment_memo_field = "memo";
+        let mut payment_reference_field = None;
         for (model, fields) in REQUIRED_FIELDS {
             let known: serde_json::Map<String, Value> = client
                 .call(model, "fields_get", json!({"attributes": ["type"]}))
@@ -111,6 +131,11 @@ impl OdooErp {
                     missing.push(format!("{model}.memo"));
                     "memo"
                 };
+                payment_reference_field = known
+                    .get(PAYMENT_REFERENCE)
+                    .and_then(|attrs| attrs.get("type"))
+                    .is_some_and(|t| t == "char")
+                    .then_some(PAYMENT_REFERENCE);
             }
             missing.extend(
                 wanted
@@ -129,16 +154,19 @@ impl OdooErp {
             client,
             config,
             payment_memo_field,
+            payment_reference_field,
             ids: Mutex::new(HashMap::new()),
         })
     }
 
-    /// Builds the connector without checking the schema, assuming Odoo 19's field names.
+    /// Builds the connector without checking the schema, assuming Odoo 19's field names
+    /// (`account.payment` with `memo` and `payment_reference`).
     pub fn new_unchecked(client: OdooClient, config: OdooErpConfig) -> Self {
         Self {
             client,
             config,
             payment_memo_field: "memo",
+            payment_reference_field: Some(PAYMENT_REFERENCE),
             ids: Mutex::new(HashMap::new()),
         }
     }
@@ -303,7 +331,7 @@ impl OdooErp {
     }
 
     pub(super) async fn post_fee(&self, p: &Payment, fee: Money) -> Result<(), Error> {
-        let fee_ref = format!("{}/fee", p.external_ref);
+        let fee_ref = super::payments::fee_ref(&p.external_ref);
         if fee.minor == 0 || self.find_move("entry", &fee_ref).await?.is_some() {
             return Ok(());
         }

@@ -6,13 +6,13 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::connector::{NO_TAXES, OdooErp, doc, money, recorded};
-use super::wire::{self, CreatedIds, InvoiceRecord, PartnerRef};
+use super::wire::{self, CreatedIds, InvoiceRecord, RecordRef};
 use crate::erp::Erp;
 use crate::error::Error;
 use crate::models::{
-    Account, CreditMemo, Customer, Dispute, DisputeStage, DocumentKind, DocumentRef, Invoice,
-    JournalEntry, JournalLine, OpenReceivable, Payment, PaymentDirection, Recorded, SalesOrder,
-    Side,
+    Account, CreditMemo, Customer, Dispute, DisputeStage, DocumentKind, DocumentRef, Gateway,
+    Invoice, JournalEntry, JournalLine, OpenReceivable, Payment, PaymentDirection, PaymentEntry,
+    Recorded, SalesOrder, Side,
 };
 use crate::money::{CurrencyCode, Money};
 
@@ -196,21 +196,22 @@ impl Erp for OdooErp {
             PaymentDirection::Refunded => {
                 let partner = self.partner_of(invoice).await?;
                 let currency = self.currency(p.amount.currency).await?;
-                let id = self
-                    .create(
-                        "account.payment",
-                        json!({
-                            "payment_type": "outbound",
-                            "partner_type": "customer",
-                            "partner_id": partner,
-                            "amount": money(p.amount),
-                            "currency_id": currency,
-                            "journal_id": journal,
-                            "date": wire::date(p.date),
-                            memo: p.external_ref,
-                        }),
-                    )
-                    .await?;
+                let mut vals = json!({
+                    "payment_type": "outbound",
+                    "partner_type": "customer",
+                    "partner_id": partner,
+                    "amount": money(p.amount),
+                    "currency_id": currency,
+                    "journal_id": journal,
+                    "date": wire::date(p.date),
+                    memo: p.external_ref,
+                });
+                // What settlements pair a refund by (received payments cannot carry it: see
+                // `OdooErp`).
+                if let Some(field) = self.payment_reference_field {
+                    vals[field] = json!(p.transaction_id);
+                }
+                let id = self.create("account.payment", vals).await?;
                 self.action("account.payment", "action_post", id).await?;
             }
         }
@@ -392,7 +393,7 @@ impl Erp for OdooErp {
             .iter()
             .filter_map(|m| m.partner_id.0.as_ref().map(|p| p.0))
             .collect();
-        let partners: Vec<PartnerRef> = if partner_ids.is_empty() {
+        let partners: Vec<RecordRef> = if partner_ids.is_empty() {
             Vec::new()
         } else {
             self.client
@@ -450,6 +451,31 @@ impl Erp for OdooErp {
                 })
             })
             .collect()
+    }
+
+    /// The payments and refunds of `gateway`'s payment journal (from the configuration; a
+    /// gateway without one is [`Error::Config`]; give each gateway a journal of its own, as a
+    /// shared one lists the other's payments too) dated from `from` to `to` (both included), in
+    /// date then id order, leaving out draft, cancelled and rejected payments. Three calls: a
+    /// `search_read` of `account.payment`, a `read` of their invoices' `ref` and a
+    /// `search_read` of their fee entries (`<external_ref>/fee`).
+    ///
+    /// Each payment's external reference is its `memo` (`ref` before Odoo 18), or Odoo's name
+    /// when empty; its invoice is the first invoice Odoo reconciled it with (none for refunds,
+    /// which are not reconciled: an empty `invoice_ref`). Received payments come without a
+    /// transaction id (the register wizard cannot store one), so a settlement pairs them by
+    /// invoice reference, amount and currency; refunds carry theirs in `payment_reference`
+    /// (empty on a database without the field). Refunds are negative; the fee is the fee
+    /// entry's total in the payment's currency, zero when there is none. A value Odoo should not
+    /// send (an unknown `payment_type`, a missing currency or date, an amount finer than the
+    /// currency) is [`Error::Decode`] naming the payment (`[i].field`).
+    async fn payment_entries(
+        &self,
+        gateway: &Gateway,
+        from: time::Date,
+        to: time::Date,
+    ) -> Result<Vec<PaymentEntry>, Error> {
+        self.list_payment_entries(gateway, from, to).await
     }
 }
 

@@ -23,6 +23,7 @@ mod connector;
 mod erp_impl;
 #[cfg(feature = "jsonrpc")]
 mod jsonrpc;
+mod payments;
 mod wire;
 
 pub use client::{OdooClient, OdooClientBuilder, RetryConfig};

@@ -112,9 +112,49 @@ pub(crate) struct InvoiceRecord {
     pub amount_residual: Decimal,
 }
 
-/// A partner's `ref`.
+/// An `account.payment` as read for payment entries.
+///
+/// The external reference is `memo` since Odoo 18 and `ref` before: the connector asks for one
+/// of the two, and either key lands in `memo`.
 #[derive(Debug, Deserialize)]
-pub(crate) struct PartnerRef {
+pub(crate) struct PaymentRecord {
+    pub id: i64,
+    #[serde(deserialize_with = "opt_string")]
+    pub name: Option<String>,
+    #[serde(alias = "ref", deserialize_with = "opt_string")]
+    pub memo: Option<String>,
+    /// `None` when not asked for (a database without the field), `Some(None)` when `false`.
+    #[serde(deserialize_with = "present_opt_string", default)]
+    pub payment_reference: Option<Option<String>>,
+    #[serde(deserialize_with = "opt_string")]
+    pub payment_type: Option<String>,
+    #[serde(deserialize_with = "decimal")]
+    pub amount: Decimal,
+    pub currency_id: Many2one,
+    #[serde(deserialize_with = "opt_date")]
+    pub date: Option<Date>,
+    pub reconciled_invoice_ids: Vec<i64>,
+}
+
+/// An `entry` move holding a payment's fee: its `ref` (`<payment reference>/fee`) and total.
+#[derive(Debug, Deserialize)]
+pub(crate) struct FeeRecord {
+    pub id: i64,
+    #[serde(deserialize_with = "opt_string", default)]
+    pub r#ref: Option<String>,
+    #[serde(deserialize_with = "decimal")]
+    pub amount_total: Decimal,
+}
+
+/// A char field that is present: `Some` of [`opt_string`] (with `default`, an absent field is
+/// `None`).
+fn present_opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    opt_string(d).map(Some)
+}
+
+/// A record's `ref` (a partner's or a move's external reference).
+#[derive(Debug, Deserialize)]
+pub(crate) struct RecordRef {
     pub id: i64,
     #[serde(deserialize_with = "opt_string", default)]
     pub r#ref: Option<String>,

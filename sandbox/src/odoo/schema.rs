@@ -471,6 +471,7 @@ pub(crate) fn models() -> Vec<(&'static str, Model)> {
                     ),
                     ("date", Date, "Date", false, false),
                     ("memo", Char, "Memo", false, false),
+                    ("payment_reference", Char, "Payment Reference", false, false),
                     ("state", Selection(PAY_STATES), "Status", false, true),
                     (
                         "reconciled_invoice_ids",

@@ -274,6 +274,18 @@ impl State {
         true
     }
 
+    /// Removes a field from a model's schema (not `id` or `display_name`); `false` when the
+    /// model or field is unknown.
+    pub(crate) fn remove_field(&mut self, model: &str, name: &str) -> bool {
+        let Some(m) = self.models.get_mut(model) else {
+            return false;
+        };
+        let before = m.fields.len();
+        m.fields
+            .retain(|f| f.name != name || f.name == "id" || f.name == "display_name");
+        m.fields.len() < before
+    }
+
     fn model(&self, model: &str) -> OdooResult<(&'static str, &Model)> {
         self.models
             .iter()
@@ -1768,6 +1780,8 @@ impl State {
                 ("journal_id", self.stored(W, w, "journal_id")),
                 ("date", self.stored(W, w, "payment_date")),
                 ("memo", self.stored(W, w, "communication")),
+                // The wizard has no field for it (Odoo's `account.payment.register`).
+                ("payment_reference", Val::False),
                 ("state", Val::Str("in_process".into())),
                 ("reconciled_invoice_ids", Val::Ids(reconciled)),
             ]

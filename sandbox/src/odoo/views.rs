@@ -149,6 +149,8 @@ pub struct Payment {
     pub date: Option<String>,
     /// `memo`, the external reference.
     pub memo: Option<String>,
+    /// `payment_reference`: a refund's gateway transaction id (none on wizard payments).
+    pub payment_reference: Option<String>,
     /// `state`: `draft`, or `in_process` once posted.
     pub state: String,
     /// `reconciled_invoice_ids`: the invoices the payment was registered on.
@@ -271,6 +273,7 @@ impl State {
             journal_id: self.stored(P, id, "journal_id").as_id(),
             date: self.text(P, id, "date"),
             memo: self.text(P, id, "memo"),
+            payment_reference: self.text(P, id, "payment_reference"),
             state: self.text(P, id, "state").unwrap_or_default(),
             reconciled_invoice_ids: match self.stored(P, id, "reconciled_invoice_ids") {
                 Val::Ids(ids) => ids,

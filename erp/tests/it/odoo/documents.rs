@@ -433,6 +433,7 @@ async fn refund_payment_is_an_outbound_customer_payment() {
             "journal_id": 7,
             "date": "2026-11-02",
             "memo": "r1",
+            "payment_reference": "txn-r1",
         }]}),
         ok(json!([301])),
     )

@@ -6,6 +6,7 @@ mod documents;
 #[cfg(feature = "jsonrpc")]
 mod jsonrpc;
 mod partners;
+mod payment_entries;
 mod receivables;
 
 use std::time::Duration;

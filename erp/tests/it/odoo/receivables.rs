@@ -179,32 +179,3 @@ async fn lookup_failures_are_typed() {
         assert!(check(&err), "{name}: {err:?}");
     }
 }
-
-/// Odoo does not keep a payment's gateway transaction id, so it lists no payment entries: a
-/// typed answer, and no call to Odoo.
-#[tokio::test]
-async fn payment_entries_are_unsupported_and_call_nothing() {
-    let server = MockServer::start().await;
-    let gateway = erp::Gateway::new("paytrace").unwrap();
-    let err = erp(&server)
-        .payment_entries(&gateway, day(1), day(2))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Unsupported {
-                what: "payment entries",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert!(
-        server
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .is_empty()
-    );
-}
