@@ -14,14 +14,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use erp::LocalLedger;
+use flows::fulfilment::{SignedWebhookFulfilment, WarehouseWebhooks};
 use flows::intake::{Intake, ShopifyWebhooks, StripeWebhooks};
 use flows::workflows::magento_stripe::{self, MagentoOrderPoller, MagentoStripe};
-use flows::workflows::shopify_paytrace::{self, SaleRecovery, ShopifyPaytrace};
+use flows::workflows::shopify_paytrace::{self, SaleRecovery, ShopifyOrderPoller, ShopifyPaytrace};
 use flows::{Backoff, BreakerConfig, FlowError, PgStore, SqliteStore, Store, Worker, WorkerConfig};
 use sandbox::magento::MagentoFake;
 use sandbox::paytrace::PaytraceFake;
 use sandbox::shopify::ShopifyFake;
 use sandbox::stripe::StripeFake;
+use sandbox::warehouse::WarehouseFake;
 use sandbox::{Faults, Running};
 use secrecy::SecretString;
 use tokio::sync::watch;
@@ -142,8 +144,12 @@ pub struct OfflineStack {
     pub stripe: Running<StripeFake>,
     /// The Magento fake.
     pub magento: Running<MagentoFake>,
+    /// The warehouse fake: it takes the Magento orders' fulfilment requests and ships them.
+    pub warehouse: Running<WarehouseFake>,
     /// The Magento + Stripe workflows (for their poller and shipment jobs).
     pub magento_stripe: MagentoStripe,
+    /// The Shopify + PayTrace workflows (for their orders backfill).
+    pub shopify_paytrace: ShopifyPaytrace,
     /// The runtime's store.
     pub store: Arc<dyn Store>,
     /// The embedded ERP ledger.
@@ -173,6 +179,7 @@ impl OfflineStack {
         )
         .await?;
         let magento = Running::start(MagentoFake::new(), &faults).await?;
+        let warehouse = Running::start(WarehouseFake::new(), &faults).await?;
         let store = match &options.store {
             Some(value) => open_store(value, options.concurrency).await?,
             None => Arc::new(SqliteStore::open(dir.path().join("flows.sqlite"))?),
@@ -209,11 +216,17 @@ impl OfflineStack {
         .store_code(MAGENTO_STORE)
         .build()?;
         let stripe_client = stripe_client(&stripe)?;
+        let warehouse_secret = SecretString::from(warehouse.fake.secret().to_owned());
+        let fulfilment = SignedWebhookFulfilment::new(
+            warehouse.base_url().join("fulfilments")?.as_str(),
+            warehouse_secret.clone(),
+        )?;
         let magento_stripe = MagentoStripe::new(
             magento_client,
             stripe_client,
             Arc::clone(&ledger) as Arc<dyn erp::Erp>,
-            magento_stripe::Config::new(MAGENTO_STORE, STRIPE_ACCOUNT),
+            magento_stripe::Config::new(MAGENTO_STORE, STRIPE_ACCOUNT)
+                .fulfilment(Arc::new(fulfilment)),
         );
 
         let intake = Intake::new(Arc::clone(&store))
@@ -223,6 +236,7 @@ impl OfflineStack {
             .source(StripeWebhooks::new(stripe_client::webhook::Webhook::new(
                 SecretString::from(stripe.fake.webhook_secret().to_owned()),
             )))
+            .source(WarehouseWebhooks::new(warehouse_secret))
             .routes(workflows.routes())
             .routes(magento_stripe.routes());
         let router = intake.router();
@@ -238,6 +252,9 @@ impl OfflineStack {
         stripe
             .fake
             .register_webhook_endpoint(intake_url.join("webhooks/stripe")?);
+        warehouse
+            .fake
+            .register_notice_url(intake_url.join("webhooks/warehouse")?);
 
         let worker_config = WorkerConfig::new("demo-worker")
             .concurrency(options.concurrency)
@@ -252,6 +269,7 @@ impl OfflineStack {
             .waits(Duration::from_millis(50), Duration::from_secs(1));
         let worker = Worker::new(Arc::clone(&store), worker_config).flow(intake.redeliver());
         let worker = magento_stripe.register(workflows.register(worker));
+        let shopify_paytrace = workflows;
         let (stop, shutdown) = watch::channel(false);
         let worker = tokio::spawn(worker.run(shutdown));
 
@@ -261,7 +279,9 @@ impl OfflineStack {
             shopify,
             stripe,
             magento,
+            warehouse,
             magento_stripe,
+            shopify_paytrace,
             store,
             ledger,
             intake_url,
@@ -275,6 +295,11 @@ impl OfflineStack {
     /// The poller that finds Magento orders waiting for payment.
     pub fn magento_poller(&self) -> MagentoOrderPoller {
         self.magento_stripe.poller(Arc::clone(&self.store))
+    }
+
+    /// The poller that finds Shopify orders whose `orders/create` never came.
+    pub fn shopify_order_poller(&self) -> ShopifyOrderPoller {
+        self.shopify_paytrace.order_poller(Arc::clone(&self.store))
     }
 
     /// A Stripe client for the fake (the merchant's own calls, such as a refund from the dashboard).
@@ -302,7 +327,8 @@ impl OfflineStack {
             let idle = counts.queued == 0
                 && counts.running == 0
                 && self.shopify.fake.webhooks().pending() == 0
-                && self.stripe.fake.webhooks().pending() == 0;
+                && self.stripe.fake.webhooks().pending() == 0
+                && self.warehouse.fake.webhooks().pending() == 0;
             if idle {
                 return Ok(true);
             }

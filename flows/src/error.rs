@@ -130,6 +130,9 @@ pub enum Cause {
     /// The runtime's store.
     #[error("{0}")]
     Store(#[from] FlowError),
+    /// The warehouse a fulfilment request went to.
+    #[error("warehouse: {0}")]
+    Fulfilment(#[from] crate::fulfilment::FulfilmentError),
     /// Money already moved when the booking that follows it failed: a replay books without
     /// moving money again.
     #[error("booking after {what} {transaction} failed: {source}")]

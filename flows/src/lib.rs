@@ -58,9 +58,11 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod backfill;
 pub mod booking;
 pub mod breaker;
 pub mod error;
+pub mod fulfilment;
 pub mod intake;
 pub mod retry;
 pub mod settlement;

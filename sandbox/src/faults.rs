@@ -81,6 +81,8 @@ pub struct FaultRule {
     pub fault: Fault,
     /// When.
     pub trigger: Trigger,
+    /// Matching requests let through untouched before the trigger applies (0: none).
+    pub after: u32,
 }
 
 impl FaultRule {
@@ -92,7 +94,16 @@ impl FaultRule {
             method: None,
             fault,
             trigger,
+            after: 0,
         }
+    }
+
+    /// Lets the first `n` matching requests through before the trigger applies: the third page
+    /// of a paginated read, say, when every page is the same path.
+    #[must_use]
+    pub fn after(mut self, n: u32) -> Self {
+        self.after = n;
+        self
     }
 
     /// Restricts the rule to paths starting with `prefix`.
@@ -116,6 +127,8 @@ pub struct RuleId(pub(crate) usize);
 
 struct Entry {
     rule: FaultRule,
+    /// Matching requests still to let through.
+    skip: u32,
     remaining: Option<u32>,
     fired: u32,
     active: bool,
@@ -166,6 +179,7 @@ impl Faults {
             Trigger::PerMille(_) | Trigger::Always => None,
         };
         inner.rules.push(Entry {
+            skip: rule.after,
             rule,
             remaining,
             fired: 0,
@@ -214,6 +228,10 @@ impl Faults {
                     .as_deref()
                     .is_none_or(|m| m.eq_ignore_ascii_case(method));
             if !matches {
+                continue;
+            }
+            if entry.skip > 0 {
+                entry.skip -= 1;
                 continue;
             }
             let fires = match (rule.trigger, entry.remaining.as_mut()) {
@@ -340,6 +358,24 @@ mod tests {
             faults.pick("paytrace", "POST", "/v1/transactions/sale/keyed"),
             None
         );
+        assert_eq!(faults.fired(id), 2);
+    }
+
+    #[test]
+    fn after_lets_matching_requests_through_before_the_trigger() {
+        let faults = Faults::default();
+        let id = faults.add(
+            FaultRule::new("shopify", Fault::status(503), Trigger::Count(2))
+                .path("/admin")
+                .after(2),
+        );
+        // Requests the rule does not match do not count towards `after`.
+        assert_eq!(faults.pick("shopify", "POST", "/oauth"), None);
+        let picks: Vec<Option<Fault>> = (0..5)
+            .map(|_| faults.pick("shopify", "POST", "/admin/api/graphql.json"))
+            .collect();
+        let fault = Some(Fault::status(503));
+        assert_eq!(picks, [None, None, fault.clone(), fault, None]);
         assert_eq!(faults.fired(id), 2);
     }
 

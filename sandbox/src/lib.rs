@@ -32,6 +32,7 @@ pub mod paytrace;
 pub mod server;
 pub mod shopify;
 pub mod stripe;
+pub mod warehouse;
 pub mod webhooks;
 
 use std::time::Duration;

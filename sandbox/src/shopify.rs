@@ -22,8 +22,9 @@
 //!   A body that is not JSON or has no `query` gets `400 {"errors": {"query": "Required parameter missing or invalid"}}`.
 //! - The operations the client sends, dispatched on the operation name (not a general GraphQL
 //!   engine: each answers with the full object the client's document selects): `getOrder`,
+//!   `getOrderAsRest` (the fields of the order's REST body, line items 50 a page by cursor),
 //!   `ordersUpdatedSince` (`updated_at:>=`/`>`/`<=`/`<` filters, `UPDATED_AT` order, opaque
-//!   cursors, 1..=250 per page), `orderMarkAsPaid`, `orderCreateManualPayment`, `orderCapture`,
+//!   cursors, 1..=250 per page, with each order's `customAttributes`), `orderMarkAsPaid`, `orderCreateManualPayment`, `orderCapture`,
 //!   `orderUpdate`, `transactionVoid`, `metafieldsSet` (at most 25, atomic, `compareDigest`
 //!   null/digest checks with `STALE_OBJECT`), `tagsAdd`, `tagsRemove` (orders and customers),
 //!   `refundCreate` (with `@idempotent(key:)`, mandatory from `2026-04`: the same key returns the

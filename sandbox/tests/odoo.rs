@@ -15,6 +15,9 @@ use sandbox::{Fault, FaultRule, Faults, Running, Trigger};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
+#[path = "odoo/payment_entries.rs"]
+mod payment_entries;
+
 fn usd() -> CurrencyCode {
     CurrencyCode::new("USD").unwrap()
 }

@@ -417,6 +417,127 @@ async fn orders_updated_since_pages_in_update_order() {
     assert!(none.is_empty());
 }
 
+#[tokio::test]
+async fn orders_updated_since_carries_custom_attributes() {
+    let env = Env::start().await;
+    env.order(
+        NewOrder::simple("attr@example.com", d("12.00"))
+            .note_attribute("paytrace_customer_id", "v-1"),
+    );
+    let page = env
+        .client
+        .orders()
+        .updated_since_page(shopify::models::DateTime::UNIX_EPOCH, None, 10)
+        .await
+        .unwrap();
+    let order = &page.orders[0];
+    assert_eq!(order.custom_attributes.len(), 1);
+    assert_eq!(order.custom_attributes[0].key, "paytrace_customer_id");
+    assert_eq!(order.custom_attributes[0].value.as_deref(), Some("v-1"));
+    assert_eq!(order.cancelled_at, None);
+    assert!(!page.page_info.has_next_page);
+}
+
+/// The order `getOrderAsRest` rebuilds is the REST body the fake's `orders/create` carries, in
+/// every field the client rebuilds; 53 line items take two pages.
+#[tokio::test]
+async fn get_order_as_rest_matches_the_webhook_body() {
+    let env = Env::start().await;
+    let address = sandbox::shopify::Address {
+        first_name: Some("Ada".into()),
+        last_name: Some("Lovelace".into()),
+        address1: Some("1 Main St".into()),
+        city: Some("Louisville".into()),
+        province_code: Some("KY".into()),
+        country_code: Some("US".into()),
+        zip: Some("40202".into()),
+        ..Default::default()
+    };
+    let mut new = NewOrder::simple("rest@example.com", d("10.00"))
+        .note_attribute("paytrace_customer_id", "v-2")
+        .shipping(d("5.00"))
+        .tax(d("1.25"))
+        .tip(d("2.00"));
+    new.billing_address = Some(address.clone());
+    new.shipping_address = Some(address);
+    for i in 0..52 {
+        new = new.custom_item(&format!("Item {i}"), 1 + i % 3, d("1.50"));
+    }
+    let (gid, id) = env.order(new);
+    let order = env
+        .client
+        .orders()
+        .get_as_rest(&gid)
+        .await
+        .unwrap()
+        .unwrap();
+    let webhook: shopify::rest::Order =
+        serde_json::from_value(env.fake().order_rest_json(id).unwrap()).unwrap();
+    assert_eq!(
+        env.fake()
+            .requests()
+            .iter()
+            .filter(|(op, _)| op == "getOrderAsRest")
+            .count(),
+        2
+    );
+    assert_eq!(order.line_items.len(), 53);
+    for (got, sent) in order.line_items.iter().zip(&webhook.line_items) {
+        assert_eq!(
+            (
+                got.id,
+                &got.title,
+                &got.sku,
+                got.quantity,
+                got.price,
+                got.variant_id
+            ),
+            (
+                sent.id,
+                &sent.title,
+                &sent.sku,
+                sent.quantity,
+                sent.price,
+                sent.variant_id
+            )
+        );
+        assert_eq!(got.tax_lines.len(), sent.tax_lines.len());
+        assert_eq!(
+            got.discount_allocations.len(),
+            sent.discount_allocations.len()
+        );
+    }
+    assert_eq!((order.id, &order.name), (webhook.id, &webhook.name));
+    assert_eq!(order.email, webhook.email);
+    assert_eq!(order.currency, webhook.currency);
+    assert_eq!(order.financial_status, webhook.financial_status);
+    assert_eq!(order.taxes_included, webhook.taxes_included);
+    assert_eq!(order.total_price, webhook.total_price);
+    assert_eq!(order.total_price_set, webhook.total_price_set);
+    assert_eq!(order.total_discounts, webhook.total_discounts);
+    assert_eq!(order.total_tax, webhook.total_tax);
+    assert_eq!(order.total_tip_received, webhook.total_tip_received);
+    assert_eq!(order.note_attributes, webhook.note_attributes);
+    assert_eq!(order.billing_address, webhook.billing_address);
+    assert_eq!(order.shipping_address, webhook.shipping_address);
+    let prices = |o: &shopify::rest::Order| -> Vec<Decimal> {
+        o.shipping_lines.iter().map(|l| l.price).collect()
+    };
+    assert_eq!(prices(&order), prices(&webhook));
+    let customer = |o: &shopify::rest::Order| {
+        o.customer.as_ref().map(|c| {
+            (
+                c.id,
+                c.email.clone(),
+                c.first_name.clone(),
+                c.last_name.clone(),
+            )
+        })
+    };
+    assert_eq!(customer(&order), customer(&webhook));
+    assert!(customer(&order).is_some());
+}
+
 // ------------------------------------------------------------------ refunds
 
 #[tokio::test]

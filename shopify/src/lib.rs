@@ -12,8 +12,9 @@
 //!   a client-side throttle fed by `throttleStatus`, retries of `THROTTLED`
 //!   (HTTP 200), `429` (`Retry-After` seconds) and, for idempotent operations,
 //!   5xx and timeouts ([`RetryConfig`]). Ids are [`Gid`]s and `u64`, never floats.
-//! - **Operations** ([`api`]): order get/list/mark-paid/manual payment/capture/
-//!   note, transaction void, `metafieldsSet`, tags, `refundCreate` with
+//! - **Operations** ([`api`]): order get/list by `updated_at` (a stream, or page by
+//!   page with its cursor)/get as its REST resource (the `orders/*` webhook body,
+//!   rebuilt from GraphQL)/mark-paid/manual payment/capture/note, transaction void, `metafieldsSet`, tags, `refundCreate` with
 //!   `@idempotent`, `fulfillmentCreate`, customer create/update/set, order risk
 //!   assessments.
 //! - **Webhooks** ([`webhook`]): HMAC over the raw body, secret rotation, both

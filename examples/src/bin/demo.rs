@@ -3,7 +3,8 @@
 //! intake with signature checks, and a worker.
 //!
 //! Shopify + PayTrace: approved and declined orders, a duplicated webhook delivery and a rate-limited
-//! PayTrace API, then refunds after the nightly settlement.
+//! PayTrace API, an order whose `orders/create` Shopify holds back found by the orders backfill
+//! (the webhook, delivered late, joins the same job), then refunds after the nightly settlement.
 //!
 //! Magento + Stripe: orders found by the backfill poller, charged through PaymentIntents, invoiced in
 //! Magento on `charge.succeeded` (one delivered twice), a declined card recorded as a failed payment,
@@ -24,7 +25,7 @@ use std::time::Duration;
 
 use examples::{BoxError, OfflineStack, StackOptions};
 use flows::settlement::{Reconciled, SettlementReport, paytrace_batches, reconcile_period};
-use flows::workflows::magento_stripe::{PAYMENT_METHOD_KEY, Shipped};
+use flows::workflows::magento_stripe::PAYMENT_METHOD_KEY;
 use flows::workflows::shopify_paytrace::ATTR_VAULT_CUSTOMER;
 use rust_decimal::Decimal;
 use sandbox::paytrace::Address;
@@ -136,6 +137,35 @@ async fn run() -> Result<bool, BoxError> {
         declined.len()
     );
 
+    // An order whose `orders/create` does not come (held back by the fake, as in an outage past
+    // Shopify's retries): the orders backfill finds it and starts its payment; the webhook,
+    // delivered late, finds the same job.
+    stack.shopify.fake.webhooks().reorder_next(1);
+    let body = stack.shopify.fake.create_order(
+        NewOrder::simple("buyer-missed@example.com", dec("58.20")?)
+            .note_attribute(ATTR_VAULT_CUSTOMER, "demo-grace"),
+    );
+    let missed = (
+        body.get("id")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or("order without id")?,
+        body.get("order_number")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or("order without number")?,
+    );
+    approved.push(missed);
+    let backfilled = stack
+        .shopify_order_poller()
+        .poll_once()
+        .await
+        .map_err(|e| e.to_string())?;
+    stack.shopify.fake.webhooks().flush_held();
+    let settled = stack.settle(Duration::from_secs(60)).await? && settled;
+    println!(
+        "Shopify orders polled: {} to charge, {} without their webhook (settled: {settled})",
+        backfilled.found, backfilled.new
+    );
+
     // The nightly batch closes; then the merchant refunds two orders in Shopify.
     let batch = stack.paytrace.fake.settle_now();
     println!("PayTrace batch closed: {batch:?}");
@@ -206,18 +236,13 @@ async fn run() -> Result<bool, BoxError> {
         ..Default::default()
     };
     stripe.refunds().create(&refund).await?;
-    let shipped = Shipped {
-        order_id: magento_orders[1],
-        carrier: "ups".to_owned(),
-        tracking_number: "1Z999AA10123456784".to_owned(),
-    };
+    // The warehouse got each paid order's fulfilment request; its signed shipment notice comes
+    // back through the intake and becomes the Magento shipment with its track.
     stack
-        .store
-        .enqueue(
-            stack.magento_stripe.shipped_job(&shipped)?,
-            flows::now_millis(),
-        )
-        .await?;
+        .warehouse
+        .fake
+        .ship(&magento_orders[1].to_string(), "1Z999AA10123456784", "ups")
+        .ok_or("the warehouse has no fulfilment request of the second Magento order")?;
     let settled = stack.settle(Duration::from_secs(60)).await? && settled;
 
     // What happened, checked against every system.
@@ -287,6 +312,13 @@ async fn run() -> Result<bool, BoxError> {
         stack.faults.fired(throttled) == 2,
         "the 429 fault did not fire twice",
     );
+    check.expect(
+        backfilled.new == 1,
+        format!(
+            "the orders backfill started {} orders, expected the 1 whose webhook was held back",
+            backfilled.new
+        ),
+    );
 
     for (i, id) in magento_orders.iter().enumerate() {
         let order = stack
@@ -326,6 +358,20 @@ async fn run() -> Result<bool, BoxError> {
                 invoices == 1,
                 format!(
                     "Magento order {}: {invoices} invoices, expected 1",
+                    order.increment_id
+                ),
+            );
+            let requests = stack
+                .warehouse
+                .fake
+                .received()
+                .iter()
+                .filter(|r| r.body["order"]["id"].as_str() == Some(id.to_string().as_str()))
+                .count();
+            check.expect(
+                requests == 1,
+                format!(
+                    "Magento order {}: {requests} fulfilment requests, expected 1",
                     order.increment_id
                 ),
             );

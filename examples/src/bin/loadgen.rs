@@ -216,6 +216,8 @@ impl Runtimes {
                 .env("PAYTRACE_TIMEOUT_MS", "2000")
                 .env("PAYOPS_PROCESSING_WINDOW_MS", "500")
                 .env("PAYOPS_CONCURRENCY", concurrency.to_string())
+                // The orders backfill's perpetual job would keep the queue from ever draining.
+                .env("PAYOPS_ORDERS_POLL_SECS", "0")
                 .env("PAYOPS_STORE", &store)
                 .env("PAYOPS_LEDGER", &ledger)
                 .env("PAYOPS_LISTEN", format!("127.0.0.1:{port}"))

@@ -9,10 +9,19 @@
 //! - `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET` (the endpoint's `whsec_...`), `STRIPE_ACCOUNT`
 //!   (your account id, used in ERP references); point a Stripe webhook endpoint with
 //!   `charge.succeeded` and `charge.refunded` at `https://<your host>/webhooks/stripe`.
+//! - Adobe Commerce only: `MAGENTO_WEBHOOK_PUBLIC_KEY`, the path of the webhook public key (PEM)
+//!   shown in the Admin (Stores > Configuration > Adobe Services > Webhooks), or several paths
+//!   separated by commas while a key pair is replaced. With it, `POST /webhooks/magento` takes
+//!   Commerce's signed webhooks, and a hook on `observer.sales_order_place_after` pointed there
+//!   starts an order's payment at once (the poll stays the safety net). Without it (Magento
+//!   Open Source, which sends no webhooks) there is no such route and the poll finds the orders.
 //! - `PAYOPS_STORE` (a SQLite file or a `postgres://` URL), `PAYOPS_PG_POOL`, `PAYOPS_LEDGER`,
 //!   `PAYOPS_LISTEN` as for `shopify_paytrace`, and
-//!   `PAYOPS_POLL_SECS` (Magento poll interval, default 30). Leases name the process holding
-//!   them: `magento-stripe/<pid>`.
+//!   `PAYOPS_POLL_SECS` (Magento poll interval, default 30), `PAYOPS_EVENTS_POLL_SECS` (the
+//!   Stripe events backfill's interval, default 300) and `PAYOPS_EVENTS_LOOKBACK_HOURS` (how far
+//!   back its first poll reads, default 72, at most Stripe's 30 days). Both pollers run as jobs
+//!   of the worker, once across every process sharing the store. Leases name the process
+//!   holding them: `magento-stripe/<pid>`.
 //!
 //! Orders must carry the Stripe PaymentMethod in their payment's additional information (see
 //! `flows::workflows::magento_stripe`). Stop with Ctrl-C: in-flight jobs finish first.
@@ -23,9 +32,10 @@ use std::time::Duration;
 use examples::{
     BoxError, env_or, env_parse, env_secret, env_var, open_ledger, open_store, serve_until_stopped,
 };
-use flows::intake::{Intake, StripeWebhooks};
+use flows::backfill::Backfill;
+use flows::intake::{AdobeCommerceWebhooks, Intake, StripeWebhooks};
 use flows::workflows::magento_stripe::{Config, MagentoStripe};
-use flows::{Worker, WorkerConfig};
+use flows::{Worker, WorkerConfig, now_millis};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -58,6 +68,9 @@ async fn run() -> Result<(), BoxError> {
     )
     .await?;
     let poll_every = Duration::from_secs(env_parse("PAYOPS_POLL_SECS", 30)?);
+    let events_every = Duration::from_secs(env_parse("PAYOPS_EVENTS_POLL_SECS", 300)?);
+    let events_lookback =
+        Duration::from_secs(3600 * env_parse("PAYOPS_EVENTS_LOOKBACK_HOURS", 72)?);
 
     let workflows = MagentoStripe::new(
         magento,
@@ -70,13 +83,28 @@ async fn run() -> Result<(), BoxError> {
             env_secret("STRIPE_WEBHOOK_SECRET")?,
         )))
         .routes(workflows.routes());
+    let intake = match adobe_commerce_verifier()? {
+        Some(verifier) => intake.source(AdobeCommerceWebhooks::new(verifier)),
+        None => intake,
+    };
     let router = intake.router();
-    let worker = Worker::new(Arc::clone(&store), worker_config).flow(intake.redeliver());
+    // The backfills run as jobs on the worker's schedule; enqueuing them at every start is a
+    // no-op while they exist (several processes share them).
+    let orders = workflows.order_backfill(Arc::clone(&store), poll_every);
+    let events = Backfill::new(
+        workflows
+            .stripe_events(Arc::clone(&store), &intake)
+            .lookback(events_lookback),
+        events_every,
+    );
+    store.enqueue(orders.job(), now_millis()).await?;
+    store.enqueue(events.job(), now_millis()).await?;
+    let worker = Worker::new(Arc::clone(&store), worker_config)
+        .flow(intake.redeliver())
+        .flow(orders)
+        .flow(events);
     let worker = workflows.register(worker);
     let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let poller = workflows.poller(store);
-    let poll_shutdown = shutdown.clone();
-    tokio::spawn(async move { poller.run(poll_every, poll_shutdown).await });
     serve_until_stopped(
         &env_or("PAYOPS_LISTEN", "127.0.0.1:8080"),
         router,
@@ -84,4 +112,22 @@ async fn run() -> Result<(), BoxError> {
         stop,
     )
     .await
+}
+
+/// The verifier of Adobe Commerce webhooks from the PEM files `MAGENTO_WEBHOOK_PUBLIC_KEY` names;
+/// `None` when it is unset or empty (Magento Open Source). The errors name the variable and the
+/// file.
+fn adobe_commerce_verifier() -> Result<Option<magento::WebhookVerifier>, BoxError> {
+    const VAR: &str = "MAGENTO_WEBHOOK_PUBLIC_KEY";
+    let paths = env_or(VAR, "");
+    let mut verifier: Option<magento::WebhookVerifier> = None;
+    for path in paths.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let pem = std::fs::read_to_string(path).map_err(|e| format!("{VAR}: {path}: {e}"))?;
+        let read = match verifier {
+            None => magento::WebhookVerifier::from_public_key_pem(&pem),
+            Some(verifier) => verifier.with_public_key_pem(&pem),
+        };
+        verifier = Some(read.map_err(|e| format!("{VAR}: {path}: {e}"))?);
+    }
+    Ok(verifier)
 }

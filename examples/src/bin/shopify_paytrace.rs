@@ -16,6 +16,14 @@
 //! - `PAYOPS_PAYMENT` (`sale`, the default: charge when the order is created; or `authorize`:
 //!   authorize then, capture on the first fulfillment, for which also subscribe
 //!   `fulfillments/create`).
+//! - `PAYOPS_ORDERS_POLL_SECS` (default 60): how often the orders backfill asks Shopify for the
+//!   orders updated since its checkpoint, to start those whose `orders/create` never came (an
+//!   outage longer than Shopify's retries, a subscription Shopify removed); a webhook and a poll
+//!   of one order are one job, one charge. `0` turns the backfill off (its job, a perpetual one
+//!   that is always queued, is then neither enqueued nor run). `PAYOPS_ORDERS_LOOKBACK_HOURS`
+//!   (default 48): how far back its first poll reads, before it has a checkpoint (see
+//!   `flows::workflows::shopify_paytrace::ShopifyOrderPoller`). The app needs the `read_orders`
+//!   scope (orders older than 60 days also need `read_all_orders`).
 //! - `PAYOPS_PROCESSING_WINDOW_MS`: how long PayTrace may take to process a request it received
 //!   (default 120000; see `SaleRecovery`): a sale whose answer was lost is sent again no sooner
 //!   than the client's timeout plus this window after it was sent.
@@ -37,6 +45,7 @@ use std::time::Duration;
 use examples::{
     BoxError, env_or, env_parse, env_secret, env_var, open_ledger, open_store, serve_until_stopped,
 };
+use flows::backfill::Backfill;
 use flows::intake::{Intake, ShopifyWebhooks};
 use flows::workflows::shopify_paytrace::{Config, PaymentMode, SaleRecovery, ShopifyPaytrace};
 use flows::{Worker, WorkerConfig};
@@ -105,11 +114,34 @@ async fn run() -> Result<(), BoxError> {
             env_secret("SHOPIFY_WEBHOOK_SECRET")?,
         )))
         .routes(workflows.routes());
+    // Orders whose `orders/create` never came, found by polling Shopify from a checkpoint: one
+    // job on the worker's schedule, shared by every process (enqueuing it again is a no-op).
+    let poll_every: u64 = env_parse("PAYOPS_ORDERS_POLL_SECS", 60)?;
+    let lookback_hours: u64 = env_parse("PAYOPS_ORDERS_LOOKBACK_HOURS", 48)?;
+    let lookback = lookback_hours
+        .checked_mul(3600)
+        .map(Duration::from_secs)
+        .ok_or("PAYOPS_ORDERS_LOOKBACK_HOURS: more hours than fit in a duration")?;
+    let orders = (poll_every > 0).then(|| {
+        Backfill::new(
+            workflows
+                .order_poller(Arc::clone(&store))
+                .lookback(lookback),
+            Duration::from_secs(poll_every),
+        )
+    });
+    if let Some(orders) = &orders {
+        store.enqueue(orders.job(), flows::now_millis()).await?;
+    }
     // With several processes on one database, the lease owner says which one holds a job.
     let worker_config = WorkerConfig::new(format!("shopify-paytrace/{}", std::process::id()))
         .concurrency(concurrency)
         .lease(millis("PAYOPS_LEASE_MS", 60_000)?);
     let worker = workflows.register(Worker::new(store, worker_config).flow(intake.redeliver()));
+    let worker = match orders {
+        Some(orders) => worker.flow(orders),
+        None => worker,
+    };
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     serve_until_stopped(
         &env_or("PAYOPS_LISTEN", "127.0.0.1:8080"),

@@ -248,6 +248,9 @@ impl RuntimeConfig {
                 self.processing_window_ms.to_string(),
             )
             .env("PAYOPS_LEASE_MS", self.lease_ms.to_string())
+            // The orders backfill is a perpetual job, always queued: the checks here count
+            // queued jobs to know the runtimes are idle.
+            .env("PAYOPS_ORDERS_POLL_SECS", "0")
             .env("PAYOPS_STORE", &self.store)
             .env("PAYOPS_LEDGER", &self.ledger)
             .env("PAYOPS_LISTEN", &self.listen)

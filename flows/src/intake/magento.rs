@@ -4,6 +4,12 @@
 //! Commerce waits for the answer (the webhooks are synchronous), so the route answers
 //! `{"op":"success"}` as soon as the event is stored and does the work from the store.
 //!
+//! What acts on an event is its topic's route: the Magento + Stripe workflows route the
+//! order-placed webhook (`observer.sales_order_place_after`, or `sales_order_place_after` as
+//! `eventName` may say) to the order's payment (`flows::workflows::magento_stripe`, section
+//! *Adobe Commerce webhooks*). Events without a route, the customer events among them until
+//! customer sync is built, are stored and acknowledged only.
+//!
 //! Magento Open Source sends no webhooks; its orders come in through backfill.
 
 use axum::http::HeaderMap;

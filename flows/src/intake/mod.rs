@@ -57,10 +57,10 @@ pub use source::{Envelope, Refusal, WebhookSource, body_id};
 #[cfg(feature = "stripe")]
 pub use stripe::{REMOVED_SECRET, StripeWebhooks};
 
-use crate::StepError;
 use crate::store::{Accepted, JobPlan, NewEvent, NewJob, Store};
 use crate::worker::{IntoStore, now_millis};
 use crate::workflow::{Entity, EntityKey, EventRef, Flow, JobKind, StepCtx};
+use crate::{FlowError, StepError};
 
 /// A delivery as a [`Route`] sees it: verified, about to be stored.
 #[derive(Debug, Clone, Copy)]
@@ -259,6 +259,41 @@ impl Intake {
             .layer(DefaultBodyLimit::max(self.inner.max_body))
     }
 
+    /// Stores an event that a poller found ([`crate::backfill`]) as if its webhook had arrived:
+    /// through `provider`'s source (its redaction and envelope; the body is the provider's own
+    /// answer, so there is no signature to check) and the same routes, into the same inbox. An
+    /// event whose webhook came first (or comes later) is the same event: [`Accepted::Duplicate`].
+    /// An intake without `provider`'s source is a permanent error saying so.
+    pub async fn ingest(&self, provider: System, body: &[u8]) -> Result<Accepted, StepError> {
+        let source = self
+            .inner
+            .sources
+            .iter()
+            .find(|s| s.system() == provider)
+            .ok_or_else(|| {
+                StepError::permanent(format!(
+                    "the intake has no {provider} source to store polled events through"
+                ))
+            })?;
+        Ok(self
+            .inner
+            .store_delivery(&**source, &HeaderMap::new(), body)
+            .await?)
+    }
+
+    /// The topics of `provider` that a route handles (what a poller of its events asks for).
+    pub fn topics(&self, provider: System) -> Vec<String> {
+        let mut topics: Vec<String> = self
+            .inner
+            .routes
+            .keys()
+            .filter(|(system, _)| *system == provider)
+            .map(|(_, topic)| topic.clone())
+            .collect();
+        topics.sort();
+        topics
+    }
+
     /// The flow that routes a stored event again: the job of dead letters of events that could
     /// not be read or routed. Register it on the worker so that replaying such a dead letter
     /// (after an upgrade that reads the event) gives the event its job.
@@ -288,51 +323,63 @@ async fn receive(
         tracing::warn!(provider = %system, %reason, %status, "webhook refused");
         return status.into_response();
     }
-    // Everything from here on sees only what may be stored.
-    let body = &*source.redact(body);
-    let (envelope, unreadable) = match source.envelope(headers, body) {
-        Ok(envelope) => (envelope, None),
-        Err(reason) => (Envelope::new(body_id(body), ""), Some(reason)),
-    };
-    let delivery = Delivery {
-        provider: system,
-        event_id: &envelope.event_id,
-        topic: &envelope.topic,
-        account: envelope.account.as_deref(),
-        body,
-    };
-    let plan = match unreadable {
-        Some(reason) => Some(dead_letter(
-            &delivery,
-            format!("signed {system} delivery cannot be read: {reason}"),
-        )),
-        None => inner.plan(&delivery),
-    };
-    let event = NewEvent {
-        provider: system,
-        event_id: envelope.event_id.clone(),
-        topic: envelope.topic.clone(),
-        payload: body.to_vec(),
-    };
-    let event_id = envelope.event_id;
-    match inner.store.accept_event(event, plan, now_millis()).await {
+    match inner.store_delivery(source, headers, body).await {
         Ok(Accepted::New { .. }) => source.accepted(),
-        Ok(Accepted::Duplicate) => {
-            tracing::info!(provider = %system, event_id, "duplicate delivery acknowledged");
-            source.accepted()
-        }
+        Ok(Accepted::Duplicate) => source.accepted(),
         Err(err) if err.is_storage_failure() => {
-            tracing::error!(provider = %system, event_id, error = %err, "store does not accept writes; the provider will retry");
+            tracing::error!(provider = %system, error = %err, "store does not accept writes; the provider will retry");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
         Err(err) => {
-            tracing::error!(provider = %system, event_id, error = %err, "webhook not stored; the provider will retry");
+            tracing::error!(provider = %system, error = %err, "webhook not stored; the provider will retry");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
 }
 
 impl Inner {
+    /// Stores a verified delivery with its job: what the webhook route and
+    /// [`Intake::ingest`] share.
+    async fn store_delivery(
+        &self,
+        source: &dyn WebhookSource,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Accepted, FlowError> {
+        let system = source.system();
+        // Everything from here on sees only what may be stored.
+        let body = &*source.redact(body);
+        let (envelope, unreadable) = match source.envelope(headers, body) {
+            Ok(envelope) => (envelope, None),
+            Err(reason) => (Envelope::new(body_id(body), ""), Some(reason)),
+        };
+        let delivery = Delivery {
+            provider: system,
+            event_id: &envelope.event_id,
+            topic: &envelope.topic,
+            account: envelope.account.as_deref(),
+            body,
+        };
+        let plan = match unreadable {
+            Some(reason) => Some(dead_letter(
+                &delivery,
+                format!("signed {system} delivery cannot be read: {reason}"),
+            )),
+            None => self.plan(&delivery),
+        };
+        let event = NewEvent {
+            provider: system,
+            event_id: envelope.event_id.clone(),
+            topic: envelope.topic.clone(),
+            payload: body.to_vec(),
+        };
+        let accepted = self.store.accept_event(event, plan, now_millis()).await?;
+        if accepted == Accepted::Duplicate {
+            tracing::info!(provider = %system, event_id = envelope.event_id, "duplicate delivery acknowledged");
+        }
+        Ok(accepted)
+    }
+
     /// The job a readable delivery gets: its route's, a dead letter when the route cannot read
     /// it, none for a topic nobody handles.
     fn plan(&self, delivery: &Delivery<'_>) -> Option<JobPlan> {

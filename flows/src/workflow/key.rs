@@ -58,6 +58,8 @@ pub enum Entity {
     Dispute,
     /// A payout or settlement batch.
     Payout,
+    /// A backfill poller (what it polls, such as `events`).
+    Backfill,
 }
 
 impl Entity {
@@ -72,6 +74,7 @@ impl Entity {
             Self::Customer => "customer",
             Self::Dispute => "dispute",
             Self::Payout => "payout",
+            Self::Backfill => "backfill",
         }
     }
 }

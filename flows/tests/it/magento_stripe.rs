@@ -2057,25 +2057,29 @@ async fn a_payment_authenticated_at_the_deadline_is_not_canceled() {
 // ---------------------------------------------------------------------------------------------
 // 3-D Secure end to end through the sandbox's Magento and Stripe fakes.
 
-mod through_the_sandbox {
+pub(crate) mod through_the_sandbox {
     use super::*;
     use sandbox::magento::{MagentoFake, NewOrder};
     use sandbox::stripe::StripeFake;
     use sandbox::{Faults, Running};
 
-    struct Sandboxed {
-        magento: Running<MagentoFake>,
-        stripe: Running<StripeFake>,
-        ledger: Arc<erp::LocalLedger>,
-        store: Arc<SqliteStore>,
-        flows: MagentoStripe,
-        worker: Worker,
+    pub(crate) struct Sandboxed {
+        pub(crate) magento: Running<MagentoFake>,
+        pub(crate) stripe: Running<StripeFake>,
+        pub(crate) ledger: Arc<erp::LocalLedger>,
+        pub(crate) store: Arc<SqliteStore>,
+        pub(crate) flows: MagentoStripe,
+        pub(crate) worker: Worker,
+        /// The fakes' faults.
+        pub(crate) faults: Faults,
+        /// The intake of this pair's Stripe routes, signed with the fake's webhook secret.
+        pub(crate) intake: flows::intake::Intake,
         /// Stripe events already delivered.
         seen: Mutex<usize>,
     }
 
     impl Sandboxed {
-        async fn start() -> Self {
+        pub(crate) async fn start() -> Self {
             let faults = Faults::default();
             let magento = Running::start(MagentoFake::new(), &faults).await.unwrap();
             let stripe = Running::start(StripeFake::new(), &faults).await.unwrap();
@@ -2110,6 +2114,13 @@ mod through_the_sandbox {
                 Arc::clone(&store),
                 WorkerConfig::new("w1").poll_interval(Duration::from_millis(5)),
             ));
+            let intake = flows::intake::Intake::new(Arc::clone(&store))
+                .source(flows::intake::StripeWebhooks::new(
+                    stripe_client::webhook::Webhook::new(secrecy::SecretString::from(
+                        stripe.fake.webhook_secret().to_owned(),
+                    )),
+                ))
+                .routes(flows.routes());
             Self {
                 magento,
                 stripe,
@@ -2117,12 +2128,14 @@ mod through_the_sandbox {
                 store,
                 flows,
                 worker,
+                faults,
+                intake,
                 seen: Mutex::new(0),
             }
         }
 
         /// A `pending_payment` order of 3 × 50.00 + 5.00 USD paid with `payment_method`.
-        fn order(&self, payment_method: &str) -> i64 {
+        pub(crate) fn order(&self, payment_method: &str) -> i64 {
             let mut order = NewOrder::new("jane@example.com").item("TEE-1", 3, 50.into());
             order.payment_method = "stripe_payments".into();
             order.payment_info = vec![("stripe_payment_method".into(), payment_method.into())];
@@ -2130,12 +2143,12 @@ mod through_the_sandbox {
             self.magento.fake.create_order(order)
         }
 
-        async fn drain(&self) -> Vec<Outcome> {
+        pub(crate) async fn drain(&self) -> Vec<Outcome> {
             super::drain(&self.worker).await
         }
 
         /// Stores the fake's new events that have a route, as the intake does.
-        async fn deliver_events(&self) {
+        pub(crate) async fn deliver_events(&self) {
             let events = self.stripe.fake.events();
             let start = std::mem::replace(&mut *self.seen.lock().unwrap(), events.len());
             let routes = self.flows.routes();
@@ -2171,7 +2184,7 @@ mod through_the_sandbox {
         }
 
         /// Runs order `id`'s payment, then what Stripe's events start, until nothing is left.
-        async fn pay(&self, id: i64) -> Vec<Outcome> {
+        pub(crate) async fn pay(&self, id: i64) -> Vec<Outcome> {
             self.store
                 .enqueue(
                     job(&self.flows.order_payment(), &MagentoOrder { entity_id: id }).unwrap(),
@@ -2189,7 +2202,7 @@ mod through_the_sandbox {
             outcomes
         }
 
-        fn order_json(&self, id: i64) -> Value {
+        pub(crate) fn order_json(&self, id: i64) -> Value {
             self.magento.fake.order_json(id).unwrap()
         }
 

@@ -1,10 +1,15 @@
 //! Integration tests of the runtime (the SQLite store, the worker, the intake) and the workflows.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod backfill;
+#[cfg(all(feature = "magento", feature = "stripe"))]
+mod fulfilment;
 #[cfg(all(feature = "shopify", feature = "stripe"))]
 mod intake;
 #[cfg(all(feature = "magento", feature = "stripe"))]
 mod magento_stripe;
+#[cfg(all(feature = "magento", feature = "stripe"))]
+mod magento_webhooks;
 #[cfg(feature = "postgres")]
 mod pg_batches;
 #[cfg(feature = "postgres")]

@@ -33,6 +33,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep};
 
+mod backfill;
+
 /// The PayTrace merchant account named in ERP payment references.
 const ACCOUNT: &str = "sandbox-merchant";
 /// A PayTrace test card (documented), stored in every seeded vault customer.

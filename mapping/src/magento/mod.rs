@@ -156,5 +156,6 @@ fn system_name(system: crate::System) -> &'static str {
         crate::System::Paytrace => "PayTrace",
         crate::System::Stripe => "Stripe",
         crate::System::Erp => "ERP",
+        crate::System::Warehouse => "Warehouse",
     }
 }

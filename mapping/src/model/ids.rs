@@ -21,6 +21,9 @@ pub enum System {
     Stripe,
     /// The ERP (the embedded ledger or Odoo).
     Erp,
+    /// The warehouse (WMS) that fulfils orders: it takes fulfilment requests and sends shipment
+    /// notices.
+    Warehouse,
 }
 
 impl System {
@@ -32,16 +35,18 @@ impl System {
             Self::Paytrace => "paytrace",
             Self::Stripe => "stripe",
             Self::Erp => "erp",
+            Self::Warehouse => "warehouse",
         }
     }
 
     /// Every system.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Shopify,
         Self::Magento,
         Self::Paytrace,
         Self::Stripe,
         Self::Erp,
+        Self::Warehouse,
     ];
 
     /// The system whose [`System::as_str`] is `name`.

@@ -189,6 +189,7 @@ fn gateway_name(system: System) -> &'static str {
         System::Shopify => "Shopify",
         System::Magento => "Magento",
         System::Erp => "ERP",
+        System::Warehouse => "Warehouse",
     }
 }
 

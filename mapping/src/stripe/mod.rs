@@ -63,14 +63,14 @@ pub const META_STORE: &str = "store";
 
 /// Metadata key under which a customer's id in `system` is kept on the Stripe customer, so the
 /// customer sync can go both ways (`magento_customer_id`, `erp_customer_id`). `None` for Stripe
-/// itself, whose id is the customer's own.
+/// itself, whose id is the customer's own, and for the warehouse, which has no customers.
 pub const fn customer_id_key(system: System) -> Option<&'static str> {
     match system {
         System::Shopify => Some("shopify_customer_id"),
         System::Magento => Some("magento_customer_id"),
         System::Paytrace => Some("paytrace_customer_id"),
         System::Erp => Some("erp_customer_id"),
-        System::Stripe => None,
+        System::Stripe | System::Warehouse => None,
     }
 }
 

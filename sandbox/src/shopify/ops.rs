@@ -80,6 +80,7 @@ pub(crate) fn operation_name(operation_name: Option<&str>, query: &str) -> Optio
 pub(crate) fn requested_cost(op: &str, vars: &Value) -> u32 {
     match op {
         "getOrder" => 120,
+        "getOrderAsRest" => 600,
         "ordersUpdatedSince" => {
             let first = vars
                 .get("first")
@@ -329,6 +330,7 @@ fn refund_json(r: &Refund, o: &Order) -> Value {
 pub(crate) fn run(st: &mut State, op: &str, vars: &Value, query: &str, api_version: &str) -> Exec {
     let result = match op {
         "getOrder" => get_order(st, vars),
+        "getOrderAsRest" => get_order_as_rest(st, vars),
         "ordersUpdatedSince" => orders_updated_since(st, vars),
         "orderMarkAsPaid" => mark_as_paid(st, vars),
         "orderCreateManualPayment" => manual_payment(st, vars),
@@ -359,6 +361,151 @@ fn get_order(st: &State, vars: &Value) -> VarResult<Exec> {
         Some(o) => {
             let actual = 10 + o.transactions.len().min(50) + o.metafields.len().min(50);
             Exec::data("order", order_json(o), u32::try_from(actual).unwrap_or(120))
+        }
+        None => Exec::data("order", Value::Null, 1),
+    })
+}
+
+/// Line items per page of `getOrderAsRest` (the client's `lineItems(first: 50)`).
+const LINE_ITEMS_PAGE: usize = 50;
+
+fn custom_attributes(o: &Order) -> Vec<Value> {
+    o.note_attributes
+        .iter()
+        .map(|(key, value)| json!({"key": key, "value": value}))
+        .collect()
+}
+
+/// A `MailingAddress` as the client's `address` fragment selects it (the fake keeps codes only:
+/// `province` and `country` are the codes, as in its REST bodies).
+fn mailing_address(a: &Address) -> Value {
+    let name = match (&a.first_name, &a.last_name) {
+        (Some(f), Some(l)) => Some(format!("{f} {l}")),
+        (Some(n), None) | (None, Some(n)) => Some(n.clone()),
+        (None, None) => None,
+    };
+    json!({
+        "firstName": a.first_name, "lastName": a.last_name, "name": name, "company": a.company,
+        "address1": a.address1, "address2": a.address2, "city": a.city,
+        "province": a.province_code, "provinceCode": a.province_code,
+        "country": a.country_code, "countryCodeV2": a.country_code, "zip": a.zip, "phone": a.phone,
+    })
+}
+
+fn line_item_as_rest(l: &LineItem, currency: &str) -> Value {
+    json!({
+        "id": gid("LineItem", l.id), "title": l.title, "name": l.title, "sku": l.sku,
+        "quantity": l.quantity, "currentQuantity": l.quantity.saturating_sub(l.refunded_quantity),
+        "variant": null, "product": null, "originalUnitPriceSet": bag(l.price, currency),
+        "discountAllocations": [], "taxLines": [],
+    })
+}
+
+fn line_cursor(index: usize) -> String {
+    BASE64.encode(json!({"line": index}).to_string())
+}
+
+fn parse_line_cursor(s: &str) -> Option<usize> {
+    let bytes = BASE64.decode(s).ok()?;
+    let v: Value = serde_json::from_slice(&bytes).ok()?;
+    usize::try_from(v.get("line")?.as_u64()?).ok()
+}
+
+/// The order as the client's `getOrderAsRest` selects it, with the line items from `first`.
+fn order_as_rest_json(o: &Order, customer: Option<&Customer>, first: usize) -> Value {
+    let cur = o.currency.as_str();
+    let zero = bag(Decimal::ZERO, cur);
+    let shipping: Vec<Value> = if o.shipping_price.is_zero() {
+        Vec::new()
+    } else {
+        vec![json!({
+            "title": "Standard", "code": "Standard", "source": "shopify",
+            "originalPriceSet": bag(o.shipping_price, cur),
+            "discountedPriceSet": bag(o.shipping_price, cur),
+        })]
+    };
+    let lines: Vec<Value> = o
+        .line_items
+        .iter()
+        .skip(first)
+        .take(LINE_ITEMS_PAGE)
+        .map(|l| line_item_as_rest(l, cur))
+        .collect();
+    let last = first + lines.len();
+    let has_next = last < o.line_items.len();
+    let customer = customer.map(|c| {
+        json!({
+            "id": gid("Customer", c.id), "legacyResourceId": c.id.to_string(),
+            "firstName": c.first_name, "lastName": c.last_name,
+            "email": c.email.as_ref().map(|e| json!({"emailAddress": e})),
+            "phone": c.phone.as_ref().map(|p| json!({"phoneNumber": p})),
+            "defaultAddress": c.addresses.first().map(mailing_address),
+        })
+    });
+    let mut order = json!({
+        "id": gid("Order", o.id), "legacyResourceId": o.id.to_string(), "name": o.name,
+        "email": o.email, "phone": o.phone,
+        "createdAt": gql_time(o.created_at_ms), "updatedAt": gql_time(o.updated_at_ms),
+        "processedAt": gql_time(o.created_at_ms), "cancelledAt": null, "closedAt": null,
+        "currencyCode": cur, "presentmentCurrencyCode": cur,
+        "displayFinancialStatus": o.financial_status().graphql(), "test": o.test,
+        "taxesIncluded": false, "dutiesIncluded": false, "note": o.note, "tags": o.tags,
+        "customAttributes": custom_attributes(o),
+    });
+    let money = json!({
+        "totalPriceSet": bag(o.total(), cur), "subtotalPriceSet": bag(o.subtotal(), cur),
+        "totalDiscountsSet": zero.clone(), "totalTaxSet": bag(o.total_tax, cur),
+        "totalShippingPriceSet": bag(o.shipping_price, cur), "totalTipReceivedSet": bag(o.tip, cur),
+        "totalOutstandingSet": bag(o.outstanding(), cur),
+        "currentTotalPriceSet": bag(o.current_total(), cur), "originalTotalDutiesSet": null,
+        "totalCashRoundingAdjustment": {"paymentSet": zero.clone(), "refundSet": zero},
+    });
+    let parts = json!({
+        "billingAddress": o.billing_address.as_ref().map(mailing_address),
+        "shippingAddress": o.shipping_address.as_ref().map(mailing_address),
+        "customer": customer,
+        "shippingLines": {"nodes": shipping, "pageInfo": {"hasNextPage": false, "endCursor": null}},
+        "lineItems": {"nodes": lines, "pageInfo": {
+            "hasNextPage": has_next,
+            "endCursor": (last > first).then(|| line_cursor(last - 1)),
+        }},
+    });
+    for part in [money, parts] {
+        if let (Some(order), Value::Object(part)) = (order.as_object_mut(), part) {
+            order.extend(part);
+        }
+    }
+    order
+}
+
+fn get_order_as_rest(st: &State, vars: &Value) -> VarResult<Exec> {
+    let id = gid_var("id", "ID!", required(vars, "id", "ID!")?, "Order")?;
+    let first = match field(vars, "lineItemsAfter") {
+        None => 0,
+        Some(v) => match v.as_str().and_then(parse_line_cursor) {
+            Some(index) => index + 1,
+            None => {
+                return Ok(Exec::errors(vec![gql_error(
+                    "Invalid cursor for current pagination sort.",
+                    "BAD_REQUEST",
+                )]));
+            }
+        },
+    };
+    Ok(match st.order(id) {
+        Some(o) => {
+            let customer = o.customer_id.and_then(|c| st.customer(c));
+            let lines = o
+                .line_items
+                .len()
+                .saturating_sub(first)
+                .min(LINE_ITEMS_PAGE);
+            let actual = 30 + 10 * lines;
+            Exec::data(
+                "order",
+                order_as_rest_json(o, customer, first),
+                u32::try_from(actual).unwrap_or(600),
+            )
         }
         None => Exec::data("order", Value::Null, 1),
     })
@@ -457,7 +604,9 @@ fn orders_updated_since(st: &State, vars: &Value) -> VarResult<Exec> {
             json!({
                 "id": gid("Order", o.id), "legacyResourceId": o.id.to_string(), "name": o.name,
                 "createdAt": gql_time(o.created_at_ms), "updatedAt": gql_time(o.updated_at_ms),
+                "cancelledAt": null,
                 "displayFinancialStatus": o.financial_status().graphql(), "totalPriceSet": bag(o.total(), &o.currency),
+                "customAttributes": custom_attributes(o),
             })
         })
         .collect();

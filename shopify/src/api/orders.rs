@@ -1,8 +1,9 @@
 use super::{bag_fragment, payload, required};
 use crate::graphql::{Operation, RetrySafety};
+use crate::models::order_rest::OrderAsRest;
 use crate::models::{
     DateTime, ManualPaymentInput, Order, OrderCaptureInput, OrderRef, OrderSummary,
-    OrderTransaction, PageInfo,
+    OrderTransaction, OrdersPage, rest,
 };
 use crate::{Client, Error, Gid};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
@@ -41,11 +42,43 @@ pub const ORDERS_UPDATED_SINCE: Operation<'static> = Operation {
     document: concat!(
         "query ordersUpdatedSince($first: Int!, $after: String, $query: String!) { ",
         "orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) { ",
-        "nodes { id legacyResourceId name createdAt updatedAt displayFinancialStatus totalPriceSet { ...bag } } ",
+        "nodes { id legacyResourceId name createdAt updatedAt cancelledAt displayFinancialStatus ",
+        "totalPriceSet { ...bag } customAttributes { key value } } ",
         "pageInfo { hasNextPage endCursor } } }",
         bag_fragment!()
     ),
     estimated_cost: 60,
+    retry: RetrySafety::Idempotent,
+};
+
+/// `order` with what its REST resource's money and parties need (see
+/// [`Orders::get_as_rest`]); `$lineItemsAfter` reads the following pages of line items.
+pub const GET_ORDER_AS_REST: Operation<'static> = Operation {
+    name: "getOrderAsRest",
+    document: concat!(
+        "query getOrderAsRest($id: ID!, $lineItemsAfter: String) { order(id: $id) { ",
+        "id legacyResourceId name email phone createdAt updatedAt processedAt cancelledAt closedAt ",
+        "currencyCode presentmentCurrencyCode displayFinancialStatus test taxesIncluded dutiesIncluded ",
+        "note tags customAttributes { key value } ",
+        "totalPriceSet { ...bag } subtotalPriceSet { ...bag } totalDiscountsSet { ...bag } ",
+        "totalTaxSet { ...bag } totalShippingPriceSet { ...bag } totalTipReceivedSet { ...bag } ",
+        "totalOutstandingSet { ...bag } currentTotalPriceSet { ...bag } originalTotalDutiesSet { ...bag } ",
+        "totalCashRoundingAdjustment { paymentSet { ...bag } refundSet { ...bag } } ",
+        "billingAddress { ...address } shippingAddress { ...address } ",
+        "customer { id legacyResourceId firstName lastName email: defaultEmailAddress { emailAddress } ",
+        "phone: defaultPhoneNumber { phoneNumber } defaultAddress { ...address } } ",
+        "shippingLines(first: 20) { nodes { title code source originalPriceSet { ...bag } ",
+        "discountedPriceSet { ...bag } } pageInfo { hasNextPage endCursor } } ",
+        "lineItems(first: 50, after: $lineItemsAfter) { nodes { id title name sku quantity currentQuantity ",
+        "variant { legacyResourceId } product { legacyResourceId } originalUnitPriceSet { ...bag } ",
+        "discountAllocations { allocatedAmountSet { ...bag } discountApplication { index } } ",
+        "taxLines { title rate priceSet { ...bag } } } pageInfo { hasNextPage endCursor } } ",
+        "} }",
+        bag_fragment!(),
+        "\nfragment address on MailingAddress { firstName lastName name company address1 address2 ",
+        "city province provinceCode country countryCodeV2 zip phone }"
+    ),
+    estimated_cost: 600,
     retry: RetrySafety::Idempotent,
 };
 
@@ -102,14 +135,12 @@ struct OrderData {
 
 #[derive(Deserialize)]
 struct OrdersData {
-    orders: OrdersConnection,
+    orders: OrdersPage,
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct OrdersConnection {
-    nodes: Vec<OrderSummary>,
-    page_info: PageInfo,
+struct OrderAsRestData {
+    order: Option<OrderAsRest>,
 }
 
 payload!(OrderPayload { order: Option<OrderRef> });
@@ -157,32 +188,144 @@ impl<'a> Orders<'a> {
         page_size: u32,
     ) -> BoxStream<'static, Result<OrderSummary, Error>> {
         let client = self.client.clone();
-        let query = format!("updated_at:>='{}'", search_time(since));
-        let first = page_size.clamp(1, 250);
         // State: None once the last page has been read.
         let pages = stream::try_unfold(Some(None::<String>), move |state| {
             let client = client.clone();
-            let query = query.clone();
             async move {
                 let Some(after) = state else {
                     return Ok(None);
                 };
-                let vars = json!({ "first": first, "after": after, "query": query });
-                let resp = client
-                    .execute::<_, OrdersData>(&ORDERS_UPDATED_SINCE, &vars)
+                let page = client
+                    .orders()
+                    .updated_since_page(since, after.as_deref(), page_size)
                     .await?;
-                let conn = resp.data.orders;
-                let next = match (conn.page_info.has_next_page, conn.page_info.end_cursor) {
+                let next = match (page.page_info.has_next_page, page.page_info.end_cursor) {
                     (true, Some(cursor)) => Some(Some(cursor)),
                     _ => None,
                 };
-                Ok(Some((conn.nodes, next)))
+                Ok(Some((page.orders, next)))
             }
         });
         pages
             .map_ok(|nodes| stream::iter(nodes.into_iter().map(Ok)))
             .try_flatten()
             .boxed()
+    }
+
+    /// One page of the orders updated at or after `since`, oldest update first
+    /// (`orders(first:, after:, query: "updated_at:>='…'", sortKey: UPDATED_AT)`):
+    /// `after` is the previous page's `endCursor` (`None` for the first page),
+    /// `first` is clamped to 1..=250. For a reader that keeps its place page by
+    /// page (a backfill that stores a checkpoint after each page).
+    ///
+    /// Shopify's search is whole seconds: an order updated during `since`'s
+    /// second is included. Its search index may lag a write by a little, so a
+    /// reader that resumes from a stored time should search a little before it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: shopify::Client) -> Result<(), shopify::Error> {
+    /// let since = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+    /// let mut after: Option<String> = None;
+    /// loop {
+    ///     let page = client.orders().updated_since_page(since, after.as_deref(), 50).await?;
+    ///     for order in &page.orders {
+    ///         println!("{} updated {}", order.name, order.updated_at);
+    ///     }
+    ///     match (page.page_info.has_next_page, page.page_info.end_cursor) {
+    ///         (true, Some(cursor)) => after = Some(cursor),
+    ///         _ => break,
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn updated_since_page(
+        &self,
+        since: DateTime,
+        after: Option<&str>,
+        first: u32,
+    ) -> Result<OrdersPage, Error> {
+        let query = format!("updated_at:>='{}'", search_time(since));
+        let vars = json!({ "first": first.clamp(1, 250), "after": after, "query": query });
+        let resp = self
+            .client
+            .execute::<_, OrdersData>(&ORDERS_UPDATED_SINCE, &vars)
+            .await?;
+        Ok(resp.data.orders)
+    }
+
+    /// The order as its REST resource, the body its `orders/*` webhooks carry,
+    /// read through GraphQL (`getOrderAsRest`, then again with
+    /// `$lineItemsAfter` for each further 50 line items). `Ok(None)` when no
+    /// such order exists.
+    ///
+    /// For a reader that must treat an order found by a query exactly as its
+    /// webhook (a backfill of missed `orders/create`). The fields rebuilt, and
+    /// their GraphQL sources, are listed in the table below; the others are
+    /// `null` or empty. An order with more than 20 shipping lines is an
+    /// [`Error::Decode`] naming `shippingLines`, never a short read.
+    ///
+    /// | REST field | GraphQL source |
+    /// |---|---|
+    /// | `id`, `admin_graphql_api_id`, `name`, `email`, `phone`, `note`, `test` | `legacyResourceId`, `id`, and the same names |
+    /// | `created_at`, `updated_at`, `processed_at`, `cancelled_at`, `closed_at` | the same names in camel case |
+    /// | `currency`, `presentment_currency` | `currencyCode`, `presentmentCurrencyCode` |
+    /// | `financial_status` | `displayFinancialStatus`, lower case |
+    /// | `taxes_included`, `duties_included`, `tags` (joined with `", "`) | the same names |
+    /// | `note_attributes` | `customAttributes` (`key` is `name`) |
+    /// | `total_price`, `subtotal_price`, `total_discounts`, `total_tax`, `total_tip_received`, `total_outstanding`, `current_total_price` (and their `_set`s) | the `...Set` of the same name (the plain field is the shop money) |
+    /// | `total_shipping_price_set`, `original_total_duties_set` | the same names |
+    /// | `total_cash_rounding_payment_adjustment_set`, `..._refund_adjustment_set` | `totalCashRoundingAdjustment.paymentSet`, `.refundSet` |
+    /// | `billing_address`, `shipping_address`, `customer` | the same names (`country_code` is `countryCodeV2`) |
+    /// | `line_items` | `lineItems`: `price` is `originalUnitPriceSet`, `id` the GID's number, `variant_id`/`product_id` the `legacyResourceId`s, `discount_allocations`, `tax_lines` |
+    /// | `shipping_lines` | `shippingLines`: `price` is `originalPriceSet` |
+    ///
+    /// ```no_run
+    /// # async fn run(client: shopify::Client) -> Result<(), shopify::Error> {
+    /// let id = shopify::Gid::new("Order", 450789469);
+    /// if let Some(order) = client.orders().get_as_rest(&id).await? {
+    ///     let body = serde_json::to_vec(&order).expect("a REST order serializes");
+    ///     println!("{} bytes, as `orders/create` would carry them", body.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_as_rest(&self, id: &Gid) -> Result<Option<rest::Order>, Error> {
+        let resp = self
+            .client
+            .execute::<_, OrderAsRestData>(
+                &GET_ORDER_AS_REST,
+                &json!({ "id": id, "lineItemsAfter": null }),
+            )
+            .await?;
+        let Some(mut order) = resp.data.order else {
+            return Ok(None);
+        };
+        let mut more = Vec::new();
+        let mut page_info = order.line_items.page_info.clone();
+        while page_info.has_next_page {
+            let Some(after) = page_info.end_cursor.take() else {
+                return Err(Error::Decode {
+                    path: "data.order.lineItems.pageInfo.endCursor".to_owned(),
+                    source: <serde_json::Error as serde::de::Error>::custom(
+                        "hasNextPage without an endCursor",
+                    ),
+                });
+            };
+            let next = self
+                .client
+                .execute::<_, OrderAsRestData>(
+                    &GET_ORDER_AS_REST,
+                    &json!({ "id": id, "lineItemsAfter": after }),
+                )
+                .await?;
+            // An order deleted between two pages is gone: none.
+            let Some(page) = next.data.order else {
+                return Ok(None);
+            };
+            page_info = page.line_items.page_info;
+            more.extend(page.line_items.nodes);
+        }
+        order.line_items.page_info = page_info;
+        order.into_rest(more).map(Some)
     }
 
     /// `orderMarkAsPaid`: records the outstanding balance as paid (a sale, or

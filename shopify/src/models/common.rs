@@ -48,3 +48,15 @@ pub struct PageInfo {
     #[serde(default)]
     pub end_cursor: Option<String>,
 }
+
+/// `Attribute`: a key and its value, as an order's `customAttributes` (the REST
+/// `note_attributes`) hold what a checkout passed along.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Attribute {
+    /// The key (the REST `name`).
+    pub key: String,
+    /// The value, when there is one.
+    #[serde(default)]
+    pub value: Option<String>,
+}

@@ -7,12 +7,13 @@ mod customer;
 mod fulfillment;
 mod metafield;
 mod order;
+pub(crate) mod order_rest;
 mod refund;
 pub mod rest;
 mod risk;
 mod transaction;
 
-pub use common::{MoneyBag, MoneyV2, PageInfo};
+pub use common::{Attribute, MoneyBag, MoneyV2, PageInfo};
 pub use customer::{
     Customer, CustomerAddressInput, CustomerInput, CustomerSetIdentifier, CustomerSetInput,
 };
@@ -23,7 +24,7 @@ pub use fulfillment::{
 pub use metafield::{CompareDigest, Metafield, MetafieldsSetInput};
 pub use order::{
     ManualPaymentInput, Order, OrderCaptureInput, OrderDisplayFinancialStatus, OrderRef,
-    OrderSummary,
+    OrderSummary, OrdersPage,
 };
 pub use refund::{
     Refund, RefundInput, RefundLineItemInput, RefundShippingInput, RestockType, TransactionInput,

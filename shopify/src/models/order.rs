@@ -1,4 +1,4 @@
-use super::{DateTime, Metafield, MoneyBag, MoneyV2, OrderRiskSummary, OrderTransaction};
+use super::{DateTime, Metafield, MoneyBag, MoneyV2, OrderRiskSummary, OrderTransaction, PageInfo};
 use crate::gid::Gid;
 use crate::serde_util::{decimal, string_enum, u64_string};
 use rust_decimal::Decimal;
@@ -99,7 +99,8 @@ pub struct Order {
     pub metafields: Vec<Metafield>,
 }
 
-/// An order as listed by [`crate::api::Orders::updated_since`].
+/// An order as listed by [`crate::api::Orders::updated_since`] and
+/// [`crate::api::Orders::updated_since_page`].
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -117,11 +118,30 @@ pub struct OrderSummary {
     /// Last update.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: DateTime,
+    /// Cancellation time (`null` unless cancelled).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub cancelled_at: Option<DateTime>,
     /// Financial status.
     #[serde(default)]
     pub display_financial_status: Option<OrderDisplayFinancialStatus>,
     /// Original total.
     pub total_price_set: MoneyBag,
+    /// Custom attributes (the REST `note_attributes`).
+    #[serde(default, deserialize_with = "crate::serde_util::null_default")]
+    pub custom_attributes: Vec<super::Attribute>,
+}
+
+/// One page of [`crate::api::Orders::updated_since_page`]: the orders, oldest update first,
+/// and where the next page starts.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct OrdersPage {
+    /// The orders of this page.
+    #[serde(rename = "nodes")]
+    pub orders: Vec<OrderSummary>,
+    /// `hasNextPage` and the `endCursor` to pass as the next page's `after`.
+    pub page_info: PageInfo,
 }
 
 /// The order returned by order mutations.

@@ -154,6 +154,194 @@ async fn updated_since_stops_at_the_first_error() {
     assert!(matches!(result, Err(Error::Api { status: 400, .. })));
 }
 
+/// A request whose `query` is exactly `document` (the operation's whole text, not only its name).
+struct Document(&'static str);
+
+impl wiremock::Match for Document {
+    fn matches(&self, request: &wiremock::Request) -> bool {
+        serde_json::from_slice::<serde_json::Value>(&request.body)
+            .is_ok_and(|body| body["query"] == self.0)
+    }
+}
+
+#[tokio::test]
+async fn updated_since_page_sends_the_updated_at_search_sorted_by_update() {
+    // The 2026-10 `orders` connection: `first`, `after`, the search `query`, `sortKey: UPDATED_AT`.
+    let document = shopify::api::ORDERS_UPDATED_SINCE.document;
+    assert!(
+        document
+            .contains("orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT)"),
+        "{document}"
+    );
+    assert!(
+        document.contains("pageInfo { hasNextPage endCursor }"),
+        "{document}"
+    );
+    let server = MockServer::start().await;
+    let query = "updated_at:>='2026-11-01T09:59:30Z'";
+    let mut first = summary(1);
+    first["customAttributes"] = json!([{"key": "paytrace_customer_id", "value": "vault-1"}]);
+    first["cancelledAt"] = json!(null);
+    gql(
+        "ordersUpdatedSince",
+        json!({"first": 250, "after": "c1", "query": query}),
+    )
+    .and(Document(document))
+    .respond_with(ok(json!({"orders": {"nodes": [first, summary(2)],
+            "pageInfo": {"hasNextPage": true, "endCursor": "c2"}}})))
+    .expect(1)
+    .mount(&server)
+    .await;
+    // Fractions of a second are cut (Shopify searches whole seconds); `first` is at most 250.
+    let since = time::macros::datetime!(2026-11-01 04:59:30.9 -05:00);
+    let page = client(&server)
+        .orders()
+        .updated_since_page(since, Some("c1"), 1000)
+        .await
+        .unwrap();
+    let ids: Vec<u64> = page.orders.iter().map(|o| o.legacy_resource_id).collect();
+    assert_eq!(ids, [1, 2]);
+    assert_eq!(
+        page.orders[0].custom_attributes[0].key,
+        "paytrace_customer_id"
+    );
+    assert_eq!(
+        page.orders[0].custom_attributes[0].value.as_deref(),
+        Some("vault-1")
+    );
+    assert!(page.orders[1].custom_attributes.is_empty());
+    assert_eq!(page.orders[0].cancelled_at, None);
+    assert!(page.page_info.has_next_page);
+    assert_eq!(page.page_info.end_cursor.as_deref(), Some("c2"));
+}
+
+#[tokio::test]
+async fn a_malformed_updated_at_is_a_decode_error_naming_it() {
+    let server = MockServer::start().await;
+    let mut bad = summary(2);
+    bad["updatedAt"] = json!("last tuesday");
+    crate::any_gql()
+        .respond_with(ok(json!({"orders": {"nodes": [summary(1), bad],
+            "pageInfo": {"hasNextPage": false, "endCursor": "c2"}}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .orders()
+        .updated_since_page(time::macros::datetime!(2026-11-01 00:00:00 UTC), None, 10)
+        .await
+        .unwrap_err();
+    let Error::Decode { path, .. } = &err else {
+        panic!("expected a decode error, got {err:?}");
+    };
+    assert_eq!(path, "data.orders.nodes[1].updatedAt");
+    assert!(!err.is_transient());
+}
+
+fn order_as_rest_json(lines: serde_json::Value, has_next: bool) -> serde_json::Value {
+    let mut order = json!({
+        "id": "gid://shopify/Order/450789469", "legacyResourceId": "450789469", "name": "#1001",
+        "email": "bob@example.com", "phone": null, "createdAt": "2026-11-01T10:00:00Z",
+        "updatedAt": "2026-11-02T10:00:00Z", "processedAt": "2026-11-01T10:00:00Z",
+        "cancelledAt": null, "closedAt": null, "currencyCode": "USD",
+        "presentmentCurrencyCode": "USD", "displayFinancialStatus": "PENDING", "test": false,
+        "taxesIncluded": false, "dutiesIncluded": false, "note": null, "tags": [],
+        "customAttributes": [{"key": "paytrace_customer_id", "value": "vault-1"}],
+        "totalPriceSet": money("30.00"), "subtotalPriceSet": money("30.00"),
+        "totalDiscountsSet": money("0.00"), "totalTaxSet": money("0.00"),
+        "totalShippingPriceSet": money("0.00"), "totalTipReceivedSet": money("0.00"),
+        "totalOutstandingSet": money("30.00"), "currentTotalPriceSet": money("30.00"),
+        "originalTotalDutiesSet": null,
+        "totalCashRoundingAdjustment": {"paymentSet": money("0.00"), "refundSet": money("0.00")},
+        "billingAddress": null, "shippingAddress": null, "customer": null
+    });
+    order["shippingLines"] =
+        json!({"nodes": [], "pageInfo": {"hasNextPage": false, "endCursor": null}});
+    order["lineItems"] = json!({"nodes": lines,
+        "pageInfo": {"hasNextPage": has_next, "endCursor": if has_next { json!("l1") } else { json!(null) }}});
+    order
+}
+
+fn line(id: u64, price: &str) -> serde_json::Value {
+    json!({"id": format!("gid://shopify/LineItem/{id}"), "title": "Item", "name": "Item",
+           "sku": null, "quantity": 1, "currentQuantity": 1, "variant": null, "product": null,
+           "originalUnitPriceSet": money(price), "discountAllocations": [], "taxLines": []})
+}
+
+#[tokio::test]
+async fn get_as_rest_reads_every_page_of_line_items_into_the_rest_order() {
+    let document = shopify::api::GET_ORDER_AS_REST.document;
+    assert!(
+        document.contains("lineItems(first: 50, after: $lineItemsAfter)"),
+        "{document}"
+    );
+    let server = MockServer::start().await;
+    let id = "gid://shopify/Order/450789469";
+    gql("getOrderAsRest", json!({"id": id, "lineItemsAfter": null}))
+        .and(Document(document))
+        .respond_with(ok(
+            json!({"order": order_as_rest_json(json!([line(1, "10.00")]), true)}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    gql("getOrderAsRest", json!({"id": id, "lineItemsAfter": "l1"}))
+        .and(Document(document))
+        .respond_with(ok(json!({"order": order_as_rest_json(
+            json!([line(2, "20.00")]),
+            false
+        )})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let order = client(&server)
+        .orders()
+        .get_as_rest(&Gid::new("Order", 450789469))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(order.id, 450789469);
+    let lines: Vec<(u64, String)> = order
+        .line_items
+        .iter()
+        .map(|l| (l.id, l.price.to_string()))
+        .collect();
+    assert_eq!(lines, [(1, "10.00".to_owned()), (2, "20.00".to_owned())]);
+    assert_eq!(order.note_attributes[0].name, "paytrace_customer_id");
+    assert_eq!(
+        order.financial_status,
+        Some(shopify::rest::FinancialStatus::Pending)
+    );
+}
+
+#[tokio::test]
+async fn get_as_rest_of_an_unknown_order_is_none_and_fails_like_any_query() {
+    let server = MockServer::start().await;
+    gql(
+        "getOrderAsRest",
+        json!({"id": "gid://shopify/Order/9", "lineItemsAfter": null}),
+    )
+    .respond_with(ok(json!({"order": null})))
+    .expect(1)
+    .mount(&server)
+    .await;
+    assert!(
+        client(&server)
+            .orders()
+            .get_as_rest(&Gid::new("Order", 9))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_failure_modes(
+        "getOrderAsRest",
+        json!({"id": "gid://shopify/Order/1", "lineItemsAfter": null}),
+        true,
+        |c| async move { c.orders().get_as_rest(&Gid::new("Order", 1)).await },
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn mark_as_paid() {
     let server = MockServer::start().await;

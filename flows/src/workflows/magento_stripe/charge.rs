@@ -10,12 +10,16 @@ use serde::{Deserialize, Serialize};
 use super::{ChargeEvent, Shared, canonical, check_charge, event_charge, stripe_event};
 use crate::StepError;
 use crate::booking::{OrderBooking, book_paid};
+use crate::fulfilment::{Fulfilment, FulfilmentLine, FulfilmentRequest, OrderRef, Requested};
 use crate::workflow::{EntityKey, Flow, JobKind, Step, StepCtx};
 
 /// The offline Magento invoice of the charge.
 const INVOICE: Step<InvoiceDone> = Step::new("magento/invoice", System::Magento);
 /// The order's history comment with the transaction id.
 const PAYMENT_COMMENT: Step<bool> = Step::new("magento/payment-comment", System::Magento);
+/// The order's fulfilment request, when a warehouse is configured: what the warehouse said, or
+/// `None` when the order has nothing to ship.
+const FULFILMENT: Step<Option<Requested>> = Step::new("fulfilment/request", System::Warehouse);
 
 /// What the invoice step did: the new invoice's id, or `None` when the order was already
 /// invoiced.
@@ -46,8 +50,11 @@ impl Flow for ChargeSucceeded {
 
     async fn run(&self, ctx: &StepCtx<'_>, input: ChargeEvent) -> Result<(), StepError> {
         let shared = &*self.0;
-        // A duplicate delivery, or a re-run after the flow completed: nothing to call.
-        if ctx.recorded(&crate::booking::PAYMENT)?.is_some() {
+        // A duplicate delivery, or a re-run after the flow completed: nothing to call. A run
+        // whose fulfilment request did not get through goes on: its other steps are on record.
+        if ctx.recorded(&crate::booking::PAYMENT)?.is_some()
+            && (shared.config.fulfilment.is_none() || ctx.recorded(&FULFILMENT)?.is_some())
+        {
             return Ok(());
         }
         let event = stripe_event(ctx, &input.event).await?;
@@ -101,6 +108,22 @@ impl Flow for ChargeSucceeded {
         let erp_ctx = shared.erp_ctx(date);
         let booking = OrderBooking::prepare(&canonical, System::Stripe, &erp_ctx)
             .map_err(|e| StepError::from(e).after_money("charge", &charge.id))?;
+        let fulfilment = match &shared.config.fulfilment {
+            Some(warehouse) => {
+                let request = fulfilment_request(
+                    ctx.key_of(&FULFILMENT),
+                    &shared.config.store_code,
+                    order_id,
+                    &order,
+                    &canonical,
+                    charge.created,
+                );
+                // Mapped now, raised at its step: an order that cannot be sent is still
+                // invoiced and booked, and its dead letter names the field.
+                Some((Arc::clone(warehouse), request))
+            }
+            None => None,
+        };
 
         let booked = async {
             // Magento: the order was read in this run, so its totals say whether an earlier
@@ -134,6 +157,14 @@ impl Flow for ChargeSucceeded {
             .await?;
             // ERP: each create is idempotent by its external reference as well.
             book_paid(ctx, &*shared.erp, &booking, &canonical, &payment, &erp_ctx).await?;
+            // The warehouse: the key is its `Idempotency-Key`, so a resend is a duplicate there.
+            if let Some((warehouse, request)) = &fulfilment {
+                ctx.once(&FULFILMENT, || async {
+                    let request = request.as_ref().map_err(|e| StepError::from(e.clone()))?;
+                    request_fulfilment(&**warehouse, request.as_ref()).await
+                })
+                .await?;
+            }
             Ok::<_, StepError>(invoiced)
         };
         let invoiced = booked
@@ -142,6 +173,73 @@ impl Flow for ChargeSucceeded {
         tracing::info!(order = order_id, charge = %charge.id, invoice = ?invoiced.invoice_id, "charge recorded in Magento and the ERP");
         Ok(())
     }
+}
+
+/// Sends `request`, when there is one.
+async fn request_fulfilment(
+    warehouse: &dyn Fulfilment,
+    request: Option<&FulfilmentRequest>,
+) -> Result<Option<Requested>, StepError> {
+    match request {
+        Some(request) => Ok(Some(warehouse.request(request).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The fulfilment request of a paid order keyed `key`: its physical lines and its shipping
+/// address, dated `paid_at`. `None` when nothing is to be shipped (a virtual order); an order
+/// with physical lines but no shipping address is an error naming it.
+fn fulfilment_request(
+    key: String,
+    store_code: &str,
+    order_id: i64,
+    order: &magento::Order,
+    canonical: &mapping::Order,
+    paid_at: time::OffsetDateTime,
+) -> Result<Option<FulfilmentRequest>, MappingError> {
+    if order.is_virtual == Some(true) {
+        return Ok(None);
+    }
+    let is_virtual = |line: &mapping::LineItem| {
+        let id = line.ids.get(System::Magento);
+        order.items.iter().any(|item| {
+            item.is_virtual == Some(true) && item.item_id.map(|i| i.to_string()).as_deref() == id
+        })
+    };
+    let lines: Vec<FulfilmentLine> = canonical
+        .line_items
+        .iter()
+        .filter(|line| !is_virtual(line))
+        .map(|line| FulfilmentLine {
+            sku: line.sku.clone(),
+            name: line.name.clone(),
+            quantity: line.quantity,
+        })
+        .collect();
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    let ship_to = canonical
+        .shipping_address
+        .clone()
+        .ok_or_else(|| MappingError::MissingField {
+            field: "order.extension_attributes.shipping_assignments.shipping.address".to_owned(),
+        })?;
+    let number = order
+        .increment_id
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| canonical.number.clone());
+    let reference = OrderRef {
+        system: System::Magento,
+        account: store_code.to_owned(),
+        id: order_id.to_string(),
+        number,
+    };
+    Ok(Some(
+        FulfilmentRequest::new(key, reference, lines, ship_to, paid_at)
+            .email(canonical.email.clone()),
+    ))
 }
 
 /// Whether nothing is left to invoice: `total_invoiced` reaches `grand_total`.

@@ -6,9 +6,99 @@
 //! | [`ChargeSucceeded`] | `stripe.charge-succeeded` | `stripe/{account}/charge/{charge id}` | `charge.succeeded` | offline Magento invoice (Stripe already captured), history comment with the transaction id, status `processing` → ERP customer, sales order, invoice and payment (with the Stripe fee) |
 //! | [`ChargeRefunded`] | `stripe.charge-refunded` | the charge's | `charge.refunded` (each one runs the job once more) | one offline Magento credit memo per succeeded Stripe refund → ERP credit memo and refund payment |
 //! | [`Shipment`] | `magento.shipment` | `magento/{store}/order/{id}/shipment/{tracking}` | [`MagentoStripe::shipped_job`] | Magento shipment with its track |
+//! | [`Shipment`] | `magento.shipment` | the same | the warehouse's `shipment.created` notice ([`crate::fulfilment::WarehouseWebhooks`]): see [Fulfilment](#fulfilment) | the same |
 //! | [`PaymentIntentChanged`] | `stripe.payment-intent` | `stripe/{account}/event/{event id}` | `payment_intent.succeeded`, `payment_intent.payment_failed`, `payment_intent.canceled` | runs [`OrderPayment`] again when its order waits for this PaymentIntent's authentication |
 //! | [`AuthenticationNotice`] | `magento.awaiting-authentication` | the order's | [`OrderPayment`], on `requires_action` | a dead letter a person sees: which order waits for 3-D Secure, since when, until when |
 //! | [`AuthenticationDeadline`] | `magento.authentication-deadline` | the order's | [`OrderPayment`], scheduled at the deadline | runs [`OrderPayment`] again unless the wait ended |
+//! | [`OrderPlaced`] | `magento.order-placed` | `magento/{store}/order/#{increment_id}` | Adobe Commerce `observer.sales_order_place_after` without the order's `entity_id` (with it, the webhook names the order's [`OrderPayment`] job itself): see [Adobe Commerce webhooks](#adobe-commerce-webhooks) | the order found by `increment_id` (a wait while Magento does not show it, up to [`LOOKUP_LIMIT`]) → its [`OrderPayment`] job enqueued, unless its state is not `new`/`pending_payment` |
+//!
+//! # Adobe Commerce webhooks
+//!
+//! On Adobe Commerce (Magento Open Source sends no webhooks), a hook on the webhook method
+//! `observer.sales_order_place_after` pointed at [`crate::intake::AdobeCommerceWebhooks`]
+//! (`POST /webhooks/magento`) starts an order's payment at once, and the poller
+//! ([`MagentoOrderPoller`]) only finds what a webhook missed. Both name the same
+//! [`OrderPayment`] job (`magento.order-payment`, `magento/{store}/order/{entity_id}`), so an
+//! order seen both ways has one job and one charge. Make the hook optional (`required="false"`):
+//! Commerce throws an exception when a required hook answers other than 2xx or times out, and
+//! only logs it for an optional one (reference/magento/docs/webhooks_responses.md, *Logging*),
+//! so an outage of this service never fails a checkout, and the poll catches up.
+//!
+//! Commerce sends `{"eventName": ..., "data": {"order": {...}}}`, the default payload of an
+//! observer webhook (reference/magento/docs/webhooks_hooks.md); `eventName` is the intake's
+//! topic. A hook whose `fields` reshape the payload must keep `eventName`,
+//! `data.order.entity_id` and `data.order.increment_id` where they are. The route reads those
+//! two fields only:
+//! - a positive `data.order.entity_id` (a JSON number or a string of digits): the order's
+//!   [`OrderPayment`] job;
+//! - otherwise (absent, `null`): the [`OrderPlaced`] job of `data.order.increment_id`. The event
+//!   fires inside Magento's `Order::place()` (`Magento\Sales\Model\Order`: it dispatches
+//!   `sales_order_place_before`, places the payment, dispatches `sales_order_place_after`),
+//!   which its callers run before they save the order, and Commerce webhooks are synchronous
+//!   (Commerce waits for the answer: reference/magento/docs/webhooks_index.md), so the order
+//!   has no `entity_id` yet and Magento shows it only after the answer. The job
+//!   searches orders on `increment_id` (`eq`); while none has it, the job waits without spending
+//!   attempts (the worker's waits for other flows: 1 s, doubling, up to a minute), and after
+//!   [`LOOKUP_LIMIT`] (10 minutes) it goes to dead letters naming the number. An order whose
+//!   state is not `new` or `pending_payment` is left alone, as the poller leaves it; two orders
+//!   with that number (numbers are unique per store view) are a dead letter, not a guess;
+//! - neither: the event is stored with a dead letter naming `data.order.increment_id`.
+//!
+//! [`OrderPayment`] treats an order Magento answers 404 for, before anything was charged, the
+//! same way (looked for again for up to [`LOOKUP_LIMIT`]), since a payload may carry an
+//! `entity_id` Commerce has not committed yet. Should it still go to dead letters, the poll
+//! does not revive it (the same job): replay the dead letter.
+//!
+//! Store views: the payload's `data.order.store_id` is not read. [`Config`] names the store view
+//! by its code while the payload carries the numeric id, so comparing them would be a guess;
+//! like the poller's, every order the webhook reports is taken as this store view's and keyed
+//! under [`Config::store_code`]. With several store views on one installation, give each
+//! service's hook a rule on `data.order.store_id` (hooks take `<rules>`, e.g.
+//! `<rule field="..." operator="equal" value="..."/>` in Adobe's use case
+//! `src/pages/webhooks/use-cases/order-custom-attributes-validation.md`,
+//! AdobeDocs/commerce-extensibility).
+//!
+//! Customer events (`observer.customer_save_after`, `observer.customer_register_success`) have
+//! no route: the intake stores and acknowledges them, and nothing acts on them until customer
+//! sync (issue 20) is built.
+//!
+//! Not confirmed, for want of a captured `observer.sales_order_place_after` delivery:
+//! - the name `eventName` carries. Adobe's documented default payload of
+//!   `observer.sales_order_place_before` says `"sales_order_place_before"`, without the
+//!   `observer.` prefix (the use case above); this workspace's test vector says
+//!   `observer.sales_order_place_after`. Both are routed ([`ORDER_PLACED_TOPICS`]);
+//! - that `entity_id` is absent or `null`. Adobe's webhooks reference for Adobe Commerce as a
+//!   Cloud Service (`src/pages/webhooks/webhooks-reference.md`) lists `increment_id` and no
+//!   order-level `entity_id` in `observer.sales_order_place_before`'s payload, and does not list
+//!   `observer.sales_order_place_after` at all; on PaaS, `bin/magento webhooks:list:all` shows
+//!   which webhook methods an installation offers;
+//! - that every caller of `Order::place()` saves the order only after it (seen in third-party
+//!   checkouts; Magento's own `OrderService::place` was not read here);
+//! - that the rule above filters on `data.order.store_id` as shown (the rule syntax is Adobe's,
+//!   the field path is not tried).
+//!
+//! # Fulfilment
+//!
+//! With a warehouse configured ([`Config::fulfilment`]), [`ChargeSucceeded`] ends, after the
+//! invoice and the ERP documents, with the order's fulfilment request, once (`fulfilment/request`
+//! under the charge, which is also the request's `Idempotency-Key`): the order's physical
+//! top-level lines (SKU, name, quantity ordered) and its shipping address, dated with the
+//! charge's time so that a resend is the same request. An order with no physical line is not
+//! sent. The request is mapped with the rest, before the invoice, but an order that cannot be
+//! sent (physical lines and no shipping address) is still invoiced and booked: its job then goes
+//! to dead letters naming the field, and a replay sends only the request. A warehouse that is
+//! down is retried (its `Retry-After` obeyed) without invoicing or booking again; one that
+//! refuses the request dead-letters the charge's job, naming the status and its message (a
+//! replay sends the request again under the same key).
+//!
+//! The warehouse's `shipment.created` notices ([`crate::fulfilment`] has their format), on the
+//! intake through [`crate::fulfilment::WarehouseWebhooks`], become the [`Shipment`] job of their
+//! `order.id` and `tracking_number`: one Magento shipment, with its track, per tracking number,
+//! however often the notice comes. A notice about another system's or another store view's
+//! order is stored with a dead letter naming `order.system` or `order.account`. The route is
+//! always among [`MagentoStripe::routes`], with or without [`Config::fulfilment`]: notices
+//! arrive only where the intake has a [`crate::fulfilment::WarehouseWebhooks`] source, and a
+//! warehouse that gets its orders some other way can still report its parcels.
 //!
 //! # Where the payment method comes from
 //!
@@ -37,6 +127,7 @@
 //! | credit memo | `refund/{refund id}/magento/credit-memo` (under the charge) | the order's `total_refunded` is checked first |
 //! | ERP refund | `refund/{refund id}/erp/credit-memo`, `.../erp/refund-payment` | ERP external references |
 //! | shipment | `magento/shipment` (under the shipment) | the order's shipped quantities are checked first |
+//! | fulfilment request | `fulfilment/request` (under the charge) | the key is sent as the warehouse's `Idempotency-Key` |
 //! | 3-D Secure status and comment | `authentication/comment` (under the order) | saved at once; the order's comments are checked first |
 //! | PaymentIntent canceled at the deadline | `authentication/cancel` | the key is sent as Stripe's `Idempotency-Key` |
 //! | end of the wait | `authentication/result` (`authenticated`, `failed`, `expired`) | a record only |
@@ -96,7 +187,7 @@
 //! use std::sync::Arc;
 //! use flows::intake::{Intake, StripeWebhooks};
 //! use flows::workflows::magento_stripe::{Config, MagentoStripe};
-//! use flows::{SqliteStore, Worker, WorkerConfig};
+//! use flows::{SqliteStore, Store, Worker, WorkerConfig};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let store = Arc::new(SqliteStore::open("flows.sqlite")?);
@@ -115,7 +206,11 @@
 //! let intake = Intake::new(store.clone()).source(StripeWebhooks::new(webhooks)).routes(flows.routes());
 //! let worker = flows.register(Worker::new(store.clone(), WorkerConfig::new("worker-1")));
 //! let (stop, shutdown) = tokio::sync::watch::channel(false);
-//! tokio::spawn(flows.poller(store).run(std::time::Duration::from_secs(30), shutdown.clone()));
+//! let orders = flows.order_backfill(store.clone(), std::time::Duration::from_secs(30));
+//! let events = flows.events_backfill(store.clone(), &intake, std::time::Duration::from_secs(300));
+//! store.enqueue(orders.job(), flows::now_millis()).await?;
+//! store.enqueue(events.job(), flows::now_millis()).await?;
+//! let worker = worker.flow(orders).flow(events);
 //! let running = tokio::spawn(worker.run(shutdown));
 //! // ... later:
 //! stop.send(true).ok();
@@ -128,6 +223,7 @@ mod authentication;
 mod charge;
 mod payment;
 mod payout;
+mod placed;
 mod poller;
 mod refund;
 mod shipment;
@@ -148,7 +244,10 @@ pub use authentication::{
 pub use charge::ChargeSucceeded;
 pub use payment::{MagentoOrder, OrderPayment};
 pub use payout::{PayoutEvent, PayoutPaid};
+pub use placed::{LOOKUP_LIMIT, ORDER_PLACED_TOPICS, OrderPlaced, PlacedOrder};
 pub use poller::MagentoOrderPoller;
+
+use crate::backfill::{Backfill, StripeEvents};
 pub use refund::ChargeRefunded;
 pub use shipment::{Shipment, Shipped};
 
@@ -189,6 +288,9 @@ pub struct Config {
     pub payment_terms_days: u16,
     /// What an order whose payment needs the customer's authentication (3-D Secure) gets.
     pub authentication: AuthenticationCtx,
+    /// The warehouse a paid order's fulfilment request goes to, once it is invoiced and booked
+    /// (none by default: orders are shipped by other means).
+    pub fulfilment: Option<Arc<dyn crate::fulfilment::Fulfilment>>,
 }
 
 /// How an order whose PaymentIntent needs the customer's authentication (3-D Secure,
@@ -237,6 +339,7 @@ impl Config {
             return_url: None,
             payment_terms_days: 0,
             authentication: AuthenticationCtx::default(),
+            fulfilment: None,
         }
     }
 
@@ -301,6 +404,14 @@ impl Config {
     #[must_use]
     pub fn payment_terms_days(mut self, days: u16) -> Self {
         self.payment_terms_days = days;
+        self
+    }
+
+    /// Sends each paid order's fulfilment request to `warehouse` (see the
+    /// [fulfilment section](self#fulfilment)).
+    #[must_use]
+    pub fn fulfilment(mut self, warehouse: Arc<dyn crate::fulfilment::Fulfilment>) -> Self {
+        self.fulfilment = Some(warehouse);
         self
     }
 }
@@ -425,6 +536,7 @@ impl MagentoStripe {
     /// Registers [`OrderPayment`], [`ChargeSucceeded`], [`ChargeRefunded`], [`Shipment`] and the
     /// 3-D Secure flows ([`PaymentIntentChanged`], [`AuthenticationNotice`],
     /// [`AuthenticationDeadline`]).
+    /// And [`OrderPlaced`], the lookup behind Adobe Commerce's order-placed webhook.
     pub fn register(&self, worker: Worker) -> Worker {
         worker
             .flow(OrderPayment(Arc::clone(&self.shared)))
@@ -435,12 +547,18 @@ impl MagentoStripe {
             .flow(ChargeRefunded(Arc::clone(&self.shared)))
             .flow(Shipment(Arc::clone(&self.shared)))
             .flow(PayoutPaid(Arc::clone(&self.shared)))
+            .flow(OrderPlaced(Arc::clone(&self.shared)))
     }
 
     /// The intake routes: `charge.succeeded` and `charge.refunded`, to the job of their charge;
     /// `payment_intent.succeeded`, `payment_intent.payment_failed` and
     /// `payment_intent.canceled`, one [`PaymentIntentChanged`] job each; `payout.paid`, to the
     /// job of its payout ([`PayoutPaid`]).
+    /// Adobe Commerce's order-placed webhook ([`ORDER_PLACED_TOPICS`]): the order's
+    /// [`OrderPayment`] job when the payload has its `entity_id`, else an [`OrderPlaced`] job
+    /// that finds it by `increment_id` (see [Adobe Commerce webhooks](self#adobe-commerce-webhooks)).
+    /// The warehouse's `shipment.created` notices, to the [`Shipment`] job of their order and
+    /// tracking number (see [Fulfilment](self#fulfilment)).
     pub fn routes(&self) -> Vec<Route> {
         let succeeded = ChargeSucceeded(Arc::clone(&self.shared));
         let refunded = ChargeRefunded(Arc::clone(&self.shared));
@@ -481,6 +599,20 @@ impl MagentoStripe {
             "payout.paid",
             move |d: &Delivery<'_>| job(&paid_out, &PayoutEvent::of(d)?),
         ));
+        // Adobe Commerce's order-placed webhook, under either name its `eventName` may carry.
+        routes.extend(ORDER_PLACED_TOPICS.map(|topic| {
+            let shared = Arc::clone(&self.shared);
+            Route::new(System::Magento, topic, move |d: &Delivery<'_>| {
+                placed::plan(&shared, d)
+            })
+        }));
+        // The warehouse's shipment notices, to the shipment job of their tracking number.
+        let shipments = Shipment(Arc::clone(&self.shared));
+        routes.push(Route::new(
+            System::Warehouse,
+            crate::fulfilment::SHIPMENT_CREATED,
+            move |d: &Delivery<'_>| shipment::plan_notice(&shipments, d),
+        ));
         routes
     }
 
@@ -490,6 +622,44 @@ impl MagentoStripe {
             store.into_store(),
             self.shared.magento.clone(),
             self.order_payment(),
+        )
+    }
+
+    /// The Magento order backfill on the worker's schedule, polling every `every`: register it
+    /// on the worker and enqueue its [`Backfill::job`] at start-up.
+    pub fn order_backfill(
+        &self,
+        store: impl crate::IntoStore,
+        every: std::time::Duration,
+    ) -> Backfill<MagentoOrderPoller> {
+        Backfill::new(self.poller(store), every)
+    }
+
+    /// The Stripe events backfill of the configured account through `intake` (which holds this
+    /// pair's [`routes`](Self::routes) and a [`crate::intake::StripeWebhooks`] source), polling
+    /// every `every`: the events whose webhooks never came run their jobs once. Register it on
+    /// the worker and enqueue its [`Backfill::job`] at start-up; set its look-back on
+    /// [`Backfill::new`]'s poller with [`StripeEvents::lookback`] before, if 3 days is not it.
+    pub fn events_backfill(
+        &self,
+        store: impl crate::IntoStore,
+        intake: &crate::intake::Intake,
+        every: std::time::Duration,
+    ) -> Backfill<StripeEvents> {
+        Backfill::new(self.stripe_events(store, intake), every)
+    }
+
+    /// The Stripe events poller of the configured account (see [`Self::events_backfill`]).
+    pub fn stripe_events(
+        &self,
+        store: impl crate::IntoStore,
+        intake: &crate::intake::Intake,
+    ) -> StripeEvents {
+        StripeEvents::new(
+            store,
+            intake.clone(),
+            self.shared.stripe.clone(),
+            &self.shared.config.stripe_account,
         )
     }
 

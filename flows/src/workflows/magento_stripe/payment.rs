@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use stripe_client::{AllowRedirects, ApiError, AutomaticPaymentMethods, PaymentOutcome};
 
 use super::authentication::{self, REQUIRES_ACTION};
+use super::placed;
 use super::{CUSTOMER_KEY, PAYMENT_METHOD_KEY, Shared, canonical};
 use crate::StepError;
 use crate::booking::OrderBooking;
@@ -94,7 +95,19 @@ impl Flow for OrderPayment {
             return Ok(());
         }
 
-        let order = shared.magento.orders().get(entity_id).await?;
+        let order = match shared.magento.orders().get(entity_id).await {
+            Ok(order) => order,
+            // An order-placed webhook can name an order Commerce has not committed yet: looked
+            // for again, for a while, before anything is charged.
+            Err(magento::Error::NotFound(_)) if recorded.is_none() => {
+                return Err(placed::not_visible(
+                    ctx,
+                    &format!("magento order {entity_id}"),
+                ));
+            }
+            Err(err) => return Err(err.into()),
+        };
+        placed::found(ctx);
         let waiting = matches!(
             order.state,
             Some(magento::OrderState::New | magento::OrderState::PendingPayment)

@@ -1,17 +1,20 @@
 //! Backfill of Magento orders: Magento Open Source sends no webhooks, so orders waiting for
-//! payment are found by polling `updated_at` from a checkpoint.
+//! payment are found by polling `updated_at` from a checkpoint; on Adobe Commerce, whose order
+//! events start the job at once, the poll is the safety net for a missed event. It runs on the
+//! worker's schedule as a [`crate::backfill::Backfill`] job.
 
 use std::sync::Arc;
-use std::time::Duration;
 
+use async_trait::async_trait;
 use magento::{Condition, Direction, Filter, SearchCriteria};
-use tokio::sync::watch;
+use mapping::System;
 
 use super::payment::{MagentoOrder, OrderPayment};
 use crate::StepError;
+use crate::backfill::{Polled, Poller};
 use crate::store::Store;
 use crate::worker::now_millis;
-use crate::workflow::job;
+use crate::workflow::{Entity, EntityKey, JobKind, StepCtx, job};
 
 /// Finds a store's orders in state `new` or `pending_payment` updated since its checkpoint
 /// (`magento/{store}/orders` in [`Store::checkpoint`], a Magento `updated_at` such as
@@ -114,28 +117,21 @@ impl MagentoOrderPoller {
         }
         Ok(found)
     }
+}
 
-    /// Polls every `every` until `shutdown` turns true. A failed poll is logged and tried again
-    /// at the next tick (the checkpoint only moves after a complete poll).
-    pub async fn run(self, every: Duration, mut shutdown: watch::Receiver<bool>) {
-        while !*shutdown.borrow() {
-            match self.poll_once().await {
-                Ok(found) => {
-                    tracing::debug!(store = %self.store_code(), found, "magento orders polled")
-                }
-                Err(err) => {
-                    tracing::warn!(store = %self.store_code(), error = %err, "magento order poll failed")
-                }
-            }
-            tokio::select! {
-                () = tokio::time::sleep(every) => {}
-                changed = shutdown.changed() => {
-                    if changed.is_err() {
-                        // Nobody can ask for shutdown any more: keep the pace.
-                        tokio::time::sleep(every).await;
-                    }
-                }
-            }
-        }
+#[async_trait]
+impl Poller for MagentoOrderPoller {
+    const KIND: JobKind = JobKind::new("magento.orders-backfill");
+    const SYSTEMS: &'static [System] = &[System::Magento];
+
+    fn entity(&self) -> EntityKey {
+        EntityKey::new(System::Magento, self.store_code()).child(Entity::Backfill, "orders")
+    }
+
+    async fn poll(&self, _: &StepCtx<'_>) -> Result<Polled, StepError> {
+        Ok(Polled {
+            found: self.poll_once().await?,
+            ..Polled::default()
+        })
     }
 }

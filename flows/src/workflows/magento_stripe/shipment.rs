@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use super::Shared;
 use crate::StepError;
-use crate::workflow::{Entity, EntityKey, Flow, JobKind, Step, StepCtx};
+use crate::fulfilment::ShipmentNotice;
+use crate::intake::Delivery;
+use crate::store::NewJob;
+use crate::workflow::{Entity, EntityKey, Flow, JobKind, Step, StepCtx, decode, job};
 
 /// The shipment (under the shipment's entity).
 const SHIPMENT: Step<ShipmentDone> = Step::new("magento/shipment", System::Magento);
@@ -104,6 +107,48 @@ impl Flow for Shipment {
         tracing::info!(order = order_id, shipment = ?done.shipment_id, "shipment recorded");
         Ok(())
     }
+}
+
+/// The [`Shipment`] job of a warehouse's shipment notice (see the
+/// [module docs](super#fulfilment)): its `order` must be this store view's Magento order.
+pub(super) fn plan_notice(flow: &Shipment, delivery: &Delivery<'_>) -> Result<NewJob, StepError> {
+    let notice: ShipmentNotice = decode(delivery.body, delivery.topic)?;
+    let order = &notice.order;
+    if order.system != System::Magento {
+        return Err(MappingError::InvalidValue {
+            field: "order.system".to_owned(),
+            value: order.system.as_str().to_owned(),
+            expected: "magento",
+        }
+        .into());
+    }
+    if order.account != flow.0.config.store_code {
+        return Err(MappingError::InvalidValue {
+            field: "order.account".to_owned(),
+            value: order.account.clone(),
+            expected: "this service's Magento store code",
+        }
+        .into());
+    }
+    let order_id = order
+        .id
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| MappingError::InvalidValue {
+            field: "order.id".to_owned(),
+            value: order.id.clone(),
+            expected: "Magento order entity_id",
+        })?;
+    job(
+        flow,
+        &Shipped {
+            order_id,
+            carrier: notice.carrier,
+            tracking_number: notice.tracking_number,
+        },
+    )
 }
 
 /// Whether a physical top-level line still has a quantity to ship (ordered less shipped,

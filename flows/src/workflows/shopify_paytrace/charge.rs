@@ -27,22 +27,33 @@ pub(super) enum CardSource {
 
 /// The card source of a Shopify order; an order with none is an error naming the attribute.
 pub(super) fn card_source(order: &shopify::rest::Order) -> Result<CardSource, MappingError> {
-    let attr = |name: &str| {
+    card_in(|name| {
         order
             .note_attributes
             .iter()
             .find(|a| a.name == name)
-            .and_then(|a| a.value.clone())
+            .and_then(|a| a.value.as_deref())
+    })
+    .ok_or_else(|| MappingError::MissingField {
+        field: format!("order.note_attributes.{ATTR_VAULT_CUSTOMER}"),
+    })
+}
+
+/// The card source in an order's attributes, `attr` giving the value of each by name (the
+/// webhook's `note_attributes`, a listed order's `customAttributes`): a vault customer, else a
+/// Protect.js token with its key; blank values count as absent.
+pub(super) fn card_in<'a>(attr: impl Fn(&str) -> Option<&'a str>) -> Option<CardSource> {
+    let attr = |name: &str| {
+        attr(name)
             .filter(|v| !v.trim().is_empty())
+            .map(str::to_owned)
     };
     if let Some(customer) = attr(ATTR_VAULT_CUSTOMER) {
-        return Ok(CardSource::Vault(customer));
+        return Some(CardSource::Vault(customer));
     }
     match (attr(ATTR_PROTECT_TOKEN), attr(ATTR_PROTECT_KEY)) {
-        (Some(token), Some(key)) => Ok(CardSource::Protect { token, key }),
-        _ => Err(MappingError::MissingField {
-            field: format!("order.note_attributes.{ATTR_VAULT_CUSTOMER}"),
-        }),
+        (Some(token), Some(key)) => Some(CardSource::Protect { token, key }),
+        _ => None,
     }
 }
 

@@ -5,6 +5,7 @@
 //! | [`OrderPayment`] | `shopify.order-payment` | `shopify/{shop}/order/{id}` | `orders/create` | mapped and validated → risk gate → PayTrace sale (or authorization) → Shopify paid + metafields, or tagged and noted when declined → ERP customer, sales order, invoice, payment (authorization: metafields and tag, ERP customer and sales order) |
 //! | [`OrderCapture`] | `shopify.order-capture` | the order's | `fulfillments/create` | capture of the authorization → Shopify paid + metafields → ERP invoice and payment |
 //! | [`RefundFlow`] | `shopify.refund` | `shopify/{shop}/order/{id}/refund/{refund id}` | `refunds/create` | PayTrace refund, or a void when the sale has not settled → ERP credit memo and refund payment |
+//! | [`Backfill`]`<`[`ShopifyOrderPoller`]`>` | `shopify.orders-backfill` | `shopify/{shop}/backfill/orders` | [`Backfill::job`] at start-up ([`ShopifyPaytrace::order_backfill`]), then itself every interval | orders updated since the checkpoint `shopify/{shop}/orders`, unpaid with a PayTrace card and without a job → their `orders/create` body rebuilt into the inbox with the [`OrderPayment`] job the webhook would have started (see [`ShopifyOrderPoller`]) |
 //!
 //! # Where the card comes from
 //!
@@ -56,6 +57,7 @@
 //! authorization, [`paytrace::Client::find_transaction`]). A refund whose outcome is unknown is
 //! never sent again: it goes to dead letters for a person to check PayTrace first.
 
+mod backfill;
 mod capture;
 mod charge;
 mod order;
@@ -71,6 +73,7 @@ use mapping::System;
 use mapping::erp::ErpCtx;
 use serde::{Deserialize, Serialize};
 
+pub use backfill::ShopifyOrderPoller;
 pub use capture::{FulfillmentEvent, OrderCapture};
 pub use order::{OrderEvent, OrderPayment};
 pub use refund::{RefundEvent, RefundFlow};
@@ -78,6 +81,7 @@ pub use risk::{RiskDecision, RiskGate, ShopifyRecommendation};
 pub use settlement::{MAX_CATCH_UP_DAYS, SettlementDate, SettlementDay, SettlementDays};
 
 use crate::StepError;
+use crate::backfill::Backfill;
 use crate::intake::{Delivery, Route};
 use crate::worker::Worker;
 use crate::workflow::{Entity, EntityKey, decode, job};
@@ -356,6 +360,35 @@ impl ShopifyPaytrace {
             .flow(SettlementDay(Arc::clone(&self.shared)))
     }
 
+    /// The backfill of missed `orders/create` deliveries on the worker's schedule, polling every
+    /// `every` with the default look-back of 48 hours (see [`ShopifyOrderPoller`]): register it on
+    /// the worker and enqueue its [`Backfill::job`] at start-up. For another look-back, build it
+    /// from [`Self::order_poller`]: `Backfill::new(flows.order_poller(store).lookback(..), every)`.
+    ///
+    /// ```no_run
+    /// # async fn run(flows: flows::workflows::shopify_paytrace::ShopifyPaytrace,
+    /// #     store: std::sync::Arc<flows::SqliteStore>, worker: flows::Worker)
+    /// #     -> Result<(), flows::FlowError> {
+    /// use flows::Store;
+    /// let orders = flows.order_backfill(store.clone(), std::time::Duration::from_secs(60));
+    /// store.enqueue(orders.job(), flows::now_millis()).await?;
+    /// let worker = flows.register(worker).flow(orders);
+    /// # let _ = worker; Ok(()) }
+    /// ```
+    pub fn order_backfill(
+        &self,
+        store: impl crate::IntoStore,
+        every: Duration,
+    ) -> Backfill<ShopifyOrderPoller> {
+        Backfill::new(self.order_poller(store), every)
+    }
+
+    /// The poller of missed `orders/create` deliveries of the configured shop, storing into
+    /// `store` (see [`Self::order_backfill`]).
+    pub fn order_poller(&self, store: impl crate::IntoStore) -> ShopifyOrderPoller {
+        ShopifyOrderPoller::new(store.into_store(), OrderPayment(Arc::clone(&self.shared)))
+    }
+
     /// What enqueues each day's [`SettlementDay`] job into `store` (call
     /// [`SettlementDays::enqueue_due`] from a timer).
     pub fn settlement_days(&self, store: impl crate::IntoStore) -> SettlementDays {
@@ -370,13 +403,8 @@ impl ShopifyPaytrace {
         let capture = OrderCapture(Arc::clone(&self.shared));
         let refund = RefundFlow(Arc::clone(&self.shared));
         vec![
-            Route::new(System::Shopify, "orders/create", move |d: &Delivery<'_>| {
-                let ids: Ids = decode(d.body, "orders/create")?;
-                let input = OrderEvent {
-                    event: d.event(),
-                    order_id: required(ids.id, "id")?,
-                };
-                job(&order, &input)
+            Route::new(System::Shopify, ORDERS_CREATE, move |d: &Delivery<'_>| {
+                order_job(&order, d)
             }),
             Route::new(
                 System::Shopify,
@@ -405,6 +433,20 @@ impl ShopifyPaytrace {
             ),
         ]
     }
+}
+
+/// The topic that starts an order's payment.
+const ORDERS_CREATE: &str = "orders/create";
+
+/// The [`OrderPayment`] job of an `orders/create` delivery: the webhook's, and the backfill's
+/// for an order whose webhook it found missing ([`ShopifyOrderPoller`]), so both are one job.
+fn order_job(order: &OrderPayment, d: &Delivery<'_>) -> Result<crate::store::NewJob, StepError> {
+    let ids: Ids = decode(d.body, ORDERS_CREATE)?;
+    let input = OrderEvent {
+        event: d.event(),
+        order_id: required(ids.id, "id")?,
+    };
+    job(order, &input)
 }
 
 /// Just the ids of a delivered order, refund or fulfillment.

@@ -1,82 +1,31 @@
-//! The erp crate's Odoo connector listing payment entries against this fake over loopback
-//! HTTP: the search, reads and mapping end to end, with and without `payment_reference`.
-#![allow(clippy::unwrap_used)]
+//! The connector listing payment entries against the fake: the search, reads and mapping end to
+//! end, with and without `payment_reference`.
 
-use std::time::Duration;
-
-use erp::odoo::{OdooClient, OdooErp, OdooErpConfig, RetryConfig};
+use erp::odoo::{OdooErp, OdooErpConfig, RetryConfig};
 use erp::{
-    Account, CreditMemo, CurrencyCode, Customer, Erp, Error, Gateway, Invoice, LineItem, Money,
-    Payment, PaymentDirection, PaymentEntry,
+    CreditMemo, Customer, Erp, Error, Gateway, Invoice, LineItem, Money, Payment, PaymentDirection,
+    PaymentEntry,
 };
-use rust_decimal::Decimal;
-use secrecy::SecretString;
-use serde_json::{Value, json};
-
 use sandbox::odoo::OdooFake;
 use sandbox::{Faults, Running};
+use serde_json::{Value, json};
 
-fn usd() -> CurrencyCode {
-    CurrencyCode::new("USD").unwrap()
-}
-
-fn day(d: u8) -> time::Date {
-    time::Date::from_calendar_date(2026, time::Month::November, d).unwrap()
-}
-
-fn stripe() -> Gateway {
-    Gateway::new("stripe").unwrap()
-}
+use super::{client, config, day, seeded, stripe, usd};
 
 fn paytrace() -> Gateway {
     Gateway::new("paytrace").unwrap()
 }
 
-/// A fake with a product, the accounts the documents use and a journal per gateway; the
-/// Stripe and PayTrace journal ids.
-fn seeded() -> (OdooFake, i64, i64) {
-    let fake = OdooFake::new();
-    fake.add_product("TEE-1", "T-shirt", Decimal::from(15));
-    fake.add_account("400100", "Shipping Income", "income");
-    fake.add_account("400900", "Refunds", "income");
-    fake.add_account("620000", "Gateway Fees", "expense");
-    fake.add_account("101410", "Stripe Clearing", "asset_current");
-    let stripe_journal = fake.add_journal("Stripe", "STRP", "bank");
-    let paytrace_journal = fake.add_journal("PayTrace", "PYTR", "bank");
-    (fake, stripe_journal, paytrace_journal)
-}
-
-fn config(stripe_journal: i64, paytrace_journal: i64) -> OdooErpConfig {
-    OdooErpConfig::new()
-        .account(Account::TaxPayable, "251000")
-        .account(Account::ShippingIncome, "400100")
-        .account(Account::Refunds, "400900")
-        .account(Account::GatewayFees, "620000")
-        .account(Account::Clearing(stripe()), "101410")
-        .payment_journal(stripe(), stripe_journal)
-        .payment_journal(paytrace(), paytrace_journal)
-}
-
-fn client(running: &Running<OdooFake>) -> OdooClient {
-    OdooClient::builder(
-        running.base_url().as_str(),
-        SecretString::from(running.fake.api_key().to_owned()),
-    )
-    .database(running.fake.database())
-    .timeout(Duration::from_secs(5))
-    .retry(RetryConfig::disabled())
-    .build()
-    .unwrap()
-}
-
-/// Starts the fake (after `prepare`) and connects the connector, schema check included;
-/// returns its configuration too.
+/// Starts the fake with the shared seed and a PayTrace journal besides Stripe's (after
+/// `prepare`), and connects the connector, schema check included; returns its configuration
+/// too.
 async fn start(prepare: impl FnOnce(&OdooFake)) -> (Running<OdooFake>, OdooErp, OdooErpConfig) {
-    let (fake, stripe_journal, paytrace_journal) = seeded();
+    let (fake, stripe_journal) = seeded();
+    let paytrace_journal = fake.add_journal("PayTrace", "PYTR", "bank");
     prepare(&fake);
     let running = Running::start(fake, &Faults::default()).await.unwrap();
-    let config = config(stripe_journal, paytrace_journal);
-    let odoo = OdooErp::connect(client(&running), config.clone())
+    let config = config(stripe_journal).payment_journal(paytrace(), paytrace_journal);
+    let odoo = OdooErp::connect(client(&running, RetryConfig::disabled()), config.clone())
         .await
         .unwrap();
     (running, odoo, config)
@@ -279,7 +228,7 @@ async fn without_payment_reference_refunds_are_posted_and_listed_without_it() {
     })
     .await;
     documents(&odoo).await;
-    let unchecked = OdooErp::new_unchecked(client(&running), config);
+    let unchecked = OdooErp::new_unchecked(client(&running, RetryConfig::disabled()), config);
     let err = unchecked
         .post_payment(&refund("r0", "inv1", 500, 3))
         .await
