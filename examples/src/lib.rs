@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use erp::LocalLedger;
-use flows::fulfilment::{SignedWebhookFulfilment, WarehouseWebhooks};
+use flows::fulfilment::{SignedWebhookFulfilment, WarehouseWebhooks, notice_route};
 use flows::intake::{Intake, ShopifyWebhooks, StripeWebhooks};
 use flows::workflows::magento_stripe::{self, MagentoOrderPoller, MagentoStripe};
 use flows::workflows::shopify_paytrace::{self, SaleRecovery, ShopifyOrderPoller, ShopifyPaytrace};
@@ -238,7 +238,13 @@ impl OfflineStack {
             )))
             .source(WarehouseWebhooks::new(warehouse_secret))
             .routes(workflows.routes())
-            .routes(magento_stripe.routes());
+            .routes(magento_stripe.routes())
+            // The warehouse's notices, to the pair of their `order.system` and account: added
+            // last, it replaces the Magento-only notice route of `magento_stripe.routes()`.
+            .route(notice_route([
+                magento_stripe.shipment_notices(),
+                workflows.shipment_notices(),
+            ]));
         let router = intake.router();
         let intake_task = tokio::spawn(async move {
             if let Err(err) = axum::serve(listener, router).await {

@@ -22,6 +22,8 @@
 //!   A body that is not JSON or has no `query` gets `400 {"errors": {"query": "Required parameter missing or invalid"}}`.
 //! - The operations the client sends, dispatched on the operation name (not a general GraphQL
 //!   engine: each answers with the full object the client's document selects): `getOrder`,
+//!   `getOrderFulfillments` (the order's one fulfillment order, `OPEN`, `IN_PROGRESS` or
+//!   `CLOSED` by the quantities left, and its fulfillments with their tracking),
 //!   `getOrderAsRest` (the fields of the order's REST body, line items 50 a page by cursor),
 //!   `ordersUpdatedSince` (`updated_at:>=`/`>`/`<=`/`<` filters, `UPDATED_AT` order, opaque
 //!   cursors, 1..=250 per page, with each order's `customAttributes`), `orderMarkAsPaid`, `orderCreateManualPayment`, `orderCapture`,

@@ -15,7 +15,8 @@
 //! - **Operations** ([`api`]): order get/list by `updated_at` (a stream, or page by
 //!   page with its cursor)/get as its REST resource (the `orders/*` webhook body,
 //!   rebuilt from GraphQL)/mark-paid/manual payment/capture/note, transaction void, `metafieldsSet`, tags, `refundCreate` with
-//!   `@idempotent`, `fulfillmentCreate`, customer create/update/set, order risk
+//!   `@idempotent`, `fulfillmentCreate`, an order's fulfillment orders and fulfillments,
+//!   customer create/update/set, order risk
 //!   assessments.
 //! - **Webhooks** ([`webhook`]): HMAC over the raw body, secret rotation, both
 //!   header styles, typed headers and payloads ([`models::rest`]).

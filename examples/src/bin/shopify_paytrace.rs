@@ -10,7 +10,8 @@
 //!   merchant id, used in ERP references), `PAYTRACE_ENV` (`sandbox`, the default, `production`,
 //!   or the base URL of another server), `PAYTRACE_UTC_OFFSET` (the account's offset from UTC,
 //!   in which PayTrace writes settlement times and closes its days; default `+00:00`; each
-//!   closed day's batches are reconciled against the ledger by a job enqueued hourly),
+//!   closed day's batches are reconciled against the ledger by a job that a poller on the
+//!   worker's schedule enqueues; `PAYOPS_SETTLEMENT_POLL_SECS`, default 3600, `0` off),
 //!   `PAYTRACE_TIMEOUT_MS` (the client's timeout, default
 //!   60000).
 //! - `PAYOPS_PAYMENT` (`sale`, the default: charge when the order is created; or `authorize`:
@@ -98,17 +99,6 @@ async fn run() -> Result<(), BoxError> {
         .recovery(recovery)
         .paytrace_utc_offset(offset);
     let workflows = ShopifyPaytrace::new(shopify, paytrace, ledger, config);
-    // PayTrace sends no settlement webhook: each closed day's batches are reconciled by a job
-    // this timer enqueues (once per day, from a checkpoint; see `SettlementDays`).
-    let days = workflows.settlement_days(Arc::clone(&store));
-    tokio::spawn(async move {
-        loop {
-            if let Err(err) = days.enqueue_due(time::OffsetDateTime::now_utc()).await {
-                eprintln!("the settlement days could not be enqueued: {err}");
-            }
-            tokio::time::sleep(Duration::from_secs(3600)).await;
-        }
-    });
     let intake = Intake::new(Arc::clone(&store))
         .source(ShopifyWebhooks::new(shopify::WebhookVerifier::new(
             env_secret("SHOPIFY_WEBHOOK_SECRET")?,
@@ -133,6 +123,16 @@ async fn run() -> Result<(), BoxError> {
     if let Some(orders) = &orders {
         store.enqueue(orders.job(), flows::now_millis()).await?;
     }
+    // PayTrace sends no settlement webhook: each closed day's batches are reconciled by a job
+    // this poller enqueues (once per day, from a checkpoint; see `SettlementDays`), itself a
+    // job on the worker's schedule.
+    let settlement_every: u64 = env_parse("PAYOPS_SETTLEMENT_POLL_SECS", 3600)?;
+    let days = (settlement_every > 0).then(|| {
+        workflows.settlement_backfill(Arc::clone(&store), Duration::from_secs(settlement_every))
+    });
+    if let Some(days) = &days {
+        store.enqueue(days.job(), flows::now_millis()).await?;
+    }
     // With several processes on one database, the lease owner says which one holds a job.
     let worker_config = WorkerConfig::new(format!("shopify-paytrace/{}", std::process::id()))
         .concurrency(concurrency)
@@ -140,6 +140,10 @@ async fn run() -> Result<(), BoxError> {
     let worker = workflows.register(Worker::new(store, worker_config).flow(intake.redeliver()));
     let worker = match orders {
         Some(orders) => worker.flow(orders),
+        None => worker,
+    };
+    let worker = match days {
+        Some(days) => worker.flow(days),
         None => worker,
     };
     let (stop, shutdown) = tokio::sync::watch::channel(false);

@@ -251,6 +251,7 @@ impl RuntimeConfig {
             // The orders backfill is a perpetual job, always queued: the checks here count
             // queued jobs to know the runtimes are idle.
             .env("PAYOPS_ORDERS_POLL_SECS", "0")
+            .env("PAYOPS_SETTLEMENT_POLL_SECS", "0")
             .env("PAYOPS_STORE", &self.store)
             .env("PAYOPS_LEDGER", &self.ledger)
             .env("PAYOPS_LISTEN", &self.listen)

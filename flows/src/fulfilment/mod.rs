@@ -2,7 +2,13 @@
 //! [`FulfilmentRequest`] through a [`Fulfilment`], and the warehouse's shipment notices come in
 //! through [`WarehouseWebhooks`] (`POST /webhooks/warehouse`), where a workflow's route turns
 //! them into the store's shipment with its tracking number (Magento + Stripe:
-//! [`crate::workflows::magento_stripe`]).
+//! `workflows::magento_stripe`; Shopify + PayTrace: `workflows::shopify_paytrace`, a Shopify
+//! fulfillment and, for an authorized order, its capture).
+//!
+//! A service running several store pairs routes each notice to the pair of its `order.system`
+//! and `order.account` with [`notice_route`] (the intake keeps one route per system and topic).
+//! Both pairs build their requests with [`order_request`] and send them once with
+//! [`send_once`], under the order's [`REQUEST`] step.
 //!
 //! The shipped [`Fulfilment`] is [`SignedWebhookFulfilment`]: one signed JSON `POST` per
 //! request to a URL the warehouse gives. This page is what a warehouse integrator needs.
@@ -123,6 +129,8 @@
 //! ```
 
 mod notice;
+mod order;
+mod route;
 mod sender;
 mod signature;
 
@@ -131,6 +139,8 @@ use mapping::{Address, System};
 use serde::{Deserialize, Serialize};
 
 pub use notice::{SHIPMENT_CREATED, ShipmentNotice, ShippedLine, WarehouseWebhooks};
+pub use order::{REQUEST, order_request, send_once};
+pub use route::{NoticePlan, notice_route};
 pub use sender::{FulfilmentError, SignedWebhookFulfilment};
 pub use signature::{SIGNATURE_HEADER, SignatureError, TOLERANCE, sign, verify};
 
@@ -259,4 +269,32 @@ impl Requested {
             duplicate: true,
         }
     }
+}
+
+/// A parcel's entity: `shipment/{tracking number}` under its order. A blank tracking number is
+/// an error naming `shipped.tracking_number`.
+pub(crate) fn parcel_key(
+    order: crate::workflow::EntityKey,
+    tracking_number: &str,
+) -> Result<crate::workflow::EntityKey, StepError> {
+    let tracking_number = tracking_number.trim();
+    if tracking_number.is_empty() {
+        return Err(mapping::MappingError::MissingField {
+            field: "shipped.tracking_number".to_owned(),
+        }
+        .into());
+    }
+    Ok(order.child(crate::workflow::Entity::Shipment, tracking_number))
+}
+
+/// A parcel's carrier, trimmed; a blank one is an error naming `shipped.carrier`.
+pub(crate) fn carrier(carrier: &str) -> Result<&str, StepError> {
+    let carrier = carrier.trim();
+    if carrier.is_empty() {
+        return Err(mapping::MappingError::MissingField {
+            field: "shipped.carrier".to_owned(),
+        }
+        .into());
+    }
+    Ok(carrier)
 }

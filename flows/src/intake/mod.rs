@@ -208,13 +208,22 @@ impl Intake {
         self.edit(|inner| inner.sources.push(Arc::new(source)))
     }
 
-    /// Adds a route (replacing one of the same system and topic).
+    /// Adds a route, replacing one of the same system and topic: the intake keeps one route per
+    /// (system, topic), the last added (a replacement is logged as a warning). Several workflow
+    /// pairs that take the same topic share one route that dispatches by the body: the
+    /// warehouse's `shipment.created` has [`crate::fulfilment::notice_route`], added after the
+    /// pairs' own routes.
     #[must_use]
     pub fn route(self, route: Route) -> Self {
         self.edit(|inner| {
-            inner
-                .routes
-                .insert((route.system, route.topic.clone()), route);
+            let key = (route.system, route.topic.clone());
+            if let Some(earlier) = inner.routes.insert(key, route) {
+                tracing::warn!(
+                    system = %earlier.system,
+                    topic = %earlier.topic,
+                    "intake route replaced by a later one of the same system and topic"
+                );
+            }
         })
     }
 

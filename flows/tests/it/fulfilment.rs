@@ -232,171 +232,73 @@ async fn the_sandbox_warehouse_keeps_a_request_once() {
 mod magento_stripe {
     use super::*;
     use flows::fulfilment::WarehouseWebhooks;
-    use flows::intake::{Delivery, Intake, StripeWebhooks};
-    use flows::workflow::job;
-    use flows::workflows::magento_stripe::{Config, MagentoOrder, MagentoStripe};
-    use flows::{Backoff, JobPlan, NewEvent, Outcome, SqliteStore, Store, Worker, WorkerConfig};
-    use sandbox::magento::{MagentoFake, NewOrder};
-    use sandbox::stripe::StripeFake;
+    use flows::intake::Delivery;
+    use flows::{Backoff, JobPlan, NewEvent, Outcome, Store};
+    use sandbox::magento::NewOrder;
     use sandbox::warehouse::WarehouseFake;
     use sandbox::{Fault, FaultRule, Faults, Running, Trigger};
-    use tokio::sync::watch;
+
+    use crate::magento_stripe::through_the_sandbox::Sandboxed;
 
     const STORE: &str = "default";
-    const ACCOUNT: &str = "acct_sandbox";
+    const ACCOUNT: &str = "acct_123";
 
+    /// The Magento + Stripe sandbox with a warehouse fake, the signed sender to it, and the
+    /// intake served on loopback for its notices.
     struct App {
-        magento: Running<MagentoFake>,
-        stripe: Running<StripeFake>,
+        sandboxed: Sandboxed,
         warehouse: Running<WarehouseFake>,
-        faults: Faults,
-        store: Arc<SqliteStore>,
-        flows: MagentoStripe,
-        worker: Worker,
-        seen: Mutex<usize>,
+    }
+
+    impl std::ops::Deref for App {
+        type Target = Sandboxed;
+
+        fn deref(&self) -> &Sandboxed {
+            &self.sandboxed
+        }
     }
 
     impl App {
         async fn start() -> Self {
             let faults = Faults::default();
-            let magento = Running::start(MagentoFake::new(), &faults).await.unwrap();
-            let stripe = Running::start(StripeFake::new(), &faults).await.unwrap();
             let warehouse = Running::start(WarehouseFake::new(), &faults).await.unwrap();
-            let store = Arc::new(SqliteStore::in_memory().unwrap());
-            let magento_client = magento::Client::builder(
-                magento.base_url().as_str(),
-                magento::Credentials::oauth(
-                    magento.fake.consumer_key(),
-                    magento.fake.consumer_secret(),
-                    magento.fake.access_token(),
-                    magento.fake.access_token_secret(),
-                ),
-            )
-            .store_code(STORE)
-            .build()
-            .unwrap();
-            let stripe_client = stripe_client::Client::builder(SecretString::from(
-                stripe.fake.secret_key().to_owned(),
-            ))
-            .base_url(stripe.base_url().as_str())
-            .build()
-            .unwrap();
             let secret = SecretString::from(warehouse.fake.secret().to_owned());
             let sender = SignedWebhookFulfilment::new(
                 &format!("{}fulfilments", warehouse.base_url()),
                 secret.clone(),
             )
             .unwrap();
-            let erp: Arc<dyn erp::Erp> = Arc::new(erp::LocalLedger::open_in_memory().unwrap());
-            let flows = MagentoStripe::new(
-                magento_client,
-                stripe_client,
-                erp,
-                Config::new(STORE, ACCOUNT).fulfilment(Arc::new(sender)),
-            );
-            let worker = flows.register(Worker::new(
-                Arc::clone(&store),
-                WorkerConfig::new("w1")
-                    .poll_interval(Duration::from_millis(5))
-                    .backoff(Backoff::new(
+            let sandboxed = Sandboxed::start_with(
+                faults,
+                |config| config.fulfilment(Arc::new(sender)),
+                |intake| intake.source(WarehouseWebhooks::new(secret)),
+                |worker| {
+                    worker.backoff(Backoff::new(
                         Duration::from_millis(1),
                         Duration::from_millis(2),
                         5,
-                    )),
-            ));
+                    ))
+                },
+            )
+            .await;
             // The intake on loopback: the warehouse fake posts its notices to it.
-            let intake = Intake::new(Arc::clone(&store))
-                .source(StripeWebhooks::new(stripe_client::webhook::Webhook::new(
-                    SecretString::from(stripe.fake.webhook_secret().to_owned()),
-                )))
-                .source(WarehouseWebhooks::new(secret))
-                .routes(flows.routes());
             let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
                 .await
                 .unwrap();
             let addr = listener.local_addr().unwrap();
-            let router = intake.router();
+            let router = sandboxed.intake.router();
             tokio::spawn(async move { axum::serve(listener, router).await });
             warehouse
                 .fake
                 .register_notice_url(format!("http://{addr}/webhooks/warehouse").parse().unwrap());
             Self {
-                magento,
-                stripe,
+                sandboxed,
                 warehouse,
-                faults,
-                store,
-                flows,
-                worker,
-                seen: Mutex::new(0),
             }
         }
 
         fn order(&self) -> i64 {
-            let mut order = NewOrder::new("jane@example.com").item("TEE-1", 3, 50.into());
-            order.payment_method = "stripe_payments".into();
-            order.payment_info = vec![("stripe_payment_method".into(), "pm_card_visa".into())];
-            order.state = "pending_payment".into();
-            self.magento.fake.create_order(order)
-        }
-
-        async fn drain(&self) -> Vec<Outcome> {
-            let (tx, mut shutdown) = watch::channel(false);
-            let mut outcomes = Vec::new();
-            let mut idle = 0;
-            while idle < 10 {
-                match self.worker.run_once(&mut shutdown).await.unwrap() {
-                    Some(outcome) => {
-                        idle = 0;
-                        outcomes.push(outcome);
-                    }
-                    None => {
-                        idle += 1;
-                        tokio::time::sleep(Duration::from_millis(5)).await;
-                    }
-                }
-            }
-            drop(tx);
-            outcomes
-        }
-
-        /// Stores the Stripe fake's new routed events, as the intake does.
-        async fn deliver_events(&self) {
-            let events = self.stripe.fake.events();
-            let start = std::mem::replace(&mut *self.seen.lock().unwrap(), events.len());
-            let routes = self.flows.routes();
-            for event in &events[start..] {
-                let topic = event["type"].as_str().unwrap();
-                let Some(route) = routes
-                    .iter()
-                    .find(|r| r.system() == System::Stripe && r.topic() == topic)
-                else {
-                    continue;
-                };
-                let body = serde_json::to_vec(event).unwrap();
-                let event_id = event["id"].as_str().unwrap();
-                let delivery = Delivery {
-                    provider: System::Stripe,
-                    event_id,
-                    topic,
-                    account: None,
-                    body: &body,
-                };
-                let job = route.plan(&delivery).unwrap();
-                self.store
-                    .accept_event(
-                        NewEvent {
-                            provider: System::Stripe,
-                            event_id: event_id.into(),
-                            topic: topic.into(),
-                            payload: body.clone(),
-                        },
-                        Some(JobPlan::Run(job)),
-                        flows::now_millis(),
-                    )
-                    .await
-                    .unwrap();
-            }
+            self.sandboxed.order("pm_card_visa")
         }
 
         /// Stores the first `charge.succeeded` event again under a new id, with a job that runs
@@ -437,16 +339,6 @@ mod magento_stripe {
                 )
                 .await
                 .unwrap();
-        }
-
-        async fn pay(&self, id: i64) -> Vec<Outcome> {
-            let payment =
-                job(&self.flows.order_payment(), &MagentoOrder { entity_id: id }).unwrap();
-            self.store.enqueue(payment, 0).await.unwrap();
-            let mut outcomes = self.drain().await;
-            self.deliver_events().await;
-            outcomes.extend(self.drain().await);
-            outcomes
         }
     }
 

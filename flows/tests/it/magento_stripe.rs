@@ -2080,7 +2080,24 @@ pub(crate) mod through_the_sandbox {
 
     impl Sandboxed {
         pub(crate) async fn start() -> Self {
-            let faults = Faults::default();
+            Self::start_with(
+                Faults::default(),
+                |config| config,
+                |intake| intake,
+                |worker| worker,
+            )
+            .await
+        }
+
+        /// Started with `faults` (shared with fakes a test adds), the pair's configuration, the
+        /// intake (after its Stripe source and this pair's routes) and the worker's configuration
+        /// as the test makes them.
+        pub(crate) async fn start_with(
+            faults: Faults,
+            config: impl FnOnce(Config) -> Config,
+            intake: impl FnOnce(flows::intake::Intake) -> flows::intake::Intake,
+            worker: impl FnOnce(WorkerConfig) -> WorkerConfig,
+        ) -> Self {
             let magento = Running::start(MagentoFake::new(), &faults).await.unwrap();
             let stripe = Running::start(StripeFake::new(), &faults).await.unwrap();
             let ledger = Arc::new(erp::LocalLedger::open_in_memory().unwrap());
@@ -2108,19 +2125,21 @@ pub(crate) mod through_the_sandbox {
                 magento_client,
                 stripe_client,
                 erp,
-                Config::new(STORE, ACCOUNT),
+                config(Config::new(STORE, ACCOUNT)),
             );
             let worker = flows.register(Worker::new(
                 Arc::clone(&store),
-                WorkerConfig::new("w1").poll_interval(Duration::from_millis(5)),
+                worker(WorkerConfig::new("w1").poll_interval(Duration::from_millis(5))),
             ));
-            let intake = flows::intake::Intake::new(Arc::clone(&store))
-                .source(flows::intake::StripeWebhooks::new(
-                    stripe_client::webhook::Webhook::new(secrecy::SecretString::from(
-                        stripe.fake.webhook_secret().to_owned(),
-                    )),
-                ))
-                .routes(flows.routes());
+            let intake = intake(
+                flows::intake::Intake::new(Arc::clone(&store))
+                    .source(flows::intake::StripeWebhooks::new(
+                        stripe_client::webhook::Webhook::new(secrecy::SecretString::from(
+                            stripe.fake.webhook_secret().to_owned(),
+                        )),
+                    ))
+                    .routes(flows.routes()),
+            );
             Self {
                 magento,
                 stripe,
@@ -2147,39 +2166,13 @@ pub(crate) mod through_the_sandbox {
             super::drain(&self.worker).await
         }
 
-        /// Stores the fake's new events that have a route, as the intake does.
+        /// Stores the fake's new events through the intake, as their webhooks would.
         pub(crate) async fn deliver_events(&self) {
             let events = self.stripe.fake.events();
             let start = std::mem::replace(&mut *self.seen.lock().unwrap(), events.len());
-            let routes = self.flows.routes();
             for event in &events[start..] {
-                let topic = event["type"].as_str().unwrap();
-                let Some(route) = routes.iter().find(|r| r.topic() == topic) else {
-                    continue;
-                };
                 let body = serde_json::to_vec(event).unwrap();
-                let event_id = event["id"].as_str().unwrap();
-                let delivery = Delivery {
-                    provider: System::Stripe,
-                    event_id,
-                    topic,
-                    account: None,
-                    body: &body,
-                };
-                let job = route.plan(&delivery).unwrap();
-                self.store
-                    .accept_event(
-                        NewEvent {
-                            provider: System::Stripe,
-                            event_id: event_id.into(),
-                            topic: topic.into(),
-                            payload: body.clone(),
-                        },
-                        Some(JobPlan::Run(job)),
-                        flows::now_millis(),
-                    )
-                    .await
-                    .unwrap();
+                self.intake.ingest(System::Stripe, &body).await.unwrap();
             }
         }
 

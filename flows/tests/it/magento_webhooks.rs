@@ -15,20 +15,19 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use erp::Erp;
-use flows::intake::{AdobeCommerceWebhooks, Intake};
+use flows::intake::AdobeCommerceWebhooks;
 use flows::workflow::{Flow, JobKind};
-use flows::workflows::magento_stripe::{Config, MagentoStripe, OrderPayment, OrderPlaced};
-use flows::{JobState, Outcome, SqliteStore, Store, Worker, WorkerConfig};
+use flows::workflows::magento_stripe::{OrderPayment, OrderPlaced};
+use flows::{JobState, Outcome, Store};
 use rsa::pkcs1v15::SigningKey;
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::signature::{SignatureEncoding, Signer};
-use sandbox::magento::{MagentoFake, NewOrder};
-use sandbox::stripe::StripeFake;
-use sandbox::{Faults, Running};
+use sandbox::Faults;
+use sandbox::magento::NewOrder;
+
+use crate::magento_stripe::through_the_sandbox::Sandboxed;
 use serde_json::{Value, json};
 use sha2::Sha256;
-use tokio::sync::watch;
 use tower::ServiceExt;
 
 /// The test run's Commerce key pair: the signing half and the public key as PEM.
@@ -51,68 +50,35 @@ fn sign(body: &[u8]) -> String {
 /// show yet (the worker's waits for other flows).
 const LOOK_AGAIN: Duration = Duration::from_millis(150);
 
-struct Commerce {
-    magento: Running<MagentoFake>,
-    stripe: Running<StripeFake>,
-    store: Arc<SqliteStore>,
-    flows: MagentoStripe,
-    intake: Intake,
-    worker: Worker,
+/// The Magento + Stripe sandbox whose intake takes Adobe Commerce's webhooks, signed with the
+/// test's key, and whose worker looks again for an order soon.
+struct Commerce(Sandboxed);
+
+impl std::ops::Deref for Commerce {
+    type Target = Sandboxed;
+
+    fn deref(&self) -> &Sandboxed {
+        &self.0
+    }
 }
 
 impl Commerce {
     async fn start() -> Self {
-        let faults = Faults::default();
-        let magento = Running::start(MagentoFake::new(), &faults).await.unwrap();
-        let stripe = Running::start(StripeFake::new(), &faults).await.unwrap();
-        let store = Arc::new(SqliteStore::in_memory().unwrap());
-        let magento_client = magento::Client::builder(
-            magento.base_url().as_str(),
-            magento::Credentials::oauth(
-                magento.fake.consumer_key(),
-                magento.fake.consumer_secret(),
-                magento.fake.access_token(),
-                magento.fake.access_token_secret(),
-            ),
+        Self(
+            Sandboxed::start_with(
+                Faults::default(),
+                |config| config,
+                |intake| {
+                    intake.source(AdobeCommerceWebhooks::new(
+                        magento::WebhookVerifier::from_public_key_pem(&KEYS.1).unwrap(),
+                    ))
+                },
+                |worker| worker.waits(LOOK_AGAIN, LOOK_AGAIN),
+            )
+            .await,
         )
-        .store_code("default")
-        .build()
-        .unwrap();
-        let stripe_client = stripe_client::Client::builder(secrecy::SecretString::from(
-            stripe.fake.secret_key().to_owned(),
-        ))
-        .base_url(stripe.base_url().as_str())
-        .build()
-        .unwrap();
-        let erp: Arc<dyn Erp> = Arc::new(erp::LocalLedger::open_in_memory().unwrap());
-        let flows = MagentoStripe::new(
-            magento_client,
-            stripe_client,
-            erp,
-            Config::new("default", "acct_123"),
-        );
-        let intake = Intake::new(Arc::clone(&store))
-            .source(AdobeCommerceWebhooks::new(
-                magento::WebhookVerifier::from_public_key_pem(&KEYS.1).unwrap(),
-            ))
-            .routes(flows.routes());
-        let worker = flows.register(Worker::new(
-            Arc::clone(&store),
-            WorkerConfig::new("w1")
-                .poll_interval(Duration::from_millis(5))
-                .waits(LOOK_AGAIN, LOOK_AGAIN),
-        ));
-        Self {
-            magento,
-            stripe,
-            store,
-            flows,
-            intake,
-            worker,
-        }
     }
 
-    /// A `pending_payment` order paid with Stripe's test card, or in `state`; its `entity_id`.
     fn order_in(&self, state: &str) -> i64 {
         let order = NewOrder::new("jane@example.com")
             .item("TEE-1", 3, 50.into())
@@ -144,26 +110,6 @@ impl Commerce {
     }
 
     /// Runs jobs until none is runnable for a while; every outcome.
-    async fn drain(&self) -> Vec<Outcome> {
-        let (_stop, mut shutdown) = watch::channel(false);
-        let mut outcomes = Vec::new();
-        let mut idle = 0;
-        while idle < 10 {
-            match self.worker.run_once(&mut shutdown).await.unwrap() {
-                Some(outcome) => {
-                    idle = 0;
-                    outcomes.push(outcome);
-                }
-                None => {
-                    idle += 1;
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-            }
-        }
-        outcomes
-    }
-
-    /// Runs jobs until `done` holds (for at most 10 s); every outcome.
     async fn run_until(&self, done: impl Fn(&Self) -> bool) -> Vec<Outcome> {
         let start = Instant::now();
         let mut outcomes = Vec::new();

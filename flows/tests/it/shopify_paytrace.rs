@@ -34,6 +34,9 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep};
 
 mod backfill;
+/// Warehouse fulfilment, on this module's `TestApp`.
+#[path = "shopify_fulfilment.rs"]
+mod fulfilment;
 
 /// The PayTrace merchant account named in ERP payment references.
 const ACCOUNT: &str = "sandbox-merchant";
@@ -943,6 +946,57 @@ async fn each_closed_day_is_reconciled_once_by_its_scheduled_job() {
         caught_up.last(),
         Some(&(later.date() - time::Duration::DAY))
     );
+}
+
+/// The settlement days' poller is a job on the worker's schedule: its run enqueues the closed
+/// days, the days' jobs run, and it waits its interval for the next poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_settlement_days_poller_is_a_job_on_the_worker_schedule() {
+    let mut app = TestApp::spawn().await;
+    // Only this test's worker, which knows the poller's flow, claims jobs.
+    app.stop_worker().await;
+    let workflows = ShopifyPaytrace::new(
+        app.shopify_client.clone(),
+        app.paytrace_client.clone(),
+        Arc::new(app.ledger.clone()),
+        app.config.clone(),
+    );
+    let backfill = workflows.settlement_backfill(Arc::clone(&app.store), Duration::from_secs(3600));
+    let job = backfill.job();
+    assert_eq!(
+        job.key,
+        format!("paytrace/{ACCOUNT}/backfill/settlement-days")
+    );
+    let before = flows::now_millis();
+    app.store.enqueue(job.clone(), before).await.unwrap();
+    let worker = workflows.register(
+        Worker::new(
+            Arc::clone(&app.store),
+            WorkerConfig::new("days").poll_interval(Duration::from_millis(5)),
+        )
+        .flow(backfill),
+    );
+    let mut outcomes = Vec::new();
+    let (_stop, mut shutdown) = watch::channel(false);
+    while let Some(outcome) = worker.run_once(&mut shutdown).await.unwrap() {
+        outcomes.push(outcome);
+    }
+    // The poll, then yesterday's reconciliation; the poller waits for its next poll.
+    assert_eq!(
+        outcomes,
+        [
+            flows::Outcome::Waiting {
+                after: Duration::from_secs(3600)
+            },
+            flows::Outcome::Done
+        ]
+    );
+    let yesterday = time::OffsetDateTime::now_utc().date() - time::Duration::DAY;
+    let key = format!("paytrace/{ACCOUNT}/payout/{yesterday}/erp/settlement");
+    assert!(app.store.effect(&key).await.unwrap().is_some());
+    let info = app.store.job(&job.kind, &job.key).await.unwrap().unwrap();
+    assert_eq!(info.state, flows::JobState::Queued);
+    assert!(info.run_at >= before + 3_600_000, "{info:?}");
 }
 
 /// Authorize on `orders/create`, capture on the first `fulfillments/create` (delivered twice here).

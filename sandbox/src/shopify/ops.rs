@@ -81,6 +81,7 @@ pub(crate) fn requested_cost(op: &str, vars: &Value) -> u32 {
     match op {
         "getOrder" => 120,
         "getOrderAsRest" => 600,
+        "getOrderFulfillments" => 60,
         "ordersUpdatedSince" => {
             let first = vars
                 .get("first")
@@ -331,6 +332,7 @@ pub(crate) fn run(st: &mut State, op: &str, vars: &Value, query: &str, api_versi
     let result = match op {
         "getOrder" => get_order(st, vars),
         "getOrderAsRest" => get_order_as_rest(st, vars),
+        "getOrderFulfillments" => get_order_fulfillments(st, vars),
         "ordersUpdatedSince" => orders_updated_since(st, vars),
         "orderMarkAsPaid" => mark_as_paid(st, vars),
         "orderCreateManualPayment" => manual_payment(st, vars),
@@ -364,6 +366,57 @@ fn get_order(st: &State, vars: &Value) -> VarResult<Exec> {
         }
         None => Exec::data("order", Value::Null, 1),
     })
+}
+
+/// `order { id fulfillmentOrders { nodes { id status } } fulfillments { id status trackingInfo } }`:
+/// the fake's one fulfillment order per order is `OPEN` until a line is fulfilled, `IN_PROGRESS`
+/// while some quantity is left, `CLOSED` when nothing is.
+fn get_order_fulfillments(st: &State, vars: &Value) -> VarResult<Exec> {
+    let id = gid_var("id", "ID!", required(vars, "id", "ID!")?, "Order")?;
+    let Some(o) = st.order(id) else {
+        return Ok(Exec::data("order", Value::Null, 1));
+    };
+    let left: u32 = o
+        .line_items
+        .iter()
+        .map(|l| {
+            l.quantity
+                .saturating_sub(l.fulfilled_quantity + l.refunded_quantity)
+        })
+        .sum();
+    let status = if left == 0 {
+        "CLOSED"
+    } else if o.line_items.iter().any(|l| l.fulfilled_quantity > 0) {
+        "IN_PROGRESS"
+    } else {
+        "OPEN"
+    };
+    let fulfillments: Vec<Value> = o
+        .fulfillments
+        .iter()
+        .take(50)
+        .map(|f| {
+            let tracking: Vec<Value> = if f.tracking_number.is_some()
+                || f.tracking_company.is_some()
+                || f.tracking_url.is_some()
+            {
+                vec![json!({"company": f.tracking_company, "number": f.tracking_number, "url": f.tracking_url})]
+            } else {
+                Vec::new()
+            };
+            json!({"id": gid("Fulfillment", f.id), "status": f.status, "trackingInfo": tracking})
+        })
+        .collect();
+    let actual = 2 + fulfillments.len();
+    Ok(Exec::data(
+        "order",
+        json!({
+            "id": gid("Order", o.id),
+            "fulfillmentOrders": {"nodes": [{"id": gid("FulfillmentOrder", o.fulfillment_order_id), "status": status}]},
+            "fulfillments": fulfillments,
+        }),
+        u32::try_from(actual).unwrap_or(60),
+    ))
 }
 
 /// Line items per page of `getOrderAsRest` (the client's `lineItems(first: 50)`).

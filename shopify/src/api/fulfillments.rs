@@ -1,7 +1,8 @@
 use super::{payload, required};
 use crate::graphql::{Operation, RetrySafety};
-use crate::models::{Fulfillment, FulfillmentInput};
-use crate::{Client, Error};
+use crate::models::{Fulfillment, FulfillmentInput, OrderFulfillments};
+use crate::{Client, Error, Gid};
+use serde::Deserialize;
 use serde_json::json;
 
 /// Fulfillment operations. Get one with [`Client::fulfillments`].
@@ -17,6 +18,25 @@ pub const FULFILLMENT_CREATE: Operation<'static> = Operation {
     estimated_cost: 10,
     retry: RetrySafety::NotIdempotent,
 };
+
+/// An order's fulfillment orders and fulfillments with their tracking: what to fulfil, and
+/// whether a parcel is already recorded.
+pub const GET_ORDER_FULFILLMENTS: Operation<'static> = Operation {
+    name: "getOrderFulfillments",
+    document: concat!(
+        "query getOrderFulfillments($id: ID!) { order(id: $id) { id ",
+        "fulfillmentOrders(first: 50) { nodes { id status } } ",
+        "fulfillments(first: 50) { id status trackingInfo(first: 10) { company number url } } ",
+        "} }"
+    ),
+    estimated_cost: 60,
+    retry: RetrySafety::Idempotent,
+};
+
+#[derive(Deserialize)]
+struct OrderFulfillmentsData {
+    order: Option<OrderFulfillments>,
+}
 
 payload!(FulfillmentPayload { fulfillment: Option<Fulfillment> });
 
@@ -43,5 +63,24 @@ impl Fulfillments<'_> {
             )
             .await?;
         required(p.fulfillment, "data.fulfillmentCreate.fulfillment")
+    }
+
+    /// The fulfillment orders and fulfillments of `order`; `None` when there is no such order.
+    ///
+    /// ```no_run
+    /// # async fn run(client: shopify::Client) -> Result<(), shopify::Error> {
+    /// let order = shopify::Gid::new("Order", 450789469);
+    /// if let Some(state) = client.fulfillments().of_order(&order).await? {
+    ///     let open = state.fulfillment_orders.iter().filter(|f| f.is_fulfillable()).count();
+    ///     println!("{open} fulfillment orders to fulfil, {} fulfillments", state.fulfillments.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn of_order(&self, order: &Gid) -> Result<Option<OrderFulfillments>, Error> {
+        let resp = self
+            .client
+            .execute::<_, OrderFulfillmentsData>(&GET_ORDER_FULFILLMENTS, &json!({ "id": order }))
+            .await?;
+        Ok(resp.data.order)
     }
 }

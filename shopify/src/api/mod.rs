@@ -11,7 +11,7 @@ mod tags;
 mod transactions;
 
 pub use customers::{CUSTOMER_CREATE, CUSTOMER_SET, CUSTOMER_UPDATE, Customers};
-pub use fulfillments::{FULFILLMENT_CREATE, Fulfillments};
+pub use fulfillments::{FULFILLMENT_CREATE, Fulfillments, GET_ORDER_FULFILLMENTS};
 pub use metafields::{METAFIELDS_SET, METAFIELDS_SET_BATCH, Metafields};
 pub use orders::{
     GET_ORDER, GET_ORDER_AS_REST, ORDER_CAPTURE, ORDER_CREATE_MANUAL_PAYMENT, ORDER_MARK_AS_PAID,

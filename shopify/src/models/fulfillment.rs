@@ -124,3 +124,37 @@ pub struct TrackingInfo {
     #[serde(default)]
     pub url: Option<String>,
 }
+
+/// An order's fulfillment orders and fulfillments, as returned by
+/// [`crate::api::Fulfillments::of_order`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct OrderFulfillments {
+    /// The order's GID.
+    pub id: Gid,
+    /// Its fulfillment orders (first 50).
+    #[serde(default, deserialize_with = "super::nodes")]
+    pub fulfillment_orders: Vec<FulfillmentOrderSummary>,
+    /// Its fulfillments (first 50), each with its tracking.
+    #[serde(default)]
+    pub fulfillments: Vec<Fulfillment>,
+}
+
+/// A `FulfillmentOrder`: the id to fulfil and its status.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct FulfillmentOrderSummary {
+    /// GID.
+    pub id: Gid,
+    /// `FulfillmentOrderStatus`: `OPEN`, `IN_PROGRESS`, `SCHEDULED`, `ON_HOLD`, `INCOMPLETE`,
+    /// `CLOSED`, `CANCELLED`.
+    pub status: String,
+}
+
+impl FulfillmentOrderSummary {
+    /// Whether `fulfillmentCreate` can fulfil it now (`OPEN` or `IN_PROGRESS`).
+    pub fn is_fulfillable(&self) -> bool {
+        matches!(self.status.as_str(), "OPEN" | "IN_PROGRESS")
+    }
+}

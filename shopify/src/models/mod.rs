@@ -19,7 +19,7 @@ pub use customer::{
 };
 pub use fulfillment::{
     Fulfillment, FulfillmentInput, FulfillmentOrderLineItemInput, FulfillmentOrderLineItems,
-    FulfillmentTrackingInfo, TrackingInfo,
+    FulfillmentOrderSummary, FulfillmentTrackingInfo, OrderFulfillments, TrackingInfo,
 };
 pub use metafield::{CompareDigest, Metafield, MetafieldsSetInput};
 pub use order::{

@@ -63,3 +63,57 @@ async fn user_errors_and_failure_modes() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_orders_fulfillment_orders_and_fulfillments_are_read() {
+    let server = MockServer::start().await;
+    gql(
+        "getOrderFulfillments",
+        json!({"id": "gid://shopify/Order/450789469"}),
+    )
+    .respond_with(ok(json!({"order": {
+        "id": "gid://shopify/Order/450789469",
+        "fulfillmentOrders": {"nodes": [
+            {"id": "gid://shopify/FulfillmentOrder/1", "status": "CLOSED"},
+            {"id": "gid://shopify/FulfillmentOrder/2", "status": "IN_PROGRESS"}
+        ]},
+        "fulfillments": [{"id": "gid://shopify/Fulfillment/9", "status": "SUCCESS",
+            "trackingInfo": [{"company": "UPS", "number": "1Z1", "url": null}]}]
+    }})))
+    .expect(1)
+    .mount(&server)
+    .await;
+    let state = client(&server)
+        .fulfillments()
+        .of_order(&Gid::new("Order", 450789469))
+        .await
+        .unwrap()
+        .unwrap();
+    let open: Vec<bool> = state
+        .fulfillment_orders
+        .iter()
+        .map(|f| f.is_fulfillable())
+        .collect();
+    assert_eq!(open, [false, true]);
+    assert_eq!(
+        state.fulfillments[0].tracking_info[0].number.as_deref(),
+        Some("1Z1")
+    );
+
+    let missing = MockServer::start().await;
+    gql(
+        "getOrderFulfillments",
+        json!({"id": "gid://shopify/Order/1"}),
+    )
+    .respond_with(ok(json!({"order": null})))
+    .mount(&missing)
+    .await;
+    assert_eq!(
+        client(&missing)
+            .fulfillments()
+            .of_order(&Gid::new("Order", 1))
+            .await
+            .unwrap(),
+        None
+    );
+}

@@ -10,16 +10,13 @@ use serde::{Deserialize, Serialize};
 use super::{ChargeEvent, Shared, canonical, check_charge, event_charge, stripe_event};
 use crate::StepError;
 use crate::booking::{OrderBooking, book_paid};
-use crate::fulfilment::{Fulfilment, FulfilmentLine, FulfilmentRequest, OrderRef, Requested};
+use crate::fulfilment::{FulfilmentRequest, OrderRef, REQUEST as FULFILMENT, send_once};
 use crate::workflow::{EntityKey, Flow, JobKind, Step, StepCtx};
 
 /// The offline Magento invoice of the charge.
 const INVOICE: Step<InvoiceDone> = Step::new("magento/invoice", System::Magento);
 /// The order's history comment with the transaction id.
 const PAYMENT_COMMENT: Step<bool> = Step::new("magento/payment-comment", System::Magento);
-/// The order's fulfilment request, when a warehouse is configured: what the warehouse said, or
-/// `None` when the order has nothing to ship.
-const FULFILMENT: Step<Option<Requested>> = Step::new("fulfilment/request", System::Warehouse);
 
 /// What the invoice step did: the new invoice's id, or `None` when the order was already
 /// invoiced.
@@ -158,12 +155,10 @@ impl Flow for ChargeSucceeded {
             // ERP: each create is idempotent by its external reference as well.
             book_paid(ctx, &*shared.erp, &booking, &canonical, &payment, &erp_ctx).await?;
             // The warehouse: the key is its `Idempotency-Key`, so a resend is a duplicate there.
+            // The order's fulfilment request (`fulfilment/request`), when a warehouse is
+            // configured: what the warehouse said, or `None` when nothing is to be shipped.
             if let Some((warehouse, request)) = &fulfilment {
-                ctx.once(&FULFILMENT, || async {
-                    let request = request.as_ref().map_err(|e| StepError::from(e.clone()))?;
-                    request_fulfilment(&**warehouse, request.as_ref()).await
-                })
-                .await?;
+                send_once(ctx, &**warehouse, request).await?;
             }
             Ok::<_, StepError>(invoiced)
         };
@@ -172,17 +167,6 @@ impl Flow for ChargeSucceeded {
             .map_err(|e| e.after_money("charge", &charge.id))?;
         tracing::info!(order = order_id, charge = %charge.id, invoice = ?invoiced.invoice_id, "charge recorded in Magento and the ERP");
         Ok(())
-    }
-}
-
-/// Sends `request`, when there is one.
-async fn request_fulfilment(
-    warehouse: &dyn Fulfilment,
-    request: Option<&FulfilmentRequest>,
-) -> Result<Option<Requested>, StepError> {
-    match request {
-        Some(request) => Ok(Some(warehouse.request(request).await?)),
-        None => Ok(None),
     }
 }
 
@@ -206,25 +190,6 @@ fn fulfilment_request(
             item.is_virtual == Some(true) && item.item_id.map(|i| i.to_string()).as_deref() == id
         })
     };
-    let lines: Vec<FulfilmentLine> = canonical
-        .line_items
-        .iter()
-        .filter(|line| !is_virtual(line))
-        .map(|line| FulfilmentLine {
-            sku: line.sku.clone(),
-            name: line.name.clone(),
-            quantity: line.quantity,
-        })
-        .collect();
-    if lines.is_empty() {
-        return Ok(None);
-    }
-    let ship_to = canonical
-        .shipping_address
-        .clone()
-        .ok_or_else(|| MappingError::MissingField {
-            field: "order.extension_attributes.shipping_assignments.shipping.address".to_owned(),
-        })?;
     let number = order
         .increment_id
         .clone()
@@ -236,10 +201,14 @@ fn fulfilment_request(
         id: order_id.to_string(),
         number,
     };
-    Ok(Some(
-        FulfilmentRequest::new(key, reference, lines, ship_to, paid_at)
-            .email(canonical.email.clone()),
-    ))
+    crate::fulfilment::order_request(
+        key,
+        reference,
+        canonical,
+        |line| !is_virtual(line),
+        "order.extension_attributes.shipping_assignments.shipping.address",
+        paid_at,
+    )
 }
 
 /// Whether nothing is left to invoice: `total_invoiced` reaches `grand_total`.

@@ -98,7 +98,10 @@
 //! order is stored with a dead letter naming `order.system` or `order.account`. The route is
 //! always among [`MagentoStripe::routes`], with or without [`Config::fulfilment`]: notices
 //! arrive only where the intake has a [`crate::fulfilment::WarehouseWebhooks`] source, and a
-//! warehouse that gets its orders some other way can still report its parcels.
+//! warehouse that gets its orders some other way can still report its parcels. A service that
+//! also runs Shopify + PayTrace replaces that route with
+//! [`crate::fulfilment::notice_route`]`([`[`MagentoStripe::shipment_notices`]`, ...])`, added
+//! after both pairs' routes (the intake keeps the last route of a system and topic).
 //!
 //! # Where the payment method comes from
 //!
@@ -614,6 +617,18 @@ impl MagentoStripe {
             move |d: &Delivery<'_>| shipment::plan_notice(&shipments, d),
         ));
         routes
+    }
+
+    /// How this store view's shipment notices become [`Shipment`] jobs, for
+    /// [`crate::fulfilment::notice_route`] in a service that runs several store pairs (the
+    /// notice route of [`Self::routes`] serves this store view alone).
+    pub fn shipment_notices(&self) -> crate::fulfilment::NoticePlan {
+        let shipments = Shipment(Arc::clone(&self.shared));
+        crate::fulfilment::NoticePlan::new(
+            System::Magento,
+            self.shared.config.store_code.clone(),
+            move |d: &Delivery<'_>| shipment::plan_notice(&shipments, d),
+        )
     }
 
     /// The poller that finds this store's orders waiting for payment, enqueuing into `store`.

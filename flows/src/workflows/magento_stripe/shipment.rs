@@ -13,7 +13,7 @@ use crate::StepError;
 use crate::fulfilment::ShipmentNotice;
 use crate::intake::Delivery;
 use crate::store::NewJob;
-use crate::workflow::{Entity, EntityKey, Flow, JobKind, Step, StepCtx, decode, job};
+use crate::workflow::{EntityKey, Flow, JobKind, Step, StepCtx, decode, job};
 
 /// The shipment (under the shipment's entity).
 const SHIPMENT: Step<ShipmentDone> = Step::new("magento/shipment", System::Magento);
@@ -53,28 +53,13 @@ impl Flow for Shipment {
     const SYSTEMS: &'static [System] = &[System::Magento];
 
     fn entity(&self, shipped: &Shipped) -> Result<EntityKey, StepError> {
-        let tracking_number = shipped.tracking_number.trim();
-        if tracking_number.is_empty() {
-            return Err(MappingError::MissingField {
-                field: "shipped.tracking_number".to_owned(),
-            }
-            .into());
-        }
-        Ok(self
-            .0
-            .order_key(shipped.order_id)
-            .child(Entity::Shipment, tracking_number))
+        crate::fulfilment::parcel_key(self.0.order_key(shipped.order_id), &shipped.tracking_number)
     }
 
     async fn run(&self, ctx: &StepCtx<'_>, shipped: Shipped) -> Result<(), StepError> {
         let shared = &*self.0;
         let tracking_number = shipped.tracking_number.trim();
-        if shipped.carrier.trim().is_empty() {
-            return Err(MappingError::MissingField {
-                field: "shipped.carrier".to_owned(),
-            }
-            .into());
-        }
+        crate::fulfilment::carrier(&shipped.carrier)?;
         let order_id = shipped.order_id;
         let done = ctx
             .once(&SHIPMENT, || async {

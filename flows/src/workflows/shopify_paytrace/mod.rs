@@ -5,6 +5,7 @@
 //! | [`OrderPayment`] | `shopify.order-payment` | `shopify/{shop}/order/{id}` | `orders/create` | mapped and validated → risk gate → PayTrace sale (or authorization) → Shopify paid + metafields, or tagged and noted when declined → ERP customer, sales order, invoice, payment (authorization: metafields and tag, ERP customer and sales order) |
 //! | [`OrderCapture`] | `shopify.order-capture` | the order's | `fulfillments/create` | capture of the authorization → Shopify paid + metafields → ERP invoice and payment |
 //! | [`RefundFlow`] | `shopify.refund` | `shopify/{shop}/order/{id}/refund/{refund id}` | `refunds/create` | PayTrace refund, or a void when the sale has not settled → ERP credit memo and refund payment |
+//! | [`OrderShipment`] | `shopify.shipment` | `shopify/{shop}/order/{id}/shipment/{tracking number}` | the warehouse's `shipment.created` notice ([`crate::fulfilment::WarehouseWebhooks`]): see [Fulfilment](#fulfilment) | authorize-then-capture: the order's [`OrderCapture`] job → Shopify `fulfillmentCreate` with the tracking, unless a fulfillment has that tracking number |
 //! | [`Backfill`]`<`[`ShopifyOrderPoller`]`>` | `shopify.orders-backfill` | `shopify/{shop}/backfill/orders` | [`Backfill::job`] at start-up ([`ShopifyPaytrace::order_backfill`]), then itself every interval | orders updated since the checkpoint `shopify/{shop}/orders`, unpaid with a PayTrace card and without a job → their `orders/create` body rebuilt into the inbox with the [`OrderPayment`] job the webhook would have started (see [`ShopifyOrderPoller`]) |
 //!
 //! # Where the card comes from
@@ -56,6 +57,32 @@
 //! person. Authorizations and captures follow the same rule (a capture is checked on the
 //! authorization, [`paytrace::Client::find_transaction`]). A refund whose outcome is unknown is
 //! never sent again: it goes to dead letters for a person to check PayTrace first.
+//!
+//! # Fulfilment
+//!
+//! With a warehouse configured ([`Config::fulfilment`]), [`OrderPayment`] ends with the order's
+//! fulfilment request, once (`fulfilment/request` under the order, which is also the request's
+//! `Idempotency-Key`; the format is on [`crate::fulfilment`]): after the sale is recorded in
+//! Shopify and booked, or, authorizing, after the authorization is recorded (metafields, tag,
+//! ERP sales order), so that the warehouse ships what will be captured. The request holds the
+//! lines that require shipping (`line_items[].requires_shipping`) and the shipping address,
+//! dated with the order's `created_at`; an order with nothing to ship is recorded as such (the
+//! step's value is `null`) and not sent. It is mapped before the charge, but an order with lines
+//! to ship and no shipping address is still charged and booked: its job goes to dead letters
+//! naming `order.shipping_address`, and a replay sends only the request. Held, declined and
+//! unbookable orders are never sent.
+//!
+//! The warehouse's `shipment.created` notice about a Shopify order (`order.system` `shopify`,
+//! `order.account` [`Config::shop`], `order.id` the order id) becomes the [`OrderShipment`] job
+//! of its order and tracking number: a Shopify `fulfillmentCreate` of the order's open
+//! fulfillment orders with the tracking (company `UPS`, `USPS`, `FedEx`, `DHL Express` for
+//! `ups`, `usps`, `fedex`, `dhl`, else the carrier as given), once: the order's fulfillments are
+//! read first and one with that tracking number is the result. Authorizing, the notice also
+//! starts the order's [`OrderCapture`] job, the very job Shopify's `fulfillments/create` starts
+//! (one job per kind and order): whichever comes first captures, once. A notice route is not
+//! among [`ShopifyPaytrace::routes`]: add [`ShopifyPaytrace::notice_route`] (this shop alone),
+//! or, in a service that runs Magento + Stripe as well, [`crate::fulfilment::notice_route`] with
+//! every pair's `shipment_notices()`, after all pairs' routes.
 
 mod backfill;
 mod capture;
@@ -64,6 +91,7 @@ mod order;
 mod refund;
 mod risk;
 mod settlement;
+mod shipment;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,6 +107,7 @@ pub use order::{OrderEvent, OrderPayment};
 pub use refund::{RefundEvent, RefundFlow};
 pub use risk::{RiskDecision, RiskGate, ShopifyRecommendation};
 pub use settlement::{MAX_CATCH_UP_DAYS, SettlementDate, SettlementDay, SettlementDays};
+pub use shipment::{OrderShipment, ShopifyShipped};
 
 use crate::StepError;
 use crate::backfill::Backfill;
@@ -188,6 +217,9 @@ pub struct Config {
     /// The PayTrace account's offset from UTC: PayTrace writes settlement times in it, and a
     /// day's batches are that day's in it (see [`SettlementDays`]). UTC unless set.
     pub paytrace_utc_offset: time::UtcOffset,
+    /// The warehouse an order's fulfilment request goes to (see the
+    /// [fulfilment section](self#fulfilment)); none unless set.
+    pub fulfilment: Option<Arc<dyn crate::fulfilment::Fulfilment>>,
 }
 
 impl Config {
@@ -206,6 +238,7 @@ impl Config {
             payment: PaymentMode::Sale,
             recovery: SaleRecovery::default(),
             paytrace_utc_offset: time::UtcOffset::UTC,
+            fulfilment: None,
         }
     }
 
@@ -235,6 +268,14 @@ impl Config {
     #[must_use]
     pub fn recovery(mut self, recovery: SaleRecovery) -> Self {
         self.recovery = recovery;
+        self
+    }
+
+    /// Sends each charged or authorized order's fulfilment request to `warehouse` (see the
+    /// [fulfilment section](self#fulfilment)).
+    #[must_use]
+    pub fn fulfilment(mut self, warehouse: Arc<dyn crate::fulfilment::Fulfilment>) -> Self {
+        self.fulfilment = Some(warehouse);
         self
     }
 }
@@ -357,6 +398,7 @@ impl ShopifyPaytrace {
             .flow(OrderPayment(Arc::clone(&self.shared)))
             .flow(OrderCapture(Arc::clone(&self.shared)))
             .flow(RefundFlow(Arc::clone(&self.shared)))
+            .flow(OrderShipment(Arc::clone(&self.shared)))
             .flow(SettlementDay(Arc::clone(&self.shared)))
     }
 
@@ -389,15 +431,27 @@ impl ShopifyPaytrace {
         ShopifyOrderPoller::new(store.into_store(), OrderPayment(Arc::clone(&self.shared)))
     }
 
-    /// What enqueues each day's [`SettlementDay`] job into `store` (call
-    /// [`SettlementDays::enqueue_due`] from a timer).
+    /// What enqueues each day's [`SettlementDay`] job into `store` (see
+    /// [`Self::settlement_backfill`], or call [`SettlementDays::enqueue_due`] yourself).
     pub fn settlement_days(&self, store: impl crate::IntoStore) -> SettlementDays {
         SettlementDays::new(store.into_store(), SettlementDay(Arc::clone(&self.shared)))
+    }
+
+    /// The settlement days on the worker's schedule: every `every` (an hour is plenty: a day
+    /// closes once), the days closed since the last are enqueued. Register it on the worker and
+    /// enqueue its [`crate::backfill::Backfill::job`] at start-up.
+    pub fn settlement_backfill(
+        &self,
+        store: impl crate::IntoStore,
+        every: std::time::Duration,
+    ) -> crate::backfill::Backfill<SettlementDays> {
+        crate::backfill::Backfill::new(self.settlement_days(store), every)
     }
 
     /// The intake routes: `orders/create`, `fulfillments/create` and `refunds/create`, each
     /// straight to the job of its order (or refund). A body without the ids is stored and
     /// dead-lettered by the intake, naming the field.
+    /// The warehouse's notices are not among them: see [`Self::notice_route`].
     pub fn routes(&self) -> Vec<Route> {
         let order = OrderPayment(Arc::clone(&self.shared));
         let capture = OrderCapture(Arc::clone(&self.shared));
@@ -432,6 +486,27 @@ impl ShopifyPaytrace {
                 },
             ),
         ]
+    }
+}
+
+impl ShopifyPaytrace {
+    /// How this shop's shipment notices become [`OrderShipment`] jobs, for
+    /// [`crate::fulfilment::notice_route`] in a service that runs several store pairs.
+    pub fn shipment_notices(&self) -> crate::fulfilment::NoticePlan {
+        let shipments = OrderShipment(Arc::clone(&self.shared));
+        crate::fulfilment::NoticePlan::new(
+            System::Shopify,
+            self.shared.config.shop.clone(),
+            move |d: &Delivery<'_>| shipment::plan_notice(&shipments, d),
+        )
+    }
+
+    /// The route of the warehouse's `shipment.created` notices for a service that runs this
+    /// shop alone (see the [fulfilment section](self#fulfilment)); a notice about another store
+    /// is stored with a dead letter naming `order.system` (or `order.account`). A service with
+    /// Magento + Stripe as well uses [`crate::fulfilment::notice_route`] instead.
+    pub fn notice_route(&self) -> Route {
+        crate::fulfilment::notice_route([self.shipment_notices()])
     }
 }
 

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use mapping::{Order, Payment, PaymentKind, PaymentStatus, System};
+use mapping::{MappingError, Order, Payment, PaymentKind, PaymentStatus, System};
 use serde::{Deserialize, Serialize};
 use shopify::Gid;
 
@@ -12,6 +12,7 @@ use super::risk::RiskDecision;
 use super::{PaymentMode, Shared, mark_paid};
 use crate::StepError;
 use crate::booking::{OrderBooking, book_order, book_paid, provisional_payment};
+use crate::fulfilment::{FulfilmentRequest, OrderRef, REQUEST, order_request, send_once};
 use crate::workflow::{EntityKey, EventRef, Flow, JobKind, State, Step, StepCtx, decode};
 
 /// The order as mapped from its `orders/create`: kept for the capture and refund flows.
@@ -48,6 +49,9 @@ struct Prepared {
     order: Order,
     plan: ChargePlan,
     booking: OrderBooking,
+    /// The fulfilment request, mapped with the rest but raised only at its step (after the
+    /// money): an order that cannot be shipped is still charged and booked.
+    fulfilment: Result<Option<FulfilmentRequest>, MappingError>,
 }
 
 #[async_trait]
@@ -64,7 +68,7 @@ impl Flow for OrderPayment {
         let shared = &*self.0;
         let order_gid = Gid::new("Order", input.order_id);
         let body = ctx.event_body(&input.event).await?;
-        let prepared = match prepare(shared, &body, &input) {
+        let prepared = match prepare(shared, &body, &input, ctx.key_of(&REQUEST)) {
             Ok(prepared) => prepared,
             Err(err) if err.is_permanent() => {
                 // Never charged: the order waits for a person, and says why in Shopify.
@@ -86,6 +90,7 @@ impl Flow for OrderPayment {
             order,
             plan,
             booking,
+            fulfilment,
         } = prepared;
         ctx.set_state(&CANONICAL, &order)?;
 
@@ -109,15 +114,21 @@ impl Flow for OrderPayment {
         match payment.status {
             PaymentStatus::Captured => {
                 let transaction = payment.transaction_id()?.to_owned();
-                paid(shared, ctx, &order, &order_gid, &booking, &payment)
-                    .await
-                    .map_err(|e| e.after_money("charge", &transaction))
+                async {
+                    paid(shared, ctx, &order, &order_gid, &booking, &payment).await?;
+                    request_fulfilment(shared, ctx, &fulfilment).await
+                }
+                .await
+                .map_err(|e| e.after_money("charge", &transaction))
             }
             PaymentStatus::Authorized => {
                 let transaction = payment.transaction_id()?.to_owned();
-                authorized(shared, ctx, &order, &order_gid, &booking, &payment)
-                    .await
-                    .map_err(|e| e.after_money("authorization", &transaction))
+                async {
+                    authorized(shared, ctx, &order, &order_gid, &booking, &payment).await?;
+                    request_fulfilment(shared, ctx, &fulfilment).await
+                }
+                .await
+                .map_err(|e| e.after_money("authorization", &transaction))
             }
             _ => {
                 // A decline is an outcome: tell the store and end the flow.
@@ -150,8 +161,61 @@ async fn tag_and_note(
     .await
 }
 
+/// Sends the order's fulfilment request once (`fulfilment/request`), when a warehouse is
+/// configured: after the sale is recorded and booked, or after the authorization is recorded.
+async fn request_fulfilment(
+    shared: &Shared,
+    ctx: &StepCtx<'_>,
+    request: &Result<Option<FulfilmentRequest>, MappingError>,
+) -> Result<(), StepError> {
+    if let Some(warehouse) = &shared.config.fulfilment {
+        send_once(ctx, &**warehouse, request).await?;
+    }
+    Ok(())
+}
+
+/// The fulfilment request of the order of `webhook` keyed `key`: its lines that require
+/// shipping (Shopify's `line_items[].requires_shipping`; a line that does not say ships) with a
+/// quantity, to its shipping address, dated with the order's `created_at` so that a resend is
+/// the same request. `None` when no line requires shipping.
+fn fulfilment_request(
+    shop: &str,
+    webhook: &shopify::rest::Order,
+    order: &Order,
+    key: String,
+) -> Result<Option<FulfilmentRequest>, MappingError> {
+    let reference = OrderRef {
+        system: System::Shopify,
+        account: shop.to_owned(),
+        id: webhook.id.to_string(),
+        number: order.number.clone(),
+    };
+    let ships = |line: &mapping::LineItem| {
+        let id = line.ids.get(System::Shopify);
+        line.quantity > 0
+            && webhook
+                .line_items
+                .iter()
+                .find(|item| Some(item.id.to_string().as_str()) == id)
+                .is_none_or(|item| item.requires_shipping != Some(false))
+    };
+    order_request(
+        key,
+        reference,
+        order,
+        ships,
+        "order.shipping_address",
+        webhook.created_at,
+    )
+}
+
 /// Maps and validates everything the flow needs, before any money moves.
-fn prepare(shared: &Shared, body: &[u8], input: &OrderEvent) -> Result<Prepared, StepError> {
+fn prepare(
+    shared: &Shared,
+    body: &[u8],
+    input: &OrderEvent,
+    fulfilment_key: String,
+) -> Result<Prepared, StepError> {
     let webhook: shopify::rest::Order = decode(body, "orders/create")?;
     if webhook.id != input.order_id {
         return Err(StepError::permanent(format!(
@@ -175,10 +239,12 @@ fn prepare(shared: &Shared, body: &[u8], input: &OrderEvent) -> Result<Prepared,
         &provisional_payment(&order, System::Paytrace),
         &order,
     )?;
+    let fulfilment = fulfilment_request(&shared.config.shop, &webhook, &order, fulfilment_key);
     Ok(Prepared {
         order,
         plan,
         booking,
+        fulfilment,
     })
 }
 
@@ -230,4 +296,74 @@ async fn authorized(
     });
     let (store_done, erp_done) = tokio::join!(store_side, book_order(ctx, &*shared.erp, booking));
     store_done.and(erp_done)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// An order of a shipped shirt and a gift card that needs no shipping.
+    fn webhook(gift_card_ships: bool, address: bool) -> (shopify::rest::Order, Order) {
+        let line = |id: u64, title: &str, price: &str, ships: bool| {
+            json!({"id": id, "title": title, "name": title, "sku": format!("SKU-{id}"),
+                   "quantity": 1, "price": price, "requires_shipping": ships})
+        };
+        let mut body: Value = json!({
+            "id": 1001, "name": "#1001", "email": "jane@example.com",
+            "created_at": "2026-12-07T11:00:00Z", "currency": "USD",
+            "financial_status": "pending", "taxes_included": false,
+            "total_price": "75.00", "total_tax": "0.00", "total_discounts": "0.00",
+            "line_items": [line(7, "Shirt", "50.00", true), line(8, "Gift card", "25.00", gift_card_ships)],
+        });
+        if address {
+            body["shipping_address"] = json!({"first_name": "Jane", "address1": "1 Main St",
+                "city": "Austin", "province_code": "TX", "country_code": "US", "zip": "78701"});
+        }
+        let wire: shopify::rest::Order = serde_json::from_value(body).unwrap();
+        let order = Order::try_from(&wire).unwrap();
+        (wire, order)
+    }
+
+    #[test]
+    fn only_lines_that_require_shipping_are_requested() {
+        let (wire, order) = webhook(false, true);
+        let request = fulfilment_request("demo.myshopify.com", &wire, &order, "k".into())
+            .unwrap()
+            .unwrap();
+        let names: Vec<&str> = request.lines.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["Shirt"]);
+        assert_eq!(request.idempotency_key, "k");
+        assert_eq!(request.order.id, "1001");
+        assert_eq!(request.order.number, "#1001");
+        assert_eq!(request.order.account, "demo.myshopify.com");
+        assert_eq!(request.ship_to.city.as_deref(), Some("Austin"));
+        assert_eq!(
+            request.created_at,
+            time::macros::datetime!(2026-12-07 11:00 UTC)
+        );
+
+        let (wire, order) = webhook(true, true);
+        let request = fulfilment_request("s", &wire, &order, "k".into())
+            .unwrap()
+            .unwrap();
+        assert_eq!(request.lines.len(), 2);
+    }
+
+    #[test]
+    fn nothing_to_ship_is_none_and_a_missing_address_names_the_field() {
+        let (mut wire, mut order) = webhook(false, false);
+        assert_eq!(
+            fulfilment_request("s", &wire, &order, "k".into()),
+            Err(MappingError::MissingField {
+                field: "order.shipping_address".into()
+            })
+        );
+        // Only the gift card: nothing to ship, no address needed.
+        wire.line_items.remove(0);
+        order.line_items.remove(0);
+        assert_eq!(fulfilment_request("s", &wire, &order, "k".into()), Ok(None));
+    }
 }

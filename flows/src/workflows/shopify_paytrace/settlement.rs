@@ -1,8 +1,9 @@
 //! `paytrace.settlement-day`: each day's PayTrace batches reconciled against the ledger, and each
 //! batch's journal booked, on a schedule.
 //!
-//! PayTrace sends no settlement webhook, so [`SettlementDays::enqueue_due`] (called from a timer,
-//! as the service binary does every hour) enqueues one [`SettlementDay`] job per day whose
+//! PayTrace sends no settlement webhook, so [`SettlementDays::enqueue_due`] (run on the worker's
+//! schedule as a [`crate::backfill::Backfill`] job, every hour in the service binary: see
+//! [`super::ShopifyPaytrace::settlement_backfill`]) enqueues one [`SettlementDay`] job per day whose
 //! batches have closed (every day before today, in the PayTrace account's offset) since its
 //! checkpoint (`paytrace/{account}/settlement-days` in [`crate::Store::checkpoint`], the last
 //! day enqueued). The first call starts with yesterday; a checkpoint more than
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime};
 
 use super::Shared;
+use crate::backfill::{Polled, Poller};
 use crate::settlement::{Reconciled, paytrace_batches, reconcile_period};
 use crate::store::Store;
 use crate::workflow::{Entity, EntityKey, Flow, JobKind, Step, StepCtx, job};
@@ -118,8 +120,8 @@ impl Flow for SettlementDay {
 }
 
 /// Enqueues the [`SettlementDay`] jobs that are due. PayTrace sends no settlement webhook, so
-/// [`SettlementDays::enqueue_due`], called from a timer (the service binary calls it every
-/// hour), enqueues one job per day whose batches have closed (every day before today, in the
+/// [`SettlementDays::enqueue_due`], run on the worker's schedule (a
+/// [`crate::backfill::Backfill`] job; the service binary polls every hour), enqueues one job per day whose batches have closed (every day before today, in the
 /// PayTrace account's offset) since its checkpoint (`paytrace/{account}/settlement-days` in
 /// [`crate::Store::checkpoint`], the last day enqueued). The first call starts with yesterday; a
 /// checkpoint more than [`MAX_CATCH_UP_DAYS`] behind catches up that many days only (older days
@@ -177,6 +179,26 @@ impl SettlementDays {
                 .await?;
         }
         Ok(enqueued)
+    }
+}
+
+#[async_trait]
+impl Poller for SettlementDays {
+    const KIND: JobKind = JobKind::new("paytrace.settlement-days");
+    const SYSTEMS: &'static [System] = &[];
+
+    fn entity(&self) -> EntityKey {
+        EntityKey::new(System::Paytrace, &self.flow.0.config.paytrace_account)
+            .child(Entity::Backfill, "settlement-days")
+    }
+
+    /// Enqueues the days that closed since the last poll (none most of the time).
+    async fn poll(&self, _: &StepCtx<'_>) -> Result<Polled, StepError> {
+        let days = self.enqueue_due(OffsetDateTime::now_utc()).await?;
+        Ok(Polled {
+            found: days.len(),
+            ..Polled::default()
+        })
     }
 }
 
