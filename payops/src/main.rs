@@ -4,14 +4,20 @@
 //! payops reconcile csv --settlement settlement.csv --ledger ledger.csv --out report/
 //! payops reconcile paytrace --date 2026-12-01 --out report/
 //! payops reconcile stripe --payout po_1QzX --out report/
+//! PAYOPS_STORE=payops.sqlite payops refund shopify --shop demo.myshopify.com --order 1001 \
+//!     --amount 15.00 --currency USD --request CM-2026-0042 --reason "damaged" --wait
 //! ```
 //!
-//! Exits 0 when everything reconciles, 1 when discrepancies remain (the report names them), 2
-//! when the inputs cannot be read or a gateway or the ledger fails (nothing is written then).
+//! `reconcile` exits 0 when everything reconciles, 1 when discrepancies remain (the report names
+//! them), 2 when the inputs cannot be read or a gateway or the ledger fails (nothing is written
+//! then). `refund` exits 0 once the request is enqueued (with `--wait`: once it is done), 1 when
+//! it was dead-lettered (the reason is printed), 2 when an argument is wrong (naming the flag)
+//! or the store fails.
 
 mod progress;
 mod reconcile_csv;
 mod reconcile_gateway;
+mod refund;
 mod report;
 
 use std::process::ExitCode;
@@ -24,7 +30,8 @@ use report::Verdict;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Payment operations: reconcile gateway settlements against the books.
+/// Payment operations: reconcile gateway settlements against the books, refund orders from
+/// outside the store.
 #[derive(Debug, Parser)]
 #[command(name = "payops", version)]
 struct Cli {
@@ -37,6 +44,20 @@ enum Command {
     /// Matches a gateway's settlement against the ledger's payment and refund entries.
     #[command(subcommand)]
     Reconcile(Source),
+    /// Refunds an order from outside its store, through the running service: the refund is made
+    /// in the store, refunded (or voided) at the gateway and credited in the ERP, once per
+    /// request id. Enqueues the request's job into `PAYOPS_STORE` and prints its key; the
+    /// service's worker runs it.
+    #[command(subcommand)]
+    Refund(RefundStore),
+}
+
+#[derive(Debug, Subcommand)]
+enum RefundStore {
+    /// A Shopify order paid through PayTrace: Shopify `refundCreate` (idempotent on the
+    /// request), then the refund's own job (PayTrace refund or void, ERP credit memo). Exits 0
+    /// when enqueued (with `--wait`: done), 1 dead-lettered, 2 bad input or store error.
+    Shopify(refund::ShopifyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,6 +80,17 @@ fn main() -> ExitCode {
         }
         Command::Reconcile(Source::Stripe(args)) => {
             runtime().and_then(|rt| rt.block_on(reconcile_gateway::stripe(&args)))
+        }
+        Command::Refund(RefundStore::Shopify(args)) => {
+            let ended = runtime().and_then(|rt| rt.block_on(refund::shopify(&args)));
+            return match ended {
+                Ok(refund::Ended::Done) => ExitCode::SUCCESS,
+                Ok(refund::Ended::Dead) => ExitCode::from(1),
+                Err(err) => {
+                    eprintln!("payops: {err}");
+                    ExitCode::from(2)
+                }
+            };
         }
     };
     match result {

@@ -272,7 +272,11 @@ impl Intake {
     /// through `provider`'s source (its redaction and envelope; the body is the provider's own
     /// answer, so there is no signature to check) and the same routes, into the same inbox. An
     /// event whose webhook came first (or comes later) is the same event: [`Accepted::Duplicate`].
-    /// An intake without `provider`'s source is a permanent error saying so.
+    /// An intake without `provider`'s source is a permanent error saying so. Only sources that
+    /// read an event from its body alone (Stripe's, Adobe Commerce's, the warehouse's) can take
+    /// polled events: Shopify's reads the topic and id from headers, so its poller enqueues the
+    /// order's job itself (see `ShopifyOrderPoller`), and a Shopify body given here would be
+    /// stored as unreadable, with a dead letter.
     pub async fn ingest(&self, provider: System, body: &[u8]) -> Result<Accepted, StepError> {
         let source = self
             .inner

@@ -226,6 +226,13 @@ impl<'r> StepCtx<'r> {
         self.job
     }
 
+    /// The store the job runs from, for writes that need no fence because they are idempotent
+    /// by themselves (an inbox event, unique on its provider and id, with its job).
+    #[cfg(all(feature = "shopify", feature = "paytrace"))]
+    pub(crate) fn store(&self) -> &'r dyn Store {
+        self.store
+    }
+
     fn own(&self, entity: &EntityKey) -> Result<(), StepError> {
         if self.entity.contains(entity) {
             Ok(())

@@ -60,6 +60,9 @@ pub enum Entity {
     Payout,
     /// A backfill poller (what it polls, such as `events`).
     Backfill,
+    /// A request made to the runtime from outside a store (a refund asked for by the ERP or a
+    /// person, named by the caller's request id).
+    RefundRequest,
 }
 
 impl Entity {
@@ -75,6 +78,7 @@ impl Entity {
             Self::Dispute => "dispute",
             Self::Payout => "payout",
             Self::Backfill => "backfill",
+            Self::RefundRequest => "refund-request",
         }
     }
 }

@@ -37,6 +37,9 @@ mod backfill;
 /// Warehouse fulfilment, on this module's `TestApp`.
 #[path = "shopify_fulfilment.rs"]
 mod fulfilment;
+/// Refunds asked for outside Shopify, on this module's `TestApp`.
+#[path = "shopify_refund_request.rs"]
+mod refund_request;
 
 /// The PayTrace merchant account named in ERP payment references.
 const ACCOUNT: &str = "sandbox-merchant";

@@ -83,5 +83,8 @@ async fn transport_errors_never_carry_secrets() {
     let err = client.sale_keyed(&sale()).await.unwrap_err();
     assert!(matches!(err, paytrace::Error::Transport { .. }), "{err:?}");
     assert!(!err.is_ambiguous(), "a refused connection sent nothing");
-    assert_clean(&format!("{err} {err:?}"));
+    // The error names the address it could not reach; a port such as 40999 holds the CSC's
+    // digits without leaking anything, so the address is left out of the check.
+    let address = format!("127.0.0.1:{port}");
+    assert_clean(&format!("{err} {err:?}").replace(&address, "<address>"));
 }

@@ -5,6 +5,7 @@
 //! | [`OrderPayment`] | `shopify.order-payment` | `shopify/{shop}/order/{id}` | `orders/create` | mapped and validated → risk gate → PayTrace sale (or authorization) → Shopify paid + metafields, or tagged and noted when declined → ERP customer, sales order, invoice, payment (authorization: metafields and tag, ERP customer and sales order) |
 //! | [`OrderCapture`] | `shopify.order-capture` | the order's | `fulfillments/create` | capture of the authorization → Shopify paid + metafields → ERP invoice and payment |
 //! | [`RefundFlow`] | `shopify.refund` | `shopify/{shop}/order/{id}/refund/{refund id}` | `refunds/create` | PayTrace refund, or a void when the sale has not settled → ERP credit memo and refund payment |
+//! | [`RefundRequestFlow`] | `shopify.refund-request` | `shopify/{shop}/order/{id}/refund-request/{request id}` | [`ShopifyPaytrace::refund_request_job`] (a library call, or `payops refund shopify`): a refund asked for outside Shopify | checked against the order (currency, at most what is refundable, a PayTrace payment to refund) → Shopify `refundCreate` (idempotency key `{entity}/shopify-refund`) → the refund's `refunds/create` body stored in the inbox with the [`RefundFlow`] job its webhook names: see [`RefundRequestFlow`] |
 //! | [`OrderShipment`] | `shopify.shipment` | `shopify/{shop}/order/{id}/shipment/{tracking number}` | the warehouse's `shipment.created` notice ([`crate::fulfilment::WarehouseWebhooks`]): see [Fulfilment](#fulfilment) | authorize-then-capture: the order's [`OrderCapture`] job → Shopify `fulfillmentCreate` with the tracking, unless a fulfillment has that tracking number |
 //! | [`Backfill`]`<`[`ShopifyOrderPoller`]`>` | `shopify.orders-backfill` | `shopify/{shop}/backfill/orders` | [`Backfill::job`] at start-up ([`ShopifyPaytrace::order_backfill`]), then itself every interval | orders updated since the checkpoint `shopify/{shop}/orders`, unpaid with a PayTrace card and without a job → their `orders/create` body rebuilt into the inbox with the [`OrderPayment`] job the webhook would have started (see [`ShopifyOrderPoller`]) |
 //!
@@ -89,6 +90,7 @@ mod capture;
 mod charge;
 mod order;
 mod refund;
+mod refund_request;
 mod risk;
 mod settlement;
 mod shipment;
@@ -105,6 +107,7 @@ pub use backfill::ShopifyOrderPoller;
 pub use capture::{FulfillmentEvent, OrderCapture};
 pub use order::{OrderEvent, OrderPayment};
 pub use refund::{RefundEvent, RefundFlow};
+pub use refund_request::{RefundRequest, RefundRequestFlow, refund_request_job};
 pub use risk::{RiskDecision, RiskGate, ShopifyRecommendation};
 pub use settlement::{MAX_CATCH_UP_DAYS, SettlementDate, SettlementDay, SettlementDays};
 pub use shipment::{OrderShipment, ShopifyShipped};
@@ -392,12 +395,14 @@ impl ShopifyPaytrace {
         &self.shared.config
     }
 
-    /// Registers [`OrderPayment`], [`OrderCapture`] and [`RefundFlow`].
+    /// Registers [`OrderPayment`], [`OrderCapture`], [`RefundFlow`], [`RefundRequestFlow`],
+    /// [`OrderShipment`] and [`SettlementDay`].
     pub fn register(&self, worker: Worker) -> Worker {
         worker
             .flow(OrderPayment(Arc::clone(&self.shared)))
             .flow(OrderCapture(Arc::clone(&self.shared)))
             .flow(RefundFlow(Arc::clone(&self.shared)))
+            .flow(RefundRequestFlow(Arc::clone(&self.shared)))
             .flow(OrderShipment(Arc::clone(&self.shared)))
             .flow(SettlementDay(Arc::clone(&self.shared)))
     }
@@ -472,24 +477,38 @@ impl ShopifyPaytrace {
                     job(&capture, &input)
                 },
             ),
-            Route::new(
-                System::Shopify,
-                "refunds/create",
-                move |d: &Delivery<'_>| {
-                    let ids: Ids = decode(d.body, "refunds/create")?;
-                    let input = RefundEvent {
-                        event: d.event(),
-                        order_id: required(ids.order_id, "order_id")?,
-                        refund_id: required(ids.id, "id")?,
-                    };
-                    job(&refund, &input)
-                },
-            ),
+            Route::new(System::Shopify, REFUNDS_CREATE, move |d: &Delivery<'_>| {
+                refund_job(&refund, d)
+            }),
         ]
     }
 }
 
 impl ShopifyPaytrace {
+    /// The job that refunds `request` from outside Shopify (see [`RefundRequestFlow`]): enqueue
+    /// it ([`crate::Store::enqueue`]) for a worker with these workflows registered. The same
+    /// request (shop, order and request id) names the same job, so it refunds once however
+    /// often it is enqueued.
+    ///
+    /// ```no_run
+    /// # async fn run(flows: flows::workflows::shopify_paytrace::ShopifyPaytrace,
+    /// #     store: std::sync::Arc<flows::SqliteStore>) -> Result<(), Box<dyn std::error::Error>> {
+    /// use flows::Store;
+    /// use flows::workflows::shopify_paytrace::RefundRequest;
+    /// let request = RefundRequest::new(1001, "15.00".parse()?, "USD", "CM-2026-0042")
+    ///     .reason("damaged in transit");
+    /// let job = flows.refund_request_job(&request)?;
+    /// println!("{}", job.key);
+    /// store.enqueue(job, flows::now_millis()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn refund_request_job(
+        &self,
+        request: &RefundRequest,
+    ) -> Result<crate::store::NewJob, StepError> {
+        refund_request_job(&self.shared.config.shop, request)
+    }
+
     /// How this shop's shipment notices become [`OrderShipment`] jobs, for
     /// [`crate::fulfilment::notice_route`] in a service that runs several store pairs.
     pub fn shipment_notices(&self) -> crate::fulfilment::NoticePlan {
@@ -522,6 +541,21 @@ fn order_job(order: &OrderPayment, d: &Delivery<'_>) -> Result<crate::store::New
         order_id: required(ids.id, "id")?,
     };
     job(order, &input)
+}
+
+/// The topic that starts a refund's [`RefundFlow`].
+const REFUNDS_CREATE: &str = "refunds/create";
+
+/// The [`RefundFlow`] job of a `refunds/create` delivery: the webhook's, and the one a
+/// [`RefundRequestFlow`] stores for the refund it made in Shopify, so both are one job.
+fn refund_job(refund: &RefundFlow, d: &Delivery<'_>) -> Result<crate::store::NewJob, StepError> {
+    let ids: Ids = decode(d.body, REFUNDS_CREATE)?;
+    let input = RefundEvent {
+        event: d.event(),
+        order_id: required(ids.order_id, "order_id")?,
+        refund_id: required(ids.id, "id")?,
+    };
+    job(refund, &input)
 }
 
 /// Just the ids of a delivered order, refund or fulfillment.

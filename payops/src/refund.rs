@@ -1,0 +1,153 @@
+//! `payops refund shopify`: a refund asked for outside the store, enqueued into the running
+//! service's store for its worker (see `flows::workflows::shopify_paytrace::RefundRequestFlow`).
+//!
+//! The command calls no store or gateway itself: it writes the request's job into the runtime
+//! store `PAYOPS_STORE` names (a SQLite file, or a `postgres://` URL), and the service's worker,
+//! which holds the Shopify, PayTrace and ERP credentials, runs it: Shopify `refundCreate` once,
+//! then the refund's own job (PayTrace refund or void, ERP credit memo and refund payment). The
+//! request id names the request: the same `--request` for the same order is one refund however
+//! often the command runs.
+//!
+//! A SQLite store is held by one process at a time: against one, the command runs while the
+//! service is stopped (the worker runs the job when the service starts; `--wait` then waits for
+//! nothing, so leave it out), and it fails with "database is locked" (exit 2) while the service
+//! runs. A PostgreSQL store takes requests from any machine while the service runs.
+
+use std::time::{Duration, Instant};
+
+use flows::workflows::shopify_paytrace::{RefundRequest, refund_request_job};
+use flows::{JobState, PgStore, SqliteStore, Store};
+use mapping::Money;
+use payops_core::DatabaseLocation;
+
+use crate::reconcile_gateway::BoxError;
+
+/// Arguments of `payops refund shopify`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ShopifyArgs {
+    /// The shop's domain (`demo.myshopify.com`), as the service's configuration names it: part
+    /// of the job's key.
+    #[arg(long, env = "SHOPIFY_SHOP")]
+    shop: String,
+    /// The Shopify order id (the numeric REST id).
+    #[arg(long)]
+    order: u64,
+    /// The amount to refund in major units (`15.00`), exact: no more decimals than the
+    /// currency has.
+    #[arg(long)]
+    amount: String,
+    /// The ISO 4217 code of the amount: the order's currency.
+    #[arg(long)]
+    currency: String,
+    /// Your id of this request (the ERP credit memo number, a ticket id): the same id for the
+    /// same order is one refund, however often it is sent.
+    #[arg(long)]
+    request: String,
+    /// Why; the Shopify refund's note.
+    #[arg(long)]
+    reason: Option<String>,
+    /// The runtime store the service runs from: a `postgres://` URL, or a SQLite file (which
+    /// must exist, and which only one process opens at a time: run this while the service is
+    /// stopped).
+    #[arg(long, env = "PAYOPS_STORE", hide_env_values = true)]
+    store: String,
+    /// Waits until the request's job is done (exit 0) or dead-lettered (exit 1, with the
+    /// reason).
+    #[arg(long)]
+    wait: bool,
+    /// How long `--wait` waits, in seconds, before giving up (exit 2; the job goes on).
+    #[arg(long, default_value_t = 600)]
+    wait_timeout: u64,
+}
+
+/// How a refund request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ended {
+    /// Enqueued (without `--wait`) or done.
+    Done,
+    /// Dead-lettered.
+    Dead,
+}
+
+/// The request the arguments describe; an error names the flag.
+fn request(args: &ShopifyArgs) -> Result<RefundRequest, BoxError> {
+    if args.shop.trim().is_empty() {
+        return Err("--shop (or SHOPIFY_SHOP) must name the shop's domain".into());
+    }
+    if args.request.trim().is_empty() {
+        return Err("--request must not be blank".into());
+    }
+    let amount = payops_core::decimal::parse_exact(args.amount.trim())
+        .map_err(|e| format!("--amount {:?}: {e}", args.amount))?;
+    if amount <= rust_decimal::Decimal::ZERO {
+        return Err(format!("--amount {amount} must be more than zero").into());
+    }
+    let currency = mapping::currency::parse_currency(args.currency.trim(), "--currency")
+        .map_err(|e| format!("--currency: {e}"))?;
+    Money::from_major(amount, currency, "--amount").map_err(|e| format!("--amount: {e}"))?;
+    let mut request = RefundRequest::new(args.order, amount, currency.code(), &args.request);
+    if let Some(reason) = args.reason.as_deref().filter(|r| !r.trim().is_empty()) {
+        request = request.reason(reason);
+    }
+    Ok(request)
+}
+
+/// The store `value` names: a PostgreSQL URL, or else an existing SQLite file.
+async fn open_store(value: &str) -> Result<Box<dyn Store>, BoxError> {
+    Ok(match DatabaseLocation::parse(value) {
+        DatabaseLocation::Postgres(url) => Box::new(PgStore::connect(&url).await?),
+        DatabaseLocation::Sqlite(path) => {
+            if !path.is_file() {
+                return Err(format!(
+                    "--store (PAYOPS_STORE): no store at {}: name the service's store file",
+                    path.display()
+                )
+                .into());
+            }
+            Box::new(SqliteStore::open(path)?)
+        }
+    })
+}
+
+/// Enqueues the request's job, prints its key, and with `--wait` waits for its end.
+pub(crate) async fn shopify(args: &ShopifyArgs) -> Result<Ended, BoxError> {
+    let request = request(args)?;
+    let job = refund_request_job(args.shop.trim(), &request)?;
+    let store = open_store(&args.store).await?;
+    let (kind, key) = (job.kind.clone(), job.key.clone());
+    store.enqueue(job, flows::now_millis()).await?;
+    println!("{key}");
+    if !args.wait {
+        return Ok(Ended::Done);
+    }
+    let deadline = Instant::now() + Duration::from_secs(args.wait_timeout);
+    loop {
+        let info = store
+            .job(&kind, &key)
+            .await?
+            .ok_or_else(|| format!("job {key} is not in the store"))?;
+        match info.state {
+            JobState::Done => {
+                println!("done");
+                return Ok(Ended::Done);
+            }
+            JobState::Dead => {
+                let reason = info
+                    .last_error
+                    .unwrap_or_else(|| "no reason recorded".into());
+                println!("dead: {reason}");
+                return Ok(Ended::Dead);
+            }
+            JobState::Queued | JobState::Running => {}
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "job {key} is still {} after {} s: is the service's worker running?",
+                info.state.as_str(),
+                args.wait_timeout
+            )
+            .into());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
