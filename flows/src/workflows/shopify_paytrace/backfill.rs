@@ -13,8 +13,7 @@ use super::charge::{card_in, card_source};
 use super::{ORDERS_CREATE, OrderPayment, order_job};
 use crate::StepError;
 use crate::backfill::{Polled, Poller};
-use crate::intake::Delivery;
-use crate::store::{Accepted, JobPlan, NewEvent, NewJob, Store};
+use crate::store::{Accepted, Store};
 use crate::worker::now_millis;
 use crate::workflow::{Entity, EntityKey, Flow, JobKind, StepCtx};
 
@@ -336,29 +335,15 @@ impl ShopifyOrderPoller {
                 "order {id} cannot be written as its REST body: {err}"
             ))
         })?;
-        let event_id = format!("backfill:{ORDERS_CREATE}:{id}");
-        let delivery = Delivery {
-            provider: System::Shopify,
-            event_id: &event_id,
-            topic: ORDERS_CREATE,
-            account: Some(self.shop()),
-            body: &body,
-        };
-        let job = order_job(&self.flow, &delivery)?;
-        let plan = JobPlan::Run(NewJob {
-            event: Some(delivery.event()),
-            ..job
-        });
-        let event = NewEvent {
-            provider: System::Shopify,
-            event_id: event_id.clone(),
-            topic: ORDERS_CREATE.to_owned(),
-            payload: body,
-        };
-        let accepted = self
-            .store
-            .accept_event(event, Some(plan), now_millis())
-            .await?;
+        let accepted = super::store_as_delivery(
+            &*self.store,
+            self.shop(),
+            format!("backfill:{ORDERS_CREATE}:{id}"),
+            ORDERS_CREATE,
+            body,
+            |delivery| order_job(&self.flow, delivery),
+        )
+        .await?;
         let new = matches!(accepted, Accepted::New { .. });
         if new {
             tracing::info!(shop = %self.shop(), order = id, "order without its orders/create found: its payment job starts");

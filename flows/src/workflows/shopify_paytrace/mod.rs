@@ -631,6 +631,40 @@ async fn mark_paid(client: &shopify::Client, order: &shopify::Gid) -> Result<(),
     }
 }
 
+/// Stores `body` in the inbox as the Shopify `topic` event `event_id` of `shop`, a delivery that
+/// did not come as a webhook (a polled order, a refund made here), with the job `plan` names
+/// for it: the job its webhook gets, so a webhook of the same entity, before or after, finds it.
+pub(super) async fn store_as_delivery(
+    store: &dyn crate::store::Store,
+    shop: &str,
+    event_id: String,
+    topic: &str,
+    body: Vec<u8>,
+    plan: impl FnOnce(&Delivery<'_>) -> Result<crate::store::NewJob, StepError>,
+) -> Result<crate::store::Accepted, StepError> {
+    let delivery = Delivery {
+        provider: System::Shopify,
+        event_id: &event_id,
+        topic,
+        account: Some(shop),
+        body: &body,
+    };
+    let job = plan(&delivery)?;
+    let plan = crate::store::JobPlan::Run(crate::store::NewJob {
+        event: Some(delivery.event()),
+        ..job
+    });
+    let event = crate::store::NewEvent {
+        provider: System::Shopify,
+        event_id: event_id.clone(),
+        topic: topic.to_owned(),
+        payload: body,
+    };
+    Ok(store
+        .accept_event(event, Some(plan), crate::now_millis())
+        .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,9 +18,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{REFUNDS_CREATE, RefundFlow, Shared, refund_job};
 use crate::StepError;
-use crate::intake::Delivery;
-use crate::store::{JobPlan, NewEvent, NewJob};
-use crate::worker::now_millis;
+use crate::store::NewJob;
 use crate::workflow::{Entity, EntityKey, Flow, JobKind, Step, StepCtx, decode};
 
 /// The request checked against the order: what `refundCreate` is sent with.
@@ -377,28 +375,16 @@ async fn start_refund_job(
     })?;
     let body = serde_json::to_vec(refund)
         .map_err(|e| StepError::permanent(format!("refund {refund_id}: REST body: {e}")))?;
-    let event_id = format!("refund-request:{REFUNDS_CREATE}:{refund_id}");
-    let delivery = Delivery {
-        provider: System::Shopify,
-        event_id: &event_id,
-        topic: REFUNDS_CREATE,
-        account: Some(&shared.config.shop),
-        body: &body,
-    };
-    let job = refund_job(&RefundFlow(Arc::clone(shared)), &delivery)?;
-    let plan = JobPlan::Run(NewJob {
-        event: Some(delivery.event()),
-        ..job
-    });
-    let event = NewEvent {
-        provider: System::Shopify,
-        event_id: event_id.clone(),
-        topic: REFUNDS_CREATE.to_owned(),
-        payload: body,
-    };
-    ctx.store()
-        .accept_event(event, Some(plan), now_millis())
-        .await?;
+    let flow = RefundFlow(Arc::clone(shared));
+    super::store_as_delivery(
+        ctx.store(),
+        &shared.config.shop,
+        format!("refund-request:{REFUNDS_CREATE}:{refund_id}"),
+        REFUNDS_CREATE,
+        body,
+        |delivery| refund_job(&flow, delivery),
+    )
+    .await?;
     Ok(())
 }
 
