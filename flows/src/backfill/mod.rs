@@ -19,7 +19,9 @@
 //! # Watchdog
 //!
 //! A poll also says how many of the events it stored were older than the poller's grace
-//! ([`Polled::missed`]): events the provider reports whose webhooks should long have come. When
+//! ([`Polled::missed`]): events the provider reports whose webhooks should long have come. A first
+//! poll (no checkpoint yet) counts none: what it reads from before the service existed was never
+//! due to its webhook endpoint. When
 //! there are some, webhooks are not arriving while the provider's events go on, and
 //! [`Backfill`] says so: a warning naming the poller, the counters `payops_backfill_found_total`,
 //! `payops_backfill_new_total` and `payops_backfill_missed_total` (label `poller`, through the

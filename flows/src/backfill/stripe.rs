@@ -31,7 +31,8 @@ const MAX_TYPES: usize = 20;
 /// each window's events sorted oldest first and stored, then the checkpoint moved to the
 /// window's end. A poll cut short by a crash reads its window again. The first poll starts
 /// `lookback` ago (3 days by default, as long as Stripe retries a webhook in live mode; at most
-/// the 30 days Stripe keeps events).
+/// the 30 days Stripe keeps events), and counts nothing as missed: those events were never due
+/// to this service's webhook endpoint.
 ///
 /// Only the intake's Stripe topics are asked for (`types[]`, in groups of 20), so a poll stores
 /// nothing the webhook route would not have routed.
@@ -147,10 +148,11 @@ impl StripeEvents {
         // The end of the current second: `created` is in whole seconds, and an event of this
         // second is read now rather than at the next poll.
         let now = OffsetDateTime::now_utc() + Duration::from_secs(1);
-        let mut checkpoint = match self.checkpoint().await? {
-            Some(checkpoint) => checkpoint,
-            None => now - self.lookback,
-        };
+        let stored = self.checkpoint().await?;
+        // A first poll (no checkpoint) reads from before the service existed: what it finds
+        // was never due here, so it counts nothing as missed.
+        let watched = stored.is_some();
+        let mut checkpoint = stored.unwrap_or(now - self.lookback);
         // A checkpoint older than what Stripe keeps cannot be read from: start at what it has.
         checkpoint = checkpoint.max(now - RETENTION);
         while checkpoint < now {
@@ -160,7 +162,7 @@ impl StripeEvents {
             }
             let end = (checkpoint + self.window).min(now);
             let window = self
-                .store_window(&topics, checkpoint - self.overlap, end)
+                .store_window(&topics, checkpoint - self.overlap, end, watched)
                 .await?;
             polled.found += window.found;
             polled.new += window.new;
@@ -178,12 +180,13 @@ impl StripeEvents {
     }
 
     /// Stores the events created in `[from, to)`, oldest first; what it found, stored as new,
-    /// and stored as new though older than the grace.
+    /// and (when `watched`) stored as new though older than the grace.
     async fn store_window(
         &self,
         topics: &[String],
         from: OffsetDateTime,
         to: OffsetDateTime,
+        watched: bool,
     ) -> Result<Polled, StepError> {
         let mut events = Vec::new();
         for types in topics.chunks(MAX_TYPES) {
@@ -217,7 +220,7 @@ impl StripeEvents {
             })?;
             if let Accepted::New { .. } = self.intake.ingest(System::Stripe, &body).await? {
                 polled.new += 1;
-                if event.created < overdue {
+                if watched && event.created < overdue {
                     polled.missed += 1;
                 }
             }

@@ -126,7 +126,13 @@ async fn the_poller_is_one_job_on_the_worker_schedule() {
     let id = app.order("pm_card_visa");
     charge_without_webhooks(&app, id).await;
 
-    // No grace: every event the webhooks did not bring counts as missed.
+    // Polled before (a checkpoint a minute back) and no grace: every event the webhooks did
+    // not bring counts as missed.
+    let a_minute_ago = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
+    app.store
+        .set_checkpoint(CHECKPOINT, &a_minute_ago.to_string(), now_millis())
+        .await
+        .unwrap();
     let events = app
         .flows
         .stripe_events(Arc::clone(&app.store), &app.intake)
@@ -182,6 +188,26 @@ async fn the_poller_is_one_job_on_the_worker_schedule() {
         (2, 1, 2)
     );
     assert!(watch.last_missed.is_some() && watch.last_poll >= before);
+}
+
+#[tokio::test]
+async fn a_first_poll_counts_nothing_as_missed_and_a_later_one_does() {
+    let app = Sandboxed::start().await;
+    let first = app.order("pm_card_visa");
+    charge_without_webhooks(&app, first).await;
+    let events = app
+        .flows
+        .stripe_events(Arc::clone(&app.store), &app.intake)
+        .grace(Duration::ZERO);
+    // Events from before the service polled were never due to it.
+    let polled = events.poll_once().await.unwrap();
+    assert_eq!((polled.new, polled.missed), (2, 0));
+    app.drain().await;
+
+    let second = app.order("pm_card_visa");
+    charge_without_webhooks(&app, second).await;
+    let polled = events.poll_once().await.unwrap();
+    assert_eq!((polled.new, polled.missed), (2, 2));
 }
 
 #[tokio::test]

@@ -280,7 +280,10 @@ impl ShopifyOrderPoller {
                 polled.found += 1;
                 if self.start(order).await? {
                     polled.new += 1;
-                    if order.created_at < OffsetDateTime::now_utc() - self.grace {
+                    // A first poll (no checkpoint) reads from before the service existed: what
+                    // it finds was never due here, so it counts nothing as missed.
+                    if stored.is_some() && order.created_at < OffsetDateTime::now_utc() - self.grace
+                    {
                         polled.missed += 1;
                     }
                 }
