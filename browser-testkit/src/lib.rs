@@ -163,6 +163,9 @@ impl Browser {
             .arg(&driver)
             .arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
+            // Chromium's own temporary files (`org.chromium.Chromium.*`) go to the kit's
+            // directory, removed with it, not to the machine's /tmp.
+            .env("TMPDIR", dir.path())
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
