@@ -211,6 +211,61 @@ async fn a_first_poll_counts_nothing_as_missed_and_a_later_one_does() {
 }
 
 #[tokio::test]
+async fn a_failing_poll_run_as_a_job_waits_its_interval_instead_of_dying() {
+    let app = Sandboxed::start().await;
+    let backfill = app.flows.events_backfill(
+        Arc::clone(&app.store),
+        &app.intake,
+        Duration::from_secs(600),
+    );
+    let job = backfill.job();
+    app.store.enqueue(job.clone(), 0).await.unwrap();
+    let worker = Worker::new(
+        Arc::clone(&app.store),
+        WorkerConfig::new("w2").poll_interval(Duration::from_millis(5)),
+    )
+    .flow(backfill);
+    app.faults
+        .add(FaultRule::new("stripe", Fault::status(503), Trigger::Count(50)).path("/v1/events"));
+    let (_stop, mut shutdown) = tokio::sync::watch::channel(false);
+    let outcome = worker.run_once(&mut shutdown).await.unwrap().unwrap();
+    assert_eq!(
+        outcome,
+        Outcome::Waiting {
+            after: Duration::from_secs(600)
+        }
+    );
+    let info = app.store.job(&job.kind, &job.key).await.unwrap().unwrap();
+    assert_eq!((info.state, info.attempts), (JobState::Queued, 0));
+    assert!(
+        info.waiting_for
+            .as_deref()
+            .is_some_and(|w| w.contains("the last one failed")),
+        "{info:?}"
+    );
+    assert_eq!(app.store.checkpoint(CHECKPOINT).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn an_intake_without_the_providers_source_refuses_polled_events() {
+    let app = Sandboxed::start().await;
+    let bare = flows::intake::Intake::new(Arc::clone(&app.store)).routes(app.flows.routes());
+    let err = bare
+        .ingest(
+            System::Stripe,
+            br#"{"id":"evt_1","type":"charge.succeeded"}"#,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, flows::StepError::Permanent { .. })
+            && err.to_string().contains("no stripe source"),
+        "{err}"
+    );
+    assert_eq!(app.store.counts().await.unwrap().events, 0);
+}
+
+#[tokio::test]
 async fn a_checkpoint_the_poller_cannot_read_is_dead_lettered_naming_it() {
     let app = Sandboxed::start().await;
     app.store

@@ -111,8 +111,8 @@ async fn a_missing_field_is_a_config_error_naming_it() {
     assert!(msg.contains("res.partner.x_missing"), "{msg}");
 }
 
-#[tokio::test]
-async fn payments_before_odoo_18_use_ref_instead_of_memo() {
+/// A server whose `account.payment` calls its reference `ref`, as before Odoo 18.
+async fn before_odoo_18() -> MockServer {
     let server = MockServer::start().await;
     mount(&server, |model, names| {
         if model == "account.payment" {
@@ -121,6 +121,12 @@ async fn payments_before_odoo_18_use_ref_instead_of_memo() {
         }
     })
     .await;
+    server
+}
+
+#[tokio::test]
+async fn payments_before_odoo_18_use_ref_instead_of_memo() {
+    let server = before_odoo_18().await;
     let odoo = OdooErp::connect(client(&server), config()).await.unwrap();
     let search = |field: &str| json!({"domain": [[field, "=", "r1"]], "limit": 1});
     expect_call(
@@ -281,14 +287,7 @@ async fn without_payment_reference_refunds_omit_it_and_entries_have_no_transacti
 /// `canceled`/`rejected`): the entries' search says so.
 #[tokio::test]
 async fn payment_entries_before_odoo_18_read_ref_and_leave_out_cancel() {
-    let server = MockServer::start().await;
-    mount(&server, |model, names| {
-        if model == "account.payment" {
-            names.retain(|n| *n != "memo");
-            names.push("ref");
-        }
-    })
-    .await;
+    let server = before_odoo_18().await;
     let odoo = OdooErp::connect(client(&server), config()).await.unwrap();
     expect_call(
         &server,
