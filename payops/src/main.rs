@@ -6,6 +6,8 @@
 //! payops reconcile stripe --payout po_1QzX --out report/
 //! PAYOPS_STORE=payops.sqlite payops refund shopify --shop demo.myshopify.com --order 1001 \
 //!     --amount 15.00 --currency USD --request CM-2026-0042 --reason "damaged" --wait
+//! PAYOPS_STORE=postgres://payops@db/payops payops refund magento --store-code default \
+//!     --order 42 --amount 15.00 --currency USD --request CM-2026-0043
 //! ```
 //!
 //! `reconcile` exits 0 when everything reconciles, 1 when discrepancies remain (the report names
@@ -58,6 +60,11 @@ enum RefundStore {
     /// request), then the refund's own job (PayTrace refund or void, ERP credit memo). Exits 0
     /// when enqueued (with `--wait`: done), 1 dead-lettered, 2 bad input or store error.
     Shopify(refund::ShopifyArgs),
+    /// A Magento order paid through Stripe (`--order` is its `entity_id`): a Stripe refund
+    /// (idempotent on the request), then the charge's refund job (offline Magento credit memo,
+    /// ERP credit memo). Exits 0 when enqueued (with `--wait`: done), 1 dead-lettered, 2 bad
+    /// input or store error.
+    Magento(refund::MagentoArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,8 +88,15 @@ fn main() -> ExitCode {
         Command::Reconcile(Source::Stripe(args)) => {
             runtime().and_then(|rt| rt.block_on(reconcile_gateway::stripe(&args)))
         }
-        Command::Refund(RefundStore::Shopify(args)) => {
-            let ended = runtime().and_then(|rt| rt.block_on(refund::shopify(&args)));
+        Command::Refund(store) => {
+            let ended = runtime().and_then(|rt| {
+                rt.block_on(async {
+                    match &store {
+                        RefundStore::Shopify(args) => refund::shopify(args).await,
+                        RefundStore::Magento(args) => refund::magento(args).await,
+                    }
+                })
+            });
             return match ended {
                 Ok(refund::Ended::Done) => ExitCode::SUCCESS,
                 Ok(refund::Ended::Dead) => ExitCode::from(1),

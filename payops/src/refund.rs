@@ -1,12 +1,17 @@
-//! `payops refund shopify`: a refund asked for outside the store, enqueued into the running
-//! service's store for its worker (see `flows::workflows::shopify_paytrace::RefundRequestFlow`).
+//! `payops refund shopify|magento`: a refund asked for outside the store, enqueued into the
+//! running service's store for its worker (see `flows::workflows::shopify_paytrace::RefundRequestFlow`
+//! and `flows::workflows::magento_stripe::RefundRequestFlow`).
 //!
 //! The command calls no store or gateway itself: it writes the request's job into the runtime
 //! store `PAYOPS_STORE` names (a SQLite file, or a `postgres://` URL), and the service's worker,
-//! which holds the Shopify, PayTrace and ERP credentials, runs it: Shopify `refundCreate` once,
-//! then the refund's own job (PayTrace refund or void, ERP credit memo and refund payment). The
-//! request id names the request: the same `--request` for the same order is one refund however
-//! often the command runs.
+//! which holds the store's, the gateway's and the ERP's credentials, runs it:
+//! - Shopify + PayTrace: Shopify `refundCreate` once, then the refund's own job (PayTrace refund
+//!   or void, ERP credit memo and refund payment);
+//! - Magento + Stripe: a Stripe refund once, then the charge's refund job (offline Magento
+//!   credit memo, ERP credit memo and refund payment).
+//!
+//! The request id names the request: the same `--request` for the same order is one refund
+//! however often the command runs.
 //!
 //! A SQLite store is held by one process at a time: against one, the command runs while the
 //! service is stopped (the worker runs the job when the service starts; `--wait` then waits for
@@ -15,9 +20,8 @@
 
 use std::time::{Duration, Instant};
 
-use flows::workflows::shopify_paytrace::{RefundRequest, refund_request_job};
-use flows::{JobState, PgStore, SqliteStore, Store};
-use mapping::Money;
+use flows::workflows::{RefundRequest, magento_stripe, shopify_paytrace};
+use flows::{JobState, NewJob, PgStore, SqliteStore, Store};
 use payops_core::DatabaseLocation;
 
 use crate::reconcile_gateway::BoxError;
@@ -32,6 +36,27 @@ pub(crate) struct ShopifyArgs {
     /// The Shopify order id (the numeric REST id).
     #[arg(long)]
     order: u64,
+    #[command(flatten)]
+    request: RequestArgs,
+}
+
+/// Arguments of `payops refund magento`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct MagentoArgs {
+    /// The Magento store view's code, as the service's configuration names it: part of the
+    /// job's key.
+    #[arg(long, env = "MAGENTO_STORE_CODE", default_value = "default")]
+    store_code: String,
+    /// The Magento order's `entity_id` (not its increment id, the number people see).
+    #[arg(long)]
+    order: u64,
+    #[command(flatten)]
+    request: RequestArgs,
+}
+
+/// What every refund request takes.
+#[derive(Debug, clap::Args)]
+struct RequestArgs {
     /// The amount to refund in major units (`15.00`), exact: no more decimals than the
     /// currency has.
     #[arg(long)]
@@ -43,7 +68,7 @@ pub(crate) struct ShopifyArgs {
     /// same order is one refund, however often it is sent.
     #[arg(long)]
     request: String,
-    /// Why; the Shopify refund's note.
+    /// Why: the store refund's note or comment, and the gateway refund's metadata.
     #[arg(long)]
     reason: Option<String>,
     /// The runtime store the service runs from: a `postgres://` URL, or a SQLite file (which
@@ -69,23 +94,17 @@ pub(crate) enum Ended {
     Dead,
 }
 
-/// The request the arguments describe; an error names the flag.
-fn request(args: &ShopifyArgs) -> Result<RefundRequest, BoxError> {
-    if args.shop.trim().is_empty() {
-        return Err("--shop (or SHOPIFY_SHOP) must name the shop's domain".into());
-    }
+/// The request of order `order` the arguments describe; an error names the flag.
+fn request(order: u64, args: &RequestArgs) -> Result<RefundRequest, BoxError> {
     if args.request.trim().is_empty() {
         return Err("--request must not be blank".into());
     }
     let amount = payops_core::decimal::parse_exact(args.amount.trim())
         .map_err(|e| format!("--amount {:?}: {e}", args.amount))?;
-    if amount <= rust_decimal::Decimal::ZERO {
-        return Err(format!("--amount {amount} must be more than zero").into());
-    }
-    let currency = mapping::currency::parse_currency(args.currency.trim(), "--currency")
-        .map_err(|e| format!("--currency: {e}"))?;
-    Money::from_major(amount, currency, "--amount").map_err(|e| format!("--amount: {e}"))?;
-    let mut request = RefundRequest::new(args.order, amount, currency.code(), &args.request);
+    let mut request = RefundRequest::new(order, amount, args.currency.trim(), &args.request);
+    // The flow checks the same; here before anything is enqueued. The error starts with its
+    // field (`amount`, `currency`), which is the flag's name.
+    request.money().map_err(|e| format!("--{e}"))?;
     if let Some(reason) = args.reason.as_deref().filter(|r| !r.trim().is_empty()) {
         request = request.reason(reason);
     }
@@ -109,10 +128,29 @@ async fn open_store(value: &str) -> Result<Box<dyn Store>, BoxError> {
     })
 }
 
-/// Enqueues the request's job, prints its key, and with `--wait` waits for its end.
+/// `payops refund shopify`.
 pub(crate) async fn shopify(args: &ShopifyArgs) -> Result<Ended, BoxError> {
-    let request = request(args)?;
-    let job = refund_request_job(args.shop.trim(), &request)?;
+    if args.shop.trim().is_empty() {
+        return Err("--shop (or SHOPIFY_SHOP) must name the shop's domain".into());
+    }
+    let request = request(args.order, &args.request)?;
+    let job = shopify_paytrace::refund_request_job(args.shop.trim(), &request)?;
+    enqueue(job, &args.request).await
+}
+
+/// `payops refund magento`.
+pub(crate) async fn magento(args: &MagentoArgs) -> Result<Ended, BoxError> {
+    if args.store_code.trim().is_empty() {
+        return Err("--store-code (or MAGENTO_STORE_CODE) must name the store view".into());
+    }
+    let request = request(args.order, &args.request)?;
+    let job = magento_stripe::refund_request_job(args.store_code.trim(), &request)
+        .map_err(|e| format!("--order {}: {e}", args.order))?;
+    enqueue(job, &args.request).await
+}
+
+/// Enqueues the request's job, prints its key, and with `--wait` waits for its end.
+async fn enqueue(job: NewJob, args: &RequestArgs) -> Result<Ended, BoxError> {
     let store = open_store(&args.store).await?;
     let (kind, key) = (job.kind.clone(), job.key.clone());
     store.enqueue(job, flows::now_millis()).await?;

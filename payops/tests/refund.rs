@@ -1,4 +1,4 @@
-//! `payops refund shopify` run as a user runs it: the job it enqueues into a SQLite store, its
+//! `payops refund shopify|magento` run as a user runs it: the job it enqueues into a SQLite store, its
 //! exit codes, and its errors naming the flag.
 #![allow(clippy::unwrap_used, missing_docs)]
 
@@ -18,6 +18,17 @@ fn refund(store: &Path, args: &[&str]) -> Output {
         .args(args)
         .env("PAYOPS_STORE", store)
         .env("SHOPIFY_SHOP", SHOP)
+        .output()
+        .unwrap()
+}
+
+/// Runs `payops refund magento` with `args`, on the store `store`.
+fn refund_magento(store: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_payops"))
+        .args(["refund", "magento", "--currency", "USD"])
+        .args(args)
+        .env("PAYOPS_STORE", store)
+        .env_remove("MAGENTO_STORE_CODE")
         .output()
         .unwrap()
 }
@@ -157,4 +168,59 @@ fn bad_input_exits_two_naming_the_flag_and_enqueues_nothing() {
     let store = SqliteStore::open(&path).unwrap();
     let counts = runtime().block_on(store.counts()).unwrap();
     assert_eq!(counts.queued, 0, "{counts:?}");
+}
+
+#[test]
+fn a_magento_request_is_keyed_under_its_store_view_and_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = store_file(dir.path());
+    let args = ["--order", "42", "--amount", "15.00", "--request", "CM-1"];
+    let out = refund_magento(&path, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "magento/default/order/42/refund-request/CM-1"
+    );
+    let out = refund_magento(&path, &[&args[..], &["--store-code", "fr"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "magento/fr/order/42/refund-request/CM-1"
+    );
+
+    let store = SqliteStore::open(&path).unwrap();
+    let rt = runtime();
+    let claimed = rt
+        .block_on(store.claim("test", flows::now_millis(), 10_000))
+        .unwrap()
+        .unwrap();
+    assert_eq!(claimed.job.kind.as_str(), "magento.refund-request");
+    assert_eq!(
+        claimed.job.payload,
+        serde_json::json!({
+            "order_id": 42, "amount": "15.00", "currency": "USD",
+            "reason": null, "request_id": "CM-1",
+        })
+    );
+
+    // An order id Magento cannot have, and a blank store view.
+    let out = refund_magento(
+        &path,
+        &["--order", "0", "--amount", "1", "--request", "CM-2"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--order 0"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = refund_magento(&path, &[&args[..], &["--store-code", " "]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--store-code"),
+        "{}",
+        text(&out.stderr)
+    );
+    let counts = rt.block_on(store.counts()).unwrap();
+    assert_eq!(counts.queued, 1, "{counts:?}");
 }

@@ -317,6 +317,33 @@ impl Intake {
     }
 }
 
+/// Stores `delivery`, one that did not come as a webhook (a polled order, a refund made by a
+/// flow), in the inbox with the job `plan` names for it: the job its webhook gets, so a webhook
+/// of the same entity, before or after, finds it. Not fenced by a run's claim: the inbox is
+/// unique on the event id and a job on its kind and key, so a repeat stores nothing new.
+#[cfg(any(
+    all(feature = "shopify", feature = "paytrace"),
+    all(feature = "magento", feature = "stripe")
+))]
+pub(crate) async fn store_as_delivery(
+    store: &dyn crate::store::Store,
+    delivery: &Delivery<'_>,
+    plan: impl FnOnce(&Delivery<'_>) -> Result<NewJob, StepError>,
+) -> Result<Accepted, StepError> {
+    let job = plan(delivery)?;
+    let plan = JobPlan::Run(NewJob {
+        event: Some(delivery.event()),
+        ..job
+    });
+    let event = NewEvent {
+        provider: delivery.provider,
+        event_id: delivery.event_id.to_owned(),
+        topic: delivery.topic.to_owned(),
+        payload: delivery.body.to_vec(),
+    };
+    Ok(store.accept_event(event, Some(plan), now_millis()).await?)
+}
+
 /// Verifies, stores and answers one delivery.
 async fn receive(
     inner: &Inner,

@@ -228,7 +228,10 @@ impl<'r> StepCtx<'r> {
 
     /// The store the job runs from, for writes that need no fence because they are idempotent
     /// by themselves (an inbox event, unique on its provider and id, with its job).
-    #[cfg(all(feature = "shopify", feature = "paytrace"))]
+    #[cfg(any(
+        all(feature = "shopify", feature = "paytrace"),
+        all(feature = "magento", feature = "stripe")
+    ))]
     pub(crate) fn store(&self) -> &'r dyn Store {
         self.store
     }

@@ -12,5 +12,8 @@
 mod errors;
 #[cfg(all(feature = "magento", feature = "stripe"))]
 pub mod magento_stripe;
+mod refund_request;
 #[cfg(all(feature = "shopify", feature = "paytrace"))]
 pub mod shopify_paytrace;
+
+pub use refund_request::RefundRequest;

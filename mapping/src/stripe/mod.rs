@@ -43,7 +43,8 @@ pub mod settlement;
 pub use checks::{avs_result, cvv_result};
 pub use inbound::PayoutSummary;
 pub use outbound::{
-    StripeCtx, to_create_customer, to_create_payment_intent, to_stripe_address, to_update_customer,
+    RefundParams, StripeCtx, to_create_customer, to_create_payment_intent, to_create_refund,
+    to_stripe_address, to_update_customer,
 };
 pub use settlement::{settlement_kind, to_settlement_line, to_settlement_lines};
 
@@ -57,6 +58,12 @@ pub const META_ORDER_NUMBER: &str = "order_number";
 /// [`ReferenceField::StripeMetadata`](crate::reference::ReferenceField::StripeMetadata):
 /// reconciliation recomputes it to find the order.
 pub const META_ORDER_REFERENCE: &str = "order_reference";
+/// Metadata key of the request a refund was made for (a refund asked for outside the store):
+/// the key of the request's job, so a refund can be found again by its request.
+pub const META_REFUND_REQUEST: &str = "refund_request";
+/// Metadata key of the reason given with a refund asked for outside the store (Stripe's own
+/// `reason` takes three fixed values only).
+pub const META_REFUND_REASON: &str = "refund_reason";
 /// Metadata key of the store the order came from (`shopify`, `magento`), so one Stripe account can
 /// serve several stores.
 pub const META_STORE: &str = "store";

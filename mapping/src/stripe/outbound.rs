@@ -1,18 +1,18 @@
 //! Canonical orders and customers into Stripe request parameters.
 
 use ::stripe_client::{
-    Address as StripeAddress, CaptureMethod, CreateCustomer, CreatePaymentIntent, Metadata,
-    PaymentIntentShipping, UpdateCustomer,
+    Address as StripeAddress, CaptureMethod, CreateCustomer, CreatePaymentIntent, CreateRefund,
+    Metadata, PaymentIntentShipping, UpdateCustomer,
 };
 
 use super::{
     CUSTOMER_ID_SYSTEMS, MAX_METADATA_VALUE_LEN, META_ORDER_ID, META_ORDER_NUMBER,
-    META_ORDER_REFERENCE, META_STORE, customer_id_key,
+    META_ORDER_REFERENCE, META_REFUND_REASON, META_REFUND_REQUEST, META_STORE, customer_id_key,
 };
 use crate::address::{join_name, two_street_lines};
 use crate::amount::stripe::{StripeAmountUse, to_stripe_amount};
 use crate::reference::{ReferenceField, order_reference};
-use crate::{Address, Customer, MappingError, Order, System};
+use crate::{Address, Customer, MappingError, Money, Order, System};
 
 /// What a PaymentIntent needs besides the order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -99,6 +99,51 @@ pub fn to_create_payment_intent(
         params.capture_method = Some(CaptureMethod::Manual);
     }
     Ok(params)
+}
+
+/// A refund of a charge asked for outside the store (see [`to_create_refund`]).
+#[derive(Debug, Clone, Copy)]
+pub struct RefundParams<'a> {
+    /// The charge to refund (`ch_...`).
+    pub charge: &'a str,
+    /// How much, in the charge's currency.
+    pub amount: Money,
+    /// The order number people see, kept as [`META_ORDER_NUMBER`].
+    pub order_number: &'a str,
+    /// The request's key, kept as [`META_REFUND_REQUEST`].
+    pub request: &'a str,
+    /// Why, kept as [`META_REFUND_REASON`].
+    pub reason: Option<&'a str>,
+}
+
+/// `CreateRefund` parameters for `refund`: the charge, the amount in Stripe's minor unit, and
+/// metadata with the order number, the request and the reason. Stripe's own `reason` is left
+/// out: it takes `duplicate`, `fraudulent` or `requested_by_customer` only, and a free-text
+/// reason cannot be told to be one of them. A value longer than Stripe's 500 characters is an
+/// error naming `order_number`, `request_id` or `reason`; an amount Stripe cannot take, naming
+/// `amount`.
+pub fn to_create_refund(refund: &RefundParams<'_>) -> Result<CreateRefund, MappingError> {
+    if refund.amount.minor() <= 0 {
+        return Err(MappingError::AmountOutOfRange {
+            field: "amount".to_owned(),
+            value: refund.amount.to_string(),
+            reason: "a Stripe refund must be a positive amount",
+        });
+    }
+    let amount = to_stripe_amount(&refund.amount, StripeAmountUse::Charge, "amount")?;
+    let mut entries = vec![
+        (META_ORDER_NUMBER, refund.order_number, "order_number"),
+        (META_REFUND_REQUEST, refund.request, "request_id"),
+    ];
+    if let Some(reason) = refund.reason {
+        entries.push((META_REFUND_REASON, reason, "reason"));
+    }
+    Ok(CreateRefund {
+        charge: Some(refund.charge.to_owned()),
+        amount: Some(amount),
+        metadata: metadata(entries)?,
+        ..CreateRefund::default()
+    })
 }
 
 /// `CreateCustomer` parameters for `customer`: the name as one string
@@ -214,6 +259,38 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::{CountryCode, Currency, FinancialStatus, Money};
+
+    #[test]
+    fn a_refund_carries_its_request_reason_and_order_number_in_metadata() {
+        let params = RefundParams {
+            charge: "ch_1",
+            amount: Money::from_minor(1500, Currency::USD),
+            order_number: "000000042",
+            request: "magento/default/order/42/refund-request/CM-1",
+            reason: Some("damaged"),
+        };
+        let refund = to_create_refund(&params).unwrap();
+        assert_eq!(refund.charge.as_deref(), Some("ch_1"));
+        assert_eq!(refund.amount, Some(1500));
+        assert_eq!(refund.reason, None);
+        assert_eq!(refund.metadata[META_REFUND_REQUEST], params.request);
+        assert_eq!(refund.metadata[META_REFUND_REASON], "damaged");
+        assert_eq!(refund.metadata[META_ORDER_NUMBER], "000000042");
+
+        let long = "x".repeat(501);
+        let err = to_create_refund(&RefundParams {
+            reason: Some(&long),
+            ..params
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("reason"), "{err}");
+        let err = to_create_refund(&RefundParams {
+            amount: Money::zero(Currency::USD),
+            ..params
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("amount"), "{err}");
+    }
 
     fn address() -> Address {
         Address {

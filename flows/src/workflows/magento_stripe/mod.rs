@@ -5,6 +5,7 @@
 //! | [`OrderPayment`] | `magento.order-payment` | `magento/{store}/order/{entity_id}` | [`MagentoOrderPoller`] (Magento Open Source sends no webhooks) | mapped and validated → Stripe PaymentIntent confirmed at once, or the failed-payment status on a decline, or on `requires_action` the [3-D Secure](#3-d-secure) wait |
 //! | [`ChargeSucceeded`] | `stripe.charge-succeeded` | `stripe/{account}/charge/{charge id}` | `charge.succeeded` | offline Magento invoice (Stripe already captured), history comment with the transaction id, status `processing` → ERP customer, sales order, invoice and payment (with the Stripe fee) |
 //! | [`ChargeRefunded`] | `stripe.charge-refunded` | the charge's | `charge.refunded` (each one runs the job once more) | one offline Magento credit memo per succeeded Stripe refund → ERP credit memo and refund payment |
+//! | [`RefundRequestFlow`] | `magento.refund-request` | `magento/{store}/order/{id}/refund-request/{request id}` | [`MagentoStripe::refund_request_job`], `payops refund magento` (a refund asked for outside Magento) | checked → Stripe refund (idempotent on the request) → the charge's [`ChargeRefunded`] job (credit memos) |
 //! | [`Shipment`] | `magento.shipment` | `magento/{store}/order/{id}/shipment/{tracking}` | [`MagentoStripe::shipped_job`] | Magento shipment with its track |
 //! | [`Shipment`] | `magento.shipment` | the same | the warehouse's `shipment.created` notice ([`crate::fulfilment::WarehouseWebhooks`]): see [Fulfilment](#fulfilment) | the same |
 //! | [`PaymentIntentChanged`] | `stripe.payment-intent` | `stripe/{account}/event/{event id}` | `payment_intent.succeeded`, `payment_intent.payment_failed`, `payment_intent.canceled` | runs [`OrderPayment`] again when its order waits for this PaymentIntent's authentication |
@@ -127,6 +128,7 @@
 //! | invoice | `magento/invoice` (under the charge) | the order's `total_invoiced` is checked first |
 //! | payment comment | `magento/payment-comment` | the order's comments are checked first |
 //! | ERP documents | `erp/customer`, `erp/sales-order`, `erp/invoice`, `erp/payment` | ERP external references |
+//! | refund asked for outside Magento | `stripe-refund` (under the request) | the key is sent as Stripe's `Idempotency-Key`, and the charge's refunds are searched for it in their metadata first |
 //! | credit memo | `refund/{refund id}/magento/credit-memo` (under the charge) | the order's `total_refunded` is checked first |
 //! | ERP refund | `refund/{refund id}/erp/credit-memo`, `.../erp/refund-payment` | ERP external references |
 //! | shipment | `magento/shipment` (under the shipment) | the order's shipped quantities are checked first |
@@ -229,6 +231,7 @@ mod payout;
 mod placed;
 mod poller;
 mod refund;
+mod refund_request;
 mod shipment;
 
 use std::sync::Arc;
@@ -251,7 +254,9 @@ pub use placed::{LOOKUP_LIMIT, ORDER_PLACED_TOPICS, OrderPlaced, PlacedOrder};
 pub use poller::MagentoOrderPoller;
 
 use crate::backfill::{Backfill, StripeEvents};
+pub use crate::workflows::RefundRequest;
 pub use refund::ChargeRefunded;
+pub use refund_request::{RefundRequestFlow, refund_request_job};
 pub use shipment::{Shipment, Shipped};
 
 use crate::StepError;
@@ -419,6 +424,11 @@ impl Config {
     }
 }
 
+/// The key of order `order_id` of store view `store_code`: `magento/{store}/order/{entity_id}`.
+fn order_key(store_code: &str, order_id: i64) -> EntityKey {
+    EntityKey::new(System::Magento, store_code).child(Entity::Order, order_id)
+}
+
 /// What every flow of the pair shares.
 pub(crate) struct Shared {
     magento: magento::Client,
@@ -430,7 +440,7 @@ pub(crate) struct Shared {
 impl Shared {
     /// A Magento order's key.
     fn order_key(&self, order_id: i64) -> EntityKey {
-        EntityKey::new(System::Magento, &self.config.store_code).child(Entity::Order, order_id)
+        order_key(&self.config.store_code, order_id)
     }
 
     /// A Stripe charge's key.
@@ -536,10 +546,10 @@ impl MagentoStripe {
         self.shared.erp_ctx(date)
     }
 
-    /// Registers [`OrderPayment`], [`ChargeSucceeded`], [`ChargeRefunded`], [`Shipment`] and the
+    /// Registers [`OrderPayment`], [`ChargeSucceeded`], [`ChargeRefunded`], [`Shipment`], the
     /// 3-D Secure flows ([`PaymentIntentChanged`], [`AuthenticationNotice`],
-    /// [`AuthenticationDeadline`]).
-    /// And [`OrderPlaced`], the lookup behind Adobe Commerce's order-placed webhook.
+    /// [`AuthenticationDeadline`]), [`OrderPlaced`] (the lookup behind Adobe Commerce's
+    /// order-placed webhook) and [`RefundRequestFlow`] (refunds asked for outside Magento).
     pub fn register(&self, worker: Worker) -> Worker {
         worker
             .flow(OrderPayment(Arc::clone(&self.shared)))
@@ -551,6 +561,7 @@ impl MagentoStripe {
             .flow(Shipment(Arc::clone(&self.shared)))
             .flow(PayoutPaid(Arc::clone(&self.shared)))
             .flow(OrderPlaced(Arc::clone(&self.shared)))
+            .flow(RefundRequestFlow(Arc::clone(&self.shared)))
     }
 
     /// The intake routes: `charge.succeeded` and `charge.refunded`, to the job of their charge;
@@ -586,14 +597,7 @@ impl MagentoStripe {
             Route::new(
                 System::Stripe,
                 "charge.refunded",
-                move |d: &Delivery<'_>| {
-                    // Every refund event runs the charge's refund job once more: a second partial
-                    // refund is booked too, and never by two runs at once.
-                    Ok(NewJob {
-                        rerun: true,
-                        ..job(&refunded, &ChargeEvent::of(d)?)?
-                    })
-                },
+                move |d: &Delivery<'_>| refund::refunded_job(&refunded, d),
             ),
         ];
         routes.extend(intents);
@@ -681,6 +685,26 @@ impl MagentoStripe {
     /// The order payment flow (for its jobs: see [`crate::workflow::job`]).
     pub fn order_payment(&self) -> OrderPayment {
         OrderPayment(Arc::clone(&self.shared))
+    }
+
+    /// The job that refunds `request` (whose `order_id` is the order's `entity_id`) from outside
+    /// Magento (see [`RefundRequestFlow`]): enqueue it ([`crate::Store::enqueue`]) for a worker
+    /// with these workflows registered. The same request (store view, order and request id)
+    /// names the same job, so it refunds once however often it is enqueued.
+    ///
+    /// ```no_run
+    /// # async fn run(flows: flows::workflows::magento_stripe::MagentoStripe,
+    /// #     store: std::sync::Arc<flows::SqliteStore>) -> Result<(), Box<dyn std::error::Error>> {
+    /// use flows::Store;
+    /// use flows::workflows::RefundRequest;
+    /// let request = RefundRequest::new(42, "15.00".parse()?, "USD", "CM-2026-0042")
+    ///     .reason("damaged in transit");
+    /// let job = flows.refund_request_job(&request)?;
+    /// store.enqueue(job, flows::now_millis()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn refund_request_job(&self, request: &RefundRequest) -> Result<NewJob, StepError> {
+        refund_request_job(&self.shared.config.store_code, request)
     }
 
     /// The [`Shipment`] job of a shipment: enqueue it with [`crate::Store::enqueue`] when the

@@ -24,7 +24,9 @@ use stripe_client::{ListRefunds, PageParams};
 use super::{ChargeEvent, Shared, canonical, check_charge, event_charge, stripe_event};
 use crate::StepError;
 use crate::booking::{PAYMENT, REFUND_PAYMENT, book_refund};
-use crate::workflow::{Entity, EntityKey, Flow, JobKind, Step, StepCtx};
+use crate::intake::Delivery;
+use crate::store::NewJob;
+use crate::workflow::{Entity, EntityKey, Flow, JobKind, Step, StepCtx, job};
 
 /// The offline Magento credit memo of one Stripe refund (under the refund's entity).
 const CREDIT_MEMO: Step<CreditMemoDone> = Step::new("magento/credit-memo", System::Magento);
@@ -157,6 +159,18 @@ impl Flow for ChargeRefunded {
         }
         Ok(())
     }
+}
+
+/// The job a `charge.refunded` delivery gets: the charge's refund job, run once more (a second
+/// partial refund is booked too, and never by two runs at once).
+pub(super) fn refunded_job(
+    flow: &ChargeRefunded,
+    delivery: &Delivery<'_>,
+) -> Result<NewJob, StepError> {
+    Ok(NewJob {
+        rerun: true,
+        ..job(flow, &ChargeEvent::of(delivery)?)?
+    })
 }
 
 /// The offline credit memo of `refund`: every line when it refunds the `whole` order, otherwise

@@ -103,11 +103,12 @@ use mapping::System;
 use mapping::erp::ErpCtx;
 use serde::{Deserialize, Serialize};
 
+pub use crate::workflows::RefundRequest;
 pub use backfill::ShopifyOrderPoller;
 pub use capture::{FulfillmentEvent, OrderCapture};
 pub use order::{OrderEvent, OrderPayment};
 pub use refund::{RefundEvent, RefundFlow};
-pub use refund_request::{RefundRequest, RefundRequestFlow, refund_request_job};
+pub use refund_request::{RefundRequestFlow, refund_request_job};
 pub use risk::{RiskDecision, RiskGate, ShopifyRecommendation};
 pub use settlement::{MAX_CATCH_UP_DAYS, SettlementDate, SettlementDay, SettlementDays};
 pub use shipment::{OrderShipment, ShopifyShipped};
@@ -632,8 +633,8 @@ async fn mark_paid(client: &shopify::Client, order: &shopify::Gid) -> Result<(),
 }
 
 /// Stores `body` in the inbox as the Shopify `topic` event `event_id` of `shop`, a delivery that
-/// did not come as a webhook (a polled order, a refund made here), with the job `plan` names
-/// for it: the job its webhook gets, so a webhook of the same entity, before or after, finds it.
+/// did not come as a webhook, with the job `plan` names for it
+/// ([`crate::intake::store_as_delivery`]).
 pub(super) async fn store_as_delivery(
     store: &dyn crate::store::Store,
     shop: &str,
@@ -649,20 +650,7 @@ pub(super) async fn store_as_delivery(
         account: Some(shop),
         body: &body,
     };
-    let job = plan(&delivery)?;
-    let plan = crate::store::JobPlan::Run(crate::store::NewJob {
-        event: Some(delivery.event()),
-        ..job
-    });
-    let event = crate::store::NewEvent {
-        provider: System::Shopify,
-        event_id: event_id.clone(),
-        topic: topic.to_owned(),
-        payload: body,
-    };
-    Ok(store
-        .accept_event(event, Some(plan), crate::now_millis())
-        .await?)
+    crate::intake::store_as_delivery(store, &delivery, plan).await
 }
 
 #[cfg(test)]

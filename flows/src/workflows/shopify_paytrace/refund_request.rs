@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use mapping::shopify::gateway_system;
-use mapping::{MappingError, Money, System};
+use mapping::{MappingError, System};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -20,56 +20,13 @@ use super::{REFUNDS_CREATE, RefundFlow, Shared, refund_job};
 use crate::StepError;
 use crate::store::NewJob;
 use crate::workflow::{Entity, EntityKey, Flow, JobKind, Step, StepCtx, decode};
+use crate::workflows::RefundRequest;
 
 /// The request checked against the order: what `refundCreate` is sent with.
 const CHECKED: Step<Checked> = Step::new("checked", System::Shopify);
 /// The refund made in Shopify, as the REST body of its `refunds/create`. Its key is the
 /// `refundCreate` idempotency key.
 const SHOPIFY_REFUND: Step<rest::Refund> = Step::new("shopify-refund", System::Shopify);
-
-/// A refund of a Shopify order asked for outside Shopify: the input of [`RefundRequestFlow`].
-///
-/// `request_id` is chosen by the caller (the ERP's credit memo number, a ticket id) and names
-/// the request: the same request id for the same order is one refund, however often it is sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct RefundRequest {
-    /// The Shopify order id (the REST id, as in `orders/create`).
-    pub order_id: u64,
-    /// The amount to refund in major units (`15.00`), exact; stored as a decimal string.
-    pub amount: Decimal,
-    /// The ISO 4217 code of `amount`: the order's currency.
-    pub currency: String,
-    /// Why; the Shopify refund's note and the ERP credit memo's reason.
-    pub reason: Option<String>,
-    /// The caller's id of the request.
-    pub request_id: String,
-}
-
-impl RefundRequest {
-    /// A refund of `amount` (major units) in `currency` of order `order_id`, named `request_id`.
-    pub fn new(
-        order_id: u64,
-        amount: Decimal,
-        currency: impl Into<String>,
-        request_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            order_id,
-            amount,
-            currency: currency.into(),
-            reason: None,
-            request_id: request_id.into(),
-        }
-    }
-
-    /// Sets the reason.
-    #[must_use]
-    pub fn reason(mut self, reason: impl Into<String>) -> Self {
-        self.reason = Some(reason.into());
-        self
-    }
-}
 
 /// The job that runs `request` for `shop` (the shop's domain), as
 /// [`super::ShopifyPaytrace::refund_request_job`] builds it, for a caller that has the shop's
@@ -86,25 +43,10 @@ impl RefundRequest {
 /// # Ok(()) }
 /// ```
 pub fn refund_request_job(shop: &str, request: &RefundRequest) -> Result<NewJob, StepError> {
-    if request.amount <= Decimal::ZERO {
-        return Err(MappingError::InvalidValue {
-            field: "amount".to_owned(),
-            value: request.amount.to_string(),
-            expected: "an amount more than zero",
-        }
-        .into());
-    }
-    let key = request_key(shop, request)?;
-    Ok(NewJob {
-        kind: <RefundRequestFlow as Flow>::KIND,
-        key: key.as_str().to_owned(),
-        payload: serde_json::to_value(request).map_err(|e| {
-            StepError::permanent(format!("{} input: {e}", <RefundRequestFlow as Flow>::KIND))
-        })?,
-        run_at: 0,
-        rerun: false,
-        event: None,
-    })
+    request.job(
+        <RefundRequestFlow as Flow>::KIND,
+        &request_key(shop, request)?,
+    )
 }
 
 /// `shopify/{shop}/order/{order id}/refund-request/{request id}`.
@@ -115,15 +57,7 @@ fn request_key(shop: &str, request: &RefundRequest) -> Result<EntityKey, StepErr
         }
         .into());
     }
-    if request.request_id.trim().is_empty() {
-        return Err(MappingError::MissingField {
-            field: "request_id".to_owned(),
-        }
-        .into());
-    }
-    Ok(EntityKey::new(System::Shopify, shop)
-        .child(Entity::Order, request.order_id)
-        .child(Entity::RefundRequest, &request.request_id))
+    request.key(EntityKey::new(System::Shopify, shop).child(Entity::Order, request.order_id))
 }
 
 /// The request as checked against the order.
@@ -232,16 +166,7 @@ async fn check(
     input: &RefundRequest,
     order_gid: &shopify::Gid,
 ) -> Result<Checked, StepError> {
-    if input.amount <= Decimal::ZERO {
-        return Err(MappingError::InvalidValue {
-            field: "amount".to_owned(),
-            value: input.amount.to_string(),
-            expected: "an amount more than zero",
-        }
-        .into());
-    }
-    let currency = mapping::currency::parse_currency(&input.currency, "currency")?;
-    Money::from_major(input.amount, currency, "amount")?;
+    let currency = input.money()?.currency();
     let Some(order) = shared.shopify.orders().get(order_gid).await? else {
         return Err(MappingError::InvalidValue {
             field: "order_id".to_owned(),
