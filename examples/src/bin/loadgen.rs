@@ -219,6 +219,7 @@ impl Runtimes {
                 // The orders backfill's perpetual job would keep the queue from ever draining.
                 .env("PAYOPS_ORDERS_POLL_SECS", "0")
                 .env("PAYOPS_SETTLEMENT_POLL_SECS", "0")
+                .env("PAYOPS_SALES_POLL_SECS", "0")
                 .env("PAYOPS_STORE", &store)
                 .env("PAYOPS_LEDGER", &ledger)
                 .env("PAYOPS_LISTEN", format!("127.0.0.1:{port}"))

@@ -11,7 +11,10 @@
 //!   or the base URL of another server), `PAYTRACE_UTC_OFFSET` (the account's offset from UTC,
 //!   in which PayTrace writes settlement times and closes its days; default `+00:00`; each
 //!   closed day's batches are reconciled against the ledger by a job that a poller on the
-//!   worker's schedule enqueues; `PAYOPS_SETTLEMENT_POLL_SECS`, default 3600, `0` off),
+//!   worker's schedule enqueues; `PAYOPS_SETTLEMENT_POLL_SECS`, default 3600, `0` off; the
+//!   transaction export is checked against the books every `PAYOPS_SALES_POLL_SECS`, default
+//!   900, `0` off: a sale or refund made at PayTrace that the ledger does not hold, such as one
+//!   keyed in the virtual terminal, becomes a dead letter naming it),
 //!   `PAYTRACE_TIMEOUT_MS` (the client's timeout, default
 //!   60000).
 //! - `PAYOPS_PAYMENT` (`sale`, the default: charge when the order is created; or `authorize`:
@@ -133,6 +136,14 @@ async fn run() -> Result<(), BoxError> {
     if let Some(days) = &days {
         store.enqueue(days.job(), flows::now_millis()).await?;
     }
+    // Money moved at PayTrace outside the flows (the virtual terminal) or never booked: found in
+    // the transaction export and put before a person as a dead letter (see `PaytraceSales`).
+    let sales_every: u64 = env_parse("PAYOPS_SALES_POLL_SECS", 900)?;
+    let sales = (sales_every > 0)
+        .then(|| workflows.sales_backfill(Arc::clone(&store), Duration::from_secs(sales_every)));
+    if let Some(sales) = &sales {
+        store.enqueue(sales.job(), flows::now_millis()).await?;
+    }
     // With several processes on one database, the lease owner says which one holds a job.
     let worker_config = WorkerConfig::new(format!("shopify-paytrace/{}", std::process::id()))
         .concurrency(concurrency)
@@ -144,6 +155,10 @@ async fn run() -> Result<(), BoxError> {
     };
     let worker = match days {
         Some(days) => worker.flow(days),
+        None => worker,
+    };
+    let worker = match sales {
+        Some(sales) => worker.flow(sales),
         None => worker,
     };
     let (stop, shutdown) = tokio::sync::watch::channel(false);

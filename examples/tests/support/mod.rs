@@ -252,6 +252,7 @@ impl RuntimeConfig {
             // queued jobs to know the runtimes are idle.
             .env("PAYOPS_ORDERS_POLL_SECS", "0")
             .env("PAYOPS_SETTLEMENT_POLL_SECS", "0")
+            .env("PAYOPS_SALES_POLL_SECS", "0")
             .env("PAYOPS_STORE", &self.store)
             .env("PAYOPS_LEDGER", &self.ledger)
             .env("PAYOPS_LISTEN", &self.listen)

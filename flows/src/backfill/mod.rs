@@ -8,7 +8,9 @@
 //! event and one job, in either order: Stripe's events through
 //! [`Intake::ingest`](crate::intake::Intake::ingest) (same event id); a Shopify order as the
 //! job its `orders/create` would start, with the order as its inbox event; a Magento order as its
-//! payment job.
+//! payment job. PayTrace sends no webhooks: its transaction export is polled against the books
+//! instead (`flows::workflows::shopify_paytrace::PaytraceSales`), and its settlement days are
+//! enqueued the same way (`SettlementDays`).
 //!
 //! Pollers run on the worker's schedule, not in a process of their own: [`Backfill`] is the flow
 //! of one job per poller, which polls, then waits its interval as a planned wait (no attempt

@@ -60,6 +60,8 @@ pub enum Entity {
     Payout,
     /// A backfill poller (what it polls, such as `events`).
     Backfill,
+    /// A gateway transaction found by a poll (a PayTrace sale, capture or refund).
+    Transaction,
     /// A request made to the runtime from outside a store (a refund asked for by the ERP or a
     /// person, named by the caller's request id).
     RefundRequest,
@@ -78,6 +80,7 @@ impl Entity {
             Self::Dispute => "dispute",
             Self::Payout => "payout",
             Self::Backfill => "backfill",
+            Self::Transaction => "transaction",
             Self::RefundRequest => "refund-request",
         }
     }

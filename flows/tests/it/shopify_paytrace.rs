@@ -40,6 +40,9 @@ mod fulfilment;
 /// Refunds asked for outside Shopify, on this module's `TestApp`.
 #[path = "shopify_refund_request.rs"]
 mod refund_request;
+/// PayTrace's transaction export against the books, on this module's `TestApp`.
+#[path = "shopify_sales.rs"]
+mod sales;
 
 /// The PayTrace merchant account named in ERP payment references.
 const ACCOUNT: &str = "sandbox-merchant";

@@ -8,6 +8,8 @@
 //! | [`RefundRequestFlow`] | `shopify.refund-request` | `shopify/{shop}/order/{id}/refund-request/{request id}` | [`ShopifyPaytrace::refund_request_job`] (a library call, or `payops refund shopify`): a refund asked for outside Shopify | checked against the order (currency, at most what is refundable, a PayTrace payment to refund) → Shopify `refundCreate` (idempotency key `{entity}/shopify-refund`) → the refund's `refunds/create` body stored in the inbox with the [`RefundFlow`] job its webhook names: see [`RefundRequestFlow`] |
 //! | [`OrderShipment`] | `shopify.shipment` | `shopify/{shop}/order/{id}/shipment/{tracking number}` | the warehouse's `shipment.created` notice ([`crate::fulfilment::WarehouseWebhooks`]): see [Fulfilment](#fulfilment) | authorize-then-capture: the order's [`OrderCapture`] job → Shopify `fulfillmentCreate` with the tracking, unless a fulfillment has that tracking number |
 //! | [`Backfill`]`<`[`ShopifyOrderPoller`]`>` | `shopify.orders-backfill` | `shopify/{shop}/backfill/orders` | [`Backfill::job`] at start-up ([`ShopifyPaytrace::order_backfill`]), then itself every interval | orders updated since the checkpoint `shopify/{shop}/orders`, unpaid with a PayTrace card and without a job → their `orders/create` body rebuilt into the inbox with the [`OrderPayment`] job the webhook would have started (see [`ShopifyOrderPoller`]) |
+//! | [`Backfill`]`<`[`PaytraceSales`]`>` | `paytrace.sales` | `paytrace/{account}/backfill/sales` | [`Backfill::job`] at start-up ([`ShopifyPaytrace::sales_backfill`]), then itself every interval | PayTrace's transaction export from the checkpoint against the ERP's PayTrace payment entries → an [`UnbookedTransaction`] job for each sale, capture or refund not in the books |
+//! | [`UnbookedTransaction`] | `paytrace.unbooked-transaction` | `paytrace/{account}/transaction/{id}` | [`PaytraceSales`] | the ERP looked at once more → a dead letter naming the transaction (type, amount, invoice, when, channel, user), or done once a person booked it and replayed it |
 //!
 //! # Where the card comes from
 //!
@@ -92,6 +94,7 @@ mod order;
 mod refund;
 mod refund_request;
 mod risk;
+mod sales;
 mod settlement;
 mod shipment;
 
@@ -110,6 +113,7 @@ pub use order::{OrderEvent, OrderPayment};
 pub use refund::{RefundEvent, RefundFlow};
 pub use refund_request::{RefundRequestFlow, refund_request_job};
 pub use risk::{RiskDecision, RiskGate, ShopifyRecommendation};
+pub use sales::{ExportedTransaction, PaytraceSales, UnbookedTransaction};
 pub use settlement::{MAX_CATCH_UP_DAYS, SettlementDate, SettlementDay, SettlementDays};
 pub use shipment::{OrderShipment, ShopifyShipped};
 
@@ -397,7 +401,7 @@ impl ShopifyPaytrace {
     }
 
     /// Registers [`OrderPayment`], [`OrderCapture`], [`RefundFlow`], [`RefundRequestFlow`],
-    /// [`OrderShipment`] and [`SettlementDay`].
+    /// [`OrderShipment`], [`SettlementDay`] and [`UnbookedTransaction`].
     pub fn register(&self, worker: Worker) -> Worker {
         worker
             .flow(OrderPayment(Arc::clone(&self.shared)))
@@ -406,6 +410,7 @@ impl ShopifyPaytrace {
             .flow(RefundRequestFlow(Arc::clone(&self.shared)))
             .flow(OrderShipment(Arc::clone(&self.shared)))
             .flow(SettlementDay(Arc::clone(&self.shared)))
+            .flow(UnbookedTransaction(Arc::clone(&self.shared)))
     }
 
     /// The backfill of missed `orders/create` deliveries on the worker's schedule, polling every
@@ -441,6 +446,27 @@ impl ShopifyPaytrace {
     /// [`Self::settlement_backfill`], or call [`SettlementDays::enqueue_due`] yourself).
     pub fn settlement_days(&self, store: impl crate::IntoStore) -> SettlementDays {
         SettlementDays::new(store.into_store(), SettlementDay(Arc::clone(&self.shared)))
+    }
+
+    /// The poller of PayTrace's transaction export against the books (see [`PaytraceSales`]),
+    /// giving each transaction that moved money and is not in the ERP its
+    /// [`UnbookedTransaction`] job, into `store`.
+    pub fn paytrace_sales(&self, store: impl crate::IntoStore) -> PaytraceSales {
+        PaytraceSales::new(
+            store.into_store(),
+            UnbookedTransaction(Arc::clone(&self.shared)),
+        )
+    }
+
+    /// [`Self::paytrace_sales`] on the worker's schedule, every `every` (15 minutes is a fair
+    /// choice: money outside the flows is news for a person, not for the next second). Register
+    /// it on the worker and enqueue its [`crate::backfill::Backfill::job`] at start-up.
+    pub fn sales_backfill(
+        &self,
+        store: impl crate::IntoStore,
+        every: std::time::Duration,
+    ) -> crate::backfill::Backfill<PaytraceSales> {
+        crate::backfill::Backfill::new(self.paytrace_sales(store), every)
     }
 
     /// The settlement days on the worker's schedule: every `every` (an hour is plenty: a day
