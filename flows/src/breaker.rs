@@ -51,6 +51,24 @@ enum State {
     },
 }
 
+/// What one provider's breaker is doing, as an operator's page shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BreakerStatus {
+    /// Jobs go through; `failures` transient failures in a row so far.
+    Closed {
+        /// Consecutive transient failures.
+        failures: u32,
+    },
+    /// Jobs calling the provider are held back for `remaining`.
+    Open {
+        /// Until one trial job may go through.
+        remaining: Duration,
+    },
+    /// One trial job is out (or may go now); the others wait for its result.
+    HalfOpen,
+}
+
 /// The breakers of all providers.
 #[derive(Debug)]
 pub struct Breakers {
@@ -111,6 +129,26 @@ impl Breakers {
         None
     }
 
+    /// Every provider's breaker that has seen a call, by provider, as of `now`.
+    pub fn snapshot(&self, now: Instant) -> Vec<(System, BreakerStatus)> {
+        let mut all: Vec<(System, BreakerStatus)> = self
+            .states()
+            .iter()
+            .map(|(&system, state)| {
+                let status = match *state {
+                    State::Closed { failures } => BreakerStatus::Closed { failures },
+                    State::Open { until } if now < until => BreakerStatus::Open {
+                        remaining: until - now,
+                    },
+                    State::Open { .. } | State::HalfOpen { .. } => BreakerStatus::HalfOpen,
+                };
+                (system, status)
+            })
+            .collect();
+        all.sort_by_key(|(system, _)| system.as_str());
+        all
+    }
+
     /// Reports a successful call: the breaker closes.
     pub fn success(&self, provider: System) {
         self.states()
@@ -142,6 +180,37 @@ impl Breakers {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_snapshot_shows_each_breaker_as_it_stands() {
+        let breakers = Breakers::new(BreakerConfig::new(2, Duration::from_secs(30)));
+        let now = Instant::now();
+        assert!(breakers.snapshot(now).is_empty());
+        assert!(!breakers.failure(System::Stripe, now));
+        breakers.success(System::Magento);
+        assert_eq!(
+            breakers.snapshot(now),
+            vec![
+                (System::Magento, BreakerStatus::Closed { failures: 0 }),
+                (System::Stripe, BreakerStatus::Closed { failures: 1 }),
+            ]
+        );
+        assert!(breakers.failure(System::Stripe, now));
+        let later = now + Duration::from_secs(10);
+        assert_eq!(
+            breakers.snapshot(later)[1],
+            (
+                System::Stripe,
+                BreakerStatus::Open {
+                    remaining: Duration::from_secs(20)
+                }
+            )
+        );
+        assert_eq!(
+            breakers.snapshot(now + Duration::from_secs(31))[1].1,
+            BreakerStatus::HalfOpen
+        );
+    }
 
     #[test]
     fn opens_after_threshold_then_lets_one_trial_through() {

@@ -71,7 +71,7 @@ pub mod worker;
 pub mod workflow;
 pub mod workflows;
 
-pub use breaker::{BreakerConfig, Breakers};
+pub use breaker::{BreakerConfig, BreakerStatus, Breakers};
 pub use error::{Cause, FlowError, StepError};
 pub use retry::Backoff;
 #[cfg(feature = "postgres")]

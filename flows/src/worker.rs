@@ -209,7 +209,7 @@ pub struct Worker {
     store: Arc<dyn Store>,
     flows: HashMap<JobKind, Arc<dyn Runner>>,
     config: WorkerConfig,
-    breakers: Breakers,
+    breakers: Arc<Breakers>,
     /// Whether the job loops' last store call failed (an outage is logged once).
     store_failing: AtomicBool,
 }
@@ -255,7 +255,7 @@ pub(crate) fn millis(d: Duration) -> i64 {
 impl Worker {
     /// A worker with no flows yet.
     pub fn new(store: impl IntoStore, config: WorkerConfig) -> Self {
-        let breakers = Breakers::new(config.breaker);
+        let breakers = Arc::new(Breakers::new(config.breaker));
         Self {
             store: store.into_store(),
             flows: HashMap::new(),
@@ -263,6 +263,12 @@ impl Worker {
             breakers,
             store_failing: AtomicBool::new(false),
         }
+    }
+
+    /// The worker's circuit breakers, for an operator's view ([`Breakers::snapshot`]): the same
+    /// breakers the worker's runs use, alive as long as anyone holds them.
+    pub fn breakers(&self) -> Arc<Breakers> {
+        Arc::clone(&self.breakers)
     }
 
     /// Registers `flow` for the jobs of its kind.
