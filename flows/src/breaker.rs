@@ -149,10 +149,18 @@ impl Breakers {
         all
     }
 
-    /// Reports a successful call: the breaker closes.
-    pub fn success(&self, provider: System) {
-        self.states()
+    /// Reports a successful call: the breaker closes. Returns true when it was open (or
+    /// half-open) until now.
+    pub fn success(&self, provider: System) -> bool {
+        let was = self
+            .states()
             .insert(provider, State::Closed { failures: 0 });
+        matches!(was, Some(State::Open { .. } | State::HalfOpen { .. }))
+    }
+
+    /// How long a breaker stays open.
+    pub fn open_for(&self) -> Duration {
+        self.config.open_for
     }
 
     /// Reports a transient failure; returns true when it opened the breaker.

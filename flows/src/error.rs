@@ -133,6 +133,9 @@ pub enum Cause {
     /// The warehouse a fulfilment request went to.
     #[error("warehouse: {0}")]
     Fulfilment(#[from] crate::fulfilment::FulfilmentError),
+    /// A notifier (a notice to a person).
+    #[error("notifier: {0}")]
+    Notify(#[from] crate::notify::NotifyError),
     /// Money already moved when the booking that follows it failed: a replay books without
     /// moving money again.
     #[error("booking after {what} {transaction} failed: {source}")]

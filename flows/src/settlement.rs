@@ -61,16 +61,39 @@ pub struct Reconciled {
 }
 
 impl Reconciled {
-    /// Logs the discrepancies of `what` (the payout, the day), if there are any: findings for a
+    /// Logs the discrepancies of `what` (the payout, the day), if there are any, and tells a
+    /// person once ([`crate::notify`], keyed `{entity}/notice/discrepancies`): findings for a
     /// person, not a failure of the run.
-    pub fn warn(&self, what: &str) {
-        if self.discrepancies > 0 {
-            tracing::warn!(
-                discrepancies = self.discrepancies,
-                outcomes = ?self.outcomes,
-                "{what}: discrepancies with the books"
-            );
+    pub fn tell(&self, ctx: &crate::workflow::StepCtx<'_>, what: &str) {
+        if self.discrepancies == 0 {
+            return;
         }
+        tracing::warn!(
+            discrepancies = self.discrepancies,
+            outcomes = ?self.outcomes,
+            "{what}: discrepancies with the books"
+        );
+        let mut notice = crate::notify::Notice::new(
+            crate::notify::NoticeKind::Discrepancies,
+            format!("{}/notice/discrepancies", ctx.entity()),
+            format!(
+                "Reconciliation of {what}: {} discrepancies",
+                self.discrepancies
+            ),
+        )
+        .text(format!(
+            "The settlement of {what} does not agree with the books on {} lines. Look at the \
+             reconciliation report; the settlement journals booked are listed below.",
+            self.discrepancies
+        ))
+        .fact("discrepancies", self.discrepancies);
+        for (status, count) in &self.outcomes {
+            notice = notice.fact(status, count);
+        }
+        for journal in &self.journals {
+            notice = notice.fact("journal", journal);
+        }
+        ctx.notify(notice);
     }
 
     /// The record of `report`.

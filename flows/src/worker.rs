@@ -6,14 +6,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use mapping::System;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::breaker::{BreakerConfig, Breakers};
 use crate::error::Cause;
+use crate::notify::{self, Notices, NotifyFlow};
 use crate::retry::Backoff;
-use crate::store::{Claimed, Finish, FlowWrites, Lease, Millis, Store};
+use crate::store::{Claimed, Finish, FlowWrites, Job, Lease, Millis, Store};
 use crate::workflow::{Flow, FlowRunner, JobKind, LeaseClock, Runner, StepCtx, WaitLimits};
 use crate::{FlowError, StepError};
 
@@ -210,6 +212,8 @@ pub struct Worker {
     flows: HashMap<JobKind, Arc<dyn Runner>>,
     config: WorkerConfig,
     breakers: Arc<Breakers>,
+    /// Where notices go, when anywhere.
+    notices: Option<Notices>,
     /// Whether the job loops' last store call failed (an outage is logged once).
     store_failing: AtomicBool,
 }
@@ -261,6 +265,7 @@ impl Worker {
             flows: HashMap::new(),
             config,
             breakers,
+            notices: None,
             store_failing: AtomicBool::new(false),
         }
     }
@@ -269,6 +274,16 @@ impl Worker {
     /// breakers the worker's runs use, alive as long as anyone holds them.
     pub fn breakers(&self) -> Arc<Breakers> {
         Arc::clone(&self.breakers)
+    }
+
+    /// Sends notices ([`crate::notify`]): registers the notice flow (`payops.notify`), and from
+    /// now on a dead letter, a breaker opening or closing, and what flows tell
+    /// ([`StepCtx::notify`](crate::workflow::StepCtx::notify)) each enqueue a notice.
+    #[must_use]
+    pub fn notify(mut self, notices: Notices) -> Self {
+        let flow = notices.flow();
+        self.notices = Some(notices);
+        self.flow(flow)
     }
 
     /// Registers `flow` for the jobs of its kind.
@@ -311,11 +326,11 @@ impl Worker {
                 job.claims - 1
             );
             tracing::error!(job = job.id, kind = %job.kind, key = %job.key, %reason, "dead-lettered");
-            return self.dead_unrun(lease, reason).await;
+            return self.dead_unrun(&job, reason).await;
         }
         let Some(runner) = self.flows.get(&job.kind) else {
             let reason = format!("no flow registered for job kind {}", job.kind);
-            return self.dead_unrun(lease, reason).await;
+            return self.dead_unrun(&job, reason).await;
         };
         let systems = runner.systems();
         if let Some(retry_at) = self.breakers.admit(systems, Instant::now()) {
@@ -335,7 +350,8 @@ impl Worker {
             first_delay: self.config.wait_first,
             max_delay: self.config.wait_max,
         };
-        let ctx = StepCtx::new(&*self.store, &job, records, event, &clock, limits);
+        let ctx = StepCtx::new(&*self.store, &job, records, event, &clock, limits)
+            .notifying(self.notices.is_some());
         let result = tokio::select! {
             result = runner.run(&ctx) => Some(result),
             () = clock.passed() => Some(Err(StepError::Transient {
@@ -361,7 +377,10 @@ impl Worker {
         let (finish, outcome) = match result {
             Ok(()) => {
                 for &system in systems {
-                    self.breakers.success(system);
+                    if self.breakers.success(system) {
+                        tracing::info!(%system, "circuit breaker closed");
+                        self.breaker_notice(system, false).await;
+                    }
                 }
                 (Finish::Done, Outcome::Done)
             }
@@ -394,6 +413,7 @@ impl Worker {
                     && self.breakers.failure(system, Instant::now())
                 {
                     tracing::warn!(%system, "circuit breaker opened");
+                    self.breaker_notice(system, true).await;
                 }
                 let attempts = job.attempts.saturating_add(1);
                 if self.config.backoff.may_retry(attempts) {
@@ -413,13 +433,59 @@ impl Worker {
                 }
             }
         };
+        let mut writes = writes;
+        self.dead_notice(&job, &finish, &mut writes);
         self.end(lease, finish, writes, outcome).await
     }
 
     /// Sends a job that was not run to dead letters (no attempt spent).
-    async fn dead_unrun(&self, lease: Lease, reason: String) -> Result<Option<Outcome>, FlowError> {
+    async fn dead_unrun(&self, job: &Job, reason: String) -> Result<Option<Outcome>, FlowError> {
         let (dead, outcome) = dead_letter(reason, true, false);
-        self.end(lease, dead, FlowWrites::default(), outcome).await
+        let mut writes = FlowWrites::default();
+        self.dead_notice(job, &dead, &mut writes);
+        self.end(job.lease, dead, writes, outcome).await
+    }
+
+    /// Adds the notice of `job`'s dead letter to the writes that make it, so the two are one
+    /// transaction. A notice's own job never gets one: a notifier that fails cannot tell.
+    fn dead_notice(&self, job: &Job, finish: &Finish, writes: &mut FlowWrites) {
+        let (
+            Some(_),
+            Finish::Dead {
+                reason, permanent, ..
+            },
+        ) = (&self.notices, finish)
+        else {
+            return;
+        };
+        if job.kind == NotifyFlow::KIND {
+            return;
+        }
+        match notify::dead_letter(job, reason, *permanent).job() {
+            Ok(notice) => writes.jobs.push(notice),
+            Err(err) => {
+                tracing::error!(job = job.id, error = %err, "dead-letter notice not enqueued")
+            }
+        }
+    }
+
+    /// Enqueues the notice of `system`'s breaker opening (or closing). Best effort: the
+    /// breaker lives in this process, and a store that fails now is the worker's own trouble.
+    async fn breaker_notice(&self, system: System, opened: bool) {
+        if self.notices.is_none() {
+            return;
+        }
+        let notice = notify::breaker(system, opened, &self.config.id, self.breakers.open_for());
+        let queued = match notice.job() {
+            Ok(job) => self.store.enqueue(job, now_millis()).await.map(|_| ()),
+            Err(err) => {
+                tracing::error!(%system, error = %err, "breaker notice not enqueued");
+                return;
+            }
+        };
+        if let Err(err) = queued {
+            tracing::warn!(%system, error = %err, "breaker notice not enqueued");
+        }
     }
 
     /// Records a run's outcome; a claim lost meanwhile is reported, not an error.

@@ -28,8 +28,8 @@
 //! [`Backfill`] says so: a warning naming the poller, the counters `payops_backfill_found_total`,
 //! `payops_backfill_new_total` and `payops_backfill_missed_total` (label `poller`, through the
 //! `metrics` facade: a no-op until the service installs an exporter), and the job's [`Watch`]
-//! state, which an operator's console reads. (Alerts to a person are the operations issue's
-//! notifier; not here yet.)
+//! state, which an operator's console reads, and a notice to a person ([`crate::notify`],
+//! `backfill_alarm`) on the first poll of a run of polls with misses.
 //!
 //! A poll that fails for a reason that may pass (the provider down, throttled, timing out) is
 //! logged and tried again at the next interval: the checkpoint only moves past what is stored,
@@ -67,6 +67,7 @@ use serde::{Deserialize, Serialize};
 pub use stripe::StripeEvents;
 
 use crate::StepError;
+use crate::notify::{Notice, NoticeKind};
 use crate::store::{NewJob, Store};
 use crate::workflow::{EntityKey, Flow, JobKind, State, StepCtx};
 
@@ -226,6 +227,24 @@ impl<P: Poller> Backfill<P> {
                 "webhooks are not arriving: the provider has events the inbox never received \
                  (stored now by the backfill); check the webhook endpoint and its secret"
             );
+            if watch.polls_with_misses == 1 {
+                // The first poll of a run of polls with misses: one notice per episode.
+                ctx.notify(
+                    Notice::new(
+                        NoticeKind::BackfillAlarm,
+                        format!("{entity}/notice/alarm/{now}"),
+                        format!("Webhooks are not arriving: {}", P::KIND),
+                    )
+                    .text(format!(
+                        "The provider has {} events the inbox never received; the backfill \
+                         stored them now and their jobs run. Check the webhook endpoint, its \
+                         subscription and its secret.",
+                        polled.missed
+                    ))
+                    .fact("poller", entity)
+                    .fact("missed", polled.missed),
+                );
+            }
         } else {
             watch.polls_with_misses = 0;
         }

@@ -132,22 +132,21 @@ mod notice;
 mod order;
 mod route;
 mod sender;
-mod signature;
 
 use async_trait::async_trait;
 use mapping::{Address, System};
 use serde::{Deserialize, Serialize};
 
+pub use crate::signature::{SIGNATURE_HEADER, SignatureError, TOLERANCE, sign, verify};
 pub use notice::{SHIPMENT_CREATED, ShipmentNotice, ShippedLine, WarehouseWebhooks};
 pub use order::{REQUEST, order_request, send_once};
 pub use route::{NoticePlan, notice_route};
 pub use sender::{FulfilmentError, SignedWebhookFulfilment};
-pub use signature::{SIGNATURE_HEADER, SignatureError, TOLERANCE, sign, verify};
 
 use crate::StepError;
 
 /// The header that carries a request's idempotency key.
-pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+pub use crate::signed_post::IDEMPOTENCY_HEADER;
 
 /// Where paid orders go to be shipped. Implemented by [`SignedWebhookFulfilment`]; implement it
 /// for a warehouse with its own API.

@@ -7,12 +7,10 @@ use mapping::System;
 use secrecy::SecretString;
 use thiserror::Error;
 
-use super::{Fulfilment, FulfilmentRequest, IDEMPOTENCY_HEADER, Requested, SIGNATURE_HEADER};
+use super::{Fulfilment, FulfilmentRequest, Requested};
 use crate::StepError;
 use crate::error::Cause;
-
-/// How much of a warehouse's answer an error keeps.
-const MESSAGE_CHARS: usize = 300;
+use crate::signed_post::{BadSetting, SignedPost, Unanswered};
 
 /// Why a fulfilment request did not get through. Never holds the shared secret.
 #[derive(Debug, Error)]
@@ -93,18 +91,33 @@ impl From<FulfilmentError> for StepError {
 /// are on the [module page](super)). Cheap to clone.
 #[derive(Clone)]
 pub struct SignedWebhookFulfilment {
-    client: reqwest::Client,
-    url: reqwest::Url,
-    secret: SecretString,
-    timeout: Duration,
+    post: SignedPost,
 }
 
 impl std::fmt::Debug for SignedWebhookFulfilment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SignedWebhookFulfilment")
-            .field("url", &self.url.as_str())
-            .field("timeout", &self.timeout)
+            .field("url", &self.post.url())
+            .field("timeout", &self.post.timeout_value())
             .finish_non_exhaustive()
+    }
+}
+
+impl From<BadSetting> for FulfilmentError {
+    fn from(bad: BadSetting) -> Self {
+        FulfilmentError::Config {
+            field: bad.field,
+            reason: bad.reason,
+        }
+    }
+}
+
+impl From<Unanswered> for FulfilmentError {
+    fn from(unanswered: Unanswered) -> Self {
+        match unanswered {
+            Unanswered::Timeout(after) => FulfilmentError::Timeout(after),
+            Unanswered::Transport(err) => FulfilmentError::Transport(err),
+        }
     }
 }
 
@@ -123,47 +136,21 @@ impl SignedWebhookFulfilment {
     /// # Ok::<(), flows::fulfilment::FulfilmentError>(())
     /// ```
     pub fn new(url: &str, secret: SecretString) -> Result<Self, FulfilmentError> {
-        let url = reqwest::Url::parse(url).map_err(|e| FulfilmentError::Config {
-            field: "url",
-            reason: e.to_string(),
-        })?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(FulfilmentError::Config {
-                field: "url",
-                reason: format!("scheme {:?} is not http or https", url.scheme()),
-            });
-        }
-        Self {
-            client: reqwest::Client::new(),
-            url,
-            secret,
-            timeout: Self::DEFAULT_TIMEOUT,
-        }
-        .timeout(Self::DEFAULT_TIMEOUT)
+        Ok(Self {
+            post: SignedPost::new(url, secret, Self::DEFAULT_TIMEOUT)?,
+        })
     }
 
     /// Sets how long a request waits for its answer.
-    pub fn timeout(mut self, timeout: Duration) -> Result<Self, FulfilmentError> {
-        if timeout.is_zero() {
-            return Err(FulfilmentError::Config {
-                field: "timeout",
-                reason: "must be more than zero".to_owned(),
-            });
-        }
-        self.client = reqwest::Client::builder()
-            .timeout(timeout)
-            .build()
-            .map_err(|e| FulfilmentError::Config {
-                field: "timeout",
-                reason: e.without_url().to_string(),
-            })?;
-        self.timeout = timeout;
-        Ok(self)
+    pub fn timeout(self, timeout: Duration) -> Result<Self, FulfilmentError> {
+        Ok(Self {
+            post: self.post.timeout(timeout)?,
+        })
     }
 
     /// The URL requests go to.
     pub fn url(&self) -> &str {
-        self.url.as_str()
+        self.post.url()
     }
 
     /// Sends `request` once and reads the answer (see [`Fulfilment::request`]).
@@ -179,46 +166,19 @@ impl SignedWebhookFulfilment {
     /// ```
     pub async fn send(&self, request: &FulfilmentRequest) -> Result<Requested, FulfilmentError> {
         let body = serde_json::to_vec(request).map_err(FulfilmentError::Encode)?;
-        let t = time::OffsetDateTime::now_utc().unix_timestamp();
-        let signature = super::sign(&self.secret, t, &body);
-        let answer = self
-            .client
-            .post(self.url.clone())
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(IDEMPOTENCY_HEADER, request.idempotency_key.as_str())
-            .header(SIGNATURE_HEADER, signature)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| self.transport(e))?;
-        let status = answer.status().as_u16();
-        let retry_after = answer
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let text = answer.text().await.map_err(|e| self.transport(e))?;
-        match status {
-            200..=299 => Ok(Requested::new(reference(&text))),
+        let answer = self.post.post(body, &request.idempotency_key).await?;
+        match answer.status {
+            200..=299 => Ok(Requested::new(reference(&answer.text))),
             409 => Ok(Requested::duplicate()),
             429 | 500..=599 => Err(FulfilmentError::Unavailable {
-                status,
-                message: message(&text),
-                retry_after,
+                status: answer.status,
+                message: answer.message(),
+                retry_after: answer.retry_after,
             }),
-            _ => Err(FulfilmentError::Refused {
+            status => Err(FulfilmentError::Refused {
                 status,
-                message: message(&text),
+                message: answer.message(),
             }),
-        }
-    }
-
-    fn transport(&self, err: reqwest::Error) -> FulfilmentError {
-        if err.is_timeout() {
-            FulfilmentError::Timeout(self.timeout)
-        } else {
-            FulfilmentError::Transport(err.without_url())
         }
     }
 }
@@ -248,44 +208,12 @@ fn reference(body: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The warehouse's message: the JSON body's `message` or `error` (a string, or an object with a
-/// `message`), else the body itself; clipped.
-fn message(body: &str) -> String {
-    let from_json = serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|value| {
-            ["message", "error"].into_iter().find_map(|field| {
-                let v = value.get(field)?;
-                v.as_str()
-                    .or_else(|| v.get("message").and_then(serde_json::Value::as_str))
-                    .map(str::to_owned)
-            })
-        });
-    let text = from_json.unwrap_or_else(|| body.trim().to_owned());
-    if text.is_empty() {
-        "(no message)".to_owned()
-    } else {
-        payops_core::clip(&text, MESSAGE_CHARS)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn messages_and_references_come_from_the_body() {
-        assert_eq!(
-            message(r#"{"message":"unknown sku TEE-9"}"#),
-            "unknown sku TEE-9"
-        );
-        assert_eq!(
-            message(r#"{"error":{"message":"bad address"}}"#),
-            "bad address"
-        );
-        assert_eq!(message("  plain text "), "plain text");
-        assert_eq!(message(""), "(no message)");
-        assert_eq!(message(&"x".repeat(400)).chars().count(), MESSAGE_CHARS + 1);
+    fn references_come_from_the_body() {
         assert_eq!(reference(r#"{"id":"wh_1"}"#), Some("wh_1".to_owned()));
         assert_eq!(reference(r#"{"id":7}"#), None);
         assert_eq!(reference("accepted"), None);

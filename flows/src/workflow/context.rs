@@ -175,6 +175,8 @@ pub struct StepCtx<'r> {
     journal: Mutex<Journal>,
     /// The job's inbox event, read with its claim, until the flow asks for it.
     event: Mutex<Option<StoredEvent>>,
+    /// Whether the worker sends notices ([`crate::Worker::notify`]).
+    notifying: bool,
 }
 
 impl fmt::Debug for StepCtx<'_> {
@@ -208,6 +210,26 @@ impl<'r> StepCtx<'r> {
             limits,
             journal: Mutex::new(journal),
             event: Mutex::new(event),
+            notifying: false,
+        }
+    }
+
+    /// Sets whether the worker sends notices.
+    pub(crate) fn notifying(mut self, on: bool) -> Self {
+        self.notifying = on;
+        self
+    }
+
+    /// Tells a person about something ([`crate::notify`]): the notice's job is enqueued with
+    /// the job's outcome, whatever it is, once per notice key; nothing when the worker sends no
+    /// notices. Never fails the run: a notice that cannot be written as a job is logged.
+    pub fn notify(&self, notice: crate::notify::Notice) {
+        if !self.notifying {
+            return;
+        }
+        match notice.job() {
+            Ok(job) => self.journal().unwritten.jobs.push(job),
+            Err(err) => tracing::error!(key = %notice.key, error = %err, "notice not enqueued"),
         }
     }
 
@@ -228,10 +250,6 @@ impl<'r> StepCtx<'r> {
 
     /// The store the job runs from, for writes that need no fence because they are idempotent
     /// by themselves (an inbox event, unique on its provider and id, with its job).
-    #[cfg(any(
-        all(feature = "shopify", feature = "paytrace"),
-        all(feature = "magento", feature = "stripe")
-    ))]
     pub(crate) fn store(&self) -> &'r dyn Store {
         self.store
     }

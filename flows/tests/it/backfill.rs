@@ -140,13 +140,15 @@ async fn the_poller_is_one_job_on_the_worker_schedule() {
     let backfill = Backfill::new(events, Duration::from_secs(600));
     let job = backfill.job();
     assert_eq!(job.key, "stripe/acct_123/backfill/events");
+    let notices = Arc::new(crate::notify::Recording::default());
     let worker = app
         .flows
         .register(Worker::new(
             Arc::clone(&app.store),
             WorkerConfig::new("w2").poll_interval(Duration::from_millis(5)),
         ))
-        .flow(backfill);
+        .flow(backfill)
+        .notify(flows::notify::Notices::new(notices.clone()));
     let before = now_millis();
     app.store.enqueue(job.clone(), before).await.unwrap();
     // Enqueued again at start-up (a second process, a restart): still one job.
@@ -188,6 +190,27 @@ async fn the_poller_is_one_job_on_the_worker_schedule() {
         (2, 1, 2)
     );
     assert!(watch.last_missed.is_some() && watch.last_poll >= before);
+
+    // A person is told once, by a notice naming the poller and the count.
+    let alarms: Vec<flows::notify::Notice> = notices
+        .sent()
+        .into_iter()
+        .filter(|n| n.kind == flows::notify::NoticeKind::BackfillAlarm)
+        .collect();
+    assert_eq!(alarms.len(), 1, "{alarms:#?}");
+    assert!(
+        alarms[0]
+            .key
+            .starts_with("stripe/acct_123/backfill/events/notice/alarm/")
+    );
+    assert!(
+        alarms[0]
+            .facts
+            .iter()
+            .any(|f| f.name == "missed" && f.value == "2"),
+        "{:?}",
+        alarms[0]
+    );
 }
 
 #[tokio::test]

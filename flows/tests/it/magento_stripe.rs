@@ -1116,6 +1116,69 @@ async fn a_paid_payout_is_reconciled_and_its_journal_booked_once() {
     app.assert_all_matched();
 }
 
+/// A payout whose lines do not all agree with the books: a person is told once.
+#[tokio::test]
+async fn a_payout_with_discrepancies_is_told_once() {
+    let app = App::start().await;
+    pay_order_42(&app).await;
+    let notices = Arc::new(crate::notify::Recording::default());
+    let worker = app
+        .flows
+        .register(Worker::new(
+            Arc::clone(&app.store),
+            WorkerConfig::new("w2").poll_interval(Duration::from_millis(5)),
+        ))
+        .notify(flows::notify::Notices::new(notices.clone()));
+    let line = |id: &str, kind: &str, amount: i64, source: &str| {
+        json!({
+            "id": id, "object": "balance_transaction", "amount": amount, "currency": "usd",
+            "fee": 0, "net": amount, "available_on": CREATED + 172_800,
+            "created": CREATED, "type": kind, "reporting_category": kind,
+            "status": "available", "source": source
+        })
+    };
+    app.stripe.mount(
+        Mock::new("GET", "/v1/balance_transactions")
+            .query(&[("payout", "po_2")])
+            .respond(
+                200,
+                json!({
+                    "object": "list", "url": "/v1/balance_transactions", "has_more": false,
+                    "data": [line("txn_1", "charge", 16500, "ch_1"),
+                             line("txn_9", "charge", 1000, "ch_unknown"),
+                             line("txn_2", "payout", -17500, "po_2")]
+                }),
+            ),
+    );
+    let payout = json!({
+        "id": "po_2", "object": "payout", "amount": 17500, "currency": "usd", "status": "paid",
+        "arrival_date": CREATED + 172_800, "created": CREATED + 100_000, "automatic": true
+    });
+    app.deliver("evt_po_2", "payout.paid", payout.clone()).await;
+    drain(&worker).await;
+    app.deliver("evt_po_2b", "payout.paid", payout).await;
+    drain(&worker).await;
+    let told: Vec<flows::notify::Notice> = notices
+        .sent()
+        .into_iter()
+        .filter(|n| n.kind == flows::notify::NoticeKind::Discrepancies)
+        .collect();
+    assert_eq!(told.len(), 1, "{told:#?}");
+    assert_eq!(
+        told[0].key,
+        "stripe/acct_123/payout/po_2/notice/discrepancies"
+    );
+    assert!(told[0].title.contains("payout po_2"), "{:?}", told[0]);
+    assert!(
+        told[0]
+            .facts
+            .iter()
+            .any(|f| f.name == "journal" && f.value == "stripe/acct_123/settlement/po_2"),
+        "{:?}",
+        told[0]
+    );
+}
+
 #[tokio::test]
 async fn partial_refunds_are_adjustment_credit_memos_booked_once_each() {
     let app = App::start().await;
@@ -2279,5 +2342,54 @@ pub(crate) mod through_the_sandbox {
                 .any(|c| c.contains("failed authentication")),
             "{order}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_declined_payment_is_told_once() {
+        let app = Sandboxed::start().await;
+        let notices = Arc::new(crate::notify::Recording::default());
+        let worker = app
+            .flows
+            .register(Worker::new(
+                Arc::clone(&app.store),
+                WorkerConfig::new("w2").poll_interval(Duration::from_millis(5)),
+            ))
+            .notify(flows::notify::Notices::new(notices.clone()));
+        let id = app.order("pm_card_visa_chargeDeclinedInsufficientFunds");
+        let order_job = job(&app.flows.order_payment(), &MagentoOrder { entity_id: id }).unwrap();
+        for _ in 0..2 {
+            // The second time, as a poll finding the order again would: nothing new.
+            app.store.enqueue(order_job.clone(), 0).await.unwrap();
+            super::drain(&worker).await;
+        }
+        let declined: Vec<flows::notify::Notice> = notices
+            .sent()
+            .into_iter()
+            .filter(|n| n.kind == flows::notify::NoticeKind::PaymentDeclined)
+            .collect();
+        assert_eq!(declined.len(), 1, "{declined:#?}");
+        assert_eq!(
+            declined[0].key,
+            format!("magento/default/order/{id}/notice/declined")
+        );
+        let number = app.order_json(id)["increment_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(declined[0].title.contains(&number), "{:?}", declined[0]);
+        let fact = |name: &str| {
+            declined[0]
+                .facts
+                .iter()
+                .find(|f| f.name == name)
+                .map(|f| f.value.clone())
+        };
+        assert_eq!(fact("amount").as_deref(), Some("155.00 USD"));
+        assert!(
+            fact("reason").unwrap().contains("insufficient funds"),
+            "{:?}",
+            declined[0]
+        );
+        assert!(app.store.dead_letters(10).await.unwrap().is_empty());
     }
 }

@@ -12,6 +12,7 @@ mod magento_refund_request;
 mod magento_stripe;
 #[cfg(all(feature = "magento", feature = "stripe"))]
 mod magento_webhooks;
+mod notify;
 #[cfg(feature = "postgres")]
 mod pg_batches;
 #[cfg(feature = "postgres")]

@@ -17,6 +17,7 @@ use super::placed;
 use super::{CUSTOMER_KEY, PAYMENT_METHOD_KEY, Shared, canonical};
 use crate::StepError;
 use crate::booking::OrderBooking;
+use crate::notify::Notice;
 use crate::workflow::{EntityKey, Flow, JobKind, Step, StepCtx};
 
 /// The PaymentIntent, created with the step's key as its `Idempotency-Key`.
@@ -179,6 +180,20 @@ impl Flow for OrderPayment {
                 Ok(())
             }
             IntentOutcome::Declined { payment } => {
+                let number = order
+                    .increment_id
+                    .clone()
+                    .unwrap_or_else(|| entity_id.to_string());
+                let reason = payment
+                    .message
+                    .clone()
+                    .unwrap_or_else(|| payment.status.to_string());
+                ctx.notify(Notice::payment_declined(
+                    ctx.entity(),
+                    &number,
+                    payment.amount,
+                    &reason,
+                ));
                 record_failure(shared, ctx, entity_id, &order, &payment).await?;
                 tracing::info!(
                     order = entity_id,

@@ -93,7 +93,7 @@ impl Flow for PayoutPaid {
                 Ok(Reconciled::of(&report))
             })
             .await?;
-        reconciled.warn(&format!("payout {}", input.payout_id));
+        reconciled.tell(ctx, &format!("payout {}", input.payout_id));
         Ok(())
     }
 }

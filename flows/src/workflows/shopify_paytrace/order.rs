@@ -13,6 +13,7 @@ use super::{PaymentMode, Shared, mark_paid};
 use crate::StepError;
 use crate::booking::{OrderBooking, book_order, book_paid, provisional_payment};
 use crate::fulfilment::{FulfilmentRequest, OrderRef, REQUEST, order_request, send_once};
+use crate::notify::Notice;
 use crate::workflow::{EntityKey, EventRef, Flow, JobKind, State, Step, StepCtx, decode};
 
 /// The order as mapped from its `orders/create`: kept for the capture and refund flows.
@@ -138,6 +139,12 @@ impl Flow for OrderPayment {
                     .unwrap_or_else(|| payment.status.to_string());
                 let note = format!("Payment declined by PayTrace: {message}");
                 let tag = &shared.config.declined_tag;
+                ctx.notify(Notice::payment_declined(
+                    ctx.entity(),
+                    &order.number,
+                    payment.amount,
+                    &message,
+                ));
                 tag_and_note(shared, ctx, &DECLINED, &order_gid, tag, &note).await
             }
         }

@@ -114,7 +114,7 @@ impl Flow for SettlementDay {
                 Ok(Reconciled::of(&report))
             })
             .await?;
-        reconciled.warn(&format!("PayTrace's batches of {}", input.day));
+        reconciled.tell(ctx, &format!("PayTrace's batches of {}", input.day));
         Ok(())
     }
 }

@@ -1,5 +1,7 @@
-//! `Payops-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "{t}.{body}">` (see the
-//! [module docs](super#the-signature)).
+//! `Payops-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "{t}.{body}">`: how the runtime
+//! signs what it sends to a merchant's endpoints (fulfilment requests, notifications) and checks
+//! what they send back (shipment notices). Stripe's scheme with another header name (see the
+//! [fulfilment docs](crate::fulfilment#the-signature)).
 
 use std::time::Duration;
 
