@@ -10,6 +10,7 @@ use mapping::System;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use crate::breaker::{BreakerConfig, Breakers};
 use crate::error::Cause;
@@ -247,6 +248,26 @@ fn dead_letter(reason: String, permanent: bool, failed: bool) -> (Finish, Outcom
     (dead, outcome)
 }
 
+/// Counts a run's outcome and times it: `payops_jobs_total{kind, outcome}`,
+/// `payops_flow_seconds{kind}` and, for a dead letter, `payops_dead_letters_total{kind}`
+/// (through the `metrics` facade: nothing until the service installs a recorder).
+fn measure(kind: &JobKind, outcome: &Outcome, took: Duration) {
+    let kind = kind.as_str().to_owned();
+    let name = match outcome {
+        Outcome::Done => "done",
+        Outcome::Retrying { .. } => "retrying",
+        Outcome::Waiting { .. } => "waiting",
+        Outcome::DeadLettered { .. } => "dead_lettered",
+        Outcome::Released => "released",
+        Outcome::LeaseLost => "lease_lost",
+    };
+    metrics::counter!("payops_jobs_total", "kind" => kind.clone(), "outcome" => name).increment(1);
+    metrics::histogram!("payops_flow_seconds", "kind" => kind.clone()).record(took.as_secs_f64());
+    if matches!(outcome, Outcome::DeadLettered { .. }) {
+        metrics::counter!("payops_dead_letters_total", "kind" => kind).increment(1);
+    }
+}
+
 /// The longest pause of a job loop between store calls while they fail: the loops back off
 /// from the poll interval up to this, and find the store again within it once it is back.
 const STORE_RETRY_MAX: Duration = Duration::from_secs(5);
@@ -352,8 +373,10 @@ impl Worker {
         };
         let ctx = StepCtx::new(&*self.store, &job, records, event, &clock, limits)
             .notifying(self.notices.is_some());
+        let span = tracing::info_span!("job", id = job.id, kind = %job.kind, key = %job.key);
+        let started = Instant::now();
         let result = tokio::select! {
-            result = runner.run(&ctx) => Some(result),
+            result = runner.run(&ctx).instrument(span) => Some(result),
             () = clock.passed() => Some(Err(StepError::Transient {
                 system: systems.first().copied(),
                 retry_after: None,
@@ -379,6 +402,8 @@ impl Worker {
                 for &system in systems {
                     if self.breakers.success(system) {
                         tracing::info!(%system, "circuit breaker closed");
+                        metrics::gauge!("payops_breaker_open", "system" => system.as_str())
+                            .set(0.0);
                         self.breaker_notice(system, false).await;
                     }
                 }
@@ -413,6 +438,7 @@ impl Worker {
                     && self.breakers.failure(system, Instant::now())
                 {
                     tracing::warn!(%system, "circuit breaker opened");
+                    metrics::gauge!("payops_breaker_open", "system" => system.as_str()).set(1.0);
                     self.breaker_notice(system, true).await;
                 }
                 let attempts = job.attempts.saturating_add(1);
@@ -435,6 +461,7 @@ impl Worker {
         };
         let mut writes = writes;
         self.dead_notice(&job, &finish, &mut writes);
+        measure(&job.kind, &outcome, started.elapsed());
         self.end(lease, finish, writes, outcome).await
     }
 

@@ -1,7 +1,9 @@
 //! The HTTP client: configuration, authentication, URL building, retries and decoding.
 
+use payops_core::telemetry::{ProviderCall, Unanswered};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 
 use reqwest::Method;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
@@ -491,7 +493,23 @@ impl Client {
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.clone());
         }
-        let response = request.send().await.map_err(|e| (transport(e), None))?;
+        // Measured by method only: Magento's paths carry ids.
+        let measure = ProviderCall::start("magento");
+        let span = measure.span(call.method.as_str());
+        let unanswered = |measure: ProviderCall, e: &reqwest::Error| {
+            measure.unanswered(if e.is_timeout() {
+                Unanswered::Timeout
+            } else {
+                Unanswered::Transport
+            });
+        };
+        let response = match request.send().instrument(span.clone()).await {
+            Ok(response) => response,
+            Err(e) => {
+                unanswered(measure, &e);
+                return Err((transport(e), None));
+            }
+        };
         let status = response.status();
         let retry_after = response
             .headers()
@@ -499,11 +517,14 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| (transport(e), None))?
-            .to_vec();
+        let body = match response.bytes().instrument(span).await {
+            Ok(body) => body.to_vec(),
+            Err(e) => {
+                unanswered(measure, &e);
+                return Err((transport(e), None));
+            }
+        };
+        measure.answered(status.as_u16());
         tracing::debug!(method = %call.method, path = %call.path, status = status.as_u16(), "magento call");
         if status.is_success() {
             Ok(body)

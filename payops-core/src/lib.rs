@@ -10,6 +10,8 @@
 //! - [`retry`]: one retry configuration shape ([`RetryConfig`]) with the same field names, the
 //!   same `standard()` and `disabled()` and the same jitter in every client.
 //! - [`redact`]: URLs in `Debug` output and errors without their `user:password@` part.
+//! - [`telemetry`]: one measure of every call to a provider (a counter by outcome, a latency
+//!   histogram, a tracing span), whichever client makes it.
 //! - `pg` (feature `postgres`): the PostgreSQL connection pool and versioned schemas of the
 //!   crates that share a database.
 //!
@@ -30,6 +32,7 @@ mod location;
 pub mod pg;
 pub mod redact;
 pub mod retry;
+pub mod telemetry;
 
 pub use currency::Currency;
 pub use error::{Error, clip};

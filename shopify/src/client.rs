@@ -9,6 +9,7 @@ use crate::throttle::{Throttle, wait_for};
 use payops_core::RedactedUrl;
 use payops_core::RetryConfig;
 use payops_core::redact::redact_url_text;
+use payops_core::telemetry::{ProviderCall, Unanswered};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use secrecy::{ExposeSecret, SecretString};
@@ -18,6 +19,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
+use tracing::Instrument;
 use url::Url;
 
 /// The Admin API version this crate is written and tested against.
@@ -415,6 +417,8 @@ impl Client {
                 tokio::time::sleep(pre_wait).await;
             }
             let token = self.access_token().await?;
+            let call = ProviderCall::start("shopify");
+            let span = call.span(op.name);
             let outcome = self
                 .inner
                 .http
@@ -424,13 +428,23 @@ impl Client {
                 .header(reqwest::header::ACCEPT, "application/json")
                 .body(body.clone())
                 .send()
+                .instrument(span.clone())
                 .await;
             let next = match outcome {
-                Err(e) => self.transport_failure(op, e, attempt, last),
+                Err(e) => {
+                    call.unanswered(unanswered(&e));
+                    self.transport_failure(op, e, attempt, last)
+                }
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let retry_after = parse_retry_after(resp.headers());
-                    match read_body(resp).await {
+                    let body = read_body(resp).instrument(span).await;
+                    match &body {
+                        Ok(_) => call.answered(status),
+                        Err(Error::Timeout) => call.unanswered(Unanswered::Timeout),
+                        Err(_) => call.unanswered(Unanswered::Transport),
+                    }
+                    match body {
                         Err(e) => match e {
                             Error::Timeout | Error::Transport(_)
                                 if op.retry == RetrySafety::Idempotent && !last =>
@@ -652,6 +666,15 @@ pub(crate) async fn read_body(resp: reqwest::Response) -> Result<Vec<u8>, Error>
         .await
         .map(|b| b.to_vec())
         .map_err(Error::from_reqwest)
+}
+
+/// Why a request got no answer, for its measure.
+fn unanswered(e: &reqwest::Error) -> Unanswered {
+    if e.is_timeout() {
+        Unanswered::Timeout
+    } else {
+        Unanswered::Transport
+    }
 }
 
 /// Decodes JSON, with the path of the failure when it fails. Tracking the path costs on every

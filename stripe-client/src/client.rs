@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use payops_core::RetryConfig;
 use payops_core::redact::{RedactedUrl, redact_url_text};
+use payops_core::telemetry::{ProviderCall, Unanswered};
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
@@ -296,10 +297,30 @@ impl Client {
             if is_post {
                 req = req.body(encoded.clone());
             }
-            let outcome = match req.send().await {
-                Ok(resp) => read(resp).await,
-                Err(e) => Err(e),
-            };
+            // Measured by resource (`v1/refunds`), never by id.
+            let call = ProviderCall::start("stripe");
+            let operation = format!(
+                "{method} {}",
+                segments
+                    .iter()
+                    .take(2)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join("/")
+            );
+            let outcome = call
+                .in_span(&operation, async {
+                    match req.send().await {
+                        Ok(resp) => read(resp).await,
+                        Err(e) => Err(e),
+                    }
+                })
+                .await;
+            match &outcome {
+                Ok(raw) => call.answered(raw.status.as_u16()),
+                Err(e) if e.is_timeout() => call.unanswered(Unanswered::Timeout),
+                Err(_) => call.unanswered(Unanswered::Transport),
+            }
             let can_retry = retry.allows(attempt + 1);
             match outcome {
                 Err(e) => {

@@ -344,7 +344,9 @@ pub(crate) async fn store_as_delivery(
     Ok(store.accept_event(event, Some(plan), now_millis()).await?)
 }
 
-/// Verifies, stores and answers one delivery.
+/// Verifies, stores and answers one delivery, in a `webhook` span, counted in
+/// `payops_webhooks_total{provider, outcome}` (`new`, `duplicate`, `refused`, `unavailable`,
+/// `failed`).
 async fn receive(
     inner: &Inner,
     source: &dyn WebhookSource,
@@ -352,8 +354,27 @@ async fn receive(
     body: &[u8],
 ) -> Response {
     let system = source.system();
+    let span = tracing::info_span!("webhook", provider = %system);
+    let (outcome, response) =
+        tracing::Instrument::instrument(answer(inner, source, headers, body), span).await;
+    metrics::counter!("payops_webhooks_total", "provider" => system.as_str(), "outcome" => outcome)
+        .increment(1);
+    response
+}
+
+/// [`receive`]'s answer and its outcome's name.
+async fn answer(
+    inner: &Inner,
+    source: &dyn WebhookSource,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> (&'static str, Response) {
+    let system = source.system();
     if !inner.store.healthy() && inner.store.ready().await.is_err() {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        return (
+            "unavailable",
+            StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        );
     }
     if let Err(refusal) = source.verify(headers, body) {
         let (status, reason) = match refusal {
@@ -361,18 +382,21 @@ async fn receive(
             Refusal::BadRequest(reason) => (StatusCode::BAD_REQUEST, reason),
         };
         tracing::warn!(provider = %system, %reason, %status, "webhook refused");
-        return status.into_response();
+        return ("refused", status.into_response());
     }
     match inner.store_delivery(source, headers, body).await {
-        Ok(Accepted::New { .. }) => source.accepted(),
-        Ok(Accepted::Duplicate) => source.accepted(),
+        Ok(Accepted::New { .. }) => ("new", source.accepted()),
+        Ok(Accepted::Duplicate) => ("duplicate", source.accepted()),
         Err(err) if err.is_storage_failure() => {
             tracing::error!(provider = %system, error = %err, "store does not accept writes; the provider will retry");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
+            (
+                "unavailable",
+                StatusCode::SERVICE_UNAVAILABLE.into_response(),
+            )
         }
         Err(err) => {
             tracing::error!(provider = %system, error = %err, "webhook not stored; the provider will retry");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            ("failed", StatusCode::INTERNAL_SERVER_ERROR.into_response())
         }
     }
 }

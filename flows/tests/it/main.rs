@@ -12,6 +12,8 @@ mod magento_refund_request;
 mod magento_stripe;
 #[cfg(all(feature = "magento", feature = "stripe"))]
 mod magento_webhooks;
+#[cfg(feature = "stripe")]
+mod metrics;
 mod notify;
 #[cfg(feature = "postgres")]
 mod pg_batches;

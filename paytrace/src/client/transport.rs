@@ -4,12 +4,14 @@
 use super::Client;
 use super::response::{Answer, Attempt, OnFailure, interpret};
 use crate::error::{Error, Result};
+use payops_core::telemetry::{ProviderCall, Unanswered};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::future::Future;
 use std::time::Duration;
+use tracing::Instrument;
 
 /// What a request does at PayTrace, declared by each operation where it builds the request.
 ///
@@ -143,7 +145,20 @@ impl Client {
                 }
             }
         };
-        let response = request.send().await.map_err(map)?;
+        let call = ProviderCall::start("paytrace");
+        let span = call.span(path);
+        let unanswered = |call: ProviderCall, e: reqwest::Error| {
+            call.unanswered(if e.is_timeout() {
+                Unanswered::Timeout
+            } else {
+                Unanswered::Transport
+            });
+            map(e)
+        };
+        let response = match request.send().instrument(span.clone()).await {
+            Ok(response) => response,
+            Err(e) => return Err(unanswered(call, e)),
+        };
         let status = response.status().as_u16();
         let retry_after = response
             .headers()
@@ -151,7 +166,11 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let body = response.bytes().await.map_err(map)?;
+        let body = match response.bytes().instrument(span).await {
+            Ok(body) => body,
+            Err(e) => return Err(unanswered(call, e)),
+        };
+        call.answered(status);
         tracing::debug!(path, status, "PayTrace responded");
         Ok(Answer {
             status,
