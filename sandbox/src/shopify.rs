@@ -105,7 +105,8 @@ use state::{IssuedToken, State};
 
 pub use state::{
     Address, Customer, FinancialStatus, Fulfillment, LineItem, Metafield, Order, Refund,
-    RefundLine, RiskAssessment, RiskFact, Transaction, TransactionKind, TransactionStatus,
+    RefundLine, RiskAssessment, RiskFact, SentInvoice, Transaction, TransactionKind,
+    TransactionStatus,
 };
 
 /// The Admin API version the fake reports in webhooks (the client's pinned version).
@@ -416,6 +417,11 @@ impl ShopifyFake {
     /// (the latest 10 000 or so).
     pub fn requests(&self) -> Vec<(String, Value)> {
         self.lock().requests.clone()
+    }
+
+    /// The invoices `orderInvoiceSend` e-mailed, oldest first.
+    pub fn invoices_sent(&self) -> Vec<SentInvoice> {
+        self.lock().invoices.clone()
     }
 
     /// The next `n` `orderCapture`s are declined (`FAILURE`, error code `CARD_DECLINED`).

@@ -97,6 +97,8 @@ struct Options {
     concurrency: usize,
     /// The ERP answers one document short when several are recorded together.
     short_erp: bool,
+    /// The message of the invoice e-mailed to a declined customer, if any.
+    decline_invoice: Option<&'static str>,
 }
 
 impl Default for Options {
@@ -111,6 +113,7 @@ impl Default for Options {
             resend: true,
             concurrency: 4,
             short_erp: false,
+            decline_invoice: None,
         }
     }
 }
@@ -292,9 +295,12 @@ impl TestApp {
         } else {
             recovery.never_resend()
         };
-        let config = Config::new(shopify.fake.shop_domain(), ACCOUNT)
+        let mut config = Config::new(shopify.fake.shop_domain(), ACCOUNT)
             .payment(options.payment)
             .recovery(recovery);
+        if let Some(message) = options.decline_invoice {
+            config = config.decline_invoice(message);
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let intake_addr = listener.local_addr().unwrap();
         let hook_url = format!("http://{intake_addr}/webhooks/shopify");
@@ -1135,6 +1141,34 @@ async fn a_captured_authorization_refunded_in_full_before_settlement_is_voided()
         ),
         (3000, 3000, 3000, 3000)
     );
+}
+
+/// With `decline_invoice`, the customer gets the order's invoice (a link to pay another way),
+/// once; without it, nothing is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declined_customer_gets_the_invoice_once_when_the_shop_asks_for_it() {
+    let app = TestApp::spawn_with(Options {
+        decline_invoice: Some("Your card was declined: you can pay another way here."),
+        ..Options::default()
+    })
+    .await;
+    let order = app.place_order(DECLINED_AMOUNT);
+    app.settle().await;
+    app.assert_declined(&order).await;
+    let invoices = app.shopify.fake.invoices_sent();
+    assert_eq!(invoices.len(), 1, "{invoices:#?}");
+    assert_eq!(invoices[0].order_id, order.id);
+    assert_eq!(
+        invoices[0].custom_message.as_deref(),
+        Some("Your card was declined: you can pay another way here.")
+    );
+    assert!(invoices[0].to.contains('@'), "{:?}", invoices[0]);
+
+    let quiet = TestApp::spawn().await;
+    let declined = quiet.place_order(DECLINED_AMOUNT);
+    quiet.settle().await;
+    quiet.assert_declined(&declined).await;
+    assert!(quiet.shopify.fake.invoices_sent().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -95,6 +95,7 @@ pub(crate) fn requested_cost(op: &str, vars: &Value) -> u32 {
         | "orderCreateManualPayment"
         | "orderCapture"
         | "orderUpdate"
+        | "orderInvoiceSend"
         | "transactionVoid"
         | "metafieldsSet"
         | "tagsAdd"
@@ -338,6 +339,7 @@ pub(crate) fn run(st: &mut State, op: &str, vars: &Value, query: &str, api_versi
         "orderCreateManualPayment" => manual_payment(st, vars),
         "orderCapture" => capture(st, vars),
         "orderUpdate" => order_update(st, vars),
+        "orderInvoiceSend" => invoice_send(st, vars),
         "transactionVoid" => void(st, vars),
         "metafieldsSet" => metafields_set(st, vars),
         "tagsAdd" => tags(st, vars, "tagsAdd", true),
@@ -1020,6 +1022,41 @@ fn order_update(st: &mut State, vars: &Value) -> VarResult<Exec> {
     }
     o.updated_at_ms = now;
     let payload = order_ref(o);
+    Ok(accepted(F, "order", payload))
+}
+
+/// `orderInvoiceSend`: records the e-mail (to `email.to`, else the order's e-mail); an order
+/// without either is a user error on `email.to`.
+fn invoice_send(st: &mut State, vars: &Value) -> VarResult<Exec> {
+    const F: &str = "orderInvoiceSend";
+    let id = gid_var("id", "ID!", required(vars, "id", "ID!")?, "Order")?;
+    let email = vars.get("email").filter(|e| !e.is_null());
+    let to = email.and_then(|e| opt_str(e, "to"));
+    let custom_message = email.and_then(|e| opt_str(e, "customMessage"));
+    let Some(o) = st.order(id) else {
+        return Ok(rejected(
+            F,
+            "order",
+            vec![user_error(&["id"], "Order does not exist", None)],
+        ));
+    };
+    let Some(to) = to.or_else(|| o.email.clone()) else {
+        return Ok(rejected(
+            F,
+            "order",
+            vec![user_error(
+                &["email", "to"],
+                "To can't be blank",
+                Some("ORDER_INVOICE_SEND_UNSUCCESSFUL"),
+            )],
+        ));
+    };
+    let payload = json!({"id": format!("gid://shopify/Order/{id}")});
+    st.invoices.push(super::SentInvoice {
+        order_id: id,
+        to,
+        custom_message,
+    });
     Ok(accepted(F, "order", payload))
 }
 

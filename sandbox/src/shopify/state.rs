@@ -641,6 +641,19 @@ pub(crate) struct State {
     pub(crate) fail_next_captures: u32,
     pub(crate) clock_offset_ms: i64,
     pub(crate) requests: Vec<(String, Value)>,
+    /// Invoices e-mailed by `orderInvoiceSend`, oldest first.
+    pub(crate) invoices: Vec<SentInvoice>,
+}
+
+/// An invoice `orderInvoiceSend` e-mailed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentInvoice {
+    /// The order.
+    pub order_id: u64,
+    /// The recipient.
+    pub to: String,
+    /// The message above the invoice, if any.
+    pub custom_message: Option<String>,
 }
 
 impl State {
@@ -658,6 +671,7 @@ impl State {
             refresh_tokens: HashMap::new(),
             auth_codes: Vec::new(),
             token_lifetime_secs: None,
+            invoices: Vec::new(),
             subscriptions: Vec::new(),
             bucket: Bucket::new(super::DEFAULT_BUCKET_SIZE, super::DEFAULT_RESTORE_RATE),
             throttled: 0,

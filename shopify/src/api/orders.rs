@@ -2,7 +2,7 @@ use super::{bag_fragment, payload, required};
 use crate::graphql::{Operation, RetrySafety};
 use crate::models::order_rest::OrderAsRest;
 use crate::models::{
-    DateTime, ManualPaymentInput, Order, OrderCaptureInput, OrderRef, OrderSummary,
+    DateTime, InvoiceEmail, ManualPaymentInput, Order, OrderCaptureInput, OrderRef, OrderSummary,
     OrderTransaction, OrdersPage, rest,
 };
 use crate::{Client, Error, Gid};
@@ -126,6 +126,15 @@ pub const ORDER_UPDATE: Operation<'static> = Operation {
     document: "mutation orderUpdate($input: OrderInput!) { orderUpdate(input: $input) { order { id note tags } userErrors { field message } } }",
     estimated_cost: 10,
     retry: RetrySafety::Idempotent,
+};
+
+/// `orderInvoiceSend` (Admin API 2022-01+): e-mails the order's invoice, with a link to pay
+/// what the order still owes. Not idempotent: a repeat sends another e-mail.
+pub const ORDER_INVOICE_SEND: Operation<'static> = Operation {
+    name: "orderInvoiceSend",
+    document: "mutation orderInvoiceSend($id: ID!, $email: EmailInput) { orderInvoiceSend(id: $id, email: $email) { order { id } userErrors { field message code } } }",
+    estimated_cost: 10,
+    retry: RetrySafety::NotIdempotent,
 };
 
 #[derive(Deserialize)]
@@ -418,6 +427,29 @@ impl<'a> Orders<'a> {
             )
             .await?;
         required(p.order, "data.orderUpdate.order")
+    }
+
+    /// `orderInvoiceSend`: e-mails the order's invoice to its customer (or `email.to`), with a
+    /// link to pay what it still owes: how a customer whose card was declined pays another way.
+    /// Requires the `write_orders` scope. Each call sends an e-mail.
+    ///
+    /// ```no_run
+    /// # async fn run(client: shopify::Client) -> Result<(), shopify::Error> {
+    /// use shopify::models::InvoiceEmail;
+    /// let email = InvoiceEmail::with_message("Your card was declined: you can pay here.");
+    /// client.orders().send_invoice(&shopify::Gid::new("Order", 1), &email).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn send_invoice(&self, id: &Gid, email: &InvoiceEmail) -> Result<OrderRef, Error> {
+        let p: OrderPayload = self
+            .client
+            .mutate(
+                &ORDER_INVOICE_SEND,
+                "orderInvoiceSend",
+                &json!({ "id": id, "email": email }),
+            )
+            .await?;
+        required(p.order, "data.orderInvoiceSend.order")
     }
 }
 

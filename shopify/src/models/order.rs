@@ -249,3 +249,37 @@ impl ManualPaymentInput {
         self
     }
 }
+
+/// The e-mail of `orderInvoiceSend` (Shopify's `EmailInput`): every field optional; Shopify
+/// fills in the order's customer, the store's sender and its own subject. `from` and `bcc` must
+/// be the store's or its staff's addresses (shopify.dev, `orderInvoiceSend`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct InvoiceEmail {
+    /// The recipient (default: the order's e-mail).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// The sender.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The subject.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// A message shown above the invoice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_message: Option<String>,
+    /// Blind copies.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bcc: Vec<String>,
+}
+
+impl InvoiceEmail {
+    /// The default e-mail with `message` above the invoice.
+    pub fn with_message(message: impl Into<String>) -> Self {
+        Self {
+            custom_message: Some(message.into()),
+            ..Self::default()
+        }
+    }
+}

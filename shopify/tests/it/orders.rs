@@ -571,3 +571,51 @@ async fn update_note() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn send_invoice() {
+    let mut email = shopify::models::InvoiceEmail::with_message("Your card was declined.");
+    email.to = Some("jane@example.com".into());
+    let vars = json!({
+        "id": "gid://shopify/Order/1",
+        "email": {"to": "jane@example.com", "customMessage": "Your card was declined."}
+    });
+    let server = MockServer::start().await;
+    gql("orderInvoiceSend", vars.clone())
+        .respond_with(ok(json!({"orderInvoiceSend": {"order": {"id": "gid://shopify/Order/1"}, "userErrors": []}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let o = client(&server)
+        .orders()
+        .send_invoice(&Gid::new("Order", 1), &email)
+        .await
+        .unwrap();
+    assert_eq!(o.id, Gid::new("Order", 1));
+
+    let server = MockServer::start().await;
+    gql("orderInvoiceSend", vars.clone())
+        .respond_with(user_errors(
+            "orderInvoiceSend",
+            json!([{"field": ["email", "to"], "message": "To can't be blank", "code": "ORDER_INVOICE_SEND_UNSUCCESSFUL"}]),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    assert!(matches!(
+        client(&server)
+            .orders()
+            .send_invoice(&Gid::new("Order", 1), &email)
+            .await,
+        Err(Error::UserErrors {
+            operation: "orderInvoiceSend",
+            ..
+        })
+    ));
+    // Each call e-mails the customer: never sent again after an unknown outcome.
+    assert_failure_modes("orderInvoiceSend", vars, false, |c| {
+        let email = email.clone();
+        async move { c.orders().send_invoice(&Gid::new("Order", 1), &email).await }
+    })
+    .await;
+}

@@ -2,7 +2,7 @@
 //!
 //! | flow | job kind | entity | started by | steps |
 //! |---|---|---|---|---|
-//! | [`OrderPayment`] | `shopify.order-payment` | `shopify/{shop}/order/{id}` | `orders/create` | mapped and validated → risk gate → PayTrace sale (or authorization) → Shopify paid + metafields, or tagged and noted when declined → ERP customer, sales order, invoice, payment (authorization: metafields and tag, ERP customer and sales order) |
+//! | [`OrderPayment`] | `shopify.order-payment` | `shopify/{shop}/order/{id}` | `orders/create` | mapped and validated → risk gate → PayTrace sale (or authorization) → Shopify paid + metafields, or tagged and noted when declined (and, with [`Config::decline_invoice`], the invoice e-mailed to the customer: Shopify's `orderInvoiceSend`, a link to pay another way) → ERP customer, sales order, invoice, payment (authorization: metafields and tag, ERP customer and sales order) |
 //! | [`OrderCapture`] | `shopify.order-capture` | the order's | `fulfillments/create` | capture of the authorization → Shopify paid + metafields → ERP invoice and payment |
 //! | [`RefundFlow`] | `shopify.refund` | `shopify/{shop}/order/{id}/refund/{refund id}` | `refunds/create` | PayTrace refund, or a void when the sale has not settled → ERP credit memo and refund payment |
 //! | [`RefundRequestFlow`] | `shopify.refund-request` | `shopify/{shop}/order/{id}/refund-request/{request id}` | [`ShopifyPaytrace::refund_request_job`] (a library call, or `payops refund shopify`): a refund asked for outside Shopify | checked against the order (currency, at most what is refundable, a PayTrace payment to refund) → Shopify `refundCreate` (idempotency key `{entity}/shopify-refund`) → the refund's `refunds/create` body stored in the inbox with the [`RefundFlow`] job its webhook names: see [`RefundRequestFlow`] |
@@ -40,6 +40,8 @@
 //! |---|---|---|
 //! | risk | `risk` | a read |
 //! | hold, review, declined, authorized | `hold`, `review`, `declined`, `authorized` | tags and notes are set, not added twice |
+//! | invoice e-mailed after a decline ([`Config::decline_invoice`]) | `customer/invoice` | recorded once sent; `orderInvoiceSend` is not idempotent, so a crash between the e-mail and its record can send a second one |
+//! | notice of the decline to a person ([`crate::notify`]) | the notice job `{order}/notice/declined` | one job per key |
 //! | charge | `charge` (state `charge/sent` while unanswered) | see below |
 //! | capture | `capture` (state `capture/sent`) | see below |
 //! | mark paid | `mark-paid` | "already paid" is success |
@@ -228,6 +230,10 @@ pub struct Config {
     /// The warehouse an order's fulfilment request goes to (see the
     /// [fulfilment section](self#fulfilment)); none unless set.
     pub fulfilment: Option<Arc<dyn crate::fulfilment::Fulfilment>>,
+    /// When set, a customer whose card is declined gets the order's invoice by e-mail
+    /// (Shopify's `orderInvoiceSend`, with a link to pay what the order owes another way), with
+    /// this message above it; off unless set. The app then needs the `write_orders` scope.
+    pub decline_invoice: Option<String>,
 }
 
 impl Config {
@@ -247,7 +253,16 @@ impl Config {
             recovery: SaleRecovery::default(),
             paytrace_utc_offset: time::UtcOffset::UTC,
             fulfilment: None,
+            decline_invoice: None,
         }
+    }
+
+    /// E-mails the order's invoice to a customer whose card was declined, with `message` above
+    /// it, so they can pay another way (see [`Config::decline_invoice`]).
+    #[must_use]
+    pub fn decline_invoice(mut self, message: impl Into<String>) -> Self {
+        self.decline_invoice = Some(message.into());
+        self
     }
 
     /// Sets the PayTrace account's offset from UTC (PayTrace does not say which zone it writes

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use mapping::{MappingError, Order, Payment, PaymentKind, PaymentStatus, System};
 use serde::{Deserialize, Serialize};
 use shopify::Gid;
+use shopify::models::InvoiceEmail;
 
 use super::charge::{ChargePlan, card_source, charge};
 use super::risk::RiskDecision;
@@ -22,6 +23,8 @@ const RISK: Step<RiskDecision> = Step::new("risk", System::Shopify);
 pub(super) const HOLD: Step<()> = Step::new("hold", System::Shopify);
 pub(super) const REVIEW: Step<()> = Step::new("review", System::Shopify);
 const DECLINED: Step<()> = Step::new("declined", System::Shopify);
+/// The invoice e-mailed to a customer whose card was declined ([`super::Config::decline_invoice`]).
+const INVOICE_SENT: Step<()> = Step::new("customer/invoice", System::Shopify);
 const AUTHORIZED: Step<()> = Step::new("authorized", System::Shopify);
 pub(super) const MARK_PAID: Step<()> = Step::new("mark-paid", System::Shopify);
 pub(super) const METAFIELDS: Step<()> = Step::new("metafields", System::Shopify);
@@ -145,7 +148,21 @@ impl Flow for OrderPayment {
                     payment.amount,
                     &message,
                 ));
-                tag_and_note(shared, ctx, &DECLINED, &order_gid, tag, &note).await
+                tag_and_note(shared, ctx, &DECLINED, &order_gid, tag, &note).await?;
+                if let Some(message) = &shared.config.decline_invoice {
+                    // Once: each `orderInvoiceSend` is another e-mail to the customer.
+                    ctx.once(&INVOICE_SENT, || async {
+                        let email = InvoiceEmail::with_message(message.clone());
+                        shared
+                            .shopify
+                            .orders()
+                            .send_invoice(&order_gid, &email)
+                            .await?;
+                        Ok(())
+                    })
+                    .await?;
+                }
+                Ok(())
             }
         }
     }
