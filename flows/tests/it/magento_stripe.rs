@@ -2392,4 +2392,34 @@ pub(crate) mod through_the_sandbox {
         );
         assert!(app.store.dead_letters(10).await.unwrap().is_empty());
     }
+
+    #[tokio::test]
+    async fn a_declined_customer_is_e_mailed_the_comment_when_the_store_asks_for_it() {
+        for notify in [false, true] {
+            let app = Sandboxed::start_with(
+                Faults::default(),
+                |config| config.notify_declined(notify),
+                |intake| intake,
+                |worker| worker,
+            )
+            .await;
+            let id = app.order("pm_card_visa_chargeDeclinedInsufficientFunds");
+            app.pay(id).await;
+            let order = app.order_json(id);
+            let declined = order["status_histories"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| {
+                    c["comment"]
+                        .as_str()
+                        .is_some_and(|t| t.contains("Stripe declined"))
+                })
+                .cloned()
+                .unwrap_or_else(|| panic!("{order}"));
+            let notified = declined["is_customer_notified"].as_i64().unwrap_or(0) == 1
+                || declined["is_customer_notified"] == true;
+            assert_eq!(notified, notify, "{declined}");
+        }
+    }
 }

@@ -394,6 +394,15 @@ impl Config {
         self
     }
 
+    /// E-mails the failed-payment comment of a declined order to its customer (Magento's
+    /// `is_customer_notified`), off by default; [`Config::notify_customer`] turns it on with
+    /// invoices and shipments.
+    #[must_use]
+    pub fn notify_declined(mut self, notify: bool) -> Self {
+        self.failure.notify_customer = notify;
+        self
+    }
+
     /// Sets the return URL of redirect-based authentications.
     #[must_use]
     pub fn return_url(mut self, url: impl Into<String>) -> Self {
