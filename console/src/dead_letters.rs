@@ -5,7 +5,7 @@ use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use flows::{DeadLetter, FlowError};
+use flows::FlowError;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -24,19 +24,6 @@ pub(crate) struct ListQuery {
     replayed: Option<i64>,
     /// Its job, queued again.
     job: Option<i64>,
-}
-
-/// Why a letter is dead, in words.
-fn failure(letter: &DeadLetter) -> String {
-    let attempts = match letter.attempts {
-        1 => "1 attempt".to_owned(),
-        n => format!("{n} attempts"),
-    };
-    if letter.permanent {
-        format!("permanent failure, {attempts}")
-    } else {
-        format!("gave up after {attempts}")
-    }
 }
 
 /// `GET /console/dead-letters`.
@@ -71,7 +58,7 @@ pub(crate) async fn list(
                                 td { (format::time(letter.created_at)) }
                                 td { (letter.kind.as_str()) }
                                 td { code { (letter.key) } }
-                                td { (failure(letter)) }
+                                td { (format::failure(letter)) }
                                 td.reason { (mask_text(&letter.reason)) }
                             }
                         }
@@ -102,7 +89,7 @@ pub(crate) async fn show(
                 tbody {
                     tr { th { "job" } td { (letter.job_id) " · " (letter.kind.as_str()) " · " code { (letter.key) } } }
                     tr { th { "dead since" } td { (format::time(letter.created_at)) } }
-                    tr { th { "failure" } td { (failure(&letter)) } }
+                    tr { th { "failure" } td { (format::failure(&letter)) } }
                     tr { th { "reason" } td.reason { (mask_text(&letter.reason)) } }
                     @if let Some(link) = &link {
                         tr { th { "link" } td { a href=(link) { (link) } } }

@@ -1,6 +1,6 @@
 //! How the console and the `payops` command line write what they show alike.
 
-use flows::Millis;
+use flows::{DeadLetter, Millis};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
@@ -20,4 +20,18 @@ pub fn time(at: Millis) -> String {
             .ok()
         });
     written.unwrap_or_else(|| format!("{at} ms"))
+}
+
+/// How a dead letter failed, in words: `permanent failure, 1 attempt` or `gave up after 5
+/// attempts`.
+pub fn failure(letter: &DeadLetter) -> String {
+    let attempts = match letter.attempts {
+        1 => "1 attempt".to_owned(),
+        n => format!("{n} attempts"),
+    };
+    if letter.permanent {
+        format!("permanent failure, {attempts}")
+    } else {
+        format!("gave up after {attempts}")
+    }
 }
