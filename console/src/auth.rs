@@ -36,13 +36,11 @@ impl ConsoleState {
     /// `Authorization` header is judged by that header alone.
     fn authenticate(&self, headers: &HeaderMap) -> Option<Via> {
         if let Some(authorization) = headers.get(header::AUTHORIZATION) {
-            let token = authorization
-                .to_str()
-                .ok()
-                .and_then(|value| value.strip_prefix("Bearer "))?;
-            return self
-                .is_token(token.trim().as_bytes())
-                .then_some(Via::Bearer);
+            // The scheme's name is case-insensitive (RFC 9110).
+            let (scheme, token) = authorization.to_str().ok()?.split_once(' ')?;
+            let holds =
+                scheme.eq_ignore_ascii_case("bearer") && self.is_token(token.trim().as_bytes());
+            return holds.then_some(Via::Bearer);
         }
         let token = session_cookie(headers)?;
         self.is_token(&token).then_some(Via::Cookie)

@@ -197,6 +197,16 @@ async fn without_the_token_every_page_is_401_with_the_login_form_and_nothing_els
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    // The scheme's name in any case.
+    let request = Request::get("/console")
+        .header(header::AUTHORIZATION, format!("bearer {TOKEN}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = console::router(state.clone())
+        .oneshot(request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
     // Nor does a replay get through without it.
     let replay = send(
         &state,
