@@ -74,7 +74,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 pub use error::ConsoleError;
-pub use state::ConsoleState;
+pub use state::{ConsoleState, MIN_TOKEN_LEN};
 
 /// Where the console's pages are: [`router`]'s routes all start with it.
 pub const PATH: &str = "/console";
