@@ -8,6 +8,10 @@
 //!     --amount 15.00 --currency USD --request CM-2026-0042 --reason "damaged" --wait
 //! PAYOPS_STORE=postgres://payops@db/payops payops refund magento --store-code default \
 //!     --order 42 --amount 15.00 --currency USD --request CM-2026-0043
+//! PAYOPS_STORE=payops.sqlite payops dead-letters list --limit 20
+//! PAYOPS_STORE=payops.sqlite payops dead-letters show 7
+//! PAYOPS_STORE=payops.sqlite payops dead-letters replay 7
+//! PAYOPS_STORE=postgres://payops@db/payops payops status
 //! ```
 //!
 //! `reconcile` exits 0 when everything reconciles, 1 when discrepancies remain (the report names
@@ -15,13 +19,21 @@
 //! then). `refund` exits 0 once the request is enqueued (with `--wait`: once it is done), 1 when
 //! it was dead-lettered (the reason is printed), 2 when an argument is wrong (naming the flag)
 //! or the store fails.
+//!
+//! `dead-letters` exits 0 when done, 1 when no dead letter with the id given waits for replay
+//! (`show`, `replay`), 2 on bad input (naming the argument) or a store error; `status` exits 0,
+//! or 2 when the store cannot be read.
 
+mod dead_letters;
 mod progress;
 mod reconcile_csv;
 mod reconcile_gateway;
 mod refund;
 mod report;
+mod runtime_store;
+mod status;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -52,6 +64,15 @@ enum Command {
     /// service's worker runs it.
     #[command(subcommand)]
     Refund(RefundStore),
+    /// Dead letters in the service's store (`PAYOPS_STORE`): lists them, shows one with its
+    /// payload (card data masked), replays one. Exits 0 when done, 1 when no dead letter with
+    /// the id given waits for replay, 2 on bad input or a store error.
+    #[command(subcommand)]
+    DeadLetters(dead_letters::Command),
+    /// The service's store (`PAYOPS_STORE`) at a glance: jobs by state, dead letters waiting,
+    /// events and effects stored, backfill checkpoints. Exits 0, or 2 when the store cannot be
+    /// read.
+    Status(status::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,6 +127,26 @@ fn main() -> ExitCode {
                 }
             };
         }
+        Command::DeadLetters(command) => {
+            let ended = runtime().and_then(|rt| rt.block_on(dead_letters::run(&command)));
+            return match ended {
+                Ok(dead_letters::Found::Yes) => ExitCode::SUCCESS,
+                Ok(dead_letters::Found::No) => ExitCode::from(1),
+                Err(err) => {
+                    eprintln!("payops: {err}");
+                    ExitCode::from(2)
+                }
+            };
+        }
+        Command::Status(args) => {
+            return match runtime().and_then(|rt| rt.block_on(status::run(&args))) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("payops: {err}");
+                    ExitCode::from(2)
+                }
+            };
+        }
     };
     match result {
         Ok(Verdict::Reconciled) => ExitCode::SUCCESS,
@@ -115,6 +156,15 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Writes `text` to standard output: a closed pipe (as `| head` leaves) is an error, not a
+/// panic.
+fn print(text: &str) -> Result<(), reconcile_gateway::BoxError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, reconcile_gateway::BoxError> {

@@ -21,10 +21,10 @@
 use std::time::{Duration, Instant};
 
 use flows::workflows::{RefundRequest, magento_stripe, shopify_paytrace};
-use flows::{JobState, NewJob, PgStore, SqliteStore, Store};
-use payops_core::DatabaseLocation;
+use flows::{JobState, NewJob};
 
 use crate::reconcile_gateway::BoxError;
+use crate::runtime_store::StoreArgs;
 
 /// Arguments of `payops refund shopify`.
 #[derive(Debug, clap::Args)]
@@ -71,11 +71,8 @@ struct RequestArgs {
     /// Why: the store refund's note or comment, and the gateway refund's metadata.
     #[arg(long)]
     reason: Option<String>,
-    /// The runtime store the service runs from: a `postgres://` URL, or a SQLite file (which
-    /// must exist, and which only one process opens at a time: run this while the service is
-    /// stopped).
-    #[arg(long, env = "PAYOPS_STORE", hide_env_values = true)]
-    store: String,
+    #[command(flatten)]
+    store: StoreArgs,
     /// Waits until the request's job is done (exit 0) or dead-lettered (exit 1, with the
     /// reason).
     #[arg(long)]
@@ -111,23 +108,6 @@ fn request(order: u64, args: &RequestArgs) -> Result<RefundRequest, BoxError> {
     Ok(request)
 }
 
-/// The store `value` names: a PostgreSQL URL, or else an existing SQLite file.
-async fn open_store(value: &str) -> Result<Box<dyn Store>, BoxError> {
-    Ok(match DatabaseLocation::parse(value) {
-        DatabaseLocation::Postgres(url) => Box::new(PgStore::connect(&url).await?),
-        DatabaseLocation::Sqlite(path) => {
-            if !path.is_file() {
-                return Err(format!(
-                    "--store (PAYOPS_STORE): no store at {}: name the service's store file",
-                    path.display()
-                )
-                .into());
-            }
-            Box::new(SqliteStore::open(path)?)
-        }
-    })
-}
-
 /// `payops refund shopify`.
 pub(crate) async fn shopify(args: &ShopifyArgs) -> Result<Ended, BoxError> {
     if args.shop.trim().is_empty() {
@@ -151,7 +131,7 @@ pub(crate) async fn magento(args: &MagentoArgs) -> Result<Ended, BoxError> {
 
 /// Enqueues the request's job, prints its key, and with `--wait` waits for its end.
 async fn enqueue(job: NewJob, args: &RequestArgs) -> Result<Ended, BoxError> {
-    let store = open_store(&args.store).await?;
+    let store = args.store.open().await?;
     let (kind, key) = (job.kind.clone(), job.key.clone());
     store.enqueue(job, flows::now_millis()).await?;
     println!("{key}");

@@ -21,6 +21,39 @@
 //! not counted against its job when more than one worker started ([`Store::worker_started`])
 //! between its last sign of life and the next claim: the process was being killed and restarted
 //! for some other reason (a crash storm, a deploy), not by this job.
+//!
+//! # What an operator reads
+//!
+//! Besides what the runtime needs, the store answers the questions of an operator's console or
+//! command line: the events received last ([`Store::recent_events`]), the jobs changed last
+//! ([`Store::recent_jobs`]), the dead letters ([`Store::dead_letters`], [`Store::dead_letter`],
+//! replayed by [`Store::replay_dead_letter`]), the backfill checkpoints
+//! ([`Store::checkpoints`]) and records of one kind across entities
+//! ([`Store::effects_ending`]). They are for people and tools, not hot paths: no index serves
+//! the ones that scan a table (every job write would pay for it), and on SQLite a read runs on
+//! the store's one thread, so a scan of a large store delays the workers' calls while it runs.
+//!
+//! ```no_run
+//! use flows::{JobState, SqliteStore, Store};
+//!
+//! # async fn example() -> Result<(), flows::FlowError> {
+//! let store = SqliteStore::open("flows.sqlite")?;
+//! for event in store.recent_events(20).await? {
+//!     println!("{} {} {} job {:?}", event.provider, event.event_id, event.topic, event.job);
+//! }
+//! for job in store.recent_jobs(Some(JobState::Queued), 20).await? {
+//!     println!("{} {} attempts {}", job.kind.as_str(), job.key, job.info.attempts);
+//! }
+//! if let Some(letter) = store.dead_letter(7).await? {
+//!     println!("{}: {}", letter.key, letter.reason);
+//!     store.replay_dead_letter(letter.id, flows::now_millis()).await?;
+//! }
+//! for checkpoint in store.checkpoints().await? {
+//!     println!("{} = {}", checkpoint.name, checkpoint.value);
+//! }
+//! let reconciliations = store.effects_ending("/erp/settlement", 10).await?;
+//! # Ok(()) }
+//! ```
 
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
@@ -131,6 +164,9 @@ pub enum JobState {
 }
 
 impl JobState {
+    /// Every state, in the order a job goes through them.
+    pub const ALL: [Self; 4] = [Self::Queued, Self::Running, Self::Done, Self::Dead];
+
     /// The name stored.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -142,7 +178,7 @@ impl JobState {
     }
 
     fn parse(raw: &str) -> Result<Self, FlowError> {
-        [Self::Queued, Self::Running, Self::Done, Self::Dead]
+        Self::ALL
             .into_iter()
             .find(|s| s.as_str() == raw)
             .ok_or_else(|| FlowError::Unknown {
@@ -203,6 +239,49 @@ pub struct JobInfo {
     pub waiting_for: Option<String>,
     /// Its next run time.
     pub run_at: Millis,
+}
+
+/// A job as an operator's list shows it ([`Store::recent_jobs`]): its row and what it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobSummary {
+    /// Which flow runs it.
+    pub kind: JobKind,
+    /// The key of its entity.
+    pub key: String,
+    /// Its state, attempts, last failure and next run time.
+    pub info: JobInfo,
+    /// When it last changed (enqueued, claimed, renewed, finished, replayed).
+    pub updated_at: Millis,
+}
+
+/// An inbox event as an operator's list shows it ([`Store::recent_events`]): without its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventSummary {
+    /// Row id.
+    pub id: i64,
+    /// The system that sent it.
+    pub provider: System,
+    /// The provider's id of the event.
+    pub event_id: String,
+    /// Its topic or event type (empty when a signed body could not be read).
+    pub topic: String,
+    /// When it was stored.
+    pub received_at: Millis,
+    /// The id of the job that runs from it (whose inbox event it is, see [`NewJob::event`]):
+    /// `None` for a topic nobody handles, and for an event whose job a later delivery about the
+    /// same entity has taken over (a rerun runs from the newer event).
+    pub job: Option<i64>,
+}
+
+/// A named checkpoint ([`Store::checkpoints`]): a backfill poller's cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// Its name (`stripe/events`, ...).
+    pub name: String,
+    /// Its value (a timestamp, an event id: the poller's own format).
+    pub value: String,
+    /// When it was last set.
+    pub updated_at: Millis,
 }
 
 /// A claimed job, the records its flow kept so far under its key, and its inbox event.
@@ -418,11 +497,18 @@ pub trait Store: Send + Sync + 'static {
     /// Queues a dead letter's job again with fresh attempts; returns the job id.
     async fn replay_dead_letter(&self, id: i64, now: Millis) -> Result<i64, FlowError>;
 
+    /// The dead letter `id` with its payload, while it waits for replay (as
+    /// [`Store::dead_letters`] lists it); `None` when there is none or it was replayed.
+    async fn dead_letter(&self, id: i64) -> Result<Option<DeadLetter>, FlowError>;
+
     /// A named checkpoint (backfill cursors).
     async fn checkpoint(&self, name: &str) -> Result<Option<String>, FlowError>;
 
     /// Sets a named checkpoint.
     async fn set_checkpoint(&self, name: &str, value: &str, now: Millis) -> Result<(), FlowError>;
+
+    /// Every checkpoint, in name order.
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>, FlowError>;
 
     /// The effect recorded under `key`, if any.
     async fn effect(&self, key: &str) -> Result<Option<Effect>, FlowError>;
@@ -442,11 +528,32 @@ pub trait Store: Send + Sync + 'static {
     /// nothing. An `after` that is no effect's id is [`FlowError::Unknown`].
     async fn effects_after(&self, after: i64, limit: u32) -> Result<Vec<Effect>, FlowError>;
 
+    /// Up to `limit` effects whose key ends with `suffix`, newest first (by the time they were
+    /// recorded, then id): one kind of record across entities, such as the settlement
+    /// reconciliations under `.../erp/settlement`. It reads the whole log (no index serves a
+    /// suffix): for an operator's page or a tool, not a hot path.
+    async fn effects_ending(&self, suffix: &str, limit: u32) -> Result<Vec<Effect>, FlowError>;
+
     /// The state value kept under `key`, if any.
     async fn state(&self, key: &str) -> Result<Option<serde_json::Value>, FlowError>;
 
     /// Row counts.
     async fn counts(&self) -> Result<Counts, FlowError>;
+
+    /// The `limit` events stored last, newest first, without their bodies, each with the job
+    /// that runs from it. Finding the jobs reads the job table (no index serves it, so that job
+    /// writes pay nothing for it): for an operator's page, not a hot path.
+    async fn recent_events(&self, limit: u32) -> Result<Vec<EventSummary>, FlowError>;
+
+    /// The `limit` jobs changed last (enqueued, claimed, finished, replayed), newest first; only
+    /// those in `state` when it is given. Sorting reads the job table (no index on the time of
+    /// the last change, which every job write would pay for): for an operator's page, not a hot
+    /// path.
+    async fn recent_jobs(
+        &self,
+        state: Option<JobState>,
+        limit: u32,
+    ) -> Result<Vec<JobSummary>, FlowError>;
 
     /// Whether the store accepts writes now: `Ok` after a successful write, else a small write is
     /// tried. The intake answers 503 while this fails.

@@ -113,6 +113,12 @@ pub(super) fn effect(
     })
 }
 
+/// A dead letter's job input as stored: its JSON, or (the reason such a job is dead) a JSON
+/// string of text that is not JSON, so that one bad row does not hide the others.
+pub(super) fn dead_letter_payload(text: String) -> serde_json::Value {
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+}
+
 /// A stored system name.
 pub(super) fn system(name: String) -> Result<System, FlowError> {
     System::from_name(&name).ok_or(FlowError::Unknown {

@@ -10,10 +10,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 use sqlite_batch::Batcher;
 use tokio::sync::Notify;
 
-use super::rows::{ClaimRow, JobRow, RawRecords, Rows, decode_claim, effect};
+use super::rows::{
+    ClaimRow, JobRow, RawRecords, Rows, dead_letter_payload, decode_claim, effect, system,
+};
 use super::{
-    Accepted, Claimed, Counts, DeadLetter, Effect, Finish, FlowWrites, JobInfo, JobPlan, JobState,
-    Lease, Millis, NewEvent, NewJob, Store, StoredEvent,
+    Accepted, Checkpoint, Claimed, Counts, DeadLetter, Effect, EventSummary, Finish, FlowWrites,
+    JobInfo, JobPlan, JobState, JobSummary, Lease, Millis, NewEvent, NewJob, Store, StoredEvent,
 };
 use crate::FlowError;
 use crate::workflow::JobKind;
@@ -697,36 +699,12 @@ impl Store for SqliteStore {
     async fn job(&self, kind: &JobKind, key: &str) -> Result<Option<JobInfo>, FlowError> {
         let (kind, key) = (kind.as_str().to_owned(), key.to_owned());
         self.read(move |conn| {
-            let row = conn
-                .prepare_cached(
-                    "SELECT id, state, attempts, claims, last_error, waiting_for, run_at
-                     FROM jobs WHERE kind = ?1 AND key = ?2",
-                )?
-                .query_row(params![kind, key], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, u32>(2)?,
-                        r.get::<_, u32>(3)?,
-                        r.get::<_, Option<String>>(4)?,
-                        r.get::<_, Option<String>>(5)?,
-                        r.get::<_, i64>(6)?,
-                    ))
-                })
-                .optional()?;
-            row.map(
-                |(id, state, attempts, claims, last_error, waiting_for, run_at)| {
-                    Ok(JobInfo {
-                        id,
-                        state: JobState::parse(&state)?,
-                        attempts,
-                        claims,
-                        last_error,
-                        waiting_for,
-                        run_at,
-                    })
-                },
-            )
+            conn.prepare_cached(
+                "SELECT id, state, attempts, claims, last_error, waiting_for, run_at
+                 FROM jobs WHERE kind = ?1 AND key = ?2",
+            )?
+            .query_and_then(params![kind, key], job_info)?
+            .next()
             .transpose()
         })
         .await
@@ -734,42 +712,23 @@ impl Store for SqliteStore {
 
     async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, FlowError> {
         self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT d.id, d.job_id, j.kind, j.key, j.payload, d.reason, d.permanent,
-                        d.attempts, d.created_at
-                 FROM dead_letters d JOIN jobs j ON j.id = d.job_id
-                 WHERE d.replayed_at IS NULL ORDER BY d.id LIMIT ?1",
-            )?;
-            let rows = stmt.query_map(params![limit], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, bool>(6)?,
-                    r.get::<_, u32>(7)?,
-                    r.get::<_, i64>(8)?,
-                ))
-            })?;
-            rows.map(|row| {
-                let (id, job_id, kind, key, payload, reason, permanent, attempts, created_at) =
-                    row?;
-                Ok(DeadLetter {
-                    id,
-                    job_id,
-                    kind: JobKind::stored(kind),
-                    key,
-                    payload: serde_json::from_str(&payload)
-                        .unwrap_or(serde_json::Value::String(payload)),
-                    reason,
-                    permanent,
-                    attempts,
-                    created_at,
-                })
-            })
+            conn.prepare_cached(&format!(
+                "{DEAD_LETTERS} WHERE d.replayed_at IS NULL ORDER BY d.id LIMIT ?1"
+            ))?
+            .query_and_then(params![limit], dead_letter_row)?
             .collect()
+        })
+        .await
+    }
+
+    async fn dead_letter(&self, id: i64) -> Result<Option<DeadLetter>, FlowError> {
+        self.read(move |conn| {
+            conn.prepare_cached(&format!(
+                "{DEAD_LETTERS} WHERE d.id = ?1 AND d.replayed_at IS NULL"
+            ))?
+            .query_and_then(params![id], dead_letter_row)?
+            .next()
+            .transpose()
         })
         .await
     }
@@ -824,6 +783,22 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>, FlowError> {
+        self.read(|conn| {
+            conn.prepare_cached("SELECT name, value, updated_at FROM checkpoints ORDER BY name")?
+                .query_map([], |r| {
+                    Ok(Checkpoint {
+                        name: r.get(0)?,
+                        value: r.get(1)?,
+                        updated_at: r.get(2)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()
+                .map_err(FlowError::from)
+        })
+        .await
+    }
+
     async fn effect(&self, key: &str) -> Result<Option<Effect>, FlowError> {
         let key = key.to_owned();
         self.read(move |conn| {
@@ -872,6 +847,21 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn effects_ending(&self, suffix: &str, limit: u32) -> Result<Vec<Effect>, FlowError> {
+        let suffix = suffix.to_owned();
+        self.read(move |conn| {
+            // `substr` and `length` count characters alike; `LIKE` would ignore ASCII case.
+            conn.prepare_cached(
+                "SELECT id, key, system, detail, created_at FROM effects
+                 WHERE ?1 = '' OR substr(key, -length(?1)) = ?1
+                 ORDER BY created_at DESC, id DESC LIMIT ?2",
+            )?
+            .query_and_then(params![suffix, limit], effect_row)?
+            .collect()
+        })
+        .await
+    }
+
     async fn state(&self, key: &str) -> Result<Option<serde_json::Value>, FlowError> {
         let key = key.to_owned();
         self.read(move |conn| {
@@ -906,6 +896,57 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn recent_events(&self, limit: u32) -> Result<Vec<EventSummary>, FlowError> {
+        self.read(move |conn| {
+            // The page of events first, then their jobs: the join reads the job table once.
+            conn.prepare_cached(
+                "SELECT e.id, e.provider, e.event_id, e.topic, e.received_at, MIN(j.id)
+                 FROM (SELECT id, provider, event_id, topic, received_at FROM inbox
+                       ORDER BY received_at DESC, id DESC LIMIT ?1) e
+                 LEFT JOIN jobs j ON j.event_provider = e.provider AND j.event_id = e.event_id
+                 GROUP BY e.id
+                 ORDER BY e.received_at DESC, e.id DESC",
+            )?
+            .query_and_then(params![limit], |r| {
+                Ok(EventSummary {
+                    id: r.get(0)?,
+                    provider: system(r.get(1)?)?,
+                    event_id: r.get(2)?,
+                    topic: r.get(3)?,
+                    received_at: r.get(4)?,
+                    job: r.get(5)?,
+                })
+            })?
+            .collect()
+        })
+        .await
+    }
+
+    async fn recent_jobs(
+        &self,
+        state: Option<JobState>,
+        limit: u32,
+    ) -> Result<Vec<JobSummary>, FlowError> {
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT id, state, attempts, claims, last_error, waiting_for, run_at,
+                        kind, key, updated_at
+                 FROM jobs WHERE ?1 IS NULL OR state = ?1
+                 ORDER BY updated_at DESC, id DESC LIMIT ?2",
+            )?
+            .query_and_then(params![state.map(JobState::as_str), limit], |r| {
+                Ok(JobSummary {
+                    info: job_info(r)?,
+                    kind: JobKind::stored(r.get(7)?),
+                    key: r.get(8)?,
+                    updated_at: r.get(9)?,
+                })
+            })?
+            .collect()
+        })
+        .await
+    }
+
     async fn ready(&self) -> Result<(), FlowError> {
         if self.healthy.load(Ordering::Relaxed) {
             return Ok(());
@@ -930,6 +971,40 @@ impl Store for SqliteStore {
         // One notification per added job wakes one idle worker (or the next to wait).
         let _ = tokio::time::timeout(timeout, self.added.notified()).await;
     }
+}
+
+/// The columns a [`dead_letter_row`] reads, of a dead letter `d` and its job `j`.
+const DEAD_LETTERS: &str = "SELECT d.id, d.job_id, j.kind, j.key, j.payload, d.reason, d.permanent,
+                                   d.attempts, d.created_at
+                            FROM dead_letters d JOIN jobs j ON j.id = d.job_id";
+
+/// A row of [`DEAD_LETTERS`].
+fn dead_letter_row(r: &rusqlite::Row<'_>) -> Result<DeadLetter, FlowError> {
+    Ok(DeadLetter {
+        id: r.get(0)?,
+        job_id: r.get(1)?,
+        kind: JobKind::stored(r.get(2)?),
+        key: r.get(3)?,
+        payload: dead_letter_payload(r.get(4)?),
+        reason: r.get(5)?,
+        permanent: r.get(6)?,
+        attempts: r.get(7)?,
+        created_at: r.get(8)?,
+    })
+}
+
+/// A job's row read as `id, state, attempts, claims, last_error, waiting_for, run_at`.
+fn job_info(r: &rusqlite::Row<'_>) -> Result<JobInfo, FlowError> {
+    let state: String = r.get(1)?;
+    Ok(JobInfo {
+        id: r.get(0)?,
+        state: JobState::parse(&state)?,
+        attempts: r.get(2)?,
+        claims: r.get(3)?,
+        last_error: r.get(4)?,
+        waiting_for: r.get(5)?,
+        run_at: r.get(6)?,
+    })
 }
 
 /// A row of `effects` read as `id, key, system, detail, created_at`.

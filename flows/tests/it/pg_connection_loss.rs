@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use flows::store::StoredEvent;
+use flows::store::{Checkpoint, EventSummary, JobSummary};
 use flows::workflow::{EntityKey, Flow, JobKind, Step, StepCtx, job};
 use flows::{
     Accepted, Claimed, Counts, DeadLetter, Effect, Finish, FlowError, FlowWrites, JobInfo, JobPlan,
@@ -341,6 +342,30 @@ impl Store for Spy {
 
     async fn replay_dead_letter(&self, id: i64, now: Millis) -> Result<i64, FlowError> {
         self.store.replay_dead_letter(id, now).await
+    }
+
+    async fn dead_letter(&self, id: i64) -> Result<Option<DeadLetter>, FlowError> {
+        self.store.dead_letter(id).await
+    }
+
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>, FlowError> {
+        self.store.checkpoints().await
+    }
+
+    async fn effects_ending(&self, suffix: &str, limit: u32) -> Result<Vec<Effect>, FlowError> {
+        self.store.effects_ending(suffix, limit).await
+    }
+
+    async fn recent_events(&self, limit: u32) -> Result<Vec<EventSummary>, FlowError> {
+        self.store.recent_events(limit).await
+    }
+
+    async fn recent_jobs(
+        &self,
+        state: Option<JobState>,
+        limit: u32,
+    ) -> Result<Vec<JobSummary>, FlowError> {
+        self.store.recent_jobs(state, limit).await
     }
 
     async fn checkpoint(&self, name: &str) -> Result<Option<String>, FlowError> {

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use flows::PgStore;
 use flows::workflow::{EventRef, JobKind};
 use flows::{
-    Accepted, Finish, FlowError, FlowWrites, JobPlan, JobState, NewEffect, NewEvent, SqliteStore,
-    Store,
+    Accepted, Finish, FlowError, FlowWrites, JobPlan, JobState, Millis, NewEffect, NewEvent,
+    SqliteStore, Store,
 };
 use mapping::System;
 use serde_json::json;
@@ -714,6 +714,313 @@ async fn waiting_for_jobs_ends_at_the_timeout_when_none_come(store: Arc<dyn Stor
     );
 }
 
+/// A job of `kind` keyed `key` whose inbox event is Shopify's `event_id`, run again when it
+/// exists (as the intake's routes plan them).
+fn job_of_event(kind: &'static str, key: &str, event_id: &str) -> flows::NewJob {
+    let mut plan = job(kind, key);
+    plan.rerun = true;
+    plan.event = Some(EventRef {
+        provider: System::Shopify,
+        event_id: event_id.into(),
+    });
+    plan
+}
+
+async fn recent_events_come_newest_first_with_the_job_that_runs_from_each(store: Arc<dyn Store>) {
+    assert!(store.recent_events(10).await.unwrap().is_empty());
+    let order = store
+        .accept_event(
+            event("wh-1"),
+            Some(JobPlan::Run(job_of_event("order", "shopify/o/1", "wh-1"))),
+            10,
+        )
+        .await
+        .unwrap();
+    let Accepted::New {
+        job: Some(order), ..
+    } = order
+    else {
+        panic!("{order:?}");
+    };
+    // A topic nobody handles is kept without a job.
+    store.accept_event(event("wh-2"), None, 20).await.unwrap();
+    let mut stripe = event("evt_1");
+    stripe.provider = System::Stripe;
+    stripe.topic = "charge.succeeded".into();
+    store.accept_event(stripe, None, 30).await.unwrap();
+    // Stored in the same millisecond: the later row first.
+    let other = store
+        .accept_event(
+            event("wh-3"),
+            Some(JobPlan::Run(job_of_event("order", "shopify/o/2", "wh-3"))),
+            30,
+        )
+        .await
+        .unwrap();
+    let Accepted::New {
+        job: Some(other), ..
+    } = other
+    else {
+        panic!("{other:?}");
+    };
+
+    let listed = store.recent_events(10).await.unwrap();
+    let seen: Vec<(&str, System, &str, Millis, bool)> = listed
+        .iter()
+        .map(|e| {
+            (
+                e.event_id.as_str(),
+                e.provider,
+                e.topic.as_str(),
+                e.received_at,
+                e.job.is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("wh-3", System::Shopify, "orders/create", 30, true),
+            ("evt_1", System::Stripe, "charge.succeeded", 30, false),
+            ("wh-2", System::Shopify, "orders/create", 20, false),
+            ("wh-1", System::Shopify, "orders/create", 10, true),
+        ]
+    );
+    assert_eq!(listed[3].job, Some(order));
+    let stored = store.event(System::Shopify, "wh-1").await.unwrap().unwrap();
+    assert_eq!(listed[3].id, stored.id);
+
+    // A later delivery about the same order runs its job from then on.
+    store
+        .accept_event(
+            event("wh-4"),
+            Some(JobPlan::Run(job_of_event("order", "shopify/o/1", "wh-4"))),
+            40,
+        )
+        .await
+        .unwrap();
+    let listed = store.recent_events(2).await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|e| (e.event_id.as_str(), e.job))
+            .collect::<Vec<_>>(),
+        [("wh-4", Some(order)), ("wh-3", Some(other))]
+    );
+    let all = store.recent_events(10).await.unwrap();
+    assert_eq!(
+        (all.len(), all[4].event_id.as_str(), all[4].job),
+        (5, "wh-1", None)
+    );
+}
+
+async fn recent_jobs_come_newest_first_and_filtered_by_state(store: Arc<dyn Store>) {
+    assert!(store.recent_jobs(None, 10).await.unwrap().is_empty());
+    store.enqueue(job("sale", "a"), 0).await.unwrap();
+    store.enqueue(job("sale", "b"), 10).await.unwrap();
+    store.enqueue(job("refund", "c"), 20).await.unwrap();
+    let a = store.claim("w1", 30, 100).await.unwrap().unwrap().job;
+    assert_eq!(a.key, "a");
+    let retry = Finish::Retry {
+        run_at: 1_000,
+        error: "HTTP 503".into(),
+    };
+    store
+        .finish(a.lease, retry, FlowWrites::default(), 40)
+        .await
+        .unwrap();
+    let b = store.claim("w1", 50, 100).await.unwrap().unwrap().job;
+    assert_eq!(b.key, "b");
+    store
+        .finish(b.lease, Finish::Done, FlowWrites::default(), 60)
+        .await
+        .unwrap();
+
+    let all = store.recent_jobs(None, 10).await.unwrap();
+    let seen: Vec<(&str, &str, JobState, Millis)> = all
+        .iter()
+        .map(|j| (j.kind.as_str(), j.key.as_str(), j.info.state, j.updated_at))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("sale", "b", JobState::Done, 60),
+            ("sale", "a", JobState::Queued, 40),
+            ("refund", "c", JobState::Queued, 20),
+        ]
+    );
+    let retried = &all[1].info;
+    assert_eq!(
+        (
+            retried.id,
+            retried.attempts,
+            retried.last_error.as_deref(),
+            retried.run_at
+        ),
+        (a.id, 1, Some("HTTP 503"), 1_000)
+    );
+    let keys =
+        |jobs: Vec<flows::store::JobSummary>| jobs.into_iter().map(|j| j.key).collect::<Vec<_>>();
+    assert_eq!(
+        keys(store.recent_jobs(Some(JobState::Queued), 10).await.unwrap()),
+        ["a", "c"]
+    );
+    assert_eq!(
+        keys(store.recent_jobs(Some(JobState::Done), 10).await.unwrap()),
+        ["b"]
+    );
+    assert!(
+        store
+            .recent_jobs(Some(JobState::Dead), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(keys(store.recent_jobs(None, 1).await.unwrap()), ["b"]);
+}
+
+async fn a_dead_letter_is_read_by_id_until_it_is_replayed(store: Arc<dyn Store>) {
+    for key in ["k1", "k2"] {
+        let mut plan = job("sale", key);
+        plan.payload = json!({"key": key, "note": "<script>alert(1)</script>"});
+        store.enqueue(plan, 0).await.unwrap();
+        let claimed = store.claim("w1", 0, 100).await.unwrap().unwrap().job;
+        let dead = Finish::Dead {
+            reason: format!("{key}: declined"),
+            permanent: false,
+            failed: true,
+        };
+        store
+            .finish(claimed.lease, dead, FlowWrites::default(), 5)
+            .await
+            .unwrap();
+    }
+    let listed = store.dead_letters(10).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    for letter in &listed {
+        assert_eq!(
+            store.dead_letter(letter.id).await.unwrap().as_ref(),
+            Some(letter)
+        );
+    }
+    let second = store.dead_letter(listed[1].id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            second.key.as_str(),
+            second.reason.as_str(),
+            second.permanent,
+            second.attempts
+        ),
+        ("k2", "k2: declined", false, 1)
+    );
+    assert_eq!(
+        second.payload,
+        json!({"key": "k2", "note": "<script>alert(1)</script>"})
+    );
+    assert!(
+        store
+            .dead_letter(listed[1].id + 100)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store.replay_dead_letter(listed[0].id, 10).await.unwrap();
+    assert!(
+        store.dead_letter(listed[0].id).await.unwrap().is_none(),
+        "a replayed letter waits no more"
+    );
+    assert!(store.dead_letter(listed[1].id).await.unwrap().is_some());
+}
+
+async fn checkpoints_are_listed_by_name_with_their_last_value(store: Arc<dyn Store>) {
+    assert!(store.checkpoints().await.unwrap().is_empty());
+    store
+        .set_checkpoint("stripe/events", "evt_1", 1)
+        .await
+        .unwrap();
+    store
+        .set_checkpoint("shopify/orders", "2026-11-23T00:00:00Z", 2)
+        .await
+        .unwrap();
+    store
+        .set_checkpoint("stripe/events", "evt_2", 3)
+        .await
+        .unwrap();
+    let listed: Vec<(String, String, Millis)> = store
+        .checkpoints()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.name, c.value, c.updated_at))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (
+                "shopify/orders".to_owned(),
+                "2026-11-23T00:00:00Z".to_owned(),
+                2
+            ),
+            ("stripe/events".to_owned(), "evt_2".to_owned(), 3),
+        ]
+    );
+}
+
+async fn effects_are_found_by_the_end_of_their_key_newest_first(store: Arc<dyn Store>) {
+    store.enqueue(job("settle", "s"), 0).await.unwrap();
+    let lease = store.claim("w1", 0, 100).await.unwrap().unwrap().job.lease;
+    for (at, key) in [
+        (10, "paytrace/acct/payout/2026-12-01/erp/settlement"),
+        (15, "shopify/shop/order/1/erp/payment"),
+        (20, "stripe/acct/payout/po_1/erp/settlement"),
+        (20, "stripe/acct/payout/po_2/erp/settlement"),
+        // Not the suffix: another case, more after it, shorter than it.
+        (25, "stripe/acct/payout/po_3/ERP/SETTLEMENT"),
+        (26, "stripe/acct/payout/po_4/erp/settlement/journal"),
+        (27, "erp/settlement"),
+        (28, "o/1/naïve"),
+    ] {
+        store
+            .save(lease, &writes(vec![effect(key, json!(at))]), at)
+            .await
+            .unwrap();
+    }
+    let keys = |effects: Vec<flows::Effect>| effects.into_iter().map(|e| e.key).collect::<Vec<_>>();
+    assert_eq!(
+        keys(store.effects_ending("/erp/settlement", 10).await.unwrap()),
+        [
+            "stripe/acct/payout/po_2/erp/settlement",
+            "stripe/acct/payout/po_1/erp/settlement",
+            "paytrace/acct/payout/2026-12-01/erp/settlement",
+        ]
+    );
+    let newest = store.effects_ending("/erp/settlement", 1).await.unwrap();
+    assert_eq!(
+        (
+            newest[0].detail.clone(),
+            newest[0].created_at,
+            newest[0].system
+        ),
+        (json!(20), 20, System::Paytrace)
+    );
+    // Characters, not bytes; any suffix, the empty one included.
+    assert_eq!(
+        keys(store.effects_ending("ïve", 10).await.unwrap()),
+        ["o/1/naïve"]
+    );
+    assert_eq!(
+        keys(store.effects_ending("", 2).await.unwrap()),
+        ["o/1/naïve", "erp/settlement"]
+    );
+    assert!(
+        store
+            .effects_ending("/nothing", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 /// The conformance tests, once per backend.
 macro_rules! on_each_backend {
     ($($name:ident),* $(,)?) => {
@@ -755,6 +1062,11 @@ on_each_backend!(
     a_job_added_through_the_store_wakes_a_waiting_worker,
     waiting_for_jobs_ends_at_the_timeout_when_none_come,
     concurrent_claims_hand_each_job_to_one_run,
+    recent_events_come_newest_first_with_the_job_that_runs_from_each,
+    recent_jobs_come_newest_first_and_filtered_by_state,
+    a_dead_letter_is_read_by_id_until_it_is_replayed,
+    checkpoints_are_listed_by_name_with_their_last_value,
+    effects_are_found_by_the_end_of_their_key_newest_first,
 );
 
 fn sqlite() -> Arc<dyn Store> {
@@ -881,6 +1193,11 @@ mod sqlite_file {
             dead[0].reason
         );
         assert_eq!(dead[0].payload, json!("not json"));
+        assert_eq!(
+            store.dead_letter(dead[0].id).await.unwrap().as_ref(),
+            Some(&dead[0]),
+            "read by id as it is listed"
+        );
         assert!(store.claim("w1", 1_000, 100).await.unwrap().is_none());
     }
 }
@@ -1345,6 +1662,11 @@ mod postgres_shared {
             dead[0].reason
         );
         assert_eq!(dead[0].payload, json!("not json"));
+        assert_eq!(
+            store.dead_letter(dead[0].id).await.unwrap().as_ref(),
+            Some(&dead[0]),
+            "read by id as it is listed"
+        );
         assert!(store.claim("w1", 1_000, 100).await.unwrap().is_none());
     }
 

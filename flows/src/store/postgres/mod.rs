@@ -19,10 +19,10 @@ use payops_core::pg::Database;
 use tokio::sync::{Notify, oneshot};
 use tokio_postgres::{AsyncMessage, Row};
 
-use super::rows::{JobRow, Rows, effect};
+use super::rows::{JobRow, Rows, dead_letter_payload, effect, system};
 use super::{
-    Accepted, Claimed, Counts, DeadLetter, Effect, Finish, FlowWrites, JobInfo, JobPlan, JobState,
-    Lease, Millis, NewEvent, Store, StoredEvent,
+    Accepted, Checkpoint, Claimed, Counts, DeadLetter, Effect, EventSummary, Finish, FlowWrites,
+    JobInfo, JobPlan, JobState, JobSummary, Lease, Millis, NewEvent, Store, StoredEvent,
 };
 use crate::FlowError;
 use crate::workflow::JobKind;
@@ -350,6 +350,40 @@ fn effect_row(row: &Row) -> Result<Effect, FlowError> {
     )
 }
 
+/// The columns a [`dead_letter_row`] reads, of a dead letter `d` and its job `j`.
+const DEAD_LETTERS: &str = "SELECT d.id, d.job_id, j.kind, j.key, j.payload, d.reason, d.permanent,
+                                   d.attempts, d.created_at
+                            FROM dead_letters d JOIN jobs j ON j.id = d.job_id";
+
+/// A row of [`DEAD_LETTERS`].
+fn dead_letter_row(row: &Row) -> Result<DeadLetter, FlowError> {
+    Ok(DeadLetter {
+        id: row.try_get(0)?,
+        job_id: row.try_get(1)?,
+        kind: JobKind::stored(row.try_get(2)?),
+        key: row.try_get(3)?,
+        payload: dead_letter_payload(row.try_get(4)?),
+        reason: row.try_get(5)?,
+        permanent: row.try_get(6)?,
+        attempts: count(row, 7, "attempts")?,
+        created_at: row.try_get(8)?,
+    })
+}
+
+/// A job's row read as `id, state, attempts, claims, last_error, waiting_for, run_at`.
+fn job_info(row: &Row) -> Result<JobInfo, FlowError> {
+    let state: String = row.try_get(1)?;
+    Ok(JobInfo {
+        id: row.try_get(0)?,
+        state: JobState::parse(&state)?,
+        attempts: count(row, 2, "attempts")?,
+        claims: count(row, 3, "claims")?,
+        last_error: row.try_get(4)?,
+        waiting_for: row.try_get(5)?,
+        run_at: row.try_get(6)?,
+    })
+}
+
 /// The columns of `effects` an [`effect_row`] reads (as `e`).
 const EFFECT_COLUMNS: &str = "e.id, e.key, e.system, e.detail, e.created_at";
 
@@ -528,51 +562,42 @@ impl Store for PgStore {
                  FROM jobs WHERE kind = $1 AND key = $2",
             )
             .await?;
-        let Some(row) = client.query_opt(&stmt, &[&kind.as_str(), &key]).await? else {
-            return Ok(None);
-        };
-        let state: String = row.try_get(1)?;
-        Ok(Some(JobInfo {
-            id: row.try_get(0)?,
-            state: JobState::parse(&state)?,
-            attempts: count(&row, 2, "attempts")?,
-            claims: count(&row, 3, "claims")?,
-            last_error: row.try_get(4)?,
-            waiting_for: row.try_get(5)?,
-            run_at: row.try_get(6)?,
-        }))
+        client
+            .query_opt(&stmt, &[&kind.as_str(), &key])
+            .await?
+            .as_ref()
+            .map(job_info)
+            .transpose()
     }
 
     async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, FlowError> {
         let client = self.client().await?;
         let stmt = client
-            .prepare_cached(
-                "SELECT d.id, d.job_id, j.kind, j.key, j.payload, d.reason, d.permanent,
-                        d.attempts, d.created_at
-                 FROM dead_letters d JOIN jobs j ON j.id = d.job_id
-                 WHERE d.replayed_at IS NULL ORDER BY d.id LIMIT $1",
-            )
+            .prepare_cached(&format!(
+                "{DEAD_LETTERS} WHERE d.replayed_at IS NULL ORDER BY d.id LIMIT $1"
+            ))
             .await?;
         client
             .query(&stmt, &[&i64::from(limit)])
             .await?
             .iter()
-            .map(|row| {
-                let payload: String = row.try_get(4)?;
-                Ok(DeadLetter {
-                    id: row.try_get(0)?,
-                    job_id: row.try_get(1)?,
-                    kind: JobKind::stored(row.try_get(2)?),
-                    key: row.try_get(3)?,
-                    payload: serde_json::from_str(&payload)
-                        .unwrap_or(serde_json::Value::String(payload)),
-                    reason: row.try_get(5)?,
-                    permanent: row.try_get(6)?,
-                    attempts: count(row, 7, "attempts")?,
-                    created_at: row.try_get(8)?,
-                })
-            })
+            .map(dead_letter_row)
             .collect()
+    }
+
+    async fn dead_letter(&self, id: i64) -> Result<Option<DeadLetter>, FlowError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&format!(
+                "{DEAD_LETTERS} WHERE d.id = $1 AND d.replayed_at IS NULL"
+            ))
+            .await?;
+        client
+            .query_opt(&stmt, &[&id])
+            .await?
+            .as_ref()
+            .map(dead_letter_row)
+            .transpose()
     }
 
     async fn replay_dead_letter(&self, id: i64, now: Millis) -> Result<i64, FlowError> {
@@ -626,6 +651,25 @@ impl Store for PgStore {
             tx.execute(&stmt, &[&name, &value, &now]).await?;
             Ok(())
         })
+    }
+
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>, FlowError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached("SELECT name, value, updated_at FROM checkpoints ORDER BY name")
+            .await?;
+        client
+            .query(&stmt, &[])
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(Checkpoint {
+                    name: row.try_get(0)?,
+                    value: row.try_get(1)?,
+                    updated_at: row.try_get(2)?,
+                })
+            })
+            .collect()
     }
 
     async fn effect(&self, key: &str) -> Result<Option<Effect>, FlowError> {
@@ -706,6 +750,24 @@ impl Store for PgStore {
         Ok(effects)
     }
 
+    async fn effects_ending(&self, suffix: &str, limit: u32) -> Result<Vec<Effect>, FlowError> {
+        let client = self.client().await?;
+        // `right` and `char_length` count characters alike; `LIKE` would need escaping.
+        let stmt = client
+            .prepare_cached(&format!(
+                "SELECT {EFFECT_COLUMNS} FROM effects e
+                 WHERE right(e.key, char_length($1)) = $1
+                 ORDER BY e.created_at DESC, e.id DESC LIMIT $2"
+            ))
+            .await?;
+        client
+            .query(&stmt, &[&suffix, &i64::from(limit)])
+            .await?
+            .iter()
+            .map(effect_row)
+            .collect()
+    }
+
     async fn state(&self, key: &str) -> Result<Option<serde_json::Value>, FlowError> {
         let client = self.client().await?;
         let stmt = client
@@ -742,6 +804,65 @@ impl Store for PgStore {
             dead: n(4)?,
             effects: n(5)?,
         })
+    }
+
+    async fn recent_events(&self, limit: u32) -> Result<Vec<EventSummary>, FlowError> {
+        let client = self.client().await?;
+        // The page of events first, then their jobs: the join reads the job table once.
+        let stmt = client
+            .prepare_cached(
+                "SELECT e.id, e.provider, e.event_id, e.topic, e.received_at, MIN(j.id)
+                 FROM (SELECT id, provider, event_id, topic, received_at FROM inbox
+                       ORDER BY received_at DESC, id DESC LIMIT $1) e
+                 LEFT JOIN jobs j ON j.event_provider = e.provider AND j.event_id = e.event_id
+                 GROUP BY e.id, e.provider, e.event_id, e.topic, e.received_at
+                 ORDER BY e.received_at DESC, e.id DESC",
+            )
+            .await?;
+        client
+            .query(&stmt, &[&i64::from(limit)])
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(EventSummary {
+                    id: row.try_get(0)?,
+                    provider: system(row.try_get(1)?)?,
+                    event_id: row.try_get(2)?,
+                    topic: row.try_get(3)?,
+                    received_at: row.try_get(4)?,
+                    job: row.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn recent_jobs(
+        &self,
+        state: Option<JobState>,
+        limit: u32,
+    ) -> Result<Vec<JobSummary>, FlowError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "SELECT id, state, attempts, claims, last_error, waiting_for, run_at,
+                        kind, key, updated_at
+                 FROM jobs WHERE $1::text IS NULL OR state = $1
+                 ORDER BY updated_at DESC, id DESC LIMIT $2",
+            )
+            .await?;
+        client
+            .query(&stmt, &[&state.map(JobState::as_str), &i64::from(limit)])
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(JobSummary {
+                    info: job_info(row)?,
+                    kind: JobKind::stored(row.try_get(7)?),
+                    key: row.try_get(8)?,
+                    updated_at: row.try_get(9)?,
+                })
+            })
+            .collect()
     }
 
     async fn ready(&self) -> Result<(), FlowError> {
