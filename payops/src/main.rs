@@ -8,6 +8,7 @@
 //!     --amount 15.00 --currency USD --request CM-2026-0042 --reason "damaged" --wait
 //! PAYOPS_STORE=postgres://payops@db/payops payops refund magento --store-code default \
 //!     --order 42 --amount 15.00 --currency USD --request CM-2026-0043
+//! payops serve --config payops.toml [--check]
 //! ```
 //!
 //! `reconcile` exits 0 when everything reconciles, 1 when discrepancies remain (the report names
@@ -15,6 +16,9 @@
 //! then). `refund` exits 0 once the request is enqueued (with `--wait`: once it is done), 1 when
 //! it was dead-lettered (the reason is printed), 2 when an argument is wrong (naming the flag)
 //! or the store fails.
+//! `serve` runs the configured pairs until SIGTERM or Ctrl-C (see the `payops` library); it exits
+//! 2 when the file is invalid (every problem named by its key) or the service cannot start, and
+//! `--check` validates the file only (0 valid, 2 invalid).
 
 mod progress;
 mod reconcile_csv;
@@ -52,6 +56,10 @@ enum Command {
     /// service's worker runs it.
     #[command(subcommand)]
     Refund(RefundStore),
+    /// Runs the service from a config file: the configured pairs' webhooks, workflows and
+    /// backfills in one process, with `GET /metrics` and structured logs, until SIGTERM or
+    /// Ctrl-C. `--check` validates the file and exits (0 valid, 2 invalid).
+    Serve(payops::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +89,7 @@ enum Source {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<Verdict, reconcile_gateway::BoxError> = match cli.command {
+        Command::Serve(args) => return payops::main(&args),
         Command::Reconcile(Source::Csv(args)) => reconcile_csv::run(&args).map_err(Into::into),
         Command::Reconcile(Source::Paytrace(args)) => {
             runtime().and_then(|rt| rt.block_on(reconcile_gateway::paytrace(&args)))
