@@ -75,15 +75,29 @@ pub fn prometheus() -> Result<PrometheusHandle, Error> {
         .get_or_init(|| {
             let recorder = PrometheusBuilder::new().build_recorder();
             let handle = recorder.handle();
-            metrics::set_global_recorder(recorder)
-                .map(|()| handle)
-                .map_err(|err| err.to_string())
+            metrics::set_global_recorder(recorder).map_err(|err| err.to_string())?;
+            describe();
+            Ok(handle)
         })
         .clone()
         .map_err(|message| Error::Installed {
             what: "metrics recorder",
             message,
         })
+}
+
+/// The `# HELP` lines of the service edge's series.
+fn describe() {
+    metrics::describe_counter!(
+        "payops_http_requests_total",
+        "HTTP requests answered, by route (a served path, or other) and status"
+    );
+    metrics::describe_gauge!(
+        "payops_jobs",
+        "Jobs in the store by state (dead: dead letters not replayed)"
+    );
+    metrics::describe_gauge!("payops_inbox_events", "Webhook events stored in the inbox");
+    metrics::describe_gauge!("payops_effects", "Effects in the audit log");
 }
 
 /// The middleware counting answered requests by route and status. `paths` are the routes the

@@ -111,7 +111,7 @@ pub async fn run(config: Config) -> Result<(), Error> {
     let address = listener.local_addr().map_err(Error::io("listening"))?;
     tracing::info!(
         %address,
-        pairs = ?config.paths(),
+        routes = ?config.paths(),
         worker = %config.runtime.worker.id,
         "payops serve listening"
     );
