@@ -23,6 +23,9 @@
 //!   of the worker, once across every process sharing the store. Leases name the process
 //!   holding them: `magento-stripe/<pid>`.
 //!
+//! The wiring (clients, intake, worker, pollers) is `payops::Pairs::assemble`, the one
+//! `payops serve --config` runs this pair (and the other) with from a TOML file.
+//!
 //! Orders must carry the Stripe PaymentMethod in their payment's additional information (see
 //! `flows::workflows::magento_stripe`). Stop with Ctrl-C: in-flight jobs finish first.
 

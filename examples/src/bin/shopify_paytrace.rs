@@ -40,6 +40,9 @@
 //!   `PAYOPS_LEASE_MS` (default 60000). The worker's leases name the process holding them:
 //!   `shopify-paytrace/<pid>` in the store's `jobs.lease_owner`.
 //!
+//! The wiring (clients, intake, worker, pollers) is `payops::Pairs::assemble`, the one
+//! `payops serve --config` runs this pair (and the other) with from a TOML file.
+//!
 //! Orders must carry the card to charge as note attributes (see
 //! `flows::workflows::shopify_paytrace`). Stop with Ctrl-C or SIGTERM: in-flight jobs finish first.
 
