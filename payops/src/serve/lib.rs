@@ -22,6 +22,26 @@
 //! which the example binaries `shopify_paytrace` and `magento_stripe` use too, configured from
 //! environment variables). Routes may be restricted to networks ([`Allowlist`]). SIGTERM or
 //! Ctrl-C stops taking requests, then lets in-flight jobs finish ([`serve_until_stopped`]).
+//!
+//! # From the example binaries' environment
+//!
+//! | environment variable | key |
+//! |---|---|
+//! | `PAYOPS_STORE`, `PAYOPS_LEDGER` | `store.sqlite` or `store.postgres` (+ `store.password`), the same under `ledger` |
+//! | `PAYOPS_PG_POOL` | `store.pool`, `ledger.pool` |
+//! | `PAYOPS_LISTEN`, `PAYOPS_CONCURRENCY`, `PAYOPS_LEASE_MS`, `PAYOPS_PROCESSING_WINDOW_MS` | `runtime.listen`, `runtime.concurrency`, `runtime.lease_ms`, `runtime.processing_window_ms` |
+//! | `PAYOPS_PAYMENT` | `shopify_paytrace.payment` |
+//! | `SHOPIFY_SHOP`, `SHOPIFY_API_URL`, `SHOPIFY_ACCESS_TOKEN`, `SHOPIFY_WEBHOOK_SECRET` | `shopify_paytrace.shopify.shop`, `.api_url`, `.access_token`, `.webhook_secret` |
+//! | `PAYTRACE_USERNAME`, `PAYTRACE_PASSWORD`, `PAYTRACE_INTEGRATOR_ID`, `PAYTRACE_ACCOUNT`, `PAYTRACE_ENV`, `PAYTRACE_UTC_OFFSET`, `PAYTRACE_TIMEOUT_MS` | `shopify_paytrace.paytrace.username`, `.password`, `.integrator_id`, `.account`, `.env`, `.utc_offset`, `.timeout_ms` |
+//! | `PAYOPS_ORDERS_POLL_SECS`, `PAYOPS_ORDERS_LOOKBACK_HOURS`, `PAYOPS_SETTLEMENT_POLL_SECS`, `PAYOPS_SALES_POLL_SECS` | `shopify_paytrace.backfill.orders_poll_secs`, `.orders_lookback_hours`, `.settlement_poll_secs`, `.sales_poll_secs` |
+//! | `MAGENTO_BASE_URL`, `MAGENTO_STORE_CODE`, `MAGENTO_WEBHOOK_PUBLIC_KEY` (comma-separated) | `magento_stripe.magento.base_url`, `.store_code`, `.webhook_public_keys` (a list) |
+//! | `MAGENTO_CONSUMER_KEY`, `MAGENTO_CONSUMER_SECRET`, `MAGENTO_ACCESS_TOKEN`, `MAGENTO_ACCESS_TOKEN_SECRET` | `magento_stripe.magento.oauth.*` (or `magento_stripe.magento.integration_token`) |
+//! | `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET`, `STRIPE_ACCOUNT` | `magento_stripe.stripe.secret_key`, `.webhook_secret`, `.account` (and `.api_url`) |
+//! | `PAYOPS_POLL_SECS`, `PAYOPS_EVENTS_POLL_SECS`, `PAYOPS_EVENTS_LOOKBACK_HOURS` | `magento_stripe.backfill.orders_poll_secs`, `.events_poll_secs`, `.events_lookback_hours` |
+//!
+//! In the file, `0` seconds turns any poller off (the `magento_stripe` binary always runs both
+//! of its pollers), and the Magento + Stripe worker takes `[runtime]`'s concurrency and lease
+//! (its binary runs the defaults).
 #![deny(missing_docs)]
 
 mod allow;

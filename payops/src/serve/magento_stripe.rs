@@ -354,3 +354,67 @@ impl MagentoStripeSection {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn validate(text: &str) -> (Option<MagentoStripeSettings>, Issues) {
+        let section: MagentoStripeSection = toml::from_str(text).unwrap();
+        let mut issues = Issues::default();
+        (section.validate(&mut issues), issues)
+    }
+
+    /// A section with `magento` appended to `[magento]` and `rest` after the Stripe table. The
+    /// secrets come from `PATH`, set in every test process.
+    fn section(magento: &str, rest: &str) -> String {
+        format!(
+            "[magento]\nbase_url = \"https://shop.example.com\"\n{magento}\n\
+             [stripe]\nsecret_key = {{ env = \"PATH\" }}\nwebhook_secret = {{ env = \"PATH\" }}\n\
+             account = \"acct_1\"\n{rest}"
+        )
+    }
+
+    #[test]
+    fn an_integration_token_is_the_bearer_credential() {
+        let (settings, issues) = validate(&section("integration_token = { env = \"PATH\" }", ""));
+        assert!(issues.is_empty(), "{issues}");
+        let settings = settings.unwrap();
+        assert!(matches!(
+            settings.credentials,
+            MagentoCredentials::IntegrationToken(_)
+        ));
+        assert_eq!(settings.store_code, "default");
+        assert_eq!(settings.backfill.events_lookback, hours(72));
+        assert!(settings.webhook_verifier.is_none());
+    }
+
+    #[test]
+    fn credentials_are_one_kind_and_the_look_back_within_stripes_30_days() {
+        let both = "integration_token = { env = \"PATH\" }\n\
+                    oauth = { consumer_key = { env = \"PATH\" }, consumer_secret = { env = \"PATH\" }, \
+                    access_token = { env = \"PATH\" }, access_token_secret = { env = \"PATH\" } }\n\
+                    webhook_public_keys = [\"/nonexistent/commerce.pem\"]";
+        let rest = "[backfill]\nevents_lookback_hours = 721";
+        let (settings, issues) = validate(&section(both, rest));
+        assert!(settings.is_none());
+        let keys: Vec<&str> = issues.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "magento_stripe.magento",
+                "magento_stripe.magento.webhook_public_keys",
+                "magento_stripe.backfill.events_lookback_hours",
+            ],
+            "{issues}"
+        );
+        let (_, issues) = validate(&section("", ""));
+        assert!(
+            issues
+                .to_string()
+                .contains("magento_stripe.magento: give the integration's `oauth`"),
+            "{issues}"
+        );
+    }
+}
