@@ -67,9 +67,14 @@ pub fn main(args: &ServeArgs) -> ExitCode {
     }
 }
 
-/// Runs the service `config` describes until SIGTERM or Ctrl-C.
+/// Runs the service `config` describes until SIGTERM or Ctrl-C. The logger and the metrics
+/// recorder are installed by the first call in a process and shared by later ones.
 pub async fn run(config: Config) -> Result<(), Error> {
-    config.log.install()?;
+    // A second service in one process (a test, an embedding) keeps the first one's logger.
+    let logger = config.log.install();
+    if let Err(err) = &logger {
+        tracing::warn!(error = %err, "logs go to the logger installed before");
+    }
     let concurrency = config.runtime.worker.concurrency;
     let store = open_store(&config.store.location, config.store.pool_for(concurrency)).await?;
     let ledger = open_ledger(&config.ledger.location, config.ledger.pool_for(concurrency)).await?;
