@@ -8,7 +8,7 @@ use time::macros::format_description;
 /// milliseconds.
 ///
 /// ```
-/// assert_eq!(console::format::time(1_764_583_200_000), "2025-12-01 10:00:00 UTC");
+/// assert_eq!(ops_console::format::time(1_764_583_200_000), "2025-12-01 10:00:00 UTC");
 /// ```
 pub fn time(at: Millis) -> String {
     let written = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)

@@ -47,10 +47,10 @@
 //! let store: Arc<dyn Store> = Arc::new(SqliteStore::open("flows.sqlite")?);
 //! let worker = Worker::new(Arc::clone(&store), WorkerConfig::new("worker-1"));
 //! let token = SecretString::from(std::env::var("PAYOPS_CONSOLE_TOKEN")?);
-//! let state = console::ConsoleState::new(Arc::clone(&store), token)?
+//! let state = ops_console::ConsoleState::new(Arc::clone(&store), token)?
 //!     .breakers(worker.breakers())
 //!     .public_base("https://ops.example.com")?;
-//! let app = axum::Router::new().merge(console::router(state));
+//! let app = axum::Router::new().merge(ops_console::router(state));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! axum::serve(listener, app).await?;
 //! # Ok(()) }
@@ -113,7 +113,7 @@ pub fn router(state: ConsoleState) -> Router {
 ///
 /// ```
 /// assert_eq!(
-///     console::dead_letter_url("https://ops.example.com/", 42),
+///     ops_console::dead_letter_url("https://ops.example.com/", 42),
 ///     "https://ops.example.com/console/dead-letters/42"
 /// );
 /// ```

@@ -32,7 +32,7 @@
 //!     "note": "customer read 4242 4242 4242 4242 over the phone",
 //! });
 //! assert_eq!(
-//!     console::redact::mask_json(&payload),
+//!     ops_console::redact::mask_json(&payload),
 //!     json!({
 //!         "credit_card": {"number": "[masked]", "expiration_month": 12},
 //!         "csc": "[masked]",

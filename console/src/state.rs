@@ -47,9 +47,9 @@ impl ConsoleState {
     /// [`ConsoleError::WeakToken`]).
     ///
     /// ```no_run
-    /// # fn run(store: std::sync::Arc<dyn flows::Store>) -> Result<(), console::ConsoleError> {
+    /// # fn run(store: std::sync::Arc<dyn flows::Store>) -> Result<(), ops_console::ConsoleError> {
     /// let token = secrecy::SecretString::from("a-long-random-operator-token");
-    /// let state = console::ConsoleState::new(store, token)?;
+    /// let state = ops_console::ConsoleState::new(store, token)?;
     /// # Ok(()) }
     /// ```
     pub fn new(store: Arc<dyn Store>, token: SecretString) -> Result<Self, ConsoleError> {

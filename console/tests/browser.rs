@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use browser_testkit::Browser;
-use console::ConsoleState;
 use fantoccini::{Client, Locator};
 use flows::workflow::{Entity, EntityKey, Flow, JobKind, StepCtx};
 use flows::{JobState, SqliteStore, StepError, Store, Worker, WorkerConfig};
 use mapping::System;
+use ops_console::ConsoleState;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
@@ -143,7 +143,7 @@ async fn an_operator_logs_in_replays_a_dead_letter_and_the_job_completes() {
     .breakers(breakers)
     .public_base(&base)
     .unwrap();
-    let app = axum::Router::new().merge(console::router(state));
+    let app = axum::Router::new().merge(ops_console::router(state));
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
     let chromium = Browser::start().unwrap();

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use console::{ConsoleError, ConsoleState};
 use flows::workflow::JobKind;
 use flows::{BreakerConfig, Breakers, Finish, FlowWrites, JobState, NewJob, SqliteStore, Store};
 use mapping::System;
+use ops_console::{ConsoleError, ConsoleState};
 use secrecy::SecretString;
 use serde_json::json;
 use tower::ServiceExt;
@@ -69,7 +69,7 @@ async fn send(
     if !form.is_empty() {
         request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     }
-    let response = console::router(state.clone())
+    let response = ops_console::router(state.clone())
         .oneshot(request.body(Body::from(form.to_owned())).unwrap())
         .await
         .unwrap();
@@ -192,7 +192,7 @@ async fn without_the_token_every_page_is_401_with_the_login_form_and_nothing_els
         .header(header::AUTHORIZATION, "Basic Zm9vOmJhcg==")
         .body(Body::empty())
         .unwrap();
-    let response = console::router(state.clone())
+    let response = ops_console::router(state.clone())
         .oneshot(request)
         .await
         .unwrap();
@@ -202,7 +202,7 @@ async fn without_the_token_every_page_is_401_with_the_login_form_and_nothing_els
         .header(header::AUTHORIZATION, format!("bearer {TOKEN}"))
         .body(Body::empty())
         .unwrap();
-    let response = console::router(state.clone())
+    let response = ops_console::router(state.clone())
         .oneshot(request)
         .await
         .unwrap();
@@ -734,7 +734,7 @@ fn a_weak_token_and_an_unusable_base_url_are_refused_and_the_token_never_shows()
         );
     }
     assert_eq!(
-        console::dead_letter_url("https://ops.example.com/payops/", 7),
+        ops_console::dead_letter_url("https://ops.example.com/payops/", 7),
         "https://ops.example.com/payops/console/dead-letters/7"
     );
 }

@@ -6,7 +6,7 @@
 //! real clients, the real intake (with signature checks) and the real workflows run unchanged.
 //!
 //! [`StoreLocation`] and [`open_store`] read `PAYOPS_STORE` for every binary: a `postgres://` URL
-//! chooses [`PgStore`], anything else is a SQLite file; [`open_ledger`] reads `PAYOPS_LEDGER` the
+//! chooses [`flows::PgStore`], anything else is a SQLite file; [`open_ledger`] reads `PAYOPS_LEDGER` the
 //! same way (the ledger on PostgreSQL, or in a SQLite file).
 
 use std::error::Error;
@@ -18,7 +18,7 @@ use flows::fulfilment::{SignedWebhookFulfilment, WarehouseWebhooks, notice_route
 use flows::intake::{Intake, ShopifyWebhooks, StripeWebhooks};
 use flows::workflows::magento_stripe::{self, MagentoOrderPoller, MagentoStripe};
 use flows::workflows::shopify_paytrace::{self, SaleRecovery, ShopifyOrderPoller, ShopifyPaytrace};
-use flows::{Backoff, BreakerConfig, FlowError, PgStore, SqliteStore, Store, Worker, WorkerConfig};
+use flows::{Backoff, BreakerConfig, FlowError, SqliteStore, Store, Worker, WorkerConfig};
 use sandbox::magento::MagentoFake;
 use sandbox::paytrace::PaytraceFake;
 use sandbox::shopify::ShopifyFake;
@@ -39,23 +39,13 @@ pub use payops_core::DatabaseLocation as StoreLocation;
 /// The environment variable giving the PostgreSQL pool size.
 pub const PG_POOL_VAR: &str = "PAYOPS_PG_POOL";
 
-/// Connections a PostgreSQL store opens unless `PAYOPS_PG_POOL` says otherwise: one per job the
-/// worker runs at once plus 8 for the intake's concurrent requests and the binaries' own reads
-/// ([`PgStore::connect_with`] explains what holds a connection).
-pub fn default_pg_pool(concurrency: usize) -> usize {
-    concurrency.saturating_add(8)
-}
+pub use payops::default_pg_pool;
 
-/// Opens the store `value` names (see [`StoreLocation::parse`]): [`PgStore`] for a PostgreSQL URL,
-/// with a pool of `PAYOPS_PG_POOL` connections (default [`default_pg_pool`] of `concurrency`),
-/// or else [`SqliteStore`] on that file.
+/// Opens the store `value` names (see [`StoreLocation::parse`]): [`flows::PgStore`] for a
+/// PostgreSQL URL, with a pool of `PAYOPS_PG_POOL` connections (default [`default_pg_pool`] of
+/// `concurrency`), or else [`SqliteStore`] on that file.
 pub async fn open_store(value: &str, concurrency: usize) -> Result<Arc<dyn Store>, BoxError> {
-    Ok(match StoreLocation::parse(value) {
-        StoreLocation::Sqlite(path) => Arc::new(SqliteStore::open(path)?),
-        StoreLocation::Postgres(url) => {
-            Arc::new(PgStore::connect_with(&url, pg_pool(concurrency)?).await?)
-        }
-    })
+    Ok(payops::open_store(&StoreLocation::parse(value), pg_pool(concurrency)?).await?)
 }
 
 /// `PAYOPS_PG_POOL`, or [`default_pg_pool`] of `concurrency`.
@@ -72,12 +62,7 @@ fn pg_pool(concurrency: usize) -> Result<usize, BoxError> {
 /// `concurrency`), so that processes on several machines book into one ledger, or else in that
 /// SQLite file, which one process holds.
 pub async fn open_ledger(value: &str, concurrency: usize) -> Result<Arc<LocalLedger>, BoxError> {
-    Ok(Arc::new(match StoreLocation::parse(value) {
-        StoreLocation::Sqlite(path) => LocalLedger::open(path).await?,
-        StoreLocation::Postgres(url) => {
-            LocalLedger::connect_with(&url, pg_pool(concurrency)?).await?
-        }
-    }))
+    Ok(payops::open_ledger(&StoreLocation::parse(value), pg_pool(concurrency)?).await?)
 }
 
 /// The PayTrace merchant account name used in ERP references.
@@ -428,39 +413,15 @@ pub fn env_secret(name: &str) -> Result<SecretString, BoxError> {
     env_var(name).map(SecretString::from)
 }
 
-/// Serves `router` on `listen` until Ctrl-C or SIGTERM, then stops `worker` gracefully.
-pub async fn serve_until_stopped(
-    listen: &str,
-    router: axum::Router,
-    worker: impl std::future::Future<Output = Result<(), FlowError>> + Send + 'static,
-    stop: watch::Sender<bool>,
-) -> Result<(), BoxError> {
+/// Serves `service` on `listen` until Ctrl-C or SIGTERM, then stops its worker gracefully (see
+/// [`payops::serve_until_stopped`]).
+pub async fn serve_until_stopped(listen: &str, service: payops::Service) -> Result<(), BoxError> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     println!(
         "webhook intake listening on http://{}/webhooks/...",
         listener.local_addr()?
     );
-    let worker = tokio::spawn(worker);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            // Ctrl-C, or SIGTERM from a service manager.
-            let terminate = async {
-                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                    Ok(mut signal) => {
-                        signal.recv().await;
-                    }
-                    Err(_) => std::future::pending::<()>().await,
-                }
-            };
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                () = terminate => {}
-            }
-        })
-        .await?;
-    let _ = stop.send(true);
-    worker.await??;
-    Ok(())
+    Ok(payops::serve_until_stopped(listener, service.router, service.worker).await?)
 }
 
 fn stripe_client(

@@ -5,12 +5,12 @@
 //! dead since, kind, key, failure, reason), under a header line; `show` prints one with its
 //! payload as pretty JSON; `replay` queues its job again with fresh attempts, which the
 //! service's worker runs. Card data in payloads and reasons is masked
-//! ([`console::redact`]). Exit codes: 0 done, 1 no dead letter with that id waits for replay
+//! ([`ops_console::redact`]). Exit codes: 0 done, 1 no dead letter with that id waits for replay
 //! (`show`, `replay`), 2 bad input (naming the argument) or a store error.
 
-use console::format;
-use console::redact::{mask_json, mask_text};
 use flows::FlowError;
+use ops_console::format;
+use ops_console::redact::{mask_json, mask_text};
 
 use crate::print;
 use crate::reconcile_gateway::BoxError;

@@ -12,6 +12,7 @@
 //! PAYOPS_STORE=payops.sqlite payops dead-letters show 7
 //! PAYOPS_STORE=payops.sqlite payops dead-letters replay 7
 //! PAYOPS_STORE=postgres://payops@db/payops payops status
+//! payops serve --config payops.toml [--check]
 //! ```
 //!
 //! `reconcile` exits 0 when everything reconciles, 1 when discrepancies remain (the report names
@@ -23,6 +24,10 @@
 //! `dead-letters` exits 0 when done, 1 when no dead letter with the id given waits for replay
 //! (`show`, `replay`), 2 on bad input (naming the argument) or a store error; `status` exits 0,
 //! or 2 when the store cannot be read.
+//!
+//! `serve` runs the configured pairs until SIGTERM or Ctrl-C (see the `payops` library); it exits
+//! 2 when the file is invalid (every problem named by its key) or the service cannot start, and
+//! `--check` validates the file only (0 valid, 2 invalid).
 
 mod dead_letters;
 mod progress;
@@ -73,6 +78,10 @@ enum Command {
     /// events and effects stored, backfill checkpoints. Exits 0, or 2 when the store cannot be
     /// read.
     Status(status::Args),
+    /// Runs the service from a config file: the configured pairs' webhooks, workflows and
+    /// backfills in one process, with `GET /metrics` and structured logs, until SIGTERM or
+    /// Ctrl-C. `--check` validates the file and exits (0 valid, 2 invalid).
+    Serve(payops::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,6 +111,7 @@ enum Source {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<Verdict, reconcile_gateway::BoxError> = match cli.command {
+        Command::Serve(args) => return payops::main(&args),
         Command::Reconcile(Source::Csv(args)) => reconcile_csv::run(&args).map_err(Into::into),
         Command::Reconcile(Source::Paytrace(args)) => {
             runtime().and_then(|rt| rt.block_on(reconcile_gateway::paytrace(&args)))

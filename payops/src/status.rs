@@ -2,7 +2,7 @@
 //! events and effects stored, and the backfill checkpoints. Exit 0, or 2 when the store cannot
 //! be read.
 
-use console::format;
+use ops_console::format;
 
 use crate::print;
 use crate::reconcile_gateway::BoxError;

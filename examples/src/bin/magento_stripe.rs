@@ -23,19 +23,22 @@
 //!   of the worker, once across every process sharing the store. Leases name the process
 //!   holding them: `magento-stripe/<pid>`.
 //!
+//! The wiring (clients, intake, worker, pollers) is `payops::Pairs::assemble`, the one
+//! `payops serve --config` runs this pair (and the other) with from a TOML file.
+//!
 //! Orders must carry the Stripe PaymentMethod in their payment's additional information (see
 //! `flows::workflows::magento_stripe`). Stop with Ctrl-C: in-flight jobs finish first.
 
-use std::sync::Arc;
+use std::path::Path;
 use std::time::Duration;
 
 use examples::{
     BoxError, env_or, env_parse, env_secret, env_var, open_ledger, open_store, serve_until_stopped,
 };
-use flows::backfill::Backfill;
-use flows::intake::{AdobeCommerceWebhooks, Intake, StripeWebhooks};
-use flows::workflows::magento_stripe::{Config, MagentoStripe};
-use flows::{Worker, WorkerConfig, now_millis};
+use flows::WorkerConfig;
+use payops::{
+    MagentoCredentials, MagentoStripeBackfill, MagentoStripeSettings, Pairs, webhook_verifier,
+};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -43,91 +46,54 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<(), BoxError> {
-    let store_code = env_or("MAGENTO_STORE_CODE", "default");
-    let magento = magento::Client::builder(
-        env_var("MAGENTO_BASE_URL")?,
-        magento::Credentials::oauth(
-            env_var("MAGENTO_CONSUMER_KEY")?,
-            env_var("MAGENTO_CONSUMER_SECRET")?,
-            env_var("MAGENTO_ACCESS_TOKEN")?,
-            env_var("MAGENTO_ACCESS_TOKEN_SECRET")?,
-        ),
-    )
-    .store_code(&store_code)
-    .build()?;
-    let stripe = stripe_client::Client::builder(env_secret("STRIPE_SECRET_KEY")?).build()?;
-    let worker_config = WorkerConfig::new(format!("magento-stripe/{}", std::process::id()));
-    let store = open_store(
-        &env_or("PAYOPS_STORE", "payops.sqlite"),
-        worker_config.concurrency,
-    )
-    .await?;
+    let settings = MagentoStripeSettings {
+        base_url: url::Url::parse(&env_var("MAGENTO_BASE_URL")?)?,
+        store_code: env_or("MAGENTO_STORE_CODE", "default"),
+        credentials: MagentoCredentials::OAuth {
+            consumer_key: env_secret("MAGENTO_CONSUMER_KEY")?,
+            consumer_secret: env_secret("MAGENTO_CONSUMER_SECRET")?,
+            access_token: env_secret("MAGENTO_ACCESS_TOKEN")?,
+            access_token_secret: env_secret("MAGENTO_ACCESS_TOKEN_SECRET")?,
+        },
+        stripe_secret_key: env_secret("STRIPE_SECRET_KEY")?,
+        stripe_webhook_secret: env_secret("STRIPE_WEBHOOK_SECRET")?,
+        stripe_account: env_var("STRIPE_ACCOUNT")?,
+        stripe_api_url: None,
+        webhook_verifier: adobe_commerce_verifier()?,
+        // The backfills run as jobs on the worker's schedule; enqueuing them at every start is
+        // a no-op while they exist (several processes share them).
+        backfill: MagentoStripeBackfill {
+            orders: Some(Duration::from_secs(env_parse("PAYOPS_POLL_SECS", 30)?)),
+            events: Some(Duration::from_secs(env_parse(
+                "PAYOPS_EVENTS_POLL_SECS",
+                300,
+            )?)),
+            events_lookback: Duration::from_secs(
+                3600 * env_parse::<u64>("PAYOPS_EVENTS_LOOKBACK_HOURS", 72)?,
+            ),
+        },
+    };
+    let worker = WorkerConfig::new(format!("magento-stripe/{}", std::process::id()));
+    let store = open_store(&env_or("PAYOPS_STORE", "payops.sqlite"), worker.concurrency).await?;
     let ledger = open_ledger(
         &env_or("PAYOPS_LEDGER", "payops-ledger.sqlite"),
-        worker_config.concurrency,
+        worker.concurrency,
     )
     .await?;
-    let poll_every = Duration::from_secs(env_parse("PAYOPS_POLL_SECS", 30)?);
-    let events_every = Duration::from_secs(env_parse("PAYOPS_EVENTS_POLL_SECS", 300)?);
-    let events_lookback =
-        Duration::from_secs(3600 * env_parse("PAYOPS_EVENTS_LOOKBACK_HOURS", 72)?);
-
-    let workflows = MagentoStripe::new(
-        magento,
-        stripe,
-        ledger,
-        Config::new(store_code.as_str(), env_var("STRIPE_ACCOUNT")?),
-    );
-    let intake = Intake::new(Arc::clone(&store))
-        .source(StripeWebhooks::new(stripe_client::webhook::Webhook::new(
-            env_secret("STRIPE_WEBHOOK_SECRET")?,
-        )))
-        .routes(workflows.routes());
-    let intake = match adobe_commerce_verifier()? {
-        Some(verifier) => intake.source(AdobeCommerceWebhooks::new(verifier)),
-        None => intake,
+    let pairs = Pairs {
+        magento_stripe: Some(settings),
+        ..Pairs::default()
     };
-    let router = intake.router();
-    // The backfills run as jobs on the worker's schedule; enqueuing them at every start is a
-    // no-op while they exist (several processes share them).
-    let orders = workflows.order_backfill(Arc::clone(&store), poll_every);
-    let events = Backfill::new(
-        workflows
-            .stripe_events(Arc::clone(&store), &intake)
-            .lookback(events_lookback),
-        events_every,
-    );
-    store.enqueue(orders.job(), now_millis()).await?;
-    store.enqueue(events.job(), now_millis()).await?;
-    let worker = Worker::new(Arc::clone(&store), worker_config)
-        .flow(intake.redeliver())
-        .flow(orders)
-        .flow(events);
-    let worker = workflows.register(worker);
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
-    serve_until_stopped(
-        &env_or("PAYOPS_LISTEN", "127.0.0.1:8080"),
-        router,
-        worker.run(shutdown),
-        stop,
-    )
-    .await
+    let service = pairs.assemble(store, ledger, worker).await?;
+    serve_until_stopped(&env_or("PAYOPS_LISTEN", "127.0.0.1:8080"), service).await
 }
 
-/// The verifier of Adobe Commerce webhooks from the PEM files `MAGENTO_WEBHOOK_PUBLIC_KEY` names;
-/// `None` when it is unset or empty (Magento Open Source). The errors name the variable and the
-/// file.
+/// The verifier of Adobe Commerce webhooks from the PEM files `MAGENTO_WEBHOOK_PUBLIC_KEY` names
+/// (separated by commas); `None` when it is unset or empty (Magento Open Source). The errors
+/// name the variable and the file.
 fn adobe_commerce_verifier() -> Result<Option<magento::WebhookVerifier>, BoxError> {
     const VAR: &str = "MAGENTO_WEBHOOK_PUBLIC_KEY";
     let paths = env_or(VAR, "");
-    let mut verifier: Option<magento::WebhookVerifier> = None;
-    for path in paths.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let pem = std::fs::read_to_string(path).map_err(|e| format!("{VAR}: {path}: {e}"))?;
-        let read = match verifier {
-            None => magento::WebhookVerifier::from_public_key_pem(&pem),
-            Some(verifier) => verifier.with_public_key_pem(&pem),
-        };
-        verifier = Some(read.map_err(|e| format!("{VAR}: {path}: {e}"))?);
-    }
-    Ok(verifier)
+    let paths = paths.split(',').map(str::trim).filter(|p| !p.is_empty());
+    webhook_verifier(paths.map(Path::new)).map_err(|err| format!("{VAR}: {err}").into())
 }

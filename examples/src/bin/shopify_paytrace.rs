@@ -40,19 +40,22 @@
 //!   `PAYOPS_LEASE_MS` (default 60000). The worker's leases name the process holding them:
 //!   `shopify-paytrace/<pid>` in the store's `jobs.lease_owner`.
 //!
+//! The wiring (clients, intake, worker, pollers) is `payops::Pairs::assemble`, the one
+//! `payops serve --config` runs this pair (and the other) with from a TOML file.
+//!
 //! Orders must carry the card to charge as note attributes (see
 //! `flows::workflows::shopify_paytrace`). Stop with Ctrl-C or SIGTERM: in-flight jobs finish first.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use examples::{
     BoxError, env_or, env_parse, env_secret, env_var, open_ledger, open_store, serve_until_stopped,
 };
-use flows::backfill::Backfill;
-use flows::intake::{Intake, ShopifyWebhooks};
-use flows::workflows::shopify_paytrace::{Config, PaymentMode, SaleRecovery, ShopifyPaytrace};
-use flows::{Worker, WorkerConfig};
+use flows::WorkerConfig;
+use payops::{
+    Pairs, PaytraceSettings, ShopifyPaytraceBackfill, ShopifyPaytraceSettings, parse_payment,
+    parse_utc_offset,
+};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -60,22 +63,7 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<(), BoxError> {
-    let shop = shopify::ShopDomain::parse(&env_var("SHOPIFY_SHOP")?)?;
-    let shopify = shopify::Client::builder().access_token(env_secret("SHOPIFY_ACCESS_TOKEN")?);
-    let shopify = match std::env::var("SHOPIFY_API_URL") {
-        Ok(url) => shopify.base_url(url::Url::parse(&url)?),
-        Err(_) => shopify.shop(&shop),
-    }
-    .build()?;
-    let environment: paytrace::Environment = env_or("PAYTRACE_ENV", "sandbox").parse()?;
-    let paytrace = paytrace::Client::builder(
-        env_var("PAYTRACE_USERNAME")?,
-        env_secret("PAYTRACE_PASSWORD")?,
-    )
-    .environment(environment)
-    .integrator_id(env_var("PAYTRACE_INTEGRATOR_ID")?)
-    .timeout(millis("PAYTRACE_TIMEOUT_MS", 60_000)?)
-    .build()?;
+    let settings = settings()?;
     let concurrency = env_parse("PAYOPS_CONCURRENCY", 8)?;
     let store = open_store(&env_or("PAYOPS_STORE", "payops.sqlite"), concurrency).await?;
     let ledger = open_ledger(
@@ -83,92 +71,70 @@ async fn run() -> Result<(), BoxError> {
         concurrency,
     )
     .await?;
-
-    let payment = match env_or("PAYOPS_PAYMENT", "sale").as_str() {
-        "sale" => PaymentMode::Sale,
-        "authorize" => PaymentMode::AuthorizeThenCapture,
-        other => {
-            return Err(format!("PAYOPS_PAYMENT: `{other}` is not `sale` or `authorize`").into());
-        }
+    // With several processes on one database, the lease owner says which one holds a job.
+    let worker = WorkerConfig::new(format!("shopify-paytrace/{}", std::process::id()))
+        .concurrency(concurrency)
+        .lease(millis("PAYOPS_LEASE_MS", 60_000)?);
+    let pairs = Pairs {
+        shopify_paytrace: Some(settings),
+        ..Pairs::default()
     };
-    let recovery = SaleRecovery::new(millis("PAYOPS_PROCESSING_WINDOW_MS", 120_000)?);
-    let offset = env_or("PAYTRACE_UTC_OFFSET", "+00:00");
-    let offset_format =
-        time::macros::format_description!("[offset_hour sign:mandatory]:[offset_minute]");
-    let offset = time::UtcOffset::parse(&offset, offset_format)
-        .map_err(|err| format!("PAYTRACE_UTC_OFFSET: `{offset}` is not like -07:00: {err}"))?;
-    let config = Config::new(shop.as_str(), env_var("PAYTRACE_ACCOUNT")?)
-        .payment(payment)
-        .recovery(recovery)
-        .paytrace_utc_offset(offset);
-    let workflows = ShopifyPaytrace::new(shopify, paytrace, ledger, config);
-    let intake = Intake::new(Arc::clone(&store))
-        .source(ShopifyWebhooks::new(shopify::WebhookVerifier::new(
-            env_secret("SHOPIFY_WEBHOOK_SECRET")?,
-        )))
-        .routes(workflows.routes());
-    // Orders whose `orders/create` never came, found by polling Shopify from a checkpoint: one
-    // job on the worker's schedule, shared by every process (enqueuing it again is a no-op).
-    let poll_every: u64 = env_parse("PAYOPS_ORDERS_POLL_SECS", 60)?;
+    let service = pairs.assemble(store, ledger, worker).await?;
+    serve_until_stopped(&env_or("PAYOPS_LISTEN", "127.0.0.1:8080"), service).await
+}
+
+/// The pair's settings from the environment; each error names its variable.
+fn settings() -> Result<ShopifyPaytraceSettings, BoxError> {
+    let shop = shopify::ShopDomain::parse(&env_var("SHOPIFY_SHOP")?)?;
+    let api_url = match std::env::var("SHOPIFY_API_URL") {
+        Ok(url) => Some(url::Url::parse(&url)?),
+        Err(_) => None,
+    };
+    let environment: paytrace::Environment = env_or("PAYTRACE_ENV", "sandbox").parse()?;
+    let payment = parse_payment(&env_or("PAYOPS_PAYMENT", "sale"))
+        .map_err(|err| format!("PAYOPS_PAYMENT: {err}"))?;
+    let utc_offset = parse_utc_offset(&env_or("PAYTRACE_UTC_OFFSET", "+00:00"))
+        .map_err(|err| format!("PAYTRACE_UTC_OFFSET: {err}"))?;
     let lookback_hours: u64 = env_parse("PAYOPS_ORDERS_LOOKBACK_HOURS", 48)?;
-    let lookback = lookback_hours
+    let orders_lookback = lookback_hours
         .checked_mul(3600)
         .map(Duration::from_secs)
         .ok_or("PAYOPS_ORDERS_LOOKBACK_HOURS: more hours than fit in a duration")?;
-    let orders = (poll_every > 0).then(|| {
-        Backfill::new(
-            workflows
-                .order_poller(Arc::clone(&store))
-                .lookback(lookback),
-            Duration::from_secs(poll_every),
-        )
-    });
-    if let Some(orders) = &orders {
-        store.enqueue(orders.job(), flows::now_millis()).await?;
-    }
-    // PayTrace sends no settlement webhook: each closed day's batches are reconciled by a job
-    // this poller enqueues (once per day, from a checkpoint; see `SettlementDays`), itself a
-    // job on the worker's schedule.
-    let settlement_every: u64 = env_parse("PAYOPS_SETTLEMENT_POLL_SECS", 3600)?;
-    let days = (settlement_every > 0).then(|| {
-        workflows.settlement_backfill(Arc::clone(&store), Duration::from_secs(settlement_every))
-    });
-    if let Some(days) = &days {
-        store.enqueue(days.job(), flows::now_millis()).await?;
-    }
-    // Money moved at PayTrace outside the flows (the virtual terminal) or never booked: found in
-    // the transaction export and put before a person as a dead letter (see `PaytraceSales`).
-    let sales_every: u64 = env_parse("PAYOPS_SALES_POLL_SECS", 900)?;
-    let sales = (sales_every > 0)
-        .then(|| workflows.sales_backfill(Arc::clone(&store), Duration::from_secs(sales_every)));
-    if let Some(sales) = &sales {
-        store.enqueue(sales.job(), flows::now_millis()).await?;
-    }
-    // With several processes on one database, the lease owner says which one holds a job.
-    let worker_config = WorkerConfig::new(format!("shopify-paytrace/{}", std::process::id()))
-        .concurrency(concurrency)
-        .lease(millis("PAYOPS_LEASE_MS", 60_000)?);
-    let worker = workflows.register(Worker::new(store, worker_config).flow(intake.redeliver()));
-    let worker = match orders {
-        Some(orders) => worker.flow(orders),
-        None => worker,
-    };
-    let worker = match days {
-        Some(days) => worker.flow(days),
-        None => worker,
-    };
-    let worker = match sales {
-        Some(sales) => worker.flow(sales),
-        None => worker,
-    };
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
-    serve_until_stopped(
-        &env_or("PAYOPS_LISTEN", "127.0.0.1:8080"),
-        intake.router(),
-        worker.run(shutdown),
-        stop,
-    )
-    .await
+    Ok(ShopifyPaytraceSettings {
+        shop,
+        api_url,
+        access_token: env_secret("SHOPIFY_ACCESS_TOKEN")?,
+        webhook_secret: env_secret("SHOPIFY_WEBHOOK_SECRET")?,
+        paytrace: PaytraceSettings {
+            username: env_secret("PAYTRACE_USERNAME")?,
+            password: env_secret("PAYTRACE_PASSWORD")?,
+            integrator_id: env_secret("PAYTRACE_INTEGRATOR_ID")?,
+            account: env_var("PAYTRACE_ACCOUNT")?,
+            environment,
+            utc_offset,
+            timeout: millis("PAYTRACE_TIMEOUT_MS", 60_000)?,
+        },
+        payment,
+        processing_window: millis("PAYOPS_PROCESSING_WINDOW_MS", 120_000)?,
+        backfill: ShopifyPaytraceBackfill {
+            // Orders whose `orders/create` never came, found by polling Shopify from a
+            // checkpoint.
+            orders: poll_secs("PAYOPS_ORDERS_POLL_SECS", 60)?,
+            orders_lookback,
+            // PayTrace sends no settlement webhook: each closed day's batches are reconciled by
+            // a job this poller enqueues (once per day, from a checkpoint).
+            settlement: poll_secs("PAYOPS_SETTLEMENT_POLL_SECS", 3600)?,
+            // Money moved at PayTrace outside the flows (the virtual terminal) or never booked:
+            // found in the transaction export and put before a person as a dead letter.
+            sales: poll_secs("PAYOPS_SALES_POLL_SECS", 900)?,
+        },
+    })
+}
+
+/// A poll interval in seconds from the environment variable `name`, or `default`; `0` is off.
+fn poll_secs(name: &str, default: u64) -> Result<Option<Duration>, BoxError> {
+    let secs: u64 = env_parse(name, default)?;
+    Ok((secs > 0).then(|| Duration::from_secs(secs)))
 }
 
 /// A duration in milliseconds from the environment variable `name`, or `default`.

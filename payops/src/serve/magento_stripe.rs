@@ -1,0 +1,420 @@
+//! The Magento + Stripe pair: its settings (`[magento_stripe]` in the file, or the
+//! `magento_stripe` example binary's environment) and how the service wires them.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use erp::Erp;
+use flows::backfill::Backfill;
+use flows::intake::{AdobeCommerceWebhooks, Intake, StripeWebhooks};
+use flows::workflows::magento_stripe::{Config, MagentoStripe};
+use flows::{Store, Worker};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use url::Url;
+
+use crate::error::Error;
+use crate::issues::Issues;
+use crate::pairs::{every, hours, http_url, scheduled};
+use crate::secret::SecretRef;
+
+/// The Magento + Stripe pair's settings, secrets read.
+#[derive(Clone)]
+pub struct MagentoStripeSettings {
+    /// The Magento installation (`https://shop.example.com`).
+    pub base_url: Url,
+    /// The store view served (`default`): part of every key and ERP reference.
+    pub store_code: String,
+    /// How the service signs in to Magento's REST API.
+    pub credentials: MagentoCredentials,
+    /// Stripe's secret API key.
+    pub stripe_secret_key: SecretString,
+    /// The Stripe webhook endpoint's signing secret (`whsec_...`).
+    pub stripe_webhook_secret: SecretString,
+    /// The Stripe account (`acct_...`), part of ERP references.
+    pub stripe_account: String,
+    /// Another address for Stripe's API than `https://api.stripe.com` (the sandbox's fake).
+    pub stripe_api_url: Option<Url>,
+    /// Adobe Commerce only: the verifier of its signed webhooks, from the public keys shown in
+    /// its Admin; with it the service takes `POST /webhooks/magento`.
+    pub webhook_verifier: Option<magento::WebhookVerifier>,
+    /// The pollers run as jobs of the worker.
+    pub backfill: MagentoStripeBackfill,
+}
+
+impl std::fmt::Debug for MagentoStripeSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MagentoStripeSettings")
+            .field("base_url", &self.base_url.as_str())
+            .field("store_code", &self.store_code)
+            .field("credentials", &self.credentials)
+            .field("stripe_account", &self.stripe_account)
+            .field(
+                "stripe_api_url",
+                &self.stripe_api_url.as_ref().map(Url::as_str),
+            )
+            .field("webhook_verifier", &self.webhook_verifier.is_some())
+            .field("backfill", &self.backfill)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the service signs in to Magento.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum MagentoCredentials {
+    /// The integration's OAuth 1.0a credentials (HMAC-SHA256), the recommended way.
+    OAuth {
+        /// The consumer key.
+        consumer_key: SecretString,
+        /// The consumer secret.
+        consumer_secret: SecretString,
+        /// The access token.
+        access_token: SecretString,
+        /// The access token secret.
+        access_token_secret: SecretString,
+    },
+    /// The integration's access token as a bearer token (Magento refuses it unless
+    /// `oauth/consumer/enable_integration_as_bearer` is on).
+    IntegrationToken(SecretString),
+}
+
+impl From<&MagentoCredentials> for magento::Credentials {
+    fn from(credentials: &MagentoCredentials) -> Self {
+        match credentials {
+            MagentoCredentials::OAuth {
+                consumer_key,
+                consumer_secret,
+                access_token,
+                access_token_secret,
+            } => magento::Credentials::oauth(
+                consumer_key.expose_secret(),
+                consumer_secret.expose_secret(),
+                access_token.expose_secret(),
+                access_token_secret.expose_secret(),
+            ),
+            MagentoCredentials::IntegrationToken(token) => {
+                magento::Credentials::integration_bearer(token.expose_secret())
+            }
+        }
+    }
+}
+
+/// How often each Magento + Stripe poller runs; `None`: not at all.
+#[derive(Debug, Clone)]
+pub struct MagentoStripeBackfill {
+    /// Magento orders waiting for payment (`MagentoOrderPoller`; Magento Open Source sends no
+    /// webhooks, so this is how orders arrive there).
+    pub orders: Option<Duration>,
+    /// Stripe events whose webhooks never came (`StripeEvents`).
+    pub events: Option<Duration>,
+    /// How far back the events poll reads before it has a checkpoint (Stripe keeps 30 days).
+    pub events_lookback: Duration,
+}
+
+/// The verifier of Adobe Commerce webhooks from the PEM files at `paths` (several while a key
+/// pair is replaced); `None` for no paths. The error names the file.
+pub fn webhook_verifier<'a>(
+    paths: impl IntoIterator<Item = &'a Path>,
+) -> Result<Option<magento::WebhookVerifier>, String> {
+    let mut verifier: Option<magento::WebhookVerifier> = None;
+    for path in paths {
+        let shown = path.display();
+        let pem = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
+        let read = match verifier {
+            None => magento::WebhookVerifier::from_public_key_pem(&pem),
+            Some(verifier) => verifier.with_public_key_pem(&pem),
+        };
+        verifier = Some(read.map_err(|e| format!("{shown}: {e}"))?);
+    }
+    Ok(verifier)
+}
+
+impl MagentoStripeSettings {
+    /// The webhook sources: Stripe's (`POST /webhooks/stripe`), and Adobe Commerce's
+    /// (`POST /webhooks/magento`) when it has a verifier.
+    pub fn webhook_sources(&self) -> (StripeWebhooks, Option<AdobeCommerceWebhooks>) {
+        let stripe = StripeWebhooks::new(stripe_client::webhook::Webhook::new(
+            self.stripe_webhook_secret.clone(),
+        ));
+        let commerce = self
+            .webhook_verifier
+            .clone()
+            .map(AdobeCommerceWebhooks::new);
+        (stripe, commerce)
+    }
+
+    /// The workflows, their clients built, booking into `ledger`.
+    pub fn workflows(&self, ledger: Arc<dyn Erp>) -> Result<MagentoStripe, Error> {
+        let magento = magento::Client::builder(
+            self.base_url.as_str(),
+            magento::Credentials::from(&self.credentials),
+        )
+        .store_code(&self.store_code)
+        .build()?;
+        let stripe = stripe_client::Client::builder(self.stripe_secret_key.clone());
+        let stripe = match &self.stripe_api_url {
+            Some(url) => stripe.base_url(url.as_str()),
+            None => stripe,
+        }
+        .build()?;
+        let config = Config::new(self.store_code.as_str(), self.stripe_account.as_str());
+        Ok(MagentoStripe::new(magento, stripe, ledger, config))
+    }
+}
+
+impl MagentoStripeBackfill {
+    /// Registers the pollers that run on `worker` and enqueues their jobs into `store`. The
+    /// events poller stores what it finds through `intake`, which must hold the pair's Stripe
+    /// source and routes.
+    pub(crate) async fn schedule(
+        &self,
+        workflows: &MagentoStripe,
+        store: &Arc<dyn Store>,
+        intake: &Intake,
+        worker: Worker,
+    ) -> Result<Worker, Error> {
+        let orders = self
+            .orders
+            .map(|every| workflows.order_backfill(Arc::clone(store), every));
+        let worker = scheduled(&**store, worker, orders).await?;
+        let events = self.events.map(|every| {
+            let poller = workflows
+                .stripe_events(Arc::clone(store), intake)
+                .lookback(self.events_lookback);
+            Backfill::new(poller, every)
+        });
+        scheduled(&**store, worker, events).await
+    }
+}
+
+/// `[magento_stripe]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MagentoStripeSection {
+    magento: MagentoSection,
+    stripe: StripeSection,
+    #[serde(default)]
+    backfill: BackfillSection,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MagentoSection {
+    base_url: String,
+    #[serde(default = "default_store")]
+    store_code: String,
+    oauth: Option<OAuthSection>,
+    integration_token: Option<SecretRef>,
+    #[serde(default)]
+    webhook_public_keys: Vec<std::path::PathBuf>,
+}
+
+fn default_store() -> String {
+    "default".to_owned()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OAuthSection {
+    consumer_key: SecretRef,
+    consumer_secret: SecretRef,
+    access_token: SecretRef,
+    access_token_secret: SecretRef,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StripeSection {
+    secret_key: SecretRef,
+    webhook_secret: SecretRef,
+    account: String,
+    api_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct BackfillSection {
+    orders_poll_secs: u64,
+    events_poll_secs: u64,
+    events_lookback_hours: u64,
+}
+
+impl Default for BackfillSection {
+    fn default() -> Self {
+        Self {
+            orders_poll_secs: 30,
+            events_poll_secs: 300,
+            events_lookback_hours: 72,
+        }
+    }
+}
+
+/// Stripe keeps events for 30 days.
+const MAX_EVENTS_LOOKBACK_HOURS: u64 = 30 * 24;
+
+impl MagentoSection {
+    fn credentials(&self, issues: &mut Issues) -> Option<MagentoCredentials> {
+        const M: &str = "magento_stripe.magento";
+        match (&self.oauth, &self.integration_token) {
+            (Some(oauth), None) => {
+                let key = |name: &str| format!("{M}.oauth.{name}");
+                let consumer_key = oauth.consumer_key.resolve(&key("consumer_key"), issues);
+                let consumer_secret = oauth
+                    .consumer_secret
+                    .resolve(&key("consumer_secret"), issues);
+                let access_token = oauth.access_token.resolve(&key("access_token"), issues);
+                let access_token_secret = oauth
+                    .access_token_secret
+                    .resolve(&key("access_token_secret"), issues);
+                Some(MagentoCredentials::OAuth {
+                    consumer_key: consumer_key?,
+                    consumer_secret: consumer_secret?,
+                    access_token: access_token?,
+                    access_token_secret: access_token_secret?,
+                })
+            }
+            (None, Some(token)) => token
+                .resolve(&format!("{M}.integration_token"), issues)
+                .map(MagentoCredentials::IntegrationToken),
+            (Some(_), Some(_)) => {
+                issues.push(M, "give `oauth` or `integration_token`, not both");
+                None
+            }
+            (None, None) => {
+                issues.push(
+                    M,
+                    "give the integration's `oauth` credentials (or its `integration_token`)",
+                );
+                None
+            }
+        }
+    }
+}
+
+impl MagentoStripeSection {
+    /// The section checked, secrets and keys read; problems noted against `magento_stripe.*`.
+    pub(crate) fn validate(&self, issues: &mut Issues) -> Option<MagentoStripeSettings> {
+        const M: &str = "magento_stripe.magento";
+        const S: &str = "magento_stripe.stripe";
+        let magento = &self.magento;
+        let base_url = issues.check(&format!("{M}.base_url"), http_url(&magento.base_url));
+        if magento.store_code.trim().is_empty() {
+            issues.push(format!("{M}.store_code"), "is empty");
+        }
+        let credentials = magento.credentials(issues);
+        let verifier = issues.check(
+            &format!("{M}.webhook_public_keys"),
+            webhook_verifier(magento.webhook_public_keys.iter().map(|p| p.as_path())),
+        );
+        let stripe = &self.stripe;
+        let secret_key = stripe
+            .secret_key
+            .resolve(&format!("{S}.secret_key"), issues);
+        let webhook_secret = stripe
+            .webhook_secret
+            .resolve(&format!("{S}.webhook_secret"), issues);
+        if stripe.account.trim().is_empty() {
+            issues.push(
+                format!("{S}.account"),
+                "is empty: give the account id (acct_...)",
+            );
+        }
+        // `None`: not given; `Some(None)`: given, and wrong.
+        let api_url = (stripe.api_url.as_deref())
+            .map(|url| issues.check(&format!("{S}.api_url"), http_url(url)));
+        let backfill = &self.backfill;
+        if !(1..=MAX_EVENTS_LOOKBACK_HOURS).contains(&backfill.events_lookback_hours) {
+            issues.push(
+                "magento_stripe.backfill.events_lookback_hours",
+                format!(
+                    "must be from 1 to {MAX_EVENTS_LOOKBACK_HOURS} (Stripe keeps 30 days of events)"
+                ),
+            );
+        }
+        let api_url = match api_url {
+            Some(url) => Some(url?),
+            None => None,
+        };
+        Some(MagentoStripeSettings {
+            base_url: base_url?,
+            store_code: magento.store_code.clone(),
+            credentials: credentials?,
+            stripe_secret_key: secret_key?,
+            stripe_webhook_secret: webhook_secret?,
+            stripe_account: stripe.account.clone(),
+            stripe_api_url: api_url,
+            webhook_verifier: verifier?,
+            backfill: MagentoStripeBackfill {
+                orders: every(backfill.orders_poll_secs),
+                events: every(backfill.events_poll_secs),
+                events_lookback: hours(backfill.events_lookback_hours),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn validate(text: &str) -> (Option<MagentoStripeSettings>, Issues) {
+        let section: MagentoStripeSection = toml::from_str(text).unwrap();
+        let mut issues = Issues::default();
+        (section.validate(&mut issues), issues)
+    }
+
+    /// A section with `magento` appended to `[magento]` and `rest` after the Stripe table. The
+    /// secrets come from `PATH`, set in every test process.
+    fn section(magento: &str, rest: &str) -> String {
+        format!(
+            "[magento]\nbase_url = \"https://shop.example.com\"\n{magento}\n\
+             [stripe]\nsecret_key = {{ env = \"PATH\" }}\nwebhook_secret = {{ env = \"PATH\" }}\n\
+             account = \"acct_1\"\n{rest}"
+        )
+    }
+
+    #[test]
+    fn an_integration_token_is_the_bearer_credential() {
+        let (settings, issues) = validate(&section("integration_token = { env = \"PATH\" }", ""));
+        assert!(issues.is_empty(), "{issues}");
+        let settings = settings.unwrap();
+        assert!(matches!(
+            settings.credentials,
+            MagentoCredentials::IntegrationToken(_)
+        ));
+        assert_eq!(settings.store_code, "default");
+        assert_eq!(settings.backfill.events_lookback, hours(72));
+        assert!(settings.webhook_verifier.is_none());
+    }
+
+    #[test]
+    fn credentials_are_one_kind_and_the_look_back_within_stripes_30_days() {
+        let both = "integration_token = { env = \"PATH\" }\n\
+                    oauth = { consumer_key = { env = \"PATH\" }, consumer_secret = { env = \"PATH\" }, \
+                    access_token = { env = \"PATH\" }, access_token_secret = { env = \"PATH\" } }\n\
+                    webhook_public_keys = [\"/nonexistent/commerce.pem\"]";
+        let rest = "[backfill]\nevents_lookback_hours = 721";
+        let (settings, issues) = validate(&section(both, rest));
+        assert!(settings.is_none());
+        let keys: Vec<&str> = issues.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "magento_stripe.magento",
+                "magento_stripe.magento.webhook_public_keys",
+                "magento_stripe.backfill.events_lookback_hours",
+            ],
+            "{issues}"
+        );
+        let (_, issues) = validate(&section("", ""));
+        assert!(
+            issues
+                .to_string()
+                .contains("magento_stripe.magento: give the integration's `oauth`"),
+            "{issues}"
+        );
+    }
+}

@@ -1,0 +1,273 @@
+//! `payops serve --config` run as an operator runs it, with files that are wrong: each fails at
+//! start, exit 2, naming the key (and the file), never showing a secret, and opening nothing.
+//! `--check` passes on the repository's `payops.example.toml`.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The secrets the files below reference, by environment variable.
+const SECRETS: [(&str, &str); 5] = [
+    ("T_SHOPIFY_TOKEN", "shpat_test_token_5d0e"),
+    ("T_SHOPIFY_WEBHOOK", "shpss_test_secret_77a1"),
+    ("T_PAYTRACE_USER", "paytrace-user-3b9c"),
+    ("T_PAYTRACE_PASSWORD", "paytrace-password-e4f2"),
+    ("T_PAYTRACE_INTEGRATOR", "INTEGRATOR1c8d"),
+];
+
+/// A valid Shopify + PayTrace file whose store and ledger are in `dir`; `shopify` replaces the
+/// `[shopify_paytrace.shopify]` table's body and `extra` is appended.
+fn config(dir: &Path, shopify: &str, extra: &str) -> String {
+    let db = |name: &str| dir.join(name).display().to_string();
+    format!(
+        r#"[store]
+sqlite = "{store}"
+[ledger]
+sqlite = "{ledger}"
+[runtime]
+listen = "127.0.0.1:0"
+[shopify_paytrace.shopify]
+{shopify}
+[shopify_paytrace.paytrace]
+username = {{ env = "T_PAYTRACE_USER" }}
+password = {{ env = "T_PAYTRACE_PASSWORD" }}
+integrator_id = {{ env = "T_PAYTRACE_INTEGRATOR" }}
+account = "merchant-7"
+{extra}"#,
+        store = db("flows.sqlite"),
+        ledger = db("ledger.sqlite"),
+    )
+}
+
+const SHOPIFY: &str = r#"shop = "demo.myshopify.com"
+access_token = { env = "T_SHOPIFY_TOKEN" }
+webhook_secret = { env = "T_SHOPIFY_WEBHOOK" }"#;
+
+/// Writes `text` as the config file in `dir` and runs `payops serve` on it with `args`.
+fn serve(dir: &Path, text: &str, args: &[&str]) -> Output {
+    let path = dir.join("payops.toml");
+    std::fs::write(&path, text).unwrap();
+    run(&path, args)
+}
+
+fn run(path: &Path, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_payops"));
+    command.args(["serve", "--config"]).arg(path).args(args);
+    for (name, value) in SECRETS {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Asserts that the service refused to start (exit 2) with `expected` in its error, showed no
+/// secret, and created neither database.
+fn refused(dir: &Path, out: &Output, expected: &[&str]) {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for part in expected {
+        assert!(stderr.contains(part), "`{part}` not in:\n{stderr}");
+    }
+    for (_, secret) in SECRETS {
+        assert!(!stderr.contains(secret), "a secret in:\n{stderr}");
+    }
+    assert!(!dir.join("flows.sqlite").exists(), "the store was opened");
+    assert!(!dir.join("ledger.sqlite").exists(), "the ledger was opened");
+}
+
+#[test]
+fn a_valid_file_passes_check_and_opens_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = serve(dir.path(), &config(dir.path(), SHOPIFY, ""), &["--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(
+            "valid (pairs: shopify_paytrace; routes: /webhooks/shopify, /ready, /metrics)"
+        ),
+        "{stdout}"
+    );
+    assert!(!dir.path().join("flows.sqlite").exists());
+}
+
+#[test]
+fn an_unknown_key_is_refused_with_its_path_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = config(
+        dir.path(),
+        SHOPIFY,
+        "pasword = { env = \"T_PAYTRACE_PASSWORD\" }\n",
+    );
+    let out = serve(dir.path(), &text, &[]);
+    refused(
+        dir.path(),
+        &out,
+        &["line 16: shopify_paytrace.paytrace.pasword: unknown field `pasword`"],
+    );
+    let out = serve(
+        dir.path(),
+        &format!("{text}[metrcs]\nenabled = true\n"),
+        &["--check"],
+    );
+    refused(dir.path(), &out, &["unknown field"]);
+}
+
+#[test]
+fn a_missing_secret_variable_is_named_with_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let shopify = SHOPIFY.replace("T_SHOPIFY_TOKEN", "T_UNSET_TOKEN_VAR");
+    let out = serve(dir.path(), &config(dir.path(), &shopify, ""), &[]);
+    refused(
+        dir.path(),
+        &out,
+        &[
+            "shopify_paytrace.shopify.access_token: environment variable T_UNSET_TOKEN_VAR is not set",
+        ],
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_secret_file_others_may_read_is_refused_naming_the_file_and_the_key() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("webhook-secret");
+    std::fs::write(&secret, "shpss_from_a_file_0a9b\n").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let shopify = SHOPIFY.replace(
+        "{ env = \"T_SHOPIFY_WEBHOOK\" }",
+        &format!("{{ file = \"{}\" }}", secret.display()),
+    );
+    let text = config(dir.path(), &shopify, "");
+    let out = serve(dir.path(), &text, &[]);
+    let expected = format!(
+        "shopify_paytrace.shopify.webhook_secret: secret file {} is readable by its group and others (mode 0644); chmod 600 it",
+        secret.display()
+    );
+    refused(dir.path(), &out, &[&expected]);
+    assert!(!text_of(&out).contains("shpss_from_a_file_0a9b"));
+
+    // Once only its owner may read it, the same file is taken.
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = serve(dir.path(), &text, &["--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+}
+
+fn text_of(out: &Output) -> String {
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn a_plain_string_secret_is_refused_without_being_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let shopify = SHOPIFY.replace(
+        "{ env = \"T_SHOPIFY_WEBHOOK\" }",
+        "\"shpss_written_in_the_file_6e2f\"",
+    );
+    let out = serve(dir.path(), &config(dir.path(), &shopify, ""), &[]);
+    refused(
+        dir.path(),
+        &out,
+        &[
+            "shopify_paytrace.shopify.webhook_secret: a secret cannot be written in the config file; give it as { env = \"NAME\" } or { file = \"/path\" }",
+        ],
+    );
+    assert!(!text_of(&out).contains("shpss_written_in_the_file_6e2f"));
+}
+
+#[test]
+fn a_bad_network_and_a_bad_url_are_named_together_with_every_other_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let shopify = format!("{SHOPIFY}\napi_url = \"not a url\"");
+    let extra = r#"[routes.allow]
+"/webhooks/shopify" = ["203.0.113.0/24", "10.0.0.0/33"]
+"/webhooks/stripe" = ["127.0.0.1"]
+"#;
+    let text = config(dir.path(), &shopify, extra).replace(
+        "listen = \"127.0.0.1:0\"",
+        "listen = \"127.0.0.1:0\"\nconcurrency = 0",
+    );
+    let out = serve(dir.path(), &text, &[]);
+    refused(
+        dir.path(),
+        &out,
+        &[
+            "runtime.concurrency: must be at least 1",
+            "shopify_paytrace.shopify.api_url: not a URL",
+            "routes.allow.\"/webhooks/shopify\"[1]: `10.0.0.0/33` is not an IP network",
+        ],
+    );
+    // With the pair valid, the routes are known: one the service lacks is named.
+    let out = serve(dir.path(), &config(dir.path(), SHOPIFY, extra), &[]);
+    refused(
+        dir.path(),
+        &out,
+        &[
+            "routes.allow.\"/webhooks/stripe\": the service has no such route (its routes: /webhooks/shopify, /ready, /metrics)",
+        ],
+    );
+}
+
+#[test]
+fn a_file_without_a_pair_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "[store]\nsqlite = \"{0}/flows.sqlite\"\n[ledger]\nsqlite = \"{0}/ledger.sqlite\"\n",
+        dir.path().display()
+    );
+    let out = serve(dir.path(), &text, &[]);
+    refused(
+        dir.path(),
+        &out,
+        &[".: no pair to run: add a [shopify_paytrace] or a [magento_stripe] section, or both"],
+    );
+}
+
+#[test]
+fn the_example_file_passes_check_with_its_secrets_set() {
+    let example = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../payops.example.toml");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_payops"));
+    command.args(["serve", "--check", "--config"]).arg(&example);
+    for name in [
+        "SHOPIFY_ACCESS_TOKEN",
+        "SHOPIFY_WEBHOOK_SECRET",
+        "PAYTRACE_USERNAME",
+        "PAYTRACE_PASSWORD",
+        "PAYTRACE_INTEGRATOR_ID",
+        "MAGENTO_CONSUMER_KEY",
+        "MAGENTO_CONSUMER_SECRET",
+        "MAGENTO_ACCESS_TOKEN",
+        "MAGENTO_ACCESS_TOKEN_SECRET",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+    ] {
+        command.env(name, format!("{name}-value"));
+    }
+    let out = command.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("valid (pairs: shopify_paytrace, magento_stripe; routes: /webhooks/shopify, /webhooks/stripe, /ready, /metrics)"),
+        "{stdout}"
+    );
+
+    // Without them, every missing variable is named at once.
+    let out = Command::new(env!("CARGO_BIN_EXE_payops"))
+        .args(["serve", "--check", "--config"])
+        .arg(&example)
+        .env_remove("STRIPE_SECRET_KEY")
+        .env_remove("PAYTRACE_PASSWORD")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    for line in [
+        "shopify_paytrace.paytrace.password: environment variable PAYTRACE_PASSWORD is not set",
+        "magento_stripe.stripe.secret_key: environment variable STRIPE_SECRET_KEY is not set",
+    ] {
+        assert!(stderr.contains(line), "{stderr}");
+    }
+}
