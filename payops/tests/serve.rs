@@ -448,3 +448,121 @@ async fn an_allowlist_without_the_caller_refuses_its_webhook_and_stores_nothing(
         FinancialStatus::Paid
     );
 }
+
+/// A loopback receiver of notices: every body it was sent, with its signature header.
+async fn notice_receiver() -> (String, Arc<Mutex<Vec<(String, Vec<u8>)>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&seen);
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let kept = Arc::clone(&kept);
+                async move {
+                    let signature = headers
+                        .get("payops-signature")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    kept.lock().unwrap().push((signature, body.to_vec()));
+                    "ok"
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/hook"), seen)
+}
+
+const CONSOLE_TOKEN: &str = "serve-console-token-2f8a61c0";
+const NOTIFY_SECRET: &str = "serve-notify-secret-b3d9";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declined_order_reaches_a_person_and_the_console_opens_with_its_token() {
+    let sandbox = Sandbox::start().await;
+    let (hook, notices) = notice_receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let extra = r#"[console]
+token = { env = "T_CONSOLE_TOKEN" }
+[[notify.webhook]]
+url = { env = "T_NOTIFY_URL" }
+secret = { env = "T_NOTIFY_SECRET" }
+[log]
+format = "json"
+"#;
+    let config = sandbox.config(dir.path(), extra);
+    let mut env = sandbox.env().to_vec();
+    env.extend([
+        ("T_CONSOLE_TOKEN", CONSOLE_TOKEN),
+        ("T_NOTIFY_URL", hook.as_str()),
+        ("T_NOTIFY_SECRET", NOTIFY_SECRET),
+    ]);
+    let service = Service::start(&config, &env);
+    let webhooks = url::Url::parse(&service.url("/webhooks/shopify")).unwrap();
+    sandbox
+        .shopify
+        .fake
+        .register_webhook("orders/create", webhooks);
+
+    // PayTrace's sandbox declines 1.12.
+    let id = sandbox.place_order(112);
+    let received = Arc::clone(&notices);
+    eventually(30, "the decline's notice", || {
+        let received = Arc::clone(&received);
+        async move { !received.lock().unwrap().is_empty() }
+    })
+    .await;
+    let (signature, body) = notices.lock().unwrap()[0].clone();
+    flows::signature::verify(
+        &signature,
+        &body,
+        &[secrecy::SecretString::from(NOTIFY_SECRET.to_owned())],
+        time::OffsetDateTime::now_utc(),
+        flows::signature::TOLERANCE,
+    )
+    .unwrap();
+    let notice: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(notice["metadata"]["event_type"], "payops_payment_declined");
+    let payload = &notice["metadata"]["event_payload"];
+    assert_eq!(
+        payload["key"],
+        format!(
+            "shopify/{}/order/{id}/notice/declined",
+            sandbox.shopify.fake.shop_domain()
+        )
+    );
+    assert_eq!(
+        payload["link"],
+        format!("http://{}/console", service.address)
+    );
+
+    // The console: nothing without the token, its pages with it.
+    let (status, page) = get(&service.url("/console")).await;
+    assert_eq!(status, 401);
+    assert!(!page.contains("shopify.order-payment"), "{page}");
+    let jobs = reqwest::Client::new()
+        .get(service.url("/console/jobs"))
+        .bearer_auth(CONSOLE_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(jobs.status().as_u16(), 200);
+    let page = jobs.text().await.unwrap();
+    assert!(page.contains("shopify.order-payment"), "{page}");
+    assert!(page.contains("payops.notify"), "{page}");
+
+    let (status, stdout, stderr) = service.terminate();
+    assert!(status.success(), "{stderr}");
+    let everything = format!("{}\n{stderr}\n{page}", stdout.join("\n"));
+    for secret in sandbox
+        .secrets()
+        .into_iter()
+        .chain([CONSOLE_TOKEN, NOTIFY_SECRET])
+    {
+        assert!(!everything.contains(secret), "a secret in the output");
+    }
+}

@@ -243,14 +243,20 @@ fn the_example_file_passes_check_with_its_secrets_set() {
         "MAGENTO_ACCESS_TOKEN_SECRET",
         "STRIPE_SECRET_KEY",
         "STRIPE_WEBHOOK_SECRET",
+        "PAYOPS_CONSOLE_TOKEN",
+        "PAYOPS_NOTIFY_SECRET",
     ] {
         command.env(name, format!("{name}-value"));
     }
+    command.env(
+        "PAYOPS_NOTIFY_WEBHOOK_URL",
+        "https://hooks.slack.com/services/T000/B000/XXXX",
+    );
     let out = command.output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("valid (pairs: shopify_paytrace, magento_stripe; routes: /webhooks/shopify, /webhooks/stripe, /ready, /metrics)"),
+        stdout.contains("valid (pairs: shopify_paytrace, magento_stripe; routes: /webhooks/shopify, /webhooks/stripe, /ready, /metrics, /console)"),
         "{stdout}"
     );
 
@@ -270,4 +276,109 @@ fn the_example_file_passes_check_with_its_secrets_set() {
     ] {
         assert!(stderr.contains(line), "{stderr}");
     }
+}
+
+#[test]
+fn console_and_notifier_mistakes_are_named_by_key_and_never_show_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = r#"[console]
+token = { env = "T_CONSOLE_SHORT" }
+public_url = "ftp://ops.example.com"
+[[notify.webhook]]
+url = "https://hooks.slack.com/services/T000/B000/plain-in-the-file"
+secret = { env = "T_NOTIFY_SECRET" }
+timeout_ms = 0
+[[notify.email]]
+host = "smtp.example.com"
+security = "plain"
+user = "payops"
+password = { env = "T_SMTP_PASSWORD" }
+from = "not an address"
+to = ["ops@example.com"]
+[[notify.email]]
+host = "smtp.example.com"
+security = "ssl"
+from = "payops@example.com"
+to = []
+[[notify.email]]
+host = "smtp.example.com"
+security = "plain"
+user = "payops"
+password = { env = "T_SMTP_PASSWORD" }
+from = "payops@example.com"
+to = ["ops@example.com"]
+"#;
+    let path = dir.path().join("payops.toml");
+    std::fs::write(&path, config(dir.path(), SHOPIFY, extra)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_payops"))
+        .args(["serve", "--config"])
+        .arg(&path)
+        .envs(SECRETS)
+        .env("T_CONSOLE_SHORT", "short-token")
+        .env("T_NOTIFY_SECRET", "notify-secret-9f2e")
+        .env("T_SMTP_PASSWORD", "smtp-password-41aa")
+        .output()
+        .unwrap();
+    refused(
+        dir.path(),
+        &out,
+        &[
+            "console.token: environment variable T_CONSOLE_SHORT is shorter than 16 characters",
+            "console.public_url: `ftp:` is not http or https",
+            "notify.webhook[0].url: a secret cannot be written in the config file",
+            "notify.webhook[0].timeout_ms: must be at least 1",
+            "notify.email[0].from: \"not an address\"",
+            "notify.email[1].security: `ssl` is not tls, starttls or plain",
+            "notify.email[2].credentials: a password is never sent without TLS",
+        ],
+    );
+    let stderr = text(&out.stderr);
+    for secret in [
+        "short-token",
+        "plain-in-the-file",
+        "notify-secret-9f2e",
+        "smtp-password-41aa",
+    ] {
+        assert!(!stderr.contains(secret), "{secret} in:\n{stderr}");
+    }
+}
+
+#[test]
+fn a_console_and_notifiers_pass_check_and_the_console_is_a_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = r#"[console]
+token = { env = "T_CONSOLE_TOKEN" }
+[[notify.webhook]]
+url = { env = "T_SLACK_URL" }
+secret = { env = "T_NOTIFY_SECRET" }
+[[notify.email]]
+host = "127.0.0.1"
+port = 2525
+security = "plain"
+from = "payops <payops@example.com>"
+to = ["ops@example.com"]
+[routes.allow]
+"/console" = ["127.0.0.1/32"]
+"#;
+    let path = dir.path().join("payops.toml");
+    std::fs::write(&path, config(dir.path(), SHOPIFY, extra)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_payops"))
+        .args(["serve", "--check", "--config"])
+        .arg(&path)
+        .envs(SECRETS)
+        .env("T_CONSOLE_TOKEN", "a-console-token-of-32-characters")
+        .env(
+            "T_SLACK_URL",
+            "https://hooks.slack.com/services/T000/B000/XXXX",
+        )
+        .env("T_NOTIFY_SECRET", "notify-secret-9f2e")
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(stdout.contains("/console"), "{stdout}");
+    assert!(
+        !stdout.contains("XXXX") && !stdout.contains("a-console-token"),
+        "{stdout}"
+    );
 }

@@ -96,7 +96,8 @@ impl Allowlist {
 
     /// Whether a request to `path` from the TCP peer `peer` (with these headers) may go on.
     pub fn allows(&self, path: &str, peer: IpAddr, headers: &HeaderMap) -> bool {
-        let Some(networks) = self.routes.get(path) else {
+        let Some(networks) = route_of(self.routes.keys(), path).and_then(|r| self.routes.get(r))
+        else {
             return true;
         };
         self.client(peer, headers)
@@ -133,6 +134,24 @@ impl Allowlist {
     }
 }
 
+/// The route of `path` among `routes`: the one equal to it, else the longest one it is under
+/// (`/console` for `/console/dead-letters/7`).
+pub(crate) fn route_of<'a>(
+    routes: impl IntoIterator<Item = &'a String>,
+    path: &str,
+) -> Option<&'a str> {
+    routes
+        .into_iter()
+        .map(String::as_str)
+        .filter(|route| {
+            path == *route
+                || path
+                    .strip_prefix(route)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+        .max_by_key(|route| route.len())
+}
+
 /// The middleware: `403` for a request the allowlist refuses. A request without a peer address
 /// (a server started without `ConnectInfo`) to a listed route is refused too.
 pub(crate) async fn guard(
@@ -147,7 +166,7 @@ pub(crate) async fn guard(
         .map(|ConnectInfo(addr)| addr.ip());
     let allowed = match peer {
         Some(peer) => allow.allows(path, peer, request.headers()),
-        None => !allow.routes.contains_key(path),
+        None => route_of(allow.routes.keys(), path).is_none(),
     };
     if allowed {
         return next.run(request).await;

@@ -8,12 +8,14 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::allow::{Allowlist, RoutesSection};
+use crate::console::{self, Console, ConsoleSection};
 use crate::database::{Database, DatabaseSection};
 use crate::error::Error;
 use crate::issues::Issues;
 use crate::log::{Log, LogSection};
 use crate::magento_stripe::MagentoStripeSection;
 use crate::metrics::{self, Metrics, MetricsSection};
+use crate::notify::{Notify, NotifySection};
 use crate::pairs::Pairs;
 use crate::runtime::{Runtime, RuntimeSection};
 use crate::shopify_paytrace::ShopifyPaytraceSection;
@@ -46,6 +48,8 @@ struct File {
     metrics: MetricsSection,
     #[serde(default)]
     log: LogSection,
+    console: Option<ConsoleSection>,
+    notify: Option<NotifySection>,
 }
 
 /// The service's configuration, checked: secrets read, addresses, URLs and networks parsed.
@@ -66,6 +70,10 @@ pub struct Config {
     pub metrics: Metrics,
     /// The logs.
     pub log: Log,
+    /// The operations console, when served.
+    pub console: Option<Console>,
+    /// Where notices to people go, when anywhere.
+    pub notify: Option<Notify>,
 }
 
 impl Config {
@@ -94,14 +102,18 @@ impl Config {
     /// Every path the service serves: the pairs' webhook routes, `/ready`, and `/metrics`
     /// when enabled.
     pub fn paths(&self) -> Vec<String> {
-        paths(&self.pairs, self.metrics.enabled)
+        paths(&self.pairs, self.metrics.enabled, self.console.is_some())
     }
 }
 
-fn paths(pairs: &Pairs, metrics: bool) -> Vec<String> {
+fn paths(pairs: &Pairs, metrics: bool, console: bool) -> Vec<String> {
     let mut paths = pairs.paths();
     if metrics {
         paths.push(metrics::PATH.to_owned());
+    }
+    if console {
+        // A prefix: the console's pages are under it.
+        paths.push(console::PATH.to_owned());
     }
     paths
 }
@@ -164,9 +176,11 @@ impl File {
                 magento_stripe: magento_stripe.flatten(),
             }),
         };
+        let console = self.console.as_ref().map(|c| c.validate(issues));
+        let notify = self.notify.as_ref().map(|n| n.validate(issues));
         let known = pairs.as_ref().map(|pairs| {
             let metrics = metrics.as_ref().is_none_or(|m| m.enabled);
-            paths(pairs, metrics)
+            paths(pairs, metrics, console.is_some())
         });
         let allow = self.routes.validate(known.as_deref(), issues);
         let log = self.log.validate(issues);
@@ -178,6 +192,14 @@ impl File {
             allow,
             metrics: metrics?,
             log: log?,
+            console: match console {
+                Some(console) => Some(console?),
+                None => None,
+            },
+            notify: match notify {
+                Some(notify) => Some(notify?),
+                None => None,
+            },
         })
     }
 }

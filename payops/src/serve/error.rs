@@ -68,6 +68,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The operations console cannot be set up.
+    #[error("console: {0}")]
+    Console(#[from] ops_console::ConsoleError),
     /// The worker's task panicked or was cancelled.
     #[error("worker: {0}")]
     Worker(#[from] tokio::task::JoinError),

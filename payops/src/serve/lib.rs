@@ -23,6 +23,11 @@
 //! environment variables). Routes may be restricted to networks ([`Allowlist`]). SIGTERM or
 //! Ctrl-C stops taking requests, then lets in-flight jobs finish ([`serve_until_stopped`]).
 //!
+//! With a `[console]` section the operations console (`ops_console`) is served under
+//! `/console` behind its token, with the worker's circuit breakers; with a `[notify]` section
+//! the worker sends notices to people ([`flows::notify`]) by signed webhook and e-mail, linking
+//! to the console ([`Console::address`]).
+//!
 //! # From the example binaries' environment
 //!
 //! | environment variable | key |
@@ -46,12 +51,14 @@
 
 mod allow;
 mod config;
+mod console;
 mod database;
 mod error;
 mod issues;
 mod log;
 mod magento_stripe;
 mod metrics;
+mod notify;
 mod pairs;
 mod runtime;
 mod secret;
@@ -60,6 +67,7 @@ mod shopify_paytrace;
 
 pub use allow::Allowlist;
 pub use config::{Config, ServeArgs};
+pub use console::Console;
 pub use database::{Database, default_pg_pool, open_ledger, open_store};
 pub use error::Error;
 pub use issues::{Issue, Issues};
@@ -68,6 +76,7 @@ pub use magento_stripe::{
     MagentoCredentials, MagentoStripeBackfill, MagentoStripeSettings, webhook_verifier,
 };
 pub use metrics::{Metrics, prometheus};
+pub use notify::Notify;
 pub use pairs::{Pairs, Service};
 pub use runtime::Runtime;
 pub use secret::SecretRef;

@@ -109,11 +109,9 @@ pub(crate) async fn count(
     next: Next,
 ) -> Response {
     let path = request.uri().path();
-    let route = paths
-        .iter()
-        .find(|p| *p == path)
-        .cloned()
-        .unwrap_or_else(|| "other".to_owned());
+    let route = crate::allow::route_of(paths.iter(), path)
+        .unwrap_or("other")
+        .to_owned();
     let response = next.run(request).await;
     metrics::counter!(
         "payops_http_requests_total",

@@ -83,7 +83,26 @@ pub async fn run(config: Config) -> Result<(), Error> {
         .assemble(Arc::clone(&store), ledger, config.runtime.worker.clone())
         .await?;
 
+    // Bound first: the console's address, which notices link to, may be the listening one.
+    let listener = TcpListener::bind(config.runtime.listen)
+        .await
+        .map_err(Error::io("listening"))?;
+    let address = listener.local_addr().map_err(Error::io("listening"))?;
+    let console = config.console.as_ref().map(|c| c.address(address));
+
     let mut router = service.router;
+    let mut worker = service.worker;
+    if let Some(settings) = &config.console {
+        let mut state = ops_console::ConsoleState::new(Arc::clone(&store), settings.token.clone())?
+            .breakers(worker.breakers());
+        if let Some(url) = &settings.public_url {
+            state = state.public_base(url.as_str())?;
+        }
+        router = router.merge(ops_console::router(state));
+    }
+    if let Some(notify) = &config.notify {
+        worker = worker.notify(notify.notices(console.clone()));
+    }
     let (stop_gauges, gauges_stopped) = watch::channel(false);
     if config.metrics.enabled {
         let handle = metrics::prometheus()?;
@@ -110,17 +129,15 @@ pub async fn run(config: Config) -> Result<(), Error> {
             metrics::count,
         ));
 
-    let listener = TcpListener::bind(config.runtime.listen)
-        .await
-        .map_err(Error::io("listening"))?;
-    let address = listener.local_addr().map_err(Error::io("listening"))?;
     tracing::info!(
         %address,
         routes = ?config.paths(),
+        console = console.as_deref().unwrap_or("not served"),
+        notices = config.notify.is_some(),
         worker = %config.runtime.worker.id,
         "payops serve listening"
     );
-    let served = serve_until_stopped(listener, router, service.worker).await;
+    let served = serve_until_stopped(listener, router, worker).await;
     let _ = stop_gauges.send(true);
     tracing::info!("payops serve stopped");
     served
