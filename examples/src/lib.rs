@@ -16,9 +16,12 @@ use std::time::Duration;
 use erp::LocalLedger;
 use flows::fulfilment::{SignedWebhookFulfilment, WarehouseWebhooks, notice_route};
 use flows::intake::{Intake, ShopifyWebhooks, StripeWebhooks};
+use flows::notify::{Notices, WebhookNotifier};
 use flows::workflows::magento_stripe::{self, MagentoOrderPoller, MagentoStripe};
 use flows::workflows::shopify_paytrace::{self, SaleRecovery, ShopifyOrderPoller, ShopifyPaytrace};
 use flows::{Backoff, BreakerConfig, FlowError, SqliteStore, Store, Worker, WorkerConfig};
+use ops_console::ConsoleState;
+use sandbox::chat::ChatFake;
 use sandbox::magento::MagentoFake;
 use sandbox::paytrace::PaytraceFake;
 use sandbox::shopify::ShopifyFake;
@@ -29,6 +32,12 @@ use secrecy::SecretString;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use url::Url;
+
+/// 32 random hex digits: a console token.
+fn hex_token() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
 
 /// A boxed error for the binaries' `main`.
 pub type BoxError = Box<dyn Error + Send + Sync>;
@@ -63,6 +72,24 @@ fn pg_pool(concurrency: usize) -> Result<usize, BoxError> {
 /// SQLite file, which one process holds.
 pub async fn open_ledger(value: &str, concurrency: usize) -> Result<Arc<LocalLedger>, BoxError> {
     Ok(payops::open_ledger(&StoreLocation::parse(value), pg_pool(concurrency)?).await?)
+}
+
+/// The card numbers the demo's orders are paid with (the providers' test cards).
+pub const CARD_NUMBERS: [&str; 4] = [
+    "4111111111111111",
+    "4242424242424242",
+    "5555555555554444",
+    "4000000000000002",
+];
+
+/// Which of `secrets` (what each is, and its value) appear in `text`, by what they are: the
+/// values never leave this function.
+pub fn find_secrets(secrets: &[(&'static str, String)], text: &str) -> Vec<&'static str> {
+    secrets
+        .iter()
+        .filter(|(_, value)| !value.is_empty() && text.contains(value.as_str()))
+        .map(|(what, _)| *what)
+        .collect()
 }
 
 /// The PayTrace merchant account name used in ERP references.
@@ -131,6 +158,8 @@ pub struct OfflineStack {
     pub magento: Running<MagentoFake>,
     /// The warehouse fake: it takes the Magento orders' fulfilment requests and ships them.
     pub warehouse: Running<WarehouseFake>,
+    /// The chat fake the worker's notices go to (a Slack-like incoming webhook).
+    pub chat: Running<ChatFake>,
     /// The Magento + Stripe workflows (for their poller and shipment jobs).
     pub magento_stripe: MagentoStripe,
     /// The Shopify + PayTrace workflows (for their orders backfill).
@@ -141,6 +170,12 @@ pub struct OfflineStack {
     pub ledger: Arc<LocalLedger>,
     /// Where the intake router listens.
     pub intake_url: Url,
+    /// The operations console, on the intake's router (`{intake}/console`).
+    pub console_url: Url,
+    /// The token that opens the console: new for every stack.
+    pub console_token: SecretString,
+    /// The Prometheus text of the process's metrics (`{intake}/metrics`).
+    pub metrics_url: Url,
     stop: watch::Sender<bool>,
     worker: JoinHandle<Result<(), FlowError>>,
     intake: JoinHandle<()>,
@@ -165,6 +200,7 @@ impl OfflineStack {
         .await?;
         let magento = Running::start(MagentoFake::new(), &faults).await?;
         let warehouse = Running::start(WarehouseFake::new(), &faults).await?;
+        let chat = Running::start(ChatFake::new(), &faults).await?;
         let store = match &options.store {
             Some(value) => open_store(value, options.concurrency).await?,
             None => Arc::new(SqliteStore::open(dir.path().join("flows.sqlite"))?),
@@ -230,7 +266,37 @@ impl OfflineStack {
                 magento_stripe.shipment_notices(),
                 workflows.shipment_notices(),
             ]));
-        let router = intake.router();
+        let worker_config = WorkerConfig::new("demo-worker")
+            .concurrency(options.concurrency)
+            .poll_interval(Duration::from_millis(25))
+            .lease(Duration::from_secs(30))
+            .backoff(Backoff::new(
+                Duration::from_millis(20),
+                Duration::from_millis(500),
+                8,
+            ))
+            .breaker(BreakerConfig::new(20, Duration::from_millis(200)))
+            .waits(Duration::from_millis(50), Duration::from_secs(1));
+        let worker = Worker::new(Arc::clone(&store), worker_config).flow(intake.redeliver());
+        let worker = magento_stripe.register(workflows.register(worker));
+        // Notices to people go to the chat fake, linking to this stack's console.
+        let console_url = intake_url.join("console")?;
+        let chat_hook = WebhookNotifier::new(
+            chat.base_url().join("hook")?.as_str(),
+            SecretString::from(chat.fake.secret().to_owned()),
+        )?;
+        let worker = worker.notify(Notices::new(Arc::new(chat_hook)).console(console_url.as_str()));
+        // A new token for every run: the demo prints it for whoever opens the console.
+        let console_token = SecretString::from(hex_token());
+        let console = ConsoleState::new(Arc::clone(&store), console_token.clone())?
+            .breakers(worker.breakers())
+            .public_base(intake_url.as_str())?;
+        let metrics = payops::prometheus()?;
+        let metrics_url = intake_url.join("metrics")?;
+        let router = intake.router().merge(ops_console::router(console)).route(
+            "/metrics",
+            axum::routing::get(move || std::future::ready(metrics.render())),
+        );
         let intake_task = tokio::spawn(async move {
             if let Err(err) = axum::serve(listener, router).await {
                 eprintln!("intake stopped: {err}");
@@ -247,19 +313,6 @@ impl OfflineStack {
             .fake
             .register_notice_url(intake_url.join("webhooks/warehouse")?);
 
-        let worker_config = WorkerConfig::new("demo-worker")
-            .concurrency(options.concurrency)
-            .poll_interval(Duration::from_millis(25))
-            .lease(Duration::from_secs(30))
-            .backoff(Backoff::new(
-                Duration::from_millis(20),
-                Duration::from_millis(500),
-                8,
-            ))
-            .breaker(BreakerConfig::new(20, Duration::from_millis(200)))
-            .waits(Duration::from_millis(50), Duration::from_secs(1));
-        let worker = Worker::new(Arc::clone(&store), worker_config).flow(intake.redeliver());
-        let worker = magento_stripe.register(workflows.register(worker));
         let shopify_paytrace = workflows;
         let (stop, shutdown) = watch::channel(false);
         let worker = tokio::spawn(worker.run(shutdown));
@@ -271,16 +324,75 @@ impl OfflineStack {
             stripe,
             magento,
             warehouse,
+            chat,
             magento_stripe,
             shopify_paytrace,
             store,
             ledger,
             intake_url,
+            console_url,
+            console_token,
+            metrics_url,
             stop,
             worker,
             intake: intake_task,
             _dir: dir,
         })
+    }
+
+    /// Every secret the stack holds, by what it is: the providers' credentials and webhook
+    /// secrets, the warehouse's and the chat's shared secrets, the console's token, and the card
+    /// numbers its orders are paid with. None may show in a log, a metric, a console page, a
+    /// notice or an error ([`find_secrets`]).
+    pub fn secrets(&self) -> Vec<(&'static str, String)> {
+        use secrecy::ExposeSecret;
+        let mut secrets = vec![
+            ("PayTrace user", self.paytrace.fake.username().to_owned()),
+            (
+                "PayTrace password",
+                self.paytrace.fake.password().to_owned(),
+            ),
+            (
+                "PayTrace integrator id",
+                self.paytrace.fake.integrator_id().to_owned(),
+            ),
+            (
+                "Shopify access token",
+                self.shopify.fake.access_token().to_owned(),
+            ),
+            (
+                "Shopify webhook secret",
+                self.shopify.fake.webhook_secret().to_owned(),
+            ),
+            (
+                "Stripe secret key",
+                self.stripe.fake.secret_key().to_owned(),
+            ),
+            (
+                "Stripe webhook secret",
+                self.stripe.fake.webhook_secret().to_owned(),
+            ),
+            (
+                "Magento consumer secret",
+                self.magento.fake.consumer_secret().to_owned(),
+            ),
+            (
+                "Magento access token",
+                self.magento.fake.access_token().to_owned(),
+            ),
+            (
+                "Magento token secret",
+                self.magento.fake.access_token_secret().to_owned(),
+            ),
+            ("warehouse secret", self.warehouse.fake.secret().to_owned()),
+            ("chat secret", self.chat.fake.secret().to_owned()),
+            (
+                "console token",
+                self.console_token.expose_secret().to_owned(),
+            ),
+        ];
+        secrets.extend(CARD_NUMBERS.map(|n| ("card number", n.to_owned())));
+        secrets
     }
 
     /// The poller that finds Magento orders waiting for payment.

@@ -23,6 +23,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod chat;
 pub mod cli;
 pub mod control;
 pub mod faults;

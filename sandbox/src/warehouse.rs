@@ -101,7 +101,7 @@ pub fn signature_header(secret: &str, t: i64, body: &[u8]) -> String {
 }
 
 /// Whether `header` signs `body` under `secret` within the tolerance of now.
-fn verify(secret: &str, header: &str, body: &[u8]) -> Result<(), &'static str> {
+pub(crate) fn verify(secret: &str, header: &str, body: &[u8]) -> Result<(), &'static str> {
     let mut t = None;
     let mut signatures = Vec::new();
     for part in header.split(',') {

@@ -15,15 +15,24 @@
 //! paid with exactly one charge and invoiced in the store and the ERP, each declined order told, each
 //! refund paid back and credited, no dead letters, and a balanced ledger.
 //!
+//! While it runs, the operations console is served on the intake's address (`/console`, behind
+//! a token made for the run; both printed at the start, the token only on a terminal) and the
+//! worker's notices (declined payments, dead letters, breakers) go to a chat fake. At the end it
+//! reads every console page, `/metrics`, the notices and its own logs (JSON lines in a temporary
+//! file) and fails when any shows a secret of the stack or a card number. Run on a terminal, it
+//! then keeps the console open until Enter is pressed.
+//!
 //! `PAYOPS_STORE` set to a `postgres://` URL of an empty database runs the runtime's store on
 //! PostgreSQL (`PAYOPS_PG_POOL` connections, default 16); `PAYOPS_LEDGER` does the same for the
 //! ledger (a `postgres://` URL, or a SQLite file). Unset, both are SQLite files in a temporary
 //! directory.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Mutex;
 use std::time::Duration;
 
-use examples::{BoxError, OfflineStack, StackOptions};
+use examples::{BoxError, OfflineStack, StackOptions, find_secrets};
 use flows::settlement::{Reconciled, SettlementReport, paytrace_batches, reconcile_period};
 use flows::workflows::magento_stripe::PAYMENT_METHOD_KEY;
 use flows::workflows::shopify_paytrace::ATTR_VAULT_CUSTOMER;
@@ -31,6 +40,7 @@ use rust_decimal::Decimal;
 use sandbox::paytrace::Address;
 use sandbox::shopify::NewOrder;
 use sandbox::{Fault, FaultRule, Trigger};
+use secrecy::ExposeSecret;
 use shopify::Gid;
 use shopify::models::{RefundInput, TransactionInput};
 
@@ -83,6 +93,16 @@ impl Check {
 }
 
 async fn run() -> Result<bool, BoxError> {
+    // The run's logs, as a collector would get them: scanned for secrets at the end.
+    let logs = tempfile::tempdir()?;
+    let log_path = logs.path().join("demo.jsonl");
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+        .with_writer(Mutex::new(std::fs::File::create(&log_path)?))
+        .try_init()
+        .map_err(|e| e.to_string())?;
+
     let stack = OfflineStack::start(StackOptions::default().from_env()).await?;
     println!(
         "sandbox up: PayTrace {}  Shopify {}  intake {}",
@@ -90,6 +110,12 @@ async fn run() -> Result<bool, BoxError> {
         stack.shopify.base_url(),
         stack.intake_url
     );
+    let token = if std::io::stdout().is_terminal() {
+        stack.console_token.expose_secret().to_owned()
+    } else {
+        "(shown on a terminal only)".to_owned()
+    };
+    println!("operations console: {}  token {token}", stack.console_url);
 
     for customer in ["demo-ada", "demo-grace", "demo-alan"] {
         let billing = Address {
@@ -593,6 +619,16 @@ async fn run() -> Result<bool, BoxError> {
         cents(credit)
     );
 
+    operator(&stack, &log_path, &mut check).await?;
+    if std::io::stdin().is_terminal() {
+        println!();
+        println!(
+            "The console stays open at {} (token above) until you press Enter.",
+            stack.console_url
+        );
+        tokio::task::spawn_blocking(|| std::io::stdin().read_line(&mut String::new())).await??;
+    }
+
     stack.stop().await?;
     println!();
     if check.failures.is_empty() {
@@ -604,6 +640,108 @@ async fn run() -> Result<bool, BoxError> {
         }
         Ok(false)
     }
+}
+
+/// The operator's side of the run: what people were told, and that no secret shows where they
+/// look (the console's pages, `/metrics`, the notices, the logs).
+async fn operator(
+    stack: &OfflineStack,
+    log_path: &std::path::Path,
+    check: &mut Check,
+) -> Result<(), BoxError> {
+    let notices = stack.chat.fake.messages();
+    let kind = |m: &sandbox::chat::Message| {
+        m.body["metadata"]["event_type"]
+            .as_str()
+            .unwrap_or("unknown")
+            .trim_start_matches("payops_")
+            .to_owned()
+    };
+    let mut kinds = std::collections::BTreeMap::new();
+    for notice in &notices {
+        *kinds.entry(kind(notice)).or_insert(0) += 1;
+    }
+    println!();
+    println!("Operator");
+    println!("  console     {}", stack.console_url);
+    println!("  notices     {} to the chat: {kinds:?}", notices.len());
+    check.expect(
+        kinds.get("payment_declined") == Some(&(DECLINED.len() + 1)),
+        format!(
+            "{} declined payments told (Shopify's and Magento's), not {:?}",
+            DECLINED.len() + 1,
+            kinds.get("payment_declined")
+        ),
+    );
+    check.expect(
+        notices.iter().all(|n| n.deliveries == 1),
+        "each notice posted once",
+    );
+
+    let secrets = stack.secrets();
+    let mut exposed = Vec::new();
+    let client = reqwest::Client::new();
+    let token = stack.console_token.expose_secret();
+    for page in [
+        "",
+        "/events",
+        "/jobs",
+        "/dead-letters",
+        "/breakers",
+        "/checkpoints",
+        "/reconciliations",
+    ] {
+        let response = client
+            .get(format!("{}{page}", stack.console_url))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        check.expect(
+            response.status().is_success(),
+            format!("console page /console{page} answered {}", response.status()),
+        );
+        let text = response.text().await?;
+        exposed.extend(
+            find_secrets(&secrets, &text)
+                .into_iter()
+                .map(|what| format!("{what} on /console{page}")),
+        );
+    }
+    let metrics = reqwest::get(stack.metrics_url.clone())
+        .await?
+        .text()
+        .await?;
+    check.expect(
+        metrics.contains("payops_jobs_total") && metrics.contains("payops_provider_requests_total"),
+        "/metrics shows the jobs and the provider calls",
+    );
+    exposed.extend(
+        find_secrets(&secrets, &metrics)
+            .into_iter()
+            .map(|what| format!("{what} in /metrics")),
+    );
+    for notice in &notices {
+        exposed.extend(
+            find_secrets(&secrets, &notice.body.to_string())
+                .into_iter()
+                .map(|what| format!("{what} in a {} notice", kind(notice))),
+        );
+    }
+    let logs = std::fs::read_to_string(log_path)?;
+    exposed.extend(
+        find_secrets(&secrets, &logs)
+            .into_iter()
+            .map(|what| format!("{what} in the logs")),
+    );
+    if exposed.is_empty() {
+        println!(
+            "  secrets     none in 7 console pages, /metrics, {} notices and {} log lines",
+            notices.len(),
+            logs.lines().count()
+        );
+    }
+    check.expect(exposed.is_empty(), format!("secrets exposed: {exposed:?}"));
+    Ok(())
 }
 
 /// How many outcomes of `report` have `status`.
