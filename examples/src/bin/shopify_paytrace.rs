@@ -13,8 +13,9 @@
 //!   closed day's batches are reconciled against the ledger by a job that a poller on the
 //!   worker's schedule enqueues; `PAYOPS_SETTLEMENT_POLL_SECS`, default 3600, `0` off; the
 //!   transaction export is checked against the books every `PAYOPS_SALES_POLL_SECS`, default
-//!   900, `0` off: a sale or refund made at PayTrace that the ledger does not hold, such as one
-//!   keyed in the virtual terminal, becomes a dead letter naming it),
+//!   900, `0` off, its first poll reading `PAYOPS_SALES_LOOKBACK_DAYS` back, default 2: a sale or
+//!   refund made at PayTrace that the ledger does not hold, such as one keyed in the virtual
+//!   terminal, becomes a dead letter naming it),
 //!   `PAYTRACE_TIMEOUT_MS` (the client's timeout, default
 //!   60000).
 //! - `PAYOPS_PAYMENT` (`sale`, the default: charge when the order is created; or `authorize`:
@@ -127,6 +128,7 @@ fn settings() -> Result<ShopifyPaytraceSettings, BoxError> {
             // Money moved at PayTrace outside the flows (the virtual terminal) or never booked:
             // found in the transaction export and put before a person as a dead letter.
             sales: poll_secs("PAYOPS_SALES_POLL_SECS", 900)?,
+            sales_lookback_days: env_parse("PAYOPS_SALES_LOOKBACK_DAYS", 2)?,
         },
     })
 }

@@ -38,7 +38,7 @@
 //! | `PAYOPS_PAYMENT` | `shopify_paytrace.payment` |
 //! | `SHOPIFY_SHOP`, `SHOPIFY_API_URL`, `SHOPIFY_ACCESS_TOKEN`, `SHOPIFY_WEBHOOK_SECRET` | `shopify_paytrace.shopify.shop`, `.api_url`, `.access_token`, `.webhook_secret` |
 //! | `PAYTRACE_USERNAME`, `PAYTRACE_PASSWORD`, `PAYTRACE_INTEGRATOR_ID`, `PAYTRACE_ACCOUNT`, `PAYTRACE_ENV`, `PAYTRACE_UTC_OFFSET`, `PAYTRACE_TIMEOUT_MS` | `shopify_paytrace.paytrace.username`, `.password`, `.integrator_id`, `.account`, `.env`, `.utc_offset`, `.timeout_ms` |
-//! | `PAYOPS_ORDERS_POLL_SECS`, `PAYOPS_ORDERS_LOOKBACK_HOURS`, `PAYOPS_SETTLEMENT_POLL_SECS`, `PAYOPS_SALES_POLL_SECS` | `shopify_paytrace.backfill.orders_poll_secs`, `.orders_lookback_hours`, `.settlement_poll_secs`, `.sales_poll_secs` |
+//! | `PAYOPS_ORDERS_POLL_SECS`, `PAYOPS_ORDERS_LOOKBACK_HOURS`, `PAYOPS_SETTLEMENT_POLL_SECS`, `PAYOPS_SALES_POLL_SECS`, `PAYOPS_SALES_LOOKBACK_DAYS` | `shopify_paytrace.backfill.orders_poll_secs`, `.orders_lookback_hours`, `.settlement_poll_secs`, `.sales_poll_secs`, `.sales_lookback_days` |
 //! | `MAGENTO_BASE_URL`, `MAGENTO_STORE_CODE`, `MAGENTO_WEBHOOK_PUBLIC_KEY` (comma-separated) | `magento_stripe.magento.base_url`, `.store_code`, `.webhook_public_keys` (a list) |
 //! | `MAGENTO_CONSUMER_KEY`, `MAGENTO_CONSUMER_SECRET`, `MAGENTO_ACCESS_TOKEN`, `MAGENTO_ACCESS_TOKEN_SECRET` | `magento_stripe.magento.oauth.*` (or `magento_stripe.magento.integration_token`) |
 //! | `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET`, `STRIPE_ACCOUNT` | `magento_stripe.stripe.secret_key`, `.webhook_secret`, `.account` (and `.api_url`) |

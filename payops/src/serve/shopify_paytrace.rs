@@ -70,6 +70,8 @@ pub struct ShopifyPaytraceBackfill {
     pub settlement: Option<Duration>,
     /// PayTrace's transaction export against the books (`PaytraceSales`).
     pub sales: Option<Duration>,
+    /// How many days back the first export poll reads, before it has a checkpoint.
+    pub sales_lookback_days: u16,
 }
 
 impl Default for ShopifyPaytraceBackfill {
@@ -81,6 +83,7 @@ impl Default for ShopifyPaytraceBackfill {
             orders_lookback: hours(48),
             settlement: Some(Duration::from_secs(3600)),
             sales: Some(Duration::from_secs(900)),
+            sales_lookback_days: 2,
         }
     }
 }
@@ -150,9 +153,12 @@ impl ShopifyPaytraceBackfill {
             .settlement
             .map(|every| workflows.settlement_backfill(Arc::clone(store), every));
         let worker = scheduled(&**store, worker, days).await?;
-        let sales = self
-            .sales
-            .map(|every| workflows.sales_backfill(Arc::clone(store), every));
+        let sales = self.sales.map(|every| {
+            let poller = workflows
+                .paytrace_sales(Arc::clone(store))
+                .lookback_days(self.sales_lookback_days);
+            Backfill::new(poller, every)
+        });
         scheduled(&**store, worker, sales).await
     }
 }
@@ -216,6 +222,7 @@ struct BackfillSection {
     orders_lookback_hours: u64,
     settlement_poll_secs: u64,
     sales_poll_secs: u64,
+    sales_lookback_days: u16,
 }
 
 impl Default for BackfillSection {
@@ -225,6 +232,7 @@ impl Default for BackfillSection {
             orders_lookback_hours: 48,
             settlement_poll_secs: 3600,
             sales_poll_secs: 900,
+            sales_lookback_days: 2,
         }
     }
 }
@@ -311,6 +319,7 @@ impl ShopifyPaytraceSection {
                 orders_lookback: hours(backfill.orders_lookback_hours),
                 settlement: every(backfill.settlement_poll_secs),
                 sales: every(backfill.sales_poll_secs),
+                sales_lookback_days: backfill.sales_lookback_days,
             },
         })
     }
