@@ -72,8 +72,7 @@ async fn a_sale_made_outside_the_flows_is_reported_once_and_nothing_else_is() {
         Polled {
             found: 2,
             new: 1,
-            missed: 1,
-            more: false
+            ..Polled::default()
         }
     );
     app.settle().await;
