@@ -66,7 +66,8 @@ mod error;
 pub mod format;
 mod page;
 mod reconciliations;
-pub mod redact;
+/// Card data masking ([`payops_core::card`]): what every page runs payloads and text through.
+pub use payops_core::card as redact;
 mod state;
 mod status;
 

@@ -10,6 +10,7 @@
 //! - [`retry`]: one retry configuration shape ([`RetryConfig`]) with the same field names, the
 //!   same `standard()` and `disabled()` and the same jitter in every client.
 //! - [`redact`]: URLs in `Debug` output and errors without their `user:password@` part.
+//! - [`card`]: card numbers and codes masked out of payloads and text a person is shown.
 //! - [`telemetry`]: one measure of every call to a provider (a counter by outcome, a latency
 //!   histogram, a tracing span), whichever client makes it.
 //! - `pg` (feature `postgres`): the PostgreSQL connection pool and versioned schemas of the
@@ -24,6 +25,7 @@
 //! assert!(decimal::parse_exact("1e-400").is_err());
 //! ```
 
+pub mod card;
 pub mod currency;
 pub mod decimal;
 mod error;

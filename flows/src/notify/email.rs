@@ -207,7 +207,6 @@ fn classify(err: lettre::transport::smtp::Error) -> NotifyError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::notify::NoticeKind;
 
     #[test]
     fn settings_are_checked_and_named() {
@@ -267,6 +266,5 @@ mod tests {
         assert_eq!(message_id("a"), message_id("a"));
         assert_ne!(message_id("a"), message_id("b"));
         assert!(message_id("a").ends_with("@payops.notice>"));
-        let _ = NoticeKind::DeadLetter;
     }
 }

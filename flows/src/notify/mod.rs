@@ -25,7 +25,9 @@
 //! | a reconciliation has discrepancies | `discrepancies` | the settlement flows | `{payout or day key}/notice/discrepancies` |
 //! | a dispute is opened | `dispute_opened` | [`Notice::dispute_opened`], for the disputes workflows (not built yet) | the dispute's key |
 //!
-//! No notice holds a secret or card data: they carry what a log line of the same event carries.
+//! No notice holds a secret or card data: they carry what a log line of the same event carries,
+//! and card numbers and codes are masked out of their text before they are sent
+//! ([`payops_core::card`]), for a reason that quotes a careless provider message.
 
 mod email;
 mod error;
@@ -375,7 +377,9 @@ impl Flow for NotifyFlow {
     }
 
     async fn run(&self, ctx: &StepCtx<'_>, input: Notice) -> Result<(), StepError> {
-        let mut notice = input;
+        // The last line before a person reads it: a reason quoting a careless provider message
+        // never carries a card number out.
+        let mut notice = masked(input);
         if notice.link.is_none()
             && let Some(console) = &self.console
         {
@@ -391,6 +395,18 @@ impl Flow for NotifyFlow {
         tracing::info!(kind = %notice.kind, key = %notice.key, "notice sent");
         Ok(())
     }
+}
+
+/// `notice` with card numbers and codes masked in its title, text and facts
+/// ([`payops_core::card::mask_text`]).
+fn masked(mut notice: Notice) -> Notice {
+    let mask = |text: &str| payops_core::card::mask_text(text).into_owned();
+    notice.title = mask(&notice.title);
+    notice.text = mask(&notice.text);
+    for fact in &mut notice.facts {
+        fact.value = mask(&fact.value);
+    }
+    notice
 }
 
 /// The dead letter of job `job`, among the latest ones.

@@ -163,7 +163,11 @@ const NOTIFY: JobKind = JobKind::new("payops.notify");
 
 #[tokio::test]
 async fn a_dead_letter_is_told_once_with_its_reason_and_a_link_and_again_when_it_dies_again() {
-    let refused = || Err(StepError::permanent("card on file was removed"));
+    let refused = || {
+        Err(StepError::permanent(
+            "card on file was removed (gateway said: card 4111 1111 1111 1111, cvv=123)",
+        ))
+    };
     let app = app(vec![refused(), refused()], true);
     app.store
         .enqueue(job(&*app.flow, &7).unwrap(), 0)
@@ -184,6 +188,13 @@ async fn a_dead_letter_is_told_once_with_its_reason_and_a_link_and_again_when_it
         "{:?}",
         dead[0]
     );
+    // A reason quoting card data reaches nobody with it.
+    let told = serde_json::to_string(dead[0]).unwrap();
+    assert!(
+        !told.contains("4111 1111 1111 1111") && !told.contains("cvv=123"),
+        "{told}"
+    );
+    assert!(told.contains("[card ending 1111]"), "{told}");
     assert_eq!(
         dead[0].link.as_deref(),
         Some(

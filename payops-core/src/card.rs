@@ -1,5 +1,6 @@
-//! Card data masked out of everything an operator is shown: the one place the console and the
-//! `payops` command line mask payloads ([`mask_json`]) and text ([`mask_text`]).
+//! Card data masked out of everything a person is shown: the one place the operations console,
+//! the `payops` command line and the runtime's notices mask payloads ([`mask_json`]) and text
+//! ([`mask_text`]).
 //!
 //! Card data should never reach the store (the clients redact it, the intake drops Stripe's
 //! `client_secret`s), so this is the last line, for a payload or an error that carries it all
@@ -32,7 +33,7 @@
 //!     "note": "customer read 4242 4242 4242 4242 over the phone",
 //! });
 //! assert_eq!(
-//!     ops_console::redact::mask_json(&payload),
+//!     payops_core::card::mask_json(&payload),
 //!     json!({
 //!         "credit_card": {"number": "[masked]", "expiration_month": 12},
 //!         "csc": "[masked]",
