@@ -79,9 +79,25 @@ async fn page(browser: &Client) -> (String, String) {
     (path, browser.source().await.unwrap())
 }
 
+/// The path the browser shows once `arrived` holds for it (at most 10 s): a click returns
+/// before the browser has followed a form's redirect.
+async fn path_once(browser: &Client, arrived: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (path, _) = page(browser).await;
+        if arrived(&path) || Instant::now() > deadline {
+            return path;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn text(browser: &Client, css: &str) -> String {
+    // Waits for the element: the page may still be loading after a click.
     browser
-        .find(Locator::Css(css))
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
         .text()
@@ -193,7 +209,7 @@ async fn an_operator_logs_in_replays_a_dead_letter_and_the_job_completes() {
         .click()
         .await
         .unwrap();
-    let (path, _) = page(&browser).await;
+    let path = path_once(&browser, |p| p == "/console").await;
     assert_eq!(path, "/console");
     assert_eq!(text(&browser, "h1").await, "Status");
     assert_eq!(text(&browser, "#dead").await, "1 waiting for replay");
@@ -227,7 +243,7 @@ async fn an_operator_logs_in_replays_a_dead_letter_and_the_job_completes() {
         .click()
         .await
         .unwrap();
-    let (path, _) = page(&browser).await;
+    let path = path_once(&browser, |p| p.starts_with("/console/dead-letters/")).await;
     assert!(path.starts_with("/console/dead-letters/"), "{path}");
     let payload: Value = serde_json::from_str(&text(&browser, "#payload").await).unwrap();
     assert_eq!(payload["credit_card"]["number"], "[masked]");
@@ -262,7 +278,7 @@ async fn an_operator_logs_in_replays_a_dead_letter_and_the_job_completes() {
         .click()
         .await
         .unwrap();
-    let (path, _) = page(&browser).await;
+    let path = path_once(&browser, |p| p.starts_with("/console/dead-letters?")).await;
     assert!(
         path.starts_with("/console/dead-letters?replayed="),
         "{path}"

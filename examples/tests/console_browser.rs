@@ -103,8 +103,13 @@ async fn an_operator_replays_the_demo_stacks_failed_invoice_from_the_console() {
         .await
         .unwrap();
     click(&browser, "button[type=submit]").await;
-    let status = source(&browser, &stack).await;
-    assert!(status.contains("1 waiting for replay"), "{status}");
+    // The click returns before the browser has followed the login's redirect.
+    eventually("the status page", async || {
+        source(&browser, &stack)
+            .await
+            .contains("1 waiting for replay")
+    })
+    .await;
 
     // The jobs of both pairs and the breakers, as the run left them.
     browser
@@ -141,7 +146,10 @@ async fn an_operator_replays_the_demo_stacks_failed_invoice_from_the_console() {
     let letter = source(&browser, &stack).await;
     assert!(letter.contains("stripe.charge-succeeded"), "{letter}");
     click(&browser, "#replay").await;
-    source(&browser, &stack).await;
+    eventually("the list saying the letter is queued again", async || {
+        source(&browser, &stack).await.contains("is queued again")
+    })
+    .await;
 
     eventually("the replayed charge's invoice", async || {
         !stack.magento.fake.invoices_of(order).is_empty()

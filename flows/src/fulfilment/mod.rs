@@ -272,6 +272,10 @@ impl Requested {
 
 /// A parcel's entity: `shipment/{tracking number}` under its order. A blank tracking number is
 /// an error naming `shipped.tracking_number`.
+#[cfg(any(
+    all(feature = "shopify", feature = "paytrace"),
+    all(feature = "magento", feature = "stripe")
+))]
 pub(crate) fn parcel_key(
     order: crate::workflow::EntityKey,
     tracking_number: &str,
@@ -287,6 +291,10 @@ pub(crate) fn parcel_key(
 }
 
 /// A parcel's carrier, trimmed; a blank one is an error naming `shipped.carrier`.
+#[cfg(any(
+    all(feature = "shopify", feature = "paytrace"),
+    all(feature = "magento", feature = "stripe")
+))]
 pub(crate) fn carrier(carrier: &str) -> Result<&str, StepError> {
     let carrier = carrier.trim();
     if carrier.is_empty() {

@@ -12,8 +12,16 @@
 mod errors;
 #[cfg(all(feature = "magento", feature = "stripe"))]
 pub mod magento_stripe;
+#[cfg(any(
+    all(feature = "shopify", feature = "paytrace"),
+    all(feature = "magento", feature = "stripe")
+))]
 mod refund_request;
 #[cfg(all(feature = "shopify", feature = "paytrace"))]
 pub mod shopify_paytrace;
 
+#[cfg(any(
+    all(feature = "shopify", feature = "paytrace"),
+    all(feature = "magento", feature = "stripe")
+))]
 pub use refund_request::RefundRequest;
