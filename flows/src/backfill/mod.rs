@@ -3,7 +3,7 @@
 //! A webhook the intake never received is lost for good once its provider stops retrying
 //! (Stripe after 3 days in live mode; Shopify after 8 tries over about 4 hours since
 //! 2024-09-10, shopify.dev/changelog/updates-to-webhook-retry-mechanism, 48 hours before). A [`Poller`] asks the
-//! provider instead, from a checkpoint in the [`Store`], and hands what it finds to
+//! provider instead, from a checkpoint in the [`Store`](crate::Store), and hands what it finds to
 //! the same inbox and routes as the webhooks, so a polled event and its webhook collapse into one
 //! event and one job, in either order: Stripe's events through
 //! [`Intake::ingest`](crate::intake::Intake::ingest) (same event id); a Shopify order as the
