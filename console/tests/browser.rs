@@ -92,6 +92,16 @@ async fn path_once(browser: &Client, arrived: impl Fn(&str) -> bool) -> String {
     }
 }
 
+async fn click(browser: &Client, css: &str) {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
 async fn text(browser: &Client, css: &str) -> String {
     // Waits for the element: the page may still be loading after a click.
     browser
@@ -189,26 +199,14 @@ async fn an_operator_logs_in_replays_a_dead_letter_and_the_job_completes() {
         .await
         .unwrap();
     field.send_keys("not-the-console-token").await.unwrap();
-    browser
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "button[type=submit]").await;
     assert!(text(&browser, "p.error").await.contains("not the console"));
     let field = browser
         .find(Locator::Css("input[name=token]"))
         .await
         .unwrap();
     field.send_keys(TOKEN).await.unwrap();
-    browser
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "button[type=submit]").await;
     let path = path_once(&browser, |p| p == "/console").await;
     assert_eq!(path, "/console");
     assert_eq!(text(&browser, "h1").await, "Status");
@@ -223,26 +221,14 @@ async fn an_operator_logs_in_replays_a_dead_letter_and_the_job_completes() {
 
     // The list, then the dead letter: its reason and payload with the card masked, the markup
     // in the payload shown as text.
-    browser
-        .find(Locator::Css("#dead a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "#dead a").await;
     let reason = text(&browser, "#dead-letters td.reason").await;
     assert_eq!(
         reason,
         "permanent failure: gateway refused card [card ending 1111]: do not honour"
     );
     shows_no_secret(&browser, &mut seen).await;
-    browser
-        .find(Locator::Css("#dead-letters td a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "#dead-letters td a").await;
     let path = path_once(&browser, |p| p.starts_with("/console/dead-letters/")).await;
     assert!(path.starts_with("/console/dead-letters/"), "{path}");
     let payload: Value = serde_json::from_str(&text(&browser, "#payload").await).unwrap();
@@ -271,13 +257,7 @@ async fn an_operator_logs_in_replays_a_dead_letter_and_the_job_completes() {
 
     // The fault is fixed; Replay.
     fixed.store(true, Ordering::SeqCst);
-    browser
-        .find(Locator::Css("#replay"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "#replay").await;
     let path = path_once(&browser, |p| p.starts_with("/console/dead-letters?")).await;
     assert!(
         path.starts_with("/console/dead-letters?replayed="),

@@ -64,15 +64,21 @@ impl RefundRequest {
     /// assert!(request.money().unwrap_err().to_string().contains("amount"));
     /// ```
     pub fn money(&self) -> Result<Money, MappingError> {
-        if self.amount <= Decimal::ZERO {
-            return Err(MappingError::InvalidValue {
-                field: "amount".to_owned(),
-                value: self.amount.to_string(),
-                expected: "an amount more than zero",
-            });
-        }
+        self.positive()?;
         let currency = mapping::currency::parse_currency(&self.currency, "currency")?;
         Money::from_major(self.amount, currency, "amount")
+    }
+
+    /// An amount more than zero, or an error naming `amount`.
+    fn positive(&self) -> Result<(), MappingError> {
+        if self.amount > Decimal::ZERO {
+            return Ok(());
+        }
+        Err(MappingError::InvalidValue {
+            field: "amount".to_owned(),
+            value: self.amount.to_string(),
+            expected: "an amount more than zero",
+        })
     }
 
     /// The request's key under its `order`: `{order}/refund-request/{request id}`. A blank
@@ -90,14 +96,7 @@ impl RefundRequest {
     /// The job of flow `kind` that runs this request, keyed `key` ([`Self::key`]); an amount
     /// that is not more than zero is an error naming it (the rest is checked by the flow).
     pub(crate) fn job(&self, kind: JobKind, key: &EntityKey) -> Result<NewJob, StepError> {
-        if self.amount <= Decimal::ZERO {
-            return Err(MappingError::InvalidValue {
-                field: "amount".to_owned(),
-                value: self.amount.to_string(),
-                expected: "an amount more than zero",
-            }
-            .into());
-        }
+        self.positive()?;
         let payload = serde_json::to_value(self)
             .map_err(|e| StepError::permanent(format!("{kind} input: {e}")))?;
         Ok(NewJob {

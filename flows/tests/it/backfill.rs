@@ -140,15 +140,9 @@ async fn the_poller_is_one_job_on_the_worker_schedule() {
     let backfill = Backfill::new(events, Duration::from_secs(600));
     let job = backfill.job();
     assert_eq!(job.key, "stripe/acct_123/backfill/events");
-    let notices = Arc::new(crate::notify::Recording::default());
-    let worker = app
-        .flows
-        .register(Worker::new(
-            Arc::clone(&app.store),
-            WorkerConfig::new("w2").poll_interval(Duration::from_millis(5)),
-        ))
-        .flow(backfill)
-        .notify(flows::notify::Notices::new(notices.clone()));
+    let (worker, notices) = crate::notify::notifying(&app.store, |worker| {
+        app.flows.register(worker).flow(backfill)
+    });
     let before = now_millis();
     app.store.enqueue(job.clone(), before).await.unwrap();
     // Enqueued again at start-up (a second process, a restart): still one job.

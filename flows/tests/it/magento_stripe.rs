@@ -10,6 +10,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::drain;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -25,7 +26,6 @@ use flows::{
 };
 use mapping::System;
 use serde_json::{Value, json};
-use tokio::sync::watch;
 
 // ---------------------------------------------------------------------------------------------
 // A small wiremock-style fake HTTP server.
@@ -493,27 +493,6 @@ fn metadata(id: i64) -> Value {
         "order_id": id.to_string(),
         "order_number": format!("{:09}", id),
     })
-}
-
-/// Runs `worker`'s jobs until none is runnable for a while; returns every outcome.
-async fn drain(worker: &Worker) -> Vec<Outcome> {
-    let (tx, mut shutdown) = watch::channel(false);
-    let mut outcomes = Vec::new();
-    let mut idle = 0;
-    while idle < 10 {
-        match worker.run_once(&mut shutdown).await.unwrap() {
-            Some(outcome) => {
-                idle = 0;
-                outcomes.push(outcome);
-            }
-            None => {
-                idle += 1;
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        }
-    }
-    drop(tx);
-    outcomes
 }
 
 fn charge(id: &str, order_id: i64, balance_transaction: Value) -> Value {
@@ -1058,6 +1037,16 @@ async fn a_refund_becomes_a_credit_memo_in_both_systems() {
     app.assert_all_matched();
 }
 
+/// A payout's balance transaction of `amount` (and `fee`) cents from `source`.
+fn balance_line(id: &str, kind: &str, amount: i64, fee: i64, source: &str) -> Value {
+    json!({
+        "id": id, "object": "balance_transaction", "amount": amount, "currency": "usd",
+        "fee": fee, "net": amount - fee, "available_on": CREATED + 172_800,
+        "created": CREATED, "type": kind, "reporting_category": kind,
+        "status": "available", "source": source
+    })
+}
+
 /// `payout.paid`: the payout's balance transactions are reconciled against the books and its
 /// journal moves the money from Stripe's clearing account to the bank, once however often the
 /// event comes.
@@ -1065,14 +1054,7 @@ async fn a_refund_becomes_a_credit_memo_in_both_systems() {
 async fn a_paid_payout_is_reconciled_and_its_journal_booked_once() {
     let app = App::start().await;
     pay_order_42(&app).await;
-    let line = |id: &str, kind: &str, amount: i64, fee: i64, source: &str| {
-        json!({
-            "id": id, "object": "balance_transaction", "amount": amount, "currency": "usd",
-            "fee": fee, "net": amount - fee, "available_on": CREATED + 172_800,
-            "created": CREATED, "type": kind, "reporting_category": kind,
-            "status": "available", "source": source
-        })
-    };
+    let line = balance_line;
     app.stripe.mount(
         Mock::new("GET", "/v1/balance_transactions")
             .query(&[("payout", "po_1")])
@@ -1121,22 +1103,9 @@ async fn a_paid_payout_is_reconciled_and_its_journal_booked_once() {
 async fn a_payout_with_discrepancies_is_told_once() {
     let app = App::start().await;
     pay_order_42(&app).await;
-    let notices = Arc::new(crate::notify::Recording::default());
-    let worker = app
-        .flows
-        .register(Worker::new(
-            Arc::clone(&app.store),
-            WorkerConfig::new("w2").poll_interval(Duration::from_millis(5)),
-        ))
-        .notify(flows::notify::Notices::new(notices.clone()));
-    let line = |id: &str, kind: &str, amount: i64, source: &str| {
-        json!({
-            "id": id, "object": "balance_transaction", "amount": amount, "currency": "usd",
-            "fee": 0, "net": amount, "available_on": CREATED + 172_800,
-            "created": CREATED, "type": kind, "reporting_category": kind,
-            "status": "available", "source": source
-        })
-    };
+    let (worker, notices) =
+        crate::notify::notifying(&app.store, |worker| app.flows.register(worker));
+    let line = |id, kind, amount, source| balance_line(id, kind, amount, 0, source);
     app.stripe.mount(
         Mock::new("GET", "/v1/balance_transactions")
             .query(&[("payout", "po_2")])
@@ -2226,7 +2195,7 @@ pub(crate) mod through_the_sandbox {
         }
 
         pub(crate) async fn drain(&self) -> Vec<Outcome> {
-            super::drain(&self.worker).await
+            drain(&self.worker).await
         }
 
         /// Stores the fake's new events through the intake, as their webhooks would.
@@ -2347,20 +2316,14 @@ pub(crate) mod through_the_sandbox {
     #[tokio::test]
     async fn a_declined_payment_is_told_once() {
         let app = Sandboxed::start().await;
-        let notices = Arc::new(crate::notify::Recording::default());
-        let worker = app
-            .flows
-            .register(Worker::new(
-                Arc::clone(&app.store),
-                WorkerConfig::new("w2").poll_interval(Duration::from_millis(5)),
-            ))
-            .notify(flows::notify::Notices::new(notices.clone()));
+        let (worker, notices) =
+            crate::notify::notifying(&app.store, |worker| app.flows.register(worker));
         let id = app.order("pm_card_visa_chargeDeclinedInsufficientFunds");
         let order_job = job(&app.flows.order_payment(), &MagentoOrder { entity_id: id }).unwrap();
         for _ in 0..2 {
             // The second time, as a poll finding the order again would: nothing new.
             app.store.enqueue(order_job.clone(), 0).await.unwrap();
-            super::drain(&worker).await;
+            drain(&worker).await;
         }
         let declined: Vec<flows::notify::Notice> = notices
             .sent()

@@ -48,3 +48,24 @@ pub fn balance(trial: &[erp::ledger::TrialBalanceLine], code: &str) -> i64 {
         .find(|line| line.code == code)
         .map_or(0, |line| line.balance)
 }
+
+/// Runs `worker`'s jobs until none is runnable for a while; returns every outcome.
+pub async fn drain(worker: &flows::Worker) -> Vec<flows::Outcome> {
+    let (tx, mut shutdown) = tokio::sync::watch::channel(false);
+    let mut outcomes = Vec::new();
+    let mut idle = 0;
+    while idle < 10 {
+        match worker.run_once(&mut shutdown).await.unwrap() {
+            Some(outcome) => {
+                idle = 0;
+                outcomes.push(outcome);
+            }
+            None => {
+                idle += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }
+    }
+    drop(tx);
+    outcomes
+}

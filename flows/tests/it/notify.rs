@@ -25,7 +25,8 @@ use mapping::System;
 use secrecy::SecretString;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::sync::watch;
+
+use crate::drain;
 
 /// A notifier that records what it sends and fails as scripted first.
 #[derive(Debug, Default)]
@@ -94,6 +95,21 @@ impl Flow for Scripted {
     }
 }
 
+/// A second worker on `store` (`w2`, polling every 5 ms) with the flows `register` gives it,
+/// sending its notices to a [`Recording`] notifier; and that notifier.
+pub(crate) fn notifying(
+    store: &Arc<SqliteStore>,
+    register: impl FnOnce(Worker) -> Worker,
+) -> (Worker, Arc<Recording>) {
+    let notices = Arc::new(Recording::default());
+    let worker = register(Worker::new(
+        Arc::clone(store),
+        WorkerConfig::new("w2").poll_interval(Duration::from_millis(5)),
+    ))
+    .notify(Notices::new(Arc::clone(&notices) as Arc<dyn Notifier>));
+    (worker, notices)
+}
+
 fn transient(reason: &str) -> StepError {
     StepError::Transient {
         system: Some(System::Stripe),
@@ -111,26 +127,6 @@ fn config() -> WorkerConfig {
         ))
         .breaker(BreakerConfig::new(2, Duration::from_millis(30)))
         .poll_interval(Duration::from_millis(5))
-}
-
-/// Runs jobs until nothing is runnable for a while.
-async fn drain(worker: &Worker) -> Vec<Outcome> {
-    let (_tx, mut shutdown) = watch::channel(false);
-    let mut outcomes = Vec::new();
-    let mut idle = 0;
-    while idle < 20 {
-        match worker.run_once(&mut shutdown).await.unwrap() {
-            Some(outcome) => {
-                idle = 0;
-                outcomes.push(outcome);
-            }
-            None => {
-                idle += 1;
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        }
-    }
-    outcomes
 }
 
 struct App {

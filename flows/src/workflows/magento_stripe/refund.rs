@@ -72,24 +72,7 @@ impl Flow for ChargeRefunded {
             return Err(ctx.wait_for(format_args!("the booking of charge {}", charge.id)));
         }
 
-        let mut listed = Vec::new();
-        let mut params = ListRefunds {
-            charge: Some(charge.id.clone()),
-            page: PageParams {
-                limit: Some(100),
-                ..PageParams::default()
-            },
-            ..ListRefunds::default()
-        };
-        loop {
-            let page = shared.stripe.refunds().list(&params).await?;
-            let last = page.data.last().map(|r| r.id.clone());
-            listed.extend(page.data);
-            match last {
-                Some(last) if page.has_more => params.page.starting_after = Some(last),
-                _ => break,
-            }
-        }
+        let mut listed = charge_refunds(shared, &charge.id).await?;
         listed.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
         let mut refunds = Vec::new();
         for (i, wire) in listed.iter().enumerate() {
@@ -158,6 +141,31 @@ impl Flow for ChargeRefunded {
             tracing::info!(order = order_id, charge = %charge.id, credit_memo = ?done.credit_memo_id, "refund recorded in Magento and the ERP");
         }
         Ok(())
+    }
+}
+
+/// Every refund of `charge` at Stripe, every page of them.
+pub(super) async fn charge_refunds(
+    shared: &Shared,
+    charge: &str,
+) -> Result<Vec<stripe_client::Refund>, StepError> {
+    let mut listed = Vec::new();
+    let mut params = ListRefunds {
+        charge: Some(charge.to_owned()),
+        page: PageParams {
+            limit: Some(100),
+            ..PageParams::default()
+        },
+        ..ListRefunds::default()
+    };
+    loop {
+        let page = shared.stripe.refunds().list(&params).await?;
+        let last = page.data.last().map(|r| r.id.clone());
+        listed.extend(page.data);
+        match last {
+            Some(last) if page.has_more => params.page.starting_after = Some(last),
+            _ => return Ok(listed),
+        }
     }
 }
 

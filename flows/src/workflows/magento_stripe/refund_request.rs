@@ -9,12 +9,10 @@ use mapping::stripe::{META_REFUND_REQUEST, RefundParams, to_create_refund};
 use mapping::{MappingError, Money, System};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use stripe_client::{
-    ChargeStatus, EventData, EventObject, EventType, ListRefunds, PageParams, Refund,
-};
+use stripe_client::{ChargeStatus, EventData, EventObject, EventType, Refund};
 
 use super::payment::{IntentOutcome, PAYMENT_INTENT};
-use super::refund::{ChargeRefunded, refunded_job};
+use super::refund::{ChargeRefunded, charge_refunds, refunded_job};
 use super::{Shared, canonical};
 use crate::StepError;
 use crate::booking::PAYMENT;
@@ -300,29 +298,10 @@ async fn find_refund(
     charge: &str,
     key: &str,
 ) -> Result<Option<Refund>, StepError> {
-    let mut params = ListRefunds {
-        charge: Some(charge.to_owned()),
-        page: PageParams {
-            limit: Some(100),
-            ..PageParams::default()
-        },
-        ..ListRefunds::default()
-    };
-    loop {
-        let page = shared.stripe.refunds().list(&params).await?;
-        let last = page.data.last().map(|r| r.id.clone());
-        if let Some(found) = page
-            .data
-            .into_iter()
-            .find(|r| r.metadata.get(META_REFUND_REQUEST).map(String::as_str) == Some(key))
-        {
-            return Ok(Some(found));
-        }
-        match last {
-            Some(last) if page.has_more => params.page.starting_after = Some(last),
-            _ => return Ok(None),
-        }
-    }
+    Ok(charge_refunds(shared, charge)
+        .await?
+        .into_iter()
+        .find(|r| r.metadata.get(META_REFUND_REQUEST).map(String::as_str) == Some(key)))
 }
 
 /// Step 3 (see [`RefundRequestFlow`]): the charge, as a `charge.refunded` event, into the inbox
