@@ -42,6 +42,7 @@ fn seeded() -> (OdooFake, i64) {
     fake.add_account("400900", "Refunds", "income");
     fake.add_account("620000", "Gateway Fees", "expense");
     fake.add_account("620100", "Chargebacks", "expense");
+    fake.add_account("101500", "Disputed funds", "asset_current");
     fake.add_account("101410", "Stripe Clearing", "asset_current");
     assert!(fake.add_char_field("res.partner", "x_vault_ids"));
     let journal = fake.add_journal("Stripe", "STRP", "bank");
@@ -55,6 +56,7 @@ fn config(journal: i64) -> OdooErpConfig {
         .account(Account::Refunds, "400900")
         .account(Account::GatewayFees, "620000")
         .account(Account::Chargebacks, "620100")
+        .account(Account::DisputedFunds, "101500")
         .account(Account::Bank, "101401")
         .account(Account::Clearing(stripe()), "101410")
         .payment_journal(stripe(), journal)
@@ -485,7 +487,7 @@ async fn every_erp_operation_runs_against_the_fake() {
     let labels: Vec<Option<&str>> = e.lines.iter().map(|l| l.name.as_deref()).collect();
     assert_eq!(labels, vec![Some("Stripe payout po_1"), Some("po_1")]);
 
-    // Dispute opened: amount and fee to chargebacks.
+    // Dispute opened: the amount held in disputed funds, the fee to chargebacks.
     let dispute = Dispute {
         external_ref: "dp1/opened".into(),
         payment_ref: Some("p1".into()),
@@ -503,9 +505,18 @@ async fn every_erp_operation_runs_against_the_fake() {
         dp.document.id
     );
     let d = &fake.moves_by_ref("dp1/opened")[0];
+    let lines: Vec<_> = d
+        .lines
+        .iter()
+        .map(|l| (l.account_code.as_deref(), l.debit, l.credit))
+        .collect();
     assert_eq!(
-        (d.lines[0].account_code.as_deref(), d.lines[0].debit),
-        (Some("620100"), dec("52.4"))
+        lines,
+        [
+            (Some("101500"), dec("37.4"), dec("0")),
+            (Some("620100"), dec("15"), dec("0")),
+            (Some("101410"), dec("0"), dec("52.4")),
+        ]
     );
 
     // Lookup by external reference, in every family.

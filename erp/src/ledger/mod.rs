@@ -36,6 +36,7 @@ use rusqlite::Connection;
 use sqlite_batch::Batcher;
 use time::Date;
 
+pub(crate) use post::{dispute_journal, withdrawn_payment};
 pub use reports::{AgedReceivable, ReceivablesCheck, TrialBalanceLine};
 
 use crate::erp::Erp;

@@ -381,6 +381,7 @@ pub(crate) fn payment_journal(
                 line(clearing, Side::Credit, p.amount.checked_add(fee)?),
             ]
         }
+        PaymentDirection::Withdrawn => return Err(withdrawn_payment()),
     };
     Ok(lines)
 }
@@ -390,7 +391,13 @@ pub(crate) fn direction(p: &Payment) -> &'static str {
     match p.direction {
         PaymentDirection::Received => "received",
         PaymentDirection::Refunded => "refunded",
+        PaymentDirection::Withdrawn => "withdrawn",
     }
+}
+
+/// A payment in the direction only dispute entries have ([`Payment::validate`] refuses it first).
+pub(crate) fn withdrawn_payment() -> Error {
+    Error::InvalidDocument("a payment cannot be withdrawn: record the dispute instead".into())
 }
 
 /// A payment's journal memo.
@@ -517,27 +524,51 @@ pub(crate) fn stage(d: &Dispute) -> &'static str {
     }
 }
 
-/// A dispute stage's journal (memo and lines); a lost dispute moves no money (its opening did).
-pub(crate) fn dispute_journal(d: &Dispute, withdrawn: Money) -> Option<(String, Vec<JournalLine>)> {
+/// A dispute stage's journal (memo and lines); see [`DisputeStage`] for the accounts.
+pub(crate) fn dispute_journal(
+    d: &Dispute,
+    fee: Money,
+) -> Result<(String, Vec<JournalLine>), Error> {
     let clearing = Account::Clearing(d.gateway.clone());
     let memo = format!("Dispute {} {} ({})", d.dispute_id, stage(d), d.gateway);
-    match d.stage {
-        DisputeStage::Opened => Some((
-            memo,
-            vec![
-                line(Account::Chargebacks, Side::Debit, withdrawn),
-                line(clearing, Side::Credit, withdrawn),
-            ],
-        )),
-        DisputeStage::Won => Some((
-            memo,
-            vec![
-                line(clearing, Side::Debit, d.amount),
-                line(Account::Chargebacks, Side::Credit, d.amount),
-            ],
-        )),
-        DisputeStage::Lost => None,
-    }
+    let both = d.amount.checked_add(fee)?;
+    let lines = match d.stage {
+        DisputeStage::Opened => vec![
+            line(Account::DisputedFunds, Side::Debit, d.amount),
+            line(Account::Chargebacks, Side::Debit, fee),
+            line(clearing, Side::Credit, both),
+        ],
+        DisputeStage::Won => vec![
+            line(clearing, Side::Debit, both),
+            line(Account::DisputedFunds, Side::Credit, d.amount),
+            line(Account::Chargebacks, Side::Credit, fee),
+        ],
+        DisputeStage::Lost => vec![
+            line(Account::Chargebacks, Side::Debit, d.amount),
+            line(Account::DisputedFunds, Side::Credit, d.amount),
+        ],
+    };
+    // No zero line: a dispute without a fee (or a win that keeps it) posts two lines.
+    Ok((
+        memo,
+        lines.into_iter().filter(|l| l.amount.minor != 0).collect(),
+    ))
+}
+
+/// The stage a closing stage needs on record first: a dispute is won or lost only after its
+/// funds were withdrawn (the held amount it releases).
+pub(crate) fn needs_opened(d: &Dispute) -> bool {
+    d.stage != DisputeStage::Opened
+}
+
+/// The error of a closing stage recorded before its dispute's `Opened`.
+pub(crate) fn not_opened(d: &Dispute) -> Error {
+    Error::InvalidDocument(format!(
+        "dispute {} ({}) is {} before its funds were withdrawn: record its opened stage first",
+        d.dispute_id,
+        d.gateway,
+        stage(d)
+    ))
 }
 
 pub(crate) fn record_dispute(conn: &Connection, d: &Dispute) -> Result<Recorded, Error> {
@@ -545,8 +576,20 @@ pub(crate) fn record_dispute(conn: &Connection, d: &Dispute) -> Result<Recorded,
     if let Some(id) = existing(conn, &d.external_ref, DocumentKind::Dispute)? {
         return Ok(recorded(DocumentKind::Dispute, id, &d.external_ref, false));
     }
-    let withdrawn = d.validate()?;
+    d.validate()?;
     let fee = d.fee.unwrap_or(Money::zero(d.amount.currency));
+    if needs_opened(d) {
+        let opened: Option<i64> = conn
+            .prepare_cached(
+                "SELECT doc_id FROM disputes WHERE gateway = ?1 AND dispute_id = ?2
+                 AND stage = 'opened'",
+            )?
+            .query_row(params![d.gateway.as_str(), d.dispute_id], |r| r.get(0))
+            .optional()?;
+        if opened.is_none() {
+            return Err(not_opened(d));
+        }
+    }
     let payment = d
         .payment_ref
         .as_deref()
@@ -571,9 +614,8 @@ pub(crate) fn record_dispute(conn: &Connection, d: &Dispute) -> Result<Recorded,
         d.reason,
         crate::date::text(d.date)
     ])?;
-    if let Some((memo, lines)) = dispute_journal(d, withdrawn) {
-        post_journal(conn, id, d.date, &memo, &lines)?;
-    }
+    let (memo, lines) = dispute_journal(d, fee)?;
+    post_journal(conn, id, d.date, &memo, &lines)?;
     Ok(recorded(DocumentKind::Dispute, id, &d.external_ref, true))
 }
 

@@ -290,12 +290,26 @@ pub(crate) fn receivables_line(
 
 /// The columns [`payment_entry`] reads: the payment's reference, gateway, transaction id, its
 /// invoice's reference, direction, amount, fee, currency and date.
+/// The payments and dispute withdrawals (a dispute's `opened` record, under its dispute id and
+/// the disputed payment's invoice) of gateway `$1` dated `$2` to `$3`, by date and document.
+/// SQLite reads `$1` as a parameter named `$1`, numbered in order of first appearance, so one
+/// text serves both backends.
 pub(crate) const PAYMENT_ENTRIES_SQL: &str = "
 SELECT d.external_ref, p.gateway, p.transaction_id, inv.external_ref, p.direction, p.amount,
-       p.fee, p.currency, p.date
+       p.fee, p.currency, p.date, d.id
 FROM payments p
 JOIN documents d ON d.id = p.doc_id
-JOIN documents inv ON inv.id = p.invoice_id";
+JOIN documents inv ON inv.id = p.invoice_id
+WHERE p.gateway = $1 AND p.date >= $2 AND p.date <= $3
+UNION ALL
+SELECT d.external_ref, dp.gateway, dp.dispute_id, COALESCE(inv.external_ref, ''), 'withdrawn',
+       dp.amount, dp.fee, dp.currency, dp.date, d.id
+FROM disputes dp
+JOIN documents d ON d.id = dp.doc_id
+LEFT JOIN payments p ON p.doc_id = dp.payment_id
+LEFT JOIN documents inv ON inv.id = p.invoice_id
+WHERE dp.stage = 'opened' AND dp.gateway = $1 AND dp.date >= $2 AND dp.date <= $3
+ORDER BY 9, 10";
 
 /// A row of [`PAYMENT_ENTRIES_SQL`].
 pub(crate) type PaymentEntryRow = (
@@ -317,11 +331,12 @@ pub(crate) fn payment_entry(
     let direction = match direction.as_str() {
         "received" => PaymentDirection::Received,
         "refunded" => PaymentDirection::Refunded,
+        "withdrawn" => PaymentDirection::Withdrawn,
         _ => return Err(corrupt("payments.direction")),
     };
     let signed = match direction {
         PaymentDirection::Received => amount,
-        PaymentDirection::Refunded => amount
+        PaymentDirection::Refunded | PaymentDirection::Withdrawn => amount
             .checked_neg()
             .ok_or_else(|| corrupt("payments.amount"))?,
     };
@@ -343,10 +358,7 @@ pub(crate) fn payment_entries(
     from: Date,
     to: Date,
 ) -> Result<Vec<PaymentEntry>, Error> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{PAYMENT_ENTRIES_SQL} WHERE p.gateway = ?1 AND p.date >= ?2 AND p.date <= ?3
-         ORDER BY p.date, d.id"
-    ))?;
+    let mut stmt = conn.prepare_cached(PAYMENT_ENTRIES_SQL)?;
     let rows = stmt.query_map(
         rusqlite::params![gateway, crate::date::text(from), crate::date::text(to)],
         |r| {

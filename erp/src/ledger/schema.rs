@@ -111,7 +111,7 @@ CREATE INDEX IF NOT EXISTS credit_memos_invoice ON credit_memos(invoice_id);
 ";
 
 /// The accounts every ledger starts with (gateway clearing accounts are added on first use).
-pub(crate) const CHART: [Account; 8] = [
+pub(crate) const CHART: [Account; 9] = [
     Account::Bank,
     Account::Receivables,
     Account::TaxPayable,
@@ -120,6 +120,7 @@ pub(crate) const CHART: [Account; 8] = [
     Account::Refunds,
     Account::GatewayFees,
     Account::Chargebacks,
+    Account::DisputedFunds,
 ];
 
 /// Creates the tables and seeds the chart of accounts (idempotent), in one transaction.

@@ -76,6 +76,8 @@ pub enum Account {
     Refunds,
     /// Funds lost to chargebacks, and dispute fees.
     Chargebacks,
+    /// Money a gateway withdrew for a dispute that is still open: held, not yet lost or won.
+    DisputedFunds,
     /// Any other account, by code.
     Other(String),
 }
@@ -122,6 +124,7 @@ impl Account {
             Account::Bank => "1000".into(),
             Account::Receivables => "1100".into(),
             Account::Clearing(g) => format!("1200-{g}"),
+            Account::DisputedFunds => "1300".into(),
             Account::TaxPayable => "2200".into(),
             Account::Revenue => "4000".into(),
             Account::ShippingIncome => "4100".into(),
@@ -135,7 +138,10 @@ impl Account {
     /// The kind of the named accounts (`None` for `Other`, whose kind the chart records).
     pub fn kind(&self) -> Option<AccountKind> {
         Some(match self {
-            Account::Bank | Account::Receivables | Account::Clearing(_) => AccountKind::Asset,
+            Account::Bank
+            | Account::Receivables
+            | Account::Clearing(_)
+            | Account::DisputedFunds => AccountKind::Asset,
             Account::TaxPayable => AccountKind::Liability,
             Account::Revenue | Account::ShippingIncome => AccountKind::Income,
             Account::Refunds | Account::GatewayFees | Account::Chargebacks => AccountKind::Expense,
@@ -155,6 +161,7 @@ impl Account {
             Account::Refunds => "Refunds".into(),
             Account::GatewayFees => "Gateway fees".into(),
             Account::Chargebacks => "Chargebacks".into(),
+            Account::DisputedFunds => "Disputed funds".into(),
             Account::Other(code) => code.clone(),
         }
     }

@@ -10,12 +10,17 @@ use crate::money::Money;
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DisputeStage {
-    /// The gateway withdrew the disputed amount (and its dispute fee): debit chargebacks,
-    /// credit the gateway's clearing account.
+    /// The gateway withdrew the disputed amount and its dispute fee from the merchant's balance:
+    /// debit disputed funds with the amount and chargebacks with the fee, credit the gateway's
+    /// clearing account with both. The amount is held, not lost, until the dispute closes.
     Opened,
-    /// The merchant won and the amount came back: debit clearing, credit chargebacks.
+    /// The merchant won and the gateway reinstated the amount (and the fee, when it returns it):
+    /// debit clearing with both, credit disputed funds with the amount and chargebacks with the
+    /// fee. Needs the dispute's `Opened` record.
     Won,
-    /// The merchant lost; the money already left at `Opened`, so nothing is posted.
+    /// The merchant lost: the held amount is written off as a chargeback loss (debit
+    /// chargebacks, credit disputed funds); no money moves at the gateway. Needs the dispute's
+    /// `Opened` record; the fee stays where `Opened` put it.
     Lost,
 }
 
@@ -34,7 +39,9 @@ pub struct Dispute {
     pub stage: DisputeStage,
     /// Disputed amount.
     pub amount: Money,
-    /// Dispute fee charged by the gateway (withdrawn at `Opened`).
+    /// The dispute fee: withdrawn at `Opened`, given back at `Won` when the gateway returns it
+    /// (Stripe's reinstatement balance transaction shows it as a negative fee). `None` at `Lost`,
+    /// and wherever the settlement's fee lines book dispute fees instead.
     pub fee: Option<Money>,
     /// Reason given by the gateway or card network.
     pub reason: String,
@@ -49,6 +56,12 @@ impl Dispute {
         super::require_positive("disputed amount", self.amount)?;
         let fee = self.fee.unwrap_or(Money::zero(self.amount.currency));
         super::require_non_negative("dispute fee", fee)?;
+        if self.stage == DisputeStage::Lost && fee.minor != 0 {
+            return Err(Error::InvalidDocument(
+                "a lost dispute moves no fee: the fee was booked when the funds were withdrawn"
+                    .into(),
+            ));
+        }
         self.amount.checked_add(fee)
     }
 }

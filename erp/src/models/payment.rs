@@ -13,6 +13,11 @@ pub enum PaymentDirection {
     Received,
     /// Money paid back to the customer (a gateway refund); it settles a credit memo's credit.
     Refunded,
+    /// Money the gateway took back for a dispute (a chargeback's withdrawal). Only a
+    /// [`PaymentEntry`] has it, read from a dispute's `Opened` record so that settlement
+    /// reconciliation pairs the gateway's dispute line; a [`Payment`] in this direction is refused
+    /// (record a [`crate::Dispute`]).
+    Withdrawn,
 }
 
 /// A payment against an invoice, through a gateway.
@@ -44,6 +49,9 @@ pub struct Payment {
 impl Payment {
     pub(crate) fn validate(&self) -> Result<Money, Error> {
         super::require_ref(&self.external_ref)?;
+        if self.direction == PaymentDirection::Withdrawn {
+            return Err(crate::ledger::withdrawn_payment());
+        }
         super::require_positive("payment amount", self.amount)?;
         let fee = self.fee.unwrap_or(Money::zero(self.amount.currency));
         super::require_non_negative("fee", fee)?;
@@ -67,9 +75,10 @@ pub struct PaymentEntry {
     pub transaction_id: String,
     /// The external reference of the invoice paid or refunded.
     pub invoice_ref: String,
-    /// Received or refunded.
+    /// Received, refunded, or withdrawn for a dispute (whose entry's transaction id is the
+    /// gateway's dispute id).
     pub direction: PaymentDirection,
-    /// The amount, negative for a refund (money going back to the customer).
+    /// The amount, negative for a refund or a dispute's withdrawal (money going back).
     pub amount: Money,
     /// The fee booked with it (zero when none was known).
     pub fee: Money,

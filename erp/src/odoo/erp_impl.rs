@@ -10,9 +10,8 @@ use super::wire::{self, CreatedIds, InvoiceRecord, RecordRef};
 use crate::erp::Erp;
 use crate::error::Error;
 use crate::models::{
-    Account, CreditMemo, Customer, Dispute, DisputeStage, DocumentKind, DocumentRef, Gateway,
-    Invoice, JournalEntry, JournalLine, OpenReceivable, Payment, PaymentDirection, PaymentEntry,
-    Recorded, SalesOrder, Side,
+    Account, CreditMemo, Customer, Dispute, DocumentKind, DocumentRef, Gateway, Invoice,
+    JournalEntry, OpenReceivable, Payment, PaymentDirection, PaymentEntry, Recorded, SalesOrder,
 };
 use crate::money::{CurrencyCode, Money};
 
@@ -193,6 +192,7 @@ impl Erp for OdooErp {
                     )
                     .await?;
             }
+            PaymentDirection::Withdrawn => return Err(crate::ledger::withdrawn_payment()),
             PaymentDirection::Refunded => {
                 let partner = self.partner_of(invoice).await?;
                 let currency = self.currency(p.amount.currency).await?;
@@ -291,36 +291,20 @@ impl Erp for OdooErp {
         ))
     }
 
+    /// The dispute's journal entry, with the embedded ledger's accounts (see [`crate::DisputeStage`]);
+    /// Odoo has no dispute model, so the stage order is not checked here.
     async fn record_dispute(&self, d: &Dispute) -> Result<Recorded, Error> {
-        let withdrawn = d.validate()?;
-        if d.stage == DisputeStage::Lost {
-            return Err(Error::InvalidDocument(
-                "a lost dispute moves no money and Odoo has no dispute model to record it in"
-                    .into(),
-            ));
-        }
+        d.validate()?;
         if let Some(id) = self.find_move("entry", &d.external_ref).await? {
             return Ok(recorded(DocumentKind::Dispute, id, &d.external_ref, false));
         }
-        let clearing = Account::Clearing(d.gateway.clone());
-        let (debit, credit, amount) = match d.stage {
-            DisputeStage::Opened => (Account::Chargebacks, clearing, withdrawn),
-            _ => (clearing, Account::Chargebacks, d.amount),
-        };
+        let fee = d
+            .fee
+            .unwrap_or(crate::money::Money::zero(d.amount.currency));
+        let (_, lines) = crate::ledger::dispute_journal(d, fee)?;
         let memo = format!("Dispute {} ({}): {}", d.dispute_id, d.gateway, d.reason);
-        let line = |account, side| JournalLine {
-            account,
-            side,
-            amount,
-            label: None,
-        };
         let id = self
-            .post_entry(
-                &d.external_ref,
-                d.date,
-                &memo,
-                &[line(debit, Side::Debit), line(credit, Side::Credit)],
-            )
+            .post_entry(&d.external_ref, d.date, &memo, &lines)
             .await?;
         Ok(recorded(DocumentKind::Dispute, id, &d.external_ref, true))
     }

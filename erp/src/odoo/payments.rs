@@ -202,10 +202,11 @@ pub(crate) fn entry(
         ));
     }
     let gross = Money::from_major(row.amount, currency).map_err(|e| bad(i, id, "amount", e))?;
-    let amount = match direction {
-        PaymentDirection::Received => gross,
+    let amount = if direction == PaymentDirection::Received {
+        gross
+    } else {
         // Positive and within i64, so its negation is too.
-        PaymentDirection::Refunded => Money::new(-gross.minor, currency),
+        Money::new(-gross.minor, currency)
     };
     let date = row.date.ok_or_else(|| bad(i, id, "date", "missing"))?;
     let transaction_id = match row.payment_reference {

@@ -407,30 +407,72 @@ async fn disputes_move_money_between_clearing_and_chargebacks(b: Backend) {
     l.post_payment(&payment("p1", "inv1", 3740, 0))
         .await
         .unwrap();
+    let stripe = Gateway::new("stripe").unwrap();
     let mut d = Dispute {
         external_ref: "dp1/opened".into(),
         payment_ref: Some("p1".into()),
-        gateway: Gateway::new("stripe").unwrap(),
+        gateway: stripe.clone(),
         dispute_id: "dp_1".into(),
-        stage: DisputeStage::Opened,
+        stage: DisputeStage::Won,
         amount: Money::new(3740, usd()),
         fee: Some(Money::new(1500, usd())),
         reason: "fraudulent".into(),
         date: day(5),
     };
+    // A close before the withdrawal is refused, naming the dispute.
+    let early = l.record_dispute(&d).await.unwrap_err();
+    assert!(early.to_string().contains("dp_1"), "{early}");
+    d.stage = DisputeStage::Opened;
     l.record_dispute(&d).await.unwrap();
     let tb = l.trial_balance().await.unwrap();
-    assert_eq!(balance(&tb, "6200"), 5240);
+    // Withdrawn: the amount held in disputed funds, the fee spent, both out of clearing.
+    assert_eq!(balance(&tb, "1300"), 3740);
+    assert_eq!(balance(&tb, "6200"), 1500);
     assert_eq!(balance(&tb, "1200-stripe"), -1500);
+    // The withdrawal is an entry settlement reconciliation pairs by the dispute id.
+    let entries = l.payment_entries(&stripe, day(5), day(5)).await.unwrap();
+    let withdrawn: Vec<_> = entries
+        .iter()
+        .filter(|e| e.direction == erp::PaymentDirection::Withdrawn)
+        .map(|e| {
+            (
+                e.transaction_id.as_str(),
+                e.invoice_ref.as_str(),
+                e.amount.minor,
+                e.fee.minor,
+            )
+        })
+        .collect();
+    assert_eq!(withdrawn, [("dp_1", "inv1", -3740, 1500)]);
+
+    // Won, the fee given back: everything as before the dispute.
     d.external_ref = "dp1/won".into();
     d.stage = DisputeStage::Won;
     l.record_dispute(&d).await.unwrap();
     let tb = l.trial_balance().await.unwrap();
-    assert_eq!(balance(&tb, "6200"), 1500);
-    assert_eq!(balance(&tb, "1200-stripe"), 2240);
-    d.external_ref = "dp2/lost".into();
-    d.stage = DisputeStage::Lost;
-    l.record_dispute(&d).await.unwrap();
+    assert_eq!(balance(&tb, "1300"), 0);
+    assert_eq!(balance(&tb, "6200"), 0);
+    assert_eq!(balance(&tb, "1200-stripe"), 3740);
+
+    // Lost: the held amount written off; the fee stays spent.
+    let mut lost = d.clone();
+    lost.dispute_id = "dp_2".into();
+    lost.amount = Money::new(1000, usd());
+    lost.external_ref = "dp2/opened".into();
+    lost.stage = DisputeStage::Opened;
+    l.record_dispute(&lost).await.unwrap();
+    lost.external_ref = "dp2/lost".into();
+    lost.stage = DisputeStage::Lost;
+    let with_fee = l.record_dispute(&lost).await.unwrap_err();
+    assert!(with_fee.to_string().contains("fee"), "{with_fee}");
+    lost.fee = None;
+    l.record_dispute(&lost).await.unwrap();
+    let tb = l.trial_balance().await.unwrap();
+    assert_eq!(balance(&tb, "1300"), 0);
+    assert_eq!(balance(&tb, "6200"), 2500);
+    assert_eq!(balance(&tb, "1200-stripe"), 3740 - 2500);
+    // Recorded again: nothing moves.
+    l.record_dispute(&lost).await.unwrap();
     assert_eq!(tb, l.trial_balance().await.unwrap());
 }
 
@@ -795,8 +837,8 @@ mod postgres_shared {
         })
         .await
         .unwrap();
-        // One version row; the chart's 8 accounts once each.
-        assert_eq!(found.trim(), "1|1|8");
+        // One version row; the chart's 9 accounts once each.
+        assert_eq!(found.trim(), "1|1|9");
         // And a later start finds the work done.
         drop(LocalLedger::connect(&url).await.unwrap());
     }

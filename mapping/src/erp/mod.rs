@@ -285,8 +285,8 @@ impl TryFrom<System> for erp::Gateway {
 /// The ERP dispute stage a canonical status has reached.
 ///
 /// Open chargebacks (`needs_response`, `under_review`) are `Opened`: the gateway has withdrawn
-/// the funds. `won` is `Won`; `lost` and `accepted` are `Lost` (the money already left at
-/// `Opened`). Inquiries and prevented disputes move no money and have no ERP record: they are
+/// the funds. `won` is `Won`; `lost` and `accepted` are `Lost` (the amount held since `Opened`
+/// is written off). Inquiries and prevented disputes move no money and have no ERP record: they are
 /// [`MappingError::UnknownStatus`], as is an `Unknown` status.
 impl TryFrom<&DisputeStatus> for erp::DisputeStage {
     type Error = MappingError;

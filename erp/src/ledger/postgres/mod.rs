@@ -13,8 +13,8 @@ use tokio_postgres::types::ToSql;
 
 use super::post::{
     InvoiceState, balanced_lines, credit_memo_journal, customer_of, debit_credit, direction,
-    dispute_journal, document_ref, invoice_journal, of_kind, payment_journal, payment_memo,
-    recorded, stage,
+    dispute_journal, document_ref, invoice_journal, needs_opened, not_opened, of_kind,
+    payment_journal, payment_memo, recorded, stage,
 };
 use super::reports::{
     self, AgedReceivable, PAYMENT_ENTRIES_SQL, ReceivablesCheck, TrialBalanceLine, open_receivable,
@@ -217,12 +217,7 @@ impl Pg {
         to: Date,
     ) -> Result<Vec<PaymentEntry>, Error> {
         let client = self.pool.get().await?;
-        let statement = client
-            .prepare_cached(&format!(
-                "{PAYMENT_ENTRIES_SQL} WHERE p.gateway = $1 AND p.date >= $2 AND p.date <= $3
-                 ORDER BY p.date, d.id"
-            ))
-            .await?;
+        let statement = client.prepare_cached(PAYMENT_ENTRIES_SQL).await?;
         let (from, to) = (crate::date::text(from), crate::date::text(to));
         client
             .query(&statement, &[&gateway, &from, &to])
@@ -841,10 +836,22 @@ async fn post_journal_entry(tx: &Transaction<'_>, e: &JournalEntry) -> Result<Re
 async fn record_dispute(tx: &Transaction<'_>, d: &Dispute) -> Result<Recorded, Error> {
     let kind = DocumentKind::Dispute;
     return_if_recorded!(tx, d, kind);
-    let withdrawn = d.validate()?;
+    d.validate()?;
     let fee = d
         .fee
         .unwrap_or(crate::money::Money::zero(d.amount.currency));
+    if needs_opened(d) {
+        let opened = tx
+            .query_opt(
+                "SELECT doc_id FROM disputes WHERE gateway = $1 AND dispute_id = $2
+                 AND stage = 'opened'",
+                &[&d.gateway.as_str(), &d.dispute_id],
+            )
+            .await?;
+        if opened.is_none() {
+            return Err(not_opened(d));
+        }
+    }
     let payment = match d.payment_ref.as_deref() {
         Some(r) => Some(require(tx, r, DocumentKind::Payment).await?),
         None => None,
@@ -869,8 +876,7 @@ async fn record_dispute(tx: &Transaction<'_>, d: &Dispute) -> Result<Recorded, E
         ],
     )
     .await?;
-    if let Some((memo, lines)) = dispute_journal(d, withdrawn) {
-        post_journal(tx, id, d.date, &memo, &lines).await?;
-    }
+    let (memo, lines) = dispute_journal(d, fee)?;
+    post_journal(tx, id, d.date, &memo, &lines).await?;
     Ok(recorded(kind, id, &d.external_ref, true))
 }

@@ -608,7 +608,7 @@ async fn unbalanced_entry_is_refused_before_any_request() {
 }
 
 #[tokio::test]
-async fn opened_dispute_moves_amount_and_fee_to_chargebacks() {
+async fn opened_dispute_holds_the_amount_and_spends_the_fee() {
     let server = MockServer::start().await;
     expect_call(
         &server,
@@ -621,22 +621,16 @@ async fn opened_dispute_moves_amount_and_fee_to_chargebacks() {
         ok(json!([])),
     )
     .await;
-    expect_call(
-        &server,
-        "account.account",
-        "search",
-        search(json!([["code", "=", "620100"]])),
-        ok(json!([60])),
-    )
-    .await;
-    expect_call(
-        &server,
-        "account.account",
-        "search",
-        search(json!([["code", "=", "101402"]])),
-        ok(json!([41])),
-    )
-    .await;
+    for (code, id) in [("101500", 70), ("620100", 60), ("101402", 41)] {
+        expect_call(
+            &server,
+            "account.account",
+            "search",
+            search(json!([["code", "=", code]])),
+            ok(json!([id])),
+        )
+        .await;
+    }
     let label = "Dispute dp_1 (stripe): fraudulent";
     expect_call(
         &server,
@@ -647,7 +641,8 @@ async fn opened_dispute_moves_amount_and_fee_to_chargebacks() {
             "ref": "dp1/opened",
             "date": "2026-11-05",
             "line_ids": [
-                [0, 0, {"account_id": 60, "name": label, "debit": num("52.4"), "credit": 0}],
+                [0, 0, {"account_id": 70, "name": label, "debit": num("37.4"), "credit": 0}],
+                [0, 0, {"account_id": 60, "name": label, "debit": num("15"), "credit": 0}],
                 [0, 0, {"account_id": 41, "name": label, "debit": 0, "credit": num("52.4")}],
             ],
         }]}),
@@ -670,11 +665,15 @@ async fn opened_dispute_moves_amount_and_fee_to_chargebacks() {
         (rec.document.kind, rec.document.id.0.as_str()),
         (DocumentKind::Dispute, "230")
     );
+    // A loss moves no fee: one that claims to is refused before any call.
     let err = erp(&server)
         .record_dispute(&dispute(DisputeStage::Lost))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidDocument(_)));
+    assert!(
+        matches!(&err, Error::InvalidDocument(m) if m.contains("fee")),
+        "{err:?}"
+    );
 }
 
 /// The first lookup of each family, answering an existing id.

@@ -37,6 +37,7 @@ pub fn config() -> OdooErpConfig {
         .account(Account::Refunds, "400900")
         .account(Account::GatewayFees, "620000")
         .account(Account::Chargebacks, "620100")
+        .account(Account::DisputedFunds, "101500")
         .account(Account::Bank, "101401")
         .account(Account::Clearing(Gateway::new("stripe").unwrap()), "101402")
         .payment_journal(Gateway::new("stripe").unwrap(), 7)
