@@ -99,7 +99,7 @@ pub use models::order::{
 pub use models::search::{
     Condition, Direction, Filter, FilterGroup, MAX_PAGE_SIZE, SearchCriteria, SearchResult,
 };
-pub use models::shipment::{CreateShipment, Track};
+pub use models::shipment::{CreateShipment, Shipment, ShipmentTrack, Track};
 pub use oauth::OAuthCredentials;
 /// The retry configuration every client of the workspace shares (see [`ClientBuilder::retry`]
 /// for what this client retries).

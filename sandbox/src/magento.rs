@@ -47,7 +47,8 @@
 //!   when the payment has one) on the invoice and in `payment.last_trans_id`, plus Magento's
 //!   "Captured amount of ... online" comment), `GET /V1/invoices/{id}`.
 //! - Shipments: `POST /V1/order/{id}/ship` with tracks (`complete` once everything is invoiced
-//!   and shipped); `GET /V1/shipment/{id}`.
+//!   and shipped); `GET /V1/shipment/{id}`; `GET /V1/shipments` (search criteria on the
+//!   shipment table's columns).
 //! - Credit memos: `POST /V1/order/{id}/refund` (offline) and `POST /V1/invoice/{id}/refund`
 //!   (`isOnline: true` refunds through the capture transaction, `{capture}-refund`), with
 //!   `arguments` (shipping, adjustments), the "most money available to refund" and shipping

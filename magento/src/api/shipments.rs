@@ -1,9 +1,10 @@
-//! Shipments: create with tracking numbers.
+//! Shipments: create with tracking numbers; search.
 
 use crate::api::Id;
 use crate::client::{Call, Client};
 use crate::error::Result;
-use crate::models::shipment::CreateShipment;
+use crate::models::search::{SearchCriteria, SearchResult};
+use crate::models::shipment::{CreateShipment, Shipment};
 
 /// Shipment operations; see [`Client::shipments`].
 #[derive(Debug, Clone, Copy)]
@@ -43,5 +44,24 @@ impl Shipments<'_> {
             .send(Call::post(format!("/order/{order_id}/ship"), shipment)?)
             .await?;
         Ok(id.0)
+    }
+
+    /// `GET /V1/shipments?searchCriteria...`: one page of shipments, with their tracks.
+    ///
+    /// ```no_run
+    /// # async fn run(client: magento::Client) -> Result<(), magento::Error> {
+    /// use magento::{Filter, SearchCriteria};
+    /// let criteria = SearchCriteria::new().filter(Filter::eq("order_id", "3"));
+    /// for shipment in client.shipments().search(&criteria).await?.items {
+    ///     for track in &shipment.tracks {
+    ///         println!("{:?} {:?}", track.title, track.track_number);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn search(&self, criteria: &SearchCriteria) -> Result<SearchResult<Shipment>> {
+        self.client
+            .send(Call::get("/shipments").query(criteria.to_query()))
+            .await
     }
 }

@@ -117,6 +117,10 @@ pub struct Order {
     /// The customer's e-mail.
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub customer_email: Option<String>,
+    /// The IP the order was placed from (`remote_ip` of `OrderInterface`): the buyer's at a
+    /// storefront checkout, the admin's for an order entered in the admin.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub remote_ip: Option<String>,
     /// The customer's first name.
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub customer_firstname: Option<String>,

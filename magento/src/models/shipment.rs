@@ -1,8 +1,10 @@
-//! Shipments: `POST /V1/order/{orderId}/ship`.
+//! Shipments: `POST /V1/order/{orderId}/ship`, and shipments as `GET /V1/shipments` lists them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 use super::document::{DocumentComment, ItemQty};
+use crate::lenient;
 
 /// The body of `POST /V1/order/{orderId}/ship`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -48,4 +50,42 @@ impl Track {
             carrier_code: carrier_code.into(),
         }
     }
+}
+
+/// A shipment as `GET /V1/shipments` and `GET /V1/shipment/{id}` return it
+/// (`SalesShipmentInterface`): what a dispute's evidence needs of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Shipment {
+    /// The shipment id.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub entity_id: Option<i64>,
+    /// The customer-facing shipment number.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub increment_id: Option<String>,
+    /// The order id.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub order_id: Option<i64>,
+    /// When it was created (UTC).
+    #[serde(default, deserialize_with = "lenient::opt_timestamp")]
+    pub created_at: Option<OffsetDateTime>,
+    /// Its tracking numbers.
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub tracks: Vec<ShipmentTrack>,
+}
+
+/// A tracking number of a [`Shipment`] (`SalesShipmentTrackInterface`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct ShipmentTrack {
+    /// The tracking number.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub track_number: Option<String>,
+    /// The carrier's display name.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub title: Option<String>,
+    /// The carrier code.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub carrier_code: Option<String>,
+    /// When it was added (UTC).
+    #[serde(default, deserialize_with = "lenient::opt_timestamp")]
+    pub created_at: Option<OffsetDateTime>,
 }

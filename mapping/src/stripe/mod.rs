@@ -32,15 +32,20 @@
 //!   spec itself types the field as a free string. Values not in the table fall back to `type`,
 //!   then to `Unknown`.
 //!
+//! A disputed order's evidence is assembled from the canonical order and what the store knows
+//! of its shipments ([`to_dispute_evidence`]).
+//!
 //! AVS and CVV results come from the charge's `payment_method_details.card.checks`
 //! ([`avs_result`], [`cvv_result`]).
 
 mod checks;
+mod evidence;
 mod inbound;
 mod outbound;
 pub mod settlement;
 
 pub use checks::{avs_result, cvv_result};
+pub use evidence::{EvidenceFacts, ShipmentFacts, to_dispute_evidence};
 pub use inbound::PayoutSummary;
 pub use outbound::{
     RefundParams, StripeCtx, to_create_customer, to_create_payment_intent, to_create_refund,

@@ -27,6 +27,7 @@ pub(crate) enum Route {
     InvoiceGet(String),
     RefundInvoice(String),
     ShipmentGet(String),
+    ShipmentSearch,
     CreditMemoGet(String),
     CustomerCreate,
     CustomerSearch,
@@ -54,6 +55,7 @@ impl Route {
             ("GET", ["invoices", i]) => Self::InvoiceGet(id(i)),
             ("POST", ["invoice", i, "refund"]) => Self::RefundInvoice(id(i)),
             ("GET", ["shipment", s]) => Self::ShipmentGet(id(s)),
+            ("GET", ["shipments"]) => Self::ShipmentSearch,
             ("GET", ["creditmemo", c]) => Self::CreditMemoGet(id(c)),
             ("POST", ["customers"]) => Self::CustomerCreate,
             ("GET", ["customers", "search"]) => Self::CustomerSearch,
@@ -254,6 +256,7 @@ pub(crate) fn run(
             let invoice = state.invoices.get(&id).ok_or_else(Fail::no_such_entity)?;
             Ok(invoice.render(invoice.order_id * 2))
         }
+        Route::ShipmentSearch => shipment_search(state, query),
         Route::ShipmentGet(id) => {
             let id = path_id(id)?;
             state
@@ -717,6 +720,34 @@ fn create_shipment(
     );
     // Magento sends document ids as strings here (the mix the client must accept).
     Ok(Value::String(shipment_id.to_string()))
+}
+
+/// The columns of the shipment table a search may name.
+const SHIPMENT_COLUMNS: [&str; 6] = [
+    "entity_id",
+    "increment_id",
+    "order_id",
+    "store_id",
+    "created_at",
+    "updated_at",
+];
+
+fn shipment_search(state: &State, query: &Node) -> Result<Value, Fail> {
+    let criteria = search::criteria(query)?.ok_or_else(|| Fail::required("searchCriteria"))?;
+    let rows: Vec<Map<String, Value>> = state
+        .shipments
+        .values()
+        .filter_map(|s| match render_shipment(s) {
+            Value::Object(map) => Some(map),
+            _ => None,
+        })
+        .collect();
+    let (items, total) = search::run(&criteria, rows, &|f| SHIPMENT_COLUMNS.contains(&f))?;
+    Ok(json!({
+        "items": items,
+        "search_criteria": search::echo(&criteria),
+        "total_count": total,
+    }))
 }
 
 fn render_shipment(s: &Shipment) -> Value {

@@ -184,6 +184,8 @@ pub struct NewOrder {
     pub state: String,
     /// Initial status (the state's default when empty).
     pub status: String,
+    /// The customer's IP at checkout (`remote_ip`); `None` for an order placed from the admin.
+    pub remote_ip: Option<String>,
 }
 
 impl NewOrder {
@@ -207,6 +209,8 @@ impl NewOrder {
             shipping_address: Some(Address::sample()),
             state: "new".into(),
             status: String::new(),
+            // A documentation address (RFC 5737): storefront orders carry the buyer's IP.
+            remote_ip: Some("198.51.100.7".into()),
         }
     }
 
@@ -370,6 +374,8 @@ pub struct Order {
     pub updated_at: String,
     /// Customer account, `None` for guests.
     pub customer_id: Option<i64>,
+    /// The customer's IP at checkout.
+    pub remote_ip: Option<String>,
     /// Customer e-mail.
     pub customer_email: String,
     /// Customer first name.
@@ -578,6 +584,7 @@ impl Order {
             "customer_group_id": if self.customer_id.is_some() { 1 } else { 0 },
             "customer_id": self.customer_id,
             "customer_is_guest": i64::from(self.customer_id.is_none()),
+            "remote_ip": self.remote_ip,
             "customer_lastname": self.customer_lastname,
             "customer_note_notify": 1,
             "discount_amount": m(self.discount_amount()),
@@ -1050,6 +1057,7 @@ impl State {
             created_at: now.clone(),
             updated_at: now,
             customer_id: new.customer_id,
+            remote_ip: new.remote_ip,
             customer_email: new.customer_email,
             customer_firstname: new.customer_firstname,
             customer_lastname: new.customer_lastname,
