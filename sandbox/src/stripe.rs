@@ -62,7 +62,8 @@
 //! (`card_declined` / `fraudulent`, outcome `blocked`, risk `highest`);
 //! `4000000000005423`/`pm_card_createIssuerFraudRecord` succeeds and raises an early fraud
 //! warning (`radar.early_fraud_warning.created`); `4000000000000259`/`pm_card_createDispute`
-//! succeeds and is disputed as fraudulent (`charge.dispute.created`).
+//! succeeds and is disputed as fraudulent (`charge.dispute.created` and
+//! `charge.dispute.funds_withdrawn`, its amount and the dispute fee withdrawn).
 //! `4000002500003155`/`pm_card_authenticationRequiredOnSetup` and
 //! `4000002760003184`/`pm_card_authenticationRequired` ask for 3-D Secure: a confirmation
 //! leaves the PaymentIntent in `requires_action` with a `next_action`
@@ -108,8 +109,9 @@
 //! `charge.refunded` (with `previous_attributes`), `customer.created`, `customer.updated`
 //! (with `previous_attributes`), `customer.deleted`,
 //! `payment_method.attached`, `payout.created`, `payout.paid`,
-//! `radar.early_fraud_warning.created`, `charge.dispute.created`, `charge.dispute.updated`,
-//! `charge.dispute.closed`. A failed delivery is retried after each delay of the schedule:
+//! `radar.early_fraud_warning.created`, `charge.dispute.created`,
+//! `charge.dispute.funds_withdrawn`, `charge.dispute.updated`, `charge.dispute.closed`,
+//! `charge.dispute.funds_reinstated` (a win gives the amount back, the fee kept). A failed delivery is retried after each delay of the schedule:
 //! by default 5 min, 1 h and 3 h (Stripe's test mode retries "three times over a few hours";
 //! the exact intervals are the fake's), compressible with
 //! [`StripeFake::with_webhook_retry_delays`]; duplicates and reordering through
@@ -439,6 +441,12 @@ impl StripeFake {
     /// Disputes a captured, undisputed charge with `reason` (`charge.dispute.created`).
     pub fn create_dispute(&self, charge_id: &str, reason: &str) -> Option<String> {
         self.with_state(|s| s.create_dispute(charge_id, reason))
+    }
+
+    /// Files an early fraud warning on a paid charge (`radar.early_fraud_warning.created`), as
+    /// the issuer of `pm_card_createIssuerFraudRecord` does after capture.
+    pub fn create_warning(&self, charge_id: &str) -> Option<String> {
+        self.with_state(|s| s.create_warning(charge_id))
     }
 
     /// Any stored object by id (`pi_`, `ch_`, `re_`, `cus_`, `pm_`, `txn_`, `po_`, `dp_`,

@@ -992,6 +992,7 @@ async fn fraud_warning_and_dispute_cards_raise_their_objects_and_events() {
     );
     assert_eq!(e.error.code.as_deref(), Some("charge_disputed"));
     assert_eq!(env.events_of("charge.dispute.created").len(), 1);
+    assert_eq!(env.events_of("charge.dispute.funds_withdrawn").len(), 1);
 
     let staged = env
         .client
@@ -1030,6 +1031,7 @@ async fn fraud_warning_and_dispute_cards_raise_their_objects_and_events() {
         .unwrap();
     assert_eq!(won.status, DisputeStatus::Won);
     assert_eq!(won.evidence_details.as_ref().unwrap().submission_count, 1);
+    assert_eq!(env.events_of("charge.dispute.funds_reinstated").len(), 1);
     assert_eq!(
         won.balance_transactions
             .iter()

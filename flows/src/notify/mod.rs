@@ -67,6 +67,10 @@ pub enum NoticeKind {
     Discrepancies,
     /// A customer disputed a payment.
     DisputeOpened,
+    /// A dispute's evidence is due soon and none was submitted.
+    DisputeEvidenceDue,
+    /// A card issuer reported a payment as fraud (Stripe Radar's early fraud warning).
+    EarlyFraudWarning,
 }
 
 impl NoticeKind {
@@ -80,6 +84,8 @@ impl NoticeKind {
             Self::BackfillAlarm => "backfill_alarm",
             Self::Discrepancies => "discrepancies",
             Self::DisputeOpened => "dispute_opened",
+            Self::DisputeEvidenceDue => "dispute_evidence_due",
+            Self::EarlyFraudWarning => "early_fraud_warning",
         }
     }
 }
@@ -205,6 +211,27 @@ impl Notice {
             notice = notice.fact("respond by", by);
         }
         notice
+    }
+
+    /// The notice that dispute `dispute`'s evidence is due by `due_by` and none was submitted,
+    /// keyed `{dispute}/notice/evidence-due`.
+    pub fn dispute_evidence_due(
+        dispute: &EntityKey,
+        amount: impl fmt::Display,
+        due_by: &str,
+    ) -> Self {
+        Self::new(
+            NoticeKind::DisputeEvidenceDue,
+            format!("{dispute}/notice/evidence-due"),
+            format!("Dispute evidence due by {due_by}"),
+        )
+        .text(format!(
+            "No evidence has been submitted for the dispute of {amount}. Review the evidence \
+             staged in Stripe and submit it before {due_by}, or the dispute is lost."
+        ))
+        .fact("dispute", dispute)
+        .fact("amount", amount)
+        .fact("respond by", due_by)
     }
 
     /// The job that sends it.

@@ -56,6 +56,8 @@ pub enum Entity {
     Customer,
     /// A dispute.
     Dispute,
+    /// A card issuer's report of fraud on a payment (Stripe Radar's early fraud warning).
+    FraudWarning,
     /// A payout or settlement batch.
     Payout,
     /// A backfill poller (what it polls, such as `events`).
@@ -78,6 +80,7 @@ impl Entity {
             Self::Event => "event",
             Self::Customer => "customer",
             Self::Dispute => "dispute",
+            Self::FraudWarning => "fraud-warning",
             Self::Payout => "payout",
             Self::Backfill => "backfill",
             Self::Transaction => "transaction",

@@ -2220,7 +2220,7 @@ pub(crate) mod through_the_sandbox {
             self.settle().await
         }
 
-        async fn settle(&self) -> Vec<Outcome> {
+        pub(crate) async fn settle(&self) -> Vec<Outcome> {
             let mut outcomes = self.drain().await;
             self.deliver_events().await;
             outcomes.extend(self.drain().await);

@@ -40,12 +40,14 @@
 
 mod checks;
 mod evidence;
+mod funds;
 mod inbound;
 mod outbound;
 pub mod settlement;
 
 pub use checks::{avs_result, cvv_result};
 pub use evidence::{EvidenceFacts, ShipmentFacts, to_dispute_evidence};
+pub use funds::{DisputeFunds, FundsMoved, dispute_funds};
 pub use inbound::PayoutSummary;
 pub use outbound::{
     RefundParams, StripeCtx, to_create_customer, to_create_payment_intent, to_create_refund,

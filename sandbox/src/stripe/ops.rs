@@ -1625,6 +1625,9 @@ impl State {
         if closed {
             self.emit("charge.dispute.closed", after.clone(), None);
         }
+        if won {
+            self.emit("charge.dispute.funds_reinstated", after.clone(), None);
+        }
         Ok(after)
     }
 

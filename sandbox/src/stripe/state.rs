@@ -897,7 +897,9 @@ impl State {
         }
         let body = self.dispute_json(&d);
         self.disputes.insert(id.clone(), d);
-        self.emit("charge.dispute.created", body, None);
+        // Stripe sends both when a chargeback takes the funds at once (docs.stripe.com/api/events/types).
+        self.emit("charge.dispute.created", body.clone(), None);
+        self.emit("charge.dispute.funds_withdrawn", body, None);
         Some(id)
     }
 

@@ -226,6 +226,8 @@
 
 mod authentication;
 mod charge;
+mod dispute;
+mod fraud_warning;
 mod payment;
 mod payout;
 mod placed;
@@ -248,6 +250,8 @@ pub use authentication::{
     PaymentIntentEvent,
 };
 pub use charge::ChargeSucceeded;
+pub use dispute::{DISPUTE_TOPICS, DisputeChanged, DisputeDeadline, DisputeDue, DisputeEvent};
+pub use fraud_warning::{FraudWarning, FraudWarningEvent};
 pub use payment::{MagentoOrder, OrderPayment};
 pub use payout::{PayoutEvent, PayoutPaid};
 pub use placed::{LOOKUP_LIMIT, ORDER_PLACED_TOPICS, OrderPlaced, PlacedOrder};
@@ -299,6 +303,39 @@ pub struct Config {
     /// The warehouse a paid order's fulfilment request goes to, once it is invoiced and booked
     /// (none by default: orders are shipped by other means).
     pub fulfilment: Option<Arc<dyn crate::fulfilment::Fulfilment>>,
+    /// How disputes and early fraud warnings are answered: see [Disputes](self#disputes).
+    pub disputes: DisputeCtx,
+}
+
+/// How Stripe disputes and Radar early fraud warnings of this store's charges are handled: see
+/// [Disputes](self#disputes).
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct DisputeCtx {
+    /// The order's status while a dispute is open, on the order's current state (none by
+    /// default: the comment alone). Magento has no dispute status: create one (Stores > Settings >
+    /// Order Status) and assign it to the states disputed orders are in (`processing`,
+    /// `complete`).
+    pub status: Option<String>,
+    /// Submit the assembled evidence at once (`submit=true`); off by default, when it is staged
+    /// (`submit=false`) for a person to review and submit before the deadline.
+    pub submit_evidence: bool,
+    /// The merchant's refund policy, sent as the evidence's `refund_policy`.
+    pub refund_policy: Option<String>,
+    /// How long before the evidence deadline a dispute without submitted evidence is told to a
+    /// person ([`crate::notify::NoticeKind::DisputeEvidenceDue`]); 3 days when `None`.
+    pub reminder: Option<Duration>,
+    /// Early fraud warnings on charges under this amount, of orders not shipped yet, are
+    /// refunded at once; others hold the order. `None` (the default) refunds none.
+    pub refund_fraud_below: Option<mapping::Money>,
+}
+
+impl DisputeCtx {
+    /// The reminder's lead time before the deadline.
+    fn reminder(&self) -> Duration {
+        self.reminder
+            .unwrap_or(Duration::from_secs(3 * 24 * 60 * 60))
+    }
 }
 
 /// How an order whose PaymentIntent needs the customer's authentication (3-D Secure,
@@ -348,6 +385,7 @@ impl Config {
             payment_terms_days: 0,
             authentication: AuthenticationCtx::default(),
             fulfilment: None,
+            disputes: DisputeCtx::default(),
         }
     }
 
@@ -421,6 +459,42 @@ impl Config {
     #[must_use]
     pub fn payment_terms_days(mut self, days: u16) -> Self {
         self.payment_terms_days = days;
+        self
+    }
+
+    /// Sets the order status of disputed orders (see [`DisputeCtx::status`]).
+    #[must_use]
+    pub fn dispute_status(mut self, status: impl Into<String>) -> Self {
+        self.disputes.status = Some(status.into());
+        self
+    }
+
+    /// Submits each dispute's evidence at once instead of staging it for a person.
+    #[must_use]
+    pub fn submit_evidence(mut self, submit: bool) -> Self {
+        self.disputes.submit_evidence = submit;
+        self
+    }
+
+    /// Sets the refund policy text sent with dispute evidence.
+    #[must_use]
+    pub fn refund_policy(mut self, policy: impl Into<String>) -> Self {
+        self.disputes.refund_policy = Some(policy.into());
+        self
+    }
+
+    /// Sets how long before a dispute's evidence deadline a person is reminded (3 days).
+    #[must_use]
+    pub fn evidence_reminder(mut self, before: Duration) -> Self {
+        self.disputes.reminder = Some(before);
+        self
+    }
+
+    /// Refunds at once the charges under `limit` that an issuer reports as fraud, when their
+    /// order has not shipped (see [Disputes](self#disputes)).
+    #[must_use]
+    pub fn refund_fraud_warnings_below(mut self, limit: mapping::Money) -> Self {
+        self.disputes.refund_fraud_below = Some(limit);
         self
     }
 
@@ -571,6 +645,9 @@ impl MagentoStripe {
             .flow(PayoutPaid(Arc::clone(&self.shared)))
             .flow(OrderPlaced(Arc::clone(&self.shared)))
             .flow(RefundRequestFlow(Arc::clone(&self.shared)))
+            .flow(DisputeChanged(Arc::clone(&self.shared)))
+            .flow(DisputeDeadline(Arc::clone(&self.shared)))
+            .flow(FraudWarning(Arc::clone(&self.shared)))
     }
 
     /// The intake routes: `charge.succeeded` and `charge.refunded`, to the job of their charge;
@@ -614,6 +691,18 @@ impl MagentoStripe {
             System::Stripe,
             "payout.paid",
             move |d: &Delivery<'_>| job(&paid_out, &PayoutEvent::of(d)?),
+        ));
+        routes.extend(DISPUTE_TOPICS.map(|topic| {
+            let disputes = DisputeChanged(Arc::clone(&self.shared));
+            Route::new(System::Stripe, topic, move |d: &Delivery<'_>| {
+                dispute::dispute_job(&disputes, d)
+            })
+        }));
+        let warnings = FraudWarning(Arc::clone(&self.shared));
+        routes.push(Route::new(
+            System::Stripe,
+            fraud_warning::WARNING_CREATED,
+            move |d: &Delivery<'_>| job(&warnings, &FraudWarningEvent::of(d)?),
         ));
         // Adobe Commerce's order-placed webhook, under either name its `eventName` may carry.
         routes.extend(ORDER_PLACED_TOPICS.map(|topic| {
@@ -694,6 +783,21 @@ impl MagentoStripe {
     /// The order payment flow (for its jobs: see [`crate::workflow::job`]).
     pub fn order_payment(&self) -> OrderPayment {
         OrderPayment(Arc::clone(&self.shared))
+    }
+
+    /// The dispute flow (for its jobs: a replay of a dispute after a fix, say).
+    pub fn dispute(&self) -> DisputeChanged {
+        DisputeChanged(Arc::clone(&self.shared))
+    }
+
+    /// The dispute reminder flow (for its jobs: a reminder run now).
+    pub fn dispute_deadline(&self) -> DisputeDeadline {
+        DisputeDeadline(Arc::clone(&self.shared))
+    }
+
+    /// The early fraud warning flow (for its jobs).
+    pub fn fraud_warning(&self) -> FraudWarning {
+        FraudWarning(Arc::clone(&self.shared))
     }
 
     /// The job that refunds `request` (whose `order_id` is the order's `entity_id`) from outside
