@@ -1,19 +1,4 @@
 //! A disputed order's evidence, from what the store knows of it.
-//!
-//! Stripe's evidence fields are text the card network's reviewer reads
-//! (<https://docs.stripe.com/disputes/responding>, *evidence*; the field names are the API's
-//! `evidence[...]` parameters of `POST /v1/disputes/{id}`). Each fact goes to its own field:
-//! - `customer_name`, `customer_email_address`: the order's customer (the billing name when the
-//!   order has no customer name);
-//! - `billing_address`, `shipping_address`: the order's addresses, one line per part;
-//! - `customer_purchase_ip`: the IP the store recorded at checkout (Magento's `remote_ip`);
-//! - `shipping_carrier`, `shipping_tracking_number`, `shipping_date`: the shipment;
-//! - `product_description`: one line per order line (quantity, name, SKU);
-//! - `refund_policy`: the merchant's policy text, from configuration;
-//! - `uncategorized_text`: the order's number, date and total, so the reviewer can match the
-//!   rest to the payment.
-//!
-//! A fact the store does not have leaves its field unset: nothing is invented.
 
 use stripe_client::UpdateDisputeEvidence;
 use time::Date;
@@ -46,8 +31,23 @@ pub struct EvidenceFacts<'a> {
     pub refund_policy: Option<&'a str>,
 }
 
-/// The evidence of `facts` (see the [module](self)). With several shipments, each field lists
+/// The evidence of `facts`. With several shipments, each field lists
 /// them one per line, in order.
+///
+/// Stripe's evidence fields are text the card network's reviewer reads
+/// (<https://docs.stripe.com/disputes/responding>, *evidence*; the field names are the API's
+/// `evidence[...]` parameters of `POST /v1/disputes/{id}`). Each fact goes to its own field:
+/// - `customer_name`, `customer_email_address`: the order's customer (the billing name when the
+///   order has no customer name);
+/// - `billing_address`, `shipping_address`: the order's addresses, one line per part;
+/// - `customer_purchase_ip`: the IP the store recorded at checkout (Magento's `remote_ip`);
+/// - `shipping_carrier`, `shipping_tracking_number`, `shipping_date`: the shipment;
+/// - `product_description`: one line per order line (quantity, name, SKU);
+/// - `refund_policy`: the merchant's policy text, from configuration;
+/// - `uncategorized_text`: the order's number, date and total, so the reviewer can match the
+///   rest to the payment.
+///
+/// A fact the store does not have leaves its field unset: nothing is invented.
 pub fn to_dispute_evidence(facts: &EvidenceFacts<'_>) -> UpdateDisputeEvidence {
     let order = facts.order;
     let customer = order.customer.as_ref();

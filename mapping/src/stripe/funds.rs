@@ -1,9 +1,4 @@
 //! The money a Stripe dispute moved, from its balance transactions.
-//!
-//! A dispute lists "zero, one, or two balance transactions that show funds withdrawn and
-//! reinstated" (the Dispute object's `balance_transactions`, Stripe API reference): the
-//! withdrawal has a negative amount and the dispute fee as its fee; a reinstatement has a
-//! positive amount and, when Stripe gives the fee back, a negative fee.
 
 use stripe_client as wire;
 use time::OffsetDateTime;
@@ -33,10 +28,15 @@ pub struct DisputeFunds {
     pub reinstated: Option<FundsMoved>,
 }
 
-/// The withdrawal and reinstatement of `dispute` (see the [module](self)). Errors are paths
+/// The withdrawal and reinstatement of `dispute`. Errors are paths
 /// under `dispute.balance_transactions[i]`: a transaction in another currency than the dispute's
 /// (its money could not be booked against the disputed payment), a second withdrawal or
 /// reinstatement, a withdrawal with a negative fee or a reinstatement that charges one.
+///
+/// A dispute lists "zero, one, or two balance transactions that show funds withdrawn and
+/// reinstated" (the Dispute object's `balance_transactions`, Stripe API reference): the
+/// withdrawal has a negative amount and the dispute fee as its fee; a reinstatement has a
+/// positive amount and, when Stripe gives the fee back, a negative fee.
 pub fn dispute_funds(dispute: &wire::Dispute) -> Result<DisputeFunds, MappingError> {
     let mut funds = DisputeFunds::default();
     for (i, bt) in dispute.balance_transactions.iter().enumerate() {

@@ -41,6 +41,42 @@ pub struct MagentoStripeSettings {
     pub webhook_verifier: Option<magento::WebhookVerifier>,
     /// The pollers run as jobs of the worker.
     pub backfill: MagentoStripeBackfill,
+    /// How disputes and early fraud warnings are answered.
+    pub disputes: MagentoStripeDisputes,
+}
+
+/// `[magento_stripe.disputes]`, checked: see [`flows::workflows::magento_stripe::DisputeCtx`].
+#[derive(Debug, Clone, Default)]
+pub struct MagentoStripeDisputes {
+    /// The order status of disputed orders.
+    pub status: Option<String>,
+    /// Submit evidence at once instead of staging it.
+    pub submit_evidence: bool,
+    /// The refund policy sent with the evidence.
+    pub refund_policy: Option<String>,
+    /// How long before the deadline a person is reminded.
+    pub reminder: Option<Duration>,
+    /// Early fraud warnings under this amount of unshipped orders are refunded.
+    pub refund_fraud_below: Option<mapping::Money>,
+}
+
+impl MagentoStripeDisputes {
+    /// `config` with these settings.
+    fn apply(&self, mut config: Config) -> Config {
+        if let Some(status) = &self.status {
+            config = config.dispute_status(status.as_str());
+        }
+        if let Some(policy) = &self.refund_policy {
+            config = config.refund_policy(policy.as_str());
+        }
+        if let Some(reminder) = self.reminder {
+            config = config.evidence_reminder(reminder);
+        }
+        if let Some(limit) = self.refund_fraud_below {
+            config = config.refund_fraud_warnings_below(limit);
+        }
+        config.submit_evidence(self.submit_evidence)
+    }
 }
 
 impl std::fmt::Debug for MagentoStripeSettings {
@@ -56,6 +92,7 @@ impl std::fmt::Debug for MagentoStripeSettings {
             )
             .field("webhook_verifier", &self.webhook_verifier.is_some())
             .field("backfill", &self.backfill)
+            .field("disputes", &self.disputes)
             .finish_non_exhaustive()
     }
 }
@@ -159,7 +196,10 @@ impl MagentoStripeSettings {
             None => stripe,
         }
         .build()?;
-        let config = Config::new(self.store_code.as_str(), self.stripe_account.as_str());
+        let config = self.disputes.apply(Config::new(
+            self.store_code.as_str(),
+            self.stripe_account.as_str(),
+        ));
         Ok(MagentoStripe::new(magento, stripe, ledger, config))
     }
 }
@@ -197,6 +237,65 @@ pub(crate) struct MagentoStripeSection {
     stripe: StripeSection,
     #[serde(default)]
     backfill: BackfillSection,
+    #[serde(default)]
+    disputes: DisputesSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct DisputesSection {
+    status: Option<String>,
+    submit_evidence: bool,
+    refund_policy: Option<String>,
+    reminder_days: Option<u64>,
+    /// An amount and its currency: `"100.00 USD"`.
+    refund_fraud_below: Option<String>,
+}
+
+impl DisputesSection {
+    fn validate(&self, issues: &mut Issues) -> Option<MagentoStripeDisputes> {
+        const D: &str = "magento_stripe.disputes";
+        if self.status.as_deref().is_some_and(|s| s.trim().is_empty()) {
+            issues.push(
+                format!("{D}.status"),
+                "is empty: give a Magento order status, or leave it out",
+            );
+            return None;
+        }
+        let reminder = match self.reminder_days {
+            Some(days @ 1..=30) => Some(hours(days * 24)),
+            Some(_) => {
+                issues.push(format!("{D}.reminder_days"), "must be from 1 to 30");
+                return None;
+            }
+            None => None,
+        };
+        let refund_fraud_below = match self.refund_fraud_below.as_deref() {
+            Some(text) => Some(issues.check(&format!("{D}.refund_fraud_below"), money(text))?),
+            None => None,
+        };
+        Some(MagentoStripeDisputes {
+            status: self.status.clone(),
+            submit_evidence: self.submit_evidence,
+            refund_policy: self.refund_policy.clone(),
+            reminder,
+            refund_fraud_below,
+        })
+    }
+}
+
+/// `"100.00 USD"` as money, exact.
+fn money(text: &str) -> Result<mapping::Money, String> {
+    let expected = || format!("{text:?} is not an amount and its currency, such as \"100.00 USD\"");
+    let (amount, code) = text.trim().split_once(' ').ok_or_else(expected)?;
+    let currency =
+        mapping::currency::parse_currency(code.trim(), "currency").map_err(|e| e.to_string())?;
+    let money =
+        mapping::Money::parse_major(amount, currency, "amount").map_err(|e| e.to_string())?;
+    if money.minor() <= 0 {
+        return Err(format!("{text:?} is not more than zero"));
+    }
+    Ok(money)
 }
 
 #[derive(Debug, Deserialize)]
@@ -337,6 +436,7 @@ impl MagentoStripeSection {
             Some(url) => Some(url?),
             None => None,
         };
+        let disputes = self.disputes.validate(issues);
         Some(MagentoStripeSettings {
             base_url: base_url?,
             store_code: magento.store_code.clone(),
@@ -351,6 +451,7 @@ impl MagentoStripeSection {
                 events: every(backfill.events_poll_secs),
                 events_lookback: hours(backfill.events_lookback_hours),
             },
+            disputes: disputes?,
         })
     }
 }
@@ -416,5 +517,54 @@ mod tests {
                 .contains("magento_stripe.magento: give the integration's `oauth`"),
             "{issues}"
         );
+    }
+
+    #[test]
+    fn dispute_settings_are_read_and_checked_naming_the_key() {
+        let token = "integration_token = { env = \"PATH\" }";
+        let rest = "[disputes]\nstatus = \"disputed\"\nsubmit_evidence = true\n\
+                    refund_policy = \"30 days\"\nreminder_days = 2\n\
+                    refund_fraud_below = \"100.00 USD\"";
+        let (settings, issues) = validate(&section(token, rest));
+        assert!(issues.is_empty(), "{issues}");
+        let disputes = settings.unwrap().disputes;
+        assert_eq!(disputes.status.as_deref(), Some("disputed"));
+        assert!(disputes.submit_evidence);
+        assert_eq!(disputes.reminder, Some(hours(48)));
+        assert_eq!(
+            disputes.refund_fraud_below,
+            Some(mapping::Money::from_minor(10_000, mapping::Currency::USD))
+        );
+        // Left out: nothing submitted, nothing refunded.
+        let (settings, _) = validate(&section(token, ""));
+        let disputes = settings.unwrap().disputes;
+        assert!(!disputes.submit_evidence);
+        assert_eq!(disputes.refund_fraud_below, None);
+
+        for (bad, key) in [
+            (
+                "refund_fraud_below = \"100\"",
+                "magento_stripe.disputes.refund_fraud_below",
+            ),
+            (
+                "refund_fraud_below = \"1.005 USD\"",
+                "magento_stripe.disputes.refund_fraud_below",
+            ),
+            (
+                "refund_fraud_below = \"0 USD\"",
+                "magento_stripe.disputes.refund_fraud_below",
+            ),
+            (
+                "refund_fraud_below = \"10 XXY\"",
+                "magento_stripe.disputes.refund_fraud_below",
+            ),
+            ("reminder_days = 0", "magento_stripe.disputes.reminder_days"),
+            ("status = \" \"", "magento_stripe.disputes.status"),
+        ] {
+            let (settings, issues) = validate(&section(token, &format!("[disputes]\n{bad}")));
+            assert!(settings.is_none(), "{bad}");
+            let keys: Vec<&str> = issues.iter().map(|i| i.key.as_str()).collect();
+            assert_eq!(keys, [key], "{bad}: {issues}");
+        }
     }
 }

@@ -441,10 +441,10 @@ fn remind(
     if ctx.recorded(&REMINDER)?.is_some() {
         return Ok(());
     }
-    let lead = time::Duration::try_from(shared.config.disputes.reminder()).map_err(|_| {
+    let lead = time::Duration::try_from(shared.config.disputes.reminder_lead()).map_err(|_| {
         StepError::permanent(format!(
             "evidence reminder {:?} is out of range",
-            shared.config.disputes.reminder()
+            shared.config.disputes.reminder_lead()
         ))
     })?;
     let at = due_by.saturating_sub(lead);

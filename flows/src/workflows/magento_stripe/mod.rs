@@ -12,6 +12,9 @@
 //! | [`AuthenticationNotice`] | `magento.awaiting-authentication` | the order's | [`OrderPayment`], on `requires_action` | a dead letter a person sees: which order waits for 3-D Secure, since when, until when |
 //! | [`AuthenticationDeadline`] | `magento.authentication-deadline` | the order's | [`OrderPayment`], scheduled at the deadline | runs [`OrderPayment`] again unless the wait ended |
 //! | [`OrderPlaced`] | `magento.order-placed` | `magento/{store}/order/#{increment_id}` | Adobe Commerce `observer.sales_order_place_after` without the order's `entity_id` (with it, the webhook names the order's [`OrderPayment`] job itself): see [Adobe Commerce webhooks](#adobe-commerce-webhooks) | the order found by `increment_id` (a wait while Magento does not show it, up to [`LOOKUP_LIMIT`]) → its [`OrderPayment`] job enqueued, unless its state is not `new`/`pending_payment` |
+//! | [`DisputeChanged`] | `stripe.dispute` | `stripe/{account}/dispute/{dispute id}` | `charge.dispute.created`, `.updated`, `.closed`, `.funds_withdrawn`, `.funds_reinstated` (each runs the job once more) | the dispute read from Stripe → ERP withdrawal, reinstatement or write-off → order comment (and dispute status) → evidence staged or submitted → a person told: see [Disputes](#disputes) |
+//! | [`DisputeDeadline`] | `stripe.dispute-deadline` | the dispute's | [`DisputeChanged`], scheduled [`DisputeCtx::reminder`] before the evidence is due | a person told when no evidence was submitted |
+//! | [`FraudWarning`] | `stripe.early-fraud-warning` | `stripe/{account}/fraud-warning/{warning id}` | `radar.early_fraud_warning.created` | refund through [`RefundRequestFlow`], or the order held, and a person told: see [Disputes](#disputes) |
 //!
 //! # Adobe Commerce webhooks
 //!
@@ -104,6 +107,63 @@
 //! [`crate::fulfilment::notice_route`]`([`[`MagentoStripe::shipment_notices`]`, ...])`, added
 //! after both pairs' routes (the intake keeps the last route of a system and topic).
 //!
+//! # Disputes
+//!
+//! Every `charge.dispute.*` event of a charge this service made runs the dispute's job once more
+//! ([`DisputeChanged`]). Events can come late, twice or out of order, so the job reads the
+//! dispute from Stripe and does what its state calls for that is not on record yet. It waits
+//! (without spending attempts) until the charge's own job has booked the payment. Each run logs
+//! the dispute's status, reason, amount, fee and `evidence_details.due_by`.
+//!
+//! **The ledger** follows the money, from the dispute's `balance_transactions` ("zero, one, or
+//! two balance transactions that show funds withdrawn and reinstated", Stripe's Dispute object;
+//! see [`mapping::stripe::dispute_funds`]):
+//! - the withdrawal books the [`erp::DisputeStage::Opened`] record: the amount held in disputed
+//!   funds, the dispute fee (the withdrawal's `fee`) spent, both out of the Stripe clearing
+//!   account. Its [`erp::PaymentEntry`] (direction `Withdrawn`, the dispute id as transaction
+//!   id) is what the payout's dispute line pairs in [`crate::settlement`];
+//! - a reinstatement (a win) books [`erp::DisputeStage::Won`]: the amount back to clearing, and
+//!   the fee too when Stripe gives it back (a negative fee on the reinstatement);
+//! - a dispute closed `lost` books [`erp::DisputeStage::Lost`]: the held amount written off as
+//!   a chargeback loss. The fee stays spent.
+//!
+//! Inquiries (`warning_*`) move no money and book nothing. A balance transaction in another
+//! currency than the dispute's is a dead letter naming it: its money could not be booked
+//! against the disputed payment.
+//!
+//! **The store** gets one comment per point of the dispute's life (opened, with the reason and
+//! the deadline; won; lost; an inquiry closed). With [`DisputeCtx::status`] the opening comment
+//! also sets that status on the order's current state.
+//!
+//! **Evidence.** While the dispute waits for a response and nothing was submitted, the job
+//! assembles its evidence from Magento ([`mapping::stripe::to_dispute_evidence`]): the
+//! customer's name and e-mail, both addresses, the IP the order was placed from (`remote_ip`),
+//! the lines as product descriptions, each shipment's carrier, tracking number and date
+//! (`GET /V1/shipments` by `order_id`), and [`DisputeCtx::refund_policy`]. With
+//! [`DisputeCtx::submit_evidence`] it is submitted at once (`submit=true`). Otherwise it is staged
+//! (`submit=false`) for a person to complete and submit in Stripe's Dashboard, and a
+//! [`DisputeDeadline`] job is scheduled [`DisputeCtx::reminder`] (3 days) before `due_by`. If
+//! nothing was submitted by then, it tells a person (`dispute_evidence_due`). A person is told of
+//! every dispute once ([`crate::notify::Notice::dispute_opened`]), with the deadline and whether
+//! the evidence was submitted or staged.
+//!
+//! **Early fraud warnings** (`radar.early_fraud_warning.created`, [`FraudWarning`]) are the
+//! cheapest moment to avoid a dispute: a warned charge can still be refunded, and a refunded
+//! charge cannot be disputed. The decision is recorded first, so a replay follows it:
+//! - the warning is no longer `actionable` (refunded or disputed already): nothing;
+//! - the charge has money left under [`DisputeCtx::refund_fraud_below`] (same currency) and no
+//!   line of the order has shipped (`qty_shipped`): what is left is refunded through
+//!   [`RefundRequestFlow`], request `early-fraud-warning-{warning id}`. The Stripe refund is
+//!   idempotent on that request and its `charge.refunded` books the credit memo once, so
+//!   neither a redelivered warning nor Stripe's refund webhooks double it. The whole-order
+//!   credit memo closes the Magento order (an invoiced order cannot be canceled in Magento);
+//! - otherwise an order not shipped is put on hold (`POST /V1/orders/{id}/hold`, which stops
+//!   Magento shipments until a person releases it), and a shipped one only gets the comment.
+//!
+//! Each gets a comment and one `early_fraud_warning` notice. A warehouse that already has the
+//! fulfilment request is not told to stop: the [`crate::fulfilment::Fulfilment`] trait has no
+//! cancellation, so the notice is the person's cue.
+//!
 //! # Where the payment method comes from
 //!
 //! The storefront's checkout collects a Stripe PaymentMethod (Stripe.js) and stores its id in the
@@ -136,6 +196,11 @@
 //! | 3-D Secure status and comment | `authentication/comment` (under the order) | saved at once; the order's comments are checked first |
 //! | PaymentIntent canceled at the deadline | `authentication/cancel` | the key is sent as Stripe's `Idempotency-Key` |
 //! | end of the wait | `authentication/result` (`authenticated`, `failed`, `expired`) | a record only |
+//! | dispute withdrawal, reinstatement, write-off | `erp/withdrawn`, `erp/reinstated`, `erp/lost` (under the dispute) | ERP external references (`stripe/{account}/dispute/{id}/{opened,won,lost}`) |
+//! | dispute comments | `magento/opened`, `magento/won`, `magento/lost`, `magento/closed` | the order's comments are checked first |
+//! | dispute evidence | `evidence` | Stripe's `evidence_details.submission_count` is read first; a second staging writes the same values |
+//! | evidence reminder | `reminder` | the job's key (kind and dispute) is unique |
+//! | fraud warning's decision, refund, hold, comment | `decision`, then the refund request `early-fraud-warning-{id}`, `magento/hold`, `magento/comment` (under the warning) | the decision is recorded before anything acts on it; the refund request's own keys |
 //!
 //! # 3-D Secure
 //!
@@ -332,7 +397,7 @@ pub struct DisputeCtx {
 
 impl DisputeCtx {
     /// The reminder's lead time before the deadline.
-    fn reminder(&self) -> Duration {
+    fn reminder_lead(&self) -> Duration {
         self.reminder
             .unwrap_or(Duration::from_secs(3 * 24 * 60 * 60))
     }
@@ -632,7 +697,8 @@ impl MagentoStripe {
     /// Registers [`OrderPayment`], [`ChargeSucceeded`], [`ChargeRefunded`], [`Shipment`], the
     /// 3-D Secure flows ([`PaymentIntentChanged`], [`AuthenticationNotice`],
     /// [`AuthenticationDeadline`]), [`OrderPlaced`] (the lookup behind Adobe Commerce's
-    /// order-placed webhook) and [`RefundRequestFlow`] (refunds asked for outside Magento).
+    /// order-placed webhook), [`RefundRequestFlow`] (refunds asked for outside Magento) and the
+    /// dispute flows ([`DisputeChanged`], [`DisputeDeadline`], [`FraudWarning`]).
     pub fn register(&self, worker: Worker) -> Worker {
         worker
             .flow(OrderPayment(Arc::clone(&self.shared)))
@@ -653,7 +719,8 @@ impl MagentoStripe {
     /// The intake routes: `charge.succeeded` and `charge.refunded`, to the job of their charge;
     /// `payment_intent.succeeded`, `payment_intent.payment_failed` and
     /// `payment_intent.canceled`, one [`PaymentIntentChanged`] job each; `payout.paid`, to the
-    /// job of its payout ([`PayoutPaid`]).
+    /// job of its payout ([`PayoutPaid`]); the dispute events ([`DISPUTE_TOPICS`]), to the job of
+    /// their dispute, and `radar.early_fraud_warning.created`, one [`FraudWarning`] job each.
     /// Adobe Commerce's order-placed webhook ([`ORDER_PLACED_TOPICS`]): the order's
     /// [`OrderPayment`] job when the payload has its `entity_id`, else an [`OrderPlaced`] job
     /// that finds it by `increment_id` (see [Adobe Commerce webhooks](self#adobe-commerce-webhooks)).
