@@ -7,6 +7,8 @@ mod fulfilment;
 #[cfg(all(feature = "shopify", feature = "stripe"))]
 mod intake;
 #[cfg(all(feature = "magento", feature = "stripe"))]
+mod magento_pay_again;
+#[cfg(all(feature = "magento", feature = "stripe"))]
 mod magento_refund_request;
 #[cfg(all(feature = "magento", feature = "stripe"))]
 mod magento_stripe;

@@ -244,8 +244,8 @@ use mapping::{MappingError, Order, System};
 use serde::{Deserialize, Serialize};
 
 pub use authentication::{
-    AuthenticationDeadline, AuthenticationNotice, AwaitingAuthentication, PaymentIntentChanged,
-    PaymentIntentEvent,
+    AuthenticationDeadline, AuthenticationNotice, AwaitingAuthentication, PaymentAttempt,
+    PaymentIntentChanged, PaymentIntentEvent,
 };
 pub use charge::ChargeSucceeded;
 pub use payment::{MagentoOrder, OrderPayment};
@@ -694,6 +694,20 @@ impl MagentoStripe {
     /// The order payment flow (for its jobs: see [`crate::workflow::job`]).
     pub fn order_payment(&self) -> OrderPayment {
         OrderPayment(Arc::clone(&self.shared))
+    }
+
+    /// The [`OrderPayment`] job of order `entity_id`, run once more even when it is done
+    /// ([`NewJob::rerun`]): enqueue it ([`crate::Store::enqueue`]) when a storefront's or an
+    /// admin's "pay again" page has saved a new payment method on a declined order, rather than
+    /// waiting for the poll to find the order (see
+    /// [Paying again after a decline](self#paying-again-after-a-decline)). A run charges nothing
+    /// unless the order's latest attempt failed and its method is a new one, so enqueuing it
+    /// again is harmless.
+    pub fn pay_again_job(&self, entity_id: i64) -> Result<NewJob, StepError> {
+        Ok(NewJob {
+            rerun: true,
+            ..job(&self.order_payment(), &MagentoOrder { entity_id })?
+        })
     }
 
     /// The job that refunds `request` (whose `order_id` is the order's `entity_id`) from outside
