@@ -432,3 +432,101 @@ fn config(id: &str) -> WorkerConfig {
         .backoff(Backoff::new(ms(1), ms(2), 5))
         .poll_interval(ms(5))
 }
+
+/// What the version before per-method attempts did to a declined order: one PaymentIntent
+/// record and one failed-payment record under the order itself.
+struct OldVersion;
+
+#[async_trait::async_trait]
+impl flows::workflow::Flow for OldVersion {
+    type Input = flows::workflows::magento_stripe::MagentoOrder;
+    const KIND: flows::workflow::JobKind = flows::workflow::JobKind::new("test.old-order-payment");
+    const SYSTEMS: &'static [mapping::System] = &[];
+
+    fn entity(&self, input: &Self::Input) -> Result<flows::workflow::EntityKey, flows::StepError> {
+        Ok(
+            flows::workflow::EntityKey::new(mapping::System::Magento, "default")
+                .child(flows::workflow::Entity::Order, input.entity_id),
+        )
+    }
+
+    async fn run(
+        &self,
+        ctx: &flows::workflow::StepCtx<'_>,
+        _: Self::Input,
+    ) -> Result<(), flows::StepError> {
+        use flows::workflow::Step;
+        use mapping::{Money, Payment, PaymentKind, PaymentStatus, System};
+        const INTENT: Step<Value> = Step::new("payment-intent", System::Stripe);
+        const FAILURE: Step<Value> = Step::new("payment-failure", System::Magento);
+        let mut payment = Payment::new(
+            System::Stripe,
+            PaymentKind::Sale,
+            PaymentStatus::Declined,
+            Money::from_minor(
+                15_500,
+                mapping::currency::parse_currency("USD", "currency")?,
+            ),
+        );
+        // A decline Stripe answered without a PaymentIntent (none at this fake to look up).
+        payment.ids.set(System::Stripe, "ch_old_version");
+        payment.message = Some("Your card was declined.".to_owned());
+        let declined = serde_json::json!({"outcome": "declined", "payment": payment});
+        ctx.once(&INTENT, || async { Ok(declined) }).await?;
+        ctx.once(&FAILURE, || async {
+            Ok(serde_json::json!({"status": "payment_failed", "already": false}))
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn an_order_declined_before_the_upgrade_is_paid_again_with_a_new_method() {
+    let app = Sandboxed::start().await;
+    let id = app.order(DECLINED);
+    // Declined by the earlier version (which has no PaymentIntent at this fake).
+    let old = Worker::new(Arc::clone(&app.store), config("old")).flow(OldVersion);
+    app.store
+        .enqueue(
+            flows::workflow::job(
+                &OldVersion,
+                &flows::workflows::magento_stripe::MagentoOrder { entity_id: id },
+            )
+            .unwrap(),
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(drain(&old).await, [Outcome::Done]);
+    assert!(
+        app.magento
+            .fake
+            .set_order_state(id, "pending_payment", "payment_failed")
+    );
+
+    // This version finds the order still showing the declined method: taken as the earlier
+    // attempt's, not sent.
+    app.poll().await;
+    app.settle().await;
+    assert!(app.intents().is_empty(), "{:?}", app.intents());
+    let legacy = app
+        .store
+        .state(&format!("magento/default/order/{id}/payment/legacy-method"))
+        .await
+        .unwrap();
+    assert_eq!(legacy, Some(serde_json::json!(DECLINED)));
+
+    // A new method is charged once; the declined one saved again is not.
+    app.save_method(id, VISA);
+    app.poll().await;
+    app.settle().await;
+    app.assert_paid_once(id).await;
+    app.save_method(id, DECLINED);
+    app.store
+        .enqueue(app.flows.pay_again_job(id).unwrap(), 0)
+        .await
+        .unwrap();
+    app.settle().await;
+    assert_eq!(app.intents(), [intent("4242", "succeeded")]);
+}
