@@ -76,6 +76,10 @@
 //!   renders it; `404` when no such PaymentIntent waits for authentication.
 //! - `GET /control/magento/orders/{entity_id}` → the order as Magento's `GET /V1/orders/{id}`
 //!   renders it.
+//! - `POST /control/magento/orders/{entity_id}/payment_info` `{"key": "stripe_payment_method",
+//!   "value": "pm_card_visa"}` sets one pair of the order payment's additional information and
+//!   moves `updated_at`, as a storefront's "pay again" page would
+//!   ([`MagentoFake::set_payment_info`]) → the order as `GET /V1/orders/{id}` renders it.
 
 mod fields;
 mod forms;
@@ -147,6 +151,10 @@ pub fn router(sandbox: &Sandbox) -> Router {
             post(stripe_authentication),
         )
         .route("/control/magento/orders/{id}", get(magento_order))
+        .route(
+            "/control/magento/orders/{id}/payment_info",
+            post(magento_payment_info),
+        )
         .fallback(|| async { ControlError::not_found("no such control route") })
         .method_not_allowed_fallback(|| async {
             (
@@ -371,6 +379,26 @@ async fn magento_order(
 ) -> Reply {
     let fake = running(c.magento.as_ref(), Service::Magento)?;
     let id: i64 = path_id(path)?;
+    fake.order_json(id)
+        .map(Json)
+        .ok_or_else(|| ControlError::not_found(format!("no magento order {id}")))
+}
+
+async fn magento_payment_info(
+    State(c): State<Control>,
+    path: Result<Path<String>, PathRejection>,
+    raw: Result<Bytes, BytesRejection>,
+) -> Reply {
+    let fake = running(c.magento.as_ref(), Service::Magento)?;
+    let id: i64 = path_id(path)?;
+    let map = body(raw)?;
+    let f = Fields::top(&map);
+    f.only(&["key", "value"])?;
+    let key = f.required_string("key")?;
+    let value = f.required_string("value")?;
+    if !fake.set_payment_info(id, &key, &value) {
+        return Err(ControlError::not_found(format!("no magento order {id}")));
+    }
     fake.order_json(id)
         .map(Json)
         .ok_or_else(|| ControlError::not_found(format!("no magento order {id}")))

@@ -280,6 +280,26 @@ impl MagentoFake {
         }
     }
 
+    /// Sets (or adds) the pair `key` = `value` of an order payment's additional information and
+    /// moves the order's `updated_at`, as a storefront's "pay again" page saving a new Stripe
+    /// PaymentMethod would. A fake-side helper for tests: Magento's REST API has no call for it
+    /// (a storefront module writes it through the order payment repository). `false` when the
+    /// order is unknown.
+    pub fn set_payment_info(&self, entity_id: i64, key: &str, value: &str) -> bool {
+        let mut guard = self.lock();
+        let now = guard.now();
+        let Some(order) = guard.orders.get_mut(&entity_id) else {
+            return false;
+        };
+        let info = &mut order.payment.additional_info;
+        match info.iter_mut().find(|(k, _)| k == key) {
+            Some(pair) => pair.1 = value.to_owned(),
+            None => info.push((key.to_owned(), value.to_owned())),
+        }
+        order.updated_at = now;
+        true
+    }
+
     /// An invoice by id.
     pub fn invoice(&self, entity_id: i64) -> Option<Invoice> {
         self.lock().invoices.get(&entity_id).cloned()

@@ -567,3 +567,63 @@ fn start_options_default_to_each_providers_schedule() {
         Some(&[Duration::from_millis(1)][..])
     );
 }
+
+#[tokio::test]
+async fn control_api_sets_a_magento_order_payment_method_as_a_storefront_would() {
+    let sandbox = Sandbox::start(&[Service::Magento], 7).await.unwrap();
+    let api = Api::serve(&sandbox).await;
+    let fake = &sandbox.magento.as_ref().unwrap().fake;
+    let mut order = sandbox::magento::NewOrder::new("jane@example.com");
+    order.payment_info = vec![(
+        "stripe_payment_method".into(),
+        "pm_card_visa_chargeDeclined".into(),
+    )];
+    let id = fake.create_order(order);
+    let before = fake.order(id).unwrap().updated_at;
+    fake.advance_clock(Duration::from_secs(5));
+
+    let path = format!("/control/magento/orders/{id}/payment_info");
+    let order = api
+        .ok(
+            "POST",
+            &path,
+            Some(json!({"key": "stripe_payment_method", "value": "pm_card_visa"})),
+        )
+        .await;
+    let info = order["extension_attributes"]["payment_additional_info"]
+        .as_array()
+        .unwrap();
+    let methods: Vec<&Value> = info
+        .iter()
+        .filter(|p| p["key"] == "stripe_payment_method")
+        .map(|p| &p["value"])
+        .collect();
+    assert_eq!(methods, [&json!("pm_card_visa")], "{order}");
+    assert_ne!(order["updated_at"], json!(before), "{order}");
+    assert_eq!(fake.order(id).unwrap().updated_at, order["updated_at"]);
+
+    // A new key is added beside the others.
+    api.ok(
+        "POST",
+        &path,
+        Some(json!({"key": "stripe_customer", "value": "cus_1"})),
+    )
+    .await;
+    assert_eq!(fake.order(id).unwrap().payment.additional_info.len(), 2);
+
+    assert!(
+        api.refused("POST", &path, r#"{"key": "stripe_customer"}"#, 400)
+            .await
+            .contains("value")
+    );
+    assert!(
+        api.refused(
+            "POST",
+            "/control/magento/orders/999/payment_info",
+            r#"{"key": "a", "value": "b"}"#,
+            404
+        )
+        .await
+        .contains("no magento order 999")
+    );
+}

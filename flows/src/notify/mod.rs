@@ -167,7 +167,9 @@ impl Notice {
         self
     }
 
-    /// The notice of a declined payment of the order keyed `order` (`{order}/notice/declined`).
+    /// The notice of a declined payment of the order keyed `order` (`{order}/notice/declined`);
+    /// a flow that pays an order again after a decline passes the attempt's key, so each
+    /// declined attempt has its own notice.
     pub fn payment_declined(
         order: &EntityKey,
         number: &str,

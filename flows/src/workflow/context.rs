@@ -272,6 +272,13 @@ impl<'r> StepCtx<'r> {
         self.entity.under(step.name())
     }
 
+    /// The key of `step` under `entity` (this job's entity or one under it), as
+    /// [`StepCtx::key_of`] gives it for the job's own.
+    pub fn key_at<T>(&self, entity: &EntityKey, step: &Step<T>) -> Result<String, StepError> {
+        self.own(entity)?;
+        Ok(entity.under(step.name()))
+    }
+
     /// The result `step` recorded for this job's entity, if any.
     pub fn recorded<T: DeserializeOwned>(&self, step: &Step<T>) -> Result<Option<T>, StepError> {
         self.recorded_at(&self.entity, step)
@@ -359,7 +366,17 @@ impl<'r> StepCtx<'r> {
 
     /// The value of `state` for this job's entity.
     pub fn state<T: DeserializeOwned>(&self, state: &State<T>) -> Result<Option<T>, StepError> {
-        let key = self.entity.under(state.name());
+        self.state_at(&self.entity, state)
+    }
+
+    /// The value of `state` for `entity` (this job's entity or one under it).
+    pub fn state_at<T: DeserializeOwned>(
+        &self,
+        entity: &EntityKey,
+        state: &State<T>,
+    ) -> Result<Option<T>, StepError> {
+        self.own(entity)?;
+        let key = entity.under(state.name());
         self.journal()
             .state(&key)
             .map(|value| read(&key, value))
@@ -369,7 +386,18 @@ impl<'r> StepCtx<'r> {
     /// Sets `state` for this job's entity; written with the job's outcome, or by
     /// [`StepCtx::save`].
     pub fn set_state<T: Serialize>(&self, state: &State<T>, value: &T) -> Result<(), StepError> {
-        let key = self.entity.under(state.name());
+        self.set_state_at(&self.entity, state, value)
+    }
+
+    /// Sets `state` for `entity` (this job's entity or one under it), as [`StepCtx::set_state`].
+    pub fn set_state_at<T: Serialize>(
+        &self,
+        entity: &EntityKey,
+        state: &State<T>,
+        value: &T,
+    ) -> Result<(), StepError> {
+        self.own(entity)?;
+        let key = entity.under(state.name());
         let value = serde_json::value::to_raw_value(value).map_err(|e| {
             StepError::permanent(format!("state {key}: value not serializable: {e}"))
         })?;

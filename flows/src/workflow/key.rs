@@ -67,6 +67,9 @@ pub enum Entity {
     /// A request made to the runtime from outside a store (a refund asked for by the ERP or a
     /// person, named by the caller's request id).
     RefundRequest,
+    /// A payment attempt of an order, named by the gateway payment method it charges (a Stripe
+    /// `pm_...`): an order paid again after a decline has one per method.
+    PaymentMethod,
 }
 
 impl Entity {
@@ -85,6 +88,7 @@ impl Entity {
             Self::Backfill => "backfill",
             Self::Transaction => "transaction",
             Self::RefundRequest => "refund-request",
+            Self::PaymentMethod => "payment-method",
         }
     }
 }

@@ -27,6 +27,10 @@ use flows::{
 use mapping::System;
 use serde_json::{Value, json};
 
+/// Where the records of order 42's attempt with `pm_card_visa` are (and its PaymentIntent's
+/// `Idempotency-Key` under it).
+const ATTEMPT_KEY: &str = "magento/default/order/42/payment-method/pm_card_visa";
+
 // ---------------------------------------------------------------------------------------------
 // A small wiremock-style fake HTTP server.
 
@@ -628,7 +632,7 @@ fn search_mock(since: Option<&str>, items: Value) -> Mock {
 fn mount_stripe_payment(app: &App) {
     app.stripe.mount(
         Mock::new("POST", "/v1/payment_intents")
-            .header("idempotency-key", "magento/default/order/42/payment-intent")
+            .header("idempotency-key", &format!("{ATTEMPT_KEY}/payment-intent"))
             .form(intent_form(42))
             .respond(200, payment_intent("pi_1", 42, "succeeded")),
     );
@@ -794,7 +798,10 @@ async fn a_decline_records_the_failed_payment_and_is_not_retried() {
         "message": "Your card has insufficient funds."
     });
     let create = Mock::new("POST", "/v1/payment_intents")
-        .header("idempotency-key", "magento/default/order/43/payment-intent")
+        .header(
+            "idempotency-key",
+            "magento/default/order/43/payment-method/pm_card_visa/payment-intent",
+        )
         .form(intent_form(43))
         .respond(
             402,
@@ -839,9 +846,13 @@ async fn a_decline_records_the_failed_payment_and_is_not_retried() {
     // Polled again (the status change touched updated_at): no second job, no second call.
     app.store.enqueue(app.order_job(43), 0).await.unwrap();
     assert!(app.drain().await.is_empty());
+    // Run again: the order is read, to see whether it shows a new payment method (it does
+    // not), and nothing else is called.
     let before = app.magento.total() + app.stripe.total();
+    let reads = app.magento.count("GET", &order_path(43));
     assert_eq!(app.run_again(app.order_job(43)).await, vec![Outcome::Done]);
-    assert_eq!(app.magento.total() + app.stripe.total(), before);
+    assert_eq!(app.magento.total() + app.stripe.total(), before + 1);
+    assert_eq!(app.magento.count("GET", &order_path(43)), reads + 1);
     assert!(app.ledger.open_receivables().await.unwrap().is_empty());
     app.assert_all_matched();
 }
@@ -1411,7 +1422,8 @@ async fn a_stripe_500_is_retried_with_the_same_idempotency_key() {
         .iter()
         .map(|r| r.headers["idempotency-key"].to_str().unwrap().to_owned())
         .collect();
-    assert_eq!(keys, ["magento/default/order/42/payment-intent"; 2]);
+    let key = format!("{ATTEMPT_KEY}/payment-intent");
+    assert_eq!(keys, [key.clone(), key]);
     app.assert_all_matched();
 }
 
@@ -1496,7 +1508,7 @@ async fn start_3ds(app: &App, notified: bool) {
     );
     app.stripe.mount(
         Mock::new("POST", "/v1/payment_intents")
-            .header("idempotency-key", "magento/default/order/42/payment-intent")
+            .header("idempotency-key", &format!("{ATTEMPT_KEY}/payment-intent"))
             .form(intent_form(42))
             .respond(200, intent_3ds("requires_action")),
     );
@@ -1528,7 +1540,7 @@ async fn assert_no_secret(app: &App) {
     }
     let state = app
         .store
-        .state(&format!("{ORDER_KEY}/authentication"))
+        .state(&format!("{ATTEMPT_KEY}/authentication"))
         .await
         .unwrap()
         .expect("the wait is kept");
@@ -1555,9 +1567,10 @@ async fn requires_action_comments_on_the_order_and_shows_the_wait_to_a_person() 
         start_3ds(&app, notified).await;
 
         let item = awaiting_item(&app).await;
-        assert_eq!(item.key, ORDER_KEY);
+        assert_eq!(item.key, ATTEMPT_KEY);
         assert!(item.permanent);
         assert_eq!(item.payload["entity_id"], json!(42));
+        assert_eq!(item.payload["payment_method"], json!("pm_card_visa"));
         assert_eq!(item.payload["order_number"], json!("000000042"));
         assert_eq!(item.payload["payment_intent"], json!(PI_3DS));
         let since = time::OffsetDateTime::parse(
@@ -1600,7 +1613,7 @@ async fn requires_action_comments_on_the_order_and_shows_the_wait_to_a_person() 
             .store
             .job(
                 &flows::workflow::JobKind::new("magento.authentication-deadline"),
-                ORDER_KEY,
+                ATTEMPT_KEY,
             )
             .await
             .unwrap()
@@ -1634,7 +1647,7 @@ async fn an_authenticated_payment_is_invoiced_and_booked_once() {
     assert_eq!(app.stripe.count("GET", &intent_path()), 1);
     let result = app
         .store
-        .effect(&format!("{ORDER_KEY}/authentication/result"))
+        .effect(&format!("{ATTEMPT_KEY}/authentication/result"))
         .await
         .unwrap()
         .unwrap();
@@ -1685,7 +1698,7 @@ async fn an_authenticated_payment_is_invoiced_and_booked_once() {
     // The deadline comes and finds nothing to do.
     let state = app
         .store
-        .state(&format!("{ORDER_KEY}/authentication"))
+        .state(&format!("{ATTEMPT_KEY}/authentication"))
         .await
         .unwrap()
         .unwrap();
@@ -1772,15 +1785,18 @@ async fn a_failed_authentication_gets_the_failed_payment_status() {
     );
     let result = app
         .store
-        .effect(&format!("{ORDER_KEY}/authentication/result"))
+        .effect(&format!("{ATTEMPT_KEY}/authentication/result"))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(result.detail, json!("failed"));
-    // Run again (a crash before the outcome was answered, a replay): nothing more is called.
+    // Run again (a crash before the outcome was answered, a replay): the order is read, to see
+    // whether it shows a new payment method (it does not), and nothing else is called.
     let calls = app.magento.total() + app.stripe.total();
+    let reads = app.magento.count("GET", &order_path(42));
     assert_eq!(app.run_again(app.order_job(42)).await, vec![Outcome::Done]);
-    assert_eq!(app.magento.total() + app.stripe.total(), calls);
+    assert_eq!(app.magento.total() + app.stripe.total(), calls + 1);
+    assert_eq!(app.magento.count("GET", &order_path(42)), reads + 1);
     assert_eq!(
         app.magento
             .count("POST", "/rest/default/V1/order/42/invoice"),
@@ -1806,7 +1822,7 @@ async fn an_expired_authentication_cancels_the_payment_and_tells_the_person() {
         Mock::new("POST", format!("{}/cancel", intent_path()))
             .header(
                 "idempotency-key",
-                "magento/default/order/42/authentication/cancel",
+                &format!("{ATTEMPT_KEY}/authentication/cancel"),
             )
             .form(vec![("cancellation_reason".into(), "abandoned".into())])
             .respond(200, canceled.clone()),
@@ -1834,7 +1850,7 @@ async fn an_expired_authentication_cancels_the_payment_and_tells_the_person() {
 
     let state = app
         .store
-        .state(&format!("{ORDER_KEY}/authentication"))
+        .state(&format!("{ATTEMPT_KEY}/authentication"))
         .await
         .unwrap()
         .unwrap();
@@ -1872,15 +1888,17 @@ async fn an_expired_authentication_cancels_the_payment_and_tells_the_person() {
     );
     let result = app
         .store
-        .effect(&format!("{ORDER_KEY}/authentication/result"))
+        .effect(&format!("{ATTEMPT_KEY}/authentication/result"))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(result.detail, json!("expired"));
     assert_no_secret(&app).await;
 
-    // Replaying both items changes nothing anywhere and clears them.
+    // Replaying both items changes nothing anywhere and clears them: the order is read once, to
+    // see whether it shows a new payment method (it does not).
     let calls = app.magento.total() + app.stripe.total();
+    let reads = app.magento.count("GET", &order_path(42));
     for item in dead {
         app.store
             .replay_dead_letter(item.id, flows::now_millis())
@@ -1888,7 +1906,8 @@ async fn an_expired_authentication_cancels_the_payment_and_tells_the_person() {
             .unwrap();
     }
     assert_eq!(app.drain().await, vec![Outcome::Done, Outcome::Done]);
-    assert_eq!(app.magento.total() + app.stripe.total(), calls);
+    assert_eq!(app.magento.total() + app.stripe.total(), calls + 1);
+    assert_eq!(app.magento.count("GET", &order_path(42)), reads + 1);
     assert!(app.store.dead_letters(10).await.unwrap().is_empty());
     app.assert_all_matched();
 }
@@ -1922,7 +1941,7 @@ async fn a_restart_while_waiting_does_not_comment_again() {
         .mount(Mock::new("GET", order_path(42)).respond(200, commented));
     fresh.stripe.mount(
         Mock::new("POST", "/v1/payment_intents")
-            .header("idempotency-key", "magento/default/order/42/payment-intent")
+            .header("idempotency-key", &format!("{ATTEMPT_KEY}/payment-intent"))
             .form(intent_form(42))
             .respond(200, intent_3ds("requires_action")),
     );
@@ -1943,7 +1962,7 @@ async fn a_restart_while_waiting_does_not_comment_again() {
     );
     let comment = fresh
         .store
-        .effect(&format!("{ORDER_KEY}/authentication/comment"))
+        .effect(&format!("{ATTEMPT_KEY}/authentication/comment"))
         .await
         .unwrap()
         .unwrap();
@@ -2064,14 +2083,14 @@ async fn a_payment_authenticated_at_the_deadline_is_not_canceled() {
     );
     let result = app
         .store
-        .effect(&format!("{ORDER_KEY}/authentication/result"))
+        .effect(&format!("{ATTEMPT_KEY}/authentication/result"))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(result.detail, json!("authenticated"));
     let cancel = app
         .store
-        .effect(&format!("{ORDER_KEY}/authentication/cancel"))
+        .effect(&format!("{ATTEMPT_KEY}/authentication/cancel"))
         .await
         .unwrap()
         .unwrap();
@@ -2231,11 +2250,19 @@ pub(crate) mod through_the_sandbox {
             self.magento.fake.order_json(id).unwrap()
         }
 
-        /// The PaymentIntent the order's flow created.
-        async fn payment_intent(&self, id: i64) -> String {
+        /// The PaymentIntent of the order's latest attempt.
+        pub(crate) async fn payment_intent(&self, id: i64) -> String {
+            let order = format!("magento/default/order/{id}");
+            let method = self
+                .store
+                .state(&format!("{order}/payment/attempt"))
+                .await
+                .unwrap()
+                .unwrap();
+            let method = method.as_str().unwrap();
             let effect = self
                 .store
-                .effect(&format!("magento/default/order/{id}/payment-intent"))
+                .effect(&format!("{order}/payment-method/{method}/payment-intent"))
                 .await
                 .unwrap()
                 .unwrap();
@@ -2333,7 +2360,10 @@ pub(crate) mod through_the_sandbox {
         assert_eq!(declined.len(), 1, "{declined:#?}");
         assert_eq!(
             declined[0].key,
-            format!("magento/default/order/{id}/notice/declined")
+            format!(
+                "magento/default/order/{id}/payment-method/\
+                 pm_card_visa_chargeDeclinedInsufficientFunds/notice/declined"
+            )
         );
         let number = app.order_json(id)["increment_id"]
             .as_str()

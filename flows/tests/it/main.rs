@@ -9,6 +9,8 @@ mod intake;
 #[cfg(all(feature = "magento", feature = "stripe"))]
 mod magento_disputes;
 #[cfg(all(feature = "magento", feature = "stripe"))]
+mod magento_pay_again;
+#[cfg(all(feature = "magento", feature = "stripe"))]
 mod magento_refund_request;
 #[cfg(all(feature = "magento", feature = "stripe"))]
 mod magento_stripe;

@@ -11,6 +11,10 @@
 //!
 //! Each run reads the PaymentIntent from Stripe (not from the event, which may come late, out
 //! of order, or in another API version) and finishes the flow when Stripe has decided.
+//!
+//! Every record of a wait is the attempt's (`{order}/payment-method/{pm}/authentication...`,
+//! or the order's own for a wait an earlier version started), and so are the person's item and
+//! the deadline job: a later attempt that needs authentication too has its own wait.
 
 use std::sync::Arc;
 
@@ -26,7 +30,7 @@ use time::format_description::well_known::Rfc3339;
 use super::Shared;
 use super::payment::{
     IntentOutcome, MagentoOrder, OrderPayment, PAYMENT_FAILURE, PAYMENT_INTENT, as_declined,
-    record_failure,
+    attempt_key, latest_attempt, record_failure,
 };
 use crate::StepError;
 use crate::store::NewJob;
@@ -51,6 +55,10 @@ pub(super) const REQUIRES_ACTION: &str = "requires_action";
 pub struct AwaitingAuthentication {
     /// The order's `entity_id`.
     pub entity_id: i64,
+    /// The payment method of the attempt that waits (`pm_...`); `None` for a wait an earlier
+    /// version started, whose records are the order's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_method: Option<String>,
     /// The order's number (`increment_id`), as the store shows it.
     pub order_number: String,
     /// The PaymentIntent (`pi_...`).
@@ -63,10 +71,21 @@ pub struct AwaitingAuthentication {
     pub deadline: OffsetDateTime,
 }
 
+/// A payment attempt of an order: the input of [`AuthenticationDeadline`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentAttempt {
+    /// The order's `entity_id`.
+    pub entity_id: i64,
+    /// The attempt's payment method (`pm_...`); `None` for the attempt an earlier version
+    /// recorded under the order itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_method: Option<String>,
+}
+
 /// How the wait ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-enum Ended {
+pub(super) enum Ended {
     /// Authenticated: `charge.succeeded` invoices and books the order.
     Authenticated,
     /// Authentication failed or the PaymentIntent was canceled: failed-payment status.
@@ -75,9 +94,16 @@ enum Ended {
     Expired,
 }
 
-/// Whether the order's wait for authentication has ended (read from its records).
-pub(super) fn ended(ctx: &StepCtx<'_>) -> Result<bool, StepError> {
-    Ok(ctx.recorded(&RESULT)?.is_some())
+impl Ended {
+    /// Whether the payment failed (the order may be paid again with another method).
+    pub(super) fn failed(self) -> bool {
+        matches!(self, Self::Failed | Self::Expired)
+    }
+}
+
+/// How the wait of the attempt at `at` ended, if it did (read from its records).
+pub(super) fn result(ctx: &StepCtx<'_>, at: &EntityKey) -> Result<Option<Ended>, StepError> {
+    ctx.recorded_at(at, &RESULT)
 }
 
 /// `2026-12-07T02:00:00Z`.
@@ -100,6 +126,14 @@ fn awaiting_comment(payment_intent: &str) -> String {
 }
 
 impl AwaitingAuthentication {
+    /// Where the attempt's records are.
+    fn at(&self, shared: &Shared) -> EntityKey {
+        attempt_key(
+            &shared.order_key(self.entity_id),
+            self.payment_method.as_deref(),
+        )
+    }
+
     /// What the person's item says while the order waits.
     fn waiting_text(&self, failure_status: &str) -> String {
         format!(
@@ -130,19 +164,23 @@ impl AwaitingAuthentication {
     }
 }
 
-/// The order `entity_id`'s PaymentIntent `payment_intent` needs the customer's authentication:
-/// starts or resumes the wait. `order` is the order when this run read it, and `fresh` whether
-/// Stripe answered `requires_action` in this run (nothing to look up then).
+/// The order `entity_id`'s PaymentIntent `payment_intent`, of the attempt at `at` (with
+/// `payment_method`; `None` for an earlier version's, under the order), needs the customer's
+/// authentication: starts or resumes the wait. `order` is the order when this run read it, and
+/// `fresh` whether Stripe answered `requires_action` in this run (nothing to look up then).
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn run(
     shared: &Arc<Shared>,
     ctx: &StepCtx<'_>,
+    at: &EntityKey,
+    payment_method: Option<&str>,
     entity_id: i64,
     payment_intent: &str,
     mut order: Option<magento::Order>,
     fresh: bool,
 ) -> Result<(), StepError> {
     let config = &shared.config.authentication;
-    let awaiting = match ctx.state(&AWAITING)? {
+    let awaiting = match ctx.state_at(at, &AWAITING)? {
         Some(awaiting) => awaiting,
         None => {
             let read = match order.take() {
@@ -161,6 +199,7 @@ pub(super) async fn run(
                 })?;
             let awaiting = AwaitingAuthentication {
                 entity_id,
+                payment_method: payment_method.map(str::to_owned),
                 order_number: read
                     .increment_id
                     .clone()
@@ -169,7 +208,7 @@ pub(super) async fn run(
                 since,
                 deadline,
             };
-            ctx.set_state(&AWAITING, &awaiting)?;
+            ctx.set_state_at(at, &AWAITING, &awaiting)?;
             // The person's item, and the wake-up at the deadline: written with the wait, so a
             // crash before the outcome loses both and the next run makes them again.
             ctx.enqueue(job(&AuthenticationNotice(Arc::clone(shared)), &awaiting)?);
@@ -177,7 +216,10 @@ pub(super) async fn run(
                 run_at: millis(deadline),
                 ..job(
                     &AuthenticationDeadline(Arc::clone(shared)),
-                    &MagentoOrder { entity_id },
+                    &PaymentAttempt {
+                        entity_id,
+                        payment_method: awaiting.payment_method.clone(),
+                    },
                 )?
             });
             order = Some(read);
@@ -185,13 +227,15 @@ pub(super) async fn run(
         }
     };
 
-    if ctx.recorded(&COMMENT)?.is_none() {
+    if ctx.recorded_at(at, &COMMENT)?.is_none() {
         let read = match order.take() {
             Some(read) => read,
             None => shared.magento.orders().get(entity_id).await?,
         };
-        ctx.once(&COMMENT, || comment(shared, entity_id, &read, &awaiting))
-            .await?;
+        ctx.once_at(at, &COMMENT, || {
+            comment(shared, entity_id, &read, &awaiting)
+        })
+        .await?;
         // On record before anything else: a run that dies later does not comment again.
         ctx.save().await?;
     }
@@ -272,11 +316,12 @@ async fn decide(
     intent: &PaymentIntent,
 ) -> Result<(), StepError> {
     let entity_id = awaiting.entity_id;
+    let at = awaiting.at(shared);
     match &intent.status {
         PaymentIntentStatus::Succeeded
         | PaymentIntentStatus::Processing
         | PaymentIntentStatus::RequiresCapture => {
-            ctx.once(&RESULT, || async { Ok(Ended::Authenticated) })
+            ctx.once_at(&at, &RESULT, || async { Ok(Ended::Authenticated) })
                 .await?;
             tracing::info!(order = entity_id, payment_intent = %intent.id, status = %intent.status, "3-D Secure authentication completed");
             Ok(())
@@ -285,8 +330,9 @@ async fn decide(
             // Stripe's message (`payment_intent_authentication_failure`: "The provided
             // PaymentMethod has failed authentication...") goes into the comment.
             let payment = as_declined(Payment::try_from(intent)?, None);
-            fail(shared, ctx, entity_id, &payment).await?;
-            ctx.once(&RESULT, || async { Ok(Ended::Failed) }).await?;
+            fail(shared, ctx, &at, entity_id, &payment).await?;
+            ctx.once_at(&at, &RESULT, || async { Ok(Ended::Failed) })
+                .await?;
             tracing::info!(order = entity_id, payment_intent = %intent.id, "3-D Secure authentication failed; failed-payment status recorded");
             Ok(())
         }
@@ -316,14 +362,15 @@ fn is_waiting(status: &PaymentIntentStatus) -> bool {
 async fn fail(
     shared: &Shared,
     ctx: &StepCtx<'_>,
+    at: &EntityKey,
     entity_id: i64,
     payment: &Payment,
 ) -> Result<(), StepError> {
-    if ctx.recorded(&PAYMENT_FAILURE)?.is_some() {
+    if ctx.recorded_at(at, &PAYMENT_FAILURE)?.is_some() {
         return Ok(());
     }
     let order = shared.magento.orders().get(entity_id).await?;
-    record_failure(shared, ctx, entity_id, &order, payment).await
+    record_failure(shared, ctx, at, entity_id, &order, payment).await
 }
 
 /// The deadline passed: cancels the PaymentIntent (`abandoned`) and gives the order the
@@ -335,8 +382,9 @@ async fn expire(
     ctx: &StepCtx<'_>,
     awaiting: &AwaitingAuthentication,
 ) -> Result<(), StepError> {
-    let key = ctx.key_of(&CANCEL);
-    ctx.once(&CANCEL, || async {
+    let at = awaiting.at(shared);
+    let key = ctx.key_at(&at, &CANCEL)?;
+    ctx.once_at(&at, &CANCEL, || async {
         let params = CancelPaymentIntent {
             cancellation_reason: Some(CancelPaymentIntentReason::Abandoned),
         };
@@ -384,8 +432,9 @@ async fn expire(
         rfc3339(awaiting.deadline)
     );
     let payment = as_declined(Payment::try_from(&intent)?, Some(message));
-    fail(shared, ctx, awaiting.entity_id, &payment).await?;
-    ctx.once(&RESULT, || async { Ok(Ended::Expired) }).await?;
+    fail(shared, ctx, &at, awaiting.entity_id, &payment).await?;
+    ctx.once_at(&at, &RESULT, || async { Ok(Ended::Expired) })
+        .await?;
     Err(StepError::permanent(
         awaiting.expired_text(&shared.config.failure.status),
     ))
@@ -410,12 +459,13 @@ impl Flow for AuthenticationNotice {
     const KIND: JobKind = JobKind::new("magento.awaiting-authentication");
     const SYSTEMS: &'static [System] = &[];
 
+    /// The attempt's key, so that each attempt's wait has its own item.
     fn entity(&self, input: &AwaitingAuthentication) -> Result<EntityKey, StepError> {
-        Ok(self.0.order_key(input.entity_id))
+        Ok(input.at(&self.0))
     }
 
     async fn run(&self, ctx: &StepCtx<'_>, input: AwaitingAuthentication) -> Result<(), StepError> {
-        // The notice shares the order's entity, so the order's records came with its claim.
+        // The notice shares the attempt's entity, so its records came with its claim.
         if let Some(result) = ctx.recorded(&RESULT)? {
             tracing::info!(order = input.entity_id, ?result, "3-D Secure wait ended");
             return Ok(());
@@ -426,8 +476,9 @@ impl Flow for AuthenticationNotice {
     }
 }
 
-/// `magento.authentication-deadline`: scheduled at an order's authentication deadline, runs the
-/// order's payment flow again unless the wait has ended.
+/// `magento.authentication-deadline`: scheduled at an attempt's authentication deadline, runs
+/// the order's payment flow again unless the wait has ended. Keyed by the attempt, so each
+/// attempt's wait has its own deadline.
 #[derive(Clone)]
 pub struct AuthenticationDeadline(pub(super) Arc<Shared>);
 
@@ -440,16 +491,19 @@ impl std::fmt::Debug for AuthenticationDeadline {
 
 #[async_trait]
 impl Flow for AuthenticationDeadline {
-    type Input = MagentoOrder;
+    type Input = PaymentAttempt;
     const KIND: JobKind = JobKind::new("magento.authentication-deadline");
     const SYSTEMS: &'static [System] = &[];
 
-    fn entity(&self, input: &MagentoOrder) -> Result<EntityKey, StepError> {
-        Ok(self.0.order_key(input.entity_id))
+    fn entity(&self, input: &PaymentAttempt) -> Result<EntityKey, StepError> {
+        Ok(attempt_key(
+            &self.0.order_key(input.entity_id),
+            input.payment_method.as_deref(),
+        ))
     }
 
-    async fn run(&self, ctx: &StepCtx<'_>, input: MagentoOrder) -> Result<(), StepError> {
-        if !ended(ctx)? && ctx.recorded(&PAYMENT_FAILURE)?.is_none() {
+    async fn run(&self, ctx: &StepCtx<'_>, input: PaymentAttempt) -> Result<(), StepError> {
+        if ctx.recorded(&RESULT)?.is_none() && ctx.recorded(&PAYMENT_FAILURE)?.is_none() {
             ctx.enqueue(rerun(&self.0, input.entity_id)?);
         }
         Ok(())
@@ -552,13 +606,16 @@ impl Flow for PaymentIntentChanged {
             return Ok(());
         };
         let order = self.0.order_key(order_id);
-        // Only an order waiting for this PaymentIntent's authentication is run again; an order
-        // paid at once, or one whose wait has ended, has nothing to do.
+        // Only an order whose latest attempt waits for this PaymentIntent's authentication is
+        // run again; an order paid at once, or one whose wait has ended, has nothing to do.
+        let Some(attempt) = latest_attempt(ctx, &order).await? else {
+            return Ok(());
+        };
         let waiting = matches!(
-            ctx.read(&order, &PAYMENT_INTENT).await?,
+            ctx.read(&attempt.at, &PAYMENT_INTENT).await?,
             Some(IntentOutcome::Created { payment_intent, status })
                 if payment_intent == input.payment_intent && status == REQUIRES_ACTION
-        ) && ctx.read(&order, &RESULT).await?.is_none();
+        ) && ctx.read(&attempt.at, &RESULT).await?.is_none();
         if waiting {
             ctx.enqueue(rerun(&self.0, order_id)?);
         }

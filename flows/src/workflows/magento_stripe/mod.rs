@@ -2,15 +2,15 @@
 //!
 //! | flow | job kind | entity | started by | steps |
 //! |---|---|---|---|---|
-//! | [`OrderPayment`] | `magento.order-payment` | `magento/{store}/order/{entity_id}` | [`MagentoOrderPoller`] (Magento Open Source sends no webhooks) | mapped and validated → Stripe PaymentIntent confirmed at once, or the failed-payment status on a decline, or on `requires_action` the [3-D Secure](#3-d-secure) wait |
+//! | [`OrderPayment`] | `magento.order-payment` | `magento/{store}/order/{entity_id}` | [`MagentoOrderPoller`] (Magento Open Source sends no webhooks); run again by the poller, [`MagentoStripe::pay_again_job`] or a replay once a declined order shows a new payment method | mapped and validated → Stripe PaymentIntent confirmed at once, or the failed-payment status on a decline, or on `requires_action` the [3-D Secure](#3-d-secure) wait; after a decline, one more attempt per new payment method ([Paying again after a decline](#paying-again-after-a-decline)) |
 //! | [`ChargeSucceeded`] | `stripe.charge-succeeded` | `stripe/{account}/charge/{charge id}` | `charge.succeeded` | offline Magento invoice (Stripe already captured), history comment with the transaction id, status `processing` → ERP customer, sales order, invoice and payment (with the Stripe fee) |
 //! | [`ChargeRefunded`] | `stripe.charge-refunded` | the charge's | `charge.refunded` (each one runs the job once more) | one offline Magento credit memo per succeeded Stripe refund → ERP credit memo and refund payment |
 //! | [`RefundRequestFlow`] | `magento.refund-request` | `magento/{store}/order/{id}/refund-request/{request id}` | [`MagentoStripe::refund_request_job`], `payops refund magento` (a refund asked for outside Magento) | checked → Stripe refund (idempotent on the request) → the charge's [`ChargeRefunded`] job (credit memos) |
 //! | [`Shipment`] | `magento.shipment` | `magento/{store}/order/{id}/shipment/{tracking}` | [`MagentoStripe::shipped_job`] | Magento shipment with its track |
 //! | [`Shipment`] | `magento.shipment` | the same | the warehouse's `shipment.created` notice ([`crate::fulfilment::WarehouseWebhooks`]): see [Fulfilment](#fulfilment) | the same |
 //! | [`PaymentIntentChanged`] | `stripe.payment-intent` | `stripe/{account}/event/{event id}` | `payment_intent.succeeded`, `payment_intent.payment_failed`, `payment_intent.canceled` | runs [`OrderPayment`] again when its order waits for this PaymentIntent's authentication |
-//! | [`AuthenticationNotice`] | `magento.awaiting-authentication` | the order's | [`OrderPayment`], on `requires_action` | a dead letter a person sees: which order waits for 3-D Secure, since when, until when |
-//! | [`AuthenticationDeadline`] | `magento.authentication-deadline` | the order's | [`OrderPayment`], scheduled at the deadline | runs [`OrderPayment`] again unless the wait ended |
+//! | [`AuthenticationNotice`] | `magento.awaiting-authentication` | the attempt's: `magento/{store}/order/{entity_id}/payment-method/{pm}` | [`OrderPayment`], on `requires_action` | a dead letter a person sees: which order waits for 3-D Secure, since when, until when |
+//! | [`AuthenticationDeadline`] | `magento.authentication-deadline` | the attempt's | [`OrderPayment`], scheduled at the deadline | runs [`OrderPayment`] again unless the wait ended |
 //! | [`OrderPlaced`] | `magento.order-placed` | `magento/{store}/order/#{increment_id}` | Adobe Commerce `observer.sales_order_place_after` without the order's `entity_id` (with it, the webhook names the order's [`OrderPayment`] job itself): see [Adobe Commerce webhooks](#adobe-commerce-webhooks) | the order found by `increment_id` (a wait while Magento does not show it, up to [`LOOKUP_LIMIT`]) → its [`OrderPayment`] job enqueued, unless its state is not `new`/`pending_payment` |
 //! | [`DisputeChanged`] | `stripe.dispute` | `stripe/{account}/dispute/{dispute id}` | `charge.dispute.created`, `.updated`, `.closed`, `.funds_withdrawn`, `.funds_reinstated` (each runs the job once more) | the dispute read from Stripe → ERP withdrawal, reinstatement or write-off → order comment (and dispute status) → evidence staged or submitted → a person told: see [Disputes](#disputes) |
 //! | [`DisputeDeadline`] | `stripe.dispute-deadline` | the dispute's | [`DisputeChanged`], scheduled [`DisputeCtx::reminder`] before the evidence is due | a person told when no evidence was submitted |
@@ -173,6 +173,63 @@
 //! `extension_attributes.payment_additional_info`. An order without a payment method is not
 //! charged; no card data ever passes through here.
 //!
+//! # Paying again after a decline
+//!
+//! A declined order stays waiting for payment (the failed-payment status belongs to
+//! `pending_payment` by default), and the customer may pay it with another card: the
+//! storefront's "pay again" page (or an admin) saves the new PaymentMethod's id under
+//! [`PAYMENT_METHOD_KEY`], as the checkout did. The order's [`OrderPayment`] job then charges
+//! that method once. Each attempt is its own set of effects under
+//! `magento/{store}/order/{entity_id}/payment-method/{pm}` (the PaymentIntent, its
+//! `Idempotency-Key`, the failed-payment comment, the operator's decline notice, the 3-D Secure
+//! records, person's item and deadline job), and the order keeps the latest attempt's method
+//! (state `payment/attempt`). A run decides from those records, not from Magento's status:
+//! - the latest attempt succeeded (or is `processing`, or authenticated): nothing is charged
+//!   again, whatever method the order shows later;
+//! - it waits for 3-D Secure: a new method is not charged until that wait ends; when it ends in
+//!   failure, the same run goes on to the new method (an expired wait dead-letters the job as
+//!   before; replaying it charges a new method the order shows);
+//! - it was declined (or its authentication failed): the order is read, and the method it shows
+//!   is charged, unless it is blank, was sent before (any attempt: a declined method is never sent
+//!   again, even after a replay), the order's `total_paid` is above zero, or Stripe says the
+//!   failed attempt's PaymentIntent was paid since (a storefront can confirm it client-side with
+//!   another method): one Stripe read per new attempt;
+//! - an attempt whose record is missing (the run was cut off between Stripe's answer and the
+//!   record) is sent again under its own key, with its own method, whatever the order shows by
+//!   then: Stripe answers with the PaymentIntent it made. For that, the method is saved
+//!   ([`crate::workflow::StepCtx::save`]) before Stripe is asked: one more store write per
+//!   attempt.
+//!
+//! Each declined attempt gives the order the failed-payment status again with its own comment
+//! (it names the attempt's PaymentIntent; e-mailed to the customer per
+//! [`Config::notify_declined`]) and sends the operator one
+//! [`crate::notify::Notice::payment_declined`], keyed
+//! `{order}/payment-method/{pm}/notice/declined`.
+//!
+//! Who runs the job again: a completed job runs again only when enqueued with
+//! [`NewJob::rerun`]. [`MagentoOrderPoller`] does so for an order whose method differs from its
+//! latest attempt's (saving the method moves the order's `updated_at`, so the poll finds it),
+//! and, for an order with no attempt of this version on record, for one in the failed-payment
+//! status; every other order is enqueued as before, a no-op once its job is done. The cost: one
+//! store read per order the poll finds, and one run (one Magento read) per declined order seen
+//! with a new method. Adobe Commerce's order-placed webhook does not fire when a payment method
+//! is saved on an existing order: the poll finds it, or the pay-again page enqueues
+//! [`MagentoStripe::pay_again_job`] itself. Jobs are unique per kind and key, and a rerun
+//! asked for while the job runs is queued after that run, so two attempts never run at once.
+//!
+//! Orders in flight when upgrading from the version that kept one PaymentIntent per order: its
+//! records under the order itself (`payment-intent`, `payment-failure`, `authentication/...`)
+//! are the attempt of the order's first method, finished under those keys as before (the
+//! Idempotency-Key stays `{order}/payment-intent`, a 3-D Secure wait ends as it would have).
+//! Those records do not say which method they charged. When such an attempt has failed and a run
+//! reads the order, the method the order shows then is taken as that attempt's (state
+//! `payment/legacy-method`) and is not charged; a later, different method is. So an order whose
+//! customer had already saved a new method before this version first read it is not charged
+//! with it automatically: the customer saves a method again (any other one is charged), or a
+//! person takes the payment by other means. Stop workers gracefully before upgrading: a run of
+//! the old version cut off between Stripe's answer and its record would be sent again under the
+//! new key.
+//!
 //! # No money before the booking is known to work
 //!
 //! Before the PaymentIntent, the order is mapped to its canonical form and to its ERP customer,
@@ -183,8 +240,9 @@
 //!
 //! | effect | key under the entity | why a repeat is harmless |
 //! |---|---|---|
-//! | PaymentIntent | `payment-intent` (under the order) | the key is sent as Stripe's `Idempotency-Key` |
-//! | failed-payment status | `payment-failure` | the order's status is checked first |
+//! | PaymentIntent | `payment-method/{pm}/payment-intent` (under the order: one per payment method tried; `payment-intent` for an attempt recorded before per-method keys) | the key is sent as Stripe's `Idempotency-Key`; the method is on record (`payment/attempt`) before it is sent, so a cut-off run resends the same request |
+//! | failed-payment status | `payment-method/{pm}/payment-failure` | the attempt's comment (it names its PaymentIntent) and the order's status are checked first |
+//! | decline notice to the operator | `payment-method/{pm}/notice/declined` | a notice is sent once per key |
 //! | invoice | `magento/invoice` (under the charge) | the order's `total_invoiced` is checked first |
 //! | payment comment | `magento/payment-comment` | the order's comments are checked first |
 //! | ERP documents | `erp/customer`, `erp/sales-order`, `erp/invoice`, `erp/payment` | ERP external references |
@@ -193,9 +251,9 @@
 //! | ERP refund | `refund/{refund id}/erp/credit-memo`, `.../erp/refund-payment` | ERP external references |
 //! | shipment | `magento/shipment` (under the shipment) | the order's shipped quantities are checked first |
 //! | fulfilment request | `fulfilment/request` (under the charge) | the key is sent as the warehouse's `Idempotency-Key` |
-//! | 3-D Secure status and comment | `authentication/comment` (under the order) | saved at once; the order's comments are checked first |
-//! | PaymentIntent canceled at the deadline | `authentication/cancel` | the key is sent as Stripe's `Idempotency-Key` |
-//! | end of the wait | `authentication/result` (`authenticated`, `failed`, `expired`) | a record only |
+//! | 3-D Secure status and comment | `payment-method/{pm}/authentication/comment` (under the order) | saved at once; the order's comments are checked first |
+//! | PaymentIntent canceled at the deadline | `payment-method/{pm}/authentication/cancel` | the key is sent as Stripe's `Idempotency-Key` |
+//! | end of the wait | `payment-method/{pm}/authentication/result` (`authenticated`, `failed`, `expired`) | a record only |
 //! | dispute withdrawal, reinstatement, write-off | `erp/withdrawn`, `erp/reinstated`, `erp/lost` (under the dispute) | ERP external references (`stripe/{account}/dispute/{id}/{opened,won,lost}`) |
 //! | dispute comments | `magento/opened`, `magento/won`, `magento/lost`, `magento/closed` | the order's comments are checked first |
 //! | dispute evidence | `evidence` | Stripe's `evidence_details.submission_count` is read first; a second staging writes the same values |
@@ -206,7 +264,11 @@
 //!
 //! A PaymentIntent that Stripe answers with `requires_action` waits for the customer to
 //! authenticate with their card issuer (the storefront shows the challenge with Stripe.js). The
-//! order then gets, once:
+//! wait is the attempt's: its records, state (`payment-method/{pm}/authentication`), person's
+//! item and deadline job are keyed by the attempt, so a later attempt that needs authentication
+//! too has its own (a wait an earlier version started keeps the order's keys). While an attempt
+//! waits, a new method on the order is not charged (see
+//! [Paying again after a decline](#paying-again-after-a-decline)). The order then gets, once:
 //! - the status [`AuthenticationCtx::status`] (`pending_payment` on state `pending_payment` by
 //!   default) and the comment "Payment awaits the customer's authentication (3-D Secure) with
 //!   their card issuer. Stripe PaymentIntent pi_..."; the comment is e-mailed to the customer
@@ -245,8 +307,9 @@
 //! does, and finishes the wait as Stripe says then. While an order waits, its deadline job
 //! counts among the queued jobs ([`crate::store::Counts::queued`]).
 //!
-//! A decline ends the flow cleanly: the order gets the merchant's failed-payment status and a
-//! comment, the job completes and nothing is retried. Mapping errors are permanent (dead letters,
+//! A decline ends the run cleanly: the order gets the merchant's failed-payment status and a
+//! comment, the job completes and the declined method is never retried; a new method on the
+//! order is [paid again](#paying-again-after-a-decline). Mapping errors are permanent (dead letters,
 //! naming the field); provider errors are classified by the clients' `From` impls.
 //!
 //! One [`MagentoStripe`] serves one Magento store view (its store code is part of every key): the
@@ -311,8 +374,8 @@ use mapping::{MappingError, Order, System};
 use serde::{Deserialize, Serialize};
 
 pub use authentication::{
-    AuthenticationDeadline, AuthenticationNotice, AwaitingAuthentication, PaymentIntentChanged,
-    PaymentIntentEvent,
+    AuthenticationDeadline, AuthenticationNotice, AwaitingAuthentication, PaymentAttempt,
+    PaymentIntentChanged, PaymentIntentEvent,
 };
 pub use charge::ChargeSucceeded;
 pub use dispute::{DISPUTE_TOPICS, DisputeChanged, DisputeDeadline, DisputeDue, DisputeEvent};
@@ -865,6 +928,20 @@ impl MagentoStripe {
     /// The early fraud warning flow (for its jobs).
     pub fn fraud_warning(&self) -> FraudWarning {
         FraudWarning(Arc::clone(&self.shared))
+    }
+
+    /// The [`OrderPayment`] job of order `entity_id`, run once more even when it is done
+    /// ([`NewJob::rerun`]): enqueue it ([`crate::Store::enqueue`]) when a storefront's or an
+    /// admin's "pay again" page has saved a new payment method on a declined order, rather than
+    /// waiting for the poll to find the order (see
+    /// [Paying again after a decline](self#paying-again-after-a-decline)). A run charges nothing
+    /// unless the order's latest attempt failed and its method is a new one, so enqueuing it
+    /// again is harmless.
+    pub fn pay_again_job(&self, entity_id: i64) -> Result<NewJob, StepError> {
+        Ok(NewJob {
+            rerun: true,
+            ..job(&self.order_payment(), &MagentoOrder { entity_id })?
+        })
     }
 
     /// The job that refunds `request` (whose `order_id` is the order's `entity_id`) from outside

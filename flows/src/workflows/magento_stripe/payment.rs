@@ -1,5 +1,6 @@
 //! `magento.order-payment`: the Stripe PaymentIntent of a Magento order, or its failed-payment
-//! status.
+//! status; after a decline, one more attempt per new payment method the order shows (see
+//! [Paying again after a decline](super#paying-again-after-a-decline)).
 
 use std::sync::Arc;
 
@@ -9,8 +10,11 @@ use mapping::stripe::{StripeCtx, to_create_payment_intent};
 use mapping::{
     Customer, ExternalIds, MappingError, Order, Payment, PaymentKind, PaymentStatus, System,
 };
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use stripe_client::{AllowRedirects, ApiError, AutomaticPaymentMethods, PaymentOutcome};
+use stripe_client::{
+    AllowRedirects, ApiError, AutomaticPaymentMethods, PaymentIntentStatus, PaymentOutcome,
+};
 
 use super::authentication::{self, REQUIRES_ACTION};
 use super::placed;
@@ -18,15 +22,23 @@ use super::{CUSTOMER_KEY, PAYMENT_METHOD_KEY, Shared, canonical};
 use crate::StepError;
 use crate::booking::OrderBooking;
 use crate::notify::Notice;
-use crate::workflow::{EntityKey, Flow, JobKind, Step, StepCtx};
+use crate::workflow::{Entity, EntityKey, Flow, JobKind, State, Step, StepCtx};
 
-/// The PaymentIntent, created with the step's key as its `Idempotency-Key`.
+/// An attempt's PaymentIntent, created with the step's key as its `Idempotency-Key`.
 pub(super) const PAYMENT_INTENT: Step<IntentOutcome> = Step::new("payment-intent", System::Stripe);
-/// The failed-payment status of a declined order.
+/// The failed-payment status and comment of a declined attempt.
 pub(super) const PAYMENT_FAILURE: Step<FailureRecorded> =
     Step::new("payment-failure", System::Magento);
 /// The comment on an order that cannot be booked (and so is not charged).
 const REVIEW: Step<()> = Step::new("review", System::Magento);
+/// The payment method of the order's latest attempt, on record (with [`StepCtx::save`]) before
+/// Stripe is asked: a run cut off before the answer is recorded resumes that attempt, whatever
+/// the order shows by then.
+pub(super) const ATTEMPT: State<String> = State::new("payment/attempt");
+/// The payment method the order's records under the order itself (`payment-intent` written
+/// before attempts were keyed by method) are taken to be about: the order's method when such an
+/// attempt was first found failed (the records do not name it).
+pub(super) const LEGACY_METHOD: State<String> = State::new("payment/legacy-method");
 
 /// The input of [`OrderPayment`]: a Magento order waiting for payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +77,68 @@ pub(super) struct FailureRecorded {
     already: bool,
 }
 
+/// The key an attempt's records live under: `{order}/payment-method/{pm}`, or the order's own
+/// key for the attempt recorded before attempts were keyed by method (`payment_method` `None`).
+pub(super) fn attempt_key(order: &EntityKey, payment_method: Option<&str>) -> EntityKey {
+    match payment_method {
+        Some(pm) => order.child(Entity::PaymentMethod, pm),
+        None => order.clone(),
+    }
+}
+
+/// The order's latest payment attempt.
+#[derive(Debug, Clone)]
+pub(super) struct Attempt {
+    /// Where its records are.
+    pub(super) at: EntityKey,
+    /// Its payment method: `None` for an attempt recorded under the order itself (before
+    /// attempts were keyed by method) whose method is not known yet.
+    pub(super) payment_method: Option<String>,
+    /// Whether its records are the order's own (the attempt of an earlier version).
+    pub(super) legacy: bool,
+}
+
+/// The order `order`'s latest attempt, from its records (read from the store unless `ctx` is
+/// the order's own job): the one [`ATTEMPT`] names, else the one an earlier version recorded
+/// under the order, else none.
+pub(super) async fn latest_attempt(
+    ctx: &StepCtx<'_>,
+    order: &EntityKey,
+) -> Result<Option<Attempt>, StepError> {
+    if let Some(pm) = ctx.read_state(order, &ATTEMPT).await? {
+        return Ok(Some(Attempt {
+            at: attempt_key(order, Some(&pm)),
+            payment_method: Some(pm),
+            legacy: false,
+        }));
+    }
+    if ctx.read(order, &PAYMENT_INTENT).await?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(Attempt {
+        at: order.clone(),
+        payment_method: ctx.read_state(order, &LEGACY_METHOD).await?,
+        legacy: true,
+    }))
+}
+
+/// Whether `payment_method` was sent for the order already (any attempt, or the one an
+/// earlier version recorded under the order).
+fn tried(ctx: &StepCtx<'_>, order: &EntityKey, payment_method: &str) -> Result<bool, StepError> {
+    Ok(ctx
+        .recorded_at(&attempt_key(order, Some(payment_method)), &PAYMENT_INTENT)?
+        .is_some()
+        || ctx.state(&LEGACY_METHOD)?.as_deref() == Some(payment_method))
+}
+
+/// A failed attempt: what the checks before the next one need.
+struct Failed {
+    /// Its payment method, if known.
+    payment_method: Option<String>,
+    /// Its PaymentIntent, if Stripe made one.
+    payment_intent: Option<String>,
+}
+
 #[async_trait]
 impl Flow for OrderPayment {
     type Input = MagentoOrder;
@@ -78,49 +152,113 @@ impl Flow for OrderPayment {
     async fn run(&self, ctx: &StepCtx<'_>, input: MagentoOrder) -> Result<(), StepError> {
         let shared = &*self.0;
         let entity_id = input.entity_id;
-        // A run after the flow ended (a replay, a poll that finds the order again) calls nothing;
-        // an order waiting for its customer's authentication looks at Stripe again.
-        let recorded = ctx.recorded(&PAYMENT_INTENT)?;
-        if ctx.recorded(&PAYMENT_FAILURE)?.is_some() || authentication::ended(ctx)? {
-            return Ok(());
-        }
-        if let Some(IntentOutcome::Created {
-            payment_intent,
-            status,
-        }) = &recorded
-        {
-            if status == REQUIRES_ACTION {
-                return authentication::run(&self.0, ctx, entity_id, payment_intent, None, false)
-                    .await;
+        let order_key = ctx.entity().clone();
+        // Where the latest attempt stands decides, from the records alone, whether anything may
+        // be charged: a paid order never is, a waiting one waits, a failed one may be paid again.
+        let latest = latest_attempt(ctx, &order_key).await?;
+        let mut resume = None;
+        let mut failed = None;
+        let mut order = None;
+        if let Some(attempt) = &latest {
+            match ctx.recorded_at(&attempt.at, &PAYMENT_INTENT)? {
+                // Sent, or about to be, when the run was cut off: the same attempt again.
+                None => resume = attempt.payment_method.clone(),
+                Some(IntentOutcome::Created {
+                    payment_intent,
+                    status,
+                }) => {
+                    if status != REQUIRES_ACTION {
+                        return Ok(());
+                    }
+                    if authentication::result(ctx, &attempt.at)?.is_none() {
+                        authentication::run(
+                            &self.0,
+                            ctx,
+                            &attempt.at,
+                            attempt
+                                .payment_method
+                                .as_deref()
+                                .filter(|_| !attempt.legacy),
+                            entity_id,
+                            &payment_intent,
+                            None,
+                            false,
+                        )
+                        .await?;
+                    }
+                    if !authentication::result(ctx, &attempt.at)?.is_some_and(|r| r.failed()) {
+                        return Ok(());
+                    }
+                    failed = Some(Failed {
+                        payment_method: attempt.payment_method.clone(),
+                        payment_intent: Some(payment_intent),
+                    });
+                }
+                Some(IntentOutcome::Declined { payment }) => {
+                    if ctx.recorded_at(&attempt.at, &PAYMENT_FAILURE)?.is_none() {
+                        // A run that ended between the decline's record and the order's status.
+                        let read = shared.magento.orders().get(entity_id).await?;
+                        declined(shared, ctx, &attempt.at, entity_id, &read, &payment).await?;
+                        order = Some(read);
+                    }
+                    failed = Some(Failed {
+                        payment_method: attempt.payment_method.clone(),
+                        payment_intent: payment
+                            .ids
+                            .get(System::Stripe)
+                            .filter(|id| id.starts_with("pi_"))
+                            .map(str::to_owned),
+                    });
+                }
             }
-            return Ok(());
         }
 
-        let order = match shared.magento.orders().get(entity_id).await {
-            Ok(order) => order,
-            // An order-placed webhook can name an order Commerce has not committed yet: looked
-            // for again, for a while, before anything is charged.
-            Err(magento::Error::NotFound(_)) if recorded.is_none() => {
-                return Err(placed::not_visible(
-                    ctx,
-                    &format!("magento order {entity_id}"),
-                ));
-            }
-            Err(err) => return Err(err.into()),
+        let order = match order {
+            Some(order) => order,
+            None => match shared.magento.orders().get(entity_id).await {
+                Ok(order) => order,
+                // An order-placed webhook can name an order Commerce has not committed yet:
+                // looked for again, for a while, before anything is charged.
+                Err(magento::Error::NotFound(_)) if latest.is_none() => {
+                    return Err(placed::not_visible(
+                        ctx,
+                        &format!("magento order {entity_id}"),
+                    ));
+                }
+                Err(err) => return Err(err.into()),
+            },
         };
         placed::found(ctx);
         let waiting = matches!(
             order.state,
             Some(magento::OrderState::New | magento::OrderState::PendingPayment)
         );
-        if recorded.is_none() && !waiting {
+        if !waiting {
             tracing::info!(order = entity_id, state = ?order.state, "order not waiting for payment: not charged");
             return Ok(());
         }
-        let params = match prepare(shared, &order) {
-            Ok(params) => params,
-            Err(err) if err.is_permanent() && recorded.is_none() => {
-                // Never charged: the order waits for a person, and says why in Magento.
+        let resuming = resume.is_some();
+        let method = match (resume, failed) {
+            (Some(pm), _) => Ok(pm),
+            (None, None) => order_method(&order).and_then(|pm| {
+                pm.ok_or_else(|| {
+                    MappingError::MissingField {
+                        field: info_field(PAYMENT_METHOD_KEY),
+                    }
+                    .into()
+                })
+            }),
+            (None, Some(failed)) => match pay_again(shared, ctx, &order_key, &order, failed).await?
+            {
+                Some(method) => method,
+                None => return Ok(()),
+            },
+        };
+        let prepared = method.and_then(|pm| Ok((prepare(shared, &order, &pm)?, pm)));
+        let (params, payment_method) = match prepared {
+            Ok(prepared) => prepared,
+            Err(err) if err.is_permanent() && !resuming => {
+                // Not charged: the order waits for a person, and says why in Magento.
                 let reason = err.to_string();
                 ctx.once(&REVIEW, || async {
                     let comment = magento::NewOrderComment {
@@ -140,10 +278,15 @@ impl Flow for OrderPayment {
             }
             Err(err) => return Err(err),
         };
+        let at = attempt_key(&order_key, Some(&payment_method));
+        if !resuming {
+            ctx.set_state(&ATTEMPT, &payment_method)?;
+            ctx.save().await?;
+        }
         let canonical = params.canonical;
-        let intent_key = ctx.key_of(&PAYMENT_INTENT);
+        let intent_key = ctx.key_at(&at, &PAYMENT_INTENT)?;
         let outcome = ctx
-            .once(&PAYMENT_INTENT, || async {
+            .once_at(&at, &PAYMENT_INTENT, || async {
                 let outcome = shared
                     .stripe
                     .payment_intents()
@@ -169,34 +312,30 @@ impl Flow for OrderPayment {
             } if status == REQUIRES_ACTION => {
                 // On record before the wait starts: the events that end it look for it.
                 ctx.save().await?;
-                authentication::run(&self.0, ctx, entity_id, &payment_intent, Some(order), true)
-                    .await
+                authentication::run(
+                    &self.0,
+                    ctx,
+                    &at,
+                    Some(&payment_method),
+                    entity_id,
+                    &payment_intent,
+                    Some(order),
+                    true,
+                )
+                .await
             }
             IntentOutcome::Created {
                 payment_intent,
                 status,
             } => {
-                tracing::info!(order = entity_id, %payment_intent, %status, "payment intent created");
+                tracing::info!(order = entity_id, %payment_method, %payment_intent, %status, "payment intent created");
                 Ok(())
             }
             IntentOutcome::Declined { payment } => {
-                let number = order
-                    .increment_id
-                    .clone()
-                    .unwrap_or_else(|| entity_id.to_string());
-                let reason = payment
-                    .message
-                    .clone()
-                    .unwrap_or_else(|| payment.status.to_string());
-                ctx.notify(Notice::payment_declined(
-                    ctx.entity(),
-                    &number,
-                    payment.amount,
-                    &reason,
-                ));
-                record_failure(shared, ctx, entity_id, &order, &payment).await?;
+                declined(shared, ctx, &at, entity_id, &order, &payment).await?;
                 tracing::info!(
                     order = entity_id,
+                    %payment_method,
                     "payment declined; failed-payment status recorded"
                 );
                 Ok(())
@@ -205,18 +344,101 @@ impl Flow for OrderPayment {
     }
 }
 
-/// Gives the order the merchant's failed-payment status with a comment saying why (once).
+/// The payment method of the next attempt after `failed`: the one the order shows now, unless
+/// it is blank, was sent before, or the order was paid meanwhile (Magento's `total_paid`, or
+/// Stripe's word on the failed attempt's PaymentIntent, which a storefront can still confirm
+/// with another method). `None`: nothing to charge. An attempt of an earlier version whose
+/// method is unknown takes the order's method now as its own (see the module docs).
+async fn pay_again(
+    shared: &Shared,
+    ctx: &StepCtx<'_>,
+    order_key: &EntityKey,
+    order: &magento::Order,
+    failed: Failed,
+) -> Result<Option<Result<String, StepError>>, StepError> {
+    let entity_id = order_key.as_str();
+    let payment_method = match order_method(order) {
+        Ok(Some(pm)) => pm,
+        // The customer has not given another method (yet).
+        Ok(None) => return Ok(None),
+        Err(err) => return Ok(Some(Err(err))),
+    };
+    let Some(last) = failed.payment_method else {
+        // Only now is the method of the earlier version's attempt needed: it can only be the one
+        // the order shows, unless the customer changed it before this version first looked.
+        ctx.set_state(&LEGACY_METHOD, &payment_method)?;
+        tracing::info!(order = entity_id, %payment_method, "declined before per-method attempts: taken as this method's attempt");
+        return Ok(None);
+    };
+    if last == payment_method || tried(ctx, order_key, &payment_method)? {
+        tracing::debug!(order = entity_id, %payment_method, "payment method tried before: not sent again");
+        return Ok(None);
+    }
+    if order.total_paid.is_some_and(|paid| paid > Decimal::ZERO) {
+        tracing::warn!(order = entity_id, %payment_method, "order shows a payment: not charged again");
+        return Ok(None);
+    }
+    if let Some(pi) = &failed.payment_intent {
+        let intent = shared.stripe.payment_intents().retrieve(pi).await?;
+        if matches!(
+            intent.status,
+            PaymentIntentStatus::Succeeded
+                | PaymentIntentStatus::Processing
+                | PaymentIntentStatus::RequiresCapture
+        ) {
+            tracing::warn!(order = entity_id, payment_intent = %pi, status = %intent.status, "the failed attempt's PaymentIntent was paid since: not charged again");
+            return Ok(None);
+        }
+    }
+    Ok(Some(Ok(payment_method)))
+}
+
+/// A declined attempt at `at`: the operator's notice and the order's failed-payment status,
+/// once each per attempt.
+async fn declined(
+    shared: &Shared,
+    ctx: &StepCtx<'_>,
+    at: &EntityKey,
+    entity_id: i64,
+    order: &magento::Order,
+    payment: &Payment,
+) -> Result<(), StepError> {
+    let number = order
+        .increment_id
+        .clone()
+        .unwrap_or_else(|| entity_id.to_string());
+    let reason = payment
+        .message
+        .clone()
+        .unwrap_or_else(|| payment.status.to_string());
+    ctx.notify(Notice::payment_declined(
+        at,
+        &number,
+        payment.amount,
+        &reason,
+    ));
+    record_failure(shared, ctx, at, entity_id, order, payment).await
+}
+
+/// Gives the order the merchant's failed-payment status with a comment saying why (once per
+/// attempt `at`).
 pub(super) async fn record_failure(
     shared: &Shared,
     ctx: &StepCtx<'_>,
+    at: &EntityKey,
     entity_id: i64,
     order: &magento::Order,
     payment: &Payment,
 ) -> Result<(), StepError> {
     let failure = to_magento_payment_failure(payment, &shared.config.failure)?;
-    ctx.once(&PAYMENT_FAILURE, || async {
-        // The call adds a comment each time: skip it when an earlier run got through.
-        if order.status.as_deref() == Some(failure.status.as_str()) {
+    ctx.once_at(at, &PAYMENT_FAILURE, || async {
+        // The call adds a comment each time: skip it when an earlier run got through. The
+        // comment names the attempt's PaymentIntent, so an earlier attempt's does not count.
+        let present = order
+            .status_histories
+            .iter()
+            .any(|c| c.comment.as_deref() == Some(failure.comment.as_str()));
+        if present && order.status.as_deref() == Some(failure.status.as_str()) {
             return Ok(FailureRecorded {
                 status: order.status.clone(),
                 already: true,
@@ -242,15 +464,15 @@ struct Prepared {
     intent: stripe_client::CreatePaymentIntent,
 }
 
-/// Maps the order, its payment method and its ERP documents: a failure here means the order
-/// cannot be charged.
-fn prepare(shared: &Shared, order: &magento::Order) -> Result<Prepared, StepError> {
+/// Maps the order, with `payment_method`, and its ERP documents: a failure here means the
+/// order cannot be charged.
+fn prepare(
+    shared: &Shared,
+    order: &magento::Order,
+    payment_method: &str,
+) -> Result<Prepared, StepError> {
     let mut canonical = canonical(order)?;
-    let payment_method = payment_info(order, PAYMENT_METHOD_KEY, "pm_")?.ok_or_else(|| {
-        MappingError::MissingField {
-            field: info_field(PAYMENT_METHOD_KEY),
-        }
-    })?;
+    let payment_method = payment_method.to_owned();
     if let Some(customer) = payment_info(order, CUSTOMER_KEY, "cus_")? {
         canonical
             .customer
@@ -277,6 +499,12 @@ fn prepare(shared: &Shared, order: &magento::Order) -> Result<Prepared, StepErro
         }
     }
     Ok(Prepared { canonical, intent })
+}
+
+/// The order's payment method ([`PAYMENT_METHOD_KEY`]): `None` when absent or blank, an error
+/// naming the field when it is not a `pm_...` id.
+pub(super) fn order_method(order: &magento::Order) -> Result<Option<String>, StepError> {
+    Ok(payment_info(order, PAYMENT_METHOD_KEY, "pm_")?)
 }
 
 /// `order.extension_attributes.payment_additional_info.{key}`.

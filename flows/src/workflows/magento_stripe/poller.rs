@@ -9,10 +9,10 @@ use async_trait::async_trait;
 use magento::{Condition, Direction, Filter, SearchCriteria};
 use mapping::System;
 
-use super::payment::{MagentoOrder, OrderPayment};
+use super::payment::{ATTEMPT, LEGACY_METHOD, MagentoOrder, OrderPayment, order_method};
 use crate::StepError;
 use crate::backfill::{Polled, Poller};
-use crate::store::Store;
+use crate::store::{NewJob, Store};
 use crate::worker::now_millis;
 use crate::workflow::{Entity, EntityKey, JobKind, StepCtx, job};
 
@@ -24,6 +24,14 @@ use crate::workflow::{Entity, EntityKey, JobKind, StepCtx, job};
 /// the last one seen are not missed; seeing an order again is harmless, since enqueuing the same
 /// job key is a no-op and a finished job is never run again. The checkpoint advances to the
 /// newest `updated_at` seen, after every page was enqueued.
+///
+/// An order whose payment was declined is paid again once it shows another payment method
+/// (saving it updates `updated_at`, so the poll finds the order again): its job is enqueued with
+/// [`NewJob::rerun`] when the order's method differs from the one its latest attempt sent (read
+/// from the store: one read per order found, two for an order an earlier version charged), or,
+/// for an order with no attempt of this version on record, when its status is the
+/// failed-payment status. Every other order is enqueued as before (a no-op once its job is done),
+/// so a poll does not run finished jobs again.
 pub struct MagentoOrderPoller {
     store: Arc<dyn Store>,
     magento: magento::Client,
@@ -95,8 +103,15 @@ impl MagentoOrderPoller {
                     tracing::warn!(store = %self.store_code(), "order without entity_id skipped");
                     continue;
                 };
+                let rerun = self.pay_again(entity_id, order).await?;
                 self.store
-                    .enqueue(job(&self.flow, &MagentoOrder { entity_id })?, now_millis())
+                    .enqueue(
+                        NewJob {
+                            rerun,
+                            ..job(&self.flow, &MagentoOrder { entity_id })?
+                        },
+                        now_millis(),
+                    )
                     .await?;
                 found += 1;
                 if let Some(updated) = order.updated_at.map(magento::timestamp::format)
@@ -116,6 +131,34 @@ impl MagentoOrderPoller {
                 .await?;
         }
         Ok(found)
+    }
+}
+
+impl MagentoOrderPoller {
+    /// Whether order `entity_id`'s job runs again (see the type's docs): its method is not the
+    /// latest attempt's, or, with no attempt of this version on record, it has the
+    /// failed-payment status. Read without the job's claim: a stale read costs one run of the
+    /// job, which decides from its own records.
+    async fn pay_again(&self, entity_id: i64, order: &magento::Order) -> Result<bool, StepError> {
+        let key = self.flow.0.order_key(entity_id);
+        let mut last = None;
+        for state in [ATTEMPT.name(), LEGACY_METHOD.name()] {
+            let name = key.under(state);
+            if let Some(value) = self.store.state(&name).await? {
+                last = Some(serde_json::from_value::<String>(value).map_err(|e| {
+                    StepError::permanent(format!("{name}: recorded value unreadable: {e}"))
+                })?);
+                break;
+            }
+        }
+        Ok(match last {
+            // An unreadable method is the job's to report (with the order's review comment).
+            Some(last) => order_method(order)
+                .ok()
+                .flatten()
+                .is_some_and(|pm| pm != last),
+            None => order.status.as_deref() == Some(self.flow.0.config.failure.status.as_str()),
+        })
     }
 }
 

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use stripe_client::{ChargeStatus, EventData, EventObject, EventType, Refund};
 
-use super::payment::{IntentOutcome, PAYMENT_INTENT};
+use super::payment::{IntentOutcome, PAYMENT_INTENT, latest_attempt};
 use super::refund::{ChargeRefunded, charge_refunds, refunded_job};
 use super::{Shared, canonical};
 use crate::StepError;
@@ -220,9 +220,12 @@ async fn check(
     }
 
     let order_key = shared.order_key(order_id);
-    let Some(IntentOutcome::Created { payment_intent, .. }) =
-        ctx.read(&order_key, &PAYMENT_INTENT).await?
-    else {
+    // A paid order's latest attempt is the one that paid: none follows it.
+    let paid = match latest_attempt(ctx, &order_key).await? {
+        Some(attempt) => ctx.read(&attempt.at, &PAYMENT_INTENT).await?,
+        None => None,
+    };
+    let Some(IntentOutcome::Created { payment_intent, .. }) = paid else {
         return Err(StepError::permanent(format!(
             "refund request {}: order {} has no Stripe payment on record: it was not charged by \
              this service",
