@@ -30,6 +30,9 @@ use serde_json::{Value, json};
 /// Where the records of order 42's attempt with `pm_card_visa` are (and its PaymentIntent's
 /// `Idempotency-Key` under it).
 const ATTEMPT_KEY: &str = "magento/default/order/42/payment-method/pm_card_visa";
+/// The Idempotency-Key of an order's first PaymentIntent: the order's own key, as before
+/// attempts were keyed by method.
+const FIRST_INTENT_KEY: &str = "magento/default/order/42/payment-intent";
 
 // ---------------------------------------------------------------------------------------------
 // A small wiremock-style fake HTTP server.
@@ -632,7 +635,7 @@ fn search_mock(since: Option<&str>, items: Value) -> Mock {
 fn mount_stripe_payment(app: &App) {
     app.stripe.mount(
         Mock::new("POST", "/v1/payment_intents")
-            .header("idempotency-key", &format!("{ATTEMPT_KEY}/payment-intent"))
+            .header("idempotency-key", FIRST_INTENT_KEY)
             .form(intent_form(42))
             .respond(200, payment_intent("pi_1", 42, "succeeded")),
     );
@@ -798,10 +801,7 @@ async fn a_decline_records_the_failed_payment_and_is_not_retried() {
         "message": "Your card has insufficient funds."
     });
     let create = Mock::new("POST", "/v1/payment_intents")
-        .header(
-            "idempotency-key",
-            "magento/default/order/43/payment-method/pm_card_visa/payment-intent",
-        )
+        .header("idempotency-key", "magento/default/order/43/payment-intent")
         .form(intent_form(43))
         .respond(
             402,
@@ -1422,8 +1422,8 @@ async fn a_stripe_500_is_retried_with_the_same_idempotency_key() {
         .iter()
         .map(|r| r.headers["idempotency-key"].to_str().unwrap().to_owned())
         .collect();
-    let key = format!("{ATTEMPT_KEY}/payment-intent");
-    assert_eq!(keys, [key.clone(), key]);
+    let key = FIRST_INTENT_KEY;
+    assert_eq!(keys, [key, key]);
     app.assert_all_matched();
 }
 
@@ -1508,7 +1508,7 @@ async fn start_3ds(app: &App, notified: bool) {
     );
     app.stripe.mount(
         Mock::new("POST", "/v1/payment_intents")
-            .header("idempotency-key", &format!("{ATTEMPT_KEY}/payment-intent"))
+            .header("idempotency-key", FIRST_INTENT_KEY)
             .form(intent_form(42))
             .respond(200, intent_3ds("requires_action")),
     );
@@ -1941,7 +1941,7 @@ async fn a_restart_while_waiting_does_not_comment_again() {
         .mount(Mock::new("GET", order_path(42)).respond(200, commented));
     fresh.stripe.mount(
         Mock::new("POST", "/v1/payment_intents")
-            .header("idempotency-key", &format!("{ATTEMPT_KEY}/payment-intent"))
+            .header("idempotency-key", FIRST_INTENT_KEY)
             .form(intent_form(42))
             .respond(200, intent_3ds("requires_action")),
     );

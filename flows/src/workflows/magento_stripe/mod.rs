@@ -226,9 +226,12 @@
 //! `payment/legacy-method`) and is not charged; a later, different method is. So an order whose
 //! customer had already saved a new method before this version first read it is not charged
 //! with it automatically: the customer saves a method again (any other one is charged), or a
-//! person takes the payment by other means. Stop workers gracefully before upgrading: a run of
-//! the old version cut off between Stripe's answer and its record would be sent again under the
-//! new key.
+//! person takes the payment by other means. An order's first attempt sends the order's own key
+//! (`{order}/payment-intent`, state `payment/first-method`), the key earlier versions sent: a run
+//! of an earlier version cut off between Stripe's answer and its record is resumed by this one
+//! with the same key and request, and Stripe answers with the same PaymentIntent (within
+//! Stripe's 24 hours of idempotency; a different request under that key is refused by Stripe,
+//! a dead letter, not a charge). Later attempts send their own keys.
 //!
 //! # No money before the booking is known to work
 //!
@@ -240,7 +243,7 @@
 //!
 //! | effect | key under the entity | why a repeat is harmless |
 //! |---|---|---|
-//! | PaymentIntent | `payment-method/{pm}/payment-intent` (under the order: one per payment method tried; `payment-intent` for an attempt recorded before per-method keys) | the key is sent as Stripe's `Idempotency-Key`; the method is on record (`payment/attempt`) before it is sent, so a cut-off run resends the same request |
+//! | PaymentIntent | `payment-method/{pm}/payment-intent` (under the order: one per payment method tried; `payment-intent` for an attempt recorded before per-method keys) | the key is sent as Stripe's `Idempotency-Key` (the first attempt's is the order's own `payment-intent`, as before per-method keys); the method is on record (`payment/attempt`) before it is sent, so a cut-off run resends the same request |
 //! | failed-payment status | `payment-method/{pm}/payment-failure` | the attempt's comment (it names its PaymentIntent) and the order's status are checked first |
 //! | decline notice to the operator | `payment-method/{pm}/notice/declined` | a notice is sent once per key |
 //! | invoice | `magento/invoice` (under the charge) | the order's `total_invoiced` is checked first |

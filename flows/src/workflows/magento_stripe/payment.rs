@@ -39,6 +39,12 @@ pub(super) const ATTEMPT: State<String> = State::new("payment/attempt");
 /// before attempts were keyed by method) are taken to be about: the order's method when such an
 /// attempt was first found failed (the records do not name it).
 pub(super) const LEGACY_METHOD: State<String> = State::new("payment/legacy-method");
+/// The payment method of the order's first attempt, whose PaymentIntent is created under the
+/// order's own key (`.../order/{id}/payment-intent`), the key versions before per-method
+/// attempts used: a run of such a version cut off after Stripe made the PaymentIntent, and
+/// resumed by this one, sends the same key and gets the same PaymentIntent, not a second
+/// charge. Later attempts use their own keys.
+const FIRST_METHOD: State<String> = State::new("payment/first-method");
 
 /// The input of [`OrderPayment`]: a Magento order waiting for payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -280,11 +286,18 @@ impl Flow for OrderPayment {
         };
         let at = attempt_key(&order_key, Some(&payment_method));
         if !resuming {
+            if latest.is_none() {
+                ctx.set_state(&FIRST_METHOD, &payment_method)?;
+            }
             ctx.set_state(&ATTEMPT, &payment_method)?;
             ctx.save().await?;
         }
         let canonical = params.canonical;
-        let intent_key = ctx.key_at(&at, &PAYMENT_INTENT)?;
+        let intent_key = if ctx.state(&FIRST_METHOD)?.as_deref() == Some(payment_method.as_str()) {
+            ctx.key_of(&PAYMENT_INTENT)
+        } else {
+            ctx.key_at(&at, &PAYMENT_INTENT)?
+        };
         let outcome = ctx
             .once_at(&at, &PAYMENT_INTENT, || async {
                 let outcome = shared
