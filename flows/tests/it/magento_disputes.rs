@@ -10,6 +10,7 @@ use flows::notify::{Notice, NoticeKind};
 use flows::workflow::{Flow, job};
 use flows::workflows::magento_stripe::{DisputeDeadline, DisputeDue};
 use flows::{Outcome, Store, Worker};
+use sandbox::{Fault, FaultRule, Trigger};
 use serde_json::Value;
 use stripe_client::{DisputeStatus, ListDisputes, UpdateDispute, UpdateDisputeEvidence};
 
@@ -572,4 +573,81 @@ async fn a_fraud_warning_over_the_threshold_holds_the_order_and_a_shipped_one_is
         "{json}"
     );
     assert_eq!(of_kind(&notices, NoticeKind::EarlyFraudWarning).len(), 2);
+}
+
+#[tokio::test]
+async fn answers_lost_at_each_step_of_a_dispute_repeat_nothing() {
+    let (app, worker, notices) = app(|c| c.submit_evidence(true)).await;
+    // The second comment of the order (the first is the payment's) and the evidence's submission
+    // are made, and their answers lost.
+    let comment = app.faults.add(
+        FaultRule::new("magento", Fault::Drop, Trigger::Count(1))
+            .after(1)
+            .method("POST")
+            .path("/rest/default/V1/orders/"),
+    );
+    let evidence = app.faults.add(
+        FaultRule::new("stripe", Fault::Drop, Trigger::Count(1))
+            .method("POST")
+            .path("/v1/disputes/"),
+    );
+    let order = app.order("pm_card_createDispute");
+    app.store
+        .enqueue(
+            job(
+                &app.flows.order_payment(),
+                &flows::workflows::magento_stripe::MagentoOrder { entity_id: order },
+            )
+            .unwrap(),
+            0,
+        )
+        .await
+        .unwrap();
+    // Retries wait their backoff (a fraction of a second here): run until none is left.
+    let mut outcomes = Vec::new();
+    for _ in 0..20 {
+        let round = drain(&worker).await;
+        app.deliver_events().await;
+        let retrying = round.iter().any(|o| matches!(o, Outcome::Retrying { .. }));
+        outcomes.extend(round);
+        if retrying {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    }
+    assert_eq!(
+        (app.faults.fired(comment), app.faults.fired(evidence)),
+        (1, 1)
+    );
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| matches!(o, Outcome::Retrying { .. })),
+        "{outcomes:?}"
+    );
+    assert!(
+        !outcomes
+            .iter()
+            .any(|o| matches!(o, Outcome::DeadLettered { .. })),
+        "{outcomes:?}"
+    );
+
+    let dispute = disputes_of(&app, &charge_of(&app, order)).await.remove(0);
+    let json = app.order_json(order);
+    assert_eq!(
+        comments(&json)
+            .iter()
+            .filter(|c| c.contains(&dispute.id))
+            .count(),
+        1,
+        "{json}"
+    );
+    let read = app
+        .flows_stripe()
+        .disputes()
+        .retrieve(&dispute.id)
+        .await
+        .unwrap();
+    assert_eq!(read.evidence_details.unwrap().submission_count, 1);
+    assert_eq!(books(&app).await.0, 15500);
+    assert_eq!(of_kind(&notices, NoticeKind::DisputeOpened).len(), 1);
 }
