@@ -247,7 +247,8 @@ impl OfflineStack {
             stripe_client,
             Arc::clone(&ledger) as Arc<dyn erp::Erp>,
             magento_stripe::Config::new(MAGENTO_STORE, STRIPE_ACCOUNT)
-                .fulfilment(Arc::new(fulfilment)),
+                .fulfilment(Arc::new(fulfilment))
+                .refund_policy("Returns are accepted within 30 days of delivery."),
         );
 
         let intake = Intake::new(Arc::clone(&store))
@@ -427,7 +428,8 @@ impl OfflineStack {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let counts = self.store.counts().await?;
-            let idle = counts.queued == 0
+            // Jobs scheduled for later (a dispute's evidence reminder) are not work left.
+            let idle = counts.queued == counts.scheduled
                 && counts.running == 0
                 && self.shopify.fake.webhooks().pending() == 0
                 && self.stripe.fake.webhooks().pending() == 0

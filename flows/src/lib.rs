@@ -81,6 +81,7 @@ pub use retry::Backoff;
 pub use store::PgStore;
 pub use store::{
     Accepted, Claimed, Counts, DeadLetter, Effect, Finish, FlowRecords, FlowWrites, Job, JobInfo,
-    JobPlan, JobState, Lease, Millis, NewEffect, NewEvent, NewJob, SqliteStore, Store,
+    JobPlan, JobState, Lease, Millis, NewEffect, NewEvent, NewJob, SCHEDULED_AFTER, SqliteStore,
+    Store,
 };
 pub use worker::{IntoStore, Outcome, Worker, WorkerConfig, now_millis};

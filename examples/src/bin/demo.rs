@@ -271,6 +271,19 @@ async fn run() -> Result<bool, BoxError> {
         .ok_or("the warehouse has no fulfilment request of the second Magento order")?;
     let settled = stack.settle(Duration::from_secs(60)).await? && settled;
 
+    // The customer of the shipped order disputes it as never received: the withdrawal is held in
+    // the books, the order is told, and the evidence (the parcel's tracking among it) is staged
+    // in Stripe for a person to submit.
+    let disputed_charge =
+        charge_of(&stack, magento_orders[1]).ok_or("second Magento order has no charge")?;
+    let dispute_id = stack
+        .stripe
+        .fake
+        .create_dispute(&disputed_charge, "product_not_received")
+        .ok_or("the shipped order's charge could not be disputed")?;
+    let settled = stack.settle(Duration::from_secs(60)).await? && settled;
+    let dispute = stripe.disputes().retrieve(&dispute_id).await?;
+
     // What happened, checked against every system.
     let mut check = Check {
         failures: Vec::new(),
@@ -417,6 +430,21 @@ async fn run() -> Result<bool, BoxError> {
         stack.faults.fired(stripe_errors) == 2,
         "the Stripe 500 fault did not fire twice",
     );
+    check.expect(
+        dispute.evidence.shipping_tracking_number.as_deref() == Some("1Z999AA10123456784"),
+        format!(
+            "the dispute's evidence has tracking number {:?}, expected the parcel's",
+            dispute.evidence.shipping_tracking_number
+        ),
+    );
+    let held = balance(&stack.ledger.trial_balance().await?, "1300");
+    check.expect(
+        held == dispute.amount,
+        format!(
+            "disputed funds hold {held}, the dispute is of {}",
+            dispute.amount
+        ),
+    );
 
     let counts = stack.store.counts().await?;
     let dead = stack.store.dead_letters(100).await?;
@@ -488,12 +516,6 @@ async fn run() -> Result<bool, BoxError> {
         format!("the payout's reconciliation: {reconciled:?}"),
     );
     let trial = stack.ledger.trial_balance().await?;
-    let balance = |trial: &[erp::ledger::TrialBalanceLine], code: &str| {
-        trial
-            .iter()
-            .find(|l| l.code == code)
-            .map_or(0, |l| l.balance)
-    };
     let in_transit: i64 = report
         .reconciliation
         .results
@@ -556,6 +578,18 @@ async fn run() -> Result<bool, BoxError> {
             .sum::<usize>()
     );
     println!("  credit memos {memos}, shipments {shipments}");
+    println!(
+        "  dispute     {} {} ({}), evidence staged, due {}",
+        dispute.id,
+        dispute.status.as_str(),
+        dispute.reason.as_str(),
+        dispute
+            .evidence_details
+            .as_ref()
+            .and_then(|d| d.due_by)
+            .map(|at| at.date().to_string())
+            .unwrap_or_default()
+    );
     println!();
     println!("Runtime");
     println!(
@@ -776,6 +810,14 @@ fn charge_order(stack: &OfflineStack, charge: &str) -> Option<i64> {
 }
 
 /// The Stripe charge of a Magento order.
+/// The balance of account `code` in a trial balance (0 when it has no line).
+fn balance(trial: &[erp::ledger::TrialBalanceLine], code: &str) -> i64 {
+    trial
+        .iter()
+        .find(|l| l.code == code)
+        .map_or(0, |l| l.balance)
+}
+
 fn charge_of(stack: &OfflineStack, order_id: i64) -> Option<String> {
     stack
         .stripe

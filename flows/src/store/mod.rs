@@ -416,6 +416,10 @@ pub struct NewEffect {
     pub detail: Box<RawValue>,
 }
 
+/// How far ahead a queued job's run time must be for [`Counts::scheduled`] (a minute): further
+/// than any retry's or planned wait's first delays.
+pub const SCHEDULED_AFTER: Millis = 60_000;
+
 /// Row counts, for summaries and health checks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -423,6 +427,9 @@ pub struct Counts {
     pub events: u64,
     /// Jobs waiting for their run time (retries and planned waits included).
     pub queued: u64,
+    /// Of the queued jobs, those not due within [`SCHEDULED_AFTER`]: reminders, deadlines and
+    /// backfill schedules, which a queue that has done all its work still holds.
+    pub scheduled: u64,
     /// Jobs claimed by a run.
     pub running: u64,
     /// Jobs finished.

@@ -15,9 +15,11 @@ use super::rows::{
 };
 use super::{
     Accepted, Checkpoint, Claimed, Counts, DeadLetter, Effect, EventSummary, Finish, FlowWrites,
-    JobInfo, JobPlan, JobState, JobSummary, Lease, Millis, NewEvent, NewJob, Store, StoredEvent,
+    JobInfo, JobPlan, JobState, JobSummary, Lease, Millis, NewEvent, NewJob, SCHEDULED_AFTER,
+    Store, StoredEvent,
 };
 use crate::FlowError;
+use crate::worker::now_millis;
 use crate::workflow::JobKind;
 
 /// How long worker starts are kept.
@@ -887,6 +889,14 @@ impl Store for SqliteStore {
             Ok(Counts {
                 events: count("SELECT COUNT(*) FROM inbox")?,
                 queued: state(JobState::Queued)?,
+                scheduled: conn.query_row(
+                    "SELECT COUNT(*) FROM jobs WHERE state = ?1 AND run_at > ?2",
+                    params![
+                        JobState::Queued.as_str(),
+                        now_millis().saturating_add(SCHEDULED_AFTER)
+                    ],
+                    |r| r.get::<_, u64>(0),
+                )?,
                 running: state(JobState::Running)?,
                 done: state(JobState::Done)?,
                 dead: count("SELECT COUNT(*) FROM dead_letters WHERE replayed_at IS NULL")?,

@@ -192,6 +192,16 @@ async fn enqueue_is_idempotent_on_kind_and_key(store: Arc<dyn Store>) {
     assert_eq!(a, b);
     assert_ne!(a, c);
     assert_eq!(store.counts().await.unwrap().queued, 2);
+    // A job due in an hour is scheduled; one due now, or within the minute, is not.
+    let now = flows::now_millis();
+    let mut later = job("reminder", "k1");
+    later.run_at = now + 3_600_000;
+    store.enqueue(later, now).await.unwrap();
+    let mut soon = job("reminder", "k2");
+    soon.run_at = now + 1_000;
+    store.enqueue(soon, now).await.unwrap();
+    let counts = store.counts().await.unwrap();
+    assert_eq!((counts.queued, counts.scheduled), (4, 1));
 }
 
 async fn claims_wait_for_run_at_and_attempts_count_failures_only(store: Arc<dyn Store>) {

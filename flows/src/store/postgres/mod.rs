@@ -22,9 +22,11 @@ use tokio_postgres::{AsyncMessage, Row};
 use super::rows::{JobRow, Rows, dead_letter_payload, effect, system};
 use super::{
     Accepted, Checkpoint, Claimed, Counts, DeadLetter, Effect, EventSummary, Finish, FlowWrites,
-    JobInfo, JobPlan, JobState, JobSummary, Lease, Millis, NewEvent, Store, StoredEvent,
+    JobInfo, JobPlan, JobState, JobSummary, Lease, Millis, NewEvent, SCHEDULED_AFTER, Store,
+    StoredEvent,
 };
 use crate::FlowError;
+use crate::worker::now_millis;
 use crate::workflow::JobKind;
 use tx::Tx;
 use writes::WriteStatements;
@@ -789,9 +791,10 @@ impl Store for PgStore {
                         COUNT(*) FILTER (WHERE state = 'running'),
                         COUNT(*) FILTER (WHERE state = 'done'),
                         (SELECT COUNT(*) FROM dead_letters WHERE replayed_at IS NULL),
-                        (SELECT COUNT(*) FROM effects)
+                        (SELECT COUNT(*) FROM effects),
+                        COUNT(*) FILTER (WHERE state = 'queued' AND run_at > $1)
                  FROM jobs",
-                &[],
+                &[&now_millis().saturating_add(SCHEDULED_AFTER)],
             )
             .await?;
         let n =
@@ -803,6 +806,7 @@ impl Store for PgStore {
             done: n(3)?,
             dead: n(4)?,
             effects: n(5)?,
+            scheduled: n(6)?,
         })
     }
 
