@@ -52,6 +52,9 @@ use crate::{
     SettlementLine, System,
 };
 
+// Dates as `YYYY-MM-DD` in a job's payload, where a person reads them.
+time::serde::format_description!(ymd, Date, "[year]-[month]-[day]");
+
 /// The suffix of the transaction id of a chargeback fee's settlement line (`{case}/fee`).
 pub const CHARGEBACK_FEE_SUFFIX: &str = "/fee";
 
@@ -133,9 +136,10 @@ pub struct Chargeback {
     #[serde(default)]
     pub reason: String,
     /// When the chargeback was received (the amount withdrawn).
+    #[serde(with = "ymd")]
     pub date: Date,
     /// When it was won or lost, if it was.
-    #[serde(default)]
+    #[serde(default, with = "ymd::option")]
     pub resolved_on: Option<Date>,
     /// Where it stands.
     pub stage: ChargebackStage,
