@@ -1,47 +1,8 @@
 //! PayTrace chargebacks: the typed record, the merchant's chargeback report (CSV) it is read
 //! from, and what it becomes (a canonical [`Dispute`], settlement lines).
 //!
-//! # No API, no published report layout
-//!
-//! PayTrace has no chargeback or retrieval API and sends no webhooks: its v1 docs, the v3 spec
-//! and every client read for this workspace show none, and its e-mail types list no chargeback
-//! notice (the workspace's PayTrace notes, section 5, "Settlement and chargebacks"; chargebacks
-//! are probably reported by the processor rather than PayTrace, unconfirmed). A chargeback
-//! reaches the books one of two ways: a person types it in (`payops chargeback record`), or the
-//! merchant downloads the chargeback report from PayTrace's virtual terminal and imports it
-//! (`payops chargeback import`), which [`parse_chargeback_report`] reads.
-//!
-//! PayTrace publishes no specification of that report. Searches of the stored PayTrace help
-//! pages and documentation ("PayTrace chargeback report CSV export columns virtual terminal",
-//! "PayTrace chargeback API retrieval dispute") found only the virtual terminal's quick
-//! reference guides, which show no chargeback report. **The layout below is assumed**: a header
-//! row, then one row per chargeback case; header names are matched case-insensitively, ignoring
-//! surrounding spaces, and columns may come in any order; other columns are ignored.
-//!
-//! | column (any of these headers) | required | read as |
-//! |---|---|---|
-//! | `Case Number`, `Case ID`, `Case #`, `Case` | yes | [`Chargeback::case_id`] |
-//! | `Transaction ID`, `Transaction Id`, `TransactionID`, `Original Transaction ID` | yes | [`Chargeback::transaction_id`]: the disputed PayTrace transaction |
-//! | `Amount`, `Chargeback Amount` | yes | [`Chargeback::amount`]: exact decimal, `$` and thousands separators allowed; a sign or parentheses are ignored (the stage says which way the money went) |
-//! | `Currency` | no (`USD`) | [`Chargeback::currency`] |
-//! | `Reason Code` | no | the start of [`Chargeback::reason`] |
-//! | `Reason`, `Reason Description` | no | the rest of [`Chargeback::reason`] |
-//! | `Date Received`, `Received Date`, `Date` | yes | [`Chargeback::date`]: `MM/DD/YYYY` (PayTrace's date format elsewhere) or `YYYY-MM-DD` |
-//! | `Date Resolved`, `Resolved Date` | no | [`Chargeback::resolved_on`] |
-//! | `Status` | no (`opened`) | [`Chargeback::stage`]: see [`ChargebackStage::parse`] |
-//! | `Fee`, `Chargeback Fee` | no | [`Chargeback::fee`] |
-//!
-//! A required column missing from the header is [`MappingError::MissingField`] naming the
-//! column (`report.column "Case Number"`). A bad value names its line (the header is line 1)
-//! and column: `report.line 3."Amount"`. Blank lines are skipped.
-//!
-//! # The fee: on the dispute record, and on clearing in the settlement
-//!
-//! A chargeback's fee is booked once, with the dispute's `Opened` record (debit chargebacks,
-//! the account the ledger keeps for dispute fees, credit PayTrace's clearing account). Its
-//! settlement line ([`chargeback_batches`]) is therefore an adjustment of the clearing account,
-//! not a fee line: with PayTrace the settlement journal books line fees to gateway fees
-//! ([`crate::erp::SettlementFees::InSettlement`]), which would count the fee a second time.
+//! The report's assumed layout and why it is assumed: [`parse_chargeback_report`]; the fee,
+//! booked once: [`chargeback_batches`].
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -277,20 +238,28 @@ impl Chargeback {
 }
 
 /// The settlement lines of the money `chargebacks` moved, as batches of their own (PayTrace's
-/// batches list no chargebacks: see the module docs), for [`crate::erp::to_erp_settlement_journal`]
+/// batches list no chargebacks: see [`parse_chargeback_report`]), for [`crate::erp::to_erp_settlement_journal`]
 /// and reconciliation:
 ///
 /// - the withdrawal, batch `chargeback-{case}`, dated [`Chargeback::date`]: a
 ///   [`SettlementKind::Dispute`] line of minus the amount, whose transaction id is the case id
 ///   (the id the ledger lists the dispute's withdrawal under), and, with a fee, a
 ///   [`SettlementKind::Adjustment`] line of minus the fee (transaction id `{case}/fee`), which
-///   lands on clearing where the dispute record put the fee (see the module docs);
+///   lands on clearing where the dispute record put the fee (see below);
 /// - a win's reinstatement, batch `chargeback-{case}-won`, dated [`Chargeback::resolved_on`]
 ///   (else the chargeback's date): a [`SettlementKind::DisputeReversal`] line of the amount.
 ///
 /// A loss moves no money at the gateway and has no line. Times are the start of the day in the
 /// account's offset. The lines of one case come out the same however often it is read, so a
 /// batch's journal (keyed by the batch) is booked once.
+///
+/// # The fee: on the dispute record, and on clearing in the settlement
+///
+/// A chargeback's fee is booked once, with the dispute's `Opened` record (debit chargebacks,
+/// the account the ledger keeps for dispute fees, credit PayTrace's clearing account). Its
+/// settlement line ([`chargeback_batches`]) is therefore an adjustment of the clearing account,
+/// not a fee line: with PayTrace the settlement journal books line fees to gateway fees
+/// ([`crate::erp::SettlementFees::InSettlement`]), which would count the fee a second time.
 pub fn chargeback_batches(
     chargebacks: &[Chargeback],
     account_utc_offset: UtcOffset,
@@ -345,7 +314,7 @@ pub fn chargeback_batches(
     Ok(batches)
 }
 
-/// The columns of the report (see the [module docs](self)).
+/// The columns of the report (see [`parse_chargeback_report`]).
 #[derive(Clone, Copy)]
 enum Column {
     Case,
@@ -414,15 +383,48 @@ impl Column {
     }
 }
 
-/// Reads the merchant's chargeback report (see the [module docs](self) for the columns, which
-/// are assumed: PayTrace publishes no layout). Every row is checked ([`Chargeback::check`]); the
-/// first bad one fails the whole report, naming its line and column, so that an import books
-/// all of a report or none of it.
+/// Reads the merchant's chargeback report (the columns below are assumed: PayTrace publishes no
+/// layout). Every row is checked ([`Chargeback::check`]); the first bad one fails the whole
+/// report, naming its line and column, so that an import books all of a report or none of it.
+///
+/// # No API, no published report layout
+///
+/// PayTrace has no chargeback or retrieval API and sends no webhooks: its v1 docs, the v3 spec
+/// and every client read for this workspace show none, and its e-mail types list no chargeback
+/// notice (the workspace's PayTrace notes, section 5, "Settlement and chargebacks"; chargebacks
+/// are probably reported by the processor rather than PayTrace, unconfirmed). A chargeback
+/// reaches the books one of two ways: a person types it in (`payops chargeback record`), or the
+/// merchant downloads the chargeback report from PayTrace's virtual terminal and imports it
+/// (`payops chargeback import`), which [`parse_chargeback_report`] reads.
+///
+/// PayTrace publishes no specification of that report. Searches of the stored PayTrace help
+/// pages and documentation ("PayTrace chargeback report CSV export columns virtual terminal",
+/// "PayTrace chargeback API retrieval dispute") found only the virtual terminal's quick
+/// reference guides, which show no chargeback report. **The layout below is assumed**: a header
+/// row, then one row per chargeback case; header names are matched case-insensitively, ignoring
+/// surrounding spaces, and columns may come in any order; other columns are ignored.
+///
+/// | column (any of these headers) | required | read as |
+/// |---|---|---|
+/// | `Case Number`, `Case ID`, `Case #`, `Case` | yes | [`Chargeback::case_id`] |
+/// | `Transaction ID`, `Transaction Id`, `TransactionID`, `Original Transaction ID` | yes | [`Chargeback::transaction_id`]: the disputed PayTrace transaction |
+/// | `Amount`, `Chargeback Amount` | yes | [`Chargeback::amount`]: exact decimal, `$` and thousands separators allowed; a sign or parentheses are ignored (the stage says which way the money went) |
+/// | `Currency` | no (`USD`) | [`Chargeback`]'s `currency` |
+/// | `Reason Code` | no | the start of [`Chargeback::reason`] |
+/// | `Reason`, `Reason Description` | no | the rest of [`Chargeback::reason`] |
+/// | `Date Received`, `Received Date`, `Date` | yes | [`Chargeback::date`]: `MM/DD/YYYY` (PayTrace's date format elsewhere) or `YYYY-MM-DD` |
+/// | `Date Resolved`, `Resolved Date` | no | [`Chargeback::resolved_on`] |
+/// | `Status` | no (`opened`) | [`Chargeback::stage`]: see [`ChargebackStage::parse`] |
+/// | `Fee`, `Chargeback Fee` | no | [`Chargeback::fee`] |
+///
+/// A required column missing from the header is [`MappingError::MissingField`] naming the
+/// column (`report.column "Case Number"`). A bad value names its line (the header is line 1)
+/// and column: `report.line 3."Amount"`. Blank lines are skipped.
 ///
 /// ```
 /// use mapping::paytrace::{ChargebackStage, parse_chargeback_report};
 /// let report = "Case Number,Transaction ID,Amount,Reason Code,Reason,Date Received,Status\n\
-///               CB-1001,125391271,$25.00,10.4,Fraud - card absent,12/01/2026,Open\n";
+///              CB-1001,125391271,$25.00,10.4,Fraud - card absent,12/01/2026,Open\n";
 /// let rows = parse_chargeback_report(report.as_bytes())?;
 /// assert_eq!(rows[0].case_id, "CB-1001");
 /// assert_eq!(rows[0].amount.to_string(), "25.00");
