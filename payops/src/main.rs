@@ -2,12 +2,15 @@
 //!
 //! ```text
 //! payops reconcile csv --settlement settlement.csv --ledger ledger.csv --out report/
-//! payops reconcile paytrace --date 2026-12-01 --out report/
+//! payops reconcile paytrace --date 2026-12-01 --out report/ [--chargebacks chargebacks.csv]
 //! payops reconcile stripe --payout po_1QzX --out report/
 //! PAYOPS_STORE=payops.sqlite payops refund shopify --shop demo.myshopify.com --order 1001 \
 //!     --amount 15.00 --currency USD --request CM-2026-0042 --reason "damaged" --wait
 //! PAYOPS_STORE=postgres://payops@db/payops payops refund magento --store-code default \
 //!     --order 42 --amount 15.00 --currency USD --request CM-2026-0043
+//! PAYOPS_STORE=payops.sqlite payops chargeback import --file chargebacks.csv --account merchant-42
+//! PAYOPS_STORE=payops.sqlite payops chargeback record --account merchant-42 --transaction 125391271 \
+//!     --case CB-1001 --amount 25.00 --currency USD --reason "10.4 Fraud" [--stage won] [--wait]
 //! PAYOPS_STORE=payops.sqlite payops dead-letters list --limit 20
 //! PAYOPS_STORE=payops.sqlite payops dead-letters show 7
 //! PAYOPS_STORE=payops.sqlite payops dead-letters replay 7
@@ -19,7 +22,8 @@
 //! them), 2 when the inputs cannot be read or a gateway or the ledger fails (nothing is written
 //! then). `refund` exits 0 once the request is enqueued (with `--wait`: once it is done), 1 when
 //! it was dead-lettered (the reason is printed), 2 when an argument is wrong (naming the flag)
-//! or the store fails.
+//! or the store fails. `chargeback` exits the same way (`import`: 0 once every row is
+//! enqueued, 2 when the report cannot be read, naming its line and column).
 //!
 //! `dead-letters` exits 0 when done, 1 when no dead letter with the id given waits for replay
 //! (`show`, `replay`), 2 on bad input (naming the argument) or a store error; `status` exits 0,
@@ -29,6 +33,7 @@
 //! 2 when the file is invalid (every problem named by its key) or the service cannot start, and
 //! `--check` validates the file only (0 valid, 2 invalid).
 
+mod chargeback;
 mod dead_letters;
 mod progress;
 mod reconcile_csv;
@@ -69,6 +74,12 @@ enum Command {
     /// service's worker runs it.
     #[command(subcommand)]
     Refund(RefundStore),
+    /// PayTrace chargebacks (PayTrace has no chargeback API): imports the merchant's chargeback
+    /// report, or records one, through the running service: the ERP dispute records and the
+    /// Shopify order's tag and note, once per case and stage. Enqueues the jobs into
+    /// `PAYOPS_STORE` and prints their keys; the service's worker runs them.
+    #[command(subcommand)]
+    Chargeback(chargeback::Command),
     /// Dead letters in the service's store (`PAYOPS_STORE`): lists them, shows one with its
     /// payload (card data masked), replays one. Exits 0 when done, 1 when no dead letter with
     /// the id given waits for replay, 2 on bad input or a store error.
@@ -118,6 +129,16 @@ fn main() -> ExitCode {
         }
         Command::Reconcile(Source::Stripe(args)) => {
             runtime().and_then(|rt| rt.block_on(reconcile_gateway::stripe(&args)))
+        }
+        Command::Chargeback(command) => {
+            return match runtime().and_then(|rt| rt.block_on(chargeback::run(&command))) {
+                Ok(refund::Ended::Done) => ExitCode::SUCCESS,
+                Ok(refund::Ended::Dead) => ExitCode::from(1),
+                Err(err) => {
+                    eprintln!("payops: {err}");
+                    ExitCode::from(2)
+                }
+            };
         }
         Command::Refund(store) => {
             let ended = runtime().and_then(|rt| {

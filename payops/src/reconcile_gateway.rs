@@ -54,6 +54,11 @@ pub(crate) struct PaytraceArgs {
     /// (`-07:00`; PayTrace does not say which zone it uses).
     #[arg(long, default_value = "+00:00", value_parser = parse_offset, allow_hyphen_values = true)]
     utc_offset: UtcOffset,
+    /// PayTrace's chargeback report (CSV; see `payops chargeback import`): its withdrawals and
+    /// reinstatements dated on `--date` are reconciled too, each as a batch of its own (PayTrace's
+    /// batches list no chargebacks).
+    #[arg(long)]
+    chargebacks: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -71,7 +76,7 @@ pub(crate) struct StripeArgs {
     common: Common,
 }
 
-fn parse_date(text: &str) -> Result<Date, String> {
+pub(crate) fn parse_date(text: &str) -> Result<Date, String> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(text, format).map_err(|err| format!("not a YYYY-MM-DD date: {err}"))
 }
@@ -111,7 +116,23 @@ pub(crate) async fn paytrace(args: &PaytraceArgs) -> Result<Verdict, BoxError> {
     let account = mapping::paytrace::SettlementCtx {
         account_utc_offset: args.utc_offset,
     };
-    let batches = paytrace_batches(&client, args.date, &account).await?;
+    let mut batches = paytrace_batches(&client, args.date, &account).await?;
+    if let Some(path) = &args.chargebacks {
+        let report =
+            std::fs::read(path).map_err(|e| format!("--chargebacks {}: {e}", path.display()))?;
+        let rows = mapping::paytrace::parse_chargeback_report(&report)
+            .map_err(|e| format!("--chargebacks {}: {e}", path.display()))?;
+        let on_day = |batch: &Vec<mapping::SettlementLine>| {
+            batch
+                .iter()
+                .all(|l| l.settled_at.map(|t| t.date()) == Some(args.date))
+        };
+        batches.extend(
+            mapping::paytrace::chargeback_batches(&rows, args.utc_offset)?
+                .into_iter()
+                .filter(on_day),
+        );
+    }
     // A settlement journal names the gateway's account only; the store side of the context is
     // not used.
     let ctx = ErpCtx::new(System::Shopify, "", &args.account, args.date)

@@ -115,7 +115,12 @@ pub(crate) async fn shopify(args: &ShopifyArgs) -> Result<Ended, BoxError> {
     }
     let request = request(args.order, &args.request)?;
     let job = shopify_paytrace::refund_request_job(args.shop.trim(), &request)?;
-    enqueue(job, &args.request).await
+    enqueue(
+        job,
+        &args.request.store,
+        args.request.wait.then_some(args.request.wait_timeout),
+    )
+    .await
 }
 
 /// `payops refund magento`.
@@ -126,19 +131,29 @@ pub(crate) async fn magento(args: &MagentoArgs) -> Result<Ended, BoxError> {
     let request = request(args.order, &args.request)?;
     let job = magento_stripe::refund_request_job(args.store_code.trim(), &request)
         .map_err(|e| format!("--order {}: {e}", args.order))?;
-    enqueue(job, &args.request).await
+    enqueue(
+        job,
+        &args.request.store,
+        args.request.wait.then_some(args.request.wait_timeout),
+    )
+    .await
 }
 
-/// Enqueues the request's job, prints its key, and with `--wait` waits for its end.
-async fn enqueue(job: NewJob, args: &RequestArgs) -> Result<Ended, BoxError> {
-    let store = args.store.open().await?;
+/// Enqueues `job` into `store`, prints its key, and with `wait` (`--wait`, its timeout in
+/// seconds) waits for its end (`payops refund`, `payops chargeback record`).
+pub(crate) async fn enqueue(
+    job: NewJob,
+    store: &StoreArgs,
+    wait: Option<u64>,
+) -> Result<Ended, BoxError> {
+    let store = store.open().await?;
     let (kind, key) = (job.kind.clone(), job.key.clone());
     store.enqueue(job, flows::now_millis()).await?;
     println!("{key}");
-    if !args.wait {
+    let Some(wait_timeout) = wait else {
         return Ok(Ended::Done);
-    }
-    let deadline = Instant::now() + Duration::from_secs(args.wait_timeout);
+    };
+    let deadline = Instant::now() + Duration::from_secs(wait_timeout);
     loop {
         let info = store
             .job(&kind, &key)
@@ -162,7 +177,7 @@ async fn enqueue(job: NewJob, args: &RequestArgs) -> Result<Ended, BoxError> {
             return Err(format!(
                 "job {key} is still {} after {} s: is the service's worker running?",
                 info.state.as_str(),
-                args.wait_timeout
+                wait_timeout
             )
             .into());
         }

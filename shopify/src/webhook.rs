@@ -84,6 +84,8 @@ crate::serde_util::string_enum! {
         CustomersUpdate = "customers/update",
         /// `disputes/create`.
         DisputesCreate = "disputes/create",
+        /// `disputes/update`: a dispute's status changed (same body as `disputes/create`).
+        DisputesUpdate = "disputes/update",
     }
 }
 
@@ -200,7 +202,7 @@ pub enum WebhookPayload {
     Refund(Box<Refund>),
     /// `customers/create`, `customers/update`.
     Customer(Box<Customer>),
-    /// `disputes/create`.
+    /// `disputes/create`, `disputes/update`.
     Dispute(Box<Dispute>),
     /// Any other topic, as JSON.
     Other(serde_json::Value),
@@ -218,7 +220,9 @@ impl WebhookPayload {
             Topic::CustomersCreate | Topic::CustomersUpdate => {
                 WebhookPayload::Customer(Box::new(decode(body)?))
             }
-            Topic::DisputesCreate => WebhookPayload::Dispute(Box::new(decode(body)?)),
+            Topic::DisputesCreate | Topic::DisputesUpdate => {
+                WebhookPayload::Dispute(Box::new(decode(body)?))
+            }
             Topic::Other(_) => WebhookPayload::Other(decode(body)?),
         })
     }

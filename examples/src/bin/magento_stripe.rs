@@ -37,7 +37,8 @@ use examples::{
 };
 use flows::WorkerConfig;
 use payops::{
-    MagentoCredentials, MagentoStripeBackfill, MagentoStripeSettings, Pairs, webhook_verifier,
+    MagentoCredentials, MagentoStripeBackfill, MagentoStripeDisputes, MagentoStripeSettings, Pairs,
+    webhook_verifier,
 };
 
 #[tokio::main]
@@ -72,6 +73,8 @@ async fn run() -> Result<(), BoxError> {
                 3600 * env_parse::<u64>("PAYOPS_EVENTS_LOOKBACK_HOURS", 72)?,
             ),
         },
+        // Evidence staged for a person, no automatic refunds: `payops serve` configures them.
+        disputes: MagentoStripeDisputes::default(),
     };
     let worker = WorkerConfig::new(format!("magento-stripe/{}", std::process::id()));
     let store = open_store(&env_or("PAYOPS_STORE", "payops.sqlite"), worker.concurrency).await?;

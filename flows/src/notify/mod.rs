@@ -23,7 +23,7 @@
 //! | a circuit breaker opens or closes | `breaker_opened`, `breaker_closed` | the worker | `breaker/{system}/{opened or closed}/{worker id}/{unix ms}` |
 //! | a poller finds events whose webhooks never came | `backfill_alarm` | [`crate::backfill::Backfill`], on the first poll of a run of polls with misses | `{poller key}/notice/alarm/{unix ms}` |
 //! | a reconciliation has discrepancies | `discrepancies` | the settlement flows | `{payout or day key}/notice/discrepancies` |
-//! | a dispute is opened | `dispute_opened` | [`Notice::dispute_opened`], for the disputes workflows (not built yet) | the dispute's key |
+//! | a dispute is opened | `dispute_opened` | the disputes flows (Shopify + PayTrace: `paytrace.chargeback`, `shopify.dispute`), once per dispute | `{dispute key}/notice/opened` |
 //!
 //! No notice holds a secret or card data: they carry what a log line of the same event carries,
 //! and card numbers and codes are masked out of their text before they are sent

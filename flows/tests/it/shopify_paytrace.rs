@@ -34,6 +34,9 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep};
 
 mod backfill;
+/// PayTrace chargebacks and Shopify Payments disputes, on this module's `TestApp`.
+#[path = "shopify_chargeback.rs"]
+mod chargeback;
 /// Warehouse fulfilment, on this module's `TestApp`.
 #[path = "shopify_fulfilment.rs"]
 mod fulfilment;
@@ -99,6 +102,8 @@ struct Options {
     short_erp: bool,
     /// The message of the invoice e-mailed to a declined customer, if any.
     decline_invoice: Option<&'static str>,
+    /// The worker sends notices, to the app's recording notifier.
+    notify: bool,
 }
 
 impl Default for Options {
@@ -114,6 +119,7 @@ impl Default for Options {
             concurrency: 4,
             short_erp: false,
             decline_invoice: None,
+            notify: false,
         }
     }
 }
@@ -254,6 +260,8 @@ struct TestApp {
     worker: Option<RunningWorker>,
     workers_started: AtomicU64,
     seq: AtomicU64,
+    /// What the worker's notifier sent (with [`Options::notify`]).
+    notices: Arc<crate::notify::Recording>,
     _dir: tempfile::TempDir,
 }
 
@@ -372,6 +380,7 @@ impl TestApp {
             worker: None,
             workers_started: AtomicU64::new(0),
             seq: AtomicU64::new(0),
+            notices: Arc::default(),
             _dir: dir,
         };
         app.start_worker();
@@ -401,7 +410,13 @@ impl TestApp {
         if self.options.skip_shopify_risk {
             workflows = workflows.risk_gate(AlwaysProceed);
         }
-        workflows.register(Worker::new(Arc::clone(&self.store), config))
+        let worker = workflows.register(Worker::new(Arc::clone(&self.store), config));
+        if self.options.notify {
+            let notifier: Arc<dyn flows::notify::Notifier> = self.notices.clone();
+            worker.notify(flows::notify::Notices::new(notifier))
+        } else {
+            worker
+        }
     }
 
     fn start_worker(&mut self) {

@@ -54,6 +54,27 @@ pub fn invoice_ref(order: &Order, ctx: &ErpCtx) -> Result<String, MappingError> 
     Ok(format!("{}/invoice", order_ref(order, ctx)?))
 }
 
+/// The store's order id in `invoice_ref` when it is an invoice reference ([`invoice_ref`]) of
+/// the context's store and shop (`{store}/{shop}/order/{id}/invoice`), else `None`: how a
+/// gateway-side document (a dispute of a payment) finds its order from the payment's invoice.
+///
+/// ```
+/// use mapping::System;
+/// use mapping::erp::{ErpCtx, order_id_of_invoice_ref};
+/// let ctx = ErpCtx::new(System::Shopify, "demo.myshopify.com", "acct-9", time::macros::date!(2026 - 12 - 01));
+/// let id = order_id_of_invoice_ref("shopify/demo.myshopify.com/order/1001/invoice", &ctx);
+/// assert_eq!(id.as_deref(), Some("1001"));
+/// assert_eq!(order_id_of_invoice_ref("shopify/other.myshopify.com/order/1001/invoice", &ctx), None);
+/// ```
+pub fn order_id_of_invoice_ref(invoice_ref: &str, ctx: &ErpCtx) -> Option<String> {
+    let prefix = format!("{}/order/", ctx.store_prefix().ok()?);
+    let id = invoice_ref
+        .strip_prefix(&prefix)?
+        .strip_suffix("/invoice")?;
+    // Segments percent-encode `/` and `%` only (see the module docs).
+    (!id.is_empty() && !id.contains('/')).then(|| id.replace("%2F", "/").replace("%25", "%"))
+}
+
 /// The ERP customer, with the PayTrace and Stripe vault ids found in `customer.ids`.
 ///
 /// The name is the joined first and last name, else the address's company, else the e-mail; a

@@ -106,7 +106,8 @@ mod test_support;
 
 pub use documents::{
     CASH_ROUNDING_CODE, CUSTOM_ITEM_CODE, DUTIES_CODE, TIP_CODE, customer_ref, invoice_ref,
-    order_ref, to_erp_customer, to_erp_invoice, to_erp_order_customer, to_erp_sales_order,
+    order_id_of_invoice_ref, order_ref, to_erp_customer, to_erp_invoice, to_erp_order_customer,
+    to_erp_sales_order,
 };
 pub use payments::{
     credit_memo_ref, dispute_ref, payment_ref, refund_payment_ref, to_erp_credit_memo,

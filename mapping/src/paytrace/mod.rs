@@ -8,6 +8,8 @@
 //! | in | [`Payment`](crate::Payment) | transaction response + [`TransactionCtx`] | [`to_payment`] |
 //! | in | [`Refund`](crate::Refund) | refund or void response | [`to_refund`], [`to_refund_by_void`] |
 //! | in | [`SettlementLine`](crate::SettlementLine) | a batch's transaction list | [`to_settlement_lines`] |
+//! | in | [`Chargeback`] | a row of the merchant's chargeback report (CSV, see [`parse_chargeback_report`]) | [`parse_chargeback_report`] |
+//! | in | [`Dispute`](crate::Dispute), [`SettlementLine`](crate::SettlementLine)s | a [`Chargeback`] | [`Chargeback::dispute`], [`chargeback_batches`] |
 //! | both | [`Customer`](crate::Customer) | vault profile | [`to_create_customer_request`], [`to_protect_customer_request`], [`to_update_customer_request`], [`with_vault_id`], `TryFrom<&CustomerRecord>` |
 //! | both | [`Address`](crate::Address) | `billing_address` / `shipping_address` | [`to_paytrace_address`], `TryFrom<&paytrace::Address>` |
 //!
@@ -81,12 +83,16 @@
 //! dashed ZIP+4 form.
 
 mod address;
+mod chargeback;
 mod customer;
 mod requests;
 mod responses;
 mod settlement;
 
 pub use address::{address_from_paytrace, is_blank_address, to_paytrace_address};
+pub use chargeback::{
+    CHARGEBACK_FEE_SUFFIX, Chargeback, ChargebackStage, chargeback_batches, parse_chargeback_report,
+};
 pub use customer::{
     to_create_customer_request, to_protect_customer_request, to_update_customer_request,
     with_vault_id,

@@ -73,7 +73,8 @@ pub use error::Error;
 pub use issues::{Issue, Issues};
 pub use log::{Log, LogFormat};
 pub use magento_stripe::{
-    MagentoCredentials, MagentoStripeBackfill, MagentoStripeSettings, webhook_verifier,
+    MagentoCredentials, MagentoStripeBackfill, MagentoStripeDisputes, MagentoStripeSettings,
+    webhook_verifier,
 };
 pub use metrics::{Metrics, prometheus};
 pub use notify::Notify;

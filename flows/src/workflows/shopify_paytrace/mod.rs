@@ -9,6 +9,8 @@
 //! | [`OrderShipment`] | `shopify.shipment` | `shopify/{shop}/order/{id}/shipment/{tracking number}` | the warehouse's `shipment.created` notice ([`crate::fulfilment::WarehouseWebhooks`]): see [Fulfilment](#fulfilment) | authorize-then-capture: the order's [`OrderCapture`] job → Shopify `fulfillmentCreate` with the tracking, unless a fulfillment has that tracking number |
 //! | [`Backfill`]`<`[`ShopifyOrderPoller`]`>` | `shopify.orders-backfill` | `shopify/{shop}/backfill/orders` | [`Backfill::job`] at start-up ([`ShopifyPaytrace::order_backfill`]), then itself every interval | orders updated since the checkpoint `shopify/{shop}/orders`, unpaid with a PayTrace card and without a job → their `orders/create` body rebuilt into the inbox with the [`OrderPayment`] job the webhook would have started (see [`ShopifyOrderPoller`]) |
 //! | [`Backfill`]`<`[`PaytraceSales`]`>` | `paytrace.sales` | `paytrace/{account}/backfill/sales` | [`Backfill::job`] at start-up ([`ShopifyPaytrace::sales_backfill`]), then itself every interval | PayTrace's transaction export from the checkpoint against the ERP's PayTrace payment entries → an [`UnbookedTransaction`] job for each sale, capture or refund not in the books |
+//! | [`ChargebackFlow`] | `paytrace.chargeback` | `paytrace/{account}/dispute/{case id}` | [`ShopifyPaytrace::chargeback_job`] (a library call, `payops chargeback record`, or `payops chargeback import` of the merchant's chargeback report): PayTrace has no chargeback API (see [Chargebacks](#chargebacks)) | the disputed payment found in the ERP (else a dead letter naming the transaction) → a person told once → ERP dispute `Opened` (the fee in chargebacks) → Shopify order tagged `chargeback` with a note line → for a won or lost case, ERP `Won` or `Lost` → tag `chargeback-won` or `chargeback-lost` and a note line |
+//! | [`ShopifyDispute`] | `shopify.dispute` | `shopify/{shop}/dispute/{id}` | `disputes/create`, `disputes/update` (orders taken through Shopify Payments) | a person told once → the order tagged and noted once per status; no ERP entry (Shopify Payments money is not in this pair's ledger) |
 //! | [`UnbookedTransaction`] | `paytrace.unbooked-transaction` | `paytrace/{account}/transaction/{id}` | [`PaytraceSales`] | the ERP looked at once more → a dead letter naming the transaction (type, amount, invoice, when, channel, user), or done once a person booked it and replayed it |
 //!
 //! # Where the card comes from
@@ -50,6 +52,17 @@
 //! | refund | `refund/{id}/paytrace` (state `refund/{id}/paytrace/sent`) | never repeated: see below |
 //! | ERP refund | `refund/{id}/erp/credit-memo`, `.../erp/refund-payment` | ERP external references |
 //!
+//! A PayTrace chargeback's job ([`ChargebackFlow`]) keeps its steps under
+//! `paytrace/{account}/dispute/{case id}`, a Shopify Payments dispute's ([`ShopifyDispute`])
+//! under `shopify/{shop}/dispute/{id}`:
+//!
+//! | step | key under the dispute | why a repeat is harmless |
+//! |---|---|---|
+//! | the disputed payment in the ERP (chargebacks) | `erp/payment` | a read |
+//! | ERP dispute stages (chargebacks) | `erp/opened`, `erp/won`, `erp/lost` | ERP external references `paytrace/{account}/dispute/{case id}/{stage}` |
+//! | the order's tag and note line | `shopify/opened`, `shopify/under-review` (Shopify disputes), `shopify/won`, `shopify/lost` | tags are set, not added twice; a note line already there is not added again |
+//! | notice to a person | the notice job `{dispute}/notice/opened` | one job per key |
+//!
 //! PayTrace has no idempotency key. Before a charge is sent, the run makes sure its lease
 //! outlasts the PayTrace client's timeout, then writes "sent" (with the time) durably, fenced by
 //! its claim: a run that lost its claim sends nothing. Whenever "sent" is found without an
@@ -62,6 +75,31 @@
 //! person. Authorizations and captures follow the same rule (a capture is checked on the
 //! authorization, [`paytrace::Client::find_transaction`]). A refund whose outcome is unknown is
 //! never sent again: it goes to dead letters for a person to check PayTrace first.
+//!
+//! # Chargebacks
+//!
+//! PayTrace has no chargeback or retrieval API and sends no webhooks (the workspace's PayTrace
+//! notes, section 5: none in the v1 docs, the v3 spec or any client read; its e-mail types show
+//! no chargeback notice). Chargebacks enter as [`Chargeback`] records, one [`ChargebackFlow`]
+//! job per case: typed in (`payops chargeback record`), or read from the chargeback report the
+//! merchant downloads from PayTrace's virtual terminal (`payops chargeback import`), whose
+//! layout PayTrace does not publish: the columns read are assumed, and listed on
+//! [`mapping::paytrace::parse_chargeback_report`]. Both book the same ERP records and tell the
+//! store the same way, once.
+//!
+//! Settlement: PayTrace's batch transaction list has no documented chargeback type (a record of
+//! an unknown type fails the batch's journal, naming it, rather than being guessed at), and the
+//! notes suggest the processor, not PayTrace, takes the money. So the report's rows are the
+//! settlement of chargebacks: [`mapping::paytrace::chargeback_batches`] makes each case's
+//! withdrawal (and a win's reinstatement) a batch of its own, whose dispute line carries the case
+//! id, the id the ledger lists the dispute's withdrawal under ([`erp::Erp::payment_entries`]):
+//! reconciled with a day's PayTrace batches ([`crate::settlement::reconcile_period`], or
+//! `payops reconcile paytrace --chargebacks report.csv`), it is matched by transaction id, and
+//! its journal moves the withdrawal from PayTrace's clearing account to the bank, once.
+//!
+//! Shopify Payments disputes (`disputes/create`, `disputes/update`) are about orders the store
+//! took through Shopify Payments, whose money is not in this pair's ledger: [`ShopifyDispute`]
+//! tags and notes the order and tells a person, and books nothing.
 //!
 //! # Fulfilment
 //!
@@ -92,6 +130,7 @@
 mod backfill;
 mod capture;
 mod charge;
+mod chargeback;
 mod order;
 mod refund;
 mod refund_request;
@@ -111,6 +150,11 @@ use serde::{Deserialize, Serialize};
 pub use crate::workflows::RefundRequest;
 pub use backfill::ShopifyOrderPoller;
 pub use capture::{FulfillmentEvent, OrderCapture};
+pub use chargeback::{
+    CHARGEBACK_LOST_TAG, CHARGEBACK_TAG, CHARGEBACK_WON_TAG, ChargebackFlow, DisputeEvent,
+    ShopifyDispute, chargeback_job,
+};
+pub use mapping::paytrace::{Chargeback, ChargebackStage};
 pub use order::{OrderEvent, OrderPayment};
 pub use refund::{RefundEvent, RefundFlow};
 pub use refund_request::{RefundRequestFlow, refund_request_job};
@@ -416,7 +460,8 @@ impl ShopifyPaytrace {
     }
 
     /// Registers [`OrderPayment`], [`OrderCapture`], [`RefundFlow`], [`RefundRequestFlow`],
-    /// [`OrderShipment`], [`SettlementDay`] and [`UnbookedTransaction`].
+    /// [`OrderShipment`], [`SettlementDay`], [`UnbookedTransaction`], [`ChargebackFlow`] and
+    /// [`ShopifyDispute`].
     pub fn register(&self, worker: Worker) -> Worker {
         worker
             .flow(OrderPayment(Arc::clone(&self.shared)))
@@ -426,6 +471,8 @@ impl ShopifyPaytrace {
             .flow(OrderShipment(Arc::clone(&self.shared)))
             .flow(SettlementDay(Arc::clone(&self.shared)))
             .flow(UnbookedTransaction(Arc::clone(&self.shared)))
+            .flow(ChargebackFlow(Arc::clone(&self.shared)))
+            .flow(ShopifyDispute(Arc::clone(&self.shared)))
     }
 
     /// The backfill of missed `orders/create` deliveries on the worker's schedule, polling every
@@ -495,14 +542,17 @@ impl ShopifyPaytrace {
         crate::backfill::Backfill::new(self.settlement_days(store), every)
     }
 
-    /// The intake routes: `orders/create`, `fulfillments/create` and `refunds/create`, each
-    /// straight to the job of its order (or refund). A body without the ids is stored and
+    /// The intake routes: `orders/create`, `fulfillments/create`, `refunds/create`,
+    /// `disputes/create` and `disputes/update`, each straight to the job of its order (or
+    /// refund, or dispute). A body without the ids is stored and
     /// dead-lettered by the intake, naming the field.
     /// The warehouse's notices are not among them: see [`Self::notice_route`].
     pub fn routes(&self) -> Vec<Route> {
         let order = OrderPayment(Arc::clone(&self.shared));
         let capture = OrderCapture(Arc::clone(&self.shared));
         let refund = RefundFlow(Arc::clone(&self.shared));
+        let dispute = ShopifyDispute(Arc::clone(&self.shared));
+        let dispute_update = dispute.clone();
         vec![
             Route::new(System::Shopify, ORDERS_CREATE, move |d: &Delivery<'_>| {
                 order_job(&order, d)
@@ -522,6 +572,16 @@ impl ShopifyPaytrace {
             Route::new(System::Shopify, REFUNDS_CREATE, move |d: &Delivery<'_>| {
                 refund_job(&refund, d)
             }),
+            Route::new(
+                System::Shopify,
+                "disputes/create",
+                move |d: &Delivery<'_>| chargeback::dispute_job(&dispute, d),
+            ),
+            Route::new(
+                System::Shopify,
+                "disputes/update",
+                move |d: &Delivery<'_>| chargeback::dispute_job(&dispute_update, d),
+            ),
         ]
     }
 }
@@ -549,6 +609,30 @@ impl ShopifyPaytrace {
         request: &RefundRequest,
     ) -> Result<crate::store::NewJob, StepError> {
         refund_request_job(&self.shared.config.shop, request)
+    }
+
+    /// The job that books and tells `chargeback` (see [`ChargebackFlow`]) for this PayTrace
+    /// account: enqueue it ([`crate::Store::enqueue`]) for a worker with these workflows
+    /// registered. The same case names the same job; enqueued again (a re-import, a later
+    /// stage) it runs once more, and books and tells only what is new.
+    ///
+    /// ```no_run
+    /// # async fn run(flows: flows::workflows::shopify_paytrace::ShopifyPaytrace,
+    /// #     store: std::sync::Arc<flows::SqliteStore>) -> Result<(), Box<dyn std::error::Error>> {
+    /// use flows::Store;
+    /// use flows::workflows::shopify_paytrace::{Chargeback, ChargebackStage};
+    /// let chargeback = Chargeback::new("CB-1001", "125391271", "25.00".parse()?, "USD",
+    ///     time::macros::date!(2026 - 12 - 01))
+    ///     .reason("10.4 Fraud - card absent")
+    ///     .stage(ChargebackStage::Won, Some(time::macros::date!(2027 - 01 - 15)));
+    /// store.enqueue(flows.chargeback_job(&chargeback)?, flows::now_millis()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn chargeback_job(
+        &self,
+        chargeback: &Chargeback,
+    ) -> Result<crate::store::NewJob, StepError> {
+        chargeback_job(&self.shared.config.paytrace_account, chargeback)
     }
 
     /// How this shop's shipment notices become [`OrderShipment`] jobs, for
