@@ -3,8 +3,8 @@
 //! and ledger entries ended in each class), newest first, and a chart of matched against
 //! discrepancies for each.
 //!
-//! The record holds counts, not amounts: the amounts are in the reconciliation's report and
-//! the ledger's journals.
+//! Each class shows its count and its net amount per currency (records written before amounts
+//! were kept show counts only).
 
 use axum::extract::State;
 use flows::Effect;
@@ -94,7 +94,11 @@ pub(crate) async fn page(State(state): State<ConsoleState>) -> Result<Markup, Co
                                         td.n.discrepancies { (record.discrepancies) }
                                         td {
                                             @for (class, count) in &record.outcomes {
-                                                (class) " " (count) br;
+                                                (class) " " (count)
+                                                @for amount in record.amounts.iter().filter(|a| &a.status == class) {
+                                                    ", " span.amount { (amount.display()) }
+                                                }
+                                                br;
                                             }
                                         }
                                     }

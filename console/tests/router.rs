@@ -643,7 +643,10 @@ async fn reconciliations_are_listed_newest_first_with_bars_as_long_as_their_coun
         (
             10,
             "paytrace/acct/payout/2026-12-01/erp/settlement",
-            json!({"journals": ["PT-B1"], "outcomes": {"matched": 8, "amount_mismatch": 1, "missing_in_ledger": 1}, "discrepancies": 2}),
+            json!({"journals": ["PT-B1"], "outcomes": {"matched": 8, "amount_mismatch": 1, "missing_in_ledger": 1}, "discrepancies": 2,
+                   "amounts": [{"status": "matched", "currency": "USD", "minor": 57538},
+                               {"status": "missing_in_ledger", "currency": "USD", "minor": -2500},
+                               {"status": "missing_in_ledger", "currency": "JPY", "minor": 300}]}),
         ),
         (
             20,
@@ -687,6 +690,18 @@ async fn reconciliations_are_listed_newest_first_with_bars_as_long_as_their_coun
     );
     assert!(body.contains("the record cannot be read"), "{body}");
     assert!(body.contains("amount_mismatch 1"), "{body}");
+    // The money of each class, per currency; a record without amounts shows counts only.
+    assert!(
+        body.contains("matched 8, <span class=\"amount\">575.38 USD</span>"),
+        "{body}"
+    );
+    assert!(
+        body.contains(
+            "missing_in_ledger 1, <span class=\"amount\">-25.00 USD</span>, <span class=\"amount\">300 JPY</span>"
+        ),
+        "{body}"
+    );
+    assert!(body.contains("in_transit 3<br>"), "{body}");
     // Bars against the largest count (8): 8 → 480, 2 → 120, 4 → 240, 0 → 0; the unreadable
     // record has none.
     let bars: Vec<(String, String)> = body

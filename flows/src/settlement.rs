@@ -58,6 +58,37 @@ pub struct Reconciled {
     pub outcomes: std::collections::BTreeMap<String, usize>,
     /// How many need a person.
     pub discrepancies: usize,
+    /// The money of each class, per currency: the net of its settlement lines, or of its ledger
+    /// entries for the classes that have none (`missing_in_settlement`, `in_transit`,
+    /// `duplicate_in_ledger`). Empty in records written before amounts were kept.
+    #[serde(default)]
+    pub amounts: Vec<ClassAmount>,
+}
+
+/// The net of one class of outcomes in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClassAmount {
+    /// The class (`matched`, `missing_in_ledger`, ...).
+    pub status: String,
+    /// The ISO 4217 code.
+    pub currency: String,
+    /// The net in minor units of `currency`, negative when refunds and chargebacks outweigh.
+    pub minor: i64,
+}
+
+impl ClassAmount {
+    /// The amount in major units with its code (`575.38 USD`); the minor units and the code as
+    /// they are when the code is not a currency.
+    pub fn display(&self) -> String {
+        match payops_core::Currency::parse(&self.currency) {
+            Ok(currency) => format!(
+                "{} {}",
+                reconcile::format_minor(self.minor, currency),
+                self.currency
+            ),
+            Err(_) => format!("{} (minor units) {}", self.minor, self.currency),
+        }
+    }
 }
 
 impl Reconciled {
@@ -90,6 +121,9 @@ impl Reconciled {
         for (status, count) in &self.outcomes {
             notice = notice.fact(status, count);
         }
+        for amount in &self.amounts {
+            notice = notice.fact(format!("{} amount", amount.status), amount.display());
+        }
         for journal in &self.journals {
             notice = notice.fact("journal", journal);
         }
@@ -104,7 +138,31 @@ impl Reconciled {
                 .entry(outcome.status.as_str().to_owned())
                 .or_insert(0) += 1;
         }
+        // An outcome's money is its settlement line's, else its ledger entry's.
+        let mut amounts = std::collections::BTreeMap::new();
+        for outcome in &report.reconciliation.results {
+            let money = match (outcome.settlement, outcome.ledger) {
+                (Some(s), _) => report.settlement.get(s).map(|l| (l.amount, l.currency)),
+                (None, Some(l)) => report.ledger.get(l).map(|e| (e.amount, e.currency)),
+                (None, None) => None,
+            };
+            if let Some((minor, currency)) = money {
+                let sum = amounts
+                    .entry((outcome.status.as_str(), currency.code().to_owned()))
+                    .or_insert(0_i64);
+                // Beyond i64's minor units no settlement goes; saturating keeps the record.
+                *sum = sum.saturating_add(minor);
+            }
+        }
         Self {
+            amounts: amounts
+                .into_iter()
+                .map(|((status, currency), minor)| ClassAmount {
+                    status: status.to_owned(),
+                    currency,
+                    minor,
+                })
+                .collect(),
             journals: report
                 .journals
                 .iter()

@@ -316,6 +316,16 @@ async fn a_dispute_from_opening_to_win_is_booked_told_and_answered_with_staged_e
         Some(&3),
         "{reconciled:?}"
     );
+    // Two charges less the dispute's withdrawal, net.
+    assert_eq!(
+        reconciled.amounts,
+        [flows::settlement::ClassAmount {
+            status: "matched".into(),
+            currency: "USD".into(),
+            minor: 15500,
+        }]
+    );
+    assert_eq!(reconciled.amounts[0].display(), "155.00 USD");
     let (held, chargebacks, clearing) = books(&app).await;
     assert_eq!((held, chargebacks, clearing), (0, fee, 0));
 
