@@ -205,12 +205,16 @@ pub trait Erp: Send + Sync {
 
     /// The payments and refunds of `gateway` dated from `from` to `to` (both included), in date
     /// then recording order: the ledger's side of a settlement reconciliation (refunds negative).
+    /// [`crate::LocalLedger`] lists each dispute's withdrawal too ([`crate::DisputeStage::Opened`]
+    /// records, direction [`crate::PaymentDirection::Withdrawn`], the gateway's dispute id as
+    /// transaction id, negative), so a settlement's chargeback line pairs it.
     ///
     /// [`crate::LocalLedger`] and [`crate::odoo::OdooErp`] give them; the default answers
     /// [`Error::Unsupported`]. Odoo keeps the transaction id of refunds only (in
     /// `payment_reference`; its payment wizard has no such field), so there received payments
     /// come without one and a reconciliation pairs them by invoice reference, amount and
-    /// currency.
+    /// currency. Odoo's dispute records are journal entries, not payments, so its list has no
+    /// withdrawals: with Odoo a settlement's chargeback lines are reported missing from the books.
     ///
     /// ```no_run
     /// # async fn run(erp: &dyn erp::Erp) -> Result<(), erp::Error> {

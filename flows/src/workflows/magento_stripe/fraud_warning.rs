@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use mapping::amount::stripe::from_stripe_amount;
 use mapping::currency::parse_currency;
-use mapping::{Money, System};
+use mapping::{MappingError, Money, System};
 use serde::{Deserialize, Serialize};
 
 use super::{Shared, refund_request_job};
@@ -112,8 +112,13 @@ impl Flow for FraudWarning {
             .await?;
         if let Decision::Refund { request_id, amount } = &decision {
             // Enqueued with this run's records: the refund request's own keys make it once.
+            let order_number = u64::try_from(order_id).map_err(|_| MappingError::InvalidValue {
+                field: "charge.metadata.order_id".to_owned(),
+                value: order_id.to_string(),
+                expected: "a Magento order entity_id",
+            })?;
             let request = RefundRequest::new(
-                u64::try_from(order_id).unwrap_or_default(),
+                order_number,
                 amount.to_major(),
                 amount.currency().code(),
                 request_id.clone(),

@@ -125,7 +125,8 @@
 //! - a reinstatement (a win) books [`erp::DisputeStage::Won`]: the amount back to clearing, and
 //!   the fee too when Stripe gives it back (a negative fee on the reinstatement);
 //! - a dispute closed `lost` books [`erp::DisputeStage::Lost`]: the held amount written off as
-//!   a chargeback loss. The fee stays spent.
+//!   a chargeback loss, dated the day the job finds it lost (Stripe's dispute has no close
+//!   time). The fee stays spent.
 //!
 //! Inquiries (`warning_*`) move no money and book nothing. A balance transaction in another
 //! currency than the dispute's is a dead letter naming it: its money could not be booked
