@@ -90,6 +90,16 @@ pub fn to_erp_customer(customer: &Customer, ctx: &ErpCtx) -> Result<erp::Custome
     .ok_or_else(|| MappingError::MissingField {
         field: "customer.name".to_owned(),
     })?;
+    Ok(erp::Customer {
+        external_ref,
+        name,
+        email: non_empty(customer.email.as_deref()),
+        vault_ids: vault_ids(customer)?,
+    })
+}
+
+/// The PayTrace and Stripe vault ids in `customer.ids`; a blank one names its field.
+fn vault_ids(customer: &Customer) -> Result<Vec<erp::VaultId>, MappingError> {
     let mut vault_ids = Vec::new();
     for gateway in VAULT_GATEWAYS {
         if let Some(vault_id) = customer.ids.get(gateway) {
@@ -103,17 +113,13 @@ pub fn to_erp_customer(customer: &Customer, ctx: &ErpCtx) -> Result<erp::Custome
             });
         }
     }
-    Ok(erp::Customer {
-        external_ref,
-        name,
-        email: non_empty(customer.email.as_deref()),
-        vault_ids,
-    })
+    Ok(vault_ids)
 }
 
 /// The ERP customer an order is billed to: the order's customer when the store knows one, or
 /// else a guest keyed by the order (`{store}/{shop}/order/{id}/customer`) and named from the
-/// billing address or the order's e-mail.
+/// billing address or the order's e-mail. A guest keeps the vault ids its order's customer
+/// record carries (a guest checkout's card vaulted for future payments).
 pub fn to_erp_order_customer(order: &Order, ctx: &ErpCtx) -> Result<erp::Customer, MappingError> {
     if let Some(customer) = known_customer(order, ctx) {
         return to_erp_customer(customer, ctx).map_err(|e| e.at("order"));
@@ -136,7 +142,10 @@ pub fn to_erp_order_customer(order: &Order, ctx: &ErpCtx) -> Result<erp::Custome
         external_ref: format!("{}/customer", order_ref(order, ctx)?),
         name,
         email: non_empty(email),
-        vault_ids: Vec::new(),
+        vault_ids: match &order.customer {
+            Some(customer) => vault_ids(customer).map_err(|e| e.at("order"))?,
+            None => Vec::new(),
+        },
     })
 }
 

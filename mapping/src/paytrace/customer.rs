@@ -5,15 +5,32 @@
 //! address; the canonical customer has one address, which maps to the billing address (the one
 //! AVS checks). Card data never passes through the canonical model: create requests take the
 //! caller's card or Protect.js token.
+//!
+//! # Vault ids of store orders
+//!
+//! PayTrace lets the merchant choose `customer_id`. A store order vaults its card under an id
+//! derived from the store's ids ([`order_vault_id`]), so that a retry asks for the same id again
+//! and never creates a second profile, and a later order of the same customer finds the profile
+//! without a lookup ([`saved_card_vault_id`]):
+//!
+//! | order | vault id |
+//! |---|---|
+//! | of a store customer (`order.customer.ids[store]`) | `{prefix}{store}-c{customer id}` |
+//! | a guest checkout | `{prefix}{store}-o{order id}` |
+//!
+//! `prefix` is the shop's PayTrace `invoice_id` prefix, which keeps two shops on one PayTrace
+//! account apart.
 
 use ::paytrace::{
-    CreateCustomerRequest, CreditCard, CscField, CustomerContact, CustomerRecord, CustomerResponse,
-    ProtectCustomerRequest, ProtectToken, UpdateCustomerRequest,
+    CreateCustomerRequest, CreditCard, CscField, CustomerContact, CustomerFromTransactionRequest,
+    CustomerRecord, CustomerResponse, ProtectCustomerRequest, ProtectToken, TransactionId,
+    UpdateCustomerRequest,
 };
 
 use super::address::{address_from_paytrace, non_blank, to_paytrace_address};
 use crate::address::join_name;
-use crate::{Customer, ExternalIds, MappingError, System};
+use super::requests::{billing, order_email, shipping};
+use crate::{Customer, ExternalIds, MappingError, Order, System};
 
 fn contact(customer: &Customer) -> CustomerContact {
     CustomerContact {
@@ -119,6 +136,58 @@ pub fn with_vault_id(
     let mut customer = customer.clone();
     customer.ids.set(System::Paytrace, vault_id);
     Ok(customer)
+}
+
+/// The vault id a card paid on `order` is stored under (see the [module docs](self)): the
+/// customer's when the store knows the customer (`order.customer.ids[store]`), else the
+/// order's (`order.ids[store]`, a guest checkout). An order without either id is
+/// [`MappingError::MissingField`] naming `order.ids.{store}`.
+pub fn order_vault_id(order: &Order, store: System, prefix: &str) -> Result<String, MappingError> {
+    if let Ok(id) = saved_card_vault_id(order, store, prefix) {
+        return Ok(id);
+    }
+    let order_id = non_blank(order.ids.get(store)).ok_or_else(|| MappingError::MissingField {
+        field: format!("order.ids.{}", store.as_str()),
+    })?;
+    Ok(format!("{prefix}{}-o{order_id}", store.as_str()))
+}
+
+/// The vault id of the card the order's customer saved on an earlier order
+/// ([`order_vault_id`] of that order). A guest checkout has no saved card:
+/// [`MappingError::MissingField`] naming `order.customer.ids.{store}`.
+pub fn saved_card_vault_id(
+    order: &Order,
+    store: System,
+    prefix: &str,
+) -> Result<String, MappingError> {
+    let customer_id = order
+        .customer
+        .as_ref()
+        .and_then(|c| non_blank(c.ids.get(store)))
+        .ok_or_else(|| MappingError::MissingField {
+            field: format!("order.customer.ids.{}", store.as_str()),
+        })?;
+    Ok(format!("{prefix}{}-c{customer_id}", store.as_str()))
+}
+
+/// `/v1/customer/create_from_transaction`: stores the card of `order`'s approved transaction
+/// `transaction_id` under `vault_id`, with the order's billing and shipping addresses and
+/// e-mail. No card data is involved: PayTrace copies the card from its own transaction.
+pub fn to_customer_from_transaction_request(
+    order: &Order,
+    vault_id: &str,
+    transaction_id: TransactionId,
+) -> Result<CustomerFromTransactionRequest, MappingError> {
+    Ok(CustomerFromTransactionRequest {
+        billing_address: billing(order)?,
+        shipping_address: shipping(order)?,
+        contact: CustomerContact {
+            email: order_email(order).map(str::to_owned),
+            phone: None,
+            fax: None,
+        },
+        ..CustomerFromTransactionRequest::new(checked_vault_id(vault_id)?, transaction_id)
+    })
 }
 
 /// Reads an exported vault profile. Paths in errors are PayTrace's (`customer_id`,
@@ -256,4 +325,80 @@ mod tests {
             "billing_address.state"
         );
     }
+
+    fn store_order(customer_id: Option<&str>) -> Order {
+        Order {
+            ids: ExternalIds::new().with(System::Shopify, "1001"),
+            source: System::Shopify,
+            number: "#1001".into(),
+            currency: crate::Currency::USD,
+            customer: customer_id.map(|id| Customer {
+                ids: ExternalIds::new().with(System::Shopify, id),
+                ..Customer::default()
+            }),
+            email: Some("kevin@example.com".into()),
+            billing_address: customer().address,
+            shipping_address: None,
+            line_items: vec![],
+            shipping: crate::Money::from_minor(0, crate::Currency::USD),
+            discount: crate::Money::from_minor(0, crate::Currency::USD),
+            tax: crate::Money::from_minor(0, crate::Currency::USD),
+            total: crate::Money::from_minor(2500, crate::Currency::USD),
+            presentment_total: None,
+            adjustments: Vec::new(),
+            financial_status: crate::FinancialStatus::Pending,
+        }
+    }
+
+    #[test]
+    fn vault_ids_follow_the_customer_else_the_order() {
+        let known = store_order(Some("207119551"));
+        assert_eq!(
+            order_vault_id(&known, System::Shopify, "S1-").unwrap(),
+            "S1-shopify-c207119551"
+        );
+        assert_eq!(
+            saved_card_vault_id(&known, System::Shopify, "S1-").unwrap(),
+            "S1-shopify-c207119551"
+        );
+        let guest = store_order(None);
+        assert_eq!(
+            order_vault_id(&guest, System::Shopify, "").unwrap(),
+            "shopify-o1001"
+        );
+        assert_eq!(
+            saved_card_vault_id(&guest, System::Shopify, "")
+                .unwrap_err()
+                .field(),
+            "order.customer.ids.shopify"
+        );
+        let mut nameless = store_order(None);
+        nameless.ids = ExternalIds::new();
+        assert_eq!(
+            order_vault_id(&nameless, System::Shopify, "")
+                .unwrap_err()
+                .field(),
+            "order.ids.shopify"
+        );
+    }
+
+    #[test]
+    fn vaulting_a_transaction_sends_no_card() {
+        let req = to_customer_from_transaction_request(
+            &store_order(Some("7")),
+            "shopify-c7",
+            TransactionId(123456),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&req).unwrap(),
+            json!({
+                "customer_id": "shopify-c7",
+                "transaction_id": 123456,
+                "billing_address": {"street_address": "8320 E. West St.", "city": "Spokane", "state": "WA", "zip": "85284", "country": "US"},
+                "email": "kevin@example.com"
+            })
+        );
+    }
+
 }

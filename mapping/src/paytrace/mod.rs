@@ -11,6 +11,7 @@
 //! | in | [`Chargeback`] | a row of the merchant's chargeback report (CSV, see [`parse_chargeback_report`]) | [`parse_chargeback_report`] |
 //! | in | [`Dispute`](crate::Dispute), [`SettlementLine`](crate::SettlementLine)s | a [`Chargeback`] | [`Chargeback::dispute`], [`chargeback_batches`] |
 //! | both | [`Customer`](crate::Customer) | vault profile | [`to_create_customer_request`], [`to_protect_customer_request`], [`to_update_customer_request`], [`with_vault_id`], `TryFrom<&CustomerRecord>` |
+//! | out | [`Order`](crate::Order) + its approved transaction | vault profile from the transaction, under the id [`order_vault_id`] derives (a later order: [`saved_card_vault_id`]) | [`to_customer_from_transaction_request`] |
 //! | both | [`Address`](crate::Address) | `billing_address` / `shipping_address` | [`to_paytrace_address`], `TryFrom<&paytrace::Address>` |
 //!
 //! Field paths in errors: conversions out of the canonical model name canonical fields
@@ -94,6 +95,7 @@ pub use chargeback::{
     CHARGEBACK_FEE_SUFFIX, Chargeback, ChargebackStage, chargeback_batches, parse_chargeback_report,
 };
 pub use customer::{
+    order_vault_id, saved_card_vault_id, to_customer_from_transaction_request,
     to_create_customer_request, to_protect_customer_request, to_update_customer_request,
     with_vault_id,
 };

@@ -62,7 +62,7 @@ fn order_fields(order: &Order, ctx: &OrderCtx<'_>) -> Result<OrderFields, Mappin
     })
 }
 
-fn order_email(order: &Order) -> Option<&str> {
+pub(super) fn order_email(order: &Order) -> Option<&str> {
     non_blank(order.email.as_deref())
         .or_else(|| non_blank(order.customer.as_ref()?.email.as_deref()))
 }
@@ -88,7 +88,7 @@ fn tax_amount(order: &Order) -> Result<Option<Decimal>, MappingError> {
     Ok(Some(tax))
 }
 
-fn billing(order: &Order) -> Result<Option<::paytrace::Address>, MappingError> {
+pub(super) fn billing(order: &Order) -> Result<Option<::paytrace::Address>, MappingError> {
     order
         .billing_address
         .as_ref()
@@ -96,7 +96,7 @@ fn billing(order: &Order) -> Result<Option<::paytrace::Address>, MappingError> {
         .transpose()
 }
 
-fn shipping(order: &Order) -> Result<Option<::paytrace::Address>, MappingError> {
+pub(super) fn shipping(order: &Order) -> Result<Option<::paytrace::Address>, MappingError> {
     order
         .shipping_address
         .as_ref()
