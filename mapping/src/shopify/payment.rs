@@ -13,6 +13,9 @@
 //! | [`METAFIELD_GATEWAY`] | the gateway, [`System::as_str`] (`paytrace`, `stripe`) | always |
 //! | [`METAFIELD_VAULT_ID`] | the gateway's vault customer id | when the payment has one |
 //!
+//! On the Shopify customer, [`to_customer_vault_metafield`] records the PayTrace vault id of the
+//! card the customer saved (`payops.paytrace_vault_id`, [`METAFIELD_CUSTOMER_PAYTRACE_VAULT_ID`]).
+//!
 //! All three are [`METAFIELD_TYPE`] (`single_line_text_field`): ids are text, not numbers, even
 //! when they look numeric (PayTrace ids do), so no `number_integer` range applies to them.
 //! `metafieldsSet` is idempotent per owner, namespace and key, so no compare digest is set.
@@ -39,6 +42,9 @@ pub const METAFIELD_TRANSACTION_ID: &str = "transaction_id";
 pub const METAFIELD_GATEWAY: &str = "gateway";
 /// Key of the gateway vault (stored customer) id metafield.
 pub const METAFIELD_VAULT_ID: &str = "vault_id";
+/// Key of the customer metafield holding the PayTrace vault id of the card the customer saved
+/// ([`to_customer_vault_metafield`]).
+pub const METAFIELD_CUSTOMER_PAYTRACE_VAULT_ID: &str = "paytrace_vault_id";
 /// The metafield `type` of every payment metafield.
 pub const METAFIELD_TYPE: &str = "single_line_text_field";
 
@@ -179,6 +185,28 @@ pub fn to_payment_metafields(
         fields.push(field(METAFIELD_VAULT_ID, vault_id));
     }
     Ok(fields)
+}
+
+/// The `metafieldsSet` input that records on the Shopify customer `customer_id` (its REST id or
+/// GID, as kept under [`System::Shopify`]) the PayTrace vault id of the card the customer saved:
+/// `payops.paytrace_vault_id` ([`METAFIELD_CUSTOMER_PAYTRACE_VAULT_ID`]). A customer id that is
+/// not one is [`MappingError::InvalidValue`] naming `order.customer.ids.shopify`.
+pub fn to_customer_vault_metafield(
+    customer_id: &str,
+    vault_id: &str,
+) -> Result<MetafieldsSetInput, MappingError> {
+    let owner = shopify_gid(customer_id, "Customer", "order.customer.ids.shopify")?;
+    let vault_id = text(Some(vault_id)).ok_or_else(|| MappingError::MissingField {
+        field: "vault_id".to_owned(),
+    })?;
+    let mut input = MetafieldsSetInput::text(
+        owner,
+        METAFIELD_NAMESPACE,
+        METAFIELD_CUSTOMER_PAYTRACE_VAULT_ID,
+        vault_id,
+    );
+    input.kind = Some(METAFIELD_TYPE.to_owned());
+    Ok(input)
 }
 
 /// How the payment method is shown on the Shopify order.
@@ -352,5 +380,26 @@ mod tests {
         let err = to_payment_metafields(&unknown, &order()).unwrap_err();
         assert_eq!(err.field(), "payment.transaction_id");
         assert!(!err.is_permanent());
+    }
+
+    #[test]
+    fn the_customer_vault_metafield_names_a_customer() {
+        let input = to_customer_vault_metafield("207119551", "shopify-c207119551").unwrap();
+        assert_eq!(
+            serde_json::to_value(&input).unwrap(),
+            json!({"ownerId": "gid://shopify/Customer/207119551", "namespace": "payops",
+                   "key": "paytrace_vault_id", "type": "single_line_text_field",
+                   "value": "shopify-c207119551"})
+        );
+        assert_eq!(
+            to_customer_vault_metafield("gid://shopify/Order/1", "v")
+                .unwrap_err()
+                .field(),
+            "order.customer.ids.shopify"
+        );
+        assert_eq!(
+            to_customer_vault_metafield("1", " ").unwrap_err().field(),
+            "vault_id"
+        );
     }
 }

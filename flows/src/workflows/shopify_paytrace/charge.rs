@@ -8,7 +8,8 @@ use mapping::{MappingError, Order, Payment, PaymentKind, PaymentStatus, System};
 use paytrace::SaleLookup;
 
 use super::{
-    ATTR_PROTECT_KEY, ATTR_PROTECT_TOKEN, ATTR_VAULT_CUSTOMER, Sent, Shared, paytrace_date,
+    ATTR_PROTECT_KEY, ATTR_PROTECT_TOKEN, ATTR_USE_SAVED_CARD, ATTR_VAULT_CUSTOMER, Sent, Shared,
+    paytrace_date,
 };
 use crate::StepError;
 use crate::worker::{millis, now_millis};
@@ -22,6 +23,9 @@ const CHARGE_SENT: State<Sent> = State::new("charge/sent");
 /// The card an order is charged with, read from its note attributes.
 pub(super) enum CardSource {
     Vault(String),
+    /// The card the order's customer saved on an earlier order ([`ATTR_USE_SAVED_CARD`]):
+    /// resolved to its vault id from the order's customer before the plan is made.
+    SavedCard,
     Protect { token: String, key: String },
 }
 
@@ -40,8 +44,9 @@ pub(super) fn card_source(order: &shopify::rest::Order) -> Result<CardSource, Ma
 }
 
 /// The card source in an order's attributes, `attr` giving the value of each by name (the
-/// webhook's `note_attributes`, a listed order's `customAttributes`): a vault customer, else a
-/// Protect.js token with its key; blank values count as absent.
+/// webhook's `note_attributes`, a listed order's `customAttributes`): a vault customer, else the
+/// saved card asked for ([`ATTR_USE_SAVED_CARD`] `true`, `yes` or `1`), else a Protect.js token
+/// with its key; blank values count as absent.
 pub(super) fn card_in<'a>(attr: impl Fn(&str) -> Option<&'a str>) -> Option<CardSource> {
     let attr = |name: &str| {
         attr(name)
@@ -50,6 +55,12 @@ pub(super) fn card_in<'a>(attr: impl Fn(&str) -> Option<&'a str>) -> Option<Card
     };
     if let Some(customer) = attr(ATTR_VAULT_CUSTOMER) {
         return Some(CardSource::Vault(customer));
+    }
+    if attr(ATTR_USE_SAVED_CARD).is_some_and(|v| {
+        let v = v.trim();
+        ["true", "yes", "1"].iter().any(|t| v.eq_ignore_ascii_case(t))
+    }) {
+        return Some(CardSource::SavedCard);
     }
     match (attr(ATTR_PROTECT_TOKEN), attr(ATTR_PROTECT_KEY)) {
         (Some(token), Some(key)) => Some(CardSource::Protect { token, key }),
@@ -66,6 +77,8 @@ enum ChargeRequest {
 /// What a charge needs, mapped before any money moves.
 pub(super) struct ChargePlan {
     request: ChargeRequest,
+    /// The card is stored in the vault after an approval (a Protect.js token: single-use).
+    pub(super) vaults: bool,
     kind: PaymentKind,
     tx_ctx: TransactionCtx,
     invoice_id: String,
@@ -82,12 +95,16 @@ impl ChargePlan {
     ) -> Result<Self, MappingError> {
         let order_ctx = order_ctx(shared);
         let tx_ctx = match &source {
-            CardSource::Vault(_) => TransactionCtx::for_vault_order(order, kind, &order_ctx)?,
+            CardSource::Vault(_) | CardSource::SavedCard => {
+                TransactionCtx::for_vault_order(order, kind, &order_ctx)?
+            }
             CardSource::Protect { .. } => TransactionCtx::for_order(order, kind, &order_ctx)?,
         };
+        let vaults = matches!(source, CardSource::Protect { .. });
         let invoice_id = mapping::paytrace::invoice_id(order, &order_ctx)?;
         let request = match source {
-            CardSource::Vault(_) => {
+            // The saved card's vault id is the order customer's, set by the caller.
+            CardSource::Vault(_) | CardSource::SavedCard => {
                 ChargeRequest::Vault(mapping::paytrace::to_customer_request(order, &order_ctx)?)
             }
             CardSource::Protect { token, key } => {
@@ -99,6 +116,7 @@ impl ChargePlan {
         };
         Ok(Self {
             request,
+            vaults,
             kind,
             tx_ctx,
             invoice_id,

@@ -138,6 +138,7 @@ mod risk;
 mod sales;
 mod settlement;
 mod shipment;
+mod vault;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -171,6 +172,11 @@ use crate::workflow::{Entity, EntityKey, decode, job};
 
 /// Note attribute holding the PayTrace vault customer id to charge.
 pub const ATTR_VAULT_CUSTOMER: &str = "paytrace_customer_id";
+/// Note attribute by which the checkout asks to charge the card the order's customer saved on
+/// an earlier order (`true`, `yes` or `1`): the vault id is the customer's
+/// ([`mapping::paytrace::saved_card_vault_id`]), never taken from the storefront. A guest
+/// checkout has no saved card: its order is not charged, naming `order.customer.ids.shopify`.
+pub const ATTR_USE_SAVED_CARD: &str = "paytrace_use_saved_card";
 /// Note attribute holding a Protect.js `hpf_token`.
 pub const ATTR_PROTECT_TOKEN: &str = "paytrace_hpf_token";
 /// Note attribute holding the Protect.js `enc_key` that goes with the token.

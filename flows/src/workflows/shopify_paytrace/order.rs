@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use shopify::Gid;
 use shopify::models::InvoiceEmail;
 
-use super::charge::{ChargePlan, card_source, charge};
+use super::charge::{CardSource, ChargePlan, card_source, charge};
 use super::risk::RiskDecision;
+use super::vault::{VaultPlan, vault_card};
 use super::{PaymentMode, Shared, mark_paid};
 use crate::StepError;
 use crate::booking::{OrderBooking, book_order, book_paid, provisional_payment};
@@ -53,6 +54,8 @@ struct Prepared {
     order: Order,
     plan: ChargePlan,
     booking: OrderBooking,
+    /// The card's vaulting after an approval (Protect.js charges).
+    vault: Option<VaultPlan>,
     /// The fulfilment request, mapped with the rest but raised only at its step (after the
     /// money): an order that cannot be shipped is still charged and booked.
     fulfilment: Result<Option<FulfilmentRequest>, MappingError>,
@@ -91,9 +94,10 @@ impl Flow for OrderPayment {
             Err(err) => return Err(err),
         };
         let Prepared {
-            order,
+            mut order,
             plan,
-            booking,
+            mut booking,
+            vault,
             fulfilment,
         } = prepared;
         ctx.set_state(&CANONICAL, &order)?;
@@ -114,11 +118,14 @@ impl Flow for OrderPayment {
             .await;
         }
 
-        let payment = charge(shared, ctx, &plan).await?;
+        let mut payment = charge(shared, ctx, &plan).await?;
         match payment.status {
             PaymentStatus::Captured => {
                 let transaction = payment.transaction_id()?.to_owned();
                 async {
+                    if let Some(vault) = &vault {
+                        vaulted(shared, ctx, vault, &mut order, &mut booking, &mut payment).await?;
+                    }
                     paid(shared, ctx, &order, &order_gid, &booking, &payment).await?;
                     request_fulfilment(shared, ctx, &fulfilment).await
                 }
@@ -128,6 +135,9 @@ impl Flow for OrderPayment {
             PaymentStatus::Authorized => {
                 let transaction = payment.transaction_id()?.to_owned();
                 async {
+                    if let Some(vault) = &vault {
+                        vaulted(shared, ctx, vault, &mut order, &mut booking, &mut payment).await?;
+                    }
                     authorized(shared, ctx, &order, &order_gid, &booking, &payment).await?;
                     request_fulfilment(shared, ctx, &fulfilment).await
                 }
@@ -166,6 +176,28 @@ impl Flow for OrderPayment {
             }
         }
     }
+}
+
+/// The card of the approved `payment` vaulted ([`vault_card`]), and its vault id carried to
+/// what follows: the payment (the order's `payops.vault_id` metafield), the order's customer
+/// and the ERP customer's vault ids (a guest's too).
+async fn vaulted(
+    shared: &Shared,
+    ctx: &StepCtx<'_>,
+    vault: &VaultPlan,
+    order: &mut Order,
+    booking: &mut OrderBooking,
+    payment: &mut Payment,
+) -> Result<(), StepError> {
+    let vault_id = vault_card(shared, ctx, vault, payment).await?;
+    payment.vault_id = Some(vault_id.clone());
+    order
+        .customer
+        .get_or_insert_with(Default::default)
+        .ids
+        .set(System::Paytrace, vault_id);
+    booking.customer = mapping::erp::to_erp_order_customer(order, &shared.erp_ctx())?;
+    Ok(())
 }
 
 /// Tells a person about the order in Shopify, once (`step`): a tag and the order's note.
@@ -248,8 +280,15 @@ fn prepare(
         )));
     }
     let mut order = Order::try_from(&webhook)?;
-    let source = card_source(&webhook)?;
-    if let super::charge::CardSource::Vault(customer_id) = &source {
+    let source = match card_source(&webhook)? {
+        CardSource::SavedCard => CardSource::Vault(mapping::paytrace::saved_card_vault_id(
+            &order,
+            System::Shopify,
+            &shared.config.store_prefix,
+        )?),
+        source => source,
+    };
+    if let CardSource::Vault(customer_id) = &source {
         let customer = order.customer.get_or_insert_with(Default::default);
         customer.ids.set(System::Paytrace, customer_id.clone());
     }
@@ -259,6 +298,20 @@ fn prepare(
     };
     let plan = ChargePlan::new(shared, &order, source, kind)?;
     let booking = OrderBooking::prepare(&order, System::Paytrace, &shared.erp_ctx())?;
+    let vault = if plan.vaults {
+        let vault = VaultPlan::new(shared, &order)?;
+        // The ERP customer with the vault id must book too.
+        let mut vaulted = order.clone();
+        vaulted
+            .customer
+            .get_or_insert_with(Default::default)
+            .ids
+            .set(System::Paytrace, vault.vault_id().to_owned());
+        mapping::erp::to_erp_order_customer(&vaulted, &shared.erp_ctx())?;
+        Some(vault)
+    } else {
+        None
+    };
     mapping::shopify::to_payment_metafields(
         &provisional_payment(&order, System::Paytrace),
         &order,
@@ -268,6 +321,7 @@ fn prepare(
         order,
         plan,
         booking,
+        vault,
         fulfilment,
     })
 }
