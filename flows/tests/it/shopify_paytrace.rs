@@ -46,6 +46,9 @@ mod refund_request;
 /// PayTrace's transaction export against the books, on this module's `TestApp`.
 #[path = "shopify_sales.rs"]
 mod sales;
+/// The PayTrace vault: Protect.js cards vaulted, saved cards charged, on this module's `TestApp`.
+#[path = "shopify_vault.rs"]
+mod vault;
 
 /// The PayTrace merchant account named in ERP payment references.
 const ACCOUNT: &str = "sandbox-merchant";
