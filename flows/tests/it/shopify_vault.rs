@@ -2,7 +2,9 @@
 //! vault id reaches the Shopify customer (a guest's: the order), the order and the ERP customer,
 //! and a later order asking for the saved card is charged through the vault.
 
-use flows::workflows::shopify_paytrace::{ATTR_PROTECT_KEY, ATTR_PROTECT_TOKEN, ATTR_USE_SAVED_CARD};
+use flows::workflows::shopify_paytrace::{
+    ATTR_PROTECT_KEY, ATTR_PROTECT_TOKEN, ATTR_USE_SAVED_CARD,
+};
 use sandbox::shopify::{Address as ShopifyAddress, NewOrder};
 
 use super::*;
@@ -15,7 +17,10 @@ fn customer_vault_id(customer_id: u64) -> String {
 impl TestApp {
     /// Creates `new` paid with a fresh Protect.js token of the test Visa card.
     fn place_protect_order(&self, new: NewOrder, total: &str) -> PlacedOrder {
-        let token = self.paytrace.fake.protect_token(VISA, 12, 2035, Some("999"));
+        let token = self
+            .paytrace
+            .fake
+            .protect_token(VISA, 12, 2035, Some("999"));
         let new = new
             .note_attribute(ATTR_PROTECT_TOKEN, &token.hpf_token)
             .note_attribute(ATTR_PROTECT_KEY, &token.enc_key);
@@ -91,10 +96,16 @@ async fn a_protect_order_vaults_the_card_and_a_later_order_is_charged_through_it
     );
     // The ledger: the customer keeps the vault id.
     let erp_customer = app.erp_customer(&first).await;
-    assert_eq!(TestApp::paytrace_vault_ids(&erp_customer), [vault_id.as_str()]);
+    assert_eq!(
+        TestApp::paytrace_vault_ids(&erp_customer),
+        [vault_id.as_str()]
+    );
     for step in ["paytrace/vault", "shopify/customer-vault-id"] {
         let key = app.effect_key(&first, step);
-        assert!(app.store.effect(&key).await.unwrap().is_some(), "no effect {key}");
+        assert!(
+            app.store.effect(&key).await.unwrap().is_some(),
+            "no effect {key}"
+        );
     }
 
     // The second order asks for the saved card.
@@ -127,11 +138,21 @@ async fn a_protect_order_vaults_the_card_and_a_later_order_is_charged_through_it
     );
     // The ledger: one customer, both orders invoiced and paid, the vault id kept.
     let erp_customer = app.erp_customer(&second).await;
-    assert_eq!(erp_customer.external_ref, app.erp_customer(&first).await.external_ref);
-    assert_eq!(TestApp::paytrace_vault_ids(&erp_customer), [vault_id.as_str()]);
+    assert_eq!(
+        erp_customer.external_ref,
+        app.erp_customer(&first).await.external_ref
+    );
+    assert_eq!(
+        TestApp::paytrace_vault_ids(&erp_customer),
+        [vault_id.as_str()]
+    );
     let receivables = app.receivables().await;
     assert_eq!(
-        (receivables.invoiced, receivables.received, receivables.ledger_balance),
+        (
+            receivables.invoiced,
+            receivables.received,
+            receivables.ledger_balance
+        ),
         (7500, 7500, 0)
     );
     // The vault order vaults nothing.
@@ -164,16 +185,25 @@ async fn a_guest_checkout_keeps_its_vault_id_on_the_order_and_in_the_erp() {
     assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
 
     app.assert_paid(&order).await;
-    let vaulted = app.paytrace.fake.customer(&vault_id).expect("no vault profile");
+    let vaulted = app
+        .paytrace
+        .fake
+        .customer(&vault_id)
+        .expect("no vault profile");
     assert_eq!(vaulted.billing_address.name.as_deref(), Some("Gus Guest"));
     assert_eq!(app.paytrace.fake.customers().len(), 1);
     assert_eq!(app.metafield(&order, "vault_id"), Some(vault_id.clone()));
     let erp_customer = app.erp_customer(&order).await;
     assert!(
-        erp_customer.external_ref.ends_with(&format!("/order/{}/customer", order.id)),
+        erp_customer
+            .external_ref
+            .ends_with(&format!("/order/{}/customer", order.id)),
         "{erp_customer:?}"
     );
-    assert_eq!(TestApp::paytrace_vault_ids(&erp_customer), [vault_id.as_str()]);
+    assert_eq!(
+        TestApp::paytrace_vault_ids(&erp_customer),
+        [vault_id.as_str()]
+    );
     // No customer to write to in Shopify.
     let key = app.effect_key(&order, "shopify/customer-vault-id");
     assert!(app.store.effect(&key).await.unwrap().is_none(), "{key}");
@@ -189,7 +219,8 @@ async fn a_lost_vault_answer_is_retried_into_the_same_single_profile() {
         FaultRule::new("paytrace", Fault::Drop, Trigger::Count(1))
             .path("/v1/customer/create_from_transaction"),
     );
-    let order = app.place_protect_order(NewOrder::simple("retry@example.com", dec("12.00")), "12.00");
+    let order =
+        app.place_protect_order(NewOrder::simple("retry@example.com", dec("12.00")), "12.00");
     let vault_id = customer_vault_id(order.body["customer"]["id"].as_u64().unwrap());
 
     let counts = app.settle().await;
@@ -202,7 +233,10 @@ async fn a_lost_vault_answer_is_retried_into_the_same_single_profile() {
     assert_eq!(vaulted[0].customer_id, vault_id);
     assert_eq!(app.metafield(&order, "vault_id"), Some(vault_id.clone()));
     let erp_customer = app.erp_customer(&order).await;
-    assert_eq!(TestApp::paytrace_vault_ids(&erp_customer), [vault_id.as_str()]);
+    assert_eq!(
+        TestApp::paytrace_vault_ids(&erp_customer),
+        [vault_id.as_str()]
+    );
 }
 
 /// A profile under the derived vault id that is not this customer's (another e-mail) is not
@@ -210,14 +244,21 @@ async fn a_lost_vault_answer_is_retried_into_the_same_single_profile() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_foreign_profile_under_the_vault_id_goes_to_a_person() {
     let app = TestApp::spawn().await;
-    let customer = app.shopify.fake.create_customer("owner@example.com", "Olive", "Owner");
+    let customer = app
+        .shopify
+        .fake
+        .create_customer("owner@example.com", "Olive", "Owner");
     let customer_id = customer["id"].as_u64().unwrap();
     let vault_id = customer_vault_id(customer_id);
     let billing = Address {
         name: Some("Someone Else".to_owned()),
         ..Address::default()
     };
-    assert!(app.paytrace.fake.seed_customer(&vault_id, VISA, 12, 2035, billing));
+    assert!(
+        app.paytrace
+            .fake
+            .seed_customer(&vault_id, VISA, 12, 2035, billing)
+    );
     let order = app.place_protect_order(NewOrder::simple("owner@example.com", dec("9.00")), "9.00");
     assert_eq!(order.body["customer"]["id"].as_u64(), Some(customer_id));
 

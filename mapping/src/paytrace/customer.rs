@@ -28,8 +28,8 @@ use ::paytrace::{
 };
 
 use super::address::{address_from_paytrace, non_blank, to_paytrace_address};
-use crate::address::join_name;
 use super::requests::{billing, order_email, shipping};
+use crate::address::join_name;
 use crate::{Customer, ExternalIds, MappingError, Order, System};
 
 fn contact(customer: &Customer) -> CustomerContact {
@@ -400,5 +400,4 @@ mod tests {
             })
         );
     }
-
 }

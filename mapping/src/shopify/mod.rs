@@ -58,9 +58,10 @@ pub mod refund;
 
 pub use customer::{customer_set_identifier, to_customer_input, to_customer_update_input};
 pub use payment::{
-    METAFIELD_CUSTOMER_PAYTRACE_VAULT_ID, METAFIELD_GATEWAY, METAFIELD_NAMESPACE, METAFIELD_TRANSACTION_ID, METAFIELD_TYPE,
-    METAFIELD_VAULT_ID, order_gid, to_display_financial_status, to_manual_payment,
-    to_order_mark_as_paid, to_customer_vault_metafield, to_payment_metafields, to_rest_financial_status,
+    METAFIELD_CUSTOMER_PAYTRACE_VAULT_ID, METAFIELD_GATEWAY, METAFIELD_NAMESPACE,
+    METAFIELD_TRANSACTION_ID, METAFIELD_TYPE, METAFIELD_VAULT_ID, order_gid,
+    to_customer_vault_metafield, to_display_financial_status, to_manual_payment,
+    to_order_mark_as_paid, to_payment_metafields, to_rest_financial_status,
 };
 pub use refund::{RefundCtx, dispute_status, gateway_system, refund_from_shopify};
 

@@ -54,7 +54,22 @@ impl Client {
     }
 
     /// Creates a vault profile from the card of an earlier transaction:
-    /// `/v1/customer/create_from_transaction`.
+    /// `/v1/customer/create_from_transaction`. No card data is sent: PayTrace copies the card
+    /// from its transaction. A `customer_id` already taken is validation error 171
+    /// ([`ErrorCode::CUSTOMER_ID_NOT_UNIQUE`](crate::ErrorCode::CUSTOMER_ID_NOT_UNIQUE)).
+    ///
+    /// The endpoint and its fields are not in the PayTrace pages this crate was written from;
+    /// they follow a third-party v1 client that posts `customer_id`, `transaction_id` and
+    /// `billing_address` to it (unconfirmed by PayTrace's own documentation).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: paytrace::Client) -> paytrace::Result<()> {
+    /// use paytrace::{CustomerFromTransactionRequest, TransactionId};
+    /// let request = CustomerFromTransactionRequest::new("shopify-c207119551", TransactionId(123456));
+    /// let created = client.create_customer_from_transaction(&request).await?;
+    /// println!("{:?}", created.customer_id);
+    /// # Ok(()) }
+    /// ```
     pub async fn create_customer_from_transaction(
         &self,
         request: &CustomerFromTransactionRequest,

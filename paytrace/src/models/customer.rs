@@ -95,8 +95,9 @@ impl ProtectCustomerRequest {
     }
 }
 
-/// `/v1/customer/create_from_transaction`: stores the card of an earlier transaction
-/// (help.paytrace.com/json-create-customer-tranxid).
+/// `/v1/customer/create_from_transaction`: stores the card of an earlier transaction. The
+/// fields follow a third-party v1 client; PayTrace's own page for it is not among the stored
+/// sources (see [`crate::Client::create_customer_from_transaction`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct CustomerFromTransactionRequest {
     /// Your id for the profile.

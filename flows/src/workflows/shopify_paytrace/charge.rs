@@ -26,7 +26,10 @@ pub(super) enum CardSource {
     /// The card the order's customer saved on an earlier order ([`ATTR_USE_SAVED_CARD`]):
     /// resolved to its vault id from the order's customer before the plan is made.
     SavedCard,
-    Protect { token: String, key: String },
+    Protect {
+        token: String,
+        key: String,
+    },
 }
 
 /// The card source of a Shopify order; an order with none is an error naming the attribute.
@@ -58,7 +61,9 @@ pub(super) fn card_in<'a>(attr: impl Fn(&str) -> Option<&'a str>) -> Option<Card
     }
     if attr(ATTR_USE_SAVED_CARD).is_some_and(|v| {
         let v = v.trim();
-        ["true", "yes", "1"].iter().any(|t| v.eq_ignore_ascii_case(t))
+        ["true", "yes", "1"]
+            .iter()
+            .any(|t| v.eq_ignore_ascii_case(t))
     }) {
         return Some(CardSource::SavedCard);
     }

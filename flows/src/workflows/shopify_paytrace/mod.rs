@@ -2,7 +2,7 @@
 //!
 //! | flow | job kind | entity | started by | steps |
 //! |---|---|---|---|---|
-//! | [`OrderPayment`] | `shopify.order-payment` | `shopify/{shop}/order/{id}` | `orders/create` | mapped and validated → risk gate → PayTrace sale (or authorization) → Shopify paid + metafields, or tagged and noted when declined (and, with [`Config::decline_invoice`], the invoice e-mailed to the customer: Shopify's `orderInvoiceSend`, a link to pay another way) → ERP customer, sales order, invoice, payment (authorization: metafields and tag, ERP customer and sales order) |
+//! | [`OrderPayment`] | `shopify.order-payment` | `shopify/{shop}/order/{id}` | `orders/create` | mapped and validated → risk gate → PayTrace sale (or authorization) → a Protect.js card vaulted (see [the vault](#the-vault)) → Shopify paid + metafields, or tagged and noted when declined (and, with [`Config::decline_invoice`], the invoice e-mailed to the customer: Shopify's `orderInvoiceSend`, a link to pay another way) → ERP customer, sales order, invoice, payment (authorization: metafields and tag, ERP customer and sales order) |
 //! | [`OrderCapture`] | `shopify.order-capture` | the order's | `fulfillments/create` | capture of the authorization → Shopify paid + metafields → ERP invoice and payment |
 //! | [`RefundFlow`] | `shopify.refund` | `shopify/{shop}/order/{id}/refund/{refund id}` | `refunds/create` | PayTrace refund, or a void when the sale has not settled → ERP credit memo and refund payment |
 //! | [`RefundRequestFlow`] | `shopify.refund-request` | `shopify/{shop}/order/{id}/refund-request/{request id}` | [`ShopifyPaytrace::refund_request_job`] (a library call, or `payops refund shopify`): a refund asked for outside Shopify | checked against the order (currency, at most what is refundable, a PayTrace payment to refund) → Shopify `refundCreate` (idempotency key `{entity}/shopify-refund`) → the refund's `refunds/create` body stored in the inbox with the [`RefundFlow`] job its webhook names: see [`RefundRequestFlow`] |
@@ -16,9 +16,42 @@
 //! # Where the card comes from
 //!
 //! An `orders/create` webhook carries no card data. The storefront's checkout puts one of these in
-//! the order's note attributes: a PayTrace vault customer id ([`ATTR_VAULT_CUSTOMER`]), or a
-//! Protect.js token and key ([`ATTR_PROTECT_TOKEN`], [`ATTR_PROTECT_KEY`]). An order with neither
-//! is not charged (see below), naming the attribute.
+//! the order's note attributes: a PayTrace vault customer id ([`ATTR_VAULT_CUSTOMER`]), the
+//! customer's saved card ([`ATTR_USE_SAVED_CARD`]), or a Protect.js token and key
+//! ([`ATTR_PROTECT_TOKEN`], [`ATTR_PROTECT_KEY`]). An order with none is not charged (see
+//! below), naming the attribute.
+//!
+//! # The vault
+//!
+//! After an approved Protect.js sale (or authorization), the card is kept in PayTrace's vault
+//! for the customer's later orders: `/v1/customer/create_from_transaction` with the transaction
+//! id and a vault id we choose, once (`paytrace/vault`). PayTrace copies the card from its own
+//! transaction, so no card data passes through the workflow. The vault id is derived
+//! ([`mapping::paytrace::order_vault_id`]): `{store_prefix}shopify-c{customer id}` for a Shopify
+//! customer, `{store_prefix}shopify-o{order id}` for a guest checkout. A retry therefore asks for
+//! the same id, and PayTrace's "customer ID not unique" (error 171) is success once the profile
+//! under it is checked to be this customer's (the same e-mail, else billing name, in
+//! `/v1/customer/export`); a profile that is someone else's goes to dead letters naming the id.
+//! The vault id then goes to the Shopify customer (metafield `payops.paytrace_vault_id`, once:
+//! `shopify/customer-vault-id`), to the order's `payops.vault_id` metafield (a guest's only
+//! record in Shopify), and to the ERP customer's vault ids (a guest's too). Like every step
+//! after the charge, a failure dead-letters the booking, never the charge.
+//!
+//! A later order whose checkout sets [`ATTR_USE_SAVED_CARD`] is charged by vault id
+//! (`/v1/transactions/sale/by_customer`), the id derived from the order's Shopify customer: the
+//! storefront never names the profile to charge.
+//!
+//! A customer's second Protect.js order finds its profile already there and keeps it: the saved
+//! card stays the first one vaulted (PayTrace v1 has no update of a profile's card from a
+//! transaction).
+//!
+//! Sources: the endpoint and its `customer_id` and `transaction_id` fields are not in the
+//! PayTrace pages this workspace keeps; they are used by a third-party PHP client (a Laravel
+//! app's `create_customer_from_transaction`, posting `customer_id`, `transaction_id`,
+//! `billing_address` to `https://api.paytrace.com/v1/customer/create_from_transaction`), and
+//! North's v3 specification has the same operation (`/v3/customer/ach/create/by-transaction`
+//! for checks). Error 171 "customer ID not unique" is in the workspace's PayTrace notes (AM).
+//! Whether v1 copies the transaction's billing address is unconfirmed, so the order's is sent.
 //!
 //! # No money before the booking is known to work
 //!
@@ -45,6 +78,8 @@
 //! | invoice e-mailed after a decline ([`Config::decline_invoice`]) | `customer/invoice` | recorded once sent; `orderInvoiceSend` is not idempotent, so a crash between the e-mail and its record can send a second one |
 //! | notice of the decline to a person ([`crate::notify`]) | the notice job `{order}/notice/declined` | one job per key |
 //! | charge | `charge` (state `charge/sent` while unanswered) | see below |
+//! | vault (Protect.js charges) | `paytrace/vault` | the vault id is derived from the order: a repeat asks for the same id, and "not unique" is success once the profile is checked to be ours (see [the vault](#the-vault)) |
+//! | vault id on the Shopify customer | `shopify/customer-vault-id` | `metafieldsSet` overwrites |
 //! | capture | `capture` (state `capture/sent`) | see below |
 //! | mark paid | `mark-paid` | "already paid" is success |
 //! | metafields | `metafields` | `metafieldsSet` overwrites |

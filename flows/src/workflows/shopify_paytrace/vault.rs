@@ -30,14 +30,14 @@ impl VaultPlan {
     /// The plan for `order`; a failure here means the order cannot be vaulted, and so is not
     /// charged either (the booking of the vault id must work before the money moves).
     pub(super) fn new(shared: &Shared, order: &Order) -> Result<Self, MappingError> {
-        let vault_id = mapping::paytrace::order_vault_id(
-            order,
-            System::Shopify,
-            &shared.config.store_prefix,
-        )?;
+        let vault_id =
+            mapping::paytrace::order_vault_id(order, System::Shopify, &shared.config.store_prefix)?;
         // The transaction id is not known yet: checked here with a stand-in, replaced later.
-        let request =
-            mapping::paytrace::to_customer_from_transaction_request(order, &vault_id, TransactionId(0))?;
+        let request = mapping::paytrace::to_customer_from_transaction_request(
+            order,
+            &vault_id,
+            TransactionId(0),
+        )?;
         let customer = order
             .customer
             .as_ref()
@@ -76,18 +76,24 @@ pub(super) async fn vault_card(
     let vault_id = ctx
         .once(&VAULT, || async {
             let transaction = payment.transaction_id()?;
-            let transaction = transaction.trim().parse::<u64>().map_err(|_| {
-                MappingError::InvalidValue {
-                    field: "payment.transaction_id".to_owned(),
-                    value: transaction.to_owned(),
-                    expected: "PayTrace transaction id (digits)",
-                }
-            })?;
+            let transaction =
+                transaction
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| MappingError::InvalidValue {
+                        field: "payment.transaction_id".to_owned(),
+                        value: transaction.to_owned(),
+                        expected: "PayTrace transaction id (digits)",
+                    })?;
             let request = CustomerFromTransactionRequest {
                 transaction_id: TransactionId(transaction),
                 ..plan.request.clone()
             };
-            match shared.paytrace.create_customer_from_transaction(&request).await {
+            match shared
+                .paytrace
+                .create_customer_from_transaction(&request)
+                .await
+            {
                 Ok(_) => {}
                 Err(paytrace::Error::Validation(errors))
                     if errors.contains(ErrorCode::CUSTOMER_ID_NOT_UNIQUE) =>
@@ -124,16 +130,14 @@ async fn check_ours(
             email: None,
         })
         .await?;
-    let normal = |s: Option<&str>| {
-        s.map(|s| s.trim().to_lowercase())
-            .filter(|s| !s.is_empty())
-    };
+    let normal = |s: Option<&str>| s.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
     let ours = export.customers.iter().any(|record| {
         record.customer_id.as_deref() == Some(request.customer_id.as_str())
             && match normal(request.contact.email.as_deref()) {
                 Some(email) => normal(record.email.as_deref()) == Some(email),
                 None => {
-                    let name = |a: Option<&paytrace::Address>| normal(a.and_then(|a| a.name.as_deref()));
+                    let name =
+                        |a: Option<&paytrace::Address>| normal(a.and_then(|a| a.name.as_deref()));
                     let sent = name(request.billing_address.as_ref());
                     sent.is_some() && name(record.billing_address.as_ref()) == sent
                 }
