@@ -86,9 +86,9 @@ async fn a_protect_order_vaults_the_card_and_a_later_order_is_charged_through_it
         .metafields
         .iter()
         .filter(|m| m.namespace == "payops" && m.key == "paytrace_vault_id")
-        .map(|m| m.value.clone())
+        .map(|m| m.value.as_str())
         .collect();
-    assert_eq!(customer_field, [vault_id.clone()]);
+    assert_eq!(customer_field, [vault_id.as_str()]);
     assert_eq!(app.metafield(&first, "vault_id"), Some(vault_id.clone()));
     assert_eq!(
         app.metafield(&first, "transaction_id"),

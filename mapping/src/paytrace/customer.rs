@@ -138,10 +138,20 @@ pub fn with_vault_id(
     Ok(customer)
 }
 
-/// The vault id a card paid on `order` is stored under (see the [module docs](self)): the
-/// customer's when the store knows the customer (`order.customer.ids[store]`), else the
-/// order's (`order.ids[store]`, a guest checkout). An order without either id is
-/// [`MappingError::MissingField`] naming `order.ids.{store}`.
+/// The vault id a card paid on `order` is stored under: the customer's when the store knows
+/// the customer (`order.customer.ids[store]`), else the order's (`order.ids[store]`, a guest
+/// checkout). An order without either id is [`MappingError::MissingField`] naming
+/// `order.ids.{store}`.
+///
+/// | order | vault id |
+/// |---|---|
+/// | of a store customer | `{prefix}{store}-c{customer id}` |
+/// | a guest checkout | `{prefix}{store}-o{order id}` |
+///
+/// PayTrace lets the merchant choose the id: derived, a retry asks for the same id again and
+/// never creates a second profile, and a later order of the customer finds the profile without
+/// a lookup ([`saved_card_vault_id`]). `prefix` (the shop's `invoice_id` prefix) keeps two
+/// shops on one PayTrace account apart.
 pub fn order_vault_id(order: &Order, store: System, prefix: &str) -> Result<String, MappingError> {
     if let Ok(id) = saved_card_vault_id(order, store, prefix) {
         return Ok(id);
