@@ -270,3 +270,33 @@ async fn a_foreign_profile_under_the_vault_id_goes_to_a_person() {
     assert_eq!(app.sales(&order).len(), 1);
     assert!(app.metafield(&order, "vault_id").is_none());
 }
+
+/// A buyer can set a cart's attributes: an order naming another customer's vault id (the ids
+/// this service makes are guessable) is not charged, and the dead letter names the attribute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_naming_another_customers_vault_id_is_not_charged() {
+    let app = TestApp::spawn().await;
+    let victim = app.place_protect_order(
+        NewOrder::simple("victim@example.com", dec("30.00")),
+        "30.00",
+    );
+    app.settle().await;
+    let victim_vault = customer_vault_id(victim.body["customer"]["id"].as_u64().unwrap());
+    assert_eq!(app.paytrace.fake.customers().len(), 1);
+    let sales = app.approved_sales_total();
+
+    let new = NewOrder::simple("thief@example.com", dec("99.00"))
+        .note_attribute(ATTR_VAULT_CUSTOMER, &victim_vault);
+    app.shopify.fake.create_order(new);
+    let counts = app.settle().await;
+    assert_eq!(counts.dead, 1);
+    assert_eq!(app.approved_sales_total(), sales, "nothing charged");
+    let dead = app.dead_letters().await;
+    assert!(
+        dead[0]
+            .reason
+            .contains("order.note_attributes.paytrace_customer_id"),
+        "{}",
+        dead[0].reason
+    );
+}

@@ -21,6 +21,12 @@
 //! ([`ATTR_PROTECT_TOKEN`], [`ATTR_PROTECT_KEY`]). An order with none is not charged (see
 //! below), naming the attribute.
 //!
+//! A buyer can set a cart's attributes, so [`ATTR_VAULT_CUSTOMER`] is only as trustworthy as
+//! the checkout that fills it. The vault ids this service makes (`{prefix}shopify-c{id}`,
+//! `{prefix}shopify-o{id}`) are guessable: one named in [`ATTR_VAULT_CUSTOMER`] that is not the
+//! order customer's own is refused, naming the attribute, and nothing is charged. Prefer
+//! [`ATTR_USE_SAVED_CARD`], whose vault id is never taken from the storefront.
+//!
 //! # The vault
 //!
 //! After an approved Protect.js sale (or authorization), the card is kept in PayTrace's vault
