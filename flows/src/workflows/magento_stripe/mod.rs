@@ -358,6 +358,7 @@
 
 mod authentication;
 mod charge;
+mod customer;
 mod dispute;
 mod fraud_warning;
 mod payment;
@@ -382,6 +383,11 @@ pub use authentication::{
     PaymentIntentChanged, PaymentIntentEvent,
 };
 pub use charge::ChargeSucceeded;
+pub use customer::{
+    CUSTOMER_TOPICS, ChangeTimes, CustomerChange, CustomerSync, Origin, PostalAddress,
+    STRIPE_CUSTOMER_TOPICS, Side, StripeCustomerChanged, StripeCustomerEvent, SyncedFields,
+    merge_field,
+};
 pub use dispute::{DISPUTE_TOPICS, DisputeChanged, DisputeDeadline, DisputeDue, DisputeEvent};
 pub use fraud_warning::{FraudWarning, FraudWarningEvent};
 pub use payment::{MagentoOrder, OrderPayment};
@@ -781,6 +787,8 @@ impl MagentoStripe {
             .flow(DisputeChanged(Arc::clone(&self.shared)))
             .flow(DisputeDeadline(Arc::clone(&self.shared)))
             .flow(FraudWarning(Arc::clone(&self.shared)))
+            .flow(CustomerSync(Arc::clone(&self.shared)))
+            .flow(StripeCustomerChanged(Arc::clone(&self.shared)))
     }
 
     /// The intake routes: `charge.succeeded` and `charge.refunded`, to the job of their charge;
@@ -843,6 +851,19 @@ impl MagentoStripe {
             let shared = Arc::clone(&self.shared);
             Route::new(System::Magento, topic, move |d: &Delivery<'_>| {
                 placed::plan(&shared, d)
+            })
+        }));
+        // Customer sync: Stripe's customer events, and Adobe Commerce's customer events.
+        routes.extend(STRIPE_CUSTOMER_TOPICS.map(|topic| {
+            let customers = StripeCustomerChanged(Arc::clone(&self.shared));
+            Route::new(System::Stripe, topic, move |d: &Delivery<'_>| {
+                customer::stripe_customer_job(&customers, d)
+            })
+        }));
+        routes.extend(CUSTOMER_TOPICS.map(|topic| {
+            let sync = CustomerSync(Arc::clone(&self.shared));
+            Route::new(System::Magento, topic, move |d: &Delivery<'_>| {
+                customer::magento_customer_job(&sync, d)
             })
         }));
         // The warehouse's shipment notices, to the shipment job of their tracking number.
