@@ -13,7 +13,7 @@ use mapping::System;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sandbox::Faults;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::drain;
 use crate::magento_stripe::through_the_sandbox::Sandboxed;
@@ -82,7 +82,11 @@ impl Customers {
         let start = std::mem::replace(&mut *self.magento_seen.lock().unwrap(), events.len());
         for event in &events[start..] {
             let body = serde_json::to_vec(event).unwrap();
-            self.app.intake.ingest(System::Magento, &body).await.unwrap();
+            self.app
+                .intake
+                .ingest(System::Magento, &body)
+                .await
+                .unwrap();
         }
         stripe + events.len() - start
     }
@@ -93,10 +97,7 @@ impl Customers {
         loop {
             self.deliver().await;
             let outcomes = drain(&self.worker).await;
-            assert!(
-                outcomes.iter().all(|o| *o == Outcome::Done),
-                "{outcomes:?}"
-            );
+            assert!(outcomes.iter().all(|o| *o == Outcome::Done), "{outcomes:?}");
             if outcomes.is_empty() {
                 return;
             }
@@ -128,7 +129,11 @@ impl Customers {
     async fn edit_magento(&self, id: i64, edit: impl FnOnce(&mut magento::Customer)) {
         let mut customer = self.magento.customers().get(id).await.unwrap();
         edit(&mut customer);
-        self.magento.customers().update(id, &customer).await.unwrap();
+        self.magento
+            .customers()
+            .update(id, &customer)
+            .await
+            .unwrap();
     }
 
     async fn linked(&self, id: i64) -> Option<String> {
@@ -180,7 +185,9 @@ impl Customers {
 #[tokio::test]
 async fn a_magento_customer_creates_then_updates_its_stripe_customer() {
     let c = Customers::start().await;
-    let id = c.magento_customer("ada@example.com", "Ada", "Lovelace", 1).await;
+    let id = c
+        .magento_customer("ada@example.com", "Ada", "Lovelace", 1)
+        .await;
     c.settle().await;
 
     let cus = c.linked(id).await.expect("linked");
@@ -215,7 +222,9 @@ async fn a_magento_customer_creates_then_updates_its_stripe_customer() {
 #[tokio::test]
 async fn a_stripe_change_updates_magento_with_the_name_split_at_its_last_space() {
     let c = Customers::start().await;
-    let id = c.magento_customer("mary@example.com", "Mary", "Smith", 1).await;
+    let id = c
+        .magento_customer("mary@example.com", "Mary", "Smith", 1)
+        .await;
     c.settle().await;
     let cus = c.linked(id).await.unwrap();
 
@@ -253,7 +262,9 @@ async fn a_stripe_change_updates_magento_with_the_name_split_at_its_last_space()
 #[tokio::test]
 async fn stripe_customers_are_linked_by_email_only_with_exactly_one_match() {
     let c = Customers::start().await;
-    let one = c.magento_customer("one@example.com", "Only", "One", 1).await;
+    let one = c
+        .magento_customer("one@example.com", "Only", "One", 1)
+        .await;
     // The same e-mail in two websites: two matches.
     let twin_a = c.magento_customer("twin@example.com", "Twin", "A", 1).await;
     let twin_b = c.magento_customer("twin@example.com", "Twin", "B", 2).await;
@@ -271,9 +282,24 @@ async fn stripe_customers_are_linked_by_email_only_with_exactly_one_match() {
         name: Some("Walk In".to_owned()),
         ..stripe_client::CreateCustomer::default()
     };
-    let matched = c.stripe.customers().create(&create("one@example.com")).await.unwrap();
-    let nobody = c.stripe.customers().create(&create("nobody@example.com")).await.unwrap();
-    let twins = c.stripe.customers().create(&create("twin@example.com")).await.unwrap();
+    let matched = c
+        .stripe
+        .customers()
+        .create(&create("one@example.com"))
+        .await
+        .unwrap();
+    let nobody = c
+        .stripe
+        .customers()
+        .create(&create("nobody@example.com"))
+        .await
+        .unwrap();
+    let twins = c
+        .stripe
+        .customers()
+        .create(&create("twin@example.com"))
+        .await
+        .unwrap();
     c.settle().await;
 
     let matched = c.stripe_customer(&matched.id).await;
@@ -281,24 +307,42 @@ async fn stripe_customers_are_linked_by_email_only_with_exactly_one_match() {
     assert_eq!(c.linked(one).await.as_deref(), Some(matched.id.as_str()));
     // The link's first agreement: both changed, the tie goes to the store.
     assert_eq!(matched.name.as_deref(), Some("Only One"));
-    assert_eq!(c.synced_magento(one).await, c.synced_stripe(&matched.id).await);
+    assert_eq!(
+        c.synced_magento(one).await,
+        c.synced_stripe(&matched.id).await
+    );
 
     for cus in [&nobody.id, &twins.id] {
-        assert!(!c.stripe_customer(cus).await.metadata.contains_key("magento_customer_id"));
+        assert!(
+            !c.stripe_customer(cus)
+                .await
+                .metadata
+                .contains_key("magento_customer_id")
+        );
     }
     let unlinked = c.notices(NoticeKind::CustomerUnlinked);
     let about = |cus: &str| unlinked.iter().filter(|n| n.title.contains(cus)).count();
     assert_eq!(about(&nobody.id), 1, "{unlinked:?}");
     assert_eq!(about(&twins.id), 1, "{unlinked:?}");
     assert_eq!(about(&matched.id), 0);
-    assert!(unlinked.iter().any(|n| n.text.contains("no Magento customer")));
-    assert!(unlinked.iter().any(|n| n.text.contains("several Magento customers")));
+    assert!(
+        unlinked
+            .iter()
+            .any(|n| n.text.contains("no Magento customer"))
+    );
+    assert!(
+        unlinked
+            .iter()
+            .any(|n| n.text.contains("several Magento customers"))
+    );
 }
 
 #[tokio::test]
 async fn a_deleted_stripe_customer_unlinks_and_never_deletes_the_magento_customer() {
     let c = Customers::start().await;
-    let id = c.magento_customer("gone@example.com", "Gone", "Soon", 1).await;
+    let id = c
+        .magento_customer("gone@example.com", "Gone", "Soon", 1)
+        .await;
     c.settle().await;
     let cus = c.linked(id).await.unwrap();
     c.stripe.customers().delete(&cus).await.unwrap();
@@ -311,13 +355,18 @@ async fn a_deleted_stripe_customer_unlinks_and_never_deletes_the_magento_custome
     c.settle().await;
     let again = c.linked(id).await.unwrap();
     assert_ne!(again, cus);
-    assert_eq!(c.stripe_customer(&again).await.name.as_deref(), Some("Back Soon"));
+    assert_eq!(
+        c.stripe_customer(&again).await.name.as_deref(),
+        Some("Back Soon")
+    );
 }
 
 #[tokio::test]
 async fn an_order_of_a_linked_customer_pays_as_its_stripe_customer() {
     let c = Customers::start().await;
-    let id = c.magento_customer("buyer@example.com", "Bu", "Yer", 1).await;
+    let id = c
+        .magento_customer("buyer@example.com", "Bu", "Yer", 1)
+        .await;
     c.settle().await;
     let cus = c.linked(id).await.unwrap();
 
@@ -394,7 +443,11 @@ async fn random_interleaved_edits_converge_without_ping_pong() {
                     update.address = Some(address);
                 }
             }
-            c.stripe.customers().update(&links[who], &update).await.unwrap();
+            c.stripe
+                .customers()
+                .update(&links[who], &update)
+                .await
+                .unwrap();
         }
         edits += 1;
         // Webhooks and the worker run at random points between edits.
@@ -413,7 +466,11 @@ async fn random_interleaved_edits_converge_without_ping_pong() {
     c.settle().await;
 
     for (id, cus) in ids.iter().zip(&links) {
-        assert_eq!(c.synced_magento(*id).await, c.synced_stripe(cus).await, "customer {id}");
+        assert_eq!(
+            c.synced_magento(*id).await,
+            c.synced_stripe(cus).await,
+            "customer {id}"
+        );
     }
     let (stripe_end, magento_end) = c.writes();
     // The people's edits are among these events: what is left is the sync's writes.

@@ -375,7 +375,10 @@ impl Flow for CustomerSync {
         let magento = match shared.magento.customers().get(input.customer_id).await {
             Ok(customer) => customer,
             Err(magento::Error::NotFound(_)) => {
-                tracing::info!(magento = input.customer_id, "customer gone from Magento: nothing synced");
+                tracing::info!(
+                    magento = input.customer_id,
+                    "customer gone from Magento: nothing synced"
+                );
                 return Ok(());
             }
             Err(e) => return Err(e.into()),
@@ -412,7 +415,11 @@ impl Flow for CustomerSync {
             let update = stripe_update(&merged, &s);
             if update != UpdateCustomer::default() {
                 tracing::info!(magento = input.customer_id, stripe = %stripe_id, origin = ?input.origin, "customer sync: Stripe updated");
-                shared.stripe.customers().update(&stripe_id, &update).await?;
+                shared
+                    .stripe
+                    .customers()
+                    .update(&stripe_id, &update)
+                    .await?;
             }
         }
         if merged.magento_view() != m {
@@ -630,7 +637,11 @@ impl Flow for StripeCustomerChanged {
         let customer = if deleted {
             None
         } else {
-            let current = shared.stripe.customers().retrieve(&input.customer_id).await?;
+            let current = shared
+                .stripe
+                .customers()
+                .retrieve(&input.customer_id)
+                .await?;
             (!current.deleted).then_some(current)
         };
         let Some(customer) = customer else {
@@ -742,7 +753,11 @@ fn magento_id(metadata: &stripe_client::Metadata) -> Result<Option<i64>, StepErr
     let Some(key) = customer_id_key(System::Magento) else {
         return Ok(None);
     };
-    let Some(raw) = metadata.get(key).map(|v| v.trim()).filter(|v| !v.is_empty()) else {
+    let Some(raw) = metadata
+        .get(key)
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+    else {
         return Ok(None);
     };
     raw.parse::<i64>().map(Some).map_err(|_| {
@@ -831,14 +846,32 @@ mod tests {
         let b = "base".to_owned();
         let m = "store".to_owned();
         let s = "gateway".to_owned();
-        assert_eq!(merge_field(&m, Some(&b), &b, Some(&b), AT), (m.clone(), Side::Store));
-        assert_eq!(merge_field(&b, Some(&b), &s, Some(&b), AT), (s.clone(), Side::Gateway));
+        assert_eq!(
+            merge_field(&m, Some(&b), &b, Some(&b), AT),
+            (m.clone(), Side::Store)
+        );
+        assert_eq!(
+            merge_field(&b, Some(&b), &s, Some(&b), AT),
+            (s.clone(), Side::Gateway)
+        );
         // A tie goes to the store.
-        assert_eq!(merge_field(&m, Some(&b), &s, Some(&b), AT), (m.clone(), Side::Store));
+        assert_eq!(
+            merge_field(&m, Some(&b), &s, Some(&b), AT),
+            (m.clone(), Side::Store)
+        );
         let later = ChangeTimes { stripe: 101, ..AT };
-        assert_eq!(merge_field(&m, Some(&b), &s, Some(&b), later), (s.clone(), Side::Gateway));
-        let unannounced = ChangeTimes { stripe_announced: false, ..later };
-        assert_eq!(merge_field(&m, Some(&b), &s, Some(&b), unannounced), (m.clone(), Side::Deferred));
+        assert_eq!(
+            merge_field(&m, Some(&b), &s, Some(&b), later),
+            (s.clone(), Side::Gateway)
+        );
+        let unannounced = ChangeTimes {
+            stripe_announced: false,
+            ..later
+        };
+        assert_eq!(
+            merge_field(&m, Some(&b), &s, Some(&b), unannounced),
+            (m.clone(), Side::Deferred)
+        );
         // An echo of the project's own write changes nothing.
         assert_eq!(merge_field(&m, Some(&m), &m, Some(&m), AT), (m, Side::Same));
     }
