@@ -1048,6 +1048,27 @@ impl MagentoStripe {
         refund_request_job(&self.shared.config.store_code, request)
     }
 
+    /// The [`CustomerSync`] job of Magento customer `customer_id`, run once more: enqueue it
+    /// ([`crate::Store::enqueue`]) to sync a customer now (an import, a change made with
+    /// webhooks off). A run writes only what differs since both sides last agreed (see
+    /// [Customers](self#customers)), so enqueuing it again is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(flows: flows::workflows::magento_stripe::MagentoStripe,
+    /// #     store: std::sync::Arc<flows::SqliteStore>) -> Result<(), Box<dyn std::error::Error>> {
+    /// use flows::Store;
+    /// let job = flows.customer_sync_job(42)?;
+    /// store.enqueue(job, flows::now_millis()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn customer_sync_job(&self, customer_id: i64) -> Result<NewJob, StepError> {
+        customer::sync_job(
+            &CustomerSync(Arc::clone(&self.shared)),
+            customer_id,
+            Origin::Magento { event: None },
+        )
+    }
+
     /// The [`Shipment`] job of a shipment: enqueue it with [`crate::Store::enqueue`] when the
     /// warehouse reports the parcel (enqueuing the same tracking number again is a no-op).
     pub fn shipped_job(&self, shipped: &Shipped) -> Result<NewJob, StepError> {
