@@ -56,7 +56,8 @@
 //! - Customers: `GET /V1/customers/{id}`, `GET /V1/customers/search`, `POST /V1/customers`
 //!   (required names and e-mail, unique e-mail per website, Magento's password rules: 8
 //!   characters and 3 character classes), `PUT /V1/customers/{id}` (replaces the data; addresses
-//!   are kept when none are sent).
+//!   are kept when none are sent). Each save through the API is recorded as the Adobe Commerce
+//!   customer event it would send ([`MagentoFake::customer_events`]).
 //! - Errors are Magento's `{message, parameters}` (or `{message, errors[]}`) with 400 for input
 //!   and document validation errors ("Invoice Document Validation Error(s):\n..."), 401, 404
 //!   ("The entity that was requested doesn't exist..." / "No such entity with %fieldName =
@@ -350,6 +351,16 @@ impl MagentoFake {
             .values()
             .map(|c| Value::Object(c.data.clone()))
             .collect()
+    }
+
+    /// The Adobe Commerce webhook bodies of the customer saves made through the API, oldest
+    /// first: `observer.customer_register_success` for `POST /V1/customers`,
+    /// `observer.customer_save_after` for `PUT /V1/customers/{id}`, each
+    /// `{"eventName", "data": {"customer": <the saved customer>}}`. The fake sends no webhooks:
+    /// a test delivers these itself (signed as Commerce signs them, or through an intake's
+    /// `ingest`).
+    pub fn customer_events(&self) -> Vec<Value> {
+        self.lock().customer_events.clone()
     }
 
     /// The password a customer was created with, if any.

@@ -7,8 +7,8 @@
 //! What acts on an event is its topic's route: the Magento + Stripe workflows route the
 //! order-placed webhook (`observer.sales_order_place_after`, or `sales_order_place_after` as
 //! `eventName` may say) to the order's payment (`flows::workflows::magento_stripe`, section
-//! *Adobe Commerce webhooks*). Events without a route, the customer events among them until
-//! customer sync is built, are stored and acknowledged only.
+//! *Adobe Commerce webhooks*), and the customer events to customer sync (section *Customers*).
+//! Events without a route are stored and acknowledged only.
 //!
 //! Magento Open Source sends no webhooks; its orders come in through backfill.
 

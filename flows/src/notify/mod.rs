@@ -71,6 +71,9 @@ pub enum NoticeKind {
     DisputeEvidenceDue,
     /// A card issuer reported a payment as fraud (Stripe Radar's early fraud warning).
     EarlyFraudWarning,
+    /// A customer of one system could not be linked to its counterpart in another (no match,
+    /// several, or two claiming one): a person links them.
+    CustomerUnlinked,
 }
 
 impl NoticeKind {
@@ -86,6 +89,7 @@ impl NoticeKind {
             Self::DisputeOpened => "dispute_opened",
             Self::DisputeEvidenceDue => "dispute_evidence_due",
             Self::EarlyFraudWarning => "early_fraud_warning",
+            Self::CustomerUnlinked => "customer_unlinked",
         }
     }
 }

@@ -31,7 +31,7 @@ use sha2::Sha256;
 use tower::ServiceExt;
 
 /// The test run's Commerce key pair: the signing half and the public key as PEM.
-static KEYS: LazyLock<(SigningKey<Sha256>, String)> = LazyLock::new(|| {
+pub(crate) static KEYS: LazyLock<(SigningKey<Sha256>, String)> = LazyLock::new(|| {
     let private = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 1024).unwrap();
     let public = private
         .to_public_key()

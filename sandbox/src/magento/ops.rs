@@ -1225,6 +1225,7 @@ fn customer_create(state: &mut State, body: &Map<String, Value>) -> Result<Value
             password,
         },
     );
+    customer_event(state, "observer.customer_register_success", &data);
     Ok(Value::Object(data))
 }
 
@@ -1239,7 +1240,16 @@ fn customer_update(state: &mut State, id: i64, body: &Map<String, Value>) -> Res
     if let Some(record) = state.customers.get_mut(&id) {
         record.data = data.clone();
     }
+    customer_event(state, "observer.customer_save_after", &data);
     Ok(Value::Object(data))
+}
+
+/// Records the Adobe Commerce webhook a customer save sends: the observer event's default
+/// payload, `{"eventName", "data": {"customer": {...}}}`.
+fn customer_event(state: &mut State, event: &str, data: &Map<String, Value>) {
+    state
+        .customer_events
+        .push(json!({"eventName": event, "data": {"customer": data}}));
 }
 
 fn customer_search(state: &mut State, query: &Node) -> Result<Value, Fail> {

@@ -998,6 +998,8 @@ pub(crate) struct State {
     pub(crate) integration_bearer: bool,
     pub(crate) stores: Vec<String>,
     pub(crate) auth_failures: u32,
+    /// Adobe Commerce customer events of the customers saved through the API, oldest first.
+    pub(crate) customer_events: Vec<Value>,
 }
 
 impl State {

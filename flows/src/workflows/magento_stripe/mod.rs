@@ -15,6 +15,8 @@
 //! | [`DisputeChanged`] | `stripe.dispute` | `stripe/{account}/dispute/{dispute id}` | `charge.dispute.created`, `.updated`, `.closed`, `.funds_withdrawn`, `.funds_reinstated` (each runs the job once more) | the dispute read from Stripe → ERP withdrawal, reinstatement or write-off → order comment (and dispute status) → evidence staged or submitted → a person told: see [Disputes](#disputes) |
 //! | [`DisputeDeadline`] | `stripe.dispute-deadline` | the dispute's | [`DisputeChanged`], scheduled [`DisputeCtx::reminder`] before the evidence is due | a person told when no evidence was submitted |
 //! | [`FraudWarning`] | `stripe.early-fraud-warning` | `stripe/{account}/fraud-warning/{warning id}` | `radar.early_fraud_warning.created` | refund through [`RefundRequestFlow`], or the order held, and a person told: see [Disputes](#disputes) |
+//! | [`CustomerSync`] | `magento.customer` | `magento/{store}/customer/{id}` | Adobe Commerce `observer.customer_save_after`, `observer.customer_register_success` ([`CUSTOMER_TOPICS`]); [`StripeCustomerChanged`] (each runs the job once more) | both sides read → per-field merge against the stored agreement → Stripe customer created or updated, Magento customer updated, only where they differ: see [Customers](#customers) |
+//! | [`StripeCustomerChanged`] | `stripe.customer` | `stripe/{account}/customer/{cus id}` | `customer.created`, `customer.updated`, `customer.deleted` ([`STRIPE_CUSTOMER_TOPICS`]) | linked by `metadata.magento_customer_id`, or by e-mail when exactly one Magento customer has it (else a person told) → the Magento customer's [`CustomerSync`]; deleted → unlinked |
 //!
 //! # Adobe Commerce webhooks
 //!
@@ -62,9 +64,10 @@
 //! `src/pages/webhooks/use-cases/order-custom-attributes-validation.md`,
 //! AdobeDocs/commerce-extensibility).
 //!
-//! Customer events (`observer.customer_save_after`, `observer.customer_register_success`) have
-//! no route: the intake stores and acknowledges them, and nothing acts on them until customer
-//! sync (issue 20) is built.
+//! Customer events (`observer.customer_save_after`, `observer.customer_register_success`, with
+//! or without the `observer.` prefix) run the customer's [`CustomerSync`] job, read from
+//! `data.customer.id` (a number or a string of digits; without one the event is stored with a
+//! dead letter naming the field): see [Customers](#customers).
 //!
 //! Not confirmed, for want of a captured `observer.sales_order_place_after` delivery:
 //! - the name `eventName` carries. Adobe's documented default payload of
@@ -262,7 +265,59 @@
 //! | dispute comments | `magento/opened`, `magento/won`, `magento/lost`, `magento/closed` | the order's comments are checked first |
 //! | dispute evidence | `evidence` | Stripe's `evidence_details.submission_count` is read first; a second staging writes the same values |
 //! | evidence reminder | `reminder` | the job's key (kind and dispute) is unique |
+//! | Stripe customer of a Magento customer | `stripe/customer/{n}` (under the Magento customer; `n` counts the links it had) | the key is sent as Stripe's `Idempotency-Key`; the link (state `stripe/link`) is saved at once |
+//! | customer updates, either side | none: state `sync/fields` | only fields that differ from the other side are written, and the agreement is recorded after: a repeat finds nothing to write |
+//! | Stripe customer linked by e-mail | `magento/link` (under the Stripe customer) | the key is sent as Stripe's `Idempotency-Key`; metadata set to the same value |
 //! | fraud warning's decision, refund, hold, comment | `decision`, then the refund request `early-fraud-warning-{id}`, `magento/hold`, `magento/comment` (under the warning) | the decision is recorded before anything acts on it; the refund request's own keys |
+//!
+//! # Customers
+//!
+//! A Magento customer and its Stripe customer are kept in agreement by one job per Magento
+//! customer ([`CustomerSync`], `magento/{store}/customer/{id}`), so the two directions never run
+//! at once for one customer. Every customer event of either side runs it once more (Adobe
+//! Commerce's customer events; Stripe's through [`StripeCustomerChanged`]). A run reads both
+//! sides as they are now (events come late, twice, out of order) and compares the synced
+//! fields ([`SyncedFields`]: the name as one string, e-mail, phone, the postal part of the
+//! default billing address as Stripe holds it) with the fields both last agreed on (state
+//! `sync/fields`, the fingerprint).
+//!
+//! **Which value wins** ([`merge_field`]), per field:
+//! - both sides equal: nothing to do;
+//! - only one side differs from the agreement: that side's value;
+//! - both differ (a conflict): the newer change by provider time, Magento's `updated_at`
+//!   against the newest Stripe customer event's `created` the job was given; **the store wins a
+//!   tie** (both are whole seconds). A conflict seen before its Stripe event arrived waits for
+//!   it (the field is left as it is on both sides); the event's run decides.
+//!
+//! With no agreement on record (a link just made by e-mail), every differing field is a
+//! conflict. The merged fields are written only where a side differs from them (one Stripe
+//! update, one Magento `PUT` at most per run), then recorded as the new agreement. A write's
+//! echo (the `customer.updated` or Commerce save event it causes) finds both sides equal to
+//! the agreement and writes nothing: no ping-pong. Each run's writes are logged with its origin
+//! ([`Origin`]: the Magento event, the Stripe event and its time, or an unlink).
+//!
+//! **Mapping.** Stripe's `name` is [`mapping::address::join_name`] of Magento's `firstname` and
+//! `lastname`; back, it is split at its last space ([`mapping::address::split_name`]: "Mary Ann
+//! Smith" is "Mary Ann" + "Smith"); a one-word name keeps Magento's last name (Magento requires
+//! one). Names are compared joined, so "Ada" + "de la Cruz" is not rewritten as "Ada de la" +
+//! "Cruz" until Stripe's name changes. The default billing address maps to Stripe's `address`
+//! (street lines folded into `line1` and `line2`); Magento keeps the phone on that address, so a
+//! customer without one does not get Stripe's phone. A field a side clears is not cleared on the
+//! other (the clients' updates never clear). A Stripe customer created for a Magento customer
+//! carries `metadata.magento_customer_id` and `metadata.store=magento`.
+//!
+//! **Linking.** A Magento customer without a Stripe customer gets one. A Stripe customer without
+//! `metadata.magento_customer_id` is linked by e-mail (`email eq`) when exactly one Magento
+//! customer has it (its metadata is set, once); with none or several, a person is told
+//! ([`crate::notify::NoticeKind::CustomerUnlinked`], once per Stripe customer) and links it by
+//! setting the metadata in Stripe, whose event then syncs it. A second Stripe customer naming an
+//! already linked Magento customer is told, not synced. `customer.deleted` unlinks the two (the
+//! next Magento change creates a new Stripe customer); a Magento customer is never deleted.
+//!
+//! **Orders.** An order of a Magento customer (`customer_id`) whose payment names no
+//! [`CUSTOMER_KEY`] pays as the linked Stripe customer (the PaymentIntent's `customer`).
+//!
+//! Not built yet: the ERP customer's linked ids, the Magento customer poll on `updated_at`.
 //!
 //! # 3-D Secure
 //!
@@ -358,6 +413,7 @@
 
 mod authentication;
 mod charge;
+mod customer;
 mod dispute;
 mod fraud_warning;
 mod payment;
@@ -382,6 +438,11 @@ pub use authentication::{
     PaymentIntentChanged, PaymentIntentEvent,
 };
 pub use charge::ChargeSucceeded;
+pub use customer::{
+    CUSTOMER_TOPICS, ChangeTimes, CustomerChange, CustomerSync, Origin, PostalAddress,
+    STRIPE_CUSTOMER_TOPICS, Side, StripeCustomerChanged, StripeCustomerEvent, SyncedFields,
+    merge_field,
+};
 pub use dispute::{DISPUTE_TOPICS, DisputeChanged, DisputeDeadline, DisputeDue, DisputeEvent};
 pub use fraud_warning::{FraudWarning, FraudWarningEvent};
 pub use payment::{MagentoOrder, OrderPayment};
@@ -765,7 +826,8 @@ impl MagentoStripe {
     /// 3-D Secure flows ([`PaymentIntentChanged`], [`AuthenticationNotice`],
     /// [`AuthenticationDeadline`]), [`OrderPlaced`] (the lookup behind Adobe Commerce's
     /// order-placed webhook), [`RefundRequestFlow`] (refunds asked for outside Magento) and the
-    /// dispute flows ([`DisputeChanged`], [`DisputeDeadline`], [`FraudWarning`]).
+    /// dispute flows ([`DisputeChanged`], [`DisputeDeadline`], [`FraudWarning`]) and customer
+    /// sync ([`CustomerSync`], [`StripeCustomerChanged`]).
     pub fn register(&self, worker: Worker) -> Worker {
         worker
             .flow(OrderPayment(Arc::clone(&self.shared)))
@@ -781,13 +843,18 @@ impl MagentoStripe {
             .flow(DisputeChanged(Arc::clone(&self.shared)))
             .flow(DisputeDeadline(Arc::clone(&self.shared)))
             .flow(FraudWarning(Arc::clone(&self.shared)))
+            .flow(CustomerSync(Arc::clone(&self.shared)))
+            .flow(StripeCustomerChanged(Arc::clone(&self.shared)))
     }
 
     /// The intake routes: `charge.succeeded` and `charge.refunded`, to the job of their charge;
     /// `payment_intent.succeeded`, `payment_intent.payment_failed` and
     /// `payment_intent.canceled`, one [`PaymentIntentChanged`] job each; `payout.paid`, to the
     /// job of its payout ([`PayoutPaid`]); the dispute events ([`DISPUTE_TOPICS`]), to the job of
-    /// their dispute, and `radar.early_fraud_warning.created`, one [`FraudWarning`] job each.
+    /// their dispute, and `radar.early_fraud_warning.created`, one [`FraudWarning`] job each;
+    /// Stripe's customer events, to the job of their customer ([`StripeCustomerChanged`]), and
+    /// Adobe Commerce's customer events ([`CUSTOMER_TOPICS`]), to the Magento customer's
+    /// [`CustomerSync`].
     /// Adobe Commerce's order-placed webhook ([`ORDER_PLACED_TOPICS`]): the order's
     /// [`OrderPayment`] job when the payload has its `entity_id`, else an [`OrderPlaced`] job
     /// that finds it by `increment_id` (see [Adobe Commerce webhooks](self#adobe-commerce-webhooks)).
@@ -843,6 +910,19 @@ impl MagentoStripe {
             let shared = Arc::clone(&self.shared);
             Route::new(System::Magento, topic, move |d: &Delivery<'_>| {
                 placed::plan(&shared, d)
+            })
+        }));
+        // Customer sync: Stripe's customer events, and Adobe Commerce's customer events.
+        routes.extend(STRIPE_CUSTOMER_TOPICS.map(|topic| {
+            let customers = StripeCustomerChanged(Arc::clone(&self.shared));
+            Route::new(System::Stripe, topic, move |d: &Delivery<'_>| {
+                customer::stripe_customer_job(&customers, d)
+            })
+        }));
+        routes.extend(CUSTOMER_TOPICS.map(|topic| {
+            let sync = CustomerSync(Arc::clone(&self.shared));
+            Route::new(System::Magento, topic, move |d: &Delivery<'_>| {
+                customer::magento_customer_job(&sync, d)
             })
         }));
         // The warehouse's shipment notices, to the shipment job of their tracking number.
@@ -966,6 +1046,27 @@ impl MagentoStripe {
     /// ```
     pub fn refund_request_job(&self, request: &RefundRequest) -> Result<NewJob, StepError> {
         refund_request_job(&self.shared.config.store_code, request)
+    }
+
+    /// The [`CustomerSync`] job of Magento customer `customer_id`, run once more: enqueue it
+    /// ([`crate::Store::enqueue`]) to sync a customer now (an import, a change made with
+    /// webhooks off). A run writes only what differs since both sides last agreed (see
+    /// [Customers](self#customers)), so enqueuing it again is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(flows: flows::workflows::magento_stripe::MagentoStripe,
+    /// #     store: std::sync::Arc<flows::SqliteStore>) -> Result<(), Box<dyn std::error::Error>> {
+    /// use flows::Store;
+    /// let job = flows.customer_sync_job(42)?;
+    /// store.enqueue(job, flows::now_millis()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn customer_sync_job(&self, customer_id: i64) -> Result<NewJob, StepError> {
+        customer::sync_job(
+            &CustomerSync(Arc::clone(&self.shared)),
+            customer_id,
+            Origin::Magento { event: None },
+        )
     }
 
     /// The [`Shipment`] job of a shipment: enqueue it with [`crate::Store::enqueue`] when the

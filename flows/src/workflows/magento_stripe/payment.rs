@@ -260,7 +260,15 @@ impl Flow for OrderPayment {
                 None => return Ok(()),
             },
         };
-        let prepared = method.and_then(|pm| Ok((prepare(shared, &order, &pm)?, pm)));
+        // A customer's order pays as its linked Stripe customer, unless the checkout named one.
+        let linked = match order.customer_id {
+            Some(id) if matches!(payment_info(&order, CUSTOMER_KEY, "cus_"), Ok(None)) => {
+                shared.linked_stripe_customer(ctx, id).await?
+            }
+            _ => None,
+        };
+        let prepared =
+            method.and_then(|pm| Ok((prepare(shared, &order, &pm, linked.as_deref())?, pm)));
         let (params, payment_method) = match prepared {
             Ok(prepared) => prepared,
             Err(err) if err.is_permanent() && !resuming => {
@@ -478,15 +486,18 @@ struct Prepared {
 }
 
 /// Maps the order, with `payment_method`, and its ERP documents: a failure here means the
-/// order cannot be charged.
+/// order cannot be charged. `linked` is the Stripe customer linked to the order's Magento
+/// customer by customer sync, used when the payment names none.
 fn prepare(
     shared: &Shared,
     order: &magento::Order,
     payment_method: &str,
+    linked: Option<&str>,
 ) -> Result<Prepared, StepError> {
     let mut canonical = canonical(order)?;
     let payment_method = payment_method.to_owned();
-    if let Some(customer) = payment_info(order, CUSTOMER_KEY, "cus_")? {
+    let named = payment_info(order, CUSTOMER_KEY, "cus_")?;
+    if let Some(customer) = named.or_else(|| linked.map(str::to_owned)) {
         canonical
             .customer
             .get_or_insert_with(Customer::default)

@@ -1,0 +1,891 @@
+//! `magento.customer`: a Magento customer and its Stripe customer kept in agreement, both ways;
+//! `stripe.customer`: a Stripe customer event, linked to its Magento customer (by metadata, or
+//! by e-mail) and handed to the Magento customer's job. See [Customers](super#customers).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use mapping::address::{join_name, split_name, two_street_lines};
+use mapping::magento::{CustomerCtx, to_magento_customer};
+use mapping::stripe::{META_STORE, customer_id_key};
+use mapping::{CountryCode, Customer, MappingError, System};
+use serde::{Deserialize, Serialize};
+use stripe_client::UpdateCustomer;
+
+use super::Shared;
+use crate::StepError;
+use crate::intake::Delivery;
+use crate::notify::{Notice, NoticeKind};
+use crate::store::NewJob;
+use crate::workflow::{Entity, EntityKey, EventRef, Flow, JobKind, State, Step, StepCtx, job};
+
+/// The Stripe customer a Magento customer is linked to, and how many links it had before (each
+/// new link creates under its own `Idempotency-Key`).
+const LINK: State<Link> = State::new("stripe/link");
+/// The synced fields as both sides last agreed on them: the fingerprint an echo is recognised by.
+const SYNCED: State<Synced> = State::new("sync/fields");
+/// The Stripe customer events of the linked customer the job was given: how many, and the
+/// newest one's time (the Stripe side's change time).
+const STRIPE_SEEN: State<StripeSeen> = State::new("sync/stripe-seen");
+/// The Stripe customer created for a Magento customer without one: its `Idempotency-Key`, with
+/// the link's generation after it (`stripe/customer/{n}`). The link itself is the record.
+const CREATED: Step<String> = Step::new("stripe/customer", System::Stripe);
+/// The `magento_customer_id` written on a Stripe customer matched by e-mail.
+const LINKED_BY_EMAIL: Step<i64> = Step::new("magento/link", System::Stripe);
+
+/// The Adobe Commerce customer events routed to [`CustomerSync`], under either name `eventName`
+/// may carry (with or without the `observer.` prefix).
+pub const CUSTOMER_TOPICS: [&str; 4] = [
+    "observer.customer_save_after",
+    "observer.customer_register_success",
+    "customer_save_after",
+    "customer_register_success",
+];
+
+/// The Stripe customer events routed to [`StripeCustomerChanged`].
+pub const STRIPE_CUSTOMER_TOPICS: [&str; 3] =
+    ["customer.created", "customer.updated", "customer.deleted"];
+
+/// What a Magento customer's link to Stripe is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Link {
+    /// The linked Stripe customer (`cus_...`); `None` once unlinked.
+    customer: Option<String>,
+    /// Links made so far: part of the next creation's `Idempotency-Key`.
+    generation: u32,
+}
+
+/// The fields customer sync keeps equal on both sides, in the form both can hold: the name as
+/// one string (Stripe's `name`; [`join_name`] of Magento's two), the postal part of the default
+/// billing address folded to Stripe's two street lines.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncedFields {
+    /// The full name.
+    pub name: Option<String>,
+    /// The e-mail address.
+    pub email: Option<String>,
+    /// The phone number (Magento keeps it on the default billing address).
+    pub phone: Option<String>,
+    /// The postal address.
+    pub address: Option<PostalAddress>,
+}
+
+/// The postal part of an address, as Stripe holds it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostalAddress {
+    /// First street line.
+    pub line1: Option<String>,
+    /// The other street lines, joined.
+    pub line2: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Region code.
+    pub state: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// ISO country code.
+    pub country: Option<String>,
+}
+
+/// The fields as both sides last agreed, with the Stripe events seen when they were agreed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Synced {
+    fields: SyncedFields,
+    /// [`StripeSeen::events`] when they were agreed: a Stripe change is announced once another
+    /// event came (counted, not timed: two events can share a second).
+    stripe_events: u64,
+}
+
+/// The Stripe customer events a Magento customer's job was given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct StripeSeen {
+    /// How many.
+    events: u64,
+    /// The newest one's `created` (Unix seconds).
+    at: i64,
+}
+
+impl SyncedFields {
+    /// The synced fields of a canonical customer.
+    pub fn of(customer: &Customer) -> Self {
+        let postal = customer.address.as_ref().map(|a| {
+            let (line1, line2) = two_street_lines(&a.lines);
+            PostalAddress {
+                line1,
+                line2,
+                city: a.city.clone(),
+                state: a.region_code.clone(),
+                postal_code: a.postal_code.clone(),
+                country: a.country.map(|c| c.as_str().to_owned()),
+            }
+        });
+        Self {
+            name: join_name(
+                customer.first_name.as_deref().unwrap_or_default(),
+                customer.last_name.as_deref().unwrap_or_default(),
+            ),
+            email: customer.email.clone(),
+            phone: customer.phone.clone(),
+            address: postal,
+        }
+    }
+
+    /// What of these fields Magento can hold: no phone without an address (Magento keeps the
+    /// phone on the default billing address).
+    fn magento_view(&self) -> Self {
+        Self {
+            phone: self.phone.clone().filter(|_| self.address.is_some()),
+            ..self.clone()
+        }
+    }
+}
+
+/// Which side a merged field was taken from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Both sides agree.
+    Same,
+    /// The store's (Magento's) value.
+    Store,
+    /// The gateway's (Stripe's) value.
+    Gateway,
+    /// Both changed and the gateway's change is not announced yet (its event is on the way):
+    /// left as it is until it comes.
+    Deferred,
+}
+
+/// When each side last changed: Magento's `updated_at` and the newest Stripe customer event
+/// (Unix seconds); `stripe_announced` says whether a Stripe event came since the last agreement.
+#[derive(Debug, Clone, Copy)]
+pub struct ChangeTimes {
+    /// Magento's `updated_at`.
+    pub magento: i64,
+    /// The newest Stripe customer event's `created`.
+    pub stripe: i64,
+    /// A Stripe event newer than the last agreement was seen.
+    pub stripe_announced: bool,
+}
+
+/// The per-field rule (see [Customers](super#customers)): a field only one side changed since
+/// the last agreement (`base`) takes that side's value; a field both changed takes the newer
+/// change by provider time, the store's on a tie. With no agreement on record, every differing
+/// field counts as changed on both sides.
+pub fn merge_field<T: Clone + PartialEq>(
+    magento: &T,
+    magento_base: Option<&T>,
+    stripe: &T,
+    stripe_base: Option<&T>,
+    times: ChangeTimes,
+) -> (T, Side) {
+    if magento == stripe {
+        return (magento.clone(), Side::Same);
+    }
+    let magento_changed = magento_base != Some(magento);
+    let stripe_changed = stripe_base != Some(stripe);
+    match (magento_changed, stripe_changed) {
+        (true, false) => (magento.clone(), Side::Store),
+        (false, true) => (stripe.clone(), Side::Gateway),
+        // Stripe's change is known but not yet its time: its event decides.
+        _ if !times.stripe_announced => (magento.clone(), Side::Deferred),
+        _ if times.stripe > times.magento => (stripe.clone(), Side::Gateway),
+        _ => (magento.clone(), Side::Store),
+    }
+}
+
+/// Merges every field (see [`merge_field`]); `deferred` says whether any field waits for its
+/// Stripe event.
+fn merge(
+    magento: &SyncedFields,
+    stripe: &SyncedFields,
+    base: Option<&SyncedFields>,
+    times: ChangeTimes,
+) -> (SyncedFields, bool) {
+    let magento_base = base.map(SyncedFields::magento_view);
+    let mut deferred = false;
+    let mut field = |side: Side| {
+        deferred |= side == Side::Deferred;
+    };
+    macro_rules! pick {
+        ($f:ident) => {{
+            let (value, side) = merge_field(
+                &magento.$f,
+                magento_base.as_ref().map(|b| &b.$f),
+                &stripe.$f,
+                base.map(|b| &b.$f),
+                times,
+            );
+            field(side);
+            value
+        }};
+    }
+    let merged = SyncedFields {
+        name: pick!(name),
+        email: pick!(email),
+        phone: pick!(phone),
+        address: pick!(address),
+    };
+    (merged, deferred)
+}
+
+/// Where a [`CustomerSync`] run comes from: each write carries its origin into the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "side", rename_all = "snake_case")]
+pub enum Origin {
+    /// A Magento change: an Adobe Commerce customer event, or the poll.
+    Magento {
+        /// The event in the inbox, when one started it.
+        event: Option<EventRef>,
+    },
+    /// A Stripe customer event of the customer `customer`, created at `at` (Unix seconds).
+    Stripe {
+        /// The Stripe customer (`cus_...`).
+        customer: String,
+        /// The event's `created`.
+        at: i64,
+    },
+    /// The Stripe customer `customer` was deleted: the two are unlinked.
+    Unlinked {
+        /// The deleted Stripe customer.
+        customer: String,
+    },
+}
+
+/// The input of [`CustomerSync`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerChange {
+    /// The Magento customer id.
+    pub customer_id: i64,
+    /// What started the run.
+    pub origin: Origin,
+}
+
+/// `magento.customer`: a Magento customer and its Stripe customer, kept in agreement (see
+/// [Customers](super#customers)). Every event of either side runs it once more; each run reads
+/// both sides and writes only what changed since they last agreed.
+#[derive(Clone)]
+pub struct CustomerSync(pub(super) Arc<Shared>);
+
+impl std::fmt::Debug for CustomerSync {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CustomerSync").finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    /// A Magento customer's key: `magento/{store}/customer/{id}`.
+    pub(super) fn customer_key(&self, customer_id: i64) -> EntityKey {
+        EntityKey::new(System::Magento, &self.config.store_code)
+            .child(Entity::Customer, customer_id)
+    }
+
+    /// A Stripe customer's key: `stripe/{account}/customer/{cus id}`.
+    fn stripe_customer_key(&self, customer: &str) -> EntityKey {
+        EntityKey::new(System::Stripe, &self.config.stripe_account)
+            .child(Entity::Customer, customer)
+    }
+
+    /// The Stripe customer linked to Magento customer `customer_id`, if any (for the order's
+    /// PaymentIntent).
+    pub(super) async fn linked_stripe_customer(
+        &self,
+        ctx: &StepCtx<'_>,
+        customer_id: i64,
+    ) -> Result<Option<String>, StepError> {
+        Ok(ctx
+            .read_state(&self.customer_key(customer_id), &LINK)
+            .await?
+            .and_then(|link| link.customer))
+    }
+}
+
+/// The job of a Magento customer's sync, run once more for `origin`.
+pub(super) fn sync_job(
+    flow: &CustomerSync,
+    customer_id: i64,
+    origin: Origin,
+) -> Result<NewJob, StepError> {
+    Ok(NewJob {
+        rerun: true,
+        ..job(
+            flow,
+            &CustomerChange {
+                customer_id,
+                origin,
+            },
+        )?
+    })
+}
+
+#[async_trait]
+impl Flow for CustomerSync {
+    type Input = CustomerChange;
+    const KIND: JobKind = JobKind::new("magento.customer");
+    const SYSTEMS: &'static [System] = &[System::Magento, System::Stripe];
+
+    fn entity(&self, input: &CustomerChange) -> Result<EntityKey, StepError> {
+        Ok(self.0.customer_key(input.customer_id))
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>, input: CustomerChange) -> Result<(), StepError> {
+        let shared = &*self.0;
+        let mut link = ctx.state(&LINK)?.unwrap_or_default();
+        match &input.origin {
+            Origin::Unlinked { customer } => {
+                if link.customer.as_deref() == Some(customer.as_str()) {
+                    tracing::info!(magento = input.customer_id, stripe = %customer, "customer unlinked: its Stripe customer was deleted");
+                    link.customer = None;
+                    ctx.set_state(&LINK, &link)?;
+                    ctx.clear_state(&SYNCED);
+                }
+                // The Magento customer itself is never deleted.
+                return Ok(());
+            }
+            Origin::Stripe { customer, at } => {
+                if link.customer.is_none() {
+                    // Linked on Stripe's side (metadata, or by e-mail): adopted here.
+                    link.customer = Some(customer.clone());
+                    ctx.set_state(&LINK, &link)?;
+                } else if link.customer.as_deref() != Some(customer.as_str()) {
+                    tracing::warn!(magento = input.customer_id, linked = ?link.customer, other = %customer, "a second Stripe customer names this Magento customer: left alone");
+                    ctx.notify(
+                        Notice::new(
+                            NoticeKind::CustomerUnlinked,
+                            format!("{}/notice/second-stripe-customer/{customer}", ctx.entity()),
+                            format!("Two Stripe customers for Magento customer {}", input.customer_id),
+                        )
+                        .text("Another Stripe customer names this Magento customer in its metadata. It is not synced: merge the two in Stripe, or remove its magento_customer_id.")
+                        .fact("magento customer", input.customer_id)
+                        .fact("linked", link.customer.as_deref().unwrap_or_default())
+                        .fact("other", customer),
+                    );
+                    return Ok(());
+                }
+                let seen = ctx.state(&STRIPE_SEEN)?.unwrap_or_default();
+                ctx.set_state(
+                    &STRIPE_SEEN,
+                    &StripeSeen {
+                        events: seen.events.saturating_add(1),
+                        at: seen.at.max(*at),
+                    },
+                )?;
+            }
+            Origin::Magento { .. } => {}
+        }
+
+        let magento = match shared.magento.customers().get(input.customer_id).await {
+            Ok(customer) => customer,
+            Err(magento::Error::NotFound(_)) => {
+                tracing::info!(
+                    magento = input.customer_id,
+                    "customer gone from Magento: nothing synced"
+                );
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let canonical = Customer::try_from(&magento)?;
+        let m = SyncedFields::of(&canonical);
+        let magento_at = magento
+            .updated_at
+            .map(time::OffsetDateTime::unix_timestamp)
+            .unwrap_or(0);
+
+        let Some(stripe_id) = link.customer.clone() else {
+            return create(ctx, shared, &input, &canonical, &mut link, m).await;
+        };
+        let stripe = shared.stripe.customers().retrieve(&stripe_id).await?;
+        if stripe.deleted {
+            link.customer = None;
+            ctx.set_state(&LINK, &link)?;
+            ctx.clear_state(&SYNCED);
+            return Ok(());
+        }
+        let stripe_canonical = Customer::try_from(&stripe)?;
+        let s = SyncedFields::of(&stripe_canonical);
+        let base = ctx.state(&SYNCED)?;
+        let seen = ctx.state(&STRIPE_SEEN)?.unwrap_or_default();
+        let times = ChangeTimes {
+            magento: magento_at,
+            stripe: seen.at,
+            stripe_announced: base.as_ref().is_none_or(|b| seen.events > b.stripe_events),
+        };
+        let (merged, deferred) = merge(&m, &s, base.as_ref().map(|b| &b.fields), times);
+
+        if merged != s {
+            let update = stripe_update(&merged, &s);
+            if update != UpdateCustomer::default() {
+                tracing::info!(magento = input.customer_id, stripe = %stripe_id, origin = ?input.origin, "customer sync: Stripe updated");
+                shared
+                    .stripe
+                    .customers()
+                    .update(&stripe_id, &update)
+                    .await?;
+            }
+        }
+        if merged.magento_view() != m {
+            tracing::info!(magento = input.customer_id, stripe = %stripe_id, origin = ?input.origin, "customer sync: Magento updated");
+            let target = with_fields(&canonical, &merged, &stripe_canonical)?;
+            let out = to_magento_customer(
+                &target,
+                &CustomerCtx {
+                    existing: Some(&magento),
+                    ..CustomerCtx::default()
+                },
+            )?;
+            shared
+                .magento
+                .customers()
+                .update(input.customer_id, &out)
+                .await?;
+        }
+        // A deferred field keeps the old agreement, so the Stripe event's run still sees it as
+        // changed on both sides.
+        let mut agreed = merged;
+        if deferred {
+            if let Some(base) = &base {
+                macro_rules! keep {
+                    ($f:ident) => {
+                        if m.$f != s.$f && agreed.$f == m.$f && base.fields.$f != m.$f {
+                            agreed.$f = base.fields.$f.clone();
+                        }
+                    };
+                }
+                keep!(name);
+                keep!(email);
+                keep!(phone);
+                keep!(address);
+            }
+        }
+        ctx.set_state(
+            &SYNCED,
+            &Synced {
+                fields: agreed,
+                stripe_events: if deferred {
+                    base.map_or(0, |b| b.stripe_events)
+                } else {
+                    seen.events
+                },
+            },
+        )?;
+        Ok(())
+    }
+}
+
+/// Creates the Stripe customer of a Magento customer that has none, under the link's
+/// `Idempotency-Key`, and records the link at once (a crash after Stripe's answer resends the
+/// same key and gets the same customer).
+async fn create(
+    ctx: &StepCtx<'_>,
+    shared: &Shared,
+    input: &CustomerChange,
+    canonical: &Customer,
+    link: &mut Link,
+    fields: SyncedFields,
+) -> Result<(), StepError> {
+    let mut params = mapping::stripe::to_create_customer(canonical)?;
+    params
+        .metadata
+        .insert(META_STORE.to_owned(), System::Magento.as_str().to_owned());
+    let key = format!("{}/{}", ctx.key_of(&CREATED), link.generation);
+    let created = shared
+        .stripe
+        .customers()
+        .idempotency_key(key.as_str())
+        .create(&params)
+        .await?;
+    tracing::info!(magento = input.customer_id, stripe = %created.id, origin = ?input.origin, "customer sync: Stripe customer created");
+    link.customer = Some(created.id);
+    link.generation = link.generation.saturating_add(1);
+    ctx.set_state(&LINK, link)?;
+    let seen = ctx.state(&STRIPE_SEEN)?.unwrap_or_default();
+    ctx.set_state(
+        &SYNCED,
+        &Synced {
+            fields,
+            stripe_events: seen.events,
+        },
+    )?;
+    ctx.save().await
+}
+
+/// The Stripe update that turns `current` into `merged`: only the fields that differ. A field
+/// `merged` lacks is not cleared (Stripe keeps it; see [Customers](super#customers)).
+fn stripe_update(merged: &SyncedFields, current: &SyncedFields) -> UpdateCustomer {
+    let changed = |new: &Option<String>, old: &Option<String>| {
+        if new == old { None } else { new.clone() }
+    };
+    UpdateCustomer {
+        name: changed(&merged.name, &current.name),
+        email: changed(&merged.email, &current.email),
+        phone: changed(&merged.phone, &current.phone),
+        address: (merged.address != current.address)
+            .then(|| merged.address.as_ref().map(stripe_address))
+            .flatten(),
+        ..UpdateCustomer::default()
+    }
+}
+
+fn stripe_address(a: &PostalAddress) -> stripe_client::Address {
+    stripe_client::Address {
+        city: a.city.clone(),
+        country: a.country.clone(),
+        line1: a.line1.clone(),
+        line2: a.line2.clone(),
+        postal_code: a.postal_code.clone(),
+        state: a.state.clone(),
+    }
+}
+
+/// The Magento customer's canonical form with `merged`'s values: the name split back at its
+/// last space ([`split_name`]), the address's postal part replaced (names and company kept from
+/// the Magento address, else taken from Stripe's).
+fn with_fields(
+    magento: &Customer,
+    merged: &SyncedFields,
+    stripe: &Customer,
+) -> Result<Customer, MappingError> {
+    let mut out = magento.clone();
+    let current = SyncedFields::of(magento);
+    if merged.name != current.name {
+        if let Some(name) = &merged.name {
+            let parts = split_name(name, "customer.name")?;
+            out.first_name = Some(parts.first);
+            // Magento requires a last name: a one-word name keeps the old one.
+            if !parts.last.is_empty() {
+                out.last_name = Some(parts.last);
+            }
+        }
+    }
+    if merged.email != current.email {
+        out.email = merged.email.clone().or(out.email);
+    }
+    if merged.phone != current.phone {
+        out.phone = merged.phone.clone().or(out.phone);
+        if let Some(address) = &mut out.address {
+            address.phone = out.phone.clone();
+        }
+    }
+    if merged.address != current.address {
+        if let Some(postal) = &merged.address {
+            let mut address = out
+                .address
+                .clone()
+                .or_else(|| stripe.address.clone())
+                .unwrap_or_default();
+            address.lines = [&postal.line1, &postal.line2]
+                .into_iter()
+                .flatten()
+                .filter(|l| !l.trim().is_empty())
+                .cloned()
+                .collect();
+            address.city = postal.city.clone();
+            address.region_code = postal.state.clone();
+            address.postal_code = postal.postal_code.clone();
+            address.country = postal
+                .country
+                .as_deref()
+                .map(|c| CountryCode::parse(c, "customer.address.country"))
+                .transpose()?;
+            address.phone = out.phone.clone();
+            out.address = Some(address);
+        }
+    }
+    Ok(out)
+}
+
+/// The input of [`StripeCustomerChanged`]: a Stripe customer event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StripeCustomerEvent {
+    /// The event in the inbox.
+    pub event: EventRef,
+    /// The Stripe customer (`cus_...`).
+    pub customer_id: String,
+}
+
+/// `stripe.customer`: a Stripe customer event. A customer linked to a Magento customer
+/// (`metadata.magento_customer_id`) runs that customer's [`CustomerSync`]; an unlinked one is
+/// linked by e-mail when exactly one Magento customer has it, otherwise a person is told; a
+/// deleted one is unlinked (see [Customers](super#customers)).
+#[derive(Clone)]
+pub struct StripeCustomerChanged(pub(super) Arc<Shared>);
+
+impl std::fmt::Debug for StripeCustomerChanged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StripeCustomerChanged")
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Flow for StripeCustomerChanged {
+    type Input = StripeCustomerEvent;
+    const KIND: JobKind = JobKind::new("stripe.customer");
+    const SYSTEMS: &'static [System] = &[System::Stripe, System::Magento];
+
+    fn entity(&self, input: &StripeCustomerEvent) -> Result<EntityKey, StepError> {
+        Ok(self.0.stripe_customer_key(&input.customer_id))
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>, input: StripeCustomerEvent) -> Result<(), StepError> {
+        let shared = &self.0;
+        let event = super::stripe_event(ctx, &input.event).await?;
+        let at = event.created.unix_timestamp();
+        let sync = CustomerSync(Arc::clone(shared));
+        let deleted = event.event_type.as_str() == "customer.deleted";
+        // The customer as Stripe has it now (events come late and out of order); a deleted one
+        // as the event last showed it, for its metadata.
+        let customer = if deleted {
+            None
+        } else {
+            let current = shared
+                .stripe
+                .customers()
+                .retrieve(&input.customer_id)
+                .await?;
+            (!current.deleted).then_some(current)
+        };
+        let Some(customer) = customer else {
+            if let Some(id) = event_magento_id(&event)? {
+                ctx.enqueue(sync_job(
+                    &sync,
+                    id,
+                    Origin::Unlinked {
+                        customer: input.customer_id.clone(),
+                    },
+                )?);
+            }
+            return Ok(());
+        };
+        let origin = Origin::Stripe {
+            customer: input.customer_id.clone(),
+            at,
+        };
+        if let Some(id) = magento_id(&customer.metadata)? {
+            ctx.enqueue(sync_job(&sync, id, origin)?);
+            return Ok(());
+        }
+        // Not linked: by e-mail when exactly one Magento customer has it.
+        if let Some(id) = ctx.recorded(&LINKED_BY_EMAIL)? {
+            ctx.enqueue(sync_job(&sync, id, origin)?);
+            return Ok(());
+        }
+        let email = customer
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty());
+        let matches = match email {
+            Some(email) => {
+                let criteria = magento::SearchCriteria::new()
+                    .filter(magento::Filter::eq("email", email))
+                    .page_size(2);
+                shared
+                    .magento
+                    .customers()
+                    .search(&criteria)
+                    .await?
+                    .items
+                    .into_iter()
+                    .filter_map(|c| c.id)
+                    .collect::<Vec<_>>()
+            }
+            None => Vec::new(),
+        };
+        match matches.as_slice() {
+            [id] => {
+                let id = *id;
+                let key = ctx.key_of(&LINKED_BY_EMAIL);
+                let key_name = customer_id_key(System::Magento).unwrap_or("magento_customer_id");
+                ctx.once(&LINKED_BY_EMAIL, || async {
+                    let mut metadata = stripe_client::Metadata::new();
+                    metadata.insert(key_name.to_owned(), id.to_string());
+                    metadata.insert(META_STORE.to_owned(), System::Magento.as_str().to_owned());
+                    shared
+                        .stripe
+                        .customers()
+                        .idempotency_key(key.as_str())
+                        .update(
+                            &input.customer_id,
+                            &UpdateCustomer {
+                                metadata,
+                                ..UpdateCustomer::default()
+                            },
+                        )
+                        .await?;
+                    Ok(id)
+                })
+                .await?;
+                tracing::info!(stripe = %input.customer_id, magento = id, "Stripe customer linked by e-mail");
+                ctx.enqueue(sync_job(&sync, id, origin)?);
+            }
+            found => {
+                let why = if found.is_empty() {
+                    "no Magento customer has its e-mail"
+                } else {
+                    "several Magento customers have its e-mail"
+                };
+                tracing::info!(stripe = %input.customer_id, matches = found.len(), "Stripe customer not linked: {why}");
+                ctx.notify(
+                    Notice::new(
+                        NoticeKind::CustomerUnlinked,
+                        format!("{}/notice/unlinked", ctx.entity()),
+                        format!("Stripe customer {} is not linked", input.customer_id),
+                    )
+                    .text(format!(
+                        "Stripe customer {} has no Magento customer: {why}. Link it by setting \
+                         its metadata magento_customer_id to the Magento customer's id in \
+                         Stripe; the next change syncs it.",
+                        input.customer_id
+                    ))
+                    .fact("stripe customer", &input.customer_id)
+                    .fact("email", email.unwrap_or("(none)"))
+                    .fact("matches", found.len()),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `metadata.magento_customer_id` as a Magento customer id; a value that is not one is an error
+/// naming it.
+fn magento_id(metadata: &stripe_client::Metadata) -> Result<Option<i64>, StepError> {
+    let Some(key) = customer_id_key(System::Magento) else {
+        return Ok(None);
+    };
+    let Some(raw) = metadata
+        .get(key)
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+    else {
+        return Ok(None);
+    };
+    raw.parse::<i64>().map(Some).map_err(|_| {
+        MappingError::InvalidValue {
+            field: format!("customer.metadata.{key}"),
+            value: raw.to_owned(),
+            expected: "Magento customer id",
+        }
+        .into()
+    })
+}
+
+/// The Magento id in a customer event's object.
+fn event_magento_id(event: &stripe_client::Event) -> Result<Option<i64>, StepError> {
+    match &event.data.object {
+        stripe_client::EventObject::Customer(customer) => magento_id(&customer.metadata),
+        _ => Ok(None),
+    }
+}
+
+/// The job of a delivered Stripe customer event: the customer's job, run once more.
+pub(super) fn stripe_customer_job(
+    flow: &StripeCustomerChanged,
+    delivery: &Delivery<'_>,
+) -> Result<NewJob, StepError> {
+    let input = StripeCustomerEvent {
+        event: delivery.event(),
+        customer_id: super::object_id(delivery)?,
+    };
+    Ok(NewJob {
+        rerun: true,
+        ..job(flow, &input)?
+    })
+}
+
+/// The job of a delivered Adobe Commerce customer event: the customer's [`CustomerSync`], run
+/// once more. One without `data.customer.id` is an error naming it.
+pub(super) fn magento_customer_job(
+    flow: &CustomerSync,
+    delivery: &Delivery<'_>,
+) -> Result<NewJob, StepError> {
+    #[derive(Deserialize)]
+    struct Body {
+        data: Data,
+    }
+    #[derive(Deserialize)]
+    struct Data {
+        customer: Option<serde_json::Value>,
+    }
+    let body: Body = crate::workflow::decode(delivery.body, delivery.topic)?;
+    let id = body
+        .data
+        .customer
+        .as_ref()
+        .and_then(|c| c.get("id").or_else(|| c.get("entity_id")))
+        .and_then(|id| match id {
+            serde_json::Value::Number(n) => n.as_i64(),
+            serde_json::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        })
+        .filter(|id| *id > 0)
+        .ok_or_else(|| MappingError::MissingField {
+            field: "data.customer.id".to_owned(),
+        })?;
+    sync_job(
+        flow,
+        id,
+        Origin::Magento {
+            event: Some(delivery.event()),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AT: ChangeTimes = ChangeTimes {
+        magento: 100,
+        stripe: 100,
+        stripe_announced: true,
+    };
+
+    #[test]
+    fn one_sided_changes_win_and_conflicts_go_to_the_newer() {
+        let b = "base".to_owned();
+        let m = "store".to_owned();
+        let s = "gateway".to_owned();
+        assert_eq!(
+            merge_field(&m, Some(&b), &b, Some(&b), AT),
+            (m.clone(), Side::Store)
+        );
+        assert_eq!(
+            merge_field(&b, Some(&b), &s, Some(&b), AT),
+            (s.clone(), Side::Gateway)
+        );
+        // A tie goes to the store.
+        assert_eq!(
+            merge_field(&m, Some(&b), &s, Some(&b), AT),
+            (m.clone(), Side::Store)
+        );
+        let later = ChangeTimes { stripe: 101, ..AT };
+        assert_eq!(
+            merge_field(&m, Some(&b), &s, Some(&b), later),
+            (s.clone(), Side::Gateway)
+        );
+        let unannounced = ChangeTimes {
+            stripe_announced: false,
+            ..later
+        };
+        assert_eq!(
+            merge_field(&m, Some(&b), &s, Some(&b), unannounced),
+            (m.clone(), Side::Deferred)
+        );
+        // An echo of the project's own write changes nothing.
+        assert_eq!(merge_field(&m, Some(&m), &m, Some(&m), AT), (m, Side::Same));
+    }
+
+    #[test]
+    fn names_are_compared_joined() {
+        let customer = Customer {
+            first_name: Some("Ada".into()),
+            last_name: Some("de la Cruz".into()),
+            ..Customer::default()
+        };
+        assert_eq!(
+            SyncedFields::of(&customer).name.as_deref(),
+            Some("Ada de la Cruz")
+        );
+    }
+}
