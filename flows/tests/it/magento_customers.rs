@@ -305,7 +305,7 @@ async fn stripe_customers_are_linked_by_email_only_with_exactly_one_match() {
     let matched = c.stripe_customer(&matched.id).await;
     assert_eq!(matched.metadata["magento_customer_id"], one.to_string());
     assert_eq!(c.linked(one).await.as_deref(), Some(matched.id.as_str()));
-    // The link's first agreement: both changed, the tie goes to the store.
+    // The link's first agreement: no earlier one to compare with, so the store's values win.
     assert_eq!(matched.name.as_deref(), Some("Only One"));
     assert_eq!(
         c.synced_magento(one).await,

@@ -200,6 +200,12 @@ fn merge(
     base: Option<&SyncedFields>,
     times: ChangeTimes,
 ) -> (SyncedFields, bool) {
+    // A first link has no agreement to compare with, so neither side's values are changes:
+    // the store's win (it is the customer's record), whatever the clocks say.
+    let Some(base) = base else {
+        return (magento.clone(), false);
+    };
+    let base = Some(base);
     let magento_base = base.map(SyncedFields::magento_view);
     let mut deferred = false;
     let mut field = |side: Side| {

@@ -289,8 +289,9 @@
 //!   tie** (both are whole seconds). A conflict seen before its Stripe event arrived waits for
 //!   it (the field is left as it is on both sides); the event's run decides.
 //!
-//! With no agreement on record (a link just made by e-mail), every differing field is a
-//! conflict. The merged fields are written only where a side differs from them (one Stripe
+//! With no agreement on record (a link just made by e-mail), neither side's values are changes
+//! to compare: the store's win every field (Magento holds the customer's record), whatever the
+//! clocks say, and are written to Stripe. The merged fields are written only where a side differs from them (one Stripe
 //! update, one Magento `PUT` at most per run), then recorded as the new agreement. A write's
 //! echo (the `customer.updated` or Commerce save event it causes) finds both sides equal to
 //! the agreement and writes nothing: no ping-pong. Each run's writes are logged with its origin

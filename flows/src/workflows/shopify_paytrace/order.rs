@@ -380,6 +380,32 @@ async fn authorized(
     store_done.and(erp_done)
 }
 
+/// Refuses a vault id in the order's attributes shaped as this service makes them (
+/// [`mapping::paytrace::order_vault_id`]: `{prefix}shopify-c{id}`, `{prefix}shopify-o{id}`) that
+/// is not the order customer's own: those ids are guessable, and a buyer can set a cart's
+/// attributes, so naming another customer's would charge their card. Ids of other shapes (a
+/// merchant's own vault) are the checkout's to vouch for, as before.
+fn own_vault_id(order: &Order, prefix: &str, named: &str) -> Result<(), MappingError> {
+    let ours = |kind: &str| {
+        named
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix(System::Shopify.as_str()))
+            .is_some_and(|rest| rest.starts_with(kind))
+    };
+    if !(ours("-c") || ours("-o")) {
+        return Ok(());
+    }
+    let own = mapping::paytrace::saved_card_vault_id(order, System::Shopify, prefix).ok();
+    if own.as_deref() == Some(named) {
+        return Ok(());
+    }
+    Err(MappingError::InvalidValue {
+        field: format!("order.note_attributes.{}", super::ATTR_VAULT_CUSTOMER),
+        value: named.to_owned(),
+        expected: "the vault id of the order's own customer",
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -448,30 +474,4 @@ mod tests {
         order.line_items.remove(0);
         assert_eq!(fulfilment_request("s", &wire, &order, "k".into()), Ok(None));
     }
-}
-
-/// Refuses a vault id in the order's attributes shaped as this service makes them (
-/// [`mapping::paytrace::order_vault_id`]: `{prefix}shopify-c{id}`, `{prefix}shopify-o{id}`) that
-/// is not the order customer's own: those ids are guessable, and a buyer can set a cart's
-/// attributes, so naming another customer's would charge their card. Ids of other shapes (a
-/// merchant's own vault) are the checkout's to vouch for, as before.
-fn own_vault_id(order: &Order, prefix: &str, named: &str) -> Result<(), MappingError> {
-    let ours = |kind: &str| {
-        named
-            .strip_prefix(prefix)
-            .and_then(|rest| rest.strip_prefix(System::Shopify.as_str()))
-            .is_some_and(|rest| rest.starts_with(kind))
-    };
-    if !(ours("-c") || ours("-o")) {
-        return Ok(());
-    }
-    let own = mapping::paytrace::saved_card_vault_id(order, System::Shopify, prefix).ok();
-    if own.as_deref() == Some(named) {
-        return Ok(());
-    }
-    Err(MappingError::InvalidValue {
-        field: format!("order.note_attributes.{}", super::ATTR_VAULT_CUSTOMER),
-        value: named.to_owned(),
-        expected: "the vault id of the order's own customer",
-    })
 }
