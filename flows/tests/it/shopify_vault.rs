@@ -300,3 +300,61 @@ async fn an_order_naming_another_customers_vault_id_is_not_charged() {
         dead[0].reason
     );
 }
+
+/// A vaulted customer's new default address reaches their vault profile; a customer with no
+/// profile of ours is left alone (nothing created at PayTrace).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customers_new_address_reaches_their_vault_profile_and_nobody_elses() {
+    let app = TestApp::spawn().await;
+    app.shopify
+        .fake
+        .register_webhook("customers/update", app.hook_url.parse().unwrap());
+    let first =
+        app.place_protect_order(NewOrder::simple("mover@example.com", dec("30.00")), "30.00");
+    app.settle().await;
+    let customer_id = first.body["customer"]["id"].as_u64().unwrap();
+    let vault_id = customer_vault_id(customer_id);
+    let before = app.paytrace.fake.customer(&vault_id).unwrap();
+
+    let mut address = shopify::models::CustomerAddressInput::default();
+    address.first_name = Some("Mo".into());
+    address.last_name = Some("Ver".into());
+    address.address1 = Some("9 New Street".into());
+    address.city = Some("Portland".into());
+    address.province_code = Some("OR".into());
+    address.country_code = Some("US".into());
+    address.zip = Some("97201".into());
+    let mut input = shopify::models::CustomerInput::default();
+    input.id = Some(shopify::Gid::new("Customer", customer_id));
+    input.addresses = Some(vec![address]);
+    app.shopify_client.customers().update(&input).await.unwrap();
+    let counts = app.settle().await;
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+
+    let after = app.paytrace.fake.customer(&vault_id).unwrap();
+    assert_eq!(
+        after.billing_address.street_address.as_deref(),
+        Some("9 New Street")
+    );
+    assert_eq!(after.billing_address.city.as_deref(), Some("Portland"));
+    assert_eq!(after.billing_address.zip.as_deref(), Some("97201"));
+    assert_ne!(after.billing_address, before.billing_address);
+    assert_eq!(after.card, before.card, "the card is not touched");
+
+    // A customer who never paid with a Protect.js token here has no profile: none is made.
+    let mut other = shopify::models::CustomerInput::default();
+    other.email = Some("browser@example.com".into());
+    other.first_name = Some("Window".into());
+    let created = app.shopify_client.customers().create(&other).await.unwrap();
+    let mut changed = shopify::models::CustomerInput::default();
+    changed.id = Some(created.id.clone());
+    changed.last_name = Some("Shopper".into());
+    app.shopify_client
+        .customers()
+        .update(&changed)
+        .await
+        .unwrap();
+    let counts = app.settle().await;
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    assert_eq!(app.paytrace.fake.customers().len(), 1);
+}

@@ -170,12 +170,27 @@ pub fn saved_card_vault_id(
     store: System,
     prefix: &str,
 ) -> Result<String, MappingError> {
-    let customer_id = order
+    order
         .customer
         .as_ref()
-        .and_then(|c| non_blank(c.ids.get(store)))
+        .and_then(|c| customer_vault_id(c, store, prefix).ok())
         .ok_or_else(|| MappingError::MissingField {
             field: format!("order.customer.ids.{}", store.as_str()),
+        })
+}
+
+/// The vault id of the card `customer` saved (`{prefix}{store}-c{customer id}`, as
+/// [`order_vault_id`] makes it for an order of the customer): the profile a change of the
+/// customer updates. A customer without an id in `store` is [`MappingError::MissingField`]
+/// naming `customer.ids.{store}`.
+pub fn customer_vault_id(
+    customer: &Customer,
+    store: System,
+    prefix: &str,
+) -> Result<String, MappingError> {
+    let customer_id =
+        non_blank(customer.ids.get(store)).ok_or_else(|| MappingError::MissingField {
+            field: format!("customer.ids.{}", store.as_str()),
         })?;
     Ok(format!("{prefix}{}-c{customer_id}", store.as_str()))
 }

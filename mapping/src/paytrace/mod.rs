@@ -95,7 +95,7 @@ pub use chargeback::{
     CHARGEBACK_FEE_SUFFIX, Chargeback, ChargebackStage, chargeback_batches, parse_chargeback_report,
 };
 pub use customer::{
-    order_vault_id, saved_card_vault_id, to_create_customer_request,
+    customer_vault_id, order_vault_id, saved_card_vault_id, to_create_customer_request,
     to_customer_from_transaction_request, to_protect_customer_request, to_update_customer_request,
     with_vault_id,
 };

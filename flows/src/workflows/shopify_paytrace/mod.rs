@@ -11,6 +11,7 @@
 //! | [`Backfill`]`<`[`PaytraceSales`]`>` | `paytrace.sales` | `paytrace/{account}/backfill/sales` | [`Backfill::job`] at start-up ([`ShopifyPaytrace::sales_backfill`]), then itself every interval | PayTrace's transaction export from the checkpoint against the ERP's PayTrace payment entries → an [`UnbookedTransaction`] job for each sale, capture or refund not in the books |
 //! | [`ChargebackFlow`] | `paytrace.chargeback` | `paytrace/{account}/dispute/{case id}` | [`ShopifyPaytrace::chargeback_job`] (a library call, `payops chargeback record`, or `payops chargeback import` of the merchant's chargeback report): PayTrace has no chargeback API (see [Chargebacks](#chargebacks)) | the disputed payment found in the ERP (else a dead letter naming the transaction) → a person told once → ERP dispute `Opened` (the fee in chargebacks) → Shopify order tagged `chargeback` with a note line → for a won or lost case, ERP `Won` or `Lost` → tag `chargeback-won` or `chargeback-lost` and a note line |
 //! | [`ShopifyDispute`] | `shopify.dispute` | `shopify/{shop}/dispute/{id}` | `disputes/create`, `disputes/update` (orders taken through Shopify Payments) | a person told once → the order tagged and noted once per status; no ERP entry (Shopify Payments money is not in this pair's ledger) |
+//! | [`CustomerVault`] | `shopify.customer-vault` | `shopify/{shop}/customer/{id}` | `customers/update` (each runs the job once more) | the customer's vault profile, if this service made one, updated with the default address, e-mail and phone: see [the vault](#the-vault) |
 //! | [`UnbookedTransaction`] | `paytrace.unbooked-transaction` | `paytrace/{account}/transaction/{id}` | [`PaytraceSales`] | the ERP looked at once more → a dead letter naming the transaction (type, amount, invoice, when, channel, user), or done once a person booked it and replayed it |
 //!
 //! # Where the card comes from
@@ -50,6 +51,14 @@
 //! A customer's second Protect.js order finds its profile already there and keeps it: the saved
 //! card stays the first one vaulted (PayTrace v1 has no update of a profile's card from a
 //! transaction).
+//!
+//! A Shopify customer's changes reach their profile ([`CustomerVault`], `shopify.customer-vault`,
+//! one job per customer run again by each `customers/update`): the default address becomes the
+//! profile's billing address, with the e-mail and phone (`/v1/customer/update`; the card is not
+//! touched). A customer with no profile of ours (looked up in `/v1/customer/export`) is left
+//! alone, and an update that leaves the profile as it was last sent (a digest is kept, state
+//! `paytrace/profile`) sends nothing. Not built: removing the profile when the Shopify customer
+//! is deleted (`customers/delete` is not routed).
 //!
 //! Sources: the endpoint and its `customer_id` and `transaction_id` fields are not in the
 //! PayTrace pages this workspace keeps; they are used by a third-party PHP client (a Laravel
@@ -172,6 +181,7 @@ mod backfill;
 mod capture;
 mod charge;
 mod chargeback;
+mod customer_vault;
 mod order;
 mod refund;
 mod refund_request;
@@ -196,6 +206,7 @@ pub use chargeback::{
     CHARGEBACK_LOST_TAG, CHARGEBACK_TAG, CHARGEBACK_WON_TAG, ChargebackFlow, DisputeEvent,
     ShopifyDispute, chargeback_job,
 };
+pub use customer_vault::{CustomerChanged, CustomerVault};
 pub use mapping::paytrace::{Chargeback, ChargebackStage};
 pub use order::{OrderEvent, OrderPayment};
 pub use refund::{RefundEvent, RefundFlow};
@@ -520,6 +531,7 @@ impl ShopifyPaytrace {
             .flow(UnbookedTransaction(Arc::clone(&self.shared)))
             .flow(ChargebackFlow(Arc::clone(&self.shared)))
             .flow(ShopifyDispute(Arc::clone(&self.shared)))
+            .flow(CustomerVault(Arc::clone(&self.shared)))
     }
 
     /// The backfill of missed `orders/create` deliveries on the worker's schedule, polling every
@@ -600,6 +612,7 @@ impl ShopifyPaytrace {
         let refund = RefundFlow(Arc::clone(&self.shared));
         let dispute = ShopifyDispute(Arc::clone(&self.shared));
         let dispute_update = dispute.clone();
+        let customers = CustomerVault(Arc::clone(&self.shared));
         vec![
             Route::new(System::Shopify, ORDERS_CREATE, move |d: &Delivery<'_>| {
                 order_job(&order, d)
@@ -628,6 +641,11 @@ impl ShopifyPaytrace {
                 System::Shopify,
                 "disputes/update",
                 move |d: &Delivery<'_>| chargeback::dispute_job(&dispute_update, d),
+            ),
+            Route::new(
+                System::Shopify,
+                customer_vault::CUSTOMERS_UPDATE,
+                move |d: &Delivery<'_>| customer_vault::customer_job(&customers, d),
             ),
         ]
     }
