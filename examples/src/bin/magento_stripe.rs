@@ -72,6 +72,10 @@ async fn run() -> Result<(), BoxError> {
             events_lookback: Duration::from_secs(
                 3600 * env_parse::<u64>("PAYOPS_EVENTS_LOOKBACK_HOURS", 72)?,
             ),
+            customers: Some(Duration::from_secs(env_parse(
+                "PAYOPS_CUSTOMERS_POLL_SECS",
+                300,
+            )?)),
         },
         // Evidence staged for a person, no automatic refunds: `payops serve` configures them.
         disputes: MagentoStripeDisputes::default(),

@@ -482,3 +482,50 @@ async fn random_interleaved_edits_converge_without_ping_pong() {
         "{sync_writes} sync writes for {edits} edits"
     );
 }
+
+/// Magento Open Source sends no customer events: the poll on `updated_at` finds new and changed
+/// customers, and a poll that finds nothing new writes nothing.
+#[tokio::test]
+async fn without_customer_events_the_poll_finds_new_and_changed_customers() {
+    let c = Customers::start().await;
+    let poller = c.app.flows.customer_poller(Arc::clone(&c.app.store));
+    // No Commerce event reaches the intake in this test: the store is an Open Source one.
+    let ignore_magento_events =
+        || *c.magento_seen.lock().unwrap() = c.app.magento.fake.customer_events().len();
+
+    let id = c
+        .magento_customer("grace@example.com", "Grace", "Hopper", 1)
+        .await;
+    ignore_magento_events();
+    assert_eq!(poller.poll_once().await.unwrap(), 1);
+    c.settle().await;
+    let cus = c.linked(id).await.expect("linked by the poll");
+    assert_eq!(
+        c.stripe_customer(&cus).await.name.as_deref(),
+        Some("Grace Hopper")
+    );
+    assert!(
+        c.app
+            .store
+            .checkpoint(&poller.checkpoint_name())
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    c.edit_magento(id, |m| m.lastname = "Murray".into()).await;
+    ignore_magento_events();
+    assert!(poller.poll_once().await.unwrap() >= 1);
+    c.settle().await;
+    assert_eq!(
+        c.stripe_customer(&cus).await.name.as_deref(),
+        Some("Grace Murray")
+    );
+
+    // Nothing changed since: the customers of the last second are seen again, and nothing is
+    // written anywhere.
+    let writes = c.writes();
+    poller.poll_once().await.unwrap();
+    c.settle().await;
+    assert_eq!(c.writes(), writes);
+}

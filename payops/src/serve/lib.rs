@@ -42,10 +42,10 @@
 //! | `MAGENTO_BASE_URL`, `MAGENTO_STORE_CODE`, `MAGENTO_WEBHOOK_PUBLIC_KEY` (comma-separated) | `magento_stripe.magento.base_url`, `.store_code`, `.webhook_public_keys` (a list) |
 //! | `MAGENTO_CONSUMER_KEY`, `MAGENTO_CONSUMER_SECRET`, `MAGENTO_ACCESS_TOKEN`, `MAGENTO_ACCESS_TOKEN_SECRET` | `magento_stripe.magento.oauth.*` (or `magento_stripe.magento.integration_token`) |
 //! | `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET`, `STRIPE_ACCOUNT` | `magento_stripe.stripe.secret_key`, `.webhook_secret`, `.account` (and `.api_url`) |
-//! | `PAYOPS_POLL_SECS`, `PAYOPS_EVENTS_POLL_SECS`, `PAYOPS_EVENTS_LOOKBACK_HOURS` | `magento_stripe.backfill.orders_poll_secs`, `.events_poll_secs`, `.events_lookback_hours` |
+//! | `PAYOPS_POLL_SECS`, `PAYOPS_EVENTS_POLL_SECS`, `PAYOPS_EVENTS_LOOKBACK_HOURS`, `PAYOPS_CUSTOMERS_POLL_SECS` | `magento_stripe.backfill.orders_poll_secs`, `.events_poll_secs`, `.events_lookback_hours`, `.customers_poll_secs` |
 //!
-//! In the file, `0` seconds turns any poller off (the `magento_stripe` binary always runs both
-//! of its pollers), and the Magento + Stripe worker takes `[runtime]`'s concurrency and lease
+//! In the file, `0` seconds turns any poller off (the `magento_stripe` binary always runs its
+//! pollers), and the Magento + Stripe worker takes `[runtime]`'s concurrency and lease
 //! (its binary runs the defaults).
 #![deny(missing_docs)]
 

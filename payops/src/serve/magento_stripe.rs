@@ -148,6 +148,9 @@ pub struct MagentoStripeBackfill {
     pub events: Option<Duration>,
     /// How far back the events poll reads before it has a checkpoint (Stripe keeps 30 days).
     pub events_lookback: Duration,
+    /// Magento customers changed since the last poll (`MagentoCustomerPoller`; Open Source
+    /// sends no customer events, so this is how their changes reach Stripe there).
+    pub customers: Option<Duration>,
 }
 
 /// The verifier of Adobe Commerce webhooks from the PEM files at `paths` (several while a key
@@ -219,6 +222,10 @@ impl MagentoStripeBackfill {
             .orders
             .map(|every| workflows.order_backfill(Arc::clone(store), every));
         let worker = scheduled(&**store, worker, orders).await?;
+        let customers = self
+            .customers
+            .map(|every| workflows.customer_backfill(Arc::clone(store), every));
+        let worker = scheduled(&**store, worker, customers).await?;
         let events = self.events.map(|every| {
             let poller = workflows
                 .stripe_events(Arc::clone(store), intake)
@@ -338,6 +345,7 @@ struct BackfillSection {
     orders_poll_secs: u64,
     events_poll_secs: u64,
     events_lookback_hours: u64,
+    customers_poll_secs: u64,
 }
 
 impl Default for BackfillSection {
@@ -346,6 +354,7 @@ impl Default for BackfillSection {
             orders_poll_secs: 30,
             events_poll_secs: 300,
             events_lookback_hours: 72,
+            customers_poll_secs: 300,
         }
     }
 }
@@ -450,6 +459,7 @@ impl MagentoStripeSection {
                 orders: every(backfill.orders_poll_secs),
                 events: every(backfill.events_poll_secs),
                 events_lookback: hours(backfill.events_lookback_hours),
+                customers: every(backfill.customers_poll_secs),
             },
             disputes: disputes?,
         })
@@ -488,6 +498,7 @@ mod tests {
         ));
         assert_eq!(settings.store_code, "default");
         assert_eq!(settings.backfill.events_lookback, hours(72));
+        assert_eq!(settings.backfill.customers, Some(Duration::from_secs(300)));
         assert!(settings.webhook_verifier.is_none());
     }
 

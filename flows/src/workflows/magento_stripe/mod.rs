@@ -15,7 +15,7 @@
 //! | [`DisputeChanged`] | `stripe.dispute` | `stripe/{account}/dispute/{dispute id}` | `charge.dispute.created`, `.updated`, `.closed`, `.funds_withdrawn`, `.funds_reinstated` (each runs the job once more) | the dispute read from Stripe → ERP withdrawal, reinstatement or write-off → order comment (and dispute status) → evidence staged or submitted → a person told: see [Disputes](#disputes) |
 //! | [`DisputeDeadline`] | `stripe.dispute-deadline` | the dispute's | [`DisputeChanged`], scheduled [`DisputeCtx::reminder`] before the evidence is due | a person told when no evidence was submitted |
 //! | [`FraudWarning`] | `stripe.early-fraud-warning` | `stripe/{account}/fraud-warning/{warning id}` | `radar.early_fraud_warning.created` | refund through [`RefundRequestFlow`], or the order held, and a person told: see [Disputes](#disputes) |
-//! | [`CustomerSync`] | `magento.customer` | `magento/{store}/customer/{id}` | Adobe Commerce `observer.customer_save_after`, `observer.customer_register_success` ([`CUSTOMER_TOPICS`]); [`StripeCustomerChanged`] (each runs the job once more) | both sides read → per-field merge against the stored agreement → Stripe customer created or updated, Magento customer updated, only where they differ: see [Customers](#customers) |
+//! | [`CustomerSync`] | `magento.customer` | `magento/{store}/customer/{id}` | Adobe Commerce `observer.customer_save_after`, `observer.customer_register_success` ([`CUSTOMER_TOPICS`]); [`StripeCustomerChanged`]; [`MagentoCustomerPoller`] (each runs the job once more) | both sides read → per-field merge against the stored agreement → Stripe customer created or updated, Magento customer updated, only where they differ: see [Customers](#customers) |
 //! | [`StripeCustomerChanged`] | `stripe.customer` | `stripe/{account}/customer/{cus id}` | `customer.created`, `customer.updated`, `customer.deleted` ([`STRIPE_CUSTOMER_TOPICS`]) | linked by `metadata.magento_customer_id`, or by e-mail when exactly one Magento customer has it (else a person told) → the Magento customer's [`CustomerSync`]; deleted → unlinked |
 //!
 //! # Adobe Commerce webhooks
@@ -318,7 +318,12 @@
 //! **Orders.** An order of a Magento customer (`customer_id`) whose payment names no
 //! [`CUSTOMER_KEY`] pays as the linked Stripe customer (the PaymentIntent's `customer`).
 //!
-//! Not built yet: the ERP customer's linked ids, the Magento customer poll on `updated_at`.
+//! **Finding changes without events.** Magento Open Source sends no customer events: the
+//! customer backfill ([`MagentoStripe::customer_backfill`], [`MagentoCustomerPoller`]) polls
+//! customers by `updated_at` from a checkpoint and runs each one's job once more; on Adobe
+//! Commerce it catches what an event missed.
+//!
+//! Not built yet: the ERP customer's linked ids.
 //!
 //! # 3-D Secure
 //!
@@ -415,6 +420,7 @@
 mod authentication;
 mod charge;
 mod customer;
+mod customer_poller;
 mod dispute;
 mod fraud_warning;
 mod payment;
@@ -444,6 +450,7 @@ pub use customer::{
     STRIPE_CUSTOMER_TOPICS, Side, StripeCustomerChanged, StripeCustomerEvent, SyncedFields,
     merge_field,
 };
+pub use customer_poller::MagentoCustomerPoller;
 pub use dispute::{DISPUTE_TOPICS, DisputeChanged, DisputeDeadline, DisputeDue, DisputeEvent};
 pub use fraud_warning::{FraudWarning, FraudWarningEvent};
 pub use payment::{MagentoOrder, OrderPayment};
@@ -955,6 +962,39 @@ impl MagentoStripe {
             self.shared.magento.clone(),
             self.order_payment(),
         )
+    }
+
+    /// The poller that finds this store's changed customers, enqueuing into `store` (see
+    /// [`MagentoCustomerPoller`]).
+    pub fn customer_poller(&self, store: impl crate::IntoStore) -> MagentoCustomerPoller {
+        MagentoCustomerPoller::new(
+            store.into_store(),
+            self.shared.magento.clone(),
+            CustomerSync(Arc::clone(&self.shared)),
+        )
+    }
+
+    /// The Magento customer backfill on the worker's schedule, polling every `every` (Magento
+    /// Open Source has no customer events): register it on the worker and enqueue its
+    /// [`Backfill::job`] at start-up.
+    ///
+    /// ```no_run
+    /// # async fn run(flows: flows::workflows::magento_stripe::MagentoStripe,
+    /// #     store: std::sync::Arc<flows::SqliteStore>, worker: flows::Worker)
+    /// #     -> Result<(), Box<dyn std::error::Error>> {
+    /// use flows::Store;
+    /// let customers = flows.customer_backfill(store.clone(), std::time::Duration::from_secs(60));
+    /// store.enqueue(customers.job(), flows::now_millis()).await?;
+    /// let worker = worker.flow(customers);
+    /// # let _ = worker;
+    /// # Ok(()) }
+    /// ```
+    pub fn customer_backfill(
+        &self,
+        store: impl crate::IntoStore,
+        every: std::time::Duration,
+    ) -> Backfill<MagentoCustomerPoller> {
+        Backfill::new(self.customer_poller(store), every)
     }
 
     /// The Magento order backfill on the worker's schedule, polling every `every`: register it
