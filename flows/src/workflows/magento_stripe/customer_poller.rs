@@ -6,10 +6,11 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use magento::{Condition, Direction, Filter, SearchCriteria};
+use magento::{SearchCriteria, SearchResult};
 use mapping::System;
 
 use super::customer::{CustomerSync, Origin, sync_job};
+use super::poller::{UpdatedRows, poll_updated};
 use crate::StepError;
 use crate::backfill::{Polled, Poller};
 use crate::store::Store;
@@ -71,45 +72,50 @@ impl MagentoCustomerPoller {
     /// One poll: every page of customers changed since the checkpoint, each one's sync job
     /// enqueued to run once more, then the checkpoint advanced. Returns how many were found.
     pub async fn poll_once(&self) -> Result<usize, StepError> {
-        let name = self.checkpoint_name();
-        let since = self.store.checkpoint(&name).await?;
-        let mut criteria = SearchCriteria::new();
-        if let Some(since) = &since {
-            criteria = criteria.filter(Filter::new("updated_at", Condition::Gteq, since));
-        }
-        let mut criteria = criteria
-            .sort("updated_at", Direction::Asc)
-            .sort("id", Direction::Asc)
-            .page_size(self.page_size);
-        let mut newest = since.clone();
-        let mut found = 0;
-        loop {
-            let page = self.magento.customers().search(&criteria).await?;
-            for customer in &page.items {
-                let Some(id) = customer.id else {
-                    tracing::warn!(store = %self.store_code(), "customer without id skipped");
-                    continue;
-                };
-                let job = sync_job(&self.flow, id, Origin::Magento { event: None })?;
-                self.store.enqueue(job, now_millis()).await?;
-                found += 1;
-                if let Some(updated) = customer.updated_at.map(magento::timestamp::format)
-                    && newest.as_deref().is_none_or(|n| updated.as_str() > n)
-                {
-                    newest = Some(updated);
-                }
-            }
-            if page.items.is_empty() || page.is_last_page(&criteria) {
-                break;
-            }
-            criteria = criteria.next_page();
-        }
-        if let Some(newest) = newest.filter(|n| Some(n) != since.as_ref()) {
-            self.store
-                .set_checkpoint(&name, &newest, now_millis())
-                .await?;
-        }
-        Ok(found)
+        poll_updated(self).await
+    }
+}
+
+#[async_trait]
+impl UpdatedRows for MagentoCustomerPoller {
+    type Row = magento::Customer;
+    const ID_FIELD: &'static str = "id";
+
+    fn store(&self) -> &dyn Store {
+        &*self.store
+    }
+
+    fn checkpoint_name(&self) -> String {
+        MagentoCustomerPoller::checkpoint_name(self)
+    }
+
+    fn page_size(&self) -> u32 {
+        self.page_size
+    }
+
+    fn criteria(&self) -> SearchCriteria {
+        SearchCriteria::new()
+    }
+
+    async fn search(
+        &self,
+        criteria: &SearchCriteria,
+    ) -> Result<SearchResult<magento::Customer>, StepError> {
+        Ok(self.magento.customers().search(criteria).await?)
+    }
+
+    fn updated_at(customer: &magento::Customer) -> Option<time::OffsetDateTime> {
+        customer.updated_at
+    }
+
+    async fn take(&self, customer: &magento::Customer) -> Result<bool, StepError> {
+        let Some(id) = customer.id else {
+            tracing::warn!(store = %self.store_code(), "customer without id skipped");
+            return Ok(false);
+        };
+        let job = sync_job(&self.flow, id, Origin::Magento { event: None })?;
+        self.store.enqueue(job, now_millis()).await?;
+        Ok(true)
     }
 }
 

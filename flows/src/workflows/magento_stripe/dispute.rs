@@ -17,7 +17,6 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{Shared, canonical};
 use crate::StepError;
-use crate::booking::PAYMENT;
 use crate::intake::Delivery;
 use crate::notify::Notice;
 use crate::store::NewJob;
@@ -112,20 +111,13 @@ impl Flow for DisputeChanged {
         let shared = &*self.0;
         // Events may arrive in any order: the dispute as Stripe has it now decides.
         let dispute = shared.stripe.disputes().retrieve(&input.dispute_id).await?;
-        let charge_id = dispute.charge.id().to_owned();
-        let charge = shared.stripe.charges().retrieve(&charge_id).await?;
-        let Some(order_id) = shared.order_of_charge(&charge).await? else {
-            tracing::debug!(dispute = %dispute.id, charge = %charge_id, "dispute of a charge that is not a Magento order's: ignored");
+        // The withdrawal is booked against the charge's payment, which its own job books.
+        let Some((_, order_id)) = shared
+            .booked_charge(ctx, dispute.charge.id(), &dispute.id)
+            .await?
+        else {
             return Ok(());
         };
-        // The withdrawal is booked against the charge's payment, which its own job books.
-        if ctx
-            .read(&shared.charge_key(&charge_id), &PAYMENT)
-            .await?
-            .is_none()
-        {
-            return Err(ctx.wait_for(format_args!("the booking of charge {charge_id}")));
-        }
         let canonical_dispute = mapping::Dispute::try_from(&dispute)?;
         let funds = dispute_funds(&dispute)?;
         let due_by = dispute.evidence_details.as_ref().and_then(|d| d.due_by);

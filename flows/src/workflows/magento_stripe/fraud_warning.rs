@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{Shared, refund_request_job};
 use crate::StepError;
-use crate::booking::PAYMENT;
 use crate::intake::Delivery;
 use crate::notify::{Notice, NoticeKind};
 use crate::workflow::{Entity, EntityKey, EventRef, Flow, JobKind, Step, StepCtx};
@@ -90,19 +89,11 @@ impl Flow for FraudWarning {
             .retrieve(&input.warning_id)
             .await?;
         let charge_id = warning.charge.id().to_owned();
-        let charge = shared.stripe.charges().retrieve(&charge_id).await?;
-        let Some(order_id) = shared.order_of_charge(&charge).await? else {
-            tracing::debug!(warning = %warning.id, charge = %charge_id, "fraud warning on a charge that is not a Magento order's: ignored");
+        // A refund needs the invoice and ERP payment the charge's own job books.
+        let Some((charge, order_id)) = shared.booked_charge(ctx, &charge_id, &warning.id).await?
+        else {
             return Ok(());
         };
-        // A refund needs the invoice and ERP payment the charge's own job books.
-        if ctx
-            .read(&shared.charge_key(&charge_id), &PAYMENT)
-            .await?
-            .is_none()
-        {
-            return Err(ctx.wait_for(format_args!("the booking of charge {charge_id}")));
-        }
         let order = shared.magento.orders().get(order_id).await?;
         let fraud_type = warning.fraud_type.as_str().to_owned();
         let decision = ctx

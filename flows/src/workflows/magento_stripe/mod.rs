@@ -745,6 +745,41 @@ impl Shared {
         .with_settlement_fees(SettlementFees::OnPayments)
     }
 
+    /// Waits (without spending attempts) until charge `charge_id`'s own job has booked its ERP
+    /// payment: what a refund, a dispute or a fraud warning of the charge is booked against.
+    async fn await_booking(
+        &self,
+        ctx: &crate::workflow::StepCtx<'_>,
+        charge_id: &str,
+    ) -> Result<(), StepError> {
+        if ctx
+            .read(&self.charge_key(charge_id), &crate::booking::PAYMENT)
+            .await?
+            .is_none()
+        {
+            return Err(ctx.wait_for(format_args!("the booking of charge {charge_id}")));
+        }
+        Ok(())
+    }
+
+    /// Charge `charge_id` read from Stripe and the `entity_id` of the Magento order it pays for,
+    /// once the charge is booked ([`Self::await_booking`]). `None` (logged, naming `about`) when
+    /// the charge is not a Magento order's.
+    async fn booked_charge(
+        &self,
+        ctx: &crate::workflow::StepCtx<'_>,
+        charge_id: &str,
+        about: &str,
+    ) -> Result<Option<(stripe_client::Charge, i64)>, StepError> {
+        let charge = self.stripe.charges().retrieve(charge_id).await?;
+        let Some(order_id) = self.order_of_charge(&charge).await? else {
+            tracing::debug!(charge = %charge_id, %about, "charge is not a Magento order's: ignored");
+            return Ok(None);
+        };
+        self.await_booking(ctx, charge_id).await?;
+        Ok(Some((charge, order_id)))
+    }
+
     /// The Magento order a charge pays for: its `entity_id` from the metadata the PaymentIntent
     /// was created with (copied to the charge by Stripe; read from the PaymentIntent when the
     /// charge has none). `None` when the charge is not a Magento order's.

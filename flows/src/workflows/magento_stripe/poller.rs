@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use magento::{Condition, Direction, Filter, SearchCriteria};
+use magento::{Condition, Direction, Filter, SearchCriteria, SearchResult};
 use mapping::System;
 
 use super::payment::{ATTEMPT, LEGACY_METHOD, MagentoOrder, OrderPayment, order_method};
@@ -78,59 +78,7 @@ impl MagentoOrderPoller {
     /// One poll: every page of matching orders, enqueued, then the checkpoint advanced. Returns
     /// the number of orders found (each enqueued once however often it is found).
     pub async fn poll_once(&self) -> Result<usize, StepError> {
-        let name = self.checkpoint_name();
-        let since = self.store.checkpoint(&name).await?;
-        let mut criteria = SearchCriteria::new().filter(Filter::in_list(
-            "state",
-            [
-                magento::OrderState::New.as_str(),
-                magento::OrderState::PendingPayment.as_str(),
-            ],
-        ));
-        if let Some(since) = &since {
-            criteria = criteria.filter(Filter::new("updated_at", Condition::Gteq, since));
-        }
-        let mut criteria = criteria
-            .sort("updated_at", Direction::Asc)
-            .sort("entity_id", Direction::Asc)
-            .page_size(self.page_size);
-        let mut newest = since.clone();
-        let mut found = 0;
-        loop {
-            let page = self.magento.orders().search(&criteria).await?;
-            for order in &page.items {
-                let Some(entity_id) = order.entity_id else {
-                    tracing::warn!(store = %self.store_code(), "order without entity_id skipped");
-                    continue;
-                };
-                let rerun = self.pay_again(entity_id, order).await?;
-                self.store
-                    .enqueue(
-                        NewJob {
-                            rerun,
-                            ..job(&self.flow, &MagentoOrder { entity_id })?
-                        },
-                        now_millis(),
-                    )
-                    .await?;
-                found += 1;
-                if let Some(updated) = order.updated_at.map(magento::timestamp::format)
-                    && newest.as_deref().is_none_or(|n| updated.as_str() > n)
-                {
-                    newest = Some(updated);
-                }
-            }
-            if page.items.is_empty() || page.is_last_page(&criteria) {
-                break;
-            }
-            criteria = criteria.next_page();
-        }
-        if let Some(newest) = newest.filter(|n| Some(n) != since.as_ref()) {
-            self.store
-                .set_checkpoint(&name, &newest, now_millis())
-                .await?;
-        }
-        Ok(found)
+        poll_updated(self).await
     }
 }
 
@@ -176,5 +124,129 @@ impl Poller for MagentoOrderPoller {
             found: self.poll_once().await?,
             ..Polled::default()
         })
+    }
+}
+
+/// A Magento search polled by `updated_at` from a checkpoint ([`poll_updated`]): the order
+/// and customer pollers.
+#[async_trait]
+pub(super) trait UpdatedRows: Send + Sync {
+    /// A row of the search.
+    type Row: Send + Sync;
+    /// The id column, the second sort key.
+    const ID_FIELD: &'static str;
+    /// Where the checkpoint is kept.
+    fn store(&self) -> &dyn Store;
+    /// The checkpoint's name.
+    fn checkpoint_name(&self) -> String;
+    /// Rows per page.
+    fn page_size(&self) -> u32;
+    /// The poller's own filters.
+    fn criteria(&self) -> SearchCriteria;
+    /// One page.
+    async fn search(&self, criteria: &SearchCriteria)
+    -> Result<SearchResult<Self::Row>, StepError>;
+    /// When the row last changed.
+    fn updated_at(row: &Self::Row) -> Option<time::OffsetDateTime>;
+    /// Takes a row (enqueues its job); `false` when it is skipped.
+    async fn take(&self, row: &Self::Row) -> Result<bool, StepError>;
+}
+
+/// One poll of `rows`: every page of its criteria updated at or after the checkpoint
+/// (inclusive, so rows saved in the checkpoint's second are not missed), sorted by `updated_at`
+/// then the id; each row taken; then the checkpoint advanced to the newest `updated_at` seen,
+/// after every page was taken. Returns how many rows were taken.
+pub(super) async fn poll_updated<P: UpdatedRows>(rows: &P) -> Result<usize, StepError> {
+    let name = rows.checkpoint_name();
+    let store = rows.store();
+    let since = store.checkpoint(&name).await?;
+    let criteria = rows.criteria();
+    let mut criteria = match &since {
+        Some(since) => criteria.filter(Filter::new("updated_at", Condition::Gteq, since)),
+        None => criteria,
+    }
+    .sort("updated_at", Direction::Asc)
+    .sort(P::ID_FIELD, Direction::Asc)
+    .page_size(rows.page_size());
+    let mut newest = since.clone();
+    let mut found = 0;
+    loop {
+        let page = rows.search(&criteria).await?;
+        for row in &page.items {
+            if !rows.take(row).await? {
+                continue;
+            }
+            found += 1;
+            if let Some(updated) = P::updated_at(row).map(magento::timestamp::format)
+                && newest.as_deref().is_none_or(|n| updated.as_str() > n)
+            {
+                newest = Some(updated);
+            }
+        }
+        if page.items.is_empty() || page.is_last_page(&criteria) {
+            break;
+        }
+        criteria = criteria.next_page();
+    }
+    if let Some(newest) = newest.filter(|n| Some(n) != since.as_ref()) {
+        store.set_checkpoint(&name, &newest, now_millis()).await?;
+    }
+    Ok(found)
+}
+
+#[async_trait]
+impl UpdatedRows for MagentoOrderPoller {
+    type Row = magento::Order;
+    const ID_FIELD: &'static str = "entity_id";
+
+    fn store(&self) -> &dyn Store {
+        &*self.store
+    }
+
+    fn checkpoint_name(&self) -> String {
+        MagentoOrderPoller::checkpoint_name(self)
+    }
+
+    fn page_size(&self) -> u32 {
+        self.page_size
+    }
+
+    fn criteria(&self) -> SearchCriteria {
+        SearchCriteria::new().filter(Filter::in_list(
+            "state",
+            [
+                magento::OrderState::New.as_str(),
+                magento::OrderState::PendingPayment.as_str(),
+            ],
+        ))
+    }
+
+    async fn search(
+        &self,
+        criteria: &SearchCriteria,
+    ) -> Result<SearchResult<magento::Order>, StepError> {
+        Ok(self.magento.orders().search(criteria).await?)
+    }
+
+    fn updated_at(order: &magento::Order) -> Option<time::OffsetDateTime> {
+        order.updated_at
+    }
+
+    async fn take(&self, order: &magento::Order) -> Result<bool, StepError> {
+        let Some(entity_id) = order.entity_id else {
+            tracing::warn!(store = %self.store_code(), "order without entity_id skipped");
+            return Ok(false);
+        };
+        let rerun = self.pay_again(entity_id, order).await?;
+        self.store
+            .enqueue(
+                NewJob {
+                    rerun,
+                    ..job(&self.flow, &MagentoOrder { entity_id })?
+                },
+                now_millis(),
+            )
+            .await?;
+        Ok(true)
     }
 }

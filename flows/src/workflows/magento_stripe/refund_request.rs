@@ -15,7 +15,6 @@ use super::payment::{IntentOutcome, PAYMENT_INTENT, latest_attempt};
 use super::refund::{ChargeRefunded, charge_refunds, refunded_job};
 use super::{Shared, canonical};
 use crate::StepError;
-use crate::booking::PAYMENT;
 use crate::intake::Delivery;
 use crate::store::NewJob;
 use crate::workflow::{EntityKey, Flow, JobKind, Step, StepCtx};
@@ -259,13 +258,7 @@ async fn check(
         )));
     }
     // Magento's totals say what is left only once the charge's own job has invoiced the order.
-    if ctx
-        .read(&shared.charge_key(&charge_id), &PAYMENT)
-        .await?
-        .is_none()
-    {
-        return Err(ctx.wait_for(format_args!("the booking of charge {charge_id}")));
-    }
+    shared.await_booking(ctx, &charge_id).await?;
 
     let major = |value: Option<Decimal>, field: &str| {
         Money::from_major(value.unwrap_or_default(), canonical.currency, field)
