@@ -160,6 +160,16 @@ impl Customers {
         SyncedFields::of(&mapping::Customer::try_from(&customer).unwrap())
     }
 
+    /// The ERP customer of Magento customer `id`.
+    async fn erp_customer(&self, id: i64) -> erp::Customer {
+        self.app
+            .ledger
+            .customer(&format!("magento/default/customer/{id}"))
+            .await
+            .unwrap()
+            .expect("an ERP customer")
+    }
+
     fn notices(&self, kind: NoticeKind) -> Vec<Notice> {
         self.notices
             .sent()
@@ -204,6 +214,14 @@ async fn a_magento_customer_creates_then_updates_its_stripe_customer() {
     assert_eq!(stripe.metadata["store"], "magento");
     // Its own creation's echoes (customer.created, Magento's save event) wrote nothing.
     assert_eq!(c.writes(), (0, 1));
+    let stripe_vault = |cus: &str| erp::VaultId {
+        gateway: erp::Gateway::new("stripe").unwrap(),
+        vault_id: cus.to_owned(),
+    };
+    let booked = c.erp_customer(id).await;
+    assert_eq!(booked.name, "Ada Lovelace");
+    assert_eq!(booked.email.as_deref(), Some("ada@example.com"));
+    assert_eq!(booked.vault_ids, vec![stripe_vault(&cus)]);
 
     c.edit_magento(id, |m| {
         m.lastname = "Byron".into();
@@ -217,6 +235,9 @@ async fn a_magento_customer_creates_then_updates_its_stripe_customer() {
     // One Stripe write for the one change; nothing written back to Magento.
     assert_eq!(c.writes(), (1, 2));
     assert_eq!(c.synced_magento(id).await, c.synced_stripe(&cus).await);
+    let booked = c.erp_customer(id).await;
+    assert_eq!(booked.name, "Ada Byron");
+    assert_eq!(booked.vault_ids, vec![stripe_vault(&cus)]);
 }
 
 #[tokio::test]
@@ -257,6 +278,10 @@ async fn a_stripe_change_updates_magento_with_the_name_split_at_its_last_space()
     // One Magento write; its echo wrote nothing to Stripe.
     assert_eq!(c.writes(), (1, 2));
     assert_eq!(c.synced_magento(id).await, c.synced_stripe(&cus).await);
+    // The ERP customer follows the Stripe change Magento took.
+    let booked = c.erp_customer(id).await;
+    assert_eq!(booked.name, "Mary Ann van Smith");
+    assert_eq!(booked.email.as_deref(), Some("mary.ann@example.com"));
 }
 
 #[tokio::test]
@@ -395,6 +420,101 @@ async fn an_order_of_a_linked_customer_pays_as_its_stripe_customer() {
     assert_eq!(intent.customer.map(|x| x.id().to_owned()), Some(cus));
 }
 
+/// A Stripe customer made on Stripe's side for a Magento customer whose own event is run first:
+/// the sync adopts it (found by its metadata) instead of creating a second one.
+#[tokio::test]
+async fn a_stripe_customer_naming_the_customer_is_adopted_not_duplicated() {
+    let c = Customers::start().await;
+    let id = c
+        .magento_customer("early@example.com", "Early", "Bird", 1)
+        .await;
+    let mut params = stripe_client::CreateCustomer::default();
+    params.email = Some("early@example.com".into());
+    params.name = Some("Early Bird".into());
+    params
+        .metadata
+        .insert("magento_customer_id".into(), id.to_string());
+    let made = c.stripe.customers().create(&params).await.unwrap();
+
+    // Only Magento's event reaches the worker before the Stripe one.
+    let events = c.app.magento.fake.customer_events();
+    *c.magento_seen.lock().unwrap() = events.len();
+    for event in &events {
+        let body = serde_json::to_vec(event).unwrap();
+        c.app.intake.ingest(System::Magento, &body).await.unwrap();
+    }
+    let outcomes = drain(&c.worker).await;
+    assert!(outcomes.iter().all(|o| *o == Outcome::Done), "{outcomes:?}");
+    assert_eq!(c.linked(id).await.as_deref(), Some(made.id.as_str()));
+    c.settle().await;
+
+    let naming = c
+        .stripe
+        .customers()
+        .search(&stripe_client::SearchCustomers::new(format!(
+            "metadata['magento_customer_id']:'{id}'"
+        )))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(naming.len(), 1, "{naming:?}");
+    assert_eq!(c.linked(id).await, Some(made.id.clone()));
+    assert!(c.notices(NoticeKind::CustomerUnlinked).is_empty());
+    assert_eq!(c.erp_customer(id).await.vault_ids[0].vault_id, made.id);
+}
+
+/// Both sides change the same field before either event is delivered: the newer change wins,
+/// and on a tie (provider times are whole seconds) the store's.
+#[tokio::test]
+async fn a_conflict_goes_to_the_newer_change_and_the_store_wins_a_tie() {
+    let c = Customers::start().await;
+    let id = c
+        .magento_customer("both@example.com", "Both", "Sides", 1)
+        .await;
+    c.settle().await;
+    let cus = c.linked(id).await.unwrap();
+    let rename_in_stripe = |name: &'static str| {
+        let stripe = &c.stripe;
+        let cus = cus.clone();
+        async move {
+            let update = stripe_client::UpdateCustomer {
+                name: Some(name.to_owned()),
+                ..stripe_client::UpdateCustomer::default()
+            };
+            stripe.customers().update(&cus, &update).await.unwrap();
+        }
+    };
+
+    // Stripe first, Magento after (in the same second or a later one): the store's change is
+    // not older, so it wins.
+    rename_in_stripe("From Stripe").await;
+    c.edit_magento(id, |m| m.lastname = "Magento".into()).await;
+    c.settle().await;
+    assert_eq!(
+        c.synced_stripe(&cus).await.name.as_deref(),
+        Some("Both Magento")
+    );
+    assert_eq!(
+        c.synced_magento(id).await.name.as_deref(),
+        Some("Both Magento")
+    );
+
+    // Magento first, Stripe more than a second later: Stripe's change is newer and wins.
+    c.edit_magento(id, |m| m.lastname = "Older".into()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    rename_in_stripe("Newer Stripe").await;
+    c.settle().await;
+    assert_eq!(
+        c.synced_magento(id).await.name.as_deref(),
+        Some("Newer Stripe")
+    );
+    assert_eq!(
+        c.synced_stripe(&cus).await.name.as_deref(),
+        Some("Newer Stripe")
+    );
+    assert_eq!(c.erp_customer(id).await.name, "Newer Stripe");
+}
+
 /// Random edits of both sides of several customers, interleaved with partial deliveries and
 /// runs: both sides end equal, and the sync wrote at most once per real change.
 #[tokio::test]
@@ -466,11 +586,12 @@ async fn random_interleaved_edits_converge_without_ping_pong() {
     c.settle().await;
 
     for (id, cus) in ids.iter().zip(&links) {
-        assert_eq!(
-            c.synced_magento(*id).await,
-            c.synced_stripe(cus).await,
-            "customer {id}"
-        );
+        let magento = c.synced_magento(*id).await;
+        assert_eq!(magento, c.synced_stripe(cus).await, "customer {id}");
+        // The ERP customer is current too.
+        let booked = c.erp_customer(*id).await;
+        assert_eq!(Some(booked.name), magento.name, "customer {id}");
+        assert_eq!(booked.email, magento.email, "customer {id}");
     }
     let (stripe_end, magento_end) = c.writes();
     // The people's edits are among these events: what is left is the sync's writes.

@@ -24,14 +24,19 @@ use crate::workflow::{Entity, EntityKey, EventRef, Flow, JobKind, State, Step, S
 const LINK: State<Link> = State::new("stripe/link");
 /// The synced fields as both sides last agreed on them: the fingerprint an echo is recognised by.
 const SYNCED: State<Synced> = State::new("sync/fields");
-/// The Stripe customer events of the linked customer the job was given: how many, and the
-/// newest one's time (the Stripe side's change time).
-const STRIPE_SEEN: State<StripeSeen> = State::new("sync/stripe-seen");
+/// A Stripe customer's events run so far, kept by [`StripeCustomerChanged`] under the Stripe
+/// customer's key: how many, and the newest one's time (the Stripe side's change time). Kept
+/// there, not in the sync job's input: a queued job's input is replaced by the next event's, and
+/// a Magento event must not erase a Stripe one.
+const STRIPE_CHANGES: State<StripeSeen> = State::new("sync/stripe-changes");
 /// The Stripe customer created for a Magento customer without one: its `Idempotency-Key`, with
 /// the link's generation after it (`stripe/customer/{n}`). The link itself is the record.
 const CREATED: Step<String> = Step::new("stripe/customer", System::Stripe);
 /// The `magento_customer_id` written on a Stripe customer matched by e-mail.
 const LINKED_BY_EMAIL: Step<i64> = Step::new("magento/link", System::Stripe);
+/// The ERP customer as last written (name, e-mail, the Stripe customer id): written again only
+/// when it changes.
+const ERP_CUSTOMER: State<erp::Customer> = State::new("erp/customer");
 
 /// The Adobe Commerce customer events routed to [`CustomerSync`], under either name `eventName`
 /// may carry (with or without the `observer.` prefix).
@@ -93,10 +98,11 @@ struct Synced {
     fields: SyncedFields,
     /// [`StripeSeen::events`] when they were agreed: a Stripe change is announced once another
     /// event came (counted, not timed: two events can share a second).
-    stripe_events: u64,
+    #[serde(default)]
+    stripe_changes: u64,
 }
 
-/// The Stripe customer events a Magento customer's job was given.
+/// The Stripe customer events of one Stripe customer run so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct StripeSeen {
     /// How many.
@@ -192,25 +198,25 @@ pub fn merge_field<T: Clone + PartialEq>(
     }
 }
 
-/// Merges every field (see [`merge_field`]); `deferred` says whether any field waits for its
-/// Stripe event.
+/// Merges every field (see [`merge_field`]). Returns the merged fields, the Stripe fields to
+/// write (the merged ones, except that a field waiting for its Stripe event keeps Stripe's
+/// value: a deferred field is left as it is on both sides) and whether any field waits.
 fn merge(
     magento: &SyncedFields,
     stripe: &SyncedFields,
     base: Option<&SyncedFields>,
     times: ChangeTimes,
-) -> (SyncedFields, bool) {
+) -> (SyncedFields, SyncedFields, bool) {
     // A first link has no agreement to compare with, so neither side's values are changes:
     // the store's win (it is the customer's record), whatever the clocks say.
     let Some(base) = base else {
-        return (magento.clone(), false);
+        return (magento.clone(), magento.clone(), false);
     };
     let base = Some(base);
     let magento_base = base.map(SyncedFields::magento_view);
+    let mut merged = SyncedFields::default();
+    let mut to_stripe = SyncedFields::default();
     let mut deferred = false;
-    let mut field = |side: Side| {
-        deferred |= side == Side::Deferred;
-    };
     macro_rules! pick {
         ($f:ident) => {{
             let (value, side) = merge_field(
@@ -220,17 +226,20 @@ fn merge(
                 base.map(|b| &b.$f),
                 times,
             );
-            field(side);
-            value
+            deferred |= side == Side::Deferred;
+            to_stripe.$f = if side == Side::Deferred {
+                stripe.$f.clone()
+            } else {
+                value.clone()
+            };
+            merged.$f = value;
         }};
     }
-    let merged = SyncedFields {
-        name: pick!(name),
-        email: pick!(email),
-        phone: pick!(phone),
-        address: pick!(address),
-    };
-    (merged, deferred)
+    pick!(name);
+    pick!(email);
+    pick!(phone);
+    pick!(address);
+    (merged, to_stripe, deferred)
 }
 
 /// Where a [`CustomerSync`] run comes from: each write carries its origin into the log.
@@ -343,7 +352,8 @@ impl Flow for CustomerSync {
                     ctx.set_state(&LINK, &link)?;
                     ctx.clear_state(&SYNCED);
                 }
-                // The Magento customer itself is never deleted.
+                // The Magento customer itself is never deleted (nor the ERP customer, which
+                // keeps the Stripe id it had: the `Erp` trait removes no vault id).
                 return Ok(());
             }
             Origin::Stripe { customer, at } => {
@@ -366,14 +376,7 @@ impl Flow for CustomerSync {
                     );
                     return Ok(());
                 }
-                let seen = ctx.state(&STRIPE_SEEN)?.unwrap_or_default();
-                ctx.set_state(
-                    &STRIPE_SEEN,
-                    &StripeSeen {
-                        events: seen.events.saturating_add(1),
-                        at: seen.at.max(*at),
-                    },
-                )?;
+                tracing::debug!(magento = input.customer_id, stripe = %customer, at, "Stripe customer event");
             }
             Origin::Magento { .. } => {}
         }
@@ -396,8 +399,21 @@ impl Flow for CustomerSync {
             .map(time::OffsetDateTime::unix_timestamp)
             .unwrap_or(0);
 
-        let Some(stripe_id) = link.customer.clone() else {
-            return create(ctx, shared, &input, &canonical, &mut link, m).await;
+        let stripe_id = match link.customer.clone() {
+            Some(linked) => linked,
+            None => match adopt(ctx, shared, input.customer_id).await? {
+                Adoption::One(found) => {
+                    link.customer = Some(found.clone());
+                    ctx.set_state(&LINK, &link)?;
+                    found
+                }
+                Adoption::None => {
+                    let created = create(ctx, shared, &input, &canonical, &mut link, m).await?;
+                    return book_customer(ctx, shared, &canonical, &created).await;
+                }
+                // A person was told; the next change of either side looks again.
+                Adoption::Several => return Ok(()),
+            },
         };
         let stripe = shared.stripe.customers().retrieve(&stripe_id).await?;
         if stripe.deleted {
@@ -409,16 +425,16 @@ impl Flow for CustomerSync {
         let stripe_canonical = Customer::try_from(&stripe)?;
         let s = SyncedFields::of(&stripe_canonical);
         let base = ctx.state(&SYNCED)?;
-        let seen = ctx.state(&STRIPE_SEEN)?.unwrap_or_default();
+        let seen = stripe_changes(ctx, shared, &stripe_id).await?;
         let times = ChangeTimes {
             magento: magento_at,
             stripe: seen.at,
-            stripe_announced: base.as_ref().is_none_or(|b| seen.events > b.stripe_events),
+            stripe_announced: base.as_ref().is_none_or(|b| seen.events > b.stripe_changes),
         };
-        let (merged, deferred) = merge(&m, &s, base.as_ref().map(|b| &b.fields), times);
+        let (merged, to_stripe, deferred) = merge(&m, &s, base.as_ref().map(|b| &b.fields), times);
 
-        if merged != s {
-            let update = stripe_update(&merged, &s);
+        if to_stripe != s {
+            let update = stripe_update(&to_stripe, &s);
             if update != UpdateCustomer::default() {
                 tracing::info!(magento = input.customer_id, stripe = %stripe_id, origin = ?input.origin, "customer sync: Stripe updated");
                 shared
@@ -428,6 +444,8 @@ impl Flow for CustomerSync {
                     .await?;
             }
         }
+        // The customer as Magento holds it after this run: what the ERP customer is written from.
+        let mut current = canonical.clone();
         if merged.magento_view() != m {
             tracing::info!(magento = input.customer_id, stripe = %stripe_id, origin = ?input.origin, "customer sync: Magento updated");
             let target = with_fields(&canonical, &merged, &stripe_canonical)?;
@@ -438,11 +456,12 @@ impl Flow for CustomerSync {
                     ..CustomerCtx::default()
                 },
             )?;
-            shared
+            let updated = shared
                 .magento
                 .customers()
                 .update(input.customer_id, &out)
                 .await?;
+            current = Customer::try_from(&updated)?;
         }
         // A deferred field keeps the old agreement, so the Stripe event's run still sees it as
         // changed on both sides.
@@ -466,20 +485,109 @@ impl Flow for CustomerSync {
             &SYNCED,
             &Synced {
                 fields: agreed,
-                stripe_events: if deferred {
-                    base.map_or(0, |b| b.stripe_events)
+                stripe_changes: if deferred {
+                    base.map_or(0, |b| b.stripe_changes)
                 } else {
                     seen.events
                 },
             },
         )?;
-        Ok(())
+        book_customer(ctx, shared, &current, &stripe_id).await
+    }
+}
+
+/// Writes the ERP customer `magento/{store}/customer/{id}` with the Magento customer's name and
+/// e-mail and its Stripe customer id (an [`erp::VaultId`] of gateway `stripe`), when any of them
+/// changed since the last write. The same reference the customer's orders are booked to.
+async fn book_customer(
+    ctx: &StepCtx<'_>,
+    shared: &Shared,
+    magento: &Customer,
+    stripe_id: &str,
+) -> Result<(), StepError> {
+    let mut linked = magento.clone();
+    linked.ids.set(System::Stripe, stripe_id.to_owned());
+    let today = time::OffsetDateTime::now_utc().date();
+    let customer = mapping::erp::to_erp_customer(&linked, &shared.erp_ctx(today))?;
+    if ctx.state(&ERP_CUSTOMER)?.as_ref() == Some(&customer) {
+        return Ok(());
+    }
+    // An upsert: a run cut off before the state is saved writes the same customer again.
+    shared.erp.upsert_customer(&customer).await?;
+    ctx.set_state(&ERP_CUSTOMER, &customer)?;
+    Ok(())
+}
+
+/// The Stripe events of customer `stripe_id` run so far ([`STRIPE_CHANGES`]).
+async fn stripe_changes(
+    ctx: &StepCtx<'_>,
+    shared: &Shared,
+    stripe_id: &str,
+) -> Result<StripeSeen, StepError> {
+    Ok(ctx
+        .read_state(&shared.stripe_customer_key(stripe_id), &STRIPE_CHANGES)
+        .await?
+        .unwrap_or_default())
+}
+
+/// What [`adopt`] found.
+enum Adoption {
+    /// No Stripe customer names the Magento customer.
+    None,
+    /// One does: the link.
+    One(String),
+    /// Several do: a person was told.
+    Several,
+}
+
+/// The Stripe customer that already names Magento customer `customer_id` in its metadata, for a
+/// Magento customer with no link: one linked on Stripe's side (made there, or matched by e-mail)
+/// whose event's run was overtaken by a Magento event's (a queued job runs with the newest
+/// input only). Stripe's search is eventually consistent ("data ... typically within a minute",
+/// <https://docs.stripe.com/search#data-freshness>), so a link made seconds ago may be missed;
+/// its event's run then finds the second customer and tells a person. With several, a person
+/// is told and nothing is created.
+async fn adopt(
+    ctx: &StepCtx<'_>,
+    shared: &Shared,
+    customer_id: i64,
+) -> Result<Adoption, StepError> {
+    let Some(key) = customer_id_key(System::Magento) else {
+        return Ok(Adoption::None);
+    };
+    let query = format!("metadata['{key}']:'{customer_id}'");
+    let found = shared
+        .stripe
+        .customers()
+        .search(&stripe_client::SearchCustomers::new(query))
+        .await?
+        .data;
+    match found.as_slice() {
+        [] => Ok(Adoption::None),
+        [one] => {
+            tracing::info!(magento = customer_id, stripe = %one.id, "customer sync: Stripe customer naming this customer adopted");
+            Ok(Adoption::One(one.id.clone()))
+        }
+        several => {
+            let ids: Vec<&str> = several.iter().map(|c| c.id.as_str()).collect();
+            ctx.notify(
+                Notice::new(
+                    NoticeKind::CustomerUnlinked,
+                    format!("{}/notice/several-stripe-customers", ctx.entity()),
+                    format!("Several Stripe customers for Magento customer {customer_id}"),
+                )
+                .text("Several Stripe customers name this Magento customer in their metadata. None is synced: merge them in Stripe, or remove magento_customer_id from all but one.")
+                .fact("magento customer", customer_id)
+                .fact("stripe customers", ids.join(", ")),
+            );
+            Ok(Adoption::Several)
+        }
     }
 }
 
 /// Creates the Stripe customer of a Magento customer that has none, under the link's
 /// `Idempotency-Key`, and records the link at once (a crash after Stripe's answer resends the
-/// same key and gets the same customer).
+/// same key and gets the same customer). Returns the new customer's id.
 async fn create(
     ctx: &StepCtx<'_>,
     shared: &Shared,
@@ -487,7 +595,7 @@ async fn create(
     canonical: &Customer,
     link: &mut Link,
     fields: SyncedFields,
-) -> Result<(), StepError> {
+) -> Result<String, StepError> {
     let mut params = mapping::stripe::to_create_customer(canonical)?;
     params
         .metadata
@@ -500,18 +608,19 @@ async fn create(
         .create(&params)
         .await?;
     tracing::info!(magento = input.customer_id, stripe = %created.id, origin = ?input.origin, "customer sync: Stripe customer created");
-    link.customer = Some(created.id);
+    link.customer = Some(created.id.clone());
     link.generation = link.generation.saturating_add(1);
     ctx.set_state(&LINK, link)?;
-    let seen = ctx.state(&STRIPE_SEEN)?.unwrap_or_default();
+    let seen = stripe_changes(ctx, shared, &created.id).await?;
     ctx.set_state(
         &SYNCED,
         &Synced {
             fields,
-            stripe_events: seen.events,
+            stripe_changes: seen.events,
         },
     )?;
-    ctx.save().await
+    ctx.save().await?;
+    Ok(created.id)
 }
 
 /// The Stripe update that turns `current` into `merged`: only the fields that differ. A field
@@ -636,6 +745,14 @@ impl Flow for StripeCustomerChanged {
         let shared = &self.0;
         let event = super::stripe_event(ctx, &input.event).await?;
         let at = event.created.unix_timestamp();
+        let seen = ctx.state(&STRIPE_CHANGES)?.unwrap_or_default();
+        ctx.set_state(
+            &STRIPE_CHANGES,
+            &StripeSeen {
+                events: seen.events.saturating_add(1),
+                at: seen.at.max(at),
+            },
+        )?;
         let sync = CustomerSync(Arc::clone(shared));
         let deleted = event.event_type.as_str() == "customer.deleted";
         // The customer as Stripe has it now (events come late and out of order); a deleted one

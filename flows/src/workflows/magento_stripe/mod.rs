@@ -323,7 +323,12 @@
 //! customers by `updated_at` from a checkpoint and runs each one's job once more; on Adobe
 //! Commerce it catches what an event missed.
 //!
-//! Not built yet: the ERP customer's linked ids.
+//! **The ERP customer.** Each run ends by writing the ERP customer `magento/{store}/customer/{id}`
+//! (the reference the customer's orders are booked to) with the name and e-mail Magento holds
+//! after the run and the linked Stripe customer as an [`erp::VaultId`] of gateway `stripe`;
+//! only when one of them changed since the last write (state `erp/customer`). An unlinked
+//! customer keeps its old Stripe id in the ERP (the [`erp::Erp`] trait removes no vault id) until
+//! a new link replaces it.
 //!
 //! # 3-D Secure
 //!
