@@ -32,6 +32,7 @@
 //!   `refundCreate` (with `@idempotent(key:)`, mandatory from `2026-04`: the same key returns the
 //!   first refund and does nothing else), `fulfillmentCreate` (one fulfillment order per order),
 //!   `customerCreate`, `customerUpdate`, `customerSet` (upsert by id, e-mail or phone),
+//!   `customerDelete` (refused for a customer with orders; sends `customers/delete`),
 //!   `orderRiskAssessmentCreate`. Refused input gets `userErrors` (with `code` where Shopify's
 //!   payload type has one); a variable of the wrong type gets a top-level
 //!   `Variable $x of type T was provided invalid value` error; an unknown operation
@@ -58,7 +59,8 @@
 //!   [`ShopifyFake::issue_authorization_code`]. Wrong client credentials get
 //!   `400 {"error": "invalid_client", ...}`, an unknown refresh token or code `invalid_grant`.
 //! - Webhooks: REST-shaped bodies (`orders/create`, `orders/paid`, `orders/updated`,
-//!   `refunds/create`, `customers/create`, `customers/update`, or any topic through
+//!   `refunds/create`, `customers/create`, `customers/update`, `customers/delete`, or any topic
+//!   (such as the compliance webhook `customers/redact`) through
 //!   [`ShopifyFake::send_webhook`]) sent to the URLs registered with
 //!   [`ShopifyFake::register_webhook`] with `X-Shopify-Topic`, `-Hmac-Sha256` (base64 HMAC-SHA256
 //!   of the raw body keyed with [`ShopifyFake::webhook_secret`], the app's client secret),

@@ -882,6 +882,46 @@ async fn customers_create_update_and_set() {
 }
 
 #[tokio::test]
+async fn a_customer_without_orders_is_deleted_and_one_with_orders_is_refused() {
+    let env = Env::start().await;
+    let mut input = CustomerInput::default();
+    input.email = Some("erin@example.com".into());
+    let erin = env.client.customers().create(&input).await.unwrap();
+    assert_eq!(
+        env.client.customers().delete(&erin.id).await.unwrap(),
+        erin.id
+    );
+    assert!(env.fake().customer(erin.id.numeric_id().unwrap()).is_none());
+    // Deleted once: a second delete finds nobody.
+    assert!(matches!(
+        env.client.customers().delete(&erin.id).await.unwrap_err(),
+        Error::UserErrors { .. }
+    ));
+    // Its e-mail is free again.
+    assert!(env.client.customers().create(&input).await.is_ok());
+
+    let buyer = env
+        .fake()
+        .create_order(NewOrder::simple("frank@example.com", d("10.00")))["customer"]["id"]
+        .as_u64()
+        .unwrap();
+    let refused = env
+        .client
+        .customers()
+        .delete(&Gid::new("Customer", buyer))
+        .await
+        .unwrap_err();
+    let Error::UserErrors { errors, .. } = refused else {
+        panic!("{refused:?}")
+    };
+    assert!(
+        errors[0].message.contains("associated orders"),
+        "{errors:?}"
+    );
+    assert!(env.fake().customer(buyer).is_some());
+}
+
+#[tokio::test]
 async fn an_order_finds_its_customer_by_email_after_the_email_changed() {
     let env = Env::start().await;
     let customer_of = |new: NewOrder| env.fake().create_order(new)["customer"]["id"].as_u64();

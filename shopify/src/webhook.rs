@@ -11,7 +11,7 @@
 //! After rotating the client secret, Shopify may keep signing with the old
 //! one for up to an hour, so configure both secrets meanwhile.
 
-use crate::models::rest::{Customer, Dispute, Order, Refund};
+use crate::models::rest::{Customer, CustomerDeleted, CustomerRedact, Dispute, Order, Refund};
 use crate::oauth::hmac_sha256;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -82,6 +82,10 @@ crate::serde_util::string_enum! {
         CustomersCreate = "customers/create",
         /// `customers/update`.
         CustomersUpdate = "customers/update",
+        /// `customers/delete`.
+        CustomersDelete = "customers/delete",
+        /// `customers/redact` (mandatory compliance webhook: erase a customer's data).
+        CustomersRedact = "customers/redact",
         /// `disputes/create`.
         DisputesCreate = "disputes/create",
         /// `disputes/update`: a dispute's status changed (same body as `disputes/create`).
@@ -202,6 +206,10 @@ pub enum WebhookPayload {
     Refund(Box<Refund>),
     /// `customers/create`, `customers/update`.
     Customer(Box<Customer>),
+    /// `customers/delete`.
+    CustomerDeleted(CustomerDeleted),
+    /// `customers/redact`.
+    CustomerRedact(Box<CustomerRedact>),
     /// `disputes/create`, `disputes/update`.
     Dispute(Box<Dispute>),
     /// Any other topic, as JSON.
@@ -220,6 +228,8 @@ impl WebhookPayload {
             Topic::CustomersCreate | Topic::CustomersUpdate => {
                 WebhookPayload::Customer(Box::new(decode(body)?))
             }
+            Topic::CustomersDelete => WebhookPayload::CustomerDeleted(decode(body)?),
+            Topic::CustomersRedact => WebhookPayload::CustomerRedact(Box::new(decode(body)?)),
             Topic::DisputesCreate | Topic::DisputesUpdate => {
                 WebhookPayload::Dispute(Box::new(decode(body)?))
             }

@@ -107,6 +107,8 @@ struct Options {
     decline_invoice: Option<&'static str>,
     /// The worker sends notices, to the app's recording notifier.
     notify: bool,
+    /// Vault profiles of deleted or erased customers are kept.
+    keep_vault_profiles: bool,
 }
 
 impl Default for Options {
@@ -123,6 +125,7 @@ impl Default for Options {
             short_erp: false,
             decline_invoice: None,
             notify: false,
+            keep_vault_profiles: false,
         }
     }
 }
@@ -311,6 +314,9 @@ impl TestApp {
             .recovery(recovery);
         if let Some(message) = options.decline_invoice {
             config = config.decline_invoice(message);
+        }
+        if options.keep_vault_profiles {
+            config = config.keep_vault_profiles();
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let intake_addr = listener.local_addr().unwrap();

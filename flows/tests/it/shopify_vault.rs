@@ -165,19 +165,7 @@ async fn a_protect_order_vaults_the_card_and_a_later_order_is_charged_through_it
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guest_checkout_keeps_its_vault_id_on_the_order_and_in_the_erp() {
     let app = TestApp::spawn().await;
-    let mut new = NewOrder::simple("unused@example.com", dec("20.00"));
-    new.email = None;
-    new.billing_address = Some(ShopifyAddress {
-        first_name: Some("Gus".to_owned()),
-        last_name: Some("Guest".to_owned()),
-        address1: Some("1 Main St".to_owned()),
-        city: Some("Austin".to_owned()),
-        province_code: Some("TX".to_owned()),
-        country_code: Some("US".to_owned()),
-        zip: Some("78701".to_owned()),
-        ..ShopifyAddress::default()
-    });
-    let order = app.place_protect_order(new, "20.00");
+    let order = app.place_protect_order(guest_order("20.00"), "20.00");
     assert!(order.body["customer"].is_null(), "{:#}", order.body);
     let vault_id = format!("shopify-o{}", order.id);
 
@@ -357,4 +345,122 @@ async fn a_customers_new_address_reaches_their_vault_profile_and_nobody_elses() 
     let counts = app.settle().await;
     assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
     assert_eq!(app.paytrace.fake.customers().len(), 1);
+}
+
+/// A guest checkout placed as `email`-less order with a billing name, paid with Protect.js.
+fn guest_order(total: &str) -> NewOrder {
+    let mut new = NewOrder::simple("unused@example.com", dec(total));
+    new.email = None;
+    new.billing_address = Some(ShopifyAddress {
+        first_name: Some("Gus".to_owned()),
+        last_name: Some("Guest".to_owned()),
+        address1: Some("1 Main St".to_owned()),
+        city: Some("Austin".to_owned()),
+        province_code: Some("TX".to_owned()),
+        country_code: Some("US".to_owned()),
+        zip: Some("78701".to_owned()),
+        ..ShopifyAddress::default()
+    });
+    new
+}
+
+/// An erasure request (`customers/redact`) removes the customer's vault profile and those of
+/// the guest checkouts it lists; a deleted customer (`customers/delete`) loses theirs; a repeat,
+/// or a customer who never saved a card, is no error; nobody else's profile is touched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_or_erased_customer_loses_the_vault_profiles_made_for_them() {
+    let app = TestApp::spawn().await;
+    for topic in ["customers/delete", "customers/redact"] {
+        app.shopify
+            .fake
+            .register_webhook(topic, app.hook_url.parse().unwrap());
+    }
+    let erased =
+        app.place_protect_order(NewOrder::simple("erase@example.com", dec("30.00")), "30.00");
+    let deleted = app.place_protect_order(
+        NewOrder::simple("delete@example.com", dec("31.00")),
+        "31.00",
+    );
+    let bystander =
+        app.place_protect_order(NewOrder::simple("stay@example.com", dec("32.00")), "32.00");
+    let guest = app.place_protect_order(guest_order("20.00"), "20.00");
+    let counts = app.settle().await;
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    let customer = |order: &PlacedOrder| order.body["customer"]["id"].as_u64().unwrap();
+    let guest_vault = format!("shopify-o{}", guest.id);
+    assert_eq!(app.paytrace.fake.customers().len(), 4);
+
+    let redact = serde_json::json!({
+        "shop_id": 1, "shop_domain": app.shopify.fake.shop_domain(),
+        "customer": {"id": customer(&erased), "email": "erase@example.com", "phone": null},
+        "orders_to_redact": [erased.id, guest.id],
+    });
+    app.shopify.fake.send_webhook("customers/redact", &redact);
+    // Shopify deletes only customers without orders, so its own delete of this customer is
+    // refused; the webhook is sent as a deletion by the admin would send it.
+    app.shopify.fake.send_webhook(
+        "customers/delete",
+        &serde_json::json!({"id": customer(&deleted), "phone": null, "addresses": []}),
+    );
+    let counts = app.settle().await;
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    assert!(
+        app.paytrace
+            .fake
+            .customer(&customer_vault_id(customer(&erased)))
+            .is_none()
+    );
+    assert!(app.paytrace.fake.customer(&guest_vault).is_none());
+    assert!(
+        app.paytrace
+            .fake
+            .customer(&customer_vault_id(customer(&deleted)))
+            .is_none()
+    );
+    let kept = app.paytrace.fake.customers();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(
+        app.paytrace
+            .fake
+            .customer(&customer_vault_id(customer(&bystander)))
+            .is_some()
+    );
+
+    // The same request again, and a customer without a profile deleted through the API.
+    app.shopify.fake.send_webhook("customers/redact", &redact);
+    let mut input = shopify::models::CustomerInput::default();
+    input.email = Some("never-paid@example.com".into());
+    let never_paid = app.shopify_client.customers().create(&input).await.unwrap();
+    app.shopify_client
+        .customers()
+        .delete(&never_paid.id)
+        .await
+        .unwrap();
+    let counts = app.settle().await;
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    assert_eq!(app.paytrace.fake.customers().len(), 1);
+}
+
+/// With `keep_vault_profiles`, an erased customer's profile stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_vault_profiles_survive_an_erasure() {
+    let app = TestApp::spawn_with(Options {
+        keep_vault_profiles: true,
+        ..Options::default()
+    })
+    .await;
+    app.shopify
+        .fake
+        .register_webhook("customers/redact", app.hook_url.parse().unwrap());
+    let order =
+        app.place_protect_order(NewOrder::simple("keep@example.com", dec("30.00")), "30.00");
+    app.settle().await;
+    let id = order.body["customer"]["id"].as_u64().unwrap();
+    app.shopify.fake.send_webhook(
+        "customers/redact",
+        &serde_json::json!({"customer": {"id": id}, "orders_to_redact": [order.id]}),
+    );
+    let counts = app.settle().await;
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    assert!(app.paytrace.fake.customer(&customer_vault_id(id)).is_some());
 }

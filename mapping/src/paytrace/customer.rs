@@ -159,7 +159,29 @@ pub fn order_vault_id(order: &Order, store: System, prefix: &str) -> Result<Stri
     let order_id = non_blank(order.ids.get(store)).ok_or_else(|| MappingError::MissingField {
         field: format!("order.ids.{}", store.as_str()),
     })?;
-    Ok(format!("{prefix}{}-o{order_id}", store.as_str()))
+    Ok(guest_vault_id(store, prefix, order_id))
+}
+
+/// The vault id [`order_vault_id`] gives a guest checkout's order `order_id` of `store`:
+/// `{prefix}{store}-o{order id}`.
+///
+/// ```
+/// use mapping::System;
+/// assert_eq!(mapping::paytrace::guest_vault_id(System::Shopify, "s1-", "42"), "s1-shopify-o42");
+/// ```
+pub fn guest_vault_id(store: System, prefix: &str, order_id: &str) -> String {
+    format!("{prefix}{}-o{order_id}", store.as_str())
+}
+
+/// The vault id [`customer_vault_id`] gives customer `customer_id` of `store`:
+/// `{prefix}{store}-c{customer id}` (for a customer known by id only, as a deleted one is).
+///
+/// ```
+/// use mapping::System;
+/// assert_eq!(mapping::paytrace::vault_id_of_customer(System::Shopify, "", "7"), "shopify-c7");
+/// ```
+pub fn vault_id_of_customer(store: System, prefix: &str, customer_id: &str) -> String {
+    format!("{prefix}{}-c{customer_id}", store.as_str())
 }
 
 /// The vault id of the card the order's customer saved on an earlier order
@@ -192,7 +214,7 @@ pub fn customer_vault_id(
         non_blank(customer.ids.get(store)).ok_or_else(|| MappingError::MissingField {
             field: format!("customer.ids.{}", store.as_str()),
         })?;
-    Ok(format!("{prefix}{}-c{customer_id}", store.as_str()))
+    Ok(vault_id_of_customer(store, prefix, customer_id))
 }
 
 /// `/v1/customer/create_from_transaction`: stores the card of `order`'s approved transaction

@@ -95,9 +95,9 @@ pub use chargeback::{
     CHARGEBACK_FEE_SUFFIX, Chargeback, ChargebackStage, chargeback_batches, parse_chargeback_report,
 };
 pub use customer::{
-    customer_vault_id, order_vault_id, saved_card_vault_id, to_create_customer_request,
-    to_customer_from_transaction_request, to_protect_customer_request, to_update_customer_request,
-    with_vault_id,
+    customer_vault_id, guest_vault_id, order_vault_id, saved_card_vault_id,
+    to_create_customer_request, to_customer_from_transaction_request, to_protect_customer_request,
+    to_update_customer_request, vault_id_of_customer, with_vault_id,
 };
 pub use requests::{
     OrderCtx, invoice_id, to_capture_request, to_customer_request, to_keyed_request,

@@ -104,6 +104,7 @@ pub(crate) fn requested_cost(op: &str, vars: &Value) -> u32 {
         | "customerCreate"
         | "customerUpdate"
         | "customerSet"
+        | "customerDelete"
         | "orderRiskAssessmentCreate" => 10,
         _ => 1,
     }
@@ -349,6 +350,7 @@ pub(crate) fn run(st: &mut State, op: &str, vars: &Value, query: &str, api_versi
         "customerCreate" => customer_create(st, vars),
         "customerUpdate" => customer_update(st, vars),
         "customerSet" => customer_set(st, vars),
+        "customerDelete" => customer_delete(st, vars),
         "orderRiskAssessmentCreate" => risk_create(st, vars),
         other => Ok(Exec::errors(vec![json!({
             "message": format!("Field '{other}' doesn't exist on type 'QueryRoot'"),
@@ -1942,6 +1944,49 @@ fn customer_update(st: &mut State, vars: &Value) -> VarResult<Exec> {
         ));
     }
     Ok(update_existing(st, F, id, f, false))
+}
+
+/// `customerDelete`: refused for a customer with orders, as Shopify does (the message is the
+/// fake's: Shopify's exact wording is not documented).
+fn customer_delete(st: &mut State, vars: &Value) -> VarResult<Exec> {
+    const F: &str = "customerDelete";
+    const OBJECT: &str = "deletedCustomerId";
+    let input = required(vars, "input", "CustomerDeleteInput!")?;
+    let id = gid_var(
+        "input",
+        "CustomerDeleteInput!",
+        required(input, "id", "ID!")?,
+        "Customer",
+    )?;
+    let Some(email) = st.customer(id).map(|c| c.email.clone()) else {
+        return Ok(rejected(
+            F,
+            OBJECT,
+            vec![user_error(&["id"], "Customer does not exist", None)],
+        ));
+    };
+    if st.orders.iter().any(|o| o.customer_id == Some(id)) {
+        return Ok(rejected(
+            F,
+            OBJECT,
+            vec![user_error(
+                &["id"],
+                "Customer can't be deleted because they have associated orders",
+                None,
+            )],
+        ));
+    }
+    st.customers.retain(|c| c.id != id);
+    st.email_changed(id, email.as_deref());
+    // The body of Shopify's `customers/delete` sample: the id and little else.
+    let hook = (
+        "customers/delete".to_owned(),
+        json!({
+            "id": id, "phone": null, "addresses": [], "tax_exemptions": [],
+            "email_marketing_consent": null, "admin_graphql_api_id": gid("Customer", id),
+        }),
+    );
+    Ok(accepted(F, OBJECT, json!(gid("Customer", id))).with(vec![hook]))
 }
 
 fn customer_set(st: &mut State, vars: &Value) -> VarResult<Exec> {

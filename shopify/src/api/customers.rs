@@ -1,7 +1,7 @@
 use super::{payload, required};
 use crate::graphql::{Operation, RetrySafety};
 use crate::models::{Customer, CustomerInput, CustomerSetIdentifier, CustomerSetInput};
-use crate::{Client, Error};
+use crate::{Client, Error, Gid};
 use serde_json::json;
 
 /// Customer operations. Get one with [`Client::customers`].
@@ -50,7 +50,17 @@ pub const CUSTOMER_SET: Operation<'static> = Operation {
     retry: RetrySafety::Idempotent,
 };
 
+/// `customerDelete` (only customers without orders can be deleted).
+pub const CUSTOMER_DELETE: Operation<'static> = Operation {
+    name: "customerDelete",
+    document: "mutation customerDelete($input: CustomerDeleteInput!) { customerDelete(input: $input) { deletedCustomerId userErrors { field message } } }",
+    estimated_cost: 10,
+    // A repeat of a delete that went through is refused ("Customer does not exist").
+    retry: RetrySafety::NotIdempotent,
+};
+
 payload!(CustomerPayload { customer: Option<Customer> });
+payload!(CustomerDeletePayload { deleted_customer_id: Option<Gid> });
 
 impl Customers<'_> {
     /// `customerCreate`.
@@ -136,5 +146,31 @@ impl Customers<'_> {
             )
             .await?;
         required(p.customer, "data.customerSet.customer")
+    }
+
+    /// `customerDelete`: deletes a customer and returns its id. Shopify deletes only customers
+    /// who have placed no orders
+    /// (<https://shopify.dev/docs/api/admin-graphql/latest/mutations/customerDelete>); it refuses
+    /// others with a user error. The store then sends `customers/delete`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: shopify::Client) -> Result<(), shopify::Error> {
+    /// let id = shopify::Gid::new("Customer", 207119551);
+    /// client.customers().delete(&id).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete(&self, id: &Gid) -> Result<Gid, Error> {
+        let p: CustomerDeletePayload = self
+            .client
+            .mutate(
+                &CUSTOMER_DELETE,
+                "customerDelete",
+                &json!({ "input": { "id": id } }),
+            )
+            .await?;
+        required(
+            p.deleted_customer_id,
+            "data.customerDelete.deletedCustomerId",
+        )
     }
 }

@@ -120,3 +120,41 @@ async fn set_without_identifier_creates_and_is_not_retried() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn delete_sends_the_id_and_reports_a_refusal() {
+    let server = MockServer::start().await;
+    let vars = json!({"input": {"id": "gid://shopify/Customer/207119551"}});
+    gql("customerDelete", vars.clone())
+        .respond_with(ok(json!({"customerDelete": {
+            "deletedCustomerId": "gid://shopify/Customer/207119551", "userErrors": []
+        }})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let id = Gid::new("Customer", 207119551);
+    let deleted = client(&server).customers().delete(&id).await.unwrap();
+    assert_eq!(deleted, id);
+    assert_failure_modes("customerDelete", vars.clone(), false, move |c| async move {
+        c.customers().delete(&Gid::new("Customer", 207119551)).await
+    })
+    .await;
+
+    // A customer with orders is refused.
+    let server = MockServer::start().await;
+    gql("customerDelete", vars)
+        .respond_with(user_errors(
+            "customerDelete",
+            json!([{"field": ["id"], "message": "Customer can’t be deleted because they have associated orders"}]),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    assert!(matches!(
+        client(&server).customers().delete(&id).await,
+        Err(Error::UserErrors {
+            operation: "customerDelete",
+            ..
+        })
+    ));
+}

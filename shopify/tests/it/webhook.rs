@@ -172,6 +172,34 @@ fn each_topic_maps_to_its_payload_type() {
 }
 
 #[test]
+fn customer_removals_parse_with_their_ids() {
+    // The sample body of `customers/delete` in Shopify's webhook reference.
+    let deleted = br#"{"id":706405506930370084,"phone":null,"addresses":[],"tax_exemptions":[],"email_marketing_consent":null,"admin_graphql_api_id":"gid://shopify/Customer/706405506930370084"}"#;
+    let Ok(WebhookPayload::CustomerDeleted(c)) =
+        WebhookPayload::parse(&"customers/delete".parse().unwrap(), deleted)
+    else {
+        panic!("not a deleted customer")
+    };
+    assert_eq!(c.id, 706405506930370084);
+    // The `customers/redact` example of Shopify's privacy law compliance page.
+    let redact = br#"{"shop_id":954889,"shop_domain":"shop.myshopify.com","customer":{"id":191167,"email":"john@example.com","phone":"555-625-1199"},"orders_to_redact":[299938,280263,220458]}"#;
+    let Ok(WebhookPayload::CustomerRedact(r)) =
+        WebhookPayload::parse(&"customers/redact".parse().unwrap(), redact)
+    else {
+        panic!("not a redact request")
+    };
+    assert_eq!(r.customer.id, Some(191167));
+    assert_eq!(r.orders_to_redact, vec![299938, 280263, 220458]);
+    // A delete without its id is a decode error naming it.
+    let Err(WebhookError::Decode { path, .. }) =
+        WebhookPayload::parse(&"customers/delete".parse().unwrap(), br#"{"phone":null}"#)
+    else {
+        panic!("no error")
+    };
+    assert_eq!(path, ".");
+}
+
+#[test]
 fn verifier_debug_redacts_secrets() {
     let dbg = format!("{:?}", verifier());
     assert!(!dbg.contains("webhook-secret"), "{dbg}");

@@ -12,6 +12,7 @@
 //! | [`ChargebackFlow`] | `paytrace.chargeback` | `paytrace/{account}/dispute/{case id}` | [`ShopifyPaytrace::chargeback_job`] (a library call, `payops chargeback record`, or `payops chargeback import` of the merchant's chargeback report): PayTrace has no chargeback API (see [Chargebacks](#chargebacks)) | the disputed payment found in the ERP (else a dead letter naming the transaction) → a person told once → ERP dispute `Opened` (the fee in chargebacks) → Shopify order tagged `chargeback` with a note line → for a won or lost case, ERP `Won` or `Lost` → tag `chargeback-won` or `chargeback-lost` and a note line |
 //! | [`ShopifyDispute`] | `shopify.dispute` | `shopify/{shop}/dispute/{id}` | `disputes/create`, `disputes/update` (orders taken through Shopify Payments) | a person told once → the order tagged and noted once per status; no ERP entry (Shopify Payments money is not in this pair's ledger) |
 //! | [`CustomerVault`] | `shopify.customer-vault` | `shopify/{shop}/customer/{id}` | `customers/update` (each runs the job once more) | the customer's vault profile, if this service made one, updated with the default address, e-mail and phone: see [the vault](#the-vault) |
+//! | [`CustomerRemoval`] | `shopify.customer-removal` | `shopify/{shop}/customer/{id}` | `customers/delete`, `customers/redact` | the vault profiles this service made for the customer (and, on an erasure, for its orders' guest checkouts) deleted, unless [`Config::keep_vault_profiles`]: see [the vault](#the-vault) |
 //! | [`UnbookedTransaction`] | `paytrace.unbooked-transaction` | `paytrace/{account}/transaction/{id}` | [`PaytraceSales`] | the ERP looked at once more → a dead letter naming the transaction (type, amount, invoice, when, channel, user), or done once a person booked it and replayed it |
 //!
 //! # Where the card comes from
@@ -57,8 +58,17 @@
 //! profile's billing address, with the e-mail and phone (`/v1/customer/update`; the card is not
 //! touched). A customer with no profile of ours (looked up in `/v1/customer/export`) is left
 //! alone, and an update that leaves the profile as it was last sent (a digest is kept, state
-//! `paytrace/profile`) sends nothing. Not built: removing the profile when the Shopify customer
-//! is deleted (`customers/delete` is not routed).
+//! `paytrace/profile`) sends nothing.
+//!
+//! A Shopify customer deleted (`customers/delete`; Shopify deletes only customers without
+//! orders) or erased (the compliance webhook `customers/redact`, which does come for customers
+//! with orders) loses the profiles this service made ([`CustomerRemoval`],
+//! `shopify.customer-removal`): `/v1/customer/delete` of `{store_prefix}shopify-c{id}`, and for an
+//! erasure of `{store_prefix}shopify-o{order}` for each of `orders_to_redact`. A profile PayTrace
+//! does not have (error 30) counts as removed. [`Config::keep_vault_profiles`] turns this off.
+//! The ERP customer keeps the vault id it was given (the [`erp::Erp`] trait removes none), and a
+//! redaction with no customer id (some are said to carry only an e-mail) goes to dead letters
+//! naming `customer.id`, since profiles are found by id.
 //!
 //! Sources: the endpoint and its `customer_id` and `transaction_id` fields are not in the
 //! PayTrace pages this workspace keeps; they are used by a third-party PHP client (a Laravel
@@ -181,6 +191,7 @@ mod backfill;
 mod capture;
 mod charge;
 mod chargeback;
+mod customer_removal;
 mod customer_vault;
 mod order;
 mod refund;
@@ -206,6 +217,7 @@ pub use chargeback::{
     CHARGEBACK_LOST_TAG, CHARGEBACK_TAG, CHARGEBACK_WON_TAG, ChargebackFlow, DisputeEvent,
     ShopifyDispute, chargeback_job,
 };
+pub use customer_removal::{CustomerRemoval, CustomerRemoved};
 pub use customer_vault::{CustomerChanged, CustomerVault};
 pub use mapping::paytrace::{Chargeback, ChargebackStage};
 pub use order::{OrderEvent, OrderPayment};
@@ -336,6 +348,10 @@ pub struct Config {
     /// (Shopify's `orderInvoiceSend`, with a link to pay what the order owes another way), with
     /// this message above it; off unless set. The app then needs the `write_orders` scope.
     pub decline_invoice: Option<String>,
+    /// Whether a Shopify customer deleted (`customers/delete`) or erased (`customers/redact`)
+    /// loses the PayTrace vault profiles this service made for them (see
+    /// [the vault](self#the-vault)). On unless turned off.
+    pub remove_vault_profiles: bool,
 }
 
 impl Config {
@@ -356,7 +372,17 @@ impl Config {
             paytrace_utc_offset: time::UtcOffset::UTC,
             fulfilment: None,
             decline_invoice: None,
+            remove_vault_profiles: true,
         }
+    }
+
+    /// Keeps the PayTrace vault profiles of Shopify customers who are deleted or erased (see
+    /// [`Config::remove_vault_profiles`]): for a merchant whose vault also serves payments
+    /// outside Shopify.
+    #[must_use]
+    pub fn keep_vault_profiles(mut self) -> Self {
+        self.remove_vault_profiles = false;
+        self
     }
 
     /// E-mails the order's invoice to a customer whose card was declined, with `message` above
@@ -532,6 +558,7 @@ impl ShopifyPaytrace {
             .flow(ChargebackFlow(Arc::clone(&self.shared)))
             .flow(ShopifyDispute(Arc::clone(&self.shared)))
             .flow(CustomerVault(Arc::clone(&self.shared)))
+            .flow(CustomerRemoval(Arc::clone(&self.shared)))
     }
 
     /// The backfill of missed `orders/create` deliveries on the worker's schedule, polling every
@@ -602,8 +629,9 @@ impl ShopifyPaytrace {
     }
 
     /// The intake routes: `orders/create`, `fulfillments/create`, `refunds/create`,
-    /// `disputes/create` and `disputes/update`, each straight to the job of its order (or
-    /// refund, or dispute). A body without the ids is stored and
+    /// `disputes/create`, `disputes/update`, `customers/update`, `customers/delete` and
+    /// `customers/redact`, each straight to the job of its order (or refund, dispute or
+    /// customer). A body without the ids is stored and
     /// dead-lettered by the intake, naming the field.
     /// The warehouse's notices are not among them: see [`Self::notice_route`].
     pub fn routes(&self) -> Vec<Route> {
@@ -613,6 +641,8 @@ impl ShopifyPaytrace {
         let dispute = ShopifyDispute(Arc::clone(&self.shared));
         let dispute_update = dispute.clone();
         let customers = CustomerVault(Arc::clone(&self.shared));
+        let removal = CustomerRemoval(Arc::clone(&self.shared));
+        let redaction = removal.clone();
         vec![
             Route::new(System::Shopify, ORDERS_CREATE, move |d: &Delivery<'_>| {
                 order_job(&order, d)
@@ -646,6 +676,16 @@ impl ShopifyPaytrace {
                 System::Shopify,
                 customer_vault::CUSTOMERS_UPDATE,
                 move |d: &Delivery<'_>| customer_vault::customer_job(&customers, d),
+            ),
+            Route::new(
+                System::Shopify,
+                customer_removal::CUSTOMERS_DELETE,
+                move |d: &Delivery<'_>| customer_removal::removal_job(&removal, d),
+            ),
+            Route::new(
+                System::Shopify,
+                customer_removal::CUSTOMERS_REDACT,
+                move |d: &Delivery<'_>| customer_removal::removal_job(&redaction, d),
             ),
         ]
     }

@@ -202,3 +202,54 @@ mod split {
         }
     }
 }
+
+/// The body of `customers/delete`: the deleted customer's id. A deleted customer's other details
+/// are gone ("the customer ID is the only detail you can get when a customer profile is
+/// deleted": <https://help.shopify.com/en/manual/shopify-flow/reference/triggers/customer-deleted>).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct CustomerDeleted {
+    /// REST id.
+    pub id: u64,
+    /// GraphQL id.
+    #[serde(default)]
+    pub admin_graphql_api_id: Option<Gid>,
+}
+
+/// The body of the mandatory compliance webhook `customers/redact`: a request to erase a
+/// customer's data, sent ten days after the store owner asked, for a customer with no order in
+/// the last six months
+/// (<https://shopify.dev/docs/apps/build/compliance/privacy-law-compliance>). Unlike
+/// `customers/delete`, it comes for customers who placed orders (Shopify deletes only customers
+/// without orders).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct CustomerRedact {
+    /// The shop's id.
+    #[serde(default)]
+    pub shop_id: Option<u64>,
+    /// The shop's domain.
+    #[serde(default)]
+    pub shop_domain: Option<String>,
+    /// Who is to be erased.
+    pub customer: RedactedCustomer,
+    /// The customer's orders whose data is to be erased (REST ids).
+    #[serde(default)]
+    pub orders_to_redact: Vec<u64>,
+}
+
+/// The customer of a [`CustomerRedact`].
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct RedactedCustomer {
+    /// REST id (Shopify's example always has one; third-party reports say some requests carry
+    /// only the e-mail).
+    #[serde(default)]
+    pub id: Option<u64>,
+    /// E-mail.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Phone.
+    #[serde(default)]
+    pub phone: Option<String>,
+}

@@ -16,7 +16,9 @@ mod order;
 mod refund;
 mod transaction;
 
-pub use customer::{Customer, CustomerAddress, MarketingConsent};
+pub use customer::{
+    Customer, CustomerAddress, CustomerDeleted, CustomerRedact, MarketingConsent, RedactedCustomer,
+};
 pub use dispute::{Dispute, DisputeStatus, DisputeType};
 pub use fulfillment::Fulfillment;
 pub use metafield::Metafield;
