@@ -463,6 +463,49 @@ async fn a_stripe_customer_naming_the_customer_is_adopted_not_duplicated() {
     assert_eq!(c.erp_customer(id).await.vault_ids[0].vault_id, made.id);
 }
 
+/// Stripe's phone is unset; Magento requires a telephone on its address, so it keeps its own.
+/// The two phones then stay apart: a later Magento change does not write the phone back to
+/// Stripe, and nothing ping-pongs.
+#[tokio::test]
+async fn a_field_cleared_on_one_side_is_left_apart_never_written_back() {
+    let c = Customers::start().await;
+    let id = c
+        .magento_customer("clear@example.com", "Clara", "Clear", 1)
+        .await;
+    c.settle().await;
+    let cus = c.linked(id).await.unwrap();
+
+    c.stripe
+        .customers()
+        .update(
+            &cus,
+            &stripe_client::UpdateCustomer {
+                phone: Some(String::new()),
+                ..stripe_client::UpdateCustomer::default()
+            },
+        )
+        .await
+        .unwrap();
+    c.settle().await;
+    assert_eq!(c.stripe_customer(&cus).await.phone, None);
+    let magento = c.magento.customers().get(id).await.unwrap();
+    assert_eq!(
+        magento.addresses[0].telephone.as_deref(),
+        Some("+1 217 555 0100")
+    );
+
+    c.edit_magento(id, |m| m.addresses[0].city = Some("Decatur".into()))
+        .await;
+    c.settle().await;
+    let stripe = c.stripe_customer(&cus).await;
+    assert_eq!(stripe.address.unwrap().city.as_deref(), Some("Decatur"));
+    assert_eq!(stripe.phone, None, "the phone was written back");
+    // Nothing more to do: another round writes nothing.
+    let writes = c.writes();
+    c.settle().await;
+    assert_eq!(c.writes(), writes);
+}
+
 /// Both sides change the same field before either event is delivered: the newer change wins,
 /// and on a tie (provider times are whole seconds) the store's.
 #[tokio::test]

@@ -92,10 +92,17 @@ pub struct PostalAddress {
     pub country: Option<String>,
 }
 
-/// The fields as both sides last agreed, with the Stripe events seen when they were agreed.
+/// The fields each side held after the last run (the fingerprint an echo is recognised by),
+/// with the Stripe events seen then. The sides differ only where a value could not be carried
+/// (a field one side cleared and the other cannot clear).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct Synced {
+    /// Magento's fields (before per-side snapshots: both sides').
     fields: SyncedFields,
+    /// Stripe's fields; `None` in records of earlier versions, where both sides agreed on
+    /// `fields`.
+    #[serde(default)]
+    stripe: Option<SyncedFields>,
     /// [`StripeSeen::events`] when they were agreed: a Stripe change is announced once another
     /// event came (counted, not timed: two events can share a second).
     #[serde(default)]
@@ -158,6 +165,9 @@ pub enum Side {
     /// Both changed and the gateway's change is not announced yet (its event is on the way):
     /// left as it is until it comes.
     Deferred,
+    /// The sides differ but neither changed since the last run (a value one side cleared and
+    /// the other cannot clear): left as it is on both.
+    Apart,
 }
 
 /// When each side last changed: Magento's `updated_at` and the newest Stripe customer event
@@ -189,6 +199,7 @@ pub fn merge_field<T: Clone + PartialEq>(
     let magento_changed = magento_base != Some(magento);
     let stripe_changed = stripe_base != Some(stripe);
     match (magento_changed, stripe_changed) {
+        (false, false) => (magento.clone(), Side::Apart),
         (true, false) => (magento.clone(), Side::Store),
         (false, true) => (stripe.clone(), Side::Gateway),
         // Stripe's change is known but not yet its time: its event decides.
@@ -198,48 +209,63 @@ pub fn merge_field<T: Clone + PartialEq>(
     }
 }
 
-/// Merges every field (see [`merge_field`]). Returns the merged fields, the Stripe fields to
-/// write (the merged ones, except that a field waiting for its Stripe event keeps Stripe's
-/// value: a deferred field is left as it is on both sides) and whether any field waits.
+/// What [`merge`] decided.
+struct Merged {
+    /// The fields Magento is to hold.
+    to_magento: SyncedFields,
+    /// The fields Stripe is to hold.
+    to_stripe: SyncedFields,
+    /// Whether any field waits for its Stripe event ([`Side::Deferred`]).
+    deferred: bool,
+}
+
+/// Merges every field (see [`merge_field`]) against each side's fields after the last run
+/// (`base`: Magento's, Stripe's). A field left as it is ([`Side::Deferred`], [`Side::Apart`])
+/// keeps each side's own value.
 fn merge(
     magento: &SyncedFields,
     stripe: &SyncedFields,
-    base: Option<&SyncedFields>,
+    base: Option<(&SyncedFields, &SyncedFields)>,
     times: ChangeTimes,
-) -> (SyncedFields, SyncedFields, bool) {
+) -> Merged {
     // A first link has no agreement to compare with, so neither side's values are changes:
     // the store's win (it is the customer's record), whatever the clocks say.
-    let Some(base) = base else {
-        return (magento.clone(), magento.clone(), false);
+    let Some((magento_base, stripe_base)) = base else {
+        return Merged {
+            to_magento: magento.clone(),
+            to_stripe: magento.clone(),
+            deferred: false,
+        };
     };
-    let base = Some(base);
-    let magento_base = base.map(SyncedFields::magento_view);
-    let mut merged = SyncedFields::default();
-    let mut to_stripe = SyncedFields::default();
-    let mut deferred = false;
+    let mut out = Merged {
+        to_magento: SyncedFields::default(),
+        to_stripe: SyncedFields::default(),
+        deferred: false,
+    };
     macro_rules! pick {
         ($f:ident) => {{
             let (value, side) = merge_field(
                 &magento.$f,
-                magento_base.as_ref().map(|b| &b.$f),
+                Some(&magento_base.$f),
                 &stripe.$f,
-                base.map(|b| &b.$f),
+                Some(&stripe_base.$f),
                 times,
             );
-            deferred |= side == Side::Deferred;
-            to_stripe.$f = if side == Side::Deferred {
-                stripe.$f.clone()
+            out.deferred |= side == Side::Deferred;
+            if matches!(side, Side::Deferred | Side::Apart) {
+                out.to_magento.$f = magento.$f.clone();
+                out.to_stripe.$f = stripe.$f.clone();
             } else {
-                value.clone()
-            };
-            merged.$f = value;
+                out.to_magento.$f = value.clone();
+                out.to_stripe.$f = value;
+            }
         }};
     }
     pick!(name);
     pick!(email);
     pick!(phone);
     pick!(address);
-    (merged, to_stripe, deferred)
+    out
 }
 
 /// Where a [`CustomerSync`] run comes from: each write carries its origin into the log.
@@ -431,24 +457,33 @@ impl Flow for CustomerSync {
             stripe: seen.at,
             stripe_announced: base.as_ref().is_none_or(|b| seen.events > b.stripe_changes),
         };
-        let (merged, to_stripe, deferred) = merge(&m, &s, base.as_ref().map(|b| &b.fields), times);
+        // Each side's fields after the last run (records of earlier versions kept one set for
+        // both, as Stripe holds them).
+        let bases = base.as_ref().map(|b| match &b.stripe {
+            Some(stripe) => (b.fields.clone(), stripe.clone()),
+            None => (b.fields.magento_view(), b.fields.clone()),
+        });
+        let merged = merge(&m, &s, bases.as_ref().map(|(m, s)| (m, s)), times);
 
-        if to_stripe != s {
-            let update = stripe_update(&to_stripe, &s);
+        let mut s_after = s.clone();
+        if merged.to_stripe != s {
+            let update = stripe_update(&merged.to_stripe, &s);
             if update != UpdateCustomer::default() {
                 tracing::info!(magento = input.customer_id, stripe = %stripe_id, origin = ?input.origin, "customer sync: Stripe updated");
-                shared
+                let updated = shared
                     .stripe
                     .customers()
                     .update(&stripe_id, &update)
                     .await?;
+                s_after = SyncedFields::of(&Customer::try_from(&updated)?);
             }
         }
         // The customer as Magento holds it after this run: what the ERP customer is written from.
         let mut current = canonical.clone();
-        if merged.magento_view() != m {
+        let mut m_after = m.clone();
+        if merged.to_magento.magento_view() != m {
             tracing::info!(magento = input.customer_id, stripe = %stripe_id, origin = ?input.origin, "customer sync: Magento updated");
-            let target = with_fields(&canonical, &merged, &stripe_canonical)?;
+            let target = with_fields(&canonical, &merged.to_magento, &stripe_canonical)?;
             let out = to_magento_customer(
                 &target,
                 &CustomerCtx {
@@ -462,16 +497,17 @@ impl Flow for CustomerSync {
                 .update(input.customer_id, &out)
                 .await?;
             current = Customer::try_from(&updated)?;
+            m_after = SyncedFields::of(&current);
         }
-        // A deferred field keeps the old agreement, so the Stripe event's run still sees it as
-        // changed on both sides.
-        let mut agreed = merged;
-        if deferred {
-            if let Some(base) = &base {
+        // A deferred field keeps both sides' old fields, so the Stripe event's run still sees it
+        // as changed on both sides.
+        if merged.deferred {
+            if let Some((m_base, s_base)) = &bases {
                 macro_rules! keep {
                     ($f:ident) => {
-                        if m.$f != s.$f && agreed.$f == m.$f && base.fields.$f != m.$f {
-                            agreed.$f = base.fields.$f.clone();
+                        if m.$f != m_base.$f && s.$f != s_base.$f && m.$f != s.$f {
+                            m_after.$f = m_base.$f.clone();
+                            s_after.$f = s_base.$f.clone();
                         }
                     };
                 }
@@ -484,8 +520,9 @@ impl Flow for CustomerSync {
         ctx.set_state(
             &SYNCED,
             &Synced {
-                fields: agreed,
-                stripe_changes: if deferred {
+                fields: m_after,
+                stripe: Some(s_after),
+                stripe_changes: if merged.deferred {
                     base.map_or(0, |b| b.stripe_changes)
                 } else {
                     seen.events
@@ -612,10 +649,12 @@ async fn create(
     link.generation = link.generation.saturating_add(1);
     ctx.set_state(&LINK, link)?;
     let seen = stripe_changes(ctx, shared, &created.id).await?;
+    let stripe = SyncedFields::of(&Customer::try_from(&created)?);
     ctx.set_state(
         &SYNCED,
         &Synced {
             fields,
+            stripe: Some(stripe),
             stripe_changes: seen.events,
         },
     )?;
@@ -623,11 +662,17 @@ async fn create(
     Ok(created.id)
 }
 
-/// The Stripe update that turns `current` into `merged`: only the fields that differ. A field
-/// `merged` lacks is not cleared (Stripe keeps it; see [Customers](super#customers)).
+/// The Stripe update that turns `current` into `merged`: only the fields that differ. A name,
+/// e-mail or phone `merged` lacks is unset; an address is not (the client's update cannot
+/// unset it; see [Customers](super#customers)).
 fn stripe_update(merged: &SyncedFields, current: &SyncedFields) -> UpdateCustomer {
+    // An empty string unsets a field in Stripe.
     let changed = |new: &Option<String>, old: &Option<String>| {
-        if new == old { None } else { new.clone() }
+        if new == old {
+            None
+        } else {
+            Some(new.clone().unwrap_or_default())
+        }
     };
     UpdateCustomer {
         name: changed(&merged.name, &current.name),

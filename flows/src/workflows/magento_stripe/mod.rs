@@ -278,8 +278,8 @@
 //! Commerce's customer events; Stripe's through [`StripeCustomerChanged`]). A run reads both
 //! sides as they are now (events come late, twice, out of order) and compares the synced
 //! fields ([`SyncedFields`]: the name as one string, e-mail, phone, the postal part of the
-//! default billing address as Stripe holds it) with the fields both last agreed on (state
-//! `sync/fields`, the fingerprint).
+//! default billing address as Stripe holds it) with the fields each side held after the last
+//! run (state `sync/fields`, the fingerprint).
 //!
 //! **Which value wins** ([`merge_field`]), per field:
 //! - both sides equal: nothing to do;
@@ -303,8 +303,12 @@
 //! one). Names are compared joined, so "Ada" + "de la Cruz" is not rewritten as "Ada de la" +
 //! "Cruz" until Stripe's name changes. The default billing address maps to Stripe's `address`
 //! (street lines folded into `line1` and `line2`); Magento keeps the phone on that address, so a
-//! customer without one does not get Stripe's phone. A field a side clears is not cleared on the
-//! other (the clients' updates never clear). A Stripe customer created for a Magento customer
+//! customer without one does not get Stripe's phone. A field one side clears is unset on the
+//! other where it can be (Stripe's name, e-mail and phone, by an empty string); where it cannot
+//! (Magento requires names, an e-mail and a telephone on an address; the Stripe client cannot
+//! unset an address) the two sides keep different values. Each run compares each side with what
+//! that side held after the last run (state `sync/fields`, one set per side), so such a field is
+//! left apart until either side changes it, never written back. A Stripe customer created for a Magento customer
 //! carries `metadata.magento_customer_id` and `metadata.store=magento`.
 //!
 //! **Linking.** A Magento customer without a Stripe customer gets one. A Stripe customer without
