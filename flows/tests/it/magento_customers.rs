@@ -212,6 +212,7 @@ async fn a_magento_customer_creates_then_updates_its_stripe_customer() {
     assert_eq!(address.country.as_deref(), Some("US"));
     assert_eq!(stripe.metadata["magento_customer_id"], id.to_string());
     assert_eq!(stripe.metadata["store"], "magento");
+    assert_eq!(stripe.metadata["store_code"], "default");
     // Its own creation's echoes (customer.created, Magento's save event) wrote nothing.
     assert_eq!(c.writes(), (0, 1));
     let stripe_vault = |cus: &str| erp::VaultId {
@@ -435,6 +436,11 @@ async fn a_stripe_customer_naming_the_customer_is_adopted_not_duplicated() {
         .metadata
         .insert("magento_customer_id".into(), id.to_string());
     let made = c.stripe.customers().create(&params).await.unwrap();
+    // Another Magento store sharing the Stripe account has a customer with the same id.
+    let mut foreign = params.clone();
+    foreign.metadata.insert("store_code".into(), "eu".into());
+    foreign.name = Some("Someone Else".into());
+    let foreign = c.stripe.customers().create(&foreign).await.unwrap();
 
     // Only Magento's event reaches the worker before the Stripe one.
     let events = c.app.magento.fake.customer_events();
@@ -457,9 +463,14 @@ async fn a_stripe_customer_naming_the_customer_is_adopted_not_duplicated() {
         .await
         .unwrap()
         .data;
-    assert_eq!(naming.len(), 1, "{naming:?}");
+    assert_eq!(naming.len(), 2, "{naming:?}");
     assert_eq!(c.linked(id).await, Some(made.id.clone()));
+    // The other store's customer is neither linked nor told about, nor written to.
     assert!(c.notices(NoticeKind::CustomerUnlinked).is_empty());
+    assert_eq!(
+        c.stripe_customer(&foreign.id).await.name.as_deref(),
+        Some("Someone Else")
+    );
     assert_eq!(c.erp_customer(id).await.vault_ids[0].vault_id, made.id);
 }
 

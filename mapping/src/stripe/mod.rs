@@ -74,6 +74,9 @@ pub const META_REFUND_REASON: &str = "refund_reason";
 /// Metadata key of the store the order came from (`shopify`, `magento`), so one Stripe account can
 /// serve several stores.
 pub const META_STORE: &str = "store";
+/// Metadata key of the store's own code (a Magento store view code), so several stores of one
+/// kind can share a Stripe account: a customer made for one is not taken by another.
+pub const META_STORE_CODE: &str = "store_code";
 
 /// Metadata key under which a customer's id in `system` is kept on the Stripe customer, so the
 /// customer sync can go both ways (`magento_customer_id`, `erp_customer_id`). `None` for Stripe

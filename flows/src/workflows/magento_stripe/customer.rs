@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use mapping::address::{join_name, split_name, two_street_lines};
 use mapping::magento::{CustomerCtx, to_magento_customer};
-use mapping::stripe::{META_STORE, customer_id_key};
+use mapping::stripe::{META_STORE, META_STORE_CODE, customer_id_key};
 use mapping::{CountryCode, Customer, MappingError, System};
 use serde::{Deserialize, Serialize};
 use stripe_client::UpdateCustomer;
@@ -593,12 +593,15 @@ async fn adopt(
         return Ok(Adoption::None);
     };
     let query = format!("metadata['{key}']:'{customer_id}'");
-    let found = shared
+    let found: Vec<stripe_client::Customer> = shared
         .stripe
         .customers()
         .search(&stripe_client::SearchCustomers::new(query))
         .await?
-        .data;
+        .data
+        .into_iter()
+        .filter(|c| other_store(&c.metadata, &shared.config.store_code).is_none())
+        .collect();
     match found.as_slice() {
         [] => Ok(Adoption::None),
         [one] => {
@@ -637,6 +640,9 @@ async fn create(
     params
         .metadata
         .insert(META_STORE.to_owned(), System::Magento.as_str().to_owned());
+    params
+        .metadata
+        .insert(META_STORE_CODE.to_owned(), shared.config.store_code.clone());
     let key = format!("{}/{}", ctx.key_of(&CREATED), link.generation);
     let created = shared
         .stripe
@@ -813,7 +819,7 @@ impl Flow for StripeCustomerChanged {
             (!current.deleted).then_some(current)
         };
         let Some(customer) = customer else {
-            if let Some(id) = event_magento_id(&event)? {
+            if let Some(id) = event_magento_id(&event, &shared.config.store_code)? {
                 ctx.enqueue(sync_job(
                     &sync,
                     id,
@@ -824,6 +830,10 @@ impl Flow for StripeCustomerChanged {
             }
             return Ok(());
         };
+        if let Some(other) = other_store(&customer.metadata, &shared.config.store_code) {
+            tracing::debug!(stripe = %input.customer_id, store = %other, "Stripe customer of another store: left alone");
+            return Ok(());
+        }
         let origin = Origin::Stripe {
             customer: input.customer_id.clone(),
             at,
@@ -868,6 +878,7 @@ impl Flow for StripeCustomerChanged {
                     let mut metadata = stripe_client::Metadata::new();
                     metadata.insert(key_name.to_owned(), id.to_string());
                     metadata.insert(META_STORE.to_owned(), System::Magento.as_str().to_owned());
+                    metadata.insert(META_STORE_CODE.to_owned(), shared.config.store_code.clone());
                     shared
                         .stripe
                         .customers()
@@ -938,10 +949,34 @@ fn magento_id(metadata: &stripe_client::Metadata) -> Result<Option<i64>, StepErr
     })
 }
 
-/// The Magento id in a customer event's object.
-fn event_magento_id(event: &stripe_client::Event) -> Result<Option<i64>, StepError> {
+/// The store a Stripe customer's metadata names when it is not this one (`metadata.store` other
+/// than `magento`, or `metadata.store_code` other than `store_code`); `None` when it is this
+/// store's or names none (a customer made by hand).
+fn other_store(metadata: &stripe_client::Metadata, store_code: &str) -> Option<String> {
+    let named = |key: &str| {
+        metadata
+            .get(key)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    };
+    match (named(META_STORE), named(META_STORE_CODE)) {
+        (Some(store), _) if store != System::Magento.as_str() => Some(store.to_owned()),
+        (_, Some(code)) if code != store_code => Some(format!("magento/{code}")),
+        _ => None,
+    }
+}
+
+/// The Magento id in a customer event's object, when the customer is this store's.
+fn event_magento_id(
+    event: &stripe_client::Event,
+    store_code: &str,
+) -> Result<Option<i64>, StepError> {
     match &event.data.object {
-        stripe_client::EventObject::Customer(customer) => magento_id(&customer.metadata),
+        stripe_client::EventObject::Customer(customer)
+            if other_store(&customer.metadata, store_code).is_none() =>
+        {
+            magento_id(&customer.metadata)
+        }
         _ => Ok(None),
     }
 }

@@ -308,8 +308,10 @@
 //! (Magento requires names, an e-mail and a telephone on an address; the Stripe client cannot
 //! unset an address) the two sides keep different values. Each run compares each side with what
 //! that side held after the last run (state `sync/fields`, one set per side), so such a field is
-//! left apart until either side changes it, never written back. A Stripe customer created for a Magento customer
-//! carries `metadata.magento_customer_id` and `metadata.store=magento`.
+//! left apart until either side changes it, never written back. A Stripe customer created (or linked) for a Magento
+//! customer carries `metadata.magento_customer_id`, `metadata.store=magento` and
+//! `metadata.store_code` (the store view's code), so several Magento stores can share one Stripe
+//! account: a Stripe customer whose `store` or `store_code` names another store is left alone.
 //!
 //! **Linking.** A Magento customer without a Stripe customer gets one. A Stripe customer without
 //! `metadata.magento_customer_id` is linked by e-mail (`email eq`) when exactly one Magento
