@@ -429,9 +429,11 @@ async fn a_stripe_customer_naming_the_customer_is_adopted_not_duplicated() {
     let id = c
         .magento_customer("early@example.com", "Early", "Bird", 1)
         .await;
-    let mut params = stripe_client::CreateCustomer::default();
-    params.email = Some("early@example.com".into());
-    params.name = Some("Early Bird".into());
+    let mut params = stripe_client::CreateCustomer {
+        email: Some("early@example.com".into()),
+        name: Some("Early Bird".into()),
+        ..stripe_client::CreateCustomer::default()
+    };
     params
         .metadata
         .insert("magento_customer_id".into(), id.to_string());
