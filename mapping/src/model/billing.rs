@@ -41,7 +41,8 @@ pub struct BillingLine {
     pub id: String,
     /// What is billed, as printed.
     pub description: Option<String>,
-    /// The line's amount before discounts and exclusive taxes (negative for a proration credit).
+    /// The line's amount as the provider gives it (Stripe's line `amount`); negative for a
+    /// proration credit. Its discounts are in [`discount`](Self::discount).
     pub amount: Money,
     /// Units billed.
     pub quantity: Option<u64>,
@@ -88,9 +89,11 @@ pub struct BillingInvoice {
     pub currency: Currency,
     /// Every line.
     pub lines: Vec<BillingLine>,
-    /// Sum of the lines before invoice-level discounts and exclusive taxes.
+    /// The lines before invoice-level discounts and exclusive taxes. At Stripe, "item
+    /// discounts are already incorporated" (stripe-python 16.1.0, `Invoice.subtotal`).
     pub subtotal: Money,
-    /// All discounts taken off the invoice (line-level ones included).
+    /// Every discount of the invoice, per discount across all lines (Stripe's
+    /// `total_discount_amounts`), line-level ones included.
     pub discount_total: Money,
     /// All taxes of the invoice, inclusive and exclusive.
     pub tax_total: Money,
