@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::common::{decimal_opt, metadata_or_null, present, ts};
+use super::common::{decimal_opt, metadata_or_null, present, ts, vec_or_null};
 use super::{
     Charge, Currency, Customer, Expandable, List, Metadata, PaymentIntent, Price, Subscription,
     lenient_enum,
@@ -45,8 +45,8 @@ pub struct Invoice {
     #[serde(default)]
     pub customer: Option<Expandable<Customer>>,
     /// The discounts applied to the invoice (ids `di_...`, or the objects when expanded, kept
-    /// raw). Line-level discounts are on each line.
-    #[serde(default)]
+    /// raw; `null` before Basil reads as none). Line-level discounts are on each line.
+    #[serde(default, deserialize_with = "vec_or_null")]
     pub discounts: Vec<Expandable<serde_json::Value>>,
     /// Customer email at finalization.
     #[serde(default)]

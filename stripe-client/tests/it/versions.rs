@@ -598,11 +598,28 @@ fn a_credit_note_is_read_in_every_version() {
             }
         }
     }
-    // Without its `refund`, a legacy credit note is refused naming it.
+    // Without its `tax_amounts` (required before Basil), a legacy credit note is refused naming
+    // it; a current one sent under a legacy version is refused the same way.
     let mut raw = fixture("2025-02-14", "credit_note");
-    raw.as_object_mut().unwrap().remove("refund");
-    match receive(&event("2025-01-27.acacia", "credit_note.voided", raw)) {
-        Err(Error::Decode { path, .. }) => assert_eq!(path, "data.object.refund"),
-        other => panic!("{other:?}"),
+    raw.as_object_mut().unwrap().remove("tax_amounts");
+    let current = fixture("2026-07-29", "credit_note");
+    for raw in [raw, current] {
+        match receive(&event("2025-01-27.acacia", "credit_note.voided", raw)) {
+            Err(Error::Decode { path, .. }) => assert_eq!(path, "data.object.tax_amounts"),
+            other => panic!("{other:?}"),
+        }
     }
+    // Without `refund` (optional in the 2023-08-16 spec): no refund.
+    let mut raw = fixture("2023-08-16", "credit_note");
+    raw.as_object_mut().unwrap().remove("refund");
+    let received = receive(&event("2023-08-16", "credit_note.created", raw)).unwrap();
+    let EventObject::CreditNote(note) = received.data.object else {
+        panic!()
+    };
+    assert!(note.refunds.is_empty());
+    // A `null` invoice `discounts` (nullable in the 2023-08-16 spec) reads as none.
+    let mut invoice = paid_subscription_invoice("2023-08-16", Shape::Legacy);
+    invoice["discounts"] = Value::Null;
+    let invoice = invoice_of(receive(&event("2023-08-16", "invoice.paid", invoice)).unwrap());
+    assert!(invoice.discounts.is_empty());
 }
