@@ -1,6 +1,15 @@
 //! Stripe Billing objects into canonical ones: Subscription into [`Subscription`], Invoice into
 //! [`BillingInvoice`], CreditNote into [`BillingCreditNote`].
 //!
+//! ```no_run
+//! # fn run(invoice: &stripe_client::Invoice) -> Result<(), mapping::MappingError> {
+//! let invoice = mapping::BillingInvoice::try_from(invoice)?;
+//! for line in invoice.lines.iter().filter(|l| l.proration) {
+//!     println!("{} {} {:?}", line.id, line.amount, line.subscription_item_id);
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! The objects are read in the shape of `2025-03-31.basil` and later, the shape of
 //! `stripe-client`'s models (events rendered earlier are moved into it by that crate). Field by
 //! field:

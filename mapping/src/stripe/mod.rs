@@ -9,8 +9,7 @@
 //! become [`SettlementLine`](crate::SettlementLine)s ([`to_settlement_line`],
 //! [`to_settlement_lines`]). Billing: `Subscription` becomes [`Subscription`](crate::Subscription),
 //! `Invoice` becomes [`BillingInvoice`](crate::BillingInvoice) and `CreditNote` becomes
-//! [`BillingCreditNote`](crate::BillingCreditNote) (field table in the `billing` module's source
-//! and on those `TryFrom` impls).
+//! [`BillingCreditNote`](crate::BillingCreditNote) (field table in [`billing`]).
 //!
 //! Amounts go through [`crate::amount::stripe`] (Stripe's own exponent table), statuses through
 //! [`crate::status::stripe`], addresses through [`crate::address`], the order reference through
@@ -41,7 +40,7 @@
 //! AVS and CVV results come from the charge's `payment_method_details.card.checks`
 //! ([`avs_result`], [`cvv_result`]).
 
-mod billing;
+pub mod billing;
 mod checks;
 mod evidence;
 mod funds;

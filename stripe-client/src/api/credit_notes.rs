@@ -161,9 +161,13 @@ impl CreateCreditNoteLine {
     /// `amount` (minor units) of invoice line `invoice_line_item` (`il_...`).
     pub fn invoice_line_amount(invoice_line_item: impl Into<String>, amount: i64) -> Self {
         CreateCreditNoteLine {
-            quantity: None,
+            line_type: CreateCreditNoteLineType::InvoiceLineItem,
+            invoice_line_item: Some(invoice_line_item.into()),
             amount: Some(amount),
-            ..CreateCreditNoteLine::invoice_line(invoice_line_item, 0)
+            quantity: None,
+            description: None,
+            unit_amount: None,
+            metadata: Metadata::new(),
         }
     }
 
