@@ -2,7 +2,8 @@
 //!
 //! Shopify, Magento, PayTrace, Stripe and the ERP each write money, statuses and addresses their
 //! own way. This crate holds one canonical form of each ([`Order`], [`Payment`], [`Refund`],
-//! [`Customer`], [`SettlementLine`], [`Dispute`], [`Money`], the status enums) and explicit,
+//! [`Customer`], [`SettlementLine`], [`Dispute`], [`Subscription`], [`BillingInvoice`],
+//! [`BillingCreditNote`], [`Money`], the status enums) and explicit,
 //! tested conversions to and from every provider's form. It does no IO: no network, no clock, no
 //! async.
 //!
@@ -109,11 +110,21 @@ mod text;
 pub use address::{CountryCode, PersonName};
 pub use currency::Currency;
 pub use error::MappingError;
+pub use model::billing::{
+    BillingCreditNote, BillingCreditNoteLine, BillingInvoice, BillingLine, BillingReason,
+    CreditNoteReason, InvoiceSettlement,
+};
 pub use model::customer::{Address, Customer};
 pub use model::dispute::Dispute;
 pub use model::ids::{ExternalIds, System};
 pub use model::order::{Adjustment, AdjustmentKind, LineItem, Order};
 pub use model::payment::{AvsResult, CardBrand, CvvResult, Last4, Payment, PaymentKind, Refund};
 pub use model::settlement::{SettlementKind, SettlementLine};
+pub use model::subscription::{
+    BillingInterval, IntervalUnit, ServicePeriod, Subscription, SubscriptionItem,
+};
 pub use money::{Money, MoneyBag};
-pub use status::{DisputeStatus, FinancialStatus, PaymentStatus, PayoutStatus, RefundStatus};
+pub use status::{
+    CreditNoteStatus, DisputeStatus, FinancialStatus, InvoiceStatus, PaymentStatus, PayoutStatus,
+    RefundStatus, SubscriptionStatus,
+};

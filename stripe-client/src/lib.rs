@@ -1,7 +1,7 @@
 //! A lean, hand-written, typed client for the subset of the [Stripe API](https://docs.stripe.com/api)
 //! an order-to-cash integration needs: PaymentIntents, Charges, Refunds, Customers,
 //! PaymentMethods, Payouts, BalanceTransactions, Disputes, Radar EarlyFraudWarnings,
-//! Subscriptions, Invoices and Events, plus webhook signature verification.
+//! Subscriptions, Invoices, CreditNotes and Events, plus webhook signature verification.
 //!
 //! It is small on purpose: a handful of dependencies and no generated code, so it builds in
 //! seconds. Enums keep unknown values (`Other(String)`), unknown fields are ignored, amounts are

@@ -108,6 +108,54 @@ canonical_enum! {
     }
 }
 
+canonical_enum! {
+    /// Where a subscription stands (the lifecycle of docs.stripe.com/billing/subscriptions/overview).
+    SubscriptionStatus {
+        /// Created; its first payment has not succeeded yet.
+        Incomplete => "incomplete",
+        /// Its first payment never succeeded in time: it is over without having started.
+        IncompleteExpired => "incomplete_expired",
+        /// In a free trial.
+        Trialing => "trialing",
+        /// Running and paid.
+        Active => "active",
+        /// Its latest invoice is unpaid and being retried.
+        PastDue => "past_due",
+        /// Ended.
+        Canceled => "canceled",
+        /// Retries are exhausted and it stays open, invoices unpaid.
+        Unpaid => "unpaid",
+        /// Paused (a trial ended without a payment method).
+        Paused => "paused",
+    }
+}
+
+canonical_enum! {
+    /// Where a billing invoice stands.
+    InvoiceStatus {
+        /// Being prepared; can still change.
+        Draft => "draft",
+        /// Finalized and waiting for payment.
+        Open => "open",
+        /// Paid in full (through payments or marked paid out of band).
+        Paid => "paid",
+        /// Cancelled after finalization; nothing is owed.
+        Void => "void",
+        /// Written off as unlikely to be paid; it can still be paid.
+        Uncollectible => "uncollectible",
+    }
+}
+
+canonical_enum! {
+    /// Where a credit note stands.
+    CreditNoteStatus {
+        /// In effect.
+        Issued => "issued",
+        /// Voided: it no longer credits anything.
+        Void => "void",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

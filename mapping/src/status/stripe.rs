@@ -1,7 +1,12 @@
 //! Stripe statuses into canonical ones. Values from Stripe's OpenAPI spec (2023-08-16) for
-//! `payment_intent.status`, `charge.status`, `refund.status`, `dispute.status` and `payout.status`.
+//! `payment_intent.status`, `charge.status`, `refund.status`, `dispute.status` and `payout.status`;
+//! from stripe-python 16.1.0 (API `2026-10-28.endive`) for `subscription.status`,
+//! `invoice.status` and `credit_note.status`.
 
-use crate::{DisputeStatus, PaymentStatus, PayoutStatus, RefundStatus};
+use crate::{
+    CreditNoteStatus, DisputeStatus, InvoiceStatus, PaymentStatus, PayoutStatus, RefundStatus,
+    SubscriptionStatus,
+};
 
 /// A PaymentIntent's `status`. `requires_payment_method` is pending: it is both the state of a new
 /// intent and of one whose last attempt was declined, which only `last_payment_error` tells apart.
@@ -67,6 +72,42 @@ pub fn payout_status(status: &str) -> PayoutStatus {
         "failed" => PayoutStatus::Failed,
         "canceled" => PayoutStatus::Canceled,
         other => PayoutStatus::Unknown(other.to_owned()),
+    }
+}
+
+/// A Subscription's `status` (stripe-python 16.1.0, `Subscription.status`).
+pub fn subscription_status(status: &str) -> SubscriptionStatus {
+    match status {
+        "incomplete" => SubscriptionStatus::Incomplete,
+        "incomplete_expired" => SubscriptionStatus::IncompleteExpired,
+        "trialing" => SubscriptionStatus::Trialing,
+        "active" => SubscriptionStatus::Active,
+        "past_due" => SubscriptionStatus::PastDue,
+        "canceled" => SubscriptionStatus::Canceled,
+        "unpaid" => SubscriptionStatus::Unpaid,
+        "paused" => SubscriptionStatus::Paused,
+        other => SubscriptionStatus::Unknown(other.to_owned()),
+    }
+}
+
+/// An Invoice's `status` (stripe-python 16.1.0, `Invoice.status`).
+pub fn invoice_status(status: &str) -> InvoiceStatus {
+    match status {
+        "draft" => InvoiceStatus::Draft,
+        "open" => InvoiceStatus::Open,
+        "paid" => InvoiceStatus::Paid,
+        "void" => InvoiceStatus::Void,
+        "uncollectible" => InvoiceStatus::Uncollectible,
+        other => InvoiceStatus::Unknown(other.to_owned()),
+    }
+}
+
+/// A CreditNote's `status` (stripe-python 16.1.0, `CreditNote.status`).
+pub fn credit_note_status(status: &str) -> CreditNoteStatus {
+    match status {
+        "issued" => CreditNoteStatus::Issued,
+        "void" => CreditNoteStatus::Void,
+        other => CreditNoteStatus::Unknown(other.to_owned()),
     }
 }
 
@@ -157,6 +198,55 @@ mod tests {
         ];
         for (raw, expected) in cases {
             assert_eq!(payout_status(raw), expected, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn subscription_table() {
+        let cases = [
+            ("incomplete", SubscriptionStatus::Incomplete),
+            ("incomplete_expired", SubscriptionStatus::IncompleteExpired),
+            ("trialing", SubscriptionStatus::Trialing),
+            ("active", SubscriptionStatus::Active),
+            ("past_due", SubscriptionStatus::PastDue),
+            ("canceled", SubscriptionStatus::Canceled),
+            ("unpaid", SubscriptionStatus::Unpaid),
+            ("paused", SubscriptionStatus::Paused),
+            ("cancelled", SubscriptionStatus::Unknown("cancelled".into())),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(subscription_status(raw), expected, "{raw}");
+        }
+        // Stripe's names are the canonical ones: every canonical status is reached.
+        for known in SubscriptionStatus::KNOWN {
+            assert_eq!(&subscription_status(known.as_str()), known);
+        }
+    }
+
+    #[test]
+    fn invoice_table() {
+        let cases = [
+            ("draft", InvoiceStatus::Draft),
+            ("open", InvoiceStatus::Open),
+            ("paid", InvoiceStatus::Paid),
+            ("void", InvoiceStatus::Void),
+            ("uncollectible", InvoiceStatus::Uncollectible),
+            ("deleted", InvoiceStatus::Unknown("deleted".into())),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(invoice_status(raw), expected, "{raw}");
+        }
+    }
+
+    #[test]
+    fn credit_note_table() {
+        let cases = [
+            ("issued", CreditNoteStatus::Issued),
+            ("void", CreditNoteStatus::Void),
+            ("draft", CreditNoteStatus::Unknown("draft".into())),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(credit_note_status(raw), expected, "{raw}");
         }
     }
 }

@@ -7,7 +7,9 @@
 //! [`Refund`](crate::Refund), `Dispute` becomes [`Dispute`](crate::Dispute), `Customer` becomes
 //! [`Customer`](crate::Customer), `Payout` becomes [`PayoutSummary`], and balance transactions
 //! become [`SettlementLine`](crate::SettlementLine)s ([`to_settlement_line`],
-//! [`to_settlement_lines`]).
+//! [`to_settlement_lines`]). Billing: `Subscription` becomes [`Subscription`](crate::Subscription),
+//! `Invoice` becomes [`BillingInvoice`](crate::BillingInvoice) and `CreditNote` becomes
+//! [`BillingCreditNote`](crate::BillingCreditNote) (field table in [`billing`]).
 //!
 //! Amounts go through [`crate::amount::stripe`] (Stripe's own exponent table), statuses through
 //! [`crate::status::stripe`], addresses through [`crate::address`], the order reference through
@@ -38,6 +40,7 @@
 //! AVS and CVV results come from the charge's `payment_method_details.card.checks`
 //! ([`avs_result`], [`cvv_result`]).
 
+pub mod billing;
 mod checks;
 mod evidence;
 mod funds;
@@ -45,6 +48,7 @@ mod inbound;
 mod outbound;
 pub mod settlement;
 
+pub use billing::{billing_reason, credit_note_reason};
 pub use checks::{avs_result, cvv_result};
 pub use evidence::{EvidenceFacts, ShipmentFacts, to_dispute_evidence};
 pub use funds::{DisputeFunds, FundsMoved, dispute_funds};

@@ -17,6 +17,7 @@
 
 mod balance_transactions;
 mod charges;
+mod credit_notes;
 mod customers;
 mod disputes;
 mod early_fraud_warnings;
@@ -30,6 +31,7 @@ mod subscriptions;
 
 pub use balance_transactions::*;
 pub use charges::*;
+pub use credit_notes::*;
 pub use customers::*;
 pub use disputes::*;
 pub use early_fraud_warnings::*;

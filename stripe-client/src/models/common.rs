@@ -369,6 +369,14 @@ pub(crate) fn metadata_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<Metada
     Ok(Option::<Metadata>::deserialize(d)?.unwrap_or_default())
 }
 
+/// Reads a `null` list as empty: for lists the 2023-08-16 spec marks nullable that later
+/// versions always render (`Invoice.discounts`), so an event rendered in an old version parses.
+pub(crate) fn vec_or_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
 /// A field that must be present but may be `null`. serde reads a missing `Option` field as
 /// `None`; going through `deserialize_with` makes its absence an error instead, so a field that
 /// an API version moved elsewhere is never read as "not set".

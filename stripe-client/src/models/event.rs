@@ -6,8 +6,8 @@ use time::OffsetDateTime;
 use super::common::ts;
 use super::version::{self, Shape};
 use super::{
-    BalanceTransaction, Charge, Customer, Dispute, EarlyFraudWarning, Invoice, PaymentIntent,
-    PaymentMethod, Payout, Refund, Subscription, legacy, lenient_enum,
+    BalanceTransaction, Charge, CreditNote, Customer, Dispute, EarlyFraudWarning, Invoice,
+    PaymentIntent, PaymentMethod, Payout, Refund, Subscription, legacy, lenient_enum,
 };
 use crate::error::nested;
 
@@ -24,6 +24,7 @@ const TYPED: &[&str] = &[
     "radar.early_fraud_warning",
     "subscription",
     "invoice",
+    "credit_note",
 ];
 
 /// The path of a failure inside an event's object, from the event: `data.object.created`
@@ -210,6 +211,8 @@ pub enum EventObject {
     Subscription(Box<Subscription>),
     /// `invoice`
     Invoice(Box<Invoice>),
+    /// `credit_note`
+    CreditNote(Box<CreditNote>),
     /// Any other object (plans, products, checkout sessions...), as raw JSON.
     Other(serde_json::Value),
 }
@@ -259,6 +262,7 @@ impl EventObject {
             "radar.early_fraud_warning" => EventObject::EarlyFraudWarning(typed(value)?),
             "subscription" => EventObject::Subscription(typed(value)?),
             "invoice" => EventObject::Invoice(typed(value)?),
+            "credit_note" => EventObject::CreditNote(typed(value)?),
             _ => EventObject::Other(value),
         })
     }
@@ -277,6 +281,7 @@ impl EventObject {
             EventObject::EarlyFraudWarning(_) => "radar.early_fraud_warning",
             EventObject::Subscription(_) => "subscription",
             EventObject::Invoice(_) => "invoice",
+            EventObject::CreditNote(_) => "credit_note",
             EventObject::Other(_) => return None,
         })
     }
@@ -294,6 +299,7 @@ impl EventObject {
             EventObject::EarlyFraudWarning(o) => serde_json::to_value(o),
             EventObject::Subscription(o) => serde_json::to_value(o),
             EventObject::Invoice(o) => serde_json::to_value(o),
+            EventObject::CreditNote(o) => serde_json::to_value(o),
             EventObject::Other(v) => Ok(v.clone()),
         }
     }
@@ -327,6 +333,9 @@ lenient_enum! {
         ChargeRefunded = "charge.refunded",
         ChargeSucceeded = "charge.succeeded",
         ChargeUpdated = "charge.updated",
+        CreditNoteCreated = "credit_note.created",
+        CreditNoteUpdated = "credit_note.updated",
+        CreditNoteVoided = "credit_note.voided",
         CustomerCreated = "customer.created",
         CustomerDeleted = "customer.deleted",
         CustomerUpdated = "customer.updated",

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::common::{decimal_opt, metadata_or_null, present, ts};
+use super::common::{decimal_opt, metadata_or_null, present, ts, vec_or_null};
 use super::{
     Charge, Currency, Customer, Expandable, List, Metadata, PaymentIntent, Price, Subscription,
     lenient_enum,
@@ -28,6 +28,11 @@ pub struct Invoice {
     /// Amount remaining (`amount_due - amount_paid`), in minor units.
     #[serde(default)]
     pub amount_remaining: i64,
+    /// Number of payment attempts made so far (Stripe's automatic retries included).
+    pub attempt_count: u32,
+    /// Why the invoice was created (`subscription_cycle`, `manual`, ...).
+    #[serde(default)]
+    pub billing_reason: Option<InvoiceBillingReason>,
     /// `charge_automatically` or `send_invoice`.
     #[serde(default)]
     pub collection_method: Option<String>,
@@ -39,6 +44,10 @@ pub struct Invoice {
     /// The invoiced customer.
     #[serde(default)]
     pub customer: Option<Expandable<Customer>>,
+    /// The discounts applied to the invoice (ids `di_...`, or the objects when expanded, kept
+    /// raw; `null` before Basil reads as none). Line-level discounts are on each line.
+    #[serde(default, deserialize_with = "vec_or_null")]
+    pub discounts: Vec<Expandable<serde_json::Value>>,
     /// Customer email at finalization.
     #[serde(default)]
     pub customer_email: Option<String>,
@@ -60,6 +69,10 @@ pub struct Invoice {
     /// Your key/value pairs (`null` reads as empty).
     #[serde(default, deserialize_with = "metadata_or_null")]
     pub metadata: Metadata,
+    /// When Stripe will next try to collect payment (`charge_automatically` only); `None` when
+    /// no attempt is scheduled.
+    #[serde(default, with = "ts::option")]
+    pub next_payment_attempt: Option<OffsetDateTime>,
     /// Invoice number, assigned at finalization.
     #[serde(default)]
     pub number: Option<String>,
@@ -82,12 +95,23 @@ pub struct Invoice {
     /// Status of the invoice.
     #[serde(default)]
     pub status: Option<InvoiceStatus>,
-    /// Total before discounts and taxes, in minor units.
-    #[serde(default)]
+    /// When the status last changed to each value.
+    pub status_transitions: InvoiceStatusTransitions,
+    /// Total of all lines before invoice-level discounts and exclusive taxes, in minor units.
     pub subtotal: i64,
-    /// Total after discounts and taxes, in minor units.
+    /// [`subtotal`](Self::subtotal) without inclusive taxes; `None` when Stripe has not computed
+    /// it.
     #[serde(default)]
+    pub subtotal_excluding_tax: Option<i64>,
+    /// Total after discounts and taxes, in minor units.
     pub total: i64,
+    /// The discounts in `total`, one entry per discount; `None` when Stripe sends `null`.
+    #[serde(default)]
+    pub total_discount_amounts: Option<Vec<DiscountAmount>>,
+    /// [`total`](Self::total) without taxes, in minor units; `None` when Stripe has not computed
+    /// it.
+    #[serde(default)]
+    pub total_excluding_tax: Option<i64>,
     /// The taxes in `total`, one entry per tax (replaces the former top-level `tax`).
     #[serde(default)]
     pub total_taxes: Option<Vec<InvoiceTotalTax>>,
@@ -125,6 +149,47 @@ lenient_enum! {
         Uncollectible = "uncollectible",
         Void = "void",
     }
+}
+
+lenient_enum! {
+    /// Why an invoice was created (stripe-python 16.1.0, `Invoice.billing_reason`).
+    pub enum InvoiceBillingReason {
+        AutomaticPendingInvoiceItemInvoice = "automatic_pending_invoice_item_invoice",
+        Manual = "manual",
+        QuoteAccept = "quote_accept",
+        Subscription = "subscription",
+        SubscriptionCreate = "subscription_create",
+        SubscriptionCycle = "subscription_cycle",
+        SubscriptionThreshold = "subscription_threshold",
+        SubscriptionUpdate = "subscription_update",
+        Upcoming = "upcoming",
+    }
+}
+
+/// When an invoice's status last changed to each value; `None` for a status it never had.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct InvoiceStatusTransitions {
+    /// When it was finalized (left `draft`).
+    #[serde(default, with = "ts::option")]
+    pub finalized_at: Option<OffsetDateTime>,
+    /// When it was marked uncollectible.
+    #[serde(default, with = "ts::option")]
+    pub marked_uncollectible_at: Option<OffsetDateTime>,
+    /// When it was paid.
+    #[serde(default, with = "ts::option")]
+    pub paid_at: Option<OffsetDateTime>,
+    /// When it was voided.
+    #[serde(default, with = "ts::option")]
+    pub voided_at: Option<OffsetDateTime>,
+}
+
+/// The amount one discount took off an invoice, a line, or a credit note.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DiscountAmount {
+    /// Amount taken off, in minor units.
+    pub amount: i64,
+    /// The discount (`di_...`, or the object when expanded, kept raw).
+    pub discount: Expandable<serde_json::Value>,
 }
 
 /// What generated an invoice.
@@ -218,6 +283,14 @@ pub struct InvoiceLineItem {
     /// Description.
     #[serde(default)]
     pub description: Option<String>,
+    /// The discounts on this line, one entry per discount; `None` when Stripe sends `null`.
+    #[serde(default)]
+    pub discount_amounts: Option<Vec<DiscountAmount>>,
+    /// What generated the line: a subscription item or an invoice item; `None` for neither.
+    /// Required: before Basil the line carried `type`, `proration`, `subscription_item` and
+    /// `invoice_item` itself.
+    #[serde(deserialize_with = "present")]
+    pub parent: Option<InvoiceLineParent>,
     /// Period covered.
     #[serde(default)]
     pub period: Option<Period>,
@@ -228,6 +301,78 @@ pub struct InvoiceLineItem {
     /// Quantity.
     #[serde(default)]
     pub quantity: Option<u64>,
+}
+
+impl InvoiceLineItem {
+    /// Whether the line is a proration: the `proration` flag of the details its parent's type
+    /// names (a line without parent is not).
+    pub fn is_proration(&self) -> bool {
+        self.parent
+            .as_ref()
+            .is_some_and(|p| match p.parent_type.as_str() {
+                "subscription_item_details" => p
+                    .subscription_item_details
+                    .as_ref()
+                    .is_some_and(|d| d.proration),
+                "invoice_item_details" => {
+                    p.invoice_item_details.as_ref().is_some_and(|d| d.proration)
+                }
+                _ => false,
+            })
+    }
+
+    /// The subscription item (`si_...`) that generated the line, if one did.
+    pub fn subscription_item(&self) -> Option<&str> {
+        let parent = self.parent.as_ref()?;
+        if parent.parent_type != "subscription_item_details" {
+            return None;
+        }
+        parent
+            .subscription_item_details
+            .as_ref()
+            .map(|d| d.subscription_item.as_str())
+    }
+}
+
+/// What generated an invoice line (`parent` of a line, Basil and later).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvoiceLineParent {
+    /// `subscription_item_details` or `invoice_item_details`.
+    #[serde(rename = "type")]
+    pub parent_type: String,
+    /// The subscription item, when `parent_type` is `subscription_item_details`.
+    #[serde(default)]
+    pub subscription_item_details: Option<InvoiceLineSubscriptionItemDetails>,
+    /// The invoice item, when `parent_type` is `invoice_item_details`.
+    #[serde(default)]
+    pub invoice_item_details: Option<InvoiceLineInvoiceItemDetails>,
+}
+
+/// The subscription item behind an invoice line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvoiceLineSubscriptionItemDetails {
+    /// The subscription item (`si_...`).
+    pub subscription_item: String,
+    /// The subscription, if any.
+    #[serde(default)]
+    pub subscription: Option<String>,
+    /// The invoice item of a proration, if any (`ii_...`).
+    #[serde(default)]
+    pub invoice_item: Option<String>,
+    /// Whether the line is a proration.
+    pub proration: bool,
+}
+
+/// The invoice item behind an invoice line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvoiceLineInvoiceItemDetails {
+    /// The invoice item (`ii_...`).
+    pub invoice_item: String,
+    /// The subscription the invoice item belongs to, if any.
+    #[serde(default)]
+    pub subscription: Option<String>,
+    /// Whether the line is a proration.
+    pub proration: bool,
 }
 
 /// How an invoice line was priced.

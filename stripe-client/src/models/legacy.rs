@@ -15,6 +15,11 @@
 //! - Invoice `paid` -> removed; [`super::Invoice::is_paid`] reads `status`. `tax` and
 //!   `total_tax_amounts` -> `total_taxes`.
 //! - Invoice line `price` (the Price object) -> `pricing.price_details`.
+//! - Invoice line `type`, `proration`, `subscription`, `subscription_item` and `invoice_item` ->
+//!   `parent.subscription_item_details` (a line of type `subscription`) or
+//!   `parent.invoice_item_details` (type `invoiceitem`).
+//! - Credit note `refund` -> one entry of `refunds` (its amount is not known: `None`);
+//!   `tax_amounts` -> `total_taxes`.
 //! - Subscription `current_period_start`/`current_period_end` -> each item.
 //! - PaymentIntent and Charge `invoice` -> removed (the link is the invoice's `payments`).
 
@@ -77,6 +82,7 @@ pub(crate) fn upgrade(object: &str, value: &mut Value) -> Result<()> {
     match object {
         "invoice" => invoice(obj),
         "subscription" => subscription(obj),
+        "credit_note" => credit_note(obj),
         "payment_intent" | "charge" => {
             obj.remove("invoice");
             Ok(())
@@ -140,7 +146,7 @@ fn invoice(obj: &mut Map<String, Value>) -> Result<()> {
             items
                 .into_iter()
                 .enumerate()
-                .map(|(i, tax)| total_tax(tax, i))
+                .map(|(i, tax)| tax_amount(tax, "total_tax_amounts", i))
                 .collect::<Result<_>>()?,
         ),
         _ => return Err(error("total_tax_amounts", "expected a list")),
@@ -161,10 +167,11 @@ fn invoice(obj: &mut Map<String, Value>) -> Result<()> {
     Ok(())
 }
 
-/// A legacy `total_tax_amounts[i]` (`amount`, `inclusive`, `taxable_amount`) as a
-/// `total_taxes[i]` (`amount`, `tax_behavior`, `taxable_amount`).
-fn total_tax(tax: Value, i: usize) -> Result<Value> {
-    let at = format!("total_tax_amounts[{i}]");
+/// A legacy `total_tax_amounts[i]` of an invoice or `tax_amounts[i]` of a credit note
+/// (`amount`, `inclusive`, `taxable_amount`) as a `total_taxes[i]` (`amount`, `tax_behavior`,
+/// `taxable_amount`).
+fn tax_amount(tax: Value, field: &str, i: usize) -> Result<Value> {
+    let at = format!("{field}[{i}]");
     let Value::Object(mut tax) = tax else {
         return Err(error(at, "expected an object"));
     };
@@ -199,6 +206,95 @@ fn line_item(line: &mut Map<String, Value>, at: &str) -> Result<()> {
         _ => return Err(error(price_at, "expected a price object or null")),
     };
     line.insert("pricing".to_owned(), pricing);
+    line_parent(line, at)
+}
+
+/// A legacy line's `type`, `proration`, `subscription`, `subscription_item` and `invoice_item`
+/// as its `parent`. `subscription_item` and `invoice_item` are optional in the legacy spec, so
+/// they are required only for the line type that names them.
+fn line_parent(line: &mut Map<String, Value>, at: &str) -> Result<()> {
+    let kind = take(line, at, "type")?;
+    let proration = take(line, at, "proration")?;
+    if !proration.is_boolean() {
+        return Err(error(join(at, "proration"), "expected a boolean"));
+    }
+    let subscription = expandable(
+        line.remove("subscription").unwrap_or(Value::Null),
+        &join(at, "subscription"),
+    )?;
+    let subscription = expandable_id(&subscription).map(str::to_owned);
+    let mut id_of = |key: &str| -> Result<Option<String>> {
+        let value = expandable(line.remove(key).unwrap_or(Value::Null), &join(at, key))?;
+        Ok(expandable_id(&value).map(str::to_owned))
+    };
+    let subscription_item = id_of("subscription_item")?;
+    let invoice_item = id_of("invoice_item")?;
+    let parent = match kind.as_str() {
+        Some("subscription") => {
+            let Some(subscription_item) = subscription_item else {
+                return Err(error(
+                    join(at, "subscription_item"),
+                    "missing on a line of type `subscription`",
+                ));
+            };
+            json!({
+                "type": "subscription_item_details",
+                "subscription_item_details": {
+                    "subscription_item": subscription_item,
+                    "subscription": subscription,
+                    "invoice_item": invoice_item,
+                    "proration": proration,
+                },
+            })
+        }
+        Some("invoiceitem") => {
+            let Some(invoice_item) = invoice_item else {
+                return Err(error(
+                    join(at, "invoice_item"),
+                    "missing on a line of type `invoiceitem`",
+                ));
+            };
+            json!({
+                "type": "invoice_item_details",
+                "invoice_item_details": {
+                    "invoice_item": invoice_item,
+                    "subscription": subscription,
+                    "proration": proration,
+                },
+            })
+        }
+        _ => {
+            return Err(error(
+                join(at, "type"),
+                "expected `subscription` or `invoiceitem`",
+            ));
+        }
+    };
+    line.insert("parent".to_owned(), parent);
+    Ok(())
+}
+
+/// A legacy credit note's `refund` as `refunds`, its `tax_amounts` as `total_taxes`. `refund`
+/// is optional in the 2023-08-16 spec (absent: no refund); `tax_amounts` is required.
+fn credit_note(obj: &mut Map<String, Value>) -> Result<()> {
+    let refund = expandable(obj.remove("refund").unwrap_or(Value::Null), "refund")?;
+    let refunds = if refund.is_null() {
+        json!([])
+    } else {
+        json!([{"type": "refund", "refund": refund, "amount_refunded": null}])
+    };
+    obj.insert("refunds".to_owned(), refunds);
+    let taxes = match take(obj, "", "tax_amounts")? {
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, tax)| tax_amount(tax, "tax_amounts", i))
+                .collect::<Result<_>>()?,
+        ),
+        _ => return Err(error("tax_amounts", "expected a list")),
+    };
+    obj.insert("total_taxes".to_owned(), taxes);
     Ok(())
 }
 

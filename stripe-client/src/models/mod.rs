@@ -12,7 +12,10 @@
 //! [`Invoice::subscription`]) and its payments under `payments`; there is no invoice `paid`
 //! ([`Invoice::is_paid`] reads `status`), `tax` ([`Invoice::total_taxes`]), `payment_intent` or
 //! `charge`; a subscription's billing period is on each item ([`Subscription::current_period`]);
-//! PaymentIntents and charges have no `invoice`; an invoice line is priced by `pricing`.
+//! PaymentIntents and charges have no `invoice`; an invoice line is priced by `pricing` and
+//! names what generated it (a subscription item, an invoice item, and whether it is a proration)
+//! in `parent` ([`InvoiceLineItem::is_proration`]); a credit note lists its `refunds` and
+//! its `total_taxes`.
 //! A field that Basil moved is required where it now lives, never defaulted. API answers are
 //! read in this shape too, so a client built with an older
 //! [`api_version`](crate::ClientBuilder::api_version) cannot read invoices or subscriptions.
@@ -25,6 +28,7 @@
 mod balance_transaction;
 mod charge;
 mod common;
+mod credit_note;
 mod customer;
 mod dispute;
 mod early_fraud_warning;
@@ -41,6 +45,7 @@ pub(crate) mod version;
 pub use balance_transaction::*;
 pub use charge::*;
 pub use common::*;
+pub use credit_note::*;
 pub use customer::*;
 pub use dispute::*;
 pub use early_fraud_warning::*;
@@ -124,6 +129,8 @@ macro_rules! impl_object {
 impl_object!(
     BalanceTransaction,
     Charge,
+    CreditNote,
+    CreditNoteLineItem,
     Customer,
     DeletedObject,
     Dispute,

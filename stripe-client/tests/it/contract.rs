@@ -42,6 +42,7 @@ fn every_official_fixture_of_a_supported_resource_deserializes() {
         decodes::<EarlyFraudWarning>("radar.early_fraud_warning"),
         decodes::<Subscription>("subscription"),
         decodes::<Invoice>("invoice"),
+        decodes::<CreditNote>("credit_note"),
         decodes::<Event>("event"),
     ];
     let failures: Vec<_> = results.into_iter().filter_map(Result::err).collect();
@@ -52,7 +53,7 @@ fn every_official_fixture_of_a_supported_resource_deserializes() {
 fn the_fixture_file_holds_every_supported_resource_and_only_those() {
     let all: BTreeMap<String, Value> =
         serde_json::from_str(include_str!("../fixtures/official_fixtures.json")).unwrap();
-    assert_eq!(all.len(), 13);
+    assert_eq!(all.len(), 14);
 }
 
 #[test]
@@ -693,6 +694,44 @@ async fn exercise_everything(c: &Client) {
                 payment_method: Some("pm_1".into()),
             },
         )
+        .await;
+
+    let credit_notes = c.credit_notes().expand(["invoice"]);
+    let mut line = CreateCreditNoteLine::invoice_line("il_1", 1);
+    line.metadata = md();
+    // Every reason, and each line type in turn.
+    for (reason, line) in CreateCreditNoteReason::ALL.iter().zip(
+        [
+            line,
+            CreateCreditNoteLine::invoice_line_amount("il_1", 500),
+            CreateCreditNoteLine::custom("Service credit", 500, 2),
+        ]
+        .into_iter()
+        .cycle(),
+    ) {
+        let _ = credit_notes
+            .create(&CreateCreditNote {
+                invoice: "in_1".into(),
+                lines: vec![line],
+                amount: Some(1_000),
+                refund_amount: Some(500),
+                credit_amount: Some(300),
+                out_of_band_amount: Some(200),
+                reason: Some(*reason),
+                memo: Some("m".into()),
+                metadata: md(),
+            })
+            .await;
+    }
+    let _ = credit_notes.retrieve("cn_1").await;
+    let _ = credit_notes.void("cn_1").await;
+    let _ = credit_notes
+        .list(&ListCreditNotes {
+            invoice: Some("in_1".into()),
+            customer: Some("cus_1".into()),
+            created: range(),
+            page: page(),
+        })
         .await;
 
     let events = c.events().expand(["data.object"]);

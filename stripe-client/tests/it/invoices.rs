@@ -142,3 +142,116 @@ async fn null_metadata_reads_as_empty_on_invoices_and_customers_but_not_on_charg
         "{err:?}"
     );
 }
+
+/// What billing reads of an invoice, from Stripe's official `invoice` fixture (fixtures3.json
+/// of 2026-07-29): attempts, status transitions, reason, discounts, taxes, totals, and each
+/// line's period, proration and parent.
+#[test]
+fn the_official_fixture_gives_what_billing_reads() {
+    use stripe_client::{Invoice, InvoiceBillingReason};
+    use time::OffsetDateTime;
+    let invoice: Invoice = serde_json::from_value(fixture("invoice")).unwrap();
+    let at = OffsetDateTime::from_unix_timestamp(1_234_567_890).unwrap();
+    assert_eq!(invoice.status, Some(InvoiceStatus::Draft));
+    assert_eq!(invoice.attempt_count, 0);
+    assert_eq!(invoice.next_payment_attempt, Some(at));
+    assert_eq!(invoice.billing_reason, Some(InvoiceBillingReason::Manual));
+    let t = &invoice.status_transitions;
+    assert_eq!(
+        (
+            t.finalized_at,
+            t.paid_at,
+            t.voided_at,
+            t.marked_uncollectible_at
+        ),
+        (None, None, None, None)
+    );
+    assert!(invoice.discounts.is_empty());
+    assert_eq!(
+        invoice.total_discount_amounts.as_ref().map(Vec::len),
+        Some(0)
+    );
+    assert!(invoice.total_taxes.is_none());
+    assert_eq!(
+        (
+            invoice.subtotal,
+            invoice.total,
+            invoice.subtotal_excluding_tax,
+            invoice.total_excluding_tax
+        ),
+        (1000, 1000, Some(1000), Some(1000))
+    );
+    // The fixture's parent is a quote, so the invoice has no subscription.
+    assert!(invoice.subscription().is_none());
+    let line = &invoice.lines.as_ref().unwrap().data[0];
+    let period = line.period.as_ref().unwrap();
+    assert_eq!(
+        (period.start.unix_timestamp(), period.end.unix_timestamp()),
+        (1_721_954_054, 1_721_954_054)
+    );
+    assert_eq!(line.discount_amounts.as_ref().map(Vec::len), Some(0));
+    // Its parent is of type `invoice_item_details`: the line is that invoice item's proration
+    // and names no subscription item, although the fixture fills both details.
+    assert!(line.is_proration());
+    assert_eq!(line.subscription_item(), None);
+}
+
+#[test]
+fn status_transitions_discounts_and_payments_are_read() {
+    use stripe_client::{Invoice, InvoiceBillingReason};
+    let mut raw = fixture("invoice");
+    raw["status"] = json!("paid");
+    raw["attempt_count"] = json!(2);
+    raw["billing_reason"] = json!("subscription_cycle");
+    raw["next_payment_attempt"] = json!(null);
+    raw["status_transitions"] = json!({
+        "finalized_at": 1_700_000_000, "paid_at": 1_700_000_100,
+        "voided_at": null, "marked_uncollectible_at": null,
+    });
+    raw["discounts"] = json!(["di_1"]);
+    raw["total_discount_amounts"] = json!([{"amount": 200, "discount": "di_1"}]);
+    raw["lines"]["data"][0]["discount_amounts"] = json!([{"amount": 200, "discount": "di_1"}]);
+    raw["payments"] = json!({"object": "list", "has_more": false, "url": "/v1/invoice_payments",
+        "data": [{"id": "inpay_1", "object": "invoice_payment", "amount_paid": 800,
+            "is_default": true, "status": "paid",
+            "payment": {"type": "payment_intent", "payment_intent": "pi_1"}}]});
+    raw["billing_reason"] = json!("subscription_renewal_of_the_future");
+    let invoice: Invoice = serde_json::from_value(raw.clone()).unwrap();
+    assert_eq!(
+        invoice.billing_reason,
+        Some(InvoiceBillingReason::Other(
+            "subscription_renewal_of_the_future".into()
+        ))
+    );
+    assert_eq!(invoice.attempt_count, 2);
+    assert_eq!(invoice.next_payment_attempt, None);
+    assert_eq!(
+        invoice
+            .status_transitions
+            .paid_at
+            .map(|t| t.unix_timestamp()),
+        Some(1_700_000_100)
+    );
+    assert_eq!(invoice.discounts.len(), 1);
+    let total_discounts = invoice.total_discount_amounts.as_ref().unwrap();
+    assert_eq!(total_discounts[0].amount, 200);
+    let line = &invoice.lines.as_ref().unwrap().data[0];
+    assert_eq!(line.discount_amounts.as_ref().unwrap()[0].amount, 200);
+    let payment = &invoice.payments.as_ref().unwrap().data[0];
+    assert_eq!(payment.amount_paid, Some(800));
+    assert_eq!(
+        payment.payment.payment_intent.as_ref().map(|p| p.id()),
+        Some("pi_1")
+    );
+    // The fields billing cannot do without are required, not defaulted.
+    for field in ["attempt_count", "status_transitions", "subtotal", "total"] {
+        let mut raw = raw.clone();
+        raw.as_object_mut().unwrap().remove(field);
+        let err = serde_json::from_value::<Invoice>(raw).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("missing field `{field}`"),
+            "{field}"
+        );
+    }
+}

@@ -6,6 +6,7 @@ mod helpers;
 mod balance_transactions;
 mod charges;
 mod contract;
+mod credit_notes;
 mod customers;
 mod disputes;
 mod early_fraud_warnings;

@@ -6,7 +6,7 @@ use futures::TryStreamExt;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use stripe_client::webhook::{Webhook, generate_test_header};
-use stripe_client::{Error, Event, EventObject, Invoice, ListEvents, Subscription};
+use stripe_client::{CreditNote, Error, Event, EventObject, Invoice, ListEvents, Subscription};
 use time::OffsetDateTime;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -285,7 +285,7 @@ fn a_moved_field_that_is_missing_is_an_error_naming_it_never_a_default() {
     let mut legacy = paid_subscription_invoice("2025-02-14", Shape::Legacy);
     let (path, message) = decode_error(event("2025-03-31.basil", "invoice.paid", legacy.clone()));
     assert_eq!(path, "data.object.lines.data[0]");
-    assert!(message.starts_with("missing field `pricing`"), "{message}");
+    assert!(message.starts_with("missing field `parent`"), "{message}");
     legacy["lines"]["data"] = json!([]);
     let (path, message) = decode_error(event("2025-03-31.basil", "invoice.paid", legacy));
     assert_eq!(path, "data.object");
@@ -476,4 +476,150 @@ fn a_legacy_event_serializes_in_the_current_shape_and_reads_back_the_same() {
             .pricing_type,
         "price_details"
     );
+}
+
+/// A subscription line of the invoice fixture of `date`, a proration of item `si_1`, in the
+/// shape of that version (`type`, `proration` and `subscription_item` on the line before Basil,
+/// `parent.subscription_item_details` since).
+fn proration_line(date: &str, shape: Shape) -> Value {
+    let mut line = fixture(date, "line_item");
+    match shape {
+        Shape::Legacy => {
+            line["type"] = json!("subscription");
+            line["proration"] = json!(true);
+            line["subscription"] = json!("sub_paid");
+            line["subscription_item"] = json!("si_1");
+        }
+        Shape::Current => {
+            line["parent"] = json!({
+                "type": "subscription_item_details",
+                "invoice_item_details": null,
+                "subscription_item_details": {
+                    "invoice_item": null, "proration": true, "proration_details": null,
+                    "subscription": "sub_paid", "subscription_item": "si_1",
+                },
+            });
+        }
+    }
+    line
+}
+
+#[test]
+fn a_line_says_its_subscription_item_and_proration_in_every_version() {
+    for (date, version, shape) in VERSIONS {
+        let mut invoice = paid_subscription_invoice(date, shape);
+        invoice["lines"]["data"] = json!([proration_line(date, shape), fixture(date, "line_item")]);
+        let invoice = invoice_of(receive(&event(version, "invoice.paid", invoice)).unwrap());
+        let lines = &invoice.lines.as_ref().unwrap().data;
+        assert!(lines[0].is_proration(), "{date}");
+        assert_eq!(lines[0].subscription_item(), Some("si_1"), "{date}");
+        let details = lines[0].parent.as_ref().unwrap();
+        let item = details.subscription_item_details.as_ref().unwrap();
+        assert_eq!(item.subscription.as_deref(), Some("sub_paid"), "{date}");
+        // The fixture's own line: an invoice item before Basil and in the fixture of 2026, a
+        // line without parent in the fixture of 2025-03-25.
+        let fixture_line = &lines[1];
+        assert_eq!(fixture_line.subscription_item(), None, "{date}");
+        let raw = fixture(date, "line_item");
+        let expected_proration = match shape {
+            Shape::Legacy => raw["proration"].as_bool().unwrap(),
+            Shape::Current => raw["parent"]["invoice_item_details"]["proration"]
+                .as_bool()
+                .unwrap_or(false),
+        };
+        assert_eq!(fixture_line.is_proration(), expected_proration, "{date}");
+    }
+}
+
+#[test]
+fn a_legacy_line_that_cannot_say_what_generated_it_is_an_error_naming_the_field() {
+    let decode_error = |body: Value| match receive(&body) {
+        Err(Error::Decode { path, .. }) => path,
+        other => panic!("{other:?}"),
+    };
+    for (field, value, path) in [
+        ("subscription_item", Value::Null, "subscription_item"),
+        ("proration", json!("yes"), "proration"),
+        ("type", json!("usage"), "type"),
+    ] {
+        let mut invoice = paid_subscription_invoice("2025-02-14", Shape::Legacy);
+        let mut line = proration_line("2025-02-14", Shape::Legacy);
+        line[field] = value;
+        invoice["lines"]["data"] = json!([line]);
+        let got = decode_error(event("2025-01-27.acacia", "invoice.paid", invoice));
+        assert_eq!(got, format!("data.object.lines.data[0].{path}"), "{field}");
+    }
+    // A current line without `parent`: not "no parent".
+    let mut invoice = paid_subscription_invoice("2026-07-29", Shape::Current);
+    invoice["lines"]["data"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("parent");
+    let got = decode_error(event("2026-07-29.dahlia", "invoice.paid", invoice));
+    assert_eq!(got, "data.object.lines.data[0]");
+}
+
+#[test]
+fn a_credit_note_is_read_in_every_version() {
+    for (date, version, shape) in VERSIONS {
+        let mut raw = fixture(date, "credit_note");
+        if shape == Shape::Legacy {
+            // The fixtures before Basil have no refund; give it one to move.
+            raw["refund"] = json!("re_1");
+        }
+        let event = receive(&event(version, "credit_note.created", raw.clone()))
+            .unwrap_or_else(|e| panic!("{date}: {e}"));
+        let EventObject::CreditNote(note) = event.data.object else {
+            panic!("{date}")
+        };
+        let note: CreditNote = *note;
+        assert_eq!((note.amount, note.total), (1690, 1690), "{date}");
+        assert_eq!(note.lines.data[0].amount, 1190, "{date}");
+        match shape {
+            Shape::Legacy => {
+                assert_eq!(note.refunds.len(), 1, "{date}");
+                assert_eq!(note.refunds[0].refund.as_ref().unwrap().id(), "re_1");
+                assert_eq!(note.refunds[0].amount_refunded, None, "{date}");
+                assert_eq!(note.amount_refunded(), None, "{date}");
+                let taxes = note.total_taxes.as_ref().unwrap();
+                let raw_taxes = raw["tax_amounts"].as_array().unwrap();
+                assert_eq!(taxes.len(), raw_taxes.len(), "{date}");
+                for (tax, raw) in taxes.iter().zip(raw_taxes) {
+                    assert_eq!(Some(tax.amount), raw["amount"].as_i64());
+                    assert_eq!(tax.tax_behavior.as_deref(), Some("exclusive"));
+                }
+            }
+            Shape::Current => {
+                assert_eq!(
+                    note.refunds.len(),
+                    raw["refunds"].as_array().unwrap().len(),
+                    "{date}"
+                );
+            }
+        }
+    }
+    // Without its `tax_amounts` (required before Basil), a legacy credit note is refused naming
+    // it; a current one sent under a legacy version is refused the same way.
+    let mut raw = fixture("2025-02-14", "credit_note");
+    raw.as_object_mut().unwrap().remove("tax_amounts");
+    let current = fixture("2026-07-29", "credit_note");
+    for raw in [raw, current] {
+        match receive(&event("2025-01-27.acacia", "credit_note.voided", raw)) {
+            Err(Error::Decode { path, .. }) => assert_eq!(path, "data.object.tax_amounts"),
+            other => panic!("{other:?}"),
+        }
+    }
+    // Without `refund` (optional in the 2023-08-16 spec): no refund.
+    let mut raw = fixture("2023-08-16", "credit_note");
+    raw.as_object_mut().unwrap().remove("refund");
+    let received = receive(&event("2023-08-16", "credit_note.created", raw)).unwrap();
+    let EventObject::CreditNote(note) = received.data.object else {
+        panic!()
+    };
+    assert!(note.refunds.is_empty());
+    // A `null` invoice `discounts` (nullable in the 2023-08-16 spec) reads as none.
+    let mut invoice = paid_subscription_invoice("2023-08-16", Shape::Legacy);
+    invoice["discounts"] = Value::Null;
+    let invoice = invoice_of(receive(&event("2023-08-16", "invoice.paid", invoice)).unwrap());
+    assert!(invoice.discounts.is_empty());
 }
