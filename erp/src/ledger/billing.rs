@@ -1,9 +1,9 @@
 //! Recurring billing in the ledger: billing invoices with deferred lines, write-offs, voids,
 //! revenue recognition, the deferred revenue schedule and contracts.
 //!
-//! The SQL here is shared by both backends (`$n` parameters, which SQLite reads as named ones,
-//! and sums cast to `BIGINT`, PostgreSQL's `SUM` being `NUMERIC`), as are the journals and the
-//! checks; the SQLite writes follow, PostgreSQL's are in `postgres/billing.rs`.
+//! The SQL here is shared by both backends (`$n` parameters, which SQLite reads as named ones
+//! numbered in order of first appearance, so each statement names them in order; sums cast to
+//! `BIGINT`, PostgreSQL's `SUM` being `NUMERIC`), as are the journals and the checks; the SQLite writes follow, PostgreSQL's are in `postgres/billing.rs`.
 //!
 //! What is stored (schema in `schema.rs`, migration 2 on PostgreSQL):
 //! * a billing invoice is an `invoices` row (so payments, credit memos, open receivables and
@@ -26,8 +26,8 @@ use rusqlite::{Connection, params};
 use time::{Date, Duration};
 
 use super::post::{
-    InvoiceState, corrupt, existing, insert_document, invoice_state, line, post_journal,
-    recorded, require,
+    InvoiceState, corrupt, existing, insert_document, invoice_state, line, post_journal, recorded,
+    require,
 };
 use crate::error::Error;
 use crate::models::{
@@ -116,9 +116,9 @@ INSERT INTO contracts (doc_id, customer_id, currency, status, start_date, period
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
 pub(crate) const UPDATE_CONTRACT: &str = "
-UPDATE contracts SET customer_id = $2, currency = $3, status = $4, start_date = $5,
-       period_start = $6, period_end = $7, cancel_at_period_end = $8, ended_on = $9
-WHERE doc_id = $1";
+UPDATE contracts SET customer_id = $1, currency = $2, status = $3, start_date = $4,
+       period_start = $5, period_end = $6, cancel_at_period_end = $7, ended_on = $8
+WHERE doc_id = $9";
 
 pub(crate) const DELETE_CONTRACT_ITEMS: &str = "DELETE FROM contract_items WHERE doc_id = $1";
 
@@ -134,7 +134,11 @@ SELECT $1, COALESCE(MAX(seq) + 1, 0), $2 FROM contract_status_history WHERE doc_
 /// A line crediting `account` with `amount`, debiting it when `amount` is negative.
 fn credit(account: Account, amount: Money) -> JournalLine {
     if amount.minor < 0 {
-        line(account, Side::Debit, Money::new(-amount.minor, amount.currency))
+        line(
+            account,
+            Side::Debit,
+            Money::new(-amount.minor, amount.currency),
+        )
     } else {
         line(account, Side::Credit, amount)
     }
@@ -275,7 +279,11 @@ pub(crate) fn void_journal(
             credit(Account::Revenue, negated(money(revenue))),
             credit(Account::DeferredRevenue, negated(money(still_deferred))),
             line(Account::TaxPayable, Side::Debit, money(closing.tax)),
-            line(Account::ShippingIncome, Side::Debit, money(closing.shipping)),
+            line(
+                Account::ShippingIncome,
+                Side::Debit,
+                money(closing.shipping),
+            ),
         ],
     ))
 }
@@ -486,9 +494,7 @@ pub(crate) fn contract_of(
             start_date: day(&start, "contracts.start_date")?,
             current_period,
             cancel_at_period_end,
-            ended_on: ended
-                .map(|e| day(&e, "contracts.ended_on"))
-                .transpose()?,
+            ended_on: ended.map(|e| day(&e, "contracts.ended_on")).transpose()?,
         },
         status_history: history.into_iter().map(ContractStatus::from).collect(),
     })
@@ -550,16 +556,17 @@ pub(crate) fn create_billing_invoice(
     let (memo, lines) = billing_journal(inv, total)?;
     let customer = require(conn, &inv.customer_ref, DocumentKind::Customer)?;
     let id = insert_document(conn, &inv.external_ref, kind)?;
-    conn.prepare_cached(INSERT_BILLING_INVOICE)?.execute(params![
-        id,
-        customer,
-        crate::date::text(inv.invoice_date),
-        crate::date::text(inv.due_date),
-        inv.currency.as_str(),
-        inv.subtotal()?.minor,
-        inv.tax.minor,
-        total.minor
-    ])?;
+    conn.prepare_cached(INSERT_BILLING_INVOICE)?
+        .execute(params![
+            id,
+            customer,
+            crate::date::text(inv.invoice_date),
+            crate::date::text(inv.due_date),
+            inv.currency.as_str(),
+            inv.subtotal()?.minor,
+            inv.tax.minor,
+            total.minor
+        ])?;
     for (n, r) in rows.iter().enumerate() {
         conn.prepare_cached(INSERT_BILLING_LINE)?.execute(params![
             id, n as i64, r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9
@@ -730,14 +737,16 @@ pub(crate) fn upsert_contract(conn: &Connection, c: &Contract) -> Result<Recorde
     c.validate()?;
     let customer = require(conn, &c.customer_ref, DocumentKind::Customer)?;
     let cols = contract_columns(c);
-    let values = params![customer, cols.0, cols.1, cols.2, cols.3, cols.4, cols.5, cols.6];
+    let values = params![
+        customer, cols.0, cols.1, cols.2, cols.3, cols.4, cols.5, cols.6
+    ];
     let (id, created, status_changed) = match existing(conn, &c.external_ref, kind)? {
         Some(id) => {
             let status: String = conn
                 .prepare_cached("SELECT status FROM contracts WHERE doc_id = $1")?
                 .query_row([id], |r| r.get(0))?;
-            let mut all: Vec<&dyn rusqlite::ToSql> = vec![&id];
-            all.extend_from_slice(values);
+            let mut all: Vec<&dyn rusqlite::ToSql> = values.to_vec();
+            all.push(&id);
             conn.prepare_cached(UPDATE_CONTRACT)?
                 .execute(all.as_slice())?;
             (id, false, status != c.status.as_str())
@@ -771,7 +780,10 @@ pub(crate) fn upsert_contract(conn: &Connection, c: &Contract) -> Result<Recorde
     Ok(recorded(kind, id, &c.external_ref, created))
 }
 
-pub(crate) fn contract(conn: &Connection, external_ref: &str) -> Result<Option<ContractRecord>, Error> {
+pub(crate) fn contract(
+    conn: &Connection,
+    external_ref: &str,
+) -> Result<Option<ContractRecord>, Error> {
     let Some(id) = existing(conn, external_ref, DocumentKind::Contract)? else {
         return Ok(None);
     };
@@ -790,7 +802,14 @@ pub(crate) fn contract(conn: &Connection, external_ref: &str) -> Result<Option<C
     let items: Vec<ContractItemRow> = conn
         .prepare_cached(CONTRACT_ITEMS_SQL)?
         .query_map([id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })?
         .collect::<Result<_, _>>()?;
     let history: Vec<String> = conn

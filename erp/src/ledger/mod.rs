@@ -272,11 +272,8 @@ impl LocalLedger {
         from: Date,
         to: Date,
     ) -> Result<Vec<RevenueScheduleLine>, Error> {
-        on_backend!(
-            self,
-            read(move |c| billing::schedule(c, from, to)),
-            |pg| pg.revenue_schedule(from, to)
-        )
+        on_backend!(self, read(move |c| billing::schedule(c, from, to)), |pg| pg
+            .revenue_schedule(from, to))
     }
 
     /// Audits every stored journal; the first one that does not balance is an

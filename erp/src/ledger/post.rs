@@ -70,7 +70,11 @@ pub(super) fn insert_document(
 }
 
 /// The id of an existing document of `kind`, or `NotFound`.
-pub(super) fn require(conn: &Connection, external_ref: &str, kind: DocumentKind) -> Result<i64, Error> {
+pub(super) fn require(
+    conn: &Connection,
+    external_ref: &str,
+    kind: DocumentKind,
+) -> Result<i64, Error> {
     existing(conn, external_ref, kind)?.ok_or_else(|| Error::NotFound {
         kind: kind.as_str(),
         reference: external_ref.to_owned(),

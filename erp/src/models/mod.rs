@@ -18,8 +18,8 @@ mod sales_order;
 
 pub use account::{Account, AccountKind, Gateway};
 pub use billing::{
-    BillingInvoice, BillingLine, InvoiceVoid, Recognition, RecognitionSchedule, RevenueScheduleLine,
-    ServicePeriod, WriteOff,
+    BillingInvoice, BillingLine, InvoiceVoid, Recognition, RecognitionSchedule,
+    RevenueScheduleLine, ServicePeriod, WriteOff,
 };
 pub use contract::{BillingInterval, Contract, ContractItem, ContractRecord, ContractStatus};
 pub use credit_memo::CreditMemo;

@@ -13,7 +13,7 @@ use super::{Pg, exec, find_row, insert_document, invoice_state, one, post_journa
 use crate::error::Error;
 use crate::ledger::billing::{
     self, ADD_CONTRACT_STATUS, CLOSING_STATE_SQL, CONTRACT_HISTORY_SQL, CONTRACT_ITEMS_SQL,
-    CONTRACT_SQL, ClosingJournal, ClosingState, Closing, DELETE_CONTRACT_ITEMS,
+    CONTRACT_SQL, Closing, ClosingJournal, ClosingState, DELETE_CONTRACT_ITEMS,
     INSERT_BILLING_INVOICE, INSERT_BILLING_LINE, INSERT_CLOSURE, INSERT_CONTRACT,
     INSERT_CONTRACT_ITEM, INSERT_RECOGNITION, RECOGNITION_DUE_SQL, SCHEDULE_SQL, UPDATE_CONTRACT,
     billing_journal, billing_line_rows, contract_columns, contract_item_rows, contract_of,
@@ -217,7 +217,18 @@ pub(super) async fn create_billing_invoice(
     .await?;
     for (n, r) in rows.iter().enumerate() {
         let params: [&(dyn ToSql + Sync); 12] = [
-            &id, &(n as i64), &r.0, &r.1, &r.2, &r.3, &r.4, &r.5, &r.6, &r.7, &r.8, &r.9,
+            &id,
+            &(n as i64),
+            &r.0,
+            &r.1,
+            &r.2,
+            &r.3,
+            &r.4,
+            &r.5,
+            &r.6,
+            &r.7,
+            &r.8,
+            &r.9,
         ];
         exec(tx, INSERT_BILLING_LINE, &params).await?;
     }
@@ -305,10 +316,8 @@ pub(super) async fn upsert_contract(tx: &Transaction<'_>, c: &Contract) -> Resul
     let kind = DocumentKind::Contract;
     crate::models::require_ref(&c.external_ref)?;
     c.validate()?;
-    let (found, customer) = futures::try_join!(
-        find_row(tx, &c.external_ref),
-        find_row(tx, &c.customer_ref)
-    )?;
+    let (found, customer) =
+        futures::try_join!(find_row(tx, &c.external_ref), find_row(tx, &c.customer_ref))?;
     let customer = required(customer, &c.customer_ref, DocumentKind::Customer)?;
     let inserted = match of_kind(found, &c.external_ref, kind)? {
         Some(_) => None,
@@ -335,7 +344,7 @@ pub(super) async fn upsert_contract(tx: &Transaction<'_>, c: &Contract) -> Resul
             .await?
             .try_get(0)?;
             let params: [&(dyn ToSql + Sync); 9] = [
-                &id, &customer, &cols.0, &cols.1, &cols.2, &cols.3, &cols.4, &cols.5, &cols.6,
+                &customer, &cols.0, &cols.1, &cols.2, &cols.3, &cols.4, &cols.5, &cols.6, &id,
             ];
             exec(tx, UPDATE_CONTRACT, &params).await?;
             (id, false, status != c.status.as_str())
