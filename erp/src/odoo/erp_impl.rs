@@ -10,8 +10,9 @@ use super::wire::{self, CreatedIds, InvoiceRecord, RecordRef};
 use crate::erp::Erp;
 use crate::error::Error;
 use crate::models::{
-    Account, CreditMemo, Customer, Dispute, DocumentKind, DocumentRef, Gateway, Invoice,
-    JournalEntry, OpenReceivable, Payment, PaymentDirection, PaymentEntry, Recorded, SalesOrder,
+    Account, BillingInvoice, CreditMemo, Customer, Dispute, DocumentKind, DocumentRef, Gateway,
+    Invoice, JournalEntry, OpenReceivable, Payment, PaymentDirection, PaymentEntry, Recorded,
+    SalesOrder,
 };
 use crate::money::{CurrencyCode, Money};
 
@@ -105,9 +106,7 @@ impl Erp for OdooErp {
             ));
         }
         inv.validate()?;
-        let partner = self.partner(&inv.customer_ref).await?;
-        let currency = self.currency(inv.currency).await?;
-        let mut lines: Vec<Value> = inv
+        let lines: Vec<Value> = inv
             .lines
             .iter()
             .map(|l| {
@@ -119,34 +118,93 @@ impl Erp for OdooErp {
                 }])
             })
             .collect();
-        for (account, amount, label) in [
-            (Account::TaxPayable, inv.tax, "Tax"),
-            (Account::ShippingIncome, inv.shipping, "Shipping"),
-        ] {
-            if amount.minor > 0 {
-                lines.push(json!([0, 0, {
-                    "name": label,
-                    "quantity": 1,
-                    "price_unit": money(amount),
-                    "account_id": self.account(&account).await?,
+        let id = self
+            .post_out_invoice(
+                OutInvoice {
+                    external_ref: &inv.external_ref,
+                    customer_ref: &inv.customer_ref,
+                    origin: inv.sales_order_ref.as_deref(),
+                    invoice_date: inv.invoice_date,
+                    due_date: inv.due_date,
+                    currency: inv.currency,
+                },
+                lines,
+                &[
+                    (Account::TaxPayable, inv.tax, "Tax"),
+                    (Account::ShippingIncome, inv.shipping, "Shipping"),
+                ],
+            )
+            .await?;
+        Ok(recorded(DocumentKind::Invoice, id, &inv.external_ref, true))
+    }
+
+    /// An `out_invoice` whose lines with a service period go to the deferred revenue account
+    /// (the code configured for [`Account::DeferredRevenue`]), the period written in the line's
+    /// label; a line's discount is a line of its own (Odoo's `discount` is a percentage, which
+    /// cannot carry an amount exactly). Odoo Community keeps no service dates on invoice lines:
+    /// `deferred_start_date`/`deferred_end_date` on `account.move.line` and the deferral entries
+    /// they drive come from the Enterprise `account_accountant` module (Odoo's "Deferred
+    /// revenues" documentation,
+    /// <https://www.odoo.com/documentation/18.0/applications/finance/accounting/customer_invoices/deferred_revenues.html>,
+    /// is part of the Accounting app), so they are not sent.
+    async fn create_billing_invoice(&self, inv: &BillingInvoice) -> Result<Recorded, Error> {
+        crate::models::require_ref(&inv.external_ref)?;
+        if let Some(id) = self.find_move("out_invoice", &inv.external_ref).await? {
+            return Ok(recorded(
+                DocumentKind::Invoice,
+                id,
+                &inv.external_ref,
+                false,
+            ));
+        }
+        inv.validate()?;
+        let deferred = if inv.lines.iter().any(|l| l.period.is_some()) {
+            Some(self.account(&Account::DeferredRevenue).await?)
+        } else {
+            None
+        };
+        let mut lines = Vec::new();
+        for l in &inv.lines {
+            let mut name = format!("[{}] {}", l.product, l.description);
+            if let Some(p) = &l.period {
+                name.push_str(&format!(" (service {} to {})", p.start, p.last_day()));
+            }
+            if l.proration {
+                name.push_str(" (proration)");
+            }
+            let account = l.period.and(deferred);
+            let mut push = |name: String, quantity: u32, price: Money| {
+                let mut vals = json!({
+                    "name": name,
+                    "quantity": quantity,
+                    "price_unit": money(price),
                     "tax_ids": NO_TAXES,
-                }]));
+                });
+                if let Some(account) = account {
+                    vals["account_id"] = json!(account);
+                }
+                lines.push(json!([0, 0, vals]));
+            };
+            push(name.clone(), l.quantity, l.unit_price);
+            if l.discount.minor != 0 {
+                let minus = Money::new(-l.discount.minor, l.discount.currency);
+                push(format!("Discount: {name}"), 1, minus);
             }
         }
-        let mut vals = json!({
-            "move_type": "out_invoice",
-            "partner_id": partner,
-            "ref": inv.external_ref,
-            "invoice_date": wire::date(inv.invoice_date),
-            "invoice_date_due": wire::date(inv.due_date),
-            "currency_id": currency,
-            "invoice_line_ids": lines,
-        });
-        if let Some(order) = &inv.sales_order_ref {
-            vals["invoice_origin"] = json!(order);
-        }
-        let id = self.create("account.move", vals).await?;
-        self.action("account.move", "action_post", id).await?;
+        let id = self
+            .post_out_invoice(
+                OutInvoice {
+                    external_ref: &inv.external_ref,
+                    customer_ref: &inv.customer_ref,
+                    origin: inv.contract_ref.as_deref(),
+                    invoice_date: inv.invoice_date,
+                    due_date: inv.due_date,
+                    currency: inv.currency,
+                },
+                lines,
+                &[(Account::TaxPayable, inv.tax, "Tax")],
+            )
+            .await?;
         Ok(recorded(DocumentKind::Invoice, id, &inv.external_ref, true))
     }
 
@@ -467,4 +525,55 @@ impl Erp for OdooErp {
 struct MoveKind {
     id: i64,
     move_type: String,
+}
+
+/// The head of an `out_invoice` to post.
+struct OutInvoice<'a> {
+    external_ref: &'a str,
+    customer_ref: &'a str,
+    /// `invoice_origin`: the sales order or contract billed.
+    origin: Option<&'a str>,
+    invoice_date: time::Date,
+    due_date: time::Date,
+    currency: CurrencyCode,
+}
+
+impl OdooErp {
+    /// Creates and posts an `out_invoice` with `lines` and, for each non-zero extra amount, a
+    /// line on its account (tax, shipping); returns its id.
+    async fn post_out_invoice(
+        &self,
+        head: OutInvoice<'_>,
+        mut lines: Vec<Value>,
+        extras: &[(Account, Money, &str)],
+    ) -> Result<i64, Error> {
+        let partner = self.partner(head.customer_ref).await?;
+        let currency = self.currency(head.currency).await?;
+        for (account, amount, label) in extras {
+            if amount.minor > 0 {
+                lines.push(json!([0, 0, {
+                    "name": label,
+                    "quantity": 1,
+                    "price_unit": money(*amount),
+                    "account_id": self.account(account).await?,
+                    "tax_ids": NO_TAXES,
+                }]));
+            }
+        }
+        let mut vals = json!({
+            "move_type": "out_invoice",
+            "partner_id": partner,
+            "ref": head.external_ref,
+            "invoice_date": wire::date(head.invoice_date),
+            "invoice_date_due": wire::date(head.due_date),
+            "currency_id": currency,
+            "invoice_line_ids": lines,
+        });
+        if let Some(origin) = head.origin {
+            vals["invoice_origin"] = json!(origin);
+        }
+        let id = self.create("account.move", vals).await?;
+        self.action("account.move", "action_post", id).await?;
+        Ok(id)
+    }
 }
