@@ -11,8 +11,8 @@ use crate::erp::Erp;
 use crate::error::Error;
 use crate::models::{
     Account, BillingInvoice, CreditMemo, Customer, Dispute, DocumentKind, DocumentRef, Gateway,
-    Invoice, JournalEntry, OpenReceivable, Payment, PaymentDirection, PaymentEntry, Recorded,
-    SalesOrder,
+    Invoice, InvoiceVoid, JournalEntry, OpenReceivable, Payment, PaymentDirection, PaymentEntry,
+    Recorded, SalesOrder, WriteOff,
 };
 use crate::money::{CurrencyCode, Money};
 
@@ -206,6 +206,83 @@ impl Erp for OdooErp {
             )
             .await?;
         Ok(recorded(DocumentKind::Invoice, id, &inv.external_ref, true))
+    }
+
+    /// An `out_refund` of the invoice's open amount (`amount_residual`) on the bad debts account
+    /// (the code configured for [`Account::BadDebts`]), reversing the invoice as a credit memo
+    /// does: Odoo Community has no write-off document of its own, so
+    /// [`Erp::find_by_external_ref`] reports it as a credit memo. Refused when nothing is open.
+    async fn write_off(&self, w: &WriteOff) -> Result<Recorded, Error> {
+        w.validate()?;
+        let kind = DocumentKind::WriteOff;
+        if let Some(id) = self.find_move("out_refund", &w.external_ref).await? {
+            return Ok(recorded(kind, id, &w.external_ref, false));
+        }
+        let invoice = self.invoice(&w.invoice_ref).await?;
+        let state = self.move_state(invoice).await?;
+        if state.amount_residual <= rust_decimal::Decimal::ZERO {
+            return Err(Error::InvalidDocument(format!(
+                "invoice {} has nothing open to write off (paid or credited)",
+                w.invoice_ref
+            )));
+        }
+        let (partner, currency) = match (&state.partner_id.0, &state.currency_id.0) {
+            (Some(p), Some(c)) => (p.0, c.0),
+            _ => {
+                return Err(Error::Decode {
+                    path: "account.move.partner_id".into(),
+                    message: format!("invoice {} without partner or currency", w.invoice_ref),
+                });
+            }
+        };
+        let account = self.account(&Account::BadDebts).await?;
+        let id = self
+            .create(
+                "account.move",
+                json!({
+                    "move_type": "out_refund",
+                    "partner_id": partner,
+                    "ref": w.external_ref,
+                    "invoice_date": wire::date(w.date),
+                    "reversed_entry_id": invoice,
+                    "currency_id": currency,
+                    "invoice_line_ids": [[0, 0, {
+                        "name": format!("Write-off: {}", w.reason),
+                        "quantity": 1,
+                        "price_unit": wire::number(state.amount_residual),
+                        "account_id": account,
+                        "tax_ids": NO_TAXES,
+                    }]],
+                }),
+            )
+            .await?;
+        self.action("account.move", "action_post", id).await?;
+        Ok(recorded(kind, id, &w.external_ref, true))
+    }
+
+    /// The invoice reset to draft (`button_draft`) and cancelled (`button_cancel`), which
+    /// removes its posting in Odoo; refused unless its `payment_state` is `not_paid`. Odoo
+    /// keeps no void document: the answer names the invoice's id, a void of a cancelled invoice
+    /// answers `created: false` whatever its reference, and [`Erp::find_by_external_ref`] does
+    /// not find the void's reference.
+    async fn void_invoice(&self, v: &InvoiceVoid) -> Result<Recorded, Error> {
+        v.validate()?;
+        let kind = DocumentKind::Void;
+        let invoice = self.invoice(&v.invoice_ref).await?;
+        let state = self.move_state(invoice).await?;
+        if state.state == "cancel" {
+            return Ok(recorded(kind, invoice, &v.external_ref, false));
+        }
+        if state.payment_state != "not_paid" {
+            return Err(Error::InvalidDocument(format!(
+                "invoice {} has payments or credit memos ({}): it cannot be voided",
+                v.invoice_ref, state.payment_state
+            )));
+        }
+        self.action("account.move", "button_draft", invoice).await?;
+        self.action("account.move", "button_cancel", invoice)
+            .await?;
+        Ok(recorded(kind, invoice, &v.external_ref, true))
     }
 
     async fn post_payment(&self, p: &Payment) -> Result<Recorded, Error> {
@@ -575,5 +652,36 @@ impl OdooErp {
         let id = self.create("account.move", vals).await?;
         self.action("account.move", "action_post", id).await?;
         Ok(id)
+    }
+}
+
+/// What a write-off or void reads of an invoice.
+#[derive(serde::Deserialize)]
+struct MoveState {
+    state: String,
+    payment_state: String,
+    partner_id: super::wire::Many2one,
+    currency_id: super::wire::Many2one,
+    #[serde(deserialize_with = "super::wire::decimal")]
+    amount_residual: rust_decimal::Decimal,
+}
+
+impl OdooErp {
+    async fn move_state(&self, move_id: i64) -> Result<MoveState, Error> {
+        let rows: Vec<MoveState> = self
+            .client
+            .call(
+                "account.move",
+                "read",
+                json!({
+                    "ids": [move_id],
+                    "fields": ["state", "payment_state", "partner_id", "currency_id", "amount_residual"],
+                }),
+            )
+            .await?;
+        rows.into_iter().next().ok_or_else(|| Error::NotFound {
+            kind: "invoice",
+            reference: move_id.to_string(),
+        })
     }
 }

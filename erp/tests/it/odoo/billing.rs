@@ -196,39 +196,198 @@ async fn a_billing_invoice_found_by_reference_is_returned_and_a_bad_one_refused_
     );
 }
 
-/// Write-offs, voids, recognition and contracts are refused before any call (the server
-/// answers nothing).
+fn write_off() -> WriteOff {
+    WriteOff {
+        external_ref: "w1".into(),
+        invoice_ref: "in1".into(),
+        date: date!(2026 - 12 - 20),
+        reason: "uncollectible".into(),
+    }
+}
+
+fn void() -> InvoiceVoid {
+    InvoiceVoid {
+        external_ref: "v1".into(),
+        invoice_ref: "in1".into(),
+        date: date!(2026 - 11 - 20),
+        reason: "voided".into(),
+    }
+}
+
+/// The invoice `in1` (id 200) found, and its state read.
+async fn invoice_state(server: &MockServer, state: &str, payment_state: &str, residual: &str) {
+    expect_search(
+        server,
+        "account.move",
+        json!([["move_type", "=", "out_invoice"], ["ref", "=", "in1"]]),
+        json!([200]),
+    )
+    .await;
+    expect_call(
+        server,
+        "account.move",
+        "read",
+        json!({
+            "ids": [200],
+            "fields": ["state", "payment_state", "partner_id", "currency_id", "amount_residual"],
+        }),
+        ok(json!([{
+            "id": 200,
+            "state": state,
+            "payment_state": payment_state,
+            "partner_id": [42, "Ada"],
+            "currency_id": [1, "USD"],
+            "amount_residual": num(residual),
+        }])),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn write_off_is_an_out_refund_of_the_open_amount_on_bad_debts() {
+    let server = MockServer::start().await;
+    expect_search(
+        &server,
+        "account.move",
+        json!([["move_type", "=", "out_refund"], ["ref", "=", "w1"]]),
+        json!([]),
+    )
+    .await;
+    invoice_state(&server, "posted", "partial", "27.4").await;
+    expect_search(
+        &server,
+        "account.account",
+        json!([["code", "=", "630000"]]),
+        json!([35]),
+    )
+    .await;
+    expect_call(
+        &server,
+        "account.move",
+        "create",
+        json!({"vals_list": [{
+            "move_type": "out_refund",
+            "partner_id": 42,
+            "ref": "w1",
+            "invoice_date": "2026-12-20",
+            "reversed_entry_id": 200,
+            "currency_id": 1,
+            "invoice_line_ids": [[0, 0, {
+                "name": "Write-off: uncollectible",
+                "quantity": 1,
+                "price_unit": num("27.4"),
+                "account_id": 35,
+                "tax_ids": [[6, 0, []]],
+            }]],
+        }]}),
+        ok(json!([300])),
+    )
+    .await;
+    expect_call(
+        &server,
+        "account.move",
+        "action_post",
+        json!({"ids": [300]}),
+        ok(json!(false)),
+    )
+    .await;
+    let rec = erp(&server).write_off(&write_off()).await.unwrap();
+    assert_eq!(rec.document.kind, erp::DocumentKind::WriteOff);
+    assert_eq!((rec.created, rec.document.id.0.as_str()), (true, "300"));
+}
+
+#[tokio::test]
+async fn write_off_of_a_paid_invoice_is_refused_and_a_recorded_one_returned() {
+    let server = MockServer::start().await;
+    expect_search(
+        &server,
+        "account.move",
+        json!([["move_type", "=", "out_refund"], ["ref", "=", "w1"]]),
+        json!([]),
+    )
+    .await;
+    invoice_state(&server, "posted", "paid", "0").await;
+    let err = erp(&server).write_off(&write_off()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidDocument(m) if m.contains("nothing open")),
+        "{err}"
+    );
+
+    let server = MockServer::start().await;
+    expect_search(
+        &server,
+        "account.move",
+        json!([["move_type", "=", "out_refund"], ["ref", "=", "w1"]]),
+        json!([300]),
+    )
+    .await;
+    let rec = erp(&server).write_off(&write_off()).await.unwrap();
+    assert_eq!((rec.created, rec.document.id.0.as_str()), (false, "300"));
+}
+
+#[tokio::test]
+async fn void_resets_an_unpaid_invoice_to_draft_and_cancels_it_once() {
+    let server = MockServer::start().await;
+    invoice_state(&server, "posted", "not_paid", "37.4").await;
+    expect_call(
+        &server,
+        "account.move",
+        "button_draft",
+        json!({"ids": [200]}),
+        ok(json!(true)),
+    )
+    .await;
+    expect_call(
+        &server,
+        "account.move",
+        "button_cancel",
+        json!({"ids": [200]}),
+        ok(json!(true)),
+    )
+    .await;
+    let rec = erp(&server).void_invoice(&void()).await.unwrap();
+    assert_eq!(rec.document.kind, erp::DocumentKind::Void);
+    assert_eq!((rec.created, rec.document.id.0.as_str()), (true, "200"));
+
+    // Cancelled already: nothing more is called.
+    let server = MockServer::start().await;
+    invoice_state(&server, "cancel", "not_paid", "0").await;
+    assert!(!erp(&server).void_invoice(&void()).await.unwrap().created);
+
+    // Paid in part: refused.
+    let server = MockServer::start().await;
+    invoice_state(&server, "posted", "partial", "10").await;
+    let err = erp(&server).void_invoice(&void()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidDocument(m) if m.contains("partial")),
+        "{err}"
+    );
+}
+
+/// Recognition and contracts are refused before any call (the server answers nothing).
 #[tokio::test]
 async fn what_odoo_community_cannot_hold_is_unsupported() {
     let server = MockServer::start().await;
     let odoo = erp(&server);
-    let day = date!(2026 - 11 - 30);
-    let errors = [
-        odoo.write_off(&WriteOff {
-            external_ref: "w1".into(),
-            invoice_ref: "in1".into(),
-            date: day,
-            reason: "uncollectible".into(),
+    let err = odoo
+        .recognize_revenue(date!(2026 - 11 - 30), RecognitionSchedule::MonthEnd)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err}");
+    let err = odoo
+        .upsert_contract(&erp::Contract {
+            external_ref: "sub1".into(),
+            customer_ref: "c1".into(),
+            currency: usd(),
+            items: vec![],
+            status: erp::ContractStatus::Active,
+            start_date: date!(2026 - 11 - 01),
+            current_period: None,
+            cancel_at_period_end: false,
+            ended_on: None,
         })
         .await
-        .map(drop)
-        .unwrap_err(),
-        odoo.void_invoice(&InvoiceVoid {
-            external_ref: "v1".into(),
-            invoice_ref: "in1".into(),
-            date: day,
-            reason: "void".into(),
-        })
-        .await
-        .map(drop)
-        .unwrap_err(),
-        odoo.recognize_revenue(day, RecognitionSchedule::MonthEnd)
-            .await
-            .map(drop)
-            .unwrap_err(),
-    ];
-    for err in errors {
-        assert!(matches!(err, Error::Unsupported { .. }), "{err}");
-    }
+        .unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }
