@@ -243,7 +243,9 @@ pub trait Erp: Send + Sync {
     /// (items, status, periods, end); a status that changes is added to its history. The
     /// customer must exist.
     ///
-    /// [`crate::LocalLedger`] keeps contracts; the default answers [`Error::Unsupported`].
+    /// [`crate::LocalLedger`] keeps contracts ([`crate::LocalLedger::contract`] reads them);
+    /// the default answers [`Error::Unsupported`], as Odoo does (Community has no subscription
+    /// model; see [`crate::odoo`]).
     ///
     /// ```no_run
     /// # use erp::{BillingInterval, Contract, ContractItem, ContractStatus, CurrencyCode, Erp, Money};
@@ -281,7 +283,8 @@ pub trait Erp: Send + Sync {
     /// Creates and posts an invoice of recurring billing: lines with a service period are
     /// deferred revenue, the others revenue (see [`BillingInvoice`]). It is an invoice like
     /// the others for [`Erp::post_payment`], [`Erp::create_credit_memo`] and
-    /// [`Erp::open_receivables`].
+    /// [`Erp::open_receivables`]. [`crate::LocalLedger`] and [`crate::odoo::OdooErp`] create
+    /// them; the default answers [`Error::Unsupported`].
     ///
     /// ```no_run
     /// # use erp::{BillingInvoice, BillingLine, CurrencyCode, Erp, Money, ServicePeriod};
@@ -319,6 +322,8 @@ pub trait Erp: Send + Sync {
 
     /// Writes an invoice's open amount off as a bad debt (Dr bad debts, Cr receivables), once;
     /// an invoice with nothing open, or already written off or voided, is refused.
+    /// [`crate::LocalLedger`] and [`crate::odoo::OdooErp`] (an `out_refund` on the bad debts
+    /// account) do it; the default answers [`Error::Unsupported`].
     ///
     /// ```no_run
     /// # use erp::{Erp, WriteOff};
@@ -342,6 +347,8 @@ pub trait Erp: Send + Sync {
 
     /// Voids an unpaid invoice: reverses its posting entirely, revenue already recognised
     /// included, once. Refused when it has payments, credit memos or a write-off.
+    /// [`crate::LocalLedger`] and [`crate::odoo::OdooErp`] (the invoice cancelled) do it; the
+    /// default answers [`Error::Unsupported`].
     ///
     /// ```no_run
     /// # use erp::{Erp, InvoiceVoid};
@@ -368,6 +375,9 @@ pub trait Erp: Send + Sync {
     /// the days not yet recognised, of `floor(amount × days elapsed / days) − recognised so far`
     /// (see [`crate::ServicePeriod::earned_through`]), dated the cutoff. Idempotent: a second
     /// run, or one for an earlier day, posts nothing. Returns what it posted.
+    ///
+    /// [`crate::LocalLedger`] recognises; the default answers [`Error::Unsupported`], as Odoo
+    /// does (see [`crate::odoo`]).
     ///
     /// ```no_run
     /// # use erp::{Erp, RecognitionSchedule};

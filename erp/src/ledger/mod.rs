@@ -2,8 +2,15 @@
 //! (embedded, no server) or in a PostgreSQL database shared by many processes.
 //!
 //! * Chart of accounts: bank, receivables, one clearing account per gateway (added on first
-//!   use), tax payable, revenue, shipping income, refunds, gateway fees, chargebacks (see
-//!   [`Account::code`](crate::Account::code)), plus any account added with [`LocalLedger::add_account`].
+//!   use), tax payable, deferred revenue, revenue, shipping income, refunds, gateway fees,
+//!   chargebacks, bad debts (see [`Account::code`](crate::Account::code)), plus any account
+//!   added with [`LocalLedger::add_account`].
+//! * Recurring billing: billing invoices whose lines with a service period are deferred
+//!   revenue, recognised day by day ([`Erp::recognize_revenue`]) into revenue; write-offs and
+//!   voids; the deferred revenue schedule ([`LocalLedger::revenue_schedule`]); recurring
+//!   contracts ([`LocalLedger::contract`]). A credit memo against a billing invoice books as
+//!   against any invoice (Dr refunds, Cr receivables) and does not release the deferred revenue
+//!   of the days not yet served, which keeps being recognised: not done yet.
 //! * Every invoice, payment, credit memo, journal entry and dispute stage writes a journal whose
 //!   debits equal its credits; an unbalanced journal is refused with [`Error::Unbalanced`]
 //!   and nothing is written.

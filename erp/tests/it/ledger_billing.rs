@@ -842,3 +842,55 @@ async fn two_processes_recognising_at_once_book_each_day_once() {
     assert_eq!(balance(&tb, "2400", "USD"), 0);
     books_are_consistent(&b).await;
 }
+
+/// A database of schema version 1 (before recurring billing) is migrated to version 2 at
+/// connect: its documents stay, the billing tables and the two new accounts appear.
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_1_database_is_migrated_keeping_its_documents() {
+    let url = super::ledger::pg_database().await;
+    let old = LocalLedger::connect(&url).await.unwrap();
+    old.upsert_customer(&customer("c1")).await.unwrap();
+    old.create_invoice(&super::invoice("inv1", "c1"))
+        .await
+        .unwrap();
+    drop(old);
+    let psql = |sql: &'static str| {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || pg_testkit::shared().psql(&url, sql).unwrap())
+    };
+    // Back to version 1: the tables and accounts of version 2 removed.
+    psql(
+        "DROP TABLE contract_status_history, contract_items, contracts, recognitions,
+                    invoice_closures, billing_lines;
+         DELETE FROM accounts WHERE code IN ('2400', '6300');
+         UPDATE ledger_schema_version SET version = 1",
+    )
+    .await
+    .unwrap();
+    let l = LocalLedger::connect(&url).await.unwrap();
+    let found = psql(
+        "SELECT (SELECT MAX(version) FROM ledger_schema_version) || '|' ||
+                (SELECT COUNT(*) FROM accounts WHERE code IN ('2400', '6300'))",
+    )
+    .await
+    .unwrap();
+    assert_eq!(found.trim(), "2|2");
+    assert_eq!(
+        l.open_receivables().await.unwrap()[0].invoice.external_ref,
+        "inv1"
+    );
+    l.create_billing_invoice(&billing(
+        "in1",
+        usd(),
+        vec![line(3_000, usd(), period(NOVEMBER.0, NOVEMBER.1))],
+        0,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        recognize(&l, date!(2026 - 11 - 30), RecognitionSchedule::MonthEnd).await,
+        [3_000]
+    );
+    books_are_consistent(&l).await;
+}
