@@ -15,10 +15,13 @@
 //! * a recognition entry is a `recognitions` row per line and first day (`UNIQUE`): the days
 //!   and amount recognised so far are their sums.
 //!
-//! A credit memo against a billing invoice books as against any invoice (Dr refunds, Cr
-//! receivables): it does not release the deferred revenue of the days not yet served, which
-//! keeps being recognised. Not done, for want of time: releasing it (Dr deferred revenue instead
-//! of Dr refunds, pro rata over the unrecognised part of the deferred lines).
+//! * a credit memo against a billing invoice releases deferred revenue not yet recognised
+//!   ([`releases`]): the memo's amount is taken first from the unrecognised part of the
+//!   invoice's positive deferred lines, in line order, and that part is debited to deferred
+//!   revenue instead of refunds (`deferred_releases` rows, one per line touched); each line
+//!   then recognises its amount less its releases, by the same cumulative method, so what it
+//!   recognises over its period sums to exactly that. The rest of the memo (tax, lines without
+//!   a period, revenue already recognised) is debited to refunds as for any invoice.
 
 use std::collections::BTreeMap;
 
@@ -65,10 +68,15 @@ INSERT INTO invoice_closures (doc_id, invoice_id, kind, amount, currency, date, 
 VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 /// The deferred lines with days still to recognise through the cutoff `$1`, of invoices dated
-/// by then and not voided, with the days and amount recognised so far.
+/// by then and not voided, with their amount less what credit memos released, and the days
+/// and amount recognised so far.
 pub(crate) const RECOGNITION_DUE_SQL: &str = "
 SELECT s.* FROM (
-  SELECT b.doc_id, d.external_ref, b.line_no, b.amount, i.currency, b.period_start,
+  SELECT b.doc_id, d.external_ref, b.line_no,
+         b.amount - CAST(COALESCE((SELECT SUM(x.amount) FROM deferred_releases x
+                                   WHERE x.invoice_id = b.doc_id AND x.line_no = b.line_no), 0)
+                         AS BIGINT),
+         i.currency, b.period_start,
          b.period_end,
          CAST(COALESCE((SELECT SUM(r.days) FROM recognitions r
                         WHERE r.invoice_id = b.doc_id AND r.line_no = b.line_no), 0) AS BIGINT)
@@ -317,8 +325,8 @@ impl Planned {
     }
 }
 
-/// The recognition due on one line through `cutoff`: the days since the last entry and
-/// `earned − recognised so far`; `None` when no day or no money is due (a line of 1 yen over 30
+/// The recognition due on one line through `cutoff` (its amount less releases): the days since
+/// the last entry and `earned − recognised so far`; `None` when no day or no money is due (a line of 1 yen over 30
 /// days earns nothing until the last day; its days are then counted again by the next entry).
 pub(crate) fn plan(
     (invoice_id, invoice_ref, line_no, amount, cur, start, end, done_days, done): DueRow,
@@ -336,7 +344,9 @@ pub(crate) fn plan(
     }
     let earned = period.earned_through(Money::new(amount, currency), cutoff);
     let due = earned.minor - done;
-    if due == 0 {
+    // After a credit memo released part of a line, its floors catch up with what was
+    // recognised before: nothing is due (nothing is taken back) until they do.
+    if due == 0 || (due < 0) != (amount < 0) {
         return Ok(None);
     }
     let first_day = period.start + Duration::days(done_days);
@@ -357,6 +367,102 @@ pub(crate) fn plan(
         },
         days: elapsed - done_days,
     }))
+}
+
+/// An invoice's deferred lines (`$1`): line number, amount, recognised and released so far.
+pub(crate) const DEFERRED_LINES_SQL: &str = "
+SELECT b.line_no, b.amount,
+       CAST(COALESCE((SELECT SUM(r.amount) FROM recognitions r
+                      WHERE r.invoice_id = b.doc_id AND r.line_no = b.line_no), 0) AS BIGINT),
+       CAST(COALESCE((SELECT SUM(x.amount) FROM deferred_releases x
+                      WHERE x.invoice_id = b.doc_id AND x.line_no = b.line_no), 0) AS BIGINT)
+FROM billing_lines b WHERE b.doc_id = $1 AND b.period_start IS NOT NULL ORDER BY b.line_no";
+
+pub(crate) const INSERT_RELEASE: &str = "
+INSERT INTO deferred_releases (credit_memo_id, invoice_id, line_no, amount)
+VALUES ($1, $2, $3, $4)";
+
+/// A deferred line as [`DEFERRED_LINES_SQL`] reads it.
+pub(crate) type DeferredLineRow = (i64, i64, i64, i64);
+
+/// What a credit memo of `amount` releases from deferred revenue, per line: the revenue not yet
+/// recognised (nor released) of the invoice's positive deferred lines, taken in line order up
+/// to the memo's amount.
+pub(crate) fn releases(rows: &[DeferredLineRow], amount: i64) -> Vec<(i64, i64)> {
+    let mut left = amount;
+    let mut out = Vec::new();
+    for &(line_no, line_amount, recognized, released) in rows {
+        let open = line_amount - recognized - released;
+        if left <= 0 {
+            break;
+        }
+        if open > 0 {
+            let take = open.min(left);
+            out.push((line_no, take));
+            left -= take;
+        }
+    }
+    out
+}
+
+/// A credit memo's journal with its releases: the deferred revenue released is debited to
+/// deferred revenue instead of refunds (Dr deferred revenue + Dr refunds = Cr receivables).
+pub(crate) fn with_releases(lines: Vec<JournalLine>, releases: &[(i64, i64)]) -> Vec<JournalLine> {
+    let released: i64 = releases.iter().map(|r| r.1).sum();
+    if released == 0 {
+        return lines;
+    }
+    lines
+        .into_iter()
+        .flat_map(|l| {
+            if l.account == Account::Refunds && l.side == Side::Debit {
+                let currency = l.amount.currency;
+                vec![
+                    line(
+                        Account::DeferredRevenue,
+                        Side::Debit,
+                        Money::new(released, currency),
+                    ),
+                    line(
+                        Account::Refunds,
+                        Side::Debit,
+                        Money::new(l.amount.minor - released, currency),
+                    ),
+                ]
+            } else {
+                vec![l]
+            }
+        })
+        .collect()
+}
+
+/// SQLite: the releases of a credit memo of `amount` against invoice `invoice_id`.
+pub(crate) fn memo_releases(
+    conn: &Connection,
+    invoice_id: i64,
+    amount: i64,
+) -> Result<Vec<(i64, i64)>, Error> {
+    let rows: Vec<DeferredLineRow> = conn
+        .prepare_cached(DEFERRED_LINES_SQL)?
+        .query_map([invoice_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(releases(&rows, amount))
+}
+
+/// SQLite: records a credit memo's releases.
+pub(crate) fn insert_releases(
+    conn: &Connection,
+    memo_id: i64,
+    invoice_id: i64,
+    releases: &[(i64, i64)],
+) -> Result<(), Error> {
+    for (line_no, amount) in releases {
+        conn.prepare_cached(INSERT_RELEASE)?
+            .execute(params![memo_id, invoice_id, line_no, amount])?;
+    }
+    Ok(())
 }
 
 /// One movement of deferred revenue, as [`SCHEDULE_SQL`] reads it.

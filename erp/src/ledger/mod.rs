@@ -8,9 +8,10 @@
 //! * Recurring billing: billing invoices whose lines with a service period are deferred
 //!   revenue, recognised day by day ([`Erp::recognize_revenue`]) into revenue; write-offs and
 //!   voids; the deferred revenue schedule ([`LocalLedger::revenue_schedule`]); recurring
-//!   contracts ([`LocalLedger::contract`]). A credit memo against a billing invoice books as
-//!   against any invoice (Dr refunds, Cr receivables) and does not release the deferred revenue
-//!   of the days not yet served, which keeps being recognised: not done yet.
+//!   contracts ([`LocalLedger::contract`]). A credit memo against a billing invoice releases
+//!   the deferred revenue not yet recognised first (Dr deferred revenue for that part, Dr
+//!   refunds for the rest, Cr receivables), and the lines it touched then recognise their
+//!   amount less the release.
 //! * Every invoice, payment, credit memo, journal entry and dispute stage writes a journal whose
 //!   debits equal its credits; an unbalanced journal is refused with [`Error::Unbalanced`]
 //!   and nothing is written.

@@ -477,6 +477,8 @@ pub(crate) fn create_credit_memo(conn: &Connection, m: &CreditMemo) -> Result<Re
     m.validate()?;
     let inv = invoice_state(conn, &m.invoice_ref)?;
     let (memo, lines) = credit_memo_journal(m, &inv)?;
+    let releases = super::billing::memo_releases(conn, inv.id, m.amount.minor)?;
+    let lines = super::billing::with_releases(lines, &releases);
     let id = insert_document(conn, &m.external_ref, DocumentKind::CreditMemo)?;
     conn.prepare_cached(
         "INSERT INTO credit_memos (doc_id, invoice_id, date, amount, currency, reason)
@@ -490,6 +492,7 @@ pub(crate) fn create_credit_memo(conn: &Connection, m: &CreditMemo) -> Result<Re
         inv.currency.as_str(),
         m.reason
     ])?;
+    super::billing::insert_releases(conn, id, inv.id, &releases)?;
     post_journal(conn, id, m.date, &memo, &lines)?;
     Ok(recorded(
         DocumentKind::CreditMemo,

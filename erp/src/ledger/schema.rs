@@ -141,6 +141,13 @@ CREATE TABLE IF NOT EXISTS recognitions (
     currency TEXT NOT NULL,
     UNIQUE (invoice_id, line_no, first_day)
 );
+CREATE TABLE IF NOT EXISTS deferred_releases (
+    credit_memo_id INTEGER NOT NULL REFERENCES credit_memos(doc_id),
+    invoice_id INTEGER NOT NULL REFERENCES invoices(doc_id),
+    line_no INTEGER NOT NULL,
+    amount INTEGER NOT NULL,
+    PRIMARY KEY (credit_memo_id, line_no)
+);
 CREATE TABLE IF NOT EXISTS contracts (
     doc_id INTEGER PRIMARY KEY REFERENCES documents(id),
     customer_id INTEGER NOT NULL REFERENCES customers(doc_id),

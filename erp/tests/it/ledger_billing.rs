@@ -132,6 +132,10 @@ async fn billing_invoice_posts_deferred_and_immediate_revenue(b: Backend) {
     .await
     .unwrap();
     assert_eq!(l.open_receivables().await.unwrap()[0].open.minor, 9_000);
+    // The memo released 10.00 of deferred revenue not yet recognised (none was).
+    let tb = l.trial_balance().await.unwrap();
+    assert_eq!(balance(&tb, "2400", "USD"), -9_000);
+    assert_eq!(balance(&tb, "4900", "USD"), 0);
     books_are_consistent(&l).await;
 
     // A proration credit debits deferred revenue; the invoice's total stays positive.
@@ -149,7 +153,7 @@ async fn billing_invoice_posts_deferred_and_immediate_revenue(b: Backend) {
     );
     l.create_billing_invoice(&upgrade).await.unwrap();
     let tb = l.trial_balance().await.unwrap();
-    assert_eq!(balance(&tb, "2400", "USD"), -12_000);
+    assert_eq!(balance(&tb, "2400", "USD"), -11_000);
     books_are_consistent(&l).await;
 }
 
@@ -781,7 +785,80 @@ async fn contracts_are_upserted_with_their_status_history(b: Backend) {
     );
 }
 
+/// A credit memo takes the deferred revenue not yet recognised first; the line then
+/// recognises its amount less the release, to the cent.
+async fn credit_memos_release_unrecognised_deferred_revenue(b: Backend) {
+    let l = ledger(b).await;
+    let (s, e) = NOVEMBER;
+    let memo = |r: &str, inv: &str, minor| CreditMemo {
+        external_ref: r.into(),
+        invoice_ref: inv.into(),
+        date: date!(2026 - 11 - 10),
+        amount: Money::new(minor, usd()),
+        reason: "downgrade".into(),
+    };
+    l.create_billing_invoice(&billing(
+        "in1",
+        usd(),
+        vec![line(10_000, usd(), period(s, e)), line(2_000, usd(), None)],
+        960,
+    ))
+    .await
+    .unwrap();
+    l.create_billing_invoice(&billing(
+        "in2",
+        usd(),
+        vec![line(10_000, usd(), period(s, e))],
+        0,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        recognize(&l, date!(2026 - 11 - 10), RecognitionSchedule::Daily).await,
+        [3_333, 3_333]
+    );
+    // in1: 90.00 credited; 66.67 was still deferred, the other 23.33 are refunds.
+    l.create_credit_memo(&memo("cm1", "in1", 9_000))
+        .await
+        .unwrap();
+    // in2: 20.00 credited, all of it deferred: the line now earns 80.00 over November.
+    l.create_credit_memo(&memo("cm2", "in2", 2_000))
+        .await
+        .unwrap();
+    let tb = l.trial_balance().await.unwrap();
+    assert_eq!(balance(&tb, "4900", "USD"), 2_333);
+    assert_eq!(
+        balance(&tb, "2400", "USD"),
+        -(10_000 - 3_333 - 6_667) - (10_000 - 3_333 - 2_000)
+    );
+    // in1 has nothing left to recognise; in2's floors: floor(8000 × 15 / 30) − 3333 = 667.
+    assert_eq!(
+        recognize(&l, date!(2026 - 11 - 15), RecognitionSchedule::Daily).await,
+        [667]
+    );
+    assert_eq!(
+        recognize(&l, date!(2026 - 11 - 30), RecognitionSchedule::MonthEnd).await,
+        [4_000]
+    );
+    let tb = l.trial_balance().await.unwrap();
+    assert_eq!(balance(&tb, "2400", "USD"), 0);
+    // Revenue: in1 2000 + 3333, in2 8000.
+    assert_eq!(balance(&tb, "4000", "USD"), -(2_000 + 3_333 + 8_000));
+    let schedule = l.revenue_schedule(s, s).await.unwrap();
+    assert_eq!(
+        (
+            schedule[0].opened,
+            schedule[0].recognized,
+            schedule[0].adjusted,
+            schedule[0].closing
+        ),
+        (20_000, 3_333 + 3_333 + 667 + 4_000, -8_667, 0)
+    );
+    books_are_consistent(&l).await;
+}
+
 on_each_backend!(
+    credit_memos_release_unrecognised_deferred_revenue,
     billing_invoice_posts_deferred_and_immediate_revenue,
     bad_billing_invoices_are_refused_naming_the_field,
     a_month_is_recognised_daily_to_the_cent_and_idempotently,
@@ -862,7 +939,7 @@ async fn a_version_1_database_is_migrated_keeping_its_documents() {
     // Back to version 1: the tables and accounts of version 2 removed.
     psql(
         "DROP TABLE contract_status_history, contract_items, contracts, recognitions,
-                    invoice_closures, billing_lines;
+                    invoice_closures, deferred_releases, billing_lines;
          DELETE FROM accounts WHERE code IN ('2400', '6300');
          UPDATE ledger_schema_version SET version = 1",
     )

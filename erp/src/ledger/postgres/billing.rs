@@ -180,6 +180,39 @@ impl Pg {
     }
 }
 
+/// The releases of a credit memo of `amount` against invoice `invoice_id`.
+pub(super) async fn memo_releases(
+    tx: &Transaction<'_>,
+    invoice_id: i64,
+    amount: i64,
+) -> Result<Vec<(i64, i64)>, Error> {
+    let rows: Vec<billing::DeferredLineRow> = tx
+        .query(billing::DEFERRED_LINES_SQL, &[&invoice_id])
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+        .collect::<Result<_, Error>>()?;
+    Ok(billing::releases(&rows, amount))
+}
+
+/// Records a credit memo's releases.
+pub(super) async fn insert_releases(
+    tx: &Transaction<'_>,
+    memo_id: i64,
+    invoice_id: i64,
+    releases: &[(i64, i64)],
+) -> Result<(), Error> {
+    for (line_no, amount) in releases {
+        exec(
+            tx,
+            billing::INSERT_RELEASE,
+            &[&memo_id, &invoice_id, line_no, amount],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 pub(super) async fn create_billing_invoice(
     tx: &Transaction<'_>,
     inv: &BillingInvoice,

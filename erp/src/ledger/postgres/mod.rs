@@ -814,6 +814,9 @@ async fn create_credit_memo(tx: &Transaction<'_>, m: &CreditMemo) -> Result<Reco
     // As for payments: a concurrent writer of this memo may have committed it meanwhile.
     return_if_found!(found, m, kind);
     let (memo, lines) = credit_memo_journal(m, &inv)?;
+    // Under the invoice's lock: no recognition or other memo of it runs meanwhile.
+    let releases = billing::memo_releases(tx, inv.id, m.amount.minor).await?;
+    let lines = crate::ledger::billing::with_releases(lines, &releases);
     let id = insert_or_return!(tx, m, kind);
     let [details] = prepared(
         tx,
@@ -836,6 +839,7 @@ async fn create_credit_memo(tx: &Transaction<'_>, m: &CreditMemo) -> Result<Reco
         run(tx, &details, &details_params),
         post_journal(tx, id, m.date, &memo, &lines)
     )?;
+    billing::insert_releases(tx, id, inv.id, &releases).await?;
     Ok(recorded(kind, id, &m.external_ref, true))
 }
 

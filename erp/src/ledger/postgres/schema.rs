@@ -159,6 +159,13 @@ CREATE TABLE recognitions (
     currency TEXT NOT NULL,
     UNIQUE (invoice_id, line_no, first_day)
 );
+CREATE TABLE deferred_releases (
+    credit_memo_id BIGINT NOT NULL REFERENCES credit_memos (doc_id),
+    invoice_id BIGINT NOT NULL REFERENCES invoices (doc_id),
+    line_no BIGINT NOT NULL,
+    amount BIGINT NOT NULL,
+    PRIMARY KEY (credit_memo_id, line_no)
+);
 CREATE TABLE contracts (
     doc_id BIGINT PRIMARY KEY REFERENCES documents (id),
     customer_id BIGINT NOT NULL REFERENCES customers (doc_id),
