@@ -140,21 +140,21 @@ INSERT INTO contract_status_history (doc_id, seq, status)
 SELECT $1, COALESCE(MAX(seq) + 1, 0), $2 FROM contract_status_history WHERE doc_id = $1";
 
 /// A line crediting `account` with `amount`, debiting it when `amount` is negative.
-fn credit(account: Account, amount: Money) -> JournalLine {
-    if amount.minor < 0 {
-        line(
-            account,
-            Side::Debit,
-            Money::new(-amount.minor, amount.currency),
-        )
+fn credit(account: Account, amount: Money) -> Result<JournalLine, Error> {
+    Ok(if amount.minor < 0 {
+        line(account, Side::Debit, negated(amount)?)
     } else {
         line(account, Side::Credit, amount)
-    }
+    })
 }
 
 /// `-amount`, in the same currency.
-fn negated(amount: Money) -> Money {
-    Money::new(-amount.minor, amount.currency)
+fn negated(amount: Money) -> Result<Money, Error> {
+    amount
+        .minor
+        .checked_neg()
+        .map(|minor| Money::new(minor, amount.currency))
+        .ok_or_else(|| Error::InvalidDocument(format!("amount {amount} overflows")))
 }
 
 /// A billing invoice's journal: Dr receivables total; Cr revenue (lines without a period),
@@ -169,8 +169,8 @@ pub(crate) fn billing_journal(
         format!("Invoice {}", inv.external_ref),
         vec![
             line(Account::Receivables, Side::Debit, total),
-            credit(Account::Revenue, revenue),
-            credit(Account::DeferredRevenue, deferred),
+            credit(Account::Revenue, revenue)?,
+            credit(Account::DeferredRevenue, deferred)?,
             line(Account::TaxPayable, Side::Credit, inv.tax),
         ],
     ))
@@ -277,15 +277,22 @@ pub(crate) fn void_journal(
         )));
     }
     let money = |minor| Money::new(minor, inv.currency);
-    let still_deferred = closing.deferred - closing.recognized;
-    let revenue = closing.subtotal - still_deferred;
+    let overflow = || Error::InvalidDocument(format!("void of {} overflows", v.invoice_ref));
+    let still_deferred = closing
+        .deferred
+        .checked_sub(closing.recognized)
+        .ok_or_else(overflow)?;
+    let revenue = closing
+        .subtotal
+        .checked_sub(still_deferred)
+        .ok_or_else(overflow)?;
     Ok((
         money(inv.total),
         format!("Void {} of invoice {}", v.external_ref, v.invoice_ref),
         vec![
             line(Account::Receivables, Side::Credit, money(inv.total)),
-            credit(Account::Revenue, negated(money(revenue))),
-            credit(Account::DeferredRevenue, negated(money(still_deferred))),
+            credit(Account::Revenue, negated(money(revenue))?)?,
+            credit(Account::DeferredRevenue, negated(money(still_deferred))?)?,
             line(Account::TaxPayable, Side::Debit, money(closing.tax)),
             line(
                 Account::ShippingIncome,
@@ -310,18 +317,18 @@ pub(crate) struct Planned {
 
 impl Planned {
     /// The entry's journal: Dr deferred revenue, Cr revenue (reversed for a credit line).
-    pub(crate) fn journal(&self) -> (String, Vec<JournalLine>) {
+    pub(crate) fn journal(&self) -> Result<(String, Vec<JournalLine>), Error> {
         let r = &self.recognition;
-        (
+        Ok((
             format!(
                 "Revenue recognised: {} line {}, {} to {}",
                 r.invoice_ref, r.line_no, r.first_day, r.last_day
             ),
             vec![
-                credit(Account::DeferredRevenue, negated(r.amount)),
-                credit(Account::Revenue, r.amount),
+                credit(Account::DeferredRevenue, negated(r.amount)?)?,
+                credit(Account::Revenue, r.amount)?,
             ],
-        )
+        ))
     }
 }
 
@@ -811,7 +818,7 @@ pub(crate) fn recognize_revenue(
             r.amount.minor,
             r.amount.currency.as_str()
         ])?;
-        let (memo, lines) = planned.journal();
+        let (memo, lines) = planned.journal()?;
         post_journal(conn, id, cutoff, &memo, &lines)?;
         planned.recognition.document.id = crate::models::DocumentId(id.to_string());
         out.push(planned.recognition);

@@ -163,6 +163,10 @@ impl BillingInvoice {
         }
         for (n, line) in self.lines.iter().enumerate() {
             super::require_non_negative(&format!("lines[{n}].discount"), line.discount)?;
+            // Its postings negate it (a credit line debits): its negation must exist.
+            if line.amount()?.minor == i64::MIN {
+                return Err(Error::InvalidDocument(format!("lines[{n}] overflows")));
+            }
             if let Some(period) = &line.period {
                 period.validate(n)?;
             }

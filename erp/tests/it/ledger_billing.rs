@@ -190,6 +190,22 @@ async fn bad_billing_invoices_are_refused_naming_the_field(b: Backend) {
             billing("x6", usd(), vec![line(100, usd(), None)], -1),
             "tax",
         ),
+        (
+            billing("x9", usd(), vec![line(i64::MIN, usd(), None)], 0),
+            "lines[0] overflows",
+        ),
+        (
+            billing(
+                "x10",
+                usd(),
+                vec![BillingLine {
+                    quantity: 2,
+                    ..line(i64::MAX, usd(), None)
+                }],
+                0,
+            ),
+            "overflows",
+        ),
     ];
     for (inv, field) in cases {
         let err = l.create_billing_invoice(&inv).await.unwrap_err();
@@ -968,4 +984,43 @@ async fn a_version_1_database_is_migrated_keeping_its_documents() {
         [3_000]
     );
     books_are_consistent(&l).await;
+}
+
+/// Two processes closing the same invoices at once, one writing off and one voiding: the
+/// invoice's lock lets one of them through, the other is refused; the books stay consistent.
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_processes_cannot_both_close_an_invoice() {
+    let url = super::ledger::pg_database().await;
+    let a = LocalLedger::connect(&url).await.unwrap();
+    let b = LocalLedger::connect_with(&url, 4).await.unwrap();
+    a.upsert_customer(&customer("c1")).await.unwrap();
+    for n in 0..5 {
+        let r = format!("in{n}");
+        a.create_billing_invoice(&billing(
+            &r,
+            usd(),
+            vec![line(5_000, usd(), period(NOVEMBER.0, NOVEMBER.1))],
+            400,
+        ))
+        .await
+        .unwrap();
+        let (w, v) = (write_off(&format!("w{n}"), &r), void(&format!("v{n}"), &r));
+        let (a2, b2) = (a.clone(), b.clone());
+        let (rw, rv) = tokio::join!(
+            tokio::spawn(async move { a2.write_off(&w).await }),
+            tokio::spawn(async move { b2.void_invoice(&v).await })
+        );
+        let (rw, rv) = (rw.unwrap(), rv.unwrap());
+        assert_eq!(
+            u8::from(rw.is_ok()) + u8::from(rv.is_ok()),
+            1,
+            "{rw:?} {rv:?}"
+        );
+        for err in [rw.err(), rv.err()].into_iter().flatten() {
+            assert!(matches!(err, Error::InvalidDocument(_)), "{err}");
+        }
+    }
+    assert!(b.open_receivables().await.unwrap().is_empty());
+    books_are_consistent(&b).await;
 }

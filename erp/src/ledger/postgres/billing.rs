@@ -91,7 +91,7 @@ impl Pg {
                 ],
             )
             .await?;
-            let (memo, lines) = planned.journal();
+            let (memo, lines) = planned.journal()?;
             post_journal(&tx, id, cutoff_day, &memo, &lines).await?;
             planned.recognition.document.id = DocumentId(id.to_string());
             out.push(planned.recognition);
