@@ -3,7 +3,8 @@
 //!
 //! The SQL here is shared by both backends (`$n` parameters, which SQLite reads as named ones
 //! numbered in order of first appearance, so each statement names them in order; sums cast to
-//! `BIGINT`, PostgreSQL's `SUM` being `NUMERIC`), as are the journals and the checks; the SQLite writes follow, PostgreSQL's are in `postgres/billing.rs`.
+//! `BIGINT`, PostgreSQL's `SUM` being `NUMERIC`), as are the journals and the checks; the
+//! SQLite writes follow, PostgreSQL's are in `postgres/billing.rs`.
 //!
 //! What is stored (schema in `schema.rs`, migration 2 on PostgreSQL):
 //! * a billing invoice is an `invoices` row (so payments, credit memos, open receivables and
@@ -13,8 +14,7 @@
 //!   amount (what left receivables) counts with the credit memos wherever an invoice's open
 //!   balance is computed;
 //! * a recognition entry is a `recognitions` row per line and first day (`UNIQUE`): the days
-//!   and amount recognised so far are their sums.
-//!
+//!   and amount recognised so far are their sums;
 //! * a credit memo against a billing invoice releases deferred revenue not yet recognised
 //!   ([`releases`]): the memo's amount is taken first from the unrecognised part of the
 //!   invoice's positive deferred lines, in line order, and that part is debited to deferred
