@@ -6,8 +6,9 @@ use crate::error::Error;
 use time::Date;
 
 use crate::models::{
-    CreditMemo, Customer, Dispute, DocumentRef, Gateway, Invoice, JournalEntry, NewDocument,
-    OpenReceivable, Payment, PaymentEntry, Recorded, SalesOrder,
+    BillingInvoice, Contract, CreditMemo, Customer, Dispute, DocumentRef, Gateway, Invoice,
+    InvoiceVoid, JournalEntry, NewDocument, OpenReceivable, Payment, PaymentEntry, Recognition,
+    RecognitionSchedule, Recorded, SalesOrder, WriteOff,
 };
 
 /// What the SDK needs from an ERP. Implemented by [`crate::LocalLedger`] (embedded, the
@@ -235,6 +236,167 @@ pub trait Erp: Send + Sync {
         Err(Error::Unsupported {
             what: "payment entries",
             why: "this backend does not list its payments by gateway",
+        })
+    }
+
+    /// Creates the recurring contract (a subscription), or updates the existing one in place
+    /// (items, status, periods, end); a status that changes is added to its history. The
+    /// customer must exist.
+    ///
+    /// [`crate::LocalLedger`] keeps contracts ([`crate::LocalLedger::contract`] reads them);
+    /// the default answers [`Error::Unsupported`], as Odoo does (Community has no subscription
+    /// model; see [`crate::odoo`]).
+    ///
+    /// ```no_run
+    /// # use erp::{BillingInterval, Contract, ContractItem, ContractStatus, CurrencyCode, Erp, Money};
+    /// # async fn run(erp: &dyn Erp, date: time::Date) -> Result<(), erp::Error> {
+    /// let usd = CurrencyCode::new("USD")?;
+    /// erp.upsert_contract(&Contract {
+    ///     external_ref: "stripe/subscription/sub_1".into(),
+    ///     customer_ref: "stripe/customer/cus_1".into(),
+    ///     currency: usd,
+    ///     items: vec![ContractItem {
+    ///         product: "price_pro".into(),
+    ///         description: "Pro plan".into(),
+    ///         quantity: 1,
+    ///         unit_price: Money::new(2_000, usd),
+    ///         interval: BillingInterval::Month,
+    ///         interval_count: 1,
+    ///     }],
+    ///     status: ContractStatus::Active,
+    ///     start_date: date,
+    ///     current_period: None,
+    ///     cancel_at_period_end: false,
+    ///     ended_on: None,
+    /// })
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    async fn upsert_contract(&self, contract: &Contract) -> Result<Recorded, Error> {
+        let _ = contract;
+        Err(Error::Unsupported {
+            what: "recurring contracts",
+            why: "this backend keeps no recurring contracts",
+        })
+    }
+
+    /// Creates and posts an invoice of recurring billing: lines with a service period are
+    /// deferred revenue, the others revenue (see [`BillingInvoice`]). It is an invoice like
+    /// the others for [`Erp::post_payment`], [`Erp::create_credit_memo`] and
+    /// [`Erp::open_receivables`]. [`crate::LocalLedger`] and [`crate::odoo::OdooErp`] create
+    /// them; the default answers [`Error::Unsupported`].
+    ///
+    /// ```no_run
+    /// # use erp::{BillingInvoice, BillingLine, CurrencyCode, Erp, Money, ServicePeriod};
+    /// # async fn run(erp: &dyn Erp) -> Result<(), erp::Error> {
+    /// let usd = CurrencyCode::new("USD")?;
+    /// let start = time::macros::date!(2026 - 11 - 01);
+    /// erp.create_billing_invoice(&BillingInvoice {
+    ///     external_ref: "stripe/invoice/in_1".into(),
+    ///     customer_ref: "stripe/customer/cus_1".into(),
+    ///     contract_ref: Some("stripe/subscription/sub_1".into()),
+    ///     invoice_date: start,
+    ///     due_date: start,
+    ///     currency: usd,
+    ///     lines: vec![BillingLine {
+    ///         product: "price_pro".into(),
+    ///         description: "Pro plan, November".into(),
+    ///         quantity: 1,
+    ///         unit_price: Money::new(2_000, usd),
+    ///         discount: Money::zero(usd),
+    ///         period: Some(ServicePeriod { start, end: time::macros::date!(2026 - 12 - 01) }),
+    ///         proration: false,
+    ///     }],
+    ///     tax: Money::zero(usd),
+    /// })
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    async fn create_billing_invoice(&self, invoice: &BillingInvoice) -> Result<Recorded, Error> {
+        let _ = invoice;
+        Err(Error::Unsupported {
+            what: "billing invoices",
+            why: "this backend has no deferred revenue",
+        })
+    }
+
+    /// Writes an invoice's open amount off as a bad debt (Dr bad debts, Cr receivables), once;
+    /// an invoice with nothing open, or already written off or voided, is refused.
+    /// [`crate::LocalLedger`] and [`crate::odoo::OdooErp`] (an `out_refund` on the bad debts
+    /// account) do it; the default answers [`Error::Unsupported`].
+    ///
+    /// ```no_run
+    /// # use erp::{Erp, WriteOff};
+    /// # async fn run(erp: &dyn Erp, date: time::Date) -> Result<(), erp::Error> {
+    /// erp.write_off(&WriteOff {
+    ///     external_ref: "stripe/invoice/in_1/uncollectible".into(),
+    ///     invoice_ref: "stripe/invoice/in_1".into(),
+    ///     date,
+    ///     reason: "marked uncollectible".into(),
+    /// })
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    async fn write_off(&self, write_off: &WriteOff) -> Result<Recorded, Error> {
+        let _ = write_off;
+        Err(Error::Unsupported {
+            what: "write-offs",
+            why: "this backend does not write invoices off",
+        })
+    }
+
+    /// Voids an unpaid invoice: reverses its posting entirely, revenue already recognised
+    /// included, once. Refused when it has payments, credit memos or a write-off.
+    /// [`crate::LocalLedger`] and [`crate::odoo::OdooErp`] (the invoice cancelled) do it; the
+    /// default answers [`Error::Unsupported`].
+    ///
+    /// ```no_run
+    /// # use erp::{Erp, InvoiceVoid};
+    /// # async fn run(erp: &dyn Erp, date: time::Date) -> Result<(), erp::Error> {
+    /// erp.void_invoice(&InvoiceVoid {
+    ///     external_ref: "stripe/invoice/in_1/void".into(),
+    ///     invoice_ref: "stripe/invoice/in_1".into(),
+    ///     date,
+    ///     reason: "voided".into(),
+    /// })
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    async fn void_invoice(&self, void: &InvoiceVoid) -> Result<Recorded, Error> {
+        let _ = void;
+        Err(Error::Unsupported {
+            what: "invoice voids",
+            why: "this backend does not void invoices",
+        })
+    }
+
+    /// Recognises deferred revenue through the cutoff of `schedule` for `through`: for every
+    /// deferred line of an invoice not voided, one entry (Dr deferred revenue, Cr revenue) for
+    /// the days not yet recognised, of `floor(amount × days elapsed / days) − recognised so far`
+    /// (see [`crate::ServicePeriod::earned_through`]), dated the cutoff. Idempotent: a second
+    /// run, or one for an earlier day, posts nothing. Returns what it posted.
+    ///
+    /// [`crate::LocalLedger`] recognises; the default answers [`Error::Unsupported`], as Odoo
+    /// does (see [`crate::odoo`]).
+    ///
+    /// ```no_run
+    /// # use erp::{Erp, RecognitionSchedule};
+    /// # async fn run(erp: &dyn Erp) -> Result<(), erp::Error> {
+    /// let day = time::macros::date!(2026 - 11 - 30);
+    /// for r in erp.recognize_revenue(day, RecognitionSchedule::MonthEnd).await? {
+    ///     println!("{} line {}: {}", r.invoice_ref, r.line_no, r.amount);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    async fn recognize_revenue(
+        &self,
+        through: Date,
+        schedule: RecognitionSchedule,
+    ) -> Result<Vec<Recognition>, Error> {
+        let _ = (through, schedule);
+        Err(Error::Unsupported {
+            what: "revenue recognition",
+            why: "this backend has no deferred revenue",
         })
     }
 

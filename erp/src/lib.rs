@@ -2,7 +2,9 @@
 //!
 //! * [`Erp`]: the async trait the workflows call (customers with gateway vault ids, sales
 //!   orders, invoices, payments, credit memos, journal entries, disputes, lookup by external
-//!   reference, open receivables). Every create is idempotent by external reference.
+//!   reference, open receivables; for subscriptions: recurring contracts, billing invoices with
+//!   service periods, write-offs, voids, revenue recognition). Every create is idempotent by
+//!   external reference.
 //! * [`LocalLedger`]: the default backend, a double-entry ledger in one SQLite file (embedded,
 //!   no server) or in a PostgreSQL database shared by many processes
 //!   ([`LocalLedger::connect`], feature `postgres`, on by default), with a chart of accounts,

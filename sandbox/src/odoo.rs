@@ -35,7 +35,9 @@
 //!   `sale.order` (+ `sale.order.line`; names `S00001`, `action_confirm` to state `sale`),
 //!   `account.move` (+ `account.move.line`; `out_invoice`, `out_refund`, `entry`, ...:
 //!   invoice lines `quantity × price_unit` on the sales account by default plus a computed
-//!   receivable line; `action_post` names `INV/2026/00001`, `RINV/...`, `MISC/...`),
+//!   receivable line; `action_post` names `INV/2026/00001`, `RINV/...`, `MISC/...`;
+//!   `button_draft` sets a posted or cancelled move back to draft, `button_cancel` cancels a
+//!   draft, resetting a posted one first, as Odoo's `account.move` does),
 //!   `account.payment` (`memo`, `payment_reference`, `reconciled_invoice_ids`; `action_post`
 //!   to `in_process`, named `PBNK1/2026/00001`) and the `account.payment.register` wizard
 //!   (`create` with `context.active_model = "account.move"` and `active_ids`, then

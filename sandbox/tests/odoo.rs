@@ -44,6 +44,8 @@ fn seeded() -> (OdooFake, i64) {
     fake.add_account("620100", "Chargebacks", "expense");
     fake.add_account("101500", "Disputed funds", "asset_current");
     fake.add_account("101410", "Stripe Clearing", "asset_current");
+    fake.add_account("241000", "Deferred revenue", "liability_current");
+    fake.add_account("630000", "Bad debts", "expense");
     assert!(fake.add_char_field("res.partner", "x_vault_ids"));
     let journal = fake.add_journal("Stripe", "STRP", "bank");
     (fake, journal)
@@ -59,6 +61,8 @@ fn config(journal: i64) -> OdooErpConfig {
         .account(Account::DisputedFunds, "101500")
         .account(Account::Bank, "101401")
         .account(Account::Clearing(stripe()), "101410")
+        .account(Account::DeferredRevenue, "241000")
+        .account(Account::BadDebts, "630000")
         .payment_journal(stripe(), journal)
         .vault_id_field("x_vault_ids")
 }
@@ -1121,4 +1125,212 @@ async fn malformed_requests_get_odoo_errors_and_the_fake_keeps_serving() {
             .unwrap(),
         json!(0)
     );
+}
+
+/// Recurring billing through the connector: a billing invoice with a deferred line, its
+/// write-off, and the void of another.
+#[tokio::test]
+async fn billing_invoices_are_written_off_and_voided() {
+    let (running, odoo, _) = start().await;
+    let fake = &running.fake;
+    odoo.upsert_customer(&customer("c1")).await.unwrap();
+    let november = erp::ServicePeriod {
+        start: day(1),
+        end: time::Date::from_calendar_date(2026, time::Month::December, 1).unwrap(),
+    };
+    let billing = |r: &str| erp::BillingInvoice {
+        external_ref: r.into(),
+        customer_ref: "c1".into(),
+        contract_ref: Some("sub1".into()),
+        invoice_date: day(1),
+        due_date: day(15),
+        currency: usd(),
+        lines: vec![
+            erp::BillingLine {
+                product: "price_pro".into(),
+                description: "Pro plan".into(),
+                quantity: 1,
+                unit_price: Money::new(3000, usd()),
+                discount: Money::new(500, usd()),
+                period: Some(november),
+                proration: false,
+            },
+            erp::BillingLine {
+                product: "setup".into(),
+                description: "Setup".into(),
+                quantity: 1,
+                unit_price: Money::new(1000, usd()),
+                discount: Money::zero(usd()),
+                period: None,
+                proration: false,
+            },
+        ],
+        tax: Money::zero(usd()),
+    };
+    let rec = odoo.create_billing_invoice(&billing("in1")).await.unwrap();
+    assert!(rec.created);
+    assert!(
+        !odoo
+            .create_billing_invoice(&billing("in1"))
+            .await
+            .unwrap()
+            .created
+    );
+    let inv = &fake.moves_by_ref("in1")[0];
+    assert_eq!(
+        (inv.move_type.as_str(), inv.state.as_str(), inv.amount_total),
+        ("out_invoice", "posted", dec("35"))
+    );
+    assert_eq!(inv.invoice_origin.as_deref(), Some("sub1"));
+    let accounts: Vec<_> = inv
+        .lines
+        .iter()
+        .map(|l| (l.account_code.as_deref(), l.credit - l.debit))
+        .collect();
+    assert_eq!(
+        &accounts[..3],
+        [
+            (Some("241000"), dec("30")),
+            (Some("241000"), dec("-5")),
+            (Some("400000"), dec("10")),
+        ]
+    );
+
+    // Paid in part, then written off: an out_refund of the 25.00 still open on bad debts.
+    odoo.post_payment(&Payment {
+        external_ref: "p1".into(),
+        invoice_ref: "in1".into(),
+        direction: PaymentDirection::Received,
+        gateway: stripe(),
+        transaction_id: "ch_1".into(),
+        amount: Money::new(1000, usd()),
+        fee: None,
+        date: day(2),
+    })
+    .await
+    .unwrap();
+    let write_off = erp::WriteOff {
+        external_ref: "in1/uncollectible".into(),
+        invoice_ref: "in1".into(),
+        date: day(20),
+        reason: "uncollectible".into(),
+    };
+    let w = odoo.write_off(&write_off).await.unwrap();
+    assert_eq!((w.document.kind, w.created), (DocumentKind::WriteOff, true));
+    assert!(!odoo.write_off(&write_off).await.unwrap().created);
+    let refund = &fake.moves_by_ref("in1/uncollectible")[0];
+    assert_eq!(
+        (
+            refund.move_type.as_str(),
+            refund.reversed_entry_id,
+            refund.amount_total
+        ),
+        ("out_refund", Some(inv.id), dec("25"))
+    );
+    assert_eq!(refund.lines[0].account_code.as_deref(), Some("630000"));
+    // The partly paid invoice cannot be voided.
+    let void = |r: &str, inv: &str| erp::InvoiceVoid {
+        external_ref: r.into(),
+        invoice_ref: inv.into(),
+        date: day(20),
+        reason: "voided".into(),
+    };
+    let err = odoo
+        .void_invoice(&void("in1/void", "in1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidDocument(m) if m.contains("partial")),
+        "{err}"
+    );
+
+    // An unpaid one is cancelled, once.
+    odoo.create_billing_invoice(&billing("in2")).await.unwrap();
+    let v = odoo.void_invoice(&void("in2/void", "in2")).await.unwrap();
+    assert_eq!((v.document.kind, v.created), (DocumentKind::Void, true));
+    assert_eq!(fake.moves_by_ref("in2")[0].state, "cancel");
+    assert!(
+        !odoo
+            .void_invoice(&void("in2/void", "in2"))
+            .await
+            .unwrap()
+            .created
+    );
+    let open: Vec<_> = odoo
+        .open_receivables()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.invoice.external_ref)
+        .collect();
+    assert!(!open.contains(&"in2".to_owned()), "{open:?}");
+}
+
+/// `button_draft` and `button_cancel` move an entry between states as Odoo does, and refuse
+/// the others with Odoo's messages.
+#[tokio::test]
+async fn moves_are_reset_to_draft_and_cancelled_as_odoo_does() {
+    let (running, _, _) = start().await;
+    let c = client(&running, RetryConfig::disabled());
+    let fake = &running.fake;
+    let bank = fake.account_id("101401").unwrap();
+    let sales = fake.account_id("400000").unwrap();
+    let vals = json!({"vals_list": [{"move_type": "entry", "ref": "e1", "date": "2026-11-04", "line_ids": [
+        [0, 0, {"account_id": bank, "debit": 10, "credit": 0}],
+        [0, 0, {"account_id": sales, "debit": 0, "credit": 10}],
+    ]}]});
+    let id = raw(&c, "account.move", "create", vals).await.unwrap()[0]
+        .as_i64()
+        .unwrap();
+    let ids = json!({"ids": [id]});
+    let refused = |err: Error, message: &str| {
+        assert!(
+            matches!(&err, Error::Api { status: 422, body } if body.message == message),
+            "{err:?}"
+        );
+    };
+    // A draft cannot be reset to draft.
+    let err = raw(&c, "account.move", "button_draft", ids.clone())
+        .await
+        .unwrap_err();
+    refused(
+        err,
+        "Only posted/cancelled journal entries can be reset to draft.",
+    );
+    raw(&c, "account.move", "action_post", ids.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        raw(&c, "account.move", "button_draft", ids.clone())
+            .await
+            .unwrap(),
+        Value::Null
+    );
+    assert_eq!(fake.get_move(id).unwrap().state, "draft");
+    // Posted again, then cancelled straight away (reset to draft on the way).
+    raw(&c, "account.move", "action_post", ids.clone())
+        .await
+        .unwrap();
+    raw(&c, "account.move", "button_cancel", ids.clone())
+        .await
+        .unwrap();
+    assert_eq!(fake.get_move(id).unwrap().state, "cancel");
+    let err = raw(&c, "account.move", "button_cancel", ids.clone())
+        .await
+        .unwrap_err();
+    refused(err, "Only draft journal entries can be cancelled.");
+    // A cancelled move goes back to draft; a missing one is an error.
+    raw(&c, "account.move", "button_draft", ids.clone())
+        .await
+        .unwrap();
+    assert_eq!(fake.get_move(id).unwrap().state, "draft");
+    let err = raw(
+        &c,
+        "account.move",
+        "button_cancel",
+        json!({"ids": [99_999]}),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Api { .. }), "{err:?}");
 }

@@ -2,8 +2,16 @@
 //! (embedded, no server) or in a PostgreSQL database shared by many processes.
 //!
 //! * Chart of accounts: bank, receivables, one clearing account per gateway (added on first
-//!   use), tax payable, revenue, shipping income, refunds, gateway fees, chargebacks (see
-//!   [`Account::code`](crate::Account::code)), plus any account added with [`LocalLedger::add_account`].
+//!   use), tax payable, deferred revenue, revenue, shipping income, refunds, gateway fees,
+//!   chargebacks, bad debts (see [`Account::code`](crate::Account::code)), plus any account
+//!   added with [`LocalLedger::add_account`].
+//! * Recurring billing: billing invoices whose lines with a service period are deferred
+//!   revenue, recognised day by day ([`Erp::recognize_revenue`]) into revenue; write-offs and
+//!   voids; the deferred revenue schedule ([`LocalLedger::revenue_schedule`]); recurring
+//!   contracts ([`LocalLedger::contract`]). A credit memo against a billing invoice releases
+//!   the deferred revenue not yet recognised first (Dr deferred revenue for that part, Dr
+//!   refunds for the rest, Cr receivables), and the lines it touched then recognise their
+//!   amount less the release.
 //! * Every invoice, payment, credit memo, journal entry and dispute stage writes a journal whose
 //!   debits equal its credits; an unbalanced journal is refused with [`Error::Unbalanced`]
 //!   and nothing is written.
@@ -22,6 +30,7 @@
 //!   ([`LocalLedger::connect`], feature `postgres`, on by default): same tables, rules and
 //!   reports; see there for how concurrent writers are kept apart.
 
+mod billing;
 mod post;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -43,8 +52,10 @@ use crate::erp::Erp;
 use crate::error::Error;
 use crate::models::NewDocument;
 use crate::models::{
-    AccountKind, CreditMemo, Customer, Dispute, DocumentRef, Gateway, Invoice, JournalEntry,
-    OpenReceivable, Payment, PaymentEntry, Recorded, SalesOrder,
+    AccountKind, BillingInvoice, Contract, ContractRecord, CreditMemo, Customer, Dispute,
+    DocumentRef, Gateway, Invoice, InvoiceVoid, JournalEntry, OpenReceivable, Payment,
+    PaymentEntry, Recognition, RecognitionSchedule, Recorded, RevenueScheduleLine, SalesOrder,
+    WriteOff,
 };
 
 /// The ledger, on SQLite or on PostgreSQL. See the [module docs](self).
@@ -234,6 +245,45 @@ impl LocalLedger {
             .receivables_check())
     }
 
+    /// The recurring contract with this external reference, with the statuses it went
+    /// through.
+    ///
+    /// ```no_run
+    /// # async fn run(ledger: &erp::LocalLedger) -> Result<(), erp::Error> {
+    /// if let Some(record) = ledger.contract("stripe/subscription/sub_1").await? {
+    ///     println!("{} ({} changes)", record.contract.status, record.status_history.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn contract(&self, external_ref: &str) -> Result<Option<ContractRecord>, Error> {
+        let r = external_ref.to_owned();
+        on_backend!(self, read(move |c| billing::contract(c, &r)), |pg| pg
+            .contract(external_ref))
+    }
+
+    /// Deferred revenue month by month, from `from`'s month to `to`'s, per currency: opening
+    /// balance, opened by invoices, recognised, other movements (voids, manual entries) and
+    /// closing balance, from the journals of the deferred revenue account
+    /// ([`crate::Account::DeferredRevenue`]). Odoo has no such report through this crate (see
+    /// [`crate::odoo`]).
+    ///
+    /// ```no_run
+    /// # async fn run(ledger: &erp::LocalLedger) -> Result<(), erp::Error> {
+    /// let (from, to) = (time::macros::date!(2026 - 01 - 01), time::macros::date!(2026 - 12 - 31));
+    /// for m in ledger.revenue_schedule(from, to).await? {
+    ///     println!("{} {}: +{} -{} = {}", m.month, m.currency, m.opened, m.recognized, m.closing);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn revenue_schedule(
+        &self,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<RevenueScheduleLine>, Error> {
+        on_backend!(self, read(move |c| billing::schedule(c, from, to)), |pg| pg
+            .revenue_schedule(from, to))
+    }
+
     /// Audits every stored journal; the first one that does not balance is an
     /// [`Error::Unbalanced`] (only possible if the file or database was edited by something
     /// else).
@@ -271,6 +321,35 @@ impl Erp for LocalLedger {
 
     async fn record_dispute(&self, dispute: &Dispute) -> Result<Recorded, Error> {
         self.record(Owned::Dispute(dispute.clone())).await
+    }
+
+    async fn upsert_contract(&self, contract: &Contract) -> Result<Recorded, Error> {
+        self.record(Owned::Contract(contract.clone())).await
+    }
+
+    async fn create_billing_invoice(&self, invoice: &BillingInvoice) -> Result<Recorded, Error> {
+        self.record(Owned::BillingInvoice(invoice.clone())).await
+    }
+
+    async fn write_off(&self, write_off: &WriteOff) -> Result<Recorded, Error> {
+        self.record(Owned::WriteOff(write_off.clone())).await
+    }
+
+    async fn void_invoice(&self, void: &InvoiceVoid) -> Result<Recorded, Error> {
+        self.record(Owned::Void(void.clone())).await
+    }
+
+    /// One transaction: every line's entry, or none.
+    async fn recognize_revenue(
+        &self,
+        through: Date,
+        schedule: RecognitionSchedule,
+    ) -> Result<Vec<Recognition>, Error> {
+        on_backend!(
+            self,
+            write(move |c| billing::recognize_revenue(c, through, schedule)),
+            |pg| pg.recognize_revenue(through, schedule)
+        )
     }
 
     async fn find_by_external_ref(&self, external_ref: &str) -> Result<Option<DocumentRef>, Error> {
@@ -337,6 +416,10 @@ enum Owned {
     CreditMemo(CreditMemo),
     JournalEntry(JournalEntry),
     Dispute(Dispute),
+    Contract(Contract),
+    BillingInvoice(BillingInvoice),
+    WriteOff(WriteOff),
+    Void(InvoiceVoid),
 }
 
 impl Owned {
@@ -360,6 +443,10 @@ impl Owned {
             Self::CreditMemo(m) => post::create_credit_memo(tx, m),
             Self::JournalEntry(e) => post::post_journal_entry(tx, e),
             Self::Dispute(d) => post::record_dispute(tx, d),
+            Self::Contract(c) => billing::upsert_contract(tx, c),
+            Self::BillingInvoice(i) => billing::create_billing_invoice(tx, i),
+            Self::WriteOff(w) => billing::write_off(tx, w),
+            Self::Void(v) => billing::void_invoice(tx, v),
         }
     }
 
@@ -374,6 +461,10 @@ impl Owned {
             Self::CreditMemo(m) => Doc::New(NewDocument::CreditMemo(m)),
             Self::JournalEntry(e) => Doc::New(NewDocument::JournalEntry(e)),
             Self::Dispute(d) => Doc::Dispute(d),
+            Self::Contract(c) => Doc::Contract(c),
+            Self::BillingInvoice(i) => Doc::BillingInvoice(i),
+            Self::WriteOff(w) => Doc::WriteOff(w),
+            Self::Void(v) => Doc::Void(v),
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::models::{
 use crate::money::{CurrencyCode, Money};
 
 /// Looks a reference up: `Some(id)` if it exists with `kind`, a conflict if another kind holds it.
-fn existing(
+pub(super) fn existing(
     conn: &Connection,
     external_ref: &str,
     kind: DocumentKind,
@@ -59,7 +59,7 @@ pub(crate) fn recorded(kind: DocumentKind, id: i64, external_ref: &str, created:
     }
 }
 
-fn insert_document(
+pub(super) fn insert_document(
     conn: &Connection,
     external_ref: &str,
     kind: DocumentKind,
@@ -70,7 +70,11 @@ fn insert_document(
 }
 
 /// The id of an existing document of `kind`, or `NotFound`.
-fn require(conn: &Connection, external_ref: &str, kind: DocumentKind) -> Result<i64, Error> {
+pub(super) fn require(
+    conn: &Connection,
+    external_ref: &str,
+    kind: DocumentKind,
+) -> Result<i64, Error> {
     existing(conn, external_ref, kind)?.ok_or_else(|| Error::NotFound {
         kind: kind.as_str(),
         reference: external_ref.to_owned(),
@@ -96,7 +100,7 @@ fn insert_lines(conn: &Connection, doc_id: i64, lines: &[LineItem]) -> Result<()
 }
 
 /// Writes a journal for `doc_id` after checking it balances; zero lines are left out.
-fn post_journal(
+pub(super) fn post_journal(
     conn: &Connection,
     doc_id: i64,
     date: Date,
@@ -151,7 +155,7 @@ pub(crate) fn debit_credit(line: &JournalLine) -> (i64, i64) {
     }
 }
 
-fn line(account: Account, side: Side, amount: Money) -> JournalLine {
+pub(crate) fn line(account: Account, side: Side, amount: Money) -> JournalLine {
     JournalLine {
         account,
         side,
@@ -314,7 +318,8 @@ impl InvoiceState {
 
 pub(crate) const INVOICE_STATE_SQL: &str = "
 SELECT i.doc_id, i.currency, i.total,
-       COALESCE((SELECT SUM(amount) FROM credit_memos c WHERE c.invoice_id = i.doc_id), 0),
+       (COALESCE((SELECT SUM(amount) FROM credit_memos c WHERE c.invoice_id = i.doc_id), 0)
+        + COALESCE((SELECT SUM(amount) FROM invoice_closures x WHERE x.invoice_id = i.doc_id), 0)),
        COALESCE((SELECT SUM(CASE direction WHEN 'received' THEN amount ELSE -amount END)
                  FROM payments p WHERE p.invoice_id = i.doc_id), 0)
 FROM invoices i";
@@ -325,7 +330,7 @@ pub(crate) fn invoice_state_row(
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
 }
 
-fn invoice_state(conn: &Connection, invoice_ref: &str) -> Result<InvoiceState, Error> {
+pub(super) fn invoice_state(conn: &Connection, invoice_ref: &str) -> Result<InvoiceState, Error> {
     let id = require(conn, invoice_ref, DocumentKind::Invoice)?;
     let (id, currency, total, credited, paid_net) = conn
         .prepare_cached(&format!("{INVOICE_STATE_SQL} WHERE i.doc_id = ?1"))?
@@ -472,6 +477,8 @@ pub(crate) fn create_credit_memo(conn: &Connection, m: &CreditMemo) -> Result<Re
     m.validate()?;
     let inv = invoice_state(conn, &m.invoice_ref)?;
     let (memo, lines) = credit_memo_journal(m, &inv)?;
+    let releases = super::billing::memo_releases(conn, inv.id, m.amount.minor)?;
+    let lines = super::billing::with_releases(lines, &releases);
     let id = insert_document(conn, &m.external_ref, DocumentKind::CreditMemo)?;
     conn.prepare_cached(
         "INSERT INTO credit_memos (doc_id, invoice_id, date, amount, currency, reason)
@@ -485,6 +492,7 @@ pub(crate) fn create_credit_memo(conn: &Connection, m: &CreditMemo) -> Result<Re
         inv.currency.as_str(),
         m.reason
     ])?;
+    super::billing::insert_releases(conn, id, inv.id, &releases)?;
     post_journal(conn, id, m.date, &memo, &lines)?;
     Ok(recorded(
         DocumentKind::CreditMemo,

@@ -62,7 +62,7 @@ pub struct ReceivablesCheck {
     pub currency: CurrencyCode,
     /// Sum of invoice totals.
     pub invoiced: i64,
-    /// Sum of credit memos.
+    /// Sum of credit memos, write-offs and voids (what left receivables other than by payment).
     pub credited: i64,
     /// Sum of payments received.
     pub received: i64,
@@ -249,7 +249,8 @@ pub(crate) fn receivables_check(conn: &Connection) -> Result<Vec<ReceivablesChec
         "WITH cur AS (SELECT currency FROM invoices UNION SELECT currency FROM journals)
          SELECT cur.currency,
            COALESCE((SELECT SUM(total) FROM invoices WHERE currency = cur.currency), 0),
-           COALESCE((SELECT SUM(amount) FROM credit_memos WHERE currency = cur.currency), 0),
+           COALESCE((SELECT SUM(amount) FROM credit_memos WHERE currency = cur.currency), 0)
+           + COALESCE((SELECT SUM(amount) FROM invoice_closures WHERE currency = cur.currency), 0),
            COALESCE((SELECT SUM(amount) FROM payments
                      WHERE currency = cur.currency AND direction = 'received'), 0),
            COALESCE((SELECT SUM(amount) FROM payments

@@ -105,13 +105,84 @@ CREATE TABLE IF NOT EXISTS journal_lines (
     label TEXT,
     PRIMARY KEY (journal_id, line_no)
 );
+-- Recurring billing (tables added later: `IF NOT EXISTS` adds them to older files).
+CREATE TABLE IF NOT EXISTS billing_lines (
+    doc_id INTEGER NOT NULL REFERENCES invoices(doc_id),
+    line_no INTEGER NOT NULL,
+    product TEXT NOT NULL,
+    description TEXT NOT NULL,
+    quantity INTEGER NOT NULL,
+    unit_price INTEGER NOT NULL,
+    discount INTEGER NOT NULL,
+    amount INTEGER NOT NULL,
+    period_start TEXT,
+    period_end TEXT,
+    days INTEGER,
+    proration INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, line_no)
+);
+CREATE TABLE IF NOT EXISTS invoice_closures (
+    doc_id INTEGER PRIMARY KEY REFERENCES documents(id),
+    invoice_id INTEGER NOT NULL UNIQUE REFERENCES invoices(doc_id),
+    kind TEXT NOT NULL CHECK (kind IN ('write_off', 'void')),
+    amount INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    date TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS recognitions (
+    doc_id INTEGER PRIMARY KEY REFERENCES documents(id),
+    invoice_id INTEGER NOT NULL REFERENCES invoices(doc_id),
+    line_no INTEGER NOT NULL,
+    first_day TEXT NOT NULL,
+    last_day TEXT NOT NULL,
+    days INTEGER NOT NULL,
+    amount INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    UNIQUE (invoice_id, line_no, first_day)
+);
+CREATE TABLE IF NOT EXISTS deferred_releases (
+    credit_memo_id INTEGER NOT NULL REFERENCES credit_memos(doc_id),
+    invoice_id INTEGER NOT NULL REFERENCES invoices(doc_id),
+    line_no INTEGER NOT NULL,
+    amount INTEGER NOT NULL,
+    PRIMARY KEY (credit_memo_id, line_no)
+);
+CREATE TABLE IF NOT EXISTS contracts (
+    doc_id INTEGER PRIMARY KEY REFERENCES documents(id),
+    customer_id INTEGER NOT NULL REFERENCES customers(doc_id),
+    currency TEXT NOT NULL,
+    status TEXT NOT NULL,
+    start_date TEXT NOT NULL,
+    period_start TEXT,
+    period_end TEXT,
+    cancel_at_period_end INTEGER NOT NULL,
+    ended_on TEXT
+);
+CREATE TABLE IF NOT EXISTS contract_items (
+    doc_id INTEGER NOT NULL REFERENCES contracts(doc_id),
+    line_no INTEGER NOT NULL,
+    product TEXT NOT NULL,
+    description TEXT NOT NULL,
+    quantity INTEGER NOT NULL,
+    unit_price INTEGER NOT NULL,
+    interval TEXT NOT NULL,
+    interval_count INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, line_no)
+);
+CREATE TABLE IF NOT EXISTS contract_status_history (
+    doc_id INTEGER NOT NULL REFERENCES contracts(doc_id),
+    seq INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    PRIMARY KEY (doc_id, seq)
+);
 CREATE INDEX IF NOT EXISTS journal_lines_account ON journal_lines(account_code);
 CREATE INDEX IF NOT EXISTS payments_invoice ON payments(invoice_id);
 CREATE INDEX IF NOT EXISTS credit_memos_invoice ON credit_memos(invoice_id);
 ";
 
 /// The accounts every ledger starts with (gateway clearing accounts are added on first use).
-pub(crate) const CHART: [Account; 9] = [
+pub(crate) const CHART: [Account; 11] = [
     Account::Bank,
     Account::Receivables,
     Account::TaxPayable,
@@ -121,6 +192,8 @@ pub(crate) const CHART: [Account; 9] = [
     Account::GatewayFees,
     Account::Chargebacks,
     Account::DisputedFunds,
+    Account::DeferredRevenue,
+    Account::BadDebts,
 ];
 
 /// Creates the tables and seeds the chart of accounts (idempotent), in one transaction.

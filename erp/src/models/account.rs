@@ -78,6 +78,11 @@ pub enum Account {
     Chargebacks,
     /// Money a gateway withdrew for a dispute that is still open: held, not yet lost or won.
     DisputedFunds,
+    /// Revenue billed for service not yet delivered (a liability), recognised as the days of
+    /// the service period pass.
+    DeferredRevenue,
+    /// Invoices written off as uncollectible.
+    BadDebts,
     /// Any other account, by code.
     Other(String),
 }
@@ -126,11 +131,13 @@ impl Account {
             Account::Clearing(g) => format!("1200-{g}"),
             Account::DisputedFunds => "1300".into(),
             Account::TaxPayable => "2200".into(),
+            Account::DeferredRevenue => "2400".into(),
             Account::Revenue => "4000".into(),
             Account::ShippingIncome => "4100".into(),
             Account::Refunds => "4900".into(),
             Account::GatewayFees => "6100".into(),
             Account::Chargebacks => "6200".into(),
+            Account::BadDebts => "6300".into(),
             Account::Other(code) => code.clone(),
         }
     }
@@ -142,9 +149,11 @@ impl Account {
             | Account::Receivables
             | Account::Clearing(_)
             | Account::DisputedFunds => AccountKind::Asset,
-            Account::TaxPayable => AccountKind::Liability,
+            Account::TaxPayable | Account::DeferredRevenue => AccountKind::Liability,
             Account::Revenue | Account::ShippingIncome => AccountKind::Income,
-            Account::Refunds | Account::GatewayFees | Account::Chargebacks => AccountKind::Expense,
+            Account::Refunds | Account::GatewayFees | Account::Chargebacks | Account::BadDebts => {
+                AccountKind::Expense
+            }
             Account::Other(_) => return None,
         })
     }
@@ -162,6 +171,8 @@ impl Account {
             Account::GatewayFees => "Gateway fees".into(),
             Account::Chargebacks => "Chargebacks".into(),
             Account::DisputedFunds => "Disputed funds".into(),
+            Account::DeferredRevenue => "Deferred revenue".into(),
+            Account::BadDebts => "Bad debts".into(),
             Account::Other(code) => code.clone(),
         }
     }

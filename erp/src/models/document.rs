@@ -23,6 +23,14 @@ pub enum DocumentKind {
     JournalEntry,
     /// A dispute record.
     Dispute,
+    /// A recurring contract ([`crate::Contract`]).
+    Contract,
+    /// An invoice's write-off ([`crate::WriteOff`]).
+    WriteOff,
+    /// An invoice's void ([`crate::InvoiceVoid`]).
+    Void,
+    /// A revenue recognition entry ([`crate::Recognition`]).
+    Recognition,
 }
 
 impl DocumentKind {
@@ -35,6 +43,10 @@ impl DocumentKind {
             DocumentKind::CreditMemo => "credit_memo",
             DocumentKind::JournalEntry => "journal_entry",
             DocumentKind::Dispute => "dispute",
+            DocumentKind::Contract => "contract",
+            DocumentKind::WriteOff => "write_off",
+            DocumentKind::Void => "void",
+            DocumentKind::Recognition => "recognition",
         }
     }
 
@@ -47,6 +59,10 @@ impl DocumentKind {
             "credit_memo" => DocumentKind::CreditMemo,
             "journal_entry" => DocumentKind::JournalEntry,
             "dispute" => DocumentKind::Dispute,
+            "contract" => DocumentKind::Contract,
+            "write_off" => DocumentKind::WriteOff,
+            "void" => DocumentKind::Void,
+            "recognition" => DocumentKind::Recognition,
             _ => return None,
         })
     }

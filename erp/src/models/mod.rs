@@ -5,6 +5,8 @@
 //! reference returns the first one.
 
 mod account;
+mod billing;
+mod contract;
 mod credit_memo;
 mod customer;
 mod dispute;
@@ -15,6 +17,11 @@ mod payment;
 mod sales_order;
 
 pub use account::{Account, AccountKind, Gateway};
+pub use billing::{
+    BillingInvoice, BillingLine, InvoiceVoid, Recognition, RecognitionSchedule,
+    RevenueScheduleLine, ServicePeriod, WriteOff,
+};
+pub use contract::{BillingInterval, Contract, ContractItem, ContractRecord, ContractStatus};
 pub use credit_memo::CreditMemo;
 pub use customer::{Customer, VaultId};
 pub use dispute::{Dispute, DisputeStage};

@@ -10,8 +10,9 @@ use super::wire::{self, CreatedIds, InvoiceRecord, RecordRef};
 use crate::erp::Erp;
 use crate::error::Error;
 use crate::models::{
-    Account, CreditMemo, Customer, Dispute, DocumentKind, DocumentRef, Gateway, Invoice,
-    JournalEntry, OpenReceivable, Payment, PaymentDirection, PaymentEntry, Recorded, SalesOrder,
+    Account, BillingInvoice, CreditMemo, Customer, Dispute, DocumentKind, DocumentRef, Gateway,
+    Invoice, InvoiceVoid, JournalEntry, OpenReceivable, Payment, PaymentDirection, PaymentEntry,
+    Recorded, SalesOrder, WriteOff,
 };
 use crate::money::{CurrencyCode, Money};
 
@@ -105,9 +106,7 @@ impl Erp for OdooErp {
             ));
         }
         inv.validate()?;
-        let partner = self.partner(&inv.customer_ref).await?;
-        let currency = self.currency(inv.currency).await?;
-        let mut lines: Vec<Value> = inv
+        let lines: Vec<Value> = inv
             .lines
             .iter()
             .map(|l| {
@@ -119,35 +118,171 @@ impl Erp for OdooErp {
                 }])
             })
             .collect();
-        for (account, amount, label) in [
-            (Account::TaxPayable, inv.tax, "Tax"),
-            (Account::ShippingIncome, inv.shipping, "Shipping"),
-        ] {
-            if amount.minor > 0 {
-                lines.push(json!([0, 0, {
-                    "name": label,
-                    "quantity": 1,
-                    "price_unit": money(amount),
-                    "account_id": self.account(&account).await?,
+        let id = self
+            .post_out_invoice(
+                OutInvoice {
+                    external_ref: &inv.external_ref,
+                    customer_ref: &inv.customer_ref,
+                    origin: inv.sales_order_ref.as_deref(),
+                    invoice_date: inv.invoice_date,
+                    due_date: inv.due_date,
+                    currency: inv.currency,
+                },
+                lines,
+                &[
+                    (Account::TaxPayable, inv.tax, "Tax"),
+                    (Account::ShippingIncome, inv.shipping, "Shipping"),
+                ],
+            )
+            .await?;
+        Ok(recorded(DocumentKind::Invoice, id, &inv.external_ref, true))
+    }
+
+    /// An `out_invoice` whose lines with a service period go to the deferred revenue account
+    /// (the code configured for [`Account::DeferredRevenue`]), the period written in the line's
+    /// label; a line's discount is a line of its own (Odoo's `discount` is a percentage, which
+    /// cannot carry an amount exactly). Odoo Community keeps no service dates on invoice lines:
+    /// `deferred_start_date`/`deferred_end_date` on `account.move.line` and the deferral entries
+    /// they drive come from the Enterprise `account_accountant` module (Odoo's "Deferred
+    /// revenues" documentation,
+    /// <https://www.odoo.com/documentation/18.0/applications/finance/accounting/customer_invoices/deferred_revenues.html>,
+    /// is part of the Accounting app), so they are not sent.
+    async fn create_billing_invoice(&self, inv: &BillingInvoice) -> Result<Recorded, Error> {
+        crate::models::require_ref(&inv.external_ref)?;
+        if let Some(id) = self.find_move("out_invoice", &inv.external_ref).await? {
+            return Ok(recorded(
+                DocumentKind::Invoice,
+                id,
+                &inv.external_ref,
+                false,
+            ));
+        }
+        inv.validate()?;
+        let deferred = if inv.lines.iter().any(|l| l.period.is_some()) {
+            Some(self.account(&Account::DeferredRevenue).await?)
+        } else {
+            None
+        };
+        let mut lines = Vec::new();
+        for l in &inv.lines {
+            let mut name = format!("[{}] {}", l.product, l.description);
+            if let Some(p) = &l.period {
+                name.push_str(&format!(" (service {} to {})", p.start, p.last_day()));
+            }
+            if l.proration {
+                name.push_str(" (proration)");
+            }
+            let account = l.period.and(deferred);
+            let mut push = |name: String, quantity: u32, price: Money| {
+                let mut vals = json!({
+                    "name": name,
+                    "quantity": quantity,
+                    "price_unit": money(price),
                     "tax_ids": NO_TAXES,
-                }]));
+                });
+                if let Some(account) = account {
+                    vals["account_id"] = json!(account);
+                }
+                lines.push(json!([0, 0, vals]));
+            };
+            push(name.clone(), l.quantity, l.unit_price);
+            if l.discount.minor != 0 {
+                let minus = Money::new(-l.discount.minor, l.discount.currency);
+                push(format!("Discount: {name}"), 1, minus);
             }
         }
-        let mut vals = json!({
-            "move_type": "out_invoice",
-            "partner_id": partner,
-            "ref": inv.external_ref,
-            "invoice_date": wire::date(inv.invoice_date),
-            "invoice_date_due": wire::date(inv.due_date),
-            "currency_id": currency,
-            "invoice_line_ids": lines,
-        });
-        if let Some(order) = &inv.sales_order_ref {
-            vals["invoice_origin"] = json!(order);
-        }
-        let id = self.create("account.move", vals).await?;
-        self.action("account.move", "action_post", id).await?;
+        let id = self
+            .post_out_invoice(
+                OutInvoice {
+                    external_ref: &inv.external_ref,
+                    customer_ref: &inv.customer_ref,
+                    origin: inv.contract_ref.as_deref(),
+                    invoice_date: inv.invoice_date,
+                    due_date: inv.due_date,
+                    currency: inv.currency,
+                },
+                lines,
+                &[(Account::TaxPayable, inv.tax, "Tax")],
+            )
+            .await?;
         Ok(recorded(DocumentKind::Invoice, id, &inv.external_ref, true))
+    }
+
+    /// An `out_refund` of the invoice's open amount (`amount_residual`) on the bad debts account
+    /// (the code configured for [`Account::BadDebts`]), reversing the invoice as a credit memo
+    /// does: Odoo Community has no write-off document of its own, so
+    /// [`Erp::find_by_external_ref`] reports it as a credit memo. Refused when nothing is open.
+    async fn write_off(&self, w: &WriteOff) -> Result<Recorded, Error> {
+        w.validate()?;
+        let kind = DocumentKind::WriteOff;
+        if let Some(id) = self.find_move("out_refund", &w.external_ref).await? {
+            return Ok(recorded(kind, id, &w.external_ref, false));
+        }
+        let invoice = self.invoice(&w.invoice_ref).await?;
+        let state = self.move_state(invoice).await?;
+        if state.amount_residual <= rust_decimal::Decimal::ZERO {
+            return Err(Error::InvalidDocument(format!(
+                "invoice {} has nothing open to write off (paid or credited)",
+                w.invoice_ref
+            )));
+        }
+        let (partner, currency) = match (&state.partner_id.0, &state.currency_id.0) {
+            (Some(p), Some(c)) => (p.0, c.0),
+            _ => {
+                return Err(Error::Decode {
+                    path: "account.move.partner_id".into(),
+                    message: format!("invoice {} without partner or currency", w.invoice_ref),
+                });
+            }
+        };
+        let account = self.account(&Account::BadDebts).await?;
+        let id = self
+            .create(
+                "account.move",
+                json!({
+                    "move_type": "out_refund",
+                    "partner_id": partner,
+                    "ref": w.external_ref,
+                    "invoice_date": wire::date(w.date),
+                    "reversed_entry_id": invoice,
+                    "currency_id": currency,
+                    "invoice_line_ids": [[0, 0, {
+                        "name": format!("Write-off: {}", w.reason),
+                        "quantity": 1,
+                        "price_unit": wire::number(state.amount_residual),
+                        "account_id": account,
+                        "tax_ids": NO_TAXES,
+                    }]],
+                }),
+            )
+            .await?;
+        self.action("account.move", "action_post", id).await?;
+        Ok(recorded(kind, id, &w.external_ref, true))
+    }
+
+    /// The invoice reset to draft (`button_draft`) and cancelled (`button_cancel`), which
+    /// removes its posting in Odoo; refused unless its `payment_state` is `not_paid`. Odoo
+    /// keeps no void document: the answer names the invoice's id, a void of a cancelled invoice
+    /// answers `created: false` whatever its reference, and [`Erp::find_by_external_ref`] does
+    /// not find the void's reference.
+    async fn void_invoice(&self, v: &InvoiceVoid) -> Result<Recorded, Error> {
+        v.validate()?;
+        let kind = DocumentKind::Void;
+        let invoice = self.invoice(&v.invoice_ref).await?;
+        let state = self.move_state(invoice).await?;
+        if state.state == "cancel" {
+            return Ok(recorded(kind, invoice, &v.external_ref, false));
+        }
+        if state.payment_state != "not_paid" {
+            return Err(Error::InvalidDocument(format!(
+                "invoice {} has payments or credit memos ({}): it cannot be voided",
+                v.invoice_ref, state.payment_state
+            )));
+        }
+        self.action("account.move", "button_draft", invoice).await?;
+        self.action("account.move", "button_cancel", invoice)
+            .await?;
+        Ok(recorded(kind, invoice, &v.external_ref, true))
     }
 
     async fn post_payment(&self, p: &Payment) -> Result<Recorded, Error> {
@@ -467,4 +602,86 @@ impl Erp for OdooErp {
 struct MoveKind {
     id: i64,
     move_type: String,
+}
+
+/// The head of an `out_invoice` to post.
+struct OutInvoice<'a> {
+    external_ref: &'a str,
+    customer_ref: &'a str,
+    /// `invoice_origin`: the sales order or contract billed.
+    origin: Option<&'a str>,
+    invoice_date: time::Date,
+    due_date: time::Date,
+    currency: CurrencyCode,
+}
+
+impl OdooErp {
+    /// Creates and posts an `out_invoice` with `lines` and, for each non-zero extra amount, a
+    /// line on its account (tax, shipping); returns its id.
+    async fn post_out_invoice(
+        &self,
+        head: OutInvoice<'_>,
+        mut lines: Vec<Value>,
+        extras: &[(Account, Money, &str)],
+    ) -> Result<i64, Error> {
+        let partner = self.partner(head.customer_ref).await?;
+        let currency = self.currency(head.currency).await?;
+        for (account, amount, label) in extras {
+            if amount.minor > 0 {
+                lines.push(json!([0, 0, {
+                    "name": label,
+                    "quantity": 1,
+                    "price_unit": money(*amount),
+                    "account_id": self.account(account).await?,
+                    "tax_ids": NO_TAXES,
+                }]));
+            }
+        }
+        let mut vals = json!({
+            "move_type": "out_invoice",
+            "partner_id": partner,
+            "ref": head.external_ref,
+            "invoice_date": wire::date(head.invoice_date),
+            "invoice_date_due": wire::date(head.due_date),
+            "currency_id": currency,
+            "invoice_line_ids": lines,
+        });
+        if let Some(origin) = head.origin {
+            vals["invoice_origin"] = json!(origin);
+        }
+        let id = self.create("account.move", vals).await?;
+        self.action("account.move", "action_post", id).await?;
+        Ok(id)
+    }
+}
+
+/// What a write-off or void reads of an invoice.
+#[derive(serde::Deserialize)]
+struct MoveState {
+    state: String,
+    payment_state: String,
+    partner_id: super::wire::Many2one,
+    currency_id: super::wire::Many2one,
+    #[serde(deserialize_with = "super::wire::decimal")]
+    amount_residual: rust_decimal::Decimal,
+}
+
+impl OdooErp {
+    async fn move_state(&self, move_id: i64) -> Result<MoveState, Error> {
+        let rows: Vec<MoveState> = self
+            .client
+            .call(
+                "account.move",
+                "read",
+                json!({
+                    "ids": [move_id],
+                    "fields": ["state", "payment_state", "partner_id", "currency_id", "amount_residual"],
+                }),
+            )
+            .await?;
+        rows.into_iter().next().ok_or_else(|| Error::NotFound {
+            kind: "invoice",
+            reference: move_id.to_string(),
+        })
+    }
 }

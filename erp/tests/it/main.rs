@@ -1,7 +1,33 @@
 //! Integration tests of the `erp` crate: one binary, a module per area.
 #![allow(clippy::unwrap_used)]
 
+/// Instantiates each test body (an `async fn(Backend)` of the module, which has `Backend` in
+/// scope) for both ledger backends.
+macro_rules! on_each_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Sqlite).await;
+                }
+            )*
+        }
+
+        #[cfg(feature = "postgres")]
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
 mod ledger;
+mod ledger_billing;
 mod ledger_props;
 mod odoo;
 

@@ -459,6 +459,7 @@ impl State {
             (_, "write") => &["vals"],
             ("sale.order", "action_confirm")
             | ("account.move" | "account.payment", "action_post")
+            | ("account.move", "button_draft" | "button_cancel")
             | ("account.payment.register", "action_create_payments") => &[],
             _ => {
                 return Err(OdooError::not_found(format!(
@@ -547,6 +548,16 @@ impl State {
                 self.check_exist(model, &ids)?;
                 self.confirm_orders(&ids)?;
                 Ok(Value::Bool(true))
+            }
+            "button_draft" if model == "account.move" => {
+                self.check_exist(model, &ids)?;
+                self.reset_moves(&ids)?;
+                Ok(Value::Null)
+            }
+            "button_cancel" if model == "account.move" => {
+                self.check_exist(model, &ids)?;
+                self.cancel_moves(&ids)?;
+                Ok(Value::Null)
             }
             "action_post" if model == "account.move" => {
                 self.check_exist(model, &ids)?;
@@ -1583,6 +1594,53 @@ impl State {
             self.recompute_move(id);
         }
         Ok(())
+    }
+
+    /// `account.move.button_draft`: posted or cancelled moves back to draft (Odoo's
+    /// `addons/account/models/account_move.py`; the same message for any other state).
+    fn reset_moves(&mut self, ids: &[i64]) -> OdooResult<()> {
+        const M: &str = "account.move";
+        if ids.iter().any(|id| {
+            !matches!(
+                self.text(M, *id, "state").as_deref(),
+                Some("posted" | "cancel")
+            )
+        }) {
+            return Err(OdooError::user(
+                "Only posted/cancelled journal entries can be reset to draft.",
+            ));
+        }
+        self.set_move_state(ids, "draft");
+        Ok(())
+    }
+
+    /// `account.move.button_cancel`: posted moves are reset to draft first, then every move
+    /// must be a draft (Odoo's message otherwise) and is cancelled.
+    fn cancel_moves(&mut self, ids: &[i64]) -> OdooResult<()> {
+        const M: &str = "account.move";
+        let posted: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| self.text(M, *id, "state").as_deref() == Some("posted"))
+            .collect();
+        if ids.iter().any(|id| {
+            !posted.contains(id) && self.text(M, *id, "state").as_deref() != Some("draft")
+        }) {
+            return Err(OdooError::user(
+                "Only draft journal entries can be cancelled.",
+            ));
+        }
+        self.set_move_state(ids, "cancel");
+        Ok(())
+    }
+
+    fn set_move_state(&mut self, ids: &[i64], state: &str) {
+        for &id in ids {
+            if let Some(r) = self.record_mut("account.move", id) {
+                r.insert("state".into(), Val::Str(state.into()));
+            }
+            self.recompute_move(id);
+        }
     }
 
     fn post_payments(&mut self, ids: &[i64]) -> OdooResult<()> {

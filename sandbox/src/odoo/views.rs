@@ -93,7 +93,7 @@ pub struct Move {
     pub currency: String,
     /// `reversed_entry_id` (the invoice a credit note reverses).
     pub reversed_entry_id: Option<i64>,
-    /// `state`: `draft` or `posted`.
+    /// `state`: `draft`, `posted` or `cancel`.
     pub state: String,
     /// `payment_state`: `not_paid`, `partial`, or `in_payment` once fully paid.
     pub payment_state: String,

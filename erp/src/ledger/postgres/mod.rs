@@ -34,6 +34,14 @@ pub(super) enum Doc<'a> {
     New(NewDocument<'a>),
     /// A dispute stage.
     Dispute(&'a Dispute),
+    /// A recurring contract.
+    Contract(&'a crate::models::Contract),
+    /// A billing invoice.
+    BillingInvoice(&'a crate::models::BillingInvoice),
+    /// A write-off.
+    WriteOff(&'a crate::models::WriteOff),
+    /// A void.
+    Void(&'a crate::models::InvoiceVoid),
 }
 
 /// The pool of connections to the ledger's database.
@@ -246,8 +254,10 @@ impl Pg {
                 "WITH cur AS (SELECT currency FROM invoices UNION SELECT currency FROM journals)
                  SELECT cur.currency,
                    COALESCE((SELECT SUM(total) FROM invoices WHERE currency = cur.currency), 0)::BIGINT,
-                   COALESCE((SELECT SUM(amount) FROM credit_memos
-                             WHERE currency = cur.currency), 0)::BIGINT,
+                   (COALESCE((SELECT SUM(amount) FROM credit_memos
+                              WHERE currency = cur.currency), 0)
+                    + COALESCE((SELECT SUM(amount) FROM invoice_closures
+                                WHERE currency = cur.currency), 0))::BIGINT,
                    COALESCE((SELECT SUM(amount) FROM payments
                              WHERE currency = cur.currency AND direction = 'received'), 0)::BIGINT,
                    COALESCE((SELECT SUM(amount) FROM payments
@@ -277,7 +287,8 @@ impl Pg {
 /// [`super::post::INVOICE_STATE_SQL`] with PostgreSQL's sums (`NUMERIC`) cast back to `BIGINT`.
 const INVOICE_STATE: &str = "
 SELECT i.doc_id, i.currency, i.total,
-       COALESCE((SELECT SUM(amount) FROM credit_memos c WHERE c.invoice_id = i.doc_id), 0)::BIGINT,
+       (COALESCE((SELECT SUM(amount) FROM credit_memos c WHERE c.invoice_id = i.doc_id), 0)
+        + COALESCE((SELECT SUM(amount) FROM invoice_closures x WHERE x.invoice_id = i.doc_id), 0))::BIGINT,
        COALESCE((SELECT SUM(CASE direction WHEN 'received' THEN amount ELSE -amount END)
                  FROM payments p WHERE p.invoice_id = i.doc_id), 0)::BIGINT
 FROM invoices i";
@@ -400,6 +411,10 @@ async fn post(tx: &Transaction<'_>, document: Doc<'_>) -> Result<Recorded, Error
         Doc::New(NewDocument::CreditMemo(m)) => create_credit_memo(tx, m).await,
         Doc::New(NewDocument::JournalEntry(e)) => post_journal_entry(tx, e).await,
         Doc::Dispute(d) => record_dispute(tx, d).await,
+        Doc::Contract(c) => billing::upsert_contract(tx, c).await,
+        Doc::BillingInvoice(i) => billing::create_billing_invoice(tx, i).await,
+        Doc::WriteOff(w) => billing::write_off(tx, w).await,
+        Doc::Void(v) => billing::void_invoice(tx, v).await,
     }
 }
 
@@ -799,6 +814,9 @@ async fn create_credit_memo(tx: &Transaction<'_>, m: &CreditMemo) -> Result<Reco
     // As for payments: a concurrent writer of this memo may have committed it meanwhile.
     return_if_found!(found, m, kind);
     let (memo, lines) = credit_memo_journal(m, &inv)?;
+    // Under the invoice's lock: no recognition or other memo of it runs meanwhile.
+    let releases = billing::memo_releases(tx, inv.id, m.amount.minor).await?;
+    let lines = crate::ledger::billing::with_releases(lines, &releases);
     let id = insert_or_return!(tx, m, kind);
     let [details] = prepared(
         tx,
@@ -821,6 +839,7 @@ async fn create_credit_memo(tx: &Transaction<'_>, m: &CreditMemo) -> Result<Reco
         run(tx, &details, &details_params),
         post_journal(tx, id, m.date, &memo, &lines)
     )?;
+    billing::insert_releases(tx, id, inv.id, &releases).await?;
     Ok(recorded(kind, id, &m.external_ref, true))
 }
 
@@ -880,3 +899,6 @@ async fn record_dispute(tx: &Transaction<'_>, d: &Dispute) -> Result<Recorded, E
     post_journal(tx, id, d.date, &memo, &lines).await?;
     Ok(recorded(kind, id, &d.external_ref, true))
 }
+
+// Last: it uses the macros above.
+mod billing;

@@ -16,7 +16,8 @@ const SCHEMA: Schema = Schema {
 
 /// The schema, one migration per version. The SQLite schema's tables and meaning: amounts are
 /// `BIGINT` minor units, dates ISO `YYYY-MM-DD` text; nothing is floating point.
-const MIGRATIONS: [&str; 1] = [r#"
+const MIGRATIONS: [&str; 2] = [
+    r#"
 CREATE TABLE accounts (
     code TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -119,7 +120,82 @@ CREATE INDEX journal_lines_account ON journal_lines (account_code);
 CREATE INDEX payments_invoice ON payments (invoice_id);
 CREATE INDEX credit_memos_invoice ON credit_memos (invoice_id);
 CREATE INDEX invoices_customer ON invoices (customer_id);
-"#];
+"#,
+    // 2: recurring billing (billing invoices' lines, write-offs and voids, revenue
+    // recognition, contracts); see `ledger/billing.rs`.
+    r#"
+CREATE TABLE billing_lines (
+    doc_id BIGINT NOT NULL REFERENCES invoices (doc_id),
+    line_no BIGINT NOT NULL,
+    product TEXT NOT NULL,
+    description TEXT NOT NULL,
+    quantity BIGINT NOT NULL,
+    unit_price BIGINT NOT NULL,
+    discount BIGINT NOT NULL,
+    amount BIGINT NOT NULL,
+    period_start TEXT,
+    period_end TEXT,
+    days BIGINT,
+    proration BOOLEAN NOT NULL,
+    PRIMARY KEY (doc_id, line_no)
+);
+CREATE TABLE invoice_closures (
+    doc_id BIGINT PRIMARY KEY REFERENCES documents (id),
+    invoice_id BIGINT NOT NULL UNIQUE REFERENCES invoices (doc_id),
+    kind TEXT NOT NULL CHECK (kind IN ('write_off', 'void')),
+    amount BIGINT NOT NULL,
+    currency TEXT NOT NULL,
+    date TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE TABLE recognitions (
+    doc_id BIGINT PRIMARY KEY REFERENCES documents (id),
+    invoice_id BIGINT NOT NULL REFERENCES invoices (doc_id),
+    line_no BIGINT NOT NULL,
+    first_day TEXT NOT NULL,
+    last_day TEXT NOT NULL,
+    days BIGINT NOT NULL,
+    amount BIGINT NOT NULL,
+    currency TEXT NOT NULL,
+    UNIQUE (invoice_id, line_no, first_day)
+);
+CREATE TABLE deferred_releases (
+    credit_memo_id BIGINT NOT NULL REFERENCES credit_memos (doc_id),
+    invoice_id BIGINT NOT NULL REFERENCES invoices (doc_id),
+    line_no BIGINT NOT NULL,
+    amount BIGINT NOT NULL,
+    PRIMARY KEY (credit_memo_id, line_no)
+);
+CREATE TABLE contracts (
+    doc_id BIGINT PRIMARY KEY REFERENCES documents (id),
+    customer_id BIGINT NOT NULL REFERENCES customers (doc_id),
+    currency TEXT NOT NULL,
+    status TEXT NOT NULL,
+    start_date TEXT NOT NULL,
+    period_start TEXT,
+    period_end TEXT,
+    cancel_at_period_end BOOLEAN NOT NULL,
+    ended_on TEXT
+);
+CREATE TABLE contract_items (
+    doc_id BIGINT NOT NULL REFERENCES contracts (doc_id),
+    line_no BIGINT NOT NULL,
+    product TEXT NOT NULL,
+    description TEXT NOT NULL,
+    quantity BIGINT NOT NULL,
+    unit_price BIGINT NOT NULL,
+    interval TEXT NOT NULL,
+    interval_count BIGINT NOT NULL,
+    PRIMARY KEY (doc_id, line_no)
+);
+CREATE TABLE contract_status_history (
+    doc_id BIGINT NOT NULL REFERENCES contracts (doc_id),
+    seq BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    PRIMARY KEY (doc_id, seq)
+);
+"#,
+];
 
 /// Adds an account to the chart; an existing code is left as it is.
 pub(super) const INSERT_ACCOUNT: &str =

@@ -1,5 +1,6 @@
 //! Odoo connector against wiremock, with bodies shaped like Odoo 19's JSON-2 documentation.
 
+mod billing;
 mod client;
 mod connect;
 mod documents;
@@ -34,6 +35,8 @@ pub fn config() -> OdooErpConfig {
     OdooErpConfig::new()
         .account(Account::TaxPayable, "251000")
         .account(Account::ShippingIncome, "400100")
+        .account(Account::DeferredRevenue, "241000")
+        .account(Account::BadDebts, "630000")
         .account(Account::Refunds, "400900")
         .account(Account::GatewayFees, "620000")
         .account(Account::Chargebacks, "620100")
