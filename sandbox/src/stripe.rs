@@ -130,12 +130,19 @@
 //! `charge.refunds` (not included since `2022-11-15`), rate limiting by the fake itself (use a
 //! fault rule: [`rate_limited_fault`], [`lock_timeout_fault`]).
 
+mod billing;
 mod cards;
+mod catalog;
+mod clock;
 mod error;
 mod form;
+mod invoices;
 mod ops;
 mod search;
 mod state;
+mod subscriptions;
+
+pub use clock::{AfterRetries, Dunning};
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -450,14 +457,16 @@ impl StripeFake {
     }
 
     /// Any stored object by id (`pi_`, `ch_`, `re_`, `cus_`, `pm_`, `txn_`, `po_`, `dp_`,
-    /// `issfr_`, `evt_`), rendered as the API would.
+    /// `issfr_`, `evt_`, `prod_`, `price_`, `clock_`, `sub_`, `in_`, `inpay_`), rendered as the
+    /// API would (an invoice without its `payments`).
     pub fn object(&self, id: &str) -> Option<Value> {
         self.lock().object_json(id)
     }
 
     /// Ids of the stored objects of one kind (`"payment_intent"`, `"charge"`, `"refund"`,
     /// `"customer"`, `"payment_method"`, `"balance_transaction"`, `"payout"`, `"dispute"`,
-    /// `"early_fraud_warning"`, `"event"`), oldest first.
+    /// `"early_fraud_warning"`, `"event"`, `"product"`, `"price"`, `"test_clock"`,
+    /// `"subscription"`, `"invoice"`, `"invoice_payment"`), oldest first.
     pub fn ids(&self, kind: &str) -> Vec<String> {
         let s = self.lock();
         match kind {
@@ -471,6 +480,12 @@ impl StripeFake {
             "dispute" => s.disputes.ids(),
             "early_fraud_warning" => s.warnings.ids(),
             "event" => s.events.ids(),
+            "product" => s.products.ids(),
+            "price" => s.prices.ids(),
+            "test_clock" => s.test_clocks.ids(),
+            "subscription" => s.subscriptions.ids(),
+            "invoice" => s.invoices.ids(),
+            "invoice_payment" => s.invoice_payments.ids(),
             _ => Vec::new(),
         }
     }
@@ -480,11 +495,33 @@ impl StripeFake {
         self.lock().events.iter().map(|e| e.body.clone()).collect()
     }
 
-    /// Moves the fake's clock (creation times, `created` filters) forward.
+    /// Moves the fake's clock (creation times, `created` filters) forward, then runs the
+    /// renewals and payment retries that fell due on the way for subscriptions on no test
+    /// clock, each at its own time (their events are sent).
     pub fn advance_clock(&self, by: Duration) {
         let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX);
-        let mut s = self.lock();
-        s.clock_offset = s.clock_offset.saturating_add(secs);
+        self.with_state(|s| {
+            s.clock_offset = s.clock_offset.saturating_add(secs);
+            let now = s.now();
+            s.run_due(None, now);
+        });
+    }
+
+    /// Moves test clock `id` (`clock_...`) to `frozen_time` (Unix seconds), running every
+    /// renewal, payment retry and cancellation due on the way for its customers'
+    /// subscriptions, as `POST /v1/test_helpers/test_clocks/{id}/advance` does. Returns the
+    /// clock, or `None` when there is no such clock or `frozen_time` is not after its time.
+    pub fn advance_test_clock(&self, id: &str, frozen_time: i64) -> Option<Value> {
+        self.with_state(|s| {
+            let from = s.test_clocks.get(id)?.frozen_time;
+            (frozen_time > from).then(|| s.advance_clock_to(id, frozen_time))
+        })
+    }
+
+    /// Sets the dunning schedule (retry delays, what follows the last failure) for failed
+    /// subscription payments from now on.
+    pub fn set_dunning(&self, dunning: Dunning) {
+        self.lock().dunning = dunning;
     }
 
     /// The fake's current time, Unix seconds.
@@ -600,6 +637,7 @@ impl StripeFake {
                 );
             }
             state.request = RequestCtx::default();
+            state.frozen = None;
             (
                 served,
                 std::mem::take(&mut state.outbox),
@@ -747,6 +785,28 @@ fn route(s: &mut State, method: &Method, path: &str, p: &Params) -> Result<Value
         ["v1", "radar", "early_fraud_warnings"] if get => s.list_warnings(p),
         ["v1", "radar", "early_fraud_warnings", id] if get => s.retrieve_warning(id, p),
         ["v1", "events"] if get => s.list_events(p),
+        ["v1", "products"] if post => s.create_product(p),
+        ["v1", "products"] if get => s.list_products(p),
+        ["v1", "products", id] if get => s.retrieve_product(id, p),
+        ["v1", "prices"] if post => s.create_price(p),
+        ["v1", "prices"] if get => s.list_prices(p),
+        ["v1", "prices", id] if get => s.retrieve_price(id, p),
+        ["v1", "test_helpers", "test_clocks"] if post => s.create_test_clock(p),
+        ["v1", "test_helpers", "test_clocks"] if get => s.list_test_clocks(p),
+        ["v1", "test_helpers", "test_clocks", id] if get => s.retrieve_test_clock(id, p),
+        ["v1", "test_helpers", "test_clocks", id, "advance"] if post => {
+            s.advance_test_clock(id, p)
+        }
+        ["v1", "subscriptions"] if post => s.create_subscription(p),
+        ["v1", "subscriptions"] if get => s.list_subscriptions(p),
+        ["v1", "subscriptions", id] if get => s.retrieve_subscription(id, p),
+        ["v1", "subscriptions", id] if post => s.update_subscription(id, p),
+        ["v1", "subscriptions", id] if delete => s.cancel_subscription(id, p),
+        ["v1", "invoices"] if get => s.list_invoices(p),
+        ["v1", "invoices", id] if get => s.retrieve_invoice(id, p),
+        ["v1", "invoices", id, "pay"] if post => s.pay_invoice(id, p),
+        ["v1", "invoices", id, "void"] if post => s.void_invoice(id, p),
+        ["v1", "invoices", id, "mark_uncollectible"] if post => s.mark_uncollectible(id, p),
         ["v1", "events", id] if get => s.retrieve_event(id, p),
         _ => Err(ApiErr::unrecognized(method.as_str(), path)),
     }
