@@ -74,8 +74,15 @@ impl State {
             match due {
                 Due::PeriodEnd(id) => self.end_period(&id),
                 Due::Retry(id) => {
+                    let sub = self
+                        .invoices
+                        .get(&id)
+                        .map(|i| i.subscription.clone())
+                        .unwrap_or_default();
+                    let before = self.subscription_snapshot(&sub);
                     // Declines are the invoice's state here, not an answer to anyone.
                     let _declined = self.attempt_invoice(&id, None, true);
+                    self.subscription_changed(&sub, &before);
                 }
             }
         }
