@@ -48,6 +48,15 @@
 //!   `submit`), `POST /v1/disputes/{id}/close`.
 //! - `GET /v1/radar/early_fraud_warnings[/{id}]`; Events `GET /v1/events[/{id}]` (filters
 //!   `type` with `*` wildcards, `types[]`, `created`).
+//! - Products `POST/GET /v1/products`, `GET /v1/products/{id}`; Prices `POST/GET /v1/prices`
+//!   (`unit_amount`, `currency`, `product`, `recurring[interval]`, `recurring[interval_count]`),
+//!   `GET /v1/prices/{id}`.
+//! - Test clocks: `POST/GET /v1/test_helpers/test_clocks`, `GET .../{id}`,
+//!   `POST .../{id}/advance`; customers take `test_clock` at creation (and as a list filter).
+//! - Subscriptions: `POST /v1/subscriptions`, `GET /v1/subscriptions[/{id}]`,
+//!   `POST /v1/subscriptions/{id}`, `DELETE /v1/subscriptions/{id}`.
+//! - Invoices: `GET /v1/invoices[/{id}]` (`expand[]=payments`), `POST /v1/invoices/{id}/pay`,
+//!   `/{id}/void`, `/{id}/mark_uncollectible`.
 //!
 //! # Test cards (docs.stripe.com/testing)
 //! Test PaymentMethod tokens (`pm_card_visa`, ...) become a new `pm_...` when used, as in
@@ -78,6 +87,59 @@
 //! and `payment_method`. Disputes follow Stripe's test evidence: submitting with
 //! `uncategorized_text` `winning_evidence` wins, `losing_evidence` loses, anything else goes
 //! `under_review`; `close` loses.
+//!
+//! # Billing (docs.stripe.com/billing/subscriptions, docs.stripe.com/billing/testing/test-clocks)
+//! Objects are rendered as Basil and later versions have them: an invoice names its
+//! subscription at `parent.subscription_details`, prices its lines at
+//! `pricing.price_details`, marks prorations at `parent.subscription_item_details.proration`,
+//! carries `total_taxes` (always empty: the fake charges no tax) and lists its
+//! `invoice_payment`s under `payments` only with `expand[]=payments`; a subscription's
+//! `current_period_start`/`end` are on its items. Prices are per unit; every item of a
+//! subscription shares its currency and interval.
+//!
+//! Time: a customer created with `test_clock` lives on that clock, and so do its
+//! subscriptions, invoices, payments and their events (their `created` is the clock's time).
+//! Advancing the clock ([`StripeFake::advance_test_clock`] or the endpoint, which answers
+//! `ready` once done: the fake needs no polling) runs everything due on the way in time order,
+//! each at its own time. Subscriptions of customers on no clock run when
+//! [`StripeFake::advance_clock`] moves the account's clock.
+//!
+//! A subscription's first invoice (`billing_reason` `subscription_create`) is finalized and
+//! charged at creation with its `default_payment_method`, else the customer's
+//! `invoice_settings.default_payment_method`: paid, the subscription is `active`; declined,
+//! it stays `incomplete` with the invoice open (`payment_behavior` `allow_incomplete`, the
+//! default; `default_incomplete` does not charge). With `trial_period_days` or `trial_end` it
+//! is `trialing` behind a paid invoice of 0 and turns `active` when the invoice at the trial
+//! end is paid. At each period end (calendar months from the billing cycle anchor: Jan 31,
+//! Feb 28, Mar 31) a `subscription_cycle` invoice bills the new period plus the prorations
+//! waiting, is finalized at once (Stripe waits about an hour) and charged: `invoice.created`,
+//! `invoice.finalized`, the PaymentIntent's events, then `invoice_payment.paid`,
+//! `invoice.paid`, `invoice.payment_succeeded` or `invoice.payment_failed` (with
+//! `attempt_count`, `next_payment_attempt`), then `customer.subscription.updated` with
+//! `previous_attributes`. Each invoice has one PaymentIntent, confirmed again on every attempt,
+//! so its charges and balance transactions join payouts like any other.
+//!
+//! Dunning is the fake's ([`Dunning`]; Stripe's Smart Retries time retries with a model): a
+//! failed renewal makes the subscription `past_due` and is retried 3, 5 and 7 days after each
+//! previous attempt; when the last retry fails the subscription is canceled
+//! (`cancellation_details.reason` `payment_failed`, `customer.subscription.deleted`) or, with
+//! [`AfterRetries::Unpaid`], goes `unpaid` (no later renewals); the invoice stays open. First
+//! invoices are not retried. `POST /v1/invoices/{id}/pay` (with a `payment_method` attached to
+//! the customer, or `paid_out_of_band`) recovers an open or uncollectible invoice: the
+//! subscription is `active` again unless it already ended; a decline is `402`.
+//!
+//! Updates: items changed (`items[n][id]` with `price`/`quantity`), added or
+//! `deleted` are prorated to the second (docs.stripe.com/billing/subscriptions/prorations):
+//! a credit line for the unused time of the old price and quantity, a debit line for the
+//! remaining time of the new one, each `amount * seconds left / seconds in the period`
+//! rounded half away from zero (the rounding is the fake's). `proration_behavior`
+//! `create_prorations` (default) adds them to the next invoice, `always_invoice` invoices them
+//! (and any waiting) now (`subscription_update`), `none` bills the change from the next
+//! period. No prorations during a trial. `cancel_at_period_end` cancels at the period end
+//! (`customer.subscription.deleted`, no new invoice); `DELETE` cancels now and stops the
+//! automatic retries of the subscription's open invoices. `void` cancels an invoice's
+//! PaymentIntent (`payment_intent.canceled`, `invoice.voided`); `mark_uncollectible` stops its
+//! retries (`invoice.marked_uncollectible`).
 //!
 //! # Idempotency
 //! A POST's `Idempotency-Key` (up to 255 characters) saves the answer; the same key with the
@@ -111,7 +173,14 @@
 //! `payment_method.attached`, `payout.created`, `payout.paid`,
 //! `radar.early_fraud_warning.created`, `charge.dispute.created`,
 //! `charge.dispute.funds_withdrawn`, `charge.dispute.updated`, `charge.dispute.closed`,
-//! `charge.dispute.funds_reinstated` (a win gives the amount back, the fee kept). A failed delivery is retried after each delay of the schedule:
+//! `charge.dispute.funds_reinstated` (a win gives the amount back, the fee kept),
+//! `product.created`, `price.created`, `test_helpers.test_clock.created`,
+//! `test_helpers.test_clock.advancing`, `test_helpers.test_clock.ready`,
+//! `customer.subscription.created`, `customer.subscription.updated` (with
+//! `previous_attributes`), `customer.subscription.deleted`, `invoice.created`,
+//! `invoice.finalized`, `invoice.paid`, `invoice.payment_succeeded`, `invoice.payment_failed`,
+//! `invoice.payment_action_required`, `invoice.voided`, `invoice.marked_uncollectible`,
+//! `invoice_payment.paid`. A failed delivery is retried after each delay of the schedule:
 //! by default 5 min, 1 h and 3 h (Stripe's test mode retries "three times over a few hours";
 //! the exact intervals are the fake's), compressible with
 //! [`StripeFake::with_webhook_retry_delays`]; duplicates and reordering through
@@ -121,8 +190,15 @@
 //! stored but not sent.
 //!
 //! # Not covered
-//! Subscriptions and invoices (the client has them; the fake answers "Unrecognized request
-//! URL"), SetupIntents, 3-D Secure other than the two cards above (no challenge page, no
+//! In billing: `collection_method=send_invoice`, `payment_behavior` `error_if_incomplete` and
+//! `pending_if_incomplete`, `DELETE` with `invoice_now` or `prorate` (`400`), one-off invoices
+//! and invoice items, tiered, metered and one-time prices on subscriptions, changing a
+//! subscription's interval or currency, coupons, taxes, customer credit balances (an invoice
+//! whose credits exceed its charges is due 0 and the rest is dropped), schedules, pauses,
+//! `customer.subscription.trial_will_end`, the 23-hour expiry of `incomplete` subscriptions,
+//! the draft hour of renewal invoices, credit notes; 3-D Secure cards leave an invoice open
+//! (`invoice.payment_action_required`) with no way to authenticate it. Error texts of the
+//! billing endpoints are close to, not copies of, Stripe's. SetupIntents, 3-D Secure other than the two cards above (no challenge page, no
 //! `return_url` redirect), asynchronous methods and `processing`,
 //! refund failures, payout creation over the API and failed payouts, pending balances and
 //! `available_on` delays, currency conversion, Connect (`Stripe-Account` is ignored),
@@ -794,9 +870,7 @@ fn route(s: &mut State, method: &Method, path: &str, p: &Params) -> Result<Value
         ["v1", "test_helpers", "test_clocks"] if post => s.create_test_clock(p),
         ["v1", "test_helpers", "test_clocks"] if get => s.list_test_clocks(p),
         ["v1", "test_helpers", "test_clocks", id] if get => s.retrieve_test_clock(id, p),
-        ["v1", "test_helpers", "test_clocks", id, "advance"] if post => {
-            s.advance_test_clock(id, p)
-        }
+        ["v1", "test_helpers", "test_clocks", id, "advance"] if post => s.advance_test_clock(id, p),
         ["v1", "subscriptions"] if post => s.create_subscription(p),
         ["v1", "subscriptions"] if get => s.list_subscriptions(p),
         ["v1", "subscriptions", id] if get => s.retrieve_subscription(id, p),

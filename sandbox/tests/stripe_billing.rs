@@ -9,11 +9,11 @@ use sandbox::{Faults, Running};
 use secrecy::SecretString;
 use serde_json::Value;
 use stripe_client::{
-    AdvanceTestClock, CancelSubscription, Client, CreatePrice, CreatePriceRecurring,
-    CreateProduct, CreateSubscription, CreateSubscriptionItem, CreateTestClock, Error, Invoice,
-    InvoiceStatus, ListCharges, ListEvents, ListInvoices, ListPrices, PageParams, PayInvoice,
-    PaymentOutcome, PriceInterval, ProrationBehavior, RetryConfig, Subscription,
-    SubscriptionStatus, TestClockStatus, UpdateSubscription, UpdateSubscriptionItem,
+    AdvanceTestClock, CancelSubscription, Client, CreatePrice, CreatePriceRecurring, CreateProduct,
+    CreateSubscription, CreateSubscriptionItem, CreateTestClock, Error, Invoice, InvoiceStatus,
+    ListCharges, ListEvents, ListInvoices, ListPrices, PageParams, PayInvoice, PaymentOutcome,
+    PriceInterval, ProrationBehavior, RetryConfig, Subscription, SubscriptionStatus,
+    TestClockStatus, UpdateSubscription, UpdateSubscriptionItem,
 };
 use time::OffsetDateTime;
 
@@ -62,8 +62,17 @@ impl Env {
     }
 
     /// A request the client cannot make (unknown parameters, `test_clock` on a customer).
-    async fn raw(&self, method: reqwest::Method, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
-        let url = format!("{}{}", self.running.base_url().as_str().trim_end_matches('/'), path);
+    async fn raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let url = format!(
+            "{}{}",
+            self.running.base_url().as_str().trim_end_matches('/'),
+            path
+        );
         let request = self
             .http
             .request(method.clone(), url)
@@ -134,7 +143,13 @@ impl Env {
             .id
     }
 
-    async fn subscribe(&self, customer: &str, pm: &str, price: &str, quantity: u64) -> Subscription {
+    async fn subscribe(
+        &self,
+        customer: &str,
+        pm: &str,
+        price: &str,
+        quantity: u64,
+    ) -> Subscription {
         self.client
             .subscriptions()
             .create(&CreateSubscription {
@@ -150,7 +165,12 @@ impl Env {
         let clock = self
             .client
             .test_clocks()
-            .advance(clock, &AdvanceTestClock { frozen_time: at(to) })
+            .advance(
+                clock,
+                &AdvanceTestClock {
+                    frozen_time: at(to),
+                },
+            )
             .await
             .unwrap();
         assert_eq!(clock.status, TestClockStatus::Ready);
@@ -223,7 +243,13 @@ fn period(sub: &Subscription) -> (i64, i64) {
 }
 
 fn line_amounts(inv: &Invoice) -> Vec<i64> {
-    inv.lines.as_ref().unwrap().data.iter().map(|l| l.amount).collect()
+    inv.lines
+        .as_ref()
+        .unwrap()
+        .data
+        .iter()
+        .map(|l| l.amount)
+        .collect()
 }
 
 fn events_at(kinds: &[&str], t: i64) -> Vec<(String, i64)> {
@@ -275,10 +301,42 @@ async fn a_monthly_subscription_renews_three_times_on_its_test_clock() {
     assert_eq!(
         seen,
         vec![
-            ("subscription_create".into(), T0, T0, T0, 3000, 3000, paid.clone()),
-            ("subscription_cycle".into(), FEB15, T0, FEB15, 3000, 3000, paid.clone()),
-            ("subscription_cycle".into(), MAR15, FEB15, MAR15, 3000, 3000, paid.clone()),
-            ("subscription_cycle".into(), APR15, MAR15, APR15, 3000, 3000, paid),
+            (
+                "subscription_create".into(),
+                T0,
+                T0,
+                T0,
+                3000,
+                3000,
+                paid.clone()
+            ),
+            (
+                "subscription_cycle".into(),
+                FEB15,
+                T0,
+                FEB15,
+                3000,
+                3000,
+                paid.clone()
+            ),
+            (
+                "subscription_cycle".into(),
+                MAR15,
+                FEB15,
+                MAR15,
+                3000,
+                3000,
+                paid.clone()
+            ),
+            (
+                "subscription_cycle".into(),
+                APR15,
+                MAR15,
+                APR15,
+                3000,
+                3000,
+                paid
+            ),
         ]
     );
     // Each invoice bills the period that starts with it, and names its subscription.
@@ -287,14 +345,26 @@ async fn a_monthly_subscription_renews_three_times_on_its_test_clock() {
     let p = line.period.as_ref().unwrap();
     assert_eq!((unix(p.start), unix(p.end)), (APR15, MAY15));
     assert_eq!(line.quantity, Some(2));
-    assert_eq!(line.description.as_deref(), Some("2 × Basic (at 15.00 usd / month)"));
-    let details = line.pricing.as_ref().unwrap().price_details.as_ref().unwrap();
+    assert_eq!(
+        line.description.as_deref(),
+        Some("2 × Basic (at 15.00 usd / month)")
+    );
+    let details = line
+        .pricing
+        .as_ref()
+        .unwrap()
+        .price_details
+        .as_ref()
+        .unwrap();
     assert_eq!(details.price.id(), price);
     assert_eq!(last.subscription().unwrap().id(), sub.id);
     assert_eq!(last.total_taxes.as_deref().map(<[_]>::len), Some(0));
     assert_eq!(sub.latest_invoice.as_ref().unwrap().id(), last.id);
     let raw_line = &env.fake().object(&last.id).unwrap()["lines"]["data"][0];
-    assert_eq!(raw_line["parent"]["subscription_item_details"]["proration"], false);
+    assert_eq!(
+        raw_line["parent"]["subscription_item_details"]["proration"],
+        false
+    );
 
     // The payments, when expanded: one PaymentIntent per invoice, its charge booked.
     let expanded = env
@@ -309,10 +379,24 @@ async fn a_monthly_subscription_renews_three_times_on_its_test_clock() {
     assert_eq!(payments[0].amount_paid, Some(3000));
     assert_eq!(payments[0].status.as_deref(), Some("paid"));
     assert!(payments[0].is_default);
-    let pi_id = payments[0].payment.payment_intent.as_ref().unwrap().id().to_owned();
+    let pi_id = payments[0]
+        .payment
+        .payment_intent
+        .as_ref()
+        .unwrap()
+        .id()
+        .to_owned();
     let pi = env.client.payment_intents().retrieve(&pi_id).await.unwrap();
     assert_eq!((pi.amount, unix(pi.created)), (3000, APR15));
-    assert!(env.client.invoices().retrieve(&last.id).await.unwrap().payments.is_none());
+    assert!(
+        env.client
+            .invoices()
+            .retrieve(&last.id)
+            .await
+            .unwrap()
+            .payments
+            .is_none()
+    );
     assert_eq!(
         env.fake().unpaid_balance("usd"),
         4 * (3000 - processing_fee(3000))
@@ -337,7 +421,12 @@ async fn a_monthly_subscription_renews_three_times_on_its_test_clock() {
             ("test_helpers.test_clock.ready".into(), APR15 + 3600),
         ]
     );
-    let renewal = env.fake().events().into_iter().find(|e| e["type"] == "customer.subscription.updated").unwrap();
+    let renewal = env
+        .fake()
+        .events()
+        .into_iter()
+        .find(|e| e["type"] == "customer.subscription.updated")
+        .unwrap();
     assert_eq!(
         renewal["data"]["previous_attributes"]["items"]["data"][0]["current_period_end"],
         FEB15
@@ -373,7 +462,11 @@ async fn an_upgrade_mid_period_is_prorated_to_the_second() {
         .await
         .unwrap();
     assert_eq!(sub.items.data[0].price.as_ref().unwrap().id, pro);
-    assert_eq!(env.invoices(&sub.id).await.len(), 1, "create_prorations waits for the renewal");
+    assert_eq!(
+        env.invoices(&sub.id).await.len(),
+        1,
+        "create_prorations waits for the renewal"
+    );
 
     // Then two seats at once, invoiced now with the waiting prorations: -2032 + 4065.
     env.client
@@ -416,8 +509,14 @@ async fn an_upgrade_mid_period_is_prorated_to_the_second() {
         ]
     );
     for line in raw["lines"]["data"].as_array().unwrap() {
-        assert_eq!(line["parent"]["subscription_item_details"]["proration"], true);
-        assert_eq!(line["parent"]["subscription_item_details"]["subscription_item"], item.as_str());
+        assert_eq!(
+            line["parent"]["subscription_item_details"]["proration"],
+            true
+        );
+        assert_eq!(
+            line["parent"]["subscription_item_details"]["subscription_item"],
+            item.as_str()
+        );
         assert_eq!(line["period"]["start"], T0 + 10 * DAY);
         assert_eq!(line["period"]["end"], FEB15);
     }
@@ -513,7 +612,10 @@ async fn a_failed_renewal_is_recovered_by_paying_with_a_new_card() {
         .unwrap();
     let declined = outcome.declined().unwrap();
     assert_eq!(declined.error.code.as_deref(), Some("card_declined"));
-    assert_eq!(declined.error.decline_code.as_deref(), Some("generic_decline"));
+    assert_eq!(
+        declined.error.decline_code.as_deref(),
+        Some("generic_decline")
+    );
 
     // A card not attached to the customer is refused.
     let (status, body) = env
@@ -523,7 +625,10 @@ async fn a_failed_renewal_is_recovered_by_paying_with_a_new_card() {
             &[("payment_method", "pm_card_mastercard")],
         )
         .await;
-    assert_eq!((status, body["error"]["param"].as_str()), (400, Some("payment_method")));
+    assert_eq!(
+        (status, body["error"]["param"].as_str()),
+        (400, Some("payment_method"))
+    );
 
     let good = env.attach(&customer, "pm_card_mastercard").await;
     let PaymentOutcome::Completed(paid) = env
@@ -559,7 +664,13 @@ async fn a_failed_renewal_is_recovered_by_paying_with_a_new_card() {
         .unwrap();
     let payments = expanded.payments.unwrap().data;
     assert_eq!(payments.len(), 1);
-    let pi = payments[0].payment.payment_intent.as_ref().unwrap().id().to_owned();
+    let pi = payments[0]
+        .payment
+        .payment_intent
+        .as_ref()
+        .unwrap()
+        .id()
+        .to_owned();
     let charges = env
         .client
         .charges()
@@ -600,12 +711,18 @@ async fn the_last_failed_retry_cancels_the_subscription() {
     let raw = env.fake().object(&sub.id).unwrap();
     assert_eq!(raw["cancellation_details"]["reason"], "payment_failed");
     let deleted = env.events(&["customer.subscription.deleted"]).await;
-    assert_eq!(deleted, events_at(&["customer.subscription.deleted"], attempts[3]));
+    assert_eq!(
+        deleted,
+        events_at(&["customer.subscription.deleted"], attempts[3])
+    );
     // No renewal after the end; the invoice stays open without further attempts.
     let invoices = env.invoices(&sub.id).await;
     assert_eq!(invoices.len(), 2);
     let raw = env.fake().object(&invoices[1].id).unwrap();
-    assert_eq!((raw["status"].as_str(), raw["attempt_count"].as_i64()), (Some("open"), Some(4)));
+    assert_eq!(
+        (raw["status"].as_str(), raw["attempt_count"].as_i64()),
+        (Some("open"), Some(4))
+    );
     assert_eq!(raw["next_payment_attempt"], Value::Null);
 }
 
@@ -641,25 +758,43 @@ async fn dunning_is_configurable_and_can_leave_the_subscription_unpaid() {
     let invoice = env.invoices(&sub.id).await.pop().unwrap();
     let path = format!("/v1/invoices/{}/mark_uncollectible", invoice.id);
     let (status, body) = env.raw(reqwest::Method::POST, &path, &[]).await;
-    assert_eq!((status, body["status"].as_str()), (200, Some("uncollectible")));
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("uncollectible"))
+    );
     let (status, _) = env.raw(reqwest::Method::POST, &path, &[]).await;
     assert_eq!(status, 400);
     let path = format!("/v1/invoices/{}/void", invoice.id);
     let (status, body) = env.raw(reqwest::Method::POST, &path, &[]).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("void")));
     let voided = env.client.invoices().retrieve(&invoice.id).await.unwrap();
-    assert_eq!((voided.status, voided.amount_remaining), (Some(InvoiceStatus::Void), 0));
-    let pay = env.client.invoices().pay(&invoice.id, &PayInvoice::default()).await;
+    assert_eq!(
+        (voided.status, voided.amount_remaining),
+        (Some(InvoiceStatus::Void), 0)
+    );
+    let pay = env
+        .client
+        .invoices()
+        .pay(&invoice.id, &PayInvoice::default())
+        .await;
     assert!(matches!(pay, Err(Error::Api(e)) if e.status == 400));
     let kinds: Vec<String> = env
-        .events(&["invoice.marked", "invoice.voided", "payment_intent.canceled"])
+        .events(&[
+            "invoice.marked",
+            "invoice.voided",
+            "payment_intent.canceled",
+        ])
         .await
         .into_iter()
         .map(|(k, _)| k)
         .collect();
     assert_eq!(
         kinds,
-        vec!["invoice.marked_uncollectible", "payment_intent.canceled", "invoice.voided"]
+        vec![
+            "invoice.marked_uncollectible",
+            "payment_intent.canceled",
+            "invoice.voided"
+        ]
     );
 }
 
@@ -738,7 +873,10 @@ async fn a_trial_ends_with_the_first_paid_invoice() {
     assert_eq!(period(&sub), (T0, trial_end));
     assert_eq!(sub.trial_end.map(unix), Some(trial_end));
     let first = env.invoices(&sub.id).await.pop().unwrap();
-    assert_eq!((first.amount_due, first.status), (0, Some(InvoiceStatus::Paid)));
+    assert_eq!(
+        (first.amount_due, first.status),
+        (0, Some(InvoiceStatus::Paid))
+    );
 
     env.advance(&clock, trial_end + 3600).await;
     let sub = env.client.subscriptions().retrieve(&sub.id).await.unwrap();
@@ -764,8 +902,18 @@ async fn a_subscription_create_with_an_idempotency_key_happens_once() {
         ..CreateSubscription::new(&customer)
     };
     let subs = env.client.subscriptions();
-    let a = subs.clone().idempotency_key("sub-1").create(&params).await.unwrap();
-    let b = subs.clone().idempotency_key("sub-1").create(&params).await.unwrap();
+    let a = subs
+        .clone()
+        .idempotency_key("sub-1")
+        .create(&params)
+        .await
+        .unwrap();
+    let b = subs
+        .clone()
+        .idempotency_key("sub-1")
+        .create(&params)
+        .await
+        .unwrap();
     assert_eq!(a.id, b.id);
     assert_eq!(env.fake().ids("subscription"), vec![a.id.clone()]);
     assert_eq!(env.fake().ids("invoice").len(), 1);
@@ -779,6 +927,9 @@ async fn a_subscription_create_with_an_idempotency_key_happens_once() {
         "{clash:?}"
     );
 }
+
+/// `(path, form, status, error code ("" for none), error param)`.
+type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16, &'a str, &'a str);
 
 #[tokio::test]
 async fn bad_billing_requests_get_stripe_errors_naming_the_field() {
@@ -807,39 +958,164 @@ async fn bad_billing_requests_get_stripe_errors_naming_the_field() {
     let clock = env.clock().await;
     let (customer, _) = env.customer(&clock, "pm_card_visa").await;
     let post = reqwest::Method::POST;
-    let cases: Vec<(&str, Vec<(&str, &str)>, u16, &str, &str)> = vec![
-        ("/v1/subscriptions", vec![("customer", &customer), ("items[0][price]", &price), ("foo", "1")], 400, "parameter_unknown", "foo"),
-        ("/v1/subscriptions", vec![("customer", &customer), ("items[0][price]", &price), ("items[0][bogus]", "1")], 400, "parameter_unknown", "items[0][bogus]"),
-        ("/v1/subscriptions", vec![("customer", &customer)], 400, "parameter_missing", "items"),
-        ("/v1/subscriptions", vec![("items[0][price]", &price)], 400, "parameter_missing", "customer"),
-        ("/v1/subscriptions", vec![("customer", &customer), ("items[0][price]", "price_nope")], 400, "resource_missing", "items[0][price]"),
-        ("/v1/subscriptions", vec![("customer", &customer), ("items[0][price]", &price), ("items[0][quantity]", "1.5")], 400, "parameter_invalid_integer", "items[0][quantity]"),
-        ("/v1/subscriptions", vec![("customer", "cus_nope"), ("items[0][price]", &price)], 400, "resource_missing", "customer"),
-        ("/v1/prices", vec![("currency", "usd"), ("unit_amount", "100"), ("product", &product), ("recurring[interval]", "fortnight")], 400, "", "recurring[interval]"),
-        ("/v1/prices", vec![("currency", "usd"), ("unit_amount", "-1"), ("product", &product)], 400, "", "unit_amount"),
-        ("/v1/prices", vec![("currency", "usd"), ("unit_amount", "100")], 400, "parameter_missing", "product"),
-        ("/v1/products", vec![("description", "x")], 400, "parameter_missing", "name"),
-        ("/v1/test_helpers/test_clocks", vec![("frozen_time", "soon")], 400, "parameter_invalid_integer", "frozen_time"),
-        ("/v1/customers", vec![("test_clock", "clock_nope")], 400, "resource_missing", "test_clock"),
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "/v1/subscriptions",
+            vec![
+                ("customer", &customer),
+                ("items[0][price]", &price),
+                ("foo", "1"),
+            ],
+            400,
+            "parameter_unknown",
+            "foo",
+        ),
+        (
+            "/v1/subscriptions",
+            vec![
+                ("customer", &customer),
+                ("items[0][price]", &price),
+                ("items[0][bogus]", "1"),
+            ],
+            400,
+            "parameter_unknown",
+            "items[0][bogus]",
+        ),
+        (
+            "/v1/subscriptions",
+            vec![("customer", &customer)],
+            400,
+            "parameter_missing",
+            "items",
+        ),
+        (
+            "/v1/subscriptions",
+            vec![("items[0][price]", &price)],
+            400,
+            "parameter_missing",
+            "customer",
+        ),
+        (
+            "/v1/subscriptions",
+            vec![("customer", &customer), ("items[0][price]", "price_nope")],
+            400,
+            "resource_missing",
+            "items[0][price]",
+        ),
+        (
+            "/v1/subscriptions",
+            vec![
+                ("customer", &customer),
+                ("items[0][price]", &price),
+                ("items[0][quantity]", "1.5"),
+            ],
+            400,
+            "parameter_invalid_integer",
+            "items[0][quantity]",
+        ),
+        (
+            "/v1/subscriptions",
+            vec![("customer", "cus_nope"), ("items[0][price]", &price)],
+            400,
+            "resource_missing",
+            "customer",
+        ),
+        (
+            "/v1/prices",
+            vec![
+                ("currency", "usd"),
+                ("unit_amount", "100"),
+                ("product", &product),
+                ("recurring[interval]", "fortnight"),
+            ],
+            400,
+            "",
+            "recurring[interval]",
+        ),
+        (
+            "/v1/prices",
+            vec![
+                ("currency", "usd"),
+                ("unit_amount", "-1"),
+                ("product", &product),
+            ],
+            400,
+            "",
+            "unit_amount",
+        ),
+        (
+            "/v1/prices",
+            vec![("currency", "usd"), ("unit_amount", "100")],
+            400,
+            "parameter_missing",
+            "product",
+        ),
+        (
+            "/v1/products",
+            vec![("description", "x")],
+            400,
+            "parameter_missing",
+            "name",
+        ),
+        (
+            "/v1/test_helpers/test_clocks",
+            vec![("frozen_time", "soon")],
+            400,
+            "parameter_invalid_integer",
+            "frozen_time",
+        ),
+        (
+            "/v1/customers",
+            vec![("test_clock", "clock_nope")],
+            400,
+            "resource_missing",
+            "test_clock",
+        ),
     ];
     for (path, form, status, code, param) in cases {
         let (got, body) = env.raw(post.clone(), path, &form).await;
         assert_eq!(got, status, "{path} {form:?}: {body}");
-        assert_eq!(body["error"]["code"].as_str().unwrap_or(""), code, "{path} {form:?}: {body}");
-        assert_eq!(body["error"]["param"].as_str(), Some(param), "{path} {form:?}: {body}");
+        assert_eq!(
+            body["error"]["code"].as_str().unwrap_or(""),
+            code,
+            "{path} {form:?}: {body}"
+        );
+        assert_eq!(
+            body["error"]["param"].as_str(),
+            Some(param),
+            "{path} {form:?}: {body}"
+        );
     }
     let (got, body) = env
-        .raw(post.clone(), "/v1/subscriptions", &[("customer", &customer), ("items[0][price]", &one_time.id)])
+        .raw(
+            post.clone(),
+            "/v1/subscriptions",
+            &[("customer", &customer), ("items[0][price]", &one_time.id)],
+        )
         .await;
-    assert_eq!((got, body["error"]["param"].as_str()), (400, Some("items[0][price]")));
+    assert_eq!(
+        (got, body["error"]["param"].as_str()),
+        (400, Some("items[0][price]"))
+    );
     assert!(env.fake().ids("subscription").is_empty());
     let (got, _) = env
-        .raw(post.clone(), &format!("/v1/test_helpers/test_clocks/{clock}/advance"), &[("frozen_time", &(T0 - 1).to_string())])
+        .raw(
+            post.clone(),
+            &format!("/v1/test_helpers/test_clocks/{clock}/advance"),
+            &[("frozen_time", &(T0 - 1).to_string())],
+        )
         .await;
     assert_eq!(got, 400);
-    let (got, body) = env.raw(reqwest::Method::GET, "/v1/invoices/in_nope", &[]).await;
-    assert_eq!((got, body["error"]["code"].as_str()), (404, Some("resource_missing")));
-    let (got, _) = env.raw(reqwest::Method::GET, "/v1/subscriptions/sub_nope", &[]).await;
+    let (got, body) = env
+        .raw(reqwest::Method::GET, "/v1/invoices/in_nope", &[])
+        .await;
+    assert_eq!(
+        (got, body["error"]["code"].as_str()),
+        (404, Some("resource_missing"))
+    );
+    let (got, _) = env
+        .raw(reqwest::Method::GET, "/v1/subscriptions/sub_nope", &[])
+        .await;
     assert_eq!(got, 404);
 }
 

@@ -101,7 +101,10 @@ impl State {
             id: id.clone(),
             created: self.now(),
             name,
-            description: p.str("description")?.filter(|s| !s.is_empty()).map(str::to_owned),
+            description: p
+                .str("description")?
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
             active: p.bool("active")?.unwrap_or(true),
             metadata,
         };
@@ -120,7 +123,13 @@ impl State {
     }
 
     pub(crate) fn list_products(&mut self, p: &Params) -> Answer {
-        p.only(&["active", "created", "limit", "starting_after", "ending_before"])?;
+        p.only(&[
+            "active",
+            "created",
+            "limit",
+            "starting_after",
+            "ending_before",
+        ])?;
         let active = p.bool("active")?;
         let created = self.time_filter(p, "created")?;
         self.page(
@@ -171,7 +180,10 @@ impl State {
             currency,
             unit_amount,
             recurring: recurring_param(p)?,
-            nickname: p.str("nickname")?.filter(|s| !s.is_empty()).map(str::to_owned),
+            nickname: p
+                .str("nickname")?
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
             active: p.bool("active")?.unwrap_or(true),
             metadata,
         };

@@ -66,7 +66,11 @@ impl State {
         let customer = self.customers.get(&sub.customer);
         let prefix = customer
             .map(|c| self.customer_json(c))
-            .and_then(|c| c.get("invoice_prefix").and_then(Value::as_str).map(str::to_owned))
+            .and_then(|c| {
+                c.get("invoice_prefix")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
             .unwrap_or_default();
         let sequence = self
             .invoices
@@ -285,7 +289,10 @@ impl State {
         let paid = inv.amount_paid;
         let payment = inv.payment.clone();
         let sub_id = inv.subscription.clone();
-        if let Some(p) = payment.as_deref().and_then(|p| self.invoice_payments.get_mut(p)) {
+        if let Some(p) = payment
+            .as_deref()
+            .and_then(|p| self.invoice_payments.get_mut(p))
+        {
             p.status = "paid";
             p.amount_paid = Some(paid);
             p.paid_at = Some(now);
@@ -304,7 +311,10 @@ impl State {
             let trial_over = s.trial_end.is_none_or(|t| now >= t);
             let waiting = matches!(
                 s.status,
-                SubStatus::Incomplete | SubStatus::PastDue | SubStatus::Unpaid | SubStatus::Trialing
+                SubStatus::Incomplete
+                    | SubStatus::PastDue
+                    | SubStatus::Unpaid
+                    | SubStatus::Trialing
             );
             if waiting && trial_over && s.latest_invoice.as_deref() == Some(id) {
                 s.status = SubStatus::Active;
@@ -405,7 +415,9 @@ impl State {
                     && customer.as_ref().is_none_or(|c| *c == i.customer)
                     && subscription.as_ref().is_none_or(|s| *s == i.subscription)
                     && status.as_deref().is_none_or(|s| s == i.status.as_str())
-                    && method.as_deref().is_none_or(|m| m == "charge_automatically")
+                    && method
+                        .as_deref()
+                        .is_none_or(|m| m == "charge_automatically")
             },
             |i| self.invoice_json(i, with_payments),
         )
@@ -432,7 +444,8 @@ impl State {
             ));
         }
         let inv = self.invoice(id)?;
-        let (customer, status, sub_id) = (inv.customer.clone(), inv.status, inv.subscription.clone());
+        let (customer, status, sub_id) =
+            (inv.customer.clone(), inv.status, inv.subscription.clone());
         match status {
             InvoiceStatus::Open | InvoiceStatus::Uncollectible => {}
             InvoiceStatus::Paid => {
@@ -442,7 +455,10 @@ impl State {
                 return Err(ApiErr::invalid(
                     None,
                     None,
-                    &format!("You can only pay an invoice that is open or uncollectible; {id} is {}.", status.as_str()),
+                    &format!(
+                        "You can only pay an invoice that is open or uncollectible; {id} is {}.",
+                        status.as_str()
+                    ),
                 ));
             }
         }
@@ -484,7 +500,10 @@ impl State {
     pub(crate) fn void_invoice(&mut self, id: &str, p: &Params) -> Answer {
         p.only(&[])?;
         let inv = self.invoice(id)?;
-        if !matches!(inv.status, InvoiceStatus::Open | InvoiceStatus::Uncollectible) {
+        if !matches!(
+            inv.status,
+            InvoiceStatus::Open | InvoiceStatus::Uncollectible
+        ) {
             return Err(ApiErr::invalid(
                 None,
                 None,
@@ -502,7 +521,10 @@ impl State {
             inv.voided_at = Some(now);
             inv.next_payment_attempt = None;
         }
-        let pi = match payment.as_deref().and_then(|p| self.invoice_payments.get_mut(p)) {
+        let pi = match payment
+            .as_deref()
+            .and_then(|p| self.invoice_payments.get_mut(p))
+        {
             Some(p) => {
                 p.status = "canceled";
                 p.canceled_at = Some(now);
@@ -559,4 +581,3 @@ impl State {
         Ok(body)
     }
 }
-

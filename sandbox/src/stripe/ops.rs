@@ -1297,7 +1297,9 @@ impl State {
                 !c.deleted
                     && created.contains(c.created)
                     && email.as_ref().is_none_or(|e| c.email.as_ref() == Some(e))
-                    && clock.as_ref().is_none_or(|k| c.test_clock.as_ref() == Some(k))
+                    && clock
+                        .as_ref()
+                        .is_none_or(|k| c.test_clock.as_ref() == Some(k))
             },
             |c| self.customer_json(c),
         )

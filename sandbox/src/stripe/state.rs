@@ -597,7 +597,10 @@ impl State {
             "prod" => self.products.get(id).map(|o| self.product_json(o)),
             "price" => self.prices.get(id).map(|o| self.price_json(o)),
             "clock" => self.test_clocks.get(id).map(|o| self.test_clock_json(o)),
-            "sub" => self.subscriptions.get(id).map(|o| self.subscription_json(o)),
+            "sub" => self
+                .subscriptions
+                .get(id)
+                .map(|o| self.subscription_json(o)),
             "in" => self.invoices.get(id).map(|o| self.invoice_json(o, false)),
             "inpay" => self
                 .invoice_payments

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::billing::{Line, Recurring, SubItem, SubStatus, Subscription, period_end, prorate, short_date};
+use super::billing::{
+    Line, Recurring, SubItem, SubStatus, Subscription, period_end, prorate, short_date,
+};
 use super::error::ApiErr;
 use super::form::{Param, Params};
 use super::ops::{Answer, major, merge_metadata, one_of};
@@ -84,7 +86,11 @@ fn field_metadata(f: &Fields, name: &str) -> Result<Option<Option<Metadata>>, Ap
             let mut out = Metadata::new();
             for (k, v) in m {
                 let v = v.as_str().ok_or_else(|| {
-                    ApiErr::invalid(Some(&format!("{name}[metadata][{k}]")), None, "Invalid string")
+                    ApiErr::invalid(
+                        Some(&format!("{name}[metadata][{k}]")),
+                        None,
+                        "Invalid string",
+                    )
                 })?;
                 out.insert(k.clone(), v.to_owned());
             }
@@ -141,14 +147,18 @@ impl State {
             return Err(ApiErr::invalid(
                 Some(param),
                 None,
-                &format!("The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`: {id}"),
+                &format!(
+                    "The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`: {id}"
+                ),
             ));
         };
         if !price.active {
             return Err(ApiErr::invalid(
                 Some(param),
                 None,
-                &format!("The price specified is inactive. This field only accepts active prices: {id}"),
+                &format!(
+                    "The price specified is inactive. This field only accepts active prices: {id}"
+                ),
             ));
         }
         Ok((price.currency.clone(), recurring))
@@ -161,7 +171,9 @@ impl State {
             Some(_) => Err(ApiErr::invalid(
                 Some("default_payment_method"),
                 None,
-                &format!("The customer does not have a payment method with the ID {pm}. The payment method must be attached to the customer."),
+                &format!(
+                    "The customer does not have a payment method with the ID {pm}. The payment method must be attached to the customer."
+                ),
             )),
             None => Err(ApiErr::no_such_param(
                 "PaymentMethod",
@@ -259,7 +271,12 @@ impl State {
         ])?;
         let customer = p.required_str("customer")?.to_owned();
         self.live_customer(&customer, "customer")?;
-        if one_of(p, "collection_method", &["charge_automatically", "send_invoice"])?.as_deref()
+        if one_of(
+            p,
+            "collection_method",
+            &["charge_automatically", "send_invoice"],
+        )?
+        .as_deref()
             == Some("send_invoice")
             || p.has("days_until_due")
         {
@@ -284,7 +301,9 @@ impl State {
             return Err(ApiErr::invalid(
                 Some("payment_behavior"),
                 None,
-                &format!("The sandbox fake does not support payment_behavior={behavior} (allow_incomplete and default_incomplete only)."),
+                &format!(
+                    "The sandbox fake does not support payment_behavior={behavior} (allow_incomplete and default_incomplete only)."
+                ),
             ));
         }
         p.bool("off_session")?;
@@ -322,10 +341,11 @@ impl State {
         };
         self.enter_clock_of(&customer);
         let now = self.now();
-        let default_payment_method = match p.str("default_payment_method")?.filter(|s| !s.is_empty()) {
-            Some(pm) => Some(self.customer_payment_method(pm, &customer)?),
-            None => None,
-        };
+        let default_payment_method =
+            match p.str("default_payment_method")?.filter(|s| !s.is_empty()) {
+                Some(pm) => Some(self.customer_payment_method(pm, &customer)?),
+                None => None,
+            };
         let trial_end = match (p.int("trial_period_days")?, p.str("trial_end")?) {
             (Some(_), Some(_)) => {
                 return Err(ApiErr::invalid(
@@ -367,7 +387,10 @@ impl State {
             id: id.clone(),
             created: now,
             customer: customer.clone(),
-            test_clock: self.customers.get(&customer).and_then(|c| c.test_clock.clone()),
+            test_clock: self
+                .customers
+                .get(&customer)
+                .and_then(|c| c.test_clock.clone()),
             currency,
             recurring,
             status: if trial_end.is_some() {
@@ -386,7 +409,10 @@ impl State {
                 })
                 .collect(),
             default_payment_method,
-            description: p.str("description")?.filter(|s| !s.is_empty()).map(str::to_owned),
+            description: p
+                .str("description")?
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
             metadata,
             cancel_at_period_end: false,
             canceled_at: None,
@@ -461,7 +487,11 @@ impl State {
                 "ended",
             ],
         )?;
-        one_of(p, "collection_method", &["charge_automatically", "send_invoice"])?;
+        one_of(
+            p,
+            "collection_method",
+            &["charge_automatically", "send_invoice"],
+        )?;
         let created = self.time_filter(p, "created")?;
         self.page(
             &self.subscriptions,
@@ -480,7 +510,9 @@ impl State {
                 status_ok
                     && created.contains(s.created)
                     && customer.as_ref().is_none_or(|c| *c == s.customer)
-                    && clock.as_ref().is_none_or(|c| s.test_clock.as_ref() == Some(c))
+                    && clock
+                        .as_ref()
+                        .is_none_or(|c| s.test_clock.as_ref() == Some(c))
                     && price
                         .as_ref()
                         .is_none_or(|x| s.items.iter().any(|i| i.price == *x))
@@ -520,10 +552,19 @@ impl State {
             only_fields(
                 &f,
                 &name,
-                &["id", "price", "quantity", "deleted", "clear_usage", "metadata"],
+                &[
+                    "id",
+                    "price",
+                    "quantity",
+                    "deleted",
+                    "clear_usage",
+                    "metadata",
+                ],
             )?;
             field_bool(&f, &name, "clear_usage")?;
-            let price = field_str(&f, &name, "price")?.filter(|s| !s.is_empty()).map(str::to_owned);
+            let price = field_str(&f, &name, "price")?
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned);
             if let Some(price) = &price
                 && self.recurring_price(price, &format!("{name}[price]"))? != terms
             {
@@ -542,12 +583,16 @@ impl State {
                         return Err(ApiErr::invalid(
                             Some(&format!("{name}[id]")),
                             None,
-                            &format!("Subscription item {item} does not belong to subscription {id}."),
+                            &format!(
+                                "Subscription item {item} does not belong to subscription {id}."
+                            ),
                         ));
                     }
                     if deleted {
                         remaining.retain(|i| *i != item);
-                        changes.push(ItemChange::Delete { id: item.to_owned() });
+                        changes.push(ItemChange::Delete {
+                            id: item.to_owned(),
+                        });
                     } else {
                         changes.push(ItemChange::Change {
                             id: item.to_owned(),
@@ -664,7 +709,14 @@ impl State {
                     if let Some(old) = sub.items.iter().find(|i| i.id == item)
                         && prorate
                     {
-                        lines.push(self.proration_line(sub, &item, &old.price, old.quantity, now, true));
+                        lines.push(self.proration_line(
+                            sub,
+                            &item,
+                            &old.price,
+                            old.quantity,
+                            now,
+                            true,
+                        ));
                     }
                     if let Some(sub) = self.subscriptions.get_mut(id) {
                         sub.items.retain(|i| i.id != item);
@@ -682,8 +734,22 @@ impl State {
                     let new_price = price.unwrap_or_else(|| old.price.clone());
                     let new_quantity = quantity.unwrap_or(old.quantity);
                     if prorate && (new_price != old.price || new_quantity != old.quantity) {
-                        lines.push(self.proration_line(sub, &item, &old.price, old.quantity, now, true));
-                        lines.push(self.proration_line(sub, &item, &new_price, new_quantity, now, false));
+                        lines.push(self.proration_line(
+                            sub,
+                            &item,
+                            &old.price,
+                            old.quantity,
+                            now,
+                            true,
+                        ));
+                        lines.push(self.proration_line(
+                            sub,
+                            &item,
+                            &new_price,
+                            new_quantity,
+                            now,
+                            false,
+                        ));
                     }
                     if let Some(found) = self
                         .subscriptions
@@ -709,7 +775,9 @@ impl State {
                 return Err(ApiErr::invalid(
                     Some(key),
                     None,
-                    &format!("The sandbox fake cancels without a final invoice or credit ({key}=true is not supported)."),
+                    &format!(
+                        "The sandbox fake cancels without a final invoice or credit ({key}=true is not supported)."
+                    ),
                 ));
             }
         }

@@ -70,7 +70,11 @@ pub struct CreatePrice {
 
 impl CreatePrice {
     /// A one-time price of `unit_amount` minor units of `currency` for `product`.
-    pub fn new(product: impl Into<String>, unit_amount: i64, currency: impl Into<Currency>) -> Self {
+    pub fn new(
+        product: impl Into<String>,
+        unit_amount: i64,
+        currency: impl Into<Currency>,
+    ) -> Self {
         CreatePrice {
             currency: currency.into(),
             product: product.into(),
