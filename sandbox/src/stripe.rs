@@ -56,7 +56,9 @@
 //! - Subscriptions: `POST /v1/subscriptions`, `GET /v1/subscriptions[/{id}]`,
 //!   `POST /v1/subscriptions/{id}`, `DELETE /v1/subscriptions/{id}`.
 //! - Invoices: `GET /v1/invoices[/{id}]` (`expand[]=payments`), `POST /v1/invoices/{id}/pay`,
-//!   `/{id}/void`, `/{id}/mark_uncollectible`.
+//!   `/{id}/void`, `/{id}/mark_uncollectible`; credit notes `POST /v1/credit_notes` (paid
+//!   invoices: `amount` split into `refund_amount`, which refunds the invoice's PaymentIntent,
+//!   and `out_of_band_amount`), `GET /v1/credit_notes[/{id}]` (filters `invoice`, `customer`).
 //!
 //! # Test cards (docs.stripe.com/testing)
 //! Test PaymentMethod tokens (`pm_card_visa`, ...) become a new `pm_...` when used, as in
@@ -180,7 +182,7 @@
 //! `previous_attributes`), `customer.subscription.deleted`, `invoice.created`,
 //! `invoice.finalized`, `invoice.paid`, `invoice.payment_succeeded`, `invoice.payment_failed`,
 //! `invoice.payment_action_required`, `invoice.voided`, `invoice.marked_uncollectible`,
-//! `invoice_payment.paid`. A failed delivery is retried after each delay of the schedule:
+//! `invoice_payment.paid`, `credit_note.created`. A failed delivery is retried after each delay of the schedule:
 //! by default 5 min, 1 h and 3 h (Stripe's test mode retries "three times over a few hours";
 //! the exact intervals are the fake's), compressible with
 //! [`StripeFake::with_webhook_retry_delays`]; duplicates and reordering through
@@ -196,7 +198,8 @@
 //! subscription's interval or currency, coupons, taxes, customer credit balances (an invoice
 //! whose credits exceed its charges is due 0 and the rest is dropped), schedules, pauses,
 //! `customer.subscription.trial_will_end`, the 23-hour expiry of `incomplete` subscriptions,
-//! the draft hour of renewal invoices, credit notes; 3-D Secure cards leave an invoice open
+//! the draft hour of renewal invoices, credit notes on unpaid invoices, `credit_amount`,
+//! credit note lines and voiding; 3-D Secure cards leave an invoice open
 //! (`invoice.payment_action_required`) with no way to authenticate it. Error texts of the
 //! billing endpoints are close to, not copies of, Stripe's. SetupIntents, 3-D Secure other than the two cards above (no challenge page, no
 //! `return_url` redirect), asynchronous methods and `processing`,
@@ -210,6 +213,7 @@ mod billing;
 mod cards;
 mod catalog;
 mod clock;
+mod credit_notes;
 mod error;
 mod form;
 mod invoices;
@@ -533,7 +537,7 @@ impl StripeFake {
     }
 
     /// Any stored object by id (`pi_`, `ch_`, `re_`, `cus_`, `pm_`, `txn_`, `po_`, `dp_`,
-    /// `issfr_`, `evt_`, `prod_`, `price_`, `clock_`, `sub_`, `in_`, `inpay_`), rendered as the
+    /// `issfr_`, `evt_`, `prod_`, `price_`, `clock_`, `sub_`, `in_`, `inpay_`, `cn_`), rendered as the
     /// API would (an invoice without its `payments`).
     pub fn object(&self, id: &str) -> Option<Value> {
         self.lock().object_json(id)
@@ -542,7 +546,7 @@ impl StripeFake {
     /// Ids of the stored objects of one kind (`"payment_intent"`, `"charge"`, `"refund"`,
     /// `"customer"`, `"payment_method"`, `"balance_transaction"`, `"payout"`, `"dispute"`,
     /// `"early_fraud_warning"`, `"event"`, `"product"`, `"price"`, `"test_clock"`,
-    /// `"subscription"`, `"invoice"`, `"invoice_payment"`), oldest first.
+    /// `"subscription"`, `"invoice"`, `"invoice_payment"`, `"credit_note"`), oldest first.
     pub fn ids(&self, kind: &str) -> Vec<String> {
         let s = self.lock();
         match kind {
@@ -562,6 +566,7 @@ impl StripeFake {
             "subscription" => s.subscriptions.ids(),
             "invoice" => s.invoices.ids(),
             "invoice_payment" => s.invoice_payments.ids(),
+            "credit_note" => s.credit_notes.ids(),
             _ => Vec::new(),
         }
     }
@@ -876,6 +881,9 @@ fn route(s: &mut State, method: &Method, path: &str, p: &Params) -> Result<Value
         ["v1", "subscriptions", id] if get => s.retrieve_subscription(id, p),
         ["v1", "subscriptions", id] if post => s.update_subscription(id, p),
         ["v1", "subscriptions", id] if delete => s.cancel_subscription(id, p),
+        ["v1", "credit_notes"] if post => s.create_credit_note(p),
+        ["v1", "credit_notes"] if get => s.list_credit_notes(p),
+        ["v1", "credit_notes", id] if get => s.retrieve_credit_note(id, p),
         ["v1", "invoices"] if get => s.list_invoices(p),
         ["v1", "invoices", id] if get => s.retrieve_invoice(id, p),
         ["v1", "invoices", id, "pay"] if post => s.pay_invoice(id, p),

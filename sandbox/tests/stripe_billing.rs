@@ -1141,3 +1141,76 @@ async fn subscriptions_on_no_clock_renew_when_the_fakes_clock_moves() {
     assert_eq!(unix(invoices[1].created), end);
     assert!(env.fake().advance_test_clock("clock_nope", T0).is_none());
 }
+
+#[tokio::test]
+async fn a_credit_note_refunds_part_of_a_paid_invoice() {
+    let env = Env::start().await;
+    let price = env.price("Basic", 3000).await;
+    let clock = env.clock().await;
+    let (customer, pm) = env.customer(&clock, "pm_card_visa").await;
+    let sub = env.subscribe(&customer, &pm, &price, 1).await;
+    let invoice = env.invoices(&sub.id).await.pop().unwrap();
+    let before = env.fake().unpaid_balance("usd");
+    let post = reqwest::Method::POST;
+    let form = [
+        ("invoice", invoice.id.as_str()),
+        ("amount", "1000"),
+        ("refund_amount", "700"),
+        ("out_of_band_amount", "300"),
+        ("reason", "order_change"),
+    ];
+    let (status, note) = env.raw(post.clone(), "/v1/credit_notes", &form).await;
+    assert_eq!(status, 200, "{note}");
+    assert_eq!(
+        (note["amount"].as_i64(), note["out_of_band_amount"].as_i64()),
+        (Some(1000), Some(300))
+    );
+    assert_eq!(note["refunds"][0]["amount_refunded"], 700);
+    assert_eq!(note["created"], T0);
+    assert_eq!(note["number"], format!("{}-CN-01", invoice.number.unwrap()));
+    assert_eq!(env.fake().unpaid_balance("usd"), before - 700);
+    let charge = env
+        .client
+        .charges()
+        .list(&ListCharges::default())
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(charge[0].amount_refunded, 700);
+    let raw = env.fake().object(&invoice.id).unwrap();
+    assert_eq!(raw["post_payment_credit_notes_amount"], 1000);
+    assert_eq!(
+        env.events(&["credit_note", "charge.refunded"]).await,
+        events_at(&["charge.refunded", "credit_note.created"], T0)
+    );
+    let id = note["id"].as_str().unwrap();
+    let (status, got) = env
+        .raw(reqwest::Method::GET, &format!("/v1/credit_notes/{id}"), &[])
+        .await;
+    assert_eq!((status, got), (200, note.clone()));
+
+    // Only 2000 is left to credit; the parts must add up; no customer balance.
+    let bad: [(&[(&str, &str)], &str); 4] = [
+        (&[("amount", "2001"), ("refund_amount", "2001")], "amount"),
+        (&[("amount", "500"), ("refund_amount", "400")], "amount"),
+        (
+            &[("amount", "500"), ("credit_amount", "500")],
+            "credit_amount",
+        ),
+        (
+            &[("amount", "500"), ("refund_amount", "500"), ("bogus", "1")],
+            "bogus",
+        ),
+    ];
+    for (extra, param) in bad {
+        let mut form = vec![("invoice", invoice.id.as_str())];
+        form.extend_from_slice(extra);
+        let (status, body) = env.raw(post.clone(), "/v1/credit_notes", &form).await;
+        assert_eq!(
+            (status, body["error"]["param"].as_str()),
+            (400, Some(param)),
+            "{body}"
+        );
+    }
+    assert_eq!(env.fake().ids("credit_note").len(), 1);
+}

@@ -533,7 +533,7 @@ impl State {
             "period_start": inv.period_start,
         });
         let tail = json!({
-            "post_payment_credit_notes_amount": 0,
+            "post_payment_credit_notes_amount": self.credited(&inv.id),
             "pre_payment_credit_notes_amount": 0,
             "receipt_number": null,
             "rendering": null,

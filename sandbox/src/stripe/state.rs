@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use super::billing::{Invoice, InvoicePayment, Price, Product, Subscription, TestClock};
 use super::cards::{Behaviour, TestCard};
 use super::clock::Dunning;
+use super::credit_notes::CreditNote;
 use super::error::ApiErr;
 use super::form::{Params, Range};
 use super::{API_VERSION, processing_fee};
@@ -244,6 +245,7 @@ pub(crate) struct State {
     pub(crate) subscriptions: Store<Subscription>,
     pub(crate) invoices: Store<Invoice>,
     pub(crate) invoice_payments: Store<InvoicePayment>,
+    pub(crate) credit_notes: Store<CreditNote>,
     /// While set, the time of every object and event made: a test clock's frozen time, or
     /// the time a due renewal or retry is run at.
     pub(crate) frozen: Option<i64>,
@@ -602,6 +604,7 @@ impl State {
                 .get(id)
                 .map(|o| self.subscription_json(o)),
             "in" => self.invoices.get(id).map(|o| self.invoice_json(o, false)),
+            "cn" => self.credit_notes.get(id).map(|o| self.credit_note_json(o)),
             "inpay" => self
                 .invoice_payments
                 .get(id)
