@@ -198,7 +198,7 @@
 //! subscription's interval or currency, coupons, taxes, customer credit balances (an invoice
 //! whose credits exceed its charges is due 0 and the rest is dropped), schedules, pauses,
 //! `customer.subscription.trial_will_end`, the 23-hour expiry of `incomplete` subscriptions,
-//! the draft hour of renewal invoices, credit notes on unpaid invoices, `credit_amount`,
+//! the draft hour of renewal invoices, the limit on how far one test clock advance may go, credit notes on unpaid invoices, `credit_amount`,
 //! credit note lines and voiding; 3-D Secure cards leave an invoice open
 //! (`invoice.payment_action_required`) with no way to authenticate it. Error texts of the
 //! billing endpoints are close to, not copies of, Stripe's. SetupIntents, 3-D Secure other than the two cards above (no challenge page, no

@@ -307,6 +307,10 @@ impl State {
         let body = self.invoice_json_by_id(id);
         self.emit("invoice.paid", body.clone(), None);
         self.emit("invoice.payment_succeeded", body, None);
+        // The subscription is in good standing again once none of its invoices is failing.
+        let failing = self.invoices.iter().any(|i| {
+            i.subscription == sub_id && i.status == InvoiceStatus::Open && i.attempt_count > 0
+        });
         if let Some(s) = self.subscriptions.get_mut(&sub_id) {
             let trial_over = s.trial_end.is_none_or(|t| now >= t);
             let waiting = matches!(
@@ -316,7 +320,7 @@ impl State {
                     | SubStatus::Unpaid
                     | SubStatus::Trialing
             );
-            if waiting && trial_over && s.latest_invoice.as_deref() == Some(id) {
+            if waiting && trial_over && !failing {
                 s.status = SubStatus::Active;
             }
         }
@@ -353,7 +357,9 @@ impl State {
         let Some(s) = self.subscriptions.get_mut(&sub_id) else {
             return;
         };
-        if s.latest_invoice.as_deref() != Some(id) || s.status == SubStatus::Canceled {
+        // Any failing invoice of the subscription counts, not only its latest: with a period
+        // shorter than the retry schedule, an older invoice may run out of retries.
+        if s.status == SubStatus::Canceled {
             return;
         }
         if exhausted {
