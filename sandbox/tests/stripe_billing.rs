@@ -360,6 +360,11 @@ async fn a_monthly_subscription_renews_three_times_on_its_test_clock() {
     assert_eq!(last.subscription().unwrap().id(), sub.id);
     assert_eq!(last.total_taxes.as_deref().map(<[_]>::len), Some(0));
     assert_eq!(sub.latest_invoice.as_ref().unwrap().id(), last.id);
+    let raw_item = &env.fake().object(&sub.id).unwrap()["items"]["data"][0];
+    assert_eq!(
+        (&raw_item["plan"]["amount"], &raw_item["plan"]["interval"]),
+        (&Value::from(1500), &Value::from("month"))
+    );
     let raw_line = &env.fake().object(&last.id).unwrap()["lines"]["data"][0];
     assert_eq!(
         raw_line["parent"]["subscription_item_details"]["proration"],

@@ -294,6 +294,32 @@ impl State {
         })
     }
 
+    /// The legacy `plan` Stripe still renders beside each subscription item's price.
+    fn plan_json(&self, p: &Price) -> Value {
+        let r = p.recurring;
+        json!({
+            "id": p.id,
+            "object": "plan",
+            "active": p.active,
+            "amount": p.unit_amount,
+            "amount_decimal": p.unit_amount.to_string(),
+            "billing_scheme": "per_unit",
+            "created": p.created,
+            "currency": p.currency,
+            "interval": r.map(|r| r.interval.as_str()),
+            "interval_count": r.map(|r| r.count),
+            "livemode": false,
+            "metadata": meta(&p.metadata),
+            "meter": null,
+            "nickname": opt(&p.nickname),
+            "product": p.product,
+            "tiers_mode": null,
+            "transform_usage": null,
+            "trial_period_days": null,
+            "usage_type": "licensed",
+        })
+    }
+
     pub(crate) fn test_clock_json(&self, c: &TestClock) -> Value {
         json!({
             "id": c.id,
@@ -325,6 +351,7 @@ impl State {
             "current_period_start": s.period_start,
             "discounts": [],
             "metadata": meta(&i.metadata),
+            "plan": self.prices.get(&i.price).map_or(Value::Null, |p| self.plan_json(p)),
             "price": self.price_json_by_id(&i.price),
             "quantity": i.quantity,
             "subscription": s.id,
