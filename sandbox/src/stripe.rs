@@ -138,8 +138,8 @@
 //! `create_prorations` (default) adds them to the next invoice, `always_invoice` invoices them
 //! (and any waiting) now (`subscription_update`), `none` bills the change from the next
 //! period. No prorations during a trial. `cancel_at_period_end` cancels at the period end
-//! (`customer.subscription.deleted`, no new invoice); `DELETE` cancels now and stops the
-//! automatic retries of the subscription's open invoices. `void` cancels an invoice's
+//! (`customer.subscription.deleted`, no new invoice); `DELETE` cancels now and, as Stripe,
+//! stops the automatic retries of all the customer's open invoices. `void` cancels an invoice's
 //! PaymentIntent (`payment_intent.canceled`, `invoice.voided`); `mark_uncollectible` stops its
 //! retries (`invoice.marked_uncollectible`).
 //!
@@ -182,8 +182,9 @@
 //! `previous_attributes`), `customer.subscription.deleted`, `invoice.created`,
 //! `invoice.finalized`, `invoice.paid`, `invoice.payment_succeeded`, `invoice.payment_failed`,
 //! `invoice.payment_action_required`, `invoice.voided`, `invoice.marked_uncollectible`,
-//! `invoice_payment.paid`, `credit_note.created`. A failed delivery is retried after each delay of the schedule:
-//! by default 5 min, 1 h and 3 h (Stripe's test mode retries "three times over a few hours";
+//! `invoice_payment.paid`, `credit_note.created`.
+//!
+//! A failed delivery is retried after each delay of the schedule: by default 5 min, 1 h and 3 h (Stripe's test mode retries "three times over a few hours";
 //! the exact intervals are the fake's), compressible with
 //! [`StripeFake::with_webhook_retry_delays`]; duplicates and reordering through
 //! [`StripeFake::webhooks`]. As Stripe does, every attempt is signed anew (its own `t=`), so a
@@ -192,16 +193,19 @@
 //! stored but not sent.
 //!
 //! # Not covered
-//! In billing: `collection_method=send_invoice`, `payment_behavior` `error_if_incomplete` and
-//! `pending_if_incomplete`, `DELETE` with `invoice_now` or `prorate` (`400`), one-off invoices
-//! and invoice items, tiered, metered and one-time prices on subscriptions, changing a
-//! subscription's interval or currency, coupons, taxes, customer credit balances (an invoice
-//! whose credits exceed its charges is due 0 and the rest is dropped), schedules, pauses,
-//! `customer.subscription.trial_will_end`, the 23-hour expiry of `incomplete` subscriptions,
-//! the draft hour of renewal invoices, the limit on how far one test clock advance may go, credit notes on unpaid invoices, `credit_amount`,
-//! credit note lines and voiding; 3-D Secure cards leave an invoice open
-//! (`invoice.payment_action_required`) with no way to authenticate it. Error texts of the
-//! billing endpoints are close to, not copies of, Stripe's. SetupIntents, 3-D Secure other than the two cards above (no challenge page, no
+//! In billing: `collection_method=send_invoice`; `payment_behavior` `error_if_incomplete` and
+//! `pending_if_incomplete`; `DELETE` with `invoice_now` or `prorate` (`400`) or
+//! `cancellation_details`; one-off invoices and invoice items; tiered, metered and one-time
+//! prices on subscriptions; changing a subscription's interval or currency; coupons, taxes,
+//! customer credit balances (an invoice whose credits exceed its charges is due 0 and the rest
+//! is dropped); schedules, pauses, `customer.subscription.trial_will_end`, the 23-hour expiry
+//! of `incomplete` subscriptions, the draft hour of renewal invoices, the limit on how far one
+//! test clock advance may go; credit notes on unpaid invoices, with `credit_amount`, with
+//! lines, and voiding them; 3-D Secure cards leave an invoice open
+//! (`invoice.payment_action_required`) with no way to authenticate it. The billing endpoints'
+//! error messages are close to Stripe's, not copies.
+//!
+//! Elsewhere: SetupIntents, 3-D Secure other than the two cards above (no challenge page, no
 //! `return_url` redirect), asynchronous methods and `processing`,
 //! refund failures, payout creation over the API and failed payouts, pending balances and
 //! `available_on` delays, currency conversion, Connect (`Stripe-Account` is ignored),

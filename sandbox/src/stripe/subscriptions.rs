@@ -766,10 +766,11 @@ impl State {
         lines
     }
 
-    /// `DELETE /v1/subscriptions/{id}`: cancels at once. Stripe then stops the automatic
-    /// collection of the subscription's open invoices (docs.stripe.com/api/subscriptions/cancel).
+    /// `DELETE /v1/subscriptions/{id}`: cancels at once. Stripe then "stops automatic
+    /// collection of all finalized invoices for the customer"
+    /// (docs.stripe.com/api/subscriptions/cancel): their retries are dropped.
     pub(crate) fn cancel_subscription(&mut self, id: &str, p: &Params) -> Answer {
-        p.only(&["invoice_now", "prorate", "cancellation_details"])?;
+        p.only(&["invoice_now", "prorate"])?;
         for key in ["invoice_now", "prorate"] {
             if p.bool(key)? == Some(true) {
                 return Err(ApiErr::invalid(
@@ -803,7 +804,7 @@ impl State {
         let open: Vec<String> = self
             .invoices
             .iter()
-            .filter(|i| i.subscription == id && i.next_payment_attempt.is_some())
+            .filter(|i| i.customer == customer && i.next_payment_attempt.is_some())
             .map(|i| i.id.clone())
             .collect();
         for inv in open {
