@@ -1219,3 +1219,106 @@ async fn a_credit_note_refunds_part_of_a_paid_invoice() {
     }
     assert_eq!(env.fake().ids("credit_note").len(), 1);
 }
+
+#[tokio::test]
+async fn a_declined_first_invoice_leaves_the_subscription_incomplete_until_paid() {
+    let env = Env::start().await;
+    let price = env.price("Basic", 1000).await;
+    let clock = env.clock().await;
+    let (customer, failing) = env.customer(&clock, "pm_card_chargeCustomerFail").await;
+    let sub = env.subscribe(&customer, &failing, &price, 1).await;
+    assert_eq!(sub.status, SubscriptionStatus::Incomplete);
+    let invoice = env.invoices(&sub.id).await.pop().unwrap();
+    assert_eq!(invoice.status, Some(InvoiceStatus::Open));
+    // A first invoice is not retried, and an incomplete subscription does not renew.
+    env.advance(&clock, MAR15).await;
+    let raw = env.fake().object(&invoice.id).unwrap();
+    assert_eq!(
+        (raw["attempt_count"].as_i64(), &raw["next_payment_attempt"]),
+        (Some(1), &Value::Null)
+    );
+    assert_eq!(env.invoices(&sub.id).await.len(), 1);
+    let good = env.attach(&customer, "pm_card_visa").await;
+    let paid = env
+        .client
+        .invoices()
+        .pay(
+            &invoice.id,
+            &PayInvoice {
+                payment_method: Some(good.clone()),
+                ..PayInvoice::default()
+            },
+        )
+        .await
+        .unwrap()
+        .completed()
+        .unwrap();
+    assert!(paid.is_paid());
+    let sub = env.client.subscriptions().retrieve(&sub.id).await.unwrap();
+    assert_eq!(sub.status, SubscriptionStatus::Active);
+
+    // default_incomplete: the first invoice waits, nothing is charged.
+    let waiting = env
+        .client
+        .subscriptions()
+        .create(&CreateSubscription {
+            items: vec![CreateSubscriptionItem::new(&price, 1)],
+            default_payment_method: Some(good),
+            payment_behavior: Some(stripe_client::PaymentBehavior::DefaultIncomplete),
+            ..CreateSubscription::new(&customer)
+        })
+        .await
+        .unwrap();
+    assert_eq!(waiting.status, SubscriptionStatus::Incomplete);
+    let first = env.invoices(&waiting.id).await.pop().unwrap();
+    let raw = env.fake().object(&first.id).unwrap();
+    assert_eq!(
+        (raw["status"].as_str(), raw["attempt_count"].as_i64()),
+        (Some("open"), Some(0))
+    );
+}
+
+#[tokio::test]
+async fn items_added_and_deleted_mid_period_are_prorated() {
+    let env = Env::start().await;
+    let basic = env.price("Basic", 1000).await;
+    let pro = env.price("Pro", 3000).await;
+    let clock = env.clock().await;
+    let (customer, pm) = env.customer(&clock, "pm_card_visa").await;
+    let sub = env.subscribe(&customer, &pm, &basic, 1).await;
+    env.advance(&clock, T0 + 10 * DAY).await;
+    let sub = env
+        .client
+        .subscriptions()
+        .update(
+            &sub.id,
+            &UpdateSubscription {
+                items: vec![
+                    UpdateSubscriptionItem::delete(&sub.items.data[0].id),
+                    UpdateSubscriptionItem::add(&pro, 1),
+                ],
+                ..UpdateSubscription::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(sub.items.data.len(), 1);
+    assert_eq!(sub.items.data[0].price.as_ref().unwrap().id, pro);
+    // Deleting the last item without adding one is refused.
+    let refused = env
+        .client
+        .subscriptions()
+        .update(
+            &sub.id,
+            &UpdateSubscription {
+                items: vec![UpdateSubscriptionItem::delete(&sub.items.data[0].id)],
+                ..UpdateSubscription::default()
+            },
+        )
+        .await;
+    assert!(matches!(refused, Err(Error::Api(e)) if e.status == 400));
+    env.advance(&clock, FEB15 + 60).await;
+    let invoice = env.invoices(&sub.id).await.pop().unwrap();
+    assert_eq!(line_amounts(&invoice), vec![-677, 2032, 3000]);
+    assert_eq!(invoice.amount_paid, 4355);
+}
