@@ -10,10 +10,10 @@ use secrecy::SecretString;
 use serde_json::Value;
 use stripe_client::{
     AdvanceTestClock, CancelSubscription, Client, CreatePrice, CreatePriceRecurring, CreateProduct,
-    CreateSubscription, CreateSubscriptionItem, CreateTestClock, Error, Invoice, InvoiceStatus,
-    ListCharges, ListEvents, ListInvoices, ListPrices, PageParams, PayInvoice, PaymentOutcome,
-    PriceInterval, ProrationBehavior, RetryConfig, Subscription, SubscriptionStatus,
-    TestClockStatus, UpdateSubscription, UpdateSubscriptionItem,
+    CreateSubscription, CreateSubscriptionItem, CreateTestClock, Error, EventObject, Invoice,
+    InvoiceStatus, ListCharges, ListEvents, ListInvoices, ListPrices, PageParams, PayInvoice,
+    PaymentOutcome, PriceInterval, ProrationBehavior, RetryConfig, Subscription,
+    SubscriptionStatus, TestClockStatus, UpdateSubscription, UpdateSubscriptionItem,
 };
 use time::OffsetDateTime;
 
@@ -426,6 +426,26 @@ async fn a_monthly_subscription_renews_three_times_on_its_test_clock() {
             ("test_helpers.test_clock.ready".into(), APR15 + 3600),
         ]
     );
+    // The client reads the events' objects as typed invoices and subscriptions.
+    for (kind, count) in [("invoice.paid", 4), ("customer.subscription.updated", 3)] {
+        let page = env
+            .client
+            .events()
+            .list(&ListEvents {
+                event_type: Some(kind.to_owned()),
+                ..ListEvents::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(page.data.len(), count);
+        for event in page.data {
+            match event.data.object {
+                EventObject::Invoice(i) => assert!(i.is_paid()),
+                EventObject::Subscription(s) => assert_eq!(s.status, SubscriptionStatus::Active),
+                other => panic!("{kind}: {other:?}"),
+            }
+        }
+    }
     let renewal = env
         .fake()
         .events()
