@@ -140,3 +140,32 @@ pub struct ListPrices {
     #[serde(flatten)]
     pub page: PageParams,
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_recurring_price_is_sent_with_bracketed_recurrence() {
+        let params = CreatePrice {
+            recurring: Some(CreatePriceRecurring::every(PriceInterval::Month, 3)),
+            ..CreatePrice::new("prod_1", 1500, "USD")
+        };
+        let pairs = crate::form::to_pairs(&params).unwrap();
+        let pairs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            vec![
+                ("currency", "usd"),
+                ("product", "prod_1"),
+                ("recurring[interval]", "month"),
+                ("recurring[interval_count]", "3"),
+                ("unit_amount", "1500"),
+            ]
+        );
+    }
+}

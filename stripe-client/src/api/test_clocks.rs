@@ -101,3 +101,24 @@ pub struct AdvanceTestClock {
     #[serde(with = "time::serde::timestamp")]
     pub frozen_time: OffsetDateTime,
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn frozen_time_is_sent_as_unix_seconds() {
+        let at = OffsetDateTime::from_unix_timestamp(1_800_014_400).unwrap();
+        let pairs = crate::form::to_pairs(&AdvanceTestClock { frozen_time: at }).unwrap();
+        assert_eq!(
+            pairs,
+            vec![("frozen_time".to_owned(), "1800014400".to_owned())]
+        );
+        let pairs = crate::form::to_pairs(&CreateTestClock::at(at)).unwrap();
+        assert_eq!(
+            pairs,
+            vec![("frozen_time".to_owned(), "1800014400".to_owned())]
+        );
+    }
+}
