@@ -48,6 +48,17 @@
 //!   `submit`), `POST /v1/disputes/{id}/close`.
 //! - `GET /v1/radar/early_fraud_warnings[/{id}]`; Events `GET /v1/events[/{id}]` (filters
 //!   `type` with `*` wildcards, `types[]`, `created`).
+//! - Products `POST/GET /v1/products`, `GET /v1/products/{id}`; Prices `POST/GET /v1/prices`
+//!   (`unit_amount`, `currency`, `product`, `recurring[interval]`, `recurring[interval_count]`),
+//!   `GET /v1/prices/{id}`.
+//! - Test clocks: `POST/GET /v1/test_helpers/test_clocks`, `GET .../{id}`,
+//!   `POST .../{id}/advance`; customers take `test_clock` at creation (and as a list filter).
+//! - Subscriptions: `POST /v1/subscriptions`, `GET /v1/subscriptions[/{id}]`,
+//!   `POST /v1/subscriptions/{id}`, `DELETE /v1/subscriptions/{id}`.
+//! - Invoices: `GET /v1/invoices[/{id}]` (`expand[]=payments`), `POST /v1/invoices/{id}/pay`,
+//!   `/{id}/void`, `/{id}/mark_uncollectible`; credit notes `POST /v1/credit_notes` (paid
+//!   invoices: `amount` split into `refund_amount`, which refunds the invoice's PaymentIntent,
+//!   and `out_of_band_amount`), `GET /v1/credit_notes[/{id}]` (filters `invoice`, `customer`).
 //!
 //! # Test cards (docs.stripe.com/testing)
 //! Test PaymentMethod tokens (`pm_card_visa`, ...) become a new `pm_...` when used, as in
@@ -78,6 +89,59 @@
 //! and `payment_method`. Disputes follow Stripe's test evidence: submitting with
 //! `uncategorized_text` `winning_evidence` wins, `losing_evidence` loses, anything else goes
 //! `under_review`; `close` loses.
+//!
+//! # Billing (docs.stripe.com/billing/subscriptions, docs.stripe.com/billing/testing/test-clocks)
+//! Objects are rendered as Basil and later versions have them: an invoice names its
+//! subscription at `parent.subscription_details`, prices its lines at
+//! `pricing.price_details`, marks prorations at `parent.subscription_item_details.proration`,
+//! carries `total_taxes` (always empty: the fake charges no tax) and lists its
+//! `invoice_payment`s under `payments` only with `expand[]=payments`; a subscription's
+//! `current_period_start`/`end` are on its items. Prices are per unit; every item of a
+//! subscription shares its currency and interval.
+//!
+//! Time: a customer created with `test_clock` lives on that clock, and so do its
+//! subscriptions, invoices, payments and their events (their `created` is the clock's time).
+//! Advancing the clock ([`StripeFake::advance_test_clock`] or the endpoint, which answers
+//! `ready` once done: the fake needs no polling) runs everything due on the way in time order,
+//! each at its own time. Subscriptions of customers on no clock run when
+//! [`StripeFake::advance_clock`] moves the account's clock.
+//!
+//! A subscription's first invoice (`billing_reason` `subscription_create`) is finalized and
+//! charged at creation with its `default_payment_method`, else the customer's
+//! `invoice_settings.default_payment_method`: paid, the subscription is `active`; declined,
+//! it stays `incomplete` with the invoice open (`payment_behavior` `allow_incomplete`, the
+//! default; `default_incomplete` does not charge). With `trial_period_days` or `trial_end` it
+//! is `trialing` behind a paid invoice of 0 and turns `active` when the invoice at the trial
+//! end is paid. At each period end (calendar months from the billing cycle anchor: Jan 31,
+//! Feb 28, Mar 31) a `subscription_cycle` invoice bills the new period plus the prorations
+//! waiting, is finalized at once (Stripe waits about an hour) and charged: `invoice.created`,
+//! `invoice.finalized`, the PaymentIntent's events, then `invoice_payment.paid`,
+//! `invoice.paid`, `invoice.payment_succeeded` or `invoice.payment_failed` (with
+//! `attempt_count`, `next_payment_attempt`), then `customer.subscription.updated` with
+//! `previous_attributes`. Each invoice has one PaymentIntent, confirmed again on every attempt,
+//! so its charges and balance transactions join payouts like any other.
+//!
+//! Dunning is the fake's ([`Dunning`]; Stripe's Smart Retries time retries with a model): a
+//! failed renewal makes the subscription `past_due` and is retried 3, 5 and 7 days after each
+//! previous attempt; when the last retry fails the subscription is canceled
+//! (`cancellation_details.reason` `payment_failed`, `customer.subscription.deleted`) or, with
+//! [`AfterRetries::Unpaid`], goes `unpaid` (no later renewals); the invoice stays open. First
+//! invoices are not retried. `POST /v1/invoices/{id}/pay` (with a `payment_method` attached to
+//! the customer, or `paid_out_of_band`) recovers an open or uncollectible invoice: the
+//! subscription is `active` again unless it already ended; a decline is `402`.
+//!
+//! Updates: items changed (`items[n][id]` with `price`/`quantity`), added or
+//! `deleted` are prorated to the second (docs.stripe.com/billing/subscriptions/prorations):
+//! a credit line for the unused time of the old price and quantity, a debit line for the
+//! remaining time of the new one, each `amount * seconds left / seconds in the period`
+//! rounded half away from zero (the rounding is the fake's). `proration_behavior`
+//! `create_prorations` (default) adds them to the next invoice, `always_invoice` invoices them
+//! (and any waiting) now (`subscription_update`), `none` bills the change from the next
+//! period. No prorations during a trial. `cancel_at_period_end` cancels at the period end
+//! (`customer.subscription.deleted`, no new invoice); `DELETE` cancels now and, as Stripe,
+//! stops the automatic retries of all the customer's open invoices. `void` cancels an invoice's
+//! PaymentIntent (`payment_intent.canceled`, `invoice.voided`); `mark_uncollectible` stops its
+//! retries (`invoice.marked_uncollectible`).
 //!
 //! # Idempotency
 //! A POST's `Idempotency-Key` (up to 255 characters) saves the answer; the same key with the
@@ -111,8 +175,16 @@
 //! `payment_method.attached`, `payout.created`, `payout.paid`,
 //! `radar.early_fraud_warning.created`, `charge.dispute.created`,
 //! `charge.dispute.funds_withdrawn`, `charge.dispute.updated`, `charge.dispute.closed`,
-//! `charge.dispute.funds_reinstated` (a win gives the amount back, the fee kept). A failed delivery is retried after each delay of the schedule:
-//! by default 5 min, 1 h and 3 h (Stripe's test mode retries "three times over a few hours";
+//! `charge.dispute.funds_reinstated` (a win gives the amount back, the fee kept),
+//! `product.created`, `price.created`, `test_helpers.test_clock.created`,
+//! `test_helpers.test_clock.advancing`, `test_helpers.test_clock.ready`,
+//! `customer.subscription.created`, `customer.subscription.updated` (with
+//! `previous_attributes`), `customer.subscription.deleted`, `invoice.created`,
+//! `invoice.finalized`, `invoice.paid`, `invoice.payment_succeeded`, `invoice.payment_failed`,
+//! `invoice.payment_action_required`, `invoice.voided`, `invoice.marked_uncollectible`,
+//! `invoice_payment.paid`, `credit_note.created`.
+//!
+//! A failed delivery is retried after each delay of the schedule: by default 5 min, 1 h and 3 h (Stripe's test mode retries "three times over a few hours";
 //! the exact intervals are the fake's), compressible with
 //! [`StripeFake::with_webhook_retry_delays`]; duplicates and reordering through
 //! [`StripeFake::webhooks`]. As Stripe does, every attempt is signed anew (its own `t=`), so a
@@ -121,8 +193,19 @@
 //! stored but not sent.
 //!
 //! # Not covered
-//! Subscriptions and invoices (the client has them; the fake answers "Unrecognized request
-//! URL"), SetupIntents, 3-D Secure other than the two cards above (no challenge page, no
+//! In billing: `collection_method=send_invoice`; `payment_behavior` `error_if_incomplete` and
+//! `pending_if_incomplete`; `DELETE` with `invoice_now` or `prorate` (`400`) or
+//! `cancellation_details`; one-off invoices and invoice items; tiered, metered and one-time
+//! prices on subscriptions; changing a subscription's interval or currency; coupons, taxes,
+//! customer credit balances (an invoice whose credits exceed its charges is due 0 and the rest
+//! is dropped); schedules, pauses, `customer.subscription.trial_will_end`, the 23-hour expiry
+//! of `incomplete` subscriptions, the draft hour of renewal invoices, the limit on how far one
+//! test clock advance may go; credit notes on unpaid invoices, with `credit_amount`, with
+//! lines, and voiding them; 3-D Secure cards leave an invoice open
+//! (`invoice.payment_action_required`) with no way to authenticate it. The billing endpoints'
+//! error messages are close to Stripe's, not copies.
+//!
+//! Elsewhere: SetupIntents, 3-D Secure other than the two cards above (no challenge page, no
 //! `return_url` redirect), asynchronous methods and `processing`,
 //! refund failures, payout creation over the API and failed payouts, pending balances and
 //! `available_on` delays, currency conversion, Connect (`Stripe-Account` is ignored),
@@ -130,12 +213,20 @@
 //! `charge.refunds` (not included since `2022-11-15`), rate limiting by the fake itself (use a
 //! fault rule: [`rate_limited_fault`], [`lock_timeout_fault`]).
 
+mod billing;
 mod cards;
+mod catalog;
+mod clock;
+mod credit_notes;
 mod error;
 mod form;
+mod invoices;
 mod ops;
 mod search;
 mod state;
+mod subscriptions;
+
+pub use clock::{AfterRetries, Dunning};
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -450,14 +541,16 @@ impl StripeFake {
     }
 
     /// Any stored object by id (`pi_`, `ch_`, `re_`, `cus_`, `pm_`, `txn_`, `po_`, `dp_`,
-    /// `issfr_`, `evt_`), rendered as the API would.
+    /// `issfr_`, `evt_`, `prod_`, `price_`, `clock_`, `sub_`, `in_`, `inpay_`, `cn_`), rendered as the
+    /// API would (an invoice without its `payments`).
     pub fn object(&self, id: &str) -> Option<Value> {
         self.lock().object_json(id)
     }
 
     /// Ids of the stored objects of one kind (`"payment_intent"`, `"charge"`, `"refund"`,
     /// `"customer"`, `"payment_method"`, `"balance_transaction"`, `"payout"`, `"dispute"`,
-    /// `"early_fraud_warning"`, `"event"`), oldest first.
+    /// `"early_fraud_warning"`, `"event"`, `"product"`, `"price"`, `"test_clock"`,
+    /// `"subscription"`, `"invoice"`, `"invoice_payment"`, `"credit_note"`), oldest first.
     pub fn ids(&self, kind: &str) -> Vec<String> {
         let s = self.lock();
         match kind {
@@ -471,6 +564,13 @@ impl StripeFake {
             "dispute" => s.disputes.ids(),
             "early_fraud_warning" => s.warnings.ids(),
             "event" => s.events.ids(),
+            "product" => s.products.ids(),
+            "price" => s.prices.ids(),
+            "test_clock" => s.test_clocks.ids(),
+            "subscription" => s.subscriptions.ids(),
+            "invoice" => s.invoices.ids(),
+            "invoice_payment" => s.invoice_payments.ids(),
+            "credit_note" => s.credit_notes.ids(),
             _ => Vec::new(),
         }
     }
@@ -480,11 +580,33 @@ impl StripeFake {
         self.lock().events.iter().map(|e| e.body.clone()).collect()
     }
 
-    /// Moves the fake's clock (creation times, `created` filters) forward.
+    /// Moves the fake's clock (creation times, `created` filters) forward, then runs the
+    /// renewals and payment retries that fell due on the way for subscriptions on no test
+    /// clock, each at its own time (their events are sent).
     pub fn advance_clock(&self, by: Duration) {
         let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX);
-        let mut s = self.lock();
-        s.clock_offset = s.clock_offset.saturating_add(secs);
+        self.with_state(|s| {
+            s.clock_offset = s.clock_offset.saturating_add(secs);
+            let now = s.now();
+            s.run_due(None, now);
+        });
+    }
+
+    /// Moves test clock `id` (`clock_...`) to `frozen_time` (Unix seconds), running every
+    /// renewal, payment retry and cancellation due on the way for its customers'
+    /// subscriptions, as `POST /v1/test_helpers/test_clocks/{id}/advance` does. Returns the
+    /// clock, or `None` when there is no such clock or `frozen_time` is not after its time.
+    pub fn advance_test_clock(&self, id: &str, frozen_time: i64) -> Option<Value> {
+        self.with_state(|s| {
+            let from = s.test_clocks.get(id)?.frozen_time;
+            (frozen_time > from).then(|| s.advance_clock_to(id, frozen_time))
+        })
+    }
+
+    /// Sets the dunning schedule (retry delays, what follows the last failure) for failed
+    /// subscription payments from now on.
+    pub fn set_dunning(&self, dunning: Dunning) {
+        self.lock().dunning = dunning;
     }
 
     /// The fake's current time, Unix seconds.
@@ -600,6 +722,7 @@ impl StripeFake {
                 );
             }
             state.request = RequestCtx::default();
+            state.frozen = None;
             (
                 served,
                 std::mem::take(&mut state.outbox),
@@ -747,6 +870,29 @@ fn route(s: &mut State, method: &Method, path: &str, p: &Params) -> Result<Value
         ["v1", "radar", "early_fraud_warnings"] if get => s.list_warnings(p),
         ["v1", "radar", "early_fraud_warnings", id] if get => s.retrieve_warning(id, p),
         ["v1", "events"] if get => s.list_events(p),
+        ["v1", "products"] if post => s.create_product(p),
+        ["v1", "products"] if get => s.list_products(p),
+        ["v1", "products", id] if get => s.retrieve_product(id, p),
+        ["v1", "prices"] if post => s.create_price(p),
+        ["v1", "prices"] if get => s.list_prices(p),
+        ["v1", "prices", id] if get => s.retrieve_price(id, p),
+        ["v1", "test_helpers", "test_clocks"] if post => s.create_test_clock(p),
+        ["v1", "test_helpers", "test_clocks"] if get => s.list_test_clocks(p),
+        ["v1", "test_helpers", "test_clocks", id] if get => s.retrieve_test_clock(id, p),
+        ["v1", "test_helpers", "test_clocks", id, "advance"] if post => s.advance_test_clock(id, p),
+        ["v1", "subscriptions"] if post => s.create_subscription(p),
+        ["v1", "subscriptions"] if get => s.list_subscriptions(p),
+        ["v1", "subscriptions", id] if get => s.retrieve_subscription(id, p),
+        ["v1", "subscriptions", id] if post => s.update_subscription(id, p),
+        ["v1", "subscriptions", id] if delete => s.cancel_subscription(id, p),
+        ["v1", "credit_notes"] if post => s.create_credit_note(p),
+        ["v1", "credit_notes"] if get => s.list_credit_notes(p),
+        ["v1", "credit_notes", id] if get => s.retrieve_credit_note(id, p),
+        ["v1", "invoices"] if get => s.list_invoices(p),
+        ["v1", "invoices", id] if get => s.retrieve_invoice(id, p),
+        ["v1", "invoices", id, "pay"] if post => s.pay_invoice(id, p),
+        ["v1", "invoices", id, "void"] if post => s.void_invoice(id, p),
+        ["v1", "invoices", id, "mark_uncollectible"] if post => s.mark_uncollectible(id, p),
         ["v1", "events", id] if get => s.retrieve_event(id, p),
         _ => Err(ApiErr::unrecognized(method.as_str(), path)),
     }

@@ -92,6 +92,13 @@ impl Params {
         }
     }
 
+    /// Whether any top-level key outside `keys` (and `expand`) was sent.
+    pub(crate) fn has_other_than(&self, keys: &[&str]) -> bool {
+        self.root
+            .keys()
+            .any(|k| k != "expand" && !keys.contains(&k.as_str()))
+    }
+
     /// A text parameter; a hash or list there is `400`.
     pub(crate) fn str(&self, key: &str) -> Result<Option<&str>, ApiErr> {
         match self.root.get(key) {

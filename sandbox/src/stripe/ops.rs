@@ -8,7 +8,7 @@ use super::error::ApiErr;
 use super::form::{Param, Params};
 use super::state::{Charge, Customer, Metadata, PaymentIntent, Refund, State, new_id};
 
-type Answer = Result<Value, ApiErr>;
+pub(crate) type Answer = Result<Value, ApiErr>;
 
 const PI_CANCELABLE: &[&str] = &[
     "requires_payment_method",
@@ -35,7 +35,7 @@ fn exponent(currency: &str) -> u32 {
 }
 
 /// `1099 usd` as `10.99 usd`, in integer arithmetic.
-fn major(amount: i64, currency: &str) -> String {
+pub(crate) fn major(amount: i64, currency: &str) -> String {
     let exp = exponent(currency);
     if exp == 0 {
         return format!("{amount} {currency}");
@@ -67,7 +67,7 @@ fn minimum(currency: &str) -> i64 {
     }
 }
 
-fn currency_param(p: &Params, key: &str) -> Result<Option<String>, ApiErr> {
+pub(crate) fn currency_param(p: &Params, key: &str) -> Result<Option<String>, ApiErr> {
     match p.str(key)? {
         None => Ok(None),
         Some(c) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
@@ -113,7 +113,7 @@ fn check_amount(amount: i64, currency: &str, param: &str) -> Result<i64, ApiErr>
     Ok(amount)
 }
 
-fn one_of(p: &Params, key: &str, allowed: &[&str]) -> Result<Option<String>, ApiErr> {
+pub(crate) fn one_of(p: &Params, key: &str, allowed: &[&str]) -> Result<Option<String>, ApiErr> {
     match p.str(key)? {
         None => Ok(None),
         Some(v) if allowed.contains(&v) => Ok(Some(v.to_owned())),
@@ -188,7 +188,7 @@ fn shipping_param(p: &Params, name: &str) -> Result<Option<Option<Value>>, ApiEr
 }
 
 /// Applies a metadata update: keys set, empty values removed, `metadata=` clears.
-fn merge_metadata(target: &mut Metadata, update: Option<Option<Metadata>>) {
+pub(crate) fn merge_metadata(target: &mut Metadata, update: Option<Option<Metadata>>) {
     match update {
         None => {}
         Some(None) => target.clear(),
@@ -205,7 +205,7 @@ fn merge_metadata(target: &mut Metadata, update: Option<Option<Metadata>>) {
 }
 
 /// Top-level fields whose values differ, with their old values (`previous_attributes`).
-fn previous_attributes(before: &Value, after: &Value) -> Option<Value> {
+pub(crate) fn previous_attributes(before: &Value, after: &Value) -> Option<Value> {
     let (Some(b), Some(a)) = (before.as_object(), after.as_object()) else {
         return None;
     };
@@ -550,7 +550,7 @@ impl State {
 
     /// Charges the PaymentIntent's payment method: a charge (succeeded or failed), money
     /// movements and events. A decline is `Err(402 card_error)` carrying the PaymentIntent.
-    fn confirm(&mut self, id: &str) -> Result<(), ApiErr> {
+    pub(crate) fn confirm(&mut self, id: &str) -> Result<(), ApiErr> {
         let pi = self.pi(id)?;
         let pm_id = pi.payment_method.clone().unwrap_or_default();
         let Some(pm) = self.payment_methods.get(&pm_id) else {
@@ -1156,7 +1156,18 @@ impl State {
             "metadata",
             "payment_method",
             "invoice_settings",
+            "test_clock",
         ])?;
+        let test_clock = match p.str("test_clock")?.filter(|s| !s.is_empty()) {
+            Some(clock) if self.test_clocks.get(clock).is_some() => Some(clock.to_owned()),
+            Some(clock) => return Err(ApiErr::no_such_param("test_clock", clock, "test_clock")),
+            None => None,
+        };
+        // A customer on a test clock is created at the clock's time.
+        self.frozen = test_clock
+            .as_deref()
+            .and_then(|c| self.test_clocks.get(c))
+            .map(|c| c.frozen_time);
         let id = new_id("cus");
         let mut c = Customer {
             id: id.clone(),
@@ -1170,6 +1181,7 @@ impl State {
             metadata: Metadata::new(),
             default_payment_method: None,
             deleted: false,
+            test_clock,
         };
         // A PaymentMethod given at creation is attached first, so invoice_settings may name it.
         let pm = match p.str("payment_method")?.filter(|s| !s.is_empty()) {
@@ -1239,6 +1251,7 @@ impl State {
             metadata: c.metadata.clone(),
             default_payment_method: c.default_payment_method.clone(),
             deleted: false,
+            test_clock: c.test_clock.clone(),
         };
         self.customer_fields(p, &mut copy)?;
         let after = self.customer_json(&copy);
@@ -1274,6 +1287,7 @@ impl State {
         ])?;
         let created = self.time_filter(p, "created")?;
         let email = p.str("email")?.map(str::to_owned);
+        let clock = p.str("test_clock")?.map(str::to_owned);
         self.page(
             &self.customers,
             "customer",
@@ -1283,6 +1297,9 @@ impl State {
                 !c.deleted
                     && created.contains(c.created)
                     && email.as_ref().is_none_or(|e| c.email.as_ref() == Some(e))
+                    && clock
+                        .as_ref()
+                        .is_none_or(|k| c.test_clock.as_ref() == Some(k))
             },
             |c| self.customer_json(c),
         )

@@ -6,7 +6,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+use super::billing::{Invoice, InvoicePayment, Price, Product, Subscription, TestClock};
 use super::cards::{Behaviour, TestCard};
+use super::clock::Dunning;
+use super::credit_notes::CreditNote;
 use super::error::ApiErr;
 use super::form::{Params, Range};
 use super::{API_VERSION, processing_fee};
@@ -70,6 +73,8 @@ pub(crate) struct Customer {
     pub(crate) metadata: Metadata,
     pub(crate) default_payment_method: Option<String>,
     pub(crate) deleted: bool,
+    /// The test clock the customer lives on (`clock_...`).
+    pub(crate) test_clock: Option<String>,
 }
 
 pub(crate) struct PaymentMethod {
@@ -234,13 +239,24 @@ pub(crate) struct State {
     /// Events created by the current operation, to deliver once the lock is released.
     pub(crate) outbox: Vec<Value>,
     pub(crate) request: RequestCtx,
+    pub(crate) products: Store<Product>,
+    pub(crate) prices: Store<Price>,
+    pub(crate) test_clocks: Store<TestClock>,
+    pub(crate) subscriptions: Store<Subscription>,
+    pub(crate) invoices: Store<Invoice>,
+    pub(crate) invoice_payments: Store<InvoicePayment>,
+    pub(crate) credit_notes: Store<CreditNote>,
+    /// While set, the time of every object and event made: a test clock's frozen time, or
+    /// the time a due renewal or retry is run at.
+    pub(crate) frozen: Option<i64>,
+    pub(crate) dunning: Dunning,
 }
 
-fn opt<T: Into<Value> + Clone>(v: &Option<T>) -> Value {
+pub(crate) fn opt<T: Into<Value> + Clone>(v: &Option<T>) -> Value {
     v.clone().map_or(Value::Null, Into::into)
 }
 
-fn meta(m: &Metadata) -> Value {
+pub(crate) fn meta(m: &Metadata) -> Value {
     Value::Object(
         m.iter()
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
@@ -261,6 +277,9 @@ fn fingerprint(number: &str) -> String {
 
 impl State {
     pub(crate) fn now(&self) -> i64 {
+        if let Some(t) = self.frozen {
+            return t;
+        }
         let real = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
@@ -316,7 +335,7 @@ impl State {
             "preferred_locales": [],
             "shipping": c.shipping.clone().unwrap_or(Value::Null),
             "tax_exempt": "none",
-            "test_clock": null,
+            "test_clock": opt(&c.test_clock),
         })
     }
 
@@ -577,6 +596,19 @@ impl State {
             "dp" => self.disputes.get(id).map(|o| self.dispute_json(o)),
             "issfr" => self.warnings.get(id).map(|o| self.warning_json(o)),
             "evt" => self.events.get(id).map(|e| e.body.clone()),
+            "prod" => self.products.get(id).map(|o| self.product_json(o)),
+            "price" => self.prices.get(id).map(|o| self.price_json(o)),
+            "clock" => self.test_clocks.get(id).map(|o| self.test_clock_json(o)),
+            "sub" => self
+                .subscriptions
+                .get(id)
+                .map(|o| self.subscription_json(o)),
+            "in" => self.invoices.get(id).map(|o| self.invoice_json(o, false)),
+            "cn" => self.credit_notes.get(id).map(|o| self.credit_note_json(o)),
+            "inpay" => self
+                .invoice_payments
+                .get(id)
+                .map(|o| self.invoice_payment_json(o)),
             _ => None,
         }
     }

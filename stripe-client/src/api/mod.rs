@@ -26,8 +26,11 @@ mod invoices;
 mod payment_intents;
 mod payment_methods;
 mod payouts;
+mod prices;
+mod products;
 mod refunds;
 mod subscriptions;
+mod test_clocks;
 
 pub use balance_transactions::*;
 pub use charges::*;
@@ -40,8 +43,11 @@ pub use invoices::*;
 pub use payment_intents::*;
 pub use payment_methods::*;
 pub use payouts::*;
+pub use prices::*;
+pub use products::*;
 pub use refunds::*;
 pub use subscriptions::*;
+pub use test_clocks::*;
 
 use reqwest::Method;
 use serde::Serialize;

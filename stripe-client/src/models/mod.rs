@@ -38,8 +38,10 @@ mod legacy;
 mod payment_intent;
 mod payment_method;
 mod payout;
+mod product;
 mod refund;
 mod subscription;
+mod test_clock;
 pub(crate) mod version;
 
 pub use balance_transaction::*;
@@ -54,8 +56,10 @@ pub use invoice::*;
 pub use payment_intent::*;
 pub use payment_method::*;
 pub use payout::*;
+pub use product::*;
 pub use refund::*;
 pub use subscription::*;
+pub use test_clock::*;
 pub use version::OLDEST_SUPPORTED_API_VERSION;
 
 /// Defines a string enum that keeps any value it does not know as `Other(String)`.
