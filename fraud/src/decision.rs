@@ -117,9 +117,11 @@ pub struct RuleCondition {
     pub first_order_only: bool,
 }
 
-/// The score and how it is read.
+/// The score and how it is read. Externally tagged (`{"probability": {...}}`): an internally
+/// tagged enum would buffer its numbers, which the workspace's `arbitrary_precision` JSON numbers
+/// do not survive.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Score {
     /// The learned model's probability of fraud.
     Probability {

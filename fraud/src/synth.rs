@@ -347,7 +347,7 @@ impl Generator {
             facts.avs = Some(if foreign_card {
                 self.avs([40.0, 10.0, 5.0, 45.0])
             } else {
-                self.avs([88.0, 6.0, 2.0, 4.0])
+                self.avs([84.0, 8.0, 3.0, 5.0])
             });
             facts.cvv = Some(self.cvv(0.012));
             facts.email = Some(email);
@@ -421,9 +421,9 @@ impl Generator {
                 let email = format!("s{}@mail{}.example", self.id(), self.rng.random_range(0..7));
                 let billing_country = self.pick(&[(0, 85.0), (1, 10.0), (2, 5.0)]);
                 let billing = self.address(billing_country);
-                let shipping = if self.rng.random_bool(0.6) { drop } else { billing.clone() };
+                let shipping = if self.rng.random_bool(0.55) { drop } else { billing.clone() };
                 let ip_country = if self.rng.random_bool(0.55) { ip_country } else { billing.country };
-                let avs = self.avs([45.0, 20.0, 20.0, 15.0]);
+                let avs = self.avs([55.0, 15.0, 15.0, 15.0]);
                 let median = if pattern == Pattern::StolenCard { 25_000.0 } else { 12_000.0 };
                 for n in 0..orders {
                     let at = start + Duration::seconds(n * self.rng.random_range(300..14_400));
