@@ -81,7 +81,13 @@ impl std::fmt::Debug for KeyHash {
 /// `"ann@example.com"` are one buyer). Provider-specific aliases (dots, `+tags`) are kept: they
 /// are distinct mailboxes on most providers.
 pub fn email_key(email: &str) -> KeyHash {
-    KeyHash::of(&[email.trim().to_lowercase().as_bytes()])
+    let mut hasher = Sha256::new();
+    let mut buffer = [0u8; 4];
+    for c in email.trim().chars().flat_map(char::to_lowercase) {
+        hasher.update(c.encode_utf8(&mut buffer).as_bytes());
+    }
+    hasher.update([0u8]);
+    KeyHash(hasher.finalize().into())
 }
 
 /// The hash of an IP address; an IPv4-mapped IPv6 address counts as its IPv4 address.
@@ -95,35 +101,61 @@ pub fn ip_key(ip: IpAddr) -> KeyHash {
 /// The hash of an address: country, postal code (case and spaces folded) and first street line
 /// (case folded, punctuation dropped, runs of whitespace made one space).
 pub fn address_key(address: &AddressFacts) -> KeyHash {
-    let (postal, line1) = normalised_address(address);
-    KeyHash::of(&[
-        address.country.as_str().as_bytes(),
-        postal.as_bytes(),
-        line1.as_bytes(),
-    ])
+    let mut hasher = Sha256::new();
+    hasher.update(address.country.as_str().as_bytes());
+    hasher.update([0u8]);
+    let mut buffer = [0u8; 4];
+    for c in postal_chars(&address.postal_code) {
+        hasher.update(c.encode_utf8(&mut buffer).as_bytes());
+    }
+    hasher.update([0u8]);
+    for (i, word) in line1_words(&address.line1).enumerate() {
+        if i > 0 {
+            hasher.update(b" ");
+        }
+        for c in word {
+            hasher.update(c.encode_utf8(&mut buffer).as_bytes());
+        }
+    }
+    hasher.update([0u8]);
+    KeyHash(hasher.finalize().into())
 }
 
-/// Whether two addresses are one place once normalised as [`address_key`] does.
+/// Whether two addresses are one place once normalised as [`address_key`] does. Compares
+/// without allocating: it runs for every order.
 pub fn same_address(a: &AddressFacts, b: &AddressFacts) -> bool {
-    a.country == b.country && normalised_address(a) == normalised_address(b)
+    if a.country != b.country || !postal_chars(&a.postal_code).eq(postal_chars(&b.postal_code)) {
+        return false;
+    }
+    let mut a_words = line1_words(&a.line1);
+    let mut b_words = line1_words(&b.line1);
+    loop {
+        match (a_words.next(), b_words.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y)) => {
+                if !x.eq(y) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
 }
 
-/// The postal code and first line as [`address_key`] hashes them.
-fn normalised_address(address: &AddressFacts) -> (String, String) {
-    let postal: String = address
-        .postal_code
+/// A postal code without spaces or hyphens, upper case.
+fn postal_chars(postal: &str) -> impl Iterator<Item = char> + '_ {
+    postal
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
         .flat_map(char::to_uppercase)
-        .collect();
-    let line1 = address
-        .line1
-        .chars()
-        .filter(|c| !matches!(c, '.' | ',' | '#' | '\''))
-        .flat_map(char::to_lowercase)
-        .collect::<String>();
-    let line1 = line1.split_whitespace().collect::<Vec<_>>().join(" ");
-    (postal, line1)
+}
+
+/// A street line's words, lower case, without punctuation (words of punctuation only vanish).
+fn line1_words(line: &str) -> impl Iterator<Item = impl Iterator<Item = char> + '_> + '_ {
+    let is_kept = |c: &char| !matches!(c, '.' | ',' | '#' | '\'');
+    line.split_whitespace()
+        .filter(move |word| word.chars().any(|c| is_kept(&c)))
+        .map(move |word| word.chars().filter(is_kept).flat_map(char::to_lowercase))
 }
 
 /// One order's velocity keys, hashed once and used for both look-up and record.

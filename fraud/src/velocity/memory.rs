@@ -9,10 +9,13 @@ use super::{VelocityCounts, VelocityStore, Window, count_in_window};
 use crate::FraudError;
 use crate::keys::{KeyKind, VelocityKeys};
 
+/// Record times (unix seconds, sorted) per key kind and key.
+type Times = HashMap<(KeyKind, Vec<u8>), Vec<i64>>;
+
 /// Sorted record times per key, in a map behind a mutex. Nothing survives the process.
 #[derive(Debug, Default)]
 pub struct MemoryVelocity {
-    times: Mutex<HashMap<(KeyKind, Vec<u8>), Vec<i64>>>,
+    times: Mutex<Times>,
 }
 
 impl MemoryVelocity {

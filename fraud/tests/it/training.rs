@@ -82,7 +82,7 @@ fn small() -> &'static (Vec<SyntheticOrder>, LearnedModel) {
     static SMALL: OnceLock<(Vec<SyntheticOrder>, LearnedModel)> = OnceLock::new();
     SMALL.get_or_init(|| {
         let synth = SynthConfig {
-            orders: 4_000,
+            orders: 3_000,
             fraud_rate: 0.05,
             ..SynthConfig::default()
         };
@@ -91,7 +91,7 @@ fn small() -> &'static (Vec<SyntheticOrder>, LearnedModel) {
         let labelled: Vec<LabelledOrder> = history.iter().map(|o| o.order.clone()).collect();
         let config = TrainConfig {
             feature_config: FeatureConfig::with_high_risk_categories(HIGH_RISK_CATEGORIES),
-            max_iterations: 100,
+            max_iterations: 60,
             ..TrainConfig::default()
         };
         let model = train(&labelled, now, &config).expect("train");
