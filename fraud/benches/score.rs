@@ -2,7 +2,10 @@
 //! features, the learned model's score and its explanation.
 //!
 //! The SQLite store is pre-filled with the velocity of 100,000 synthetic orders; the orders
-//! scored are drawn from the same history, so their keys have real neighbours.
+//! scored are drawn from the same history, so their keys have real neighbours. `sqlite_100k`
+//! looks up in SQLite; `memory_100k` in the in-memory store; `indexed_sqlite_last_week` in
+//! [`fraud::IndexedVelocity`] (SQLite fronted by an index of the last week) for that week's
+//! orders; `decide_without_lookups` is features, score and explanation alone.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
@@ -10,7 +13,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use fraud::synth::{HIGH_RISK_CATEGORIES, SynthConfig, generate};
 use fraud::{
-    FeatureConfig, LabelledOrder, MemoryVelocity, Scorer, SqliteVelocity, TrainConfig,
+    FeatureConfig, IndexedVelocity, LabelledOrder, MemoryVelocity, Scorer, SqliteVelocity, TrainConfig,
     VelocityKeys, VelocityStore, train,
 };
 use time::Duration;
@@ -40,10 +43,21 @@ fn bench(c: &mut Criterion) {
     // Every 97th order: spread over the year, fraud and legitimate alike.
     let sample: Vec<_> = history.iter().step_by(97).map(|o| &o.order.facts).collect();
 
+    // The production fast path: SQLite fronted by an index of the last week, scoring the orders
+    // of that week.
+    let end = history.last().map_or(synth.start, |o| o.order.facts.placed_at);
+    let indexed = IndexedVelocity::open(dir.path().join("velocity.sqlite"), end).expect("index");
+    let last_week: Vec<_> = history
+        .iter()
+        .filter(|o| o.order.facts.placed_at > end - Duration::days(7))
+        .map(|o| &o.order.facts)
+        .collect();
+
     let mut group = c.benchmark_group("score_one_order");
-    for (name, store) in [
-        ("sqlite_100k", &sqlite as &dyn VelocityStore),
-        ("memory_100k", &memory as &dyn VelocityStore),
+    for (name, store, sample) in [
+        ("sqlite_100k", &sqlite as &dyn VelocityStore, &sample),
+        ("memory_100k", &memory as &dyn VelocityStore, &sample),
+        ("indexed_sqlite_last_week", &indexed as &dyn VelocityStore, &last_week),
     ] {
         let mut i = 0;
         group.bench_function(name, |b| {

@@ -11,7 +11,8 @@
 //! **Velocity.** A [`VelocityStore`] counts earlier orders per card fingerprint, email, IP address
 //! and shipping address in the last hour, day and week ([`Window`]). Email, IP and address are
 //! normalised and hashed with SHA-256 before they are stored ([`keys`]). [`SqliteVelocity`] keeps
-//! them in an embedded SQLite file; [`MemoryVelocity`] in memory.
+//! them in an embedded SQLite file; [`MemoryVelocity`] in memory; [`IndexedVelocity`] writes to
+//! SQLite and answers look-ups from an in-memory index of the last week (the fast path).
 //!
 //! **Signals and features.** Facts and counts become a [`Features`] vector with one value per
 //! [`Signal`] (flags are 0/1, counts `ln(1 + n)`, the amount `ln(1 + minor units)`). Building it
@@ -137,5 +138,5 @@ pub use train::{
     replay_features, train,
 };
 pub use velocity::{
-    LONGEST_WINDOW_SECONDS, MemoryVelocity, SqliteVelocity, VelocityCounts, VelocityStore, Window,
+    IndexedVelocity, LONGEST_WINDOW_SECONDS, MemoryVelocity, SqliteVelocity, VelocityCounts, VelocityStore, Window,
 };

@@ -23,18 +23,23 @@ impl MemoryVelocity {
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// Adds records of raw keys (unix seconds), as a store loads them.
+    pub(crate) fn insert<'a>(&self, records: impl IntoIterator<Item = (KeyKind, &'a [u8], i64)>) {
+        // A poisoned lock only means another thread panicked mid-insert; the vectors stay sorted.
+        let mut times = self.times.lock().unwrap_or_else(PoisonError::into_inner);
+        for (kind, key, at) in records {
+            let list = times.entry((kind, key.to_vec())).or_default();
+            let position = list.partition_point(|&t| t <= at);
+            list.insert(position, at);
+        }
+    }
 }
 
 impl VelocityStore for MemoryVelocity {
     fn record(&self, keys: &VelocityKeys, at: OffsetDateTime) -> Result<(), FraudError> {
         let at = at.unix_timestamp();
-        // A poisoned lock only means another thread panicked mid-insert; the vectors stay sorted.
-        let mut times = self.times.lock().unwrap_or_else(PoisonError::into_inner);
-        for (kind, key) in keys.iter() {
-            let list = times.entry((kind, key.to_vec())).or_default();
-            let position = list.partition_point(|&t| t <= at);
-            list.insert(position, at);
-        }
+        self.insert(keys.iter().map(|(kind, key)| (kind, key, at)));
         Ok(())
     }
 

@@ -4,12 +4,14 @@
 //! A window of length `w` ending at `at` holds the orders recorded at `t` with `at - w < t <= at`:
 //! an order exactly one window old no longer counts. Times are whole seconds.
 
+mod indexed;
 mod memory;
 mod sqlite;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+pub use indexed::IndexedVelocity;
 pub use memory::MemoryVelocity;
 pub use sqlite::SqliteVelocity;
 

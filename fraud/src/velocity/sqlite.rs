@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use super::{VelocityCounts, VelocityStore, Window};
 use crate::FraudError;
-use crate::keys::VelocityKeys;
+use crate::keys::{KeyKind, VelocityKeys};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS fraud_velocity (
@@ -74,6 +74,27 @@ impl SqliteVelocity {
             }
         }
         transaction.commit()?;
+        Ok(())
+    }
+
+    /// Calls `each` with every record after `since`: kind, key and unix seconds.
+    pub(crate) fn for_each_since(
+        &self,
+        since: OffsetDateTime,
+        mut each: impl FnMut(KeyKind, &[u8], i64),
+    ) -> Result<(), FraudError> {
+        let connection = self.connection.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut statement =
+            connection.prepare("SELECT kind, key, at FROM fraud_velocity WHERE at > ?1")?;
+        let mut rows = statement.query(params![since.unix_timestamp()])?;
+        while let Some(row) = rows.next()? {
+            let kind: i64 = row.get(0)?;
+            let key: Vec<u8> = row.get(1)?;
+            // Rows this crate did not write (another kind number) are not velocity it knows.
+            if let Some(kind) = usize::try_from(kind).ok().and_then(|k| KeyKind::ALL.get(k)) {
+                each(*kind, &key, row.get(2)?);
+            }
+        }
         Ok(())
     }
 }

@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use fraud::keys::{address_key, email_key, ip_key};
 use fraud::{
-    KeyKind, MemoryVelocity, SqliteVelocity, VelocityKeys, VelocityStore, Window,
+    IndexedVelocity, KeyKind, MemoryVelocity, SqliteVelocity, VelocityKeys, VelocityStore, Window,
 };
 use time::Duration;
 
@@ -14,6 +14,16 @@ fn stores() -> Vec<(&'static str, Box<dyn VelocityStore>)> {
     vec![
         ("memory", Box::new(MemoryVelocity::new())),
         ("sqlite", Box::new(SqliteVelocity::open_in_memory().expect("in-memory SQLite"))),
+        (
+            "indexed",
+            Box::new(
+                IndexedVelocity::over(
+                    SqliteVelocity::open_in_memory().expect("in-memory SQLite"),
+                    PLACED_AT,
+                )
+                .expect("index"),
+            ),
+        ),
     ]
 }
 
@@ -74,7 +84,7 @@ fn prune_forgets_records_at_or_before_the_cut() {
         store.record(&keys, PLACED_AT - Duration::days(8)).expect("record");
         store.record(&keys, PLACED_AT - Duration::days(7)).expect("record");
         store.record(&keys, PLACED_AT - Duration::days(6)).expect("record");
-        // Two records per key kind, four kinds.
+        // Two records per key kind, four kinds (the indexed store reports SQLite's count).
         assert_eq!(store.prune(PLACED_AT - Duration::days(7)).expect("prune"), 8, "{name}");
         let counts = store.counts(&keys, PLACED_AT).expect("counts");
         assert_eq!(counts.get(KeyKind::Card, Window::Week), 1, "{name}");
@@ -106,6 +116,30 @@ fn the_sqlite_store_keeps_counts_across_reopening_and_holds_no_clear_identifiers
             );
         }
     }
+}
+
+#[test]
+fn the_indexed_store_loads_the_last_week_of_its_file_and_writes_through() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("velocity.sqlite");
+    let keys = VelocityKeys::from_facts(&facts());
+    let durable = SqliteVelocity::open(&path).expect("open");
+    // Exactly a week before the reopening: outside every window, so not loaded.
+    durable.record(&keys, PLACED_AT - Duration::days(7)).expect("record");
+    durable.record(&keys, PLACED_AT - Duration::days(2)).expect("record");
+    drop(durable);
+    let indexed = IndexedVelocity::open(&path, PLACED_AT).expect("open indexed");
+    assert_eq!(
+        indexed.counts(&keys, PLACED_AT).expect("counts").get(KeyKind::Email, Window::Week),
+        1
+    );
+    indexed.record(&keys, PLACED_AT - Duration::MINUTE).expect("record");
+    drop(indexed);
+    let reopened = SqliteVelocity::open(&path).expect("reopen");
+    assert_eq!(
+        reopened.counts(&keys, PLACED_AT).expect("counts").get(KeyKind::Email, Window::Hour),
+        1
+    );
 }
 
 #[test]
