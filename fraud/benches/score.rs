@@ -13,8 +13,8 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use fraud::synth::{HIGH_RISK_CATEGORIES, SynthConfig, generate};
 use fraud::{
-    FeatureConfig, IndexedVelocity, LabelledOrder, MemoryVelocity, Scorer, SqliteVelocity, TrainConfig,
-    VelocityKeys, VelocityStore, train,
+    FeatureConfig, IndexedVelocity, LabelledOrder, MemoryVelocity, Scorer, SqliteVelocity,
+    TrainConfig, VelocityKeys, VelocityStore, train,
 };
 use time::Duration;
 
@@ -28,7 +28,11 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite = SqliteVelocity::open(dir.path().join("velocity.sqlite")).expect("open");
     sqlite
-        .record_many(keys.iter().zip(&history).map(|(k, o)| (k, o.order.facts.placed_at)))
+        .record_many(
+            keys.iter()
+                .zip(&history)
+                .map(|(k, o)| (k, o.order.facts.placed_at)),
+        )
         .expect("fill");
     let memory = MemoryVelocity::new();
     for (k, o) in keys.iter().zip(&history) {
@@ -45,7 +49,9 @@ fn bench(c: &mut Criterion) {
 
     // The production fast path: SQLite fronted by an index of the last week, scoring the orders
     // of that week.
-    let end = history.last().map_or(synth.start, |o| o.order.facts.placed_at);
+    let end = history
+        .last()
+        .map_or(synth.start, |o| o.order.facts.placed_at);
     let indexed = IndexedVelocity::open(dir.path().join("velocity.sqlite"), end).expect("index");
     let last_week: Vec<_> = history
         .iter()
@@ -57,7 +63,11 @@ fn bench(c: &mut Criterion) {
     for (name, store, sample) in [
         ("sqlite_100k", &sqlite as &dyn VelocityStore, &sample),
         ("memory_100k", &memory as &dyn VelocityStore, &sample),
-        ("indexed_sqlite_last_week", &indexed as &dyn VelocityStore, &last_week),
+        (
+            "indexed_sqlite_last_week",
+            &indexed as &dyn VelocityStore,
+            &last_week,
+        ),
     ] {
         let mut i = 0;
         group.bench_function(name, |b| {

@@ -229,15 +229,29 @@ impl fmt::Display for Decision {
             "{}: {unit} {score} (review from {}, refuse from {}), {kind} {}",
             self.outcome, self.thresholds.review, self.thresholds.refuse, self.scorer.version
         )?;
-        if let Score::Probability { intercept, log_odds, .. } = self.score {
-            writeln!(f, "  log-odds {log_odds:+.3} = intercept {intercept:+.3} plus:")?;
+        if let Score::Probability {
+            intercept,
+            log_odds,
+            ..
+        } = self.score
+        {
+            writeln!(
+                f,
+                "  log-odds {log_odds:+.3} = intercept {intercept:+.3} plus:"
+            )?;
         }
         for c in self
             .contributions
             .iter()
             .filter(|c| c.contribution.abs() >= NEGLIGIBLE)
         {
-            write!(f, "  {:+8.3}  {} = {}", c.contribution, c.signal, format_value(c.value))?;
+            write!(
+                f,
+                "  {:+8.3}  {} = {}",
+                c.contribution,
+                c.signal,
+                format_value(c.value)
+            )?;
             if let Some(rule) = c.rule {
                 write!(f, " (rule: at least {}", format_value(rule.at_least))?;
                 if rule.first_order_only {

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::FraudError;
 use crate::facts::{OrderFacts, ShopifyRecommendation};
 use crate::features::Features;
 use crate::model::LearnedModel;
@@ -11,7 +12,6 @@ use crate::rules::RulesScorer;
 use crate::scorer::Scorer;
 use crate::synth::{SynthConfig, generate};
 use crate::train::{Label, TrainConfig, fit, label_at, replay_features};
-use crate::FraudError;
 
 /// The area under the ROC curve of `scores` (higher means more likely fraud) against `fraud`:
 /// the probability that a random fraudulent order scores above a random legitimate one, ties
@@ -70,7 +70,11 @@ pub fn at_review_rate(scores: &[f64], fraud: &[bool], rate: f64) -> Option<AtRev
     order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
     let cut = scores[order[k - 1]];
     let above: Vec<usize> = order.iter().copied().filter(|&i| scores[i] > cut).collect();
-    let tied: Vec<usize> = order.iter().copied().filter(|&i| scores[i] == cut).collect();
+    let tied: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| scores[i] == cut)
+        .collect();
     let fraud_above = above.iter().filter(|&&i| fraud[i]).count() as f64;
     let fraud_tied = tied.iter().filter(|&&i| fraud[i]).count() as f64;
     let taken_from_tie = (k - above.len()) as f64 / tied.len() as f64;
@@ -154,7 +158,12 @@ pub fn evaluate(synth: &SynthConfig, config: &TrainConfig) -> Result<Report, Fra
             at_review_rate: at_review_rate(&scores, &truth, REVIEW_RATE).ok_or_else(no_class)?,
         })
     };
-    let learned = figures(holdout_features.iter().map(|f| model.probability(f)).collect())?;
+    let learned = figures(
+        holdout_features
+            .iter()
+            .map(|f| model.probability(f))
+            .collect(),
+    )?;
     let rules_figures = figures(
         holdout_features
             .iter()
@@ -204,7 +213,7 @@ impl fmt::Display for Report {
         )?;
         writeln!(
             f,
-            "model thresholds: review from p = {:.4}, refuse from p = {:.4}; rules high amount {} minor units",
+            "model thresholds: review from p = {:.6}, refuse from p = {:.8}; rules high amount {} minor units",
             self.model.thresholds.review(),
             self.model.thresholds.refuse(),
             self.rules_high_amount_minor

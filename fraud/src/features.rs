@@ -56,24 +56,45 @@ impl Features {
         let mut v = [0.0; Signal::COUNT];
         let mut set = |signal: Signal, on: bool| v[signal.index()] = if on { 1.0 } else { 0.0 };
 
-        set(Signal::AvsNoMatch, matches!(facts.avs, Some(AvsResult::NoMatch)));
+        set(
+            Signal::AvsNoMatch,
+            matches!(facts.avs, Some(AvsResult::NoMatch)),
+        );
         set(
             Signal::AvsPartialMatch,
-            matches!(facts.avs, Some(AvsResult::StreetOnly | AvsResult::PostalOnly)),
+            matches!(
+                facts.avs,
+                Some(AvsResult::StreetOnly | AvsResult::PostalOnly)
+            ),
         );
         set(
             Signal::AvsUnavailable,
-            matches!(facts.avs, Some(AvsResult::Unavailable | AvsResult::Unknown(_))),
+            matches!(
+                facts.avs,
+                Some(AvsResult::Unavailable | AvsResult::Unknown(_))
+            ),
         );
-        set(Signal::CvvNoMatch, matches!(facts.cvv, Some(CvvResult::NoMatch)));
+        set(
+            Signal::CvvNoMatch,
+            matches!(facts.cvv, Some(CvvResult::NoMatch)),
+        );
         let radar_level = facts.radar.as_ref().map(|r| &r.risk_level);
-        set(Signal::RadarElevated, radar_level == Some(&RadarRiskLevel::Elevated));
-        set(Signal::RadarHighest, radar_level == Some(&RadarRiskLevel::Highest));
+        set(
+            Signal::RadarElevated,
+            radar_level == Some(&RadarRiskLevel::Elevated),
+        );
+        set(
+            Signal::RadarHighest,
+            radar_level == Some(&RadarRiskLevel::Highest),
+        );
         set(
             Signal::ShopifyInvestigate,
             facts.shopify == Some(ShopifyRecommendation::Investigate),
         );
-        set(Signal::ShopifyCancel, facts.shopify == Some(ShopifyRecommendation::Cancel));
+        set(
+            Signal::ShopifyCancel,
+            facts.shopify == Some(ShopifyRecommendation::Cancel),
+        );
         set(
             Signal::BillingShippingMismatch,
             match (&facts.billing, &facts.shipping) {
@@ -81,11 +102,15 @@ impl Features {
                 _ => false,
             },
         );
-        let ip_country_differs = |address: &Option<crate::AddressFacts>| {
-            matches!((facts.ip_country, address), (Some(ip), Some(a)) if ip != a.country)
-        };
-        set(Signal::IpCountryNotBilling, ip_country_differs(&facts.billing));
-        set(Signal::IpCountryNotShipping, ip_country_differs(&facts.shipping));
+        let ip_country_differs = |address: &Option<crate::AddressFacts>| matches!((facts.ip_country, address), (Some(ip), Some(a)) if ip != a.country);
+        set(
+            Signal::IpCountryNotBilling,
+            ip_country_differs(&facts.billing),
+        );
+        set(
+            Signal::IpCountryNotShipping,
+            ip_country_differs(&facts.shipping),
+        );
         set(Signal::FirstOrder, facts.customer.prior_orders == 0);
         set(
             Signal::HighRiskCategory,

@@ -186,7 +186,10 @@ impl VelocityKeys {
     pub fn iter(&self) -> impl Iterator<Item = (KeyKind, &[u8])> {
         [
             (KeyKind::Card, self.card.as_deref().map(str::as_bytes)),
-            (KeyKind::Email, self.email.as_ref().map(|h| &h.as_bytes()[..])),
+            (
+                KeyKind::Email,
+                self.email.as_ref().map(|h| &h.as_bytes()[..]),
+            ),
             (KeyKind::Ip, self.ip.as_ref().map(|h| &h.as_bytes()[..])),
             (
                 KeyKind::ShippingAddress,

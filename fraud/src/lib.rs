@@ -138,5 +138,6 @@ pub use train::{
     replay_features, train,
 };
 pub use velocity::{
-    IndexedVelocity, LONGEST_WINDOW_SECONDS, MemoryVelocity, SqliteVelocity, VelocityCounts, VelocityStore, Window,
+    IndexedVelocity, LONGEST_WINDOW_SECONDS, MemoryVelocity, SqliteVelocity, VelocityCounts,
+    VelocityStore, Window,
 };

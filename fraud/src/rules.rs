@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::decision::{Contribution, Decision, RuleCondition, Score, ScorerId, ScorerKind, Thresholds};
+use crate::decision::{
+    Contribution, Decision, RuleCondition, Score, ScorerId, ScorerKind, Thresholds,
+};
 use crate::features::{FeatureConfig, Features};
 use crate::keys::KeyKind;
 use crate::scorer::Scorer;

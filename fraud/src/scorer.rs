@@ -1,11 +1,11 @@
 //! The scorer trait, and the one call a workflow makes per order.
 
+use crate::FraudError;
 use crate::decision::Decision;
 use crate::facts::OrderFacts;
 use crate::features::{FeatureConfig, Features};
 use crate::keys::VelocityKeys;
 use crate::velocity::{VelocityCounts, VelocityStore};
-use crate::FraudError;
 
 /// Turns features into a decision. Pure and cheap: no I/O, no allocation beyond the decision.
 pub trait Scorer: Send + Sync {

@@ -28,7 +28,14 @@ use crate::facts::{
 use crate::train::{LabelledOrder, OrderOutcome};
 
 /// The categories the synthetic shop sells; the last two are its high-risk ones.
-pub const CATEGORIES: [&str; 6] = ["apparel", "home", "beauty", "books", "electronics", "gift_cards"];
+pub const CATEGORIES: [&str; 6] = [
+    "apparel",
+    "home",
+    "beauty",
+    "books",
+    "electronics",
+    "gift_cards",
+];
 
 /// The synthetic shop's high-risk categories.
 pub const HIGH_RISK_CATEGORIES: [&str; 2] = ["electronics", "gift_cards"];
@@ -272,7 +279,12 @@ impl Generator {
 
     fn foreign_ip(&mut self) -> (IpAddr, CountryCode) {
         let country = self.countries[self.rng.random_range(2..self.countries.len())];
-        (IpAddr::V4(Ipv4Addr::from(0x5000_0000 + self.rng.random_range(0..50_000u32))), country)
+        (
+            IpAddr::V4(Ipv4Addr::from(
+                0x5000_0000 + self.rng.random_range(0..50_000u32),
+            )),
+            country,
+        )
     }
 
     fn avs(&mut self, weights: [f64; 4]) -> AvsResult {
@@ -282,7 +294,12 @@ impl Generator {
             AvsResult::NoMatch,
             AvsResult::Unavailable,
         ];
-        let i = self.pick(&[(0, weights[0]), (1, weights[1]), (2, weights[2]), (3, weights[3])]);
+        let i = self.pick(&[
+            (0, weights[0]),
+            (1, weights[1]),
+            (2, weights[2]),
+            (3, weights[3]),
+        ]);
         avs[i].clone()
     }
 
@@ -325,7 +342,11 @@ impl Generator {
             (Pattern::Traveller, 4.0),
             (Pattern::FamilyBurst, 3.0),
         ]);
-        let orders = if pattern == Pattern::FamilyBurst { self.rng.random_range(2..=4) } else { 1 };
+        let orders = if pattern == Pattern::FamilyBurst {
+            self.rng.random_range(2..=4)
+        } else {
+            1
+        };
         let start = self.time();
         for n in 0..orders {
             let at = start + Duration::seconds(n * self.rng.random_range(600..7_200));
@@ -341,7 +362,11 @@ impl Generator {
             let mut facts = self.base_facts(at, amount);
             let foreign_card = home.country != self.countries[0];
             facts.card = Some(CardFacts {
-                fingerprint: if self.rng.random_bool(0.1) { format!("{card}_2") } else { card },
+                fingerprint: if self.rng.random_bool(0.1) {
+                    format!("{card}_2")
+                } else {
+                    card
+                },
                 last4: None,
             });
             facts.avs = Some(if foreign_card {
@@ -386,7 +411,12 @@ impl Generator {
             self.foreign_ip()
         } else {
             // A proxy inside the country.
-            (IpAddr::V4(Ipv4Addr::from(0x6400_0000 + self.rng.random_range(0..20_000u32))), self.countries[0])
+            (
+                IpAddr::V4(Ipv4Addr::from(
+                    0x6400_0000 + self.rng.random_range(0..20_000u32),
+                )),
+                self.countries[0],
+            )
         };
         let drop = self.drops[self.rng.random_range(0..self.drops.len())].clone();
         match pattern {
@@ -395,10 +425,14 @@ impl Generator {
                 let email = format!("t{}@fast.example", self.id());
                 for _ in 0..orders {
                     let at = start + Duration::seconds(self.rng.random_range(0..7_200));
-                    let amount = Money::from_minor(self.rng.random_range(100..1_500), Currency::USD);
+                    let amount =
+                        Money::from_minor(self.rng.random_range(100..1_500), Currency::USD);
                     let mut facts = self.base_facts(at, amount);
                     let card = format!("fp_t{}", self.id());
-                    facts.card = Some(CardFacts { fingerprint: card, last4: None });
+                    facts.card = Some(CardFacts {
+                        fingerprint: card,
+                        last4: None,
+                    });
                     facts.avs = Some(self.avs([25.0, 15.0, 35.0, 25.0]));
                     facts.cvv = Some(self.cvv(0.35));
                     facts.email = Some(if self.rng.random_bool(0.5) {
@@ -412,24 +446,47 @@ impl Generator {
                     facts.billing = Some(self.address(billing_country));
                     facts.shipping = Some(drop.clone());
                     facts.categories = self.categories(0.5);
-                    drafts.push(Draft { facts, pattern, customer: None });
+                    drafts.push(Draft {
+                        facts,
+                        pattern,
+                        customer: None,
+                    });
                 }
             }
             Pattern::StolenCard | Pattern::VelocityBurst => {
-                let orders = if pattern == Pattern::StolenCard { 1 } else { self.rng.random_range(2..=6) };
+                let orders = if pattern == Pattern::StolenCard {
+                    1
+                } else {
+                    self.rng.random_range(2..=6)
+                };
                 let card = format!("fp_s{}", self.id());
                 let email = format!("s{}@mail{}.example", self.id(), self.rng.random_range(0..7));
                 let billing_country = self.pick(&[(0, 85.0), (1, 10.0), (2, 5.0)]);
                 let billing = self.address(billing_country);
-                let shipping = if self.rng.random_bool(0.55) { drop } else { billing.clone() };
-                let ip_country = if self.rng.random_bool(0.55) { ip_country } else { billing.country };
+                let shipping = if self.rng.random_bool(0.55) {
+                    drop
+                } else {
+                    billing.clone()
+                };
+                let ip_country = if self.rng.random_bool(0.55) {
+                    ip_country
+                } else {
+                    billing.country
+                };
                 let avs = self.avs([55.0, 15.0, 15.0, 15.0]);
-                let median = if pattern == Pattern::StolenCard { 25_000.0 } else { 12_000.0 };
+                let median = if pattern == Pattern::StolenCard {
+                    25_000.0
+                } else {
+                    12_000.0
+                };
                 for n in 0..orders {
                     let at = start + Duration::seconds(n * self.rng.random_range(300..14_400));
                     let amount = self.money(median, 0.7);
                     let mut facts = self.base_facts(at, amount);
-                    facts.card = Some(CardFacts { fingerprint: card.clone(), last4: None });
+                    facts.card = Some(CardFacts {
+                        fingerprint: card.clone(),
+                        last4: None,
+                    });
                     facts.avs = Some(avs.clone());
                     facts.cvv = Some(self.cvv(0.08));
                     facts.email = Some(email.clone());
@@ -438,7 +495,11 @@ impl Generator {
                     facts.billing = Some(billing.clone());
                     facts.shipping = Some(shipping.clone());
                     facts.categories = self.categories(0.55);
-                    drafts.push(Draft { facts, pattern, customer: None });
+                    drafts.push(Draft {
+                        facts,
+                        pattern,
+                        customer: None,
+                    });
                 }
             }
             _ => {
@@ -452,17 +513,28 @@ impl Generator {
                 );
                 let amount = self.money(mean * 2.5, 0.6);
                 let mut facts = self.base_facts(start, amount);
-                facts.card = Some(CardFacts { fingerprint: card, last4: None });
+                facts.card = Some(CardFacts {
+                    fingerprint: card,
+                    last4: None,
+                });
                 facts.avs = Some(self.avs([85.0, 7.0, 4.0, 4.0]));
                 facts.cvv = Some(self.cvv(0.03));
                 facts.email = Some(email);
                 facts.billing = Some(home.clone());
-                facts.shipping = Some(if self.rng.random_bool(0.6) { drop } else { home.clone() });
+                facts.shipping = Some(if self.rng.random_bool(0.6) {
+                    drop
+                } else {
+                    home.clone()
+                });
                 let foreign = self.rng.random_bool(0.4);
                 facts.ip = Some(ip);
                 facts.ip_country = Some(if foreign { ip_country } else { home.country });
                 facts.categories = self.categories(0.45);
-                drafts.push(Draft { facts, pattern, customer: Some(c) });
+                drafts.push(Draft {
+                    facts,
+                    pattern,
+                    customer: Some(c),
+                });
             }
         }
     }
@@ -481,13 +553,18 @@ impl Generator {
             + self.normal();
         if self.rng.random_bool(0.5) {
             let noisy = latent + 0.6 * self.normal();
-            let score = (100.0 / (1.0 + (-(1.3 * noisy - 3.2)).exp())).round().clamp(0.0, 100.0) as u8;
+            let score = (100.0 / (1.0 + (-(1.3 * noisy - 3.2)).exp()))
+                .round()
+                .clamp(0.0, 100.0) as u8;
             let risk_level = match score {
                 75.. => RadarRiskLevel::Highest,
                 65..75 => RadarRiskLevel::Elevated,
                 _ => RadarRiskLevel::Normal,
             };
-            d.facts.radar = Some(RadarAssessment { risk_level, risk_score: Some(score) });
+            d.facts.radar = Some(RadarAssessment {
+                risk_level,
+                risk_score: Some(score),
+            });
         }
         if self.rng.random_bool(0.6) {
             let noisy = latent + 0.8 * self.normal();
@@ -512,7 +589,8 @@ impl Generator {
             settled_at: Some(at + Duration::days(2)),
             ..OrderOutcome::default()
         };
-        let days = |rng: &mut StdRng, low: i64, high: i64| Duration::days(rng.random_range(low..high));
+        let days =
+            |rng: &mut StdRng, low: i64, high: i64| Duration::days(rng.random_range(low..high));
         if d.pattern.is_fraud() {
             if self.rng.random_bool(0.92) {
                 outcome.fraud_dispute_at = Some(at + days(&mut self.rng, 20, 100));

@@ -32,7 +32,10 @@ fn run() -> Result<(), examples::BoxError> {
     let started = Instant::now();
     let report = fraud::eval::evaluate(&synth, &config)?;
     print!("{report}");
-    println!("generated, trained and evaluated in {:.1?}", started.elapsed());
+    println!(
+        "generated, trained and evaluated in {:.1?}",
+        started.elapsed()
+    );
     if let Some(path) = args.next() {
         report.model.save(&path)?;
         println!("model written to {path}");

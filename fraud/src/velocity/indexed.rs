@@ -5,7 +5,9 @@ use std::path::Path;
 
 use time::{Duration, OffsetDateTime};
 
-use super::{LONGEST_WINDOW_SECONDS, MemoryVelocity, SqliteVelocity, VelocityCounts, VelocityStore};
+use super::{
+    LONGEST_WINDOW_SECONDS, MemoryVelocity, SqliteVelocity, VelocityCounts, VelocityStore,
+};
 use crate::FraudError;
 use crate::keys::VelocityKeys;
 
@@ -30,10 +32,17 @@ impl IndexedVelocity {
     pub fn over(durable: SqliteVelocity, now: OffsetDateTime) -> Result<Self, FraudError> {
         let index = MemoryVelocity::new();
         let mut batch = Vec::new();
-        durable.for_each_since(now - Duration::seconds(LONGEST_WINDOW_SECONDS), |kind, key, at| {
-            batch.push((kind, key.to_vec(), at));
-        })?;
-        index.insert(batch.iter().map(|(kind, key, at)| (*kind, key.as_slice(), *at)));
+        durable.for_each_since(
+            now - Duration::seconds(LONGEST_WINDOW_SECONDS),
+            |kind, key, at| {
+                batch.push((kind, key.to_vec(), at));
+            },
+        )?;
+        index.insert(
+            batch
+                .iter()
+                .map(|(kind, key, at)| (*kind, key.as_slice(), *at)),
+        );
         Ok(Self { durable, index })
     }
 }
@@ -44,7 +53,11 @@ impl VelocityStore for IndexedVelocity {
         self.index.record(keys, at)
     }
 
-    fn counts(&self, keys: &VelocityKeys, at: OffsetDateTime) -> Result<VelocityCounts, FraudError> {
+    fn counts(
+        &self,
+        keys: &VelocityKeys,
+        at: OffsetDateTime,
+    ) -> Result<VelocityCounts, FraudError> {
         self.index.counts(keys, at)
     }
 

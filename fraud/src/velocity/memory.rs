@@ -43,7 +43,11 @@ impl VelocityStore for MemoryVelocity {
         Ok(())
     }
 
-    fn counts(&self, keys: &VelocityKeys, at: OffsetDateTime) -> Result<VelocityCounts, FraudError> {
+    fn counts(
+        &self,
+        keys: &VelocityKeys,
+        at: OffsetDateTime,
+    ) -> Result<VelocityCounts, FraudError> {
         let at = at.unix_timestamp();
         let times = self.times.lock().unwrap_or_else(PoisonError::into_inner);
         let mut counts = VelocityCounts::default();

@@ -85,7 +85,8 @@ pub trait VelocityStore: Send + Sync {
     fn record(&self, keys: &VelocityKeys, at: OffsetDateTime) -> Result<(), FraudError>;
 
     /// The counts of orders recorded under each key in each window ending at `at`.
-    fn counts(&self, keys: &VelocityKeys, at: OffsetDateTime) -> Result<VelocityCounts, FraudError>;
+    fn counts(&self, keys: &VelocityKeys, at: OffsetDateTime)
+    -> Result<VelocityCounts, FraudError>;
 
     /// Forgets records at or before `before`; returns how many went. Run it now and then with
     /// `now - 7 days` ([`LONGEST_WINDOW_SECONDS`]): older records never count again.

@@ -62,7 +62,10 @@ impl SqliteVelocity {
         &self,
         orders: impl IntoIterator<Item = (&'a VelocityKeys, OffsetDateTime)>,
     ) -> Result<(), FraudError> {
-        let mut connection = self.connection.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut connection = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let transaction = connection.transaction()?;
         {
             let mut insert = transaction
@@ -83,7 +86,10 @@ impl SqliteVelocity {
         since: OffsetDateTime,
         mut each: impl FnMut(KeyKind, &[u8], i64),
     ) -> Result<(), FraudError> {
-        let connection = self.connection.lock().unwrap_or_else(PoisonError::into_inner);
+        let connection = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let mut statement =
             connection.prepare("SELECT kind, key, at FROM fraud_velocity WHERE at > ?1")?;
         let mut rows = statement.query(params![since.unix_timestamp()])?;
@@ -104,10 +110,17 @@ impl VelocityStore for SqliteVelocity {
         self.record_many([(keys, at)])
     }
 
-    fn counts(&self, keys: &VelocityKeys, at: OffsetDateTime) -> Result<VelocityCounts, FraudError> {
+    fn counts(
+        &self,
+        keys: &VelocityKeys,
+        at: OffsetDateTime,
+    ) -> Result<VelocityCounts, FraudError> {
         let at = at.unix_timestamp();
         // A poisoned lock only means another thread panicked; SQLite keeps its own consistency.
-        let connection = self.connection.lock().unwrap_or_else(PoisonError::into_inner);
+        let connection = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let mut statement = connection.prepare_cached(COUNTS)?;
         let mut counts = VelocityCounts::default();
         for (kind, key) in keys.iter() {
@@ -130,7 +143,10 @@ impl VelocityStore for SqliteVelocity {
     }
 
     fn prune(&self, before: OffsetDateTime) -> Result<usize, FraudError> {
-        let connection = self.connection.lock().unwrap_or_else(PoisonError::into_inner);
+        let connection = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         Ok(connection.execute(
             "DELETE FROM fraud_velocity WHERE at <= ?1",
             params![before.unix_timestamp()],

@@ -43,11 +43,14 @@ fn learned_contributions_sum_to_the_log_odds_minus_the_intercept() {
             .windows(2)
             .all(|w| w[0].contribution.abs() >= w[1].contribution.abs())
     );
-    assert!(close(model.probability(&fraud::Features::build(
-        &order,
-        &VelocityCounts::default(),
-        model.feature_config()
-    )), decision.score.value()));
+    assert!(close(
+        model.probability(&fraud::Features::build(
+            &order,
+            &VelocityCounts::default(),
+            model.feature_config()
+        )),
+        decision.score.value()
+    ));
 }
 
 #[test]
@@ -69,7 +72,13 @@ fn rule_contributions_are_each_fired_rules_points_and_sum_to_the_score() {
         fired,
         vec![
             (Signal::CvvNoMatch, 30.0),
-            (Signal::Velocity { key: KeyKind::Card, window: Window::Hour }, 30.0),
+            (
+                Signal::Velocity {
+                    key: KeyKind::Card,
+                    window: Window::Hour
+                },
+                30.0
+            ),
             (Signal::Amount, 20.0),
             (Signal::Amount, 10.0),
         ]
@@ -79,9 +88,18 @@ fn rule_contributions_are_each_fired_rules_points_and_sum_to_the_score() {
     // The velocity rule shows the count, not its logarithm.
     assert!(close(decision.contributions[1].value, 2.0));
     let text = decision.to_string();
-    assert!(text.starts_with("refuse: points 90 (review from 50, refuse from 90), rules standard-1"), "{text}");
-    assert!(text.contains("+30.000  velocity_card_1h = 2 (rule: at least 2)"), "{text}");
-    assert!(text.contains("amount = 60000 (rule: at least 50000, first order)"), "{text}");
+    assert!(
+        text.starts_with("refuse: points 90 (review from 50, refuse from 90), rules standard-1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("+30.000  velocity_card_1h = 2 (rule: at least 2)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("amount = 60000 (rule: at least 50000, first order)"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -100,7 +118,10 @@ fn thresholds_give_each_outcome_with_boundaries_inclusive() {
     assert_eq!(t.outcome(0.2), Outcome::Review);
     assert_eq!(t.outcome(0.799), Outcome::Review);
     assert_eq!(t.outcome(0.8), Outcome::Refuse);
-    assert_eq!(Thresholds::new(0.5, 0.5).expect("equal").outcome(0.5), Outcome::Refuse);
+    assert_eq!(
+        Thresholds::new(0.5, 0.5).expect("equal").outcome(0.5),
+        Outcome::Refuse
+    );
 }
 
 #[test]
@@ -143,7 +164,13 @@ fn screen_scores_before_recording_the_order() {
     let card = second
         .contributions
         .iter()
-        .find(|c| c.signal == Signal::Velocity { key: KeyKind::Card, window: Window::Hour })
+        .find(|c| {
+            c.signal
+                == Signal::Velocity {
+                    key: KeyKind::Card,
+                    window: Window::Hour,
+                }
+        })
         .expect("card velocity");
     assert!(close(card.value, 1.0));
 }

@@ -6,11 +6,20 @@ use super::close;
 
 #[test]
 fn auc_of_perfect_inverted_and_hand_computed_rankings() {
-    assert_eq!(roc_auc(&[0.1, 0.2, 0.8, 0.9], &[false, false, true, true]), Some(1.0));
-    assert_eq!(roc_auc(&[0.9, 0.8, 0.2, 0.1], &[false, false, true, true]), Some(0.0));
+    assert_eq!(
+        roc_auc(&[0.1, 0.2, 0.8, 0.9], &[false, false, true, true]),
+        Some(1.0)
+    );
+    assert_eq!(
+        roc_auc(&[0.9, 0.8, 0.2, 0.1], &[false, false, true, true]),
+        Some(0.0)
+    );
     // Positives 0.35 and 0.8; negatives 0.1, 0.4, 0.9. Pairs won: 0.35 > 0.1; 0.8 > 0.1, 0.4.
     // 3 of 6.
-    let auc = roc_auc(&[0.1, 0.35, 0.4, 0.8, 0.9], &[false, true, false, true, false]);
+    let auc = roc_auc(
+        &[0.1, 0.35, 0.4, 0.8, 0.9],
+        &[false, true, false, true, false],
+    );
     assert!(close(auc.expect("auc"), 0.5));
 }
 
@@ -34,7 +43,9 @@ fn auc_needs_both_classes_and_equal_lengths() {
 fn review_rate_takes_the_top_share() {
     // 10 orders, 20 %: the top two (0.9 fraud, 0.8 legitimate). 3 fraud in all.
     let scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0];
-    let fraud = [true, false, true, false, false, false, true, false, false, false];
+    let fraud = [
+        true, false, true, false, false, false, true, false, false, false,
+    ];
     let r = at_review_rate(&scores, &fraud, 0.2).expect("figures");
     assert!(close(r.precision, 0.5));
     assert!(close(r.recall, 1.0 / 3.0));

@@ -53,7 +53,10 @@ fn a_saved_model_loads_back_equal() {
 #[test]
 fn a_missing_file_is_an_io_error_naming_it() {
     let err = LearnedModel::load("/nonexistent/model.json").expect_err("missing");
-    assert!(matches!(&err, FraudError::Io { path, .. } if path.ends_with("model.json")), "{err}");
+    assert!(
+        matches!(&err, FraudError::Io { path, .. } if path.ends_with("model.json")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -66,7 +69,13 @@ fn another_format_version_is_refused_before_anything_else() {
     });
     let err = LearnedModel::from_json(&text).expect_err("version");
     assert!(
-        matches!(err, FraudError::UnsupportedFormatVersion { found: 2, expected: 1 }),
+        matches!(
+            err,
+            FraudError::UnsupportedFormatVersion {
+                found: 2,
+                expected: 1
+            }
+        ),
         "{err}"
     );
 }
@@ -77,7 +86,10 @@ fn a_renamed_feature_is_a_feature_mismatch_naming_it() {
     let err = LearnedModel::from_json(&text).expect_err("mismatch");
     match err {
         FraudError::FeatureMismatch { detail } => {
-            assert_eq!(detail, "feature 3 is `cvv_mismatch`, this build expects `cvv_no_match`")
+            assert_eq!(
+                detail,
+                "feature 3 is `cvv_mismatch`, this build expects `cvv_no_match`"
+            )
         }
         other => panic!("{other}"),
     }
@@ -102,12 +114,18 @@ fn short_or_non_positive_vectors_are_invalid_models() {
     });
     assert!(matches!(
         LearnedModel::from_json(&text),
-        Err(FraudError::InvalidModel { field: "coefficients", .. })
+        Err(FraudError::InvalidModel {
+            field: "coefficients",
+            ..
+        })
     ));
     let text = edited(|v| v["scaler"]["std"][5] = 0.0.into());
     assert!(matches!(
         LearnedModel::from_json(&text),
-        Err(FraudError::InvalidModel { field: "scaler.std", .. })
+        Err(FraudError::InvalidModel {
+            field: "scaler.std",
+            ..
+        })
     ));
 }
 

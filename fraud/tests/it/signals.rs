@@ -26,7 +26,11 @@ fn a_clean_repeat_order_sets_no_flag_and_exact_amount_values() {
             Signal::AmountVsCustomer => 1.2345f64.ln(),
             _ => 0.0,
         };
-        assert!(close(f.get(signal), expected), "{signal}: {}", f.get(signal));
+        assert!(
+            close(f.get(signal), expected),
+            "{signal}: {}",
+            f.get(signal)
+        );
     }
 }
 
@@ -86,7 +90,11 @@ fn radar_level_and_score() {
     });
     let f = features(&order);
     assert_eq!(
-        [f.get(Signal::RadarElevated), f.get(Signal::RadarHighest), f.get(Signal::RadarScore)],
+        [
+            f.get(Signal::RadarElevated),
+            f.get(Signal::RadarHighest),
+            f.get(Signal::RadarScore)
+        ],
         [0.0, 1.0, 0.0]
     );
 }
@@ -97,13 +105,19 @@ fn shopify_recommendation_flags() {
         (ShopifyRecommendation::Investigate, [1.0, 0.0]),
         (ShopifyRecommendation::Cancel, [0.0, 1.0]),
         (ShopifyRecommendation::None, [0.0, 0.0]),
-        (ShopifyRecommendation::Unknown("LATER".to_owned()), [0.0, 0.0]),
+        (
+            ShopifyRecommendation::Unknown("LATER".to_owned()),
+            [0.0, 0.0],
+        ),
     ] {
         let mut order = facts();
         order.shopify = Some(rec.clone());
         let f = features(&order);
         assert_eq!(
-            [f.get(Signal::ShopifyInvestigate), f.get(Signal::ShopifyCancel)],
+            [
+                f.get(Signal::ShopifyInvestigate),
+                f.get(Signal::ShopifyCancel)
+            ],
             expected,
             "{rec:?}"
         );
@@ -125,7 +139,10 @@ fn velocity_counts_become_log_counts_in_their_slots() {
             };
             let signal = Signal::Velocity { key, window };
             assert!(close(f.get(signal), expected), "{signal}");
-            assert!(close(signal.natural_value(f.get(signal)), expected.exp() - 1.0));
+            assert!(close(
+                signal.natural_value(f.get(signal)),
+                expected.exp() - 1.0
+            ));
         }
     }
 }
@@ -190,8 +207,12 @@ fn high_risk_categories_match_without_case_or_spaces() {
     order.categories.insert("Electronics ".to_owned());
     assert_eq!(features(&order).get(Signal::HighRiskCategory), 1.0);
     assert_eq!(
-        Features::build(&order, &VelocityCounts::default(), &FeatureConfig::default())
-            .get(Signal::HighRiskCategory),
+        Features::build(
+            &order,
+            &VelocityCounts::default(),
+            &FeatureConfig::default()
+        )
+        .get(Signal::HighRiskCategory),
         0.0
     );
 }
@@ -206,7 +227,11 @@ fn signal_names_are_unique_and_read_back() {
         assert_eq!(Signal::from_name(&signal.to_string()), Some(signal));
     }
     assert_eq!(
-        Signal::Velocity { key: KeyKind::ShippingAddress, window: Window::Day }.to_string(),
+        Signal::Velocity {
+            key: KeyKind::ShippingAddress,
+            window: Window::Day
+        }
+        .to_string(),
         "velocity_shipping_address_24h"
     );
     assert_eq!(Signal::from_name("velocity_card_2h"), None);

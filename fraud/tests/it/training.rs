@@ -30,8 +30,14 @@ fn settled() -> OrderOutcome {
 #[test]
 fn a_settled_order_is_legitimate_from_the_dispute_window_edge_on() {
     let o = order(settled());
-    assert_eq!(label_at(&o, PLACED_AT + WINDOW - Duration::SECOND, WINDOW), None);
-    assert_eq!(label_at(&o, PLACED_AT + WINDOW, WINDOW), Some(Label::Legitimate));
+    assert_eq!(
+        label_at(&o, PLACED_AT + WINDOW - Duration::SECOND, WINDOW),
+        None
+    );
+    assert_eq!(
+        label_at(&o, PLACED_AT + WINDOW, WINDOW),
+        Some(Label::Legitimate)
+    );
     // A shorter configured window labels sooner.
     assert_eq!(
         label_at(&o, PLACED_AT + Duration::days(60), Duration::days(60)),
@@ -52,15 +58,24 @@ fn a_fraud_dispute_or_early_warning_is_fraud_once_it_has_arrived() {
         fraud_dispute_at: Some(dispute_at),
         ..settled()
     });
-    assert_eq!(label_at(&disputed, dispute_at - Duration::SECOND, WINDOW), None);
+    assert_eq!(
+        label_at(&disputed, dispute_at - Duration::SECOND, WINDOW),
+        None
+    );
     assert_eq!(label_at(&disputed, dispute_at, WINDOW), Some(Label::Fraud));
     // Still fraud after the window: the dispute wins over the settlement.
-    assert_eq!(label_at(&disputed, PLACED_AT + Duration::days(300), WINDOW), Some(Label::Fraud));
+    assert_eq!(
+        label_at(&disputed, PLACED_AT + Duration::days(300), WINDOW),
+        Some(Label::Fraud)
+    );
     let warned = order(OrderOutcome {
         early_fraud_warning_at: Some(PLACED_AT + Duration::days(3)),
         ..settled()
     });
-    assert_eq!(label_at(&warned, PLACED_AT + Duration::days(3), WINDOW), Some(Label::Fraud));
+    assert_eq!(
+        label_at(&warned, PLACED_AT + Duration::days(3), WINDOW),
+        Some(Label::Fraud)
+    );
 }
 
 #[test]
@@ -75,7 +90,10 @@ fn an_order_disputed_for_another_reason_is_left_out() {
         other_dispute_at: Some(PLACED_AT + Duration::days(200)),
         ..settled()
     });
-    assert_eq!(label_at(&late, PLACED_AT + WINDOW, WINDOW), Some(Label::Legitimate));
+    assert_eq!(
+        label_at(&late, PLACED_AT + WINDOW, WINDOW),
+        Some(Label::Legitimate)
+    );
 }
 
 fn small() -> &'static (Vec<SyntheticOrder>, LearnedModel) {
@@ -111,8 +129,14 @@ fn training_picks_rows_by_the_label_rules_and_weights_fraud() {
             .count()
     };
     let t = &model.training;
-    assert_eq!((t.positives, t.negatives), (count(Label::Fraud), count(Label::Legitimate)));
-    assert!(t.negatives < history.len() * 3 / 4, "recent orders are left out");
+    assert_eq!(
+        (t.positives, t.negatives),
+        (count(Label::Fraud), count(Label::Legitimate))
+    );
+    assert!(
+        t.negatives < history.len() * 3 / 4,
+        "recent orders are left out"
+    );
     let ratio = (t.negatives as f64 / t.positives as f64).round();
     assert_eq!(f64::from(t.positive_weight), ratio);
     assert_eq!(t.dispute_window_days, 120);
@@ -123,7 +147,12 @@ fn a_trained_model_ranks_fraud_higher_and_explains_exactly() {
     let (history, model) = small();
     let scores: Vec<f64> = history
         .iter()
-        .map(|o| model.decide(&o.order.facts, &VelocityCounts::default()).score.value())
+        .map(|o| {
+            model
+                .decide(&o.order.facts, &VelocityCounts::default())
+                .score
+                .value()
+        })
         .collect();
     let truth: Vec<bool> = history.iter().map(|o| o.pattern.is_fraud()).collect();
     let auc = fraud::eval::roc_auc(&scores, &truth).expect("both classes");
@@ -132,7 +161,12 @@ fn a_trained_model_ranks_fraud_higher_and_explains_exactly() {
     assert!(model.coefficients[Signal::CvvNoMatch.index()] > 0.0);
     for o in history.iter().take(50) {
         let decision = model.decide(&o.order.facts, &VelocityCounts::default());
-        let fraud::Score::Probability { log_odds, intercept, .. } = decision.score else {
+        let fraud::Score::Probability {
+            log_odds,
+            intercept,
+            ..
+        } = decision.score
+        else {
             panic!("probability");
         };
         let sum: f64 = decision.contributions.iter().map(|c| c.contribution).sum();
@@ -150,7 +184,16 @@ fn training_without_fraud_rows_is_an_error() {
         Label::Legitimate,
     )];
     let err = fit(&rows, PLACED_AT, &TrainConfig::default()).expect_err("one class");
-    assert!(matches!(err, FraudError::NotEnoughLabels { positives: 0, negatives: 1 }), "{err}");
+    assert!(
+        matches!(
+            err,
+            FraudError::NotEnoughLabels {
+                positives: 0,
+                negatives: 1
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -163,7 +206,10 @@ fn the_generator_is_deterministic_for_a_seed() {
     let b = generate(&config);
     assert_eq!(a, b);
     assert!(a.len() >= 1_500);
-    assert!(a.windows(2).all(|w| w[0].order.facts.placed_at <= w[1].order.facts.placed_at));
+    assert!(
+        a.windows(2)
+            .all(|w| w[0].order.facts.placed_at <= w[1].order.facts.placed_at)
+    );
     let fraud = a.iter().filter(|o| o.pattern.is_fraud()).count();
     assert!((30..=80).contains(&fraud), "{fraud} fraudulent orders");
     let c = generate(&SynthConfig { seed: 23, ..config });

@@ -13,7 +13,10 @@ use super::{PLACED_AT, facts, home};
 fn stores() -> Vec<(&'static str, Box<dyn VelocityStore>)> {
     vec![
         ("memory", Box::new(MemoryVelocity::new())),
-        ("sqlite", Box::new(SqliteVelocity::open_in_memory().expect("in-memory SQLite"))),
+        (
+            "sqlite",
+            Box::new(SqliteVelocity::open_in_memory().expect("in-memory SQLite")),
+        ),
         (
             "indexed",
             Box::new(
@@ -34,7 +37,9 @@ fn an_order_exactly_one_window_old_no_longer_counts() {
         for window in Window::ALL {
             let length = Duration::seconds(window.seconds());
             store.record(&keys, PLACED_AT - length).expect("record");
-            store.record(&keys, PLACED_AT - length + Duration::SECOND).expect("record");
+            store
+                .record(&keys, PLACED_AT - length + Duration::SECOND)
+                .expect("record");
         }
         let counts = store.counts(&keys, PLACED_AT).expect("counts");
         // Inside the hour: only the one a second inside it. The day adds the hour's edge order
@@ -52,7 +57,9 @@ fn an_order_at_the_same_second_counts_and_a_later_one_does_not() {
     let keys = VelocityKeys::from_facts(&facts());
     for (name, store) in stores() {
         store.record(&keys, PLACED_AT).expect("record");
-        store.record(&keys, PLACED_AT + Duration::SECOND).expect("record");
+        store
+            .record(&keys, PLACED_AT + Duration::SECOND)
+            .expect("record");
         let counts = store.counts(&keys, PLACED_AT).expect("counts");
         assert_eq!(counts.get(KeyKind::Email, Window::Hour), 1, "{name}");
     }
@@ -65,13 +72,20 @@ fn keys_count_separately_and_a_missing_key_counts_zero() {
     other.ip = None;
     for (name, store) in stores() {
         store
-            .record(&VelocityKeys::from_facts(&facts()), PLACED_AT - Duration::MINUTE)
+            .record(
+                &VelocityKeys::from_facts(&facts()),
+                PLACED_AT - Duration::MINUTE,
+            )
             .expect("record");
         let counts = store
             .counts(&VelocityKeys::from_facts(&other), PLACED_AT)
             .expect("counts");
         assert_eq!(counts.get(KeyKind::Card, Window::Hour), 1, "{name}");
-        assert_eq!(counts.get(KeyKind::ShippingAddress, Window::Hour), 1, "{name}");
+        assert_eq!(
+            counts.get(KeyKind::ShippingAddress, Window::Hour),
+            1,
+            "{name}"
+        );
         assert_eq!(counts.get(KeyKind::Email, Window::Week), 0, "{name}");
         assert_eq!(counts.get(KeyKind::Ip, Window::Week), 0, "{name}");
     }
@@ -81,11 +95,21 @@ fn keys_count_separately_and_a_missing_key_counts_zero() {
 fn prune_forgets_records_at_or_before_the_cut() {
     let keys = VelocityKeys::from_facts(&facts());
     for (name, store) in stores() {
-        store.record(&keys, PLACED_AT - Duration::days(8)).expect("record");
-        store.record(&keys, PLACED_AT - Duration::days(7)).expect("record");
-        store.record(&keys, PLACED_AT - Duration::days(6)).expect("record");
+        store
+            .record(&keys, PLACED_AT - Duration::days(8))
+            .expect("record");
+        store
+            .record(&keys, PLACED_AT - Duration::days(7))
+            .expect("record");
+        store
+            .record(&keys, PLACED_AT - Duration::days(6))
+            .expect("record");
         // Two records per key kind, four kinds (the indexed store reports SQLite's count).
-        assert_eq!(store.prune(PLACED_AT - Duration::days(7)).expect("prune"), 8, "{name}");
+        assert_eq!(
+            store.prune(PLACED_AT - Duration::days(7)).expect("prune"),
+            8,
+            "{name}"
+        );
         let counts = store.counts(&keys, PLACED_AT).expect("counts");
         assert_eq!(counts.get(KeyKind::Card, Window::Week), 1, "{name}");
     }
@@ -102,7 +126,10 @@ fn the_sqlite_store_keeps_counts_across_reopening_and_holds_no_clear_identifiers
         .expect("record");
     let store = SqliteVelocity::open(&path).expect("reopen");
     assert_eq!(
-        store.counts(&keys, PLACED_AT).expect("counts").get(KeyKind::Ip, Window::Hour),
+        store
+            .counts(&keys, PLACED_AT)
+            .expect("counts")
+            .get(KeyKind::Ip, Window::Hour),
         1
     );
     drop(store);
@@ -111,7 +138,9 @@ fn the_sqlite_store_keeps_counts_across_reopening_and_holds_no_clear_identifiers
     for needle in ["ann@example.com", "Main St", "203.0.113.7", "10001"] {
         for content in [&bytes, &wal] {
             assert!(
-                !content.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                !content
+                    .windows(needle.len())
+                    .any(|w| w == needle.as_bytes()),
                 "{needle} is in the store"
             );
         }
@@ -125,27 +154,45 @@ fn the_indexed_store_loads_the_last_week_of_its_file_and_writes_through() {
     let keys = VelocityKeys::from_facts(&facts());
     let durable = SqliteVelocity::open(&path).expect("open");
     // Exactly a week before the reopening: outside every window, so not loaded.
-    durable.record(&keys, PLACED_AT - Duration::days(7)).expect("record");
-    durable.record(&keys, PLACED_AT - Duration::days(2)).expect("record");
+    durable
+        .record(&keys, PLACED_AT - Duration::days(7))
+        .expect("record");
+    durable
+        .record(&keys, PLACED_AT - Duration::days(2))
+        .expect("record");
     drop(durable);
     let indexed = IndexedVelocity::open(&path, PLACED_AT).expect("open indexed");
     assert_eq!(
-        indexed.counts(&keys, PLACED_AT).expect("counts").get(KeyKind::Email, Window::Week),
+        indexed
+            .counts(&keys, PLACED_AT)
+            .expect("counts")
+            .get(KeyKind::Email, Window::Week),
         1
     );
-    indexed.record(&keys, PLACED_AT - Duration::MINUTE).expect("record");
+    indexed
+        .record(&keys, PLACED_AT - Duration::MINUTE)
+        .expect("record");
     drop(indexed);
     let reopened = SqliteVelocity::open(&path).expect("reopen");
     assert_eq!(
-        reopened.counts(&keys, PLACED_AT).expect("counts").get(KeyKind::Email, Window::Hour),
+        reopened
+            .counts(&keys, PLACED_AT)
+            .expect("counts")
+            .get(KeyKind::Email, Window::Hour),
         1
     );
 }
 
 #[test]
 fn email_hash_folds_case_and_surrounding_whitespace_only() {
-    assert_eq!(email_key(" Ann@Example.COM\t"), email_key("ann@example.com"));
-    assert_ne!(email_key("ann+shop@example.com"), email_key("ann@example.com"));
+    assert_eq!(
+        email_key(" Ann@Example.COM\t"),
+        email_key("ann@example.com")
+    );
+    assert_ne!(
+        email_key("ann+shop@example.com"),
+        email_key("ann@example.com")
+    );
     assert_ne!(email_key("a.nn@example.com"), email_key("ann@example.com"));
 }
 
