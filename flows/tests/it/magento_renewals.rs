@@ -438,8 +438,13 @@ async fn a_paid_renewal_of_goods_is_one_paid_magento_order_however_often_its_job
     assert_eq!(order.state, "processing");
     let invoices = b.app.magento.fake.invoices_of(order.entity_id);
     assert_eq!(invoices.len(), 1);
+    let comment = invoices[0].comment.clone().unwrap();
+    assert!(comment.contains(&charge), "{comment}");
+    assert!(comment.contains(invoice_id), "{comment}");
     let json = b.app.magento.fake.order_json(order.entity_id).unwrap();
-    assert!(json.to_string().contains(&charge), "{json}");
+    let histories = json["status_histories"].as_array().unwrap();
+    assert_eq!(histories.len(), 1, "{json}");
+    assert_eq!(histories[0]["comment"], comment.as_str());
     // Placed from the cart the job recorded.
     let cart = b
         .app

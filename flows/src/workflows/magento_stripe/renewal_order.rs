@@ -28,6 +28,8 @@ const SHIPPING: Step<bool> = Step::new("renewal/shipping", System::Magento);
 const ORDER: Step<i64> = Step::new("renewal/order", System::Magento);
 /// The order's offline invoice: its id, or `None` when the order was already invoiced.
 const INVOICE: Step<Option<i64>> = Step::new("renewal/invoice", System::Magento);
+/// The order's history comment naming the Stripe invoice and charge.
+const COMMENT: Step<bool> = Step::new("renewal/comment", System::Magento);
 
 /// How renewal orders are placed in Magento (see [`RenewalOrder`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +101,8 @@ pub struct RenewalInvoice {
 ///    money) whose comment names the Stripe invoice and its charge (the transaction id), so the
 ///    order moves to `processing` and the normal fulfilment path ships it. An order already
 ///    invoiced is left as it is.
+/// 6. `renewal/comment`: the same text as the order's history comment (not shown to the
+///    customer), where the order's page shows it.
 ///
 /// The Magento order's prices are Magento's (its catalog's, with its shipping and tax rules),
 /// not the Stripe invoice's: the REST cart takes no price from an admin. The invoice comment
@@ -176,7 +180,7 @@ impl Flow for RenewalOrder {
     }
 
     async fn run(&self, ctx: &StepCtx<'_>, input: RenewalInvoice) -> Result<(), StepError> {
-        if ctx.recorded(&INVOICE)?.is_some() {
+        if ctx.recorded(&COMMENT)?.is_some() {
             return Ok(());
         }
         let shared = &*self.0;
@@ -264,6 +268,15 @@ impl Flow for RenewalOrder {
                 Ok(Some(magento.invoices().create(order_id, &invoice).await?))
             })
             .await?;
+        ctx.once(&COMMENT, || async {
+            let comment = magento::NewOrderComment {
+                comment: renewal.comment.clone(),
+                ..magento::NewOrderComment::default()
+            };
+            magento.orders().add_comment(order_id, &comment).await?;
+            Ok(true)
+        })
+        .await?;
         tracing::info!(invoice = %input.invoice_id, charge = %renewal.charge_id, order = order_id, magento_invoice = ?invoice_id, "renewal ordered in Magento");
         Ok(())
     }
