@@ -99,6 +99,7 @@ fn request(args: &CreateArgs) -> StartSubscription {
 pub(crate) async fn run(command: &Command) -> Result<Started, BoxError> {
     let Command::Create(args) = command;
     let request = request(args);
+    request.check().map_err(invalid)?;
     let config = payops::Config::load(&args.config)?;
     let pair = config.pairs.magento_stripe.as_ref().ok_or_else(|| {
         format!(
@@ -113,12 +114,7 @@ pub(crate) async fn run(command: &Command) -> Result<Started, BoxError> {
     let subscription = flows
         .start_subscription(&*store, &request)
         .await
-        .map_err(|e| match e {
-            SubscriptionError::Invalid { field, reason } => {
-                format!("--{}: {reason}", flag(field))
-            }
-            other => other.to_string(),
-        })?;
+        .map_err(invalid)?;
     println!("{} {}", subscription.id, subscription.status.as_str());
     Ok(match subscription.status {
         stripe_client::SubscriptionStatus::Active | stripe_client::SubscriptionStatus::Trialing => {
@@ -126,6 +122,14 @@ pub(crate) async fn run(command: &Command) -> Result<Started, BoxError> {
         }
         _ => Started::Unpaid,
     })
+}
+
+/// An error of the request, naming the flag where the request names its field.
+fn invalid(err: SubscriptionError) -> String {
+    match err {
+        SubscriptionError::Invalid { field, reason } => format!("--{}: {reason}", flag(field)),
+        other => other.to_string(),
+    }
 }
 
 /// The flag of a request field.

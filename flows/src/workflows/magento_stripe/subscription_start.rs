@@ -54,8 +54,9 @@ impl StartSubscription {
         self
     }
 
-    /// Checks the request before anything is called: an error names the field.
-    fn check(&self) -> Result<(), SubscriptionError> {
+    /// Checks the request without calling anything (as [`MagentoStripe::start_subscription`]
+    /// does first): a [`SubscriptionError::Invalid`] names the field.
+    pub fn check(&self) -> Result<(), SubscriptionError> {
         let invalid = |field: &'static str, reason: &str| {
             Err(SubscriptionError::Invalid {
                 field,
