@@ -77,7 +77,9 @@ fn parse_item(text: &str) -> Result<(String, u64), String> {
     };
     let price = price.trim();
     if price.is_empty() || price.contains(char::is_whitespace) {
-        return Err(format!("{text:?} does not start with a price id (price_...)"));
+        return Err(format!(
+            "{text:?} does not start with a price id (price_...)"
+        ));
     }
     Ok((price.to_owned(), quantity))
 }
@@ -194,7 +196,13 @@ mod tests {
 
     #[test]
     fn bad_prices_and_missing_flags_are_refused_naming_the_flag() {
-        for bad in ["price_coffee:0", "price_coffee:two", ":2", "price_coffee:-1", ""] {
+        for bad in [
+            "price_coffee:0",
+            "price_coffee:two",
+            ":2",
+            "price_coffee:-1",
+            "",
+        ] {
             let err = parse(&["--customer", "1", "--price", bad, "--idempotency-key", "k"])
                 .unwrap_err()
                 .to_string();
@@ -208,9 +216,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("--idempotency-key"), "{err}");
-        let err = parse(&["--customer", "x", "--price", "price_a", "--idempotency-key", "k"])
-            .unwrap_err()
-            .to_string();
+        let err = parse(&[
+            "--customer",
+            "x",
+            "--price",
+            "price_a",
+            "--idempotency-key",
+            "k",
+        ])
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("--customer"), "{err}");
     }
 

@@ -30,9 +30,20 @@ fn a_bad_price_or_a_missing_flag_exits_two_naming_it() {
         "k",
     ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--price"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--price"),
+        "{}",
+        text(&out.stderr)
+    );
 
-    let out = create(&["--config", "payops.toml", "--customer", "42", "--price", "p"]);
+    let out = create(&[
+        "--config",
+        "payops.toml",
+        "--customer",
+        "42",
+        "--price",
+        "p",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("--idempotency-key"),
@@ -56,7 +67,11 @@ fn a_missing_config_file_exits_two_naming_it() {
         "sub-42",
     ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("absent.toml"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("absent.toml"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(text(&out.stdout).is_empty());
 }
 

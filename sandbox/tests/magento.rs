@@ -1276,13 +1276,19 @@ fn cart_address() -> magento::CartAddress {
 async fn a_customers_cart_becomes_an_order_with_its_quote_id() {
     let env = Env::start().await;
     let client = env.client();
-    env.fake().add_product("COFFEE-1KG", "Coffee beans 1 kg", d("15.50"));
+    env.fake()
+        .add_product("COFFEE-1KG", "Coffee beans 1 kg", d("15.50"));
     env.fake().add_product("MUG", "Mug", d("9"));
-    let customer = env.fake().create_customer("jdoe@example.com", "Jane", "Doe");
+    let customer = env
+        .fake()
+        .create_customer("jdoe@example.com", "Jane", "Doe");
 
     let cart = client.carts().create_for_customer(customer).await.unwrap();
     // The customer's active cart is answered again, not a second one.
-    assert_eq!(client.carts().create_for_customer(customer).await.unwrap(), cart);
+    assert_eq!(
+        client.carts().create_for_customer(customer).await.unwrap(),
+        cart
+    );
     let line = client
         .carts()
         .add_item(cart, &magento::CartItem::new(cart, "COFFEE-1KG", d("2")))
@@ -1306,7 +1312,11 @@ async fn a_customers_cart_becomes_an_order_with_its_quote_id() {
     );
 
     // Ordering needs the shipping information first.
-    let err = client.carts().place_order(cart, "checkmo").await.unwrap_err();
+    let err = client
+        .carts()
+        .place_order(cart, "checkmo")
+        .await
+        .unwrap_err();
     assert!(matches!(err, magento::Error::BadRequest(_)), "{err:?}");
     let details = client
         .carts()
@@ -1327,7 +1337,11 @@ async fn a_customers_cart_becomes_an_order_with_its_quote_id() {
         .map(|m| m.code.as_str())
         .collect();
     assert_eq!(codes, ["checkmo", "banktransfer"]);
-    let err = client.carts().place_order(cart, "stripe_payments").await.unwrap_err();
+    let err = client
+        .carts()
+        .place_order(cart, "stripe_payments")
+        .await
+        .unwrap_err();
     assert!(matches!(err, magento::Error::BadRequest(_)), "{err:?}");
 
     let order_id = client.carts().place_order(cart, "checkmo").await.unwrap();
@@ -1338,7 +1352,11 @@ async fn a_customers_cart_becomes_an_order_with_its_quote_id() {
     // 2 × 15.50 + 9.00, flat rate 5.00 per item.
     assert_eq!(order.grand_total, Some(d("55")));
     assert_eq!(
-        order.payment.as_ref().and_then(|p| p.method.clone()).as_deref(),
+        order
+            .payment
+            .as_ref()
+            .and_then(|p| p.method.clone())
+            .as_deref(),
         Some("checkmo")
     );
     let skus: Vec<Option<String>> = order.items.iter().map(|i| i.sku.clone()).collect();
@@ -1348,20 +1366,34 @@ async fn a_customers_cart_becomes_an_order_with_its_quote_id() {
         Some(Some("Purchase".into()))
     );
     // Found by its cart; the ordered cart is gone, and the next one is new.
-    let found = client.orders().get_by_quote_id(cart).await.unwrap().unwrap();
+    let found = client
+        .orders()
+        .get_by_quote_id(cart)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(found.entity_id, Some(order_id));
     assert!(matches!(
-        client.carts().place_order(cart, "checkmo").await.unwrap_err(),
+        client
+            .carts()
+            .place_order(cart, "checkmo")
+            .await
+            .unwrap_err(),
         magento::Error::NotFound(_)
     ));
-    assert_ne!(client.carts().create_for_customer(customer).await.unwrap(), cart);
+    assert_ne!(
+        client.carts().create_for_customer(customer).await.unwrap(),
+        cart
+    );
 }
 
 #[tokio::test]
 async fn cart_errors_are_magentos() {
     let env = Env::start().await;
     let client = env.client();
-    let customer = env.fake().create_customer("jdoe@example.com", "Jane", "Doe");
+    let customer = env
+        .fake()
+        .create_customer("jdoe@example.com", "Jane", "Doe");
     assert!(matches!(
         client.carts().create_for_customer(999).await.unwrap_err(),
         magento::Error::NotFound(_)

@@ -84,11 +84,16 @@ async fn run() -> Result<bool, BoxError> {
         .await?;
     settle(&worker).await?;
     let link = store
-        .state(&format!("magento/default/customer/{customer_id}/stripe/link"))
+        .state(&format!(
+            "magento/default/customer/{customer_id}/stripe/link"
+        ))
         .await?
         .and_then(|link| link["customer"].as_str().map(str::to_owned))
         .ok_or("the customer sync linked no Stripe customer")?;
-    let card = stripe.payment_methods().attach("pm_card_visa", &link).await?;
+    let card = stripe
+        .payment_methods()
+        .attach("pm_card_visa", &link)
+        .await?;
     stripe
         .customers()
         .update(
@@ -101,7 +106,10 @@ async fn run() -> Result<bool, BoxError> {
             },
         )
         .await?;
-    println!("Magento customer {customer_id} is Stripe customer {link}, card {}", card.id);
+    println!(
+        "Magento customer {customer_id} is Stripe customer {link}, card {}",
+        card.id
+    );
 
     // Monthly coffee: a Stripe product naming its Magento SKU, in Magento's catalog too.
     magento_fake

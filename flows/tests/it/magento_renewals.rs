@@ -38,7 +38,11 @@ impl Billing {
 
     /// A Magento customer synced to Stripe by its customer sync; returns both ids.
     async fn synced_customer(&self, email: &str) -> (i64, String) {
-        let id = self.app.magento.fake.create_customer(email, "Ada", "Lovelace");
+        let id = self
+            .app
+            .magento
+            .fake
+            .create_customer(email, "Ada", "Lovelace");
         let job = self.app.flows.customer_sync_job(id).unwrap();
         self.app.store.enqueue(job, 0).await.unwrap();
         self.app.drain().await;
@@ -131,7 +135,10 @@ async fn a_linked_customer_with_a_default_card_subscribes_once_per_idempotency_k
     let first = b.start_subscription(&request).await.unwrap();
     let again = b.start_subscription(&request).await.unwrap();
     assert_eq!(again.id, first.id, "the same key is the same subscription");
-    assert_eq!(b.app.stripe.fake.ids("subscription"), vec![first.id.clone()]);
+    assert_eq!(
+        b.app.stripe.fake.ids("subscription"),
+        vec![first.id.clone()]
+    );
 
     // The subscription as Stripe holds it: the customer, the items, the metadata.
     let stored = b.app.stripe.fake.object(&first.id).unwrap();
@@ -173,7 +180,8 @@ async fn a_given_payment_method_is_the_subscriptions_default() {
     let pm = b.card(&cus, "pm_card_mastercard", false).await;
     let price = b.price(CreateProduct::new("Tea"), 700).await;
 
-    let request = StartSubscription::new(id, vec![(price, 1)], "subscribe-grace").payment_method(&pm);
+    let request =
+        StartSubscription::new(id, vec![(price, 1)], "subscribe-grace").payment_method(&pm);
     let sub = b.start_subscription(&request).await.unwrap();
     let stored = b.app.stripe.fake.object(&sub.id).unwrap();
     assert_eq!(stored["default_payment_method"], pm.as_str());
@@ -183,7 +191,11 @@ async fn a_given_payment_method_is_the_subscriptions_default() {
 #[tokio::test]
 async fn a_customer_linked_only_in_stripes_metadata_is_found_by_search() {
     let b = Billing::start().await;
-    let id = b.app.magento.fake.create_customer("alan@example.com", "Alan", "Turing");
+    let id = b
+        .app
+        .magento
+        .fake
+        .create_customer("alan@example.com", "Alan", "Turing");
     let customer = b
         .stripe
         .customers()
@@ -215,9 +227,17 @@ async fn unlinked_customers_and_customers_without_a_card_are_typed_errors() {
     let price = b.price(CreateProduct::new("Coffee beans"), 1_500).await;
 
     // Never synced: no link, and no Stripe customer names it.
-    let lone = b.app.magento.fake.create_customer("lone@example.com", "Lone", "Wolf");
+    let lone = b
+        .app
+        .magento
+        .fake
+        .create_customer("lone@example.com", "Lone", "Wolf");
     let err = b
-        .start_subscription(&StartSubscription::new(lone, vec![(price.clone(), 1)], "k1"))
+        .start_subscription(&StartSubscription::new(
+            lone,
+            vec![(price.clone(), 1)],
+            "k1",
+        ))
         .await
         .unwrap_err();
     assert!(
@@ -252,7 +272,10 @@ async fn unlinked_customers_and_customers_without_a_card_are_typed_errors() {
             }
         }
     };
-    assert_eq!(invalid(StartSubscription::new(id, vec![], "k3")).await, "items");
+    assert_eq!(
+        invalid(StartSubscription::new(id, vec![], "k3")).await,
+        "items"
+    );
     assert_eq!(
         invalid(StartSubscription::new(id, vec![(price.clone(), 0)], "k3")).await,
         "items"
@@ -262,7 +285,12 @@ async fn unlinked_customers_and_customers_without_a_card_are_typed_errors() {
         "idempotency_key"
     );
     assert_eq!(
-        invalid(StartSubscription::new(id, vec![(price.clone(), 1)], "k".repeat(256))).await,
+        invalid(StartSubscription::new(
+            id,
+            vec![(price.clone(), 1)],
+            "k".repeat(256)
+        ))
+        .await,
         "idempotency_key"
     );
     assert_eq!(
@@ -385,7 +413,12 @@ impl Billing {
             .unwrap();
         let payment = &read.payments.unwrap().data[0].payment;
         let intent = payment.payment_intent.as_ref().unwrap().id().to_owned();
-        let intent = self.stripe.payment_intents().retrieve(&intent).await.unwrap();
+        let intent = self
+            .stripe
+            .payment_intents()
+            .retrieve(&intent)
+            .await
+            .unwrap();
         intent.latest_charge.unwrap().id().to_owned()
     }
 }
@@ -411,7 +444,13 @@ async fn a_paid_renewal_of_goods_is_one_paid_magento_order_however_often_its_job
     let again = b.app.flows.renewal_order_job(invoice_id).unwrap();
     b.app
         .store
-        .enqueue(flows::NewJob { rerun: true, ..again }, 0)
+        .enqueue(
+            flows::NewJob {
+                rerun: true,
+                ..again
+            },
+            0,
+        )
         .await
         .unwrap();
     b.app.drain().await;
@@ -449,7 +488,9 @@ async fn a_paid_renewal_of_goods_is_one_paid_magento_order_however_often_its_job
     let cart = b
         .app
         .store
-        .effect(&format!("stripe/acct_123/invoice/{invoice_id}/renewal/cart"))
+        .effect(&format!(
+            "stripe/acct_123/invoice/{invoice_id}/renewal/cart"
+        ))
         .await
         .unwrap();
     let cart = cart.map(|e| e.detail.as_i64().unwrap());

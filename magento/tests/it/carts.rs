@@ -19,7 +19,14 @@ async fn create_for_customer_posts_an_empty_body_and_reads_the_id() {
         .expect(1)
         .mount(&server)
         .await;
-    assert_eq!(client(&server).carts().create_for_customer(7).await.unwrap(), 12);
+    assert_eq!(
+        client(&server)
+            .carts()
+            .create_for_customer(7)
+            .await
+            .unwrap(),
+        12
+    );
 }
 
 #[tokio::test]
@@ -171,7 +178,11 @@ async fn place_order_puts_the_payment_method_and_reads_the_order_id() {
         .mount(&server)
         .await;
     assert_eq!(
-        client(&server).carts().place_order(12, "checkmo").await.unwrap(),
+        client(&server)
+            .carts()
+            .place_order(12, "checkmo")
+            .await
+            .unwrap(),
         31
     );
 }

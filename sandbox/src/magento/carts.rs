@@ -122,7 +122,11 @@ pub(crate) fn items(state: &mut State, id: i64) -> Result<Value, Fail> {
 }
 
 /// `POST /V1/carts/{id}/items` with `{"cartItem": {sku, qty, quote_id}}`.
-pub(crate) fn add_item(state: &mut State, id: i64, body: &Map<String, Value>) -> Result<Value, Fail> {
+pub(crate) fn add_item(
+    state: &mut State,
+    id: i64,
+    body: &Map<String, Value>,
+) -> Result<Value, Fail> {
     let Some(Value::Object(item)) = body.get("cartItem") else {
         return Err(Fail::required("cartItem"));
     };
@@ -173,7 +177,14 @@ fn address(value: &Value, field: &str) -> Result<Address, Fail> {
     };
     let get = |key: &str| map.get(key).map(super::ops::text).unwrap_or_default();
     let mut missing = Vec::new();
-    for key in ["firstname", "lastname", "city", "postcode", "country_id", "telephone"] {
+    for key in [
+        "firstname",
+        "lastname",
+        "city",
+        "postcode",
+        "country_id",
+        "telephone",
+    ] {
         if get(key).trim().is_empty() {
             missing.push((
                 "\"%fieldName\" is required. Enter and try again.".to_owned(),
@@ -237,8 +248,14 @@ pub(crate) fn shipping_information(
         None | Some(Value::Null) => shipping_address.clone(),
         Some(value) => address(value, "billing_address")?,
     };
-    let carrier = info.get("shipping_carrier_code").map(super::ops::text).unwrap_or_default();
-    let method = info.get("shipping_method_code").map(super::ops::text).unwrap_or_default();
+    let carrier = info
+        .get("shipping_carrier_code")
+        .map(super::ops::text)
+        .unwrap_or_default();
+    let method = info
+        .get("shipping_method_code")
+        .map(super::ops::text)
+        .unwrap_or_default();
     if carrier != FLATRATE || method != FLATRATE {
         return Err(Fail::bad_request_with(
             "Carrier with such method not found: %1, %2",
@@ -266,7 +283,11 @@ pub(crate) fn shipping_information(
 
 /// `PUT /V1/carts/{id}/order` with `{"paymentMethod": {"method": ...}}`: the order, placed in
 /// state `new` with the cart's `quote_id`; the cart is no longer active.
-pub(crate) fn place_order(state: &mut State, id: i64, body: &Map<String, Value>) -> Result<Value, Fail> {
+pub(crate) fn place_order(
+    state: &mut State,
+    id: i64,
+    body: &Map<String, Value>,
+) -> Result<Value, Fail> {
     let method = match body.get("paymentMethod") {
         Some(Value::Object(p)) => p.get("method").map(super::ops::text).unwrap_or_default(),
         _ => String::new(),
@@ -287,7 +308,9 @@ pub(crate) fn place_order(state: &mut State, id: i64, body: &Map<String, Value>)
         ));
     };
     let Some((code, title)) = PAYMENT_METHODS.iter().find(|(code, _)| *code == method) else {
-        return Err(Fail::bad_request("The requested Payment Method is not available."));
+        return Err(Fail::bad_request(
+            "The requested Payment Method is not available.",
+        ));
     };
     let customer = state
         .customers

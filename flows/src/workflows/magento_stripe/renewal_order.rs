@@ -122,7 +122,10 @@ impl std::fmt::Debug for RenewalOrder {
 
 /// The job of invoice `invoice_id`'s renewal order: enqueue it when the invoice is paid
 /// (enqueuing it again for the same invoice is a no-op once it ran).
-pub(super) fn renewal_order_job(flow: &RenewalOrder, invoice_id: &str) -> Result<NewJob, StepError> {
+pub(super) fn renewal_order_job(
+    flow: &RenewalOrder,
+    invoice_id: &str,
+) -> Result<NewJob, StepError> {
     job(
         flow,
         &RenewalInvoice {
@@ -336,23 +339,29 @@ async fn renewal(shared: &Shared, invoice_id: &str) -> Result<Option<Renewal>, S
         else {
             continue;
         };
-        let quantity = line.quantity.filter(|q| *q > 0).ok_or_else(|| {
-            MappingError::MissingField {
-                field: field("quantity"),
-            }
-        })?;
+        let quantity =
+            line.quantity
+                .filter(|q| *q > 0)
+                .ok_or_else(|| MappingError::MissingField {
+                    field: field("quantity"),
+                })?;
         lines.push((sku.to_owned(), quantity));
     }
     if lines.is_empty() {
-        tracing::debug!(invoice = invoice_id, "renewal of nothing shippable: no order");
+        tracing::debug!(
+            invoice = invoice_id,
+            "renewal of nothing shippable: no order"
+        );
         return Ok(None);
     }
-    let customer_id = invoice
-        .customer
-        .get(System::Magento)
-        .ok_or_else(|| MappingError::MissingField {
-            field: "invoice.parent.subscription_details.metadata.magento_customer_id".to_owned(),
-        })?;
+    let customer_id =
+        invoice
+            .customer
+            .get(System::Magento)
+            .ok_or_else(|| MappingError::MissingField {
+                field: "invoice.parent.subscription_details.metadata.magento_customer_id"
+                    .to_owned(),
+            })?;
     let customer_id: i64 = customer_id
         .parse()
         .ok()
@@ -429,8 +438,14 @@ fn shipping_information(
         .or_else(|| flagged(|a| a.default_billing))
         .unwrap_or(shipping);
     let cart_address = |a: &magento::CustomerAddress| magento::CartAddress {
-        firstname: a.firstname.clone().or_else(|| Some(customer.firstname.clone())),
-        lastname: a.lastname.clone().or_else(|| Some(customer.lastname.clone())),
+        firstname: a
+            .firstname
+            .clone()
+            .or_else(|| Some(customer.firstname.clone())),
+        lastname: a
+            .lastname
+            .clone()
+            .or_else(|| Some(customer.lastname.clone())),
         company: a.company.clone(),
         street: a.street.clone(),
         city: a.city.clone(),

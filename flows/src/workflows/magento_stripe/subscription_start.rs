@@ -78,7 +78,10 @@ impl StartSubscription {
             }
         }
         let key = &self.idempotency_key;
-        if key.trim().is_empty() || key.len() > KEY_LIMIT || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        if key.trim().is_empty()
+            || key.len() > KEY_LIMIT
+            || !key.bytes().all(|b| b.is_ascii_graphic())
+        {
             return invalid(
                 "idempotency_key",
                 "must be 1 to 255 visible ASCII characters",
@@ -116,7 +119,9 @@ pub enum SubscriptionError {
     },
     /// Several Stripe customers of this store name the Magento customer in their metadata:
     /// none is taken (merge them in Stripe).
-    #[error("Magento customer {magento_customer_id} is named by several Stripe customers: {stripe_customers:?}")]
+    #[error(
+        "Magento customer {magento_customer_id} is named by several Stripe customers: {stripe_customers:?}"
+    )]
     SeveralCustomers {
         /// The Magento customer.
         magento_customer_id: i64,
@@ -125,7 +130,9 @@ pub enum SubscriptionError {
     },
     /// No payment method was given and the Stripe customer has no default one
     /// (`invoice_settings.default_payment_method`) to charge.
-    #[error("Stripe customer {stripe_customer} (Magento customer {magento_customer_id}) has no saved default payment method")]
+    #[error(
+        "Stripe customer {stripe_customer} (Magento customer {magento_customer_id}) has no saved default payment method"
+    )]
     NoPaymentMethod {
         /// The Magento customer.
         magento_customer_id: i64,
@@ -246,10 +253,7 @@ fn subscription_params(
 ) -> CreateSubscription {
     let mut metadata = Metadata::new();
     metadata.insert(META_STORE.to_owned(), System::Magento.as_str().to_owned());
-    metadata.insert(
-        META_STORE_CODE.to_owned(),
-        shared.config.store_code.clone(),
-    );
+    metadata.insert(META_STORE_CODE.to_owned(), shared.config.store_code.clone());
     if let Some(key) = customer_id_key(System::Magento) {
         metadata.insert(key.to_owned(), request.magento_customer_id.to_string());
     }
