@@ -423,14 +423,15 @@ fn shipping_information(
     let flagged = |pick: fn(&magento::CustomerAddress) -> Option<bool>| {
         customer.addresses.iter().find(|a| pick(a) == Some(true))
     };
+    let only = match customer.addresses.as_slice() {
+        [only] => Some(only),
+        _ => None,
+    };
     let shipping = by_id(customer.default_shipping.as_ref())
         .or_else(|| flagged(|a| a.default_shipping))
         .or_else(|| by_id(customer.default_billing.as_ref()))
         .or_else(|| flagged(|a| a.default_billing))
-        .or_else(|| match customer.addresses.as_slice() {
-            [only] => Some(only),
-            _ => None,
-        })
+        .or(only)
         .ok_or_else(|| MappingError::MissingField {
             field: "customer.addresses".to_owned(),
         })?;
