@@ -307,18 +307,7 @@ impl Billing {
     /// A Magento customer with a default address (created through the API), synced to Stripe
     /// with a default card; returns both ids.
     async fn customer_with_address(&self, email: &str) -> (i64, String) {
-        let magento = magento::Client::builder(
-            self.app.magento.base_url().as_str(),
-            magento::Credentials::oauth(
-                self.app.magento.fake.consumer_key(),
-                self.app.magento.fake.consumer_secret(),
-                self.app.magento.fake.access_token(),
-                self.app.magento.fake.access_token_secret(),
-            ),
-        )
-        .store_code("default")
-        .build()
-        .unwrap();
+        let magento = self.magento();
         let customer: magento::Customer = serde_json::from_value(json!({
             "email": email, "firstname": "Ada", "lastname": "Lovelace", "website_id": 1,
             "addresses": [{
@@ -349,6 +338,22 @@ impl Billing {
         let cus = link["customer"].as_str().unwrap().to_owned();
         self.card(&cus, "pm_card_visa", true).await;
         (id, cus)
+    }
+
+    /// A client of the Magento fake, acting as the store's people.
+    fn magento(&self) -> magento::Client {
+        magento::Client::builder(
+            self.app.magento.base_url().as_str(),
+            magento::Credentials::oauth(
+                self.app.magento.fake.consumer_key(),
+                self.app.magento.fake.consumer_secret(),
+                self.app.magento.fake.access_token(),
+                self.app.magento.fake.access_token_secret(),
+            ),
+        )
+        .store_code("default")
+        .build()
+        .unwrap()
     }
 
     /// A product sold as Magento `sku` (in Stripe's metadata and Magento's catalog).
@@ -536,4 +541,41 @@ async fn a_renewal_of_nothing_shippable_orders_nothing() {
     );
     assert!(b.app.magento.fake.orders().is_empty());
     assert!(b.app.magento.fake.carts().is_empty());
+}
+
+#[tokio::test]
+async fn a_cart_holding_the_customers_own_products_is_a_dead_letter_not_an_order_of_them() {
+    let b = Billing::start().await;
+    let (id, _) = b.customer_with_address("edsger@example.com").await;
+    let beans = b.shippable_price("BEANS", 1_000).await;
+    let renewal = b.renewed(id, vec![(beans, 1)]).await;
+    // The customer left a mug in the storefront cart.
+    b.app
+        .magento
+        .fake
+        .add_product("MUG", "Mug", Decimal::from(9));
+    let magento = b.magento();
+    let cart = magento.carts().create_for_customer(id).await.unwrap();
+    magento
+        .carts()
+        .add_item(cart, &magento::CartItem::new(cart, "MUG", Decimal::ONE))
+        .await
+        .unwrap();
+
+    let outcomes = b.order_renewal(renewal["id"].as_str().unwrap()).await;
+    match outcomes.as_slice() {
+        [Outcome::DeadLettered { reason }] => {
+            assert!(reason.contains("MUG"), "{reason}");
+            assert!(reason.contains(&format!("cart {cart}")), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(b.app.magento.fake.orders().is_empty());
+    let carts = b.app.magento.fake.carts();
+    assert_eq!(carts.len(), 1);
+    assert_eq!(
+        carts[0].items.len(),
+        1,
+        "nothing added to the customer's cart"
+    );
 }
