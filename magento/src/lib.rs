@@ -14,6 +14,9 @@
 //! - **Credit memos** ([`Client::credit_memos`]): offline through the order, online through the
 //!   invoice.
 //! - **Customers** ([`Client::customers`]): get, search, create, update.
+//! - **Carts** ([`Client::carts`]): an order made for a customer outside the storefront (the
+//!   customer's cart, its lines, shipping information, the order), and finding an order by the
+//!   cart it was placed from ([`Orders::get_by_quote_id`](api::orders::Orders::get_by_quote_id)).
 //!
 //! A failed payment is recorded as a history comment plus a custom status the merchant
 //! configures (Magento has none built in); since 2.4.7 the comment alone no longer changes the
@@ -70,7 +73,7 @@
 //!
 //! Not covered: the OAuth handshake that activates an integration (`/oauth/token/request`,
 //! `/oauth/token/access`), admin tokens with two-factor authentication, customer tokens,
-//! asynchronous and bulk endpoints, and Adobe Commerce webhooks.
+//! guest carts, asynchronous and bulk endpoints, and Adobe Commerce webhooks.
 
 #![deny(missing_docs)]
 
@@ -85,6 +88,9 @@ pub mod webhook;
 
 pub use client::{Client, ClientBuilder, Credentials, DEFAULT_ADMIN_TOKEN_LIFETIME};
 pub use error::{ApiError, ApiErrorItem, Error, OAuthProblem, Parameters, Result};
+pub use models::cart::{
+    CartAddress, CartItem, CartPaymentMethod, PaymentDetails, ShippingInformation,
+};
 pub use models::creditmemo::{Refund, RefundArguments, RefundArgumentsExtension};
 pub use models::customer::{
     CustomAttribute, Customer, CustomerAddress, CustomerExtensionAttributes, NewCustomer, Region,

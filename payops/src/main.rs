@@ -15,6 +15,8 @@
 //! PAYOPS_STORE=payops.sqlite payops dead-letters show 7
 //! PAYOPS_STORE=payops.sqlite payops dead-letters replay 7
 //! PAYOPS_STORE=postgres://payops@db/payops payops status
+//! payops subscription create --config payops.toml --customer 42 --price price_coffee:2 \
+//!     --price price_mug [--payment-method pm_123] --idempotency-key sub-42-coffee
 //! payops serve --config payops.toml [--check]
 //! ```
 //!
@@ -27,7 +29,9 @@
 //!
 //! `dead-letters` exits 0 when done, 1 when no dead letter with the id given waits for replay
 //! (`show`, `replay`), 2 on bad input (naming the argument) or a store error; `status` exits 0,
-//! or 2 when the store cannot be read.
+//! or 2 when the store cannot be read. `subscription create` exits 0 when the subscription is
+//! active (or trialing), 1 when it started without its first payment, 2 on bad input (naming
+//! the flag), a customer not linked to Stripe or without a payment method, or a failure.
 //!
 //! `serve` runs the configured pairs until SIGTERM or Ctrl-C (see the `payops` library); it exits
 //! 2 when the file is invalid (every problem named by its key) or the service cannot start, and
@@ -42,6 +46,7 @@ mod refund;
 mod report;
 mod runtime_store;
 mod status;
+mod subscription;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -89,6 +94,11 @@ enum Command {
     /// events and effects stored, backfill checkpoints. Exits 0, or 2 when the store cannot be
     /// read.
     Status(status::Args),
+    /// Stripe subscriptions of Magento customers: starts one for a customer with a saved payment
+    /// method, with the service's configuration (`--config`). Exits 0 when it is active, 1 when
+    /// it started without its first payment, 2 on bad input or an error.
+    #[command(subcommand)]
+    Subscription(subscription::Command),
     /// Runs the service from a config file: the configured pairs' webhooks, workflows and
     /// backfills in one process, with `GET /metrics` and structured logs, until SIGTERM or
     /// Ctrl-C. `--check` validates the file and exits (0 valid, 2 invalid).
@@ -163,6 +173,16 @@ fn main() -> ExitCode {
             return match ended {
                 Ok(dead_letters::Found::Yes) => ExitCode::SUCCESS,
                 Ok(dead_letters::Found::No) => ExitCode::from(1),
+                Err(err) => {
+                    eprintln!("payops: {err}");
+                    ExitCode::from(2)
+                }
+            };
+        }
+        Command::Subscription(command) => {
+            return match runtime().and_then(|rt| rt.block_on(subscription::run(&command))) {
+                Ok(subscription::Started::Paid) => ExitCode::SUCCESS,
+                Ok(subscription::Started::Unpaid) => ExitCode::from(1),
                 Err(err) => {
                     eprintln!("payops: {err}");
                     ExitCode::from(2)

@@ -58,6 +58,15 @@
 //!   characters and 3 character classes), `PUT /V1/customers/{id}` (replaces the data; addresses
 //!   are kept when none are sent). Each save through the API is recorded as the Adobe Commerce
 //!   customer event it would send ([`MagentoFake::customer_events`]).
+//! - Carts, as an admin turns one into an order for a customer: `POST /V1/customers/{id}/carts`
+//!   (the customer's active cart, else a new one), `GET`/`POST /V1/carts/{id}/items` (`cartItem`
+//!   `{sku, qty, quote_id}`; the SKU must be in the fake's catalog,
+//!   [`MagentoFake::add_product`], which sets the price; the same SKU again adds to its line),
+//!   `POST /V1/carts/{id}/shipping-information` (both addresses, Magento's required address
+//!   fields; only `flatrate`/`flatrate` at 5.00 per item; answers the payment methods `checkmo`
+//!   and `banktransfer`), `PUT /V1/carts/{id}/order` (`paymentMethod.method` one of those): a
+//!   `new`/`pending` order of the customer with the cart's `quote_id` (searchable), and the cart
+//!   is no longer active (its id answers 404 since). See [`MagentoFake::carts`].
 //! - Errors are Magento's `{message, parameters}` (or `{message, errors[]}`) with 400 for input
 //!   and document validation errors ("Invoice Document Validation Error(s):\n..."), 401, 404
 //!   ("The entity that was requested doesn't exist..." / "No such entity with %fieldName =
@@ -68,14 +77,16 @@
 //!   fake's choice of a realistic mix; the client must accept all of them).
 //!
 //! # Not covered
-//! The OAuth activation handshake, 2FA, customer tokens, guest and cart endpoints, async/bulk
-//! endpoints, webhooks, product and stock data (order lines carry their own SKU and price),
+//! The OAuth activation handshake, 2FA, customer tokens, guest carts and the other cart
+//! endpoints, cart totals beyond the subtotal and flat-rate shipping (no tax, no discounts),
+//! async/bulk endpoints, webhooks, product data beyond a SKU's name and price, stock,
 //! multi-currency orders (base = order currency), configurable/bundle parent-child lines,
 //! invoice capture/void of open invoices, ACL per integration. Which message texts Magento
 //! uses for some validation errors (tracks, item quantities, malformed `fields`) is the fake's
 //! choice. Payment declines are not simulated: Magento has no test amounts or cards.
 
 mod auth;
+mod carts;
 mod ops;
 mod reply;
 mod search;
@@ -89,9 +100,12 @@ use axum::body::Bytes;
 use axum::extract::State as AxumState;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::Fake;
+
+pub use carts::{Cart, CartLine};
 
 pub use state::{
     Address, Comment, CreditMemo, DocumentItem, Invoice, NewOrder, NewOrderItem, Order, OrderItem,
@@ -369,6 +383,22 @@ impl MagentoFake {
             .customers
             .get(&id)
             .and_then(|c| c.password.clone())
+    }
+
+    /// Adds `sku` to the catalog carts are filled from, at `price` (replacing it if known).
+    pub fn add_product(&self, sku: impl Into<String>, name: impl Into<String>, price: Decimal) {
+        self.lock().products.insert(
+            sku.into(),
+            carts::Product {
+                name: name.into(),
+                price,
+            },
+        );
+    }
+
+    /// Every cart, active or ordered, oldest first.
+    pub fn carts(&self) -> Vec<Cart> {
+        self.lock().carts.values().cloned().collect()
     }
 
     /// Seeds a customer account in website 1 and returns its id.

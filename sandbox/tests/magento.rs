@@ -1254,3 +1254,204 @@ async fn raw_requests_get_magento_answers() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["errors"].as_array().map(Vec::len), Some(2));
 }
+
+/// Jane Doe's address as a cart takes it.
+fn cart_address() -> magento::CartAddress {
+    magento::CartAddress {
+        firstname: Some("Jane".into()),
+        lastname: Some("Doe".into()),
+        street: vec!["123 Oak Ave".into()],
+        city: Some("Purchase".into()),
+        region: Some("New York".into()),
+        region_code: Some("NY".into()),
+        region_id: Some(43),
+        postcode: Some("10577".into()),
+        country_id: Some("US".into()),
+        telephone: Some("512-555-1111".into()),
+        ..magento::CartAddress::default()
+    }
+}
+
+#[tokio::test]
+async fn a_customers_cart_becomes_an_order_with_its_quote_id() {
+    let env = Env::start().await;
+    let client = env.client();
+    env.fake()
+        .add_product("COFFEE-1KG", "Coffee beans 1 kg", d("15.50"));
+    env.fake().add_product("MUG", "Mug", d("9"));
+    let customer = env
+        .fake()
+        .create_customer("jdoe@example.com", "Jane", "Doe");
+
+    let cart = client.carts().create_for_customer(customer).await.unwrap();
+    // The customer's active cart is answered again, not a second one.
+    assert_eq!(
+        client.carts().create_for_customer(customer).await.unwrap(),
+        cart
+    );
+    let line = client
+        .carts()
+        .add_item(cart, &magento::CartItem::new(cart, "COFFEE-1KG", d("2")))
+        .await
+        .unwrap();
+    assert_eq!(line.price, Some(d("15.5")));
+    client
+        .carts()
+        .add_item(cart, &magento::CartItem::new(cart, "MUG", d("1")))
+        .await
+        .unwrap();
+    let items = client.carts().items(cart).await.unwrap();
+    let lines: Vec<(Option<String>, Option<Decimal>)> =
+        items.iter().map(|i| (i.sku.clone(), i.qty)).collect();
+    assert_eq!(
+        lines,
+        vec![
+            (Some("COFFEE-1KG".into()), Some(d("2"))),
+            (Some("MUG".into()), Some(d("1")))
+        ]
+    );
+
+    // Ordering needs the shipping information first.
+    let err = client
+        .carts()
+        .place_order(cart, "checkmo")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, magento::Error::BadRequest(_)), "{err:?}");
+    let details = client
+        .carts()
+        .set_shipping_information(
+            cart,
+            &magento::ShippingInformation {
+                shipping_address: cart_address(),
+                billing_address: None,
+                shipping_method_code: "flatrate".into(),
+                shipping_carrier_code: "flatrate".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let codes: Vec<&str> = details
+        .payment_methods
+        .iter()
+        .map(|m| m.code.as_str())
+        .collect();
+    assert_eq!(codes, ["checkmo", "banktransfer"]);
+    let err = client
+        .carts()
+        .place_order(cart, "stripe_payments")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, magento::Error::BadRequest(_)), "{err:?}");
+
+    let order_id = client.carts().place_order(cart, "checkmo").await.unwrap();
+    let order = client.orders().get(order_id).await.unwrap();
+    assert_eq!(order.quote_id, Some(cart));
+    assert_eq!(order.customer_id, Some(customer));
+    assert_eq!(order.status.as_deref(), Some("pending"));
+    // 2 × 15.50 + 9.00, flat rate 5.00 per item.
+    assert_eq!(order.grand_total, Some(d("55")));
+    assert_eq!(
+        order
+            .payment
+            .as_ref()
+            .and_then(|p| p.method.clone())
+            .as_deref(),
+        Some("checkmo")
+    );
+    let skus: Vec<Option<String>> = order.items.iter().map(|i| i.sku.clone()).collect();
+    assert_eq!(skus, vec![Some("COFFEE-1KG".into()), Some("MUG".into())]);
+    assert_eq!(
+        order.shipping_address().map(|a| a.city.clone()),
+        Some(Some("Purchase".into()))
+    );
+    // Found by its cart; the ordered cart is gone, and the next one is new.
+    let found = client
+        .orders()
+        .get_by_quote_id(cart)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.entity_id, Some(order_id));
+    assert!(matches!(
+        client
+            .carts()
+            .place_order(cart, "checkmo")
+            .await
+            .unwrap_err(),
+        magento::Error::NotFound(_)
+    ));
+    assert_ne!(
+        client.carts().create_for_customer(customer).await.unwrap(),
+        cart
+    );
+}
+
+#[tokio::test]
+async fn cart_errors_are_magentos() {
+    let env = Env::start().await;
+    let client = env.client();
+    let customer = env
+        .fake()
+        .create_customer("jdoe@example.com", "Jane", "Doe");
+    assert!(matches!(
+        client.carts().create_for_customer(999).await.unwrap_err(),
+        magento::Error::NotFound(_)
+    ));
+    let cart = client.carts().create_for_customer(customer).await.unwrap();
+    // Unknown SKU.
+    assert!(matches!(
+        client
+            .carts()
+            .add_item(cart, &magento::CartItem::new(cart, "NOPE", d("1")))
+            .await
+            .unwrap_err(),
+        magento::Error::NotFound(_)
+    ));
+    // An empty cart takes no shipping; an address without a telephone is refused.
+    let info = |address: magento::CartAddress| magento::ShippingInformation {
+        shipping_address: address,
+        billing_address: None,
+        shipping_method_code: "flatrate".into(),
+        shipping_carrier_code: "flatrate".into(),
+    };
+    assert!(matches!(
+        client
+            .carts()
+            .set_shipping_information(cart, &info(cart_address()))
+            .await
+            .unwrap_err(),
+        magento::Error::BadRequest(_)
+    ));
+    env.fake().add_product("MUG", "Mug", d("9"));
+    client
+        .carts()
+        .add_item(cart, &magento::CartItem::new(cart, "MUG", d("1")))
+        .await
+        .unwrap();
+    let no_phone = magento::CartAddress {
+        telephone: None,
+        ..cart_address()
+    };
+    assert!(matches!(
+        client
+            .carts()
+            .set_shipping_information(cart, &info(no_phone))
+            .await
+            .unwrap_err(),
+        magento::Error::BadRequest(_)
+    ));
+    let ups = magento::ShippingInformation {
+        shipping_carrier_code: "ups".into(),
+        ..info(cart_address())
+    };
+    assert!(matches!(
+        client
+            .carts()
+            .set_shipping_information(cart, &ups)
+            .await
+            .unwrap_err(),
+        magento::Error::BadRequest(_)
+    ));
+    assert!(env.fake().carts()[0].shipping_method.is_none());
+}

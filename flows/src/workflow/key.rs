@@ -70,6 +70,8 @@ pub enum Entity {
     /// A payment attempt of an order, named by the gateway payment method it charges (a Stripe
     /// `pm_...`): an order paid again after a decline has one per method.
     PaymentMethod,
+    /// A gateway invoice (a Stripe Billing `in_...`).
+    Invoice,
 }
 
 impl Entity {
@@ -89,6 +91,7 @@ impl Entity {
             Self::Transaction => "transaction",
             Self::RefundRequest => "refund-request",
             Self::PaymentMethod => "payment-method",
+            Self::Invoice => "invoice",
         }
     }
 }

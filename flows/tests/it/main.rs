@@ -15,6 +15,8 @@ mod magento_pay_again;
 #[cfg(all(feature = "magento", feature = "stripe"))]
 mod magento_refund_request;
 #[cfg(all(feature = "magento", feature = "stripe"))]
+mod magento_renewals;
+#[cfg(all(feature = "magento", feature = "stripe"))]
 mod magento_stripe;
 #[cfg(all(feature = "magento", feature = "stripe"))]
 mod magento_webhooks;

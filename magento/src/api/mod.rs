@@ -1,7 +1,9 @@
 //! The operations, grouped per resource: [`Client::orders`](crate::Client::orders),
 //! [`invoices`](crate::Client::invoices), [`shipments`](crate::Client::shipments),
-//! [`credit_memos`](crate::Client::credit_memos) and [`customers`](crate::Client::customers).
+//! [`credit_memos`](crate::Client::credit_memos), [`customers`](crate::Client::customers) and
+//! [`carts`](crate::Client::carts).
 
+pub mod carts;
 pub mod creditmemos;
 pub mod customers;
 pub mod invoices;

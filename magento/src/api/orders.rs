@@ -58,6 +58,25 @@ impl Orders<'_> {
         Ok(page.items.into_iter().next())
     }
 
+    /// Finds the order placed from cart `quote_id` (the order's `quote_id`) through a one-row
+    /// search: after a [`Carts::place_order`](crate::api::carts::Carts::place_order) whose
+    /// answer was lost, whether the order exists. `Ok(None)` when none was placed from it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: magento::Client) -> Result<(), magento::Error> {
+    /// if let Some(order) = client.orders().get_by_quote_id(12).await? {
+    ///     println!("entity id {:?}", order.entity_id);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_by_quote_id(&self, quote_id: i64) -> Result<Option<Order>> {
+        let criteria = SearchCriteria::new()
+            .filter(Filter::eq("quote_id", quote_id.to_string()))
+            .page_size(1);
+        let page = self.search(&criteria).await?;
+        Ok(page.items.into_iter().next())
+    }
+
     /// `GET /V1/orders?searchCriteria...`: one page of orders.
     ///
     /// ```no_run

@@ -1,5 +1,6 @@
 //! Wire types, named after Magento's own vocabulary.
 
+pub mod cart;
 pub mod creditmemo;
 pub mod customer;
 pub mod document;

@@ -92,6 +92,9 @@ pub struct Order {
     /// The customer-facing order number, e.g. `"000000003"`.
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub increment_id: Option<String>,
+    /// The cart (quote) the order was placed from.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub quote_id: Option<i64>,
     /// The workflow state.
     #[serde(default)]
     pub state: Option<OrderState>,

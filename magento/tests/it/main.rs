@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod auth;
+mod carts;
 mod contract;
 mod creditmemos;
 mod customers;

@@ -3,6 +3,7 @@
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 
+use super::carts;
 use super::reply::Fail;
 use super::search::{self, Node};
 use super::state::{
@@ -33,6 +34,11 @@ pub(crate) enum Route {
     CustomerSearch,
     CustomerGet(String),
     CustomerPut(String),
+    CartForCustomer(String),
+    CartItems(String),
+    CartAddItem(String),
+    CartShipping(String),
+    CartOrder(String),
 }
 
 impl Route {
@@ -61,6 +67,11 @@ impl Route {
             ("GET", ["customers", "search"]) => Self::CustomerSearch,
             ("GET", ["customers", c]) => Self::CustomerGet(id(c)),
             ("PUT", ["customers", c]) => Self::CustomerPut(id(c)),
+            ("POST", ["customers", c, "carts"]) => Self::CartForCustomer(id(c)),
+            ("GET", ["carts", c, "items"]) => Self::CartItems(id(c)),
+            ("POST", ["carts", c, "items"]) => Self::CartAddItem(id(c)),
+            ("POST", ["carts", c, "shipping-information"]) => Self::CartShipping(id(c)),
+            ("PUT", ["carts", c, "order"]) => Self::CartOrder(id(c)),
             _ => return None,
         })
     }
@@ -72,6 +83,11 @@ impl Route {
             | Self::CustomerSearch
             | Self::CustomerGet(_)
             | Self::CustomerPut(_) => "Magento_Customer::manage",
+            Self::CartForCustomer(_)
+            | Self::CartItems(_)
+            | Self::CartAddItem(_)
+            | Self::CartShipping(_)
+            | Self::CartOrder(_) => "Magento_Cart::manage",
             Self::OrderSearch | Self::OrderGet(_) | Self::CommentsList(_) | Self::InvoiceGet(_) => {
                 "Magento_Sales::actions_view"
             }
@@ -95,7 +111,7 @@ fn body_json(body: &[u8]) -> Result<Map<String, Value>, Fail> {
     }
 }
 
-fn text(v: &Value) -> String {
+pub(super) fn text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
@@ -103,7 +119,7 @@ fn text(v: &Value) -> String {
     }
 }
 
-fn dec(v: &Value) -> Result<Decimal, Fail> {
+pub(super) fn dec(v: &Value) -> Result<Decimal, Fail> {
     let t = text(v);
     let parsed = match v {
         Value::Number(_) | Value::String(_) => {
@@ -289,6 +305,13 @@ pub(crate) fn run(
                 .ok_or_else(|| Fail::no_such_field("customerId", json!(id)))
         }
         Route::CustomerPut(id) => customer_update(state, path_id(id)?, &body_json(body)?),
+        Route::CartForCustomer(id) => carts::create_for_customer(state, path_id(id)?),
+        Route::CartItems(id) => carts::items(state, path_id(id)?),
+        Route::CartAddItem(id) => carts::add_item(state, path_id(id)?, &body_json(body)?),
+        Route::CartShipping(id) => {
+            carts::shipping_information(state, path_id(id)?, &body_json(body)?)
+        }
+        Route::CartOrder(id) => carts::place_order(state, path_id(id)?, &body_json(body)?),
     }
 }
 

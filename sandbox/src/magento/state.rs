@@ -186,6 +186,8 @@ pub struct NewOrder {
     pub status: String,
     /// The customer's IP at checkout (`remote_ip`); `None` for an order placed from the admin.
     pub remote_ip: Option<String>,
+    /// The cart it is placed from; `None` gives it a cart id of its own.
+    pub quote_id: Option<i64>,
 }
 
 impl NewOrder {
@@ -211,6 +213,7 @@ impl NewOrder {
             status: String::new(),
             // A documentation address (RFC 5737): storefront orders carry the buyer's IP.
             remote_ip: Some("198.51.100.7".into()),
+            quote_id: None,
         }
     }
 
@@ -362,6 +365,8 @@ pub struct Order {
     pub entity_id: i64,
     /// Customer-facing number.
     pub increment_id: String,
+    /// The cart it was placed from (seeded orders get a cart id of their own).
+    pub quote_id: i64,
     /// State.
     pub state: String,
     /// Status.
@@ -598,7 +603,7 @@ impl Order {
         let second = json!({
             "order_currency_code": self.currency,
             "protect_code": format!("{:06x}", (id * 7_919) % 0xff_ffff),
-            "quote_id": id + 100,
+            "quote_id": self.quote_id,
             "shipping_amount": m(self.shipping_amount),
             "shipping_description": self.shipping_description,
             "shipping_incl_tax": m(self.shipping_amount),
@@ -1000,6 +1005,10 @@ pub(crate) struct State {
     pub(crate) auth_failures: u32,
     /// Adobe Commerce customer events of the customers saved through the API, oldest first.
     pub(crate) customer_events: Vec<Value>,
+    /// Carts by id.
+    pub(crate) carts: BTreeMap<i64, super::carts::Cart>,
+    /// The catalog: products by SKU.
+    pub(crate) products: BTreeMap<String, super::carts::Product>,
 }
 
 impl State {
@@ -1050,9 +1059,14 @@ impl State {
         } else {
             new.status
         };
+        let quote_id = match new.quote_id {
+            Some(quote_id) => quote_id,
+            None => self.next("quote"),
+        };
         let order = Order {
             entity_id: id,
             increment_id: format!("{id:09}"),
+            quote_id,
             state: new.state,
             status,
             hold_before: None,

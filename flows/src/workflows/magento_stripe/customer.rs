@@ -337,6 +337,26 @@ impl Shared {
             .await?
             .and_then(|link| link.customer))
     }
+
+    /// The same link read from `store` outside a job (to start a subscription): a record that
+    /// is not a link is an error naming its key.
+    pub(super) async fn stored_stripe_customer(
+        &self,
+        store: &dyn crate::Store,
+        customer_id: i64,
+    ) -> Result<Option<String>, crate::FlowError> {
+        let key = self.customer_key(customer_id).under(LINK.name());
+        let Some(value) = store.state(&key).await? else {
+            return Ok(None);
+        };
+        let link: Link = serde_json::from_value(value)?;
+        Ok(link.customer)
+    }
+
+    /// Whether a Stripe customer's metadata names another store (or store view) than this one.
+    pub(super) fn is_other_store(&self, metadata: &stripe_client::Metadata) -> bool {
+        other_store(metadata, &self.config.store_code).is_some()
+    }
 }
 
 /// The job of a Magento customer's sync, run once more for `origin`.

@@ -17,6 +17,7 @@
 //! | [`FraudWarning`] | `stripe.early-fraud-warning` | `stripe/{account}/fraud-warning/{warning id}` | `radar.early_fraud_warning.created` | refund through [`RefundRequestFlow`], or the order held, and a person told: see [Disputes](#disputes) |
 //! | [`CustomerSync`] | `magento.customer` | `magento/{store}/customer/{id}` | Adobe Commerce `observer.customer_save_after`, `observer.customer_register_success` ([`CUSTOMER_TOPICS`]); [`StripeCustomerChanged`]; [`MagentoCustomerPoller`] (each runs the job once more) | both sides read → per-field merge against the stored agreement → Stripe customer created or updated, Magento customer updated, only where they differ: see [Customers](#customers) |
 //! | [`StripeCustomerChanged`] | `stripe.customer` | `stripe/{account}/customer/{cus id}` | `customer.created`, `customer.updated`, `customer.deleted` ([`STRIPE_CUSTOMER_TOPICS`]) | linked by `metadata.magento_customer_id`, or by e-mail when exactly one Magento customer has it (else a person told) → the Magento customer's [`CustomerSync`]; deleted → unlinked |
+//! | [`RenewalOrder`] | `stripe.renewal-order` | `stripe/{account}/invoice/{in id}` | [`MagentoStripe::renewal_order_job`], once a renewal invoice is paid | a paid `subscription_cycle` invoice of products with `metadata.magento_sku` → the customer's cart, lines, shipping → one Magento order (found by `quote_id` on a retry) → offline invoice naming the Stripe charge: see [`RenewalOrder`] |
 //!
 //! # Adobe Commerce webhooks
 //!
@@ -440,7 +441,9 @@ mod placed;
 mod poller;
 mod refund;
 mod refund_request;
+mod renewal_order;
 mod shipment;
+mod subscription_start;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -473,7 +476,9 @@ use crate::backfill::{Backfill, StripeEvents};
 pub use crate::workflows::RefundRequest;
 pub use refund::ChargeRefunded;
 pub use refund_request::{RefundRequestFlow, refund_request_job};
+pub use renewal_order::{MAGENTO_SKU, RenewalCtx, RenewalInvoice, RenewalOrder};
 pub use shipment::{Shipment, Shipped};
+pub use subscription_start::{StartSubscription, SubscriptionError};
 
 use crate::StepError;
 use crate::intake::{Delivery, Route};
@@ -517,6 +522,9 @@ pub struct Config {
     pub fulfilment: Option<Arc<dyn crate::fulfilment::Fulfilment>>,
     /// How disputes and early fraud warnings are answered: see [Disputes](self#disputes).
     pub disputes: DisputeCtx,
+    /// How paid subscription renewals of physical goods are ordered in Magento
+    /// ([`RenewalOrder`]).
+    pub renewals: RenewalCtx,
 }
 
 /// How Stripe disputes and Radar early fraud warnings of this store's charges are handled: see
@@ -598,6 +606,7 @@ impl Config {
             authentication: AuthenticationCtx::default(),
             fulfilment: None,
             disputes: DisputeCtx::default(),
+            renewals: RenewalCtx::default(),
         }
     }
 
@@ -899,6 +908,7 @@ impl MagentoStripe {
             .flow(FraudWarning(Arc::clone(&self.shared)))
             .flow(CustomerSync(Arc::clone(&self.shared)))
             .flow(StripeCustomerChanged(Arc::clone(&self.shared)))
+            .flow(RenewalOrder(Arc::clone(&self.shared)))
     }
 
     /// The intake routes: `charge.succeeded` and `charge.refunded`, to the job of their charge;
