@@ -429,6 +429,7 @@
 //! ```
 
 mod authentication;
+mod billing;
 mod charge;
 mod customer;
 mod customer_poller;
@@ -438,6 +439,7 @@ mod payment;
 mod payout;
 mod placed;
 mod poller;
+mod recognition;
 mod refund;
 mod refund_request;
 mod shipment;
@@ -455,6 +457,10 @@ pub use authentication::{
     AuthenticationDeadline, AuthenticationNotice, AwaitingAuthentication, PaymentAttempt,
     PaymentIntentChanged, PaymentIntentEvent,
 };
+pub use billing::{
+    BillingEvent, CREDIT_NOTE_TOPICS, CreditNoteIssued, INVOICE_TOPICS, InvoiceChanged,
+    SUBSCRIPTION_STATUS_ATTRIBUTE, SUBSCRIPTION_TOPICS, SubscriptionChanged,
+};
 pub use charge::ChargeSucceeded;
 pub use customer::{
     CUSTOMER_TOPICS, ChangeTimes, CustomerChange, CustomerSync, Origin, PostalAddress,
@@ -468,6 +474,7 @@ pub use payment::{MagentoOrder, OrderPayment};
 pub use payout::{PayoutEvent, PayoutPaid};
 pub use placed::{LOOKUP_LIMIT, ORDER_PLACED_TOPICS, OrderPlaced, PlacedOrder};
 pub use poller::MagentoOrderPoller;
+pub use recognition::RevenueRecognizer;
 
 use crate::backfill::{Backfill, StripeEvents};
 pub use crate::workflows::RefundRequest;
@@ -517,6 +524,9 @@ pub struct Config {
     pub fulfilment: Option<Arc<dyn crate::fulfilment::Fulfilment>>,
     /// How disputes and early fraud warnings are answered: see [Disputes](self#disputes).
     pub disputes: DisputeCtx,
+    /// When deferred subscription revenue is recognised ([`RevenueRecognizer`]): daily by
+    /// default.
+    pub recognition: erp::RecognitionSchedule,
 }
 
 /// How Stripe disputes and Radar early fraud warnings of this store's charges are handled: see
@@ -598,6 +608,7 @@ impl Config {
             authentication: AuthenticationCtx::default(),
             fulfilment: None,
             disputes: DisputeCtx::default(),
+            recognition: erp::RecognitionSchedule::Daily,
         }
     }
 
@@ -707,6 +718,13 @@ impl Config {
     #[must_use]
     pub fn refund_fraud_warnings_below(mut self, limit: mapping::Money) -> Self {
         self.disputes.refund_fraud_below = Some(limit);
+        self
+    }
+
+    /// Sets when deferred subscription revenue is recognised (daily by default).
+    #[must_use]
+    pub fn recognition(mut self, schedule: erp::RecognitionSchedule) -> Self {
+        self.recognition = schedule;
         self
     }
 
@@ -881,7 +899,9 @@ impl MagentoStripe {
     /// [`AuthenticationDeadline`]), [`OrderPlaced`] (the lookup behind Adobe Commerce's
     /// order-placed webhook), [`RefundRequestFlow`] (refunds asked for outside Magento) and the
     /// dispute flows ([`DisputeChanged`], [`DisputeDeadline`], [`FraudWarning`]) and customer
-    /// sync ([`CustomerSync`], [`StripeCustomerChanged`]).
+    /// sync ([`CustomerSync`], [`StripeCustomerChanged`]) and billing ([`SubscriptionChanged`],
+    /// [`InvoiceChanged`], [`CreditNoteIssued`]; the [`RevenueRecognizer`] is registered on its
+    /// own: [`Self::revenue_recognition`]).
     pub fn register(&self, worker: Worker) -> Worker {
         worker
             .flow(OrderPayment(Arc::clone(&self.shared)))
@@ -899,6 +919,9 @@ impl MagentoStripe {
             .flow(FraudWarning(Arc::clone(&self.shared)))
             .flow(CustomerSync(Arc::clone(&self.shared)))
             .flow(StripeCustomerChanged(Arc::clone(&self.shared)))
+            .flow(SubscriptionChanged(Arc::clone(&self.shared)))
+            .flow(InvoiceChanged(Arc::clone(&self.shared)))
+            .flow(CreditNoteIssued(Arc::clone(&self.shared)))
     }
 
     /// The intake routes: `charge.succeeded` and `charge.refunded`, to the job of their charge;
@@ -978,6 +1001,19 @@ impl MagentoStripe {
             Route::new(System::Magento, topic, move |d: &Delivery<'_>| {
                 customer::magento_customer_job(&sync, d)
             })
+        }));
+        // Subscriptions and billing: each event runs its object's job once more.
+        routes.extend(SUBSCRIPTION_TOPICS.map(|topic| {
+            let flow = SubscriptionChanged(Arc::clone(&self.shared));
+            Route::new(System::Stripe, topic, move |d: &Delivery<'_>| flow.job_of(d))
+        }));
+        routes.extend(INVOICE_TOPICS.map(|topic| {
+            let flow = InvoiceChanged(Arc::clone(&self.shared));
+            Route::new(System::Stripe, topic, move |d: &Delivery<'_>| flow.job_of(d))
+        }));
+        routes.extend(CREDIT_NOTE_TOPICS.map(|topic| {
+            let flow = CreditNoteIssued(Arc::clone(&self.shared));
+            Route::new(System::Stripe, topic, move |d: &Delivery<'_>| flow.job_of(d))
         }));
         // The warehouse's shipment notices, to the shipment job of their tracking number.
         let shipments = Shipment(Arc::clone(&self.shared));
@@ -1065,6 +1101,31 @@ impl MagentoStripe {
         every: std::time::Duration,
     ) -> Backfill<StripeEvents> {
         Backfill::new(self.stripe_events(store, intake), every)
+    }
+
+    /// The periodic recognition of deferred subscription revenue by [`Config::recognition`],
+    /// run every `every` (an hour, say: a run books only the days not recognised yet). Register
+    /// it on the worker and enqueue its [`Backfill::job`] at start-up.
+    ///
+    /// ```no_run
+    /// # async fn run(flows: flows::workflows::magento_stripe::MagentoStripe,
+    /// #     store: std::sync::Arc<flows::SqliteStore>, worker: flows::Worker)
+    /// #     -> Result<(), Box<dyn std::error::Error>> {
+    /// use flows::Store;
+    /// let revenue = flows.revenue_recognition(std::time::Duration::from_secs(3600));
+    /// store.enqueue(revenue.job(), flows::now_millis()).await?;
+    /// let worker = worker.flow(revenue);
+    /// # let _ = worker;
+    /// # Ok(()) }
+    /// ```
+    pub fn revenue_recognition(&self, every: std::time::Duration) -> Backfill<RevenueRecognizer> {
+        Backfill::new(self.revenue_recognizer(), every)
+    }
+
+    /// The recognition poller of [`Self::revenue_recognition`] (set its clock with
+    /// [`RevenueRecognizer::today`] before wrapping it in a [`Backfill`]).
+    pub fn revenue_recognizer(&self) -> RevenueRecognizer {
+        RevenueRecognizer::new(Arc::clone(&self.shared))
     }
 
     /// The Stripe events poller of the configured account (see [`Self::events_backfill`]).
