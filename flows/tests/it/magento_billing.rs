@@ -13,9 +13,8 @@ use sandbox::stripe::processing_fee;
 use serde_json::json;
 use stripe_client::{
     AdvanceTestClock, CreateCreditNote, CreatePrice, CreatePriceRecurring, CreateProduct,
-    CreateSubscription, CreateSubscriptionItem, CreateTestClock, Invoice, ListInvoices,
-    PageParams, PayInvoice, PriceInterval, ProrationBehavior, UpdateSubscription,
-    UpdateSubscriptionItem,
+    CreateSubscription, CreateSubscriptionItem, CreateTestClock, Invoice, ListInvoices, PageParams,
+    PayInvoice, PriceInterval, ProrationBehavior, UpdateSubscription, UpdateSubscriptionItem,
 };
 use time::{Date, OffsetDateTime};
 
@@ -329,8 +328,7 @@ impl Billing {
     async fn expected_deferred(&self, sub: &str, through: Date) -> (i64, i64) {
         let (mut deferred, mut billed) = (0, 0);
         for invoice in self.invoices(sub).await {
-            if invoice.total <= 0 || invoice.status == Some(stripe_client::InvoiceStatus::Void)
-            {
+            if invoice.total <= 0 || invoice.status == Some(stripe_client::InvoiceStatus::Void) {
                 continue;
             }
             billed += invoice.total;
@@ -355,8 +353,16 @@ impl Billing {
         self.recognize().await;
         let today = *self.today.lock().unwrap();
         let (deferred, billed) = self.expected_deferred(sub, today).await;
-        assert_eq!(-self.balance("2400").await, deferred, "deferred through {today}");
-        assert_eq!(-self.balance("4000").await, billed - deferred, "revenue through {today}");
+        assert_eq!(
+            -self.balance("2400").await,
+            deferred,
+            "deferred through {today}"
+        );
+        assert_eq!(
+            -self.balance("4000").await,
+            billed - deferred,
+            "revenue through {today}"
+        );
         let paid: Vec<Invoice> = self
             .invoices(sub)
             .await
@@ -379,7 +385,14 @@ impl Billing {
             assert!(booked.transaction_id.starts_with("ch_"));
         }
         // Fully paid: nothing is left receivable.
-        if paid.len() == self.invoices(sub).await.iter().filter(|i| i.total > 0).count() {
+        if paid.len()
+            == self
+                .invoices(sub)
+                .await
+                .iter()
+                .filter(|i| i.total > 0)
+                .count()
+        {
             assert_eq!(self.balance("1100").await, 0);
         }
     }
@@ -405,7 +418,14 @@ async fn a_year_of_renewals_with_an_upgrade_a_recovered_failure_and_a_cancellati
 
     // Ten days in, an upgrade to Pro invoiced at once: −677 + 2032.
     b.advance(T0 + 10 * DAY).await;
-    let item = b.stripe.subscriptions().retrieve(&sub).await.unwrap().items.data[0]
+    let item = b
+        .stripe
+        .subscriptions()
+        .retrieve(&sub)
+        .await
+        .unwrap()
+        .items
+        .data[0]
         .id
         .clone();
     b.update(
@@ -608,7 +628,10 @@ async fn uncollectible_is_written_off_void_is_reversed_and_a_credit_note_is_a_cr
         .unwrap();
     b.settle().await;
     let receivable_after_memo = b.balance("1100").await;
-    assert_eq!(receivable_after_memo, -400, "the memo credits the paid invoice");
+    assert_eq!(
+        receivable_after_memo, -400,
+        "the memo credits the paid invoice"
+    );
 
     // Renewals on a failing card: the first one's invoice is written off, the second voided.
     let failing = b.attach("pm_card_chargeCustomerFail").await;

@@ -169,7 +169,8 @@ pub struct SubscriptionChanged(pub(super) Arc<Shared>);
 
 impl std::fmt::Debug for SubscriptionChanged {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SubscriptionChanged").finish_non_exhaustive()
+        f.debug_struct("SubscriptionChanged")
+            .finish_non_exhaustive()
     }
 }
 
@@ -400,7 +401,10 @@ fn renewal_failed(entity: &EntityKey, invoice: &BillingInvoice) -> Notice {
         invoice.attempt_count, invoice.amount_remaining
     ))
     .fact("invoice", id)
-    .fact("subscription", invoice.subscription_id.as_deref().unwrap_or_default())
+    .fact(
+        "subscription",
+        invoice.subscription_id.as_deref().unwrap_or_default(),
+    )
     .fact("attempt", invoice.attempt_count)
     .fact("amount", invoice.amount_remaining)
     .fact("next payment attempt", retry)

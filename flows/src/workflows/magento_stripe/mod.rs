@@ -17,6 +17,10 @@
 //! | [`FraudWarning`] | `stripe.early-fraud-warning` | `stripe/{account}/fraud-warning/{warning id}` | `radar.early_fraud_warning.created` | refund through [`RefundRequestFlow`], or the order held, and a person told: see [Disputes](#disputes) |
 //! | [`CustomerSync`] | `magento.customer` | `magento/{store}/customer/{id}` | Adobe Commerce `observer.customer_save_after`, `observer.customer_register_success` ([`CUSTOMER_TOPICS`]); [`StripeCustomerChanged`]; [`MagentoCustomerPoller`] (each runs the job once more) | both sides read → per-field merge against the stored agreement → Stripe customer created or updated, Magento customer updated, only where they differ: see [Customers](#customers) |
 //! | [`StripeCustomerChanged`] | `stripe.customer` | `stripe/{account}/customer/{cus id}` | `customer.created`, `customer.updated`, `customer.deleted` ([`STRIPE_CUSTOMER_TOPICS`]) | linked by `metadata.magento_customer_id`, or by e-mail when exactly one Magento customer has it (else a person told) → the Magento customer's [`CustomerSync`]; deleted → unlinked |
+//! | [`SubscriptionChanged`] | `stripe.subscription` | `stripe/{account}/subscription/{sub id}` | `customer.subscription.created`, `.updated`, `.deleted` ([`SUBSCRIPTION_TOPICS`]); [`InvoiceChanged`] (each runs the job once more) | the subscription read from Stripe → ERP customer, ERP contract (when it changed) → the Magento customer's subscription state: see [Subscriptions and billing](#subscriptions-and-billing) |
+//! | [`InvoiceChanged`] | `stripe.invoice` | `stripe/{account}/invoice/{in id}` | `invoice.finalized`, `.paid`, `.payment_failed`, `.voided`, `.marked_uncollectible` ([`INVOICE_TOPICS`]) | the invoice read from Stripe → ERP billing invoice → payment, write-off or void → a person told of a failed attempt → the subscription's job |
+//! | [`CreditNoteIssued`] | `stripe.credit-note` | `stripe/{account}/credit_note/{cn id}` | `credit_note.created` ([`CREDIT_NOTE_TOPICS`]) | the credit note read from Stripe → (once the invoice is booked) ERP credit memo |
+//! | [`RevenueRecognizer`] | `erp.revenue-recognition` | `erp/{store}/backfill/revenue-recognition` | [`MagentoStripe::revenue_recognition`], every given interval | [`erp::Erp::recognize_revenue`] through today by [`Config::recognition`] |
 //!
 //! # Adobe Commerce webhooks
 //!
@@ -168,6 +172,75 @@
 //! fulfilment request is not told to stop: the [`crate::fulfilment::Fulfilment`] trait has no
 //! cancellation, so the notice is the person's cue.
 //!
+//! # Subscriptions and billing
+//!
+//! Stripe Billing runs the subscriptions (renewals, prorations, retries); this pair books them
+//! and shows them in the store. Three flows, each keyed by its Stripe object and run once more
+//! by each of its events ([`SubscriptionChanged`], [`InvoiceChanged`], [`CreditNoteIssued`]).
+//! Events come late, twice and out of order, so each run reads its object from Stripe and does
+//! what its state calls for that is not on record yet; each ERP write is a step done once
+//! (see [Exactly once](#exactly-once)). The documents are mapped by [`mapping::erp`]
+//! (*Subscription billing*: references, lines, tax).
+//!
+//! **The customer.** Documents are booked to the linked Magento customer
+//! (`magento/{store}/customer/{id}`, the customer sync's reference) when the Stripe customer's
+//! `metadata.magento_customer_id` names one (and its `metadata.store`/`store_code`, when set,
+//! name this store view), else to a Stripe-keyed ERP customer
+//! (`stripe/{account}/customer/{cus id}`); each job writes it once.
+//!
+//! **Subscriptions.** The contract (`stripe/{account}/subscription/{id}`: items, status,
+//! current period, `cancel_at_period_end`) is upserted when it differs from the last one
+//! written; a canceled subscription's contract gets status `canceled` and its end date
+//! (`ended_at`). The Magento customer's account shows the state in the customer attribute
+//! [`SUBSCRIPTION_STATUS_ATTRIBUTE`] (`payops_subscription_status`): `active`, `canceled`, ...,
+//! and after a failed renewal `past_due, next retry 2027-01-05` (the latest invoice's
+//! `next_payment_attempt`, UTC date). Create the attribute in Magento (a customer attribute of
+//! type text, shown in the account) so the storefront can display it.
+//!
+//! **Invoices.** A finalized invoice (any status but `draft`) with a positive total is booked
+//! once as a billing invoice (`stripe/{account}/invoice/{id}`): lines with service periods go
+//! to deferred revenue, prorations as negative lines. A paid invoice's payment (its charge,
+//! from `payments`, with the fee of its balance transaction) is booked once under the same
+//! reference, transaction id and fee as an order's charge (`stripe/{account}/txn/{charge id}`),
+//! so payout reconciliation ([`crate::settlement`]) pairs invoice charges like order charges.
+//! `uncollectible` is written off to bad debts, `void` reverses the invoice. An invoice that
+//! owes nothing (a trial's, proration credits only) is not booked: the ERP books no such
+//! invoice, and the credit stays on the customer's Stripe balance.
+//!
+//! **Failed renewals (dunning).** Stripe retries a failed renewal on its schedule (3, 5, 7 days
+//! in the sandbox; Smart Retries or a custom schedule in Stripe). Each failed attempt the
+//! invoice's job sees tells the merchant once ([`crate::notify::NoticeKind::RenewalFailed`], facts:
+//! invoice, subscription, attempt, amount, `next payment attempt`), and runs the
+//! subscription's job, which puts the retry date on the Magento customer. Notices reach
+//! operators only ([`crate::notify`] has no customer address): the customer's e-mail about a
+//! failed payment is Stripe's own (Dashboard: Billing > Revenue recovery > Emails, "Send emails
+//! when card payments fail"), not sent from here. An attempt overtaken by the next one before its
+//! event was processed (events delivered late) is not told on its own: the later one is.
+//! A recovered invoice (`POST /v1/invoices/{id}/pay`, a retry that succeeds) is paid like any.
+//!
+//! **Charges of invoices** also come as `charge.succeeded` and `payment_intent.*`. Their
+//! PaymentIntents carry no Magento order in their metadata, so [`ChargeSucceeded`] and
+//! [`PaymentIntentChanged`] leave them alone (done, not dead letters, nothing booked): the
+//! invoice's job books their payment, once.
+//!
+//! **Credit notes** are booked as a credit memo (`stripe/{account}/credit_note/{id}`, its
+//! total) against the invoice, once the invoice's job has booked it (a wait without spending
+//! attempts, as refunds wait for their charge).
+//!
+//! **Revenue recognition** runs on the worker's schedule ([`MagentoStripe::revenue_recognition`],
+//! [`RevenueRecognizer`]): each run recognises deferred revenue through today (UTC) by
+//! [`Config::recognition`] ([`erp::RecognitionSchedule::Daily`] by default, or `MonthEnd`); the
+//! ERP recognises each day once, so runs may repeat.
+//!
+//! Not built: renewal orders in Magento for shippable items (the hook is marked `renewal
+//! orders:` in the invoice flow); the refund payment of a credit note that refunds money (the
+//! memo is booked; the refund's `charge.refunded` has no Magento order and is left alone, so
+//! the money leaving clearing is not booked yet); an uncollectible invoice paid later (the ERP
+//! refuses a payment on a written-off invoice: a dead letter for a person); invoices with
+//! taxes included in prices or invoice-level discounts not on lines (a dead letter naming
+//! `invoice.total`); metered and tiered prices in contracts (a dead letter naming the item's
+//! `unit_amount` or `quantity`); credit notes voided after booking; customer balances.
+//!
 //! # Where the payment method comes from
 //!
 //! The storefront's checkout collects a Stripe PaymentMethod (Stripe.js) and stores its id in the
@@ -269,6 +342,9 @@
 //! | customer updates, either side | none: state `sync/fields` | only fields that differ from the other side are written, and the agreement is recorded after: a repeat finds nothing to write |
 //! | Stripe customer linked by e-mail | `magento/link` (under the Stripe customer) | the key is sent as Stripe's `Idempotency-Key`; metadata set to the same value |
 //! | fraud warning's decision, refund, hold, comment | `decision`, then the refund request `early-fraud-warning-{id}`, `magento/hold`, `magento/comment` (under the warning) | the decision is recorded before anything acts on it; the refund request's own keys |
+//! | billing ERP documents | `erp/customer`, `erp/invoice`, `erp/payment`, `erp/write-off`, `erp/void` (under the invoice), `erp/credit-memo` (under the credit note) | ERP external references (`stripe/{account}/invoice/{id}`, `.../uncollectible`, `.../void`, `stripe/{account}/txn/{charge}`, `stripe/{account}/credit_note/{id}`) |
+//! | ERP contract, Magento subscription state | none: states `erp/contract`, `magento/status` (under the subscription) | written only when they differ from the last write; the contract is an upsert by reference |
+//! | failed-attempt notice | notice `{invoice}/notice/renewal-failed/{attempt}` | a notice is sent once per key |
 //!
 //! # Customers
 //!
@@ -1005,15 +1081,21 @@ impl MagentoStripe {
         // Subscriptions and billing: each event runs its object's job once more.
         routes.extend(SUBSCRIPTION_TOPICS.map(|topic| {
             let flow = SubscriptionChanged(Arc::clone(&self.shared));
-            Route::new(System::Stripe, topic, move |d: &Delivery<'_>| flow.job_of(d))
+            Route::new(System::Stripe, topic, move |d: &Delivery<'_>| {
+                flow.job_of(d)
+            })
         }));
         routes.extend(INVOICE_TOPICS.map(|topic| {
             let flow = InvoiceChanged(Arc::clone(&self.shared));
-            Route::new(System::Stripe, topic, move |d: &Delivery<'_>| flow.job_of(d))
+            Route::new(System::Stripe, topic, move |d: &Delivery<'_>| {
+                flow.job_of(d)
+            })
         }));
         routes.extend(CREDIT_NOTE_TOPICS.map(|topic| {
             let flow = CreditNoteIssued(Arc::clone(&self.shared));
-            Route::new(System::Stripe, topic, move |d: &Delivery<'_>| flow.job_of(d))
+            Route::new(System::Stripe, topic, move |d: &Delivery<'_>| {
+                flow.job_of(d)
+            })
         }));
         // The warehouse's shipment notices, to the shipment job of their tracking number.
         let shipments = Shipment(Arc::clone(&self.shared));
