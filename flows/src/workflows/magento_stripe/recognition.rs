@@ -17,7 +17,8 @@ type Today = Arc<dyn Fn() -> time::Date + Send + Sync>;
 /// The periodic recognition of deferred revenue: each run calls
 /// [`erp::Erp::recognize_revenue`] through today, by [`super::Config::recognition`]. The ERP
 /// recognises each day once (its entries are keyed by line and days), so a run that repeats or
-/// overlaps another books nothing twice. Run it with [`crate::backfill::Backfill`] (see
+/// overlaps another books nothing twice. An ERP without revenue recognition
+/// ([`erp::Error::Unsupported`]) is skipped with a warning. Run it with [`crate::backfill::Backfill`] (see
 /// [`super::MagentoStripe::revenue_recognition`]).
 #[derive(Clone)]
 pub struct RevenueRecognizer {
@@ -62,7 +63,16 @@ impl Poller for RevenueRecognizer {
     async fn poll(&self, _ctx: &StepCtx<'_>) -> Result<Polled, StepError> {
         let schedule: RecognitionSchedule = self.shared.config.recognition;
         let through = (self.today)();
-        let entries = self.shared.erp.recognize_revenue(through, schedule).await?;
+        let entries = match self.shared.erp.recognize_revenue(through, schedule).await {
+            Ok(entries) => entries,
+            // A backend without deferred revenue (Odoo through this crate) books billing
+            // invoices nowhere either: nothing to recognise, and no dead letter every run.
+            Err(err @ erp::Error::Unsupported { .. }) => {
+                tracing::warn!(error = %err, "the ERP does not recognise revenue: skipped");
+                Vec::new()
+            }
+            Err(err) => return Err(err.into()),
+        };
         tracing::info!(%through, ?schedule, entries = entries.len(), "revenue recognised");
         Ok(Polled {
             found: entries.len(),
