@@ -524,6 +524,19 @@ async fn a_year_of_renewals_with_an_upgrade_a_recovered_failure_and_a_cancellati
     b.settle().await;
     b.check_books(&sub).await;
     assert_eq!(b.balance("2400").await, 0);
+    // Month by month, everything billed was deferred, then recognised, to the cent.
+    let (_, billed) = b.expected_deferred(&sub, at(month(13)).date()).await;
+    let schedule = b
+        .app
+        .ledger
+        .revenue_schedule(at(T0).date(), at(month(13)).date())
+        .await
+        .unwrap();
+    assert_eq!(schedule.len(), 14);
+    assert_eq!(schedule.iter().map(|m| m.opened).sum::<i64>(), billed);
+    assert_eq!(schedule.iter().map(|m| m.recognized).sum::<i64>(), billed);
+    assert_eq!(schedule.last().unwrap().closing, 0);
+    assert_eq!(-b.balance("4000").await, billed);
     let contract = b.app.ledger.contract(&contract_ref).await.unwrap().unwrap();
     assert_eq!(contract.contract.status, erp::ContractStatus::Canceled);
     assert_eq!(contract.contract.ended_on, Some(at(month(13)).date()));
