@@ -45,7 +45,7 @@ pub const SUBSCRIPTION_STATUS_ATTRIBUTE: &str = "payops_subscription_status";
 /// The ERP customer of a billing document, once per subscription, invoice or credit note.
 const ERP_CUSTOMER: Step<erp::Recorded> = Step::new("erp/customer", System::Erp);
 /// The ERP billing invoice.
-pub(super) const ERP_INVOICE: Step<erp::Recorded> = Step::new("erp/invoice", System::Erp);
+const ERP_INVOICE: Step<erp::Recorded> = Step::new("erp/invoice", System::Erp);
 /// The ERP payment of a paid invoice.
 const ERP_PAYMENT: Step<erp::Recorded> = Step::new("erp/payment", System::Erp);
 /// The ERP write-off of an uncollectible invoice.
