@@ -74,6 +74,8 @@ pub enum NoticeKind {
     /// A customer of one system could not be linked to its counterpart in another (no match,
     /// several, or two claiming one): a person links them.
     CustomerUnlinked,
+    /// A subscription's renewal payment failed; Stripe retries it at the date given.
+    RenewalFailed,
 }
 
 impl NoticeKind {
@@ -90,6 +92,7 @@ impl NoticeKind {
             Self::DisputeEvidenceDue => "dispute_evidence_due",
             Self::EarlyFraudWarning => "early_fraud_warning",
             Self::CustomerUnlinked => "customer_unlinked",
+            Self::RenewalFailed => "renewal_failed",
         }
     }
 }

@@ -70,8 +70,12 @@ pub enum Entity {
     /// A payment attempt of an order, named by the gateway payment method it charges (a Stripe
     /// `pm_...`): an order paid again after a decline has one per method.
     PaymentMethod,
-    /// A gateway invoice (a Stripe Billing `in_...`).
+    /// A recurring billing subscription (a Stripe `sub_...`).
+    Subscription,
+    /// A billing invoice (a Stripe `in_...`).
     Invoice,
+    /// A billing credit note (a Stripe `cn_...`).
+    CreditNote,
 }
 
 impl Entity {
@@ -91,7 +95,9 @@ impl Entity {
             Self::Transaction => "transaction",
             Self::RefundRequest => "refund-request",
             Self::PaymentMethod => "payment-method",
+            Self::Subscription => "subscription",
             Self::Invoice => "invoice",
+            Self::CreditNote => "credit-note",
         }
     }
 }

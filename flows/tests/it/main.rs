@@ -7,6 +7,8 @@ mod fulfilment;
 #[cfg(all(feature = "shopify", feature = "stripe"))]
 mod intake;
 #[cfg(all(feature = "magento", feature = "stripe"))]
+mod magento_billing;
+#[cfg(all(feature = "magento", feature = "stripe"))]
 mod magento_customers;
 #[cfg(all(feature = "magento", feature = "stripe"))]
 mod magento_disputes;

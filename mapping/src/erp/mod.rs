@@ -8,6 +8,7 @@
 //! | [`Refund`] | [`erp::CreditMemo`] and the refund [`erp::Payment`] (`Refunded`) | [`to_erp_credit_memo`], [`to_erp_refund_payment`] |
 //! | [`SettlementLine`]s of one batch or payout | a balanced [`erp::JournalEntry`] | [`to_erp_settlement_journal`] |
 //! | [`Dispute`] | [`erp::Dispute`] | [`to_erp_dispute`], [`to_erp_dispute_at`] |
+//! | [`Subscription`], [`BillingInvoice`], its payment, write-off and void, [`BillingCreditNote`] | [`erp::Contract`], [`erp::BillingInvoice`], [`erp::Payment`], [`erp::WriteOff`], [`erp::InvoiceVoid`], [`erp::CreditMemo`] | see [Subscription billing](self#subscription-billing) |
 //!
 //! What the canonical model does not hold (which shop, which gateway merchant account, the
 //! document date, payment terms) comes from [`ErpCtx`]; this crate has no clock.
@@ -28,6 +29,8 @@
 //! | credit memo | `{gateway}/{account}/refund/{refund transaction id}/credit_memo` |
 //! | settlement journal | `{gateway}/{account}/settlement/{batch or payout id}` |
 //! | dispute stage | `{gateway}/{account}/dispute/{dispute id}/{opened,won,lost}` |
+//! | contract, billing invoice, credit memo of a credit note | `stripe/{account}/subscription/{id}`, `stripe/{account}/invoice/{id}`, `stripe/{account}/credit_note/{id}` |
+//! | write-off, void of a billing invoice | `{invoice ref}/uncollectible`, `{invoice ref}/void` |
 //!
 //! Payments, refunds and disputes are keyed by the gateway's ids (scoped by the merchant
 //! account, since PayTrace ids are only known to be unique within one account): those ids exist
@@ -82,6 +85,38 @@
 //! income accounts do it. The total check is unchanged: lines + adjustments + tax + shipping
 //! must equal `order.total` exactly, else [`MappingError::InvalidValue`] naming `order.total`.
 //!
+//! # Subscription billing
+//!
+//! | canonical | ERP document | reference |
+//! |---|---|---|
+//! | the billed customer's [`ExternalIds`] | [`erp::Customer`] ([`to_erp_billing_customer`]) | the store's customer `{store}/{shop}/customer/{id}` when the ids hold one (the customer sync's reference), else `stripe/{account}/customer/{cus id}` |
+//! | [`Subscription`] | [`erp::Contract`] ([`to_erp_contract`]) | `stripe/{account}/subscription/{sub id}` |
+//! | [`BillingInvoice`] | [`erp::BillingInvoice`] ([`to_erp_billing_invoice`]) | `stripe/{account}/invoice/{in id}` |
+//! | the [`Payment`] of a paid invoice | [`erp::Payment`] ([`to_erp_billing_payment`]) | `stripe/{account}/txn/{charge id}`, as an order's payment |
+//! | an uncollectible invoice | [`erp::WriteOff`] ([`to_erp_write_off`]) | `{invoice ref}/uncollectible` |
+//! | a voided invoice | [`erp::InvoiceVoid`] ([`to_erp_invoice_void`]) | `{invoice ref}/void` |
+//! | [`BillingCreditNote`] | [`erp::CreditMemo`] ([`to_erp_billing_credit_memo`]) | `stripe/{account}/credit_note/{cn id}` |
+//!
+//! An invoice's payment takes the reference, transaction id and fee of an order's payment
+//! ([`to_erp_payment`]): payout reconciliation pairs a payout's charge lines with
+//! payments by that reference, so invoice charges pair like order charges.
+//!
+//! ## Lines
+//!
+//! Each invoice line is one ERP line: the price (`price_...`, else the product, else
+//! [`CUSTOM_ITEM_CODE`]) as product code, the line's description, its quantity when the
+//! amount divides by it exactly (else quantity 1 and the amount as unit price: never a rounded
+//! unit price), its discounts, its service period as dates in [`ErpCtx::utc_offset`]. A
+//! proration credit is a negative line. A period that starts and ends on the same date (a
+//! change minutes before a renewal) has no whole day to defer over: the line is revenue at once.
+//!
+//! The ERP's tax is what the invoice's total adds to its lines less their discounts, and must
+//! be [`BillingInvoice::tax_total`]: an invoice whose taxes are included in its prices, or whose
+//! discounts are not all on its lines, does not add up and is refused naming `invoice.total`
+//! (not supported, like tax-inclusive orders). An invoice whose total is not above zero (a
+//! trial's, one of proration credits only) is refused naming `invoice.total`: it owes nothing,
+//! and the ERP books no such invoice.
+//!
 //! # Sources and unconfirmed points
 //!
 //! - The ERP documents' rules (non-negative unit prices, whole quantities, no discount field,
@@ -98,12 +133,18 @@
 //! - Tax-inclusive prices (Shopify `taxes_included`) are not supported: the order's total must
 //!   equal lines less discounts plus adjustments, tax and shipping, or the mapping fails.
 
+mod billing;
 mod documents;
 mod payments;
 mod settlement;
 #[cfg(test)]
 mod test_support;
 
+pub use billing::{
+    billing_credit_memo_ref, billing_customer_ref, billing_invoice_ref, contract_ref,
+    to_erp_billing_credit_memo, to_erp_billing_customer, to_erp_billing_invoice,
+    to_erp_billing_payment, to_erp_contract, to_erp_invoice_void, to_erp_write_off,
+};
 pub use documents::{
     CASH_ROUNDING_CODE, CUSTOM_ITEM_CODE, DUTIES_CODE, TIP_CODE, customer_ref, invoice_ref,
     order_id_of_invoice_ref, order_ref, to_erp_customer, to_erp_invoice, to_erp_order_customer,
@@ -119,8 +160,8 @@ use time::{Date, OffsetDateTime, UtcOffset};
 
 #[cfg(doc)]
 use crate::{
-    Adjustment, AdjustmentKind, Customer, Dispute, ExternalIds, Order, Payment, Refund,
-    SettlementLine,
+    Adjustment, AdjustmentKind, BillingCreditNote, BillingInvoice, Customer, Dispute, ExternalIds,
+    Order, Payment, Refund, SettlementLine, Subscription,
 };
 use crate::{Currency, DisputeStatus, MappingError, Money, System};
 

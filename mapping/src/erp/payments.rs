@@ -1,7 +1,7 @@
 //! Payments, refunds (credit memo and refund payment) and disputes.
 
 use super::{ErpCtx, erp_money, require_sign, segment};
-use crate::{Dispute, MappingError, Order, Payment, Refund, RefundStatus, System};
+use crate::{Currency, Dispute, MappingError, Order, Payment, Refund, RefundStatus, System};
 
 /// `{gateway}/{account}/txn/{transaction id}`: the ERP payment of a gateway transaction.
 pub fn payment_ref(
@@ -70,13 +70,30 @@ pub fn to_erp_payment(
     order: &Order,
     ctx: &ErpCtx,
 ) -> Result<erp::Payment, MappingError> {
+    received_payment(
+        payment,
+        order.currency,
+        super::invoice_ref(order, ctx)?,
+        ctx,
+    )
+}
+
+/// The ERP payment received for a captured sale or capture in `currency`, against the invoice
+/// `invoice_ref`: an order's ([`to_erp_payment`]) or a billing invoice's
+/// ([`super::to_erp_billing_payment`]), under the same reference, transaction id and fee.
+pub(super) fn received_payment(
+    payment: &Payment,
+    currency: Currency,
+    invoice_ref: String,
+    ctx: &ErpCtx,
+) -> Result<erp::Payment, MappingError> {
     payment.require_captured("erp")?;
     let transaction_id = payment.transaction_id()?;
-    let amount = erp_money(payment.amount, order.currency, "payment.amount")?;
+    let amount = erp_money(payment.amount, currency, "payment.amount")?;
     require_sign(payment.amount, true, "payment.amount")?;
     let fee = match payment.fee {
         Some(fee) => {
-            let out = erp_money(fee, order.currency, "payment.fee")?;
+            let out = erp_money(fee, currency, "payment.fee")?;
             require_sign(fee, false, "payment.fee")?;
             if fee.minor() > payment.amount.minor() {
                 return Err(MappingError::AmountOutOfRange {
@@ -91,7 +108,7 @@ pub fn to_erp_payment(
     };
     Ok(erp::Payment {
         external_ref: payment_ref(payment.gateway, transaction_id, ctx)?,
-        invoice_ref: super::invoice_ref(order, ctx)?,
+        invoice_ref,
         direction: erp::PaymentDirection::Received,
         gateway: erp::Gateway::try_from(payment.gateway).map_err(|e| e.at("payment"))?,
         transaction_id: transaction_id.to_owned(),

@@ -226,6 +226,10 @@ impl MagentoStripeBackfill {
             .customers
             .map(|every| workflows.customer_backfill(Arc::clone(store), every));
         let worker = scheduled(&**store, worker, customers).await?;
+        // Deferred subscription revenue, recognised hourly by the pair's `Config::recognition`
+        // (daily by default); a recognised day is never booked twice.
+        let revenue = Some(workflows.revenue_recognition(Duration::from_secs(3600)));
+        let worker = scheduled(&**store, worker, revenue).await?;
         let events = self.events.map(|every| {
             let poller = workflows
                 .stripe_events(Arc::clone(store), intake)

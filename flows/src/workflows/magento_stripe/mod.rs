@@ -18,6 +18,10 @@
 //! | [`CustomerSync`] | `magento.customer` | `magento/{store}/customer/{id}` | Adobe Commerce `observer.customer_save_after`, `observer.customer_register_success` ([`CUSTOMER_TOPICS`]); [`StripeCustomerChanged`]; [`MagentoCustomerPoller`] (each runs the job once more) | both sides read → per-field merge against the stored agreement → Stripe customer created or updated, Magento customer updated, only where they differ: see [Customers](#customers) |
 //! | [`StripeCustomerChanged`] | `stripe.customer` | `stripe/{account}/customer/{cus id}` | `customer.created`, `customer.updated`, `customer.deleted` ([`STRIPE_CUSTOMER_TOPICS`]) | linked by `metadata.magento_customer_id`, or by e-mail when exactly one Magento customer has it (else a person told) → the Magento customer's [`CustomerSync`]; deleted → unlinked |
 //! | [`RenewalOrder`] | `stripe.renewal-order` | `stripe/{account}/invoice/{in id}` | [`MagentoStripe::renewal_order_job`], once a renewal invoice is paid | a paid `subscription_cycle` invoice of products with `metadata.magento_sku` → the customer's cart, lines, shipping → one Magento order (found by `quote_id` on a retry) → offline invoice naming the Stripe charge: see [`RenewalOrder`] |
+//! | [`SubscriptionChanged`] | `stripe.subscription` | `stripe/{account}/subscription/{sub id}` | `customer.subscription.created`, `.updated`, `.deleted` ([`SUBSCRIPTION_TOPICS`]); [`InvoiceChanged`] (each runs the job once more) | the subscription read from Stripe → ERP customer, ERP contract (when it changed) → the Magento customer's subscription state: see [Subscriptions and billing](#subscriptions-and-billing) |
+//! | [`InvoiceChanged`] | `stripe.invoice` | `stripe/{account}/invoice/{in id}` | `invoice.finalized`, `.paid`, `.payment_failed`, `.voided`, `.marked_uncollectible` ([`INVOICE_TOPICS`]) | the invoice read from Stripe → ERP billing invoice → payment, write-off or void → a person told of a failed attempt → the subscription's job |
+//! | [`CreditNoteIssued`] | `stripe.credit-note` | `stripe/{account}/credit-note/{cn id}` | `credit_note.created` ([`CREDIT_NOTE_TOPICS`]) | the credit note read from Stripe → (once the invoice is booked) ERP credit memo |
+//! | [`RevenueRecognizer`] | `erp.revenue-recognition` | `erp/{store}/backfill/revenue-recognition` | [`MagentoStripe::revenue_recognition`], every given interval | [`erp::Erp::recognize_revenue`] through today by [`Config::recognition`] |
 //!
 //! # Adobe Commerce webhooks
 //!
@@ -169,6 +173,75 @@
 //! fulfilment request is not told to stop: the [`crate::fulfilment::Fulfilment`] trait has no
 //! cancellation, so the notice is the person's cue.
 //!
+//! # Subscriptions and billing
+//!
+//! Stripe Billing runs the subscriptions (renewals, prorations, retries); this pair books them
+//! and shows them in the store. Three flows, each keyed by its Stripe object and run once more
+//! by each of its events ([`SubscriptionChanged`], [`InvoiceChanged`], [`CreditNoteIssued`]).
+//! Events come late, twice and out of order, so each run reads its object from Stripe and does
+//! what its state calls for that is not on record yet; each ERP write is a step done once
+//! (see [Exactly once](#exactly-once)). The documents are mapped by [`mapping::erp`]
+//! (*Subscription billing*: references, lines, tax).
+//!
+//! **The customer.** Documents are booked to the linked Magento customer
+//! (`magento/{store}/customer/{id}`, the customer sync's reference) when the Stripe customer's
+//! `metadata.magento_customer_id` names one (and its `metadata.store`/`store_code`, when set,
+//! name this store view), else to a Stripe-keyed ERP customer
+//! (`stripe/{account}/customer/{cus id}`); each job writes it once.
+//!
+//! **Subscriptions.** The contract (`stripe/{account}/subscription/{id}`: items, status,
+//! current period, `cancel_at_period_end`) is upserted when it differs from the last one
+//! written; a canceled subscription's contract gets status `canceled` and its end date
+//! (`ended_at`). The Magento customer's account shows the state in the customer attribute
+//! [`SUBSCRIPTION_STATUS_ATTRIBUTE`] (`payops_subscription_status`): `active`, `canceled`, ...,
+//! and after a failed renewal `past_due, next retry 2027-01-05` (the latest invoice's
+//! `next_payment_attempt`, UTC date). Create the attribute in Magento (a customer attribute of
+//! type text, shown in the account) so the storefront can display it.
+//!
+//! **Invoices.** A finalized invoice (any status but `draft`) with a positive total is booked
+//! once as a billing invoice (`stripe/{account}/invoice/{id}`): lines with service periods go
+//! to deferred revenue, prorations as negative lines. A paid invoice's payment (its charge,
+//! from `payments`, with the fee of its balance transaction) is booked once under the same
+//! reference, transaction id and fee as an order's charge (`stripe/{account}/txn/{charge id}`),
+//! so payout reconciliation ([`crate::settlement`]) pairs invoice charges like order charges.
+//! `uncollectible` is written off to bad debts, `void` reverses the invoice. An invoice that
+//! owes nothing (a trial's, proration credits only) is not booked: the ERP books no such
+//! invoice, and the credit stays on the customer's Stripe balance.
+//!
+//! **Failed renewals (dunning).** Stripe retries a failed renewal on its schedule (3, 5, 7 days
+//! in the sandbox; Smart Retries or a custom schedule in Stripe). Each failed attempt the
+//! invoice's job sees tells the merchant once ([`crate::notify::NoticeKind::RenewalFailed`], facts:
+//! invoice, subscription, attempt, amount, `next payment attempt`), and runs the
+//! subscription's job, which puts the retry date on the Magento customer. Notices reach
+//! operators only ([`crate::notify`] has no customer address): the customer's e-mail about a
+//! failed payment is Stripe's own (Dashboard: Billing > Revenue recovery > Emails, "Send emails
+//! when card payments fail"), not sent from here. An attempt overtaken by the next one before its
+//! event was processed (events delivered late) is not told on its own: the later one is.
+//! A recovered invoice (`POST /v1/invoices/{id}/pay`, a retry that succeeds) is paid like any.
+//!
+//! **Charges of invoices** also come as `charge.succeeded` and `payment_intent.*`. Their
+//! PaymentIntents carry no Magento order in their metadata, so [`ChargeSucceeded`] and
+//! [`PaymentIntentChanged`] leave them alone (done, not dead letters, nothing booked): the
+//! invoice's job books their payment, once.
+//!
+//! **Credit notes** are booked as a credit memo (`stripe/{account}/credit_note/{id}`, its
+//! total) against the invoice, once the invoice's job has booked it (a wait without spending
+//! attempts, as refunds wait for their charge).
+//!
+//! **Revenue recognition** runs on the worker's schedule ([`MagentoStripe::revenue_recognition`],
+//! [`RevenueRecognizer`]): each run recognises deferred revenue through today (UTC) by
+//! [`Config::recognition`] ([`erp::RecognitionSchedule::Daily`] by default, or `MonthEnd`); the
+//! ERP recognises each day once, so runs may repeat.
+//!
+//! Not built: renewal orders in Magento for shippable items (the hook is marked `renewal
+//! orders:` in the invoice flow); the refund payment of a credit note that refunds money (the
+//! memo is booked; the refund's `charge.refunded` has no Magento order and is left alone, so
+//! the money leaving clearing is not booked yet); an uncollectible invoice paid later (the ERP
+//! refuses a payment on a written-off invoice: a dead letter for a person); invoices with
+//! taxes included in prices or invoice-level discounts not on lines (a dead letter naming
+//! `invoice.total`); metered and tiered prices in contracts (a dead letter naming the item's
+//! `unit_amount` or `quantity`); credit notes voided after booking; customer balances.
+//!
 //! # Where the payment method comes from
 //!
 //! The storefront's checkout collects a Stripe PaymentMethod (Stripe.js) and stores its id in the
@@ -270,6 +343,9 @@
 //! | customer updates, either side | none: state `sync/fields` | only fields that differ from the other side are written, and the agreement is recorded after: a repeat finds nothing to write |
 //! | Stripe customer linked by e-mail | `magento/link` (under the Stripe customer) | the key is sent as Stripe's `Idempotency-Key`; metadata set to the same value |
 //! | fraud warning's decision, refund, hold, comment | `decision`, then the refund request `early-fraud-warning-{id}`, `magento/hold`, `magento/comment` (under the warning) | the decision is recorded before anything acts on it; the refund request's own keys |
+//! | billing ERP documents | `erp/customer`, `erp/invoice`, `erp/payment`, `erp/write-off`, `erp/void` (under the invoice), `erp/credit-memo` (under the credit note) | ERP external references (`stripe/{account}/invoice/{id}`, `.../uncollectible`, `.../void`, `stripe/{account}/txn/{charge}`, `stripe/{account}/credit_note/{id}`) |
+//! | ERP contract, Magento subscription state | none: states `erp/contract`, `magento/status` (under the subscription) | written only when they differ from the last write; the contract is an upsert by reference |
+//! | failed-attempt notice | notice `{invoice}/notice/renewal-failed/{attempt}` | a notice is sent once per key |
 //!
 //! # Customers
 //!
@@ -430,6 +506,7 @@
 //! ```
 
 mod authentication;
+mod billing;
 mod charge;
 mod customer;
 mod customer_poller;
@@ -439,6 +516,7 @@ mod payment;
 mod payout;
 mod placed;
 mod poller;
+mod recognition;
 mod refund;
 mod refund_request;
 mod renewal_order;
@@ -458,6 +536,10 @@ pub use authentication::{
     AuthenticationDeadline, AuthenticationNotice, AwaitingAuthentication, PaymentAttempt,
     PaymentIntentChanged, PaymentIntentEvent,
 };
+pub use billing::{
+    BillingEvent, CREDIT_NOTE_TOPICS, CreditNoteIssued, INVOICE_TOPICS, InvoiceChanged,
+    SUBSCRIPTION_STATUS_ATTRIBUTE, SUBSCRIPTION_TOPICS, SubscriptionChanged,
+};
 pub use charge::ChargeSucceeded;
 pub use customer::{
     CUSTOMER_TOPICS, ChangeTimes, CustomerChange, CustomerSync, Origin, PostalAddress,
@@ -471,6 +553,7 @@ pub use payment::{MagentoOrder, OrderPayment};
 pub use payout::{PayoutEvent, PayoutPaid};
 pub use placed::{LOOKUP_LIMIT, ORDER_PLACED_TOPICS, OrderPlaced, PlacedOrder};
 pub use poller::MagentoOrderPoller;
+pub use recognition::RevenueRecognizer;
 
 use crate::backfill::{Backfill, StripeEvents};
 pub use crate::workflows::RefundRequest;
@@ -525,6 +608,9 @@ pub struct Config {
     /// How paid subscription renewals of physical goods are ordered in Magento
     /// ([`RenewalOrder`]).
     pub renewals: RenewalCtx,
+    /// When deferred subscription revenue is recognised ([`RevenueRecognizer`]): daily by
+    /// default.
+    pub recognition: erp::RecognitionSchedule,
 }
 
 /// How Stripe disputes and Radar early fraud warnings of this store's charges are handled: see
@@ -607,6 +693,7 @@ impl Config {
             fulfilment: None,
             disputes: DisputeCtx::default(),
             renewals: RenewalCtx::default(),
+            recognition: erp::RecognitionSchedule::Daily,
         }
     }
 
@@ -716,6 +803,13 @@ impl Config {
     #[must_use]
     pub fn refund_fraud_warnings_below(mut self, limit: mapping::Money) -> Self {
         self.disputes.refund_fraud_below = Some(limit);
+        self
+    }
+
+    /// Sets when deferred subscription revenue is recognised (daily by default).
+    #[must_use]
+    pub fn recognition(mut self, schedule: erp::RecognitionSchedule) -> Self {
+        self.recognition = schedule;
         self
     }
 
@@ -890,7 +984,9 @@ impl MagentoStripe {
     /// [`AuthenticationDeadline`]), [`OrderPlaced`] (the lookup behind Adobe Commerce's
     /// order-placed webhook), [`RefundRequestFlow`] (refunds asked for outside Magento) and the
     /// dispute flows ([`DisputeChanged`], [`DisputeDeadline`], [`FraudWarning`]) and customer
-    /// sync ([`CustomerSync`], [`StripeCustomerChanged`]).
+    /// sync ([`CustomerSync`], [`StripeCustomerChanged`]) and billing ([`SubscriptionChanged`],
+    /// [`InvoiceChanged`], [`CreditNoteIssued`]; the [`RevenueRecognizer`] is registered on its
+    /// own: [`Self::revenue_recognition`]).
     pub fn register(&self, worker: Worker) -> Worker {
         worker
             .flow(OrderPayment(Arc::clone(&self.shared)))
@@ -909,6 +1005,9 @@ impl MagentoStripe {
             .flow(CustomerSync(Arc::clone(&self.shared)))
             .flow(StripeCustomerChanged(Arc::clone(&self.shared)))
             .flow(RenewalOrder(Arc::clone(&self.shared)))
+            .flow(SubscriptionChanged(Arc::clone(&self.shared)))
+            .flow(InvoiceChanged(Arc::clone(&self.shared)))
+            .flow(CreditNoteIssued(Arc::clone(&self.shared)))
     }
 
     /// The intake routes: `charge.succeeded` and `charge.refunded`, to the job of their charge;
@@ -987,6 +1086,25 @@ impl MagentoStripe {
             let sync = CustomerSync(Arc::clone(&self.shared));
             Route::new(System::Magento, topic, move |d: &Delivery<'_>| {
                 customer::magento_customer_job(&sync, d)
+            })
+        }));
+        // Subscriptions and billing: each event runs its object's job once more.
+        routes.extend(SUBSCRIPTION_TOPICS.map(|topic| {
+            let flow = SubscriptionChanged(Arc::clone(&self.shared));
+            Route::new(System::Stripe, topic, move |d: &Delivery<'_>| {
+                flow.job_of(d)
+            })
+        }));
+        routes.extend(INVOICE_TOPICS.map(|topic| {
+            let flow = InvoiceChanged(Arc::clone(&self.shared));
+            Route::new(System::Stripe, topic, move |d: &Delivery<'_>| {
+                flow.job_of(d)
+            })
+        }));
+        routes.extend(CREDIT_NOTE_TOPICS.map(|topic| {
+            let flow = CreditNoteIssued(Arc::clone(&self.shared));
+            Route::new(System::Stripe, topic, move |d: &Delivery<'_>| {
+                flow.job_of(d)
             })
         }));
         // The warehouse's shipment notices, to the shipment job of their tracking number.
@@ -1075,6 +1193,31 @@ impl MagentoStripe {
         every: std::time::Duration,
     ) -> Backfill<StripeEvents> {
         Backfill::new(self.stripe_events(store, intake), every)
+    }
+
+    /// The periodic recognition of deferred subscription revenue by [`Config::recognition`],
+    /// run every `every` (an hour, say: a run books only the days not recognised yet). Register
+    /// it on the worker and enqueue its [`Backfill::job`] at start-up.
+    ///
+    /// ```no_run
+    /// # async fn run(flows: flows::workflows::magento_stripe::MagentoStripe,
+    /// #     store: std::sync::Arc<flows::SqliteStore>, worker: flows::Worker)
+    /// #     -> Result<(), Box<dyn std::error::Error>> {
+    /// use flows::Store;
+    /// let revenue = flows.revenue_recognition(std::time::Duration::from_secs(3600));
+    /// store.enqueue(revenue.job(), flows::now_millis()).await?;
+    /// let worker = worker.flow(revenue);
+    /// # let _ = worker;
+    /// # Ok(()) }
+    /// ```
+    pub fn revenue_recognition(&self, every: std::time::Duration) -> Backfill<RevenueRecognizer> {
+        Backfill::new(self.revenue_recognizer(), every)
+    }
+
+    /// The recognition poller of [`Self::revenue_recognition`] (set its clock with
+    /// [`RevenueRecognizer::today`] before wrapping it in a [`Backfill`]).
+    pub fn revenue_recognizer(&self) -> RevenueRecognizer {
+        RevenueRecognizer::new(Arc::clone(&self.shared))
     }
 
     /// The Stripe events poller of the configured account (see [`Self::events_backfill`]).
