@@ -74,6 +74,9 @@ pub enum NoticeKind {
     /// A customer of one system could not be linked to its counterpart in another (no match,
     /// several, or two claiming one): a person links them.
     CustomerUnlinked,
+    /// The fraud screen held an order for review or refused it
+    /// ([`crate::workflows::screening`]).
+    FraudScreen,
 }
 
 impl NoticeKind {
@@ -90,6 +93,7 @@ impl NoticeKind {
             Self::DisputeEvidenceDue => "dispute_evidence_due",
             Self::EarlyFraudWarning => "early_fraud_warning",
             Self::CustomerUnlinked => "customer_unlinked",
+            Self::FraudScreen => "fraud_screen",
         }
     }
 }
