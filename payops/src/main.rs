@@ -15,6 +15,8 @@
 //! PAYOPS_STORE=payops.sqlite payops dead-letters show 7
 //! PAYOPS_STORE=payops.sqlite payops dead-letters replay 7
 //! PAYOPS_STORE=postgres://payops@db/payops payops status
+//! PAYOPS_STORE=payops.sqlite payops fraud explain shopify/demo.myshopify.com/order/1001
+//! PAYOPS_STORE=payops.sqlite payops fraud train --outcomes outcomes.jsonl --out fraud-model.json
 //! payops serve --config payops.toml [--check]
 //! ```
 //!
@@ -35,6 +37,7 @@
 
 mod chargeback;
 mod dead_letters;
+mod fraud;
 mod progress;
 mod reconcile_csv;
 mod reconcile_gateway;
@@ -89,6 +92,12 @@ enum Command {
     /// events and effects stored, backfill checkpoints. Exits 0, or 2 when the store cannot be
     /// read.
     Status(status::Args),
+    /// The fraud screen: `explain ORDER` prints an order's decision (outcome, score, each
+    /// signal's contribution; exits 1 when the order was not screened); `train` fits the learned
+    /// model on the screened orders and their outcomes and writes its file. Exit 2 when the
+    /// store, a file or training fails.
+    #[command(subcommand)]
+    Fraud(fraud::Command),
     /// Runs the service from a config file: the configured pairs' webhooks, workflows and
     /// backfills in one process, with `GET /metrics` and structured logs, until SIGTERM or
     /// Ctrl-C. `--check` validates the file and exits (0 valid, 2 invalid).
@@ -161,6 +170,16 @@ fn main() -> ExitCode {
         Command::DeadLetters(command) => {
             let ended = runtime().and_then(|rt| rt.block_on(dead_letters::run(&command)));
             return match ended {
+                Ok(dead_letters::Found::Yes) => ExitCode::SUCCESS,
+                Ok(dead_letters::Found::No) => ExitCode::from(1),
+                Err(err) => {
+                    eprintln!("payops: {err}");
+                    ExitCode::from(2)
+                }
+            };
+        }
+        Command::Fraud(command) => {
+            return match runtime().and_then(|rt| rt.block_on(fraud::run(&command))) {
                 Ok(dead_letters::Found::Yes) => ExitCode::SUCCESS,
                 Ok(dead_letters::Found::No) => ExitCode::from(1),
                 Err(err) => {
