@@ -13,6 +13,7 @@
 //! | `/console/breakers` | each provider's circuit breaker, when the console was given the worker's |
 //! | `/console/checkpoints` | the backfill pollers' checkpoints |
 //! | `/console/reconciliations` | the settlement reconciliations in the effect log, charted |
+//! | `/console/fraud` | the fraud screen's decisions: outcome, score, scorer, top signals |
 //!
 //! # Access
 //!
@@ -66,6 +67,7 @@ mod error;
 pub mod format;
 mod page;
 mod reconciliations;
+mod screenings;
 /// Card data masking ([`payops_core::card`]): what every page runs payloads and text through.
 pub use payops_core::card as redact;
 mod state;
@@ -97,6 +99,7 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/console/breakers", get(breakers::page))
         .route("/console/checkpoints", get(checkpoints::page))
         .route("/console/reconciliations", get(reconciliations::page))
+        .route("/console/fraud", get(screenings::page))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,

@@ -6,7 +6,7 @@ use axum::response::Response;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 /// The pages of the navigation, as (path, label).
-const NAV: [(&str, &str); 7] = [
+const NAV: [(&str, &str); 8] = [
     ("/console", "Status"),
     ("/console/events", "Events"),
     ("/console/jobs", "Jobs"),
@@ -14,6 +14,7 @@ const NAV: [(&str, &str); 7] = [
     ("/console/breakers", "Breakers"),
     ("/console/checkpoints", "Checkpoints"),
     ("/console/reconciliations", "Reconciliations"),
+    ("/console/fraud", "Fraud screen"),
 ];
 
 /// Plain, readable on a phone, nothing fetched.

@@ -20,7 +20,7 @@ const CARD: &str = "4111111111111111";
 const KIND: JobKind = JobKind::new("test.sale");
 
 /// Every page behind the token.
-const PAGES: [&str; 9] = [
+const PAGES: [&str; 10] = [
     "/console",
     "/console/events",
     "/console/jobs",
@@ -30,6 +30,7 @@ const PAGES: [&str; 9] = [
     "/console/breakers",
     "/console/checkpoints",
     "/console/reconciliations",
+    "/console/fraud",
 ];
 
 /// How a request proves (or fails to prove) it holds the token.
@@ -752,4 +753,107 @@ fn a_weak_token_and_an_unusable_base_url_are_refused_and_the_token_never_shows()
         ops_console::dead_letter_url("https://ops.example.com/payops/", 7),
         "https://ops.example.com/payops/console/dead-letters/7"
     );
+}
+
+#[tokio::test]
+async fn fraud_decisions_are_listed_newest_first_with_their_top_signals_and_no_buyer() {
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    store
+        .enqueue(
+            NewJob {
+                kind: JobKind::new("test.screen"),
+                key: "s".into(),
+                payload: json!({}),
+                run_at: 0,
+                rerun: false,
+                event: None,
+            },
+            0,
+        )
+        .await
+        .unwrap();
+    let lease = store
+        .claim("w1", 0, 60_000)
+        .await
+        .unwrap()
+        .unwrap()
+        .job
+        .lease;
+    let contribution = |signal, points| json!({"signal": signal, "value": 1.0, "contribution": points, "rule": null});
+    let screened = |outcome: &str, points: f64, contributions: Vec<serde_json::Value>| {
+        json!({
+            "facts": {
+                "placed_at": "2026-12-07T11:00:00Z",
+                "amount": {"amount": "80.00", "currency": "USD"},
+                "card": null, "avs": null, "cvv": null, "radar": null, "shopify": "investigate",
+                "email": "jane@example.com", "ip": null, "ip_country": null,
+                "billing": null, "shipping": null,
+                "customer": {"prior_orders": 0, "prior_spent": null},
+                "categories": []
+            },
+            "decision": {
+                "outcome": outcome,
+                "score": {"points": {"points": points}},
+                "thresholds": {"review": 50.0, "refuse": 90.0},
+                "contributions": contributions,
+                "scorer": {"kind": "rules", "version": "standard-1"}
+            }
+        })
+    };
+    let records = [
+        (
+            10,
+            "shopify/demo/order/1001/fraud/screen",
+            screened(
+                "review",
+                60.0,
+                vec![
+                    contribution("cvv_no_match", 40.0),
+                    contribution("shopify_investigate", 20.0),
+                ],
+            ),
+        ),
+        (
+            20,
+            "shopify/demo/order/1002/fraud/screen",
+            screened("approve", 0.0, vec![]),
+        ),
+        (30, "shopify/demo/order/1003/fraud/screen", json!({"x": 1})),
+        (40, "shopify/demo/order/1004/risk", json!("Proceed")),
+    ];
+    for (at, key, detail) in records {
+        let writes = FlowWrites {
+            effects: vec![flows::NewEffect {
+                key: key.into(),
+                system: System::Shopify,
+                detail: serde_json::value::to_raw_value(&detail).unwrap(),
+            }],
+            ..FlowWrites::default()
+        };
+        store.save(lease, &writes, at).await.unwrap();
+    }
+    let state = state(&store);
+    let page = get(&state, "/console/fraud", Auth::Bearer(TOKEN)).await;
+    let body = &page.body;
+    assert_eq!(page.status, StatusCode::OK, "{body}");
+    assert!(!body.contains("order/1004"), "only screen records: {body}");
+    assert!(!body.contains("jane@"), "no buyer: {body}");
+    let (unreadable, approved, reviewed) = (
+        body.find("shopify/demo/order/1003").unwrap(),
+        body.find("shopify/demo/order/1002").unwrap(),
+        body.find("shopify/demo/order/1001").unwrap(),
+    );
+    assert!(
+        unreadable < approved && approved < reviewed,
+        "newest first: {body}"
+    );
+    assert!(body.contains("the record cannot be read"), "{body}");
+    assert!(
+        body.contains(
+            "<td class=\"outcome\">review</td><td class=\"n\">60.000</td><td>standard-1</td>\
+             <td>cvv_no_match +40.00, shopify_investigate +20.00</td>"
+        ),
+        "{body}"
+    );
+    assert!(body.contains("<td>no signal</td>"), "{body}");
 }

@@ -147,6 +147,9 @@ pub enum Cause {
         /// Why the booking failed.
         source: Box<Cause>,
     },
+    /// The fraud screen (its velocity store).
+    #[error("fraud screen: {0}")]
+    Fraud(#[from] fraud::FraudError),
     /// The workflow's own reason (a decline that must stop the flow, an outcome to check by hand).
     #[error("{0}")]
     Workflow(String),

@@ -36,6 +36,22 @@
 //! plus the contributions is the score's log-odds; for rules the points each fired rule added,
 //! which sum to the score. A decision serialises with serde and prints for people.
 //!
+//! # In the product
+//!
+//! - **Shopify + PayTrace**: `flows::workflows::shopify_paytrace::FraudScreen` is the pair's
+//!   risk gate when it is built with `ShopifyPaytrace::fraud_screen` (Shopify's recommendation is
+//!   one signal): approve charges, review holds the order (tag, note, notice), refuse never
+//!   charges it (tag, note, notice).
+//! - **Every screened order** keeps its facts and [`Decision`] under its key
+//!   (`{order}/fraud/screen`, `flows::workflows::screening::Screened`); the log line names the
+//!   outcome, score and top signals only.
+//! - **`payops fraud explain ORDER`** prints that decision; **`payops fraud train`** fits a
+//!   [`LearnedModel`] on the screened orders' facts and an outcomes file (the outcomes are not
+//!   read from the dispute records yet) and writes the model file.
+//! - **The console**'s `/console/fraud` page lists the latest decisions with their top signals.
+//! - **Magento + Stripe** has no gate yet, and Radar's outcome after a charge is not recorded as
+//!   a signal yet.
+//!
 //! # Examples
 //!
 //! Train from history and save the model file:

@@ -17,6 +17,8 @@
 //! PAYOPS_STORE=postgres://payops@db/payops payops status
 //! payops subscription create --config payops.toml --customer 42 --price price_coffee:2 \
 //!     --price price_mug [--payment-method pm_123] --idempotency-key sub-42-coffee
+//! PAYOPS_STORE=payops.sqlite payops fraud explain shopify/demo.myshopify.com/order/1001
+//! PAYOPS_STORE=payops.sqlite payops fraud train --outcomes outcomes.jsonl --out fraud-model.json
 //! payops serve --config payops.toml [--check]
 //! ```
 //!
@@ -39,6 +41,7 @@
 
 mod chargeback;
 mod dead_letters;
+mod fraud;
 mod progress;
 mod reconcile_csv;
 mod reconcile_gateway;
@@ -99,6 +102,12 @@ enum Command {
     /// it started without its first payment, 2 on bad input or an error.
     #[command(subcommand)]
     Subscription(subscription::Command),
+    /// The fraud screen: `explain ORDER` prints an order's decision (outcome, score, each
+    /// signal's contribution; exits 1 when the order was not screened); `train` fits the learned
+    /// model on the screened orders and their outcomes and writes its file. Exit 2 when the
+    /// store, a file or training fails.
+    #[command(subcommand)]
+    Fraud(fraud::Command),
     /// Runs the service from a config file: the configured pairs' webhooks, workflows and
     /// backfills in one process, with `GET /metrics` and structured logs, until SIGTERM or
     /// Ctrl-C. `--check` validates the file and exits (0 valid, 2 invalid).
@@ -183,6 +192,16 @@ fn main() -> ExitCode {
             return match runtime().and_then(|rt| rt.block_on(subscription::run(&command))) {
                 Ok(subscription::Started::Paid) => ExitCode::SUCCESS,
                 Ok(subscription::Started::Unpaid) => ExitCode::from(1),
+                Err(err) => {
+                    eprintln!("payops: {err}");
+                    ExitCode::from(2)
+                }
+            };
+        }
+        Command::Fraud(command) => {
+            return match runtime().and_then(|rt| rt.block_on(fraud::run(&command))) {
+                Ok(dead_letters::Found::Yes) => ExitCode::SUCCESS,
+                Ok(dead_letters::Found::No) => ExitCode::from(1),
                 Err(err) => {
                     eprintln!("payops: {err}");
                     ExitCode::from(2)

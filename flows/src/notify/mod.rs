@@ -76,6 +76,9 @@ pub enum NoticeKind {
     CustomerUnlinked,
     /// A subscription's renewal payment failed; Stripe retries it at the date given.
     RenewalFailed,
+    /// The fraud screen held an order for review or refused it
+    /// ([`crate::workflows::screening`]).
+    FraudScreen,
 }
 
 impl NoticeKind {
@@ -93,6 +96,7 @@ impl NoticeKind {
             Self::EarlyFraudWarning => "early_fraud_warning",
             Self::CustomerUnlinked => "customer_unlinked",
             Self::RenewalFailed => "renewal_failed",
+            Self::FraudScreen => "fraud_screen",
         }
     }
 }

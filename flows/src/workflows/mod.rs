@@ -17,6 +17,7 @@ pub mod magento_stripe;
     all(feature = "magento", feature = "stripe")
 ))]
 mod refund_request;
+pub mod screening;
 #[cfg(all(feature = "shopify", feature = "paytrace"))]
 pub mod shopify_paytrace;
 

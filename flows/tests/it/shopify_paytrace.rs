@@ -37,6 +37,9 @@ mod backfill;
 /// PayTrace chargebacks and Shopify Payments disputes, on this module's `TestApp`.
 #[path = "shopify_chargeback.rs"]
 mod chargeback;
+/// The fraud screen as the risk gate, on this module's `TestApp`.
+#[path = "shopify_fraud.rs"]
+mod fraud_screen;
 /// Warehouse fulfilment, on this module's `TestApp`.
 #[path = "shopify_fulfilment.rs"]
 mod fulfilment;
@@ -109,6 +112,8 @@ struct Options {
     notify: bool,
     /// Vault profiles of deleted or erased customers are kept.
     keep_vault_profiles: bool,
+    /// The fraud screen with [`fraud_screen::scorer`] is the risk gate.
+    fraud_screen: bool,
 }
 
 impl Default for Options {
@@ -126,6 +131,7 @@ impl Default for Options {
             decline_invoice: None,
             notify: false,
             keep_vault_profiles: false,
+            fraud_screen: false,
         }
     }
 }
@@ -418,6 +424,9 @@ impl TestApp {
         );
         if self.options.skip_shopify_risk {
             workflows = workflows.risk_gate(AlwaysProceed);
+        }
+        if self.options.fraud_screen {
+            workflows = workflows.fraud_screen(fraud_screen::screener());
         }
         let worker = workflows.register(Worker::new(Arc::clone(&self.store), config));
         if self.options.notify {

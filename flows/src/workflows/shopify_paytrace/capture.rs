@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use shopify::Gid;
 
 use super::charge::{CHARGE, may_resend, send_marked};
-use super::order::{CANONICAL, HOLD, REVIEW, paid};
+use super::order::{CANONICAL, HOLD, REFUSED, REVIEW, paid};
 use super::{Sent, Shared};
 use crate::StepError;
 use crate::booking::OrderBooking;
@@ -54,7 +54,10 @@ impl Flow for OrderCapture {
 
     async fn run(&self, ctx: &StepCtx<'_>, input: FulfillmentEvent) -> Result<(), StepError> {
         let shared = &*self.0;
-        if ctx.recorded(&HOLD)?.is_some() || ctx.recorded(&REVIEW)?.is_some() {
+        if ctx.recorded(&HOLD)?.is_some()
+            || ctx.recorded(&REVIEW)?.is_some()
+            || ctx.recorded(&REFUSED)?.is_some()
+        {
             return Err(StepError::permanent(format!(
                 "order {} was held for review and never charged: it was fulfilled without payment",
                 input.order_id

@@ -78,6 +78,27 @@
 //! for checks). Error 171 "customer ID not unique" is in the workspace's PayTrace notes (AM).
 //! Whether v1 copies the transaction's billing address is unconfirmed, so the order's is sent.
 //!
+//! # The fraud screen
+//!
+//! Before any money moves the order passes the risk gate. By default that is Shopify's own
+//! recommendation ([`ShopifyRecommendation`]: held when Shopify recommends cancelling). A pair
+//! built with [`ShopifyPaytrace::fraud_screen`] scores the order instead ([`FraudScreen`]): the
+//! learned model when a model file is configured, else the rules baseline
+//! ([`Screener::load`](crate::workflows::screening::Screener::load)), over the facts
+//! [`order_facts`] maps (Shopify's recommendation is one signal) and the velocity store.
+//!
+//! - approve: charged as usual;
+//! - review: not charged, tagged [`Config::held_tag`], noted `Held for review: ...`, and a
+//!   [`NoticeKind::FraudScreen`](crate::notify::NoticeKind::FraudScreen) notice;
+//! - refuse: never charged, tagged [`Config::refused_tag`], noted `Refused: ...`, and a notice.
+//!
+//! The facts and the [`fraud::Decision`] (score, outcome, each signal's contribution) are
+//! recorded under the order as `fraud/screen` ([`crate::workflows::screening::Screened`]) for
+//! `payops fraud explain`, `payops fraud train` and the console; the log line names the outcome, the score and the top signals, never
+//! the buyer. There is no release path yet: a held order stays uncharged (a person charges it
+//! another way, or cancels it); a fulfilment of a held or refused order dead-letters. PayTrace's
+//! AVS and CVV results come with the sale itself, so they are not signals before it.
+//!
 //! # No money before the booking is known to work
 //!
 //! Everything that must follow a charge is mapped and validated before it: the canonical order,
@@ -98,8 +119,9 @@
 //!
 //! | step | key under the entity | why a repeat is harmless |
 //! |---|---|---|
-//! | risk | `risk` | a read |
-//! | hold, review, declined, authorized | `hold`, `review`, `declined`, `authorized` | tags and notes are set, not added twice |
+//! | risk | `risk` (and `fraud/screen` with the fraud screen) | a read; a repeat of the screen counts the order's velocity once more |
+//! | hold, refused, review, declined, authorized | `hold`, `refused`, `review`, `declined`, `authorized` | tags and notes are set, not added twice |
+//! | notice of a held or refused order | the notice job `{order}/notice/fraud-review`, `{order}/notice/fraud-refuse` | one job per key |
 //! | invoice e-mailed after a decline ([`Config::decline_invoice`]) | `customer/invoice` | recorded once sent; `orderInvoiceSend` is not idempotent, so a crash between the e-mail and its record can send a second one |
 //! | notice of the decline to a person ([`crate::notify`]) | the notice job `{order}/notice/declined` | one job per key |
 //! | charge | `charge` (state `charge/sent` while unanswered) | see below |
@@ -193,6 +215,7 @@ mod charge;
 mod chargeback;
 mod customer_removal;
 mod customer_vault;
+mod fraud_screen;
 mod order;
 mod refund;
 mod refund_request;
@@ -219,11 +242,12 @@ pub use chargeback::{
 };
 pub use customer_removal::{CustomerRemoval, CustomerRemoved};
 pub use customer_vault::{CustomerChanged, CustomerVault};
+pub use fraud_screen::{FraudScreen, order_facts};
 pub use mapping::paytrace::{Chargeback, ChargebackStage};
 pub use order::{OrderEvent, OrderPayment};
 pub use refund::{RefundEvent, RefundFlow};
 pub use refund_request::{RefundRequestFlow, refund_request_job};
-pub use risk::{RiskDecision, RiskGate, ShopifyRecommendation};
+pub use risk::{RiskDecision, RiskGate, Screening, ShopifyRecommendation};
 pub use sales::{ExportedTransaction, PaytraceSales, UnbookedTransaction};
 pub use settlement::{MAX_CATCH_UP_DAYS, SettlementDate, SettlementDay, SettlementDays};
 pub use shipment::{OrderShipment, ShopifyShipped};
@@ -327,6 +351,8 @@ pub struct Config {
     pub held_tag: String,
     /// Tag put on orders that cannot be booked (and so are not charged).
     pub review_tag: String,
+    /// Tag put on orders the fraud screen refused (never charged).
+    pub refused_tag: String,
     /// Tag put on orders whose payment was declined.
     pub declined_tag: String,
     /// Tag put on orders authorized and waiting for fulfilment.
@@ -355,8 +381,8 @@ pub struct Config {
 }
 
 impl Config {
-    /// Settings with the default tags (`payops-held`, `payops-review`, `payops-declined`,
-    /// `payops-authorized`), no invoice prefix, sales, and the default recovery.
+    /// Settings with the default tags (`payops-held`, `payops-review`, `payops-refused`,
+    /// `payops-declined`, `payops-authorized`), no invoice prefix, sales, and the default recovery.
     pub fn new(shop: impl Into<String>, paytrace_account: impl Into<String>) -> Self {
         Self {
             shop: shop.into(),
@@ -364,6 +390,7 @@ impl Config {
             paytrace_account: paytrace_account.into(),
             held_tag: "payops-held".to_owned(),
             review_tag: "payops-review".to_owned(),
+            refused_tag: "payops-refused".to_owned(),
             declined_tag: "payops-declined".to_owned(),
             authorized_tag: "payops-authorized".to_owned(),
             paytrace_gateway_names: vec!["manual".to_owned()],
@@ -536,6 +563,15 @@ impl ShopifyPaytrace {
         Self {
             shared: Arc::new(shared),
         }
+    }
+
+    /// Makes the fraud screen the risk gate ([`FraudScreen`]): the order is scored by
+    /// `screener`'s scorer with Shopify's recommendation as one of its signals (see
+    /// [the fraud screen](self#the-fraud-screen)).
+    #[must_use]
+    pub fn fraud_screen(self, screener: crate::workflows::screening::Screener) -> Self {
+        let gate = FraudScreen::new(screener, self.shared.shopify.clone());
+        self.risk_gate(gate)
     }
 
     /// The settings.

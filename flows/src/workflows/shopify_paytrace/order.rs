@@ -17,12 +17,14 @@ use crate::booking::{OrderBooking, book_order, book_paid, provisional_payment};
 use crate::fulfilment::{FulfilmentRequest, OrderRef, REQUEST, order_request, send_once};
 use crate::notify::Notice;
 use crate::workflow::{EntityKey, EventRef, Flow, JobKind, State, Step, StepCtx, decode};
+use crate::workflows::screening;
 
 /// The order as mapped from its `orders/create`: kept for the capture and refund flows.
 pub(super) const CANONICAL: State<Order> = State::new("canonical");
 const RISK: Step<RiskDecision> = Step::new("risk", System::Shopify);
 pub(super) const HOLD: Step<()> = Step::new("hold", System::Shopify);
 pub(super) const REVIEW: Step<()> = Step::new("review", System::Shopify);
+pub(super) const REFUSED: Step<()> = Step::new("refused", System::Shopify);
 const DECLINED: Step<()> = Step::new("declined", System::Shopify);
 /// The invoice e-mailed to a customer whose card was declined ([`super::Config::decline_invoice`]).
 const INVOICE_SENT: Step<()> = Step::new("customer/invoice", System::Shopify);
@@ -103,19 +105,30 @@ impl Flow for OrderPayment {
         ctx.set_state(&CANONICAL, &order)?;
 
         let decision = ctx
-            .once(&RISK, || shared.risk.assess(&order, &order_gid))
+            .once(&RISK, || async {
+                let screening = shared.risk.screen(&order, &order_gid).await?;
+                if let Some(screened) = &screening.screened {
+                    screening::keep(ctx, System::Shopify, &order.number, screened)?;
+                }
+                Ok(screening.decision)
+            })
             .await?;
-        if let RiskDecision::Hold { reason } = decision {
-            let note = format!("Held for review: {reason}");
-            return tag_and_note(
-                shared,
-                ctx,
+        // Held or refused: never charged, and the order says why.
+        let stopped = match decision {
+            RiskDecision::Proceed => None,
+            RiskDecision::Hold { reason } => Some((
                 &HOLD,
-                &order_gid,
                 &shared.config.held_tag,
-                &note,
-            )
-            .await;
+                format!("Held for review: {reason}"),
+            )),
+            RiskDecision::Refuse { reason } => Some((
+                &REFUSED,
+                &shared.config.refused_tag,
+                format!("Refused, not charged: {reason}"),
+            )),
+        };
+        if let Some((step, tag, note)) = stopped {
+            return tag_and_note(shared, ctx, step, &order_gid, tag, &note).await;
         }
 
         let mut payment = charge(shared, ctx, &plan).await?;

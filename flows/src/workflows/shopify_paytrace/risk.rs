@@ -5,6 +5,7 @@ use mapping::Order;
 use shopify::Gid;
 
 use crate::StepError;
+use crate::workflows::screening::Screened;
 
 /// What the risk step decided.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -16,14 +17,39 @@ pub enum RiskDecision {
         /// Why, shown on the order.
         reason: String,
     },
+    /// Never charge: the order is tagged [`super::Config::refused_tag`] and noted.
+    Refuse {
+        /// Why, shown on the order.
+        reason: String,
+    },
 }
 
-/// The risk step before any money moves. The default follows Shopify's own recommendation; a
-/// scoring model plugs in by implementing this.
+/// What a gate decided, with the fraud screen's facts and decision when a scorer decided
+/// (recorded under the order's key, see [`crate::workflows::screening::keep`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Screening {
+    /// What to do with the order.
+    pub decision: RiskDecision,
+    /// What the scorer saw and decided: score, outcome and each signal's contribution.
+    pub screened: Option<Screened>,
+}
+
+/// The risk step before any money moves. The default follows Shopify's own recommendation;
+/// [`super::FraudScreen`] scores the order with a [`fraud::Scorer`] (set by
+/// [`super::ShopifyPaytrace::fraud_screen`]).
 #[async_trait]
 pub trait RiskGate: Send + Sync + 'static {
     /// Decides whether `order` (whose Shopify id is `order_id`) may be charged.
     async fn assess(&self, order: &Order, order_id: &Gid) -> Result<RiskDecision, StepError>;
+
+    /// [`RiskGate::assess`] with its explanation, which the order flow stores. Gates without one
+    /// keep this default (no explanation).
+    async fn screen(&self, order: &Order, order_id: &Gid) -> Result<Screening, StepError> {
+        Ok(Screening {
+            decision: self.assess(order, order_id).await?,
+            screened: None,
+        })
+    }
 }
 
 /// Holds an order when Shopify's risk summary recommends cancelling it.

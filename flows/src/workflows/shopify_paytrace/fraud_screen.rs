@@ -1,0 +1,208 @@
+//! The fraud screen as the pair's risk gate ([`FraudScreen`]) and the order's facts it scores
+//! ([`order_facts`]).
+
+use async_trait::async_trait;
+use fraud::{AddressFacts, CardFacts, OrderFacts, Outcome};
+use mapping::{Address, Order, System};
+use shopify::Gid;
+use time::OffsetDateTime;
+
+use super::risk::{RiskDecision, RiskGate, Screening};
+use crate::StepError;
+use crate::workflows::screening::{self, Screener};
+
+/// A [`RiskGate`] that scores the order with a [`fraud::Scorer`], Shopify's own risk
+/// recommendation being one of its signals: approve charges, review holds, refuse never charges.
+#[derive(Debug, Clone)]
+pub struct FraudScreen {
+    screener: Screener,
+    shopify: shopify::Client,
+}
+
+impl FraudScreen {
+    /// Scores with `screener`, reading Shopify's recommendation through `shopify`.
+    pub fn new(screener: Screener, shopify: shopify::Client) -> Self {
+        Self { screener, shopify }
+    }
+}
+
+#[async_trait]
+impl RiskGate for FraudScreen {
+    async fn assess(&self, order: &Order, order_id: &Gid) -> Result<RiskDecision, StepError> {
+        Ok(self.screen(order, order_id).await?.decision)
+    }
+
+    async fn screen(&self, order: &Order, order_id: &Gid) -> Result<Screening, StepError> {
+        let read = self.shopify.orders().get(order_id).await?;
+        // An order Shopify no longer shows is scored now, without its recommendation.
+        let (placed_at, recommendation) = match read {
+            Some(o) => (o.created_at, o.risk.and_then(|r| r.recommendation)),
+            None => (OffsetDateTime::now_utc(), None),
+        };
+        let facts = order_facts(order, placed_at, recommendation.as_deref());
+        let screened = self.screener.screen(facts).await?;
+        let reason = screening::reason(&screened.decision);
+        let outcome = match screened.decision.outcome {
+            Outcome::Approve => RiskDecision::Proceed,
+            Outcome::Review => RiskDecision::Hold { reason },
+            Outcome::Refuse => RiskDecision::Refuse { reason },
+        };
+        Ok(Screening {
+            decision: outcome,
+            screened: Some(screened),
+        })
+    }
+}
+
+/// The facts of a Shopify order for the fraud screen: its total, email, billing and shipping
+/// addresses, the PayTrace vault customer as the card's fingerprint (a saved card; a Protect.js
+/// card has none before the charge), and Shopify's recommendation (`OrderRiskSummary`'s
+/// `recommendation`: `ACCEPT`, `INVESTIGATE`, `CANCEL`, `NONE`) placed at `placed_at`.
+///
+/// Not available before the charge, so not set: PayTrace's AVS and CVV results (PayTrace checks
+/// them with the sale itself), the buyer's IP address and the customer's earlier orders (the
+/// canonical order does not carry them), the items' categories. The customer counts as new.
+pub fn order_facts(
+    order: &Order,
+    placed_at: OffsetDateTime,
+    recommendation: Option<&str>,
+) -> OrderFacts {
+    let card = order
+        .customer
+        .as_ref()
+        .and_then(|c| c.ids.get(System::Paytrace))
+        .map(|vault| CardFacts {
+            fingerprint: vault.to_owned(),
+            last4: None,
+        });
+    OrderFacts {
+        placed_at,
+        amount: order.total,
+        card,
+        avs: None,
+        cvv: None,
+        radar: None,
+        shopify: recommendation.map(shopify_recommendation),
+        email: order.email.clone(),
+        ip: None,
+        ip_country: None,
+        billing: order.billing_address.as_ref().and_then(address_facts),
+        shipping: order.shipping_address.as_ref().and_then(address_facts),
+        customer: fraud::CustomerHistory::default(),
+        categories: Default::default(),
+    }
+}
+
+/// Shopify's `OrderRiskRecommendationResult` as the screen's.
+fn shopify_recommendation(value: &str) -> fraud::ShopifyRecommendation {
+    use fraud::ShopifyRecommendation as R;
+    match value {
+        "ACCEPT" => R::Accept,
+        "INVESTIGATE" => R::Investigate,
+        "CANCEL" => R::Cancel,
+        "NONE" => R::None,
+        other => R::Unknown(other.to_owned()),
+    }
+}
+
+/// An address's country, postal code and first line; `None` unless all three are there (a
+/// partial address would count as one shared address in velocity).
+pub(crate) fn address_facts(address: &Address) -> Option<AddressFacts> {
+    Some(AddressFacts {
+        country: address.country?,
+        postal_code: address.postal_code.clone()?,
+        line1: address.lines.first()?.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use mapping::{Currency, Customer, ExternalIds, FinancialStatus, Money};
+    use time::macros::datetime;
+
+    use super::*;
+
+    fn order() -> Order {
+        let usd = |minor| Money::from_minor(minor, Currency::USD);
+        let address = Address {
+            lines: vec!["1 Main St".into()],
+            postal_code: Some("78701".into()),
+            country: Some(mapping::CountryCode::US),
+            ..Address::default()
+        };
+        Order {
+            ids: ExternalIds::new().with(System::Shopify, "1001"),
+            source: System::Shopify,
+            number: "#1001".into(),
+            currency: Currency::USD,
+            customer: Some(Customer {
+                ids: ExternalIds::new().with(System::Paytrace, "vault-7"),
+                ..Customer::default()
+            }),
+            email: Some("jane@example.com".into()),
+            billing_address: Some(address.clone()),
+            shipping_address: Some(Address {
+                postal_code: None,
+                ..address
+            }),
+            line_items: Vec::new(),
+            shipping: usd(0),
+            discount: usd(0),
+            tax: usd(0),
+            adjustments: Vec::new(),
+            total: usd(7_500),
+            presentment_total: None,
+            financial_status: FinancialStatus::Paid,
+        }
+    }
+
+    #[test]
+    fn an_order_maps_to_its_facts_with_shopifys_recommendation() {
+        let at = datetime!(2026-12-07 11:00 UTC);
+        let facts = order_facts(&order(), at, Some("CANCEL"));
+        assert_eq!(facts.placed_at, at);
+        assert_eq!(facts.amount, Money::from_minor(7_500, Currency::USD));
+        assert_eq!(
+            facts.card,
+            Some(CardFacts {
+                fingerprint: "vault-7".into(),
+                last4: None
+            })
+        );
+        assert_eq!(facts.shopify, Some(fraud::ShopifyRecommendation::Cancel));
+        assert_eq!(facts.email.as_deref(), Some("jane@example.com"));
+        let billing = facts.billing.unwrap();
+        assert_eq!(billing.postal_code, "78701");
+        assert_eq!(billing.line1, "1 Main St");
+        assert_eq!(billing.country.as_str(), "US");
+        // No postal code: no shipping address to count.
+        assert_eq!(facts.shipping, None);
+        assert_eq!(
+            (facts.avs, facts.cvv, facts.radar, facts.ip),
+            (None, None, None, None)
+        );
+        assert_eq!(facts.customer.prior_orders, 0);
+    }
+
+    #[test]
+    fn every_recommendation_maps_and_an_unknown_one_is_kept() {
+        use fraud::ShopifyRecommendation as R;
+        let cases = [
+            ("ACCEPT", R::Accept),
+            ("INVESTIGATE", R::Investigate),
+            ("CANCEL", R::Cancel),
+            ("NONE", R::None),
+            ("LATER", R::Unknown("LATER".into())),
+        ];
+        for (wire, expected) in cases {
+            assert_eq!(shopify_recommendation(wire), expected, "{wire}");
+        }
+        let facts = order_facts(&order(), datetime!(2026-12-07 11:00 UTC), None);
+        assert_eq!(facts.shopify, None);
+        let mut guest = order();
+        guest.customer = None;
+        let facts = order_facts(&guest, datetime!(2026-12-07 11:00 UTC), None);
+        assert_eq!(facts.card, None);
+    }
+}

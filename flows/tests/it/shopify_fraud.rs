@@ -1,0 +1,167 @@
+//! The fraud screen as the Shopify + PayTrace risk gate: approved orders are charged, held ones
+//! are not, refused ones never are, and each order keeps its decision.
+
+use std::sync::Arc;
+
+use flows::notify::NoticeKind;
+use flows::workflows::screening::Screener;
+use fraud::{FeatureConfig, Outcome, Rule, RulesScorer, Signal, Thresholds};
+
+use super::*;
+
+/// Rules on Shopify's recommendation only, so that the sandbox's risk levels pick the outcome:
+/// `MEDIUM` (investigate) reviews, `HIGH` (cancel) refuses, none approves.
+pub(super) fn screener() -> Screener {
+    let rules = RulesScorer {
+        version: "test-1".to_owned(),
+        rules: vec![
+            Rule::flag(Signal::ShopifyInvestigate, 60.0),
+            Rule::flag(Signal::ShopifyCancel, 95.0),
+        ],
+        thresholds: Thresholds::new(50.0, 90.0).unwrap(),
+        feature_config: FeatureConfig::default(),
+    };
+    Screener::new(Arc::new(rules), Arc::new(fraud::MemoryVelocity::default()))
+}
+
+fn options() -> Options {
+    Options {
+        fraud_screen: true,
+        notify: true,
+        ..Options::default()
+    }
+}
+
+impl TestApp {
+    /// The order's stored decision.
+    async fn decision(&self, order: &PlacedOrder) -> fraud::Decision {
+        let key = format!("{}/fraud/screen", self.order_key(order));
+        let effect = self.store.effect(&key).await.unwrap().expect("no decision");
+        let screened: flows::workflows::screening::Screened =
+            serde_json::from_value(effect.detail).unwrap();
+        assert_eq!(screened.facts.amount.currency(), mapping::Currency::USD);
+        screened.decision
+    }
+
+    /// An order at `amount` whose Shopify risk assessment is `level`.
+    fn place_risky(&self, amount: &str, level: &str) -> PlacedOrder {
+        let vault = self.seed_vault_customer();
+        let new = NewOrder::simple(&format!("buyer{}@example.com", self.next()), dec(amount))
+            .risk(level)
+            .note_attribute(ATTR_VAULT_CUSTOMER, &vault);
+        self.place_new_order(new, amount)
+    }
+
+    fn charged(&self, order: &PlacedOrder) -> bool {
+        let vault = order.vault.as_deref();
+        self.paytrace
+            .fake
+            .transactions()
+            .iter()
+            .any(|t| t.customer_id.as_deref() == vault)
+    }
+
+    fn fraud_notices(&self) -> Vec<flows::notify::Notice> {
+        self.notices
+            .sent()
+            .into_iter()
+            .filter(|n| n.kind == NoticeKind::FraudScreen)
+            .collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approved_order_is_charged_and_keeps_its_decision() {
+    let app = TestApp::spawn_with(options()).await;
+    let order = app.place_order("31.50");
+
+    let counts = app.settle().await;
+
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    assert_eq!(app.sales(&order).len(), 1);
+    let decision = app.decision(&order).await;
+    assert_eq!(decision.outcome, Outcome::Approve);
+    assert_eq!(decision.score.value(), 0.0);
+    assert!(decision.contributions.is_empty());
+    assert_eq!(decision.scorer.version, "test-1");
+    assert!(app.fraud_notices().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_held_for_review_is_tagged_noted_told_and_not_charged() {
+    let app = TestApp::spawn_with(options()).await;
+    let order = app.place_risky("80.00", "MEDIUM");
+
+    let counts = app.settle().await;
+
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    assert!(!app.charged(&order), "a held order was charged");
+    let shopify = app.shopify_order(&order);
+    assert!(
+        shopify.tags.iter().any(|t| t == "payops-held"),
+        "{:?}",
+        shopify.tags
+    );
+    assert_eq!(
+        shopify.note.as_deref(),
+        Some("Held for review: fraud screen score 60.000 (shopify_investigate +60.00)")
+    );
+    let decision = app.decision(&order).await;
+    assert_eq!(decision.outcome, Outcome::Review);
+    let contributions: Vec<(Signal, f64)> = decision
+        .contributions
+        .iter()
+        .map(|c| (c.signal, c.contribution))
+        .collect();
+    assert_eq!(contributions, [(Signal::ShopifyInvestigate, 60.0)]);
+    let notices = app.fraud_notices();
+    assert_eq!(notices.len(), 1, "{notices:#?}");
+    assert_eq!(
+        notices[0].key,
+        format!("{}/notice/fraud-review", app.order_key(&order))
+    );
+    assert!(app.ledger.trial_balance().await.unwrap().is_empty());
+
+    // No release path yet: shipped anyway, it goes to a person and is still not charged.
+    app.fulfil(shopify.fulfillment_order_id).await;
+    let counts = app.settle().await;
+    assert_eq!(counts.dead, 1, "{:#?}", app.dead_letters().await);
+    assert!(!app.charged(&order));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_order_is_never_charged_and_says_why() {
+    let app = TestApp::spawn_with(options()).await;
+    let order = app.place_risky("80.00", "HIGH");
+
+    let counts = app.settle().await;
+
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    assert!(!app.charged(&order), "a refused order was charged");
+    let shopify = app.shopify_order(&order);
+    assert!(
+        shopify.tags.iter().any(|t| t == "payops-refused"),
+        "{:?}",
+        shopify.tags
+    );
+    assert!(!shopify.tags.iter().any(|t| t == "payops-held"));
+    assert_eq!(
+        shopify.note.as_deref(),
+        Some("Refused, not charged: fraud screen score 95.000 (shopify_cancel +95.00)")
+    );
+    let decision = app.decision(&order).await;
+    assert_eq!(decision.outcome, Outcome::Refuse);
+    assert_eq!(decision.contributions.len(), 1);
+    assert_eq!(decision.contributions[0].signal, Signal::ShopifyCancel);
+    assert_eq!(decision.contributions[0].contribution, 95.0);
+    let notices = app.fraud_notices();
+    assert_eq!(notices.len(), 1, "{notices:#?}");
+    assert_eq!(
+        notices[0].key,
+        format!("{}/notice/fraud-refuse", app.order_key(&order))
+    );
+    // The notice names signals and numbers, never the buyer.
+    let text = serde_json::to_string(&notices[0]).unwrap();
+    assert!(!text.contains("@example.com"), "{text}");
+    assert!(app.ledger.trial_balance().await.unwrap().is_empty());
+}

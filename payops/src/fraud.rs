@@ -1,0 +1,205 @@
+//! `payops fraud`: the fraud screen's records in the service's store (`{order}/fraud/screen`,
+//! see `flows::workflows::screening`).
+//!
+//! `explain ORDER` prints an order's decision: outcome, score, thresholds and each signal's
+//! contribution. Exit 0 when printed, 1 when the order has no screen record (never screened, or
+//! screened by a gate without a scorer), 2 when the store cannot be read or the record is not a
+//! decision.
+//!
+//! `train --outcomes FILE --out MODEL` fits the learned model (`fraud::train`) on the facts of
+//! every screened order in the store, labelled by what became of them (`fraud::label_at`: fraud
+//! once a fraud dispute or early fraud warning arrived, legitimate once settled and past the
+//! dispute window), and writes the versioned model file. The outcomes come from a JSON-lines
+//! file, one order a line: `{"order": "shopify/{shop}/order/{id}", "settled_at": "...",
+//! "fraud_dispute_at": null, "early_fraud_warning_at": null, "other_dispute_at": null}` (times in
+//! RFC 3339; a missing field is `null`). Not read from the store yet: the dispute, chargeback and
+//! early fraud warning records are keyed by the dispute, and do not all name the order or the
+//! dispute's reason in a form one query reads. Exit 0 when written, 2 when the file, the store
+//! or training fails (too few labelled orders of either class), naming what.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use flows::workflows::screening::{RECORD, Screened};
+use fraud::{LabelledOrder, OrderOutcome, TrainConfig};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::dead_letters::Found;
+use crate::print;
+use crate::reconcile_gateway::BoxError;
+use crate::runtime_store::StoreArgs;
+
+/// `payops fraud`.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum Command {
+    /// Prints the fraud screen's decision of an order: outcome, score, thresholds and each
+    /// signal's contribution, largest first. Exits 0, 1 when the order was not screened, 2 when
+    /// the store cannot be read.
+    Explain(ExplainArgs),
+    /// Fits the learned model on the screened orders in the store and what became of them
+    /// (`--outcomes`), and writes the model file. Exits 0, or 2 naming what failed.
+    Train(TrainArgs),
+}
+
+/// Arguments of `payops fraud train`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TrainArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// What became of the orders: a JSON-lines file, one `{"order": KEY, "settled_at": ...,
+    /// "fraud_dispute_at": ..., "early_fraud_warning_at": ..., "other_dispute_at": ...}` a line.
+    #[arg(long)]
+    outcomes: PathBuf,
+    /// The model file to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// The model's version, shown with each decision it makes.
+    #[arg(long, default_value = "1")]
+    model_version: String,
+    /// How long after an order a fraud dispute can still arrive, in days.
+    #[arg(long, default_value_t = 120)]
+    dispute_window_days: u16,
+    /// The time labels are read at (RFC 3339); now unless given.
+    #[arg(long, value_parser = parse_time)]
+    now: Option<OffsetDateTime>,
+}
+
+fn parse_time(value: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("not an RFC 3339 time: {e}"))
+}
+
+/// One line of the outcomes file: an order's key and [`OrderOutcome`]'s times, each optional.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutcomeLine {
+    order: String,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    settled_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    fraud_dispute_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    early_fraud_warning_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    other_dispute_at: Option<OffsetDateTime>,
+}
+
+impl OutcomeLine {
+    fn outcome(&self) -> OrderOutcome {
+        OrderOutcome {
+            settled_at: self.settled_at,
+            fraud_dispute_at: self.fraud_dispute_at,
+            early_fraud_warning_at: self.early_fraud_warning_at,
+            other_dispute_at: self.other_dispute_at,
+        }
+    }
+}
+
+/// Arguments of `payops fraud explain`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ExplainArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The order's key, as the console and the logs show it: `shopify/{shop}/order/{id}` or
+    /// `magento/{store code}/order/{entity id}`.
+    order: String,
+}
+
+/// Runs `payops fraud`.
+pub(crate) async fn run(command: &Command) -> Result<Found, BoxError> {
+    match command {
+        Command::Explain(args) => explain(args).await,
+        Command::Train(args) => train(args).await.map(|()| Found::Yes),
+    }
+}
+
+/// Reads the outcomes file: order key to outcome, a malformed line named by its number.
+fn read_outcomes(path: &std::path::Path) -> Result<HashMap<String, OrderOutcome>, BoxError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("--outcomes {}: {e}", path.display()))?;
+    let mut outcomes = HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: OutcomeLine = serde_json::from_str(line)
+            .map_err(|e| format!("--outcomes {} line {}: {e}", path.display(), n + 1))?;
+        let order = parsed.order.trim_end_matches('/').to_owned();
+        if outcomes.insert(order.clone(), parsed.outcome()).is_some() {
+            return Err(format!(
+                "--outcomes {} line {}: order {order} is given twice",
+                path.display(),
+                n + 1
+            )
+            .into());
+        }
+    }
+    Ok(outcomes)
+}
+
+async fn train(args: &TrainArgs) -> Result<(), BoxError> {
+    let mut outcomes = read_outcomes(&args.outcomes)?;
+    let store = args.store.open().await?;
+    let suffix = format!("/{RECORD}");
+    let mut records = store.effects_ending(&suffix, u32::MAX).await?;
+    // Oldest first, as velocity is replayed.
+    records.reverse();
+    let mut history = Vec::with_capacity(records.len());
+    for effect in records {
+        let screened: Screened = serde_json::from_value(effect.detail)
+            .map_err(|e| format!("{}: not a fraud screen record: {e}", effect.key))?;
+        let order = effect.key.strip_suffix(&suffix).unwrap_or(&effect.key);
+        // An order without an outcome still counts in the velocity of those after it.
+        let outcome = outcomes.remove(order).unwrap_or_default();
+        history.push(LabelledOrder {
+            facts: screened.facts,
+            outcome,
+        });
+    }
+    history.sort_by_key(|o| o.facts.placed_at);
+    let config = TrainConfig {
+        model_version: args.model_version.clone(),
+        dispute_window: time::Duration::days(i64::from(args.dispute_window_days)),
+        ..TrainConfig::default()
+    };
+    let now = args.now.unwrap_or_else(OffsetDateTime::now_utc);
+    let model = fraud::train(&history, now, &config)?;
+    model.save(&args.out)?;
+    let t = &model.training;
+    let mut text = format!(
+        "model {} written to {}: {} screened orders, {} fraudulent and {} legitimate rows; \
+         review from {:.4}, refuse from {:.4}\n",
+        model.model_version,
+        args.out.display(),
+        history.len(),
+        t.positives,
+        t.negatives,
+        model.thresholds.review(),
+        model.thresholds.refuse(),
+    );
+    if !outcomes.is_empty() {
+        text.push_str(&format!(
+            "{} outcomes name no screened order, left out\n",
+            outcomes.len()
+        ));
+    }
+    print(&text)
+}
+
+async fn explain(args: &ExplainArgs) -> Result<Found, BoxError> {
+    let order = args.order.trim().trim_end_matches('/');
+    if order.is_empty() {
+        return Err("ORDER: empty: give the order's key (shopify/{shop}/order/{id})".into());
+    }
+    let store = args.store.open().await?;
+    let key = format!("{order}/{RECORD}");
+    let Some(effect) = store.effect(&key).await? else {
+        eprintln!("payops: order {order} has no fraud screen record ({key})");
+        return Ok(Found::No);
+    };
+    let screened: Screened = serde_json::from_value(effect.detail)
+        .map_err(|e| format!("{key}: not a fraud screen record: {e}"))?;
+    print(&format!("order {order}\n{}", screened.decision))?;
+    Ok(Found::Yes)
+}

@@ -1,0 +1,336 @@
+//! `payops fraud explain` and `payops fraud train` run as a user runs them, on a SQLite store
+//! file holding orders' fraud screen records: what they print and write, their exit codes and
+//! their errors.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use flows::workflow::JobKind;
+use flows::workflows::screening::Screened;
+use flows::{Finish, FlowWrites, NewEffect, NewJob, SqliteStore, Store};
+use fraud::{Contribution, Decision, OrderFacts, Score, ScorerId, ScorerKind, Signal, Thresholds};
+use mapping::{Currency, Money, System};
+
+const ORDER: &str = "shopify/demo.myshopify.com/order/1001";
+
+fn explain(store: &Path, order: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_payops"))
+        .args(["fraud", "explain", order])
+        .env("PAYOPS_STORE", store)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn screened() -> Screened {
+    let contribution = |signal, contribution| Contribution {
+        signal,
+        value: 1.0,
+        contribution,
+        rule: None,
+    };
+    let decision = Decision::new(
+        Score::Points { points: 60.0 },
+        Thresholds::new(50.0, 90.0).unwrap(),
+        vec![
+            contribution(Signal::ShopifyInvestigate, 20.0),
+            contribution(Signal::CvvNoMatch, 40.0),
+        ],
+        ScorerId {
+            kind: ScorerKind::Rules,
+            version: "standard-1".into(),
+        },
+    );
+    let facts = OrderFacts {
+        placed_at: time::macros::datetime!(2026-12-07 11:00 UTC),
+        amount: Money::from_minor(8_000, Currency::USD),
+        card: None,
+        avs: None,
+        cvv: None,
+        radar: None,
+        shopify: None,
+        email: Some("jane@example.com".into()),
+        ip: None,
+        ip_country: None,
+        billing: None,
+        shipping: None,
+        customer: fraud::CustomerHistory::default(),
+        categories: Default::default(),
+    };
+    Screened { facts, decision }
+}
+
+/// A store file whose order job recorded `detail` under `{ORDER}/fraud/screen`.
+fn store_with(dir: &Path, detail: &str) -> PathBuf {
+    store_with_records(dir, &[(ORDER.to_owned(), detail.to_owned())])
+}
+
+/// A store file whose job recorded each `(order, detail)` under `{order}/fraud/screen`.
+fn store_with_records(dir: &Path, records: &[(String, String)]) -> PathBuf {
+    let path = dir.join("flows.sqlite");
+    let store = SqliteStore::open(&path).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let job = NewJob {
+        kind: JobKind::new("shopify.order-payment"),
+        key: ORDER.into(),
+        payload: serde_json::json!({}),
+        run_at: 0,
+        rerun: false,
+        event: None,
+    };
+    rt.block_on(store.enqueue(job, 0)).unwrap();
+    let claimed = rt
+        .block_on(store.claim("w", 0, 60_000))
+        .unwrap()
+        .unwrap()
+        .job;
+    let writes = FlowWrites {
+        effects: records
+            .iter()
+            .map(|(order, detail)| NewEffect {
+                key: format!("{order}/fraud/screen"),
+                system: System::Shopify,
+                detail: serde_json::value::RawValue::from_string(detail.clone()).unwrap(),
+            })
+            .collect(),
+        ..FlowWrites::default()
+    };
+    rt.block_on(store.finish(claimed.lease, Finish::Done, writes, 1))
+        .unwrap();
+    path
+}
+
+#[test]
+fn explain_prints_the_orders_decision_with_each_contribution() {
+    let dir = tempfile::tempdir().unwrap();
+    let detail = serde_json::to_string(&screened()).unwrap();
+    let path = store_with(dir.path(), &detail);
+
+    let out = explain(&path, ORDER);
+
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "order {ORDER}\n\
+             review: points 60 (review from 50, refuse from 90), rules standard-1\n\
+             \x20  +40.000  cvv_no_match = 1\n\
+             \x20  +20.000  shopify_investigate = 1\n"
+        )
+    );
+    // The buyer is in the record, never in what is printed.
+    assert!(!text(&out.stdout).contains("jane@"));
+    // A trailing slash names the same order.
+    let out = explain(&path, &format!("{ORDER}/"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn an_order_without_a_screen_record_exits_one_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let detail = serde_json::to_string(&screened()).unwrap();
+    let path = store_with(dir.path(), &detail);
+
+    let out = explain(&path, "shopify/demo.myshopify.com/order/1002");
+
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("shopify/demo.myshopify.com/order/1002/fraud/screen"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_record_that_is_not_a_decision_and_a_missing_store_exit_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = store_with(dir.path(), r#"{"outcome":"maybe"}"#);
+
+    let out = explain(&path, ORDER);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not a fraud screen record"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = explain(&dir.path().join("missing.sqlite"), ORDER);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("PAYOPS_STORE"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = explain(&path, " ");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("ORDER"), "{}", text(&out.stderr));
+}
+
+fn train(store: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_payops"))
+        .args(["fraud", "train"])
+        .args(args)
+        .env("PAYOPS_STORE", store)
+        .output()
+        .unwrap()
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> serde_json::Value {
+    serde_json::Value::String(
+        at.format(&time::format_description::well_known::Rfc3339)
+            .unwrap(),
+    )
+}
+
+#[test]
+fn train_fits_the_screened_orders_with_their_outcomes_and_writes_a_model_that_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = fraud::synth::SynthConfig {
+        orders: 3_000,
+        fraud_rate: 0.05,
+        days: 200,
+        ..fraud::synth::SynthConfig::default()
+    };
+    let orders = fraud::synth::generate(&config);
+    let now = config.start + time::Duration::days(config.days + 1);
+    let key = |i: usize| format!("shopify/demo.myshopify.com/order/{i}");
+    let records: Vec<(String, String)> = orders
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let screened = Screened {
+                facts: o.order.facts.clone(),
+                decision: screened().decision,
+            };
+            (key(i), serde_json::to_string(&screened).unwrap())
+        })
+        .collect();
+    let store = store_with_records(dir.path(), &records);
+    let mut lines = String::new();
+    for (i, o) in orders.iter().enumerate() {
+        let out = &o.order.outcome;
+        let time = |at: Option<time::OffsetDateTime>| at.map_or(serde_json::Value::Null, rfc3339);
+        let line = serde_json::json!({
+            "order": key(i),
+            "settled_at": time(out.settled_at),
+            "fraud_dispute_at": time(out.fraud_dispute_at),
+            "early_fraud_warning_at": time(out.early_fraud_warning_at),
+            "other_dispute_at": time(out.other_dispute_at),
+        });
+        lines.push_str(&line.to_string());
+        lines.push('\n');
+    }
+    // An outcome of an order never screened is named, not fatal.
+    lines.push_str(r#"{"order": "shopify/demo.myshopify.com/order/999999"}"#);
+    lines.push('\n');
+    let outcomes = dir.path().join("outcomes.jsonl");
+    std::fs::write(&outcomes, lines).unwrap();
+    let model_path = dir.path().join("model.json");
+    let now_arg = rfc3339(now);
+
+    let out = train(
+        &store,
+        &[
+            "--outcomes",
+            outcomes.to_str().unwrap(),
+            "--out",
+            model_path.to_str().unwrap(),
+            "--model-version",
+            "2026-12",
+            "--now",
+            now_arg.as_str().unwrap(),
+        ],
+    );
+
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let window = fraud::DEFAULT_DISPUTE_WINDOW;
+    let count = |label| {
+        orders
+            .iter()
+            .filter(|o| fraud::label_at(&o.order, now, window) == Some(label))
+            .count()
+    };
+    let (positives, negatives) = (count(fraud::Label::Fraud), count(fraud::Label::Legitimate));
+    assert!(positives > 0 && negatives > 0);
+    let model = fraud::LearnedModel::load(&model_path).unwrap();
+    assert_eq!(model.model_version, "2026-12");
+    assert_eq!(model.training.positives, positives);
+    assert_eq!(model.training.negatives, negatives);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with(&format!(
+            "model 2026-12 written to {}: {} screened orders, {positives} fraudulent and {negatives} legitimate rows;",
+            model_path.display(),
+            orders.len()
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("1 outcomes name no screened order, left out\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn train_names_a_malformed_outcome_line_and_refuses_one_class_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let detail = serde_json::to_string(&screened()).unwrap();
+    let store = store_with(dir.path(), &detail);
+    let outcomes = dir.path().join("outcomes.jsonl");
+    let model_path = dir.path().join("model.json");
+    let run = |store: &Path| {
+        train(
+            store,
+            &[
+                "--outcomes",
+                outcomes.to_str().unwrap(),
+                "--out",
+                model_path.to_str().unwrap(),
+            ],
+        )
+    };
+
+    std::fs::write(
+        &outcomes,
+        format!("{{\"order\": \"{ORDER}\"}}\n{{\"order\": \"x\", \"settled\": \"2026\"}}\n"),
+    )
+    .unwrap();
+    let out = run(&store);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("line 2"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stderr).contains("settled"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    std::fs::write(
+        &outcomes,
+        format!("{{\"order\": \"{ORDER}\", \"fraud_dispute_at\": \"2026-01-08T00:00:00Z\"}}\n"),
+    )
+    .unwrap();
+    let out = run(&store);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("training needs both classes: 1 fraudulent and 0 legitimate"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!model_path.exists());
+
+    let out = run(&dir.path().join("missing.jsonl"));
+    assert_eq!(out.status.code(), Some(2));
+}
