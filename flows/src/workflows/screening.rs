@@ -468,6 +468,54 @@ mod tests {
     }
 
     #[test]
+    fn an_outcome_keeps_the_earliest_time_of_each_kind() {
+        let (early, late) = (
+            time::macros::datetime!(2026-12-01 00:00 UTC),
+            time::macros::datetime!(2026-12-05 00:00 UTC),
+        );
+        let mut outcome = OrderOutcome::default();
+        Learned::FraudDispute.apply(&mut outcome, late);
+        Learned::FraudDispute.apply(&mut outcome, early);
+        Learned::FraudDispute.apply(&mut outcome, late);
+        Learned::Settled.apply(&mut outcome, late);
+        assert_eq!(
+            outcome,
+            OrderOutcome {
+                settled_at: Some(late),
+                fraud_dispute_at: Some(early),
+                early_fraud_warning_at: None,
+                other_dispute_at: None,
+            }
+        );
+    }
+
+    #[test]
+    fn dispute_reasons_say_fraud_only_when_the_network_or_gateway_does() {
+        assert_eq!(dispute_reason(Some("fraudulent")), Learned::FraudDispute);
+        for other in [Some("unrecognized"), Some("product_not_received"), None] {
+            assert_eq!(dispute_reason(other), Learned::OtherDispute, "{other:?}");
+        }
+        for fraud in [
+            "10.4 Other Fraud - Card Absent Environment",
+            "4837",
+            "4863 Cardholder Does Not Recognize",
+            "F29 Card Not Present",
+            "ua02: fraud card not present",
+            "Fraud",
+        ] {
+            assert_eq!(chargeback_reason(fraud), Learned::FraudDispute, "{fraud}");
+        }
+        for other in [
+            "13.1 Merchandise/Services Not Received",
+            "4853 Cardholder Dispute",
+            "10 days late",
+            "",
+        ] {
+            assert_eq!(chargeback_reason(other), Learned::OtherDispute, "{other}");
+        }
+    }
+
+    #[test]
     fn a_configured_model_file_that_is_missing_is_an_error_not_the_rules() {
         let velocity = Arc::new(fraud::MemoryVelocity::default());
         let missing = Path::new("/nonexistent/fraud-model.json");
