@@ -30,8 +30,7 @@
 //! nothing), with the job's other records, in the same fenced write, so it costs the flow no
 //! step and no job of its own. [`history`] reads them back per order: every order with a
 //! screen record and its [`fraud::OrderOutcome`], each time the earliest of the facts of that
-//! kind (two disputes of one order: the first to arrive counts, in whatever order they were
-//! processed).
+//! kind (two disputes of one order: the earlier one's, whichever was processed first).
 //!
 //! "Settled" is when the money was taken (a sale or a capture approved, a charge succeeded),
 //! not when its batch or payout settled; a refund or void afterwards is not looked at. Flows
@@ -49,11 +48,10 @@
 //! # Ok::<(), fraud::FraudError>(())
 //! ```
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
-
-use std::collections::HashMap;
 
 use fraud::{
     Decision, FeatureConfig, LearnedModel, OrderFacts, OrderOutcome, Outcome, RulesScorer, Scorer,
@@ -166,11 +164,16 @@ pub fn learn(ctx: &StepCtx<'_>, system: System, fact: &OutcomeFact) -> Result<()
     ctx.record(ctx.entity(), &step, fact)
 }
 
-/// What a card dispute's reason says, in the vocabulary Stripe and Shopify Payments share
-/// (Stripe's `dispute.reason`; Shopify's REST `Dispute.reason`, whose docs list the same
-/// values): `fraudulent` is a fraud dispute. Every other reason is
-/// [`Learned::OtherDispute`], `unrecognized` included (the cardholder does not recognize the
-/// payment: often fraud, but not said to be), as is a dispute without a reason.
+/// What a card dispute's reason says: `fraudulent` is a fraud dispute. Stripe's
+/// `dispute.reason` is one of `bank_cannot_process`, `check_returned`, `credit_not_processed`,
+/// `customer_initiated`, `debit_not_authorized`, `duplicate`, `fraudulent`, `general`,
+/// `incorrect_account_details`, `insufficient_funds`, `product_not_received`,
+/// `product_unacceptable`, `subscription_canceled` or `unrecognized` (the workspace's Stripe
+/// reference, `spec3.2023-08-16.json`). Shopify's REST `Dispute.reason` is read the same way:
+/// the `shopify` crate documents `fraudulent`, `product_not_received`, ..., and the Shopify
+/// reference has no list. Every other reason is [`Learned::OtherDispute`], `unrecognized`
+/// included (the cardholder does not recognize the payment: often fraud, but not said to be),
+/// as is a dispute without a reason.
 pub fn dispute_reason(reason: Option<&str>) -> Learned {
     match reason.map(str::trim) {
         Some("fraudulent") => Learned::FraudDispute,
@@ -190,10 +193,11 @@ const FRAUD_CODES: [&str; 21] = [
 ];
 
 /// What a PayTrace chargeback's reason text says (PayTrace has no chargeback API: the text is
-/// the merchant's report's `Reason Code` and `Reason`, see `mapping::paytrace::Chargeback`): a fraud
-/// dispute when its first word is one of the networks' fraud reason codes (`FRAUD_CODES`) or
-/// the text says "fraud"; anything else (an empty reason, a code of another category, a code
-/// the list does not know) is [`Learned::OtherDispute`].
+/// the merchant's report's `Reason Code` and `Reason`, see `mapping::paytrace::Chargeback`):
+/// a fraud dispute when its first word is one of the networks' fraud reason codes
+/// (`FRAUD_CODES`) or the text has the word "fraud" in it (a report without codes); anything
+/// else (an empty reason, a code of another category, a code the list does not know) is
+/// [`Learned::OtherDispute`].
 pub fn chargeback_reason(reason: &str) -> Learned {
     let code = reason
         .split(|c: char| c.is_whitespace() || c == '-' || c == ':')
