@@ -56,6 +56,15 @@ pub enum FlowError {
         /// The value as stored.
         value: String,
     },
+    /// A record in the store is not what its step records (a fraud screen or outcome record
+    /// read by [`crate::workflows::screening::history`]).
+    #[error("record {key}: {source}")]
+    Record {
+        /// The record's key.
+        key: String,
+        /// Why it does not decode.
+        source: serde_json::Error,
+    },
     /// The store's thread stopped, or an operation on it panicked.
     #[error("store task failed: {0}")]
     Task(String),

@@ -46,8 +46,10 @@
 //!   (`{order}/fraud/screen`, `flows::workflows::screening::Screened`); the log line names the
 //!   outcome, score and top signals only.
 //! - **`payops fraud explain ORDER`** prints that decision; **`payops fraud train`** fits a
-//!   [`LearnedModel`] on the screened orders' facts and an outcomes file (the outcomes are not
-//!   read from the dispute records yet) and writes the model file.
+//!   [`LearnedModel`] on the screened orders' facts and what became of them, as the flows
+//!   recorded it (a payment taken, disputes and their reasons, early fraud warning:
+//!   `flows::workflows::screening::history`), an outcomes file overriding the orders it names,
+//!   and writes the model file.
 //! - **The console**'s `/console/fraud` page lists the latest decisions with their top signals.
 //! - **Magento + Stripe** has no gate yet, and Radar's outcome after a charge is not recorded as
 //!   a signal yet.

@@ -6,16 +6,19 @@
 //! screened by a gate without a scorer), 2 when the store cannot be read or the record is not a
 //! decision.
 //!
-//! `train --outcomes FILE --out MODEL` fits the learned model (`fraud::train`) on the facts of
-//! every screened order in the store, labelled by what became of them (`fraud::label_at`: fraud
-//! once a fraud dispute or early fraud warning arrived, legitimate once settled and past the
-//! dispute window), and writes the versioned model file. The outcomes come from a JSON-lines
-//! file, one order a line: `{"order": "shopify/{shop}/order/{id}", "settled_at": "...",
-//! "fraud_dispute_at": null, "early_fraud_warning_at": null, "other_dispute_at": null}` (times in
-//! RFC 3339; a missing field is `null`). Not read from the store yet: the dispute, chargeback and
-//! early fraud warning records are keyed by the dispute, and do not all name the order or the
-//! dispute's reason in a form one query reads. Exit 0 when written, 2 when the file, the store
-//! or training fails (too few labelled orders of either class), naming what.
+//! `train --out MODEL [--outcomes FILE]` fits the learned model (`fraud::train`) on the facts
+//! of every screened order in the store, labelled by what became of them (`fraud::label_at`:
+//! fraud once a fraud dispute or early fraud warning arrived, legitimate once settled and past
+//! the dispute window), and writes the versioned model file. What became of each order is read
+//! from the store: the facts the flows recorded as they learned them (a payment taken, a
+//! dispute and its reason, an early fraud warning; see `flows::workflows::screening::history`).
+//! An outcomes file may be given too, for what the flows could not learn (a chargeback never
+//! imported, orders from before the flows ran): JSON lines, one order a line: `{"order":
+//! "shopify/{shop}/order/{id}", "settled_at": "...", "fraud_dispute_at": null,
+//! "early_fraud_warning_at": null, "other_dispute_at": null}` (times in RFC 3339; a missing
+//! field is `null`). A line replaces the store's outcome of the order it names, whole: the file
+//! wins. Exit 0 when written, 2 when the file, the store or training fails (too few labelled
+//! orders of either class), naming what.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -37,8 +40,9 @@ pub(crate) enum Command {
     /// signal's contribution, largest first. Exits 0, 1 when the order was not screened, 2 when
     /// the store cannot be read.
     Explain(ExplainArgs),
-    /// Fits the learned model on the screened orders in the store and what became of them
-    /// (`--outcomes`), and writes the model file. Exits 0, or 2 naming what failed.
+    /// Fits the learned model on the screened orders in the store and what became of them (as
+    /// the flows recorded it, and `--outcomes`), and writes the model file. Exits 0, or 2
+    /// naming what failed.
     Train(TrainArgs),
 }
 
@@ -47,10 +51,11 @@ pub(crate) enum Command {
 pub(crate) struct TrainArgs {
     #[command(flatten)]
     store: StoreArgs,
-    /// What became of the orders: a JSON-lines file, one `{"order": KEY, "settled_at": ...,
-    /// "fraud_dispute_at": ..., "early_fraud_warning_at": ..., "other_dispute_at": ...}` a line.
+    /// What became of orders, besides what the store holds: a JSON-lines file, one
+    /// `{"order": KEY, "settled_at": ..., "fraud_dispute_at": ..., "early_fraud_warning_at":
+    /// ..., "other_dispute_at": ...}` a line; a line replaces the store's outcome of its order.
     #[arg(long)]
-    outcomes: PathBuf,
+    outcomes: Option<PathBuf>,
     /// The model file to write.
     #[arg(long)]
     out: PathBuf,
@@ -139,25 +144,21 @@ fn read_outcomes(path: &std::path::Path) -> Result<HashMap<String, OrderOutcome>
 }
 
 async fn train(args: &TrainArgs) -> Result<(), BoxError> {
-    let mut outcomes = read_outcomes(&args.outcomes)?;
+    let mut file = match &args.outcomes {
+        Some(path) => read_outcomes(path)?,
+        None => HashMap::new(),
+    };
     let store = args.store.open().await?;
-    let suffix = format!("/{RECORD}");
-    let mut records = store.effects_ending(&suffix, u32::MAX).await?;
-    // Oldest first, as velocity is replayed.
-    records.reverse();
-    let mut history = Vec::with_capacity(records.len());
-    for effect in records {
-        let screened: Screened = serde_json::from_value(effect.detail)
-            .map_err(|e| format!("{}: not a fraud screen record: {e}", effect.key))?;
-        let order = effect.key.strip_suffix(&suffix).unwrap_or(&effect.key);
-        // An order without an outcome still counts in the velocity of those after it.
-        let outcome = outcomes.remove(order).unwrap_or_default();
-        history.push(LabelledOrder {
-            facts: screened.facts,
-            outcome,
-        });
-    }
-    history.sort_by_key(|o| o.facts.placed_at);
+    let screened = flows::workflows::screening::history(&*store).await?;
+    // An order without an outcome still counts in the velocity of those after it.
+    let history: Vec<LabelledOrder> = screened
+        .orders
+        .into_iter()
+        .map(|o| LabelledOrder {
+            outcome: file.remove(&o.order).unwrap_or(o.outcome),
+            facts: o.screened.facts,
+        })
+        .collect();
     let config = TrainConfig {
         model_version: args.model_version.clone(),
         dispute_window: time::Duration::days(i64::from(args.dispute_window_days)),
@@ -178,10 +179,16 @@ async fn train(args: &TrainArgs) -> Result<(), BoxError> {
         model.thresholds.review(),
         model.thresholds.refuse(),
     );
-    if !outcomes.is_empty() {
+    if screened.unscreened > 0 {
         text.push_str(&format!(
-            "{} outcomes name no screened order, left out\n",
-            outcomes.len()
+            "{} orders in the store have outcomes but no screen record, left out\n",
+            screened.unscreened
+        ));
+    }
+    if !file.is_empty() {
+        text.push_str(&format!(
+            "{} outcomes of --outcomes name no screened order, left out\n",
+            file.len()
         ));
     }
     print(&text)

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use flows::workflow::JobKind;
-use flows::workflows::screening::Screened;
+use flows::workflows::screening::{Learned, OutcomeFact, Screened};
 use flows::{Finish, FlowWrites, NewEffect, NewJob, SqliteStore, Store};
 use fraud::{Contribution, Decision, OrderFacts, Score, ScorerId, ScorerKind, Signal, Thresholds};
 use mapping::{Currency, Money, System};
@@ -71,6 +71,15 @@ fn store_with(dir: &Path, detail: &str) -> PathBuf {
 
 /// A store file whose job recorded each `(order, detail)` under `{order}/fraud/screen`.
 fn store_with_records(dir: &Path, records: &[(String, String)]) -> PathBuf {
+    let effects: Vec<(String, String)> = records
+        .iter()
+        .map(|(order, detail)| (format!("{order}/fraud/screen"), detail.clone()))
+        .collect();
+    store_with_effects(dir, &effects)
+}
+
+/// A store file whose job recorded each `(key, detail)`.
+fn store_with_effects(dir: &Path, records: &[(String, String)]) -> PathBuf {
     let path = dir.join("flows.sqlite");
     let store = SqliteStore::open(&path).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -94,8 +103,8 @@ fn store_with_records(dir: &Path, records: &[(String, String)]) -> PathBuf {
     let writes = FlowWrites {
         effects: records
             .iter()
-            .map(|(order, detail)| NewEffect {
-                key: format!("{order}/fraud/screen"),
+            .map(|(key, detail)| NewEffect {
+                key: key.clone(),
                 system: System::Shopify,
                 detail: serde_json::value::RawValue::from_string(detail.clone()).unwrap(),
             })
@@ -191,9 +200,13 @@ fn rfc3339(at: time::OffsetDateTime) -> serde_json::Value {
     )
 }
 
-#[test]
-fn train_fits_the_screened_orders_with_their_outcomes_and_writes_a_model_that_loads() {
-    let dir = tempfile::tempdir().unwrap();
+/// A synthetic history: each order's screen record (`(key, detail)`, keyed by [`key`]), the
+/// orders with their outcomes, and a time after all of them.
+fn synth_history() -> (
+    Vec<(String, String)>,
+    Vec<fraud::synth::SyntheticOrder>,
+    time::OffsetDateTime,
+) {
     let config = fraud::synth::SynthConfig {
         orders: 3_000,
         fraud_rate: 0.05,
@@ -202,8 +215,7 @@ fn train_fits_the_screened_orders_with_their_outcomes_and_writes_a_model_that_lo
     };
     let orders = fraud::synth::generate(&config);
     let now = config.start + time::Duration::days(config.days + 1);
-    let key = |i: usize| format!("shopify/demo.myshopify.com/order/{i}");
-    let records: Vec<(String, String)> = orders
+    let records = orders
         .iter()
         .enumerate()
         .map(|(i, o)| {
@@ -211,45 +223,56 @@ fn train_fits_the_screened_orders_with_their_outcomes_and_writes_a_model_that_lo
                 facts: o.order.facts.clone(),
                 decision: screened().decision,
             };
-            (key(i), serde_json::to_string(&screened).unwrap())
+            (
+                format!("{}/fraud/screen", key(i)),
+                serde_json::to_string(&screened).unwrap(),
+            )
         })
         .collect();
-    let store = store_with_records(dir.path(), &records);
-    let mut lines = String::new();
-    for (i, o) in orders.iter().enumerate() {
-        let out = &o.order.outcome;
-        let time = |at: Option<time::OffsetDateTime>| at.map_or(serde_json::Value::Null, rfc3339);
-        let line = serde_json::json!({
-            "order": key(i),
-            "settled_at": time(out.settled_at),
-            "fraud_dispute_at": time(out.fraud_dispute_at),
-            "early_fraud_warning_at": time(out.early_fraud_warning_at),
-            "other_dispute_at": time(out.other_dispute_at),
-        });
-        lines.push_str(&line.to_string());
-        lines.push('\n');
-    }
-    // An outcome of an order never screened is named, not fatal.
-    lines.push_str(r#"{"order": "shopify/demo.myshopify.com/order/999999"}"#);
-    lines.push('\n');
-    let outcomes = dir.path().join("outcomes.jsonl");
-    std::fs::write(&outcomes, lines).unwrap();
-    let model_path = dir.path().join("model.json");
-    let now_arg = rfc3339(now);
+    (records, orders, now)
+}
 
-    let out = train(
-        &store,
-        &[
-            "--outcomes",
-            outcomes.to_str().unwrap(),
-            "--out",
-            model_path.to_str().unwrap(),
-            "--model-version",
-            "2026-12",
-            "--now",
-            now_arg.as_str().unwrap(),
-        ],
-    );
+/// The key of the `i`th synthetic order.
+fn key(i: usize) -> String {
+    format!("shopify/demo.myshopify.com/order/{i}")
+}
+
+/// An outcome fact as a flow records it: under `source`, naming order `i`.
+fn fact(source: String, i: usize, learned: Learned, at: time::OffsetDateTime) -> (String, String) {
+    let fact = OutcomeFact {
+        order: serde_json::from_value(serde_json::Value::String(key(i))).unwrap(),
+        learned,
+        at,
+        reason: None,
+    };
+    (
+        format!("{source}/fraud/outcome"),
+        serde_json::to_string(&fact).unwrap(),
+    )
+}
+
+/// Trains on `store` with `args`, at `now`, into `dir/model.json`; checks that it succeeded
+/// and that the model has the labels `orders` have at `now`; returns what was printed.
+fn train_as_labelled(
+    store: &Path,
+    dir: &Path,
+    args: &[&str],
+    orders: &[fraud::synth::SyntheticOrder],
+    now: time::OffsetDateTime,
+) -> String {
+    let model_path = dir.join("model.json");
+    let now_arg = rfc3339(now);
+    let mut all = vec![
+        "--out",
+        model_path.to_str().unwrap(),
+        "--model-version",
+        "2026-12",
+        "--now",
+        now_arg.as_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+
+    let out = train(store, &all);
 
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let window = fraud::DEFAULT_DISPUTE_WINDOW;
@@ -274,8 +297,108 @@ fn train_fits_the_screened_orders_with_their_outcomes_and_writes_a_model_that_lo
         )),
         "{stdout}"
     );
+    stdout
+}
+
+#[test]
+fn train_fits_the_screened_orders_with_the_outcomes_the_flows_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut records, orders, now) = synth_history();
+    for (i, o) in orders.iter().enumerate() {
+        let out = &o.order.outcome;
+        // Each fact under the key of the flow that learns it, as the flows record them.
+        let sources = [
+            (out.settled_at, key(i), Learned::Settled),
+            (
+                out.fraud_dispute_at,
+                format!("paytrace/acct/dispute/CB-{i}"),
+                Learned::FraudDispute,
+            ),
+            (
+                out.early_fraud_warning_at,
+                format!("stripe/acct/fraud-warning/issfr_{i}"),
+                Learned::EarlyFraudWarning,
+            ),
+            (
+                out.other_dispute_at,
+                format!("shopify/demo.myshopify.com/dispute/{i}"),
+                Learned::OtherDispute,
+            ),
+        ];
+        for (at, source, learned) in sources {
+            if let Some(at) = at {
+                records.push(fact(source, i, learned, at));
+            }
+        }
+        // A second fraud dispute, after the dispute window: the first one's time counts.
+        if let Some(at) = out.fraud_dispute_at {
+            let later = now + time::Duration::days(1);
+            let source = format!("paytrace/acct/dispute/CB-{i}-2");
+            records.push(fact(source, i, Learned::FraudDispute, later.max(at)));
+        }
+    }
+    // A fact of an order never screened is counted, not fatal.
+    records.push(fact(
+        "paytrace/acct/dispute/CB-X".into(),
+        999_999,
+        Learned::FraudDispute,
+        now,
+    ));
+    let store = store_with_effects(dir.path(), &records);
+
+    let stdout = train_as_labelled(&store, dir.path(), &[], &orders, now);
+
     assert!(
-        stdout.ends_with("1 outcomes name no screened order, left out\n"),
+        stdout.ends_with("1 orders in the store have outcomes but no screen record, left out\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_outcomes_file_wins_over_the_store_for_the_orders_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut records, orders, now) = synth_history();
+    // The store says every order was disputed as fraud: the file says otherwise, and wins.
+    for i in 0..orders.len() {
+        let source = format!("paytrace/acct/dispute/CB-{i}");
+        records.push(fact(
+            source,
+            i,
+            Learned::FraudDispute,
+            orders[0].order.facts.placed_at,
+        ));
+    }
+    let store = store_with_effects(dir.path(), &records);
+    let mut lines = String::new();
+    for (i, o) in orders.iter().enumerate() {
+        let out = &o.order.outcome;
+        let time = |at: Option<time::OffsetDateTime>| at.map_or(serde_json::Value::Null, rfc3339);
+        let line = serde_json::json!({
+            "order": key(i),
+            "settled_at": time(out.settled_at),
+            "fraud_dispute_at": time(out.fraud_dispute_at),
+            "early_fraud_warning_at": time(out.early_fraud_warning_at),
+            "other_dispute_at": time(out.other_dispute_at),
+        });
+        lines.push_str(&line.to_string());
+        lines.push('\n');
+    }
+    // An outcome of an order never screened is named, not fatal.
+    lines.push_str(r#"{"order": "shopify/demo.myshopify.com/order/999999"}"#);
+    lines.push('\n');
+    let outcomes = dir.path().join("outcomes.jsonl");
+    std::fs::write(&outcomes, lines).unwrap();
+
+    let stdout = train_as_labelled(
+        &store,
+        dir.path(),
+        &["--outcomes", outcomes.to_str().unwrap()],
+        &orders,
+        now,
+    );
+
+    assert!(
+        stdout.ends_with("1 outcomes of --outcomes name no screened order, left out\n"),
         "{stdout}"
     );
 }
@@ -333,4 +456,55 @@ fn train_names_a_malformed_outcome_line_and_refuses_one_class_only() {
 
     let out = run(&dir.path().join("missing.jsonl"));
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn train_on_the_store_alone_refuses_one_class_only_and_names_an_unreadable_fact() {
+    let dir = tempfile::tempdir().unwrap();
+    let screen = (
+        format!("{ORDER}/fraud/screen"),
+        serde_json::to_string(&screened()).unwrap(),
+    );
+    let dispute = OutcomeFact {
+        order: serde_json::from_value(serde_json::Value::String(ORDER.into())).unwrap(),
+        learned: Learned::FraudDispute,
+        at: time::macros::datetime!(2026-12-08 00:00 UTC),
+        reason: Some("fraudulent".into()),
+    };
+    let fact = (
+        "shopify/demo.myshopify.com/dispute/7/fraud/outcome".to_owned(),
+        serde_json::to_string(&dispute).unwrap(),
+    );
+    let store = store_with_effects(dir.path(), &[screen.clone(), fact]);
+    let model_path = dir.path().join("model.json");
+    let args = [
+        "--out",
+        model_path.to_str().unwrap(),
+        "--now",
+        "2027-01-01T00:00:00Z",
+    ];
+
+    let out = train(&store, &args);
+
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("training needs both classes: 1 fraudulent and 0 legitimate"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!model_path.exists());
+
+    let other = tempfile::tempdir().unwrap();
+    let bad = (
+        "stripe/acct/dispute/dp_1/fraud/outcome".to_owned(),
+        r#"{"order": 5}"#.to_owned(),
+    );
+    let store = store_with_effects(other.path(), &[screen, bad]);
+    let out = train(&store, &args);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("record stripe/acct/dispute/dp_1/fraud/outcome"),
+        "{}",
+        text(&out.stderr)
+    );
 }

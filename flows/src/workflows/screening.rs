@@ -8,6 +8,35 @@
 //! Each pair maps its order into [`fraud::OrderFacts`] itself (Shopify + PayTrace:
 //! `shopify_paytrace::order_facts`; Magento + Stripe: `magento_stripe::order_facts`).
 //!
+//! # What became of an order: the training labels
+//!
+//! The flows that learn what became of an order record it as an [`OutcomeFact`] (the order's
+//! key, what was learned, when) under **their own** entity, as the effect
+//! `{entity}/fraud/outcome` ([`OUTCOME`], see [`learn`]):
+//!
+//! | flow | entity | learned | time |
+//! |---|---|---|---|
+//! | Shopify + PayTrace sale approved, or authorization captured (`paid`) | the order | [`Learned::Settled`] | the payment's `processed_at`, else now |
+//! | Magento + Stripe `charge.succeeded` | the charge | [`Learned::Settled`] | the charge's `created` |
+//! | Stripe dispute (`charge.dispute.*`) | the dispute | [`dispute_reason`] of its `reason` | the dispute's `created` |
+//! | Stripe early fraud warning | the warning | [`Learned::EarlyFraudWarning`] | the warning's `created` |
+//! | PayTrace chargeback (`paytrace.chargeback`) | the case | [`chargeback_reason`] of its reason text | the chargeback's date, 00:00 UTC |
+//! | Shopify Payments dispute (`shopify.dispute`) | the dispute | [`dispute_reason`] of its `reason` | its `initiated_at`, else now |
+//!
+//! A step's job may write only under its own entity (the step context refuses another's, so
+//! that no job changes records another job's run holds), and a dispute's job is not the
+//! order's; so the fact is kept where its job runs, and names the order. Each source records
+//! once (the first run that learns it; a re-delivery, a later stage of the same dispute change
+//! nothing), with the job's other records, in the same fenced write, so it costs the flow no
+//! step and no job of its own. [`history`] reads them back per order: every order with a
+//! screen record and its [`fraud::OrderOutcome`], each time the earliest of the facts of that
+//! kind (two disputes of one order: the earlier one's, whichever was processed first).
+//!
+//! "Settled" is when the money was taken (a sale or a capture approved, a charge succeeded),
+//! not when its batch or payout settled; a refund or void afterwards is not looked at. Flows
+//! of orders never screened record facts too (a gate without a scorer, orders before the
+//! screen was configured): [`history`] counts and leaves them out.
+//!
 //! ```no_run
 //! use std::sync::Arc;
 //! use flows::workflows::screening::Screener;
@@ -19,18 +48,23 @@
 //! # Ok::<(), fraud::FraudError>(())
 //! ```
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use fraud::{Decision, FeatureConfig, LearnedModel, OrderFacts, Outcome, RulesScorer, Scorer};
+use fraud::{
+    Decision, FeatureConfig, LearnedModel, OrderFacts, OrderOutcome, Outcome, RulesScorer, Scorer,
+};
 use mapping::System;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
-use crate::StepError;
 use crate::error::Cause;
 use crate::notify::{Notice, NoticeKind};
+use crate::store::Store;
 use crate::workflow::{EntityKey, Step, StepCtx};
+use crate::{FlowError, StepError};
 
 /// The name of the screen's record under the order's key: `{order}/fraud/screen`.
 pub const RECORD: &str = "fraud/screen";
@@ -64,6 +98,189 @@ pub fn keep(
         ctx.notify(notice);
     }
     Ok(())
+}
+
+/// The name of a flow's record of what it learned about an order (an [`OutcomeFact`]), under
+/// the flow's own entity: `{entity}/fraud/outcome`.
+pub const OUTCOME: &str = "fraud/outcome";
+
+/// What a flow learned about an order: which of [`OrderOutcome`]'s times it gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Learned {
+    /// The money was taken: [`OrderOutcome::settled_at`].
+    Settled,
+    /// A dispute with a fraud reason: [`OrderOutcome::fraud_dispute_at`].
+    FraudDispute,
+    /// An early fraud warning: [`OrderOutcome::early_fraud_warning_at`].
+    EarlyFraudWarning,
+    /// A dispute for another reason, or one whose reason does not say fraud:
+    /// [`OrderOutcome::other_dispute_at`].
+    OtherDispute,
+}
+
+impl Learned {
+    /// Sets this kind's time of `outcome` to `at`, unless it holds an earlier one.
+    pub fn apply(self, outcome: &mut OrderOutcome, at: OffsetDateTime) {
+        let field = match self {
+            Self::Settled => &mut outcome.settled_at,
+            Self::FraudDispute => &mut outcome.fraud_dispute_at,
+            Self::EarlyFraudWarning => &mut outcome.early_fraud_warning_at,
+            Self::OtherDispute => &mut outcome.other_dispute_at,
+        };
+        *field = Some(field.map_or(at, |known| known.min(at)));
+    }
+}
+
+/// One flow's record of what it learned about an order ([`OUTCOME`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeFact {
+    /// The order's key, as its screen record is keyed (`shopify/{shop}/order/{id}`,
+    /// `magento/{store code}/order/{entity id}`).
+    pub order: EntityKey,
+    /// What was learned.
+    pub learned: Learned,
+    /// When it happened, as the provider dates it.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The provider's reason of a dispute, as given (kept to audit the classification).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The step of a flow's [`OutcomeFact`], calling `system` (the flow's source of the fact).
+pub const fn outcome_step(system: System) -> Step<OutcomeFact> {
+    Step::new(OUTCOME, system)
+}
+
+/// Records `fact` under the job's entity ([`OUTCOME`]), with the job's other records; once:
+/// when the entity has a fact already (an earlier run, another job of the same entity), it
+/// stays as it is.
+pub fn learn(ctx: &StepCtx<'_>, system: System, fact: &OutcomeFact) -> Result<(), StepError> {
+    let step = outcome_step(system);
+    if ctx.recorded(&step)?.is_some() {
+        return Ok(());
+    }
+    ctx.record(ctx.entity(), &step, fact)
+}
+
+/// What a card dispute's reason says: `fraudulent` is a fraud dispute. Stripe's
+/// `dispute.reason` is one of `bank_cannot_process`, `check_returned`, `credit_not_processed`,
+/// `customer_initiated`, `debit_not_authorized`, `duplicate`, `fraudulent`, `general`,
+/// `incorrect_account_details`, `insufficient_funds`, `product_not_received`,
+/// `product_unacceptable`, `subscription_canceled` or `unrecognized` (the workspace's Stripe
+/// reference, `spec3.2023-08-16.json`). Shopify's REST `Dispute.reason` is read the same way:
+/// the `shopify` crate documents `fraudulent`, `product_not_received`, ..., and the Shopify
+/// reference has no list. Every other reason is [`Learned::OtherDispute`], `unrecognized`
+/// included (the cardholder does not recognize the payment: often fraud, but not said to be),
+/// as is a dispute without a reason.
+pub fn dispute_reason(reason: Option<&str>) -> Learned {
+    match reason.map(str::trim) {
+        Some("fraudulent") => Learned::FraudDispute,
+        _ => Learned::OtherDispute,
+    }
+}
+
+/// The card networks' fraud reason codes, from their published reason code lists (the
+/// PayTrace reference has none): Visa's fraud category (`10.1` to `10.5`), Mastercard `4837`
+/// (no cardholder authorization), `4840` (fraudulent processing), `4863` (cardholder does not
+/// recognize: potential fraud), `4870` and `4871` (chip liability shift), American Express
+/// `F24`, `F29`, `F30`, `F31`, `FR2`, `FR4`, `FR6`, and Discover `UA01`, `UA02`, `UA05`,
+/// `UA06`.
+const FRAUD_CODES: [&str; 21] = [
+    "10.1", "10.2", "10.3", "10.4", "10.5", "4837", "4840", "4863", "4870", "4871", "F24", "F29",
+    "F30", "F31", "FR2", "FR4", "FR6", "UA01", "UA02", "UA05", "UA06",
+];
+
+/// What a PayTrace chargeback's reason text says (PayTrace has no chargeback API: the text is
+/// the merchant's report's `Reason Code` and `Reason`, see `mapping::paytrace::Chargeback`):
+/// a fraud dispute when its first word is one of the networks' fraud reason codes
+/// (`FRAUD_CODES`) or the text has the word "fraud" in it (a report without codes); anything
+/// else (an empty reason, a code of another category, a code the list does not know) is
+/// [`Learned::OtherDispute`].
+pub fn chargeback_reason(reason: &str) -> Learned {
+    let code = reason
+        .split(|c: char| c.is_whitespace() || c == '-' || c == ':')
+        .next()
+        .unwrap_or_default();
+    let fraud = FRAUD_CODES
+        .iter()
+        .any(|known| code.eq_ignore_ascii_case(known))
+        || reason.to_ascii_lowercase().contains("fraud");
+    if fraud {
+        Learned::FraudDispute
+    } else {
+        Learned::OtherDispute
+    }
+}
+
+/// A screened order and what became of it, as the store has them ([`history`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScreenedOrder {
+    /// The order's key.
+    pub order: String,
+    /// Its screen record.
+    pub screened: Screened,
+    /// What the flows learned since: each time the earliest of its kind.
+    pub outcome: OrderOutcome,
+}
+
+/// Every screened order in a store with its outcome ([`history`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct History {
+    /// The screened orders, in the order they were placed.
+    pub orders: Vec<ScreenedOrder>,
+    /// How many orders have outcome facts but no screen record (left out).
+    pub unscreened: usize,
+}
+
+/// Every order with a screen record ([`RECORD`]) and its outcome, folded from the
+/// [`OutcomeFact`]s every flow recorded about it ([`OUTCOME`], see the module docs): the
+/// training history of `payops fraud train`. Reads the store's log twice
+/// ([`Store::effects_ending`]): for a tool, not a hot path. A record that does not decode is
+/// [`FlowError::Record`], naming its key.
+pub async fn history(store: &dyn Store) -> Result<History, FlowError> {
+    let mut outcomes: HashMap<String, OrderOutcome> = HashMap::new();
+    for effect in store
+        .effects_ending(&format!("/{OUTCOME}"), u32::MAX)
+        .await?
+    {
+        let fact =
+            OutcomeFact::deserialize(&effect.detail).map_err(|source| FlowError::Record {
+                key: effect.key.clone(),
+                source,
+            })?;
+        let outcome = outcomes.entry(fact.order.as_str().to_owned()).or_default();
+        fact.learned.apply(outcome, fact.at);
+    }
+    let suffix = format!("/{RECORD}");
+    let mut orders = Vec::new();
+    for effect in store.effects_ending(&suffix, u32::MAX).await? {
+        let screened =
+            Screened::deserialize(&effect.detail).map_err(|source| FlowError::Record {
+                key: effect.key.clone(),
+                source,
+            })?;
+        let order = effect
+            .key
+            .strip_suffix(&suffix)
+            .unwrap_or(&effect.key)
+            .to_owned();
+        let outcome = outcomes.remove(&order).unwrap_or_default();
+        orders.push(ScreenedOrder {
+            order,
+            screened,
+            outcome,
+        });
+    }
+    // Velocity is replayed in the order orders were placed.
+    orders.sort_by(|a, b| {
+        (a.screened.facts.placed_at, &a.order).cmp(&(b.screened.facts.placed_at, &b.order))
+    });
+    Ok(History {
+        orders,
+        unscreened: outcomes.len(),
+    })
 }
 
 /// How many contributions a log line and a notice name.
@@ -252,6 +469,54 @@ mod tests {
         );
         assert!(super::notice(&order, "#7", &decision(&[])).is_none());
         assert_eq!(top_contributions(&decision(&[])), "no signal");
+    }
+
+    #[test]
+    fn an_outcome_keeps_the_earliest_time_of_each_kind() {
+        let (early, late) = (
+            time::macros::datetime!(2026-12-01 00:00 UTC),
+            time::macros::datetime!(2026-12-05 00:00 UTC),
+        );
+        let mut outcome = OrderOutcome::default();
+        Learned::FraudDispute.apply(&mut outcome, late);
+        Learned::FraudDispute.apply(&mut outcome, early);
+        Learned::FraudDispute.apply(&mut outcome, late);
+        Learned::Settled.apply(&mut outcome, late);
+        assert_eq!(
+            outcome,
+            OrderOutcome {
+                settled_at: Some(late),
+                fraud_dispute_at: Some(early),
+                early_fraud_warning_at: None,
+                other_dispute_at: None,
+            }
+        );
+    }
+
+    #[test]
+    fn dispute_reasons_say_fraud_only_when_the_network_or_gateway_does() {
+        assert_eq!(dispute_reason(Some("fraudulent")), Learned::FraudDispute);
+        for other in [Some("unrecognized"), Some("product_not_received"), None] {
+            assert_eq!(dispute_reason(other), Learned::OtherDispute, "{other:?}");
+        }
+        for fraud in [
+            "10.4 Other Fraud - Card Absent Environment",
+            "4837",
+            "4863 Cardholder Does Not Recognize",
+            "F29 Card Not Present",
+            "ua02: fraud card not present",
+            "Fraud",
+        ] {
+            assert_eq!(chargeback_reason(fraud), Learned::FraudDispute, "{fraud}");
+        }
+        for other in [
+            "13.1 Merchandise/Services Not Received",
+            "4853 Cardholder Dispute",
+            "10 days late",
+            "",
+        ] {
+            assert_eq!(chargeback_reason(other), Learned::OtherDispute, "{other}");
+        }
     }
 
     #[test]

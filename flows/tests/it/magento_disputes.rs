@@ -661,3 +661,129 @@ async fn answers_lost_at_each_step_of_a_dispute_repeat_nothing() {
     assert_eq!(books(&app).await.0, 15500);
     assert_eq!(of_kind(&notices, NoticeKind::DisputeOpened).len(), 1);
 }
+
+/// What each flow recorded about an order, read as `history` reads it.
+async fn fact(app: &Sandboxed, key: &str) -> flows::workflows::screening::OutcomeFact {
+    let effect = app.store.effect(key).await.unwrap();
+    serde_json::from_value(effect.unwrap_or_else(|| panic!("no {key}")).detail).unwrap()
+}
+
+/// The Stripe object's `created`.
+fn created(app: &Sandboxed, id: &str) -> time::OffsetDateTime {
+    let seconds = app.stripe.fake.object(id).unwrap()["created"]
+        .as_i64()
+        .unwrap();
+    time::OffsetDateTime::from_unix_timestamp(seconds).unwrap()
+}
+
+/// The training labels: a charge settles its order, a fraudulent dispute is a fraud
+/// dispute, another reason another dispute, an early fraud warning on a shipped order is one
+/// (each at the time Stripe gives), recorded once however often the events come; orders never
+/// screened are left out of the training history.
+#[tokio::test]
+async fn charges_disputes_and_fraud_warnings_record_what_became_of_the_order() {
+    use flows::workflows::screening::{Learned, OutcomeFact, history};
+
+    let (app, worker, _) = app(|c| c).await;
+    let order_key =
+        |id: i64| serde_json::from_value(Value::from(format!("magento/default/order/{id}")));
+    let disputed = paid(&app, &worker, "pm_card_createDispute").await;
+    let other = paid(&app, &worker, "pm_card_visa").await;
+    let shipped = paid(&app, &worker, "pm_card_visa").await;
+    let other_charge = charge_of(&app, other);
+    app.stripe
+        .fake
+        .create_dispute(&other_charge, "product_not_received")
+        .unwrap();
+    let parcel = flows::workflows::magento_stripe::Shipped {
+        order_id: shipped,
+        carrier: "ups".into(),
+        tracking_number: "1Z999".into(),
+    };
+    app.store
+        .enqueue(app.flows.shipped_job(&parcel).unwrap(), 0)
+        .await
+        .unwrap();
+    settle(&app, &worker).await;
+    let shipped_charge = charge_of(&app, shipped);
+    let warning = app.stripe.fake.create_warning(&shipped_charge).unwrap();
+    settle(&app, &worker).await;
+
+    let charge = charge_of(&app, disputed);
+    assert_eq!(
+        fact(
+            &app,
+            &format!("stripe/acct_123/charge/{charge}/fraud/outcome")
+        )
+        .await,
+        OutcomeFact {
+            order: order_key(disputed).unwrap(),
+            learned: Learned::Settled,
+            at: created(&app, &charge),
+            reason: None,
+        }
+    );
+    let fraudulent = disputes_of(&app, &charge).await.remove(0);
+    let dispute_fact = OutcomeFact {
+        order: order_key(disputed).unwrap(),
+        learned: Learned::FraudDispute,
+        at: created(&app, &fraudulent.id),
+        reason: Some("fraudulent".into()),
+    };
+    let dispute_key = format!("stripe/acct_123/dispute/{}/fraud/outcome", fraudulent.id);
+    assert_eq!(fact(&app, &dispute_key).await, dispute_fact);
+    let not_received = disputes_of(&app, &other_charge).await.remove(0);
+    assert_eq!(
+        fact(
+            &app,
+            &format!("stripe/acct_123/dispute/{}/fraud/outcome", not_received.id)
+        )
+        .await,
+        OutcomeFact {
+            order: order_key(other).unwrap(),
+            learned: Learned::OtherDispute,
+            at: created(&app, &not_received.id),
+            reason: Some("product_not_received".into()),
+        }
+    );
+    let warning_fact = fact(
+        &app,
+        &format!("stripe/acct_123/fraud-warning/{warning}/fraud/outcome"),
+    )
+    .await;
+    assert_eq!(warning_fact.order, order_key(shipped).unwrap());
+    assert_eq!(warning_fact.learned, Learned::EarlyFraudWarning);
+    assert_eq!(warning_fact.at, created(&app, &warning));
+
+    // The dispute's events again: its fact stays the first.
+    let first = app.store.effect(&dispute_key).await.unwrap().unwrap();
+    app.store
+        .enqueue(
+            flows::NewJob {
+                rerun: true,
+                ..job(
+                    &app.flows.dispute(),
+                    &flows::workflows::magento_stripe::DisputeEvent {
+                        event: flows::workflow::EventRef {
+                            provider: mapping::System::Stripe,
+                            event_id: "evt_replayed".into(),
+                        },
+                        dispute_id: fraudulent.id.clone(),
+                    },
+                )
+                .unwrap()
+            },
+            0,
+        )
+        .await
+        .unwrap();
+    settle(&app, &worker).await;
+    let again = app.store.effect(&dispute_key).await.unwrap().unwrap();
+    assert_eq!((again.id, again.created_at), (first.id, first.created_at));
+    assert_eq!(fact(&app, &dispute_key).await, dispute_fact);
+
+    // No Magento order was screened: every fact is left out of the training history.
+    let history = history(&*app.store).await.unwrap();
+    assert!(history.orders.is_empty());
+    assert_eq!(history.unscreened, 3);
+}

@@ -380,3 +380,116 @@ async fn shopify_payments_disputes_tag_and_note_the_order_once_per_status_and_bo
     );
     assert_eq!(app.ledger.trial_balance().await.unwrap(), before);
 }
+
+/// The outcome facts each flow records, as `history` reads them back per screened order:
+/// settled by the sale, a PayTrace chargeback with a network fraud code a fraud dispute (its
+/// date, the earlier of two cases), one with another code and a Shopify Payments dispute for
+/// another reason other disputes, a Shopify `fraudulent` dispute a fraud dispute at its
+/// `initiated_at`; a held order nothing; re-imports and re-deliveries change nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disputes_and_sales_record_what_became_of_each_screened_order() {
+    use flows::workflows::screening::{History, Learned, OutcomeFact, history};
+
+    let app = TestApp::spawn_with(Options {
+        fraud_screen: true,
+        ..Options::default()
+    })
+    .await;
+    for topic in ["disputes/create", "disputes/update"] {
+        app.shopify
+            .fake
+            .register_webhook(topic, app.hook_url.parse().unwrap());
+    }
+    let (fraud, fraud_sale) = app.paid_order("40.00").await;
+    let (other, other_sale) = app.paid_order("30.00").await;
+    let (shopify_fraud, _) = app.paid_order("20.00").await;
+    let (shopify_other, _) = app.paid_order("25.00").await;
+    // Held for review by the screen (Shopify's `MEDIUM` risk): never charged.
+    let held = app.place_new_order(
+        sandbox::shopify::NewOrder::simple("held@example.com", dec("80.00")).risk("MEDIUM"),
+        "80.00",
+    );
+    let later = today().saturating_add(time::Duration::days(5));
+    let chargebacks = [
+        Chargeback::new("CB-F", fraud_sale.to_string(), dec("40.00"), "USD", today())
+            .reason("10.4 Other Fraud - Card Absent Environment"),
+        Chargeback::new("CB-F2", fraud_sale.to_string(), dec("40.00"), "USD", later)
+            .reason("10.4 Other Fraud - Card Absent Environment"),
+        Chargeback::new("CB-O", other_sale.to_string(), dec("30.00"), "USD", today())
+            .reason("13.1 Merchandise/Services Not Received"),
+    ];
+    for chargeback in chargebacks.iter().chain(&chargebacks[..1]) {
+        app.record_chargeback(chargeback).await;
+    }
+    let dispute = |id: u64, order: &PlacedOrder, reason: &str, status: &str| {
+        json!({
+            "id": id, "order_id": order.id, "type": "chargeback", "amount": "10.00",
+            "currency": "USD", "reason": reason, "network_reason_code": null,
+            "status": status, "evidence_due_by": null, "evidence_sent_on": null,
+            "finalized_on": null, "initiated_at": "2026-12-01T20:00:00-04:00"
+        })
+    };
+    for status in ["needs_response", "under_review"] {
+        let deliveries = [
+            dispute(1, &shopify_fraud, "fraudulent", status),
+            dispute(2, &shopify_other, "product_not_received", status),
+        ];
+        for body in &deliveries {
+            app.shopify.fake.send_webhook("disputes/create", body);
+        }
+        let counts = app.settle().await;
+        assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    }
+    let transactions = app.paytrace.fake.transactions();
+    assert!(transactions.iter().all(|t| t.customer_id != held.vault));
+
+    // What one source recorded: under its own key, naming the order.
+    let recorded = app
+        .store
+        .effect(&format!("paytrace/{ACCOUNT}/dispute/CB-F/fraud/outcome"))
+        .await
+        .unwrap()
+        .unwrap();
+    let fact: OutcomeFact = serde_json::from_value(recorded.detail).unwrap();
+    let midnight = |date: time::Date| date.midnight().assume_utc();
+    assert_eq!(
+        fact,
+        OutcomeFact {
+            order: serde_json::from_value(json!(app.order_key(&fraud))).unwrap(),
+            learned: Learned::FraudDispute,
+            at: midnight(today()),
+            reason: Some("10.4 Other Fraud - Card Absent Environment".into()),
+        }
+    );
+
+    let History { orders, unscreened } = history(&*app.store).await.unwrap();
+    assert_eq!(unscreened, 0);
+    let outcome = |order: &PlacedOrder| {
+        let key = app.order_key(order);
+        orders
+            .iter()
+            .find(|o| o.order == key)
+            .unwrap_or_else(|| panic!("{key} not in {orders:#?}"))
+            .outcome
+    };
+    assert_eq!(orders.len(), 5, "{orders:#?}");
+    let now = time::OffsetDateTime::now_utc();
+    for order in [&fraud, &other, &shopify_fraud, &shopify_other] {
+        let settled = outcome(order).settled_at.expect("settled");
+        assert!(settled <= now && now - settled < time::Duration::minutes(5));
+    }
+    let initiated = time::macros::datetime!(2026-12-02 00:00 UTC);
+    let times = |order: &PlacedOrder| {
+        let o = outcome(order);
+        (
+            o.fraud_dispute_at,
+            o.early_fraud_warning_at,
+            o.other_dispute_at,
+        )
+    };
+    assert_eq!(times(&fraud), (Some(midnight(today())), None, None));
+    assert_eq!(times(&other), (None, None, Some(midnight(today()))));
+    assert_eq!(times(&shopify_fraud), (Some(initiated), None, None));
+    assert_eq!(times(&shopify_other), (None, None, Some(initiated)));
+    assert_eq!(outcome(&held), fraud::OrderOutcome::default());
+}

@@ -12,6 +12,7 @@ use crate::StepError;
 use crate::booking::{OrderBooking, book_paid};
 use crate::fulfilment::{FulfilmentRequest, OrderRef, REQUEST as FULFILMENT, send_once};
 use crate::workflow::{EntityKey, Flow, JobKind, Step, StepCtx};
+use crate::workflows::screening;
 
 /// The offline Magento invoice of the charge.
 const INVOICE: Step<InvoiceDone> = Step::new("magento/invoice", System::Magento);
@@ -61,6 +62,13 @@ impl Flow for ChargeSucceeded {
             tracing::debug!(charge = %charge.id, "charge is not a Magento order's: ignored");
             return Ok(());
         };
+        let settled = screening::OutcomeFact {
+            order: shared.order_key(order_id),
+            learned: screening::Learned::Settled,
+            at: charge.created,
+            reason: None,
+        };
+        screening::learn(ctx, System::Stripe, &settled)?;
 
         // The fee is on the balance transaction, which webhooks do not expand.
         let charge = shared

@@ -21,6 +21,7 @@ use crate::intake::Delivery;
 use crate::notify::Notice;
 use crate::store::NewJob;
 use crate::workflow::{Entity, EntityKey, EventRef, Flow, JobKind, Step, StepCtx, job};
+use crate::workflows::screening;
 
 /// The ERP record of the funds Stripe withdrew.
 const WITHDRAWN: Step<erp::Recorded> = Step::new("erp/withdrawn", System::Erp);
@@ -118,6 +119,13 @@ impl Flow for DisputeChanged {
         else {
             return Ok(());
         };
+        let fact = screening::OutcomeFact {
+            order: shared.order_key(order_id),
+            learned: screening::dispute_reason(Some(dispute.reason.as_str())),
+            at: dispute.created,
+            reason: Some(dispute.reason.as_str().to_owned()),
+        };
+        screening::learn(ctx, System::Stripe, &fact)?;
         let canonical_dispute = mapping::Dispute::try_from(&dispute)?;
         let funds = dispute_funds(&dispute)?;
         let due_by = dispute.evidence_details.as_ref().and_then(|d| d.due_by);

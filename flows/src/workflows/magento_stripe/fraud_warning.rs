@@ -15,7 +15,7 @@ use crate::StepError;
 use crate::intake::Delivery;
 use crate::notify::{Notice, NoticeKind};
 use crate::workflow::{Entity, EntityKey, EventRef, Flow, JobKind, Step, StepCtx};
-use crate::workflows::RefundRequest;
+use crate::workflows::{RefundRequest, screening};
 
 /// The event routed to [`FraudWarning`].
 pub(super) const WARNING_CREATED: &str = "radar.early_fraud_warning.created";
@@ -94,6 +94,13 @@ impl Flow for FraudWarning {
         else {
             return Ok(());
         };
+        let fact = screening::OutcomeFact {
+            order: shared.order_key(order_id),
+            learned: screening::Learned::EarlyFraudWarning,
+            at: warning.created,
+            reason: Some(warning.fraud_type.as_str().to_owned()),
+        };
+        screening::learn(ctx, System::Stripe, &fact)?;
         let order = shared.magento.orders().get(order_id).await?;
         let fraud_type = warning.fraud_type.as_str().to_owned();
         let decision = ctx

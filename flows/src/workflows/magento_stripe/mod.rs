@@ -173,6 +173,12 @@
 //! fulfilment request is not told to stop: the [`crate::fulfilment::Fulfilment`] trait has no
 //! cancellation, so the notice is the person's cue.
 //!
+//! **Training labels.** Each dispute and each early fraud warning (shipped or not), like each
+//! succeeded charge, records what it says of its order (`fraud/outcome`: a `fraudulent` dispute
+//! is fraud, any other reason is another dispute), which `payops fraud train` reads back for
+//! the orders the fraud screen recorded (see
+//! [`screening`](crate::workflows::screening#what-became-of-an-order-the-training-labels)).
+//!
 //! # Subscriptions and billing
 //!
 //! Stripe Billing runs the subscriptions (renewals, prorations, retries); this pair books them
@@ -344,6 +350,7 @@
 //! | customer updates, either side | none: state `sync/fields` | only fields that differ from the other side are written, and the agreement is recorded after: a repeat finds nothing to write |
 //! | Stripe customer linked by e-mail | `magento/link` (under the Stripe customer) | the key is sent as Stripe's `Idempotency-Key`; metadata set to the same value |
 //! | fraud warning's decision, refund, hold, comment | `decision`, then the refund request `early-fraud-warning-{id}`, `magento/hold`, `magento/comment` (under the warning) | the decision is recorded before anything acts on it; the refund request's own keys |
+//! | what became of the order, for training ([`screening::OutcomeFact`](crate::workflows::screening::OutcomeFact) naming the order: settled by a charge, a fraud or other dispute by the dispute's `reason`, an early fraud warning, shipped or not) | `fraud/outcome` (under the charge, the dispute, the warning) | a record, written with the job's others: the first one stays (see [`screening`](crate::workflows::screening#what-became-of-an-order-the-training-labels)) |
 //! | billing ERP documents | `erp/customer`, `erp/invoice`, `erp/payment`, `erp/write-off`, `erp/void` (under the invoice), `erp/credit-memo`, `erp/refund-payments` (under the credit note) | ERP external references (`stripe/{account}/invoice/{id}`, `.../uncollectible`, `.../void`, `stripe/{account}/txn/{charge}`, `stripe/{account}/credit_note/{id}`, `.../refund/{re id}`) |
 //! | ERP contract, Magento subscription state | none: states `erp/contract`, `magento/status` (under the subscription) | written only when they differ from the last write; the contract is an upsert by reference |
 //! | failed-attempt notice | notice `{invoice}/notice/renewal-failed/{attempt}` | a notice is sent once per key |

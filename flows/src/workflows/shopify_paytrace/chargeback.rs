@@ -9,7 +9,7 @@ use mapping::paytrace::{Chargeback, ChargebackStage};
 use mapping::{DisputeStatus, MappingError, System};
 use serde::{Deserialize, Serialize};
 use shopify::Gid;
-use time::{Date, Duration};
+use time::{Date, Duration, OffsetDateTime};
 
 use super::Shared;
 use crate::StepError;
@@ -17,6 +17,7 @@ use crate::intake::Delivery;
 use crate::notify::Notice;
 use crate::store::NewJob;
 use crate::workflow::{Entity, EntityKey, EventRef, Flow, JobKind, Step, StepCtx, decode, job};
+use crate::workflows::screening;
 
 /// Tag of an order with a chargeback or dispute open.
 pub const CHARGEBACK_TAG: &str = "chargeback";
@@ -208,6 +209,15 @@ impl Flow for ChargebackFlow {
             })
         };
         book(&ERP_OPENED, DisputeStage::Opened, input.date).await?;
+        if let Some(order_id) = disputed.order_id {
+            let fact = screening::OutcomeFact {
+                order: shared.order_key(order_id),
+                learned: screening::chargeback_reason(&input.reason),
+                at: input.date.midnight().assume_utc(),
+                reason: Some(input.reason.clone()).filter(|r| !r.trim().is_empty()),
+            };
+            screening::learn(ctx, System::Paytrace, &fact)?;
+        }
         let order = disputed.order_id.map(|id| Gid::new("Order", id));
         if let Some(order) = &order {
             let line = format!(
@@ -368,6 +378,13 @@ impl Flow for ShopifyDispute {
         let order_id = rest.order_id.ok_or_else(|| MappingError::MissingField {
             field: "dispute.order_id".to_owned(),
         })?;
+        let fact = screening::OutcomeFact {
+            order: shared.order_key(order_id),
+            learned: screening::dispute_reason(dispute.reason.as_deref()),
+            at: rest.initiated_at.unwrap_or_else(OffsetDateTime::now_utc),
+            reason: dispute.reason.clone(),
+        };
+        screening::learn(ctx, System::Shopify, &fact)?;
         let reason = dispute.reason.as_deref().unwrap_or("not given");
         let due = dispute.evidence_due_by.map(|at| at.date().to_string());
         ctx.notify(

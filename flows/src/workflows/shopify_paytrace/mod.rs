@@ -94,7 +94,10 @@
 //!
 //! The facts and the [`fraud::Decision`] (score, outcome, each signal's contribution) are
 //! recorded under the order as `fraud/screen` ([`crate::workflows::screening::Screened`]) for
-//! `payops fraud explain`, `payops fraud train` and the console; the log line names the outcome, the score and the top signals, never
+//! `payops fraud explain`, `payops fraud train` and the console, and what became of the order
+//! (settled, disputed, and why) is recorded by the flows that learn it, as `fraud/outcome`
+//! (see [`screening`](crate::workflows::screening#what-became-of-an-order-the-training-labels)),
+//! for `payops fraud train`'s labels; the log line names the outcome, the score and the top signals, never
 //! the buyer. There is no release path yet: a held order stays uncharged (a person charges it
 //! another way, or cancels it); a fulfilment of a held or refused order dead-letters. PayTrace's
 //! AVS and CVV results come with the sale itself, so they are not signals before it.
@@ -128,6 +131,7 @@
 //! | vault (Protect.js charges) | `paytrace/vault` | the vault id is derived from the order: a repeat asks for the same id, and "not unique" is success once the profile is checked to be ours (see [the vault](#the-vault)) |
 //! | vault id on the Shopify customer | `shopify/customer-vault-id` | `metafieldsSet` overwrites |
 //! | capture | `capture` (state `capture/sent`) | see below |
+//! | what became of the order, for training ([`screening::OutcomeFact`](crate::workflows::screening::OutcomeFact): settled, once the sale or capture is approved) | `fraud/outcome` | a record, written with the job's others: the first one stays |
 //! | mark paid | `mark-paid` | "already paid" is success |
 //! | metafields | `metafields` | `metafieldsSet` overwrites |
 //! | ERP documents | `erp/customer`, `erp/sales-order`, `erp/invoice`, `erp/payment` | ERP external references |
@@ -144,6 +148,7 @@
 //! | ERP dispute stages (chargebacks) | `erp/opened`, `erp/won`, `erp/lost` | ERP external references `paytrace/{account}/dispute/{case id}/{stage}` |
 //! | the order's tag and note line | `shopify/opened`, `shopify/under-review` (Shopify disputes), `shopify/won`, `shopify/lost` | tags are set, not added twice; a note line already there is not added again |
 //! | notice to a person | the notice job `{dispute}/notice/opened` | one job per key |
+//! | what became of the order, for training (a fraud or other dispute, by the reason: [`screening::chargeback_reason`](crate::workflows::screening::chargeback_reason), [`screening::dispute_reason`](crate::workflows::screening::dispute_reason)) | `fraud/outcome` | a record naming the order, written with the job's others: the first one stays |
 //!
 //! PayTrace has no idempotency key. Before a charge is sent, the run makes sure its lease
 //! outlasts the PayTrace client's timeout, then writes "sent" (with the time) durably, fenced by

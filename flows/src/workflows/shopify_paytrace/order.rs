@@ -7,6 +7,7 @@ use mapping::{MappingError, Order, Payment, PaymentKind, PaymentStatus, System};
 use serde::{Deserialize, Serialize};
 use shopify::Gid;
 use shopify::models::InvoiceEmail;
+use time::OffsetDateTime;
 
 use super::charge::{CardSource, ChargePlan, card_source, charge};
 use super::risk::RiskDecision;
@@ -343,8 +344,9 @@ fn prepare(
     })
 }
 
-/// A captured payment: the Shopify order marked paid with the payment's metafields, and the
-/// ERP customer, sales order, invoice and payment; the store and the ERP at once.
+/// A captured payment: the order's fraud outcome learned (settled), the Shopify order marked
+/// paid with the payment's metafields, and the ERP customer, sales order, invoice and payment;
+/// the store and the ERP at once.
 pub(super) async fn paid(
     shared: &Shared,
     ctx: &StepCtx<'_>,
@@ -353,6 +355,13 @@ pub(super) async fn paid(
     booking: &OrderBooking,
     payment: &Payment,
 ) -> Result<(), StepError> {
+    let settled = screening::OutcomeFact {
+        order: ctx.entity().clone(),
+        learned: screening::Learned::Settled,
+        at: payment.processed_at.unwrap_or_else(OffsetDateTime::now_utc),
+        reason: None,
+    };
+    screening::learn(ctx, System::Paytrace, &settled)?;
     let store_side = async {
         ctx.once(&MARK_PAID, || mark_paid(&shared.shopify, order_gid))
             .await?;
