@@ -426,7 +426,9 @@ fn release_and_cancel_run_the_held_orders_job_again_with_the_decision() {
 #[test]
 fn an_order_that_is_not_held_exits_one_saying_why() {
     let released = r#"{"verdict": "release", "by": "sam", "at": 1}"#;
-    let cases: [(&str, &[(&str, &str)], &str); 4] = [
+    /// The risk decision, the effects under the order, what the error says.
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case<'_>; 4] = [
         (
             "\"Proceed\"",
             &[],
