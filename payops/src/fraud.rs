@@ -24,6 +24,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use flows::workflows::screening::{RECORD, Screened};
+use flows::workflows::shopify_paytrace::Verdict;
 use fraud::{LabelledOrder, OrderOutcome, TrainConfig};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -44,6 +45,13 @@ pub(crate) enum Command {
     /// the flows recorded it, and `--outcomes`), and writes the model file. Exits 0, or 2
     /// naming what failed.
     Train(TrainArgs),
+    /// Releases a held order (Shopify + PayTrace): the service's worker records the decision,
+    /// removes the held tag and charges the order once. Exits 0 once enqueued, 1 when the order
+    /// is not held (the reason is printed), 2 on bad input or a store error.
+    Release(crate::fraud_review::DecideArgs),
+    /// Cancels a held order (Shopify + PayTrace): the service's worker records the decision and
+    /// cancels the order in Shopify; it is never charged. Exits as `release` does.
+    Cancel(crate::fraud_review::DecideArgs),
 }
 
 /// Arguments of `payops fraud train`.
@@ -116,6 +124,8 @@ pub(crate) async fn run(command: &Command) -> Result<Found, BoxError> {
     match command {
         Command::Explain(args) => explain(args).await,
         Command::Train(args) => train(args).await.map(|()| Found::Yes),
+        Command::Release(args) => crate::fraud_review::decide(args, Verdict::Release).await,
+        Command::Cancel(args) => crate::fraud_review::decide(args, Verdict::Cancel).await,
     }
 }
 

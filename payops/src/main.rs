@@ -19,6 +19,8 @@
 //!     --price price_mug [--payment-method pm_123] --idempotency-key sub-42-coffee
 //! PAYOPS_STORE=payops.sqlite payops fraud explain shopify/demo.myshopify.com/order/1001
 //! PAYOPS_STORE=payops.sqlite payops fraud train --out fraud-model.json [--outcomes outcomes.jsonl]
+//! PAYOPS_STORE=payops.sqlite payops fraud release shopify/demo.myshopify.com/order/1001 --by jane
+//! PAYOPS_STORE=payops.sqlite payops fraud cancel shopify/demo.myshopify.com/order/1001 --by jane
 //! payops serve --config payops.toml [--check]
 //! ```
 //!
@@ -34,6 +36,9 @@
 //! or 2 when the store cannot be read. `subscription create` exits 0 when the subscription is
 //! active (or trialing), 1 when it started without its first payment, 2 on bad input (naming
 //! the flag), a customer not linked to Stripe or without a payment method, or a failure.
+//! `fraud explain` exits 0, 1 when the order was not screened, 2 on a store error; `fraud
+//! release` and `fraud cancel` exit 0 once the decision is enqueued, 1 when the order is not
+//! held (naming why), 2 on bad input (naming the argument) or a store error.
 //!
 //! `serve` runs the configured pairs until SIGTERM or Ctrl-C (see the `payops` library); it exits
 //! 2 when the file is invalid (every problem named by its key) or the service cannot start, and
@@ -42,6 +47,7 @@
 mod chargeback;
 mod dead_letters;
 mod fraud;
+mod fraud_review;
 mod progress;
 mod reconcile_csv;
 mod reconcile_gateway;
@@ -104,8 +110,9 @@ enum Command {
     Subscription(subscription::Command),
     /// The fraud screen: `explain ORDER` prints an order's decision (outcome, score, each
     /// signal's contribution; exits 1 when the order was not screened); `train` fits the learned
-    /// model on the screened orders and their outcomes and writes its file. Exit 2 when the
-    /// store, a file or training fails.
+    /// model on the screened orders and their outcomes and writes its file; `release ORDER` and
+    /// `cancel ORDER` decide on an order held for review (exit 1 when it is not held). Exit 2
+    /// when the store, a file or training fails.
     #[command(subcommand)]
     Fraud(fraud::Command),
     /// Runs the service from a config file: the configured pairs' webhooks, workflows and

@@ -508,3 +508,166 @@ fn train_on_the_store_alone_refuses_one_class_only_and_names_an_unreadable_fact(
         text(&out.stderr)
     );
 }
+
+/// A store file whose order job for `ORDER` recorded `risk` (a `RiskDecision` as JSON) and the
+/// effects `(name, detail)` under the order, and kept its held delivery when `held`.
+fn store_with_order(dir: &Path, risk: &str, effects: &[(&str, &str)], held: bool) -> PathBuf {
+    let path = dir.join("flows.sqlite");
+    let store = SqliteStore::open(&path).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let job = NewJob {
+        kind: JobKind::new("shopify.order-payment"),
+        key: ORDER.into(),
+        payload: serde_json::json!({"event": {"provider": "shopify", "event_id": "wh-1"}, "order_id": 1001}),
+        run_at: 0,
+        rerun: false,
+        event: None,
+    };
+    rt.block_on(store.enqueue(job, 0)).unwrap();
+    let claimed = rt
+        .block_on(store.claim("w", 0, 60_000))
+        .unwrap()
+        .unwrap()
+        .job;
+    let raw = |detail: &str| serde_json::value::RawValue::from_string(detail.to_owned()).unwrap();
+    let mut writes = FlowWrites {
+        effects: [("risk", risk)]
+            .iter()
+            .chain(effects)
+            .map(|(name, detail)| NewEffect {
+                key: format!("{ORDER}/{name}"),
+                system: System::Shopify,
+                detail: raw(detail),
+            })
+            .collect(),
+        ..FlowWrites::default()
+    };
+    if held {
+        let event = r#"{"provider": "shopify", "event_id": "wh-1"}"#;
+        writes
+            .states
+            .push((format!("{ORDER}/fraud/held-event"), Some(raw(event))));
+    }
+    rt.block_on(store.finish(claimed.lease, Finish::Done, writes, 1))
+        .unwrap();
+    path
+}
+
+fn decide(store: &Path, verdict: &str, order: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_payops"))
+        .args(["fraud", verdict, order, "--by", "jane"])
+        .env("PAYOPS_STORE", store)
+        .output()
+        .unwrap()
+}
+
+const HELD: &str = r#"{"Hold": {"reason": "fraud screen score 60.000"}}"#;
+
+#[test]
+fn release_and_cancel_run_the_held_orders_job_again_with_the_decision() {
+    for verdict in ["release", "cancel"] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = store_with_order(dir.path(), HELD, &[], true);
+
+        let out = decide(&path, verdict, ORDER);
+
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), format!("{ORDER}\n"));
+        // The order's job is queued again, carrying the decision, who made it and its event.
+        let store = SqliteStore::open(&path).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let claimed = rt
+            .block_on(store.claim("w", flows::now_millis(), 60_000))
+            .unwrap()
+            .expect("the order's job is not queued again");
+        assert_eq!(claimed.job.key, ORDER);
+        assert_eq!(claimed.job.kind.as_str(), "shopify.order-payment");
+        let payload = &claimed.job.payload;
+        assert_eq!(payload["order_id"], 1001);
+        assert_eq!(payload["event"]["event_id"], "wh-1");
+        assert_eq!(payload["decision"]["verdict"], verdict);
+        assert_eq!(payload["decision"]["by"], "jane");
+        assert!(payload["decision"]["at"].as_i64().unwrap() > 0);
+    }
+}
+
+#[test]
+fn an_order_that_is_not_held_exits_one_saying_why() {
+    let released = r#"{"verdict": "release", "by": "sam", "at": 1}"#;
+    /// The risk decision, the effects under the order, what the error says.
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case<'_>; 4] = [
+        (
+            "\"Proceed\"",
+            &[],
+            "was approved by the risk gate, not held",
+        ),
+        (
+            r#"{"Refuse": {"reason": "score 95"}}"#,
+            &[],
+            "refused by the fraud screen, which is final",
+        ),
+        (
+            HELD,
+            &[("fraud/release", released)],
+            "already released by sam",
+        ),
+        (
+            HELD,
+            &[("fraud/cancel", released)],
+            "already cancelled by sam",
+        ),
+    ];
+    for (risk, effects, says) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let path = store_with_order(dir.path(), risk, effects, true);
+
+        let out = decide(&path, "release", ORDER);
+
+        assert_eq!(out.status.code(), Some(1), "{risk}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(says), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).is_empty());
+    }
+    // An order never screened.
+    let dir = tempfile::tempdir().unwrap();
+    let path = store_with_order(dir.path(), HELD, &[], true);
+    let out = decide(&path, "cancel", "shopify/demo.myshopify.com/order/7");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no risk decision on record"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_magento_order_or_a_bad_key_or_no_name_exits_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = store_with_order(dir.path(), HELD, &[], true);
+
+    let out = decide(&path, "release", "magento/default/order/42");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not supported for this pair yet"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = decide(&path, "cancel", "shopify/demo.myshopify.com/order/abc");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("ORDER"), "{}", text(&out.stderr));
+
+    let out = Command::new(env!("CARGO_BIN_EXE_payops"))
+        .args(["fraud", "release", ORDER, "--by", " "])
+        .env("PAYOPS_STORE", &path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--by"), "{}", text(&out.stderr));
+}

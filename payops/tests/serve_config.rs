@@ -382,3 +382,90 @@ to = ["ops@example.com"]
         "{stdout}"
     );
 }
+
+/// A `[fraud]` section with `body`, after the pair's.
+fn with_fraud(dir: &Path, body: &str) -> String {
+    config(dir, SHOPIFY, &format!("[fraud]\n{body}\n"))
+}
+
+#[test]
+fn a_fraud_section_passes_check_and_its_settings_reach_the_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let velocity = dir.path().join("velocity.sqlite");
+    let body = format!(
+        "velocity = \"{}\"\nhigh_amount_minor = 50000\nreview_at = 40.0\nrefuse_at = 80.0",
+        velocity.display()
+    );
+    let file = with_fraud(dir.path(), &body);
+
+    let out = serve(dir.path(), &file, &["--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!velocity.exists(), "--check opened the velocity store");
+
+    // In this process the secrets come from files, not from its environment.
+    let mut file = file;
+    for (name, value) in SECRETS {
+        use std::os::unix::fs::PermissionsExt;
+        let secret = dir.path().join(name);
+        std::fs::write(&secret, value).unwrap();
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+        file = file.replace(
+            &format!("{{ env = \"{name}\" }}"),
+            &format!("{{ file = \"{}\" }}", secret.display()),
+        );
+    }
+    let config = payops::Config::parse(&file, Path::new("payops.toml")).unwrap();
+    let pair = config.pairs.shopify_paytrace.unwrap();
+    let fraud = pair.fraud.clone().expect("no fraud screen");
+    assert_eq!(fraud.model, None);
+    assert_eq!(fraud.velocity, velocity);
+    assert_eq!(fraud.high_amount_minor, 50_000);
+    assert_eq!(
+        fraud.thresholds,
+        Some(fraud::Thresholds::new(40.0, 80.0).unwrap())
+    );
+    // Built with the screen: its velocity store is opened (made) with the workflows.
+    let ledger: std::sync::Arc<dyn erp::Erp> =
+        std::sync::Arc::new(erp::LocalLedger::open_in_memory().unwrap());
+    pair.workflows(ledger).unwrap();
+    assert!(velocity.exists(), "the pair was built without the screen");
+}
+
+#[test]
+fn a_bad_fraud_section_is_refused_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let velocity = dir.path().join("velocity.sqlite").display().to_string();
+    let missing = dir.path().join("no-model.json").display().to_string();
+    let cases = [
+        (
+            format!("velocity = \"{velocity}\"\nhigh_amount_minor = 0"),
+            "fraud.high_amount_minor: must be at least 1",
+        ),
+        (
+            format!("velocity = \"{velocity}\"\nhigh_amount_minor = 100\nmodel = \"{missing}\""),
+            "fraud.model: no file at",
+        ),
+        (
+            format!("velocity = \"{velocity}\"\nhigh_amount_minor = 100\nreview_at = 50.0"),
+            "fraud.refuse_at: is missing",
+        ),
+        (
+            format!(
+                "velocity = \"{velocity}\"\nhigh_amount_minor = 100\nreview_at = 90.0\nrefuse_at = 50.0"
+            ),
+            "fraud.review_at: thresholds: review 90 must be finite and at most refuse 50",
+        ),
+        (
+            "velocity = \"\"\nhigh_amount_minor = 100".to_owned(),
+            "fraud.velocity: is empty",
+        ),
+        (
+            "high_amount_minor = 100".to_owned(),
+            "fraud: missing field `velocity`",
+        ),
+    ];
+    for (body, expected) in cases {
+        let out = serve(dir.path(), &with_fraud(dir.path(), &body), &["--check"]);
+        refused(dir.path(), &out, &[expected]);
+    }
+}

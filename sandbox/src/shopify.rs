@@ -27,7 +27,8 @@
 //!   `getOrderAsRest` (the fields of the order's REST body, line items 50 a page by cursor),
 //!   `ordersUpdatedSince` (`updated_at:>=`/`>`/`<=`/`<` filters, `UPDATED_AT` order, opaque
 //!   cursors, 1..=250 per page, with each order's `customAttributes`), `orderMarkAsPaid`, `orderCreateManualPayment`, `orderCapture`,
-//!   `orderUpdate`, `transactionVoid`, `metafieldsSet` (at most 25, atomic, `compareDigest`
+//!   `orderUpdate`, `orderCancel` (reason, `refundMethod`, staff note kept; a second one refused;
+//!   the fake does not refund or restock), `transactionVoid`, `metafieldsSet` (at most 25, atomic, `compareDigest`
 //!   null/digest checks with `STALE_OBJECT`), `tagsAdd`, `tagsRemove` (orders and customers),
 //!   `refundCreate` (with `@idempotent(key:)`, mandatory from `2026-04`: the same key returns the
 //!   first refund and does nothing else), `fulfillmentCreate` (one fulfillment order per order),
@@ -106,8 +107,8 @@ use crate::{Delivery, Fake, WebhookSender};
 use state::{IssuedToken, State};
 
 pub use state::{
-    Address, Customer, FinancialStatus, Fulfillment, LineItem, Metafield, Order, Refund,
-    RefundLine, RiskAssessment, RiskFact, SentInvoice, Transaction, TransactionKind,
+    Address, Cancellation, Customer, FinancialStatus, Fulfillment, LineItem, Metafield, Order,
+    Refund, RefundLine, RiskAssessment, RiskFact, SentInvoice, Transaction, TransactionKind,
     TransactionStatus,
 };
 
@@ -600,6 +601,8 @@ impl ShopifyFake {
                 risk_assessments: Vec::new(),
                 fulfillment_order_id,
                 fulfillments: Vec::new(),
+                cancelled_at_ms: None,
+                cancellation: None,
             };
             let kind = match &new.payment {
                 InitialPayment::Pending => None,

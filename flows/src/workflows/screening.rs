@@ -55,6 +55,7 @@ use std::sync::Arc;
 
 use fraud::{
     Decision, FeatureConfig, LearnedModel, OrderFacts, OrderOutcome, Outcome, RulesScorer, Scorer,
+    Thresholds,
 };
 use mapping::System;
 use serde::{Deserialize, Serialize};
@@ -314,12 +315,32 @@ impl Screener {
         high_amount_minor: i64,
         velocity: Arc<dyn fraud::VelocityStore>,
     ) -> Result<Self, fraud::FraudError> {
+        Self::load_with(model, high_amount_minor, None, velocity)
+    }
+
+    /// [`Screener::load`] with the review and refuse `thresholds` in place of the scorer's own
+    /// when given: a probability of fraud for the learned model, points for the rules.
+    pub fn load_with(
+        model: Option<&Path>,
+        high_amount_minor: i64,
+        thresholds: Option<Thresholds>,
+        velocity: Arc<dyn fraud::VelocityStore>,
+    ) -> Result<Self, fraud::FraudError> {
         let scorer: Arc<dyn Scorer> = match model {
-            Some(path) => Arc::new(LearnedModel::load(path)?),
-            None => Arc::new(RulesScorer::standard(
-                high_amount_minor,
-                FeatureConfig::default(),
-            )),
+            Some(path) => {
+                let mut model = LearnedModel::load(path)?;
+                if let Some(thresholds) = thresholds {
+                    model.thresholds = thresholds;
+                }
+                Arc::new(model)
+            }
+            None => {
+                let mut rules = RulesScorer::standard(high_amount_minor, FeatureConfig::default());
+                if let Some(thresholds) = thresholds {
+                    rules.thresholds = thresholds;
+                }
+                Arc::new(rules)
+            }
         };
         Ok(Self::new(scorer, velocity))
     }
@@ -528,5 +549,37 @@ mod tests {
             Err(fraud::FraudError::Io { .. })
         ));
         assert!(Screener::load(None, 50_000, velocity).is_ok());
+    }
+
+    #[tokio::test]
+    async fn thresholds_given_replace_the_rules_own() {
+        let facts = OrderFacts {
+            placed_at: time::macros::datetime!(2026-12-07 11:00 UTC),
+            amount: mapping::Money::from_minor(8_000, mapping::Currency::USD),
+            card: None,
+            avs: None,
+            cvv: None,
+            radar: None,
+            shopify: None,
+            email: None,
+            ip: None,
+            ip_country: None,
+            billing: None,
+            shipping: None,
+            customer: fraud::CustomerHistory::default(),
+            categories: Default::default(),
+        };
+        let screen = |thresholds| {
+            let velocity = Arc::new(fraud::MemoryVelocity::default());
+            Screener::load_with(None, 1_000, thresholds, velocity).unwrap()
+        };
+        // A big first order: 30 points with the standard rules, approved below 50.
+        let standard = screen(None).screen(facts.clone()).await.unwrap();
+        assert_eq!(standard.decision.score.value(), 30.0);
+        assert_eq!(standard.decision.outcome, Outcome::Approve);
+        let lower = Thresholds::new(25.0, 90.0).unwrap();
+        let held = screen(Some(lower)).screen(facts).await.unwrap();
+        assert_eq!(held.decision.thresholds, lower);
+        assert_eq!(held.decision.outcome, Outcome::Review);
     }
 }

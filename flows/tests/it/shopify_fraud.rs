@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use flows::notify::NoticeKind;
 use flows::workflows::screening::Screener;
+use flows::workflows::shopify_paytrace::{HeldDecision, HeldError, Verdict};
 use fraud::{FeatureConfig, Outcome, Rule, RulesScorer, Signal, Thresholds};
 
 use super::*;
@@ -59,6 +60,45 @@ impl TestApp {
             .transactions()
             .iter()
             .any(|t| t.customer_id.as_deref() == vault)
+    }
+
+    /// The pair as a person's tool builds it, to release or cancel held orders.
+    fn pair(&self) -> ShopifyPaytrace {
+        let erp: Arc<dyn Erp> = Arc::new(self.ledger.clone());
+        ShopifyPaytrace::new(
+            self.shopify_client.clone(),
+            self.paytrace_client.clone(),
+            erp,
+            self.config.clone(),
+        )
+    }
+
+    async fn release(&self, order: &PlacedOrder) -> Result<String, HeldError> {
+        self.pair()
+            .release_held(&*self.store, order.id, "jane")
+            .await
+    }
+
+    async fn cancel(&self, order: &PlacedOrder) -> Result<String, HeldError> {
+        self.pair()
+            .cancel_held(&*self.store, order.id, "jane")
+            .await
+    }
+
+    /// The person's decision recorded under the order as `fraud/{what}`.
+    async fn held_decision(&self, order: &PlacedOrder, what: &str) -> Option<HeldDecision> {
+        let key = self.effect_key(order, &format!("fraud/{what}"));
+        let effect = self.store.effect(&key).await.unwrap()?;
+        Some(serde_json::from_value(effect.detail).unwrap())
+    }
+
+    /// An order held for review, settled.
+    async fn held_order(&self) -> PlacedOrder {
+        let order = self.place_risky("80.00", "MEDIUM");
+        let counts = self.settle().await;
+        assert_eq!(counts.dead, 0, "{:#?}", self.dead_letters().await);
+        assert!(!self.charged(&order));
+        order
     }
 
     fn fraud_notices(&self) -> Vec<flows::notify::Notice> {
@@ -122,7 +162,7 @@ async fn an_order_held_for_review_is_tagged_noted_told_and_not_charged() {
     );
     assert!(app.ledger.trial_balance().await.unwrap().is_empty());
 
-    // No release path yet: shipped anyway, it goes to a person and is still not charged.
+    // Shipped before anyone released it, it goes to a person and is still not charged.
     app.fulfil(shopify.fulfillment_order_id).await;
     let counts = app.settle().await;
     assert_eq!(counts.dead, 1, "{:#?}", app.dead_letters().await);
@@ -164,4 +204,150 @@ async fn a_refused_order_is_never_charged_and_says_why() {
     let text = serde_json::to_string(&notices[0]).unwrap();
     assert!(!text.contains("@example.com"), "{text}");
     assert!(app.ledger.trial_balance().await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_released_order_is_charged_once_booked_and_untagged_and_a_second_release_is_refused() {
+    let app = TestApp::spawn_with(options()).await;
+    let order = app.held_order().await;
+
+    let key = app.release(&order).await.unwrap();
+    assert_eq!(key, app.order_key(&order));
+    let counts = app.settle().await;
+
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    assert_eq!(app.sales(&order).len(), 1, "{:#?}", app.sales(&order));
+    app.assert_paid(&order).await;
+    let shopify = app.shopify_order(&order);
+    assert!(
+        !shopify.tags.iter().any(|t| t == "payops-held"),
+        "{:?}",
+        shopify.tags
+    );
+    assert_eq!(
+        shopify.note.as_deref(),
+        Some("Released after review by jane")
+    );
+    let decision = app
+        .held_decision(&order, "release")
+        .await
+        .expect("no release on record");
+    assert_eq!(
+        (decision.verdict, decision.by.as_str()),
+        (Verdict::Release, "jane")
+    );
+    assert!(decision.at > 0);
+    assert!(app.held_decision(&order, "cancel").await.is_none());
+
+    // Twice: refused, naming who released it, and nothing more is charged.
+    match app.release(&order).await {
+        Err(HeldError::AlreadyReleased { order: key, by }) => {
+            assert_eq!((key, by.as_str()), (app.order_key(&order), "jane"));
+        }
+        other => panic!("expected AlreadyReleased, got {other:?}"),
+    }
+    assert!(matches!(
+        app.cancel(&order).await,
+        Err(HeldError::AlreadyReleased { .. })
+    ));
+    app.settle().await;
+    assert_eq!(app.sales(&order).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_releases_before_the_worker_runs_and_a_lost_answer_charge_once() {
+    let mut app = TestApp::spawn_with(options()).await;
+    let order = app.held_order().await;
+    app.stop_worker().await;
+    // Both pass the check (neither is on record yet) and both run the order's job.
+    app.release(&order).await.unwrap();
+    app.release(&order).await.unwrap();
+    // The release is on record, then PayTrace's answer to the charge is lost: the retry finds
+    // the charge instead of sending it again.
+    let dropped = app.faults.add(
+        FaultRule::new("paytrace", Fault::Drop, Trigger::Count(1)).path("/v1/transactions/sale"),
+    );
+    app.start_worker();
+
+    let counts = app.settle().await;
+
+    assert_eq!(app.faults.fired(dropped), 1);
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    assert_eq!(app.sales(&order).len(), 1, "{:#?}", app.sales(&order));
+    app.assert_paid(&order).await;
+    assert_eq!(app.receivables().await.ledger_balance, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_order_is_cancelled_in_shopify_and_never_charged() {
+    let app = TestApp::spawn_with(options()).await;
+    let order = app.held_order().await;
+
+    app.cancel(&order).await.unwrap();
+    let counts = app.settle().await;
+
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    assert!(!app.charged(&order), "a cancelled order was charged");
+    let shopify = app.shopify_order(&order);
+    assert!(shopify.cancelled_at_ms.is_some());
+    let cancellation = shopify.cancellation.clone().expect("no orderCancel");
+    assert_eq!(cancellation.reason, "FRAUD");
+    assert!(!cancellation.refund);
+    assert_eq!(
+        cancellation.staff_note.as_deref(),
+        Some("Cancelled after fraud review by jane")
+    );
+    assert!(
+        !shopify.tags.iter().any(|t| t == "payops-held"),
+        "{:?}",
+        shopify.tags
+    );
+    assert_eq!(
+        shopify.note.as_deref(),
+        Some("Cancelled after review by jane, not charged")
+    );
+    let decision = app
+        .held_decision(&order, "cancel")
+        .await
+        .expect("no cancel on record");
+    assert_eq!(decision.verdict, Verdict::Cancel);
+    assert!(app.ledger.trial_balance().await.unwrap().is_empty());
+
+    assert!(matches!(
+        app.release(&order).await,
+        Err(HeldError::AlreadyCancelled { .. })
+    ));
+    app.settle().await;
+    assert!(!app.charged(&order));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_held_orders_can_be_released_or_cancelled() {
+    let app = TestApp::spawn_with(options()).await;
+    let approved = app.place_order("31.50");
+    let refused = app.place_risky("80.00", "HIGH");
+    app.settle().await;
+
+    assert!(matches!(
+        app.release(&approved).await,
+        Err(HeldError::Approved { .. })
+    ));
+    assert!(matches!(
+        app.cancel(&approved).await,
+        Err(HeldError::Approved { .. })
+    ));
+    let err = app.release(&refused).await.unwrap_err();
+    assert!(matches!(err, HeldError::Refused { .. }), "{err:?}");
+    assert!(err.to_string().contains("final"), "{err}");
+    let unknown = app.pair().release_held(&*app.store, 999_999, "jane").await;
+    assert!(
+        matches!(unknown, Err(HeldError::NotScreened { .. })),
+        "{unknown:?}"
+    );
+    assert!(err.is_not_held());
+
+    // Nothing was enqueued: the refused order is still uncharged, the approved one charged once.
+    app.settle().await;
+    assert!(!app.charged(&refused));
+    assert_eq!(app.sales(&approved).len(), 1);
 }

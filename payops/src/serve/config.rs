@@ -11,6 +11,7 @@ use crate::allow::{Allowlist, RoutesSection};
 use crate::console::{self, Console, ConsoleSection};
 use crate::database::{Database, DatabaseSection};
 use crate::error::Error;
+use crate::fraud_screen::FraudSection;
 use crate::issues::Issues;
 use crate::log::{Log, LogSection};
 use crate::magento_stripe::MagentoStripeSection;
@@ -50,6 +51,7 @@ struct File {
     log: LogSection,
     console: Option<ConsoleSection>,
     notify: Option<NotifySection>,
+    fraud: Option<FraudSection>,
 }
 
 /// The service's configuration, checked: secrets read, addresses, URLs and networks parsed.
@@ -161,6 +163,22 @@ impl File {
             .magento_stripe
             .as_ref()
             .map(|section| section.validate(issues));
+        // `None`: no section; `Some(None)`: a section with problems (noted).
+        let fraud = self.fraud.as_ref().map(|section| section.validate(issues));
+        if fraud.is_some() && self.shopify_paytrace.is_none() {
+            issues.push(
+                "fraud",
+                "the fraud screen runs on the Shopify + PayTrace pair only for now: add a \
+                 [shopify_paytrace] section, or leave [fraud] out",
+            );
+        }
+        let shopify_paytrace = match (shopify_paytrace, fraud) {
+            (Some(Some(mut settings)), Some(fraud)) => {
+                settings.fraud = fraud;
+                Some(Some(settings))
+            }
+            (shopify_paytrace, _) => shopify_paytrace,
+        };
         if shopify_paytrace.is_none() && magento_stripe.is_none() {
             issues.push(
                 ".",

@@ -56,6 +56,9 @@ pub enum Error {
     /// A Magento client cannot be built.
     #[error("magento: {0}")]
     Magento(#[from] magento::Error),
+    /// The fraud screen's model cannot be loaded or its velocity store opened.
+    #[error("fraud screen: {0}")]
+    Fraud(#[from] fraud::FraudError),
     /// A Stripe client cannot be built.
     #[error("stripe: {0}")]
     Stripe(#[from] stripe_client::Error),

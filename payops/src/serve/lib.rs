@@ -26,7 +26,12 @@
 //! With a `[console]` section the operations console (`ops_console`) is served under
 //! `/console` behind its token, with the worker's circuit breakers; with a `[notify]` section
 //! the worker sends notices to people ([`flows::notify`]) by signed webhook and e-mail, linking
-//! to the console ([`Console::address`]).
+//! to the console ([`Console::address`]). With a `[fraud]` section the Shopify + PayTrace pair
+//! screens each order with the fraud screen before charging it ([`FraudSettings`]: the learned
+//! model's file, or the rules baseline, the velocity store, the big-order amount and the
+//! thresholds); without it, Shopify's own risk recommendation holds orders. The example
+//! binaries run without the screen. Magento + Stripe does not run the screen yet: `[fraud]`
+//! without `[shopify_paytrace]` is refused.
 //!
 //! # From the example binaries' environment
 //!
@@ -54,6 +59,7 @@ mod config;
 mod console;
 mod database;
 mod error;
+mod fraud_screen;
 mod issues;
 mod log;
 mod magento_stripe;
@@ -70,6 +76,7 @@ pub use config::{Config, ServeArgs};
 pub use console::Console;
 pub use database::{Database, default_pg_pool, open_ledger, open_store};
 pub use error::Error;
+pub use fraud_screen::FraudSettings;
 pub use issues::{Issue, Issues};
 pub use log::{Log, LogFormat};
 pub use magento_stripe::{

@@ -95,6 +95,7 @@ pub(crate) fn requested_cost(op: &str, vars: &Value) -> u32 {
         | "orderCreateManualPayment"
         | "orderCapture"
         | "orderUpdate"
+        | "orderCancel"
         | "orderInvoiceSend"
         | "transactionVoid"
         | "metafieldsSet"
@@ -270,7 +271,7 @@ fn order_json(o: &Order) -> Value {
         "createdAt": gql_time(o.created_at_ms),
         "updatedAt": gql_time(o.updated_at_ms),
         "processedAt": gql_time(o.created_at_ms),
-        "cancelledAt": null,
+        "cancelledAt": o.cancelled_at_ms.map(gql_time),
         "displayFinancialStatus": o.financial_status().graphql(),
         "displayFulfillmentStatus": o.fulfillment_status(),
         "currencyCode": cur,
@@ -340,6 +341,7 @@ pub(crate) fn run(st: &mut State, op: &str, vars: &Value, query: &str, api_versi
         "orderCreateManualPayment" => manual_payment(st, vars),
         "orderCapture" => capture(st, vars),
         "orderUpdate" => order_update(st, vars),
+        "orderCancel" => order_cancel(st, vars),
         "orderInvoiceSend" => invoice_send(st, vars),
         "transactionVoid" => void(st, vars),
         "metafieldsSet" => metafields_set(st, vars),
@@ -503,7 +505,7 @@ fn order_as_rest_json(o: &Order, customer: Option<&Customer>, first: usize) -> V
         "id": gid("Order", o.id), "legacyResourceId": o.id.to_string(), "name": o.name,
         "email": o.email, "phone": o.phone,
         "createdAt": gql_time(o.created_at_ms), "updatedAt": gql_time(o.updated_at_ms),
-        "processedAt": gql_time(o.created_at_ms), "cancelledAt": null, "closedAt": null,
+        "processedAt": gql_time(o.created_at_ms), "cancelledAt": o.cancelled_at_ms.map(gql_time), "closedAt": null,
         "currencyCode": cur, "presentmentCurrencyCode": cur,
         "displayFinancialStatus": o.financial_status().graphql(), "test": o.test,
         "taxesIncluded": false, "dutiesIncluded": false, "note": o.note, "tags": o.tags,
@@ -661,7 +663,7 @@ fn orders_updated_since(st: &State, vars: &Value) -> VarResult<Exec> {
             json!({
                 "id": gid("Order", o.id), "legacyResourceId": o.id.to_string(), "name": o.name,
                 "createdAt": gql_time(o.created_at_ms), "updatedAt": gql_time(o.updated_at_ms),
-                "cancelledAt": null,
+                "cancelledAt": o.cancelled_at_ms.map(gql_time),
                 "displayFinancialStatus": o.financial_status().graphql(), "totalPriceSet": bag(o.total(), &o.currency),
                 "customAttributes": custom_attributes(o),
             })
@@ -972,6 +974,78 @@ fn capture(st: &mut State, vars: &Value) -> VarResult<Exec> {
         paid_webhooks(st, id, before)
     };
     Ok(accepted(F, "transaction", json).with(hooks))
+}
+
+/// `orderCancel(orderId, reason, refundMethod, restock, notifyCustomer, staffNote)`: the order
+/// cancelled now with its reason and note; one already cancelled is refused in
+/// `orderCancelUserErrors`. The answer's job is done at once (the fake does not refund or
+/// restock).
+fn order_cancel(st: &mut State, vars: &Value) -> VarResult<Exec> {
+    const F: &str = "orderCancel";
+    let id = gid_var("orderId", "ID!", required(vars, "orderId", "ID!")?, "Order")?;
+    let reason = required(vars, "reason", "OrderCancelReason!")?;
+    let reason = reason
+        .as_str()
+        .filter(|r| {
+            [
+                "CUSTOMER",
+                "DECLINED",
+                "FRAUD",
+                "INVENTORY",
+                "STAFF",
+                "OTHER",
+            ]
+            .contains(r)
+        })
+        .ok_or_else(|| {
+            invalid_variable(
+                "reason",
+                "OrderCancelReason!",
+                reason,
+                "Expected a valid OrderCancelReason",
+            )
+        })?
+        .to_owned();
+    let refund_method = required(vars, "refundMethod", "OrderCancelRefundMethodInput!")?;
+    let refund = field(refund_method, "originalPaymentMethodsRefund")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    if field(vars, "restock").and_then(Value::as_bool).is_none() {
+        return Err(invalid_variable(
+            "restock",
+            "Boolean!",
+            &Value::Null,
+            "Expected value to not be null",
+        ));
+    }
+    let staff_note = opt_str(vars, "staffNote");
+    let now = st.now_ms();
+    let errors = |message: &str| {
+        Exec::data(
+            F,
+            json!({"job": null, "orderCancelUserErrors": [user_error(&["orderId"], message, Some("INVALID"))]}),
+            10,
+        )
+    };
+    let Some(o) = st.order_mut(id) else {
+        return Ok(errors("Order does not exist"));
+    };
+    if o.cancelled_at_ms.is_some() {
+        return Ok(errors("Order has already been cancelled"));
+    }
+    o.cancelled_at_ms = Some(now);
+    o.updated_at_ms = now;
+    o.cancellation = Some(super::state::Cancellation {
+        reason,
+        staff_note,
+        refund,
+    });
+    let job = format!("gid://shopify/Job/cancel-{}", o.id);
+    Ok(Exec::data(
+        F,
+        json!({"job": {"id": job, "done": true}, "orderCancelUserErrors": []}),
+        10,
+    ))
 }
 
 fn order_update(st: &mut State, vars: &Value) -> VarResult<Exec> {

@@ -364,6 +364,21 @@ pub struct Order {
     pub fulfillment_order_id: u64,
     /// Fulfillments.
     pub fulfillments: Vec<Fulfillment>,
+    /// When it was cancelled (`orderCancel`), Unix milliseconds.
+    pub cancelled_at_ms: Option<i64>,
+    /// Why it was cancelled (`FRAUD`, ...) and the staff note, as `orderCancel` was given them.
+    pub cancellation: Option<Cancellation>,
+}
+
+/// What an `orderCancel` was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cancellation {
+    /// `OrderCancelReason`: `FRAUD`, `CUSTOMER`, ...
+    pub reason: String,
+    /// The staff note, if any.
+    pub staff_note: Option<String>,
+    /// Whether it asked for a refund to the original payment methods.
+    pub refund: bool,
 }
 
 impl Order {

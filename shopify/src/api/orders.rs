@@ -2,8 +2,8 @@ use super::{bag_fragment, payload, required};
 use crate::graphql::{Operation, RetrySafety};
 use crate::models::order_rest::OrderAsRest;
 use crate::models::{
-    DateTime, InvoiceEmail, ManualPaymentInput, Order, OrderCaptureInput, OrderRef, OrderSummary,
-    OrderTransaction, OrdersPage, rest,
+    DateTime, InvoiceEmail, ManualPaymentInput, Order, OrderCancel, OrderCaptureInput, OrderRef,
+    OrderSummary, OrderTransaction, OrdersPage, rest,
 };
 use crate::{Client, Error, Gid};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
@@ -136,6 +136,46 @@ pub const ORDER_INVOICE_SEND: Operation<'static> = Operation {
     estimated_cost: 10,
     retry: RetrySafety::NotIdempotent,
 };
+
+/// `orderCancel` (Admin API 2024-01+; `refundMethod` replaced the `refund` flag): cancels an
+/// order in a background job. Shopify refuses a second cancellation of an order, so a repeat
+/// acts once.
+/// <https://shopify.dev/docs/api/admin-graphql/2026-07/mutations/orderCancel>
+pub const ORDER_CANCEL: Operation<'static> = Operation {
+    name: "orderCancel",
+    document: concat!(
+        "mutation orderCancel($orderId: ID!, $reason: OrderCancelReason!, ",
+        "$refundMethod: OrderCancelRefundMethodInput!, $restock: Boolean!, ",
+        "$notifyCustomer: Boolean, $staffNote: String) { orderCancel(orderId: $orderId, ",
+        "reason: $reason, refundMethod: $refundMethod, restock: $restock, ",
+        "notifyCustomer: $notifyCustomer, staffNote: $staffNote) { job { id done } ",
+        "orderCancelUserErrors { field message code } } }"
+    ),
+    estimated_cost: 10,
+    retry: RetrySafety::Idempotent,
+};
+
+/// `orderCancel`'s payload: its user errors are `orderCancelUserErrors` (the plain
+/// `userErrors` is deprecated there).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OrderCancelPayload {
+    #[serde(default)]
+    job: Option<CancelJob>,
+    #[serde(default)]
+    order_cancel_user_errors: Vec<crate::graphql::UserError>,
+}
+
+impl crate::graphql::HasUserErrors for OrderCancelPayload {
+    fn user_errors(&self) -> &[crate::graphql::UserError] {
+        &self.order_cancel_user_errors
+    }
+}
+
+#[derive(Deserialize)]
+struct CancelJob {
+    id: Gid,
+}
 
 #[derive(Deserialize)]
 struct OrderData {
@@ -427,6 +467,33 @@ impl<'a> Orders<'a> {
             )
             .await?;
         required(p.order, "data.orderUpdate.order")
+    }
+
+    /// `orderCancel`: cancels the order as `cancel` says, and returns the id of Shopify's job
+    /// that does it (the cancellation runs in the background). An order already cancelled is
+    /// refused with a user error. Requires the `write_orders` scope.
+    ///
+    /// ```no_run
+    /// # async fn run(client: shopify::Client) -> Result<(), shopify::Error> {
+    /// use shopify::models::{OrderCancel, OrderCancelReason};
+    /// let cancel = OrderCancel::new(OrderCancelReason::Fraud).staff_note("fraud review");
+    /// client.orders().cancel(&shopify::Gid::new("Order", 1), &cancel).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn cancel(&self, id: &Gid, cancel: &OrderCancel) -> Result<Gid, Error> {
+        let variables = json!({
+            "orderId": id,
+            "reason": cancel.reason,
+            "refundMethod": { "originalPaymentMethodsRefund": cancel.refund },
+            "restock": cancel.restock,
+            "notifyCustomer": cancel.notify_customer,
+            "staffNote": cancel.staff_note,
+        });
+        let p: OrderCancelPayload = self
+            .client
+            .mutate(&ORDER_CANCEL, "orderCancel", &variables)
+            .await?;
+        Ok(required(p.job, "data.orderCancel.job")?.id)
     }
 
     /// `orderInvoiceSend`: e-mails the order's invoice to its customer (or `email.to`), with a

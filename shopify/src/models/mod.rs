@@ -23,8 +23,8 @@ pub use fulfillment::{
 };
 pub use metafield::{CompareDigest, Metafield, MetafieldsSetInput};
 pub use order::{
-    InvoiceEmail, ManualPaymentInput, Order, OrderCaptureInput, OrderDisplayFinancialStatus,
-    OrderRef, OrderSummary, OrdersPage,
+    InvoiceEmail, ManualPaymentInput, Order, OrderCancel, OrderCancelReason, OrderCaptureInput,
+    OrderDisplayFinancialStatus, OrderRef, OrderSummary, OrdersPage,
 };
 pub use refund::{
     Refund, RefundInput, RefundLineItemInput, RefundShippingInput, RestockType, TransactionInput,

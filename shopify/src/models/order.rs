@@ -283,3 +283,61 @@ impl InvoiceEmail {
         }
     }
 }
+
+/// Why an order is cancelled (Shopify's `OrderCancelReason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum OrderCancelReason {
+    /// The customer asked.
+    Customer,
+    /// The payment was declined.
+    Declined,
+    /// The order was fraudulent.
+    Fraud,
+    /// Items were out of stock.
+    Inventory,
+    /// A staff error.
+    Staff,
+    /// Another reason.
+    Other,
+}
+
+/// The arguments of `orderCancel` besides the order: why, whether to refund what was paid to
+/// the original payment methods, restock and notify the customer, and a staff note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OrderCancel {
+    /// Why.
+    pub reason: OrderCancelReason,
+    /// Refund what the customer paid to the original payment methods
+    /// (`refundMethod.originalPaymentMethodsRefund`).
+    pub refund: bool,
+    /// Restock the inventory the order committed.
+    pub restock: bool,
+    /// Send the customer Shopify's cancellation e-mail.
+    pub notify_customer: bool,
+    /// A note for staff, not shown to the customer.
+    pub staff_note: Option<String>,
+}
+
+impl OrderCancel {
+    /// A cancellation for `reason` that refunds nothing, restocks, and does not e-mail the
+    /// customer.
+    pub fn new(reason: OrderCancelReason) -> Self {
+        Self {
+            reason,
+            refund: false,
+            restock: true,
+            notify_customer: false,
+            staff_note: None,
+        }
+    }
+
+    /// Sets the staff note.
+    #[must_use]
+    pub fn staff_note(mut self, note: impl Into<String>) -> Self {
+        self.staff_note = Some(note.into());
+        self
+    }
+}

@@ -619,3 +619,60 @@ async fn send_invoice() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn cancel_sends_the_reason_refund_method_restock_and_note_and_reads_its_errors() {
+    use shopify::models::{OrderCancel, OrderCancelReason};
+    let cancel = OrderCancel::new(OrderCancelReason::Fraud).staff_note("Cancelled after review");
+    let vars = json!({
+        "orderId": "gid://shopify/Order/1",
+        "reason": "FRAUD",
+        "refundMethod": {"originalPaymentMethodsRefund": false},
+        "restock": true,
+        "notifyCustomer": false,
+        "staffNote": "Cancelled after review",
+    });
+    let server = MockServer::start().await;
+    gql("orderCancel", vars.clone())
+        .respond_with(ok(json!({"orderCancel": {
+            "job": {"id": "gid://shopify/Job/abc-123", "done": false},
+            "orderCancelUserErrors": [],
+        }})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let job = client(&server)
+        .orders()
+        .cancel(&Gid::new("Order", 1), &cancel)
+        .await
+        .unwrap();
+    assert_eq!(job.to_string(), "gid://shopify/Job/abc-123");
+
+    // An order already cancelled: Shopify answers in `orderCancelUserErrors`.
+    let server = MockServer::start().await;
+    gql("orderCancel", vars.clone())
+        .respond_with(ok(json!({"orderCancel": {
+            "job": null,
+            "orderCancelUserErrors": [{"field": ["orderId"], "message": "Order has already been cancelled", "code": "INVALID"}],
+        }})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    match client(&server)
+        .orders()
+        .cancel(&Gid::new("Order", 1), &cancel)
+        .await
+    {
+        Err(Error::UserErrors { operation, errors }) => {
+            assert_eq!(operation, "orderCancel");
+            assert_eq!(errors[0].message, "Order has already been cancelled");
+            assert_eq!(errors[0].code.as_deref(), Some("INVALID"));
+        }
+        other => panic!("expected user errors, got {other:?}"),
+    }
+    assert_failure_modes("orderCancel", vars, true, move |c| {
+        let cancel = cancel.clone();
+        async move { c.orders().cancel(&Gid::new("Order", 1), &cancel).await }
+    })
+    .await;
+}

@@ -54,10 +54,9 @@ impl Flow for OrderCapture {
 
     async fn run(&self, ctx: &StepCtx<'_>, input: FulfillmentEvent) -> Result<(), StepError> {
         let shared = &*self.0;
-        if ctx.recorded(&HOLD)?.is_some()
-            || ctx.recorded(&REVIEW)?.is_some()
-            || ctx.recorded(&REFUSED)?.is_some()
-        {
+        // A held order a person released was charged (or authorized) like any other.
+        let held = ctx.recorded(&HOLD)?.is_some() && !super::held::released(ctx)?;
+        if held || ctx.recorded(&REVIEW)?.is_some() || ctx.recorded(&REFUSED)?.is_some() {
             return Err(StepError::permanent(format!(
                 "order {} was held for review and never charged: it was fulfilled without payment",
                 input.order_id

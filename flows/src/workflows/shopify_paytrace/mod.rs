@@ -2,7 +2,7 @@
 //!
 //! | flow | job kind | entity | started by | steps |
 //! |---|---|---|---|---|
-//! | [`OrderPayment`] | `shopify.order-payment` | `shopify/{shop}/order/{id}` | `orders/create` | mapped and validated → risk gate → PayTrace sale (or authorization) → a Protect.js card vaulted (see [the vault](#the-vault)) → Shopify paid + metafields, or tagged and noted when declined (and, with [`Config::decline_invoice`], the invoice e-mailed to the customer: Shopify's `orderInvoiceSend`, a link to pay another way) → ERP customer, sales order, invoice, payment (authorization: metafields and tag, ERP customer and sales order) |
+//! | [`OrderPayment`] | `shopify.order-payment` | `shopify/{shop}/order/{id}` | `orders/create`; run again by [`ShopifyPaytrace::release_held`] and [`ShopifyPaytrace::cancel_held`] for a held order | mapped and validated → risk gate (held: the decision of a person, see [the fraud screen](#the-fraud-screen)) → PayTrace sale (or authorization) → a Protect.js card vaulted (see [the vault](#the-vault)) → Shopify paid + metafields, or tagged and noted when declined (and, with [`Config::decline_invoice`], the invoice e-mailed to the customer: Shopify's `orderInvoiceSend`, a link to pay another way) → ERP customer, sales order, invoice, payment (authorization: metafields and tag, ERP customer and sales order) |
 //! | [`OrderCapture`] | `shopify.order-capture` | the order's | `fulfillments/create` | capture of the authorization → Shopify paid + metafields → ERP invoice and payment |
 //! | [`RefundFlow`] | `shopify.refund` | `shopify/{shop}/order/{id}/refund/{refund id}` | `refunds/create` | PayTrace refund, or a void when the sale has not settled → ERP credit memo and refund payment |
 //! | [`RefundRequestFlow`] | `shopify.refund-request` | `shopify/{shop}/order/{id}/refund-request/{request id}` | [`ShopifyPaytrace::refund_request_job`] (a library call, or `payops refund shopify`): a refund asked for outside Shopify | checked against the order (currency, at most what is refundable, a PayTrace payment to refund) → Shopify `refundCreate` (idempotency key `{entity}/shopify-refund`) → the refund's `refunds/create` body stored in the inbox with the [`RefundFlow`] job its webhook names: see [`RefundRequestFlow`] |
@@ -97,10 +97,33 @@
 //! `payops fraud explain`, `payops fraud train` and the console, and what became of the order
 //! (settled, disputed, and why) is recorded by the flows that learn it, as `fraud/outcome`
 //! (see [`screening`](crate::workflows::screening#what-became-of-an-order-the-training-labels)),
-//! for `payops fraud train`'s labels; the log line names the outcome, the score and the top signals, never
-//! the buyer. There is no release path yet: a held order stays uncharged (a person charges it
-//! another way, or cancels it); a fulfilment of a held or refused order dead-letters. PayTrace's
-//! AVS and CVV results come with the sale itself, so they are not signals before it.
+//! for `payops fraud train`'s labels; the log line names the outcome, the score and the top
+//! signals, never the buyer. PayTrace's AVS and CVV results come with the sale itself, so they
+//! are not signals before it.
+//!
+//! A held order (by the screen or by Shopify's recommendation) waits for a person, who releases
+//! it ([`ShopifyPaytrace::release_held`], `payops fraud release ORDER --by NAME`) or cancels it
+//! ([`ShopifyPaytrace::cancel_held`], `payops fraud cancel`). Either checks the order's records
+//! first (an order not held is a [`HeldError`] saying why: unknown or not screened, approved,
+//! refused, already released or cancelled), then runs the order's [`OrderPayment`] job once
+//! more with the decision in its input ([`HeldDecision`]: who and when). The run records it
+//! under the order (`fraud/release` or `fraud/cancel`) before anything else, and the first
+//! decision recorded is final: a later one is logged and ignored.
+//!
+//! - release: the held tag removed and the note `Released after review by {who}`, then the
+//!   order goes on exactly as an approved one: charged (the usual `charge` step, so a crash after
+//!   the release, a retry or a second release charges once), booked, and, authorizing,
+//!   captured on fulfilment;
+//! - cancel: Shopify's `orderCancel` (reason `FRAUD`, nothing refunded, restocked, the customer
+//!   not e-mailed; an order Shopify shows cancelled already counts), the held tag removed and
+//!   the note `Cancelled after review by {who}, not charged`; never charged.
+//!
+//! A refused order cannot be released: the screen refused it as too risky to charge through this
+//! flow, and that is final; a person who trusts the order charges it another way. A fulfilment
+//! of a held (not released) or refused order dead-letters. The job can run again only with the
+//! held order's delivery, which the hold keeps (state `fraud/held-event`): an order held by an
+//! earlier version has none ([`HeldError::NoDelivery`]). Magento + Stripe orders have no release
+//! path here.
 //!
 //! # No money before the booking is known to work
 //!
@@ -124,6 +147,9 @@
 //! |---|---|---|
 //! | risk | `risk` (and `fraud/screen` with the fraud screen) | a read; a repeat of the screen counts the order's velocity once more |
 //! | hold, refused, review, declined, authorized | `hold`, `refused`, `review`, `declined`, `authorized` | tags and notes are set, not added twice |
+//! | a person's decision on a held order | `fraud/release` or `fraud/cancel` (written before the run goes on) | the first decision recorded is followed; a later one is ignored |
+//! | after a release: held tag removed, note | `fraud/release/noted` | tags removed and notes set, not twice |
+//! | after a cancellation: `orderCancel`, then held tag removed, note | `shopify/cancel`, `fraud/cancel/noted` | an order Shopify shows cancelled already is success |
 //! | notice of a held or refused order | the notice job `{order}/notice/fraud-review`, `{order}/notice/fraud-refuse` | one job per key |
 //! | invoice e-mailed after a decline ([`Config::decline_invoice`]) | `customer/invoice` | recorded once sent; `orderInvoiceSend` is not idempotent, so a crash between the e-mail and its record can send a second one |
 //! | notice of the decline to a person ([`crate::notify`]) | the notice job `{order}/notice/declined` | one job per key |
@@ -221,6 +247,7 @@ mod chargeback;
 mod customer_removal;
 mod customer_vault;
 mod fraud_screen;
+mod held;
 mod order;
 mod refund;
 mod refund_request;
@@ -248,6 +275,7 @@ pub use chargeback::{
 pub use customer_removal::{CustomerRemoval, CustomerRemoved};
 pub use customer_vault::{CustomerChanged, CustomerVault};
 pub use fraud_screen::{FraudScreen, order_facts};
+pub use held::{HeldDecision, HeldError, Verdict, decide_held};
 pub use mapping::paytrace::{Chargeback, ChargebackStage};
 pub use order::{OrderEvent, OrderPayment};
 pub use refund::{RefundEvent, RefundFlow};
@@ -781,6 +809,46 @@ impl ShopifyPaytrace {
         chargeback_job(&self.shared.config.paytrace_account, chargeback)
     }
 
+    /// Releases order `order_id`, held for review by the risk gate, as `by` decided (see
+    /// [the fraud screen](self#the-fraud-screen)): checks the order's records in `store`, then
+    /// runs the order's job once more with the decision for a worker with these workflows
+    /// registered, which records it (`fraud/release` under the order, with who and when),
+    /// removes the held tag, notes "Released after review" and charges the order, once however
+    /// often it is released or retried. Returns the order's key; an order that is not held
+    /// (unknown or not screened, approved, refused, already released or cancelled) is a
+    /// [`HeldError`] saying which. A refused order cannot be released: refusal is final.
+    ///
+    /// ```no_run
+    /// # async fn run(flows: flows::workflows::shopify_paytrace::ShopifyPaytrace,
+    /// #     store: std::sync::Arc<flows::SqliteStore>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let order = flows.release_held(&*store, 1001, "jane@merchant.example").await?;
+    /// println!("released {order}");
+    /// # Ok(()) }
+    /// ```
+    pub async fn release_held(
+        &self,
+        store: &dyn crate::store::Store,
+        order_id: u64,
+        by: &str,
+    ) -> Result<String, HeldError> {
+        let decision = HeldDecision::now(Verdict::Release, by);
+        decide_held(store, &self.shared.config.shop, order_id, decision).await
+    }
+
+    /// Cancels order `order_id`, held for review by the risk gate, as `by` decided: like
+    /// [`Self::release_held`], but the order's job records `fraud/cancel`, cancels the order in
+    /// Shopify (`orderCancel`, reason `FRAUD`, nothing refunded, restocked, the customer not
+    /// e-mailed), removes the held tag and notes it; it is never charged.
+    pub async fn cancel_held(
+        &self,
+        store: &dyn crate::store::Store,
+        order_id: u64,
+        by: &str,
+    ) -> Result<String, HeldError> {
+        let decision = HeldDecision::now(Verdict::Cancel, by);
+        decide_held(store, &self.shared.config.shop, order_id, decision).await
+    }
+
     /// How this shop's shipment notices become [`OrderShipment`] jobs, for
     /// [`crate::fulfilment::notice_route`] in a service that runs several store pairs.
     pub fn shipment_notices(&self) -> crate::fulfilment::NoticePlan {
@@ -811,6 +879,7 @@ fn order_job(order: &OrderPayment, d: &Delivery<'_>) -> Result<crate::store::New
     let input = OrderEvent {
         event: d.event(),
         order_id: required(ids.id, "id")?,
+        decision: None,
     };
     job(order, &input)
 }

@@ -10,6 +10,7 @@ use shopify::models::InvoiceEmail;
 use time::OffsetDateTime;
 
 use super::charge::{CardSource, ChargePlan, card_source, charge};
+use super::held::{self, HeldDecision};
 use super::risk::RiskDecision;
 use super::vault::{VaultPlan, vault_card};
 use super::{PaymentMode, Shared, mark_paid};
@@ -40,6 +41,11 @@ pub struct OrderEvent {
     pub event: EventRef,
     /// The Shopify order id.
     pub order_id: u64,
+    /// A person's decision on the order, held by the risk gate: set by
+    /// [`super::ShopifyPaytrace::release_held`] and [`super::ShopifyPaytrace::cancel_held`],
+    /// `None` from a webhook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<HeldDecision>,
 }
 
 /// An order's payment flow (see the [module docs](super)).
@@ -114,6 +120,7 @@ impl Flow for OrderPayment {
                 Ok(screening.decision)
             })
             .await?;
+        let held = matches!(decision, RiskDecision::Hold { .. });
         // Held or refused: never charged, and the order says why.
         let stopped = match decision {
             RiskDecision::Proceed => None,
@@ -129,7 +136,16 @@ impl Flow for OrderPayment {
             )),
         };
         if let Some((step, tag, note)) = stopped {
-            return tag_and_note(shared, ctx, step, &order_gid, tag, &note).await;
+            tag_and_note(shared, ctx, step, &order_gid, tag, &note).await?;
+            if !held {
+                return Ok(());
+            }
+            // Held: the delivery is kept for a release, which runs this job again with a
+            // person's decision; only a released order goes on to the charge.
+            ctx.set_state(&held::HELD_EVENT, &input.event)?;
+            if !held::decided(shared, ctx, &order_gid, input.decision.as_ref()).await? {
+                return Ok(());
+            }
         }
 
         let mut payment = charge(shared, ctx, &plan).await?;
