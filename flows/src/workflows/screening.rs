@@ -23,8 +23,10 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use fraud::{Decision, FeatureConfig, LearnedModel, OrderFacts, Outcome, RulesScorer, Scorer};
-use mapping::System;
+use fraud::{
+    AddressFacts, Decision, FeatureConfig, LearnedModel, OrderFacts, Outcome, RulesScorer, Scorer,
+};
+use mapping::{Address, System};
 use serde::{Deserialize, Serialize};
 
 use crate::StepError;
@@ -34,6 +36,12 @@ use crate::workflow::{EntityKey, Step, StepCtx};
 
 /// The name of the screen's record under the order's key: `{order}/fraud/screen`.
 pub const RECORD: &str = "fraud/screen";
+
+/// The name of the record of Stripe Radar's outcome of a screened order's charge, under the
+/// charge's key (`stripe/{account}/charge/{id}/fraud/radar`): Magento + Stripe's
+/// `magento_stripe::RadarRecord`, which names the order. Kept apart from the order's
+/// [`RECORD`]: that one holds the facts the screen scored, written once, before any charge.
+pub const RADAR: &str = "fraud/radar";
 
 /// What the screen saw and decided for one order, recorded under the order's key ([`RECORD`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +72,17 @@ pub fn keep(
         ctx.notify(notice);
     }
     Ok(())
+}
+
+/// An address's country, postal code and first line, as both pairs' `order_facts` give them;
+/// `None` unless all three are there (a partial address would count as one shared address in
+/// velocity).
+pub fn address_facts(address: &Address) -> Option<AddressFacts> {
+    Some(AddressFacts {
+        country: address.country?,
+        postal_code: address.postal_code.clone()?,
+        line1: address.lines.first()?.clone(),
+    })
 }
 
 /// How many contributions a log line and a notice name.

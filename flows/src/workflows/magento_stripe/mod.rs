@@ -511,6 +511,7 @@ mod charge;
 mod customer;
 mod customer_poller;
 mod dispute;
+mod fraud_screen;
 mod fraud_warning;
 mod payment;
 mod payout;
@@ -548,6 +549,9 @@ pub use customer::{
 };
 pub use customer_poller::MagentoCustomerPoller;
 pub use dispute::{DISPUTE_TOPICS, DisputeChanged, DisputeDeadline, DisputeDue, DisputeEvent};
+pub use fraud_screen::{
+    CancelHeld, HeldError, HeldOrder, RadarRecord, ReleaseHeld, order_facts, radar_assessment,
+};
 pub use fraud_warning::{FraudWarning, FraudWarningEvent};
 pub use payment::{MagentoOrder, OrderPayment};
 pub use payout::{PayoutEvent, PayoutPaid};
@@ -828,11 +832,14 @@ fn order_key(store_code: &str, order_id: i64) -> EntityKey {
 }
 
 /// What every flow of the pair shares.
+#[derive(Clone)]
 pub(crate) struct Shared {
     magento: magento::Client,
     stripe: stripe_client::Client,
     erp: Arc<dyn Erp>,
     config: Config,
+    /// The fraud screen, when the pair screens orders ([`MagentoStripe::fraud_screen`]).
+    screener: Option<crate::workflows::screening::Screener>,
 }
 
 impl Shared {
@@ -963,8 +970,58 @@ impl MagentoStripe {
                 stripe,
                 erp,
                 config,
+                screener: None,
             }),
         }
+    }
+
+    /// Screens each order once before its first PaymentIntent with `screener` (see
+    /// [the fraud screen](self#the-fraud-screen)): approved orders are charged as before, held
+    /// ones authorized and not captured until [`Self::release_held`] or [`Self::cancel_held`],
+    /// refused ones never charged. Radar's outcome of each screened order's charge is recorded
+    /// ([`RadarRecord`]).
+    #[must_use]
+    pub fn fraud_screen(self, screener: crate::workflows::screening::Screener) -> Self {
+        Self {
+            shared: Arc::new(fraud_screen::with_screener(&self.shared, screener)),
+        }
+    }
+
+    /// Releases order `entity_id`, held by the fraud screen: enqueues its [`ReleaseHeld`] job
+    /// into `store`, which lifts Magento's hold and captures the authorized PaymentIntent (once:
+    /// the step's key, under the order, is Stripe's `Idempotency-Key`); its `charge.captured`
+    /// then invoices and books the order once ([`ChargeSucceeded`]). Refused ([`HeldError`])
+    /// for an order the screen did not hold, or that was released or canceled already.
+    /// Enqueuing it again while it waits or runs is a no-op.
+    pub async fn release_held(
+        &self,
+        store: &dyn crate::Store,
+        entity_id: i64,
+    ) -> Result<(), HeldError> {
+        fraud_screen::enqueue_verdict(
+            store,
+            &self.shared,
+            fraud_screen::Verdict::Release,
+            entity_id,
+        )
+        .await
+    }
+
+    /// Cancels order `entity_id`, held by the fraud screen: enqueues its [`CancelHeld`] job into
+    /// `store`, which cancels the PaymentIntent (the authorization is released; nothing is
+    /// booked) and the Magento order. Refused ([`HeldError`]) as [`Self::release_held`] is.
+    pub async fn cancel_held(
+        &self,
+        store: &dyn crate::Store,
+        entity_id: i64,
+    ) -> Result<(), HeldError> {
+        fraud_screen::enqueue_verdict(
+            store,
+            &self.shared,
+            fraud_screen::Verdict::Cancel,
+            entity_id,
+        )
+        .await
     }
 
     /// The settings.
@@ -1008,6 +1065,8 @@ impl MagentoStripe {
             .flow(SubscriptionChanged(Arc::clone(&self.shared)))
             .flow(InvoiceChanged(Arc::clone(&self.shared)))
             .flow(CreditNoteIssued(Arc::clone(&self.shared)))
+            .flow(ReleaseHeld(Arc::clone(&self.shared)))
+            .flow(CancelHeld(Arc::clone(&self.shared)))
     }
 
     /// The intake routes: `charge.succeeded` and `charge.refunded`, to the job of their charge;
@@ -1025,12 +1084,15 @@ impl MagentoStripe {
     /// tracking number (see [Fulfilment](self#fulfilment)).
     pub fn routes(&self) -> Vec<Route> {
         let succeeded = ChargeSucceeded(Arc::clone(&self.shared));
+        let captured = ChargeSucceeded(Arc::clone(&self.shared));
         let refunded = ChargeRefunded(Arc::clone(&self.shared));
         let paid_out = PayoutPaid(Arc::clone(&self.shared));
         let intents = [
             "payment_intent.succeeded",
             "payment_intent.payment_failed",
             "payment_intent.canceled",
+            // An authorized PaymentIntent (a held order's, after 3-D Secure).
+            "payment_intent.amount_capturable_updated",
         ]
         .map(|topic| {
             let changed = PaymentIntentChanged(Arc::clone(&self.shared));
@@ -1043,6 +1105,18 @@ impl MagentoStripe {
                 System::Stripe,
                 "charge.succeeded",
                 move |d: &Delivery<'_>| job(&succeeded, &ChargeEvent::of(d)?),
+            ),
+            // The capture of an authorization (a held order released): the charge's job once
+            // more, which books what `charge.succeeded` could not.
+            Route::new(
+                System::Stripe,
+                "charge.captured",
+                move |d: &Delivery<'_>| {
+                    Ok(NewJob {
+                        rerun: true,
+                        ..job(&captured, &ChargeEvent::of(d)?)?
+                    })
+                },
             ),
             Route::new(
                 System::Stripe,
