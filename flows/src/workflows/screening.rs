@@ -6,7 +6,12 @@
 //! order.
 //!
 //! Each pair maps its order into [`fraud::OrderFacts`] itself (Shopify + PayTrace:
-//! `shopify_paytrace::order_facts`; Magento + Stripe: `magento_stripe::order_facts`).
+//! `shopify_paytrace::order_facts`; Magento + Stripe: `magento_stripe::order_facts`), with the
+//! shared [`address_facts`], and acts on the decision its own way: Shopify + PayTrace holds an
+//! order uncharged (`ShopifyPaytrace::fraud_screen`), Magento + Stripe authorizes it without
+//! capturing until a person releases or cancels it (`MagentoStripe::fraud_screen`). Magento +
+//! Stripe also records Stripe Radar's outcome of a screened order's charge under the charge
+//! ([`RADAR`]), apart from the facts the screen scored.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -188,7 +193,8 @@ pub fn notice(order: &EntityKey, number: &str, decision: &Decision) -> Option<No
         Outcome::Approve => return None,
         Outcome::Review => (
             format!("Order {number} held for fraud review"),
-            "was held for review and not charged; release it or cancel it in the store",
+            // Neither pair has taken the money yet (Magento + Stripe holds an authorization).
+            "was held for review and not charged; release it or cancel it",
         ),
         Outcome::Refuse => (
             format!("Order {number} refused by the fraud screen"),

@@ -53,7 +53,7 @@ pub struct RadarRecord {
 
 /// The facts of a Magento order for the fraud screen: the canonical order's total, e-mail
 /// (Magento's `customer_email` when the canonical order has none), billing and shipping
-/// addresses; `card` (see [`card_facts`]: the Stripe PaymentMethod's card fingerprint); the
+/// addresses; `card` (the pair passes the Stripe PaymentMethod's `card.fingerprint`); the
 /// buyer's IP address (`remote_ip` of Magento's `OrderInterface`, the storefront checkout's
 /// client address; an admin's for an order entered in the admin, and `None` when it is not an IP
 /// address); placed at the order's `created_at` (now when Magento gives none).
