@@ -391,3 +391,81 @@ async fn a_retry_after_the_screen_does_not_screen_the_order_again() {
     assert_eq!(intents[0]["status"], "succeeded");
     assert_eq!(s.app.order_json(id)["state"], "processing");
 }
+
+#[tokio::test]
+async fn a_held_order_whose_run_failed_before_its_hold_is_held_once_on_the_retry() {
+    let s = Screening::start().await;
+    let id = s.order(3);
+    // Magento refuses the hold once: the comment is in, the hold is not, nothing on record.
+    let down = s.app.faults.add(
+        FaultRule::new("magento", Fault::status(503), Trigger::Always)
+            .method("POST")
+            .path(format!("/rest/default/V1/orders/{id}/hold")),
+    );
+    let job = flows::workflow::job(
+        &s.app.flows.order_payment(),
+        &flows::workflows::magento_stripe::MagentoOrder { entity_id: id },
+    )
+    .unwrap();
+    s.app.store.enqueue(job, 0).await.unwrap();
+    let (tx, mut shutdown) = tokio::sync::watch::channel(false);
+    let outcome = s.app.worker.run_once(&mut shutdown).await.unwrap();
+    drop(tx);
+    assert!(
+        matches!(outcome, Some(Outcome::Retrying { .. })),
+        "{outcome:?}"
+    );
+    assert!(s.app.faults.fired(down) >= 1);
+    assert_eq!(s.app.order_json(id)["state"], "pending_payment");
+
+    s.app.faults.remove(down);
+    s.settle().await;
+
+    s.assert_no_dead_letters().await;
+    let intents = s.intents();
+    assert_eq!(intents.len(), 1, "{intents:#?}");
+    assert_eq!(intents[0]["status"], "requires_capture");
+    let order = s.app.order_json(id);
+    assert_eq!(order["state"], "holded", "{order}");
+    let held = comments(&order)
+        .iter()
+        .filter(|c| c.starts_with("Held for review: "))
+        .count();
+    assert_eq!(held, 1, "{order}");
+}
+
+#[tokio::test]
+async fn a_held_order_that_needs_three_d_secure_is_held_once_authenticated() {
+    let s = Screening::start().await;
+    let mut order = NewOrder::new("buyer3ds@example.com").item("TEE-1", 3, 100.into());
+    order.payment_method = "stripe_payments".into();
+    order.payment_info = vec![(
+        "stripe_payment_method".into(),
+        "pm_card_authenticationRequired".into(),
+    )];
+    order.state = "pending_payment".into();
+    let id = s.app.magento.fake.create_order(order);
+    s.app.pay(id).await;
+    let pi = s.app.payment_intent(id).await;
+    assert_eq!(
+        s.screened(id).await.decision.outcome,
+        fraud::Outcome::Review
+    );
+    assert_ne!(s.app.order_json(id)["state"], "holded");
+
+    s.app.stripe.fake.answer_authentication(&pi, true).unwrap();
+    s.settle().await;
+
+    let intent = s.app.stripe.fake.object(&pi).unwrap();
+    assert_eq!(intent["status"], "requires_capture");
+    let order = s.app.order_json(id);
+    assert_eq!(order["state"], "holded", "{order}");
+    assert!(
+        comments(&order)
+            .iter()
+            .any(|c| c.starts_with("Held for review: ")),
+        "{order}"
+    );
+    let charge = intent["latest_charge"].as_str().unwrap();
+    assert!(!s.booked(&format!("stripe/acct_123/txn/{charge}")).await);
+}
