@@ -112,7 +112,7 @@ pub use currency::Currency;
 pub use error::MappingError;
 pub use model::billing::{
     BillingCreditNote, BillingCreditNoteLine, BillingInvoice, BillingLine, BillingReason,
-    CreditNoteReason, InvoiceSettlement,
+    BillingRefund, CreditNoteReason, InvoiceSettlement,
 };
 pub use model::customer::{Address, Customer};
 pub use model::dispute::Dispute;

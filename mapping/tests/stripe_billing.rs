@@ -5,8 +5,9 @@
 #![allow(clippy::unwrap_used)]
 
 use mapping::{
-    BillingCreditNote, BillingInvoice, BillingReason, CreditNoteReason, CreditNoteStatus, Currency,
-    IntervalUnit, InvoiceStatus, MappingError, Money, Subscription, SubscriptionStatus, System,
+    BillingCreditNote, BillingInvoice, BillingReason, BillingRefund, CreditNoteReason,
+    CreditNoteStatus, Currency, IntervalUnit, InvoiceStatus, MappingError, Money, Subscription,
+    SubscriptionStatus, System,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -512,6 +513,13 @@ fn official_credit_note_with_amounts_that_add_up() {
         (usd(1690), usd(0), usd(190), usd(1690))
     );
     assert_eq!(note.refunded, Some(usd(1000)));
+    assert_eq!(
+        note.refunds,
+        [BillingRefund {
+            id: Some("re_1".into()),
+            amount: Some(usd(1000)),
+        }]
+    );
     assert_eq!(note.out_of_band, usd(190));
     assert_eq!(
         (note.pre_payment, note.post_payment),
@@ -572,6 +580,7 @@ fn a_credit_note_whose_refund_amount_is_unknown_leaves_the_split_unknown() {
     value["refunds"][0]["amount_refunded"] = Value::Null;
     let note = BillingCreditNote::try_from(&typed::<stripe_client::CreditNote>(value)).unwrap();
     assert_eq!((note.refunded, note.credited_to_balance), (None, None));
+    assert_eq!(note.refunds[0].amount, None);
     let mut value = consistent_credit_note();
     value["refunds"] = json!([]);
     value["out_of_band_amount"] = Value::Null;

@@ -76,9 +76,12 @@ async fn run() -> Result<(), BoxError> {
                 "PAYOPS_CUSTOMERS_POLL_SECS",
                 300,
             )?)),
+            recognize_every: Duration::from_secs(3600),
         },
         // Evidence staged for a person, no automatic refunds: `payops serve` configures them.
         disputes: MagentoStripeDisputes::default(),
+        // Subscription revenue recognised through each day, hourly.
+        recognition: erp::RecognitionSchedule::Daily,
     };
     let worker = WorkerConfig::new(format!("magento-stripe/{}", std::process::id()));
     let store = open_store(&env_or("PAYOPS_STORE", "payops.sqlite"), worker.concurrency).await?;

@@ -628,9 +628,12 @@ async fn uncollectible_is_written_off_void_is_reversed_and_a_credit_note_is_a_cr
     let sub = b.subscribe(&basic, &visa).await;
     b.settle().await;
 
-    // A credit note of 4.00 on the paid first invoice.
+    // A credit note of 4.00 on the paid first invoice, refunded to the card: the memo credits
+    // the paid invoice and the refund pays that credit back out of Stripe's clearing account.
     let first = b.invoices(&sub).await[0].id.clone();
-    b.stripe
+    let clearing = b.balance("1200-stripe").await;
+    let refunded = b
+        .stripe
         .credit_notes()
         .create(&CreateCreditNote {
             amount: Some(400),
@@ -640,11 +643,44 @@ async fn uncollectible_is_written_off_void_is_reversed_and_a_credit_note_is_a_cr
         .await
         .unwrap();
     b.settle().await;
+    assert_eq!(b.balance("1100").await, 0, "credited, then paid back");
+    assert_eq!(b.balance("1200-stripe").await, clearing - 400);
+    let refund_id = refunded.refunds[0].refund.as_ref().unwrap().id().to_owned();
+    let refunds: Vec<_> = b
+        .payments()
+        .await
+        .into_iter()
+        .filter(|p| p.direction == erp::PaymentDirection::Refunded)
+        .map(|p| (p.external_ref, p.transaction_id, p.amount.minor))
+        .collect();
+    assert_eq!(
+        refunds,
+        [(
+            format!(
+                "stripe/{ACCOUNT}/credit_note/{}/refund/{refund_id}",
+                refunded.id
+            ),
+            refund_id,
+            -400
+        )]
+    );
+    // A credit note of 3.00 settled out of band: a credit on the invoice, no money moved.
+    b.stripe
+        .credit_notes()
+        .create(&CreateCreditNote {
+            amount: Some(300),
+            out_of_band_amount: Some(300),
+            ..CreateCreditNote::new(&first)
+        })
+        .await
+        .unwrap();
+    b.settle().await;
     let receivable_after_memo = b.balance("1100").await;
     assert_eq!(
-        receivable_after_memo, -400,
+        receivable_after_memo, -300,
         "the memo credits the paid invoice"
     );
+    assert_eq!(b.balance("1200-stripe").await, clearing - 400);
 
     // Renewals on a failing card: the first one's invoice is written off, the second voided.
     let failing = b.attach("pm_card_chargeCustomerFail").await;
@@ -686,5 +722,6 @@ async fn uncollectible_is_written_off_void_is_reversed_and_a_credit_note_is_a_cr
     b.settle().await;
     assert_eq!(b.balance("6300").await, 1000);
     assert_eq!(b.balance("1100").await, receivable_after_memo);
+    assert_eq!(b.balance("1200-stripe").await, clearing - 400);
     assert!(b.app.store.dead_letters(10).await.unwrap().is_empty());
 }

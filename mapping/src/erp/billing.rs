@@ -322,7 +322,7 @@ fn closing_ref(
 
 /// The ERP credit memo of an issued credit note (status `issued`), for its `total` against the
 /// credited invoice, dated its `effective_at` (else its creation). The money a credit note
-/// refunds leaves through its Stripe refund, which is not booked here.
+/// refunds is booked by [`to_erp_billing_refund_payments`].
 pub fn to_erp_billing_credit_memo(
     note: &BillingCreditNote,
     ctx: &ErpCtx,
@@ -348,6 +348,52 @@ pub fn to_erp_billing_credit_memo(
     })
 }
 
+/// The ERP refund payments of an issued credit note's refunds: the money it paid back to the
+/// customer's card, which settles that much of the credit its memo gave (receivables against
+/// Stripe's clearing account, as an order's refund payment). One payment per refund, referenced
+/// `stripe/{account}/credit_note/{cn id}/refund/{re id}` (one refund can pay several credit
+/// notes, each its part) with the refund as its transaction, dated as the memo. No fee: Stripe
+/// keeps its processing fee on a refund. A refund without its id (a payment record refund) or
+/// without its amount (a credit note rendered before `2025-03-31.basil`) is a
+/// [`MappingError::MissingField`] naming it, never booked at a guessed amount.
+pub fn to_erp_billing_refund_payments(
+    note: &BillingCreditNote,
+    ctx: &ErpCtx,
+) -> Result<Vec<erp::Payment>, MappingError> {
+    let memo = to_erp_billing_credit_memo(note, ctx)?;
+    note.refunds
+        .iter()
+        .enumerate()
+        .map(|(i, refund)| {
+            let field = |name: &str| format!("credit_note.refunds[{i}].{name}");
+            let id = refund
+                .id
+                .as_deref()
+                .ok_or_else(|| MappingError::MissingField {
+                    field: field("refund"),
+                })?;
+            let amount = refund.amount.ok_or_else(|| MappingError::MissingField {
+                field: field("amount_refunded"),
+            })?;
+            require_sign(amount, true, &field("amount_refunded"))?;
+            Ok(erp::Payment {
+                external_ref: format!(
+                    "{}/refund/{}",
+                    memo.external_ref,
+                    segment(id, &field("refund"))?
+                ),
+                invoice_ref: memo.invoice_ref.clone(),
+                direction: erp::PaymentDirection::Refunded,
+                gateway: erp::Gateway::try_from(System::Stripe)?,
+                transaction_id: id.to_owned(),
+                amount: erp_money(amount, note.currency, &field("amount_refunded"))?,
+                fee: None,
+                date: memo.date,
+            })
+        })
+        .collect()
+}
+
 /// `stripe/{account}/{kind}/{id}`.
 fn stripe_ref(kind: &str, id: &str, field: &str, ctx: &ErpCtx) -> Result<String, MappingError> {
     Ok(format!(
@@ -363,8 +409,8 @@ mod tests {
     use super::*;
     use crate::erp::test_support::{payment, usd};
     use crate::{
-        BillingInterval, BillingReason, Currency, PaymentKind, PaymentStatus, SubscriptionItem,
-        SubscriptionStatus,
+        BillingInterval, BillingReason, BillingRefund, Currency, PaymentKind, PaymentStatus,
+        SubscriptionItem, SubscriptionStatus,
     };
     use time::OffsetDateTime;
     use time::macros::{date, datetime};
@@ -592,6 +638,16 @@ mod tests {
             tax_total: usd(0),
             total: usd(500),
             refunded: Some(usd(500)),
+            refunds: vec![
+                BillingRefund {
+                    id: Some("re_1".into()),
+                    amount: Some(usd(300)),
+                },
+                BillingRefund {
+                    id: Some("re_2".into()),
+                    amount: Some(usd(200)),
+                },
+            ],
             out_of_band: usd(0),
             pre_payment: Some(usd(0)),
             post_payment: Some(usd(500)),
@@ -602,6 +658,83 @@ mod tests {
             effective_at: None,
             voided_at: None,
         }
+    }
+
+    #[test]
+    fn each_refund_of_a_credit_note_is_a_refund_payment_of_its_part() {
+        let payments = to_erp_billing_refund_payments(&note(), &ctx()).unwrap();
+        let got: Vec<_> = payments
+            .iter()
+            .map(|p| {
+                (
+                    p.external_ref.as_str(),
+                    p.invoice_ref.as_str(),
+                    p.direction,
+                    p.transaction_id.as_str(),
+                    p.amount.minor,
+                    p.fee,
+                    p.date,
+                )
+            })
+            .collect();
+        let refunded = erp::PaymentDirection::Refunded;
+        assert_eq!(
+            got,
+            [
+                (
+                    "stripe/acct_1/credit_note/cn_1/refund/re_1",
+                    "stripe/acct_1/invoice/in_1",
+                    refunded,
+                    "re_1",
+                    300,
+                    None,
+                    date!(2027 - 01 - 18)
+                ),
+                (
+                    "stripe/acct_1/credit_note/cn_1/refund/re_2",
+                    "stripe/acct_1/invoice/in_1",
+                    refunded,
+                    "re_2",
+                    200,
+                    None,
+                    date!(2027 - 01 - 18)
+                ),
+            ]
+        );
+        assert_eq!(payments[0].gateway.as_str(), "stripe");
+        // Credited to the balance only: nothing left the account.
+        let mut n = note();
+        n.refunds.clear();
+        assert!(
+            to_erp_billing_refund_payments(&n, &ctx())
+                .unwrap()
+                .is_empty()
+        );
+        // Never booked at a guessed amount, nor without the refund it names.
+        let mut n = note();
+        n.refunds[1].amount = None;
+        assert_eq!(
+            to_erp_billing_refund_payments(&n, &ctx())
+                .unwrap_err()
+                .field(),
+            "credit_note.refunds[1].amount_refunded"
+        );
+        let mut n = note();
+        n.refunds[0].id = None;
+        assert_eq!(
+            to_erp_billing_refund_payments(&n, &ctx())
+                .unwrap_err()
+                .field(),
+            "credit_note.refunds[0].refund"
+        );
+        let mut n = note();
+        n.status = CreditNoteStatus::Void;
+        assert_eq!(
+            to_erp_billing_refund_payments(&n, &ctx())
+                .unwrap_err()
+                .field(),
+            "credit_note.status"
+        );
     }
 
     #[test]

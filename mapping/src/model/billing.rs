@@ -151,6 +151,18 @@ pub struct BillingCreditNoteLine {
     pub discount: Money,
 }
 
+/// One refund paying back (part of) a credit note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingRefund {
+    /// The refund (Stripe `re_...`); `None` for one the provider recorded without a refund of
+    /// its own (a Stripe payment record refund).
+    pub id: Option<String>,
+    /// The part of the refund applied to this credit note; `None` when the provider did not say
+    /// (a Stripe credit note rendered before `2025-03-31.basil`). One refund can pay several
+    /// credit notes.
+    pub amount: Option<Money>,
+}
+
 /// A credit note: part or all of an invoice given back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BillingCreditNote {
@@ -177,6 +189,8 @@ pub struct BillingCreditNote {
     /// The part refunded to the customer's payment; `None` when the provider did not say how
     /// much (a Stripe credit note rendered before `2025-03-31.basil` names its refund only).
     pub refunded: Option<Money>,
+    /// The refunds that pay it back, each with the part applied to this credit note.
+    pub refunds: Vec<BillingRefund>,
     /// The part settled outside the payment system (cash, cheque).
     pub out_of_band: Money,
     /// The part that reduced what was still due on the invoice (issued before payment); `None`

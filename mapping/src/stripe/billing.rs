@@ -29,6 +29,7 @@
 //! | `BillingInvoice.finalized_at` ... | `status_transitions.*` |
 //! | `BillingInvoice.settlements` | `payments.data[].payment` (`null` when not expanded) |
 //! | `BillingCreditNote.refunded` | sum of `refunds[].amount_refunded` |
+//! | `BillingCreditNote.refunds` | `refunds[].refund` (its id) and `amount_refunded` |
 //! | `BillingCreditNote.credited_to_balance` | `post_payment_amount - refunded - out_of_band_amount` |
 //!
 //! Stripe's spec marks `total_discount_amounts`, `total_taxes`, a line's `discount_amounts`
@@ -55,8 +56,8 @@ use crate::status::stripe as status;
 use crate::text::non_blank_owned as non_empty;
 use crate::{
     BillingCreditNote, BillingCreditNoteLine, BillingInterval, BillingInvoice, BillingLine,
-    BillingReason, CreditNoteReason, Currency, ExternalIds, IntervalUnit, InvoiceSettlement,
-    MappingError, Money, ServicePeriod, Subscription, SubscriptionItem, System,
+    BillingReason, BillingRefund, CreditNoteReason, Currency, ExternalIds, IntervalUnit,
+    InvoiceSettlement, MappingError, Money, ServicePeriod, Subscription, SubscriptionItem, System,
 };
 
 fn missing(field: &str) -> MappingError {
@@ -415,12 +416,23 @@ fn credit_note(note: &wire::CreditNote) -> Result<BillingCreditNote, MappingErro
             .map_err(|e: MappingError| e.at(&format!("lines.data[{i}]")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let refunded = note
+    let refunds = note
         .refunds
         .iter()
-        .map(|r| r.amount_refunded)
+        .enumerate()
+        .map(|(i, r)| {
+            Ok(BillingRefund {
+                id: r.refund.as_ref().map(|re| re.id().to_owned()),
+                amount: optional(r.amount_refunded, "amount_refunded")
+                    .map_err(|e| e.at(&format!("refunds[{i}]")))?,
+            })
+        })
+        .collect::<Result<Vec<_>, MappingError>>()?;
+    let refunded = refunds
+        .iter()
+        .map(|r| r.amount)
         .collect::<Option<Vec<_>>>()
-        .map(|amounts| sum(amounts.iter(), cur, "refunds"))
+        .map(|amounts| Money::sum(cur, amounts).map_err(|e| e.at("refunds")))
         .transpose()?;
     let out_of_band = amount(note.out_of_band_amount.unwrap_or(0), "out_of_band_amount")?;
     let post_payment = optional(note.post_payment_amount, "post_payment_amount")?;
@@ -458,6 +470,7 @@ fn credit_note(note: &wire::CreditNote) -> Result<BillingCreditNote, MappingErro
         )?,
         total: amount(note.total, "total")?,
         refunded,
+        refunds,
         out_of_band,
         pre_payment: optional(note.pre_payment_amount, "pre_payment_amount")?,
         post_payment,

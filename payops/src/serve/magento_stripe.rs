@@ -43,6 +43,10 @@ pub struct MagentoStripeSettings {
     pub backfill: MagentoStripeBackfill,
     /// How disputes and early fraud warnings are answered.
     pub disputes: MagentoStripeDisputes,
+    /// Through which day each run of the revenue recognition recognises deferred subscription
+    /// revenue (`[magento_stripe.billing] recognition`): daily (the default) or the last month
+    /// end.
+    pub recognition: erp::RecognitionSchedule,
 }
 
 /// `[magento_stripe.disputes]`, checked: see [`flows::workflows::magento_stripe::DisputeCtx`].
@@ -93,6 +97,7 @@ impl std::fmt::Debug for MagentoStripeSettings {
             .field("webhook_verifier", &self.webhook_verifier.is_some())
             .field("backfill", &self.backfill)
             .field("disputes", &self.disputes)
+            .field("recognition", &self.recognition)
             .finish_non_exhaustive()
     }
 }
@@ -151,6 +156,9 @@ pub struct MagentoStripeBackfill {
     /// Magento customers changed since the last poll (`MagentoCustomerPoller`; Open Source
     /// sends no customer events, so this is how their changes reach Stripe there).
     pub customers: Option<Duration>,
+    /// How often deferred subscription revenue is recognised (`[magento_stripe.billing]
+    /// recognize_every_minutes`, hourly by default).
+    pub recognize_every: Duration,
 }
 
 /// The verifier of Adobe Commerce webhooks from the PEM files at `paths` (several while a key
@@ -199,10 +207,13 @@ impl MagentoStripeSettings {
             None => stripe,
         }
         .build()?;
-        let config = self.disputes.apply(Config::new(
-            self.store_code.as_str(),
-            self.stripe_account.as_str(),
-        ));
+        let config = self
+            .disputes
+            .apply(Config::new(
+                self.store_code.as_str(),
+                self.stripe_account.as_str(),
+            ))
+            .recognition(self.recognition);
         Ok(MagentoStripe::new(magento, stripe, ledger, config))
     }
 }
@@ -226,9 +237,10 @@ impl MagentoStripeBackfill {
             .customers
             .map(|every| workflows.customer_backfill(Arc::clone(store), every));
         let worker = scheduled(&**store, worker, customers).await?;
-        // Deferred subscription revenue, recognised hourly by the pair's `Config::recognition`
-        // (daily by default); a recognised day is never booked twice.
-        let revenue = Some(workflows.revenue_recognition(Duration::from_secs(3600)));
+        // Deferred subscription revenue, recognised by the pair's `Config::recognition` (daily
+        // by default) every `recognize_every` (hourly by default): a recognised day is never
+        // booked twice, so runs may repeat.
+        let revenue = Some(workflows.revenue_recognition(self.recognize_every));
         let worker = scheduled(&**store, worker, revenue).await?;
         let events = self.events.map(|every| {
             let poller = workflows
@@ -250,6 +262,40 @@ pub(crate) struct MagentoStripeSection {
     backfill: BackfillSection,
     #[serde(default)]
     disputes: DisputesSection,
+    #[serde(default)]
+    billing: BillingSection,
+}
+
+/// `[magento_stripe.billing]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct BillingSection {
+    /// `"daily"` or `"month_end"`.
+    recognition: erp::RecognitionSchedule,
+    recognize_every_minutes: u64,
+}
+
+impl Default for BillingSection {
+    fn default() -> Self {
+        Self {
+            recognition: erp::RecognitionSchedule::Daily,
+            recognize_every_minutes: 60,
+        }
+    }
+}
+
+impl BillingSection {
+    /// How often the recognition runs.
+    fn every(&self, issues: &mut Issues) -> Option<Duration> {
+        if !(1..=1440).contains(&self.recognize_every_minutes) {
+            issues.push(
+                "magento_stripe.billing.recognize_every_minutes",
+                "must be from 1 to 1440 (a day)",
+            );
+            return None;
+        }
+        Some(Duration::from_secs(self.recognize_every_minutes * 60))
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -450,6 +496,7 @@ impl MagentoStripeSection {
             None => None,
         };
         let disputes = self.disputes.validate(issues);
+        let recognize_every = self.billing.every(issues);
         Some(MagentoStripeSettings {
             base_url: base_url?,
             store_code: magento.store_code.clone(),
@@ -464,8 +511,10 @@ impl MagentoStripeSection {
                 events: every(backfill.events_poll_secs),
                 events_lookback: hours(backfill.events_lookback_hours),
                 customers: every(backfill.customers_poll_secs),
+                recognize_every: recognize_every?,
             },
             disputes: disputes?,
+            recognition: self.billing.recognition,
         })
     }
 }
@@ -581,5 +630,27 @@ mod tests {
             let keys: Vec<&str> = issues.iter().map(|i| i.key.as_str()).collect();
             assert_eq!(keys, [key], "{bad}: {issues}");
         }
+    }
+    #[test]
+    fn revenue_recognition_is_daily_and_hourly_unless_the_billing_table_says_otherwise() {
+        let token = "integration_token = { env = \"PATH\" }";
+        let settings = validate(&section(token, "")).0.unwrap();
+        assert_eq!(settings.recognition, erp::RecognitionSchedule::Daily);
+        assert_eq!(settings.backfill.recognize_every, hours(1));
+        let rest = "[billing]\nrecognition = \"month_end\"\nrecognize_every_minutes = 1440";
+        let settings = validate(&section(token, rest)).0.unwrap();
+        assert_eq!(settings.recognition, erp::RecognitionSchedule::MonthEnd);
+        assert_eq!(settings.backfill.recognize_every, hours(24));
+        let (settings, issues) =
+            validate(&section(token, "[billing]\nrecognize_every_minutes = 0"));
+        assert!(settings.is_none());
+        let keys: Vec<&str> = issues.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(keys, ["magento_stripe.billing.recognize_every_minutes"]);
+        let err = toml::from_str::<MagentoStripeSection>(&section(
+            token,
+            "[billing]\nrecognition = \"weekly\"",
+        ))
+        .unwrap_err();
+        assert!(err.to_string().contains("month_end"), "{err}");
     }
 }

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use mapping::erp::{
     to_erp_billing_credit_memo, to_erp_billing_customer, to_erp_billing_invoice,
-    to_erp_billing_payment, to_erp_contract, to_erp_invoice_void, to_erp_write_off,
+    to_erp_billing_payment, to_erp_billing_refund_payments, to_erp_contract, to_erp_invoice_void,
+    to_erp_write_off,
 };
 use mapping::{
     BillingCreditNote, BillingInvoice, BillingReason, ExternalIds, InvoiceStatus, MappingError,
@@ -54,6 +55,8 @@ const ERP_WRITE_OFF: Step<erp::Recorded> = Step::new("erp/write-off", System::Er
 const ERP_VOID: Step<erp::Recorded> = Step::new("erp/void", System::Erp);
 /// The ERP credit memo of a credit note.
 const ERP_CREDIT_MEMO: Step<erp::Recorded> = Step::new("erp/credit-memo", System::Erp);
+/// The ERP refund payments of a credit note's refunds, after its memo.
+const ERP_REFUNDS: Step<Vec<erp::Recorded>> = Step::new("erp/refund-payments", System::Erp);
 /// The contract last written to the ERP (a run writes it only when it differs).
 const CONTRACT: State<erp::Contract> = State::new("erp/contract");
 /// The subscription state last written on the Magento customer.
@@ -512,7 +515,7 @@ impl Flow for CreditNoteIssued {
 
     async fn run(&self, ctx: &StepCtx<'_>, input: BillingEvent) -> Result<(), StepError> {
         let shared = &*self.0;
-        if ctx.recorded(&ERP_CREDIT_MEMO)?.is_some() {
+        if ctx.recorded(&ERP_REFUNDS)?.is_some() {
             return Ok(());
         }
         let wire = shared.stripe.credit_notes().retrieve(&input.id).await?;
@@ -522,7 +525,10 @@ impl Flow for CreditNoteIssued {
             return Ok(());
         }
         let date = day(note.effective_at.unwrap_or(note.created));
-        let memo = to_erp_billing_credit_memo(&note, &shared.erp_ctx(date))?;
+        let erp_ctx = shared.erp_ctx(date);
+        // Both mapped before either is booked: a refund that cannot be booked leaves no memo.
+        let memo = to_erp_billing_credit_memo(&note, &erp_ctx)?;
+        let refunds = to_erp_billing_refund_payments(&note, &erp_ctx)?;
         // The memo credits the invoice's booking, which the invoice's own job writes.
         let invoice = shared.stripe_key(Entity::Invoice, &note.invoice_id);
         if ctx.read(&invoice, &ERP_INVOICE).await?.is_none() {
@@ -530,6 +536,15 @@ impl Flow for CreditNoteIssued {
         }
         ctx.once(&ERP_CREDIT_MEMO, || async {
             Ok(shared.erp.create_credit_memo(&memo).await?)
+        })
+        .await?;
+        // A repeat after a crash posts again what was posted: the ERP keys each by reference.
+        ctx.once(&ERP_REFUNDS, || async {
+            let mut recorded = Vec::with_capacity(refunds.len());
+            for refund in &refunds {
+                recorded.push(shared.erp.post_payment(refund).await?);
+            }
+            Ok(recorded)
         })
         .await?;
         Ok(())

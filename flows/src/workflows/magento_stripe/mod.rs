@@ -20,7 +20,7 @@
 //! | [`RenewalOrder`] | `stripe.renewal-order` | `stripe/{account}/invoice/{in id}` | [`MagentoStripe::renewal_order_job`], once a renewal invoice is paid | a paid `subscription_cycle` invoice of products with `metadata.magento_sku` → the customer's cart, lines, shipping → one Magento order (found by `quote_id` on a retry) → offline invoice naming the Stripe charge: see [`RenewalOrder`] |
 //! | [`SubscriptionChanged`] | `stripe.subscription` | `stripe/{account}/subscription/{sub id}` | `customer.subscription.created`, `.updated`, `.deleted` ([`SUBSCRIPTION_TOPICS`]); [`InvoiceChanged`] (each runs the job once more) | the subscription read from Stripe → ERP customer, ERP contract (when it changed) → the Magento customer's subscription state: see [Subscriptions and billing](#subscriptions-and-billing) |
 //! | [`InvoiceChanged`] | `stripe.invoice` | `stripe/{account}/invoice/{in id}` | `invoice.finalized`, `.paid`, `.payment_failed`, `.voided`, `.marked_uncollectible` ([`INVOICE_TOPICS`]) | the invoice read from Stripe → ERP billing invoice → payment, write-off or void → a person told of a failed attempt → the subscription's job |
-//! | [`CreditNoteIssued`] | `stripe.credit-note` | `stripe/{account}/credit-note/{cn id}` | `credit_note.created` ([`CREDIT_NOTE_TOPICS`]) | the credit note read from Stripe → (once the invoice is booked) ERP credit memo |
+//! | [`CreditNoteIssued`] | `stripe.credit-note` | `stripe/{account}/credit-note/{cn id}` | `credit_note.created` ([`CREDIT_NOTE_TOPICS`]) | the credit note read from Stripe → (once the invoice is booked) ERP credit memo, then a refund payment per refund |
 //! | [`ReleaseHeld`] | `magento.release-held` | the order's | [`MagentoStripe::release_held`] | Magento hold lifted → the authorized PaymentIntent captured; its `charge.captured` books it ([`ChargeSucceeded`]): see [the fraud screen](#the-fraud-screen) |
 //! | [`CancelHeld`] | `magento.cancel-held` | the order's | [`MagentoStripe::cancel_held`] | the PaymentIntent canceled (the authorization released) → comment, Magento hold lifted, order canceled; nothing booked |
 //! | [`RevenueRecognizer`] | `erp.revenue-recognition` | `erp/{store}/backfill/revenue-recognition` | [`MagentoStripe::revenue_recognition`], every given interval | [`erp::Erp::recognize_revenue`] through today by [`Config::recognition`] |
@@ -228,17 +228,18 @@
 //!
 //! **Credit notes** are booked as a credit memo (`stripe/{account}/credit_note/{id}`, its
 //! total) against the invoice, once the invoice's job has booked it (a wait without spending
-//! attempts, as refunds wait for their charge).
+//! attempts, as refunds wait for their charge), then each of their refunds as a refund payment
+//! of its part (`stripe/{account}/credit_note/{id}/refund/{re id}`): the money paid back leaves
+//! Stripe's clearing account. The refund's own `charge.refunded` has no Magento order and is
+//! left alone, so it is booked once. The part credited to the customer's balance stays a credit
+//! on the invoice.
 //!
 //! **Revenue recognition** runs on the worker's schedule ([`MagentoStripe::revenue_recognition`],
 //! [`RevenueRecognizer`]): each run recognises deferred revenue through today (UTC) by
 //! [`Config::recognition`] ([`erp::RecognitionSchedule::Daily`] by default, or `MonthEnd`); the
 //! ERP recognises each day once, so runs may repeat.
 //!
-//! Not built: renewal orders in Magento for shippable items (the hook is marked `renewal
-//! orders:` in the invoice flow); the refund payment of a credit note that refunds money (the
-//! memo is booked; the refund's `charge.refunded` has no Magento order and is left alone, so
-//! the money leaving clearing is not booked yet); an uncollectible invoice paid later (the ERP
+//! Not built: an uncollectible invoice paid later (the ERP
 //! refuses a payment on a written-off invoice: a dead letter for a person); invoices with
 //! taxes included in prices or invoice-level discounts not on lines (a dead letter naming
 //! `invoice.total`); metered and tiered prices in contracts (a dead letter naming the item's
@@ -406,7 +407,7 @@
 //! | customer updates, either side | none: state `sync/fields` | only fields that differ from the other side are written, and the agreement is recorded after: a repeat finds nothing to write |
 //! | Stripe customer linked by e-mail | `magento/link` (under the Stripe customer) | the key is sent as Stripe's `Idempotency-Key`; metadata set to the same value |
 //! | fraud warning's decision, refund, hold, comment | `decision`, then the refund request `early-fraud-warning-{id}`, `magento/hold`, `magento/comment` (under the warning) | the decision is recorded before anything acts on it; the refund request's own keys |
-//! | billing ERP documents | `erp/customer`, `erp/invoice`, `erp/payment`, `erp/write-off`, `erp/void` (under the invoice), `erp/credit-memo` (under the credit note) | ERP external references (`stripe/{account}/invoice/{id}`, `.../uncollectible`, `.../void`, `stripe/{account}/txn/{charge}`, `stripe/{account}/credit_note/{id}`) |
+//! | billing ERP documents | `erp/customer`, `erp/invoice`, `erp/payment`, `erp/write-off`, `erp/void` (under the invoice), `erp/credit-memo`, `erp/refund-payments` (under the credit note) | ERP external references (`stripe/{account}/invoice/{id}`, `.../uncollectible`, `.../void`, `stripe/{account}/txn/{charge}`, `stripe/{account}/credit_note/{id}`, `.../refund/{re id}`) |
 //! | ERP contract, Magento subscription state | none: states `erp/contract`, `magento/status` (under the subscription) | written only when they differ from the last write; the contract is an upsert by reference |
 //! | failed-attempt notice | notice `{invoice}/notice/renewal-failed/{attempt}` | a notice is sent once per key |
 //!
