@@ -51,8 +51,11 @@
 //!   `flows::workflows::screening::history`), an outcomes file overriding the orders it names,
 //!   and writes the model file.
 //! - **The console**'s `/console/fraud` page lists the latest decisions with their top signals.
-//! - **Magento + Stripe** has no gate yet, and Radar's outcome after a charge is not recorded as
-//!   a signal yet.
+//! - **Magento + Stripe**: `MagentoStripe::fraud_screen` screens each order before its first
+//!   PaymentIntent: approve charges, review authorizes without capturing and holds the order
+//!   until a person releases (captures) or cancels it, refuse never creates a PaymentIntent.
+//!   Radar's outcome of the charge is recorded apart (`{charge}/fraud/radar`, naming the order);
+//!   training does not read it yet.
 //!
 //! # Examples
 //!

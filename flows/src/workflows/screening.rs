@@ -6,7 +6,12 @@
 //! order.
 //!
 //! Each pair maps its order into [`fraud::OrderFacts`] itself (Shopify + PayTrace:
-//! `shopify_paytrace::order_facts`; Magento + Stripe: `magento_stripe::order_facts`).
+//! `shopify_paytrace::order_facts`; Magento + Stripe: `magento_stripe::order_facts`), with the
+//! shared [`address_facts`], and acts on the decision its own way: Shopify + PayTrace holds an
+//! order uncharged (`ShopifyPaytrace::fraud_screen`), Magento + Stripe authorizes it without
+//! capturing until a person releases or cancels it (`MagentoStripe::fraud_screen`). Magento +
+//! Stripe also records Stripe Radar's outcome of a screened order's charge under the charge
+//! ([`RADAR`]), apart from the facts the screen scored.
 //!
 //! # What became of an order: the training labels
 //!
@@ -54,10 +59,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use fraud::{
-    Decision, FeatureConfig, LearnedModel, OrderFacts, OrderOutcome, Outcome, RulesScorer, Scorer,
-    Thresholds,
+    AddressFacts, Decision, FeatureConfig, LearnedModel, OrderFacts, OrderOutcome, Outcome,
+    RulesScorer, Scorer, Thresholds,
 };
-use mapping::System;
+use mapping::{Address, System};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -69,6 +74,12 @@ use crate::{FlowError, StepError};
 
 /// The name of the screen's record under the order's key: `{order}/fraud/screen`.
 pub const RECORD: &str = "fraud/screen";
+
+/// The name of the record of Stripe Radar's outcome of a screened order's charge, under the
+/// charge's key (`stripe/{account}/charge/{id}/fraud/radar`): Magento + Stripe's
+/// `magento_stripe::RadarRecord`, which names the order. Kept apart from the order's
+/// [`RECORD`]: that one holds the facts the screen scored, written once, before any charge.
+pub const RADAR: &str = "fraud/radar";
 
 /// What the screen saw and decided for one order, recorded under the order's key ([`RECORD`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -284,6 +295,17 @@ pub async fn history(store: &dyn Store) -> Result<History, FlowError> {
     })
 }
 
+/// An address's country, postal code and first line, as both pairs' `order_facts` give them;
+/// `None` unless all three are there (a partial address would count as one shared address in
+/// velocity).
+pub fn address_facts(address: &Address) -> Option<AddressFacts> {
+    Some(AddressFacts {
+        country: address.country?,
+        postal_code: address.postal_code.clone()?,
+        line1: address.lines.first()?.clone(),
+    })
+}
+
 /// How many contributions a log line and a notice name.
 const TOP: usize = 3;
 
@@ -407,7 +429,8 @@ pub fn notice(order: &EntityKey, number: &str, decision: &Decision) -> Option<No
         Outcome::Approve => return None,
         Outcome::Review => (
             format!("Order {number} held for fraud review"),
-            "was held for review and not charged; release it or cancel it in the store",
+            // Neither pair has taken the money yet (Magento + Stripe holds an authorization).
+            "was held for review and not charged; release it or cancel it",
         ),
         Outcome::Refuse => (
             format!("Order {number} refused by the fraud screen"),

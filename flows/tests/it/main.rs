@@ -13,6 +13,8 @@ mod magento_customers;
 #[cfg(all(feature = "magento", feature = "stripe"))]
 mod magento_disputes;
 #[cfg(all(feature = "magento", feature = "stripe"))]
+mod magento_fraud;
+#[cfg(all(feature = "magento", feature = "stripe"))]
 mod magento_pay_again;
 #[cfg(all(feature = "magento", feature = "stripe"))]
 mod magento_refund_request;

@@ -1,4 +1,4 @@
-//! `/v1/payment_methods`: attach, list.
+//! `/v1/payment_methods`: attach, retrieve, list.
 
 use reqwest::Method;
 use serde::Serialize;
@@ -37,6 +37,13 @@ list_ops!(
 );
 
 impl<E> PaymentMethodsApi<'_, E> {
+    /// `GET /v1/payment_methods/{id}`: a PaymentMethod, with its card's `fingerprint`.
+    pub async fn retrieve(&self, id: &str) -> Result<PaymentMethod, Error> {
+        self.client
+            .call(Method::GET, &["v1", "payment_methods", id], &(), &self.opts)
+            .await
+    }
+
     /// `POST /v1/payment_methods/{id}/attach`: attaches a PaymentMethod to a customer.
     pub async fn attach(&self, id: &str, customer: &str) -> Result<PaymentMethod, Error> {
         #[derive(Serialize)]

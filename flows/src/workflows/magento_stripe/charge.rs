@@ -1,4 +1,5 @@
-//! `stripe.charge-succeeded`: the Magento invoice and comment, then the ERP documents.
+//! `stripe.charge-succeeded` (and `charge.captured`): the Magento invoice and comment, then the
+//! ERP documents; an authorization waits for its capture.
 
 use std::sync::Arc;
 
@@ -7,7 +8,9 @@ use mapping::magento::{CaptureMode, InvoiceCtx, to_magento_invoice, to_magento_p
 use mapping::{FinancialStatus, MappingError, Payment, System};
 use serde::{Deserialize, Serialize};
 
-use super::{ChargeEvent, Shared, canonical, check_charge, event_charge, stripe_event};
+use super::{
+    ChargeEvent, Shared, canonical, check_charge, event_charge, fraud_screen, stripe_event,
+};
 use crate::StepError;
 use crate::booking::{OrderBooking, book_paid};
 use crate::fulfilment::{FulfilmentRequest, OrderRef, REQUEST as FULFILMENT, send_once};
@@ -77,6 +80,15 @@ impl Flow for ChargeSucceeded {
             .expand(["balance_transaction"])
             .retrieve(&charge.id)
             .await?;
+        if shared.screener.is_some() {
+            fraud_screen::record_radar(ctx, &shared.order_key(order_id), &charge)?;
+        }
+        if !charge.captured {
+            // An authorization (an order held by the fraud screen): nothing is taken yet, and
+            // its capture's `charge.captured` runs this job again.
+            tracing::info!(order = order_id, charge = %charge.id, "charge authorized, not captured: booked when captured");
+            return Ok(());
+        }
         if charge.balance_transaction.is_none() {
             return Err(MappingError::NotYetKnown {
                 field: "charge.balance_transaction".to_owned(),

@@ -2,8 +2,8 @@
 //!
 //! | flow | job kind | entity | started by | steps |
 //! |---|---|---|---|---|
-//! | [`OrderPayment`] | `magento.order-payment` | `magento/{store}/order/{entity_id}` | [`MagentoOrderPoller`] (Magento Open Source sends no webhooks); run again by the poller, [`MagentoStripe::pay_again_job`] or a replay once a declined order shows a new payment method | mapped and validated → Stripe PaymentIntent confirmed at once, or the failed-payment status on a decline, or on `requires_action` the [3-D Secure](#3-d-secure) wait; after a decline, one more attempt per new payment method ([Paying again after a decline](#paying-again-after-a-decline)) |
-//! | [`ChargeSucceeded`] | `stripe.charge-succeeded` | `stripe/{account}/charge/{charge id}` | `charge.succeeded` | offline Magento invoice (Stripe already captured), history comment with the transaction id, status `processing` → ERP customer, sales order, invoice and payment (with the Stripe fee) |
+//! | [`OrderPayment`] | `magento.order-payment` | `magento/{store}/order/{entity_id}` | [`MagentoOrderPoller`] (Magento Open Source sends no webhooks); run again by the poller, [`MagentoStripe::pay_again_job`] or a replay once a declined order shows a new payment method | mapped and validated → with [the fraud screen](#the-fraud-screen), screened once (refused: comment, order canceled, never a PaymentIntent) → Stripe PaymentIntent confirmed at once (held for review: authorized only, then comment and Magento hold), or the failed-payment status on a decline, or on `requires_action` the [3-D Secure](#3-d-secure) wait; after a decline, one more attempt per new payment method ([Paying again after a decline](#paying-again-after-a-decline)) |
+//! | [`ChargeSucceeded`] | `stripe.charge-succeeded` | `stripe/{account}/charge/{charge id}` | `charge.succeeded`; `charge.captured` (runs the job once more) | with the fraud screen, Radar's outcome recorded ([`RadarRecord`]) → an authorization not captured (a held order's) ends here, booked by its capture's run → offline Magento invoice (Stripe already captured), history comment with the transaction id, status `processing` → ERP customer, sales order, invoice and payment (with the Stripe fee) |
 //! | [`ChargeRefunded`] | `stripe.charge-refunded` | the charge's | `charge.refunded` (each one runs the job once more) | one offline Magento credit memo per succeeded Stripe refund → ERP credit memo and refund payment |
 //! | [`RefundRequestFlow`] | `magento.refund-request` | `magento/{store}/order/{id}/refund-request/{request id}` | [`MagentoStripe::refund_request_job`], `payops refund magento` (a refund asked for outside Magento) | checked → Stripe refund (idempotent on the request) → the charge's [`ChargeRefunded`] job (credit memos) |
 //! | [`Shipment`] | `magento.shipment` | `magento/{store}/order/{id}/shipment/{tracking}` | [`MagentoStripe::shipped_job`] | Magento shipment with its track |
@@ -21,6 +21,8 @@
 //! | [`SubscriptionChanged`] | `stripe.subscription` | `stripe/{account}/subscription/{sub id}` | `customer.subscription.created`, `.updated`, `.deleted` ([`SUBSCRIPTION_TOPICS`]); [`InvoiceChanged`] (each runs the job once more) | the subscription read from Stripe → ERP customer, ERP contract (when it changed) → the Magento customer's subscription state: see [Subscriptions and billing](#subscriptions-and-billing) |
 //! | [`InvoiceChanged`] | `stripe.invoice` | `stripe/{account}/invoice/{in id}` | `invoice.finalized`, `.paid`, `.payment_failed`, `.voided`, `.marked_uncollectible` ([`INVOICE_TOPICS`]) | the invoice read from Stripe → ERP billing invoice → payment, write-off or void → a person told of a failed attempt → the subscription's job |
 //! | [`CreditNoteIssued`] | `stripe.credit-note` | `stripe/{account}/credit-note/{cn id}` | `credit_note.created` ([`CREDIT_NOTE_TOPICS`]) | the credit note read from Stripe → (once the invoice is booked) ERP credit memo, then a refund payment per refund |
+//! | [`ReleaseHeld`] | `magento.release-held` | the order's | [`MagentoStripe::release_held`] | Magento hold lifted → the authorized PaymentIntent captured; its `charge.captured` books it ([`ChargeSucceeded`]): see [the fraud screen](#the-fraud-screen) |
+//! | [`CancelHeld`] | `magento.cancel-held` | the order's | [`MagentoStripe::cancel_held`] | the PaymentIntent canceled (the authorization released) → comment, Magento hold lifted, order canceled; nothing booked |
 //! | [`RevenueRecognizer`] | `erp.revenue-recognition` | `erp/{store}/backfill/revenue-recognition` | [`MagentoStripe::revenue_recognition`], every given interval | [`erp::Erp::recognize_revenue`] through today by [`Config::recognition`] |
 //!
 //! # Adobe Commerce webhooks
@@ -324,10 +326,71 @@
 //! sales order, invoice and payment. An order that fails is not charged: it gets a history
 //! comment naming the field (`review`) and goes to dead letters.
 //!
+//! # The fraud screen
+//!
+//! A pair built with [`MagentoStripe::fraud_screen`] screens each order once, before its first
+//! PaymentIntent, after the order is mapped and validated (an order that cannot be booked is
+//! not screened). The facts are [`order_facts`]: the total, e-mail, billing and shipping
+//! addresses, the IP the order was placed from (Magento's `remote_ip`, in `sales_order` and the
+//! REST order), and the card as the Stripe PaymentMethod's `card.fingerprint` (one
+//! `GET /v1/payment_methods/{pm}` per screened order: the `pm_...` id is new at every checkout,
+//! so it would not count the same card twice; a method Stripe does not show has none). The
+//! customer's earlier orders are not read (every customer counts as new), nor are categories or
+//! the IP's country; Stripe's AVS, CVC and Radar results come only with the charge. The
+//! [`fraud::Decision`] and the facts are recorded under the order (`fraud/screen`,
+//! [`crate::workflows::screening::Screened`]) and written before anything else happens, so a
+//! retry or a crash after it neither scores the order again nor counts its velocity twice (a
+//! crash between the velocity store's write and that record, milliseconds, counts it once
+//! more). A later attempt after a decline follows the same decision; an order first charged
+//! before the pair screened is not screened.
+//!
+//! - approve: charged as without the screen;
+//! - review: the PaymentIntent is created with `capture_method=manual` (authorized, not
+//!   captured: `charge.succeeded` of the authorization books nothing), then the order gets the
+//!   comment `Held for review: {reason}` (its status kept) and Magento's hold
+//!   (`POST /V1/orders/{id}/hold`, state `holded`: Magento invoices, ships and cancels no held
+//!   order), recorded `fraud/hold` with the PaymentIntent, and a
+//!   [`NoticeKind::FraudScreen`](crate::notify::NoticeKind::FraudScreen) notice. A declined
+//!   authorization is a decline as usual. One that needs 3-D Secure waits as any; the hold
+//!   follows the authentication (the order's run after `payment_intent.amount_capturable_updated`
+//!   or the deadline);
+//! - refuse: no PaymentIntent, ever; the comment `Refused, not charged: {reason}`, the order
+//!   canceled (`POST /V1/orders/{id}/cancel`; Magento's `false` is logged), a notice.
+//!
+//! A person decides a held order with a library call (there is no console button or CLI
+//! command yet): [`MagentoStripe::release_held`] enqueues [`ReleaseHeld`], which lifts the hold
+//! and captures the PaymentIntent in full under the key `{order}/fraud/release`; Stripe's
+//! `charge.captured` runs the charge's [`ChargeSucceeded`] job once more, which invoices and
+//! books it once, as any charge. [`MagentoStripe::cancel_held`] enqueues [`CancelHeld`], which
+//! cancels the PaymentIntent (`cancellation_reason=fraudulent`, key `{order}/fraud/cancel`), then
+//! comments, lifts the hold and cancels the order: nothing is booked. Both refuse
+//! ([`HeldError`]) an order that was not held, or was released or canceled already; a release
+//! and a cancellation asked for at the same moment are two jobs, and Stripe's PaymentIntent
+//! takes only the first (the other dead-letters naming its state). This pair captures every
+//! PaymentIntent at once (it has no capture on shipment: `mapping::magento::CaptureMode` is about
+//! Magento's invoice), so a release always captures. Stripe releases an authorization not
+//! captured within 7 days (card payments): a held order must be decided before; none reminds a
+//! person yet.
+//!
+//! Radar's outcome of each screened order's charge (`outcome.risk_level`, `risk_score`) is
+//! recorded by the charge's job under the charge (`fraud/radar`, a [`RadarRecord`] naming the
+//! order) and logged, a warning when Radar rated it `highest` or put it in review; nothing more
+//! is done about it. It is not folded into the order's `fraud/screen` facts: those are the
+//! screen's input as scored, written once before any charge, and a model trained on Radar's
+//! outcome would learn from a signal the screen never has when it scores. `payops fraud train`
+//! does not read the Radar records yet.
+//!
 //! # Exactly once
 //!
 //! | effect | key under the entity | why a repeat is harmless |
 //! |---|---|---|
+//! | fraud screen | `fraud/screen` (under the order) | on record before the PaymentIntent, saved at once; a run that finds it does not screen again |
+//! | notice of a held or refused order | the notice job `{order}/notice/fraud-review`, `{order}/notice/fraud-refuse` | one job per key |
+//! | refused order's comment and cancellation | `fraud/refused` | the order's comments and state are checked first |
+//! | held order's comment and hold | `fraud/hold` (with the PaymentIntent) | the order's comments and state are checked first; a run that finds the PaymentIntent on record and no hold holds it |
+//! | release: hold lifted, capture | `fraud/unhold`, `fraud/release` | the state is checked first; the key is sent as Stripe's `Idempotency-Key`, and a PaymentIntent captured meanwhile is taken as captured |
+//! | cancellation: PaymentIntent, order | `fraud/cancel`, `fraud/cancel-order` | the key is sent as Stripe's `Idempotency-Key`, and one canceled meanwhile is taken as canceled; the order's comments and state are checked first |
+//! | Radar's outcome | `fraud/radar` (under the charge) | a record only |
 //! | PaymentIntent | `payment-method/{pm}/payment-intent` (under the order: one per payment method tried; `payment-intent` for an attempt recorded before per-method keys) | the key is sent as Stripe's `Idempotency-Key` (the first attempt's is the order's own `payment-intent`, as before per-method keys); the method is on record (`payment/attempt`) before it is sent, so a cut-off run resends the same request |
 //! | failed-payment status | `payment-method/{pm}/payment-failure` | the attempt's comment (it names its PaymentIntent) and the order's status are checked first |
 //! | decline notice to the operator | `payment-method/{pm}/notice/declined` | a notice is sent once per key |
@@ -519,6 +582,7 @@ mod charge;
 mod customer;
 mod customer_poller;
 mod dispute;
+mod fraud_screen;
 mod fraud_warning;
 mod payment;
 mod payout;
@@ -556,6 +620,9 @@ pub use customer::{
 };
 pub use customer_poller::MagentoCustomerPoller;
 pub use dispute::{DISPUTE_TOPICS, DisputeChanged, DisputeDeadline, DisputeDue, DisputeEvent};
+pub use fraud_screen::{
+    CancelHeld, HeldError, HeldOrder, RadarRecord, ReleaseHeld, order_facts, radar_assessment,
+};
 pub use fraud_warning::{FraudWarning, FraudWarningEvent};
 pub use payment::{MagentoOrder, OrderPayment};
 pub use payout::{PayoutEvent, PayoutPaid};
@@ -836,11 +903,14 @@ fn order_key(store_code: &str, order_id: i64) -> EntityKey {
 }
 
 /// What every flow of the pair shares.
+#[derive(Clone)]
 pub(crate) struct Shared {
     magento: magento::Client,
     stripe: stripe_client::Client,
     erp: Arc<dyn Erp>,
     config: Config,
+    /// The fraud screen, when the pair screens orders ([`MagentoStripe::fraud_screen`]).
+    screener: Option<crate::workflows::screening::Screener>,
 }
 
 impl Shared {
@@ -971,8 +1041,58 @@ impl MagentoStripe {
                 stripe,
                 erp,
                 config,
+                screener: None,
             }),
         }
+    }
+
+    /// Screens each order once before its first PaymentIntent with `screener` (see
+    /// [the fraud screen](self#the-fraud-screen)): approved orders are charged as before, held
+    /// ones authorized and not captured until [`Self::release_held`] or [`Self::cancel_held`],
+    /// refused ones never charged. Radar's outcome of each screened order's charge is recorded
+    /// ([`RadarRecord`]).
+    #[must_use]
+    pub fn fraud_screen(self, screener: crate::workflows::screening::Screener) -> Self {
+        Self {
+            shared: Arc::new(fraud_screen::with_screener(&self.shared, screener)),
+        }
+    }
+
+    /// Releases order `entity_id`, held by the fraud screen: enqueues its [`ReleaseHeld`] job
+    /// into `store`, which lifts Magento's hold and captures the authorized PaymentIntent (once:
+    /// the step's key, under the order, is Stripe's `Idempotency-Key`); its `charge.captured`
+    /// then invoices and books the order once ([`ChargeSucceeded`]). Refused ([`HeldError`])
+    /// for an order the screen did not hold, or that was released or canceled already.
+    /// Enqueuing it again while it waits or runs is a no-op.
+    pub async fn release_held(
+        &self,
+        store: &dyn crate::Store,
+        entity_id: i64,
+    ) -> Result<(), HeldError> {
+        fraud_screen::enqueue_verdict(
+            store,
+            &self.shared,
+            fraud_screen::Verdict::Release,
+            entity_id,
+        )
+        .await
+    }
+
+    /// Cancels order `entity_id`, held by the fraud screen: enqueues its [`CancelHeld`] job into
+    /// `store`, which cancels the PaymentIntent (the authorization is released; nothing is
+    /// booked) and the Magento order. Refused ([`HeldError`]) as [`Self::release_held`] is.
+    pub async fn cancel_held(
+        &self,
+        store: &dyn crate::Store,
+        entity_id: i64,
+    ) -> Result<(), HeldError> {
+        fraud_screen::enqueue_verdict(
+            store,
+            &self.shared,
+            fraud_screen::Verdict::Cancel,
+            entity_id,
+        )
+        .await
     }
 
     /// The settings.
@@ -994,7 +1114,8 @@ impl MagentoStripe {
     /// dispute flows ([`DisputeChanged`], [`DisputeDeadline`], [`FraudWarning`]) and customer
     /// sync ([`CustomerSync`], [`StripeCustomerChanged`]) and billing ([`SubscriptionChanged`],
     /// [`InvoiceChanged`], [`CreditNoteIssued`]; the [`RevenueRecognizer`] is registered on its
-    /// own: [`Self::revenue_recognition`]).
+    /// own: [`Self::revenue_recognition`]) and the fraud screen's verdicts on held orders
+    /// ([`ReleaseHeld`], [`CancelHeld`]).
     pub fn register(&self, worker: Worker) -> Worker {
         worker
             .flow(OrderPayment(Arc::clone(&self.shared)))
@@ -1016,11 +1137,14 @@ impl MagentoStripe {
             .flow(SubscriptionChanged(Arc::clone(&self.shared)))
             .flow(InvoiceChanged(Arc::clone(&self.shared)))
             .flow(CreditNoteIssued(Arc::clone(&self.shared)))
+            .flow(ReleaseHeld(Arc::clone(&self.shared)))
+            .flow(CancelHeld(Arc::clone(&self.shared)))
     }
 
-    /// The intake routes: `charge.succeeded` and `charge.refunded`, to the job of their charge;
-    /// `payment_intent.succeeded`, `payment_intent.payment_failed` and
-    /// `payment_intent.canceled`, one [`PaymentIntentChanged`] job each; `payout.paid`, to the
+    /// The intake routes: `charge.succeeded`, `charge.captured` and `charge.refunded`, to the job
+    /// of their charge; `payment_intent.succeeded`, `payment_intent.payment_failed`,
+    /// `payment_intent.canceled` and `payment_intent.amount_capturable_updated`, one
+    /// [`PaymentIntentChanged`] job each; `payout.paid`, to the
     /// job of its payout ([`PayoutPaid`]); the dispute events ([`DISPUTE_TOPICS`]), to the job of
     /// their dispute, and `radar.early_fraud_warning.created`, one [`FraudWarning`] job each;
     /// Stripe's customer events, to the job of their customer ([`StripeCustomerChanged`]), and
@@ -1033,12 +1157,15 @@ impl MagentoStripe {
     /// tracking number (see [Fulfilment](self#fulfilment)).
     pub fn routes(&self) -> Vec<Route> {
         let succeeded = ChargeSucceeded(Arc::clone(&self.shared));
+        let captured = ChargeSucceeded(Arc::clone(&self.shared));
         let refunded = ChargeRefunded(Arc::clone(&self.shared));
         let paid_out = PayoutPaid(Arc::clone(&self.shared));
         let intents = [
             "payment_intent.succeeded",
             "payment_intent.payment_failed",
             "payment_intent.canceled",
+            // An authorized PaymentIntent (a held order's, after 3-D Secure).
+            "payment_intent.amount_capturable_updated",
         ]
         .map(|topic| {
             let changed = PaymentIntentChanged(Arc::clone(&self.shared));
@@ -1051,6 +1178,18 @@ impl MagentoStripe {
                 System::Stripe,
                 "charge.succeeded",
                 move |d: &Delivery<'_>| job(&succeeded, &ChargeEvent::of(d)?),
+            ),
+            // The capture of an authorization (a held order released): the charge's job once
+            // more, which books what `charge.succeeded` could not.
+            Route::new(
+                System::Stripe,
+                "charge.captured",
+                move |d: &Delivery<'_>| {
+                    Ok(NewJob {
+                        rerun: true,
+                        ..job(&captured, &ChargeEvent::of(d)?)?
+                    })
+                },
             ),
             Route::new(
                 System::Stripe,

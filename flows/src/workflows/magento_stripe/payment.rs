@@ -13,16 +13,18 @@ use mapping::{
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use stripe_client::{
-    AllowRedirects, ApiError, AutomaticPaymentMethods, PaymentIntentStatus, PaymentOutcome,
+    AllowRedirects, ApiError, AutomaticPaymentMethods, CaptureMethod, PaymentIntentStatus,
+    PaymentOutcome,
 };
 
 use super::authentication::{self, REQUIRES_ACTION};
-use super::placed;
 use super::{CUSTOMER_KEY, PAYMENT_METHOD_KEY, Shared, canonical};
+use super::{fraud_screen, placed};
 use crate::StepError;
 use crate::booking::OrderBooking;
 use crate::notify::Notice;
 use crate::workflow::{Entity, EntityKey, Flow, JobKind, State, Step, StepCtx};
+use crate::workflows::screening;
 
 /// An attempt's PaymentIntent, created with the step's key as its `Idempotency-Key`.
 pub(super) const PAYMENT_INTENT: Step<IntentOutcome> = Step::new("payment-intent", System::Stripe);
@@ -173,8 +175,17 @@ impl Flow for OrderPayment {
                     payment_intent,
                     status,
                 }) => {
+                    let screened = ctx.recorded(&screening::record_step(System::Magento))?;
                     if status != REQUIRES_ACTION {
-                        return Ok(());
+                        // A held order whose run was cut off before its hold is held now.
+                        return fraud_screen::hold_if_review(
+                            shared,
+                            ctx,
+                            screened.as_ref(),
+                            entity_id,
+                            &payment_intent,
+                        )
+                        .await;
                     }
                     if authentication::result(ctx, &attempt.at)?.is_none() {
                         authentication::run(
@@ -192,7 +203,19 @@ impl Flow for OrderPayment {
                         )
                         .await?;
                     }
-                    if !authentication::result(ctx, &attempt.at)?.is_some_and(|r| r.failed()) {
+                    let ended = authentication::result(ctx, &attempt.at)?;
+                    if !ended.is_some_and(|r| r.failed()) {
+                        if ended.is_some() {
+                            // Authenticated: a held order's PaymentIntent is authorized now.
+                            fraud_screen::hold_if_review(
+                                shared,
+                                ctx,
+                                screened.as_ref(),
+                                entity_id,
+                                &payment_intent,
+                            )
+                            .await?;
+                        }
                         return Ok(());
                     }
                     failed = Some(Failed {
@@ -235,6 +258,13 @@ impl Flow for OrderPayment {
             },
         };
         placed::found(ctx);
+        // A refused order whose run was cut off before its comment and cancellation.
+        if let Some(screened) = ctx
+            .recorded(&screening::record_step(System::Magento))?
+            .filter(|s| s.decision.outcome == fraud::Outcome::Refuse)
+        {
+            return fraud_screen::refuse(shared, ctx, entity_id, &order, &screened.decision).await;
+        }
         let waiting = matches!(
             order.state,
             Some(magento::OrderState::New | magento::OrderState::PendingPayment)
@@ -269,7 +299,7 @@ impl Flow for OrderPayment {
         };
         let prepared =
             method.and_then(|pm| Ok((prepare(shared, &order, &pm, linked.as_deref())?, pm)));
-        let (params, payment_method) = match prepared {
+        let (mut params, payment_method) = match prepared {
             Ok(prepared) => prepared,
             Err(err) if err.is_permanent() && !resuming => {
                 // Not charged: the order waits for a person, and says why in Magento.
@@ -292,6 +322,25 @@ impl Flow for OrderPayment {
             }
             Err(err) => return Err(err),
         };
+        // The fraud screen, once, before the order's first PaymentIntent.
+        let screened = fraud_screen::screen_once(
+            shared,
+            ctx,
+            latest.is_none(),
+            &order,
+            &params.canonical,
+            &payment_method,
+        )
+        .await?;
+        if let Some(screened) = screened
+            .as_ref()
+            .filter(|s| s.decision.outcome == fraud::Outcome::Refuse)
+        {
+            return fraud_screen::refuse(shared, ctx, entity_id, &order, &screened.decision).await;
+        }
+        if fraud_screen::authorize_only(screened.as_ref()) {
+            params.intent.capture_method = Some(CaptureMethod::Manual);
+        }
         let at = attempt_key(&order_key, Some(&payment_method));
         if !resuming {
             if latest.is_none() {
@@ -350,7 +399,14 @@ impl Flow for OrderPayment {
                 status,
             } => {
                 tracing::info!(order = entity_id, %payment_method, %payment_intent, %status, "payment intent created");
-                Ok(())
+                fraud_screen::hold_if_review(
+                    shared,
+                    ctx,
+                    screened.as_ref(),
+                    entity_id,
+                    &payment_intent,
+                )
+                .await
             }
             IntentOutcome::Declined { payment } => {
                 declined(shared, ctx, &at, entity_id, &order, &payment).await?;

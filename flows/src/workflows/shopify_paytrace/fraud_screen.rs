@@ -2,14 +2,14 @@
 //! ([`order_facts`]).
 
 use async_trait::async_trait;
-use fraud::{AddressFacts, CardFacts, OrderFacts, Outcome};
-use mapping::{Address, Order, System};
+use fraud::{CardFacts, OrderFacts, Outcome};
+use mapping::{Order, System};
 use shopify::Gid;
 use time::OffsetDateTime;
 
 use super::risk::{RiskDecision, RiskGate, Screening};
 use crate::StepError;
-use crate::workflows::screening::{self, Screener};
+use crate::workflows::screening::{self, Screener, address_facts};
 
 /// A [`RiskGate`] that scores the order with a [`fraud::Scorer`], Shopify's own risk
 /// recommendation being one of its signals: approve charges, review holds, refuse never charges.
@@ -105,20 +105,10 @@ fn shopify_recommendation(value: &str) -> fraud::ShopifyRecommendation {
     }
 }
 
-/// An address's country, postal code and first line; `None` unless all three are there (a
-/// partial address would count as one shared address in velocity).
-pub(crate) fn address_facts(address: &Address) -> Option<AddressFacts> {
-    Some(AddressFacts {
-        country: address.country?,
-        postal_code: address.postal_code.clone()?,
-        line1: address.lines.first()?.clone(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use mapping::{Currency, Customer, ExternalIds, FinancialStatus, Money};
+    use mapping::{Address, Currency, Customer, ExternalIds, FinancialStatus, Money};
     use time::macros::datetime;
 
     use super::*;
