@@ -647,21 +647,69 @@ fn an_order_that_is_not_held_exits_one_saying_why() {
 }
 
 #[test]
-fn a_magento_order_or_a_bad_key_or_no_name_exits_two() {
+fn a_held_magento_order_is_released_by_its_own_job_and_one_not_held_exits_one() {
+    let order = "magento/default/order/42";
+    for (verdict, kind) in [
+        ("release", "magento.release-held"),
+        ("cancel", "magento.cancel-held"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let hold = (
+            format!("{order}/fraud/hold"),
+            r#"{"payment_intent": "pi_1"}"#.to_owned(),
+        );
+        let path = store_with_effects(dir.path(), &[hold]);
+
+        let out = decide(&path, verdict, order);
+
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), format!("{order}\n"));
+        let store = SqliteStore::open(&path).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let claimed = rt
+            .block_on(store.claim("w", flows::now_millis(), 60_000))
+            .unwrap()
+            .expect("the decision's job is not queued");
+        assert_eq!(
+            (claimed.job.kind.as_str(), claimed.job.key.as_str()),
+            (kind, order)
+        );
+        assert_eq!(claimed.job.payload["entity_id"], 42);
+    }
+    // Never held (here: unknown), or decided already.
+    let dir = tempfile::tempdir().unwrap();
+    let released = (format!("{order}/fraud/release"), r#""pi_1""#.to_owned());
+    let hold = (
+        format!("{order}/fraud/hold"),
+        r#"{"payment_intent": "pi_1"}"#.to_owned(),
+    );
+    let path = store_with_effects(dir.path(), &[hold, released]);
+    for (key, says) in [
+        ("magento/default/order/7", "is not held for fraud review"),
+        (order, "was released after fraud review already"),
+    ] {
+        let out = decide(&path, "cancel", key);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(says), "{}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn a_bad_key_or_no_name_exits_two() {
     let dir = tempfile::tempdir().unwrap();
     let path = store_with_order(dir.path(), HELD, &[], true);
 
-    let out = decide(&path, "release", "magento/default/order/42");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("not supported for this pair yet"),
-        "{}",
-        text(&out.stderr)
-    );
-
-    let out = decide(&path, "cancel", "shopify/demo.myshopify.com/order/abc");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("ORDER"), "{}", text(&out.stderr));
+    for key in [
+        "shopify/demo.myshopify.com/order/abc",
+        "magento/default/refund/1",
+    ] {
+        let out = decide(&path, "cancel", key);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(text(&out.stderr).contains("ORDER"), "{}", text(&out.stderr));
+    }
 
     let out = Command::new(env!("CARGO_BIN_EXE_payops"))
         .args(["fraud", "release", ORDER, "--by", " "])

@@ -415,8 +415,7 @@ fn a_fraud_section_passes_check_and_its_settings_reach_the_pair() {
         );
     }
     let config = payops::Config::parse(&file, Path::new("payops.toml")).unwrap();
-    let pair = config.pairs.shopify_paytrace.unwrap();
-    let fraud = pair.fraud.clone().expect("no fraud screen");
+    let fraud = config.pairs.fraud.clone().expect("no fraud screen");
     assert_eq!(fraud.model, None);
     assert_eq!(fraud.velocity, velocity);
     assert_eq!(fraud.high_amount_minor, 50_000);
@@ -427,8 +426,19 @@ fn a_fraud_section_passes_check_and_its_settings_reach_the_pair() {
     // Built with the screen: its velocity store is opened (made) with the workflows.
     let ledger: std::sync::Arc<dyn erp::Erp> =
         std::sync::Arc::new(erp::LocalLedger::open_in_memory().unwrap());
-    pair.workflows(ledger).unwrap();
-    assert!(velocity.exists(), "the pair was built without the screen");
+    let store: std::sync::Arc<dyn flows::Store> =
+        std::sync::Arc::new(flows::SqliteStore::open(dir.path().join("flows.sqlite")).unwrap());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(
+        config
+            .pairs
+            .assemble(store, ledger, flows::WorkerConfig::new("test")),
+    )
+    .unwrap();
+    assert!(velocity.exists(), "the pairs were built without the screen");
 }
 
 #[test]

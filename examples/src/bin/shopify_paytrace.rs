@@ -118,7 +118,6 @@ fn settings() -> Result<ShopifyPaytraceSettings, BoxError> {
         payment,
         processing_window: millis("PAYOPS_PROCESSING_WINDOW_MS", 120_000)?,
         // Shopify's own recommendation is the risk gate here; `payops serve` sets the screen.
-        fraud: None,
         backfill: ShopifyPaytraceBackfill {
             // Orders whose `orders/create` never came, found by polling Shopify from a
             // checkpoint.

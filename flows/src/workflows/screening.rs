@@ -116,6 +116,16 @@ pub fn keep(
 /// the flow's own entity: `{entity}/fraud/outcome`.
 pub const OUTCOME: &str = "fraud/outcome";
 
+/// What a person decided about an order the screen held, in either pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Charge it as if the screen had approved it.
+    Release,
+    /// Never charge it: cancel it in the store (and its authorization, if any).
+    Cancel,
+}
+
 /// What a flow learned about an order: which of [`OrderOutcome`]'s times it gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

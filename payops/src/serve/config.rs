@@ -165,20 +165,6 @@ impl File {
             .map(|section| section.validate(issues));
         // `None`: no section; `Some(None)`: a section with problems (noted).
         let fraud = self.fraud.as_ref().map(|section| section.validate(issues));
-        if fraud.is_some() && self.shopify_paytrace.is_none() {
-            issues.push(
-                "fraud",
-                "the fraud screen runs on the Shopify + PayTrace pair only for now: add a \
-                 [shopify_paytrace] section, or leave [fraud] out",
-            );
-        }
-        let shopify_paytrace = match (shopify_paytrace, fraud) {
-            (Some(Some(mut settings)), Some(fraud)) => {
-                settings.fraud = fraud;
-                Some(Some(settings))
-            }
-            (shopify_paytrace, _) => shopify_paytrace,
-        };
         if shopify_paytrace.is_none() && magento_stripe.is_none() {
             issues.push(
                 ".",
@@ -187,11 +173,12 @@ impl File {
         }
         let metrics = self.metrics.validate(issues);
         // The routes are known only when every pair configured is valid.
-        let pairs = match (shopify_paytrace, magento_stripe) {
-            (Some(None), _) | (_, Some(None)) => None,
-            (shopify_paytrace, magento_stripe) => Some(Pairs {
+        let pairs = match (shopify_paytrace, magento_stripe, fraud) {
+            (Some(None), _, _) | (_, Some(None), _) | (_, _, Some(None)) => None,
+            (shopify_paytrace, magento_stripe, fraud) => Some(Pairs {
                 shopify_paytrace: shopify_paytrace.flatten(),
                 magento_stripe: magento_stripe.flatten(),
+                fraud: fraud.flatten(),
             }),
         };
         let console = self.console.as_ref().map(|c| c.validate(issues));

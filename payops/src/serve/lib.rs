@@ -26,12 +26,12 @@
 //! With a `[console]` section the operations console (`ops_console`) is served under
 //! `/console` behind its token, with the worker's circuit breakers; with a `[notify]` section
 //! the worker sends notices to people ([`flows::notify`]) by signed webhook and e-mail, linking
-//! to the console ([`Console::address`]). With a `[fraud]` section the Shopify + PayTrace pair
-//! screens each order with the fraud screen before charging it ([`FraudSettings`]: the learned
-//! model's file, or the rules baseline, the velocity store, the big-order amount and the
-//! thresholds); without it, Shopify's own risk recommendation holds orders. The example
-//! binaries run without the screen. Magento + Stripe does not run the screen yet: `[fraud]`
-//! without `[shopify_paytrace]` is refused.
+//! to the console ([`Console::address`]). With a `[fraud]` section both pairs screen each order
+//! with one fraud screen before charging it ([`FraudSettings`]: the learned model's file, or the
+//! rules baseline, the velocity store, the big-order amount and the thresholds): Shopify +
+//! PayTrace in place of Shopify's own risk recommendation (which holds orders without it),
+//! Magento + Stripe before the PaymentIntent (a held order is authorized, not captured). The
+//! example binaries run without the screen.
 //!
 //! # From the example binaries' environment
 //!

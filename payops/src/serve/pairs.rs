@@ -12,6 +12,7 @@ use flows::{Store, Worker, WorkerConfig, now_millis};
 use url::Url;
 
 use crate::error::Error;
+use crate::fraud_screen::FraudSettings;
 use crate::magento_stripe::MagentoStripeSettings;
 use crate::shopify_paytrace::ShopifyPaytraceSettings;
 
@@ -22,6 +23,10 @@ pub struct Pairs {
     pub shopify_paytrace: Option<ShopifyPaytraceSettings>,
     /// Magento + Stripe.
     pub magento_stripe: Option<MagentoStripeSettings>,
+    /// The fraud screen both pairs run before charging (`[fraud]`), one screener and velocity
+    /// store shared by both. `None`: Shopify + PayTrace holds what Shopify recommends
+    /// cancelling, Magento + Stripe screens nothing.
+    pub fraud: Option<FraudSettings>,
 }
 
 /// A service assembled, ready to serve: its router and its worker, every pair's backfill jobs
@@ -70,12 +75,31 @@ impl Pairs {
         ledger: Arc<dyn Erp>,
         worker: WorkerConfig,
     ) -> Result<Service, Error> {
+        let screener = self
+            .fraud
+            .as_ref()
+            .map(FraudSettings::screener)
+            .transpose()?;
         let shopify_paytrace = match &self.shopify_paytrace {
-            Some(pair) => Some((pair, pair.workflows(Arc::clone(&ledger))?)),
+            Some(pair) => {
+                let workflows = pair.workflows(Arc::clone(&ledger))?;
+                let workflows = match &screener {
+                    Some(screener) => workflows.fraud_screen(screener.clone()),
+                    None => workflows,
+                };
+                Some((pair, workflows))
+            }
             None => None,
         };
         let magento_stripe = match &self.magento_stripe {
-            Some(pair) => Some((pair, pair.workflows(Arc::clone(&ledger))?)),
+            Some(pair) => {
+                let workflows = pair.workflows(Arc::clone(&ledger))?;
+                let workflows = match &screener {
+                    Some(screener) => workflows.fraud_screen(screener.clone()),
+                    None => workflows,
+                };
+                Some((pair, workflows))
+            }
             None => None,
         };
         let mut intake = Intake::new(Arc::clone(&store));

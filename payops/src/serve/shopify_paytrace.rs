@@ -37,8 +37,6 @@ pub struct ShopifyPaytraceSettings {
     pub processing_window: Duration,
     /// The pollers run as jobs of the worker.
     pub backfill: ShopifyPaytraceBackfill,
-    /// The fraud screen as the risk gate (`[fraud]`); `None`: Shopify's recommendation.
-    pub fraud: Option<crate::fraud_screen::FraudSettings>,
 }
 
 /// A PayTrace account's settings.
@@ -131,11 +129,7 @@ impl ShopifyPaytraceSettings {
             .payment(self.payment)
             .recovery(SaleRecovery::new(self.processing_window))
             .paytrace_utc_offset(paytrace.utc_offset);
-        let workflows = ShopifyPaytrace::new(shopify, client, ledger, config);
-        Ok(match &self.fraud {
-            Some(fraud) => workflows.fraud_screen(fraud.screener()?),
-            None => workflows,
-        })
+        Ok(ShopifyPaytrace::new(shopify, client, ledger, config))
     }
 }
 
@@ -327,8 +321,6 @@ impl ShopifyPaytraceSection {
                 sales: every(backfill.sales_poll_secs),
                 sales_lookback_days: backfill.sales_lookback_days,
             },
-            // `[fraud]` is a section of its own, set by the file's validation.
-            fraud: None,
         })
     }
 }

@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use super::Shared;
 use crate::store::NewJob;
 use crate::workflow::{EntityKey, Flow, JobKind, Step, StepCtx};
-use crate::workflows::screening::{self, Screened, Screener, address_facts};
+use crate::workflows::screening::{self, Screened, Screener, Verdict, address_facts};
 use crate::{FlowError, StepError, Store};
 
 /// The held order's hold: its comment and Magento's hold, with the authorized PaymentIntent.
@@ -333,22 +333,18 @@ pub struct HeldOrder {
     pub entity_id: i64,
 }
 
-/// What to do with a held order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Verdict {
-    Release,
-    Cancel,
-}
-
 /// Checks in `store` that order `entity_id` is held and neither released nor canceled, then
 /// enqueues the job of `verdict` on it.
-pub(super) async fn enqueue_verdict(
+///
+/// The service's worker runs that job; this only needs the store, so a tool without the pair's
+/// credentials (`payops fraud release|cancel`) can call it.
+pub async fn decide_held(
     store: &dyn Store,
-    shared: &Shared,
-    verdict: Verdict,
+    store_code: &str,
     entity_id: i64,
+    verdict: Verdict,
 ) -> Result<(), HeldError> {
-    let order = shared.order_key(entity_id);
+    let order = super::order_key(store_code, entity_id);
     let at = |step: &str| format!("{order}/{step}");
     if store.effect(&at(HOLD.name())).await?.is_none() {
         return Err(HeldError::NotHeld { order });

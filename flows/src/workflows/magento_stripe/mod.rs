@@ -357,8 +357,10 @@
 //! - refuse: no PaymentIntent, ever; the comment `Refused, not charged: {reason}`, the order
 //!   canceled (`POST /V1/orders/{id}/cancel`; Magento's `false` is logged), a notice.
 //!
-//! A person decides a held order with a library call (there is no console button or CLI
-//! command yet): [`MagentoStripe::release_held`] enqueues [`ReleaseHeld`], which lifts the hold
+//! A person decides a held order with `payops fraud release|cancel ORDER --by NAME` (through
+//! [`decide_held`], which needs only the store) or a library call (there is no console button
+//! yet; the jobs do not record who decided): [`MagentoStripe::release_held`] enqueues
+//! [`ReleaseHeld`], which lifts the hold
 //! and captures the PaymentIntent in full under the key `{order}/fraud/release`; Stripe's
 //! `charge.captured` runs the charge's [`ChargeSucceeded`] job once more, which invoices and
 //! books it once, as any charge. [`MagentoStripe::cancel_held`] enqueues [`CancelHeld`], which
@@ -604,6 +606,7 @@ use mapping::magento::FailureCtx;
 use mapping::{MappingError, Order, System};
 use serde::{Deserialize, Serialize};
 
+pub use crate::workflows::screening::Verdict;
 pub use authentication::{
     AuthenticationDeadline, AuthenticationNotice, AwaitingAuthentication, PaymentAttempt,
     PaymentIntentChanged, PaymentIntentEvent,
@@ -621,7 +624,8 @@ pub use customer::{
 pub use customer_poller::MagentoCustomerPoller;
 pub use dispute::{DISPUTE_TOPICS, DisputeChanged, DisputeDeadline, DisputeDue, DisputeEvent};
 pub use fraud_screen::{
-    CancelHeld, HeldError, HeldOrder, RadarRecord, ReleaseHeld, order_facts, radar_assessment,
+    CancelHeld, HeldError, HeldOrder, RadarRecord, ReleaseHeld, decide_held, order_facts,
+    radar_assessment,
 };
 pub use fraud_warning::{FraudWarning, FraudWarningEvent};
 pub use payment::{MagentoOrder, OrderPayment};
@@ -1069,11 +1073,11 @@ impl MagentoStripe {
         store: &dyn crate::Store,
         entity_id: i64,
     ) -> Result<(), HeldError> {
-        fraud_screen::enqueue_verdict(
+        fraud_screen::decide_held(
             store,
-            &self.shared,
-            fraud_screen::Verdict::Release,
+            &self.shared.config.store_code,
             entity_id,
+            Verdict::Release,
         )
         .await
     }
@@ -1086,11 +1090,11 @@ impl MagentoStripe {
         store: &dyn crate::Store,
         entity_id: i64,
     ) -> Result<(), HeldError> {
-        fraud_screen::enqueue_verdict(
+        fraud_screen::decide_held(
             store,
-            &self.shared,
-            fraud_screen::Verdict::Cancel,
+            &self.shared.config.store_code,
             entity_id,
+            Verdict::Cancel,
         )
         .await
     }

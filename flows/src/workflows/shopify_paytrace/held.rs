@@ -20,6 +20,7 @@ use super::order::OrderEvent;
 use super::risk::RiskDecision;
 use crate::store::{NewJob, Store};
 use crate::workflow::{Entity, EntityKey, EventRef, Flow, State, Step, StepCtx};
+use crate::workflows::screening::Verdict;
 use crate::{FlowError, Millis, StepError};
 
 /// The decision on a held order, recorded as `fraud/release`.
@@ -34,16 +35,6 @@ const SHOPIFY_CANCEL: Step<Option<String>> = Step::new("shopify/cancel", System:
 const CANCEL_NOTED: Step<()> = Step::new("fraud/cancel/noted", System::Shopify);
 /// The delivery of a held order, kept with its hold: what a release runs the job on again.
 pub(super) const HELD_EVENT: State<EventRef> = State::new("fraud/held-event");
-
-/// What a person decided about a held order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// Charge it as if the gate had approved it.
-    Release,
-    /// Never charge it: cancel it in Shopify.
-    Cancel,
-}
 
 /// A person's decision on a held order, with who made it and when: recorded under the order's
 /// key as `fraud/release` or `fraud/cancel`.

@@ -122,8 +122,8 @@
 //! flow, and that is final; a person who trusts the order charges it another way. A fulfilment
 //! of a held (not released) or refused order dead-letters. The job can run again only with the
 //! held order's delivery, which the hold keeps (state `fraud/held-event`): an order held by an
-//! earlier version has none ([`HeldError::NoDelivery`]). Magento + Stripe orders have no release
-//! path here.
+//! earlier version has none ([`HeldError::NoDelivery`]). Magento + Stripe orders are released
+//! by their own jobs (see `magento_stripe`'s fraud screen).
 //!
 //! # No money before the booking is known to work
 //!
@@ -266,6 +266,7 @@ use mapping::erp::ErpCtx;
 use serde::{Deserialize, Serialize};
 
 pub use crate::workflows::RefundRequest;
+pub use crate::workflows::screening::Verdict;
 pub use backfill::ShopifyOrderPoller;
 pub use capture::{FulfillmentEvent, OrderCapture};
 pub use chargeback::{
@@ -275,7 +276,7 @@ pub use chargeback::{
 pub use customer_removal::{CustomerRemoval, CustomerRemoved};
 pub use customer_vault::{CustomerChanged, CustomerVault};
 pub use fraud_screen::{FraudScreen, order_facts};
-pub use held::{HeldDecision, HeldError, Verdict, decide_held};
+pub use held::{HeldDecision, HeldError, decide_held};
 pub use mapping::paytrace::{Chargeback, ChargebackStage};
 pub use order::{OrderEvent, OrderPayment};
 pub use refund::{RefundEvent, RefundFlow};
