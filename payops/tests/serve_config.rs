@@ -419,6 +419,10 @@ fn a_fraud_section_passes_check_and_its_settings_reach_the_pair() {
     assert_eq!(fraud.model, None);
     assert_eq!(fraud.velocity, velocity);
     assert_eq!(fraud.high_amount_minor, 50_000);
+    assert!(
+        !fraud.velocity_index,
+        "the index is asked for, never a default"
+    );
     assert_eq!(
         fraud.thresholds,
         Some(fraud::Thresholds::new(40.0, 80.0).unwrap())

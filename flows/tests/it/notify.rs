@@ -96,7 +96,9 @@ impl Flow for Scripted {
 }
 
 /// A second worker on `store` (`w2`, polling every 5 ms) with the flows `register` gives it,
-/// sending its notices to a [`Recording`] notifier; and that notifier.
+/// sending its notices to a [`Recording`] notifier; and that notifier. Used by the Magento +
+/// Stripe tests.
+#[cfg(all(feature = "magento", feature = "stripe"))]
 pub(crate) fn notifying(
     store: &Arc<SqliteStore>,
     register: impl FnOnce(Worker) -> Worker,

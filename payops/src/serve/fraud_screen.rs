@@ -1,11 +1,13 @@
-//! `[fraud]`: the fraud screen as the Shopify + PayTrace pair's risk gate (see
-//! `flows::workflows::shopify_paytrace`, "The fraud screen"). Without the section the pair
-//! follows Shopify's own risk recommendation.
+//! `[fraud]`: the fraud screen both pairs run before charging (see
+//! `flows::workflows::shopify_paytrace` and `flows::workflows::magento_stripe`, "The fraud
+//! screen"). Without the section Shopify + PayTrace follows Shopify's own risk recommendation
+//! and Magento + Stripe screens nothing.
 //!
 //! ```toml
 //! [fraud]
 //! model = "/var/lib/payops/fraud-model.json"   # optional: the rules baseline without it
 //! velocity = "/var/lib/payops/fraud-velocity.sqlite"
+//! velocity_index = true                        # optional: look-ups from memory (one process)
 //! high_amount_minor = 50000                    # the rules' big order, in minor units
 //! review_at = 50.0                             # optional, with refuse_at
 //! refuse_at = 90.0
@@ -28,6 +30,11 @@ pub struct FraudSettings {
     pub model: Option<PathBuf>,
     /// The velocity store (SQLite), made when missing.
     pub velocity: PathBuf,
+    /// Counts read from an in-memory index of the store's last week ([`fraud::IndexedVelocity`],
+    /// about 5 µs a screen against about 50 µs from SQLite on the benchmark's machine). The
+    /// index is the process's own: only for a service that runs in one process, since several
+    /// processes sharing the file would each miss the others' orders until they restart.
+    pub velocity_index: bool,
     /// From how many minor units of the shop's currency an order counts as big (the rules).
     pub high_amount_minor: i64,
     /// The review and refuse thresholds, when set: points for the rules, a probability of fraud
@@ -39,7 +46,12 @@ impl FraudSettings {
     /// The screener: the model loaded (or the rules), the velocity store opened, the thresholds
     /// set. A model file that cannot be read is an error, never a silent fall-back to the rules.
     pub fn screener(&self) -> Result<Screener, Error> {
-        let velocity = Arc::new(fraud::SqliteVelocity::open(&self.velocity)?);
+        let velocity: Arc<dyn fraud::VelocityStore> = if self.velocity_index {
+            let now = time::OffsetDateTime::now_utc();
+            Arc::new(fraud::IndexedVelocity::open(&self.velocity, now)?)
+        } else {
+            Arc::new(fraud::SqliteVelocity::open(&self.velocity)?)
+        };
         Ok(Screener::load_with(
             self.model.as_deref(),
             self.high_amount_minor,
@@ -55,6 +67,8 @@ impl FraudSettings {
 pub(crate) struct FraudSection {
     model: Option<PathBuf>,
     velocity: PathBuf,
+    #[serde(default)]
+    velocity_index: bool,
     high_amount_minor: i64,
     review_at: Option<f64>,
     refuse_at: Option<f64>,
@@ -100,6 +114,7 @@ impl FraudSection {
         (issues.iter().count() == before).then(|| FraudSettings {
             model: self.model.clone(),
             velocity: self.velocity.clone(),
+            velocity_index: self.velocity_index,
             high_amount_minor: self.high_amount_minor,
             thresholds,
         })
