@@ -8,6 +8,9 @@ use axum::Router;
 use erp::Erp;
 use flows::backfill::{Backfill, Poller};
 use flows::intake::{Intake, WebhookSource};
+use flows::workflows::magento_stripe::MagentoStripe;
+use flows::workflows::screening::Screener;
+use flows::workflows::shopify_paytrace::ShopifyPaytrace;
 use flows::{Store, Worker, WorkerConfig, now_millis};
 use url::Url;
 
@@ -83,22 +86,20 @@ impl Pairs {
         let shopify_paytrace = match &self.shopify_paytrace {
             Some(pair) => {
                 let workflows = pair.workflows(Arc::clone(&ledger))?;
-                let workflows = match &screener {
-                    Some(screener) => workflows.fraud_screen(screener.clone()),
-                    None => workflows,
-                };
-                Some((pair, workflows))
+                Some((
+                    pair,
+                    screened(workflows, &screener, ShopifyPaytrace::fraud_screen),
+                ))
             }
             None => None,
         };
         let magento_stripe = match &self.magento_stripe {
             Some(pair) => {
                 let workflows = pair.workflows(Arc::clone(&ledger))?;
-                let workflows = match &screener {
-                    Some(screener) => workflows.fraud_screen(screener.clone()),
-                    None => workflows,
-                };
-                Some((pair, workflows))
+                Some((
+                    pair,
+                    screened(workflows, &screener, MagentoStripe::fraud_screen),
+                ))
             }
             None => None,
         };
@@ -165,5 +166,14 @@ pub(crate) fn http_url(text: &str) -> Result<Url, String> {
     match url.scheme() {
         "http" | "https" => Ok(url),
         other => Err(format!("`{other}:` is not http or https")),
+    }
+}
+
+/// A pair's `workflows` screening with `screener` when there is one (`screen` is the pair's
+/// `fraud_screen`).
+fn screened<W>(workflows: W, screener: &Option<Screener>, screen: fn(W, Screener) -> W) -> W {
+    match screener {
+        Some(screener) => screen(workflows, screener.clone()),
+        None => workflows,
     }
 }

@@ -436,26 +436,44 @@ impl Flow for ReleaseHeld {
                     .idempotency_key(key.as_str())
                     .capture(&held.payment_intent, &CapturePaymentIntent::default())
                     .await;
-                match captured {
-                    Ok(intent) => Ok(intent.status.to_string()),
-                    Err(err) => {
-                        // Captured another way meanwhile (the Dashboard): on record as it is.
-                        let now = shared
-                            .stripe
-                            .payment_intents()
-                            .retrieve(&held.payment_intent)
-                            .await?;
-                        if now.status == PaymentIntentStatus::Succeeded {
-                            Ok(now.status.to_string())
-                        } else {
-                            Err(err.into())
-                        }
-                    }
-                }
+                // Captured another way meanwhile (the Dashboard): on record as it is.
+                status_or_already(
+                    shared,
+                    &held.payment_intent,
+                    captured,
+                    PaymentIntentStatus::Succeeded,
+                )
+                .await
             })
             .await?;
         tracing::info!(order = entity_id, payment_intent = %held.payment_intent, %status, "released after fraud review: captured");
         Ok(())
+    }
+}
+
+/// The status Stripe answered `answer` with, or, when the call failed and PaymentIntent
+/// `payment_intent` shows `done` anyway (done another way meanwhile), that status; else the
+/// call's error.
+async fn status_or_already(
+    shared: &Shared,
+    payment_intent: &str,
+    answer: Result<stripe_client::PaymentIntent, stripe_client::Error>,
+    done: PaymentIntentStatus,
+) -> Result<String, StepError> {
+    match answer {
+        Ok(intent) => Ok(intent.status.to_string()),
+        Err(err) => {
+            let now = shared
+                .stripe
+                .payment_intents()
+                .retrieve(payment_intent)
+                .await?;
+            if now.status == done {
+                Ok(now.status.to_string())
+            } else {
+                Err(err.into())
+            }
+        }
     }
 }
 
@@ -496,22 +514,14 @@ impl Flow for CancelHeld {
                 .idempotency_key(key.as_str())
                 .cancel(&held.payment_intent, &params)
                 .await;
-            match canceled {
-                Ok(intent) => Ok(intent.status.to_string()),
-                Err(err) => {
-                    // Canceled another way meanwhile (the Dashboard, the authorization's expiry).
-                    let now = shared
-                        .stripe
-                        .payment_intents()
-                        .retrieve(&held.payment_intent)
-                        .await?;
-                    if now.status == PaymentIntentStatus::Canceled {
-                        Ok(now.status.to_string())
-                    } else {
-                        Err(err.into())
-                    }
-                }
-            }
+            // Canceled another way meanwhile (the Dashboard, the authorization's expiry).
+            status_or_already(
+                shared,
+                &held.payment_intent,
+                canceled,
+                PaymentIntentStatus::Canceled,
+            )
+            .await
         })
         .await?;
         let comment = format!(
