@@ -15,7 +15,7 @@
 //! - Magento + Stripe (`magento/{store code}/order/{entity id}`): the held order's PaymentIntent
 //!   is only authorized. A release lifts Magento's hold and captures it once (the capture then
 //!   invoices and books the order); a cancellation cancels the PaymentIntent and the Magento
-//!   order. These jobs do not record who decided: `--by` is asked for alike, and is not kept.
+//!   order. The order's comment names who decided.
 //!
 //! The first decision recorded is final. Exit 0 once the decision is enqueued (the order's key is
 //! printed), 1 when the order is not held (not screened or unknown, approved, refused, already
@@ -102,7 +102,7 @@ pub(crate) async fn decide(args: &DecideArgs, verdict: Verdict) -> Result<Found,
         HeldOrder::Magento {
             store_code,
             entity_id,
-        } => magento_stripe::decide_held(&*store, store_code, entity_id, verdict)
+        } => magento_stripe::decide_held(&*store, store_code, entity_id, verdict, by)
             .await
             .map_err(|err| {
                 let not_held = !matches!(err, magento_stripe::HeldError::Store(_));

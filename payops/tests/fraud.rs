@@ -678,6 +678,7 @@ fn a_held_magento_order_is_released_by_its_own_job_and_one_not_held_exits_one() 
             (kind, order)
         );
         assert_eq!(claimed.job.payload["entity_id"], 42);
+        assert_eq!(claimed.job.payload["by"], "jane");
     }
     // Never held (here: unknown), or decided already.
     let dir = tempfile::tempdir().unwrap();

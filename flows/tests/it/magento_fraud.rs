@@ -196,7 +196,7 @@ async fn an_approved_order_is_charged_once_and_radars_outcome_is_recorded() {
     let err = s
         .app
         .flows
-        .release_held(&*s.app.store, id)
+        .release_held(&*s.app.store, id, "jane")
         .await
         .unwrap_err();
     assert!(matches!(err, HeldError::NotHeld { .. }), "{err}");
@@ -239,7 +239,11 @@ async fn a_held_order_is_authorized_then_released_captured_and_booked_once() {
     assert!(!s.booked(&payment).await, "an authorization is not booked");
 
     // Released: captured once, invoiced and booked once.
-    s.app.flows.release_held(&*s.app.store, id).await.unwrap();
+    s.app
+        .flows
+        .release_held(&*s.app.store, id, "jane")
+        .await
+        .unwrap();
     s.settle().await;
     s.assert_no_dead_letters().await;
     let intents = s.intents();
@@ -249,6 +253,11 @@ async fn a_held_order_is_authorized_then_released_captured_and_booked_once() {
     let order = s.app.order_json(id);
     assert_eq!(order["state"], "processing", "{order}");
     assert_eq!(order["total_paid"], order["grand_total"], "{order}");
+    let released = format!(
+        "Released after fraud review by jane: Stripe PaymentIntent {} captured.",
+        intents[0]["id"].as_str().unwrap()
+    );
+    assert!(comments(&order).contains(&released), "{order}");
     assert!(s.booked(&payment).await);
     assert!(s.booked(&format!("{}/invoice", Screening::key(id))).await);
     assert!(s.app.ledger.open_receivables().await.unwrap().is_empty());
@@ -257,14 +266,14 @@ async fn a_held_order_is_authorized_then_released_captured_and_booked_once() {
     let err = s
         .app
         .flows
-        .release_held(&*s.app.store, id)
+        .release_held(&*s.app.store, id, "jane")
         .await
         .unwrap_err();
     assert!(matches!(err, HeldError::Released { .. }), "{err}");
     let err = s
         .app
         .flows
-        .cancel_held(&*s.app.store, id)
+        .cancel_held(&*s.app.store, id, "jane")
         .await
         .unwrap_err();
     assert!(matches!(err, HeldError::Released { .. }), "{err}");
@@ -282,7 +291,11 @@ async fn a_held_order_canceled_releases_the_authorization_and_books_nothing() {
     s.settle().await;
     assert_eq!(s.intents()[0]["status"], "requires_capture");
 
-    s.app.flows.cancel_held(&*s.app.store, id).await.unwrap();
+    s.app
+        .flows
+        .cancel_held(&*s.app.store, id, "jane")
+        .await
+        .unwrap();
     s.settle().await;
 
     s.assert_no_dead_letters().await;
@@ -293,8 +306,9 @@ async fn a_held_order_canceled_releases_the_authorization_and_books_nothing() {
     let order = s.app.order_json(id);
     assert_eq!(order["state"], "canceled", "{order}");
     let pi = intents[0]["id"].as_str().unwrap();
-    let canceled =
-        format!("Canceled after fraud review: Stripe PaymentIntent {pi} canceled, not charged.");
+    let canceled = format!(
+        "Canceled after fraud review by jane: Stripe PaymentIntent {pi} canceled, not charged."
+    );
     assert!(comments(&order).contains(&canceled), "{order}");
     let charge = s.charges()[0]["id"].as_str().unwrap().to_owned();
     assert!(!s.booked(&format!("stripe/acct_123/txn/{charge}")).await);
@@ -302,7 +316,7 @@ async fn a_held_order_canceled_releases_the_authorization_and_books_nothing() {
     let err = s
         .app
         .flows
-        .release_held(&*s.app.store, id)
+        .release_held(&*s.app.store, id, "jane")
         .await
         .unwrap_err();
     assert!(matches!(err, HeldError::Canceled { .. }), "{err}");
@@ -340,7 +354,7 @@ async fn a_refused_order_never_gets_a_payment_intent() {
     let err = s
         .app
         .flows
-        .cancel_held(&*s.app.store, id)
+        .cancel_held(&*s.app.store, id, "jane")
         .await
         .unwrap_err();
     assert!(matches!(err, HeldError::NotHeld { .. }), "{err}");

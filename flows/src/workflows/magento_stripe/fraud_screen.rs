@@ -326,15 +326,18 @@ pub enum HeldError {
     Store(#[from] FlowError),
 }
 
-/// The input of [`ReleaseHeld`] and [`CancelHeld`]: the held order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The input of [`ReleaseHeld`] and [`CancelHeld`]: the held order and who decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeldOrder {
     /// The order's `entity_id`.
     pub entity_id: i64,
+    /// Who decided (a staff name or login), as the tool that asked says: named in the order's
+    /// comment.
+    pub by: String,
 }
 
 /// Checks in `store` that order `entity_id` is held and neither released nor canceled, then
-/// enqueues the job of `verdict` on it.
+/// enqueues the job of `verdict` on it, decided `by` a person.
 ///
 /// The service's worker runs that job; this only needs the store, so a tool without the pair's
 /// credentials (`payops fraud release|cancel`) can call it.
@@ -343,6 +346,7 @@ pub async fn decide_held(
     store_code: &str,
     entity_id: i64,
     verdict: Verdict,
+    by: &str,
 ) -> Result<(), HeldError> {
     let order = super::order_key(store_code, entity_id);
     let at = |step: &str| format!("{order}/{step}");
@@ -364,7 +368,7 @@ pub async fn decide_held(
     let job = NewJob {
         kind,
         key: order.as_str().to_owned(),
-        payload: serde_json::json!({ "entity_id": entity_id }),
+        payload: serde_json::json!({ "entity_id": entity_id, "by": by }),
         run_at: 0,
         rerun: false,
         event: None,
@@ -417,6 +421,10 @@ impl Flow for ReleaseHeld {
         let shared = &*self.0;
         let entity_id = input.entity_id;
         let held = held(ctx, &CANCEL)?;
+        let comment = format!(
+            "Released after fraud review by {}: Stripe PaymentIntent {} captured.",
+            input.by, held.payment_intent
+        );
         // Unheld first: the capture's `charge.captured` invoices the order, which Magento
         // refuses while it is on hold.
         ctx.once(&UNHOLD, || async {
@@ -424,7 +432,7 @@ impl Flow for ReleaseHeld {
             if order.state == Some(magento::OrderState::Holded) {
                 shared.magento.orders().unhold(entity_id).await?;
             }
-            Ok(())
+            comment_once(shared, entity_id, &order, &comment).await
         })
         .await?;
         let key = ctx.key_of(&RELEASE);
@@ -525,8 +533,8 @@ impl Flow for CancelHeld {
         })
         .await?;
         let comment = format!(
-            "Canceled after fraud review: Stripe PaymentIntent {} canceled, not charged.",
-            held.payment_intent
+            "Canceled after fraud review by {}: Stripe PaymentIntent {} canceled, not charged.",
+            input.by, held.payment_intent
         );
         let canceled = ctx
             .once(&CANCEL_ORDER, || async {

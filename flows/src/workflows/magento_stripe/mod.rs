@@ -359,8 +359,8 @@
 //!
 //! A person decides a held order with `payops fraud release|cancel ORDER --by NAME` (through
 //! [`decide_held`], which needs only the store) or a library call (there is no console button
-//! yet; the jobs do not record who decided): [`MagentoStripe::release_held`] enqueues
-//! [`ReleaseHeld`], which lifts the hold
+//! yet), naming who decides: [`MagentoStripe::release_held`] enqueues [`ReleaseHeld`], which
+//! lifts the hold, comments `Released after fraud review by {who}`
 //! and captures the PaymentIntent in full under the key `{order}/fraud/release`; Stripe's
 //! `charge.captured` runs the charge's [`ChargeSucceeded`] job once more, which invoices and
 //! books it once, as any charge. [`MagentoStripe::cancel_held`] enqueues [`CancelHeld`], which
@@ -1062,8 +1062,9 @@ impl MagentoStripe {
         }
     }
 
-    /// Releases order `entity_id`, held by the fraud screen: enqueues its [`ReleaseHeld`] job
-    /// into `store`, which lifts Magento's hold and captures the authorized PaymentIntent (once:
+    /// Releases order `entity_id`, held by the fraud screen, as `by` (who decides) says:
+    /// enqueues its [`ReleaseHeld`] job into `store`, which lifts Magento's hold, comments who
+    /// released it and captures the authorized PaymentIntent (once:
     /// the step's key, under the order, is Stripe's `Idempotency-Key`); its `charge.captured`
     /// then invoices and books the order once ([`ChargeSucceeded`]). Refused ([`HeldError`])
     /// for an order the screen did not hold, or that was released or canceled already.
@@ -1072,12 +1073,14 @@ impl MagentoStripe {
         &self,
         store: &dyn crate::Store,
         entity_id: i64,
+        by: &str,
     ) -> Result<(), HeldError> {
         fraud_screen::decide_held(
             store,
             &self.shared.config.store_code,
             entity_id,
             Verdict::Release,
+            by,
         )
         .await
     }
@@ -1089,12 +1092,14 @@ impl MagentoStripe {
         &self,
         store: &dyn crate::Store,
         entity_id: i64,
+        by: &str,
     ) -> Result<(), HeldError> {
         fraud_screen::decide_held(
             store,
             &self.shared.config.store_code,
             entity_id,
             Verdict::Cancel,
+            by,
         )
         .await
     }
