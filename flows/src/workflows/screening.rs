@@ -217,7 +217,8 @@ const FRAUD_CODES: [&str; 21] = [
 /// What a PayTrace chargeback's reason text says (PayTrace has no chargeback API: the text is
 /// the merchant's report's `Reason Code` and `Reason`, see `mapping::paytrace::Chargeback`):
 /// a fraud dispute when its first word is one of the networks' fraud reason codes
-/// (`FRAUD_CODES`) or the text has the word "fraud" in it (a report without codes); anything
+/// (`FRAUD_CODES`) or the text has a word starting with "fraud" that is not negated ("not",
+/// "non", "no" before it) (a report without codes); anything
 /// else (an empty reason, a code of another category, a code the list does not know) is
 /// [`Learned::OtherDispute`].
 pub fn chargeback_reason(reason: &str) -> Learned {
@@ -228,12 +229,25 @@ pub fn chargeback_reason(reason: &str) -> Learned {
     let fraud = FRAUD_CODES
         .iter()
         .any(|known| code.eq_ignore_ascii_case(known))
-        || reason.to_ascii_lowercase().contains("fraud");
+        || says_fraud(reason);
     if fraud {
         Learned::FraudDispute
     } else {
         Learned::OtherDispute
     }
+}
+
+/// Whether `text` has a word starting with "fraud" not negated by the word before it ("not
+/// fraud", "non-fraud", "no fraud" are not).
+fn says_fraud(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().enumerate().any(|(i, word)| {
+        word.starts_with("fraud") && !(i > 0 && matches!(words[i - 1], "not" | "non" | "no"))
+    })
 }
 
 /// A screened order and what became of it, as the store has them ([`history`]).
@@ -560,6 +574,7 @@ mod tests {
             "F29 Card Not Present",
             "ua02: fraud card not present",
             "Fraud",
+            "Fraudulent multiple transactions",
         ] {
             assert_eq!(chargeback_reason(fraud), Learned::FraudDispute, "{fraud}");
         }
@@ -568,6 +583,8 @@ mod tests {
             "4853 Cardholder Dispute",
             "10 days late",
             "",
+            "Non-fraud: duplicate processing",
+            "not fraud, credit not processed",
         ] {
             assert_eq!(chargeback_reason(other), Learned::OtherDispute, "{other}");
         }
