@@ -11,7 +11,7 @@ use mapping::erp::{
 };
 use mapping::{
     BillingCreditNote, BillingInvoice, BillingReason, ExternalIds, InvoiceStatus, MappingError,
-    Payment, Subscription, SubscriptionStatus, System,
+    Subscription, SubscriptionStatus, System,
 };
 use serde::{Deserialize, Serialize};
 
@@ -467,20 +467,8 @@ impl Shared {
                 .into());
             }
         };
-        let charge = self
-            .stripe
-            .charges()
-            .expand(["balance_transaction"])
-            .retrieve(&charge_id)
-            .await?;
-        if charge.balance_transaction.is_none() {
-            return Err(MappingError::NotYetKnown {
-                field: "charge.balance_transaction".to_owned(),
-                system: "stripe",
-            }
-            .into());
-        }
-        let payment = Payment::try_from(&charge)?;
+        let charge = self.charge_with_fee(&charge_id).await?;
+        let payment = super::charge::payment_with_fee(&charge)?;
         let ctx = self.erp_ctx(day(charge.created));
         Ok(to_erp_billing_payment(&payment, invoice, &ctx)?)
     }

@@ -29,6 +29,19 @@ struct InvoiceDone {
     invoice_id: Option<i64>,
 }
 
+/// The canonical payment of a charge read with its fee ([`Shared::charge_with_fee`]); a charge
+/// whose balance transaction Stripe has not made yet is worth a retry.
+pub(super) fn payment_with_fee(charge: &stripe_client::Charge) -> Result<Payment, StepError> {
+    if charge.balance_transaction.is_none() {
+        return Err(MappingError::NotYetKnown {
+            field: "charge.balance_transaction".to_owned(),
+            system: "stripe",
+        }
+        .into());
+    }
+    Ok(Payment::try_from(charge)?)
+}
+
 /// A succeeded charge's flow (see the [module docs](super)).
 #[derive(Clone)]
 pub struct ChargeSucceeded(pub(super) Arc<Shared>);
@@ -73,13 +86,7 @@ impl Flow for ChargeSucceeded {
         };
         screening::learn(ctx, System::Stripe, &settled)?;
 
-        // The fee is on the balance transaction, which webhooks do not expand.
-        let charge = shared
-            .stripe
-            .charges()
-            .expand(["balance_transaction"])
-            .retrieve(&charge.id)
-            .await?;
+        let charge = shared.charge_with_fee(&charge.id).await?;
         if shared.screener.is_some() {
             fraud_screen::record_radar(ctx, &shared.order_key(order_id), &charge)?;
         }
@@ -89,14 +96,7 @@ impl Flow for ChargeSucceeded {
             tracing::info!(order = order_id, charge = %charge.id, "charge authorized, not captured: booked when captured");
             return Ok(());
         }
-        if charge.balance_transaction.is_none() {
-            return Err(MappingError::NotYetKnown {
-                field: "charge.balance_transaction".to_owned(),
-                system: "stripe",
-            }
-            .into());
-        }
-        let payment = Payment::try_from(&charge)?;
+        let payment = payment_with_fee(&charge)?;
         let order = shared.magento.orders().get(order_id).await?;
         let mut canonical = canonical(&order)?;
 

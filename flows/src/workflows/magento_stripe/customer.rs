@@ -609,19 +609,7 @@ async fn adopt(
     shared: &Shared,
     customer_id: i64,
 ) -> Result<Adoption, StepError> {
-    let Some(key) = customer_id_key(System::Magento) else {
-        return Ok(Adoption::None);
-    };
-    let query = format!("metadata['{key}']:'{customer_id}'");
-    let found: Vec<stripe_client::Customer> = shared
-        .stripe
-        .customers()
-        .search(&stripe_client::SearchCustomers::new(query))
-        .await?
-        .data
-        .into_iter()
-        .filter(|c| other_store(&c.metadata, &shared.config.store_code).is_none())
-        .collect();
+    let found = customers_naming(shared, customer_id).await?;
     match found.as_slice() {
         [] => Ok(Adoption::None),
         [one] => {
@@ -643,6 +631,27 @@ async fn adopt(
             Ok(Adoption::Several)
         }
     }
+}
+
+/// The Stripe customers of this store (not deleted) whose metadata names Magento customer
+/// `customer_id`, by Stripe's customer search (eventually consistent: see [`adopt`]).
+pub(super) async fn customers_naming(
+    shared: &Shared,
+    customer_id: i64,
+) -> Result<Vec<stripe_client::Customer>, stripe_client::Error> {
+    let Some(key) = customer_id_key(System::Magento) else {
+        return Ok(Vec::new());
+    };
+    let query = format!("metadata['{key}']:'{customer_id}'");
+    Ok(shared
+        .stripe
+        .customers()
+        .search(&stripe_client::SearchCustomers::new(query))
+        .await?
+        .data
+        .into_iter()
+        .filter(|c| !c.deleted && !shared.is_other_store(&c.metadata))
+        .collect())
 }
 
 /// Creates the Stripe customer of a Magento customer that has none, under the link's

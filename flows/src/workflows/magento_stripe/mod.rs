@@ -923,6 +923,17 @@ impl Shared {
         order_key(&self.config.store_code, order_id)
     }
 
+    /// Charge `charge_id` with its balance transaction expanded: the fee is there, and webhooks
+    /// do not expand it.
+    async fn charge_with_fee(&self, charge_id: &str) -> Result<stripe_client::Charge, StepError> {
+        Ok(self
+            .stripe
+            .charges()
+            .expand(["balance_transaction"])
+            .retrieve(charge_id)
+            .await?)
+    }
+
     /// A Stripe charge's key.
     fn charge_key(&self, charge_id: &str) -> EntityKey {
         EntityKey::new(System::Stripe, &self.config.stripe_account).child(Entity::Charge, charge_id)

@@ -221,18 +221,9 @@ async fn searched_customer(shared: &Shared, customer_id: i64) -> Result<String, 
     let not_linked = SubscriptionError::NotLinked {
         magento_customer_id: customer_id,
     };
-    let Some(key) = customer_id_key(System::Magento) else {
-        return Err(not_linked);
-    };
-    let query = format!("metadata['{key}']:'{customer_id}'");
-    let found: Vec<String> = shared
-        .stripe
-        .customers()
-        .search(&stripe_client::SearchCustomers::new(query))
+    let found: Vec<String> = super::customer::customers_naming(shared, customer_id)
         .await?
-        .data
         .into_iter()
-        .filter(|c| !c.deleted && !shared.is_other_store(&c.metadata))
         .map(|c| c.id)
         .collect();
     match <[String; 1]>::try_from(found) {
