@@ -376,8 +376,9 @@ pub trait Erp: Send + Sync {
     /// (see [`crate::ServicePeriod::earned_through`]), dated the cutoff. Idempotent: a second
     /// run, or one for an earlier day, posts nothing. Returns what it posted.
     ///
-    /// [`crate::LocalLedger`] recognises; the default answers [`Error::Unsupported`], as Odoo
-    /// does (see [`crate::odoo`]).
+    /// [`crate::LocalLedger`] and [`crate::odoo::OdooErp`] (in plain journal entries of the
+    /// same references, see [`crate::odoo`]) recognise; the default answers
+    /// [`Error::Unsupported`].
     ///
     /// ```no_run
     /// # use erp::{Erp, RecognitionSchedule};

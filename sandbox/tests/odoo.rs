@@ -17,6 +17,8 @@ use serde_json::{Value, json};
 
 #[path = "odoo/payment_entries.rs"]
 mod payment_entries;
+#[path = "odoo/recognition.rs"]
+mod recognition;
 
 fn usd() -> CurrencyCode {
     CurrencyCode::new("USD").unwrap()
@@ -62,6 +64,7 @@ fn config(journal: i64) -> OdooErpConfig {
         .account(Account::Bank, "101401")
         .account(Account::Clearing(stripe()), "101410")
         .account(Account::DeferredRevenue, "241000")
+        .account(Account::Revenue, "400000")
         .account(Account::BadDebts, "630000")
         .payment_journal(stripe(), journal)
         .vault_id_field("x_vault_ids")

@@ -308,7 +308,94 @@ pub(crate) fn void_journal(
 /// recognised so far.
 pub(crate) type DueRow = (i64, String, i64, i64, String, String, String, i64, i64);
 
-/// The entry to post for a due line through `cutoff`, if it recognises anything.
+/// A deferred line and what was recognised of it so far: the input of [`DueLine::plan`], read
+/// from the ledger's tables ([`DueLine::from_row`]) or from Odoo's invoices and entries.
+pub(crate) struct DueLine {
+    /// The invoice's id in its backend.
+    pub invoice_id: i64,
+    pub invoice_ref: String,
+    pub line_no: u32,
+    /// The line's amount, less what credit memos released of it.
+    pub amount: Money,
+    pub period: ServicePeriod,
+    /// Days recognised so far, from the period's start.
+    pub done_days: i64,
+    /// Amount recognised so far.
+    pub done: i64,
+}
+
+impl DueLine {
+    /// Decodes a row of [`RECOGNITION_DUE_SQL`].
+    pub(crate) fn from_row(
+        (invoice_id, invoice_ref, line_no, amount, cur, start, end, done_days, done): DueRow,
+    ) -> Result<Self, Error> {
+        let currency = CurrencyCode::new(&cur).map_err(|_| corrupt("invoices.currency"))?;
+        Ok(Self {
+            invoice_id,
+            invoice_ref,
+            line_no: u32::try_from(line_no).map_err(|_| corrupt("billing_lines.line_no"))?,
+            amount: Money::new(amount, currency),
+            period: ServicePeriod {
+                start: crate::date::parse(&start)
+                    .map_err(|_| corrupt("billing_lines.period_start"))?,
+                end: crate::date::parse(&end).map_err(|_| corrupt("billing_lines.period_end"))?,
+            },
+            done_days,
+            done,
+        })
+    }
+
+    /// The recognition due through `cutoff`: the days since the last entry and `earned −
+    /// recognised so far`; `None` when no day or no money is due (a line of 1 yen over 30 days
+    /// earns nothing until the last day; its days are then counted again by the next entry).
+    pub(crate) fn plan(self, cutoff: Date) -> Option<Planned> {
+        let Self {
+            invoice_id,
+            invoice_ref,
+            line_no,
+            amount,
+            period,
+            done_days,
+            done,
+        } = self;
+        let elapsed = period.days_through(cutoff);
+        if elapsed <= done_days {
+            return None;
+        }
+        let earned = period.earned_through(amount, cutoff);
+        let due = earned.minor - done;
+        // After a credit memo released part of a line, its floors catch up with what was
+        // recognised before: nothing is due (nothing is taken back) until they do.
+        if due == 0 || (due < 0) != (amount.minor < 0) {
+            return None;
+        }
+        let first_day = period.start + Duration::days(done_days);
+        let last_day = period.start + Duration::days(elapsed - 1);
+        Some(Planned {
+            invoice_id,
+            recognition: Recognition {
+                document: crate::models::DocumentRef {
+                    kind: DocumentKind::Recognition,
+                    id: crate::models::DocumentId(String::new()),
+                    external_ref: Recognition::reference(
+                        &invoice_ref,
+                        line_no,
+                        first_day,
+                        last_day,
+                    ),
+                },
+                invoice_ref,
+                line_no,
+                first_day,
+                last_day,
+                amount: Money::new(due, amount.currency),
+            },
+            days: elapsed - done_days,
+        })
+    }
+}
+
+/// The entry to post for a due line through a cutoff, if it recognises anything.
 pub(crate) struct Planned {
     pub invoice_id: i64,
     pub recognition: Recognition,
@@ -330,50 +417,6 @@ impl Planned {
             ],
         ))
     }
-}
-
-/// The recognition due on one line through `cutoff` (its amount less releases): the days since
-/// the last entry and `earned − recognised so far`; `None` when no day or no money is due (a line of 1 yen over 30
-/// days earns nothing until the last day; its days are then counted again by the next entry).
-pub(crate) fn plan(
-    (invoice_id, invoice_ref, line_no, amount, cur, start, end, done_days, done): DueRow,
-    cutoff: Date,
-) -> Result<Option<Planned>, Error> {
-    let currency = CurrencyCode::new(&cur).map_err(|_| corrupt("invoices.currency"))?;
-    let period = ServicePeriod {
-        start: crate::date::parse(&start).map_err(|_| corrupt("billing_lines.period_start"))?,
-        end: crate::date::parse(&end).map_err(|_| corrupt("billing_lines.period_end"))?,
-    };
-    let line_no = u32::try_from(line_no).map_err(|_| corrupt("billing_lines.line_no"))?;
-    let elapsed = period.days_through(cutoff);
-    if elapsed <= done_days {
-        return Ok(None);
-    }
-    let earned = period.earned_through(Money::new(amount, currency), cutoff);
-    let due = earned.minor - done;
-    // After a credit memo released part of a line, its floors catch up with what was
-    // recognised before: nothing is due (nothing is taken back) until they do.
-    if due == 0 || (due < 0) != (amount < 0) {
-        return Ok(None);
-    }
-    let first_day = period.start + Duration::days(done_days);
-    let last_day = period.start + Duration::days(elapsed - 1);
-    Ok(Some(Planned {
-        invoice_id,
-        recognition: Recognition {
-            document: crate::models::DocumentRef {
-                kind: DocumentKind::Recognition,
-                id: crate::models::DocumentId(String::new()),
-                external_ref: Recognition::reference(&invoice_ref, line_no, first_day, last_day),
-            },
-            invoice_ref,
-            line_no,
-            first_day,
-            last_day,
-            amount: Money::new(due, currency),
-        },
-        days: elapsed - done_days,
-    }))
 }
 
 /// An invoice's deferred lines (`$1`): line number, amount, recognised and released so far.
@@ -803,7 +846,7 @@ pub(crate) fn recognize_revenue(
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for row in due {
-        let Some(mut planned) = plan(row, cutoff)? else {
+        let Some(mut planned) = DueLine::from_row(row)?.plan(cutoff) else {
             continue;
         };
         let r = &planned.recognition;

@@ -45,6 +45,7 @@ use rusqlite::Connection;
 use sqlite_batch::Batcher;
 use time::Date;
 
+pub(crate) use billing::DueLine;
 pub(crate) use post::{dispute_journal, withdrawn_payment};
 pub use reports::{AgedReceivable, ReceivablesCheck, TrialBalanceLine};
 

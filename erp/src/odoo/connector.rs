@@ -293,13 +293,15 @@ impl OdooErp {
             })
     }
 
-    /// Creates and posts an `entry` move from balanced lines.
+    /// Creates and posts an `entry` move from balanced lines; `origin` (`invoice_origin`) names
+    /// the document it belongs to, when one does.
     pub(super) async fn post_entry(
         &self,
         external_ref: &str,
         date: time::Date,
         memo: &str,
         lines: &[JournalLine],
+        origin: Option<&str>,
     ) -> Result<i64, Error> {
         check_balanced(lines)?;
         let mut line_ids = Vec::with_capacity(lines.len());
@@ -315,17 +317,16 @@ impl OdooErp {
                 "credit": credit,
             }]));
         }
-        let id = self
-            .create(
-                "account.move",
-                json!({
-                    "move_type": "entry",
-                    "ref": external_ref,
-                    "date": super::wire::date(date),
-                    "line_ids": line_ids,
-                }),
-            )
-            .await?;
+        let mut vals = json!({
+            "move_type": "entry",
+            "ref": external_ref,
+            "date": super::wire::date(date),
+            "line_ids": line_ids,
+        });
+        if let Some(origin) = origin {
+            vals["invoice_origin"] = json!(origin);
+        }
+        let id = self.create("account.move", vals).await?;
         self.action("account.move", "action_post", id).await?;
         Ok(id)
     }
@@ -351,6 +352,7 @@ impl OdooErp {
                 line(Account::GatewayFees, Side::Debit),
                 line(clearing, Side::Credit),
             ],
+            None,
         )
         .await?;
         Ok(())

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::models::{
     Account, BillingInvoice, CreditMemo, Customer, Dispute, DocumentKind, DocumentRef, Gateway,
     Invoice, InvoiceVoid, JournalEntry, OpenReceivable, Payment, PaymentDirection, PaymentEntry,
-    Recorded, SalesOrder, WriteOff,
+    Recognition, RecognitionSchedule, Recorded, SalesOrder, WriteOff,
 };
 use crate::money::{CurrencyCode, Money};
 
@@ -164,13 +164,14 @@ impl Erp for OdooErp {
             None
         };
         let mut lines = Vec::new();
-        for l in &inv.lines {
+        for (line_no, l) in inv.lines.iter().enumerate() {
             let mut name = format!("[{}] {}", l.product, l.description);
-            if let Some(p) = &l.period {
-                name.push_str(&format!(" (service {} to {})", p.start, p.last_day()));
-            }
             if l.proration {
                 name.push_str(" (proration)");
+            }
+            if let Some(p) = &l.period {
+                name.push(' ');
+                name.push_str(&super::recognition::service_tag(line_no, p));
             }
             let account = l.period.and(deferred);
             let mut push = |name: String, quantity: u32, price: Money| {
@@ -260,8 +261,9 @@ impl Erp for OdooErp {
         Ok(recorded(kind, id, &w.external_ref, true))
     }
 
-    /// The invoice reset to draft (`button_draft`) and cancelled (`button_cancel`), which
-    /// removes its posting in Odoo; refused unless its `payment_state` is `not_paid`. Odoo
+    /// The invoice's recognition entries and then the invoice reset to draft (`button_draft`)
+    /// and cancelled (`button_cancel`), which removes their postings in Odoo; refused unless
+    /// its `payment_state` is `not_paid`. Odoo
     /// keeps no void document: the answer names the invoice's id, a void of a cancelled invoice
     /// answers `created: false` whatever its reference, and [`Erp::find_by_external_ref`] does
     /// not find the void's reference.
@@ -279,6 +281,9 @@ impl Erp for OdooErp {
                 v.invoice_ref, state.payment_state
             )));
         }
+        // The recognition entries first: a void stopped halfway is finished by the next call,
+        // which would return early once the invoice is cancelled.
+        self.cancel_recognitions(&v.invoice_ref).await?;
         self.action("account.move", "button_draft", invoice).await?;
         self.action("account.move", "button_cancel", invoice)
             .await?;
@@ -416,7 +421,7 @@ impl Erp for OdooErp {
             ));
         }
         let id = self
-            .post_entry(&e.external_ref, e.date, &e.memo, &e.lines)
+            .post_entry(&e.external_ref, e.date, &e.memo, &e.lines, None)
             .await?;
         Ok(recorded(
             DocumentKind::JournalEntry,
@@ -439,7 +444,7 @@ impl Erp for OdooErp {
         let (_, lines) = crate::ledger::dispute_journal(d, fee)?;
         let memo = format!("Dispute {} ({}): {}", d.dispute_id, d.gateway, d.reason);
         let id = self
-            .post_entry(&d.external_ref, d.date, &memo, &lines)
+            .post_entry(&d.external_ref, d.date, &memo, &lines, None)
             .await?;
         Ok(recorded(DocumentKind::Dispute, id, &d.external_ref, true))
     }
@@ -588,6 +593,17 @@ impl Erp for OdooErp {
     /// entry's total in the payment's currency, zero when there is none. A value Odoo should not
     /// send (an unknown `payment_type`, a missing currency or date, an amount finer than the
     /// currency) is [`Error::Decode`] naming the payment (`[i].field`).
+    /// Recognition entries kept by the connector (see [`super::recognition`]): one `entry` per
+    /// deferred line and run, Dr deferred revenue, Cr revenue, referenced as the embedded
+    /// ledger's.
+    async fn recognize_revenue(
+        &self,
+        through: time::Date,
+        schedule: RecognitionSchedule,
+    ) -> Result<Vec<Recognition>, Error> {
+        self.recognize(through, schedule).await
+    }
+
     async fn payment_entries(
         &self,
         gateway: &Gateway,

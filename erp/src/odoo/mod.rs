@@ -16,21 +16,27 @@
 //!
 //! Recurring billing over Odoo Community:
 //! * billing invoices are `out_invoice`s whose lines with a service period go to the account
-//!   configured for [`crate::Account::DeferredRevenue`], the period in the line's label;
+//!   configured for [`crate::Account::DeferredRevenue`], the line's place and period in a tag
+//!   ending its label;
+//! * revenue recognition is kept by the connector in plain journal entries, one per deferred
+//!   line and run, found again by their `invoice_origin` (the module `recognition`). Odoo
+//!   Community has no deferral automation of its own: the service dates of invoice lines
+//!   (`account.move.line.deferred_start_date` / `deferred_end_date`) and the deferral entries
+//!   they drive are added by the Enterprise `account_accountant` module (Odoo's "Deferred
+//!   revenues" page of the Accounting app,
+//!   <https://www.odoo.com/documentation/18.0/applications/finance/accounting/customer_invoices/deferred_revenues.html>;
+//!   read from `account_accountant`'s source, which adds the fields by `_inherit`, not from a
+//!   running Community database). A credit memo on Odoo goes to the refunds account and
+//!   releases no deferred revenue (the embedded ledger's does): the line is still recognised
+//!   in full over its period, so revenue less refunds comes to the same total, over time
+//!   rather than at once;
 //! * a write-off is an `out_refund` of the invoice's `amount_residual` on the account configured
 //!   for [`crate::Account::BadDebts`]; a void is `button_draft` then `button_cancel` (methods of
-//!   `account.move` in Odoo's `account` module, which the `sale` module overrides);
-//! * not done, [`crate::Error::Unsupported`]: contracts and revenue recognition. Odoo Community
-//!   has no subscription model: Subscriptions (`sale_subscription`) is an Enterprise app
-//!   (<https://www.odoo.com/documentation/18.0/applications/sales/subscriptions.html>), and the
-//!   service dates of invoice lines (`account.move.line.deferred_start_date` /
-//!   `deferred_end_date`) with the deferral entries they drive are added by the Enterprise
-//!   `account_accountant` module (Odoo's "Deferred revenues" page of the Accounting app,
-//!   <https://www.odoo.com/documentation/18.0/applications/finance/accounting/customer_invoices/deferred_revenues.html>).
-//!   Recognition over Community would need the connector to keep each line's recognised days
-//!   itself (journal entries by reference per line and period): not done. That these fields are
-//!   absent from Community's `account.move.line` was read from `account_accountant`'s source
-//!   (which adds them by `_inherit`), not from a running Community database.
+//!   `account.move` in Odoo's `account` module, which the `sale` module overrides), of the
+//!   invoice's recognition entries first, then of the invoice;
+//! * not done, [`crate::Error::Unsupported`]: contracts. Odoo Community has no subscription
+//!   model: Subscriptions (`sale_subscription`) is an Enterprise app
+//!   (<https://www.odoo.com/documentation/18.0/applications/sales/subscriptions.html>).
 //!
 //! The legacy `/jsonrpc` transport for Odoo 17 and 18 sits behind the `jsonrpc` cargo
 //! feature (`OdooClientBuilder::legacy_jsonrpc`); the connector above it is the same.
@@ -42,6 +48,7 @@ mod erp_impl;
 #[cfg(feature = "jsonrpc")]
 mod jsonrpc;
 mod payments;
+mod recognition;
 mod wire;
 
 pub use client::{OdooClient, OdooClientBuilder, RetryConfig};

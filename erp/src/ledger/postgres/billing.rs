@@ -62,7 +62,7 @@ impl Pg {
                 r.try_get(7)?,
                 r.try_get(8)?,
             );
-            let Some(mut planned) = billing::plan(row, cutoff_day)? else {
+            let Some(mut planned) = billing::DueLine::from_row(row)?.plan(cutoff_day) else {
                 continue;
             };
             let rec = &planned.recognition;

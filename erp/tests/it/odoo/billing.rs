@@ -101,7 +101,7 @@ async fn billing_invoice_posts_deferred_lines_to_the_deferred_revenue_account() 
     )
     .await;
     let taxes = json!([[6, 0, []]]);
-    let label = "[price_pro] Pro plan (service 2026-11-01 to 2026-11-30) (proration)";
+    let label = "[price_pro] Pro plan (proration) (line 0: service 2026-11-01 to 2026-11-30)";
     expect_call(
         &server,
         "account.move",
@@ -329,14 +329,33 @@ async fn write_off_of_a_paid_invoice_is_refused_and_a_recorded_one_returned() {
 async fn void_resets_an_unpaid_invoice_to_draft_and_cancels_it_once() {
     let server = MockServer::start().await;
     invoice_state(&server, "posted", "not_paid", "37.4").await;
+    // Its recognition entry (501) is cancelled before the invoice.
     expect_call(
         &server,
         "account.move",
-        "button_draft",
-        json!({"ids": [200]}),
-        ok(json!(true)),
+        "search",
+        json!({"domain": [
+            ["move_type", "=", "entry"],
+            ["invoice_origin", "=", "in1"],
+            ["state", "!=", "cancel"],
+        ]}),
+        ok(json!([501])),
     )
     .await;
+    for (method, id) in [
+        ("button_draft", 501),
+        ("button_cancel", 501),
+        ("button_draft", 200),
+    ] {
+        expect_call(
+            &server,
+            "account.move",
+            method,
+            json!({"ids": [id]}),
+            ok(json!(true)),
+        )
+        .await;
+    }
     expect_call(
         &server,
         "account.move",
@@ -364,17 +383,11 @@ async fn void_resets_an_unpaid_invoice_to_draft_and_cancels_it_once() {
     );
 }
 
-/// Recognition and contracts are refused before any call (the server answers nothing).
+/// Contracts are refused before any call (the server answers nothing).
 #[tokio::test]
-async fn what_odoo_community_cannot_hold_is_unsupported() {
+async fn contracts_are_unsupported_on_odoo_community() {
     let server = MockServer::start().await;
-    let odoo = erp(&server);
-    let err = odoo
-        .recognize_revenue(date!(2026 - 11 - 30), RecognitionSchedule::MonthEnd)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Unsupported { .. }), "{err}");
-    let err = odoo
+    let err = erp(&server)
         .upsert_contract(&erp::Contract {
             external_ref: "sub1".into(),
             customer_ref: "c1".into(),
@@ -390,4 +403,224 @@ async fn what_odoo_community_cannot_hold_is_unsupported() {
         .unwrap_err();
     assert!(matches!(err, Error::Unsupported { .. }), "{err}");
     assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+/// The deferred lines of posted invoices dated by the cutoff (`search_read`).
+async fn expect_deferred_lines(server: &MockServer, through: &str, lines: Value) {
+    expect_call(
+        server,
+        "account.move.line",
+        "search_read",
+        json!({
+            "domain": [
+                ["account_id", "=", 33],
+                ["move_id.move_type", "=", "out_invoice"],
+                ["move_id.state", "=", "posted"],
+                ["move_id.invoice_date", "<=", through],
+            ],
+            "fields": ["move_id", "name", "price_subtotal"],
+            "order": "move_id asc, id asc",
+        }),
+        ok(lines),
+    )
+    .await;
+}
+
+/// Line 0 of `in1` (20.00 less a 2.50 discount, November) and an untagged line a person put
+/// on the deferred account; line 0 of `in2` (-3.00, November 16 to 30).
+fn deferred_lines() -> Value {
+    json!([
+        {"id": 1, "move_id": [200, "INV/1"], "name": "[price_pro] Pro plan (line 0: service 2026-11-01 to 2026-11-30)", "price_subtotal": 20},
+        {"id": 2, "move_id": [200, "INV/1"], "name": "Discount: [price_pro] Pro plan (line 0: service 2026-11-01 to 2026-11-30)", "price_subtotal": num("-2.5")},
+        {"id": 3, "move_id": [200, "INV/1"], "name": "Annual support, by hand", "price_subtotal": 99},
+        {"id": 4, "move_id": [201, "INV/2"], "name": "[price_pro] Unused time (proration) (line 0: service 2026-11-16 to 2026-11-30)", "price_subtotal": -3},
+    ])
+}
+
+#[tokio::test]
+async fn recognition_posts_one_entry_per_line_for_the_days_not_yet_recognised() {
+    let server = MockServer::start().await;
+    expect_search(
+        &server,
+        "account.account",
+        json!([["code", "=", "241000"]]),
+        json!([33]),
+    )
+    .await;
+    expect_deferred_lines(&server, "2026-11-20", deferred_lines()).await;
+    expect_call(
+        &server,
+        "account.move",
+        "read",
+        json!({"ids": [200, 201], "fields": ["ref", "currency_id"]}),
+        ok(json!([
+            {"id": 200, "ref": "in1", "currency_id": [1, "USD"]},
+            {"id": 201, "ref": "in2", "currency_id": [1, "USD"]},
+        ])),
+    )
+    .await;
+    // in1 line 0 has its first ten days posted, and a draft for the next five left by a run
+    // stopped before posting it: the draft is posted and counted.
+    expect_call(
+        &server,
+        "account.move",
+        "search_read",
+        json!({
+            "domain": [
+                ["move_type", "=", "entry"],
+                ["invoice_origin", "in", ["in1", "in2"]],
+                ["state", "in", ["draft", "posted"]],
+            ],
+            "fields": ["ref", "state"],
+            "order": "id asc",
+        }),
+        ok(json!([
+            {"id": 400, "ref": "in1/line/0/recognized/2026-11-01/2026-11-10", "state": "posted"},
+            {"id": 401, "ref": "in1/line/0/recognized/2026-11-11/2026-11-15", "state": "draft"},
+        ])),
+    )
+    .await;
+    expect_call(
+        &server,
+        "account.move",
+        "action_post",
+        json!({"ids": [401]}),
+        ok(json!(false)),
+    )
+    .await;
+    expect_search(
+        &server,
+        "account.account",
+        json!([["code", "=", "400000"]]),
+        json!([30]),
+    )
+    .await;
+    // in1: floor(1750 × 20 / 30) − floor(1750 × 15 / 30) = 1166 − 875 = 2.91.
+    expect_call(
+        &server,
+        "account.move",
+        "create",
+        json!({"vals_list": [{
+            "move_type": "entry",
+            "ref": "in1/line/0/recognized/2026-11-16/2026-11-20",
+            "date": "2026-11-20",
+            "line_ids": [
+                [0, 0, {"account_id": 33, "name": "Revenue recognised: in1 line 0, 2026-11-16 to 2026-11-20", "debit": num("2.91"), "credit": 0}],
+                [0, 0, {"account_id": 30, "name": "Revenue recognised: in1 line 0, 2026-11-16 to 2026-11-20", "debit": 0, "credit": num("2.91")}],
+            ],
+            "invoice_origin": "in1",
+        }]}),
+        ok(json!([500])),
+    )
+    .await;
+    // in2, a credit line: Dr revenue, Cr deferred revenue; floor(−300 × 5 / 15) = −1.00.
+    expect_call(
+        &server,
+        "account.move",
+        "create",
+        json!({"vals_list": [{
+            "move_type": "entry",
+            "ref": "in2/line/0/recognized/2026-11-16/2026-11-20",
+            "date": "2026-11-20",
+            "line_ids": [
+                [0, 0, {"account_id": 33, "name": "Revenue recognised: in2 line 0, 2026-11-16 to 2026-11-20", "debit": 0, "credit": 1}],
+                [0, 0, {"account_id": 30, "name": "Revenue recognised: in2 line 0, 2026-11-16 to 2026-11-20", "debit": 1, "credit": 0}],
+            ],
+            "invoice_origin": "in2",
+        }]}),
+        ok(json!([501])),
+    )
+    .await;
+    for id in [500, 501] {
+        expect_call(
+            &server,
+            "account.move",
+            "action_post",
+            json!({"ids": [id]}),
+            ok(json!(false)),
+        )
+        .await;
+    }
+    let posted = erp(&server)
+        .recognize_revenue(date!(2026 - 11 - 20), RecognitionSchedule::Daily)
+        .await
+        .unwrap();
+    let got: Vec<_> = posted
+        .iter()
+        .map(|r| {
+            (
+                r.invoice_ref.as_str(),
+                r.line_no,
+                r.first_day,
+                r.last_day,
+                r.amount.minor,
+                r.document.id.0.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "in1",
+                0,
+                date!(2026 - 11 - 16),
+                date!(2026 - 11 - 20),
+                291,
+                "500"
+            ),
+            (
+                "in2",
+                0,
+                date!(2026 - 11 - 16),
+                date!(2026 - 11 - 20),
+                -100,
+                "501"
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn recognition_by_month_end_reads_through_the_last_month_end_and_nothing_due_posts_nothing() {
+    let server = MockServer::start().await;
+    expect_search(
+        &server,
+        "account.account",
+        json!([["code", "=", "241000"]]),
+        json!([33]),
+    )
+    .await;
+    expect_deferred_lines(&server, "2026-10-31", json!([])).await;
+    let posted = erp(&server)
+        .recognize_revenue(date!(2026 - 11 - 20), RecognitionSchedule::MonthEnd)
+        .await
+        .unwrap();
+    assert!(posted.is_empty());
+}
+
+#[tokio::test]
+async fn a_tag_odoo_should_not_hold_is_a_decode_error_naming_the_line() {
+    let server = MockServer::start().await;
+    expect_search(
+        &server,
+        "account.account",
+        json!([["code", "=", "241000"]]),
+        json!([33]),
+    )
+    .await;
+    expect_deferred_lines(
+        &server,
+        "2026-11-20",
+        json!([{"id": 7, "move_id": [200, "INV/1"], "name": "x (line 0: service 2026-11-31 to 2026-12-30)", "price_subtotal": 1}]),
+    )
+    .await;
+    let err = erp(&server)
+        .recognize_revenue(date!(2026 - 11 - 20), RecognitionSchedule::Daily)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { path, .. } if path.contains("id 7") && path.ends_with(".name")),
+        "{err}"
+    );
 }

@@ -36,6 +36,7 @@ pub fn config() -> OdooErpConfig {
         .account(Account::TaxPayable, "251000")
         .account(Account::ShippingIncome, "400100")
         .account(Account::DeferredRevenue, "241000")
+        .account(Account::Revenue, "400000")
         .account(Account::BadDebts, "630000")
         .account(Account::Refunds, "400900")
         .account(Account::GatewayFees, "620000")
