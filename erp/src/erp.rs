@@ -244,8 +244,8 @@ pub trait Erp: Send + Sync {
     /// customer must exist.
     ///
     /// [`crate::LocalLedger`] keeps contracts ([`crate::LocalLedger::contract`] reads them);
-    /// the default answers [`Error::Unsupported`], as Odoo does (Community has no subscription
-    /// model; see [`crate::odoo`]).
+    /// [`crate::odoo::OdooErp`] keeps them as analytic accounts (Community has no subscription
+    /// model; see [`crate::odoo`]); the default answers [`Error::Unsupported`].
     ///
     /// ```no_run
     /// # use erp::{BillingInterval, Contract, ContractItem, ContractStatus, CurrencyCode, Erp, Money};

@@ -170,6 +170,12 @@ impl OdooFake {
         self.lock().add_journal(name, code, journal_type)
     }
 
+    /// Adds an `account.analytic.plan` (where analytic accounts, and so contracts, live);
+    /// returns its id.
+    pub fn add_analytic_plan(&self, name: &str) -> i64 {
+        self.lock().add_analytic_plan(name)
+    }
+
     /// Adds a `res.currency` with this ISO code and number of decimals; returns its id.
     pub fn add_currency(&self, code: &str, decimal_places: u32) -> i64 {
         self.lock().add_currency(code, decimal_places)

@@ -15,6 +15,8 @@ use sandbox::{Fault, FaultRule, Faults, Running, Trigger};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
+#[path = "odoo/contracts.rs"]
+mod contracts;
 #[path = "odoo/payment_entries.rs"]
 mod payment_entries;
 #[path = "odoo/recognition.rs"]

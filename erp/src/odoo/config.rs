@@ -17,6 +17,10 @@ pub struct OdooErpConfig {
     /// A custom `res.partner` char field (e.g. `x_vault_ids`) that stores the gateway vault
     /// ids as JSON; Odoo has no standard field for them. `None`: vault ids are not written.
     pub vault_id_field: Option<String>,
+    /// The `account.analytic.plan` id under which recurring contracts are kept as analytic
+    /// accounts (see [`crate::odoo`]). `None`: [`crate::Erp::upsert_contract`] is a
+    /// configuration error.
+    pub contract_plan: Option<i64>,
 }
 
 impl OdooErpConfig {
@@ -28,6 +32,12 @@ impl OdooErpConfig {
     /// Maps a named account to an Odoo account code.
     pub fn account(mut self, account: Account, code: impl Into<String>) -> Self {
         self.account_codes.insert(account, code.into());
+        self
+    }
+
+    /// Keeps recurring contracts as analytic accounts under this `account.analytic.plan` id.
+    pub fn contract_plan(mut self, plan_id: i64) -> Self {
+        self.contract_plan = Some(plan_id);
         self
     }
 

@@ -10,9 +10,9 @@ use super::wire::{self, CreatedIds, InvoiceRecord, RecordRef};
 use crate::erp::Erp;
 use crate::error::Error;
 use crate::models::{
-    Account, BillingInvoice, CreditMemo, Customer, Dispute, DocumentKind, DocumentRef, Gateway,
-    Invoice, InvoiceVoid, JournalEntry, OpenReceivable, Payment, PaymentDirection, PaymentEntry,
-    Recognition, RecognitionSchedule, Recorded, SalesOrder, WriteOff,
+    Account, BillingInvoice, Contract, CreditMemo, Customer, Dispute, DocumentKind, DocumentRef,
+    Gateway, Invoice, InvoiceVoid, JournalEntry, OpenReceivable, Payment, PaymentDirection,
+    PaymentEntry, Recognition, RecognitionSchedule, Recorded, SalesOrder, WriteOff,
 };
 use crate::money::{CurrencyCode, Money};
 
@@ -487,10 +487,16 @@ impl Erp for OdooErp {
             return Ok(Some(doc(kind, m.id, external_ref)));
         }
         let memo = self.payment_memo_field;
-        Ok(self
+        if let Some(id) = self
             .search_one("account.payment", json!([[memo, "=", external_ref]]))
             .await?
-            .map(|id| doc(DocumentKind::Payment, id, external_ref)))
+        {
+            return Ok(Some(doc(DocumentKind::Payment, id, external_ref)));
+        }
+        Ok(self
+            .find_contract(external_ref)
+            .await?
+            .map(|id| doc(DocumentKind::Contract, id, external_ref)))
     }
 
     async fn open_receivables(&self) -> Result<Vec<OpenReceivable>, Error> {
@@ -593,6 +599,11 @@ impl Erp for OdooErp {
     /// entry's total in the payment's currency, zero when there is none. A value Odoo should not
     /// send (an unknown `payment_type`, a missing currency or date, an amount finer than the
     /// currency) is [`Error::Decode`] naming the payment (`[i].field`).
+    /// An analytic account under the configured plan (see [`super::contracts`]).
+    async fn upsert_contract(&self, contract: &Contract) -> Result<Recorded, Error> {
+        self.upsert_analytic_contract(contract).await
+    }
+
     /// Recognition entries kept by the connector (see [`super::recognition`]): one `entry` per
     /// deferred line and run, Dr deferred revenue, Cr revenue, referenced as the embedded
     /// ledger's.

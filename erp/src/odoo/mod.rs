@@ -34,9 +34,11 @@
 //!   for [`crate::Account::BadDebts`]; a void is `button_draft` then `button_cancel` (methods of
 //!   `account.move` in Odoo's `account` module, which the `sale` module overrides), of the
 //!   invoice's recognition entries first, then of the invoice;
-//! * not done, [`crate::Error::Unsupported`]: contracts. Odoo Community has no subscription
-//!   model: Subscriptions (`sale_subscription`) is an Enterprise app
-//!   (<https://www.odoo.com/documentation/18.0/applications/sales/subscriptions.html>).
+//! * contracts are analytic accounts under a configured plan, coded with the contract's
+//!   reference, named with its items and status, archived when it ends (the module
+//!   `contracts`): Odoo Community has no subscription model (Subscriptions, `sale_subscription`,
+//!   is an Enterprise app,
+//!   <https://www.odoo.com/documentation/18.0/applications/sales/subscriptions.html>).
 //!
 //! The legacy `/jsonrpc` transport for Odoo 17 and 18 sits behind the `jsonrpc` cargo
 //! feature (`OdooClientBuilder::legacy_jsonrpc`); the connector above it is the same.
@@ -44,6 +46,7 @@
 mod client;
 mod config;
 mod connector;
+mod contracts;
 mod erp_impl;
 #[cfg(feature = "jsonrpc")]
 mod jsonrpc;

@@ -231,6 +231,44 @@ pub(crate) fn models() -> Vec<(&'static str, Model)> {
             ),
         ),
         (
+            "account.analytic.plan",
+            model(
+                "Analytic Plans",
+                "sequence asc, id",
+                &[
+                    ("name", Char, "Name", true, false),
+                    ("sequence", Integer, "Sequence", false, false),
+                ],
+            ),
+        ),
+        (
+            // Module `analytic`: what the connector keeps contracts in.
+            "account.analytic.account",
+            model(
+                "Analytic Account",
+                "plan_id, name asc",
+                &[
+                    ("name", Char, "Analytic Account", true, false),
+                    ("code", Char, "Reference", false, false),
+                    ("active", Boolean, "Active", false, false),
+                    (
+                        "plan_id",
+                        Many2one("account.analytic.plan"),
+                        "Plan",
+                        true,
+                        false,
+                    ),
+                    (
+                        "partner_id",
+                        Many2one("res.partner"),
+                        "Customer",
+                        false,
+                        false,
+                    ),
+                ],
+            ),
+        ),
+        (
             "account.tax",
             model(
                 "Tax",

@@ -213,6 +213,11 @@ impl State {
         )
     }
 
+    /// Adds an `account.analytic.plan`.
+    pub(crate) fn add_analytic_plan(&mut self, name: &str) -> i64 {
+        self.insert("account.analytic.plan", [("name", Val::Str(name.into()))])
+    }
+
     /// Adds an `account.journal`.
     pub(crate) fn add_journal(&mut self, name: &str, code: &str, kind: &str) -> i64 {
         let sequence = i64::try_from(
@@ -668,8 +673,19 @@ impl State {
         }
         let offset = usize_arg(args.get("offset"), "offset")?.unwrap_or(0);
         let limit = usize_arg(args.get("limit"), "limit")?;
+        // Odoo hides archived records unless the domain names `active` (`active_test`).
+        let active = def
+            .field("active")
+            .filter(|_| !names_field(domain, "active"))
+            .cloned();
         let mut ids = Vec::new();
         for id in self.ids(model) {
+            if active
+                .as_ref()
+                .is_some_and(|f| !self.get(model, id, f).truthy())
+            {
+                continue;
+            }
             if self.eval(model, id, &node)? {
                 ids.push(id);
             }
@@ -1861,6 +1877,18 @@ impl State {
             }),
         })
     }
+}
+
+/// Whether a domain has a leaf on `field`.
+fn names_field(domain: &Value, field: &str) -> bool {
+    domain.as_array().is_some_and(|items| {
+        items.iter().any(|item| {
+            item.as_array()
+                .and_then(|leaf| leaf.first())
+                .and_then(Value::as_str)
+                == Some(field)
+        })
+    })
 }
 
 fn foreign_key(model: &str, field: &Field, comodel: &str, id: i64) -> OdooError {

@@ -383,25 +383,131 @@ async fn void_resets_an_unpaid_invoice_to_draft_and_cancels_it_once() {
     );
 }
 
-/// Contracts are refused before any call (the server answers nothing).
+fn contract(status: erp::ContractStatus, ended_on: Option<time::Date>) -> erp::Contract {
+    erp::Contract {
+        external_ref: "sub1".into(),
+        customer_ref: "c1".into(),
+        currency: usd(),
+        items: vec![erp::ContractItem {
+            product: "price_pro".into(),
+            description: "Pro plan".into(),
+            quantity: 1,
+            unit_price: Money::new(2000, usd()),
+            interval: erp::BillingInterval::Month,
+            interval_count: 1,
+        }],
+        status,
+        start_date: date!(2026 - 11 - 01),
+        current_period: None,
+        cancel_at_period_end: false,
+        ended_on,
+    }
+}
+
+fn with_plan(server: &MockServer) -> OdooErp {
+    OdooErp::new_unchecked(client(server), super::config().contract_plan(9))
+}
+
+async fn expect_contract_lookup(server: &MockServer, found: Value) {
+    expect_search(
+        server,
+        "res.partner",
+        json!([["ref", "=", "c1"]]),
+        json!([42]),
+    )
+    .await;
+    expect_call(
+        server,
+        "account.analytic.account",
+        "search_read",
+        json!({
+            "domain": [["code", "=", "sub1"], ["active", "in", [true, false]]],
+            "fields": ["name", "active", "partner_id"],
+            "limit": 1,
+        }),
+        ok(found),
+    )
+    .await;
+}
+
+const ACTIVE_NAME: &str =
+    "Subscription: 1 × Pro plan at 20.00 USD every month (active, since 2026-11-01)";
+
 #[tokio::test]
-async fn contracts_are_unsupported_on_odoo_community() {
+async fn a_contract_is_an_analytic_account_under_the_configured_plan() {
+    let server = MockServer::start().await;
+    expect_contract_lookup(&server, json!([])).await;
+    expect_call(
+        &server,
+        "account.analytic.account",
+        "create",
+        json!({"vals_list": [{
+            "name": ACTIVE_NAME,
+            "code": "sub1",
+            "plan_id": 9,
+            "partner_id": 42,
+            "active": true,
+        }]}),
+        ok(json!([600])),
+    )
+    .await;
+    let rec = with_plan(&server)
+        .upsert_contract(&contract(erp::ContractStatus::Active, None))
+        .await
+        .unwrap();
+    assert_eq!(rec.document.kind, erp::DocumentKind::Contract);
+    assert_eq!((rec.created, rec.document.id.0.as_str()), (true, "600"));
+}
+
+#[tokio::test]
+async fn an_ended_contract_is_renamed_and_archived_and_an_unchanged_one_is_not_written() {
+    let server = MockServer::start().await;
+    expect_contract_lookup(
+        &server,
+        json!([{"id": 600, "name": ACTIVE_NAME, "active": true, "partner_id": [42, "Ada"]}]),
+    )
+    .await;
+    expect_call(
+        &server,
+        "account.analytic.account",
+        "write",
+        json!({"ids": [600], "vals": {
+            "name": "Subscription: 1 × Pro plan at 20.00 USD every month (canceled, since 2026-11-01, ended 2026-12-01)",
+            "active": false,
+        }}),
+        ok(json!(true)),
+    )
+    .await;
+    let ended = contract(erp::ContractStatus::Canceled, Some(date!(2026 - 12 - 01)));
+    let rec = with_plan(&server).upsert_contract(&ended).await.unwrap();
+    assert_eq!((rec.created, rec.document.id.0.as_str()), (false, "600"));
+
+    // Found as it is: two reads, no write (a write would find no mock and fail).
+    let server = MockServer::start().await;
+    expect_contract_lookup(
+        &server,
+        json!([{"id": 600, "name": ACTIVE_NAME, "active": true, "partner_id": [42, "Ada"]}]),
+    )
+    .await;
+    let rec = with_plan(&server)
+        .upsert_contract(&contract(erp::ContractStatus::Active, None))
+        .await
+        .unwrap();
+    assert!(!rec.created);
+}
+
+/// Without a plan, a contract is a configuration error before any call.
+#[tokio::test]
+async fn a_contract_without_a_configured_plan_is_a_configuration_error() {
     let server = MockServer::start().await;
     let err = erp(&server)
-        .upsert_contract(&erp::Contract {
-            external_ref: "sub1".into(),
-            customer_ref: "c1".into(),
-            currency: usd(),
-            items: vec![],
-            status: erp::ContractStatus::Active,
-            start_date: date!(2026 - 11 - 01),
-            current_period: None,
-            cancel_at_period_end: false,
-            ended_on: None,
-        })
+        .upsert_contract(&contract(erp::ContractStatus::Active, None))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Unsupported { .. }), "{err}");
+    assert!(
+        matches!(&err, Error::Config(m) if m.contains("contract_plan")),
+        "{err}"
+    );
     assert!(server.received_requests().await.unwrap().is_empty());
 }
 
