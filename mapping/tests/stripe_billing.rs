@@ -358,6 +358,31 @@ fn a_subscription_invoice_with_prorations_discounts_and_taxes() {
     assert_eq!(settlements[0].amount_paid, Some(usd(3300)));
 }
 
+/// A line priced with tax included names its included taxes; taxes added on top are not its.
+#[test]
+fn a_lines_included_taxes_are_read_and_an_unknown_behavior_is_an_error_naming_it() {
+    let tax = |amount: i64, behavior: &str| {
+        json!({"amount": amount, "tax_behavior": behavior, "taxable_amount": 2500,
+            "taxability_reason": "standard_rated", "type": "tax_rate_details",
+            "tax_rate_details": {"tax_rate": "txr_1"}})
+    };
+    let mut raw = cycle_invoice("eur");
+    raw["lines"]["data"][2]["taxes"] = json!([tax(450, "inclusive"), tax(50, "inclusive")]);
+    raw["lines"]["data"][1]["taxes"] = json!([tax(120, "exclusive")]);
+    let inv = BillingInvoice::try_from(&typed::<stripe_client::Invoice>(raw.clone())).unwrap();
+    let eur = |minor| Money::from_minor(minor, Currency::EUR);
+    let included: Vec<_> = inv.lines.iter().map(|l| l.inclusive_tax).collect();
+    assert_eq!(included, [eur(0), eur(0), eur(500)]);
+
+    raw["lines"]["data"][2]["taxes"][1]["tax_behavior"] = json!("mixed");
+    let err = BillingInvoice::try_from(&typed::<stripe_client::Invoice>(raw)).unwrap_err();
+    assert_eq!(
+        err.field(),
+        "invoice.lines.data[2].taxes[1].tax_behavior",
+        "{err}"
+    );
+}
+
 #[test]
 fn a_yen_invoice_keeps_whole_yen() {
     let inv =

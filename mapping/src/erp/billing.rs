@@ -165,7 +165,11 @@ pub fn to_erp_billing_invoice(
     let mut net = Money::from_minor(0, cur);
     for (n, line) in invoice.lines.iter().enumerate() {
         let erp_line = billing_line(line, n, invoice, ctx)?;
-        net = net.checked_add(line.amount.checked_sub(line.discount)?)?;
+        let line_net = line
+            .amount
+            .checked_sub(line.inclusive_tax)?
+            .checked_sub(line.discount)?;
+        net = net.checked_add(line_net)?;
         lines.push(erp_line);
     }
     let tax = invoice.total.checked_sub(net)?;
@@ -173,7 +177,7 @@ pub fn to_erp_billing_invoice(
         return Err(MappingError::InvalidValue {
             field: "invoice.total".to_owned(),
             value: invoice.total.to_string(),
-            expected: "the lines less their discounts plus tax_total (exclusive taxes, line discounts)",
+            expected: "the lines less their included taxes and discounts, plus tax_total (line discounts)",
         });
     }
     require_sign(tax, false, "invoice.tax_total")?;
@@ -202,13 +206,18 @@ fn billing_line(
     ctx: &ErpCtx,
 ) -> Result<erp::BillingLine, MappingError> {
     let field = |name: &str| format!("invoice.lines[{n}].{name}");
-    let amount = erp_money(line.amount, invoice.currency, &field("amount"))?;
+    // Revenue is the amount less the taxes it includes: the tax is the invoice's. Both are
+    // checked first, so an error names the field at fault.
+    erp_money(line.amount, invoice.currency, &field("amount"))?;
+    erp_money(line.inclusive_tax, invoice.currency, &field("inclusive_tax"))?;
+    let net = line.amount.checked_sub(line.inclusive_tax)?;
+    let amount = erp_money(net, invoice.currency, &field("amount"))?;
     let mut discount = erp_money(line.discount, invoice.currency, &field("discount"))?;
     let mut unit_minor = amount.minor;
     // A negative discount (on a credit line) is a smaller credit: folded into the amount, as
     // the ERP takes no negative discount.
     if discount.minor < 0 {
-        unit_minor = line.amount.checked_sub(line.discount)?.minor();
+        unit_minor = net.checked_sub(line.discount)?.minor();
         discount.minor = 0;
     }
     let mut quantity = 1u32;
@@ -439,6 +448,7 @@ mod tests {
             product_id: Some("prod_pro".into()),
             subscription_item_id: Some("si_1".into()),
             discount: usd(discount),
+            inclusive_tax: usd(0),
         }
     }
 
@@ -532,6 +542,28 @@ mod tests {
         assert_eq!(out.lines[0].period, None);
         assert_eq!(out.lines[0].product, crate::erp::CUSTOM_ITEM_CODE);
         assert_eq!(out.lines[0].description, crate::erp::CUSTOM_ITEM_CODE);
+    }
+
+    /// 2 × 12.00 with 20 % tax included (4.00), less 2.40 (its 0.40 tax included too), and
+    /// 1.50 of tax added on top of the credit line's: total 21.60 − 5.00 + 1.50.
+    #[test]
+    fn a_price_with_tax_included_is_booked_net_of_it() {
+        let mut inv = invoice();
+        inv.lines[1] = line("il_2", 2400, 2, 240, false);
+        inv.lines[1].inclusive_tax = usd(360);
+        inv.tax_total = usd(150 + 360);
+        inv.total = usd(-500 + 2400 - 240 + 150);
+        let out = to_erp_billing_invoice(&inv, &ctx()).unwrap();
+        let charge = &out.lines[1];
+        assert_eq!((charge.quantity, charge.unit_price.minor), (2, 1020));
+        assert_eq!(charge.discount.minor, 240);
+        assert_eq!(out.tax.minor, 510);
+        assert_eq!(out.total().unwrap().minor, inv.total.minor());
+        assert_eq!(out.deferred().unwrap().minor, -500 + 2040 - 240);
+        // Read as taxes on top, the same invoice does not add up: refused, never booked.
+        inv.lines[1].inclusive_tax = usd(0);
+        let err = to_erp_billing_invoice(&inv, &ctx()).unwrap_err();
+        assert_eq!(err.field(), "invoice.total", "{err}");
     }
 
     #[test]

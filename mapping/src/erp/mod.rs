@@ -111,10 +111,12 @@
 //! proration credit is a negative line. A period that starts and ends on the same date (a
 //! change minutes before a renewal) has no whole day to defer over: the line is revenue at once.
 //!
-//! The ERP's tax is what the invoice's total adds to its lines less their discounts, and must
-//! be [`BillingInvoice::tax_total`]: an invoice whose taxes are included in its prices, or whose
-//! discounts are not all on its lines, does not add up and is refused naming `invoice.total`
-//! (not supported, like tax-inclusive orders). An invoice whose total is not above zero (a
+//! A price with tax included is booked net: the line's unit price is its amount less the taxes
+//! it includes ([`crate::BillingLine::inclusive_tax`]), so the revenue deferred and recognised
+//! is never the tax. The ERP's tax is what the invoice's total adds to its lines' net amounts
+//! less their discounts (the taxes added on top and those included), and must be
+//! [`BillingInvoice::tax_total`]: an invoice whose discounts are not all on its lines does not
+//! add up and is refused naming `invoice.total`. An invoice whose total is not above zero (a
 //! trial's, one of proration credits only) is refused naming `invoice.total`: it owes nothing,
 //! and the ERP books no such invoice.
 //!

@@ -58,6 +58,9 @@ pub struct BillingLine {
     pub subscription_item_id: Option<String>,
     /// The discounts taken off this line.
     pub discount: Money,
+    /// The taxes included in [`amount`](Self::amount) (prices with tax included); taxes added
+    /// on top are in the invoice's [`tax_total`](BillingInvoice::tax_total) only.
+    pub inclusive_tax: Money,
 }
 
 /// A payment that settled (part of) an invoice: a PaymentIntent and its charge, or a charge

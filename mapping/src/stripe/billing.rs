@@ -24,6 +24,7 @@
 //! | `BillingLine.proration`, `subscription_item_id` | line `parent.subscription_item_details` / `invoice_item_details` |
 //! | `BillingLine.price_id`, `product_id` | line `pricing.price_details` |
 //! | `BillingLine.discount` | sum of line `discount_amounts` (`null`: none) |
+//! | `BillingLine.inclusive_tax` | sum of line `taxes` whose `tax_behavior` is `inclusive` (`null`: none) |
 //! | `BillingInvoice.discount_total` | sum of `total_discount_amounts` (`null`: none) |
 //! | `BillingInvoice.tax_total` | sum of `total_taxes` (`null`: none) |
 //! | `BillingInvoice.finalized_at` ... | `status_transitions.*` |
@@ -332,7 +333,33 @@ fn billing_line(line: &wire::InvoiceLineItem, cur: Currency) -> Result<BillingLi
             cur,
             "discount_amounts",
         )?,
+        inclusive_tax: inclusive_tax(line, cur)?,
     })
+}
+
+/// The sum of a line's taxes that its amount includes (`tax_behavior: inclusive`); a behavior
+/// that is neither `inclusive` nor `exclusive` is an error naming it.
+fn inclusive_tax(line: &wire::InvoiceLineItem, cur: Currency) -> Result<Money, MappingError> {
+    let mut total = Money::from_minor(0, cur);
+    for (i, tax) in line.taxes.iter().flatten().enumerate() {
+        match tax.tax_behavior.as_deref() {
+            Some("inclusive") => {
+                let field = format!("taxes[{i}].amount");
+                total = total
+                    .checked_add(from_stripe_amount(tax.amount, cur, &field)?)
+                    .map_err(|e| e.at(&field))?;
+            }
+            Some("exclusive") => {}
+            other => {
+                return Err(MappingError::InvalidValue {
+                    field: format!("taxes[{i}].tax_behavior"),
+                    value: other.unwrap_or("null").to_owned(),
+                    expected: "inclusive or exclusive",
+                });
+            }
+        }
+    }
+    Ok(total)
 }
 
 fn settlement(

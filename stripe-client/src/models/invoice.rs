@@ -258,7 +258,7 @@ pub struct InvoicePaymentTarget {
     pub charge: Option<Expandable<Charge>>,
 }
 
-/// One tax of an invoice's total.
+/// One tax of an invoice's total, of an invoice line or of a credit note.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InvoiceTotalTax {
     /// Tax amount, in minor units.
@@ -301,6 +301,12 @@ pub struct InvoiceLineItem {
     /// Quantity.
     #[serde(default)]
     pub quantity: Option<u64>,
+    /// The line's taxes, each with its amount and whether `amount` includes it
+    /// (`tax_behavior`), in the shape of the invoice's `total_taxes`
+    /// (<https://docs.stripe.com/api/invoice-line-item/object#invoice_line_item_object-taxes>);
+    /// `None` when Stripe sends `null`. A legacy line's `tax_amounts` are moved here.
+    #[serde(default)]
+    pub taxes: Option<Vec<InvoiceTotalTax>>,
 }
 
 impl InvoiceLineItem {

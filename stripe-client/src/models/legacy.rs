@@ -206,6 +206,19 @@ fn line_item(line: &mut Map<String, Value>, at: &str) -> Result<()> {
         _ => return Err(error(price_at, "expected a price object or null")),
     };
     line.insert("pricing".to_owned(), pricing);
+    let taxes_at = join(at, "tax_amounts");
+    let taxes = match line.remove("tax_amounts") {
+        None | Some(Value::Null) => Value::Null,
+        Some(Value::Array(taxes)) => Value::Array(
+            taxes
+                .into_iter()
+                .enumerate()
+                .map(|(i, tax)| tax_amount(tax, &taxes_at, i))
+                .collect::<Result<_>>()?,
+        ),
+        Some(_) => return Err(error(taxes_at, "expected a list")),
+    };
+    line.insert("taxes".to_owned(), taxes);
     line_parent(line, at)
 }
 
@@ -365,6 +378,36 @@ mod tests {
         ] {
             assert!(invoice.get(moved).is_none(), "{moved}");
         }
+    }
+
+    #[test]
+    fn a_legacy_lines_tax_amounts_become_its_taxes() {
+        let mut invoice = legacy_invoice();
+        invoice["lines"]["data"] = json!([{
+            "id": "il_1", "price": null, "type": "invoiceitem", "proration": false,
+            "invoice_item": "ii_1", "subscription": null,
+            "tax_amounts": [
+                {"amount": 200, "inclusive": true, "taxable_amount": 1000},
+                {"amount": 50, "inclusive": false, "taxable_amount": 1000},
+            ],
+        }]);
+        upgrade("invoice", &mut invoice).unwrap();
+        let line = &invoice["lines"]["data"][0];
+        assert_eq!(
+            line["taxes"],
+            json!([
+                {"amount": 200, "tax_behavior": "inclusive", "taxable_amount": 1000},
+                {"amount": 50, "tax_behavior": "exclusive", "taxable_amount": 1000},
+            ])
+        );
+        assert!(line.get("tax_amounts").is_none());
+        invoice = legacy_invoice();
+        invoice["lines"]["data"] = json!([{
+            "id": "il_1", "price": null, "type": "invoiceitem", "proration": false,
+            "invoice_item": "ii_1", "subscription": null, "tax_amounts": [{"amount": 1}],
+        }]);
+        let err = upgrade("invoice", &mut invoice).unwrap_err();
+        assert_eq!(err.path, "lines.data[0].tax_amounts[0].inclusive");
     }
 
     #[test]
