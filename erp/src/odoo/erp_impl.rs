@@ -546,14 +546,10 @@ impl Erp for OdooErp {
                     path: format!("[{i}].{field}"),
                     message,
                 };
-                let code = m
+                let currency = m
                     .currency_id
-                    .0
-                    .as_ref()
-                    .map(|c| c.1.clone())
-                    .ok_or_else(|| bad("currency_id", "missing".into()))?;
-                let currency =
-                    CurrencyCode::new(&code).map_err(|e| bad("currency_id", e.to_string()))?;
+                    .currency()
+                    .map_err(|e| bad("currency_id", e))?;
                 let total = Money::from_major(m.amount_total, currency)
                     .map_err(|e| bad("amount_total", e.to_string()))?;
                 let open = Money::from_major(m.amount_residual, currency)

@@ -9,7 +9,7 @@ use super::connector::OdooErp;
 use super::wire::{self, FeeRecord, PaymentRecord, RecordRef};
 use crate::error::Error;
 use crate::models::{Gateway, PaymentDirection, PaymentEntry};
-use crate::money::{CurrencyCode, Money};
+use crate::money::Money;
 
 /// Payment states that are not (or no longer) money moved: since Odoo 18 `account.payment`
 /// has its own states (`draft`, `in_process`, `paid`, `canceled`, `rejected`).
@@ -183,13 +183,10 @@ pub(crate) fn entry(
         }
         None => return Err(bad(i, id, "payment_type", "missing")),
     };
-    let code = row
+    let currency = row
         .currency_id
-        .0
-        .as_ref()
-        .map(|c| c.1.as_str())
-        .ok_or_else(|| bad(i, id, "currency_id", "missing"))?;
-    let currency = CurrencyCode::new(code).map_err(|e| bad(i, id, "currency_id", e))?;
+        .currency()
+        .map_err(|e| bad(i, id, "currency_id", e))?;
     if row.amount.is_sign_negative() && !row.amount.is_zero() {
         return Err(bad(
             i,
@@ -268,6 +265,7 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
+    use crate::money::CurrencyCode;
 
     /// Rows decoded as the client decodes an answer (errors name the path).
     fn rows(v: Value) -> Result<Vec<PaymentRecord>, Error> {

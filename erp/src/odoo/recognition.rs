@@ -213,14 +213,10 @@ impl OdooErp {
                 .clone()
                 .filter(|r| !r.is_empty())
                 .ok_or_else(|| bad("ref", "missing".into()))?;
-            let code = head
+            let currency = head
                 .currency_id
-                .0
-                .as_ref()
-                .map(|c| c.1.clone())
-                .ok_or_else(|| bad("currency_id", "missing".into()))?;
-            let currency =
-                CurrencyCode::new(&code).map_err(|e| bad("currency_id", e.to_string()))?;
+                .currency()
+                .map_err(|m| bad("currency_id", m))?;
             invoices.insert(head.id, (reference, currency));
         }
         let last_days = self.recognized_through(&invoices).await?;

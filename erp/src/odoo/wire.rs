@@ -29,6 +29,15 @@ impl<'de> Deserialize<'de> for Many2one {
     }
 }
 
+impl Many2one {
+    /// The currency a `currency_id` names by its display name (Odoo shows a currency by its
+    /// ISO code); why not, as a message for the caller's decode error.
+    pub(crate) fn currency(&self) -> Result<crate::money::CurrencyCode, String> {
+        let (_, code) = self.0.as_ref().ok_or("missing")?;
+        crate::money::CurrencyCode::new(code).map_err(|e| e.to_string())
+    }
+}
+
 /// A char field: a string, or `false` when empty.
 pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     #[derive(Deserialize)]
