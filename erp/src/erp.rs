@@ -8,7 +8,7 @@ use time::Date;
 use crate::models::{
     BillingInvoice, Contract, CreditMemo, Customer, Dispute, DocumentRef, Gateway, Invoice,
     InvoiceVoid, JournalEntry, NewDocument, OpenReceivable, Payment, PaymentEntry, Recognition,
-    RecognitionSchedule, Recorded, SalesOrder, WriteOff,
+    RecognitionSchedule, Recorded, SalesOrder, WriteOff, WriteOffReversal,
 };
 
 /// What the SDK needs from an ERP. Implemented by [`crate::LocalLedger`] (embedded, the
@@ -341,6 +341,33 @@ pub trait Erp: Send + Sync {
         let _ = write_off;
         Err(Error::Unsupported {
             what: "write-offs",
+            why: "this backend does not write invoices off",
+        })
+    }
+
+    /// Reverses a write-off (Dr receivables, Cr bad debts, by the amount written off), once:
+    /// the invoice is open again, for a payment that came after all or for its void. Refused
+    /// when the write-off is reversed already (under another reference); a write-off that does
+    /// not exist is [`Error::NotFound`]. [`crate::LocalLedger`] and [`crate::odoo::OdooErp`]
+    /// (the write-off's `out_refund` cancelled) do it; the default answers
+    /// [`Error::Unsupported`].
+    ///
+    /// ```no_run
+    /// # use erp::{Erp, WriteOffReversal};
+    /// # async fn run(erp: &dyn Erp, date: time::Date) -> Result<(), erp::Error> {
+    /// erp.reverse_write_off(&WriteOffReversal {
+    ///     external_ref: "stripe/invoice/in_1/uncollectible/reversed".into(),
+    ///     write_off_ref: "stripe/invoice/in_1/uncollectible".into(),
+    ///     date,
+    ///     reason: "paid after all".into(),
+    /// })
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    async fn reverse_write_off(&self, reversal: &WriteOffReversal) -> Result<Recorded, Error> {
+        let _ = reversal;
+        Err(Error::Unsupported {
+            what: "write-off reversals",
             why: "this backend does not write invoices off",
         })
     }

@@ -1233,6 +1233,16 @@ async fn billing_invoices_are_written_off_and_voided() {
         ("out_refund", Some(inv.id), dec("25"))
     );
     assert_eq!(refund.lines[0].account_code.as_deref(), Some("630000"));
+    // Paid after all: the write-off's refund is cancelled, once.
+    let reversal = erp::WriteOffReversal {
+        external_ref: "in1/uncollectible/reversed".into(),
+        write_off_ref: "in1/uncollectible".into(),
+        date: day(25),
+        reason: "paid after all".into(),
+    };
+    assert!(odoo.reverse_write_off(&reversal).await.unwrap().created);
+    assert_eq!(fake.moves_by_ref("in1/uncollectible")[0].state, "cancel");
+    assert!(!odoo.reverse_write_off(&reversal).await.unwrap().created);
     // The partly paid invoice cannot be voided.
     let void = |r: &str, inv: &str| erp::InvoiceVoid {
         external_ref: r.into(),

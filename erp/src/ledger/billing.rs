@@ -25,7 +25,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use time::{Date, Duration};
 
 use super::post::{
@@ -36,7 +36,7 @@ use crate::error::Error;
 use crate::models::{
     Account, BillingInterval, BillingInvoice, Contract, ContractItem, ContractRecord,
     ContractStatus, DocumentKind, InvoiceVoid, JournalLine, Recognition, RecognitionSchedule,
-    Recorded, RevenueScheduleLine, ServicePeriod, Side, WriteOff,
+    Recorded, RevenueScheduleLine, ServicePeriod, Side, WriteOff, WriteOffReversal,
 };
 use crate::money::{CurrencyCode, Money};
 
@@ -62,6 +62,12 @@ SELECT CAST((SELECT COUNT(*) FROM payments p WHERE p.invoice_id = i.doc_id) AS B
        CAST(COALESCE((SELECT SUM(r.amount) FROM recognitions r
                       WHERE r.invoice_id = i.doc_id), 0) AS BIGINT)
 FROM invoices i WHERE i.doc_id = $1";
+
+/// A write-off's closure (`$1`: the write-off's document) taken away, with its amount and
+/// currency: none when it is reversed already.
+pub(crate) const TAKE_WRITE_OFF_CLOSURE: &str = "
+DELETE FROM invoice_closures WHERE doc_id = $1 AND kind = 'write_off'
+RETURNING amount, currency";
 
 pub(crate) const INSERT_CLOSURE: &str = "
 INSERT INTO invoice_closures (doc_id, invoice_id, kind, amount, currency, date, reason)
@@ -256,6 +262,29 @@ pub(crate) fn write_off_journal(
         vec![
             line(Account::BadDebts, Side::Debit, open),
             line(Account::Receivables, Side::Credit, open),
+        ],
+    ))
+}
+
+/// A write-off reversal's journal: Dr receivables, Cr bad debts, by the amount written off; a
+/// write-off reversed already (its closure gone) is refused.
+pub(crate) fn reversal_journal(
+    r: &WriteOffReversal,
+    taken: Option<(i64, String)>,
+) -> Result<(String, Vec<JournalLine>), Error> {
+    let (amount, cur) = taken.ok_or_else(|| {
+        Error::InvalidDocument(format!("write-off {} is reversed already", r.write_off_ref))
+    })?;
+    let currency = CurrencyCode::new(&cur).map_err(|_| corrupt("invoice_closures.currency"))?;
+    let amount = Money::new(amount, currency);
+    Ok((
+        format!(
+            "Reversal {} of write-off {}: {}",
+            r.external_ref, r.write_off_ref, r.reason
+        ),
+        vec![
+            line(Account::Receivables, Side::Debit, amount),
+            line(Account::BadDebts, Side::Credit, amount),
         ],
     ))
 }
@@ -808,6 +837,26 @@ pub(crate) fn write_off(conn: &Connection, w: &WriteOff) -> Result<Recorded, Err
         reason: &w.reason,
     };
     close(conn, &c, |inv, closing| write_off_journal(w, inv, closing))
+}
+
+pub(crate) fn reverse_write_off(
+    conn: &Connection,
+    r: &WriteOffReversal,
+) -> Result<Recorded, Error> {
+    r.validate()?;
+    let kind = DocumentKind::WriteOffReversal;
+    if let Some(id) = existing(conn, &r.external_ref, kind)? {
+        return Ok(recorded(kind, id, &r.external_ref, false));
+    }
+    let write_off = require(conn, &r.write_off_ref, DocumentKind::WriteOff)?;
+    let taken = conn
+        .prepare_cached(TAKE_WRITE_OFF_CLOSURE)?
+        .query_row([write_off], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let (memo, lines) = reversal_journal(r, taken)?;
+    let id = insert_document(conn, &r.external_ref, kind)?;
+    post_journal(conn, id, r.date, &memo, &lines)?;
+    Ok(recorded(kind, id, &r.external_ref, true))
 }
 
 pub(crate) fn void_invoice(conn: &Connection, v: &InvoiceVoid) -> Result<Recorded, Error> {

@@ -56,7 +56,7 @@ use crate::models::{
     AccountKind, BillingInvoice, Contract, ContractRecord, CreditMemo, Customer, Dispute,
     DocumentRef, Gateway, Invoice, InvoiceVoid, JournalEntry, OpenReceivable, Payment,
     PaymentEntry, Recognition, RecognitionSchedule, Recorded, RevenueScheduleLine, SalesOrder,
-    WriteOff,
+    WriteOff, WriteOffReversal,
 };
 
 /// The ledger, on SQLite or on PostgreSQL. See the [module docs](self).
@@ -340,6 +340,10 @@ impl Erp for LocalLedger {
         self.record(Owned::Void(void.clone())).await
     }
 
+    async fn reverse_write_off(&self, reversal: &WriteOffReversal) -> Result<Recorded, Error> {
+        self.record(Owned::WriteOffReversal(reversal.clone())).await
+    }
+
     /// One transaction: every line's entry, or none.
     async fn recognize_revenue(
         &self,
@@ -420,6 +424,7 @@ enum Owned {
     Contract(Contract),
     BillingInvoice(BillingInvoice),
     WriteOff(WriteOff),
+    WriteOffReversal(WriteOffReversal),
     Void(InvoiceVoid),
 }
 
@@ -447,6 +452,7 @@ impl Owned {
             Self::Contract(c) => billing::upsert_contract(tx, c),
             Self::BillingInvoice(i) => billing::create_billing_invoice(tx, i),
             Self::WriteOff(w) => billing::write_off(tx, w),
+            Self::WriteOffReversal(r) => billing::reverse_write_off(tx, r),
             Self::Void(v) => billing::void_invoice(tx, v),
         }
     }
@@ -465,6 +471,7 @@ impl Owned {
             Self::Contract(c) => Doc::Contract(c),
             Self::BillingInvoice(i) => Doc::BillingInvoice(i),
             Self::WriteOff(w) => Doc::WriteOff(w),
+            Self::WriteOffReversal(r) => Doc::WriteOffReversal(r),
             Self::Void(v) => Doc::Void(v),
         }
     }

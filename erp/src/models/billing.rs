@@ -210,9 +210,33 @@ pub struct InvoiceVoid {
     pub reason: String,
 }
 
+/// The reversal of a write-off, when the invoice is paid or voided after all (Stripe lets an
+/// uncollectible invoice be paid, or voided, later): debits receivables and credits bad debts
+/// by the amount written off, so the invoice is open again for its payment or its void. A
+/// write-off is reversed once.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct WriteOffReversal {
+    /// Idempotency key (e.g. `stripe/invoice/in_123/uncollectible/reversed`).
+    pub external_ref: String,
+    /// External reference of the write-off.
+    pub write_off_ref: String,
+    /// Accounting date.
+    #[serde(with = "crate::date::ymd")]
+    pub date: Date,
+    /// Why.
+    pub reason: String,
+}
+
 impl WriteOff {
     pub(crate) fn validate(&self) -> Result<(), Error> {
         super::require_ref(&self.external_ref)
+    }
+}
+
+impl WriteOffReversal {
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        super::require_ref(&self.external_ref)?;
+        super::require_ref(&self.write_off_ref)
     }
 }
 

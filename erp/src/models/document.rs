@@ -27,6 +27,8 @@ pub enum DocumentKind {
     Contract,
     /// An invoice's write-off ([`crate::WriteOff`]).
     WriteOff,
+    /// A write-off's reversal ([`crate::WriteOffReversal`]).
+    WriteOffReversal,
     /// An invoice's void ([`crate::InvoiceVoid`]).
     Void,
     /// A revenue recognition entry ([`crate::Recognition`]).
@@ -45,6 +47,7 @@ impl DocumentKind {
             DocumentKind::Dispute => "dispute",
             DocumentKind::Contract => "contract",
             DocumentKind::WriteOff => "write_off",
+            DocumentKind::WriteOffReversal => "write_off_reversal",
             DocumentKind::Void => "void",
             DocumentKind::Recognition => "recognition",
         }
@@ -61,6 +64,7 @@ impl DocumentKind {
             "dispute" => DocumentKind::Dispute,
             "contract" => DocumentKind::Contract,
             "write_off" => DocumentKind::WriteOff,
+            "write_off_reversal" => DocumentKind::WriteOffReversal,
             "void" => DocumentKind::Void,
             "recognition" => DocumentKind::Recognition,
             _ => return None,

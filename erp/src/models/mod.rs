@@ -19,7 +19,7 @@ mod sales_order;
 pub use account::{Account, AccountKind, Gateway};
 pub use billing::{
     BillingInvoice, BillingLine, InvoiceVoid, Recognition, RecognitionSchedule,
-    RevenueScheduleLine, ServicePeriod, WriteOff,
+    RevenueScheduleLine, ServicePeriod, WriteOff, WriteOffReversal,
 };
 pub use contract::{BillingInterval, Contract, ContractItem, ContractRecord, ContractStatus};
 pub use credit_memo::CreditMemo;

@@ -13,6 +13,7 @@ use crate::models::{
     Account, BillingInvoice, Contract, CreditMemo, Customer, Dispute, DocumentKind, DocumentRef,
     Gateway, Invoice, InvoiceVoid, JournalEntry, OpenReceivable, Payment, PaymentDirection,
     PaymentEntry, Recognition, RecognitionSchedule, Recorded, SalesOrder, WriteOff,
+    WriteOffReversal,
 };
 use crate::money::{CurrencyCode, Money};
 
@@ -259,6 +260,29 @@ impl Erp for OdooErp {
             .await?;
         self.action("account.move", "action_post", id).await?;
         Ok(recorded(kind, id, &w.external_ref, true))
+    }
+
+    /// The write-off's `out_refund` reset to draft (`button_draft`) and cancelled
+    /// (`button_cancel`), which removes its posting. Odoo keeps no reversal document: the
+    /// answer names the refund's id, a reversal of a cancelled refund answers `created: false`
+    /// whatever its reference, and [`Erp::find_by_external_ref`] does not find the reversal's
+    /// reference.
+    async fn reverse_write_off(&self, r: &WriteOffReversal) -> Result<Recorded, Error> {
+        r.validate()?;
+        let kind = DocumentKind::WriteOffReversal;
+        let refund = self
+            .find_move("out_refund", &r.write_off_ref)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                kind: "write-off",
+                reference: r.write_off_ref.clone(),
+            })?;
+        if self.move_state(refund).await?.state == "cancel" {
+            return Ok(recorded(kind, refund, &r.external_ref, false));
+        }
+        self.action("account.move", "button_draft", refund).await?;
+        self.action("account.move", "button_cancel", refund).await?;
+        Ok(recorded(kind, refund, &r.external_ref, true))
     }
 
     /// The invoice's recognition entries and then the invoice reset to draft (`button_draft`)

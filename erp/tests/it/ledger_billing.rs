@@ -6,7 +6,7 @@ use erp::ledger::TrialBalanceLine;
 use erp::{
     BillingInterval, BillingInvoice, BillingLine, Contract, ContractItem, ContractStatus,
     CreditMemo, CurrencyCode, DocumentKind, Erp, Error, InvoiceVoid, LocalLedger, Money,
-    RecognitionSchedule, ServicePeriod, WriteOff,
+    RecognitionSchedule, ServicePeriod, WriteOff, WriteOffReversal,
 };
 use time::Date;
 use time::macros::date;
@@ -512,6 +512,88 @@ async fn write_off_moves_the_open_amount_to_bad_debts_once(b: Backend) {
     books_are_consistent(&l).await;
 }
 
+fn reversal(r: &str, write_off_ref: &str) -> WriteOffReversal {
+    WriteOffReversal {
+        external_ref: r.into(),
+        write_off_ref: write_off_ref.into(),
+        date: date!(2026 - 12 - 20),
+        reason: "paid after all".into(),
+    }
+}
+
+/// An invoice paid after its write-off: the write-off reversed once, the payment booked, bad
+/// debts back to zero; or voided after it: the void takes the whole invoice back.
+async fn a_reversed_write_off_opens_the_invoice_for_its_payment_or_its_void(b: Backend) {
+    let l = ledger(b).await;
+    for r in ["in1", "in2"] {
+        l.create_billing_invoice(&billing(
+            r,
+            usd(),
+            vec![line(10_000, usd(), period(NOVEMBER.0, NOVEMBER.1))],
+            800,
+        ))
+        .await
+        .unwrap();
+    }
+    l.post_payment(&payment("p1", "in1", 3_000, 100))
+        .await
+        .unwrap();
+    l.write_off(&write_off("w1", "in1")).await.unwrap();
+    l.write_off(&write_off("w2", "in2")).await.unwrap();
+    let err = l
+        .reverse_write_off(&reversal("r0", "nope"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err}");
+
+    let rec = l.reverse_write_off(&reversal("r1", "w1")).await.unwrap();
+    assert_eq!(
+        (rec.document.kind, rec.created),
+        (DocumentKind::WriteOffReversal, true)
+    );
+    assert!(
+        !l.reverse_write_off(&reversal("r1", "w1"))
+            .await
+            .unwrap()
+            .created
+    );
+    let err = l
+        .reverse_write_off(&reversal("r1-again", "w1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidDocument(m) if m.contains("reversed already")),
+        "{err}"
+    );
+    let open = l.open_receivables().await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(
+        (open[0].invoice.external_ref.as_str(), open[0].open.minor),
+        ("in1", 7_800)
+    );
+    l.post_payment(&payment("p2", "in1", 7_800, 200))
+        .await
+        .unwrap();
+    let tb = l.trial_balance().await.unwrap();
+    assert_eq!(
+        balance(&tb, "6300", "USD"),
+        10_800,
+        "only in2's write-off is left"
+    );
+
+    // in2 voided after its write-off: reversed first, then voided: nothing in bad debts,
+    // receivables or revenue from it.
+    let err = l.void_invoice(&void("v2", "in2")).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidDocument(_)), "{err}");
+    l.reverse_write_off(&reversal("r2", "w2")).await.unwrap();
+    l.void_invoice(&void("v2", "in2")).await.unwrap();
+    let tb = l.trial_balance().await.unwrap();
+    assert_eq!(balance(&tb, "6300", "USD"), 0);
+    assert_eq!(balance(&tb, "1100", "USD"), 0);
+    assert!(l.open_receivables().await.unwrap().is_empty());
+    books_are_consistent(&l).await;
+}
+
 async fn void_reverses_everything_including_partial_recognition(b: Backend) {
     let l = ledger(b).await;
     l.create_billing_invoice(&billing(
@@ -879,6 +961,7 @@ on_each_backend!(
     month_end_recognition_splits_every_line_exactly,
     a_paid_invoice_cannot_be_written_off_or_voided,
     write_off_moves_the_open_amount_to_bad_debts_once,
+    a_reversed_write_off_opens_the_invoice_for_its_payment_or_its_void,
     void_reverses_everything_including_partial_recognition,
     revenue_schedule_shows_each_months_movements,
     contracts_are_upserted_with_their_status_history,

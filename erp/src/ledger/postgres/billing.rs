@@ -15,14 +15,14 @@ use crate::ledger::billing::{
     self, ADD_CONTRACT_STATUS, CLOSING_STATE_SQL, CONTRACT_HISTORY_SQL, CONTRACT_ITEMS_SQL,
     CONTRACT_SQL, Closing, ClosingJournal, ClosingState, DELETE_CONTRACT_ITEMS,
     INSERT_BILLING_INVOICE, INSERT_BILLING_LINE, INSERT_CLOSURE, INSERT_CONTRACT,
-    INSERT_CONTRACT_ITEM, INSERT_RECOGNITION, RECOGNITION_DUE_SQL, SCHEDULE_SQL, UPDATE_CONTRACT,
-    billing_journal, billing_line_rows, contract_columns, contract_item_rows, contract_of,
-    schedule_end, void_journal, write_off_journal,
+    INSERT_CONTRACT_ITEM, INSERT_RECOGNITION, RECOGNITION_DUE_SQL, SCHEDULE_SQL,
+    TAKE_WRITE_OFF_CLOSURE, UPDATE_CONTRACT, billing_journal, billing_line_rows, contract_columns,
+    contract_item_rows, contract_of, schedule_end, void_journal, write_off_journal,
 };
 use crate::ledger::post::{InvoiceState, of_kind, recorded};
 use crate::models::{
     Account, BillingInvoice, Contract, ContractRecord, DocumentId, DocumentKind, InvoiceVoid,
-    Recognition, RecognitionSchedule, Recorded, RevenueScheduleLine, WriteOff,
+    Recognition, RecognitionSchedule, Recorded, RevenueScheduleLine, WriteOff, WriteOffReversal,
 };
 
 impl Pg {
@@ -332,6 +332,43 @@ pub(super) async fn write_off(tx: &Transaction<'_>, w: &WriteOff) -> Result<Reco
     };
     close(tx, &c, |inv, closing| write_off_journal(w, inv, closing)).await
 }
+
+pub(super) async fn reverse_write_off(
+    tx: &Transaction<'_>,
+    r: &WriteOffReversal,
+) -> Result<Recorded, Error> {
+    r.validate()?;
+    let kind = DocumentKind::WriteOffReversal;
+    let (found, write_off) = futures::try_join!(
+        find_row(tx, &r.external_ref),
+        find_row(tx, &r.write_off_ref)
+    )?;
+    if let Some(id) = of_kind(found, &r.external_ref, kind)? {
+        return Ok(recorded(kind, id, &r.external_ref, false));
+    }
+    let write_off = required(write_off, &r.write_off_ref, DocumentKind::WriteOff)?;
+    // The invoice's row locked first, as payments and closings lock it: its balance changes.
+    exec(tx, LOCK_WRITTEN_OFF_INVOICE, &[&write_off]).await?;
+    let id = match insert_document(tx, &r.external_ref, kind).await? {
+        Ok(id) => id,
+        Err(first) => return Ok(first),
+    };
+    let statement = tx.prepare_cached(TAKE_WRITE_OFF_CLOSURE).await?;
+    let taken = tx
+        .query_opt(&statement, &[&write_off])
+        .await?
+        .map(|row| Ok::<_, Error>((row.try_get(0)?, row.try_get(1)?)))
+        .transpose()?;
+    let (memo, lines) = billing::reversal_journal(r, taken)?;
+    post_journal(tx, id, r.date, &memo, &lines).await?;
+    Ok(recorded(kind, id, &r.external_ref, true))
+}
+
+/// Locks the row of the invoice a write-off (`$1`) closed, if it still does.
+const LOCK_WRITTEN_OFF_INVOICE: &str = "
+SELECT i.doc_id FROM invoices i
+JOIN invoice_closures x ON x.invoice_id = i.doc_id
+WHERE x.doc_id = $1 FOR UPDATE OF i";
 
 pub(super) async fn void_invoice(tx: &Transaction<'_>, v: &InvoiceVoid) -> Result<Recorded, Error> {
     v.validate()?;

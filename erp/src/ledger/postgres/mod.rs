@@ -40,6 +40,8 @@ pub(super) enum Doc<'a> {
     BillingInvoice(&'a crate::models::BillingInvoice),
     /// A write-off.
     WriteOff(&'a crate::models::WriteOff),
+    /// A write-off's reversal.
+    WriteOffReversal(&'a crate::models::WriteOffReversal),
     /// A void.
     Void(&'a crate::models::InvoiceVoid),
 }
@@ -414,6 +416,7 @@ async fn post(tx: &Transaction<'_>, document: Doc<'_>) -> Result<Recorded, Error
         Doc::Contract(c) => billing::upsert_contract(tx, c).await,
         Doc::BillingInvoice(i) => billing::create_billing_invoice(tx, i).await,
         Doc::WriteOff(w) => billing::write_off(tx, w).await,
+        Doc::WriteOffReversal(r) => billing::reverse_write_off(tx, r).await,
         Doc::Void(v) => billing::void_invoice(tx, v).await,
     }
 }

@@ -383,6 +383,79 @@ async fn void_resets_an_unpaid_invoice_to_draft_and_cancels_it_once() {
     );
 }
 
+/// The write-off `w1` found as refund 300 in `state`.
+async fn write_off_refund(server: &MockServer, state: &str) {
+    expect_search(
+        server,
+        "account.move",
+        json!([["move_type", "=", "out_refund"], ["ref", "=", "w1"]]),
+        json!([300]),
+    )
+    .await;
+    expect_call(
+        server,
+        "account.move",
+        "read",
+        json!({
+            "ids": [300],
+            "fields": ["state", "payment_state", "partner_id", "currency_id", "amount_residual"],
+        }),
+        ok(json!([{
+            "id": 300, "state": state, "payment_state": "not_paid",
+            "partner_id": [42, "Ada"], "currency_id": [1, "USD"], "amount_residual": 0,
+        }])),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_write_off_is_reversed_by_cancelling_its_refund_once() {
+    let reversal = erp::WriteOffReversal {
+        external_ref: "w1/reversed".into(),
+        write_off_ref: "w1".into(),
+        date: date!(2026 - 12 - 20),
+        reason: "paid after all".into(),
+    };
+    let server = MockServer::start().await;
+    write_off_refund(&server, "posted").await;
+    for method in ["button_draft", "button_cancel"] {
+        expect_call(
+            &server,
+            "account.move",
+            method,
+            json!({"ids": [300]}),
+            ok(json!(true)),
+        )
+        .await;
+    }
+    let rec = erp(&server).reverse_write_off(&reversal).await.unwrap();
+    assert_eq!(rec.document.kind, erp::DocumentKind::WriteOffReversal);
+    assert_eq!((rec.created, rec.document.id.0.as_str()), (true, "300"));
+
+    // Cancelled already: nothing more is called.
+    let server = MockServer::start().await;
+    write_off_refund(&server, "cancel").await;
+    assert!(
+        !erp(&server)
+            .reverse_write_off(&reversal)
+            .await
+            .unwrap()
+            .created
+    );
+
+    // No such write-off.
+    let server = MockServer::start().await;
+    expect_search(
+        &server,
+        "account.move",
+        json!([["move_type", "=", "out_refund"], ["ref", "=", "w1"]]),
+        json!([]),
+    )
+    .await;
+    let err = erp(&server).reverse_write_off(&reversal).await.unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err}");
+}
+
 fn contract(status: erp::ContractStatus, ended_on: Option<time::Date>) -> erp::Contract {
     erp::Contract {
         external_ref: "sub1".into(),
