@@ -620,6 +620,77 @@ async fn events_late_twice_and_out_of_order_give_the_same_books() {
     }
 }
 
+/// Stripe lets an invoice marked uncollectible be paid or voided later: the write-off is
+/// reversed first, then the payment or the void is booked, and bad debts are back to zero.
+#[tokio::test]
+async fn an_uncollectible_invoice_paid_or_voided_later_reverses_its_write_off() {
+    let b = Billing::start().await;
+    let basic = b.price("Basic", 1000).await;
+    let visa = b.attach("pm_card_visa").await;
+    let sub = b.subscribe(&basic, &visa).await;
+    b.settle().await;
+    let receivable = b.balance("1100").await;
+    let clearing = b.balance("1200-stripe").await;
+    let failing = b.attach("pm_card_chargeCustomerFail").await;
+    b.update(
+        &sub,
+        UpdateSubscription {
+            default_payment_method: Some(failing),
+            ..UpdateSubscription::default()
+        },
+    )
+    .await;
+
+    // The first renewal fails, is written off, and is paid later with the working card.
+    b.advance(month(1) + 3600).await;
+    b.settle().await;
+    let second = b.invoices(&sub).await[1].id.clone();
+    b.raw(&format!("/v1/invoices/{second}/mark_uncollectible"), &[])
+        .await;
+    b.settle().await;
+    assert_eq!(b.balance("6300").await, 1000);
+    b.raw(
+        &format!("/v1/invoices/{second}/pay"),
+        &[("payment_method", visa.as_str())],
+    )
+    .await;
+    b.settle().await;
+    assert_eq!(b.balance("6300").await, 0, "the write-off is reversed");
+    assert_eq!(b.balance("1100").await, receivable, "and the invoice paid");
+    assert_eq!(
+        b.balance("1200-stripe").await,
+        clearing + 1000 - processing_fee(1000),
+        "the payment reached the gateway's clearing account"
+    );
+
+    // The next renewal fails too, is written off, and is voided later.
+    b.advance(month(2) + 3600).await;
+    b.settle().await;
+    let third = b.invoices(&sub).await[2].id.clone();
+    b.raw(&format!("/v1/invoices/{third}/mark_uncollectible"), &[])
+        .await;
+    b.settle().await;
+    assert_eq!(b.balance("6300").await, 1000);
+    b.raw(&format!("/v1/invoices/{third}/void"), &[]).await;
+    b.settle().await;
+    assert_eq!(b.balance("6300").await, 0);
+    assert_eq!(b.balance("1100").await, receivable);
+
+    // Every event delivered again: nothing more.
+    for event in &b.app.stripe.fake.events() {
+        let body = serde_json::to_vec(event).unwrap();
+        b.app
+            .intake
+            .ingest(mapping::System::Stripe, &body)
+            .await
+            .unwrap();
+    }
+    b.settle().await;
+    assert_eq!(b.balance("6300").await, 0);
+    assert_eq!(b.balance("1100").await, receivable);
+    assert!(b.app.store.dead_letters(10).await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn uncollectible_is_written_off_void_is_reversed_and_a_credit_note_is_a_credit_memo() {
     let b = Billing::start().await;

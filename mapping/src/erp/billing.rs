@@ -209,7 +209,11 @@ fn billing_line(
     // Revenue is the amount less the taxes it includes: the tax is the invoice's. Both are
     // checked first, so an error names the field at fault.
     erp_money(line.amount, invoice.currency, &field("amount"))?;
-    erp_money(line.inclusive_tax, invoice.currency, &field("inclusive_tax"))?;
+    erp_money(
+        line.inclusive_tax,
+        invoice.currency,
+        &field("inclusive_tax"),
+    )?;
     let net = line.amount.checked_sub(line.inclusive_tax)?;
     let amount = erp_money(net, invoice.currency, &field("amount"))?;
     let mut discount = erp_money(line.discount, invoice.currency, &field("discount"))?;
@@ -290,6 +294,44 @@ pub fn to_erp_write_off(
         invoice_ref,
         date: ctx.date_of(invoice.marked_uncollectible_at),
         reason: "marked uncollectible in Stripe".to_owned(),
+    })
+}
+
+/// The reversal of the write-off of an invoice marked uncollectible and then paid or voided
+/// (Stripe keeps `marked_uncollectible_at` on it): `{invoice ref}/uncollectible/reversed`,
+/// dated the day it was paid or voided (else [`ErpCtx::date`]). An invoice never marked
+/// uncollectible, or one still uncollectible, has none: [`MappingError::InvalidValue`] naming
+/// `invoice.status` or `invoice.marked_uncollectible_at`.
+pub fn to_erp_write_off_reversal(
+    invoice: &BillingInvoice,
+    ctx: &ErpCtx,
+) -> Result<erp::WriteOffReversal, MappingError> {
+    let date = match invoice.status {
+        InvoiceStatus::Paid => invoice.paid_at,
+        InvoiceStatus::Void => invoice.voided_at,
+        _ => {
+            return Err(MappingError::InvalidValue {
+                field: "invoice.status".to_owned(),
+                value: invoice.status.as_str().to_owned(),
+                expected: "paid or void after being marked uncollectible",
+            });
+        }
+    };
+    if invoice.marked_uncollectible_at.is_none() {
+        return Err(MappingError::MissingField {
+            field: "invoice.marked_uncollectible_at".to_owned(),
+        });
+    }
+    let id = invoice.ids.require(System::Stripe, "invoice.ids.stripe")?;
+    let write_off_ref = format!("{}/uncollectible", billing_invoice_ref(id, ctx)?);
+    Ok(erp::WriteOffReversal {
+        external_ref: format!("{write_off_ref}/reversed"),
+        write_off_ref,
+        date: ctx.date_of(date),
+        reason: format!(
+            "{} after being marked uncollectible in Stripe",
+            invoice.status
+        ),
     })
 }
 
@@ -655,6 +697,29 @@ mod tests {
             to_erp_write_off(&inv, &ctx()).unwrap_err().field(),
             "invoice.status"
         );
+    }
+
+    #[test]
+    fn an_uncollectible_invoice_paid_or_voided_later_reverses_its_write_off() {
+        let mut inv = invoice();
+        inv.status = InvoiceStatus::Paid;
+        let r = to_erp_write_off_reversal(&inv, &ctx()).unwrap();
+        assert_eq!(r.write_off_ref, "stripe/acct_1/invoice/in_1/uncollectible");
+        assert_eq!(
+            r.external_ref,
+            "stripe/acct_1/invoice/in_1/uncollectible/reversed"
+        );
+        assert_eq!(r.date, date!(2027 - 01 - 15), "the day it was paid");
+        inv.status = InvoiceStatus::Void;
+        let r = to_erp_write_off_reversal(&inv, &ctx()).unwrap();
+        assert_eq!(r.date, date!(2027 - 01 - 20), "the day it was voided");
+        inv.status = InvoiceStatus::Uncollectible;
+        let err = to_erp_write_off_reversal(&inv, &ctx()).unwrap_err();
+        assert_eq!(err.field(), "invoice.status");
+        inv.status = InvoiceStatus::Paid;
+        inv.marked_uncollectible_at = None;
+        let err = to_erp_write_off_reversal(&inv, &ctx()).unwrap_err();
+        assert_eq!(err.field(), "invoice.marked_uncollectible_at");
     }
 
     fn note() -> BillingCreditNote {

@@ -95,6 +95,7 @@
 //! | the [`Payment`] of a paid invoice | [`erp::Payment`] ([`to_erp_billing_payment`]) | `stripe/{account}/txn/{charge id}`, as an order's payment |
 //! | an uncollectible invoice | [`erp::WriteOff`] ([`to_erp_write_off`]) | `{invoice ref}/uncollectible` |
 //! | a voided invoice | [`erp::InvoiceVoid`] ([`to_erp_invoice_void`]) | `{invoice ref}/void` |
+//! | an invoice paid or voided after its write-off | [`erp::WriteOffReversal`] ([`to_erp_write_off_reversal`]) | `{invoice ref}/uncollectible/reversed` |
 //! | [`BillingCreditNote`] | [`erp::CreditMemo`] ([`to_erp_billing_credit_memo`]) | `stripe/{account}/credit_note/{cn id}` |
 //! | each refund of a [`BillingCreditNote`] | a refund [`erp::Payment`] ([`to_erp_billing_refund_payments`]) | `stripe/{account}/credit_note/{cn id}/refund/{re id}` |
 //!
@@ -147,7 +148,7 @@ pub use billing::{
     billing_credit_memo_ref, billing_customer_ref, billing_invoice_ref, contract_ref,
     to_erp_billing_credit_memo, to_erp_billing_customer, to_erp_billing_invoice,
     to_erp_billing_payment, to_erp_billing_refund_payments, to_erp_contract, to_erp_invoice_void,
-    to_erp_write_off,
+    to_erp_write_off, to_erp_write_off_reversal,
 };
 pub use documents::{
     CASH_ROUNDING_CODE, CUSTOM_ITEM_CODE, DUTIES_CODE, TIP_CODE, customer_ref, invoice_ref,

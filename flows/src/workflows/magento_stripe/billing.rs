@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use mapping::erp::{
     to_erp_billing_credit_memo, to_erp_billing_customer, to_erp_billing_invoice,
     to_erp_billing_payment, to_erp_billing_refund_payments, to_erp_contract, to_erp_invoice_void,
-    to_erp_write_off,
+    to_erp_write_off, to_erp_write_off_reversal,
 };
 use mapping::{
     BillingCreditNote, BillingInvoice, BillingReason, ExternalIds, InvoiceStatus, MappingError,
@@ -51,6 +51,9 @@ const ERP_INVOICE: Step<erp::Recorded> = Step::new("erp/invoice", System::Erp);
 const ERP_PAYMENT: Step<erp::Recorded> = Step::new("erp/payment", System::Erp);
 /// The ERP write-off of an uncollectible invoice.
 const ERP_WRITE_OFF: Step<erp::Recorded> = Step::new("erp/write-off", System::Erp);
+/// The ERP reversal of a write-off, when the invoice is paid or voided after it.
+const ERP_WRITE_OFF_REVERSAL: Step<erp::Recorded> =
+    Step::new("erp/write-off-reversal", System::Erp);
 /// The ERP void of a voided invoice.
 const ERP_VOID: Step<erp::Recorded> = Step::new("erp/void", System::Erp);
 /// The ERP credit memo of a credit note.
@@ -349,6 +352,26 @@ impl Flow for InvoiceChanged {
             Ok(shared.erp.create_billing_invoice(&document).await?)
         })
         .await?;
+        // Paid or voided after being marked uncollectible (Stripe allows both): its write-off,
+        // if the books have it, is reversed first, so the invoice is open again for the
+        // payment or the void. The ERP is asked rather than this job's record, which a stop
+        // between the write-off and its record would lack.
+        if invoice.marked_uncollectible_at.is_some()
+            && matches!(invoice.status, InvoiceStatus::Paid | InvoiceStatus::Void)
+        {
+            let reversal = to_erp_write_off_reversal(&invoice, &erp_ctx)?;
+            if shared
+                .erp
+                .find_by_external_ref(&reversal.write_off_ref)
+                .await?
+                .is_some()
+            {
+                ctx.once(&ERP_WRITE_OFF_REVERSAL, || async {
+                    Ok(shared.erp.reverse_write_off(&reversal).await?)
+                })
+                .await?;
+            }
+        }
         if let Some(payment) = &payment {
             ctx.once(&ERP_PAYMENT, || async {
                 Ok(shared.erp.post_payment(payment).await?)
