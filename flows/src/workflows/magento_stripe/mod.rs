@@ -212,7 +212,11 @@
 //! from `payments`, with the fee of its balance transaction) is booked once under the same
 //! reference, transaction id and fee as an order's charge (`stripe/{account}/txn/{charge id}`),
 //! so payout reconciliation ([`crate::settlement`]) pairs invoice charges like order charges.
-//! `uncollectible` is written off to bad debts, `void` reverses the invoice. An invoice that
+//! `uncollectible` is written off to bad debts, `void` reverses the invoice. An invoice paid or
+//! voided after being marked uncollectible (Stripe allows both) has its write-off reversed first
+//! (`erp/write-off-reversal`, `{invoice ref}/uncollectible/reversed`: Dr receivables, Cr bad
+//! debts), then its payment or void is booked. Prices with tax included are booked net of it
+//! (the invoice's tax is all its taxes). An invoice that
 //! owes nothing (a trial's, proration credits only) is not booked: the ERP books no such
 //! invoice, and the credit stays on the customer's Stripe balance.
 //!
@@ -245,11 +249,10 @@
 //! [`Config::recognition`] ([`erp::RecognitionSchedule::Daily`] by default, or `MonthEnd`); the
 //! ERP recognises each day once, so runs may repeat.
 //!
-//! Not built: an uncollectible invoice paid later (the ERP
-//! refuses a payment on a written-off invoice: a dead letter for a person); invoices with
-//! taxes included in prices or invoice-level discounts not on lines (a dead letter naming
-//! `invoice.total`); metered and tiered prices in contracts (a dead letter naming the item's
-//! `unit_amount` or `quantity`); credit notes voided after booking; customer balances.
+//! Not built: invoice-level discounts not on lines (a dead letter naming `invoice.total`);
+//! metered and tiered prices in contracts (a dead letter naming the item's `unit_amount` or
+//! `quantity`; their invoices book as usual); credit notes voided after booking; customer
+//! balances.
 //!
 //! # Where the payment method comes from
 //!
@@ -416,7 +419,7 @@
 //! | Stripe customer linked by e-mail | `magento/link` (under the Stripe customer) | the key is sent as Stripe's `Idempotency-Key`; metadata set to the same value |
 //! | fraud warning's decision, refund, hold, comment | `decision`, then the refund request `early-fraud-warning-{id}`, `magento/hold`, `magento/comment` (under the warning) | the decision is recorded before anything acts on it; the refund request's own keys |
 //! | what became of the order, for training ([`screening::OutcomeFact`](crate::workflows::screening::OutcomeFact) naming the order: settled by a charge, a fraud or other dispute by the dispute's `reason`, an early fraud warning, shipped or not) | `fraud/outcome` (under the charge, the dispute, the warning) | a record, written with the job's others: the first one stays (see [`screening`](crate::workflows::screening#what-became-of-an-order-the-training-labels)) |
-//! | billing ERP documents | `erp/customer`, `erp/invoice`, `erp/payment`, `erp/write-off`, `erp/void` (under the invoice), `erp/credit-memo`, `erp/refund-payments` (under the credit note) | ERP external references (`stripe/{account}/invoice/{id}`, `.../uncollectible`, `.../void`, `stripe/{account}/txn/{charge}`, `stripe/{account}/credit_note/{id}`, `.../refund/{re id}`) |
+//! | billing ERP documents | `erp/customer`, `erp/invoice`, `erp/payment`, `erp/write-off`, `erp/write-off-reversal`, `erp/void` (under the invoice), `erp/credit-memo`, `erp/refund-payments` (under the credit note) | ERP external references (`stripe/{account}/invoice/{id}`, `.../uncollectible`, `.../uncollectible/reversed`, `.../void`, `stripe/{account}/txn/{charge}`, `stripe/{account}/credit_note/{id}`, `.../refund/{re id}`) |
 //! | ERP contract, Magento subscription state | none: states `erp/contract`, `magento/status` (under the subscription) | written only when they differ from the last write; the contract is an upsert by reference |
 //! | failed-attempt notice | notice `{invoice}/notice/renewal-failed/{attempt}` | a notice is sent once per key |
 //!
