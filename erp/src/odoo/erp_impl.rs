@@ -619,12 +619,12 @@ impl Erp for OdooErp {
     /// entry's total in the payment's currency, zero when there is none. A value Odoo should not
     /// send (an unknown `payment_type`, a missing currency or date, an amount finer than the
     /// currency) is [`Error::Decode`] naming the payment (`[i].field`).
-    /// An analytic account under the configured plan (see [`super::contracts`]).
+    /// An analytic account under the configured plan (see [`crate::odoo`]).
     async fn upsert_contract(&self, contract: &Contract) -> Result<Recorded, Error> {
         self.upsert_analytic_contract(contract).await
     }
 
-    /// Recognition entries kept by the connector (see [`super::recognition`]): one `entry` per
+    /// Recognition entries kept by the connector (see [`crate::odoo`]): one `entry` per
     /// deferred line and run, Dr deferred revenue, Cr revenue, referenced as the embedded
     /// ledger's.
     async fn recognize_revenue(
