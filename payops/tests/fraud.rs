@@ -58,6 +58,7 @@ fn screened() -> Screened {
         ip_country: None,
         billing: None,
         shipping: None,
+        account: None,
         customer: fraud::CustomerHistory::default(),
         categories: Default::default(),
     };

@@ -391,12 +391,14 @@ impl Screener {
         Ok(Self::new(scorer, velocity))
     }
 
-    /// Screens `facts` ([`fraud::screen`]: velocity read, decision, order recorded) off the async
-    /// threads, since the velocity store is SQLite. A store failure is transient.
-    pub async fn screen(&self, facts: OrderFacts) -> Result<Screened, StepError> {
+    /// Screens `facts` ([`fraud::screen`]: velocity and the customer account's history read,
+    /// decision, order recorded) off the async threads, since the velocity store is SQLite. The
+    /// facts kept are the ones scored, the account's history included. A store failure is
+    /// transient.
+    pub async fn screen(&self, mut facts: OrderFacts) -> Result<Screened, StepError> {
         let this = self.clone();
         let decided = tokio::task::spawn_blocking(move || {
-            fraud::screen(&*this.scorer, &*this.velocity, &facts)
+            fraud::screen(&*this.scorer, &*this.velocity, &mut facts)
                 .map(|decision| Screened { facts, decision })
         })
         .await
@@ -616,6 +618,7 @@ mod tests {
             ip_country: None,
             billing: None,
             shipping: None,
+            account: None,
             customer: fraud::CustomerHistory::default(),
             categories: Default::default(),
         };
