@@ -482,6 +482,12 @@ fn a_bad_fraud_section_is_refused_naming_the_field() {
             "high_amount_minor = 100".to_owned(),
             "fraud: missing field `velocity`",
         ),
+        (
+            format!(
+                "velocity = \"{velocity}\"\nhigh_amount_minor = 100\nhigh_risk_categories = [\" \"]"
+            ),
+            "fraud.high_risk_categories: has an empty category",
+        ),
     ];
     for (body, expected) in cases {
         let out = serve(dir.path(), &with_fraud(dir.path(), &body), &["--check"]);
@@ -565,4 +571,44 @@ fn velocity_index_screens_from_memory_loaded_from_the_velocity_file() {
             "index {index}: another process's new orders"
         );
     }
+}
+
+#[test]
+fn the_rules_high_risk_categories_are_configured_and_a_model_keeps_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let velocity = dir.path().join("velocity.sqlite");
+    let body = format!(
+        "velocity = \"{}\"\nhigh_amount_minor = 50000\nhigh_risk_categories = [\"gift_card\"]",
+        velocity.display()
+    );
+    let config = parsed(dir.path(), &with_fraud(dir.path(), &body));
+    let fraud = config.pairs.fraud.clone().expect("no fraud screen");
+    assert_eq!(fraud.high_risk_categories, ["gift_card"]);
+    let screener = fraud.screener().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut order = card_order("fp_1");
+    order.categories = ["Gift_Card".to_owned()].into();
+    let screened = rt.block_on(screener.screen(order)).unwrap();
+    let high_risk: Vec<f64> = screened
+        .decision
+        .contributions
+        .iter()
+        .filter(|c| c.signal == fraud::Signal::HighRiskCategory)
+        .map(|c| c.contribution)
+        .collect();
+    assert_eq!(high_risk, [15.0], "{:#?}", screened.decision);
+
+    // With a model file the categories are the model's: a list here is refused.
+    let model = dir.path().join("model.json");
+    std::fs::write(&model, "{}").unwrap();
+    let body = format!("{body}\nmodel = \"{}\"", model.display());
+    let out = serve(dir.path(), &with_fraud(dir.path(), &body), &["--check"]);
+    refused(
+        dir.path(),
+        &out,
+        &["fraud.high_risk_categories: are the rules'"],
+    );
 }

@@ -361,15 +361,24 @@ impl Screener {
         high_amount_minor: i64,
         velocity: Arc<dyn fraud::VelocityStore>,
     ) -> Result<Self, fraud::FraudError> {
-        Self::load_with(model, high_amount_minor, None, velocity)
+        Self::load_with(
+            model,
+            high_amount_minor,
+            None,
+            FeatureConfig::default(),
+            velocity,
+        )
     }
 
     /// [`Screener::load`] with the review and refuse `thresholds` in place of the scorer's own
-    /// when given: a probability of fraud for the learned model, points for the rules.
+    /// when given (a probability of fraud for the learned model, points for the rules), and the
+    /// rules' `features` (their high-risk categories; a learned model has its own, from its
+    /// file, as it was trained).
     pub fn load_with(
         model: Option<&Path>,
         high_amount_minor: i64,
         thresholds: Option<Thresholds>,
+        features: FeatureConfig,
         velocity: Arc<dyn fraud::VelocityStore>,
     ) -> Result<Self, fraud::FraudError> {
         let scorer: Arc<dyn Scorer> = match model {
@@ -381,7 +390,7 @@ impl Screener {
                 Arc::new(model)
             }
             None => {
-                let mut rules = RulesScorer::standard(high_amount_minor, FeatureConfig::default());
+                let mut rules = RulesScorer::standard(high_amount_minor, features);
                 if let Some(thresholds) = thresholds {
                     rules.thresholds = thresholds;
                 }
@@ -624,7 +633,8 @@ mod tests {
         };
         let screen = |thresholds| {
             let velocity = Arc::new(fraud::MemoryVelocity::default());
-            Screener::load_with(None, 1_000, thresholds, velocity).unwrap()
+            Screener::load_with(None, 1_000, thresholds, FeatureConfig::default(), velocity)
+                .unwrap()
         };
         // A big first order: 30 points with the standard rules, approved below 50.
         let standard = screen(None).screen(facts.clone()).await.unwrap();
