@@ -94,14 +94,20 @@ impl VelocityCounts {
 /// Where velocity is kept. Implementations are shared between tasks, hence `&self` and `Sync`.
 pub trait VelocityStore: Send + Sync {
     /// Records one order under each of its keys at `at`, and adds it to its customer's totals
-    /// ([`VelocityKeys::customer`], see [the module docs](self#customer-history)) in the same
-    /// write. A customer total that would overflow `i64` minor units is
+    /// ([`VelocityKeys::customer`], see [`VelocityStore::customer_history`]) in the same write.
+    /// A customer total that would overflow `i64` minor units is
     /// [`FraudError::CustomerTotal`], and nothing is recorded.
     fn record(&self, keys: &VelocityKeys, at: OffsetDateTime) -> Result<(), FraudError>;
 
     /// The history of the customer of `keys` before this order: the orders recorded for the
     /// account, and what they came to when all were in this order's currency. The default (a
     /// first order) when `keys` name no customer.
+    ///
+    /// The store keeps one count and one sum of minor units per hashed account and currency,
+    /// for good (pruning forgets velocity only). Every earlier order counts, in any currency;
+    /// the amount spent is given only when all of them were in the order's own currency, since
+    /// amounts are never converted. The history is what this store has seen: orders placed
+    /// before the screen ran, or screened against another store, are not in it.
     fn customer_history(&self, keys: &VelocityKeys) -> Result<CustomerHistory, FraudError>;
 
     /// The counts of orders recorded under each key in each window ending at `at`.
