@@ -57,6 +57,13 @@ pub enum FraudError {
         /// The refuse threshold.
         refuse: f64,
     },
+    /// A customer's total in the velocity store would overflow 64-bit minor units: the order
+    /// is not recorded (never a rounded total).
+    #[error("customer total in {currency} would overflow 64-bit minor units")]
+    CustomerTotal {
+        /// The total's currency code.
+        currency: String,
+    },
     /// Training needs both fraudulent and legitimate rows.
     #[error("training needs both classes: {positives} fraudulent and {negatives} legitimate rows")]
     NotEnoughLabels {

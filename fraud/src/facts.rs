@@ -37,9 +37,21 @@ pub struct OrderFacts {
     pub billing: Option<AddressFacts>,
     /// The shipping address.
     pub shipping: Option<AddressFacts>,
-    /// The customer's earlier orders, as the store reports them.
+    /// The store's customer account the order was placed under, as the pair names it
+    /// (`shopify/{shop}/customer/{id}`, `magento/{store}/customer/{id}`); `None` for a guest
+    /// checkout, which has no history. Hashed before it reaches the velocity store
+    /// ([`crate::keys::account_key`]). Absent from facts recorded before it existed.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// The customer's earlier orders. When [`Self::account`] is set, [`crate::screen`] replaces
+    /// it with the account's history in the velocity store
+    /// ([`crate::VelocityStore::customer_history`]): neither store sends one with its orders
+    /// (see each pair's `order_facts`).
     pub customer: CustomerHistory,
-    /// The categories of the order's items (Shopify `product_type`, Magento category names).
+    /// The categories of the order's items, as each pair reads them from the order itself:
+    /// Shopify `gift_card` lines as `gift_card` and each line's `vendor` (the order webhook has
+    /// no product type); Magento each item's `product_type` (`virtual`, `downloadable`,
+    /// `giftcard`...; Magento's order items carry no category names).
     pub categories: BTreeSet<String>,
 }
 
@@ -67,9 +79,12 @@ pub struct AddressFacts {
 /// The customer's history before this order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CustomerHistory {
-    /// Orders the customer placed before this one (0: a first order or a guest checkout).
+    /// Orders the customer placed before this one, in any currency (0: a first order or a
+    /// guest checkout).
     pub prior_orders: u32,
-    /// What those orders came to, in the order's currency.
+    /// What those orders came to, in the order's currency: `None` when any of them was in
+    /// another currency (amounts are never converted, so a mixed history has no total) or when
+    /// there are none.
     pub prior_spent: Option<Money>,
 }
 

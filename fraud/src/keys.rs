@@ -2,10 +2,13 @@
 //! address is ever stored in clear.
 //!
 //! Email, IP and shipping address are normalised and hashed with SHA-256; the card is the
-//! gateway's fingerprint as given (it is already an opaque token, never a card number).
+//! gateway's fingerprint as given (it is already an opaque token, never a card number). The
+//! customer's account ([`OrderFacts::account`]) is hashed too: it keys the customer's own
+//! history ([`CustomerOrder`]), not a velocity count.
 
 use std::net::IpAddr;
 
+use mapping::Money;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -121,6 +124,13 @@ pub fn address_key(address: &AddressFacts) -> KeyHash {
     KeyHash(hasher.finalize().into())
 }
 
+/// The hash of a customer account as the pair names it (`magento/default/customer/42`), as
+/// given: the pair's name is already normalised.
+pub fn account_key(account: &str) -> KeyHash {
+    // A prefix keeps an account apart from any other kind of key hashed the same way.
+    KeyHash::of(&[&b"account"[..], account.as_bytes()])
+}
+
 /// Whether two addresses are one place once normalised as [`address_key`] does. Compares
 /// without allocating: it runs for every order.
 pub fn same_address(a: &AddressFacts, b: &AddressFacts) -> bool {
@@ -169,6 +179,19 @@ pub struct VelocityKeys {
     pub ip: Option<KeyHash>,
     /// [`address_key`] of the shipping address.
     pub shipping_address: Option<KeyHash>,
+    /// The order as its customer's history counts it; `None` without an account (a guest).
+    /// Not a velocity key: [`Self::iter`] leaves it out.
+    pub customer: Option<CustomerOrder>,
+}
+
+/// One order of a known customer, as the velocity store adds it to their history
+/// ([`crate::VelocityStore::customer_history`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CustomerOrder {
+    /// [`account_key`] of the order's account.
+    pub account: KeyHash,
+    /// The order's total, in its own currency.
+    pub amount: Money,
 }
 
 impl VelocityKeys {
@@ -179,10 +202,14 @@ impl VelocityKeys {
             email: facts.email.as_deref().map(email_key),
             ip: facts.ip.map(ip_key),
             shipping_address: facts.shipping.as_ref().map(address_key),
+            customer: facts.account.as_deref().map(|account| CustomerOrder {
+                account: account_key(account),
+                amount: facts.amount,
+            }),
         }
     }
 
-    /// The present keys with their kinds, as the store holds them.
+    /// The present velocity keys with their kinds, as the store holds them (not the customer).
     pub fn iter(&self) -> impl Iterator<Item = (KeyKind, &[u8])> {
         [
             (KeyKind::Card, self.card.as_deref().map(str::as_bytes)),

@@ -9,8 +9,10 @@
 //! gateway fingerprints; no card number ever enters this crate.
 //!
 //! **Velocity.** A [`VelocityStore`] counts earlier orders per card fingerprint, email, IP address
-//! and shipping address in the last hour, day and week ([`Window`]). Email, IP and address are
-//! normalised and hashed with SHA-256 before they are stored ([`keys`]). [`SqliteVelocity`] keeps
+//! and shipping address in the last hour, day and week ([`Window`]), and, for an order placed
+//! under a customer account, that account's earlier orders and what they came to (the
+//! customer's history: neither store sends one with its orders). Email, IP, address and
+//! account are normalised and hashed with SHA-256 before they are stored ([`keys`]). [`SqliteVelocity`] keeps
 //! them in an embedded SQLite file; [`MemoryVelocity`] in memory; [`IndexedVelocity`] writes to
 //! SQLite and answers look-ups from an in-memory index of the last week (the fast path).
 //!
@@ -85,14 +87,15 @@
 //! # Ok::<(), fraud::FraudError>(())
 //! ```
 //!
-//! Score one order (velocity read, decision, order recorded):
+//! Score one order (velocity and the customer's history read, decision, order recorded):
 //!
 //! ```no_run
 //! use fraud::{LearnedModel, OrderFacts, SqliteVelocity, screen};
 //! # fn facts() -> OrderFacts { unimplemented!() }
 //! let model = LearnedModel::load("fraud-model.json")?;
 //! let store = SqliteVelocity::open("fraud-velocity.sqlite")?;
-//! let decision = screen(&model, &store, &facts())?;
+//! let mut facts = facts();
+//! let decision = screen(&model, &store, &mut facts)?;
 //! println!("{:?}", decision.outcome);
 //! # Ok::<(), fraud::FraudError>(())
 //! ```
@@ -149,7 +152,7 @@ pub use facts::{
     ShopifyRecommendation,
 };
 pub use features::{FeatureConfig, Features};
-pub use keys::{KeyKind, VelocityKeys};
+pub use keys::{CustomerOrder, KeyKind, VelocityKeys};
 pub use model::{FORMAT_VERSION, LearnedModel, Scaler, TrainingSummary};
 pub use rules::{Rule, RulesScorer};
 pub use scorer::{Scorer, screen};

@@ -21,14 +21,20 @@ pub trait Scorer: Send + Sync {
     }
 }
 
-/// Screens one order: reads its velocity, decides, then records the order so later orders count
-/// it (refused orders too: card testing is a run of refusals).
+/// Screens one order: reads its velocity and, when the facts name a customer account
+/// ([`OrderFacts::account`]), sets `facts.customer` to the account's history in the store (so
+/// the facts kept with the decision are the ones scored); decides; then records the order so
+/// later orders count it (refused orders too: card testing is a run of refusals), in its
+/// customer's history too.
 pub fn screen(
     scorer: &dyn Scorer,
     store: &dyn VelocityStore,
-    facts: &OrderFacts,
+    facts: &mut OrderFacts,
 ) -> Result<Decision, FraudError> {
     let keys = VelocityKeys::from_facts(facts);
+    if keys.customer.is_some() {
+        facts.customer = store.customer_history(&keys)?;
+    }
     let counts = store.counts(&keys, facts.placed_at)?;
     let decision = scorer.decide(facts, &counts);
     store.record(&keys, facts.placed_at)?;

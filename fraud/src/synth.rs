@@ -328,6 +328,7 @@ impl Generator {
             billing: None,
             shipping: None,
             customer: CustomerHistory::default(),
+            account: None,
             categories: BTreeSet::new(),
         }
     }

@@ -76,6 +76,11 @@ pub(crate) struct TrainArgs {
     /// The time labels are read at (RFC 3339); now unless given.
     #[arg(long, value_parser = parse_time)]
     now: Option<OffsetDateTime>,
+    /// An item category the model counts as high-risk (repeat it for several): Shopify
+    /// `gift_card` or a vendor, a Magento product type such as `giftcard`. Kept in the model
+    /// file, so scoring reads the categories the model was trained with.
+    #[arg(long = "high-risk-category")]
+    high_risk_categories: Vec<String>,
 }
 
 fn parse_time(value: &str) -> Result<OffsetDateTime, String> {
@@ -172,6 +177,9 @@ async fn train(args: &TrainArgs) -> Result<(), BoxError> {
     let config = TrainConfig {
         model_version: args.model_version.clone(),
         dispute_window: time::Duration::days(i64::from(args.dispute_window_days)),
+        feature_config: fraud::FeatureConfig::with_high_risk_categories(
+            args.high_risk_categories.iter().cloned(),
+        ),
         ..TrainConfig::default()
     };
     let now = args.now.unwrap_or_else(OffsetDateTime::now_utc);

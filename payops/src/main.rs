@@ -18,7 +18,7 @@
 //! payops subscription create --config payops.toml --customer 42 --price price_coffee:2 \
 //!     --price price_mug [--payment-method pm_123] --idempotency-key sub-42-coffee
 //! PAYOPS_STORE=payops.sqlite payops fraud explain shopify/demo.myshopify.com/order/1001
-//! PAYOPS_STORE=payops.sqlite payops fraud train --out fraud-model.json [--outcomes outcomes.jsonl]
+//! PAYOPS_STORE=payops.sqlite payops fraud train --out fraud-model.json [--outcomes outcomes.jsonl] [--high-risk-category gift_card]
 //! PAYOPS_STORE=payops.sqlite payops fraud release shopify/demo.myshopify.com/order/1001 --by jane
 //! PAYOPS_STORE=payops.sqlite payops fraud cancel shopify/demo.myshopify.com/order/1001 --by jane
 //! payops serve --config payops.toml [--check]

@@ -58,6 +58,7 @@ fn screened() -> Screened {
         ip_country: None,
         billing: None,
         shipping: None,
+        account: None,
         customer: fraud::CustomerHistory::default(),
         categories: Default::default(),
     };
@@ -346,11 +347,24 @@ fn train_fits_the_screened_orders_with_the_outcomes_the_flows_recorded() {
     ));
     let store = store_with_effects(dir.path(), &records);
 
-    let stdout = train_as_labelled(&store, dir.path(), &[], &orders, now);
+    let [first, second] = fraud::synth::HIGH_RISK_CATEGORIES;
+    let categories = [
+        "--high-risk-category",
+        first,
+        "--high-risk-category",
+        second,
+    ];
+    let stdout = train_as_labelled(&store, dir.path(), &categories, &orders, now);
 
     assert!(
         stdout.ends_with("1 orders in the store have outcomes but no screen record, left out\n"),
         "{stdout}"
+    );
+    // The categories are the model's: kept in its file, scored as trained.
+    let model = fraud::LearnedModel::load(dir.path().join("model.json")).unwrap();
+    assert_eq!(
+        model.feature_config,
+        fraud::FeatureConfig::with_high_risk_categories(fraud::synth::HIGH_RISK_CATEGORIES)
     );
 }
 

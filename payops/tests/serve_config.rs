@@ -383,6 +383,23 @@ to = ["ops@example.com"]
     );
 }
 
+/// `file` parsed in this process, whose secrets come from files in `dir` rather than from its
+/// environment.
+fn parsed(dir: &Path, file: &str) -> payops::Config {
+    let mut file = file.to_owned();
+    for (name, value) in SECRETS {
+        use std::os::unix::fs::PermissionsExt;
+        let secret = dir.join(name);
+        std::fs::write(&secret, value).unwrap();
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+        file = file.replace(
+            &format!("{{ env = \"{name}\" }}"),
+            &format!("{{ file = \"{}\" }}", secret.display()),
+        );
+    }
+    payops::Config::parse(&file, Path::new("payops.toml")).unwrap()
+}
+
 /// A `[fraud]` section with `body`, after the pair's.
 fn with_fraud(dir: &Path, body: &str) -> String {
     config(dir, SHOPIFY, &format!("[fraud]\n{body}\n"))
@@ -402,19 +419,7 @@ fn a_fraud_section_passes_check_and_its_settings_reach_the_pair() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(!velocity.exists(), "--check opened the velocity store");
 
-    // In this process the secrets come from files, not from its environment.
-    let mut file = file;
-    for (name, value) in SECRETS {
-        use std::os::unix::fs::PermissionsExt;
-        let secret = dir.path().join(name);
-        std::fs::write(&secret, value).unwrap();
-        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
-        file = file.replace(
-            &format!("{{ env = \"{name}\" }}"),
-            &format!("{{ file = \"{}\" }}", secret.display()),
-        );
-    }
-    let config = payops::Config::parse(&file, Path::new("payops.toml")).unwrap();
+    let config = parsed(dir.path(), &file);
     let fraud = config.pairs.fraud.clone().expect("no fraud screen");
     assert_eq!(fraud.model, None);
     assert_eq!(fraud.velocity, velocity);
@@ -477,9 +482,133 @@ fn a_bad_fraud_section_is_refused_naming_the_field() {
             "high_amount_minor = 100".to_owned(),
             "fraud: missing field `velocity`",
         ),
+        (
+            format!(
+                "velocity = \"{velocity}\"\nhigh_amount_minor = 100\nhigh_risk_categories = [\" \"]"
+            ),
+            "fraud.high_risk_categories: has an empty category",
+        ),
     ];
     for (body, expected) in cases {
         let out = serve(dir.path(), &with_fraud(dir.path(), &body), &["--check"]);
         refused(dir.path(), &out, &[expected]);
     }
+}
+
+/// An order on the card `fingerprint`, placed now, with nothing else the rules look at.
+fn card_order(fingerprint: &str) -> fraud::OrderFacts {
+    fraud::OrderFacts {
+        placed_at: time::OffsetDateTime::now_utc(),
+        amount: mapping::Money::from_minor(1_000, mapping::Currency::USD),
+        card: Some(fraud::CardFacts {
+            fingerprint: fingerprint.to_owned(),
+            last4: None,
+        }),
+        avs: None,
+        cvv: None,
+        radar: None,
+        shopify: None,
+        email: None,
+        ip: None,
+        ip_country: None,
+        billing: None,
+        shipping: None,
+        account: None,
+        customer: fraud::CustomerHistory::default(),
+        categories: Default::default(),
+    }
+}
+
+#[test]
+fn velocity_index_screens_from_memory_loaded_from_the_velocity_file() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let card_hour = fraud::Signal::Velocity {
+        key: fraud::KeyKind::Card,
+        window: fraud::Window::Hour,
+    };
+    for index in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let velocity = dir.path().join("velocity.sqlite");
+        let body = format!(
+            "velocity = \"{}\"\nvelocity_index = {index}\nhigh_amount_minor = 50000",
+            velocity.display()
+        );
+        let config = parsed(dir.path(), &with_fraud(dir.path(), &body));
+        let fraud = config.pairs.fraud.clone().expect("no fraud screen");
+        assert_eq!(fraud.velocity_index, index);
+        // Two orders of one card an hour before, in the file before the screen opens it; two of
+        // another card written by another process once it is open.
+        let other_process = fraud::SqliteVelocity::open(&velocity).unwrap();
+        let earlier = |card: &str| {
+            let keys = fraud::VelocityKeys::from_facts(&card_order(card));
+            for _ in 0..2 {
+                let at = time::OffsetDateTime::now_utc() - time::Duration::MINUTE;
+                fraud::VelocityStore::record(&other_process, &keys, at).unwrap();
+            }
+        };
+        earlier("fp_before");
+        let screener = fraud.screener().unwrap();
+        earlier("fp_after");
+
+        // The standard rules add 30 points for a card's third order in an hour: from the file
+        // for both stores; the orders written since it opened only without the index, which
+        // answers from memory.
+        let fired = |card: &str| {
+            let screened = rt.block_on(screener.screen(card_order(card))).unwrap();
+            screened
+                .decision
+                .contributions
+                .iter()
+                .any(|c| c.signal == card_hour)
+        };
+        assert!(fired("fp_before"), "index {index}: the file's orders count");
+        assert_eq!(
+            fired("fp_after"),
+            !index,
+            "index {index}: another process's new orders"
+        );
+    }
+}
+
+#[test]
+fn the_rules_high_risk_categories_are_configured_and_a_model_keeps_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let velocity = dir.path().join("velocity.sqlite");
+    let body = format!(
+        "velocity = \"{}\"\nhigh_amount_minor = 50000\nhigh_risk_categories = [\"gift_card\"]",
+        velocity.display()
+    );
+    let config = parsed(dir.path(), &with_fraud(dir.path(), &body));
+    let fraud = config.pairs.fraud.clone().expect("no fraud screen");
+    assert_eq!(fraud.high_risk_categories, ["gift_card"]);
+    let screener = fraud.screener().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut order = card_order("fp_1");
+    order.categories = ["Gift_Card".to_owned()].into();
+    let screened = rt.block_on(screener.screen(order)).unwrap();
+    let high_risk: Vec<f64> = screened
+        .decision
+        .contributions
+        .iter()
+        .filter(|c| c.signal == fraud::Signal::HighRiskCategory)
+        .map(|c| c.contribution)
+        .collect();
+    assert_eq!(high_risk, [15.0], "{:#?}", screened.decision);
+
+    // With a model file the categories are the model's: a list here is refused.
+    let model = dir.path().join("model.json");
+    std::fs::write(&model, "{}").unwrap();
+    let body = format!("{body}\nmodel = \"{}\"", model.display());
+    let out = serve(dir.path(), &with_fraud(dir.path(), &body), &["--check"]);
+    refused(
+        dir.path(),
+        &out,
+        &["fraud.high_risk_categories: are the rules'"],
+    );
 }

@@ -156,6 +156,8 @@ pub struct NewLineItem {
     pub quantity: u32,
     /// Unit price.
     pub price: Decimal,
+    /// A gift card (`"gift_card": true`, and it does not ship).
+    pub gift_card: bool,
 }
 
 /// An order to seed with [`ShopifyFake::create_order`].
@@ -208,6 +210,7 @@ impl NewOrder {
                 sku: Some("SBX-1".to_owned()),
                 quantity: 1,
                 price: amount,
+                gift_card: false,
             }],
             shipping: Decimal::ZERO,
             tax: Decimal::ZERO,
@@ -240,6 +243,20 @@ impl NewOrder {
             sku: None,
             quantity,
             price,
+            gift_card: false,
+        });
+        self
+    }
+
+    /// Adds a gift card line (`"gift_card": true`, `"requires_shipping": false`).
+    #[must_use]
+    pub fn gift_card(mut self, title: &str, price: Decimal) -> Self {
+        self.line_items.push(NewLineItem {
+            title: title.to_owned(),
+            sku: None,
+            quantity: 1,
+            price,
+            gift_card: true,
         });
         self
     }
@@ -571,6 +588,7 @@ impl ShopifyFake {
                     sku: l.sku.clone(),
                     quantity: l.quantity,
                     price: l.price,
+                    gift_card: l.gift_card,
                     fulfilled_quantity: 0,
                     refunded_quantity: 0,
                 });

@@ -79,6 +79,9 @@ pub enum NoticeKind {
     /// The fraud screen held an order for review or refused it
     /// ([`crate::workflows::screening`]).
     FraudScreen,
+    /// An order held for fraud review is still undecided and its card authorization lapses
+    /// soon (Magento + Stripe's `HeldReminder`).
+    HeldAuthorizationLapsing,
 }
 
 impl NoticeKind {
@@ -97,6 +100,7 @@ impl NoticeKind {
             Self::CustomerUnlinked => "customer_unlinked",
             Self::RenewalFailed => "renewal_failed",
             Self::FraudScreen => "fraud_screen",
+            Self::HeldAuthorizationLapsing => "held_authorization_lapsing",
         }
     }
 }

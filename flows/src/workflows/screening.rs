@@ -361,15 +361,24 @@ impl Screener {
         high_amount_minor: i64,
         velocity: Arc<dyn fraud::VelocityStore>,
     ) -> Result<Self, fraud::FraudError> {
-        Self::load_with(model, high_amount_minor, None, velocity)
+        Self::load_with(
+            model,
+            high_amount_minor,
+            None,
+            FeatureConfig::default(),
+            velocity,
+        )
     }
 
     /// [`Screener::load`] with the review and refuse `thresholds` in place of the scorer's own
-    /// when given: a probability of fraud for the learned model, points for the rules.
+    /// when given (a probability of fraud for the learned model, points for the rules), and the
+    /// rules' `features` (their high-risk categories; a learned model has its own, from its
+    /// file, as it was trained).
     pub fn load_with(
         model: Option<&Path>,
         high_amount_minor: i64,
         thresholds: Option<Thresholds>,
+        features: FeatureConfig,
         velocity: Arc<dyn fraud::VelocityStore>,
     ) -> Result<Self, fraud::FraudError> {
         let scorer: Arc<dyn Scorer> = match model {
@@ -381,7 +390,7 @@ impl Screener {
                 Arc::new(model)
             }
             None => {
-                let mut rules = RulesScorer::standard(high_amount_minor, FeatureConfig::default());
+                let mut rules = RulesScorer::standard(high_amount_minor, features);
                 if let Some(thresholds) = thresholds {
                     rules.thresholds = thresholds;
                 }
@@ -391,12 +400,14 @@ impl Screener {
         Ok(Self::new(scorer, velocity))
     }
 
-    /// Screens `facts` ([`fraud::screen`]: velocity read, decision, order recorded) off the async
-    /// threads, since the velocity store is SQLite. A store failure is transient.
-    pub async fn screen(&self, facts: OrderFacts) -> Result<Screened, StepError> {
+    /// Screens `facts` ([`fraud::screen`]: velocity and the customer account's history read,
+    /// decision, order recorded) off the async threads, since the velocity store is SQLite. The
+    /// facts kept are the ones scored, the account's history included. A store failure is
+    /// transient.
+    pub async fn screen(&self, mut facts: OrderFacts) -> Result<Screened, StepError> {
         let this = self.clone();
         let decided = tokio::task::spawn_blocking(move || {
-            fraud::screen(&*this.scorer, &*this.velocity, &facts)
+            fraud::screen(&*this.scorer, &*this.velocity, &mut facts)
                 .map(|decision| Screened { facts, decision })
         })
         .await
@@ -616,12 +627,14 @@ mod tests {
             ip_country: None,
             billing: None,
             shipping: None,
+            account: None,
             customer: fraud::CustomerHistory::default(),
             categories: Default::default(),
         };
         let screen = |thresholds| {
             let velocity = Arc::new(fraud::MemoryVelocity::default());
-            Screener::load_with(None, 1_000, thresholds, velocity).unwrap()
+            Screener::load_with(None, 1_000, thresholds, FeatureConfig::default(), velocity)
+                .unwrap()
         };
         // A big first order: 30 points with the standard rules, approved below 50.
         let standard = screen(None).screen(facts.clone()).await.unwrap();

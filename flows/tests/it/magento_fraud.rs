@@ -8,9 +8,12 @@ use std::time::Duration;
 
 use erp::Erp;
 use flows::notify::{Notice, NoticeKind, Notices, Notifier};
-use flows::workflows::magento_stripe::{HeldError, RadarRecord};
+use flows::workflow::Flow;
+use flows::workflows::magento_stripe::{
+    AUTHORIZATION_VALIDITY, Config, HeldError, HeldReminder, RadarRecord,
+};
 use flows::workflows::screening::{Screened, Screener};
-use flows::{Backoff, Outcome, Store, Worker, WorkerConfig};
+use flows::{Backoff, JobState, Outcome, Store, Worker, WorkerConfig};
 use fraud::{FeatureConfig, KeyKind, Rule, RulesScorer, Signal, Thresholds, VelocityKeys, Window};
 use sandbox::magento::NewOrder;
 use sandbox::{Fault, FaultRule, Faults, Trigger};
@@ -23,8 +26,8 @@ const VISA: &str = "4242424242424242";
 
 /// Rules on the amount only, so that the order's total picks the outcome: from 300.00 USD it is
 /// reviewed (60 points), from 1,000.00 refused (100 points), below approved.
-fn screener(velocity: Arc<fraud::MemoryVelocity>) -> Screener {
-    let rules = RulesScorer {
+fn amount_rules() -> RulesScorer {
+    RulesScorer {
         version: "test-1".to_owned(),
         rules: vec![
             Rule::at_least(Signal::Amount, 30_000.0, 60.0),
@@ -32,8 +35,32 @@ fn screener(velocity: Arc<fraud::MemoryVelocity>) -> Screener {
         ],
         thresholds: Thresholds::new(50.0, 90.0).unwrap(),
         feature_config: FeatureConfig::default(),
-    };
-    Screener::new(Arc::new(rules), velocity)
+    }
+}
+
+/// Rules on the customer's history and the items' categories: a first order 10 points, an
+/// order at least three times the customer's mean order 50 (review), a `giftcard` item 45.
+fn history_rules() -> RulesScorer {
+    RulesScorer {
+        version: "test-history".to_owned(),
+        rules: vec![
+            Rule::flag(Signal::FirstOrder, 10.0),
+            Rule::at_least(Signal::AmountVsCustomer, 3.0, 50.0),
+            Rule::flag(Signal::HighRiskCategory, 45.0),
+        ],
+        thresholds: Thresholds::new(50.0, 90.0).unwrap(),
+        feature_config: FeatureConfig::with_high_risk_categories(["giftcard"]),
+    }
+}
+
+/// Each contribution's signal and points.
+fn contributions(screened: &Screened) -> Vec<(Signal, f64)> {
+    screened
+        .decision
+        .contributions
+        .iter()
+        .map(|c| (c.signal, c.contribution))
+        .collect()
 }
 
 struct Screening {
@@ -43,14 +70,23 @@ struct Screening {
 }
 
 impl Screening {
-    /// The pair with the fraud screen, a worker that sends notices and retries at once.
+    /// The pair with the fraud screen on [`amount_rules`], a worker that sends notices and
+    /// retries at once.
     async fn start() -> Self {
-        let mut app = Sandboxed::start_with(Faults::default(), |c| c, |i| i, |w| w).await;
+        Self::start_with(amount_rules()).await
+    }
+
+    /// [`Screening::start`] with `rules`.
+    async fn start_with(rules: RulesScorer) -> Self {
+        Self::start_configured(rules, |c| c).await
+    }
+
+    /// [`Screening::start_with`] with the pair's settings changed by `config`.
+    async fn start_configured(rules: RulesScorer, config: impl FnOnce(Config) -> Config) -> Self {
+        let mut app = Sandboxed::start_with(Faults::default(), config, |i| i, |w| w).await;
         let velocity = Arc::new(fraud::MemoryVelocity::default());
-        app.flows = app
-            .flows
-            .clone()
-            .fraud_screen(screener(Arc::clone(&velocity)));
+        let screener = Screener::new(Arc::new(rules), velocity.clone());
+        app.flows = app.flows.clone().fraud_screen(screener);
         let notices = Arc::new(Recording::default());
         let ms = Duration::from_millis;
         let config = WorkerConfig::new("w1")
@@ -77,6 +113,30 @@ impl Screening {
         order.payment_info = vec![("stripe_payment_method".into(), pm)];
         order.state = "pending_payment".into();
         self.app.magento.fake.create_order(order)
+    }
+
+    /// A `pending_payment` order by `email` (of account `customer`, else a guest) of one item
+    /// of `product_type` at `price` + 5.00 USD shipping, paid with a new PaymentMethod of the
+    /// Visa test card, and its screen record once its payment job ran.
+    async fn screened_order(
+        &self,
+        email: &str,
+        customer: Option<i64>,
+        product_type: &str,
+        price: i64,
+    ) -> (i64, Screened) {
+        let pm = self.app.stripe.fake.payment_method_for_card(VISA).unwrap();
+        let mut order = NewOrder::new(email).item("ITEM-1", 1, price.into());
+        order.items[0].product_type = product_type.into();
+        order.customer_id = customer;
+        order.payment_method = "stripe_payments".into();
+        order.payment_info = vec![("stripe_payment_method".into(), pm)];
+        order.state = "pending_payment".into();
+        let id = self.app.magento.fake.create_order(order);
+        self.app.pay(id).await;
+        self.settle().await;
+        self.assert_no_dead_letters().await;
+        (id, self.screened(id).await)
     }
 
     fn key(id: i64) -> String {
@@ -121,6 +181,32 @@ impl Screening {
             .into_iter()
             .filter(|n| n.kind == NoticeKind::FraudScreen)
             .collect()
+    }
+
+    fn reminders(&self) -> Vec<Notice> {
+        self.notices
+            .sent()
+            .into_iter()
+            .filter(|n| n.kind == NoticeKind::HeldAuthorizationLapsing)
+            .collect()
+    }
+
+    /// The order's reminder job: when it runs (or ran) and its state.
+    async fn reminder_job(&self, id: i64) -> flows::JobInfo {
+        self.app
+            .store
+            .job(&HeldReminder::KIND, &Self::key(id))
+            .await
+            .unwrap()
+            .expect("the reminder is scheduled")
+    }
+
+    /// Waits until the order's reminder job is due, then runs what is due.
+    async fn settle_after_reminder(&self, id: i64) {
+        let due = self.reminder_job(id).await.run_at;
+        let wait = due.saturating_sub(flows::now_millis()).max(0) + 20;
+        tokio::time::sleep(Duration::from_millis(u64::try_from(wait).unwrap())).await;
+        self.settle().await;
     }
 
     async fn booked(&self, reference: &str) -> bool {
@@ -481,5 +567,304 @@ async fn a_held_order_that_needs_three_d_secure_is_held_once_authenticated() {
         "{order}"
     );
     let charge = intent["latest_charge"].as_str().unwrap();
+    assert!(!s.booked(&format!("stripe/acct_123/txn/{charge}")).await);
+}
+
+#[tokio::test]
+async fn a_returning_customers_order_is_scored_against_their_own_history() {
+    let s = Screening::start_with(history_rules()).await;
+    let usd = |minor| mapping::Money::from_minor(minor, mapping::Currency::USD);
+
+    // The account's first order: a first order, no history.
+    let (_, first) = s
+        .screened_order("ann@example.com", Some(42), "simple", 100)
+        .await;
+    assert_eq!(
+        first.facts.account.as_deref(),
+        Some("magento/default/customer/42")
+    );
+    assert_eq!(first.facts.customer, fraud::CustomerHistory::default());
+    assert_eq!(contributions(&first), [(Signal::FirstOrder, 10.0)]);
+
+    // The second: not a first order, one earlier order of 105.00 on record, about as big.
+    let (_, second) = s
+        .screened_order("ann@example.com", Some(42), "simple", 100)
+        .await;
+    assert_eq!(
+        second.facts.customer,
+        fraud::CustomerHistory {
+            prior_orders: 1,
+            prior_spent: Some(usd(10_500)),
+        }
+    );
+    assert!(contributions(&second).is_empty());
+    assert_eq!(second.decision.outcome, fraud::Outcome::Approve);
+
+    // The third, four times the customer's mean order (210.00 / 2): held for review.
+    let (id, third) = s
+        .screened_order("ann@example.com", Some(42), "simple", 415)
+        .await;
+    assert_eq!(
+        third.facts.customer,
+        fraud::CustomerHistory {
+            prior_orders: 2,
+            prior_spent: Some(usd(21_000)),
+        }
+    );
+    assert_eq!(contributions(&third), [(Signal::AmountVsCustomer, 50.0)]);
+    assert_eq!(third.decision.outcome, fraud::Outcome::Review);
+    assert_eq!(s.app.order_json(id)["state"], "holded");
+
+    // The same e-mail as a guest: no account, so no history, and a first order.
+    let (_, guest) = s
+        .screened_order("ann@example.com", None, "simple", 415)
+        .await;
+    assert_eq!(guest.facts.account, None);
+    assert_eq!(guest.facts.customer, fraud::CustomerHistory::default());
+    assert_eq!(contributions(&guest), [(Signal::FirstOrder, 10.0)]);
+}
+
+#[tokio::test]
+async fn a_high_risk_product_type_raises_its_signal_and_holds_the_order() {
+    let s = Screening::start_with(history_rules()).await;
+
+    let (_, plain) = s
+        .screened_order("bob@example.com", None, "simple", 50)
+        .await;
+    assert_eq!(plain.facts.categories, ["simple".to_owned()].into());
+    assert_eq!(contributions(&plain), [(Signal::FirstOrder, 10.0)]);
+    assert_eq!(plain.decision.outcome, fraud::Outcome::Approve);
+
+    let (id, gift) = s
+        .screened_order("cy@example.com", None, "giftcard", 50)
+        .await;
+    assert_eq!(gift.facts.categories, ["giftcard".to_owned()].into());
+    assert_eq!(
+        contributions(&gift),
+        [(Signal::HighRiskCategory, 45.0), (Signal::FirstOrder, 10.0)]
+    );
+    assert_eq!(gift.decision.outcome, fraud::Outcome::Review);
+    assert_eq!(s.app.order_json(id)["state"], "holded");
+    assert_eq!(s.intents().len(), 2);
+}
+
+#[tokio::test]
+async fn a_held_order_still_undecided_is_reminded_once_before_its_authorization_lapses() {
+    // Held orders are reminded 300 ms after their hold here (6 days by default).
+    let lead = Duration::from_millis(300);
+    let s = Screening::start_configured(amount_rules(), |c| c.held_reminder(lead)).await;
+    let id = s.order(3);
+    let before = flows::now_millis();
+    s.app.pay(id).await;
+    s.settle().await;
+    let after = flows::now_millis();
+    assert_eq!(
+        s.screened(id).await.decision.outcome,
+        fraud::Outcome::Review
+    );
+    let scheduled = s.reminder_job(id).await.run_at;
+    assert!(
+        (before + 300..=after + 300).contains(&scheduled),
+        "{before} {scheduled} {after}"
+    );
+
+    s.settle_after_reminder(id).await;
+
+    s.assert_no_dead_letters().await;
+    assert_eq!(s.reminder_job(id).await.state, JobState::Done);
+    let reminders = s.reminders();
+    assert_eq!(reminders.len(), 1, "{reminders:#?}");
+    let reminder = &reminders[0];
+    assert_eq!(
+        reminder.key,
+        format!("{}/notice/fraud-hold-lapsing", Screening::key(id))
+    );
+    let fact = |name: &str| {
+        reminder
+            .facts
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.clone())
+            .unwrap_or_else(|| panic!("no {name} in {reminder:#?}"))
+    };
+    let order = s.app.order_json(id);
+    assert_eq!(fact("order"), order["increment_id"].as_str().unwrap());
+    assert_eq!(
+        fact("payment intent"),
+        s.intents()[0]["id"].as_str().unwrap()
+    );
+    // Seven days after the hold, which was the reminder's lead before its run time.
+    let lapses = time::OffsetDateTime::parse(
+        &fact("authorization lapses"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let lapses_ms = i64::try_from(lapses.unix_timestamp_nanos() / 1_000_000).unwrap();
+    let validity = i64::try_from(AUTHORIZATION_VALIDITY.as_millis()).unwrap();
+    assert_eq!(validity, 7 * 86_400_000);
+    assert_eq!(lapses_ms - scheduled, validity - 300);
+    assert!(reminder.text.contains(&fact("authorization lapses")));
+
+    // Still held and told once: the order's payment run again schedules nothing more, and
+    // nothing else sends it again.
+    let job = flows::workflow::job(
+        &s.app.flows.order_payment(),
+        &flows::workflows::magento_stripe::MagentoOrder { entity_id: id },
+    )
+    .unwrap();
+    s.app
+        .store
+        .enqueue(flows::NewJob { rerun: true, ..job }, 0)
+        .await
+        .unwrap();
+    s.settle().await;
+    tokio::time::sleep(lead).await;
+    s.settle().await;
+    assert_eq!(s.reminder_job(id).await.run_at, scheduled);
+    assert_eq!(s.reminders().len(), 1);
+    assert_eq!(s.app.order_json(id)["state"], "holded");
+}
+
+#[tokio::test]
+async fn a_held_order_released_before_its_reminder_gets_none() {
+    let lead = Duration::from_secs(2);
+    let s = Screening::start_configured(amount_rules(), |c| c.held_reminder(lead)).await;
+    let id = s.order(3);
+    s.app.pay(id).await;
+    s.settle().await;
+    let reminder = s.reminder_job(id).await;
+    assert_eq!(reminder.state, JobState::Queued);
+    assert!(
+        reminder.run_at > flows::now_millis(),
+        "the machine took longer than the reminder's lead to hold the order"
+    );
+
+    s.app
+        .flows
+        .release_held(&*s.app.store, id, "jane")
+        .await
+        .unwrap();
+    s.settle().await;
+    assert_eq!(s.intents()[0]["status"], "succeeded");
+    s.settle_after_reminder(id).await;
+
+    s.assert_no_dead_letters().await;
+    assert_eq!(
+        s.reminder_job(id).await.state,
+        JobState::Done,
+        "the reminder ran"
+    );
+    assert!(s.reminders().is_empty(), "{:#?}", s.reminders());
+}
+
+/// A Stripe client of the fake, as a person's other tool (the Dashboard) would act on it.
+fn dashboard(s: &Screening) -> stripe_client::Client {
+    stripe_client::Client::builder(secrecy::SecretString::from(
+        s.app.stripe.fake.secret_key().to_owned(),
+    ))
+    .base_url(s.app.stripe.base_url().as_str())
+    .build()
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_held_order_captured_in_stripe_before_its_release_is_released_and_booked_once() {
+    let s = Screening::start().await;
+    let id = s.order(3);
+    s.app.pay(id).await;
+    s.settle().await;
+    let pi = s.intents()[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(s.intents()[0]["status"], "requires_capture");
+
+    // Captured in Stripe directly, then released: the release's own capture is refused
+    // (`payment_intent_unexpected_state`) and the PaymentIntent, succeeded, is taken as captured.
+    dashboard(&s)
+        .payment_intents()
+        .capture(&pi, &stripe_client::CapturePaymentIntent::default())
+        .await
+        .unwrap();
+    s.app
+        .flows
+        .release_held(&*s.app.store, id, "jane")
+        .await
+        .unwrap();
+    s.settle().await;
+
+    s.assert_no_dead_letters().await;
+    let release = s
+        .app
+        .store
+        .effect(&format!("{}/fraud/release", Screening::key(id)))
+        .await
+        .unwrap()
+        .expect("the release is on record");
+    assert_eq!(release.detail, "succeeded");
+    let intents = s.intents();
+    assert_eq!(intents.len(), 1);
+    assert_eq!(intents[0]["amount_received"], 30_500);
+    let order = s.app.order_json(id);
+    assert_eq!(order["state"], "processing", "{order}");
+    assert_eq!(order["total_paid"], order["grand_total"], "{order}");
+    let charge = s.charges()[0]["id"].as_str().unwrap().to_owned();
+    assert!(s.booked(&format!("stripe/acct_123/txn/{charge}")).await);
+    assert!(s.booked(&format!("{}/invoice", Screening::key(id))).await);
+    assert!(s.app.ledger.open_receivables().await.unwrap().is_empty());
+
+    // The release asked again is refused; the charge's events again book nothing more.
+    let err = s
+        .app
+        .flows
+        .release_held(&*s.app.store, id, "jane")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, HeldError::Released { .. }), "{err}");
+    let trial = s.app.ledger.trial_balance().await.unwrap();
+    s.app.settle().await;
+    assert_eq!(s.app.ledger.trial_balance().await.unwrap(), trial);
+}
+
+#[tokio::test]
+async fn a_held_order_canceled_in_stripe_before_its_cancellation_is_canceled() {
+    let s = Screening::start().await;
+    let id = s.order(3);
+    s.app.pay(id).await;
+    s.settle().await;
+    let pi = s.intents()[0]["id"].as_str().unwrap().to_owned();
+
+    dashboard(&s)
+        .payment_intents()
+        .cancel(
+            &pi,
+            &stripe_client::CancelPaymentIntent {
+                cancellation_reason: Some(
+                    stripe_client::CancelPaymentIntentReason::RequestedByCustomer,
+                ),
+            },
+        )
+        .await
+        .unwrap();
+    s.app
+        .flows
+        .cancel_held(&*s.app.store, id, "jane")
+        .await
+        .unwrap();
+    s.settle().await;
+
+    s.assert_no_dead_letters().await;
+    let cancel = s
+        .app
+        .store
+        .effect(&format!("{}/fraud/cancel", Screening::key(id)))
+        .await
+        .unwrap()
+        .expect("the cancellation is on record");
+    assert_eq!(cancel.detail, "canceled");
+    assert_eq!(
+        s.intents()[0]["cancellation_reason"],
+        "requested_by_customer"
+    );
+    let order = s.app.order_json(id);
+    assert_eq!(order["state"], "canceled", "{order}");
+    let charge = s.charges()[0]["id"].as_str().unwrap().to_owned();
     assert!(!s.booked(&format!("stripe/acct_123/txn/{charge}")).await);
 }

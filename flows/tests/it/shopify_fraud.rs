@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use flows::notify::NoticeKind;
-use flows::workflows::screening::Screener;
+use flows::workflows::screening::{Screened, Screener};
 use flows::workflows::shopify_paytrace::{HeldDecision, HeldError, Verdict};
 use fraud::{FeatureConfig, Outcome, Rule, RulesScorer, Signal, Thresholds};
 
@@ -25,6 +25,32 @@ pub(super) fn screener() -> Screener {
     Screener::new(Arc::new(rules), Arc::new(fraud::MemoryVelocity::default()))
 }
 
+/// Rules on the customer's history and the items' categories: a first order 10 points, an
+/// order at least three times the customer's mean order 50 (review), a gift card 45.
+pub(super) fn history_screener() -> Screener {
+    let rules = RulesScorer {
+        version: "test-history".to_owned(),
+        rules: vec![
+            Rule::flag(Signal::FirstOrder, 10.0),
+            Rule::at_least(Signal::AmountVsCustomer, 3.0, 50.0),
+            Rule::flag(Signal::HighRiskCategory, 45.0),
+        ],
+        thresholds: Thresholds::new(50.0, 90.0).unwrap(),
+        feature_config: FeatureConfig::with_high_risk_categories(["gift_card"]),
+    };
+    Screener::new(Arc::new(rules), Arc::new(fraud::MemoryVelocity::default()))
+}
+
+/// Each contribution's signal and points.
+fn contributions(screened: &Screened) -> Vec<(Signal, f64)> {
+    screened
+        .decision
+        .contributions
+        .iter()
+        .map(|c| (c.signal, c.contribution))
+        .collect()
+}
+
 fn options() -> Options {
     Options {
         fraud_screen: true,
@@ -36,12 +62,25 @@ fn options() -> Options {
 impl TestApp {
     /// The order's stored decision.
     async fn decision(&self, order: &PlacedOrder) -> fraud::Decision {
+        self.screened(order).await.decision
+    }
+
+    /// The order's screen record.
+    async fn screened(&self, order: &PlacedOrder) -> Screened {
         let key = format!("{}/fraud/screen", self.order_key(order));
         let effect = self.store.effect(&key).await.unwrap().expect("no decision");
-        let screened: flows::workflows::screening::Screened =
-            serde_json::from_value(effect.detail).unwrap();
+        let screened: Screened = serde_json::from_value(effect.detail).unwrap();
         assert_eq!(screened.facts.amount.currency(), mapping::Currency::USD);
-        screened.decision
+        screened
+    }
+
+    /// `new` placed (total `total`) and screened, before the next order is placed.
+    async fn screened_order(&self, new: NewOrder, total: &str) -> (PlacedOrder, Screened) {
+        let order = self.place_new_order(new, total);
+        let counts = self.settle().await;
+        assert_eq!(counts.dead, 0, "{:#?}", self.dead_letters().await);
+        let screened = self.screened(&order).await;
+        (order, screened)
     }
 
     /// An order at `amount` whose Shopify risk assessment is `level`.
@@ -350,4 +389,87 @@ async fn only_held_orders_can_be_released_or_cancelled() {
     app.settle().await;
     assert!(!app.charged(&refused));
     assert_eq!(app.sales(&approved).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_returning_customers_order_is_scored_against_their_own_history() {
+    let app = TestApp::spawn_with(Options {
+        fraud_history: true,
+        ..options()
+    })
+    .await;
+    let usd = |minor| mapping::Money::from_minor(minor, mapping::Currency::USD);
+    let ann = |amount: &str| NewOrder::simple("ann@example.com", dec(amount));
+
+    // The customer's first order: a first order, no history.
+    let (first, screened) = app.screened_order(ann("30.00"), "30.00").await;
+    let customer = first.body["customer"]["id"].as_u64().unwrap();
+    assert_eq!(
+        screened.facts.account,
+        Some(format!(
+            "shopify/{}/customer/{customer}",
+            app.shopify.fake.shop_domain()
+        ))
+    );
+    assert_eq!(screened.facts.customer, fraud::CustomerHistory::default());
+    assert_eq!(contributions(&screened), [(Signal::FirstOrder, 10.0)]);
+    assert!(app.charged(&first));
+
+    // The second: not a first order, one earlier order of 30.00 on record, about as big.
+    let (second, screened) = app.screened_order(ann("40.00"), "40.00").await;
+    assert_eq!(second.body["customer"]["id"].as_u64(), Some(customer));
+    assert_eq!(
+        screened.facts.customer,
+        fraud::CustomerHistory {
+            prior_orders: 1,
+            prior_spent: Some(usd(3_000)),
+        }
+    );
+    assert!(contributions(&screened).is_empty());
+    assert!(app.charged(&second));
+
+    // The third, over eight times the customer's mean order (70.00 / 2): held, not charged.
+    let (third, screened) = app.screened_order(ann("300.00"), "300.00").await;
+    assert_eq!(
+        screened.facts.customer,
+        fraud::CustomerHistory {
+            prior_orders: 2,
+            prior_spent: Some(usd(7_000)),
+        }
+    );
+    assert_eq!(contributions(&screened), [(Signal::AmountVsCustomer, 50.0)]);
+    assert_eq!(screened.decision.outcome, Outcome::Review);
+    assert!(!app.charged(&third));
+
+    // Another buyer's order of the same amount is a first order, with nothing to compare.
+    let (_, screened) = app
+        .screened_order(NewOrder::simple("bo@example.com", dec("300.00")), "300.00")
+        .await;
+    assert_eq!(contributions(&screened), [(Signal::FirstOrder, 10.0)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gift_card_raises_the_high_risk_category_signal_and_holds_the_order() {
+    let app = TestApp::spawn_with(Options {
+        fraud_history: true,
+        ..options()
+    })
+    .await;
+
+    let plain = NewOrder::simple("cy@example.com", dec("20.00")).line_item("Mug", 1, dec("50.00"));
+    let (order, screened) = app.screened_order(plain, "70.00").await;
+    assert!(screened.facts.categories.is_empty());
+    assert_eq!(contributions(&screened), [(Signal::FirstOrder, 10.0)]);
+    assert!(app.charged(&order));
+
+    let gift =
+        NewOrder::simple("di@example.com", dec("20.00")).gift_card("Gift card", dec("50.00"));
+    let (order, screened) = app.screened_order(gift, "70.00").await;
+    assert_eq!(screened.facts.categories, ["gift_card".to_owned()].into());
+    assert_eq!(
+        contributions(&screened),
+        [(Signal::HighRiskCategory, 45.0), (Signal::FirstOrder, 10.0)]
+    );
+    assert_eq!(screened.decision.outcome, Outcome::Review);
+    assert!(!app.charged(&order));
 }

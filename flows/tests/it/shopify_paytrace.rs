@@ -114,6 +114,8 @@ struct Options {
     keep_vault_profiles: bool,
     /// The fraud screen with [`fraud_screen::scorer`] is the risk gate.
     fraud_screen: bool,
+    /// With `fraud_screen`, its rules are [`fraud_screen::history_screener`]'s.
+    fraud_history: bool,
 }
 
 impl Default for Options {
@@ -132,6 +134,7 @@ impl Default for Options {
             notify: false,
             keep_vault_profiles: false,
             fraud_screen: false,
+            fraud_history: false,
         }
     }
 }
@@ -426,7 +429,11 @@ impl TestApp {
             workflows = workflows.risk_gate(AlwaysProceed);
         }
         if self.options.fraud_screen {
-            workflows = workflows.fraud_screen(fraud_screen::screener());
+            workflows = workflows.fraud_screen(if self.options.fraud_history {
+                fraud_screen::history_screener()
+            } else {
+                fraud_screen::screener()
+            });
         }
         let worker = workflows.register(Worker::new(Arc::clone(&self.store), config));
         if self.options.notify {

@@ -9,10 +9,12 @@ use super::{
     LONGEST_WINDOW_SECONDS, MemoryVelocity, SqliteVelocity, VelocityCounts, VelocityStore,
 };
 use crate::FraudError;
+use crate::facts::CustomerHistory;
 use crate::keys::VelocityKeys;
 
 /// A [`SqliteVelocity`] fronted by a [`MemoryVelocity`] index: opening loads the last week of
-/// records into memory; records go to both; counts come from memory.
+/// records and every customer total into memory; records go to both; counts and customer
+/// histories come from memory.
 ///
 /// The index is this process's: when several processes write one file, each sees the others'
 /// orders only after it reopens the store.
@@ -23,12 +25,14 @@ pub struct IndexedVelocity {
 }
 
 impl IndexedVelocity {
-    /// Opens the SQLite store in `path` and loads the records of the week before `now`.
+    /// Opens the SQLite store in `path` and loads the records of the week before `now` and the
+    /// customer totals.
     pub fn open(path: impl AsRef<Path>, now: OffsetDateTime) -> Result<Self, FraudError> {
         Self::over(SqliteVelocity::open(path)?, now)
     }
 
-    /// Fronts an open SQLite store, loading the records of the week before `now`.
+    /// Fronts an open SQLite store, loading the records of the week before `now` and the
+    /// customer totals.
     pub fn over(durable: SqliteVelocity, now: OffsetDateTime) -> Result<Self, FraudError> {
         let index = MemoryVelocity::new();
         let mut batch = Vec::new();
@@ -43,6 +47,9 @@ impl IndexedVelocity {
                 .iter()
                 .map(|(kind, key, at)| (*kind, key.as_slice(), *at)),
         );
+        let mut totals = Vec::new();
+        durable.for_each_total(|account, code, total| totals.push((account, code, total)))?;
+        index.insert_totals(totals);
         Ok(Self { durable, index })
     }
 }
@@ -51,6 +58,10 @@ impl VelocityStore for IndexedVelocity {
     fn record(&self, keys: &VelocityKeys, at: OffsetDateTime) -> Result<(), FraudError> {
         self.durable.record(keys, at)?;
         self.index.record(keys, at)
+    }
+
+    fn customer_history(&self, keys: &VelocityKeys) -> Result<CustomerHistory, FraudError> {
+        self.index.customer_history(keys)
     }
 
     fn counts(

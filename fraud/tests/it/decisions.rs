@@ -156,11 +156,11 @@ fn a_decision_round_trips_through_json_and_prints_its_top_signals() {
 fn screen_scores_before_recording_the_order() {
     let store = MemoryVelocity::new();
     let rules = RulesScorer::standard(50_000, FeatureConfig::default());
-    let first = screen(&rules, &store, &facts()).expect("screen");
+    let first = screen(&rules, &store, &mut facts()).expect("screen");
     assert!(first.contributions.is_empty());
     let mut again = facts();
     again.placed_at += time::Duration::MINUTE;
-    let second = screen(&hand_model(), &store, &again).expect("screen");
+    let second = screen(&hand_model(), &store, &mut again).expect("screen");
     let card = second
         .contributions
         .iter()
@@ -173,4 +173,29 @@ fn screen_scores_before_recording_the_order() {
         })
         .expect("card velocity");
     assert!(close(card.value, 1.0));
+}
+
+#[test]
+fn screen_scores_an_account_with_its_history_in_the_store_and_keeps_it_in_the_facts() {
+    let store = MemoryVelocity::new();
+    let rules = RulesScorer::standard(50_000, FeatureConfig::default());
+    let mut first = facts();
+    first.account = Some("shop/customer/1".to_owned());
+    // The history given is replaced: the store has seen no order of this account.
+    screen(&rules, &store, &mut first).expect("screen");
+    assert_eq!(first.customer, fraud::CustomerHistory::default());
+    let mut second = first.clone();
+    second.placed_at += time::Duration::DAY;
+    screen(&rules, &store, &mut second).expect("screen");
+    assert_eq!(
+        second.customer,
+        fraud::CustomerHistory {
+            prior_orders: 1,
+            prior_spent: Some(first.amount),
+        }
+    );
+    // Without an account the history given is scored as it is.
+    let mut given = facts();
+    screen(&rules, &store, &mut given).expect("screen");
+    assert_eq!(given.customer, facts().customer);
 }

@@ -46,6 +46,7 @@ pub fn facts() -> OrderFacts {
         ip_country: Some(CountryCode::US),
         billing: Some(home()),
         shipping: Some(home()),
+        account: None,
         customer: CustomerHistory {
             prior_orders: 3,
             prior_spent: Some(Money::from_minor(30_000, Currency::USD)),

@@ -1,11 +1,13 @@
-//! Velocity windows at their edges, in both stores, and key hashing.
+//! Velocity windows at their edges and customer histories, in every store, and key hashing.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use fraud::keys::{address_key, email_key, ip_key};
 use fraud::{
-    IndexedVelocity, KeyKind, MemoryVelocity, SqliteVelocity, VelocityKeys, VelocityStore, Window,
+    CustomerHistory, FraudError, IndexedVelocity, KeyKind, MemoryVelocity, SqliteVelocity,
+    VelocityKeys, VelocityStore, Window,
 };
+use mapping::{Currency, Money};
 use time::Duration;
 
 use super::{PLACED_AT, facts, home};
@@ -221,4 +223,160 @@ fn the_card_key_is_the_fingerprint_as_given() {
     let card: Vec<_> = keys.iter().filter(|(k, _)| *k == KeyKind::Card).collect();
     assert_eq!(card, vec![(KeyKind::Card, &b"fp_1"[..])]);
     assert_eq!(keys.iter().count(), 4);
+}
+
+/// The baseline order placed under `account`, for `minor` units of `currency`.
+fn customer_keys(account: &str, minor: i64, currency: Currency) -> VelocityKeys {
+    let mut order = facts();
+    order.account = Some(account.to_owned());
+    order.amount = Money::from_minor(minor, currency);
+    VelocityKeys::from_facts(&order)
+}
+
+#[test]
+fn a_customers_history_is_their_earlier_orders_and_what_they_came_to() {
+    for (name, store) in stores() {
+        let next = customer_keys("shop/customer/1", 10_000, Currency::USD);
+        assert_eq!(
+            store.customer_history(&next).expect("history"),
+            CustomerHistory::default(),
+            "{name}: a first order"
+        );
+        for minor in [5_000, 7_000] {
+            store
+                .record(
+                    &customer_keys("shop/customer/1", minor, Currency::USD),
+                    PLACED_AT - Duration::days(30),
+                )
+                .expect("record");
+        }
+        store
+            .record(
+                &customer_keys("shop/customer/2", 90_000, Currency::USD),
+                PLACED_AT,
+            )
+            .expect("record");
+        assert_eq!(
+            store.customer_history(&next).expect("history"),
+            CustomerHistory {
+                prior_orders: 2,
+                prior_spent: Some(Money::from_minor(12_000, Currency::USD)),
+            },
+            "{name}: the account's own orders, a month old, and no other account's"
+        );
+        let guest = VelocityKeys::from_facts(&facts());
+        assert_eq!(guest.customer, None, "{name}");
+        assert_eq!(
+            store.customer_history(&guest).expect("history"),
+            CustomerHistory::default(),
+            "{name}: a guest has no history"
+        );
+    }
+}
+
+#[test]
+fn a_history_in_another_currency_counts_its_orders_but_is_never_added_up() {
+    for (name, store) in stores() {
+        store
+            .record(
+                &customer_keys("shop/customer/1", 5_000, Currency::USD),
+                PLACED_AT - Duration::HOUR,
+            )
+            .expect("record");
+        // An order in euros: one earlier order, but no amount in euros to compare with.
+        let euros = customer_keys("shop/customer/1", 4_000, Currency::EUR);
+        assert_eq!(
+            store.customer_history(&euros).expect("history"),
+            CustomerHistory {
+                prior_orders: 1,
+                prior_spent: None,
+            },
+            "{name}"
+        );
+        store.record(&euros, PLACED_AT).expect("record");
+        // Back in dollars: two orders, one of them in euros, so no total either.
+        let dollars = customer_keys("shop/customer/1", 6_000, Currency::USD);
+        assert_eq!(
+            store.customer_history(&dollars).expect("history"),
+            CustomerHistory {
+                prior_orders: 2,
+                prior_spent: None,
+            },
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn pruning_keeps_customer_histories_and_an_overflowing_total_records_nothing() {
+    for (name, store) in stores() {
+        let big = customer_keys("shop/customer/1", i64::MAX, Currency::USD);
+        store
+            .record(&big, PLACED_AT - Duration::days(9))
+            .expect("record");
+        store.prune(PLACED_AT - Duration::days(8)).expect("prune");
+        let history = store.customer_history(&big).expect("history");
+        assert_eq!(history.prior_orders, 1, "{name}: kept after pruning");
+        assert!(
+            matches!(
+                store.record(&big, PLACED_AT),
+                Err(FraudError::CustomerTotal { .. })
+            ),
+            "{name}"
+        );
+        assert_eq!(
+            store.customer_history(&big).expect("history"),
+            history,
+            "{name}"
+        );
+        assert_eq!(
+            store
+                .counts(&big, PLACED_AT)
+                .expect("counts")
+                .get(KeyKind::Email, Window::Hour),
+            0,
+            "{name}: the refused write left no velocity either"
+        );
+    }
+}
+
+#[test]
+fn customer_totals_survive_reopening_hashed_and_the_indexed_store_loads_them_all() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("velocity.sqlite");
+    let account = "magento/default/customer/4242";
+    let keys = customer_keys(account, 2_500, Currency::USD);
+    // A year ago: far outside the week the indexed store loads for velocity.
+    SqliteVelocity::open(&path)
+        .expect("open")
+        .record(&keys, PLACED_AT - Duration::days(365))
+        .expect("record");
+    let expected = CustomerHistory {
+        prior_orders: 1,
+        prior_spent: Some(Money::from_minor(2_500, Currency::USD)),
+    };
+    let reopened = SqliteVelocity::open(&path).expect("reopen");
+    assert_eq!(reopened.customer_history(&keys).expect("history"), expected);
+    drop(reopened);
+    let indexed = IndexedVelocity::open(&path, PLACED_AT).expect("open indexed");
+    assert_eq!(indexed.customer_history(&keys).expect("history"), expected);
+    indexed.record(&keys, PLACED_AT).expect("record");
+    drop(indexed);
+    let again = SqliteVelocity::open(&path).expect("reopen");
+    assert_eq!(
+        again.customer_history(&keys).expect("history").prior_orders,
+        2,
+        "the indexed store writes through"
+    );
+    drop(again);
+    let bytes = std::fs::read(&path).expect("read");
+    let wal = std::fs::read(path.with_extension("sqlite-wal")).unwrap_or_default();
+    for content in [&bytes, &wal] {
+        assert!(
+            !content
+                .windows(account.len())
+                .any(|w| w == account.as_bytes()),
+            "the account is in the store"
+        );
+    }
 }

@@ -9,6 +9,7 @@
 //! velocity = "/var/lib/payops/fraud-velocity.sqlite"
 //! velocity_index = true                        # optional: look-ups from memory (one process)
 //! high_amount_minor = 50000                    # the rules' big order, in minor units
+//! high_risk_categories = ["gift_card", "giftcard"]  # optional, the rules': item categories
 //! review_at = 50.0                             # optional, with refuse_at
 //! refuse_at = 90.0
 //! ```
@@ -37,6 +38,10 @@ pub struct FraudSettings {
     pub velocity_index: bool,
     /// From how many minor units of the shop's currency an order counts as big (the rules).
     pub high_amount_minor: i64,
+    /// The item categories the rules count as high-risk (Shopify: `gift_card` and vendors;
+    /// Magento: product types such as `giftcard`, `virtual`; see `fraud::OrderFacts`). A model
+    /// has its own, as it was trained (`payops fraud train --high-risk-category`).
+    pub high_risk_categories: Vec<String>,
     /// The review and refuse thresholds, when set: points for the rules, a probability of fraud
     /// (0 to 1) for a model; else the scorer's own.
     pub thresholds: Option<Thresholds>,
@@ -56,6 +61,7 @@ impl FraudSettings {
             self.model.as_deref(),
             self.high_amount_minor,
             self.thresholds,
+            fraud::FeatureConfig::with_high_risk_categories(self.high_risk_categories.clone()),
             velocity,
         )?)
     }
@@ -70,6 +76,8 @@ pub(crate) struct FraudSection {
     #[serde(default)]
     velocity_index: bool,
     high_amount_minor: i64,
+    #[serde(default)]
+    high_risk_categories: Vec<String>,
     review_at: Option<f64>,
     refuse_at: Option<f64>,
 }
@@ -89,6 +97,20 @@ impl FraudSection {
                     model.display()
                 ),
             );
+        }
+        if self.model.is_some() && !self.high_risk_categories.is_empty() {
+            issues.push(
+                "fraud.high_risk_categories",
+                "are the rules': a model keeps those it was trained with (`payops fraud train \
+                 --high-risk-category`)",
+            );
+        }
+        if self
+            .high_risk_categories
+            .iter()
+            .any(|c| c.trim().is_empty())
+        {
+            issues.push("fraud.high_risk_categories", "has an empty category");
         }
         if self.velocity.as_os_str().is_empty() {
             issues.push("fraud.velocity", "is empty: name the velocity store's file");
@@ -116,6 +138,7 @@ impl FraudSection {
             velocity: self.velocity.clone(),
             velocity_index: self.velocity_index,
             high_amount_minor: self.high_amount_minor,
+            high_risk_categories: self.high_risk_categories.clone(),
             thresholds,
         })
     }

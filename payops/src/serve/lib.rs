@@ -28,7 +28,8 @@
 //! the worker sends notices to people ([`flows::notify`]) by signed webhook and e-mail, linking
 //! to the console ([`Console::address`]). With a `[fraud]` section both pairs screen each order
 //! with one fraud screen before charging it ([`FraudSettings`]: the learned model's file, or the
-//! rules baseline, the velocity store, the big-order amount and the thresholds): Shopify +
+//! rules baseline with its high-risk item categories, the velocity store, the big-order amount
+//! and the thresholds): Shopify +
 //! PayTrace in place of Shopify's own risk recommendation (which holds orders without it),
 //! Magento + Stripe before the PaymentIntent (a held order is authorized, not captured). The
 //! example binaries run without the screen.

@@ -242,6 +242,7 @@ fn line_items(f: &Fields<'_>) -> Result<Vec<shopify::NewLineItem>, ControlError>
             sku: item.string("sku")?,
             quantity: u32::try_from(quantity).unwrap_or(u32::MAX),
             price: item.money("price")?.ok_or_else(|| item.missing("price"))?,
+            gift_card: false,
         });
     }
     Ok(out)

@@ -197,6 +197,8 @@ pub struct LineItem {
     pub quantity: u32,
     /// Unit price.
     pub price: Decimal,
+    /// A gift card: it does not ship.
+    pub gift_card: bool,
     /// Quantity fulfilled so far.
     pub fulfilled_quantity: u32,
     /// Quantity refunded so far.

@@ -13,10 +13,12 @@ use stripe_client::{
     CancelPaymentIntent, CancelPaymentIntentReason, CapturePaymentIntent, PaymentIntentStatus,
 };
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use super::Shared;
-use crate::store::NewJob;
-use crate::workflow::{EntityKey, Flow, JobKind, Step, StepCtx};
+use crate::notify::{Notice, NoticeKind};
+use crate::store::{Millis, NewJob};
+use crate::workflow::{Entity, EntityKey, Flow, JobKind, Step, StepCtx};
 use crate::workflows::screening::{self, Screened, Screener, Verdict, address_facts};
 use crate::{FlowError, StepError, Store};
 
@@ -34,11 +36,34 @@ pub(super) const CANCEL: Step<String> = Step::new("fraud/cancel", System::Stripe
 const CANCEL_ORDER: Step<bool> = Step::new("fraud/cancel-order", System::Magento);
 /// Radar's outcome of a charge, under the charge (see [`RadarRecord`]).
 pub(super) const RADAR: Step<RadarRecord> = Step::new(screening::RADAR, System::Stripe);
+/// The held order's [`HeldReminder`] job, scheduled once (see [`Reminder`]).
+pub(super) const REMINDER: Step<Reminder> = Step::new("fraud/hold-reminder", System::Stripe);
+
+/// How long Stripe keeps an uncaptured online card authorization before it cancels the
+/// PaymentIntent and releases the funds: 7 days for customer-initiated card-not-present
+/// payments of every card brand (Visa, Mastercard, American Express, Discover), per
+/// <https://docs.stripe.com/payments/place-a-hold-on-a-payment-method> ("Authorization validity
+/// windows"). Merchant-initiated Visa payments get 5 days, and an extended authorization up to
+/// 30: neither is what a checkout's held order has. The exact time is the charge's
+/// `payment_method_details.card.capture_before`, which this pair does not read: the hold's time
+/// stands for the authorization's (the hold follows it in the same run, or right after 3-D
+/// Secure).
+pub const AUTHORIZATION_VALIDITY: std::time::Duration =
+    std::time::Duration::from_secs(7 * 24 * 60 * 60);
 
 /// A held order's PaymentIntent, authorized and not captured.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Held {
     pub(super) payment_intent: String,
+}
+
+/// A held order's reminder as scheduled (Unix milliseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct Reminder {
+    /// When the [`HeldReminder`] job runs: the hold's time plus [`super::Config::held_reminder`].
+    pub(super) run_at: Millis,
+    /// When Stripe cancels the authorization: the hold's time plus [`AUTHORIZATION_VALIDITY`].
+    pub(super) lapses_at: Millis,
 }
 
 /// Radar's outcome of a screened order's charge, recorded under the charge (`{charge}/fraud/radar`):
@@ -58,15 +83,21 @@ pub struct RadarRecord {
 /// client address; an admin's for an order entered in the admin, and `None` when it is not an IP
 /// address); placed at the order's `created_at` (now when Magento gives none).
 ///
+/// The customer's account is `magento/{store_code}/customer/{customer_id}` unless the order was
+/// placed as a guest (`customer_is_guest`, or no `customer_id`): a guest has no history. The
+/// history itself is the velocity store's (see [`fraud::CustomerHistory`]): Magento's order
+/// carries no count or total of the customer's earlier orders. The items' categories are their
+/// `product_type`s (`simple`, `virtual`, `downloadable`, `giftcard`, ...; children of
+/// configurable and bundle items included): the order's items carry no category names.
+///
 /// Not known before the PaymentIntent, so not set: Stripe's AVS and CVC checks and Radar's
 /// outcome (they come with the charge: see [`radar_assessment`]), the IP address's country
-/// (Magento does not give it), the items' categories (the order's items carry no category), and
-/// the customer's earlier orders (one more Magento search per order: every customer counts as
-/// new).
+/// (Magento does not give it).
 pub fn order_facts(
     order: &magento::Order,
     canonical: &Order,
     card: Option<CardFacts>,
+    store_code: &str,
 ) -> OrderFacts {
     let email = canonical
         .email
@@ -89,9 +120,30 @@ pub fn order_facts(
         ip_country: None,
         billing: canonical.billing_address.as_ref().and_then(address_facts),
         shipping: canonical.shipping_address.as_ref().and_then(address_facts),
+        account: account(order, store_code),
         customer: fraud::CustomerHistory::default(),
-        categories: Default::default(),
+        categories: order
+            .items
+            .iter()
+            .filter_map(|item| item.product_type.as_deref().map(str::trim))
+            .filter(|kind| !kind.is_empty())
+            .map(str::to_owned)
+            .collect(),
     }
+}
+
+/// The account of a registered customer's order (see [`order_facts`]).
+fn account(order: &magento::Order, store_code: &str) -> Option<String> {
+    if order.customer_is_guest == Some(true) {
+        return None;
+    }
+    let id = order.customer_id?;
+    Some(
+        EntityKey::new(System::Magento, store_code)
+            .child(Entity::Customer, id)
+            .as_str()
+            .to_owned(),
+    )
 }
 
 /// The card of Stripe PaymentMethod `payment_method` as its `card.fingerprint` (one read; the
@@ -139,7 +191,8 @@ pub(super) async fn screen_once(
         return Ok(None);
     };
     let card = card_facts(shared, payment_method).await?;
-    let screened = screener.screen(order_facts(order, canonical, card)).await?;
+    let facts = order_facts(order, canonical, card, &shared.config.store_code);
+    let screened = screener.screen(facts).await?;
     screening::keep(ctx, System::Magento, &canonical.number, &screened)?;
     ctx.save().await?;
     Ok(Some(screened))
@@ -206,8 +259,8 @@ pub(super) async fn refuse(
 
 /// A held order whose PaymentIntent `payment_intent` is authorized, once: the comment
 /// `Held for review: {reason}` (status kept) and Magento's hold (`POST /V1/orders/{id}/hold`,
-/// which stops invoices and shipments until [`ReleaseHeld`] or [`CancelHeld`]). Nothing unless
-/// the order's screen said review.
+/// which stops invoices and shipments until [`ReleaseHeld`] or [`CancelHeld`]), and its
+/// [`HeldReminder`] scheduled. Nothing unless the order's screen said review.
 pub(super) async fn hold_if_review(
     shared: &Shared,
     ctx: &StepCtx<'_>,
@@ -235,8 +288,43 @@ pub(super) async fn hold_if_review(
         })
     })
     .await?;
+    schedule_reminder(shared, ctx, entity_id, payment_intent)?;
     tracing::info!(order = entity_id, %payment_intent, "held for fraud review: authorized, not captured");
     Ok(())
+}
+
+/// Schedules the held order's [`HeldReminder`] [`super::Config::held_reminder`] from now, once,
+/// with the job's outcome (a run cut off before it schedules it on its retry).
+fn schedule_reminder(
+    shared: &Shared,
+    ctx: &StepCtx<'_>,
+    entity_id: i64,
+    payment_intent: &str,
+) -> Result<(), StepError> {
+    if ctx.recorded(&REMINDER)?.is_some() {
+        return Ok(());
+    }
+    let now = crate::now_millis();
+    let reminder = Reminder {
+        run_at: now.saturating_add(crate::worker::millis(shared.config.held_reminder)),
+        lapses_at: now.saturating_add(crate::worker::millis(AUTHORIZATION_VALIDITY)),
+    };
+    let input = HeldDue {
+        entity_id,
+        payment_intent: payment_intent.to_owned(),
+        lapses_at: reminder.lapses_at,
+    };
+    let payload = serde_json::to_value(&input)
+        .map_err(|e| StepError::permanent(format!("the hold's reminder: {e}")))?;
+    ctx.enqueue(NewJob {
+        kind: HeldReminder::KIND,
+        key: ctx.entity().as_str().to_owned(),
+        payload,
+        run_at: reminder.run_at,
+        rerun: false,
+        event: None,
+    });
+    ctx.record(ctx.entity(), &REMINDER, &reminder)
 }
 
 /// Whether a screened order's PaymentIntent is created with `capture_method=manual`: held
@@ -562,6 +650,82 @@ impl Flow for CancelHeld {
     }
 }
 
+/// The input of [`HeldReminder`]: the held order, its PaymentIntent and when Stripe cancels its
+/// authorization (Unix milliseconds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldDue {
+    /// The order's `entity_id`.
+    pub entity_id: i64,
+    /// The authorized PaymentIntent (`pi_...`).
+    pub payment_intent: String,
+    /// When the authorization lapses: the hold's time plus [`AUTHORIZATION_VALIDITY`].
+    pub lapses_at: Millis,
+}
+
+/// `magento.held-reminder`: scheduled when an order is held for fraud review, to run
+/// [`super::Config::held_reminder`] (6 days) later; tells a person
+/// ([`NoticeKind::HeldAuthorizationLapsing`], once per order) that the order is still held and
+/// when Stripe cancels its authorization ([`AUTHORIZATION_VALIDITY`] after the hold). Does
+/// nothing when the order was decided meanwhile: its release under way or done (`fraud/unhold`,
+/// `fraud/release`) or its cancellation (`fraud/cancel`).
+#[derive(Clone)]
+pub struct HeldReminder(pub(super) Arc<Shared>);
+
+impl std::fmt::Debug for HeldReminder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HeldReminder").finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Flow for HeldReminder {
+    type Input = HeldDue;
+    const KIND: JobKind = JobKind::new("magento.held-reminder");
+    const SYSTEMS: &'static [System] = &[System::Magento];
+
+    fn entity(&self, input: &HeldDue) -> Result<EntityKey, StepError> {
+        Ok(self.0.order_key(input.entity_id))
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>, input: HeldDue) -> Result<(), StepError> {
+        if ctx.recorded(&UNHOLD)?.is_some()
+            || ctx.recorded(&RELEASE)?.is_some()
+            || ctx.recorded(&CANCEL)?.is_some()
+        {
+            return Ok(());
+        }
+        // The number people know the order by (`increment_id`), else its id.
+        let order = self.0.magento.orders().get(input.entity_id).await?;
+        let number = order
+            .increment_id
+            .clone()
+            .unwrap_or_else(|| input.entity_id.to_string());
+        let lapses_at = OffsetDateTime::from_unix_timestamp_nanos(
+            i128::from(input.lapses_at).saturating_mul(1_000_000),
+        )
+        .ok()
+        .and_then(|at| at.format(&Rfc3339).ok())
+        .unwrap_or_else(|| format!("{} ms after 1970", input.lapses_at));
+        ctx.notify(
+            Notice::new(
+                NoticeKind::HeldAuthorizationLapsing,
+                format!("{}/notice/fraud-hold-lapsing", ctx.entity()),
+                format!("Order {number} is still held for fraud review"),
+            )
+            .text(format!(
+                "Order {number} is held for fraud review, authorized and not captured. Stripe \
+                 cancels the authorization of PaymentIntent {} at {lapses_at}: release it or \
+                 cancel it before then (`payops fraud release|cancel`).",
+                input.payment_intent
+            ))
+            .fact("order", &number)
+            .fact("payment intent", &input.payment_intent)
+            .fact("authorization lapses", &lapses_at),
+        );
+        Ok(())
+    }
+}
+
 /// Builds the pair's screener into `shared` (see [`super::MagentoStripe::fraud_screen`]).
 pub(super) fn with_screener(shared: &Shared, screener: Screener) -> Shared {
     Shared {
@@ -608,7 +772,7 @@ mod tests {
             fingerprint: "fp_visa".into(),
             last4: None,
         };
-        let facts = order_facts(&order, &canonical, Some(card.clone()));
+        let facts = order_facts(&order, &canonical, Some(card.clone()), "default");
         assert_eq!(
             facts.placed_at,
             time::macros::datetime!(2026-12-07 11:00 UTC)
@@ -641,14 +805,29 @@ mod tests {
     }
 
     #[test]
+    fn a_registered_customers_order_names_its_account_and_a_guests_none() {
+        let mut order = magento_order(None, Some("78701"));
+        let canonical = Order::try_from(&order).unwrap();
+        let facts = order_facts(&order, &canonical, None, "default");
+        assert_eq!(facts.account, None, "a guest checkout");
+        assert_eq!(facts.categories, ["simple".to_owned()].into());
+        order.customer_is_guest = Some(false);
+        order.customer_id = Some(7);
+        order.items[0].product_type = Some("virtual".into());
+        let facts = order_facts(&order, &canonical, None, "default");
+        assert_eq!(facts.account.as_deref(), Some("magento/default/customer/7"));
+        assert_eq!(facts.categories, ["virtual".to_owned()].into());
+    }
+
+    #[test]
     fn an_admin_order_without_an_ip_or_card_or_full_address_has_none_of_them() {
         let order = magento_order(None, None);
         let canonical = Order::try_from(&order).unwrap();
-        let facts = order_facts(&order, &canonical, None);
+        let facts = order_facts(&order, &canonical, None, "default");
         assert_eq!((facts.card, facts.ip, facts.billing), (None, None, None));
         let garbled = magento_order(Some("not an ip"), Some("78701"));
         let canonical = Order::try_from(&garbled).unwrap();
-        assert_eq!(order_facts(&garbled, &canonical, None).ip, None);
+        assert_eq!(order_facts(&garbled, &canonical, None, "default").ip, None);
     }
 
     #[test]

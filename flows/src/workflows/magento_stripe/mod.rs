@@ -23,6 +23,7 @@
 //! | [`CreditNoteIssued`] | `stripe.credit-note` | `stripe/{account}/credit-note/{cn id}` | `credit_note.created` ([`CREDIT_NOTE_TOPICS`]) | the credit note read from Stripe → (once the invoice is booked) ERP credit memo, then a refund payment per refund |
 //! | [`ReleaseHeld`] | `magento.release-held` | the order's | [`MagentoStripe::release_held`] | Magento hold lifted → the authorized PaymentIntent captured; its `charge.captured` books it ([`ChargeSucceeded`]): see [the fraud screen](#the-fraud-screen) |
 //! | [`CancelHeld`] | `magento.cancel-held` | the order's | [`MagentoStripe::cancel_held`] | the PaymentIntent canceled (the authorization released) → comment, Magento hold lifted, order canceled; nothing booked |
+//! | [`HeldReminder`] | `magento.held-reminder` | the order's | [`OrderPayment`], when it holds an order: scheduled [`Config::held_reminder`] (6 days) after the hold | unless the order was released or canceled meanwhile, a person told that it is still held and when Stripe cancels its authorization |
 //! | [`RevenueRecognizer`] | `erp.revenue-recognition` | `erp/{store}/backfill/revenue-recognition` | [`MagentoStripe::revenue_recognition`], every given interval | [`erp::Erp::recognize_revenue`] through today by [`Config::recognition`] |
 //!
 //! # Adobe Commerce webhooks
@@ -337,9 +338,11 @@
 //! addresses, the IP the order was placed from (Magento's `remote_ip`, in `sales_order` and the
 //! REST order), and the card as the Stripe PaymentMethod's `card.fingerprint` (one
 //! `GET /v1/payment_methods/{pm}` per screened order: the `pm_...` id is new at every checkout,
-//! so it would not count the same card twice; a method Stripe does not show has none). The
-//! customer's earlier orders are not read (every customer counts as new), nor are categories or
-//! the IP's country; Stripe's AVS, CVC and Radar results come only with the charge. The
+//! so it would not count the same card twice; a method Stripe does not show has none), the
+//! registered customer's account (`magento/{store}/customer/{id}`; a guest has none), whose
+//! earlier screened orders and their total the velocity store keeps (Magento's order carries no
+//! history), and the items' `product_type`s as categories. The IP's country is not known;
+//! Stripe's AVS, CVC and Radar results come only with the charge. The
 //! [`fraud::Decision`] and the facts are recorded under the order (`fraud/screen`,
 //! [`crate::workflows::screening::Screened`]) and written before anything else happens, so a
 //! retry or a crash after it neither scores the order again nor counts its velocity twice (a
@@ -373,9 +376,13 @@
 //! and a cancellation asked for at the same moment are two jobs, and Stripe's PaymentIntent
 //! takes only the first (the other dead-letters naming its state). This pair captures every
 //! PaymentIntent at once (it has no capture on shipment: `mapping::magento::CaptureMode` is about
-//! Magento's invoice), so a release always captures. Stripe releases an authorization not
-//! captured within 7 days (card payments): a held order must be decided before; none reminds a
-//! person yet.
+//! Magento's invoice), so a release always captures. Stripe cancels an authorization not
+//! captured within 7 days ([`AUTHORIZATION_VALIDITY`], card payments): a held order must be
+//! decided before. The hold schedules a [`HeldReminder`] job [`Config::held_reminder`] (6 days)
+//! later, once (`fraud/hold-reminder`); if the order is still undecided then, a person gets a
+//! [`NoticeKind::HeldAuthorizationLapsing`](crate::notify::NoticeKind::HeldAuthorizationLapsing)
+//! notice naming the order, its PaymentIntent and when its authorization lapses; a release or
+//! cancellation under way or done means no notice.
 //!
 //! Radar's outcome of each screened order's charge (`outcome.risk_level`, `risk_score`) is
 //! recorded by the charge's job under the charge (`fraud/radar`, a [`RadarRecord`] naming the
@@ -393,6 +400,7 @@
 //! | notice of a held or refused order | the notice job `{order}/notice/fraud-review`, `{order}/notice/fraud-refuse` | one job per key |
 //! | refused order's comment and cancellation | `fraud/refused` | the order's comments and state are checked first |
 //! | held order's comment and hold | `fraud/hold` (with the PaymentIntent) | the order's comments and state are checked first; a run that finds the PaymentIntent on record and no hold holds it |
+//! | held order's reminder | `fraud/hold-reminder` (when it runs, when the authorization lapses), then the notice job `{order}/notice/fraud-hold-lapsing` | the reminder job's key (kind and order) is unique; one notice job per key |
 //! | release: hold lifted, capture | `fraud/unhold`, `fraud/release` | the state is checked first; the key is sent as Stripe's `Idempotency-Key`, and a PaymentIntent captured meanwhile is taken as captured |
 //! | cancellation: PaymentIntent, order | `fraud/cancel`, `fraud/cancel-order` | the key is sent as Stripe's `Idempotency-Key`, and one canceled meanwhile is taken as canceled; the order's comments and state are checked first |
 //! | Radar's outcome | `fraud/radar` (under the charge) | a record only |
@@ -627,8 +635,8 @@ pub use customer::{
 pub use customer_poller::MagentoCustomerPoller;
 pub use dispute::{DISPUTE_TOPICS, DisputeChanged, DisputeDeadline, DisputeDue, DisputeEvent};
 pub use fraud_screen::{
-    CancelHeld, HeldError, HeldOrder, RadarRecord, ReleaseHeld, decide_held, order_facts,
-    radar_assessment,
+    AUTHORIZATION_VALIDITY, CancelHeld, HeldDue, HeldError, HeldOrder, HeldReminder, RadarRecord,
+    ReleaseHeld, decide_held, order_facts, radar_assessment,
 };
 pub use fraud_warning::{FraudWarning, FraudWarningEvent};
 pub use payment::{MagentoOrder, OrderPayment};
@@ -693,6 +701,9 @@ pub struct Config {
     /// When deferred subscription revenue is recognised ([`RevenueRecognizer`]): daily by
     /// default.
     pub recognition: erp::RecognitionSchedule,
+    /// How long after an order is held for fraud review its [`HeldReminder`] runs: 6 days by
+    /// default, a day before Stripe cancels the authorization ([`AUTHORIZATION_VALIDITY`]).
+    pub held_reminder: Duration,
 }
 
 /// How Stripe disputes and Radar early fraud warnings of this store's charges are handled: see
@@ -776,6 +787,7 @@ impl Config {
             disputes: DisputeCtx::default(),
             renewals: RenewalCtx::default(),
             recognition: erp::RecognitionSchedule::Daily,
+            held_reminder: Duration::from_secs(6 * 24 * 60 * 60),
         }
     }
 
@@ -870,6 +882,14 @@ impl Config {
     #[must_use]
     pub fn refund_policy(mut self, policy: impl Into<String>) -> Self {
         self.disputes.refund_policy = Some(policy.into());
+        self
+    }
+
+    /// Sets how long after an order is held for fraud review a person is reminded that it is
+    /// still held ([`HeldReminder`]; 6 days).
+    #[must_use]
+    pub fn held_reminder(mut self, after: Duration) -> Self {
+        self.held_reminder = after;
         self
     }
 
@@ -1138,7 +1158,7 @@ impl MagentoStripe {
     /// sync ([`CustomerSync`], [`StripeCustomerChanged`]) and billing ([`SubscriptionChanged`],
     /// [`InvoiceChanged`], [`CreditNoteIssued`]; the [`RevenueRecognizer`] is registered on its
     /// own: [`Self::revenue_recognition`]) and the fraud screen's verdicts on held orders
-    /// ([`ReleaseHeld`], [`CancelHeld`]).
+    /// ([`ReleaseHeld`], [`CancelHeld`]) and their reminder ([`HeldReminder`]).
     pub fn register(&self, worker: Worker) -> Worker {
         worker
             .flow(OrderPayment(Arc::clone(&self.shared)))
@@ -1162,6 +1182,7 @@ impl MagentoStripe {
             .flow(CreditNoteIssued(Arc::clone(&self.shared)))
             .flow(ReleaseHeld(Arc::clone(&self.shared)))
             .flow(CancelHeld(Arc::clone(&self.shared)))
+            .flow(HeldReminder(Arc::clone(&self.shared)))
     }
 
     /// The intake routes: `charge.succeeded`, `charge.captured` and `charge.refunded`, to the job

@@ -85,7 +85,10 @@
 //! built with [`ShopifyPaytrace::fraud_screen`] scores the order instead ([`FraudScreen`]): the
 //! learned model when a model file is configured, else the rules baseline
 //! ([`Screener::load`](crate::workflows::screening::Screener::load)), over the facts
-//! [`order_facts`] maps (Shopify's recommendation is one signal) and the velocity store.
+//! [`order_facts`] maps (Shopify's recommendation is one signal), the customer's account and
+//! the items' categories from the webhook ([`order_account`],
+//! [`order_categories`]), and the velocity store, which also keeps each account's
+//! earlier screened orders and their total (the order webhook no longer carries Shopify's).
 //!
 //! - approve: charged as usual;
 //! - review: not charged, tagged [`Config::held_tag`], noted `Held for review: ...`, and a
@@ -275,7 +278,7 @@ pub use chargeback::{
 };
 pub use customer_removal::{CustomerRemoval, CustomerRemoved};
 pub use customer_vault::{CustomerChanged, CustomerVault};
-pub use fraud_screen::{FraudScreen, order_facts};
+pub use fraud_screen::{FraudScreen, order_account, order_categories, order_facts};
 pub use held::{HeldDecision, HeldError, decide_held};
 pub use mapping::paytrace::{Chargeback, ChargebackStage};
 pub use order::{OrderEvent, OrderPayment};
@@ -604,7 +607,11 @@ impl ShopifyPaytrace {
     /// [the fraud screen](self#the-fraud-screen)).
     #[must_use]
     pub fn fraud_screen(self, screener: crate::workflows::screening::Screener) -> Self {
-        let gate = FraudScreen::new(screener, self.shared.shopify.clone());
+        let gate = FraudScreen::new(
+            screener,
+            self.shared.shopify.clone(),
+            self.shared.config.shop.clone(),
+        );
         self.risk_gate(gate)
     }
 

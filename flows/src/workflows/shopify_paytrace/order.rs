@@ -68,6 +68,8 @@ struct Prepared {
     /// The fulfilment request, mapped with the rest but raised only at its step (after the
     /// money): an order that cannot be shipped is still charged and booked.
     fulfilment: Result<Option<FulfilmentRequest>, MappingError>,
+    /// The webhook itself, for what the risk gate reads beyond the canonical order.
+    webhook: shopify::rest::Order,
 }
 
 #[async_trait]
@@ -108,12 +110,16 @@ impl Flow for OrderPayment {
             mut booking,
             vault,
             fulfilment,
+            webhook,
         } = prepared;
         ctx.set_state(&CANONICAL, &order)?;
 
         let decision = ctx
             .once(&RISK, || async {
-                let screening = shared.risk.screen(&order, &order_gid).await?;
+                let screening = shared
+                    .risk
+                    .screen(&order, &order_gid, Some(&webhook))
+                    .await?;
                 if let Some(screened) = &screening.screened {
                     screening::keep(ctx, System::Shopify, &order.number, screened)?;
                 }
@@ -357,6 +363,7 @@ fn prepare(
         booking,
         vault,
         fulfilment,
+        webhook,
     })
 }
 

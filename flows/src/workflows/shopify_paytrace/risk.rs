@@ -42,9 +42,17 @@ pub trait RiskGate: Send + Sync + 'static {
     /// Decides whether `order` (whose Shopify id is `order_id`) may be charged.
     async fn assess(&self, order: &Order, order_id: &Gid) -> Result<RiskDecision, StepError>;
 
-    /// [`RiskGate::assess`] with its explanation, which the order flow stores. Gates without one
-    /// keep this default (no explanation).
-    async fn screen(&self, order: &Order, order_id: &Gid) -> Result<Screening, StepError> {
+    /// [`RiskGate::assess`] with its explanation, which the order flow stores. `webhook` is the
+    /// order's `orders/create` body when the flow has it, for what the canonical order does not
+    /// carry (the customer's account, the items' categories). Gates without an explanation keep
+    /// this default.
+    async fn screen(
+        &self,
+        order: &Order,
+        order_id: &Gid,
+        webhook: Option<&shopify::rest::Order>,
+    ) -> Result<Screening, StepError> {
+        let _ = webhook;
         Ok(Screening {
             decision: self.assess(order, order_id).await?,
             screened: None,
