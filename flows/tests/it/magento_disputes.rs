@@ -329,12 +329,66 @@ async fn a_dispute_from_opening_to_win_is_booked_told_and_answered_with_staged_e
     let (held, chargebacks, clearing) = books(&app).await;
     assert_eq!((held, chargebacks, clearing), (0, fee, 0));
 
-    // The reminder, run now: the evidence was submitted, so nobody is told.
-    drain_reminder(&app, &worker, &dispute.id).await;
+    // The reminder waits for its day (3 days before the deadline); nobody was told meanwhile.
+    let reminder = reminder_job(&app, &dispute.id).await;
+    assert_eq!(reminder.state, flows::JobState::Queued);
+    assert!(
+        reminder.run_at > flows::now_millis() + 3 * 86_400_000,
+        "{reminder:?}"
+    );
     assert!(of_kind(&notices, NoticeKind::DisputeEvidenceDue).is_empty());
 }
 
-/// Runs the dispute's reminder job at once.
+/// The dispute's reminder job.
+async fn reminder_job(app: &Sandboxed, dispute: &str) -> flows::store::JobInfo {
+    let new = job(
+        &app.flows.dispute_deadline(),
+        &DisputeDue {
+            dispute_id: dispute.to_owned(),
+        },
+    )
+    .unwrap();
+    app.store.job(&new.kind, &new.key).await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn a_reminder_after_evidence_was_submitted_tells_nobody() {
+    // The fake's disputes are due in 7 days: a reminder 10 s short of that runs 10 s after the
+    // dispute opens (the worker keeps wall time), after a person has submitted the evidence.
+    let ahead = std::time::Duration::from_secs(7 * 86_400 - 10);
+    let (app, worker, notices) = app(|c| c.evidence_reminder(ahead)).await;
+    let order = paid(&app, &worker, "pm_card_createDispute").await;
+    let dispute = disputes_of(&app, &charge_of(&app, order)).await.remove(0);
+    let reminder = reminder_job(&app, &dispute.id).await;
+    assert_eq!(reminder.state, flows::JobState::Queued, "not due yet");
+    app.flows_stripe()
+        .disputes()
+        .update(
+            &dispute.id,
+            &UpdateDispute {
+                evidence: Some(UpdateDisputeEvidence {
+                    uncategorized_text: Some("winning_evidence".into()),
+                    ..UpdateDisputeEvidence::default()
+                }),
+                submit: Some(true),
+                ..UpdateDispute::default()
+            },
+        )
+        .await
+        .unwrap();
+    settle(&app, &worker).await;
+    let wait = u64::try_from(reminder.run_at - flows::now_millis()).unwrap_or(0);
+    tokio::time::sleep(std::time::Duration::from_millis(wait + 50)).await;
+    settle(&app, &worker).await;
+    assert_eq!(
+        reminder_job(&app, &dispute.id).await.state,
+        flows::JobState::Done,
+        "the reminder ran"
+    );
+    assert!(of_kind(&notices, NoticeKind::DisputeEvidenceDue).is_empty());
+}
+
+/// Runs the dispute's reminder job once more, once it is done.
 async fn drain_reminder(app: &Sandboxed, worker: &Worker, dispute: &str) {
     let flow = app.flows.dispute_deadline();
     app.store
@@ -354,7 +408,10 @@ async fn drain_reminder(app: &Sandboxed, worker: &Worker, dispute: &str) {
         .await
         .unwrap();
     let outcomes = drain(worker).await;
-    assert!(outcomes.iter().all(|o| *o == Outcome::Done), "{outcomes:?}");
+    assert!(
+        !outcomes.is_empty() && outcomes.iter().all(|o| *o == Outcome::Done),
+        "the reminder ran again: {outcomes:?}"
+    );
 }
 
 #[tokio::test]
