@@ -293,6 +293,52 @@ async fn a_released_order_is_charged_once_booked_and_untagged_and_a_second_relea
     assert_eq!(app.sales(&order).len(), 1);
 }
 
+/// In authorize-then-capture mode a released order is authorized, not sold, and captured once
+/// when it ships, as an order never held is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_released_order_in_authorize_then_capture_mode_is_authorized_then_captured_on_shipment() {
+    let app = TestApp::spawn_with(Options {
+        payment: PaymentMode::AuthorizeThenCapture,
+        ..options()
+    })
+    .await;
+    let order = app.held_order().await;
+    let authorizations = || -> Vec<Transaction> {
+        app.paytrace
+            .fake
+            .transactions_by_invoice(&app.invoice_id(&order))
+            .into_iter()
+            .filter(|t| t.kind == TransactionKind::Authorization)
+            .collect()
+    };
+    assert!(authorizations().is_empty(), "held: nothing authorized");
+
+    app.release(&order).await.unwrap();
+    let counts = app.settle().await;
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    let auth = authorizations();
+    assert_eq!(auth.len(), 1, "{auth:#?}");
+    assert!(auth[0].approved && auth[0].captured_amount.is_none());
+    assert!(app.sales(&order).is_empty(), "authorized, not sold");
+    assert_ne!(
+        app.shopify_order(&order).financial_status(),
+        FinancialStatus::Paid
+    );
+
+    app.fulfil(app.shopify_order(&order).fulfillment_order_id)
+        .await;
+    let counts = app.settle().await;
+    assert_eq!(counts.dead, 0, "{:#?}", app.dead_letters().await);
+    let auth = authorizations();
+    assert_eq!(auth.len(), 1);
+    assert_eq!(auth[0].captured_amount, Some(order.total));
+    assert_eq!(
+        app.shopify_order(&order).financial_status(),
+        FinancialStatus::Paid
+    );
+    assert_eq!(app.receivables().await.ledger_balance, 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_releases_before_the_worker_runs_and_a_lost_answer_charge_once() {
     let mut app = TestApp::spawn_with(options()).await;
