@@ -47,6 +47,15 @@ fn job_key(app: &TestApp, id: TransactionId) -> String {
 #[tokio::test]
 async fn a_sale_made_outside_the_flows_is_reported_once_and_nothing_else_is() {
     let app = TestApp::spawn().await;
+    // PayTrace's clock at the next noon in its zone: the polls below, up to 11 minutes apart,
+    // then read the same day whatever the time the test runs at.
+    let local = fake_now(&app, 0).to_offset(app.config.paytrace_utc_offset);
+    let (h, m, sec) = local.time().as_hms();
+    let of_day = i64::from(h) * 3600 + i64::from(m) * 60 + i64::from(sec);
+    let to_noon = u64::try_from((12 * 3600 - of_day).rem_euclid(86_400)).unwrap();
+    app.paytrace
+        .fake
+        .advance_clock(std::time::Duration::from_secs(to_noon));
     let order = app.place_order("40.00");
     app.settle().await;
     app.assert_paid(&order).await;
