@@ -266,21 +266,7 @@ async fn a_dispute_from_opening_to_win_is_booked_told_and_answered_with_staged_e
 
     // The person submits the evidence (Stripe's test text wins it): reinstated, the fee kept
     // (the fake keeps it, as Stripe may).
-    app.flows_stripe()
-        .disputes()
-        .update(
-            &dispute.id,
-            &UpdateDispute {
-                evidence: Some(UpdateDisputeEvidence {
-                    uncategorized_text: Some("winning_evidence".into()),
-                    ..UpdateDisputeEvidence::default()
-                }),
-                submit: Some(true),
-                ..UpdateDispute::default()
-            },
-        )
-        .await
-        .unwrap();
+    submit_winning_evidence(&app, &dispute.id).await;
     settle(&app, &worker).await;
     let (held, chargebacks, clearing) = books(&app).await;
     assert_eq!((held, chargebacks), (0, fee));
@@ -339,6 +325,25 @@ async fn a_dispute_from_opening_to_win_is_booked_told_and_answered_with_staged_e
     assert!(of_kind(&notices, NoticeKind::DisputeEvidenceDue).is_empty());
 }
 
+/// A person submits the dispute's evidence; Stripe's test text wins it.
+async fn submit_winning_evidence(app: &Sandboxed, dispute: &str) {
+    app.flows_stripe()
+        .disputes()
+        .update(
+            dispute,
+            &UpdateDispute {
+                evidence: Some(UpdateDisputeEvidence {
+                    uncategorized_text: Some("winning_evidence".into()),
+                    ..UpdateDisputeEvidence::default()
+                }),
+                submit: Some(true),
+                ..UpdateDispute::default()
+            },
+        )
+        .await
+        .unwrap();
+}
+
 /// The dispute's reminder job.
 async fn reminder_job(app: &Sandboxed, dispute: &str) -> flows::store::JobInfo {
     let new = job(
@@ -361,21 +366,7 @@ async fn a_reminder_after_evidence_was_submitted_tells_nobody() {
     let dispute = disputes_of(&app, &charge_of(&app, order)).await.remove(0);
     let reminder = reminder_job(&app, &dispute.id).await;
     assert_eq!(reminder.state, flows::JobState::Queued, "not due yet");
-    app.flows_stripe()
-        .disputes()
-        .update(
-            &dispute.id,
-            &UpdateDispute {
-                evidence: Some(UpdateDisputeEvidence {
-                    uncategorized_text: Some("winning_evidence".into()),
-                    ..UpdateDisputeEvidence::default()
-                }),
-                submit: Some(true),
-                ..UpdateDispute::default()
-            },
-        )
-        .await
-        .unwrap();
+    submit_winning_evidence(&app, &dispute.id).await;
     settle(&app, &worker).await;
     let wait = u64::try_from(reminder.run_at - flows::now_millis()).unwrap_or(0);
     tokio::time::sleep(std::time::Duration::from_millis(wait + 50)).await;
