@@ -1349,3 +1349,38 @@ async fn moves_are_reset_to_draft_and_cancelled_as_odoo_does() {
     .unwrap_err();
     assert!(matches!(err, Error::Api { .. }), "{err:?}");
 }
+
+/// A call cut between `create` and `action_post` leaves a draft entry; the next call with the
+/// same reference posts it instead of leaving it out of the books.
+#[tokio::test]
+async fn a_draft_left_by_a_cut_call_is_posted_by_the_next() {
+    let (running, odoo, _) = start().await;
+    let fake = &running.fake;
+    let c = client(&running, RetryConfig::disabled());
+    let clearing = fake.account_id("101410").unwrap();
+    let fees = fake.account_id("620000").unwrap();
+    raw(
+        &c,
+        "account.move",
+        "create",
+        json!({"vals_list": [{
+            "move_type": "entry",
+            "ref": "je-cut",
+            "line_ids": [
+                [0, 0, {"account_id": fees, "name": "fee", "debit": 1, "credit": 0}],
+                [0, 0, {"account_id": clearing, "name": "fee", "debit": 0, "credit": 1}],
+            ],
+        }]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(fake.moves_by_ref("je-cut")[0].state, "draft");
+    let rec = odoo
+        .post_journal_entry(&entry("je-cut", 100, 100))
+        .await
+        .unwrap();
+    assert!(!rec.created);
+    let moves = fake.moves_by_ref("je-cut");
+    assert_eq!(moves.len(), 1, "not created twice");
+    assert_eq!(moves[0].state, "posted");
+}

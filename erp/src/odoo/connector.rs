@@ -284,6 +284,37 @@ impl OdooErp {
         .await
     }
 
+    /// The `move_type` move with this reference, as an idempotent create finds it: a draft,
+    /// left by a call cut between `create` and `action_post`, is posted now, so a document is
+    /// never left out of the books (a cancelled one is a person's doing and stays as it is).
+    pub(super) async fn recorded_move(
+        &self,
+        move_type: &str,
+        external_ref: &str,
+    ) -> Result<Option<i64>, Error> {
+        let Some(id) = self.find_move(move_type, external_ref).await? else {
+            return Ok(None);
+        };
+        self.post_if_draft("account.move", id).await?;
+        Ok(Some(id))
+    }
+
+    /// Posts a record of `model` (`account.move`, `account.payment`) still in `draft`.
+    pub(super) async fn post_if_draft(&self, model: &str, id: i64) -> Result<(), Error> {
+        #[derive(serde::Deserialize)]
+        struct State {
+            state: String,
+        }
+        let rows: Vec<State> = self
+            .client
+            .call(model, "read", json!({"ids": [id], "fields": ["state"]}))
+            .await?;
+        if rows.first().is_some_and(|r| r.state == "draft") {
+            self.action(model, "action_post", id).await?;
+        }
+        Ok(())
+    }
+
     pub(super) async fn invoice(&self, invoice_ref: &str) -> Result<i64, Error> {
         self.find_move("out_invoice", invoice_ref)
             .await?
@@ -333,7 +364,7 @@ impl OdooErp {
 
     pub(super) async fn post_fee(&self, p: &Payment, fee: Money) -> Result<(), Error> {
         let fee_ref = super::payments::fee_ref(&p.external_ref);
-        if fee.minor == 0 || self.find_move("entry", &fee_ref).await?.is_some() {
+        if fee.minor == 0 || self.recorded_move("entry", &fee_ref).await?.is_some() {
             return Ok(());
         }
         let clearing = Account::Clearing(p.gateway.clone());

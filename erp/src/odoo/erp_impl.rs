@@ -98,7 +98,7 @@ impl Erp for OdooErp {
 
     async fn create_invoice(&self, inv: &Invoice) -> Result<Recorded, Error> {
         crate::models::require_ref(&inv.external_ref)?;
-        if let Some(id) = self.find_move("out_invoice", &inv.external_ref).await? {
+        if let Some(id) = self.recorded_move("out_invoice", &inv.external_ref).await? {
             return Ok(recorded(
                 DocumentKind::Invoice,
                 id,
@@ -150,7 +150,7 @@ impl Erp for OdooErp {
     /// is part of the Accounting app), so they are not sent.
     async fn create_billing_invoice(&self, inv: &BillingInvoice) -> Result<Recorded, Error> {
         crate::models::require_ref(&inv.external_ref)?;
-        if let Some(id) = self.find_move("out_invoice", &inv.external_ref).await? {
+        if let Some(id) = self.recorded_move("out_invoice", &inv.external_ref).await? {
             return Ok(recorded(
                 DocumentKind::Invoice,
                 id,
@@ -217,7 +217,7 @@ impl Erp for OdooErp {
     async fn write_off(&self, w: &WriteOff) -> Result<Recorded, Error> {
         w.validate()?;
         let kind = DocumentKind::WriteOff;
-        if let Some(id) = self.find_move("out_refund", &w.external_ref).await? {
+        if let Some(id) = self.recorded_move("out_refund", &w.external_ref).await? {
             return Ok(recorded(kind, id, &w.external_ref, false));
         }
         let invoice = self.invoice(&w.invoice_ref).await?;
@@ -322,7 +322,9 @@ impl Erp for OdooErp {
             .search_one("account.payment", json!([[memo, "=", p.external_ref]]))
             .await?
         {
-            // The fee entry is a second call: finish it if an earlier attempt stopped between.
+            // A refund payment left in draft, or the fee entry (a second call), is finished if
+            // an earlier attempt stopped between.
+            self.post_if_draft("account.payment", id).await?;
             self.post_fee(p, fee).await?;
             return Ok(recorded(DocumentKind::Payment, id, &p.external_ref, false));
         }
@@ -392,7 +394,7 @@ impl Erp for OdooErp {
 
     async fn create_credit_memo(&self, m: &CreditMemo) -> Result<Recorded, Error> {
         crate::models::require_ref(&m.external_ref)?;
-        if let Some(id) = self.find_move("out_refund", &m.external_ref).await? {
+        if let Some(id) = self.recorded_move("out_refund", &m.external_ref).await? {
             return Ok(recorded(
                 DocumentKind::CreditMemo,
                 id,
@@ -436,7 +438,7 @@ impl Erp for OdooErp {
 
     async fn post_journal_entry(&self, e: &JournalEntry) -> Result<Recorded, Error> {
         e.validate()?;
-        if let Some(id) = self.find_move("entry", &e.external_ref).await? {
+        if let Some(id) = self.recorded_move("entry", &e.external_ref).await? {
             return Ok(recorded(
                 DocumentKind::JournalEntry,
                 id,
@@ -459,7 +461,7 @@ impl Erp for OdooErp {
     /// Odoo has no dispute model, so the stage order is not checked here.
     async fn record_dispute(&self, d: &Dispute) -> Result<Recorded, Error> {
         d.validate()?;
-        if let Some(id) = self.find_move("entry", &d.external_ref).await? {
+        if let Some(id) = self.recorded_move("entry", &d.external_ref).await? {
             return Ok(recorded(DocumentKind::Dispute, id, &d.external_ref, false));
         }
         let fee = d

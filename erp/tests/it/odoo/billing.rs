@@ -62,6 +62,18 @@ async fn expect_search(server: &MockServer, model: &str, domain: Value, answer: 
     expect_call(server, model, "search", search(domain), ok(answer)).await;
 }
 
+/// Move `id`'s state read, and found posted.
+async fn expect_posted(server: &MockServer, id: i64) {
+    expect_call(
+        server,
+        "account.move",
+        "read",
+        json!({"ids": [id], "fields": ["state"]}),
+        ok(json!([{"id": id, "state": "posted"}])),
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn billing_invoice_posts_deferred_lines_to_the_deferred_revenue_account() {
     let server = MockServer::start().await;
@@ -149,6 +161,7 @@ async fn a_billing_invoice_found_by_reference_is_returned_and_a_bad_one_refused_
         json!([200]),
     )
     .await;
+    expect_posted(&server, 200).await;
     let rec = erp(&server)
         .create_billing_invoice(&billing())
         .await
@@ -321,6 +334,7 @@ async fn write_off_of_a_paid_invoice_is_refused_and_a_recorded_one_returned() {
         json!([300]),
     )
     .await;
+    expect_posted(&server, 300).await;
     let rec = erp(&server).write_off(&write_off()).await.unwrap();
     assert_eq!((rec.created, rec.document.id.0.as_str()), (false, "300"));
 }

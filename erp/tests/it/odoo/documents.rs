@@ -677,12 +677,37 @@ async fn opened_dispute_holds_the_amount_and_spends_the_fee() {
 }
 
 /// The first lookup of each family, answering an existing id.
-async fn replay(family: &str) -> Result<Recorded, Error> {
+/// A create of `family` whose reference exists already (record 77, in `state`: a draft is
+/// expected to be posted).
+async fn replay(family: &str, state: &str) -> Result<Recorded, Error> {
     let server = MockServer::start().await;
     let odoo = erp(&server);
     let existing = |model: &'static str, domain: Value| {
         let server = &server;
-        async move { expect_call(server, model, "search", search(domain), ok(json!([77]))).await }
+        async move {
+            expect_call(server, model, "search", search(domain), ok(json!([77]))).await;
+            if model == "sale.order" {
+                return;
+            }
+            expect_call(
+                server,
+                model,
+                "read",
+                json!({"ids": [77], "fields": ["state"]}),
+                ok(json!([{"id": 77, "state": state}])),
+            )
+            .await;
+            if state == "draft" {
+                expect_call(
+                    server,
+                    model,
+                    "action_post",
+                    json!({"ids": [77]}),
+                    ok(json!(false)),
+                )
+                .await;
+            }
+        }
     };
     match family {
         "sales_order" => {
@@ -741,7 +766,18 @@ const FAMILIES: [&str; 6] = [
 #[tokio::test]
 async fn every_create_returns_the_existing_document_for_a_known_reference() {
     for family in FAMILIES {
-        let rec = replay(family).await.unwrap();
+        let rec = replay(family, "posted").await.unwrap();
+        assert!(!rec.created, "{family}");
+        assert_eq!(rec.document.id.0, "77", "{family}");
+    }
+}
+
+/// A call cut between `create` and `action_post` leaves a draft: the next call with the same
+/// reference posts it (each mock expects its call once), so the document reaches the books.
+#[tokio::test]
+async fn a_document_left_in_draft_by_a_cut_call_is_posted_when_found_again() {
+    for family in FAMILIES.iter().filter(|f| **f != "sales_order") {
+        let rec = replay(family, "draft").await.unwrap();
         assert!(!rec.created, "{family}");
         assert_eq!(rec.document.id.0, "77", "{family}");
     }
