@@ -299,9 +299,10 @@ pub fn to_erp_write_off(
 
 /// The reversal of the write-off of an invoice marked uncollectible and then paid or voided
 /// (Stripe keeps `marked_uncollectible_at` on it): `{invoice ref}/uncollectible/reversed`,
-/// dated the day it was paid or voided (else [`ErpCtx::date`]). An invoice never marked
-/// uncollectible, or one still uncollectible, has none: [`MappingError::InvalidValue`] naming
-/// `invoice.status` or `invoice.marked_uncollectible_at`.
+/// dated the day it was paid or voided (else [`ErpCtx::date`]). An invoice neither paid nor
+/// void has none ([`MappingError::InvalidValue`] naming `invoice.status`), nor has one never
+/// marked uncollectible ([`MappingError::MissingField`] naming
+/// `invoice.marked_uncollectible_at`).
 pub fn to_erp_write_off_reversal(
     invoice: &BillingInvoice,
     ctx: &ErpCtx,
