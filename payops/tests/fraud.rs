@@ -22,6 +22,17 @@ fn explain(store: &Path, order: &str) -> Output {
         .unwrap()
 }
 
+/// The job the store at `path` has queued now, claimed; `None` when there is none.
+fn queued(path: &Path) -> Option<flows::Claimed> {
+    let store = SqliteStore::open(path).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(store.claim("w", flows::now_millis(), 60_000))
+        .unwrap()
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -591,15 +602,7 @@ fn release_and_cancel_run_the_held_orders_job_again_with_the_decision() {
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         assert_eq!(text(&out.stdout), format!("{ORDER}\n"));
         // The order's job is queued again, carrying the decision, who made it and its event.
-        let store = SqliteStore::open(&path).unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let claimed = rt
-            .block_on(store.claim("w", flows::now_millis(), 60_000))
-            .unwrap()
-            .expect("the order's job is not queued again");
+        let claimed = queued(&path).expect("the order's job is not queued again");
         assert_eq!(claimed.job.key, ORDER);
         assert_eq!(claimed.job.kind.as_str(), "shopify.order-payment");
         let payload = &claimed.job.payload;
@@ -678,15 +681,7 @@ fn a_held_magento_order_is_released_by_its_own_job_and_one_not_held_exits_one() 
 
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         assert_eq!(text(&out.stdout), format!("{order}\n"));
-        let store = SqliteStore::open(&path).unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let claimed = rt
-            .block_on(store.claim("w", flows::now_millis(), 60_000))
-            .unwrap()
-            .expect("the decision's job is not queued");
+        let claimed = queued(&path).expect("the decision's job is not queued");
         assert_eq!(
             (claimed.job.kind.as_str(), claimed.job.key.as_str()),
             (kind, order)

@@ -206,6 +206,19 @@ impl Billing {
             .id
     }
 
+    /// From now on, `sub`'s renewals are charged to a card Stripe declines.
+    async fn charge_a_failing_card(&self, sub: &str) {
+        let failing = self.attach("pm_card_chargeCustomerFail").await;
+        self.update(
+            sub,
+            UpdateSubscription {
+                default_payment_method: Some(failing),
+                ..UpdateSubscription::default()
+            },
+        )
+        .await;
+    }
+
     async fn update(&self, sub: &str, update: UpdateSubscription) {
         self.stripe
             .subscriptions()
@@ -449,15 +462,7 @@ async fn a_year_of_renewals_with_an_upgrade_a_recovered_failure_and_a_cancellati
     for n in 1..=12u8 {
         if n == 3 {
             // The third renewal fails, then the customer pays with a new card.
-            let failing = b.attach("pm_card_chargeCustomerFail").await;
-            b.update(
-                &sub,
-                UpdateSubscription {
-                    default_payment_method: Some(failing),
-                    ..UpdateSubscription::default()
-                },
-            )
-            .await;
+            b.charge_a_failing_card(&sub).await;
             b.advance(month(n) + 3600).await;
             b.settle().await;
             let told = b.notices(NoticeKind::RenewalFailed);
@@ -565,15 +570,7 @@ async fn books_of(shuffle: Option<u64>) -> (Vec<(String, i64, i64)>, usize) {
     settle().await;
     b.advance(month(1) + 3600).await;
     settle().await;
-    let failing = b.attach("pm_card_chargeCustomerFail").await;
-    b.update(
-        &sub,
-        UpdateSubscription {
-            default_payment_method: Some(failing),
-            ..UpdateSubscription::default()
-        },
-    )
-    .await;
+    b.charge_a_failing_card(&sub).await;
     b.advance(month(2) + 3600).await;
     settle().await;
     b.advance(month(2) + 4 * DAY).await;
@@ -631,15 +628,7 @@ async fn an_uncollectible_invoice_paid_or_voided_later_reverses_its_write_off() 
     b.settle().await;
     let receivable = b.balance("1100").await;
     let clearing = b.balance("1200-stripe").await;
-    let failing = b.attach("pm_card_chargeCustomerFail").await;
-    b.update(
-        &sub,
-        UpdateSubscription {
-            default_payment_method: Some(failing),
-            ..UpdateSubscription::default()
-        },
-    )
-    .await;
+    b.charge_a_failing_card(&sub).await;
 
     // The first renewal fails, is written off, and is paid later with the working card.
     b.advance(month(1) + 3600).await;
@@ -672,6 +661,22 @@ async fn an_uncollectible_invoice_paid_or_voided_later_reverses_its_write_off() 
     b.settle().await;
     assert_eq!(b.balance("6300").await, 1000);
     b.raw(&format!("/v1/invoices/{third}/void"), &[]).await;
+    b.settle().await;
+    assert_eq!(b.balance("6300").await, 0);
+    assert_eq!(b.balance("1100").await, receivable);
+
+    // Marked uncollectible and paid before the books heard of it: no write-off to reverse,
+    // the payment is booked as any.
+    b.advance(month(3) + 3600).await;
+    b.settle().await;
+    let fourth = b.invoices(&sub).await[3].id.clone();
+    b.raw(&format!("/v1/invoices/{fourth}/mark_uncollectible"), &[])
+        .await;
+    b.raw(
+        &format!("/v1/invoices/{fourth}/pay"),
+        &[("payment_method", visa.as_str())],
+    )
+    .await;
     b.settle().await;
     assert_eq!(b.balance("6300").await, 0);
     assert_eq!(b.balance("1100").await, receivable);
@@ -754,15 +759,7 @@ async fn uncollectible_is_written_off_void_is_reversed_and_a_credit_note_is_a_cr
     assert_eq!(b.balance("1200-stripe").await, clearing - 400);
 
     // Renewals on a failing card: the first one's invoice is written off, the second voided.
-    let failing = b.attach("pm_card_chargeCustomerFail").await;
-    b.update(
-        &sub,
-        UpdateSubscription {
-            default_payment_method: Some(failing),
-            ..UpdateSubscription::default()
-        },
-    )
-    .await;
+    b.charge_a_failing_card(&sub).await;
     b.advance(month(1) + 3600).await;
     b.settle().await;
     let second = b.invoices(&sub).await[1].id.clone();

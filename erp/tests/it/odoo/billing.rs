@@ -792,6 +792,37 @@ async fn recognition_by_month_end_reads_through_the_last_month_end_and_nothing_d
     assert!(posted.is_empty());
 }
 
+/// A line and its discount tagged with the same line number but different periods: the
+/// connector did not write that, so it is refused naming the line, and nothing is posted.
+#[tokio::test]
+async fn one_line_with_two_service_periods_is_a_decode_error() {
+    let server = MockServer::start().await;
+    expect_search(
+        &server,
+        "account.account",
+        json!([["code", "=", "241000"]]),
+        json!([33]),
+    )
+    .await;
+    expect_deferred_lines(
+        &server,
+        "2026-11-20",
+        json!([
+            {"id": 7, "move_id": [200, "INV/1"], "name": "Pro (line 0: service 2026-11-01 to 2026-11-30)", "price_subtotal": 20},
+            {"id": 8, "move_id": [200, "INV/1"], "name": "Discount: Pro (line 0: service 2026-11-02 to 2026-11-30)", "price_subtotal": -2},
+        ]),
+    )
+    .await;
+    let err = erp(&server)
+        .recognize_revenue(date!(2026 - 11 - 20), RecognitionSchedule::Daily)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { path, message } if path.contains("id 8") && message.contains("two service periods")),
+        "{err}"
+    );
+}
+
 #[tokio::test]
 async fn a_tag_odoo_should_not_hold_is_a_decode_error_naming_the_line() {
     let server = MockServer::start().await;
